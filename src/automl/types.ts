@@ -1,0 +1,86 @@
+// The AutoML seams (Clara's contracts): controller, executor, handler, context.
+import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
+import type { JobEvent } from '../train/events.js';
+
+export type { JobEvent } from '../train/events.js';
+
+/** The score a job that produced none gets (Clara's). */
+export const FAILED_SCORE = -1000000;
+
+export interface Recommendation {
+  /** Sequence number within the run (0, 1, ...). */
+  id: number;
+  values: ConcreteValues;
+  /** Controller-private data it wants back with the outcome (JSON-serialisable, journalled). */
+  controllerData?: unknown;
+}
+
+export type JobStatus = 'FINISHED' | 'FAILED' | 'TIMEOUT' | 'KILLED' | 'PRUNED';
+
+export interface Outcome {
+  recommendation: Recommendation;
+  jobName: string;
+  score: number;
+  status: JobStatus;
+  /** Key-metric history (epoch → value) when known. */
+  history?: { epoch: number; value: number }[];
+  error?: string;
+}
+
+export interface Worker {
+  /** 0, 1, ... in the order given by `workers=`. */
+  id: number;
+  /** GPU ids for CUDA_VISIBLE_DEVICES, or [] for a CPU slot. */
+  gpus: string[];
+}
+
+export interface Job {
+  name: string;          // W<worker>_<round>_J<job>
+  round: number;
+  index: number;
+  recommendation: Recommendation;
+  mmarRoot: string;      // the cloned job MMAR
+}
+
+/** Clara's context keys, plus what handlers need. */
+export interface Context {
+  RUN_ID: string;
+  RUN_ROOT: string;
+  MMAR_ROOT: string;
+  SEARCH_SPACE?: SearchSpace;
+  RECOMMENDATIONS?: Recommendation[];
+  JOB_NAME?: string;
+  JOB_MMAR_ROOT?: string;
+  CONCRETE_SEARCH_VALUE?: ConcreteValues;
+  SCORE?: number;
+  JOB_STATUS?: JobStatus;
+  OUTCOME?: Outcome;
+  WORKER?: Worker;
+  /** Free-form data handlers may share (backend, controller name and args, workers ...). */
+  props: Record<string, unknown>;
+  /** A handler may ask the engine to stop the search. */
+  stopRequested?: boolean;
+}
+
+export interface Controller {
+  setSearchSpace(space: SearchSpace, ctx: Context): void;
+  /** Empty → the run stops. */
+  initialRecommendation(ctx: Context): Recommendation[] | Promise<Recommendation[]>;
+  refineRecommendation(outcome: Outcome, ctx: Context): Recommendation[] | Promise<Recommendation[]>;
+  shutdown?(ctx: Context): void;
+}
+
+export interface Executor {
+  run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal): Promise<Outcome>;
+}
+
+export interface Handler {
+  startup?(ctx: Context): void | Promise<void>;
+  searchSpaceAvailable?(ctx: Context): void | Promise<void>;
+  recommendationsAvailable?(ctx: Context): void | Promise<void>;
+  startJob?(ctx: Context): void | Promise<void>;
+  jobProgress?(ctx: Context, e: JobEvent): void | Promise<void>;
+  endJob?(ctx: Context): void | Promise<void>;
+  roundEnded?(ctx: Context): void | Promise<void>;
+  shutdown?(ctx: Context): void | Promise<void>;
+}

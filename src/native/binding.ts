@@ -1,0 +1,23 @@
+// The typed interface of the native addon. Each area adds its functions in its
+// own interface (transforms.ts, kernels.ts) and they are merged here.
+
+export interface NativeInfo {
+  version: string;
+  /** CUDA kernels were compiled into the addon. */
+  cuda: boolean;
+  /** CUDA devices visible at run time (0 without CUDA, driver or GPU). */
+  gpuCount: number;
+  /** Threads of the native pool. */
+  threads: number;
+  /** Compiled with AVX512-BF16 dot-product instructions. */
+  bf16Dot: boolean;
+  simd: 'avx512' | 'avx2' | 'generic';
+}
+
+export interface NativeCore {
+  info(): NativeInfo;
+  /** Sets the native thread-pool size; returns the size in force. */
+  setNumThreads(n: number): number;
+}
+
+export type NativeAddon = NativeCore;
