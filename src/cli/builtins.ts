@@ -1,0 +1,3 @@
+// Loads every area's component registrations into the shared registry.
+// Each area adds one import line here (transforms, models, losses, ...).
+export {};
