@@ -1,6 +1,7 @@
 // GridController: every combination of enum choices, bools and floats/ints discretised
 // to `float_points` values (log-spaced for log floats); combinations that differ only in
-// inactive parameters run once. Order is the grid order, or shuffled with `shuffle`.
+// inactive parameters run once. Order is the grid order, or shuffled with `shuffle`; the
+// whole grid runs unless max_trials or max_rounds × max_jobs_per_round caps it.
 import type { ConcreteValues } from '../../config/search-types.js';
 import { dropInactive, fromIndex, fromUnit, isNumeric, valuesKey, type Dim } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
@@ -20,10 +21,12 @@ export class GridController extends BaseController {
   readonly shuffle: boolean;
   private grid: ConcreteValues[] = [];
   private perRound = 1;
+  private readonly roundsGiven: boolean;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
     const reader = new ArgReader(args, place, GRID_ARGS, 'GridController');
     super(reader);
+    this.roundsGiven = args.max_rounds !== undefined && args.max_rounds !== null;
     this.floatPoints = reader.num('float_points', { int: true, min: 1, def: 3 });
     this.shuffle = reader.bool('shuffle', false);
   }
@@ -48,8 +51,9 @@ export class GridController extends BaseController {
   initialRecommendation(ctx: Context): Recommendation[] {
     this.grid = this.points();
     if (this.shuffle) this.rng.shuffle(this.grid);
-    if (this.maxTrials !== undefined) this.grid = this.grid.slice(0, this.maxTrials);
     this.perRound = this.jobsPerRound(ctx);
+    // The whole grid, unless max_trials or max_rounds (× jobs per round) cap it.
+    if (this.maxTrials !== undefined || this.roundsGiven) this.grid = this.grid.slice(0, this.budget(ctx));
     return this.take(this.perRound);
   }
 
