@@ -31,7 +31,7 @@ export interface MMARExecutorOptions {
   keyMmarContentOnly?: boolean;
   /** Folders never cloned (work dir). */
   exclude?: string[];
-  /** The child command; `{mmar}` is the job MMAR, `{config}` its config_train.json. */
+  /** The child command; `{mmar}` is the job MMAR, `{config}` its config_train.json. Default: defaultTrainCommand(). */
   command?: string[];
   /** Seconds before a job is killed and scored as failed; 0 = no limit. */
   timeoutS?: number;
@@ -67,7 +67,7 @@ export class MMARExecutor implements Executor {
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const cmd = (this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'])
+    const cmd = (this.opts.command ?? defaultTrainCommand())
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
@@ -151,6 +151,19 @@ export class MMARExecutor implements Executor {
     }
     return { ...out, status: 'FINISHED', score: s };
   }
+}
+
+/** `node bin/clara-train.js train -m {mmar}`, or CLARA_TRAIN_COMMAND (a JSON list of strings) when set. */
+export function defaultTrainCommand(): string[] {
+  const env = process.env.CLARA_TRAIN_COMMAND;
+  if (env) {
+    try {
+      const c = JSON.parse(env);
+      if (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string')) return c;
+    } catch { /* fall through to the error */ }
+    throw new Error(`CLARA_TRAIN_COMMAND must be a JSON list of strings, got ${env}`);
+  }
+  return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
 }
 
 export function keyMetricOf(metrics: Record<string, number>, name?: string): number | undefined {

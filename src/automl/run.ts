@@ -38,10 +38,14 @@ interface ComponentConf { name?: string; path?: string; args?: Record<string, un
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** Placeholders the executor fills per job ({mmar}, {config}); left as they are. */
+const JOB_PLACEHOLDERS = new Set(['mmar', 'config']);
+
 /** Replaces "{VAR}" in strings from vars; an unknown variable is an error naming the JSON path. */
 export function fillVars(node: unknown, vars: Record<string, string>, file: string, path = ''): unknown {
   if (typeof node === 'string') {
-    return node.replace(/\{([A-Za-z_][\w]*)\}/g, (_, v: string) => {
+    return node.replace(/\{([A-Za-z_][\w]*)\}/g, (m, v: string) => {
+      if (!(v in vars) && JOB_PLACEHOLDERS.has(v)) return m;
       if (!(v in vars)) throw new ClaraError(`'{${v}}' has no value; give it with --set ${v}=...`, { file, path });
       return vars[v];
     });
