@@ -8,13 +8,14 @@
 import type { ConcreteValues } from '../../config/search-types.js';
 import { dropInactive, fromIndex, fromUnit, isNumeric, sampleUniform, toIndex, toUnit, type Dim } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
+import { ClaraError } from '../../util/errors.js';
 import { ArgReader, BaseController, COMMON_ARGS, isFailed, type Place } from './base.js';
 import {
   ageWeights, fitCategorical, fitNumeric, kernelLogPdfs, logSumExp, numericLogPdf, sampleKernel, sampleNumeric,
   type NumericParzen,
 } from './parzen.js';
 
-export const TPE_ARGS = [...COMMON_ARGS, 'n_startup_trials', 'gamma', 'n_ei_candidates', 'prior_weight', 'multivariate', 'constant_liar'];
+export const TPE_ARGS = [...COMMON_ARGS, 'n_startup_trials', 'gamma', 'n_ei_candidates', 'prior_weight', 'multivariate', 'constant_liar', 'startup'];
 
 interface Trial {
   id: number;
@@ -31,7 +32,9 @@ export class TPEController extends BaseController {
   readonly priorWeight: number;
   readonly multivariate: boolean;
   readonly constantLiar: boolean;
+  readonly startup: 'lhs' | 'random';
   private trials: Trial[] = [];
+  private design: ConcreteValues[] = [];
   private perRound = 1;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
@@ -43,6 +46,25 @@ export class TPEController extends BaseController {
     this.priorWeight = reader.num('prior_weight', { min: 0, def: 1 });
     this.multivariate = reader.bool('multivariate', true);
     this.constantLiar = reader.bool('constant_liar', true);
+    const st = args.startup ?? 'lhs';
+    if (st !== 'lhs' && st !== 'random') throw new ClaraError(`expected startup 'lhs' or 'random', got ${JSON.stringify(st)}`, { file: place.file, path: `${place.path}.args.startup` });
+    this.startup = st;
+  }
+
+  /** A Latin-hypercube design for the startup trials: each number axis cut in n strata, one point per stratum. */
+  private makeDesign(n: number): ConcreteValues[] {
+    const pts: ConcreteValues[] = Array.from({ length: n }, () => ({}));
+    for (const d of this.dims) {
+      if (isNumeric(d)) {
+        const strata = this.rng.shuffle(Array.from({ length: n }, (_, i) => i));
+        strata.forEach((k, i) => { pts[i][d.key] = fromUnit(d, (k + this.rng.random()) / n); });
+      } else {
+        const k = Math.max(1, d.n);
+        const cats = this.rng.shuffle(Array.from({ length: n }, (_, i) => i % k));
+        cats.forEach((c, i) => { pts[i][d.key] = fromIndex(d, c); });
+      }
+    }
+    return pts.map((p) => dropInactive(this.space, p));
   }
 
   initialRecommendation(ctx: Context): Recommendation[] {
@@ -64,7 +86,13 @@ export class TPEController extends BaseController {
   private next(): Recommendation {
     const round = Math.floor(this.issued / this.perRound) + 1;
     const done = this.trials.filter((t) => t.score !== undefined);
-    const values = done.length < this.nStartup || done.every((t) => t.failed) ? sampleUniform(this.space, this.rng) : this.suggest();
+    let values: ConcreteValues;
+    if (this.startup === 'lhs' && this.issued < this.nStartup) {
+      if (this.design.length === 0) this.design = this.makeDesign(this.nStartup);
+      values = this.design[this.issued];
+    } else {
+      values = done.length < this.nStartup || done.every((t) => t.failed) ? sampleUniform(this.space, this.rng) : this.suggest();
+    }
     const rec = this.make(values, round);
     this.trials.push({ id: rec.id, values });
     return rec;
