@@ -3,3 +3,4 @@ export { readNifti, readNiftiSync, readNiftiHeader, decodeNifti, typedArrayFor, 
 export { type NiftiHeader, DTYPE_CODES, DTYPE_BYTES, MAX_VOXELS } from './header.js';
 export { type AffineSource, bestAffine } from './affine.js';
 export { fortranToC, cToFortran } from './transpose.js';
+export { writeNifti, writeNiftiSync, encodeNifti, convertDType, type WriteNiftiOptions } from './write.js';
