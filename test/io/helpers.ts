@@ -10,6 +10,7 @@ import { typedArrayFor } from '../../src/io/nifti/index.js';
 
 export const ALL_DTYPES: DType[] = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
 export const MRICRON = '/usr/share/mricron/templates';
+export const NIBABEL_WRITE = fileURLToPath(new URL('./fixtures/nibabel_write.py', import.meta.url));
 export const NIBABEL_VIEW = fileURLToPath(new URL('./fixtures/nibabel_view.py', import.meta.url));
 
 let nibabelOk: boolean | undefined;

@@ -2,12 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/random.js';
 import { encodeNifti, readNifti, writeNifti } from '../../src/io/nifti/index.js';
 import type { Affine, VoxelArray } from '../../src/io/volume.js';
-import { ALL_DTYPES, MRICRON, maxAbsDiff, mricronMissing, nibabelMissing, nibabelView, randomData, tempDir } from './helpers.js';
+import { ALL_DTYPES, MRICRON, NIBABEL_WRITE, maxAbsDiff, mricronMissing, nibabelMissing, nibabelView, randomData, tempDir } from './helpers.js';
 
 const sha = (a: VoxelArray) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
@@ -121,5 +122,30 @@ test('with sform_code = qform_code = 0 both fall back to the same base affine', 
       assert.equal(img.affineSource, 'pixdim');
       assert.ok(maxAbsDiff(img.affine, nb.affine) < 1e-9, `${nb.file}: ${JSON.stringify(img.affine)} vs ${JSON.stringify(nb.affine)}`);
     }
+  } finally { cleanup(); }
+});
+
+test('files nibabel writes (NIfTI-2, big-endian, scaled, qform-only, pixdim-only) read as nibabel reads them', { skip: nibabelMissing() }, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const r = spawnSync('python3', [NIBABEL_WRITE, dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const files = r.stdout.trim().split('\n');
+    assert.equal(files.length, 8);
+    const sources = new Set<string>();
+    for (const nb of nibabelView(files)) {
+      const img = await readNifti(nb.file);
+      sources.add(img.affineSource);
+      assert.equal(img.header.version, nb.version, nb.file);
+      assert.deepEqual(img.shape, nb.shape, nb.file);
+      assert.equal(img.dtype, nb.dtype, nb.file);
+      assert.ok(maxAbsDiff(img.affine, nb.affine) < 1e-9, `${nb.file}: ${JSON.stringify(img.affine)} vs ${JSON.stringify(nb.affine)}`);
+      assert.equal(sha(img.data), nb.sha256, nb.file);
+      const st = stats(img.scaled64());
+      assert.equal(st.min, nb.min, nb.file);
+      assert.equal(st.max, nb.max, nb.file);
+      assert.ok(Math.abs(st.mean - nb.mean!) <= 1e-9 * Math.max(1, Math.abs(nb.mean!)), nb.file);
+    }
+    assert.deepEqual([...sources].sort(), ['pixdim', 'qform', 'sform']);
   } finally { cleanup(); }
 });

@@ -7,8 +7,8 @@ import type { NiftiHeader } from './header.js';
 
 export type AffineSource = 'sform' | 'qform' | 'pixdim';
 
-/** float32 eps * 3: nibabel's quaternion threshold for a NIfTI-1 header. */
-const QUAT_THRESH = 2 ** -23 * 3;
+/** nibabel's quaternion threshold: 3 eps of the header's float type (float32 in NIfTI-1, float64 in NIfTI-2). */
+const quatThreshold = (h: NiftiHeader) => (h.version === 1 ? 2 ** -23 : 2 ** -52) * 3;
 
 export function sformAffine(h: NiftiHeader): Affine {
   return [[...h.srow[0]], [...h.srow[1]], [...h.srow[2]], [0, 0, 0, 1]];
@@ -38,7 +38,7 @@ export function qformAffine(h: NiftiHeader, file = '<header>'): Affine {
   const [b, c, d] = h.quatern;
   const w2 = 1 - (b * b + c * c + d * d);
   let a: number;
-  if (Math.abs(w2) < QUAT_THRESH) a = 0;
+  if (Math.abs(w2) < quatThreshold(h)) a = 0;
   else if (w2 < 0) {
     throw new ClaraError(`qform quaternion (${b}, ${c}, ${d}) has norm > 1`, { file, path: 'header.quatern_b' });
   } else a = Math.sqrt(w2);
