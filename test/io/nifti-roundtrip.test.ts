@@ -136,3 +136,23 @@ test('affine falls back to qform, then to the pixdim base affine (nibabel rules)
     assert.deepEqual(p.pixdim, [1.5, 2, 3]);
   } finally { cleanup(); }
 });
+
+test('data after an extension block at an unaligned vox_offset, both byte orders', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const littleEndian of [true, false]) {
+      const data = Float64Array.from({ length: 24 }, (_, i) => i * 1.25 - 7);
+      const b = encodeNifti({ data, shape: [2, 3, 4], affine: AFFINE }, { littleEndian });
+      const pad = 21; // extension bytes; 352 + 21 = 373 is not a multiple of 8
+      const out = new Uint8Array(b.length + pad);
+      out.set(b.subarray(0, 352));
+      out[348] = 1; // extension flag
+      out.set(b.subarray(352), 352 + pad);
+      new DataView(out.buffer).setFloat32(108, 352 + pad, littleEndian);
+      const file = join(dir, `ext-${littleEndian}.nii`);
+      writeFileSync(file, out);
+      const img = readNiftiSync(file);
+      assert.deepEqual(img.data, data);
+    }
+  } finally { cleanup(); }
+});
