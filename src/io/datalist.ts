@@ -112,3 +112,39 @@ function typeOf(v: unknown): string {
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
+
+/** Clara's dataset arguments, as they appear in config_train.json (after {VAR} substitution). */
+export interface ClaraDatasetArgs {
+  data_list_file_path?: unknown;
+  data_file_base_dir?: unknown;
+  data_list_key?: unknown;
+}
+
+/**
+ * Loads the datalist a Clara dataset component names. Relative `data_list_file_path` and
+ * `data_file_base_dir` resolve against `mmarRoot` (default: the cwd); without a base dir, the
+ * datalist's folder is the base. `place` names the config file and JSON path for errors.
+ */
+export function loadClaraDatalist(
+  args: ClaraDatasetArgs,
+  opts: { mmarRoot?: string; place?: { file?: string; path?: string }; checkExists?: boolean } = {},
+): DatalistItem[] {
+  const root = resolve(opts.mmarRoot ?? '.');
+  const at = (k: string) => ({ file: opts.place?.file, path: joinPath(opts.place?.path ?? '', k) });
+  const { data_list_file_path: f, data_file_base_dir: b, data_list_key: k } = args;
+  if (typeof f !== 'string' || f === '') {
+    throw new ClaraError(`data_list_file_path must be a path to a datalist JSON, got ${typeOf(f)}`, at('data_list_file_path'));
+  }
+  if (b !== undefined && (typeof b !== 'string' || b === '')) {
+    throw new ClaraError(`data_file_base_dir must be a folder path, got ${typeOf(b)}`, at('data_file_base_dir'));
+  }
+  if (k !== undefined && typeof k !== 'string') {
+    throw new ClaraError(`data_list_key must be a string such as "training", got ${typeOf(k)}`, at('data_list_key'));
+  }
+  const file = resolve(root, f);
+  return loadDatalist(file, {
+    key: k as string | undefined,
+    baseDir: typeof b === 'string' ? resolve(root, b) : undefined,
+    checkExists: opts.checkExists,
+  });
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { datalistKeys, loadDatalist } from '../../src/io/datalist.js';
+import { datalistKeys, loadClaraDatalist, loadDatalist } from '../../src/io/datalist.js';
 import { tempDir } from './helpers.js';
 
 const DATASET = {
@@ -64,5 +64,22 @@ test('checkExists, bad JSON, missing file', () => {
     assert.throws(() => loadDatalist(join(dir, 'nope.json')), /nope\.json: datalist file not found/);
     writeFileSync(file, '[1]');
     assert.throws(() => loadDatalist(file), /must be a JSON object/);
+  } finally { cleanup(); }
+});
+
+test('loadClaraDatalist: Clara args, paths relative to the MMAR root, errors name config + JSON path', () => {
+  const { dir, file, cleanup } = setup(DATASET);
+  try {
+    const items = loadClaraDatalist(
+      { data_list_file_path: 'lists/dataset.json', data_file_base_dir: 'data', data_list_key: 'validation' },
+      { mmarRoot: dir },
+    );
+    assert.deepEqual(items[0].image, [join(dir, 'data/imagesTr/a_t1.nii.gz'), join(dir, 'data/imagesTr/a_t2.nii.gz')]);
+    assert.equal(loadClaraDatalist({ data_list_file_path: file })[0].image, join(dir, 'lists/imagesTr/spleen_2.nii.gz'));
+    const place = { file: 'config/config_train.json', path: 'train.dataset' };
+    assert.throws(() => loadClaraDatalist({ data_list_file_path: 3 }, { place }),
+      /config\/config_train\.json: train\.dataset\.data_list_file_path: data_list_file_path must be a path/);
+    assert.throws(() => loadClaraDatalist({ data_list_file_path: file, data_list_key: ['x'] }, { place }),
+      /train\.dataset\.data_list_key: data_list_key must be a string/);
   } finally { cleanup(); }
 });
