@@ -87,3 +87,23 @@ test('a missing file and a directory', async () => {
     assert.throws(() => readNiftiSync(dir), /is a directory/);
   } finally { cleanup(); }
 });
+
+test('a .nii.gz whose header claims far more data than the stream holds fails as truncated, without inflating more', async () => {
+  const b = poke(good(), (dv) => { dv.setInt16(40, 3, true); dv.setInt16(42, 2000, true); dv.setInt16(44, 1000, true); dv.setInt16(46, 1000, true); });
+  await expectError(gzipSync(b), /truncated data: dims 2000x1000x1000 of int16 need 4000000000 bytes from offset 352, the file has 48/, 'big.nii.gz');
+});
+
+test('trailing bytes after the voxel data are ignored (.nii and .nii.gz)', async () => {
+  const b = good();
+  const padded = new Uint8Array(b.length + 1000);
+  padded.set(b);
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const [name, bytes] of [['t.nii', padded], ['t.nii.gz', gzipSync(padded)]] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      assert.deepEqual((await readNifti(file)).shape, [4, 3, 2]);
+      assert.deepEqual(readNiftiSync(file).shape, [4, 3, 2]);
+    }
+  } finally { cleanup(); }
+});

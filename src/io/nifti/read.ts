@@ -1,16 +1,15 @@
 // Reading NIfTI-1/NIfTI-2 `.nii` and `.nii.gz` files into C-order volumes.
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { gunzip, gunzipSync } from 'node:zlib';
-import { promisify } from 'node:util';
+import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
 import { ClaraError } from '../../util/errors.js';
 import type { Affine, DType, Volume, VoxelArray } from '../volume.js';
-import { DTYPE_BYTES, dataOffset, dtypeFromCode, headerShape, parseHeader, type NiftiHeader } from './header.js';
+import {
+  DTYPE_BYTES, NIFTI1_HEADER_SIZE, NIFTI2_HEADER_SIZE, dataOffset, detectHeader, dtypeFromCode, headerShape, parseHeader, type NiftiHeader,
+} from './header.js';
 import { bestAffine, type AffineSource } from './affine.js';
 import { fortranToC } from './transpose.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface NiftiImage extends Volume {
   header: NiftiHeader;
@@ -124,7 +123,54 @@ async function readBytes(path: string): Promise<Uint8Array> {
   let raw: Buffer;
   try { raw = await readFile(path); } catch (e) { throw ioError(path, e); }
   if (!isGzip(raw)) return raw;
-  try { return await gunzipAsync(raw, { maxOutputLength: MAX_BYTES }); } catch (e) { throw gzError(path, e); }
+  return gunzipBounded(raw, path);
+}
+
+/**
+ * Gunzips only as much as the header says the file holds: the header comes from a prefix,
+ * its dims are validated (and capped) first, then the stream is inflated into one buffer of
+ * exactly vox_offset + data bytes and stopped there (no inflating past what is needed).
+ */
+async function gunzipBounded(raw: Buffer, file: string): Promise<Uint8Array> {
+  let head: Buffer;
+  try {
+    head = gunzipSync(raw.subarray(0, Math.min(raw.length, 1 << 16)), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (e) { throw gzError(file, e); }
+  if (head.length < 4) return gunzipWhole(raw, file);
+  const { version } = detectHeader(head, file);
+  if (head.length < (version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE)) return gunzipWhole(raw, file);
+  const h = parseHeader(head, file);
+  const n = headerShape(h).reduce((a, b) => a * b, 1);
+  const need = dataOffset(h) + n * DTYPE_BYTES[dtypeFromCode(h.datatypeCode, file)];
+  if (need > MAX_BYTES) throw new ClaraError(`the header asks for ${need} bytes, over the ${MAX_BYTES}-byte limit`, { file, path: 'header.dim' });
+  // Chunks are kept until `need` bytes arrived: a header that lies about its dims costs
+  // no more memory than the stream really holds.
+  const chunks: Buffer[] = [];
+  let got = 0;
+  await new Promise<void>((resolveP, rejectP) => {
+    const z = createGunzip();
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      if (err) rejectP(gzError(file, err)); else resolveP();
+    };
+    z.on('data', (chunk: Buffer) => {
+      if (done) return;
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got >= need) { finish(); z.destroy(); }
+    });
+    z.on('error', (e) => finish(e));
+    z.on('end', () => finish());
+    z.end(raw);
+  });
+  // A short stream is reported by decodeNifti as truncated data / vox_offset past the end.
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, Math.min(got, need));
+}
+
+function gunzipWhole(raw: Buffer, file: string): Uint8Array {
+  try { return gunzipSync(raw, { maxOutputLength: MAX_BYTES }); } catch (e) { throw gzError(file, e); }
 }
 
 function readBytesSync(path: string): Uint8Array {
