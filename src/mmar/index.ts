@@ -1,0 +1,4 @@
+export * from './paths.js';
+export * from './overrides.js';
+export * from './environment.js';
+export * from './load.js';
