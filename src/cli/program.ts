@@ -1,6 +1,7 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerConfigCheck } from './config-check.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerConfigCheck(program);
   return program;
 }
