@@ -138,6 +138,16 @@ export function extractSearchSpace(config: Record<string, unknown>, opts: WalkOp
     if (!Array.isArray(search)) throw new ClaraError('expected "search" to be a list of search entries', { file, path: path ? `${path}.search` : 'search' });
     return search.map((e, i) => parseEntry(e, path, i, owner, config, file));
   });
+  // Each variable / component arg / disabled flag is searched by one entry only.
+  const owner = new Map<string, string>();
+  for (const p of parsed) {
+    p.argSpecs.forEach(({ target }, j) => {
+      const id = target.kind === 'var' ? `variable '${target.name}'` : `${target.componentPath}.${target.kind === 'disabled' ? 'disabled' : `args.${target.name}`}`;
+      const prev = owner.get(id);
+      if (prev) throw new ClaraError(`${id} is searched twice (also by ${prev})`, { file, path: `${p.path}.args[${j}]` });
+      owner.set(id, p.key);
+    });
+  }
   // Aliases: declared once.
   const aliases = new Map<string, string>();
   for (const p of parsed) {
