@@ -106,7 +106,7 @@ export function resolveConfig(raw: Record<string, unknown>, opts: ResolveOptions
       }
       delete n.raw.apply;
     }
-    if (typeof n.raw.disabled === 'string') n.raw.disabled = n.raw.disabled === 'true';
+    if (n.raw.disabled === 'true' || n.raw.disabled === 'false') n.raw.disabled = n.raw.disabled === 'true';
     isDisabled({ disabled: n.raw.disabled, path: n.path }, file);
   }
   const resolved = collectComponents(json, { file, automl });
