@@ -28,10 +28,10 @@ export function parseSetOverrides(items: string[] | undefined): Record<string, u
   const out: Record<string, unknown> = {};
   for (const pair of splitOverrideItems(items ?? [])) {
     const eq = pair.indexOf('=');
-    if (eq < 0) throw new ClaraError(`--set '${pair}': expected KEY=VALUE (e.g. --set learning_rate=1e-4 epochs=10)`, { file: '--set' });
+    if (eq < 0) throw new ClaraError(`'${pair}': expected KEY=VALUE (e.g. --set learning_rate=1e-4 epochs=10)`, { file: '--set' });
     const key = pair.slice(0, eq).trim();
     if (!/^[A-Za-z_][\w.-]*$/.test(key)) {
-      throw new ClaraError(`--set '${pair}': '${key}' is not a variable name (letters, digits, _ . -; not starting with a digit)`, { file: '--set' });
+      throw new ClaraError(`'${pair}': '${key}' is not a variable name (letters, digits, _ . -; not starting with a digit)`, { file: '--set' });
     }
     out[key] = parseOverrideValue(pair.slice(eq + 1));
   }

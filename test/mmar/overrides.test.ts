@@ -17,7 +17,7 @@ test('several K=V in one --set item; later ones win', () => {
 });
 
 test('bad --set items are errors naming the item', () => {
-  assert.throws(() => parseSetOverrides(['learning_rate']), (e: unknown) => e instanceof ClaraError && /--set 'learning_rate': expected KEY=VALUE/.test(e.message));
+  assert.throws(() => parseSetOverrides(['learning_rate']), (e: unknown) => e instanceof ClaraError && /--set: 'learning_rate': expected KEY=VALUE/.test(e.message));
   assert.throws(() => parseSetOverrides(['=3']), (e: unknown) => e instanceof ClaraError && /not a variable name/.test(e.message));
   assert.throws(() => parseSetOverrides(['1x=3']), /not a variable name/);
 });
