@@ -19,6 +19,6 @@ export function registerConfigCheck(program: Command): void {
       const m = loadMmar(opts.mmar, { config: opts.config, set: opts.set });
       const report = checkConfigs([m.train, ...(m.automl ? [m.automl] : [])], { mmarRoot: m.paths.root });
       if (opts.json) process.stdout.write(JSON.stringify({ mmarRoot: m.paths.root, ...report }, null, 2) + '\n');
-      else process.stdout.write(`MMAR_ROOT ${m.paths.root}\n${formatCheckReport(report)}\n`);
+      else process.stdout.write(`MMAR_ROOT ${m.paths.root}\n${formatCheckReport(report, m.paths.root)}\n`);
     });
 }

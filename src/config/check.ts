@@ -96,8 +96,16 @@ export function describeSearchDomain(item: SearchItem): string {
   return item.choices!.map((c) => (c.length === 1 ? fmt(c[0]) : `[${c.map(fmt).join(', ')}]`)).join(' | ');
 }
 
-/** Human-readable text of a report. */
-export function formatCheckReport(r: CheckReport): string {
+/** Human-readable text of a report; file names are shown relative to `root` when given. */
+export function formatCheckReport(r: CheckReport, root?: string): string {
+  const rel = (f: string) => (root && f.startsWith(`${root}/`) ? f.slice(root.length + 1) : f);
+  r = {
+    ...r,
+    files: r.files.map(rel),
+    components: r.components.map((c) => ({ ...c, file: rel(c.file) })),
+    unregistered: r.unregistered.map((u) => ({ ...u, file: rel(u.file) })),
+    problems: r.problems.map((p) => (root ? p.split(`${root}/`).join('') : p)),
+  };
   const lines: string[] = [];
   lines.push(`files: ${r.files.join(', ')}`);
   lines.push('', 'variables:');
