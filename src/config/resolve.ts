@@ -92,7 +92,9 @@ export function resolveConfig(raw: Record<string, unknown>, opts: ResolveOptions
           const close = closestNames(name, known);
           throw new ClaraError(
             `'${name}' is neither a variable nor a search alias` + (close.length ? `; closest: ${close.join(', ')}` : '') +
-              ` (declare it with "${arg}#${name}" in a search entry, or as a variable)`,
+              (arg === '@disabled'
+                ? ` (declare it as a top-level variable, or search it with "args": ["@${name}"])`
+                : ` (declare it with "${arg}#${name}" in a search entry, or as a variable)`),
             { file, path },
           );
         }

@@ -122,3 +122,18 @@ test('disabled as "{var}" and apply @disabled from a variable; a non-boolean is 
   assert.throws(() => resolveConfig({ train: { t: [{ name: 'A', disabled: 'maybe' }] } }, { file: 'c.json' }),
     /train\.t\[0\]\.disabled: expected "disabled" to be true or false/);
 });
+
+test('examples/synthetic: loads, 3 search items, every loss choice builds exactly one loss', async () => {
+  const m = loadMmar(resolve('examples/synthetic'));
+  assert.equal(m.train.space.items.length, 3);
+  const { applySearchValues } = await import('../../src/config/search-apply.js');
+  const { sampleDefaults } = await import('../../src/config/search-values.js');
+  const enumKey = 'net.enum.$1:dice_off,focal_off';
+  for (const [choice, want] of [[0, 'DiceLoss'], [1, 'FocalLoss']] as const) {
+    const concrete = applySearchValues(m.train.raw, m.train.space, { ...sampleDefaults(m.train.space), [enumKey]: choice });
+    const r = resolveConfig(concrete, { file: 'job.json', layers: [{ values: m.environment, source: 'environment' }] });
+    const b = await ConfigBuilder.create(r, { registry: recordingRegistry(namesOf(m)) });
+    assert.equal((b.build('train.loss') as Built).name, want);
+    assert.equal((b.build('train.trainer') as Built).args.loss_function.name, want);
+  }
+});
