@@ -137,3 +137,18 @@ test('examples/synthetic: loads, 3 search items, every loss choice builds exactl
     assert.equal((b.build('train.trainer') as Built).args.loss_function.name, want);
   }
 });
+
+test('config_automl.json BYOC: a factory-function export (RandomController) and a class export (MyHandler)', async () => {
+  const { readJsonObject } = await import('../../src/config/json-file.js');
+  const file = resolve('test/fixtures/clara-examples/clara4/config_automl_BYO_RandomController.json');
+  const r = resolveConfig(readJsonObject(file), { file, automl: true, layers: [{ values: { trainconf: 'config_train.json' }, source: 'builtin' }] });
+  const reg = new ComponentRegistry();
+  for (const n of ['MMARHandler', 'StatsHandler', 'MMARStatsHandler']) reg.register({ names: [n], kind: 'automl_handler', factory: (args) => ({ n, args }) });
+  reg.register({ names: ['MMARExecutor'], kind: 'executor', factory: (args) => ({ args }) });
+  const b = await ConfigBuilder.create(r, { registry: reg, mmarRoot: join(MM, 'clara3_AMP') });
+  assert.deepEqual(b.build('controller'), { kind: 'random', args: { max_rounds: 8 } });
+  const handlers = b.buildList('handlers') as { constructor: { name: string }; args?: unknown }[];
+  assert.equal(handlers.length, 4);
+  assert.equal(handlers[3].constructor.name, 'MyHandler');
+  assert.deepEqual((handlers[0] as { args: { train_config_file: string } }).args.train_config_file, 'config_train.json');
+});
