@@ -73,7 +73,11 @@ export function writeJsonFile(file: string, value: unknown): void {
     writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
     renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written there
+    }
     throw new ClaraError(`cannot write file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file });
   }
 }
