@@ -14,3 +14,4 @@ export * from './resolve.js';
 export * from './byoc.js';
 export * from './build.js';
 export * from './registry.js';
+export * from './clara-names.js';

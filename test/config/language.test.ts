@@ -39,3 +39,12 @@ test('JSON paths round-trip through joinPath/parseJsonPath', () => {
   assert.equal(getAtPath({ train: { loss: [0, { 'odd key': 7 }] } }, p), 7);
   assert.equal(getAtPath({}, 'a.b[0]'), undefined);
 });
+
+test('claraNames: 3.x and 4.x names of one component, no name in two groups', async () => {
+  const { claraNames, CLARA_NAME_GROUPS } = await import('../../src/config/clara-names.js');
+  assert.deepEqual(claraNames('Dice'), ['DiceLoss', 'Dice']);
+  assert.deepEqual(claraNames('ScaleByResolution'), ['Spacingd', 'ScaleByResolution']);
+  assert.deepEqual(claraNames('UNet'), ['UNet']);
+  const all = CLARA_NAME_GROUPS.flat();
+  assert.equal(new Set(all).size, all.length);
+});
