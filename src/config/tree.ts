@@ -10,7 +10,12 @@ export interface WalkOptions {
   automl?: boolean;
 }
 
-/** Every component in the tree (including ones nested in args), in document order. */
+/** Keys the authors commented out by prefixing `__` (`__model`, `__search`): not read as components. */
+export function isCommentedOut(key: string): boolean {
+  return key.startsWith('__');
+}
+
+/** Every component in the tree (including ones nested in args), in document order; `__key` blocks are skipped. */
 export function collectComponents(config: unknown, opts: WalkOptions): ComponentNode[] {
   const out: ComponentNode[] = [];
   const visit = (v: unknown, path: string, section: string, slot: string | undefined) => {
@@ -27,7 +32,7 @@ export function collectComponents(config: unknown, opts: WalkOptions): Component
       return;
     }
     for (const [k, x] of Object.entries(v)) {
-      if (k === 'search') continue;
+      if (k === 'search' || isCommentedOut(k)) continue;
       visit(x, joinPath(path, k), path === '' ? k : section, k);
     }
   };

@@ -133,3 +133,9 @@ test('trn_autoML_Transform.json: @myTransformDisable switches RandFlipd + RandSh
     assert.equal(getAtPath(out, 'train.pre_transforms[8].search'), undefined);
   }
 });
+
+test('trn_autoML_AMP.json: the commented-out train.__model block is not a component', () => {
+  const m = loadMmar(join(MM, 'clara3_AMP'));
+  assert.equal(m.train.components.some((c) => c.path.includes('__model')), false);
+  assert.equal(m.train.components.find((c) => c.path === 'train.model')?.byoc, 'CustomArch.SegResnet');
+});
