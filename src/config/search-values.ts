@@ -77,7 +77,8 @@ export function validateValues(space: SearchSpace, values: ConcreteValues, opts:
 /**
  * One value per key: the config's current value where it fits the item (for enum, the choice
  * equal to the current values), else float → the midpoint (geometric for log scale), int → the
- * rounded midpoint, enum → choice 0, bool → false.
+ * rounded midpoint, enum → the first choice that leaves every switched component enabled (all its
+ * `@disabled` values false), else choice 0; bool → false.
  */
 export function sampleDefaults(space: SearchSpace): Record<string, number | boolean> {
   const out: Record<string, number | boolean> = {};
@@ -91,7 +92,13 @@ export function sampleDefaults(space: SearchSpace): Record<string, number | bool
     } else if (item.type === 'bool') {
       out[item.key] = typeof cur === 'boolean' ? cur : false;
     } else {
-      const i = (item.choices ?? []).findIndex((c) => sameJson(c, item.current));
+      const choices = item.choices ?? [];
+      let i = choices.findIndex((c) => sameJson(c, item.current));
+      if (i < 0 && item.switches) {
+        // Nothing set yet: prefer the choice that leaves switched components enabled as written.
+        const isSwitch = item.targets.map((t) => t.kind === 'disabled' || (t.kind === 'var' && item.switches![t.name] !== undefined));
+        i = choices.findIndex((c) => c.every((v, j) => !isSwitch[j] || v === false));
+      }
       out[item.key] = i >= 0 ? i : 0;
     }
   }

@@ -139,3 +139,12 @@ test('trn_autoML_AMP.json: the commented-out train.__model block is not a compon
   assert.equal(m.train.components.some((c) => c.path.includes('__model')), false);
   assert.equal(m.train.components.find((c) => c.path === 'train.model')?.byoc, 'CustomArch.SegResnet');
 });
+
+test('plain train run (no AutoML): search-only @disabled variables default to the choice that keeps components enabled', () => {
+  const t = loadMmar(join(MM, 'clara4_Transform'));
+  assert.deepEqual(t.train.searchDefaults, { myTransformDisable: false });
+  assert.equal(t.train.components.filter((c) => c.path.startsWith('train.pre_transforms[') && c.disabled === true).length, 0);
+  // Loss/Optimizer: no choice enables both, so choice 0 (FocalLoss, Novograd).
+  const lo = loadMmar(join(MM, 'clara4_Loss_Optimizer'));
+  assert.deepEqual(lo.train.searchDefaults, { mySearchLoss1: true, mySearchLoss2: false, mySearchOptimizer1: true, mySearchOptimizer2: false });
+});
