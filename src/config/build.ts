@@ -87,6 +87,9 @@ export class ConfigBuilder {
   resolveRef(name: string, fromPath: string): unknown {
     const t = resolveRefTarget(name, fromPath, this.config.json, this.config.index, this.config.file);
     if (t.path === '') return this.config.json;
+    if (isComponent(t.value) && this.effectiveDisabled(parseComponent(t.value, t.path, this.config.file))) {
+      throw new ClaraError(`'@${name}' refers to ${t.path}, which is disabled`, this.place(fromPath));
+    }
     return this.buildValue(t.value, t.path);
   }
 

@@ -109,6 +109,9 @@ test('alternatives: exactly one enabled; refs to nothing and cycles are errors w
   const py = resolveConfig({ train: { x: { name: 'A', args: { f: 'lambda x: x[0] * 2' } } } }, { file: 'c.json' });
   const b4 = await ConfigBuilder.create(py, { registry: reg });
   assert.throws(() => b4.build('train.x'), /train\.x\.args\.f: Python expression "lambda x: x\[0\] \* 2" has no TypeScript equivalent/);
+  const off = resolveConfig({ train: { x: { name: 'A', args: { s: '@sched' } }, sched: { name: 'B', disabled: true } } }, { file: 'c.json' });
+  const b5 = await ConfigBuilder.create(off, { registry: reg });
+  assert.throws(() => b5.build('train.x'), /train\.x\.args\.s: '@sched' refers to train\.sched, which is disabled/);
 });
 
 test('disabled as "{var}" and apply @disabled from a variable; a non-boolean is an error at its path', async () => {
