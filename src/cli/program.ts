@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerNifti } from './nifti-info.js';
+import { registerConfigCheck } from './config-check.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInfo(program);
   registerNifti(program);
+  registerConfigCheck(program);
   return program;
 }
