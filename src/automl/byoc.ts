@@ -1,38 +1,9 @@
-// Bring-your-own components for AutoML: `"path": "module.Export"` names an ES module in
-// the MMAR (custom/, the MMAR root, config/; .js or .mjs) and one of its exports, a class
-// built with `new Export(args)`. Clara's Python method names (set_search_space,
-// initial_recommendation, refine_recommendation, start_job, end_job, ...) work too.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// Bring-your-own AutoML components: config's loadByoc finds `"path": "module.Export"` in the
+// MMAR; these adapters make the object a Controller or Handler, accepting camelCase or
+// Clara's Python method names (set_search_space, initial_recommendation,
+// refine_recommendation, start_job, end_job, ...).
 import { ClaraError } from '../util/errors.js';
 import type { Context, Controller, Handler, Outcome } from './types.js';
-
-export async function loadByoc(spec: string, mmarRoot: string, place: { file: string; path: string }): Promise<new (args: Record<string, unknown>) => unknown> {
-  const parts = spec.split('.');
-  if (parts.length < 2 || parts.some((p) => !p)) {
-    throw new ClaraError(`BYOC path '${spec}' must be 'module.Export' (a module in the MMAR and one of its exports)`, place);
-  }
-  const exportName = parts[parts.length - 1];
-  const modRel = parts.slice(0, -1).join('/');
-  const dirs = [join(mmarRoot, 'custom'), mmarRoot, join(mmarRoot, 'config')];
-  const candidates = dirs.flatMap((d) => ['.js', '.mjs'].map((ext) => join(d, modRel + ext)));
-  const file = candidates.find((f) => existsSync(f));
-  if (!file) {
-    throw new ClaraError(`BYOC module '${parts.slice(0, -1).join('.')}' (for '${spec}') was not found in the MMAR; looked for ${candidates.join(', ')}`, place);
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new ClaraError(`BYOC module ${file} failed to load: ${(e as Error).message}`, place);
-  }
-  const exp = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
-  if (typeof exp !== 'function') {
-    throw new ClaraError(`BYOC module ${file} has no class export '${exportName}'; it exports ${Object.keys(mod).join(', ') || 'nothing'}`, place);
-  }
-  return exp as new (args: Record<string, unknown>) => unknown;
-}
 
 type AnyObj = Record<string, unknown>;
 function method(o: AnyObj, ...names: string[]): ((...a: unknown[]) => unknown) | undefined {

@@ -52,7 +52,7 @@ export class MMARExecutor implements Executor {
     cloneMmar(this.opts.mmarRoot, job.mmarRoot, { keyContentOnly: this.opts.keyMmarContentOnly ?? true, exclude: this.opts.exclude ?? [] });
     const base = JSON.parse(readFileSync(this.opts.trainConfigFile, 'utf8'));
     const concrete = this.opts.source.apply(base, this.opts.space, job.recommendation.values as ConcreteValues, {
-      removeSearch: this.opts.removeSearchAugs ?? true,
+      removeSearch: this.opts.removeSearchAugs ?? true, file: this.opts.trainConfigFile,
     });
     const file = join(job.mmarRoot, 'config', 'config_train.json');
     writeJsonAtomic(file, concrete);

@@ -6,14 +6,15 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
 import { ClaraError, joinPath } from '../util/errors.js';
-import { asController, asHandler, loadByoc } from './byoc.js';
+import { loadByoc } from '../config/byoc.js';
+import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
 import { MedianPruner } from './pruner.js';
 import { parseWorkers } from './scheduler.js';
-import { basicSearchSource, type SearchSource } from './search-source.js';
+import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
 import './register.js';
 
@@ -117,8 +118,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     if (h.disabled) continue;
     const path = `handlers[${i}]`;
     if (h.path) {
-      const Cls = await loadByoc(h.path, mmar, { file: cfgFile, path: joinPath(path, 'path') });
-      handlers.push({ name: h.name ?? h.path, handler: asHandler(new Cls(h.args ?? {})) });
+      const make = await loadByoc(h.path, { file: cfgFile, path, mmarRoot: mmar });
+      handlers.push({ name: h.name ?? h.path, handler: asHandler(make(h.args ?? {}, { file: cfgFile, path, mmarRoot: mmar })) });
     } else {
       const spec = registry.require(h.name!, { file: cfgFile, path: joinPath(path, 'name') }, 'automl_handler');
       registry.checkArgs(spec, h.args ?? {}, { file: cfgFile, path });
@@ -132,8 +133,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   let controller: Controller;
   const cc = cfg.controller;
   if (cc.path) {
-    const Cls = await loadByoc(cc.path, mmar, { file: cfgFile, path: 'controller.path' });
-    controller = asController(new Cls(cc.args ?? {}), { file: cfgFile, path: 'controller' });
+    const make = await loadByoc(cc.path, { file: cfgFile, path: 'controller', mmarRoot: mmar });
+    controller = asController(make(cc.args ?? {}, { file: cfgFile, path: 'controller', mmarRoot: mmar }), { file: cfgFile, path: 'controller' });
   } else {
     const spec = registry.require(cc.name!, { file: cfgFile, path: 'controller.name' }, 'controller');
     controller = spec.factory(cc.args ?? {}, { file: cfgFile, path: 'controller', mmarRoot: mmar }) as Controller;
@@ -142,7 +143,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
 
   // Search space from the train config.
   const trainConfigFile = resolveTrainConfig(mmar, mmarHandler?.trainConfigFile ?? vars.trainconf);
-  const source = o.source ?? basicSearchSource;
+  const source = o.source ?? configSearchSource;
   let trainJson: unknown;
   try {
     trainJson = JSON.parse(readFileSync(trainConfigFile, 'utf8'));

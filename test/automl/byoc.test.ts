@@ -90,7 +90,7 @@ test('clara3/config_automl_BYO_handler.json: a missing BYOC module is an error n
   const missing = claraMmar('clara3/config_automl_BYO_handler.json', 'clara3/trn_autoML_AMP.json', false);
   await assert.rejects(
     withTrainCommand(() => runAutoML({ mmarRoot: missing, runId: 'x', vars: { trainconf: 'trn_autoML_AMP.json' }, log: () => {} })),
-    (e: Error) => /config_automl\.json: handlers\[4\]\.path: BYOC module 'myAutoMLController' \(for 'myAutoMLController\.MyHandler'\) was not found in the MMAR; looked for .*custom\/myAutoMLController\.js/.test(e.message),
+    (e: Error) => /config_automl\.json: handlers\[4\]\.path: BYOC module for "myAutoMLController\.MyHandler" not found; looked for .*custom\/myAutoMLController\.js/.test(e.message),
   );
   rmSync(missing, { recursive: true, force: true });
 

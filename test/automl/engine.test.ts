@@ -103,7 +103,7 @@ test('crashing and hanging jobs score -1000000 and the search goes on; a throwin
     train,
     automl: automlConfig({
       controller: { name: 'GridController', args: { float_points: 1 } },
-      executorArgs: { timeout_s: 1.5 },
+      executorArgs: { timeout_s: 4 },
       handlers: [{ path: 'recorder.Recorder', args: { file: events, throw_in: 'end_job' } }, { name: 'MMARStatsHandler' }],
     }),
     files: { 'recorder.js': RECORDER },
@@ -113,9 +113,9 @@ test('crashing and hanging jobs score -1000000 and the search goes on; a throwin
   // Grid: lr 1 point × loss 2 (gamma 1 point) × amp 2 × crash/hang/ok 3 = 12 jobs.
   assert.equal(s.outcomes.length, 12);
   const by = (st: string) => s.outcomes.filter((o) => o.status === st);
-  assert.equal(by('FAILED').length, 4);
-  assert.equal(by('TIMEOUT').length, 4);
-  assert.equal(by('FINISHED').length, 4);
+  assert.equal(by('FAILED').length, 4, JSON.stringify(by('FAILED').map((o) => [o.error, o.recommendation.values])));
+  assert.equal(by('TIMEOUT').length, 4, JSON.stringify(s.outcomes.map((o) => [o.status, o.error])));
+  assert.equal(by('FINISHED').length, 4, JSON.stringify(s.outcomes.map((o) => [o.status, o.error])));
   for (const o of [...by('FAILED'), ...by('TIMEOUT')]) assert.equal(o.score, -1000000);
   assert.match(by('FAILED')[0].error!, /exited with code 3.*fake crash/);
   assert.equal(s.handlerErrors.filter((e) => e.event === 'end_job').length, 12);

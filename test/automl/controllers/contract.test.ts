@@ -7,11 +7,11 @@ import { GridController } from '../../../src/automl/controllers/grid.js';
 import { RandomController } from '../../../src/automl/controllers/random.js';
 import { ReinforcementController } from '../../../src/automl/controllers/reinforcement.js';
 import { TPEController } from '../../../src/automl/controllers/tpe.js';
-import { basicSearchSource } from '../../../src/automl/search-source.js';
+import { configSearchSource } from '../../../src/automl/search-source.js';
 import { FAILED_SCORE, type Context, type Controller, type Outcome, type Recommendation } from '../../../src/automl/types.js';
 import { trainConfig } from '../fixtures/mmar.js';
 
-const space: SearchSpace = basicSearchSource.parse(trainConfig(), 'trn_automl.json');
+const space: SearchSpace = configSearchSource.parse(trainConfig(), 'trn_automl.json');
 const lrKey = space.items.find((i) => i.args[0] === 'learning_rate')!.key;
 const lossKey = space.items.find((i) => i.args[0] === 'useDice')!.key;
 const ampKey = space.items.find((i) => i.args[0] === 'use_amp')!.key;
