@@ -6,7 +6,7 @@
 // no score → -1000000 and the search goes on. Process handling stays behind the
 // Executor interface (a cluster executor can replace it).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, readSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
@@ -79,7 +79,8 @@ export class MMARExecutor implements Executor {
       try {
         child = spawn(cmd[0], cmd.slice(1), {
           cwd: job.mmarRoot,
-          stdio: ['ignore', logFd, logFd, 'ipc'],
+          // 'file': the child writes log.txt itself (survives the parent's death); 'console': teed here.
+          stdio: this.opts.msgDestination === 'console' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', logFd, logFd, 'ipc'],
           env: {
             ...process.env, ...this.opts.env,
             CUDA_VISIBLE_DEVICES: worker.gpus.join(','),
@@ -90,6 +91,14 @@ export class MMARExecutor implements Executor {
       } catch (e) {
         done({ code: null, sig: null, err: (e as Error).message });
         return;
+      }
+      if (this.opts.msgDestination === 'console') {
+        const tee = (d: Buffer) => {
+          writeSync(logFd, d);
+          for (const line of d.toString('utf8').split('\n')) if (line) process.stdout.write(`[${job.name}] ${line}\n`);
+        };
+        child.stdout?.on('data', tee);
+        child.stderr?.on('data', tee);
       }
       let timer: NodeJS.Timeout | undefined;
       let killTimer: NodeJS.Timeout | undefined;
@@ -120,7 +129,7 @@ export class MMARExecutor implements Executor {
         signal.removeEventListener('abort', onAbort);
         done({ code: null, sig: null, why, err: e.message });
       });
-      child.on('exit', (code, sig) => {
+      child.on('close', (code, sig) => {
         clearTimeout(timer); clearTimeout(killTimer);
         signal.removeEventListener('abort', onAbort);
         done({ code, sig, why });

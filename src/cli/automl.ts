@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { runAutoML } from '../automl/run.js';
 import { ClaraError } from '../util/errors.js';
+import './builtins.js';
 
 function parseSet(items: string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -123,9 +123,10 @@ test('crashing and hanging jobs score -1000000 and the search goes on; a throwin
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test("MMARHandler's stop_threshold stops the search", async () => {
+test("MMARHandler's stop_threshold stops the search; msg_destination console still logs to log.txt", async () => {
   const mmar = makeMmar({
     automl: automlConfig({
+      executorArgs: { msg_destination: 'console' },
       controller: { name: 'RandomController', args: { max_rounds: 20, max_jobs_per_round: 1, seed: 1 } },
       handlers: [{ name: 'MMARHandler', args: { stop_threshold: 0.0, train_config_file: '{trainconf}' } }],
     }),
@@ -133,6 +134,7 @@ test("MMARHandler's stop_threshold stops the search", async () => {
   const s = await runAutoML({ mmarRoot: mmar, runId: 'r3', vars: { trainconf: 'trn_automl.json' }, workers: 'cpu', log: () => {} });
   assert.equal(s.outcomes.length, 1);
   assert.match(s.stoppedBy ?? '', /MMARHandler/);
+  assert.match(readFileSync(join(mmar, 'automl', 'r3', s.outcomes[0].jobName, 'log.txt'), 'utf8'), /^fake-train /);
   rmSync(mmar, { recursive: true, force: true });
 });
 
