@@ -2,7 +2,7 @@
 // (test/automl/fixtures/fake-train.mjs stands in for `clara-train train`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAutoML } from '../../src/automl/run.js';
 import { Journal } from '../../src/automl/journal.js';
@@ -13,8 +13,8 @@ const RECORDER = `
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 export class Recorder {
-  constructor(args) { this.file = args.file; this.throwIn = args.throw_in; }
-  rec(ev, ctx) { appendFileSync(this.file, JSON.stringify({ ev, job: ctx.JOB_NAME ?? null, score: ctx.SCORE ?? null, status: ctx.JOB_STATUS ?? null }) + '\\n'); if (ev === this.throwIn) throw new Error('recorder fails on purpose'); }
+  constructor(args) { this.file = args.file; this.throwIn = args.throw_in; this.tag = args.tag ?? null; }
+  rec(ev, ctx) { appendFileSync(this.file, JSON.stringify({ ev, tag: this.tag, job: ctx.JOB_NAME ?? null, score: ctx.SCORE ?? null, status: ctx.JOB_STATUS ?? null }) + '\\n'); if (ev === this.throwIn) throw new Error('recorder fails on purpose'); }
   startup(ctx) { this.rec('startup', ctx); }
   search_space_available(ctx) { this.rec('search_space_available', ctx); }
   recommendations_available(ctx) { this.rec('recommendations_available', ctx); }
@@ -164,4 +164,44 @@ test('an existing run is not overwritten; --resume of a missing run is an error'
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'nope', resume: true, vars: { trainconf: 'trn_automl.json' }, log: () => {} }), /nothing to resume/);
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'r6', vars: {}, log: () => {} }), /config_automl\.json: handlers\[0\]\.args\.train_config_file: '\{trainconf\}' has no value/);
   rmSync(mmar, { recursive: true, force: true });
+});
+
+test('handlers fire in order, shutdown in reverse; each worker sees its GPUs as CUDA_VISIBLE_DEVICES', async () => {
+  const events = '/tmp/clara-automl-events3-' + process.pid + '.jsonl';
+  rmSync(events, { force: true });
+  const mmar = makeMmar({
+    automl: automlConfig({
+      controller: { name: 'RandomController', args: { max_trials: 4, seed: 2 } },
+      handlers: [
+        { name: 'MMARHandler', args: { train_config_file: '{trainconf}' } },
+        { path: 'recorder.Recorder', args: { file: events, tag: 'A' } },
+        { path: 'recorder.Recorder', args: { file: events, tag: 'B' } },
+      ],
+    }),
+    files: { 'recorder.js': RECORDER },
+  });
+  const s = await runAutoML({ mmarRoot: mmar, runId: 'r7', vars: { trainconf: 'trn_automl.json' }, workers: '0:1,2', log: () => {} });
+  assert.equal(s.outcomes.length, 4);
+  const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(ev.filter((e) => e.ev === 'startup').map((e) => e.tag), ['A', 'B']);
+  assert.deepEqual(ev.filter((e) => e.ev === 'shutdown').map((e) => e.tag), ['B', 'A']);
+  for (const o of s.outcomes) {
+    const log = readFileSync(join(mmar, 'automl', 'r7', o.jobName, 'log.txt'), 'utf8');
+    assert.match(log, o.jobName.startsWith('W0_') ? /CUDA_VISIBLE_DEVICES=0\n/ : /CUDA_VISIBLE_DEVICES=1,2\n/);
+  }
+  rmSync(mmar, { recursive: true, force: true });
+});
+
+test('journal: appended lines are read back; a torn last line (crash mid-write) is ignored', () => {
+  const file = '/tmp/clara-automl-journal-' + process.pid + '.jsonl';
+  rmSync(file, { force: true });
+  const j = new Journal(file);
+  j.append({ type: 'run_start', time: 1, runId: 'x', seed: 42, controller: 'TPEController', workers: [[]] });
+  j.append({ type: 'round_ended', time: 2, round: 1 });
+  j.close();
+  appendFileSync(file, '{"type":"job_st');
+  const entries = Journal.read(file);
+  assert.equal(entries.length, 2);
+  assert.equal((entries[0] as { seed: number }).seed, 42);
+  rmSync(file, { force: true });
 });
