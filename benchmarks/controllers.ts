@@ -42,6 +42,12 @@ const PROBLEMS: Record<string, Problem> = {
   hartmann6: { space: { items: Array.from({ length: 6 }, (_, i) => floatItem(`x${i}`, 0, 1)) }, f: (v) => hartmann6(Array.from({ length: 6 }, (_, i) => Number(v[`x${i}`]))), opt: -3.32237 },
 };
 
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
 type Make = (seed: number, n: number, d: number) => Controller;
 const CONTROLLERS: Record<string, Make> = {
   tpe: (seed, n) => new TPEController({ seed, max_trials: n, max_jobs_per_round: 1 }),
@@ -88,7 +94,7 @@ for (const [pname, p] of Object.entries(PROBLEMS)) {
     for (const c of checkpoints) {
       const m = median(per[c]);
       row[`@${c}`] = m;
-      figures.push({ name: `${pname}.${cname}.median_regret@${c}`, value: m, unit: 'regret', seeds, implementation: 'clara-train' });
+      figures.push({ name: `${pname}.${cname}.median_regret@${c}`, value: m, unit: 'regret', seeds, q25: quantile(per[c], 0.25), q75: quantile(per[c], 0.75), implementation: 'clara-train' });
       ((regrets[pname] ??= {})[cname] ??= {})[c] = m;
     }
     row.sec = (Date.now() - t0) / 1000;
@@ -104,13 +110,13 @@ if (probe.status === 0) {
   for (const pname of Object.keys(PROBLEMS)) {
     const r = spawnSync('python3', [join(here, 'controllers_optuna.py'), pname, 'tpe,random', String(seeds), String(N)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) { console.error(r.stderr); continue; }
-    const out = JSON.parse(r.stdout) as { results: Record<string, Record<string, { median: number }> & { sec: number }> };
+    const out = JSON.parse(r.stdout) as { results: Record<string, Record<string, { median: number; q25: number; q75: number }> & { sec: number }> };
     for (const [sname, res] of Object.entries(out.results)) {
       const row: Record<string, string | number> = { problem: pname, controller: `optuna_${sname}` };
       for (const c of checkpoints) {
-        const m = res[String(c)].median;
+        const { median: m, q25, q75 } = res[String(c)];
         row[`@${c}`] = m;
-        figures.push({ name: `${pname}.optuna_${sname}.median_regret@${c}`, value: m, unit: 'regret', seeds, implementation: `optuna ${optunaVersion}` });
+        figures.push({ name: `${pname}.optuna_${sname}.median_regret@${c}`, value: m, unit: 'regret', seeds, q25, q75, implementation: `optuna ${optunaVersion}` });
       }
       row.sec = res.sec;
       rows.push(row);

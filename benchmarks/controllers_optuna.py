@@ -43,6 +43,13 @@ def sampler(name, seed):
     raise ValueError(name)
 
 
+def quantile(xs, q):
+    s = sorted(xs)
+    pos = (len(s) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
 def main():
     problem, names, seeds, n = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
     f, opt = objective(problem)
@@ -61,7 +68,8 @@ def main():
                 running.append(best)
             for c in checkpoints:
                 regrets[c].append(running[c - 1] - opt)
-        results[name] = {str(c): {"median": statistics.median(v)} for c, v in regrets.items()}
+        results[name] = {str(c): {"median": statistics.median(v), "q25": quantile(v, 0.25), "q75": quantile(v, 0.75)}
+                         for c, v in regrets.items()}
         results[name]["sec"] = round(time.time() - t0, 1)
     print(json.dumps({"problem": problem, "seeds": seeds, "N": n, "optuna": optuna.__version__, "results": results}))
 

@@ -3,7 +3,7 @@
 // Gaussian policy per float/int in the normalised [0, 1] space). Each round samples
 // max_jobs_per_round recommendations from the policies; when the round's scores are all
 // in, a REINFORCE step moves the policies along advantage × ∇log π, with the advantage
-// = (score − moving-average baseline) / spread of the round's scores.
+// = (score − moving-average baseline) / spread of the scores seen so far.
 import type { ConcreteValues } from '../../config/search-types.js';
 import { dropInactive, fromIndex, fromUnit, isNumeric, toIndex } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
@@ -30,6 +30,7 @@ export class ReinforcementController extends BaseController {
   private pending = new Map<number, Sampled>();
   private roundResults: { s: Sampled; score: number | undefined }[] = [];
   private worstSeen: number | undefined;
+  private seen: number[] = [];
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
     const reader = new ArgReader(args, place, REINFORCEMENT_ARGS, 'ReinforcementController');
@@ -110,7 +111,11 @@ export class ReinforcementController extends BaseController {
     for (const r of scored) if (r.failed) r.score -= margin;
     const meanAdj = scored.reduce((a, r) => a + r.score, 0) / scored.length;
     const baseline = this.baseline ?? meanAdj;
-    const scale = Math.max(spread, 1e-8);
+    // The spread of every valid score so far (one job per round has no spread of its own).
+    for (const r of scored) if (!r.failed) this.seen.push(r.score);
+    const m = this.seen.reduce((a, b) => a + b, 0) / Math.max(1, this.seen.length);
+    const all = Math.sqrt(this.seen.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, this.seen.length));
+    const scale = all > 0 ? all : spread > 0 ? spread : 1;
     for (const { s, score } of scored) {
       const adv = Math.max(-3, Math.min(3, (score - baseline) / scale)) / scored.length;
       if (adv === 0) continue;

@@ -152,3 +152,14 @@ test('controller args are checked with the file and JSON path', () => {
     /config_automl\.json: controller\.args\.gama: TPEController has no argument 'gama'.*closest: gamma/);
   assert.throws(() => new RandomController({ max_rounds: 0 }, { file: 'c.json', path: 'controller' }), /c\.json: controller\.args\.max_rounds: expected a value >= 1/);
 });
+
+test('ReinforcementController learns with one job per round too (a single worker)', async () => {
+  const soft = (l: number[]) => { const e = l.map(Math.exp); const s = e.reduce((a, b) => a + b, 0); return e.map((x) => x / s); };
+  let wins = 0;
+  for (let seed = 0; seed < 5; seed++) {
+    const c = new ReinforcementController({ seed, max_rounds: 60, max_jobs_per_round: 1 });
+    await drive(c, 1);
+    if (soft(c.policy().logits[lossKey])[1] > 0.6) wins++;
+  }
+  assert.ok(wins >= 4, `P(Focal) > 0.6 in ${wins}/5 seeds`);
+});
