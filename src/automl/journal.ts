@@ -62,7 +62,7 @@ export interface JournalState {
   finished: Outcome[];
   /** Recommendations as journalled, by id. */
   recommendations: Map<number, Recommendation>;
-  /** Jobs started and not ended (running at the kill). */
+  /** Jobs started and not ended (running at the kill), or ended KILLED (stopped by a signal). */
   interrupted: { job: string; recommendationId: number }[];
   /** Job names per recommendation id (last start). */
   jobNames: Map<number, string>;
@@ -71,6 +71,7 @@ export interface JournalState {
 export function journalState(entries: JournalEntry[]): JournalState {
   const s: JournalState = { finished: [], recommendations: new Map(), interrupted: [], jobNames: new Map() };
   const running = new Map<string, number>();
+  const killed: { job: string; recommendationId: number }[] = [];
   for (const e of entries) {
     if (e.type === 'run_start') {
       if (s.seed === undefined) { s.seed = e.seed; s.controller = e.controller; }
@@ -82,8 +83,10 @@ export function journalState(entries: JournalEntry[]): JournalState {
     } else if (e.type === 'job_end') {
       running.delete(e.job);
       if (e.outcome.status !== 'KILLED') s.finished.push(e.outcome);
+      else killed.push({ job: e.job, recommendationId: e.outcome.recommendation.id });
     }
   }
-  s.interrupted = [...running.entries()].map(([job, recommendationId]) => ({ job, recommendationId }));
+  const done = new Set(s.finished.map((o) => o.recommendation.id));
+  s.interrupted = [...killed.filter((k) => !done.has(k.recommendationId)), ...[...running.entries()].map(([job, recommendationId]) => ({ job, recommendationId }))];
   return s;
 }

@@ -72,3 +72,33 @@ test('resume after kill -9 reruns only the interrupted jobs and rebuilds the con
   assert.ok(existsSync(join(mmar, 'automl', 'rk', 'best', 'models', 'train_stats.json')));
   rmSync(mmar, { recursive: true, force: true });
 });
+
+test('Ctrl-C stops the search (running jobs KILLED, journal closed); --resume reruns the killed jobs', async () => {
+  const mmar = makeMmar({
+    train: trainConfig({ epochs: 3, fake_epoch_ms: 300 }),
+    automl: automlConfig({ controller: { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2 } } }),
+  });
+  const args = ['automl', '-m', mmar, '--run-id', 'ri', '--workers', 'cpu:cpu', '--set', 'trainconf=trn_automl.json'];
+  const journalFile = join(mmar, 'automl', 'ri', 'journal.jsonl');
+  const first = cli(args);
+  for (let t = 0; t < 600; t++) {
+    await sleep(100);
+    const j = Journal.read(journalFile);
+    if (j.filter((e) => e.type === 'job_end').length >= 1 && j.filter((e) => e.type === 'job_start').length >= 3) break;
+  }
+  first.child.kill('SIGINT');
+  const r1 = await first.done;
+  assert.match(r1.err, /SIGINT: stopping/);
+  const j1 = Journal.read(journalFile);
+  assert.equal(j1.at(-1)!.type, 'run_end');
+  assert.match((j1.at(-1) as { reason: string }).reason, /SIGINT/);
+  const killed = j1.filter((e) => e.type === 'job_end' && (e as { outcome: { status: string } }).outcome.status === 'KILLED');
+  assert.ok(killed.length >= 1, 'a running job was killed');
+  const r2 = await cli([...args, '--resume']).done;
+  assert.equal(r2.code, 0, r2.err);
+  const all = Journal.read(journalFile);
+  const finished = all.filter((e) => e.type === 'job_end' && (e as { outcome: { status: string } }).outcome.status === 'FINISHED')
+    .map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id).sort((a, b) => a - b);
+  assert.deepEqual(finished, [0, 1, 2, 3, 4, 5]);
+  rmSync(mmar, { recursive: true, force: true });
+});
