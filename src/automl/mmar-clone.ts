@@ -82,11 +82,18 @@ function fixEnvironment(src: string, dst: string): void {
     const srcPath = resolveEnvPath(v, src);
     if (!srcPath || !existsSync(srcPath)) continue;
     const jobPath = resolveEnvPath(v, resolve(dst));
-    if (jobPath && existsSync(jobPath)) continue;
+    if (jobPath && existsSync(jobPath) && !partialCopy(srcPath, jobPath)) continue;
     env[k] = srcPath.split(sep).join('/');
     changed = true;
   }
   if (changed) writeJsonAtomic(envFile, env);
+}
+
+/** A folder the job has only part of (e.g. data/ with just the data list copied). */
+function partialCopy(src: string, job: string): boolean {
+  if (!statSync(src).isDirectory()) return false;
+  const have = new Set(readdirSync(job));
+  return readdirSync(src).some((n) => !have.has(n));
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

@@ -6,9 +6,8 @@ import type { Rng } from '../../util/random.js';
 const SQRT2 = Math.SQRT2;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
-/** erf, Abramowitz-Stegun 7.1.26 refined (|error| < 1.2e-7 via the complementary series). */
+/** erf via the Chebyshev fit of erfc (Numerical Recipes), |error| < 1.2e-7. */
 export function erf(x: number): number {
-  // Numerical Recipes erfc (Chebyshev), accurate to ~1.2e-7.
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
   const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
