@@ -1,6 +1,7 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerMlflowSync } from './mlflow-sync.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerMlflowSync(program);
   return program;
 }
