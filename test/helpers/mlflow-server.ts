@@ -87,9 +87,21 @@ export class MlflowTestServer {
   }
 }
 
+/** fetch that retries a connection the server closed while idle (keep-alive race). */
+export async function fetchRetry(url: string, init?: RequestInit): Promise<Response> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      if (i >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** GET/POST JSON against the server's REST API (for assertions). */
 export async function api(uri: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${uri}/api/2.0/mlflow/${path}`, body === undefined ? {} : {
+  const r = await fetchRetry(`${uri}/api/2.0/mlflow/${path}`, body === undefined ? {} : {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
   });
   const j = await r.json();

@@ -187,7 +187,7 @@ export function readableParams(values: ConcreteValues, space?: SearchSpace): Rec
       if (arg === '@disabled') label = `${it.targets[i]?.componentPath ?? it.path}.disabled`;
       else if (arg.startsWith('@')) label = arg.slice(1);
       else if (arg.includes('#')) label = arg.slice(arg.indexOf('#') + 1);
-      put(label, perArg[i] ?? perArg[0], it.path);
+      put(label.replace(/\[(\d+)\]/g, '.$1'), perArg[i] ?? perArg[0], it.path.replace(/\[(\d+)\]/g, '.$1'));
     });
   }
   return out;
