@@ -50,6 +50,14 @@ export class MlflowServerSink extends JournalSink<ServerState> {
     const known = this.state.experiments[name];
     if (known) return known;
     const id = await this.client.getOrCreateExperiment(name);
+    // Runs of this journal already on the server (sent under another state file: another
+    // spelling of the URI, a lost state file) are adopted instead of created again.
+    const prefix = `${this.runKey('')}`;
+    const found = await this.client.searchRuns([id], `tags.\`${RUN_KEY_TAG}\` LIKE '${prefix.replace(/'/g, "\\'")}%'`);
+    for (const r of found) {
+      const local = (r.data.tags[RUN_KEY_TAG] ?? '').slice(prefix.length);
+      if (local && !this.state.runs[local]) this.state.runs[local] = { runId: r.info.run_id, artifactUri: r.info.artifact_uri };
+    }
     this.state.experiments[name] = id;
     this.saveState();
     return id;
@@ -64,6 +72,7 @@ export class MlflowServerSink extends JournalSink<ServerState> {
   private async startRun(e: Extract<JournalEvent, { type: 'run_start' }>): Promise<void> {
     if (this.state.runs[e.run]) return;
     const expId = await this.experimentId(e.experiment);
+    if (this.state.runs[e.run]) return; // adopted from the server
     const key = this.runKey(e.run);
     if (this.state.creating === e.run) {
       const found = await this.client.searchRuns([expId], `tags.\`${RUN_KEY_TAG}\` = '${key.replace(/'/g, "\\'")}'`, 10);
