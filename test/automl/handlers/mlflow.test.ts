@@ -4,7 +4,7 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { MlflowTestServer, skipUnlessMlflow } from '../../helpers/mlflow-server.js';
+import { MlflowTestServer, skipUnlessMlflow, api, freePort } from '../../helpers/mlflow-server.js';
 import { makeCtx, planJobs, runJobs, assertSearchOnServer, SPACE } from '../../helpers/automl-sim.js';
 import { createMLflowHandler, readableParams } from '../../../src/automl/handlers/mlflow.js';
 import { registry } from '../../../src/config/registry.js';
@@ -74,4 +74,38 @@ process.exitCode = await main(['node', 'clara-train', 'mlflow', 'sync', '--to', 
     `const { main } = await import(${JSON.stringify(resolve('src/cli/main.ts'))}); process.exitCode = await main(['node','clara-train','mlflow','sync','--to','http://127.0.0.1:1','--run-dir','/nonexistent']);`], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /\/nonexistent\/tracking\.jsonl: no tracking journal/);
+});
+
+test('a search that crashed while the server was unreachable is completed on resume', { skip }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'clara-hr-'));
+  const ctx = makeCtx(root, 'run_3');
+  const jobs = planJobs(3, 3, 9).map((j) => ({ ...j, fail: false, score: Math.max(...j.dice) }));
+  const logs: string[] = [];
+  // First process: the server URI is wrong (nothing listens); it dies in the middle of job 2.
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  const a = createMLflowHandler({ tracking_uri: dead, experiment_name: 'resumed' }, undefined, {
+    log: (m) => logs.push(m), env: { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' },
+  });
+  await a.startup(ctx);
+  await runJobs(a, ctx, jobs.slice(0, 2));
+  await a.startJob!({ ...ctx, JOB_NAME: jobs[2].name, CONCRETE_SEARCH_VALUE: {} });
+  await a.tracker!.close(0); // the process is gone; nothing reached a server
+  assert.ok(logs.some((l) => /unavailable/.test(l)));
+  // Resume against the right server: the same parent run, the dead job marked KILLED, job 2 run again.
+  const b = createMLflowHandler({ tracking_uri: server.uri, experiment_name: 'resumed' }, undefined, { log: silent });
+  await b.startup(ctx);
+  await runJobs(b, ctx, jobs.slice(2));
+  await b.shutdown(ctx);
+  const exp = (await api(server.uri, 'experiments/get-by-name?experiment_name=resumed')).experiment;
+  const runs: any[] = (await api(server.uri, 'runs/search', { experiment_ids: [exp.experiment_id] })).runs;
+  const tag = (r: any, k: string) => (r.data.tags ?? []).find((t: any) => t.key === k)?.value;
+  const parents = runs.filter((r) => !tag(r, 'mlflow.parentRunId'));
+  assert.equal(parents.length, 1);
+  const kids = runs.filter((r) => tag(r, 'mlflow.parentRunId') === parents[0].info.run_id);
+  assert.deepEqual(kids.map((r) => `${r.info.run_name} ${r.info.status}`).sort(),
+    [`${jobs[0].name} FINISHED`, `${jobs[1].name} FINISHED`, `${jobs[2].name} FINISHED`, `${jobs[2].name} KILLED`].sort());
+  const j0 = kids.find((r) => r.info.run_name === jobs[0].name);
+  const h = (await api(server.uri, `metrics/get-history?run_id=${j0.info.run_id}&metric_key=train_loss`)).metrics;
+  assert.deepEqual(h.map((m: any) => [Number(m.step), m.value]).sort((x: number[], y: number[]) => x[0] - y[0]), jobs[0].losses.map((v, e) => [e + 1, v]));
+  assert.equal(parents[0].info.status, 'FINISHED');
 });
