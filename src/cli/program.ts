@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerMlflowSync } from './mlflow-sync.js';
+import { registerNifti } from './nifti-info.js';
+import { registerConfigCheck } from './config-check.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -11,5 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInfo(program);
   registerMlflowSync(program);
+  registerNifti(program);
+  registerConfigCheck(program);
   return program;
 }
