@@ -45,7 +45,7 @@ export class MlflowTestServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(port?: number, timeoutMs = 120_000): Promise<void> {
+  async start(port?: number, timeoutMs = 180_000): Promise<void> {
     this.port = port ?? this.port ?? 0;
     if (!this.port) this.port = await freePort();
     mkdirSync(join(this.dir, 'artifacts'), { recursive: true });

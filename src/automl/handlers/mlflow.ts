@@ -116,10 +116,10 @@ export class MLflowHandler implements Handler {
     const status: RunStatus = jobStatus === 'FINISHED' ? 'FINISHED' : jobStatus === 'KILLED' ? 'KILLED' : 'FAILED';
     this.finished++;
     if (outcome) this.outcomes.push(outcome);
-    const root = ctx.JOB_MMAR_ROOT;
+    const root = ctx.JOB_MMAR_ROOT ?? join(ctx.RUN_ROOT, job.name);
     await job.logger.finish({
       status, score, step: this.finished, error: outcome?.error,
-      artifacts: root ? mmarArtifacts(root) : [],
+      artifacts: mmarArtifacts(root),
     });
     if (score !== undefined && Number.isFinite(score)) {
       this.t.logMetrics(this.parent, [{ key: 'job_score', value: score, step: this.finished }]);
