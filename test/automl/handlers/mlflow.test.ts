@@ -109,3 +109,24 @@ test('a search that crashed while the server was unreachable is completed on res
   assert.deepEqual(h.map((m: any) => [Number(m.step), m.value]).sort((x: number[], y: number[]) => x[0] - y[0]), jobs[0].losses.map((v, e) => [e + 1, v]));
   assert.equal(parents[0].info.status, 'FINISHED');
 });
+
+test('a bad event (a param changed on resume) is skipped and reported; the rest of its batch lands', { skip }, async () => {
+  const { createTracker } = await import('../../../src/tracking/create-tracker.js');
+  const dir = mkdtempSync(join(tmpdir(), 'clara-skip-'));
+  const logs: string[] = [];
+  const t = createTracker({ journal: join(dir, 'tracking.jsonl'), trackingUri: server.uri, experimentName: 'skips', env: {}, log: (m) => logs.push(m) });
+  const r = await t.startRun({ name: 'x' });
+  t.logParams(r, { p: 1 });
+  t.logMetrics(r, [{ key: 'm', value: 1, step: 1 }]);
+  t.logParams(r, { p: 2 });
+  t.logMetrics(r, [{ key: 'm', value: 2, step: 2 }]);
+  await t.endRun(r, 'FINISHED');
+  assert.equal(await t.close(), true, 'caught up despite the bad event');
+  assert.ok(logs.some((l) => /skipped journal event .*params/.test(l)), logs.join('\n'));
+  const exp = (await api(server.uri, 'experiments/get-by-name?experiment_name=skips')).experiment;
+  const run = (await api(server.uri, 'runs/search', { experiment_ids: [exp.experiment_id] })).runs[0];
+  assert.deepEqual(run.data.params, [{ key: 'p', value: '1' }]);
+  const h = (await api(server.uri, `metrics/get-history?run_id=${run.info.run_id}&metric_key=m`)).metrics;
+  assert.deepEqual(h.map((m: any) => Number(m.step)).sort(), [1, 2]);
+  assert.equal(run.info.status, 'FINISHED');
+});
