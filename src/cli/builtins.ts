@@ -2,3 +2,4 @@
 // Each area adds one import line here (transforms, models, losses, ...).
 import '../automl/register.js';
 export {};
+import '../automl/handlers/register-mlflow.js';

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerAutoML } from './automl.js';
+import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInfo(program);
   registerAutoML(program);
+  registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
   return program;
