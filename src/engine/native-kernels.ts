@@ -1,0 +1,168 @@
+// Registers the addon's conv3d / pool3d kernels over tfjs's pure-JS 'cpu' kernels.
+// Geometry comes from tfjs's own backend_util (so padding and output shapes are
+// exactly tfjs's); anything the native kernels do not cover (dilation != 1,
+// non-float32 tensors, channels-first pooling) falls through to the original kernel.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { native } from '../native/loader.js';
+import type { NativeKernels, Conv3DGeometry, Pool3DGeometry } from '../native/kernels.js';
+import { convGeomArray, poolGeomArray } from '../native/kernels.js';
+import { ampEnabled } from './amp.js';
+
+type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
+
+/** Kernel names this module registers for the 'cpu' backend. */
+export const NATIVE_KERNEL_NAMES = [
+  'Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'MaxPool3D', 'MaxPool3DGrad', 'AvgPool3D', 'AvgPool3DGrad',
+] as const;
+
+interface CpuBackendLike {
+  data: { get(dataId: unknown): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo;
+}
+
+const originals = new Map<string, KernelConfig>();
+/** Calls per kernel name since registration (what ran natively). */
+export const nativeCallCounts: Record<string, number> = {};
+
+function convGeom(ci: Conv3DInfo): Conv3DGeometry {
+  return {
+    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, cin: ci.inChannels,
+    kd: ci.filterDepth, kh: ci.filterHeight, kw: ci.filterWidth, cout: ci.outChannels,
+    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
+    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
+    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+  };
+}
+
+function poolGeom(ci: Conv3DInfo): Pool3DGeometry {
+  return {
+    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, c: ci.inChannels,
+    fd: ci.filterDepth, fh: ci.filterHeight, fw: ci.filterWidth,
+    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
+    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
+    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+  };
+}
+
+function f32(backend: CpuBackendLike, t: TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+const isOne = (d: unknown) => d === undefined || d === 1 || (Array.isArray(d) && d.every((x) => x === 1));
+
+type Impl = (inputs: Record<string, TensorInfo>, backend: CpuBackendLike, attrs: NamedAttrMap, k: NativeKernels) => TensorInfo | undefined;
+
+// Each impl returns undefined to hand the call to tfjs's original kernel.
+const impls: Record<(typeof NATIVE_KERNEL_NAMES)[number], Impl> = {
+  Conv3D({ x, filter }, be, attrs, k) {
+    const { strides, pad, dilations } = attrs as unknown as { strides: number | number[]; pad: 'same' | 'valid'; dilations: number | number[] };
+    if (!isOne(dilations)) return undefined;
+    const xv = f32(be, x), wv = f32(be, filter);
+    if (!xv || !wv) return undefined;
+    const ci = tf.backend_util.computeConv3DInfo(x.shape as never, filter.shape as never, strides as never, 1, pad);
+    const y = new Float32Array(tf.util.sizeFromShape(ci.outShape));
+    k.conv3dForward(xv, wv, y, convGeomArray(convGeom(ci)), ampEnabled());
+    return be.makeTensorInfo(ci.outShape, 'float32', y);
+  },
+  Conv3DBackpropInputV2({ dy, filter }, be, attrs, k) {
+    const { strides, pad, inputShape } = attrs as unknown as { strides: number | number[]; pad: 'same' | 'valid'; inputShape: number[] };
+    const dv = f32(be, dy), wv = f32(be, filter);
+    if (!dv || !wv) return undefined;
+    const ci = tf.backend_util.computeConv3DInfo(inputShape as never, filter.shape as never, strides as never, 1, pad);
+    const dx = new Float32Array(tf.util.sizeFromShape(ci.inShape));
+    k.conv3dBackpropInput(dv, wv, dx, convGeomArray(convGeom(ci)), ampEnabled());
+    return be.makeTensorInfo(ci.inShape, 'float32', dx);
+  },
+  Conv3DBackpropFilterV2({ x, dy }, be, attrs, k) {
+    const { strides, pad, filterShape } = attrs as unknown as { strides: number | number[]; pad: 'same' | 'valid'; filterShape: number[] };
+    const xv = f32(be, x), dv = f32(be, dy);
+    if (!xv || !dv) return undefined;
+    const ci = tf.backend_util.computeConv3DInfo(x.shape as never, filterShape as never, strides as never, 1, pad);
+    const dw = new Float32Array(tf.util.sizeFromShape(filterShape));
+    k.conv3dBackpropFilter(xv, dv, dw, convGeomArray(convGeom(ci)), ampEnabled());
+    return be.makeTensorInfo(filterShape, 'float32', dw);
+  },
+  MaxPool3D({ x }, be, attrs, k) {
+    return poolForward(x, be, attrs, (xv, y, g) => k.maxPool3d(xv, y, g));
+  },
+  AvgPool3D({ x }, be, attrs, k) {
+    return poolForward(x, be, attrs, (xv, y, g) => k.avgPool3d(xv, y, g));
+  },
+  MaxPool3DGrad({ dy, input }, be, attrs, k) {
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
+    const dv = f32(be, dy), xv = f32(be, input);
+    if (!dv || !xv) return undefined;
+    const ci = tf.backend_util.computePool3DInfo(input.shape as never, filterSize as never, strides as never, 1, pad as never, dimRoundingMode as never);
+    const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
+    k.maxPool3dGrad(xv, dv, dx, poolGeomArray(poolGeom(ci)));
+    return be.makeTensorInfo(input.shape, 'float32', dx);
+  },
+  AvgPool3DGrad({ dy, input }, be, attrs, k) {
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
+    const dv = f32(be, dy);
+    if (!dv) return undefined;
+    const ci = tf.backend_util.computePool3DInfo(input.shape as never, filterSize as never, strides as never, 1, pad as never, dimRoundingMode as never);
+    const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
+    k.avgPool3dGrad(dv, dx, poolGeomArray(poolGeom(ci)));
+    return be.makeTensorInfo(input.shape, 'float32', dx);
+  },
+};
+
+interface PoolAttrs {
+  filterSize: number | number[];
+  strides: number | number[];
+  pad: 'same' | 'valid' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: 'NDHWC' | 'NCDHW';
+}
+
+function poolForward(x: TensorInfo, be: CpuBackendLike, attrs: NamedAttrMap, run: (x: Float32Array, y: Float32Array, g: Int32Array) => void): TensorInfo | undefined {
+  const { filterSize, strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as PoolAttrs;
+  if (dataFormat && dataFormat !== 'NDHWC') return undefined;
+  const xv = f32(be, x);
+  if (!xv) return undefined;
+  const ci = tf.backend_util.computePool3DInfo(x.shape as never, filterSize as never, strides as never, 1, pad as never, dimRoundingMode as never);
+  const y = new Float32Array(tf.util.sizeFromShape(ci.outShape));
+  run(xv, y, poolGeomArray(poolGeom(ci)));
+  return be.makeTensorInfo(ci.outShape, 'float32', y);
+}
+
+/** True while the native kernels are registered over the 'cpu' backend. */
+export function nativeKernelsRegistered(): boolean {
+  return originals.size > 0;
+}
+
+/**
+ * Registers the native kernels for the 'cpu' backend (idempotent). Throws the
+ * loader's NativeLoadError (with a rebuild hint) when the addon is missing.
+ */
+export function registerNativeKernels(): void {
+  if (originals.size > 0) return;
+  const k = native() as unknown as NativeKernels;
+  for (const name of NATIVE_KERNEL_NAMES) {
+    const orig = tf.getKernel(name, 'cpu');
+    if (!orig) throw new Error(`clara-train engine: tfjs has no 'cpu' kernel '${name}' to replace (is @tensorflow/tfjs-backend-cpu loaded?)`);
+    originals.set(name, orig);
+    const impl = impls[name];
+    const kernelFunc: KernelFunc = (args) => {
+      const out = impl(args.inputs as Record<string, TensorInfo>, args.backend as unknown as CpuBackendLike, args.attrs ?? {}, k);
+      if (out === undefined) return orig.kernelFunc(args);
+      nativeCallCounts[name] = (nativeCallCounts[name] ?? 0) + 1;
+      return out;
+    };
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({ ...orig, kernelFunc });
+  }
+}
+
+/** Puts tfjs's own pure-JS kernels back (used by tests and benchmarks that compare). */
+export function unregisterNativeKernels(): void {
+  for (const [name, orig] of originals) {
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel(orig);
+  }
+  originals.clear();
+}

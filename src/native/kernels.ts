@@ -1,0 +1,313 @@
+// Typed interface of the native conv3d / pool3d kernels, validated wrappers, and
+// plain-TypeScript reference implementations of every op (the tests compare the
+// native kernels with these and with tfjs's own cpu kernels).
+// Layout: NDHWC (tfjs): x [N,D,H,W,Cin], filter [KD,KH,KW,Cin,Cout].
+import { native } from './loader.js';
+
+/** Raw addon functions (arguments are trusted: call the wrappers below). */
+export interface NativeKernels {
+  conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geom: Int32Array, bf16: boolean): void;
+  conv3dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array, bf16: boolean): void;
+  conv3dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: Int32Array, bf16: boolean): void;
+  maxPool3d(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  avgPool3d(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  maxPool3dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  avgPool3dGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** Measured fp32 FMA peak (GFLOP/s) with `threads` threads over about `seconds`. */
+  fmaPeak(threads: number, seconds: number): number;
+  /** The conv kernels use AVX512-BF16 dot products (otherwise bf16 is emulated exactly). */
+  conv3dBf16Dot: boolean;
+}
+
+/** Geometry of a 3D convolution (padding = before-padding, as tfjs computes it). */
+export interface Conv3DGeometry {
+  n: number; d: number; h: number; w: number; cin: number;
+  kd: number; kh: number; kw: number; cout: number;
+  sd: number; sh: number; sw: number;
+  od: number; oh: number; ow: number;
+  pf: number; pt: number; pl: number;
+}
+
+/** Geometry of a 3D pooling window (channels c are pooled independently). */
+export interface Pool3DGeometry {
+  n: number; d: number; h: number; w: number; c: number;
+  fd: number; fh: number; fw: number;
+  sd: number; sh: number; sw: number;
+  od: number; oh: number; ow: number;
+  pf: number; pt: number; pl: number;
+}
+
+const CONV_KEYS = ['n', 'd', 'h', 'w', 'cin', 'kd', 'kh', 'kw', 'cout', 'sd', 'sh', 'sw', 'od', 'oh', 'ow', 'pf', 'pt', 'pl'] as const;
+const POOL_KEYS = ['n', 'd', 'h', 'w', 'c', 'fd', 'fh', 'fw', 'sd', 'sh', 'sw', 'od', 'oh', 'ow', 'pf', 'pt', 'pl'] as const;
+
+function checkInts(g: Record<string, number>, keys: readonly string[], what: string): Int32Array {
+  const a = new Int32Array(keys.length);
+  keys.forEach((k, i) => {
+    const v = g[k];
+    if (!Number.isInteger(v) || v < 0 || v > 2 ** 30) throw new RangeError(`${what}: geometry field '${k}' must be a non-negative integer, got ${v}`);
+    a[i] = v;
+  });
+  return a;
+}
+
+/** Validates a conv geometry (consistency of output size and padding) and packs it. */
+export function convGeomArray(g: Conv3DGeometry): Int32Array {
+  const a = checkInts(g as unknown as Record<string, number>, CONV_KEYS, 'conv3d');
+  for (const k of ['kd', 'kh', 'kw', 'sd', 'sh', 'sw'] as const)
+    if (g[k] < 1) throw new RangeError(`conv3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
+  const dims: [number, number, number, number, number, string][] = [
+    [g.d, g.kd, g.sd, g.od, g.pf, 'depth'], [g.h, g.kh, g.sh, g.oh, g.pt, 'height'], [g.w, g.kw, g.sw, g.ow, g.pl, 'width'],
+  ];
+  for (const [inp, k, s, o, p, name] of dims) {
+    if (o > 0 && p > k - 1) throw new RangeError(`conv3d: ${name} padding ${p} exceeds filter size ${k} - 1`);
+    if (o > 0 && (o - 1) * s + k - p > inp + k - 1) throw new RangeError(`conv3d: ${name} output ${o} does not fit input ${inp} (filter ${k}, stride ${s}, pad ${p})`);
+  }
+  return a;
+}
+
+export function poolGeomArray(g: Pool3DGeometry): Int32Array {
+  const a = checkInts(g as unknown as Record<string, number>, POOL_KEYS, 'pool3d');
+  for (const k of ['fd', 'fh', 'fw', 'sd', 'sh', 'sw'] as const)
+    if (g[k] < 1) throw new RangeError(`pool3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
+  return a;
+}
+
+export const convSizes = (g: Conv3DGeometry) => ({
+  x: g.n * g.d * g.h * g.w * g.cin,
+  filter: g.kd * g.kh * g.kw * g.cin * g.cout,
+  y: g.n * g.od * g.oh * g.ow * g.cout,
+});
+export const poolSizes = (g: Pool3DGeometry) => ({ x: g.n * g.d * g.h * g.w * g.c, y: g.n * g.od * g.oh * g.ow * g.c });
+
+function checkLen(a: Float32Array, n: number, what: string): void {
+  if (!(a instanceof Float32Array)) throw new TypeError(`${what} must be a Float32Array`);
+  if (a.length !== n) throw new RangeError(`${what} has ${a.length} elements, the geometry needs ${n}`);
+}
+
+function k(): NativeKernels {
+  return native() as unknown as NativeKernels;
+}
+
+export interface ConvOptions {
+  /** bf16 inputs and weights (round-to-nearest-even), fp32 accumulation. */
+  bf16?: boolean;
+}
+
+/** Native Conv3D forward: y [N,OD,OH,OW,Cout]. */
+export function conv3dForward(g: Conv3DGeometry, x: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
+  const geom = convGeomArray(g), s = convSizes(g);
+  checkLen(x, s.x, 'conv3d x'); checkLen(filter, s.filter, 'conv3d filter');
+  const y = new Float32Array(s.y);
+  k().conv3dForward(x, filter, y, geom, !!o.bf16);
+  return y;
+}
+
+/** Native gradient of Conv3D with respect to its input: dx [N,D,H,W,Cin]. */
+export function conv3dBackpropInput(g: Conv3DGeometry, dy: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
+  const geom = convGeomArray(g), s = convSizes(g);
+  checkLen(dy, s.y, 'conv3d dy'); checkLen(filter, s.filter, 'conv3d filter');
+  const dx = new Float32Array(s.x);
+  k().conv3dBackpropInput(dy, filter, dx, geom, !!o.bf16);
+  return dx;
+}
+
+/** Native gradient of Conv3D with respect to its filter: [KD,KH,KW,Cin,Cout]. */
+export function conv3dBackpropFilter(g: Conv3DGeometry, x: Float32Array, dy: Float32Array, o: ConvOptions = {}): Float32Array {
+  const geom = convGeomArray(g), s = convSizes(g);
+  checkLen(x, s.x, 'conv3d x'); checkLen(dy, s.y, 'conv3d dy');
+  const df = new Float32Array(s.filter);
+  k().conv3dBackpropFilter(x, dy, df, geom, !!o.bf16);
+  return df;
+}
+
+export function maxPool3d(g: Pool3DGeometry, x: Float32Array): Float32Array {
+  const geom = poolGeomArray(g), s = poolSizes(g);
+  checkLen(x, s.x, 'maxPool3d x');
+  const y = new Float32Array(s.y);
+  k().maxPool3d(x, y, geom);
+  return y;
+}
+export function avgPool3d(g: Pool3DGeometry, x: Float32Array): Float32Array {
+  const geom = poolGeomArray(g), s = poolSizes(g);
+  checkLen(x, s.x, 'avgPool3d x');
+  const y = new Float32Array(s.y);
+  k().avgPool3d(x, y, geom);
+  return y;
+}
+export function maxPool3dGrad(g: Pool3DGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const geom = poolGeomArray(g), s = poolSizes(g);
+  checkLen(x, s.x, 'maxPool3dGrad x'); checkLen(dy, s.y, 'maxPool3dGrad dy');
+  const dx = new Float32Array(s.x);
+  k().maxPool3dGrad(x, dy, dx, geom);
+  return dx;
+}
+export function avgPool3dGrad(g: Pool3DGeometry, dy: Float32Array): Float32Array {
+  const geom = poolGeomArray(g), s = poolSizes(g);
+  checkLen(dy, s.y, 'avgPool3dGrad dy');
+  const dx = new Float32Array(s.x);
+  k().avgPool3dGrad(dy, dx, geom);
+  return dx;
+}
+
+/** This machine's fp32 FMA peak in GFLOP/s, measured by the addon. */
+export function fmaPeak(threads: number, seconds = 0.5): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`fmaPeak: threads must be an integer >= 1, got ${threads}`);
+  return k().fmaPeak(threads, seconds);
+}
+
+export function bf16DotCompiled(): boolean {
+  return k().conv3dBf16Dot;
+}
+
+// ----------------------------------------------------------- TS references
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Rounds to bfloat16 (round-to-nearest-even), returned as the fp32 value. */
+export function roundBf16(v: number): number {
+  f32[0] = v;
+  const u = u32[0];
+  if ((u & 0x7fffffff) > 0x7f800000) return v; // NaN
+  u32[0] = ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16;
+  return f32[0];
+}
+
+export function roundBf16Array(a: Float32Array): Float32Array {
+  const r = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) r[i] = roundBf16(a[i]);
+  return r;
+}
+
+/** Calls fn(n, od, oh, ow, a, b, c, id, ih, iw) for every in-range tap. */
+function forEachTap(g: Conv3DGeometry, fn: (yo: number, xo: number, wo: number) => void): void {
+  for (let n = 0; n < g.n; n++)
+    for (let od = 0; od < g.od; od++)
+      for (let oh = 0; oh < g.oh; oh++)
+        for (let ow = 0; ow < g.ow; ow++) {
+          const yo = (((n * g.od + od) * g.oh + oh) * g.ow + ow) * g.cout;
+          for (let a = 0; a < g.kd; a++) {
+            const id = od * g.sd + a - g.pf;
+            if (id < 0 || id >= g.d) continue;
+            for (let b = 0; b < g.kh; b++) {
+              const ih = oh * g.sh + b - g.pt;
+              if (ih < 0 || ih >= g.h) continue;
+              for (let c = 0; c < g.kw; c++) {
+                const iw = ow * g.sw + c - g.pl;
+                if (iw < 0 || iw >= g.w) continue;
+                fn(yo, (((n * g.d + id) * g.h + ih) * g.w + iw) * g.cin, ((a * g.kh + b) * g.kw + c) * g.cin * g.cout);
+              }
+            }
+          }
+        }
+}
+
+const maybeRound = (a: Float32Array, bf16?: boolean) => (bf16 ? roundBf16Array(a) : a);
+
+export function conv3dForwardRef(g: Conv3DGeometry, x: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
+  const xs = maybeRound(x, o.bf16), ws = maybeRound(filter, o.bf16);
+  const y = new Float64Array(convSizes(g).y);
+  forEachTap(g, (yo, xo, wo) => {
+    for (let ci = 0; ci < g.cin; ci++) {
+      const xv = xs[xo + ci], wr = wo + ci * g.cout;
+      for (let co = 0; co < g.cout; co++) y[yo + co] += xv * ws[wr + co];
+    }
+  });
+  return Float32Array.from(y);
+}
+
+export function conv3dBackpropInputRef(g: Conv3DGeometry, dy: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
+  const ds = maybeRound(dy, o.bf16), ws = maybeRound(filter, o.bf16);
+  const dx = new Float64Array(convSizes(g).x);
+  forEachTap(g, (yo, xo, wo) => {
+    for (let ci = 0; ci < g.cin; ci++) {
+      let s = 0;
+      const wr = wo + ci * g.cout;
+      for (let co = 0; co < g.cout; co++) s += ds[yo + co] * ws[wr + co];
+      dx[xo + ci] += s;
+    }
+  });
+  return Float32Array.from(dx);
+}
+
+export function conv3dBackpropFilterRef(g: Conv3DGeometry, x: Float32Array, dy: Float32Array, o: ConvOptions = {}): Float32Array {
+  const xs = maybeRound(x, o.bf16), ds = maybeRound(dy, o.bf16);
+  const df = new Float64Array(convSizes(g).filter);
+  forEachTap(g, (yo, xo, wo) => {
+    for (let ci = 0; ci < g.cin; ci++) {
+      const xv = xs[xo + ci], wr = wo + ci * g.cout;
+      for (let co = 0; co < g.cout; co++) df[wr + co] += xv * ds[yo + co];
+    }
+  });
+  return Float32Array.from(df);
+}
+
+/** Calls fn(yo, list of in-range input offsets) per output position. */
+function forEachWindow(g: Pool3DGeometry, fn: (yo: number, xs: number[]) => void): void {
+  for (let n = 0; n < g.n; n++)
+    for (let od = 0; od < g.od; od++)
+      for (let oh = 0; oh < g.oh; oh++)
+        for (let ow = 0; ow < g.ow; ow++) {
+          const xs: number[] = [];
+          for (let a = 0; a < g.fd; a++) {
+            const id = od * g.sd + a - g.pf;
+            if (id < 0 || id >= g.d) continue;
+            for (let b = 0; b < g.fh; b++) {
+              const ih = oh * g.sh + b - g.pt;
+              if (ih < 0 || ih >= g.h) continue;
+              for (let c = 0; c < g.fw; c++) {
+                const iw = ow * g.sw + c - g.pl;
+                if (iw < 0 || iw >= g.w) continue;
+                xs.push((((n * g.d + id) * g.h + ih) * g.w + iw) * g.c);
+              }
+            }
+          }
+          fn((((n * g.od + od) * g.oh + oh) * g.ow + ow) * g.c, xs);
+        }
+}
+
+export function maxPool3dRef(g: Pool3DGeometry, x: Float32Array): Float32Array {
+  const y = new Float32Array(poolSizes(g).y);
+  forEachWindow(g, (yo, xs) => {
+    for (let c = 0; c < g.c; c++) {
+      let m = -Infinity;
+      for (const xo of xs) if (x[xo + c] > m) m = x[xo + c];
+      y[yo + c] = m;
+    }
+  });
+  return y;
+}
+
+export function avgPool3dRef(g: Pool3DGeometry, x: Float32Array): Float32Array {
+  const y = new Float32Array(poolSizes(g).y);
+  forEachWindow(g, (yo, xs) => {
+    for (let c = 0; c < g.c; c++) {
+      let s = 0;
+      for (const xo of xs) s += x[xo + c];
+      y[yo + c] = xs.length ? s / xs.length : 0;
+    }
+  });
+  return y;
+}
+
+/** Routes each window's gradient to its last maximum (as tfjs's MaxPool3DGrad does). */
+export function maxPool3dGradRef(g: Pool3DGeometry, x: Float32Array, dy: Float32Array): Float32Array {
+  const dx = new Float32Array(poolSizes(g).x);
+  forEachWindow(g, (yo, xs) => {
+    for (let c = 0; c < g.c; c++) {
+      let m = -Infinity, at = -1;
+      for (const xo of xs) if (x[xo + c] >= m) { m = x[xo + c]; at = xo + c; }
+      if (at >= 0) dx[at] += dy[yo + c];
+    }
+  });
+  return dx;
+}
+
+/** Gradient of avgPool3dRef (divides by the in-range count, like the forward pass). */
+export function avgPool3dGradRef(g: Pool3DGeometry, dy: Float32Array): Float32Array {
+  const dx = new Float32Array(poolSizes(g).x);
+  forEachWindow(g, (yo, xs) => {
+    if (!xs.length) return;
+    for (let c = 0; c < g.c; c++) for (const xo of xs) dx[xo + c] += dy[yo + c] / xs.length;
+  });
+  return dx;
+}
