@@ -624,9 +624,29 @@ void conv3d_backprop_filter_naive(const Conv3DGeom& g, const float* x, const flo
 }
 
 // ================================================================ FMA peak
-double fma_peak_gflops(int threads, double seconds) {
+template <typename Body>
+double time_peak(int threads, double seconds, int64_t iters, double flops_per_iter, Body body);
+
+double fma_peak_gflops(int threads, double seconds, bool bf16_dot) {
   threads = std::max(1, threads);
   const int64_t iters = 1 << 22;
+#if defined(__AVX512BF16__)
+  if (bf16_dot) {
+    auto body = [](int64_t n, float seed) -> float {
+      __m512 a[16];
+      const __m512bh m = (__m512bh)_mm512_set1_epi32(0x3f803f80), k = (__m512bh)_mm512_set1_epi32(0x33d633d6);
+      for (int i = 0; i < 16; ++i) a[i] = _mm512_set1_ps(seed + i);
+      for (int64_t it = 0; it < n; ++it)
+        for (int i = 0; i < 16; ++i) a[i] = _mm512_dpbf16_ps(a[i], m, k);
+      __m512 s = a[0];
+      for (int i = 1; i < 16; ++i) s = _mm512_add_ps(s, a[i]);
+      return _mm512_reduce_add_ps(s);
+    };
+    return time_peak(threads, seconds, iters, 16.0 * 32.0 * 2.0, body);
+  }
+#else
+  if (bf16_dot) return 0.0;
+#endif
   auto body = [](int64_t n, float seed) -> float {
 #if defined(__AVX512F__)
     __m512 a[16];
@@ -650,7 +670,11 @@ double fma_peak_gflops(int threads, double seconds) {
     return s;
 #endif
   };
-  const double flops_per_iter = 16.0 * 16.0 * 2.0;
+  return time_peak(threads, seconds, iters, 16.0 * 16.0 * 2.0, body);
+}
+
+template <typename Body>
+double time_peak(int threads, double seconds, int64_t iters, double flops_per_iter, Body body) {
   double best = 0;
   auto t_end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   std::atomic<float> sink{0};

@@ -40,7 +40,8 @@ uint16_t to_bf16_bits(float v);
 bool conv3d_has_bf16_dot();
 
 // Measures this machine's fp32 FMA peak in GFLOP/s with `threads` threads
-// (independent FMA chains on the widest vectors compiled in).
-double fma_peak_gflops(int threads, double seconds);
+// (independent FMA chains on the widest vectors compiled in). With bf16_dot, the
+// peak of the AVX512-BF16 dot-product instruction instead (0 when not compiled in).
+double fma_peak_gflops(int threads, double seconds, bool bf16_dot = false);
 
 }  // namespace clara

@@ -4,6 +4,7 @@
 #include "common/napi_helpers.h"
 #include "common/napi_module.h"
 #include "kernels/conv3d.h"
+#include "kernels/elementwise.h"
 #include "kernels/pool3d.h"
 
 namespace {
@@ -74,13 +75,54 @@ Napi::Value AvgPool3DGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (threads, seconds) -> GFLOP/s
+// (threads, seconds, bf16Dot?) -> GFLOP/s
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
-  double g = clara::fma_peak_gflops(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().DoubleValue());
+  bool bf16 = info.Length() > 2 && info[2].ToBoolean().Value();
+  double g = clara::fma_peak_gflops(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().DoubleValue(), bf16);
   return Napi::Number::New(info.Env(), g);
 }
 
+// (op, shape Float64Array, a, aStrides Float64Array, b, bStrides, out)
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  auto dims = [](const Napi::Value& v, int64_t* out) {
+    const double* d = clara::typed_data<double>(v);
+    size_t n = clara::typed_length(v);
+    for (size_t i = 0; i < n; ++i) out[i] = int64_t(d[i]);
+    return int(n);
+  };
+  int64_t shape[8], as[8], bs[8];
+  int rank = dims(info[1], shape);
+  dims(info[3], as);
+  dims(info[5], bs);
+  clara::binary_f32(clara::BinaryOp(info[0].As<Napi::Number>().Int32Value()), rank, shape,
+                    clara::typed_data<float>(info[2]), as, clara::typed_data<float>(info[4]), bs,
+                    clara::typed_data<float>(info[6]));
+  return info.Env().Undefined();
+}
+// (x, y)
+Napi::Value Relu(const Napi::CallbackInfo& info) {
+  clara::relu_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), int64_t(clara::typed_length(info[0])));
+  return info.Env().Undefined();
+}
+// (x, y, alpha)
+Napi::Value Step(const Napi::CallbackInfo& info) {
+  clara::step_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), int64_t(clara::typed_length(info[0])),
+                  info[2].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+// (x, y, cols)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  int64_t cols = info[2].As<Napi::Number>().Int64Value();
+  int64_t n = int64_t(clara::typed_length(info[0]));
+  clara::softmax_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), cols ? n / cols : 0, cols);
+  return info.Env().Undefined();
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("binaryF32", Napi::Function::New(env, Binary));
+  exports.Set("reluF32", Napi::Function::New(env, Relu));
+  exports.Set("stepF32", Napi::Function::New(env, Step));
+  exports.Set("softmaxF32", Napi::Function::New(env, Softmax));
   exports.Set("conv3dForward", Napi::Function::New(env, Conv3DForward));
   exports.Set("conv3dBackpropInput", Napi::Function::New(env, Conv3DBackpropInput));
   exports.Set("conv3dBackpropFilter", Napi::Function::New(env, Conv3DBackpropFilter));

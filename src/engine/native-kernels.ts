@@ -6,15 +6,20 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { native } from '../native/loader.js';
 import type { NativeKernels, Conv3DGeometry, Pool3DGeometry } from '../native/kernels.js';
-import { convGeomArray, poolGeomArray } from '../native/kernels.js';
+import { convGeomArray, poolGeomArray, broadcastStrides, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
 import { ampEnabled } from './amp.js';
+import { sliceCopy, tileCopy, type NumArray } from './strided-copy.js';
 
 type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 
-/** Kernel names this module registers for the 'cpu' backend. */
+/** Kernels replaced by the addon's C++ kernels on the 'cpu' backend. */
 export const NATIVE_KERNEL_NAMES = [
   'Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'MaxPool3D', 'MaxPool3DGrad', 'AvgPool3D', 'AvgPool3DGrad',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step', 'Softmax',
 ] as const;
+/** Kernels replaced by faster TypeScript (run-copying) versions: profiled hot in a UNet step. */
+export const TS_FAST_KERNEL_NAMES = ['Slice', 'SplitV', 'Tile'] as const;
+type ReplacedName = (typeof NATIVE_KERNEL_NAMES)[number] | (typeof TS_FAST_KERNEL_NAMES)[number];
 
 interface CpuBackendLike {
   data: { get(dataId: unknown): { values: unknown } };
@@ -45,6 +50,28 @@ function poolGeom(ci: Conv3DInfo): Pool3DGeometry {
   };
 }
 
+function numeric(backend: CpuBackendLike, t: TensorInfo): NumArray | undefined {
+  const v = backend.data.get(t.dataId).values;
+  if (t.dtype === 'float32' && v instanceof Float32Array) return v;
+  if (t.dtype === 'int32' && v instanceof Int32Array) return v;
+  if (t.dtype === 'bool' && v instanceof Uint8Array) return v;
+  return undefined;
+}
+
+function alloc(like: NumArray, n: number): NumArray {
+  return like instanceof Float32Array ? new Float32Array(n) : like instanceof Int32Array ? new Int32Array(n) : new Uint8Array(n);
+}
+
+function sliceInfo(x: TensorInfo, be: CpuBackendLike, begin: number[], size: number[]): TensorInfo | undefined {
+  const xv = numeric(be, x);
+  if (!xv) return undefined;
+  const [b, s] = tf.slice_util.parseSliceParams(x as never, begin, size);
+  tf.slice_util.assertParamsValid(x as never, b, s);
+  const out = alloc(xv, tf.util.sizeFromShape(s));
+  sliceCopy(xv, x.shape, b, s, out);
+  return be.makeTensorInfo(s, x.dtype, out as Float32Array);
+}
+
 function f32(backend: CpuBackendLike, t: TensorInfo): Float32Array | undefined {
   if (t.dtype !== 'float32') return undefined;
   const v = backend.data.get(t.dataId).values;
@@ -53,10 +80,76 @@ function f32(backend: CpuBackendLike, t: TensorInfo): Float32Array | undefined {
 
 const isOne = (d: unknown) => d === undefined || d === 1 || (Array.isArray(d) && d.every((x) => x === 1));
 
-type Impl = (inputs: Record<string, TensorInfo>, backend: CpuBackendLike, attrs: NamedAttrMap, k: NativeKernels) => TensorInfo | undefined;
+type Impl = (inputs: Record<string, TensorInfo>, backend: CpuBackendLike, attrs: NamedAttrMap, k: NativeKernels) => TensorInfo | TensorInfo[] | undefined;
+
+function binaryImpl(op: BinaryOpName): Impl {
+  return ({ a, b }, be, _attrs, k) => {
+    const av = f32(be, a), bv = f32(be, b);
+    if (!av || !bv) return undefined;
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (shape.length > 8) return undefined;
+    const out = new Float32Array(tf.util.sizeFromShape(shape));
+    k.binaryF32(BINARY_OPS[op], Float64Array.from(shape), av, broadcastStrides(a.shape, shape), bv, broadcastStrides(b.shape, shape), out);
+    return be.makeTensorInfo(shape, 'float32', out);
+  };
+}
 
 // Each impl returns undefined to hand the call to tfjs's original kernel.
-const impls: Record<(typeof NATIVE_KERNEL_NAMES)[number], Impl> = {
+const impls: Record<ReplacedName, Impl> = {
+  Add: binaryImpl('add'),
+  Sub: binaryImpl('sub'),
+  Multiply: binaryImpl('mul'),
+  RealDiv: binaryImpl('div'),
+  Relu({ x }, be, _attrs, k) {
+    const xv = f32(be, x);
+    if (!xv) return undefined;
+    const y = new Float32Array(xv.length);
+    k.reluF32(xv, y);
+    return be.makeTensorInfo(x.shape, 'float32', y);
+  },
+  Step({ x }, be, attrs, k) {
+    const xv = f32(be, x);
+    if (!xv) return undefined;
+    const y = new Float32Array(xv.length);
+    k.stepF32(xv, y, Number((attrs as { alpha?: number }).alpha ?? 0));
+    return be.makeTensorInfo(x.shape, 'float32', y);
+  },
+  Softmax({ logits }, be, attrs, k) {
+    const xv = f32(be, logits);
+    const dim = Number((attrs as { dim?: number }).dim ?? -1);
+    const r = logits.shape.length;
+    if (!xv || r === 0 || (dim !== -1 && dim !== r - 1)) return undefined;
+    const y = new Float32Array(xv.length);
+    k.softmaxF32(xv, y, logits.shape[r - 1]);
+    return be.makeTensorInfo(logits.shape, 'float32', y);
+  },
+  Slice({ x }, be, attrs) {
+    const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+    return sliceInfo(x, be, begin as number[], size as number[]);
+  },
+  SplitV({ x }, be, attrs) {
+    const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    if (!numeric(be, x)) return undefined;
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as never, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[ax] = s;
+      const t = sliceInfo(x, be, [...begin], size)!;
+      begin[ax] += s;
+      return t;
+    });
+  },
+  Tile({ x }, be, attrs) {
+    const { reps } = attrs as unknown as { reps: number[] };
+    const xv = numeric(be, x);
+    if (!xv || reps.length !== x.shape.length) return undefined;
+    const shape = x.shape.map((s, i) => s * reps[i]);
+    const out = alloc(xv, tf.util.sizeFromShape(shape));
+    tileCopy(xv, x.shape, reps, out);
+    return be.makeTensorInfo(shape, x.dtype, out as Float32Array);
+  },
   Conv3D({ x, filter }, be, attrs, k) {
     const { strides, pad, dilations } = attrs as unknown as { strides: number | number[]; pad: 'same' | 'valid'; dilations: number | number[] };
     if (!isOne(dilations)) return undefined;
@@ -142,16 +235,16 @@ export function nativeKernelsRegistered(): boolean {
 export function registerNativeKernels(): void {
   if (originals.size > 0) return;
   const k = native() as unknown as NativeKernels;
-  for (const name of NATIVE_KERNEL_NAMES) {
+  for (const name of [...NATIVE_KERNEL_NAMES, ...TS_FAST_KERNEL_NAMES]) {
     const orig = tf.getKernel(name, 'cpu');
     if (!orig) throw new Error(`clara-train engine: tfjs has no 'cpu' kernel '${name}' to replace (is @tensorflow/tfjs-backend-cpu loaded?)`);
     originals.set(name, orig);
     const impl = impls[name];
     const kernelFunc: KernelFunc = (args) => {
       const out = impl(args.inputs as Record<string, TensorInfo>, args.backend as unknown as CpuBackendLike, args.attrs ?? {}, k);
-      if (out === undefined) return orig.kernelFunc(args);
+      if (out === undefined) return orig.kernelFunc(args) as TensorInfo;
       nativeCallCounts[name] = (nativeCallCounts[name] ?? 0) + 1;
-      return out;
+      return out as TensorInfo;
     };
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel({ ...orig, kernelFunc });

@@ -13,10 +13,16 @@ export interface NativeKernels {
   avgPool3d(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   maxPool3dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
   avgPool3dGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
-  /** Measured fp32 FMA peak (GFLOP/s) with `threads` threads over about `seconds`. */
-  fmaPeak(threads: number, seconds: number): number;
+  /** Measured fp32 FMA peak (GFLOP/s) with `threads` threads over about `seconds`;
+   *  with bf16Dot, the peak of the AVX512-BF16 dot-product instruction (0 if not compiled). */
+  fmaPeak(threads: number, seconds: number, bf16Dot?: boolean): number;
   /** The conv kernels use AVX512-BF16 dot products (otherwise bf16 is emulated exactly). */
   conv3dBf16Dot: boolean;
+  /** out = a op b with broadcasting (op 0 add, 1 sub, 2 mul, 3 div); strides 0 on broadcast dims. */
+  binaryF32(op: number, shape: Float64Array, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array): void;
+  reluF32(x: Float32Array, y: Float32Array): void;
+  stepF32(x: Float32Array, y: Float32Array, alpha: number): void;
+  softmaxF32(x: Float32Array, y: Float32Array, cols: number): void;
 }
 
 /** Geometry of a 3D convolution (padding = before-padding, as tfjs computes it). */
@@ -149,10 +155,10 @@ export function avgPool3dGrad(g: Pool3DGeometry, dy: Float32Array): Float32Array
   return dx;
 }
 
-/** This machine's fp32 FMA peak in GFLOP/s, measured by the addon. */
-export function fmaPeak(threads: number, seconds = 0.5): number {
+/** This machine's fp32 FMA peak in GFLOP/s, measured by the addon (bf16Dot: the bf16 dot-product peak). */
+export function fmaPeak(threads: number, seconds = 0.5, bf16Dot = false): number {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`fmaPeak: threads must be an integer >= 1, got ${threads}`);
-  return k().fmaPeak(threads, seconds);
+  return k().fmaPeak(threads, seconds, bf16Dot);
 }
 
 export function bf16DotCompiled(): boolean {
@@ -310,4 +316,99 @@ export function avgPool3dGradRef(g: Pool3DGeometry, dy: Float32Array): Float32Ar
     for (let c = 0; c < g.c; c++) for (const xo of xs) dx[xo + c] += dy[yo + c] / xs.length;
   });
   return dx;
+}
+
+// ------------------------------------------------------------ element-wise
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+export type BinaryOpName = keyof typeof BINARY_OPS;
+
+/** numpy broadcasting of two shapes; throws when they do not broadcast. */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const x = a[a.length - r + i] ?? 1, y = b[b.length - r + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new RangeError(`shapes [${a}] and [${b}] do not broadcast`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+/** Element strides of `shape` seen through the broadcast `out` shape (0 on broadcast dims). */
+export function broadcastStrides(shape: readonly number[], out: readonly number[]): Float64Array {
+  const st = new Float64Array(out.length);
+  let acc = 1;
+  for (let i = out.length - 1; i >= 0; i--) {
+    const j = i - (out.length - shape.length);
+    if (j < 0) continue;
+    st[i] = shape[j] === 1 ? 0 : acc;
+    acc *= shape[j];
+  }
+  return st;
+}
+
+const binFns: Record<BinaryOpName, (x: number, y: number) => number> = {
+  add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
+};
+
+/** Native broadcasting add/sub/mul/div of float32 arrays (rank <= 8). */
+export function binary(op: BinaryOpName, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[]): { values: Float32Array; shape: number[] } {
+  const shape = broadcastShape(aShape, bShape);
+  if (shape.length > 8) throw new RangeError(`binary ${op}: rank ${shape.length} > 8`);
+  checkLen(a, aShape.reduce((p, q) => p * q, 1), `${op} a`);
+  checkLen(b, bShape.reduce((p, q) => p * q, 1), `${op} b`);
+  const out = new Float32Array(shape.reduce((p, q) => p * q, 1));
+  k().binaryF32(BINARY_OPS[op], Float64Array.from(shape), a, broadcastStrides(aShape, shape), b, broadcastStrides(bShape, shape), out);
+  return { values: out, shape };
+}
+
+export function binaryRef(op: BinaryOpName, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[]): { values: Float32Array; shape: number[] } {
+  const shape = broadcastShape(aShape, bShape);
+  const as = broadcastStrides(aShape, shape), bs = broadcastStrides(bShape, shape);
+  const n = shape.reduce((p, q) => p * q, 1);
+  const out = new Float32Array(n);
+  const f = binFns[op];
+  for (let i = 0; i < n; i++) {
+    let rem = i, ia = 0, ib = 0;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const c = rem % shape[d];
+      rem = Math.floor(rem / shape[d]);
+      ia += c * as[d];
+      ib += c * bs[d];
+    }
+    out[i] = f(a[ia], b[ib]);
+  }
+  return { values: out, shape };
+}
+
+export function relu(x: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  k().reluF32(x, y);
+  return y;
+}
+export const reluRef = (x: Float32Array) => x.map((v) => (v < 0 ? 0 : v));
+
+export function step(x: Float32Array, alpha = 0): Float32Array {
+  const y = new Float32Array(x.length);
+  k().stepF32(x, y, alpha);
+  return y;
+}
+export const stepRef = (x: Float32Array, alpha = 0) => x.map((v) => (Number.isNaN(v) ? v : v > 0 ? 1 : alpha));
+
+/** Softmax over the last axis of length `cols`. */
+export function softmax(x: Float32Array, cols: number): Float32Array {
+  if (!Number.isInteger(cols) || cols < 1 || x.length % cols !== 0) throw new RangeError(`softmax: ${x.length} elements do not split into rows of ${cols}`);
+  const y = new Float32Array(x.length);
+  k().softmaxF32(x, y, cols);
+  return y;
+}
+export function softmaxRef(x: Float32Array, cols: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += cols) {
+    let m = -Infinity, s = 0;
+    for (let j = 0; j < cols; j++) m = Math.max(m, x[r + j]);
+    for (let j = 0; j < cols; j++) s += (y[r + j] = Math.exp(x[r + j] - m));
+    for (let j = 0; j < cols; j++) y[r + j] /= s;
+  }
+  return y;
 }
