@@ -41,6 +41,13 @@ float round_bf16(float v) {
   return r;
 }
 
+namespace {
+std::atomic<bool> g_use_bf16_dot{true};
+}
+
+void conv3d_use_bf16_dot(bool on) { g_use_bf16_dot.store(on); }
+bool conv3d_bf16_dot_in_use() { return conv3d_has_bf16_dot() && g_use_bf16_dot.load(); }
+
 bool conv3d_has_bf16_dot() {
 #if defined(__AVX512BF16__)
   return true;
@@ -346,7 +353,7 @@ std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* 
   const int taps = c.kd * c.kh * c.kw;
   c.coutp = round_up(c.cout, 16);
 #if defined(__AVX512BF16__)
-  if (bf16) {
+  if (bf16 && g_use_bf16_dot.load()) {
     c.cinp = round_up(cin, 2);
     std::vector<uint16_t> xp(size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
     fill(xp.data(), c.cinp);

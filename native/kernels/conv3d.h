@@ -38,6 +38,10 @@ uint16_t to_bf16_bits(float v);
 
 // True when compiled with the AVX512-BF16 dot-product path.
 bool conv3d_has_bf16_dot();
+// Run time switch (default on): off makes bf16 convs use the exact emulation
+// (bf16-rounded inputs, fp32 FMA) even where the dot products are compiled in.
+void conv3d_use_bf16_dot(bool on);
+bool conv3d_bf16_dot_in_use();
 
 // Measures this machine's fp32 FMA peak in GFLOP/s with `threads` threads
 // (independent FMA chains on the widest vectors compiled in). With bf16_dot, the

@@ -118,7 +118,14 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// (on) -> whether the dot-product path is now in use
+Napi::Value SetBf16Dot(const Napi::CallbackInfo& info) {
+  clara::conv3d_use_bf16_dot(info[0].ToBoolean().Value());
+  return Napi::Boolean::New(info.Env(), clara::conv3d_bf16_dot_in_use());
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setBf16Dot", Napi::Function::New(env, SetBf16Dot));
   exports.Set("binaryF32", Napi::Function::New(env, Binary));
   exports.Set("reluF32", Napi::Function::New(env, Relu));
   exports.Set("stepF32", Napi::Function::New(env, Step));
