@@ -116,7 +116,7 @@ if (withTfjs) {
 }
 
 printTable(rows);
-const info = k.info();
+const info = (k as unknown as { info(): { simd: string } }).info();
 writeResults('conv3d', figures, {
   note: 'GFLOP/s from the best of reps (median in each figure too). The machine was shared by several engineers while this ran (load average before/after below): absolute figures are noisy and low; peaks were measured in the same run. bf16 = AVX512-BF16 dot products (vdpbf16ps), bf16-emulated = bf16-rounded inputs with fp32 FMA.',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], peaks, simd: info.simd, bf16Dot: k.conv3dBf16Dot,

@@ -349,7 +349,7 @@ std::vector<uint16_t> pack_w_bf16(int taps, int cin, int cout, int cinp, int cou
 
 // Runs the core forward with input buffer builder `fill(xp, cinp, round)`.
 template <typename Fill, typename Src>
-std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* y) {
+std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* y, const float* direct = nullptr) {
   const int taps = c.kd * c.kh * c.kw;
   c.coutp = round_up(c.cout, 16);
 #if defined(__AVX512BF16__)
@@ -363,9 +363,13 @@ std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* 
   }
 #endif
   c.cinp = cin;
+  auto w = pack_w_f32(taps, cin, c.cout, c.cinp, c.coutp, bf16, wsrc);
+  if (direct != nullptr && !bf16) {  // no padding needed: read the input in place
+    core_forward<float>(c, direct, w.data(), y);
+    return "";
+  }
   std::vector<float> xp(size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
   fill(xp.data(), c.cinp, bf16);
-  auto w = pack_w_f32(taps, cin, c.cout, c.cinp, c.coutp, bf16, wsrc);
   core_forward<float>(c, xp.data(), w.data(), y);
   return "";
 }
@@ -447,7 +451,10 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   auto fill = [&](auto* xp, int cinp, bool round = false) {
     pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, c.dp, c.hp, c.wp, cinp, g.pf, g.pt, g.pl, round);
   };
-  return run_forward(c, g.cin, bf16, fill, wsrc, y);
+  // The unpadded input is already the buffer the core reads when nothing is padded
+  // and no trailing rows are skipped.
+  const bool in_place = g.pf == 0 && g.pt == 0 && g.pl == 0 && c.dp == g.d && c.hp == g.h && c.wp == g.w;
+  return run_forward(c, g.cin, bf16, fill, wsrc, y, in_place ? x : nullptr);
 }
 
 // ============================================================ input gradient

@@ -31,6 +31,12 @@ void run_binary(F f, int rank, const int64_t* shape, const float* a, const int64
     return;
   }
   const int64_t n_last = shape[rank - 1];
+  if (rank == 1) {  // flat (after collapsing in TypeScript): split the run itself
+    parallel_for(n_last, 32768, [&](int64_t b0, int64_t e0) {
+      inner(f, a + b0 * as[0], as[0], b + b0 * bs[0], bs[0], out + b0, e0 - b0);
+    });
+    return;
+  }
   int64_t rows = 1;
   for (int i = 0; i < rank - 1; ++i) rows *= shape[i];
   if (rows == 0 || n_last == 0) return;

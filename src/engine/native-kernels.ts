@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { native } from '../native/loader.js';
 import type { NativeKernels, Conv3DGeometry, Pool3DGeometry } from '../native/kernels.js';
-import { convGeomArray, poolGeomArray, broadcastStrides, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
+import { convGeomArray, poolGeomArray, broadcastStrides, collapseBroadcast, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
 import { ampEnabled } from './amp.js';
-import { sliceCopy, tileCopy, type NumArray } from './strided-copy.js';
+import { concatCopy, sliceCopy, tileCopy, type NumArray } from './strided-copy.js';
 
 type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 
@@ -18,7 +18,7 @@ export const NATIVE_KERNEL_NAMES = [
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step', 'Softmax',
 ] as const;
 /** Kernels replaced by faster TypeScript (run-copying) versions: profiled hot in a UNet step. */
-export const TS_FAST_KERNEL_NAMES = ['Slice', 'SplitV', 'Tile'] as const;
+export const TS_FAST_KERNEL_NAMES = ['Slice', 'SplitV', 'Tile', 'Concat'] as const;
 type ReplacedName = (typeof NATIVE_KERNEL_NAMES)[number] | (typeof TS_FAST_KERNEL_NAMES)[number];
 
 interface CpuBackendLike {
@@ -89,7 +89,8 @@ function binaryImpl(op: BinaryOpName): Impl {
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     if (shape.length > 8) return undefined;
     const out = new Float32Array(tf.util.sizeFromShape(shape));
-    k.binaryF32(BINARY_OPS[op], Float64Array.from(shape), av, broadcastStrides(a.shape, shape), bv, broadcastStrides(b.shape, shape), out);
+    const c = collapseBroadcast(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+    k.binaryF32(BINARY_OPS[op], c.shape, av, c.as, bv, c.bs, out);
     return be.makeTensorInfo(shape, 'float32', out);
   };
 }
@@ -140,6 +141,17 @@ const impls: Record<ReplacedName, Impl> = {
       begin[ax] += s;
       return t;
     });
+  },
+  Concat(inputs, be, attrs) {
+    const xs = Object.values(inputs) as TensorInfo[];
+    if (xs.length === 0) return undefined;
+    const vals = xs.map((t) => numeric(be, t));
+    if (vals.some((v) => !v) || xs.some((t) => t.dtype !== xs[0].dtype)) return undefined;
+    const ax = tf.util.parseAxisParam((attrs as { axis: number }).axis, xs[0].shape)[0];
+    const shape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), ax);
+    const out = alloc(vals[0]!, tf.util.sizeFromShape(shape));
+    concatCopy(vals as NumArray[], xs.map((t) => t.shape), ax, out);
+    return be.makeTensorInfo(shape, xs[0].dtype, out as Float32Array);
   },
   Tile({ x }, be, attrs) {
     const { reps } = attrs as unknown as { reps: number[] };

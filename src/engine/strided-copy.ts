@@ -85,3 +85,17 @@ export function tileCopy(x: NumArray, shape: readonly number[], reps: readonly n
     }
   }
 }
+
+/** out = concatenation of xs along `axis` (shapes agree elsewhere). */
+export function concatCopy(xs: NumArray[], shapes: readonly (readonly number[])[], axis: number, out: NumArray): void {
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= shapes[0][i];
+  const inner = shapes.map((s) => s.slice(axis).reduce((a, b) => a * b, 1));
+  const row = inner.reduce((a, b) => a + b, 0);
+  let col = 0;
+  xs.forEach((x, j) => {
+    const n = inner[j];
+    for (let o = 0; o < outer; o++) copyRun(x, o * n, out, o * row + col, n);
+    col += n;
+  });
+}

@@ -349,6 +349,29 @@ export function broadcastStrides(shape: readonly number[], out: readonly number[
   return st;
 }
 
+/**
+ * Merges adjacent dimensions that both inputs walk contiguously (or both
+ * broadcast), and drops size-1 dimensions: same-shape operands become one flat
+ * loop in the native kernel.
+ */
+export function collapseBroadcast(shape: readonly number[], as: Float64Array, bs: Float64Array): { shape: Float64Array; as: Float64Array; bs: Float64Array } {
+  const sh: number[] = [], sa: number[] = [], sb: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const j = sh.length - 1;
+    if (j >= 0 && sa[j] === as[i] * shape[i] && sb[j] === bs[i] * shape[i]) {
+      sh[j] *= shape[i];
+      sa[j] = as[i];
+      sb[j] = bs[i];
+    } else {
+      sh.push(shape[i]);
+      sa.push(as[i]);
+      sb.push(bs[i]);
+    }
+  }
+  return { shape: Float64Array.from(sh), as: Float64Array.from(sa), bs: Float64Array.from(sb) };
+}
+
 const binFns: Record<BinaryOpName, (x: number, y: number) => number> = {
   add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
 };
@@ -360,7 +383,8 @@ export function binary(op: BinaryOpName, a: Float32Array, aShape: number[], b: F
   checkLen(a, aShape.reduce((p, q) => p * q, 1), `${op} a`);
   checkLen(b, bShape.reduce((p, q) => p * q, 1), `${op} b`);
   const out = new Float32Array(shape.reduce((p, q) => p * q, 1));
-  k().binaryF32(BINARY_OPS[op], Float64Array.from(shape), a, broadcastStrides(aShape, shape), b, broadcastStrides(bShape, shape), out);
+  const c = collapseBroadcast(shape, broadcastStrides(aShape, shape), broadcastStrides(bShape, shape));
+  k().binaryF32(BINARY_OPS[op], c.shape, a, c.as, b, c.bs, out);
   return { values: out, shape };
 }
 
