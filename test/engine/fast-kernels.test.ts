@@ -41,10 +41,13 @@ test('Slice, SplitV and Tile equal tfjs (float32 and int32, odd shapes)', () => 
       tf.tile(x, [1, 2, 1, 3, 2]),
       tf.tile(tf.reshape(x, [10, 1, 84]), [1, 2, 1]),
       tf.tile(xi, [2, 1, 3]),
+      tf.concat([x, tf.slice(x, [0, 0, 0, 0, 0], [-1, -1, -1, -1, 3])], -1),
+      tf.concat([x, x, tf.slice(x, [0, 1, 0, 0, 0], [-1, 2, -1, -1, -1])], 1),
+      tf.concat([xi, xi], 0),
     ].map((r) => Array.from(r.dataSync()))),
   );
   assert.deepEqual(a, b);
-  for (const k of ['Slice', 'SplitV', 'Tile']) assert.ok((nativeCallCounts[k] ?? 0) > (before[k] ?? 0), `${k} replaced`);
+  for (const k of ['Slice', 'SplitV', 'Tile', 'Concat']) assert.ok((nativeCallCounts[k] ?? 0) > (before[k] ?? 0), `${k} replaced`);
   tf.dispose([x, xi]);
 });
 
