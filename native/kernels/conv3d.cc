@@ -125,10 +125,12 @@ void fwd_tile_f32(const float* xb, int64_t sD, int64_t sH, int swC, const Core& 
     for (int b = 0; b < c.kh; ++b) {
       const float* xr = xb + a * sD + b * sH;
       const float* wr = wb + int64_t((a * c.kh + b) * c.kw) * cinp * coutp;
-      for (int k = 0; k < c.kw; ++k) {
+      // stride 1 along w: (kw, ci) is one contiguous run in both x and the weights
+      const int kk = c.sw == 1 ? 1 : c.kw, run = c.sw == 1 ? c.kw * cinp : cinp;
+      for (int k = 0; k < kk; ++k) {
         const float* xs = xr + k * cinp;
         const float* ws = wr + int64_t(k) * cinp * coutp;
-        for (int ci = 0; ci < cinp; ++ci) {
+        for (int ci = 0; ci < run; ++ci) {
           __m512 wv[NV];
           for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(ws + int64_t(ci) * coutp + 16 * v);
           for (int r = 0; r < RW; ++r) {
@@ -156,10 +158,12 @@ void fwd_tile_f32(const float* xb, int64_t sD, int64_t sH, int swC, const Core& 
     for (int b = 0; b < c.kh; ++b) {
       const float* xr = xb + a * sD + b * sH;
       const float* wr = wb + int64_t((a * c.kh + b) * c.kw) * cinp * coutp;
-      for (int k = 0; k < c.kw; ++k) {
+      // stride 1 along w: (kw, ci) is one contiguous run in both x and the weights
+      const int kk = c.sw == 1 ? 1 : c.kw, run = c.sw == 1 ? c.kw * cinp : cinp;
+      for (int k = 0; k < kk; ++k) {
         const float* xs = xr + k * cinp;
         const float* ws = wr + int64_t(k) * cinp * coutp;
-        for (int ci = 0; ci < cinp; ++ci) {
+        for (int ci = 0; ci < run; ++ci) {
           const float* wv = ws + int64_t(ci) * coutp;
           for (int r = 0; r < RW; ++r) {
             float bx = xs[r * swC + ci];
@@ -188,10 +192,11 @@ void fwd_tile_bf16(const uint16_t* xb, int64_t sD, int64_t sH, int swC, const Co
     for (int b = 0; b < c.kh; ++b) {
       const uint16_t* xr = xb + a * sD + b * sH;
       const uint16_t* wr = wb + int64_t((a * c.kh + b) * c.kw) * cinp * coutp;
-      for (int k = 0; k < c.kw; ++k) {
+      const int kk = c.sw == 1 ? 1 : c.kw, run2 = c.sw == 1 ? c.kw * cp2 : cp2;
+      for (int k = 0; k < kk; ++k) {
         const uint16_t* xs = xr + k * cinp;
         const uint16_t* ws = wr + int64_t(k) * cinp * coutp;
-        for (int q = 0; q < cp2; ++q) {
+        for (int q = 0; q < run2; ++q) {
           __m512bh wv[NV];
           for (int v = 0; v < NV; ++v)
             wv[v] = (__m512bh)_mm512_loadu_si512(ws + (int64_t(q) * coutp + 16 * v) * 2);
