@@ -1,7 +1,10 @@
-// Registers the addon's conv3d / pool3d kernels over tfjs's pure-JS 'cpu' kernels.
+// Registers the addon's kernels over tfjs's pure-JS 'cpu' kernels: Conv3D and its
+// two gradients, Max/AvgPool3D and their gradients, and (found hot by profiling a
+// 3D UNet step once the convs were native) broadcasting Add/Sub/Mul/Div, Relu,
+// Step, Softmax in C++ and Slice/SplitV/Tile/Concat as TypeScript run copies.
 // Geometry comes from tfjs's own backend_util (so padding and output shapes are
-// exactly tfjs's); anything the native kernels do not cover (dilation != 1,
-// non-float32 tensors, channels-first pooling) falls through to the original kernel.
+// exactly tfjs's); anything not covered (dilation != 1, other dtypes, rank > 8,
+// channels-first pooling, softmax on another axis) falls through to the original.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { native } from '../native/loader.js';
