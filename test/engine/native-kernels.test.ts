@@ -146,8 +146,7 @@ test('finite differences agree with the native Conv3D and pooling gradients (tin
   tf.dispose([x, w, xp]);
 });
 
-test('a tiny model trains to the same loss curve with native kernels and pure tfjs (1e-3)', () => {
-  const curve = () => {
+function tinyCurve(): number[] {
     const rng = new Rng(99);
     const x = tf.tensor5d(randomArray(rng, 2 * 8 * 8 * 8 * 1), [2, 8, 8, 8, 1]);
     const target = tf.tensor5d(randomArray(rng, 2 * 4 * 4 * 4 * 2), [2, 4, 4, 4, 2]);
@@ -168,10 +167,28 @@ test('a tiny model trains to the same loss curve with native kernels and pure tf
     tf.dispose([x, target, w1, w2]);
     opt.dispose();
     return losses;
-  };
+}
+
+test('a tiny model trains to the same loss curve with native kernels and pure tfjs (1e-3)', () => {
+  const curve = tinyCurve;
   registerNativeKernels();
   const nat = curve();
   const ref = withPureTfjs(curve);
   assert.ok(nat[5] < nat[0], `the loss goes down: ${nat}`);
   nat.forEach((l, i) => assert.ok(Math.abs(l - ref[i]) <= 1e-3 * Math.max(1, Math.abs(ref[i])), `step ${i}: ${l} vs ${ref[i]}`));
+});
+
+test('use_amp (bf16 convs, fp32 variables) trains on a curve close to fp32 but not identical', () => {
+  registerNativeKernels();
+  const fp = tinyCurve();
+  setAmp(true);
+  let bf: number[];
+  try {
+    bf = tinyCurve();
+  } finally {
+    setAmp(false);
+  }
+  assert.ok(bf[5] < bf[0], `the bf16 loss goes down: ${bf}`);
+  assert.notDeepEqual(bf, fp);
+  bf.forEach((l, i) => assert.ok(Math.abs(l - fp[i]) <= 2e-2 * Math.abs(fp[i]), `step ${i}: bf16 ${l} vs fp32 ${fp[i]}`));
 });
