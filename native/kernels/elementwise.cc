@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "common/thread_pool.h"
 
@@ -71,6 +72,49 @@ void unary(const float* x, float* y, int64_t n, F f) {
 }
 
 }  // namespace
+
+void strided_copy_4(int rank, const int64_t* shape, const float* src, const int64_t* ss, float* dst,
+                    const int64_t* ds) {
+  if (rank == 0) {
+    dst[0] = src[0];
+    return;
+  }
+  const int64_t n_last = shape[rank - 1], s_last = ss[rank - 1], d_last = ds[rank - 1];
+  int64_t rows = 1;
+  for (int i = 0; i < rank - 1; ++i) rows *= shape[i];
+  if (rows == 0 || n_last == 0) return;
+  auto row = [&](const float* s, float* d) {
+    if (s_last == 1 && d_last == 1) std::memcpy(d, s, sizeof(float) * size_t(n_last));
+    else
+      for (int64_t i = 0; i < n_last; ++i) d[i * d_last] = s[i * s_last];
+  };
+  if (rank == 1) {
+    parallel_for(n_last, 65536, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) dst[i * d_last] = src[i * s_last];
+    });
+    return;
+  }
+  parallel_for(rows, std::max<int64_t>(1, 16384 / n_last), [&](int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0};
+    int64_t rem = r0;
+    for (int d = rank - 2; d >= 0; --d) {
+      idx[d] = rem % shape[d];
+      rem /= shape[d];
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t os = 0, od = 0;
+      for (int d = 0; d < rank - 1; ++d) {
+        os += idx[d] * ss[d];
+        od += idx[d] * ds[d];
+      }
+      row(src + os, dst + od);
+      for (int d = rank - 2; d >= 0; --d) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
+}
 
 void binary_f32(BinaryOp op, int rank, const int64_t* shape, const float* a, const int64_t* as,
                 const float* b, const int64_t* bs, float* out) {

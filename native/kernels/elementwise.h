@@ -19,4 +19,10 @@ void step_f32(const float* x, float* y, int64_t n, float alpha);
 // Softmax over the last axis of a [rows, cols] view (tfjs's: max-subtracted exp).
 void softmax_f32(const float* x, float* y, int64_t rows, int64_t cols);
 
+// Strided 4-byte copy: dst[idx·dst_strides] = src[idx·src_strides] for every idx
+// of `shape` (rank <= 8). Serves Slice (strided src, dense dst) and Concat (dense
+// src, strided dst); the bytes are copied as they are (float32 or int32).
+void strided_copy_4(int rank, const int64_t* shape, const float* src, const int64_t* src_strides, float* dst,
+                    const int64_t* dst_strides);
+
 }  // namespace clara

@@ -99,6 +99,23 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
                     clara::typed_data<float>(info[6]));
   return info.Env().Undefined();
 }
+// (shape Float64Array, src, srcOffset, srcStrides Float64Array, dst, dstOffset, dstStrides); 4-byte elements
+Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
+  auto dims = [](const Napi::Value& v, int64_t* out) {
+    const double* d = clara::typed_data<double>(v);
+    size_t n = clara::typed_length(v);
+    for (size_t i = 0; i < n; ++i) out[i] = int64_t(d[i]);
+    return int(n);
+  };
+  int64_t shape[8], ss[8], ds[8];
+  int rank = dims(info[0], shape);
+  dims(info[3], ss);
+  dims(info[6], ds);
+  clara::strided_copy_4(rank, shape, clara::typed_data<float>(info[1]) + info[2].As<Napi::Number>().Int64Value(), ss,
+                        clara::typed_data<float>(info[4]) + info[5].As<Napi::Number>().Int64Value(), ds);
+  return info.Env().Undefined();
+}
+
 // (x, y)
 Napi::Value Relu(const Napi::CallbackInfo& info) {
   clara::relu_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), int64_t(clara::typed_length(info[0])));
@@ -128,6 +145,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBf16Dot", Napi::Function::New(env, SetBf16Dot));
   exports.Set("binaryF32", Napi::Function::New(env, Binary));
   exports.Set("reluF32", Napi::Function::New(env, Relu));
+  exports.Set("stridedCopy4", Napi::Function::New(env, StridedCopy));
   exports.Set("stepF32", Napi::Function::New(env, Step));
   exports.Set("softmaxF32", Napi::Function::New(env, Softmax));
   exports.Set("conv3dForward", Napi::Function::New(env, Conv3DForward));

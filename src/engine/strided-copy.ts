@@ -4,7 +4,18 @@
 // → Slice on the channel axis) the largest cost of a 3D UNet step once the
 // convolutions ran natively; these copy contiguous runs instead.
 
+import { tryNative } from '../native/loader.js';
+import type { NativeKernels } from '../native/kernels.js';
+import { collapseBroadcast } from '../native/kernels.js';
+
 export type NumArray = Float32Array | Int32Array | Uint8Array;
+
+/** The addon's strided copy for 4-byte arrays (undefined: use the TypeScript loops). */
+function nativeCopy(a: NumArray, b: NumArray): NativeKernels['stridedCopy4'] | undefined {
+  if (a instanceof Uint8Array || b instanceof Uint8Array || a.constructor !== b.constructor) return undefined;
+  const k = tryNative() as unknown as NativeKernels | undefined;
+  return k?.stridedCopy4 ? k.stridedCopy4.bind(k) : undefined;
+}
 
 function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -25,9 +36,17 @@ function copyRun(src: NumArray, from: number, dst: NumArray, to: number, n: numb
 }
 
 /** out = x[begin : begin+size] (begin and size already resolved, in range). */
-export function sliceCopy(x: NumArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: NumArray): void {
+export function sliceCopy(x: NumArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: NumArray, useNative = true): void {
   const r = shape.length;
   const st = strides(shape);
+  const nc = useNative && r <= 8 ? nativeCopy(x, out) : undefined;
+  if (nc) {
+    let off = 0;
+    for (let i = 0; i < r; i++) off += begin[i] * st[i];
+    const c = collapseBroadcast(size, Float64Array.from(st), Float64Array.from(strides(size)));
+    nc(c.shape, x as Float32Array, off, c.as, out as Float32Array, 0, c.bs);
+    return;
+  }
   let k = r - 1, run = 1;
   while (k >= 0 && begin[k] === 0 && size[k] === shape[k]) run *= shape[k--];
   let base = 0;
@@ -87,7 +106,7 @@ export function tileCopy(x: NumArray, shape: readonly number[], reps: readonly n
 }
 
 /** out = concatenation of xs along `axis` (shapes agree elsewhere). */
-export function concatCopy(xs: NumArray[], shapes: readonly (readonly number[])[], axis: number, out: NumArray): void {
+export function concatCopy(xs: NumArray[], shapes: readonly (readonly number[])[], axis: number, out: NumArray, useNative = true): void {
   let outer = 1;
   for (let i = 0; i < axis; i++) outer *= shapes[0][i];
   const inner = shapes.map((s) => s.slice(axis).reduce((a, b) => a * b, 1));
@@ -95,7 +114,13 @@ export function concatCopy(xs: NumArray[], shapes: readonly (readonly number[])[
   let col = 0;
   xs.forEach((x, j) => {
     const n = inner[j];
-    for (let o = 0; o < outer; o++) copyRun(x, o * n, out, o * row + col, n);
+    const nc = useNative ? nativeCopy(x, out) : undefined;
+    if (nc && n > 0 && outer > 0) {
+      // [outer, n] dense source into the [outer, row] output at column col
+      nc(Float64Array.of(outer, n), x as Float32Array, 0, Float64Array.of(n, 1), out as Float32Array, col, Float64Array.of(row, 1));
+    } else {
+      for (let o = 0; o < outer; o++) copyRun(x, o * n, out, o * row + col, n);
+    }
     col += n;
   });
 }

@@ -23,6 +23,8 @@ export interface NativeKernels {
   /** out = a op b with broadcasting (op 0 add, 1 sub, 2 mul, 3 div); strides 0 on broadcast dims. */
   binaryF32(op: number, shape: Float64Array, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array): void;
   reluF32(x: Float32Array, y: Float32Array): void;
+  /** dst[dstOffset + idx·dstStrides] = src[srcOffset + idx·srcStrides] over `shape` (rank <= 8), 4-byte elements. */
+  stridedCopy4(shape: Float64Array, src: Float32Array | Int32Array, srcOffset: number, srcStrides: Float64Array, dst: Float32Array | Int32Array, dstOffset: number, dstStrides: Float64Array): void;
   stepF32(x: Float32Array, y: Float32Array, alpha: number): void;
   softmaxF32(x: Float32Array, y: Float32Array, cols: number): void;
 }

@@ -7,6 +7,7 @@ import { registerNativeKernels, unregisterNativeKernels, nativeCallCounts } from
 import { binary, binaryRef, relu, reluRef, softmax, softmaxRef, step, stepRef, type BinaryOpName } from '../../src/native/kernels.js';
 import { Rng } from '../../src/util/random.js';
 import { randomArray, relErr } from '../native/conv-geom.js';
+import { concatCopy, sliceCopy } from '../../src/engine/strided-copy.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -80,4 +81,24 @@ test('native element-wise ops equal their TS references', () => {
   assert.deepEqual(Array.from(relu(x)), Array.from(reluRef(x)));
   assert.deepEqual(Array.from(step(x, 0.25)), Array.from(stepRef(x, 0.25)));
   assert.ok(relErr(softmax(x.map((v) => (Number.isNaN(v) ? 0 : v)), 5), softmaxRef(x.map((v) => (Number.isNaN(v) ? 0 : v)), 5)) < 1e-6);
+});
+
+test('native strided copy (Slice, Concat) equals the TypeScript run copies', () => {
+  const shape = [3, 4, 5, 6];
+  const x = randomArray(rng, 360);
+  const cases: [number[], number[]][] = [[[0, 1, 2, 3], [3, 2, 3, 3]], [[1, 0, 0, 0], [1, 4, 5, 6]], [[0, 0, 0, 5], [3, 4, 5, 1]], [[2, 3, 4, 5], [1, 1, 1, 1]], [[0, 0, 0, 0], [3, 0, 5, 6]]];
+  for (const [b, s] of cases) {
+    const n = s.reduce((p, q) => p * q, 1);
+    const a1 = new Float32Array(n), a2 = new Float32Array(n);
+    sliceCopy(x, shape, b, s, a1, true);
+    sliceCopy(x, shape, b, s, a2, false);
+    assert.deepEqual(a1, a2, `slice ${b} ${s}`);
+  }
+  const y = randomArray(rng, 3 * 4 * 5 * 2), xi = Int32Array.from({ length: 360 }, (_, i) => i), yi = Int32Array.from({ length: 120 }, (_, i) => -i);
+  for (const [xs, useInt] of [[[x, y], false], [[xi, yi], true]] as const) {
+    const o1 = useInt ? new Int32Array(480) : new Float32Array(480), o2 = useInt ? new Int32Array(480) : new Float32Array(480);
+    concatCopy(xs as never, [shape, [3, 4, 5, 2]], 3, o1, true);
+    concatCopy(xs as never, [shape, [3, 4, 5, 2]], 3, o2, false);
+    assert.deepEqual(o1, o2);
+  }
 });
