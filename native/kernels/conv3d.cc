@@ -6,6 +6,7 @@
 // channel pairs; elsewhere (and for the filter gradient) the fp32 kernel runs
 // on the rounded values, which is the exact emulation.
 #include "kernels/conv3d.h"
+#include "kernels/conv3d_small.h"
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/scratch.h"
 #include "common/thread_pool.h"
 
 #if defined(__AVX512F__)
@@ -360,10 +362,11 @@ std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* 
 #if defined(__AVX512BF16__)
   if (bf16 && g_use_bf16_dot.load()) {
     c.cinp = round_up(cin, 2);
-    std::vector<uint16_t> xp(size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
-    fill(xp.data(), c.cinp);
+    uint16_t* xp = scratch_as<uint16_t>(ScratchSlot::kInput, size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
+    if (xp == nullptr) return "out of memory for the padded input";
+    fill(xp, c.cinp);
     auto w = pack_w_bf16(taps, cin, c.cout, c.cinp, c.coutp, wsrc);
-    core_forward<uint16_t>(c, xp.data(), w.data(), y);
+    core_forward<uint16_t>(c, xp, w.data(), y);
     return "";
   }
 #endif
@@ -373,9 +376,10 @@ std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* 
     core_forward<float>(c, direct, w.data(), y);
     return "";
   }
-  std::vector<float> xp(size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
-  fill(xp.data(), c.cinp, bf16);
-  core_forward<float>(c, xp.data(), w.data(), y);
+  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
+  if (xp == nullptr) return "out of memory for the padded input";
+  fill(xp, c.cinp, bf16);
+  core_forward<float>(c, xp, w.data(), y);
   return "";
 }
 
@@ -452,6 +456,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   c.cout = g.cout;
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
+  if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
   auto fill = [&](auto* xp, int cinp, bool round = false) {
     pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, c.dp, c.hp, c.wp, cinp, g.pf, g.pt, g.pl, round);
@@ -478,6 +483,7 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
   c.cout = g.cin;
   if (int64_t(g.n) * g.d * g.h * g.w * g.cin == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
+  if (conv3d_small_pointwise(g)) return pointwise_backprop_input(g, dy, filter, dx, bf16);
   auto wsrc = [&](int t, int co, int ci) {
     // tap t = (a,b,k) of the flipped filter reads (kd-1-a, kh-1-b, kw-1-k).
     int a = t / (g.kh * g.kw), b = (t / g.kw) % g.kh, k = t % g.kw;
@@ -523,30 +529,35 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     return "";
   }
   const bool round = p == ConvPrecision::kBf16;
+  if (conv3d_small_pointwise(g)) return pointwise_backprop_filter(g, x, dy, dfilter, round);
+  if (conv3d_filter_grad_c1(g)) return backprop_filter_c1(g, x, dy, dfilter, round);
   const int coutp = round_up(g.cout, 16);
   auto blocks = cout_blocks(coutp);
   const int cinp = round_up(g.cin, 4);
   const int dp = (g.od - 1) * g.sd + g.kd, hp = (g.oh - 1) * g.sh + g.kh, wp = (g.ow - 1) * g.sw + g.kw;
-  std::vector<float> xp(size_t(g.n) * dp * hp * wp * cinp);
-  pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp.data(), dp, hp, wp, cinp, g.pf, g.pt, g.pl, round);
-  std::vector<float> dyp(size_t(g.n) * g.od * g.oh * g.ow * coutp);
-  pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dyp.data(), g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * dp * hp * wp * cinp);
+  float* dyp = scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
+  if (xp == nullptr || dyp == nullptr) return "out of memory for the padded input and gradient";
+  pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, dp, hp, wp, cinp, g.pf, g.pt, g.pl, round);
+  pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dyp, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
 
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
   const int T = int(std::min<int64_t>(num_threads(), rows));
   const size_t psize = size_t(taps) * cinp * coutp;
-  std::vector<float> partial(size_t(T) * psize, 0.f);
+  float* partial = scratch_as<float>(ScratchSlot::kPartial, size_t(T) * psize);
+  if (partial == nullptr) return "out of memory for the partial filter gradients";
+  std::fill(partial, partial + size_t(T) * psize, 0.f);
   const int64_t sD = int64_t(hp) * wp * cinp, sH = int64_t(wp) * cinp;
   const int swC = g.sw * cinp;
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; ++t) {
-      float* dw = partial.data() + size_t(t) * psize;
+      float* dw = partial + size_t(t) * psize;
       for (int64_t row = rows * t / T; row < rows * (t + 1) / T; ++row) {
         int nn = int(row / (int64_t(g.od) * g.oh));
         int rem = int(row % (int64_t(g.od) * g.oh));
         int od = rem / g.oh, oh = rem % g.oh;
-        const float* xrow = xp.data() + int64_t(nn) * dp * sD + int64_t(od) * g.sd * sD + int64_t(oh) * g.sh * sH;
-        const float* dyrow = dyp.data() + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
+        const float* xrow = xp + int64_t(nn) * dp * sD + int64_t(od) * g.sd * sD + int64_t(oh) * g.sh * sH;
+        const float* dyrow = dyp + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
         for (int a = 0; a < g.kd; ++a)
           for (int b = 0; b < g.kh; ++b)
             for (int k = 0; k < g.kw; ++k) {
@@ -569,7 +580,7 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
       float* out = dfilter + (int64_t(tap) * g.cin + ci) * g.cout;
       for (int co = 0; co < g.cout; ++co) out[co] = 0.f;
       for (int t = 0; t < T; ++t) {
-        const float* src = partial.data() + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
+        const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
         for (int co = 0; co < g.cout; ++co) out[co] += src[co];
       }
     }
