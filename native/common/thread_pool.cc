@@ -1,5 +1,7 @@
 #include "common/thread_pool.h"
 
+#include "common/fp_mode.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -36,7 +38,7 @@ class Pool {
     std::lock_guard<std::mutex> run_guard(run_mu_);
     {
       std::lock_guard<std::mutex> lk(mu_);
-      fn_ = &fn; n_ = n; chunks_ = chunks; next_.store(0); done_ = 0; ++generation_;
+      fn_ = &fn; n_ = n; chunks_ = chunks; next_.store(0); done_ = 0; ++generation_; fp_mode_ = fp_mode_get();
     }
     cv_.notify_all();
     tl_in_worker = true;
@@ -49,6 +51,14 @@ class Pool {
 
  private:
   void work() {
+    // Workers compute in the caller's floating-point mode (e.g. flush denormals).
+    const unsigned own = fp_mode_get();
+    const bool other = own != fp_mode_;
+    if (other) fp_mode_set(fp_mode_);
+    struct Restore {
+      bool on; unsigned m;
+      ~Restore() { if (on) fp_mode_set(m); }
+    } restore{other, own};
     for (;;) {
       int64_t c = next_.fetch_add(1);
       if (c >= chunks_) return;
@@ -85,6 +95,7 @@ class Pool {
   int64_t n_ = 0, chunks_ = 0, done_ = 0;
   std::atomic<int64_t> next_{0};
   uint64_t generation_ = 0;
+  unsigned fp_mode_ = 0;
   bool stop_ = false;
 };
 

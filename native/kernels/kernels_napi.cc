@@ -3,6 +3,7 @@
 // trusted: src/native/kernels.ts validates shapes and sizes before calling.
 #include "common/napi_helpers.h"
 #include "common/napi_module.h"
+#include "common/fp_mode.h"
 #include "common/scratch.h"
 #include "kernels/conv3d.h"
 #include "kernels/elementwise.h"
@@ -41,6 +42,7 @@ void check(Napi::Env env, const std::string& err) {
 
 // (x, filter, y, geom, bf16)
 Napi::Value Conv3DForward(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_forward(conv_geom(info[3]), clara::typed_data<float>(info[0]),
                                           clara::typed_data<float>(info[1]),
                                           out_f32(info[2]), precision(info, 4)));
@@ -49,6 +51,7 @@ Napi::Value Conv3DForward(const Napi::CallbackInfo& info) {
 
 // (dy, filter, dx, geom, bf16)
 Napi::Value Conv3DBackpropInput(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_backprop_input(conv_geom(info[3]), clara::typed_data<float>(info[0]),
                                                  clara::typed_data<float>(info[1]),
                                                  out_f32(info[2]), precision(info, 4)));
@@ -57,6 +60,7 @@ Napi::Value Conv3DBackpropInput(const Napi::CallbackInfo& info) {
 
 // (x, dy, dfilter, geom, bf16)
 Napi::Value Conv3DBackpropFilter(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_backprop_filter(conv_geom(info[3]), clara::typed_data<float>(info[0]),
                                                   clara::typed_data<float>(info[1]),
                                                   out_f32(info[2]), precision(info, 4)));
@@ -65,21 +69,25 @@ Napi::Value Conv3DBackpropFilter(const Napi::CallbackInfo& info) {
 
 // (x, y, geom)
 Napi::Value MaxPool3D(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::max_pool3d(pool_geom(info[2]), clara::typed_data<float>(info[0]), out_f32(info[1]));
   return info.Env().Undefined();
 }
 Napi::Value AvgPool3D(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::avg_pool3d(pool_geom(info[2]), clara::typed_data<float>(info[0]), out_f32(info[1]));
   return info.Env().Undefined();
 }
 // (x, dy, dx, geom)
 Napi::Value MaxPool3DGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::max_pool3d_grad(pool_geom(info[3]), clara::typed_data<float>(info[0]),
                          clara::typed_data<float>(info[1]), out_f32(info[2]));
   return info.Env().Undefined();
 }
 // (dy, dx, geom)
 Napi::Value AvgPool3DGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::avg_pool3d_grad(pool_geom(info[2]), clara::typed_data<float>(info[0]), out_f32(info[1]));
   return info.Env().Undefined();
 }
@@ -93,6 +101,7 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
 
 // (op, shape Float64Array, a, aStrides Float64Array, b, bStrides, out)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   auto dims = [](const Napi::Value& v, int64_t* out) {
     const double* d = clara::typed_data<double>(v);
     size_t n = clara::typed_length(v);
@@ -127,23 +136,27 @@ Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
 
 // (x, y)
 Napi::Value Relu(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::relu_f32(clara::typed_data<float>(info[0]), out_f32(info[1]), int64_t(clara::typed_length(info[0])));
   return info.Env().Undefined();
 }
 // (x, y, alpha)
 Napi::Value Step(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::step_f32(clara::typed_data<float>(info[0]), out_f32(info[1]), int64_t(clara::typed_length(info[0])),
                   info[2].As<Napi::Number>().FloatValue());
   return info.Env().Undefined();
 }
 // (dy, x, dx)
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::relu_grad_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), out_f32(info[2]),
                        int64_t(clara::typed_length(info[0])));
   return info.Env().Undefined();
 }
 // (xShape Float64Array, reps Float64Array, dy, dx)
 Napi::Value TileGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   int64_t xs[8], reps[8];
   const double* a = clara::typed_data<double>(info[0]);
   const double* b = clara::typed_data<double>(info[1]);
@@ -157,6 +170,7 @@ Napi::Value TileGrad(const Napi::CallbackInfo& info) {
 }
 // (x, y, cols)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   int64_t cols = info[2].As<Napi::Number>().Int64Value();
   int64_t n = int64_t(clara::typed_length(info[0]));
   clara::softmax_f32(clara::typed_data<float>(info[0]), out_f32(info[1]), cols ? n / cols : 0, cols);

@@ -150,3 +150,12 @@ test('native ReLU and Tile gradients and tile copy equal their TS references', (
   assert.throws(() => tileGrad([2, 3], [2], new Float32Array(12)), /rank/);
   assert.throws(() => tileGrad([2, 3], [2, 2], new Float32Array(10)), /needs 24/);
 });
+
+test('kernels flush denormals (FTZ/DAZ) while the JS thread keeps IEEE denormals', () => {
+  const tiny = new Float32Array([1e-40, -3e-39, 2]);
+  assert.ok(tiny[0] > 0, 'the input holds a float32 denormal');
+  const out = binary('mul', tiny, [3], new Float32Array([1]), [1]).values;
+  assert.deepEqual(Array.from(out).map(Math.abs), [0, 0, 2]);
+  const d = new Float64Array([Number.MIN_VALUE]);
+  assert.ok(d[0] * 1.5 > 0 && d[0] / 2 === 0 && d[0] * 3 > d[0], 'JS arithmetic after the call still has denormals');
+});
