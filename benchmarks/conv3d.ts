@@ -80,7 +80,7 @@ for (const s of SHAPES) {
         if (prec === 'bf16' && !k.conv3dBf16Dot) continue;
         k.setBf16Dot(prec === 'bf16');
         const [best, med] = time(() => run(prec !== 'fp32'), reps);
-        k.setBf16Dot(true);
+        k.setBf16Dot(null);
         const gf = flops / best / 1e9, peak = Math.max(peakHere, peaks[`fp32_fma_${threads}t`]);
         figures.push({ name: `${op} ${prec} ${shape} ${threads}t`, value: gf, unit: 'GFLOP/s', op, precision: prec, shape, threads, batch: 1, best_s: best, median_s: med, gflops_median: flops / med / 1e9, fraction_of_fp32_peak: gf / peak, fraction_of_adjacent_peak: gf / peakHere, adjacent_peak_gflops: peakHere });
         rows.push({ shape, op, prec, threads, 'GFLOP/s': gf, 'of peak': `${((100 * gf) / peak).toFixed(0)}%`, 'of adjacent peak': `${((100 * gf) / peakHere).toFixed(0)}%`, 'median ms': med * 1e3 });

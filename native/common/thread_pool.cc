@@ -33,8 +33,10 @@ class Pool {
   void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
     if (n <= 0) return;
     grain = std::max<int64_t>(1, grain);
-    int64_t chunks = std::min<int64_t>(size(), (n + grain - 1) / grain);
-    if (chunks <= 1 || tl_in_worker) { fn(0, n); return; }
+    // Up to 4 chunks per thread, taken dynamically: on a shared machine a thread
+    // that loses its core for a while no longer holds up the whole call.
+    int64_t chunks = std::min<int64_t>(int64_t(size()) * 4, (n + grain - 1) / grain);
+    if (size() <= 1 || chunks <= 1 || tl_in_worker) { fn(0, n); return; }
     std::lock_guard<std::mutex> run_guard(run_mu_);
     {
       std::lock_guard<std::mutex> lk(mu_);

@@ -38,9 +38,12 @@ uint16_t to_bf16_bits(float v);
 
 // True when compiled with the AVX512-BF16 dot-product path.
 bool conv3d_has_bf16_dot();
-// Run time switch (default on): off makes bf16 convs use the exact emulation
-// (bf16-rounded inputs, fp32 FMA) even where the dot products are compiled in.
+// Run time switch: off makes bf16 convs use the exact emulation (bf16-rounded
+// inputs, fp32 FMA) even where the dot products are compiled in. The default
+// (and conv3d_bf16_dot_auto()) measures once whether the dot-product
+// instruction outruns fp32 FMA on this CPU and uses it only then.
 void conv3d_use_bf16_dot(bool on);
+void conv3d_bf16_dot_auto();
 bool conv3d_bf16_dot_in_use();
 
 // Measures this machine's fp32 FMA peak in GFLOP/s with `threads` threads

@@ -18,6 +18,31 @@ inline int round_up16(int v) { return (v + 15) / 16 * 16; }
 
 // out[r, j] = sum_i in[r, i] m[i, j] for rows r; m is [I, J] (already rounded).
 void rows_matmul(const float* in, int I, const float* m, int J, float* out, int64_t rows, bool round) {
+#if defined(__AVX512F__)
+  if (I <= 16 && J < 8) {
+    // few outputs per row: one masked 16-lane dot product per output
+    std::vector<float> mt(size_t(J) * 16, 0.f);  // [J][16], zero past I
+    for (int i = 0; i < I; ++i)
+      for (int j = 0; j < J; ++j) mt[size_t(j) * 16 + i] = m[size_t(i) * J + j];
+    const __mmask16 mask = __mmask16((1u << I) - 1u);
+    parallel_for(rows, 4096, [&](int64_t b, int64_t e) {
+      __m512 w[8];
+      for (int j = 0; j < J; ++j) w[j] = _mm512_loadu_ps(mt.data() + size_t(j) * 16);
+      for (int64_t r = b; r < e; ++r) {
+        __m512 xv = _mm512_maskz_loadu_ps(mask, in + r * I);
+        if (round) {
+          alignas(64) float tmp[16];
+          _mm512_store_ps(tmp, xv);
+          for (int i = 0; i < I; ++i) tmp[i] = round_bf16(tmp[i]);
+          xv = _mm512_load_ps(tmp);
+        }
+        float* o = out + r * J;
+        for (int j = 0; j < J; ++j) o[j] = _mm512_reduce_add_ps(_mm512_mul_ps(xv, w[j]));
+      }
+    });
+    return;
+  }
+#endif
   parallel_for(rows, 2048, [&](int64_t b, int64_t e) {
     std::vector<float> acc(static_cast<size_t>(J));
     for (int64_t r = b; r < e; ++r) {
@@ -145,7 +170,7 @@ std::string backprop_filter_c1(const Conv3DGeom& g, const float* x, const float*
     }
   });
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
-  const int T = int(std::min<int64_t>(num_threads(), rows));
+  const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));
   const size_t psize = size_t(TAPS) * coutp;
   std::vector<double> partial(size_t(T) * psize, 0.0);
   const int nvec = coutp / 16;

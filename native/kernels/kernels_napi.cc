@@ -177,9 +177,10 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (on) -> whether the dot-product path is now in use
+// (on: boolean | null) -> whether the dot-product path is now in use (null: automatic)
 Napi::Value SetBf16Dot(const Napi::CallbackInfo& info) {
-  clara::conv3d_use_bf16_dot(info[0].ToBoolean().Value());
+  if (info.Length() == 0 || info[0].IsNull() || info[0].IsUndefined()) clara::conv3d_bf16_dot_auto();
+  else clara::conv3d_use_bf16_dot(info[0].ToBoolean().Value());
   return Napi::Boolean::New(info.Env(), clara::conv3d_bf16_dot_in_use());
 }
 

@@ -18,8 +18,9 @@ export interface NativeKernels {
   fmaPeak(threads: number, seconds: number, bf16Dot?: boolean): number;
   /** The conv kernels use AVX512-BF16 dot products (otherwise bf16 is emulated exactly). */
   conv3dBf16Dot: boolean;
-  /** Uses (true, default) or bypasses the bf16 dot products for bf16 convs; returns whether they are in use. */
-  setBf16Dot(on: boolean): boolean;
+  /** Uses (true) or bypasses (false) the bf16 dot products for bf16 convs; null (the default) uses
+   *  them only where a one-time measurement finds them faster than fp32 FMA. Returns whether they are in use. */
+  setBf16Dot(on: boolean | null): boolean;
   /** out = a op b with broadcasting (op 0 add, 1 sub, 2 mul, 3 div); strides 0 on broadcast dims. */
   binaryF32(op: number, shape: Float64Array, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array): void;
   reluF32(x: Float32Array, y: Float32Array): void;
