@@ -56,4 +56,7 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [1, 3, 4, 5, 3], k: 1, cout: 12, stride: 1, pad: 'valid' },
   { x: [2, 7, 6, 9, 1], k: 3, cout: 20, stride: 2, pad: 'same' },
   { x: [1, 5, 6, 7, 1], k: 3, cout: 16, stride: 1, pad: 'valid' },
+  // strided input gradients run by phases: stride 3, an even filter at stride 2
+  { x: [1, 10, 9, 11, 5], k: 3, cout: 7, stride: 3, pad: 'same' },
+  { x: [2, 9, 8, 10, 3], k: 4, cout: 18, stride: 2, pad: 'same' },
 ];
