@@ -85,7 +85,7 @@ for (const cfg of CONFIGS) {
   const amp = run(cfg.F, cfg.D, reps, 1);
   setAmp(false);
   record(cfg, 'native bf16 (use_amp)', amp.times);
-  if (cfg.name === 'small') extra.profile_native_small = await profile(cfg.F, cfg.D);
+  extra[`profile_native_${cfg.name}`] = await profile(cfg.F, cfg.D);
 
   unregisterNativeKernels();
   if (cfg.name === 'small' || full) {
@@ -117,6 +117,6 @@ for (const f of figures.filter((f) => f.unit === 'x')) console.log(`${f.name}: $
 console.log('profile of a native small step (top kernels):');
 printTable((extra.profile_native_small as { kernel: string; ms: number; percent: number }[]).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent })));
 writeResults('train_step', figures, {
-  note: 'Median step seconds (after one warm-up step; pure tfjs: one timed step). 2 threads for native and PyTorch. The machine was shared by several engineers while this ran (load averages below), so absolute times are inflated and noisy; all implementations ran in the same run.',
+  note: 'Median step seconds (after one warm-up step; pure tfjs: one timed step). 2 threads for native and PyTorch. The machine (2 cores) was shared by several engineers while this ran (1-minute load averages below; `uptime` showed 7-10 during this session), so absolute times are inflated and noisy; all implementations ran in the same run, one after another.',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], ...extra,
 });
