@@ -644,10 +644,13 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   const int cinp = round_up(g.cin, 4);
   const int dp = (g.od - 1) * g.sd + g.kd, hp = (g.oh - 1) * g.sh + g.kh, wp = (g.ow - 1) * g.sw + g.kw;
   float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * dp * hp * wp * cinp);
-  float* dyp = scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
-  if (xp == nullptr || dyp == nullptr) return "out of memory for the padded input and gradient";
+  // dy is read in place when its channels are already a multiple of 16 and nothing is rounded
+  const bool dy_direct = g.cout == coutp && !round;
+  float* dy_buf = dy_direct ? nullptr : scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
+  if (xp == nullptr || (!dy_direct && dy_buf == nullptr)) return "out of memory for the padded input and gradient";
   pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, dp, hp, wp, cinp, g.pf, g.pt, g.pl, round);
-  pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dyp, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  if (!dy_direct) pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dy_buf, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  const float* dyp = dy_direct ? dy : dy_buf;
 
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
   const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));  // partial sums per chunk (taken dynamically)
