@@ -43,6 +43,24 @@ float round_bf16(float v) {
   return r;
 }
 
+void round_bf16_copy(const float* src, float* dst, int64_t n) {
+  int64_t k = 0;
+#if defined(__AVX512F__)
+  const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), hi = _mm512_set1_epi32(int(0xffff0000u));
+  const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000), quiet = _mm512_set1_epi32(0x00400000);
+  for (; k < n; k += 16) {
+    const __mmask16 m = n - k >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - k)) - 1u);
+    const __m512i u = _mm512_maskz_loadu_epi32(m, src + k);
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one)));
+    r = _mm512_and_si512(r, hi);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_and_si512(_mm512_or_si512(u, quiet), hi));
+    _mm512_mask_storeu_epi32(dst + k, m, r);
+  }
+#endif
+  for (; k < n; ++k) dst[k] = round_bf16(src[k]);
+}
+
 namespace {
 // -1: automatic (measured once), 0: emulation, 1: dot products.
 std::atomic<int> g_use_bf16_dot{-1};
@@ -125,7 +143,7 @@ void pad_copy(const float* x, int n, int d, int h, int w, int c, T* xp, int dp, 
           if constexpr (sizeof(T) == 2) {
             for (int k = 0; k < c; ++k) dpix[k] = to_bf16_bits(s[k]);
           } else if (round) {
-            for (int k = 0; k < c; ++k) dpix[k] = round_bf16(s[k]);
+            round_bf16_copy(s, reinterpret_cast<float*>(dpix), c);
           } else {
             std::memcpy(dpix, s, sizeof(float) * c);
           }
@@ -615,9 +633,12 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
             if (tw < 0 || tw >= c.wp) continue;
             const float* s = dy + (((int64_t(nn) * g.od + o) * g.oh + oh) * g.ow + ow) * g.cout;
             T* d = xp + (((int64_t(nn) * c.dp + t) * c.hp + th) * c.wp + tw) * cinp;
-            for (int k = 0; k < g.cout; ++k) {
-              if constexpr (sizeof(T) == 2) d[k] = to_bf16_bits(s[k]);
-              else d[k] = round ? round_bf16(s[k]) : s[k];
+            if constexpr (sizeof(T) == 2) {
+              for (int k = 0; k < g.cout; ++k) d[k] = to_bf16_bits(s[k]);
+            } else if (round) {
+              round_bf16_copy(s, d, g.cout);
+            } else {
+              std::memcpy(d, s, sizeof(float) * size_t(g.cout));
             }
           }
         }

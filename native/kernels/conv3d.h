@@ -35,6 +35,8 @@ void conv3d_backprop_filter_naive(const Conv3DGeom& g, const float* x, const flo
 // Round-to-nearest-even to bfloat16 and back to fp32 (NaN stays NaN).
 float round_bf16(float v);
 uint16_t to_bf16_bits(float v);
+// dst[i] = round_bf16(src[i]) for n values (vectorized where AVX-512 is compiled in).
+void round_bf16_copy(const float* src, float* dst, int64_t n);
 
 // True when compiled with the AVX512-BF16 dot-product path.
 bool conv3d_has_bf16_dot();

@@ -33,7 +33,7 @@ void rows_matmul(const float* in, int I, const float* m, int J, float* out, int6
         if (round) {
           alignas(64) float tmp[16];
           _mm512_store_ps(tmp, xv);
-          for (int i = 0; i < I; ++i) tmp[i] = round_bf16(tmp[i]);
+          round_bf16_copy(tmp, tmp, I);
           xv = _mm512_load_ps(tmp);
         }
         float* o = out + r * J;
