@@ -1,6 +1,11 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerTrain } from './train.js';
+import { registerValidate } from './validate.js';
+import { registerInfer } from './infer.js';
+import { registerExport } from './export.js';
+import { registerInit } from './init.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -9,5 +14,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerTrain(program);
+  registerValidate(program);
+  registerInfer(program);
+  registerExport(program);
+  registerInit(program);
   return program;
 }

@@ -50,7 +50,9 @@ export interface LrSchedule {
 }
 
 export interface OptimizerLike {
-  applyGradients(grads: tf.NamedTensorMap): void;
+  /** tf.Optimizer's (it takes a variable-name → gradient map). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  applyGradients(grads: any): void;
   getWeights(): Promise<NamedTensor[]>;
   setWeights(w: NamedTensor[]): Promise<void>;
   dispose?(): void;

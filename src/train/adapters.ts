@@ -1,0 +1,219 @@
+// Adapters from what the other areas' components are (losses, lr schedulers, inferers,
+// data loaders and their samples) to the plain shapes of components.ts. Each accepts the
+// few shapes those areas may use and names the config path when it gets something else.
+import * as tf from '@tensorflow/tfjs';
+import { ClaraError } from '../util/errors.js';
+import type { Affine } from '../io/volume.js';
+import type { Batch, BatchSource, Case, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
+
+type Place = { file?: string; path?: string };
+type Obj = Record<string, unknown>;
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null;
+}
+
+function method(o: unknown, names: string[]): ((...a: unknown[]) => unknown) | undefined {
+  if (!isObj(o)) return undefined;
+  for (const n of names) if (typeof o[n] === 'function') return (o[n] as (...a: unknown[]) => unknown).bind(o);
+  return undefined;
+}
+
+/** A loss component → (logits, label) => scalar. */
+export function asLossFn(l: unknown, place: Place): LossFn {
+  if (typeof l === 'function') return (p, y) => (l as LossFn)(p, y);
+  const f = method(l, ['forward', 'call', 'apply', 'compute', 'loss']);
+  if (f) return (p, y) => f(p, y) as tf.Scalar;
+  throw new ClaraError('the loss component is not callable (expected a function or an object with forward(pred, label))', place);
+}
+
+/** An optimizer component → OptimizerLike (tf.Optimizer already is one). */
+export function asOptimizer(o: unknown, place: Place): OptimizerLike {
+  if (isObj(o) && typeof o.applyGradients === 'function' && typeof o.getWeights === 'function' && typeof o.setWeights === 'function') return o as unknown as OptimizerLike;
+  if (isObj(o) && isObj(o.optimizer)) return asOptimizer(o.optimizer, place);
+  throw new ClaraError('the optimizer component is not an optimizer (expected applyGradients/getWeights/setWeights, as tf.Optimizer has)', place);
+}
+
+/** The learning rate an optimizer was configured with. */
+export function optimizerLr(o: OptimizerLike, fallback: number): number {
+  const x = o as unknown as { learningRate?: unknown; lr?: unknown; getLearningRate?: () => number };
+  if (typeof x.getLearningRate === 'function') return x.getLearningRate();
+  if (typeof x.learningRate === 'number') return x.learningRate;
+  if (typeof x.lr === 'number') return x.lr;
+  return fallback;
+}
+
+/**
+ * An lr policy/scheduler component → LrSchedule. Accepts an object that already is one
+ * (lr(epoch, step, stepsPerEpoch, totalEpochs)), or one with lrAt/valueAt/getLr(epoch[, ...]).
+ */
+export function asLrSchedule(s: unknown, baseLr: number, place: Place, perIteration = false): LrSchedule {
+  if (isObj(s) && typeof s.lr === 'function') {
+    const f = s.lr as LrSchedule['lr'];
+    return { lr: (e, g, n, t) => f.call(s, e, g, n, t), perIteration: (s.perIteration as boolean | undefined) ?? perIteration };
+  }
+  if (typeof s === 'function') return { lr: (e, g, n, t) => (s as LrSchedule['lr'])(e, g, n, t), perIteration };
+  const f = method(s, ['lrAt', 'valueAt', 'getLr', 'lrFor', 'at']);
+  if (f) {
+    const iter = isObj(s) && (s.perIteration === true || s.epochLevel === false);
+    return {
+      lr: (e, g, n, t) => Number(f(iter ? g : e, { baseLr, epoch: e, step: g, stepsPerEpoch: n, totalEpochs: t, totalSteps: n * t })),
+      perIteration: iter || perIteration,
+    };
+  }
+  throw new ClaraError('the lr policy/scheduler component has no lr(epoch, ...) method', place);
+}
+
+/** An inferer component → InfererFn. */
+export function asInferer(i: unknown, place: Place): InfererFn {
+  if (i === undefined) return (x, net) => net(x);
+  if (typeof i === 'function') return (x, net) => (i as InfererFn)(x, net);
+  const f = method(i, ['infer', 'call', 'apply', 'run', 'predict']);
+  if (f) return (x, net) => f(x, net) as tf.Tensor | Promise<tf.Tensor>;
+  throw new ClaraError('the inferer component is not callable (expected infer(image, network))', place);
+}
+
+// ---- samples → tensors ----
+
+interface ArrayLike5 {
+  data: ArrayLike<number>;
+  shape: number[];
+}
+
+function isTensor(x: unknown): x is tf.Tensor {
+  return x instanceof tf.Tensor;
+}
+
+/** Channel-first array [C, D, H, W] (or batched [N, C, D, H, W]) → NDHWC float tensor. */
+export function toNDHWC(x: unknown, what: string, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+  return tf.tidy(() => {
+    let t: tf.Tensor;
+    if (isTensor(x)) t = x;
+    else if (isObj(x) && 'data' in x && 'shape' in x && Array.isArray((x as unknown as ArrayLike5).shape)) {
+      const v = x as unknown as ArrayLike5;
+      const data = v.data instanceof Float32Array || v.data instanceof Int32Array ? v.data : Float32Array.from(v.data);
+      t = tf.tensor(data as Float32Array, v.shape);
+    } else if (isObj(x) && 'image' in x === false && ArrayBuffer.isView(x)) {
+      throw new Error(`${what}: a bare typed array has no shape`);
+    } else throw new Error(`${what}: expected a tensor or {data, shape}, got ${Object.prototype.toString.call(x)}`);
+    if (t.rank === 3) t = t.expandDims(0);
+    if (t.rank === 4) t = t.expandDims(0);
+    if (t.rank !== 5) throw new Error(`${what}: expected [C, D, H, W] or [N, C, D, H, W], got [${t.shape}]`);
+    const out = t.shape[1] === 1 ? t.reshape([t.shape[0], t.shape[2]!, t.shape[3]!, t.shape[4]!, 1]) : t.transpose([0, 2, 3, 4, 1]);
+    return out.dtype === dtype ? out : tf.cast(out, dtype);
+  });
+}
+
+/** The sample dicts of one loader item: an array (nested for num_samples crops) or a single dict. */
+function samplesOf(item: unknown): Obj[] {
+  if (Array.isArray(item)) return item.flatMap((x) => samplesOf(x));
+  if (isObj(item)) return [item];
+  return [];
+}
+
+/** Stacks the image/label of samples (or takes an already batched dict) into a Batch. */
+export function toBatch(item: unknown, imageKey = 'image', labelKey = 'label'): Batch {
+  const samples = samplesOf(item);
+  if (samples.length === 0) throw new Error('the data loader yielded an empty batch');
+  const parts = samples.map((s, i) => {
+    if (!(imageKey in s) || !(labelKey in s)) throw new Error(`training sample ${i} has no '${imageKey}'/'${labelKey}' (keys: ${Object.keys(s).join(', ')})`);
+    return { image: toNDHWC(s[imageKey], `sample ${i} '${imageKey}'`), label: toNDHWC(s[labelKey], `sample ${i} '${labelKey}'`) };
+  });
+  if (parts.length === 1) return parts[0];
+  const image = tf.concat(parts.map((p) => p.image), 0);
+  const label = tf.concat(parts.map((p) => p.label), 0);
+  tf.dispose(parts.flatMap((p) => [p.image, p.label]));
+  return { image, label };
+}
+
+/** The items of one epoch of a data loader (epoch(e) / iterate(e) / async or sync iterable). */
+export function loaderEpoch(loader: unknown, epoch: number, place: Place): AsyncIterable<unknown> | Iterable<unknown> {
+  const f = method(loader, ['epoch', 'iterate', 'iterEpoch']);
+  if (f) return f(epoch) as AsyncIterable<unknown>;
+  if (isObj(loader) && typeof (loader as { setEpoch?: unknown }).setEpoch === 'function') (loader as { setEpoch(e: number): void }).setEpoch(epoch);
+  if (isObj(loader) && (Symbol.asyncIterator in loader || Symbol.iterator in loader)) return loader as unknown as AsyncIterable<unknown>;
+  throw new ClaraError('the data loader is not iterable (expected epoch(n), iterate(n) or an (async) iterable)', place);
+}
+
+function datasetOf(loader: unknown): unknown {
+  return isObj(loader) ? loader.dataset ?? (isObj(loader.args) ? loader.args.dataset : undefined) : undefined;
+}
+
+/** A training data loader → BatchSource (SmartCache update and shutdown passed through). */
+export function asBatchSource(loader: unknown, place: Place, keys = { image: 'image', label: 'label' }): BatchSource {
+  const ds = datasetOf(loader);
+  const len = () => {
+    const l = (loader as { length?: unknown; numBatches?: unknown; batchesPerEpoch?: unknown }) ?? {};
+    for (const k of ['batchesPerEpoch', 'numBatches', 'length'] as const) {
+      const v = l[k];
+      if (typeof v === 'function') return Number((v as () => number).call(loader));
+      if (typeof v === 'number') return v;
+    }
+    return undefined;
+  };
+  return {
+    batchesPerEpoch: len,
+    async *epoch(e: number) {
+      for await (const item of loaderEpoch(loader, e, place) as AsyncIterable<unknown>) yield toBatch(item, keys.image, keys.label);
+    },
+    updateCache: async () => {
+      const u = method(ds, ['updateCache', 'update_cache']) ?? method(loader, ['updateCache', 'update_cache']);
+      if (u) await u();
+    },
+    shutdown: async () => {
+      const s = method(ds, ['shutdown']) ?? method(loader, ['shutdown']);
+      if (s) await s();
+    },
+  };
+}
+
+function metaOf(s: Obj, key: string): Obj {
+  const m = (s[`${key}_meta_dict`] ?? s.meta ?? (isObj(s[key]) ? (s[key] as Obj).meta : undefined)) as unknown;
+  return isObj(m) ? m : {};
+}
+
+function affineOf(s: Obj, key: string): Affine | undefined {
+  const m = metaOf(s, key);
+  const a = (m.affine ?? (isObj(s[key]) ? (s[key] as Obj).affine : undefined)) as unknown;
+  if (Array.isArray(a) && a.length === 4) return a as Affine;
+  if (isTensor(a)) return a.arraySync() as Affine;
+  return undefined;
+}
+
+function fileOf(s: Obj, key: string, fallback?: string): string | undefined {
+  const m = metaOf(s, key);
+  for (const k of ['filename_or_obj', 'filename', 'file', 'path']) if (typeof m[k] === 'string') return m[k] as string;
+  return fallback;
+}
+
+/** A validation/inference loader (batch 1) → CaseSource. */
+export function asCaseSource(loader: unknown, place: Place, keys = { image: 'image', label: 'label' }): CaseSource {
+  const ds = datasetOf(loader);
+  return {
+    length: () => {
+      const l = (ds ?? loader) as { length?: unknown };
+      return typeof l?.length === 'number' ? l.length : typeof l?.length === 'function' ? Number((l.length as () => number).call(l)) : undefined;
+    },
+    async *cases(): AsyncIterable<Case> {
+      let n = 0;
+      for await (const item of loaderEpoch(loader, 0, place) as AsyncIterable<unknown>) {
+        for (const s of samplesOf(item)) {
+          const file = fileOf(s, keys.image);
+          const id = file ? file.replace(/^.*\//, '').replace(/\.nii(\.gz)?$/, '') : `case${n}`;
+          n++;
+          yield {
+            id,
+            file,
+            affine: affineOf(s, keys.image),
+            image: toNDHWC(s[keys.image], `case ${id} '${keys.image}'`),
+            label: keys.label in s && s[keys.label] !== undefined ? toNDHWC(s[keys.label], `case ${id} '${keys.label}'`) : undefined,
+          };
+        }
+      }
+    },
+    shutdown: async () => {
+      const s = method(ds, ['shutdown']) ?? method(loader, ['shutdown']);
+      if (s) await s();
+    },
+  };
+}
