@@ -1,5 +1,6 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
+import './builtins.js';
 import { registerInfo } from './info.js';
 import { registerTrain } from './train.js';
 import { registerValidate } from './validate.js';
