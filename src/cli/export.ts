@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadMmar } from '../mmar/load.js';
+import { loadMmarWithOverrides as loadMmar } from '../train/load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { buildModelParts } from '../train/build-setup.js';
 import { disposeCheckpoint, loadCheckpoint, resolveCheckpointPath } from '../train/checkpoint.js';

@@ -4,7 +4,8 @@
 // infer → one uint8 label NIfTI per case (the case's affine) in MMAR_EVAL_OUTPUT_PATH.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadMmar, type LoadedMmar } from '../mmar/load.js';
+import type { LoadedMmar } from '../mmar/load.js';
+import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { writeNifti } from '../io/nifti/index.js';
 import { identityAffine } from '../io/volume.js';

@@ -2,7 +2,8 @@
 // the components, train. What `clara-train train` (and so every AutoML job) runs.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMmar, type LoadedMmar } from '../mmar/load.js';
+import type { LoadedMmar } from '../mmar/load.js';
+import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { buildTrainSetup } from './build-setup.js';
 import { EventBus } from './event-bus.js';
@@ -70,6 +71,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     ckptDir: setup.ckptDir, keyMetricName: setup.keyMetricName, seed: setup.seed, backend, amp: engine.amp, bus,
     modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, progress, log, checkpointHooks: o.checkpointHooks,
     checkpointMeta: { config: m.paths.trainConfig, layout: setup.layout },
+    onCheckpointWrite: crashHook(),
   });
   let ok = false;
   try {
@@ -79,4 +81,18 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
   } finally {
     await bus.close(ok ? 'finished' : 'failed');
   }
+}
+
+/**
+ * CLARA_TEST_CRASH_CHECKPOINT=KIND:EPOCH kills this process (SIGKILL) while the KIND
+ * checkpoint of EPOCH is being written, after its files are on disk and before they
+ * replace the previous one: the crash-safety test uses it.
+ */
+function crashHook(): ((kind: 'best' | 'last', epoch: number) => void) | undefined {
+  const spec = process.env.CLARA_TEST_CRASH_CHECKPOINT;
+  const m = spec ? /^(best|last):(\d+)$/.exec(spec) : null;
+  if (!m) return undefined;
+  return (kind, epoch) => {
+    if (kind === m[1] && epoch === Number(m[2])) process.kill(process.pid, 'SIGKILL');
+  };
 }

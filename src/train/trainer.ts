@@ -45,6 +45,8 @@ export interface TrainerOptions {
   progress?: ProgressLine;
   /** Test hook: called while a checkpoint's files are written, before the swap. */
   checkpointHooks?: DirWriteHooks;
+  /** Test hook: called with the checkpoint kind and epoch while its files are written, before the swap. */
+  onCheckpointWrite?: (kind: 'best' | 'last', epoch: number) => void;
   /** Where the stats go (default ckptDir/train_stats.json). */
   statsFile?: string;
   log?: (msg: string) => void;
@@ -150,7 +152,12 @@ export class Trainer {
           backend: this.o.backend, amp: this.o.amp, seed: this.o.seed, ...this.o.checkpointMeta,
           ...(kind === 'last' ? { stats: this.stats } : {}),
         },
-      }, this.o.checkpointHooks);
+      }, {
+        beforeSwap: () => {
+          this.o.checkpointHooks?.beforeSwap?.();
+          this.o.onCheckpointWrite?.(kind, epoch);
+        },
+      });
     } finally {
       tf.dispose(weights.map((w) => w.tensor));
     }
