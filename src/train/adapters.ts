@@ -111,8 +111,24 @@ function samplesOf(item: unknown): Obj[] {
   return [];
 }
 
+/** The data area's collated batch: {tensors: {key: {data, shape: [N, C, ...]}}, samples: [meta ...], size}. */
+interface Collated {
+  tensors: Record<string, unknown>;
+  samples?: Obj[];
+  size?: number;
+}
+
+function isCollated(x: unknown): x is Collated {
+  return isObj(x) && isObj(x.tensors) && !Array.isArray(x.tensors);
+}
+
 /** Stacks the image/label of samples (or takes an already batched dict) into a Batch. */
 export function toBatch(item: unknown, imageKey = 'image', labelKey = 'label'): Batch {
+  if (isCollated(item)) {
+    const t = item.tensors;
+    if (!(imageKey in t) || !(labelKey in t)) throw new Error(`the training batch has no '${imageKey}'/'${labelKey}' tensors (has: ${Object.keys(t).join(', ')})`);
+    return { image: toNDHWC(t[imageKey], `batch '${imageKey}'`), label: toNDHWC(t[labelKey], `batch '${labelKey}'`) };
+  }
   const samples = samplesOf(item);
   if (samples.length === 0) throw new Error('the data loader yielded an empty batch');
   const parts = samples.map((s, i) => {
@@ -157,6 +173,9 @@ export function asBatchSource(loader: unknown, place: Place, keys = { image: 'im
       for await (const item of loaderEpoch(loader, e, place) as AsyncIterable<unknown>) yield toBatch(item, keys.image, keys.label);
     },
     updateCache: async () => {
+      // The data area's DataLoader updates a SmartCache itself at the start of each epoch
+      // (MONAI's SmartCacheHandler); only loaders without epoch(n) get it from here.
+      if (method(loader, ['epoch'])) return;
       const u = method(ds, ['updateCache', 'update_cache']) ?? method(loader, ['updateCache', 'update_cache']);
       if (u) await u();
     },
@@ -196,7 +215,21 @@ export function asCaseSource(loader: unknown, place: Place, keys = { image: 'ima
     },
     async *cases(): AsyncIterable<Case> {
       let n = 0;
-      for await (const item of loaderEpoch(loader, 0, place) as AsyncIterable<unknown>) {
+      for await (const raw of loaderEpoch(loader, 0, place) as AsyncIterable<unknown>) {
+        let item: unknown = raw;
+        if (isCollated(raw)) {
+          // split a collated batch back into samples: tensors [N, ...] → N × [...], with their meta
+          const n = raw.size ?? raw.samples?.length ?? 1;
+          item = Array.from({ length: n }, (_, b) => {
+            const s: Obj = { ...(raw.samples?.[b] ?? {}) };
+            for (const [k, v] of Object.entries(raw.tensors)) {
+              const t = v as { data: Float32Array; shape: number[] };
+              const per = t.data.length / n;
+              s[k] = { data: t.data.subarray(b * per, (b + 1) * per), shape: t.shape.slice(1) };
+            }
+            return s;
+          });
+        }
         for (const s of samplesOf(item)) {
           const file = fileOf(s, keys.image);
           const id = file ? file.replace(/^.*\//, '').replace(/\.nii(\.gz)?$/, '') : `case${n}`;

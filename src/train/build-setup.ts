@@ -18,6 +18,9 @@ import { accuracyMetric, classDiceMetric, meanDiceMetric } from './evaluator.js'
 import { asNetwork, type TrainableNetwork } from './network.js';
 import type { ModelSpec } from './checkpoint.js';
 import { resolve } from 'node:path';
+import { buildDataPipeline } from '../data/build.js';
+import { asCompose } from '../data/dataset.js';
+import type { Transform } from '../transforms/base.js';
 
 type Obj = Record<string, unknown>;
 
@@ -125,6 +128,11 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
   } else {
     const built = builder.build(model.path);
     net = asNetwork(built, { file, path: model.path });
+    // `"params": "#@model.parameters()"` (4.x optimizers) reads trainableWeights or parameters().
+    const b = built as { trainableWeights?: unknown; parameters?: unknown } | undefined;
+    if (b && typeof b === 'object' && b.trainableWeights === undefined && typeof b.parameters !== 'function') {
+      Object.defineProperty(b, 'parameters', { value: () => net.namedWeights().filter((w) => w.trainable).map((w) => w.variable), enumerable: false });
+    }
     const s = (built as { spec?: { name: string; args: Obj } }).spec;
     modelSpec = s ? { name: s.name, args: s.args } : model.node.path ? undefined : { name: nameOf(model.node), args: obj(model.node.args) ?? {} };
   }
@@ -208,6 +216,20 @@ function checkPostTransforms(json: Obj, file: string, notices: string[]): void {
   }
 }
 
+/**
+ * The data loader of a section through the data area's pipeline builder (4.x dataset +
+ * dataloader, 3.x image_pipeline); the pre-transforms are built by the config builder so
+ * 3.x `ref`s and BYOC transforms work. Validation draws from its own seed stream.
+ */
+export function buildLoader(m: LoadedMmar, parts: ModelParts, section: 'train' | 'validate'): unknown {
+  const sec = obj(m.train.json[section]);
+  if (!sec) throw new ClaraError(`no ${section} section`, { file: parts.file, path: section });
+  const seed = (parts.seed + (section === 'validate' ? 0x5eed : 0)) >>> 0;
+  const list = sec.pre_transforms === undefined ? [] : parts.builder.buildList(`${section}.pre_transforms`);
+  const p = buildDataPipeline(sec, { file: parts.file, path: section, mmarRoot: m.paths.root, seed, transform: asCompose(list as Transform[], seed), progress: true });
+  return p.loader;
+}
+
 /** The validation pieces (data, inferer, metrics). */
 export function buildEvalParts(m: LoadedMmar, parts: ModelParts, dataKey?: string): EvalParts | undefined {
   const json = m.train.json;
@@ -222,7 +244,7 @@ export function buildEvalParts(m: LoadedMmar, parts: ModelParts, dataKey?: strin
     const ds = obj(layout === 4 ? v.dataset : obj(v.image_pipeline)?.args);
     if (ds) ds.data_list_key = dataKey;
   }
-  const loader = builder.build(loaderPath);
+  const loader = buildLoader(m, parts, 'validate');
   const infPath = 'validate.inferer';
   const inferer = asInferer(v.inferer !== undefined ? builder.build(infPath) : undefined, { file, path: infPath });
   const { metrics, key } = buildMetrics(json, layout, file, parts.notices);
@@ -309,7 +331,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   if (t[layout === 4 ? 'dataloader' : 'image_pipeline'] === undefined) {
     throw new ClaraError(`the train section has no ${layout === 4 ? 'dataloader' : 'image_pipeline'}`, { file, path: dataPath });
   }
-  const data = asBatchSource(builder.build(dataPath), { file, path: dataPath });
+  const data = asBatchSource(buildLoader(m, parts, 'train'), { file, path: dataPath });
   const val = buildEvalParts(m, parts);
   const keyMetricName = val?.keyMetricName ?? 'val_mean_dice';
   return { ...parts, loss, optimizer, lrSchedule, baseLr, data, val, epochs, valInterval, keyMetricName, loadCheckpoint };
