@@ -3,7 +3,7 @@
 // variables; a path lets a user shrink a crop or a model of a config they did not write).
 // Plain `K=V` items stay variables, as in Clara.
 import { loadMmar, type LoadedMmar, type LoadMmarOptions } from '../mmar/load.js';
-import { splitOverrideItems, parseOverrideValue } from '../mmar/overrides.js';
+import { parseOverrideValue } from '../mmar/overrides.js';
 import { ClaraError } from '../util/errors.js';
 
 type Obj = Record<string, unknown>;
@@ -17,11 +17,16 @@ export function splitPath(p: string): (string | number)[] {
   return out;
 }
 
+/** Splits --set items into K=V pairs (several per item, space-separated; keys may be JSON paths). */
+function splitItems(items: string[]): string[] {
+  return items.flatMap((item) => item.trim().split(/\s+(?=[A-Za-z_][\w.\-[\]]*=)/)).map((p) => p.trim()).filter((p) => p !== '');
+}
+
 /** Items whose key is a JSON path (has `.` or `[i]`) vs plain variables. */
 export function partitionSetItems(items: string[] | undefined): { vars: string[]; paths: { path: string; value: unknown }[] } {
   const vars: string[] = [];
   const paths: { path: string; value: unknown }[] = [];
-  for (const pair of splitOverrideItems(items ?? [])) {
+  for (const pair of splitItems(items ?? [])) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq).trim() : '';
     if (key && (key.includes('[') || key.includes('.')) && PATH_KEY.test(key)) paths.push({ path: key, value: parseOverrideValue(pair.slice(eq + 1)) });
