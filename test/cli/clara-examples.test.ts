@@ -30,9 +30,12 @@ function mmarWith(version: 'clara3' | 'clara4', config: string): string {
 
 const dataSet = () => [`DATASET_JSON=${join(data, 'data', 'dataset.json')}`, `DATA_ROOT=${join(data, 'data')}`, 'MMAR_CKPT_DIR=models'];
 
-test('Clara 4.x trn_autoML_Loss_Optimizer.json trains for an epoch on local data', async () => {
+for (const [label, choice] of [
+  ['DiceLoss + Adam', ['mySearchLoss1=false', 'mySearchLoss2=true', 'mySearchOptimizer1=false', 'mySearchOptimizer2=true']],
+  ['the search defaults (FocalLoss + Novograd)', []],
+] as const) test(`Clara 4.x trn_autoML_Loss_Optimizer.json trains for an epoch on local data: ${label}`, async () => {
   const dir = mmarWith('clara4', 'trn_autoML_Loss_Optimizer.json');
-  const r = await runCli(['train', '-m', dir, '--set', ...dataSet(), 'epochs=1', 'num_interval_per_valid=1',
+  const r = await runCli(['train', '-m', dir, '--set', ...dataSet(), ...choice, 'epochs=1', 'num_interval_per_valid=1',
     'train.model.args.channels=[4,8,8,8,8]', 'train.model.args.num_res_units=0',
     'train.pre_transforms[2].args.pixdim=[1.5,1.5,1.5]',
     'train.pre_transforms[5].args.spatial_size=[32,32,32]', 'train.pre_transforms[5].args.num_samples=1',
