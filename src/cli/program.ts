@@ -7,6 +7,8 @@ import { registerValidate } from './validate.js';
 import { registerInfer } from './infer.js';
 import { registerExport } from './export.js';
 import { registerInit } from './init.js';
+import { registerNifti } from './nifti-info.js';
+import { registerConfigCheck } from './config-check.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -20,5 +22,7 @@ export function buildProgram(): Command {
   registerInfer(program);
   registerExport(program);
   registerInit(program);
+  registerNifti(program);
+  registerConfigCheck(program);
   return program;
 }
