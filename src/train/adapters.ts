@@ -27,10 +27,49 @@ export function asLossFn(l: unknown, place: Place): LossFn {
   throw new ClaraError('the loss component is not callable (expected a function or an object with forward(pred, label))', place);
 }
 
+/** The optimizers area's shape: named parameters, PyTorch update rules, getState/setState, `lr`. */
+interface NamedParamOptimizer {
+  lr: number;
+  applyGradients(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void;
+  getState(): { step: number; slots: Map<string, tf.Tensor> };
+  setState(s: { step: number; slots: Map<string, tf.Tensor> }): void;
+  dispose?(): void;
+}
+
+const STEP_KEY = '__optimizer_step__';
+
+/** Wraps a named-parameter optimizer so the trainer can drive it with tf.variableGrads' output. */
+function namedParamOptimizer(o: NamedParamOptimizer, params: () => { name: string; variable: tf.Variable }[]): OptimizerLike {
+  return {
+    applyGradients(grads: tf.NamedTensorMap) {
+      const ps = params();
+      const map = new Map(ps.map((p) => [p.name, p.variable]));
+      const byName = new Map<string, tf.Tensor>();
+      for (const p of ps) if (grads[p.variable.name]) byName.set(p.name, grads[p.variable.name]);
+      o.applyGradients(map, byName);
+    },
+    async getWeights() {
+      const st = o.getState();
+      return [{ name: STEP_KEY, tensor: tf.scalar(st.step) }, ...[...st.slots].map(([name, t]) => ({ name, tensor: t.clone() }))];
+    },
+    async setWeights(ws) {
+      const step = ws.find((w) => w.name === STEP_KEY);
+      o.setState({ step: step ? step.tensor.dataSync()[0] : 0, slots: new Map(ws.filter((w) => w.name !== STEP_KEY).map((w) => [w.name, w.tensor])) });
+    },
+    setLearningRate(lr: number) { o.lr = lr; },
+    getLearningRate() { return o.lr; },
+    dispose() { o.dispose?.(); },
+  } as OptimizerLike;
+}
+
 /** An optimizer component → OptimizerLike (tf.Optimizer already is one). */
-export function asOptimizer(o: unknown, place: Place): OptimizerLike {
+export function asOptimizer(o: unknown, place: Place, params?: () => { name: string; variable: tf.Variable }[]): OptimizerLike {
+  if (isObj(o) && typeof o.getState === 'function' && typeof o.setState === 'function' && typeof o.applyGradients === 'function') {
+    if (!params) throw new ClaraError('this optimizer needs the network parameters', place);
+    return namedParamOptimizer(o as unknown as NamedParamOptimizer, params);
+  }
   if (isObj(o) && typeof o.applyGradients === 'function' && typeof o.getWeights === 'function' && typeof o.setWeights === 'function') return o as unknown as OptimizerLike;
-  if (isObj(o) && isObj(o.optimizer)) return asOptimizer(o.optimizer, place);
+  if (isObj(o) && isObj(o.optimizer)) return asOptimizer(o.optimizer, place, params);
   throw new ClaraError('the optimizer component is not an optimizer (expected applyGradients/getWeights/setWeights, as tf.Optimizer has)', place);
 }
 
@@ -53,6 +92,14 @@ export function asLrSchedule(s: unknown, baseLr: number, place: Place, perIterat
     return { lr: (e, g, n, t) => f.call(s, e, g, n, t), perIteration: (s.perIteration as boolean | undefined) ?? perIteration };
   }
   if (typeof s === 'function') return { lr: (e, g, n, t) => (s as LrSchedule['lr'])(e, g, n, t), perIteration };
+  // The optimizers area's LrPolicy: lrAt(epoch, iterationInEpoch, {baseLr, epochs, iterationsPerEpoch}).
+  if (isObj(s) && typeof s.lrAt === 'function' && (s.lrAt as (...a: unknown[]) => unknown).length >= 3) {
+    const f = (s.lrAt as (e: number, i: number, c: { baseLr: number; epochs: number; iterationsPerEpoch: number }) => number).bind(s);
+    return {
+      lr: (e, g, n, t) => f(e, Math.max(0, n > 0 ? g - e * n : 0), { baseLr, epochs: t, iterationsPerEpoch: Math.max(1, n) }),
+      perIteration: true,
+    };
+  }
   const f = method(s, ['lrAt', 'valueAt', 'getLr', 'lrFor', 'at']);
   if (f) {
     const iter = isObj(s) && (s.perIteration === true || s.epochLevel === false);

@@ -314,7 +314,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
 
   const optC = enabledComponent(json, 'train', 'optimizer', file);
   if (!optC) throw new ClaraError('no optimizer: the train section needs an enabled "optimizer" component', { file, path: 'train.optimizer' });
-  const optimizer = asOptimizer(builder.build('train.optimizer'), { file, path: optC.path });
+  const optimizer = asOptimizer(builder.build('train.optimizer'), { file, path: optC.path }, () => parts.net.namedWeights().filter((w) => w.trainable));
   const oargs = obj(optC.node.args) ?? {};
   const lrArg = oargs.lr ?? oargs.learning_rate;
   const baseLr = lrArg !== undefined ? num(lrArg, 'learning rate', file, `${optC.path}.args.lr`)
