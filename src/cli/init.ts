@@ -10,7 +10,7 @@ export function registerInit(program: Command): void {
     .description('create a complete MMAR from a shipped example: synthetic (generated data, no download) or brain (T1 MRI from Debian mricron-data)')
     .argument('<dir>', 'the MMAR folder to create')
     .requiredOption('-e, --example <name>', `example: ${EXAMPLES.join(' | ')}`)
-    .option('--train-cases <n>', 'synthetic: training cases', '16')
+    .option('--train-cases <n>', 'synthetic: training cases', '12')
     .option('--val-cases <n>', 'synthetic: validation cases', '4')
     .option('--size <n>', 'synthetic: volume edge in voxels', '48')
     .option('--classes <n>', 'synthetic: organ classes (1 or 2)', '1')

@@ -1,7 +1,9 @@
 // `clara-train train -m MMAR [--config config/config_train.json] [--set K=V ...]`
 import type { Command } from 'commander';
 import { runTraining } from '../train/run-train.js';
-import type { JobEventHandler } from '../train/events.js';
+import type { JobEvent, TrainStats } from '../train/events.js';
+import { readTrainStats } from '../train/train-stats.js';
+import type { RunTrainOptions } from '../train/run-train.js';
 
 export interface TrainCliOptions {
   mmar: string;
@@ -10,26 +12,42 @@ export interface TrainCliOptions {
   resume?: boolean;
   finetune?: string;
   quiet?: boolean;
+  trackingUri?: string;
 }
 
-/** The MLflow run logger (tracking area) when MLFLOW_TRACKING_URI is set and the module is there. */
-async function trackingHandlers(mmarRoot: string, configFile: string): Promise<JobEventHandler[]> {
-  if (!process.env.MLFLOW_TRACKING_URI) return [];
-  const spec = '../tracking/train-run-logger.js';
-  try {
-    const mod = (await import(spec)) as Record<string, unknown>;
-    const make = (mod.createTrainRunLogger ?? mod.trainRunLogger) as ((o: { mmarRoot: string; configFile: string }) => JobEventHandler | Promise<JobEventHandler>) | undefined;
-    if (typeof make !== 'function') return [];
-    return [await make({ mmarRoot, configFile })];
-  } catch (e) {
-    process.stderr.write(`warning: MLFLOW_TRACKING_URI is set but the MLflow run logger could not start: ${(e as Error).message}\n`);
-    return [];
-  }
+/**
+ * The MLflow run logger (tracking area) when MLFLOW_TRACKING_URI (or --tracking-uri) is set:
+ * one run per `train`, per-epoch metrics from the job's events, final stats and artifacts.
+ */
+function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandlers'] {
+  const trackingUri = uri ?? process.env.MLFLOW_TRACKING_URI;
+  if (!trackingUri) return undefined;
+  return async ({ mmar, statsFile, backend, amp }) => {
+    const spec = '../tracking/train-run-logger.js';
+    type Tracking = { startTrainTracking(o: Record<string, unknown>): Promise<{ logger: { onEvent(e: JobEvent): void }; close(stats: TrainStats | null, status: 'FINISHED' | 'FAILED'): Promise<boolean> }> };
+    let mod: Tracking;
+    try {
+      mod = (await import(spec)) as Tracking;
+    } catch (e) {
+      process.stderr.write(`warning: MLflow tracking is not available in this build: ${(e as Error).message}\n`);
+      return [];
+    }
+    const t = await mod.startTrainTracking({
+      mmarRoot: mmar.paths.root, runName: `train-${new Date().toISOString().replace(/[:.]/g, '-')}`, trackingUri,
+      params: Object.fromEntries(mmar.train.vars.entries().filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v.value) && v.source !== 'builtin').map(([k, v]) => [k, v.value as string | number | boolean])),
+      tags: { 'clara.backend': backend, 'clara.amp': amp, 'clara.config': mmar.paths.trainConfig },
+    });
+    return [{
+      onJobEvent: (e: JobEvent) => t.logger.onEvent(e),
+      close: async (status: 'finished' | 'failed') => {
+        await t.close(readTrainStats(statsFile) ?? null, status === 'finished' ? 'FINISHED' : 'FAILED');
+      },
+    }];
+  };
 }
 
 export async function trainCommand(o: TrainCliOptions): Promise<void> {
-  const handlers = await trackingHandlers(o.mmar, o.config ?? 'config/config_train.json');
-  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: o.set, resume: o.resume, finetune: o.finetune, quiet: o.quiet, handlers });
+  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: o.set, resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(o.trackingUri) });
   const s = r.stats;
   process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
 }
@@ -48,5 +66,6 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
     .option('-q, --quiet', 'no progress line')
+    .option('--tracking-uri <uri>', 'log the run to MLflow (default $MLFLOW_TRACKING_URI)')
     .action(async (opts: TrainCliOptions) => trainCommand(opts));
 }

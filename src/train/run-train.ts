@@ -25,6 +25,8 @@ export interface RunTrainOptions {
   /** Start from these weights (a checkpoint folder or model.json). */
   finetune?: string;
   handlers?: JobEventHandler[];
+  /** Handlers that need the loaded MMAR and where the stats go (the CLI's MLflow run logger). */
+  makeHandlers?: (c: { mmar: LoadedMmar; ckptDir: string; statsFile: string; backend: string; amp: string }) => Promise<JobEventHandler[]>;
   quiet?: boolean;
   log?: (s: string) => void;
   checkpointHooks?: DirWriteHooks;
@@ -64,6 +66,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
 
   const bus = new EventBus();
   for (const h of o.handlers ?? []) bus.add(h);
+  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, 'train_stats.json'), backend, amp: engine.amp })) bus.add(h);
   const evaluator = setup.val ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log }) : undefined;
   const trainer = new Trainer({
     net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,

@@ -48,7 +48,7 @@ export async function initSynthetic(o: InitOptions): Promise<string> {
   const dir = resolve(o.dir);
   const log = o.log ?? (() => {});
   const opts: SyntheticOptions = { ...DEFAULT_SYNTHETIC, size: o.size ?? DEFAULT_SYNTHETIC.size, classes: o.classes ?? DEFAULT_SYNTHETIC.classes };
-  const nTrain = o.trainCases ?? 16, nVal = o.valCases ?? 4;
+  const nTrain = o.trainCases ?? 12, nVal = o.valCases ?? 4;
   const seed = o.seed ?? 0;
   mkdirSync(join(dir, 'data', 'imagesTr'), { recursive: true });
   mkdirSync(join(dir, 'data', 'labelsTr'), { recursive: true });
