@@ -246,6 +246,16 @@ function affineOf(s: Obj, key: string): Affine | undefined {
   return undefined;
 }
 
+function originalOf(s: Obj, key: string): { affine?: Affine; shape?: number[] } {
+  const m = metaOf(s, key);
+  const a = m.original_affine as unknown;
+  const sh = m.spatial_shape as unknown;
+  return {
+    affine: Array.isArray(a) && a.length === 4 ? (a as Affine) : isTensor(a) ? (a.arraySync() as Affine) : undefined,
+    shape: Array.isArray(sh) && sh.length >= 3 ? (sh as number[]).slice(0, 3) : undefined,
+  };
+}
+
 function fileOf(s: Obj, key: string, fallback?: string): string | undefined {
   const m = metaOf(s, key);
   for (const k of ['filename_or_obj', 'filename', 'file', 'path']) if (typeof m[k] === 'string') return m[k] as string;
@@ -285,6 +295,8 @@ export function asCaseSource(loader: unknown, place: Place, keys = { image: 'ima
             id,
             file,
             affine: affineOf(s, keys.image),
+            originalAffine: originalOf(s, keys.image).affine,
+            originalShape: originalOf(s, keys.image).shape,
             image: toNDHWC(s[keys.image], `case ${id} '${keys.image}'`),
             label: keys.label in s && s[keys.label] !== undefined ? toNDHWC(s[keys.label], `case ${id} '${keys.label}'`) : undefined,
           };

@@ -28,6 +28,9 @@ export interface Case {
   affine?: Affine;
   /** Source image file. */
   file?: string;
+  /** Geometry of the source image as loaded (infer writes its output on this grid). */
+  originalAffine?: Affine;
+  originalShape?: number[];
 }
 
 export interface CaseSource {

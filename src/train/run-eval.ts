@@ -16,6 +16,7 @@ import { disposeCheckpoint, loadCheckpoint, resolveCheckpointPath } from './chec
 import { Evaluator, type EvaluationResult } from './evaluator.js';
 import { assignWeights } from './network.js';
 import { EXPORT_METADATA_FILE, networkFromCheckpoint } from './export-model.js';
+import { resampleLabels, sameGrid } from './resample-labels.js';
 
 export interface EvalRunOptions {
   mmarRoot: string;
@@ -116,9 +117,19 @@ export async function runInfer(o: EvalRunOptions): Promise<InferResult> {
     onPrediction: async (c, pred, shape) => {
       const name = `${(c.file ? basename(c.file) : c.id).replace(/\.nii(\.gz)?$/, '')}_seg.nii.gz`;
       const file = join(outDir, name);
-      const data = new Uint8Array(pred.length);
-      for (let i = 0; i < pred.length; i++) data[i] = pred[i];
-      await writeNifti(file, { data, shape, affine: c.affine ?? identityAffine() }, { dtype: 'uint8' });
+      const affine = c.affine ?? identityAffine();
+      let data: Uint8Array;
+      let outShape = shape, outAffine = affine;
+      if (c.originalAffine && c.originalShape && !sameGrid(affine, shape, c.originalAffine, c.originalShape)) {
+        // the pre-transforms moved the grid (Spacingd, CropForegroundd ...): back onto the image's
+        data = resampleLabels(pred, shape, affine, c.originalShape, c.originalAffine);
+        outShape = c.originalShape;
+        outAffine = c.originalAffine;
+      } else {
+        data = new Uint8Array(pred.length);
+        for (let i = 0; i < pred.length; i++) data[i] = pred[i];
+      }
+      await writeNifti(file, { data, shape: outShape, affine: outAffine }, { dtype: 'uint8' });
       outputs.push(file);
       log(`wrote ${file}`);
     },
