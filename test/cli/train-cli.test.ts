@@ -148,3 +148,18 @@ test('errors name the file and path: unknown component, missing MMAR', async () 
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /config_train\.json: train\.model\.name: unknown/);
 });
+
+test('the same seed gives the same run; use_amp switches bf16 convolutions on the native path', async () => {
+  const a = copyMmar('seed-a'), b = copyMmar('seed-b'), c = copyMmar('amp');
+  const one = ['--set', 'epochs=1', 'num_interval_per_valid=1'];
+  assert.equal((await runCli(['train', '-m', a, ...one])).code, 0);
+  assert.equal((await runCli(['train', '-m', b, ...one])).code, 0);
+  assert.deepEqual(stats(a).train_loss, stats(b).train_loss);
+  assert.deepEqual(readFileSync(join(a, 'models', 'last', 'weights.bin')), readFileSync(join(b, 'models', 'last', 'weights.bin')));
+  const r = await runCli(['train', '-m', c, ...one, 'use_amp=true']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = stats(c);
+  assert.ok(['bf16-native', 'unsupported-on-backend'].includes(s.amp), s.amp);
+  if (s.amp === 'bf16-native') assert.notDeepEqual(s.train_loss, stats(a).train_loss);
+  else assert.match(r.stderr, /cannot run half precision/);
+});
