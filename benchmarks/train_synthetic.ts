@@ -6,7 +6,7 @@
 // Target (issue 5): mean Dice >= 0.9 on the validation cases in under 5 minutes on a 2-core CPU.
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable, writeResults, type Figure } from './lib/results.js';
@@ -33,6 +33,7 @@ const keep = opt('--keep');
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'clara-bench-synthetic-'));
 const sets = argv.filter((a, i) => argv[i - 1] === '--set');
 
+const loadBefore = loadavg()[0];
 const init = await cli(['init', '--example', 'synthetic', dir, '--force']);
 if (init.code !== 0) throw new Error(`init failed (${init.code})`);
 const epochs = opt('--epochs');
@@ -67,7 +68,7 @@ const figures: Figure[] = [
 ];
 printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
 writeResults('train_synthetic', figures, {
-  backend: stats.backend, amp: stats.amp, epochs: stats.epochs_completed, seed: stats.seed ?? 0,
+  backend: stats.backend, amp: stats.amp, load_average_1m: { before: loadBefore, after: loadavg()[0] }, epochs: stats.epochs_completed, seed: stats.seed ?? 0,
   per_epoch: { train_loss: stats.train_loss, epoch_time: stats.epoch_time, samples_per_s: stats.samples_per_s, val: stats.val_metrics },
   per_case_dice: metrics.per_case, validate_exit: val.code,
   command: `clara-train init --example synthetic DIR && clara-train train -m DIR${epochs ? ` --set epochs=${epochs}` : ''}`,
