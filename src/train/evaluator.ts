@@ -43,7 +43,7 @@ export class Evaluator {
     const perCase: Record<string, Record<string, number>> = {};
     const sums: Record<string, { s: number; n: number }> = Object.fromEntries(metrics.map((m) => [m.name, { s: 0, n: 0 }]));
     let count = 0;
-    const forward = (x: tf.Tensor) => net.apply(x, false);
+    const forward = (x: tf.Tensor) => tf.tidy(() => net.apply(x, false));
     for await (const c of this.o.cases.cases()) {
       const logits = await inferer(c.image, forward);
       const k = logits.shape[logits.shape.length - 1] as number;
@@ -57,7 +57,9 @@ export class Evaluator {
       for (let dup = 2; id in perCase; dup++) id = `${c.id}#${dup}`;
       perCase[id] = {};
       if (c.label) {
-        const lab = await tf.tidy(() => tf.cast(c.label!, 'int32')).data() as Int32Array;
+        const labT = tf.tidy(() => tf.cast(c.label!, 'int32'));
+        const lab = (await labT.data()) as Int32Array;
+        labT.dispose();
         if (lab.length !== pred.length) throw new Error(`case ${c.id}: prediction has ${pred.length} voxels, label ${lab.length} (the inferer changed the shape)`);
         for (const m of metrics) {
           const v = m.compute(pred, lab, numClasses);

@@ -160,6 +160,8 @@ export class Trainer {
       });
     } finally {
       tf.dispose(weights.map((w) => w.tensor));
+      // getWeights returns the optimizer's own variables (kept) and fresh tensors (freed)
+      if (optimizer) tf.dispose(optimizer.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
     }
   }
 
@@ -245,7 +247,8 @@ export class Trainer {
         this.writer.write();
         this.log(`epoch ${e1}/${o.epochs}  loss ${trainLoss.toFixed(4)}` +
           (val ? `  ${o.keyMetricName} ${lastVal === null ? 'n/a' : lastVal.toFixed(4)} (best ${this.stats.best_key_metric?.toFixed(4) ?? '-'} @ ${this.stats.best_key_metric_epoch ?? '-'})` : '') +
-          `  lr ${lr.toExponential(2)}  ${samplesPerS.toFixed(2)} samples/s  ${epochTime.toFixed(1)}s`);
+          `  lr ${lr.toExponential(2)}  ${samplesPerS.toFixed(2)} samples/s  ${epochTime.toFixed(1)}s` +
+          (process.env.CLARA_DEBUG_MEMORY ? `  tensors ${tf.memory().numTensors}` : ''));
         await o.bus.emit('epoch_end', { epoch: e1, metrics });
       }
       this.stats.status = 'finished';

@@ -52,6 +52,16 @@ test('the trainer learns, validates on schedule and at the end, writes stats, ch
   assert.equal(last.clara.state.epoch, 3);
 });
 
+test('no tensors leak from one epoch to the next (training and validation)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clara-leak-'));
+  const { trainer, events } = setup(dir, 4);
+  const counts: number[] = [];
+  (trainer as unknown as { o: { bus: EventBus } }).o.bus.add({ onJobEvent: (e) => { if (e.type === 'epoch_end') counts.push(tf.memory().numTensors); } });
+  await trainer.run();
+  assert.equal(events.filter((e) => e.type === 'epoch_end').length, 4);
+  assert.equal(counts[3], counts[1], `tensors per epoch end: ${counts}`);
+});
+
 test('resume continues from the last checkpoint and gives the same result as one run', async () => {
   const a = mkdtempSync(join(tmpdir(), 'clara-resume-a-'));
   const b = mkdtempSync(join(tmpdir(), 'clara-resume-b-'));
