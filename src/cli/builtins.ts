@@ -1,3 +1,4 @@
 // Loads every area's component registrations into the shared registry.
 // Each area adds one import line here (transforms, models, losses, ...).
 export {};
+import '../train/register.js';
