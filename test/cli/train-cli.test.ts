@@ -137,6 +137,12 @@ test('validate, infer, export and infer --model on the trained MMAR', async () =
   assert.equal(ie.code, 0, ie.stderr);
   const seg2 = await readNifti(join(out, 'case_002_seg.nii.gz'));
   assert.deepEqual(Array.from(seg2.data), Array.from(seg.data));
+
+  // the exported folder alone (no MMAR) segments a NIfTI file the same way
+  const out3 = join(dir, 'eval-files');
+  const f = await runCli(['infer', '--model', exp, '--input', join(dir, 'data', ds.validation[0].image), '-o', out3]);
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(readFileSync(join(out3, 'case_002_seg.nii.gz')), readFileSync(segFile));
 });
 
 test('errors name the file and path: unknown component, missing MMAR', async () => {
