@@ -7,6 +7,8 @@ import { registerValidate } from './validate.js';
 import { registerInfer } from './infer.js';
 import { registerExport } from './export.js';
 import { registerInit } from './init.js';
+import { registerAutoML } from './automl.js';
+import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerInfer(program);
   registerExport(program);
   registerInit(program);
+  registerAutoML(program);
+  registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
   return program;
