@@ -1,8 +1,9 @@
 // `clara-train train -m MMAR [--config config/config_train.json] [--set K=V ...]`
 import type { Command } from 'commander';
 import { runTraining } from '../train/run-train.js';
-import type { JobEvent, TrainStats } from '../train/events.js';
+import type { JobEvent } from '../train/events.js';
 import { readTrainStats } from '../train/train-stats.js';
+import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
 
 export interface TrainCliOptions {
@@ -23,16 +24,7 @@ function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandler
   const trackingUri = uri ?? process.env.MLFLOW_TRACKING_URI;
   if (!trackingUri) return undefined;
   return async ({ mmar, statsFile, backend, amp }) => {
-    const spec = '../tracking/train-run-logger.js';
-    type Tracking = { startTrainTracking(o: Record<string, unknown>): Promise<{ logger: { onEvent(e: JobEvent): void }; close(stats: TrainStats | null, status: 'FINISHED' | 'FAILED'): Promise<boolean> }> };
-    let mod: Tracking;
-    try {
-      mod = (await import(spec)) as Tracking;
-    } catch (e) {
-      process.stderr.write(`warning: MLflow tracking is not available in this build: ${(e as Error).message}\n`);
-      return [];
-    }
-    const t = await mod.startTrainTracking({
+    const t = await startTrainTracking({
       mmarRoot: mmar.paths.root, runName: `train-${new Date().toISOString().replace(/[:.]/g, '-')}`, trackingUri,
       params: Object.fromEntries(mmar.train.vars.entries().filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v.value) && v.source !== 'builtin').map(([k, v]) => [k, v.value as string | number | boolean])),
       tags: { 'clara.backend': backend, 'clara.amp': amp, 'clara.config': mmar.paths.trainConfig },
