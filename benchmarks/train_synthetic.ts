@@ -1,4 +1,4 @@
-// npm run bench -- train_synthetic [--epochs N] [--keep DIR]
+// npm run bench -- train_synthetic [--epochs N] [--keep DIR] [--set K=V ...] [--results NAME]
 // The synthetic example end to end, as a user runs it: `clara-train init --example
 // synthetic DIR`, then `clara-train train -m DIR` (a real child process), then
 // `validate`. Records wall time to the best model, the best mean Dice and per-epoch
@@ -67,7 +67,8 @@ const figures: Figure[] = [
   { name: 'target_met', value: (stats.best_key_metric ?? 0) >= 0.9 && train.seconds < 300 ? 1 : 0, unit: 'bool', rule: 'best mean Dice >= 0.9 and train wall < 300 s' },
 ];
 printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
-writeResults('train_synthetic', figures, {
+writeResults(opt('--results') ?? 'train_synthetic', figures, {
+  sets,
   backend: stats.backend, amp: stats.amp, load_average_1m: { before: loadBefore, after: loadavg()[0] }, epochs: stats.epochs_completed, seed: stats.seed ?? 0,
   per_epoch: { train_loss: stats.train_loss, epoch_time: stats.epoch_time, samples_per_s: stats.samples_per_s, val: stats.val_metrics },
   per_case_dice: metrics.per_case, validate_exit: val.code,
