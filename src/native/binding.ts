@@ -1,5 +1,6 @@
 // The typed interface of the native addon. Each area adds its functions in its
 // own interface (transforms.ts, kernels.ts) and they are merged here.
+import type { NativeTransformsModule } from './transforms.js';
 
 export interface NativeInfo {
   version: string;
@@ -20,4 +21,4 @@ export interface NativeCore {
   setNumThreads(n: number): number;
 }
 
-export type NativeAddon = NativeCore;
+export type NativeAddon = NativeCore & NativeTransformsModule;

@@ -1,0 +1,80 @@
+// Trilinear / nearest resampling through a voxel-to-voxel affine (CPU).
+#include <cmath>
+
+#include "common/thread_pool.h"
+#include "transforms/transform_ops.h"
+
+namespace clara {
+namespace {
+
+// Maps a coordinate into range for border (clamp) and reflection (align_corners=False:
+// reflect about -0.5 and d-0.5, then clamp), as torch.grid_sample does.
+inline double pad_coord(double x, int64_t d, Pad p) {
+  if (p == Pad::Border) return x < 0 ? 0 : (x > d - 1 ? double(d - 1) : x);
+  if (p == Pad::Reflection) {
+    if (d == 1) return 0;
+    double lo = -0.5, span = double(d);
+    double t = std::fabs(x - lo);
+    double flips = std::floor(t / span);
+    double extra = t - flips * span;
+    x = (static_cast<int64_t>(flips) % 2 == 0) ? lo + extra : lo + span - extra;
+    return x < 0 ? 0 : (x > d - 1 ? double(d - 1) : x);
+  }
+  return x;
+}
+
+}  // namespace
+
+void resample_cpu(const ResampleArgs& a) {
+  const int64_t ni = a.in_shape[0], nj = a.in_shape[1], nk = a.in_shape[2];
+  const int64_t oi = a.out_shape[0], oj = a.out_shape[1], ok = a.out_shape[2];
+  const int64_t in_sp = ni * nj * nk, out_sp = oi * oj * ok;
+  const double* m = a.xform;
+  parallel_for(a.channels * oi * oj, 4, [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t c = row / (oi * oj), ij = row % (oi * oj), i = ij / oj, j = ij % oj;
+      const float* src = a.in + c * in_sp;
+      float* dst = a.out + c * out_sp + ij * ok;
+      const double bx = m[0] * i + m[1] * j + m[3];
+      const double by = m[4] * i + m[5] * j + m[7];
+      const double bz = m[8] * i + m[9] * j + m[11];
+      for (int64_t k = 0; k < ok; ++k) {
+        double x = pad_coord(bx + m[2] * k, ni, a.padding);
+        double y = pad_coord(by + m[6] * k, nj, a.padding);
+        double z = pad_coord(bz + m[10] * k, nk, a.padding);
+        if (a.mode == Interp::Nearest) {
+          const int64_t xi = static_cast<int64_t>(std::nearbyint(x));
+          const int64_t yi = static_cast<int64_t>(std::nearbyint(y));
+          const int64_t zi = static_cast<int64_t>(std::nearbyint(z));
+          dst[k] = (xi < 0 || yi < 0 || zi < 0 || xi >= ni || yi >= nj || zi >= nk) ? 0.f
+                                                                                      : src[(xi * nj + yi) * nk + zi];
+          continue;
+        }
+        const double fx = std::floor(x), fy = std::floor(y), fz = std::floor(z);
+        const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
+        const double tx = x - fx, ty = y - fy, tz = z - fz;
+        double acc = 0;
+        for (int dx = 0; dx < 2; ++dx) {
+          const int64_t xx = x0 + dx;
+          const double wx = dx ? tx : 1 - tx;
+          if (xx < 0 || xx >= ni || wx == 0) continue;
+          for (int dy = 0; dy < 2; ++dy) {
+            const int64_t yy = y0 + dy;
+            const double wy = dy ? ty : 1 - ty;
+            if (yy < 0 || yy >= nj || wy == 0) continue;
+            const float* line = src + (xx * nj + yy) * nk;
+            for (int dz = 0; dz < 2; ++dz) {
+              const int64_t zz = z0 + dz;
+              const double wz = dz ? tz : 1 - tz;
+              if (zz < 0 || zz >= nk || wz == 0) continue;
+              acc += wx * wy * wz * line[zz];
+            }
+          }
+        }
+        dst[k] = static_cast<float>(acc);
+      }
+    }
+  });
+}
+
+}  // namespace clara

@@ -1,0 +1,82 @@
+// CPU kernels of the hot transforms (plain C++, no N-API). Volumes are C order,
+// channel-first [C, i, j, k]; every op works on float32. Each op has a plain
+// TypeScript reference in src/transforms/ops/ with the same arithmetic.
+// The dispatchers (<op>.cc) pick the CUDA kernel when compiled in, a GPU is present
+// and the volume is large enough; the *_cpu functions are always available.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace clara {
+
+enum class Interp : int { Nearest = 0, Linear = 1 };
+enum class Pad : int { Zeros = 0, Border = 1, Reflection = 2 };
+
+// Resampling: out[c, o] = in[c, xform · [o, 1]] (xform: 3x4 row-major, output voxel
+// index → input voxel index), trilinear or nearest (round half to even, as
+// torch.grid_sample), outside the input: zeros, border (clamped) or reflection.
+struct ResampleArgs {
+  const float* in; float* out;
+  int64_t channels;
+  int64_t in_shape[3];
+  int64_t out_shape[3];
+  double xform[12];
+  Interp mode;
+  Pad padding;
+};
+void resample_cpu(const ResampleArgs& a);
+void resample(const ResampleArgs& a);  // dispatcher
+
+// out = in * scale + shift, then clipped to [lo, hi] when clip (covers
+// ScaleIntensityRange, shift/scale intensity, normalize with known mean/std).
+void affine_intensity_cpu(const float* in, float* out, int64_t n, double scale, double shift, bool clip, double lo, double hi);
+void affine_intensity(const float* in, float* out, int64_t n, double scale, double shift, bool clip, double lo, double hi);
+
+// Sum, sum of squares and count of the elements (of those != 0 when nonzero), in double.
+void moments_cpu(const float* in, int64_t n, bool nonzero, double* sum, double* sumsq, int64_t* count);
+// Normalizes in place semantics: out = (in - mean) / std (only nonzero elements when nonzero).
+void normalize_cpu(const float* in, float* out, int64_t n, double mean, double inv_std, bool nonzero);
+
+// Flip the spatial axes whose bit is set in axis_mask (bit 0 = i), per channel.
+void flip_cpu(const float* in, float* out, int64_t channels, const int64_t shape[3], int axis_mask);
+void flip(const float* in, float* out, int64_t channels, const int64_t shape[3], int axis_mask);
+
+// numpy.rot90(x, k, axes=(a0, a1)) on the spatial axes (0..2) of each channel.
+// out_shape is the rotated shape.
+void rot90_cpu(const float* in, float* out, int64_t channels, const int64_t shape[3], int k, int a0, int a1);
+
+// Crop/pad in one: out[c, o] = in[c, o + start] when inside the input, else fill.
+// start may be negative (pad before) and the box may pass the end (pad after).
+void crop_pad_cpu(const float* in, float* out, int64_t channels, const int64_t in_shape[3],
+                  const int64_t out_shape[3], const int64_t start[3], float fill);
+void crop_pad(const float* in, float* out, int64_t channels, const int64_t in_shape[3],
+              const int64_t out_shape[3], const int64_t start[3], float fill);
+
+// Gaussian noise from a counter-based generator: out[i] = in[i] + mean + std * z(seed, i).
+// z is Box-Muller over two 32-bit hashes of (seed, i); CPU and CUDA compute the same.
+void gaussian_noise_cpu(const float* in, float* out, int64_t n, uint32_t seed, double mean, double std);
+void gaussian_noise(const float* in, float* out, int64_t n, uint32_t seed, double mean, double std);
+
+// Flat spatial indices of the foreground (label > 0, any channel of the label) and of
+// the background (label == 0 and, when image is given, any image channel > image_threshold),
+// in increasing order (MONAI map_binary_to_indices).
+void fg_bg_indices_cpu(const float* label, int64_t label_channels, const float* image, int64_t image_channels,
+                       int64_t spatial, double image_threshold, std::vector<int32_t>* fg, std::vector<int32_t>* bg);
+
+// Bounding box of voxels where any channel > threshold: start[3], end[3] (exclusive);
+// returns false when nothing is above the threshold.
+bool bounding_box_cpu(const float* in, int64_t channels, const int64_t shape[3], double threshold,
+                      int64_t start[3], int64_t end[3]);
+
+// One-hot: label [spatial] (values 0..n-1, others give all-zero) → out [n, spatial].
+void one_hot_cpu(const float* label, float* out, int64_t spatial, int64_t num_classes);
+
+// The counter-based hash (lowbias32 of seed-mixed counter), shared with CUDA.
+inline uint32_t noise_hash(uint32_t x) {
+  x ^= x >> 16; x *= 0x7feb352dU;
+  x ^= x >> 15; x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+}  // namespace clara
