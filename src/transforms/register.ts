@@ -115,7 +115,7 @@ export function registerTransforms(): void {
     }, 'pads to at least spatial_size');
   reg(['RandCropByPosNegLabeld'], [...MONAI_COMMON, 'label_key', 'spatial_size', 'pos', 'neg', 'num_samples', 'image_key', 'image_threshold', 'fg_indices_key', 'bg_indices_key', 'allow_smaller', 'lazy'],
     (a, ctx) => new RandCropByPosNegLabeld(keysOf(a, ctx, 'keys'), String(a.label_key ?? 'label'), nums(a, 'spatial_size', ctx, 3),
-      { pos: num(a, 'pos', ctx, 1), neg: num(a, 'neg', ctx, 1), num_samples: num(a, 'num_samples', ctx, 1), image_key: a.image_key as string | undefined, image_threshold: num(a, 'image_threshold', ctx, 0), allowMissingKeys: amk(a) }),
+      { pos: num(a, 'pos', ctx, 1), neg: num(a, 'neg', ctx, 1), num_samples: num(a, 'num_samples', ctx, 1), image_key: a.image_key as string | undefined, image_threshold: num(a, 'image_threshold', ctx, 0), allow_smaller: bool(a, 'allow_smaller', ctx, false), allowMissingKeys: amk(a) }),
     'num_samples crops centred on foreground/background by pos:neg');
   reg(['CropFixedSizeRandomCenter'], [...CLARA3_COMMON, 'size'],
     (a, ctx) => new CropFixedSizeRandomCenter(keysOf(a, ctx, 'fields'), nums(a, 'size', ctx, 3)), 'Clara 3.x: random crop of a fixed size');

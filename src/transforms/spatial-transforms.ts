@@ -183,7 +183,7 @@ interface PosNegDraw { starts: { start: Shape3; size: Shape3 }[] }
 export class RandCropByPosNegLabeld extends RandomTransform {
   readonly name = 'RandCropByPosNegLabeld';
   constructor(readonly keys: string[], readonly labelKey: string, readonly spatialSize: number[],
-    readonly opts: { pos?: number; neg?: number; num_samples?: number; image_key?: string; image_threshold?: number; allowMissingKeys?: boolean } = {}) {
+    readonly opts: { pos?: number; neg?: number; num_samples?: number; image_key?: string; image_threshold?: number; allow_smaller?: boolean; allowMissingKeys?: boolean } = {}) {
     super();
     const pos = opts.pos ?? 1, neg = opts.neg ?? 1;
     if (pos < 0 || neg < 0 || pos + neg === 0) throw new ClaraError(`RandCropByPosNegLabeld: pos and neg must be >= 0 and not both 0 (got ${pos}, ${neg})`);
@@ -209,6 +209,8 @@ export class RandCropByPosNegLabeld extends RandomTransform {
   draw(dims: number[], idx: { fg: Int32Array; bg: Int32Array }, rng: Rng): PosNegDraw {
     const pos = this.opts.pos ?? 1, neg = this.opts.neg ?? 1;
     const size = this.spatialSize.map((d, i) => (d > 0 ? d : dims[i]));
+    if (!this.opts.allow_smaller && size.some((d, i) => d > dims[i]))
+      throw new ClaraError(`${this.name}: the crop spatial_size [${size}] is larger than the image [${dims}] (after the earlier transforms); set allow_smaller or pad first (SpatialPadd)`);
     const starts: PosNegDraw['starts'] = [];
     for (let n = 0; n < (this.opts.num_samples ?? 1); n++) {
       let usePos = rng.random() < pos / (pos + neg);
