@@ -9,42 +9,38 @@ namespace clara {
 
 void fg_bg_indices_cpu(const float* label, int64_t lc, const float* image, int64_t ic, int64_t sp, double thr,
                        std::vector<int32_t>* fg, std::vector<int32_t>* bg) {
-  // Two passes over fixed chunks: count, then fill at prefix offsets (keeps increasing order).
+  // One pass over fixed chunks into per-chunk lists, then concatenated in order.
   const int64_t chunk = 1 << 16;
   const int64_t nchunks = (sp + chunk - 1) / chunk;
-  std::vector<int64_t> nf(nchunks + 1, 0), nb(nchunks + 1, 0);
-  auto classify = [&](int64_t v) -> int {  // 1 fg, 2 bg, 0 neither
-    bool f = false;
-    for (int64_t c = 0; c < lc && !f; ++c) f = label[c * sp + v] > 0;
-    if (f) return 1;
-    if (!image) return 2;
-    for (int64_t c = 0; c < ic; ++c)
-      if (image[c * sp + v] > thr) return 2;
-    return 0;
-  };
+  std::vector<std::vector<int32_t>> fs(nchunks), bs(nchunks);
+  const float t = static_cast<float>(thr);
+  const bool exact_thr = static_cast<double>(t) == thr;
   parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ++ch) {
-      int64_t f = 0, g = 0;
-      for (int64_t v = ch * chunk, end = std::min(sp, v + chunk); v < end; ++v) {
-        int r = classify(v);
-        f += r == 1; g += r == 2;
-      }
-      nf[ch + 1] = f; nb[ch + 1] = g;
-    }
-  });
-  for (int64_t ch = 0; ch < nchunks; ++ch) { nf[ch + 1] += nf[ch]; nb[ch + 1] += nb[ch]; }
-  fg->assign(nf[nchunks], 0);
-  bg->assign(nb[nchunks], 0);
-  parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
-    for (int64_t ch = b; ch < e; ++ch) {
-      int64_t f = nf[ch], g = nb[ch];
-      for (int64_t v = ch * chunk, end = std::min(sp, v + chunk); v < end; ++v) {
-        int r = classify(v);
-        if (r == 1) (*fg)[f++] = static_cast<int32_t>(v);
-        else if (r == 2) (*bg)[g++] = static_cast<int32_t>(v);
+      auto& f = fs[ch];
+      auto& g = bs[ch];
+      const int64_t lo = ch * chunk, hi = std::min(sp, lo + chunk);
+      f.reserve(hi - lo); g.reserve(hi - lo);
+      for (int64_t v = lo; v < hi; ++v) {
+        bool isf = label[v] > 0;
+        for (int64_t c = 1; c < lc && !isf; ++c) isf = label[c * sp + v] > 0;
+        if (isf) { f.push_back(static_cast<int32_t>(v)); continue; }
+        if (!image) { g.push_back(static_cast<int32_t>(v)); continue; }
+        for (int64_t c = 0; c < ic; ++c) {
+          const float x = image[c * sp + v];
+          if (exact_thr ? x > t : static_cast<double>(x) > thr) { g.push_back(static_cast<int32_t>(v)); break; }
+        }
       }
     }
   });
+  size_t nf = 0, nb = 0;
+  for (int64_t ch = 0; ch < nchunks; ++ch) { nf += fs[ch].size(); nb += bs[ch].size(); }
+  fg->clear(); bg->clear();
+  fg->reserve(nf); bg->reserve(nb);
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    fg->insert(fg->end(), fs[ch].begin(), fs[ch].end());
+    bg->insert(bg->end(), bs[ch].begin(), bs[ch].end());
+  }
 }
 
 bool bounding_box_cpu(const float* in, int64_t channels, const int64_t s[3], double thr, int64_t start[3],
@@ -78,9 +74,11 @@ bool bounding_box_cpu(const float* in, int64_t channels, const int64_t s[3], dou
 
 void one_hot_cpu(const float* label, float* out, int64_t sp, int64_t n) {
   parallel_for(sp, 1 << 16, [&](int64_t b, int64_t e) {
-    for (int64_t c = 0; c < n; ++c) {
-      float* o = out + c * sp;
-      for (int64_t v = b; v < e; ++v) o[v] = label[v] == static_cast<float>(c) ? 1.f : 0.f;
+    for (int64_t c = 0; c < n; ++c) std::fill(out + c * sp + b, out + c * sp + e, 0.f);
+    for (int64_t v = b; v < e; ++v) {
+      const float l = label[v];
+      const int64_t c = static_cast<int64_t>(l);
+      if (l >= 0 && static_cast<float>(c) == l && c < n) out[c * sp + v] = 1.f;
     }
   });
 }

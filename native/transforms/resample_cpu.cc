@@ -53,6 +53,21 @@ void resample_cpu(const ResampleArgs& a) {
         const double fx = std::floor(x), fy = std::floor(y), fz = std::floor(z);
         const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
         const double tx = x - fx, ty = y - fy, tz = z - fz;
+        if (x0 >= 0 && y0 >= 0 && z0 >= 0 && x0 < ni - 1 && y0 < nj - 1 && z0 < nk - 1) {
+          // interior: all 8 taps exist (same sum order as the general path)
+          const float* p00 = src + (x0 * nj + y0) * nk + z0;
+          const float* p01 = p00 + nk;
+          const float* p10 = p00 + nj * nk;
+          const float* p11 = p10 + nk;
+          const double ux = 1 - tx, uy = 1 - ty, uz = 1 - tz;
+          double acc = 0;
+          acc += ux * uy * uz * p00[0]; acc += ux * uy * tz * p00[1];
+          acc += ux * ty * uz * p01[0]; acc += ux * ty * tz * p01[1];
+          acc += tx * uy * uz * p10[0]; acc += tx * uy * tz * p10[1];
+          acc += tx * ty * uz * p11[0]; acc += tx * ty * tz * p11[1];
+          dst[k] = static_cast<float>(acc);
+          continue;
+        }
         double acc = 0;
         for (int dx = 0; dx < 2; ++dx) {
           const int64_t xx = x0 + dx;

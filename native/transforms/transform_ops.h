@@ -4,6 +4,7 @@
 // The dispatchers (<op>.cc) pick the CUDA kernel when compiled in, a GPU is present
 // and the volume is large enough; the *_cpu functions are always available.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -52,8 +53,9 @@ void crop_pad_cpu(const float* in, float* out, int64_t channels, const int64_t i
 void crop_pad(const float* in, float* out, int64_t channels, const int64_t in_shape[3],
               const int64_t out_shape[3], const int64_t start[3], float fill);
 
-// Gaussian noise from a counter-based generator: out[i] = in[i] + mean + std * z(seed, i).
-// z is Box-Muller over two 32-bit hashes of (seed, i); CPU and CUDA compute the same.
+// Gaussian noise from a counter-based generator: out[i] = in[i] + (mean + std * z(seed, i)).
+// Element pair p = (2p, 2p+1) takes the two Box-Muller outputs (cos, sin) of two 32-bit hashes
+// of (seed, p), in float; CPU and CUDA compute the same (within a few ulps of libm).
 void gaussian_noise_cpu(const float* in, float* out, int64_t n, uint32_t seed, double mean, double std);
 void gaussian_noise(const float* in, float* out, int64_t n, uint32_t seed, double mean, double std);
 
@@ -77,6 +79,18 @@ inline uint32_t noise_hash(uint32_t x) {
   x ^= x >> 15; x *= 0x846ca68bU;
   x ^= x >> 16;
   return x;
+}
+
+// The two standard normals of pair p (Box-Muller in float).
+inline void noise_pair(uint32_t key, uint32_t p, float* z0, float* z1) {
+  const uint32_t c = p * 2u;
+  const uint32_t h1 = noise_hash(key ^ noise_hash(c)), h2 = noise_hash(key ^ noise_hash(c + 1u));
+  const float u1 = static_cast<float>((h1 >> 8) + 1u) * (1.0f / 16777216.0f);
+  const float u2 = static_cast<float>(h2 >> 8) * (1.0f / 16777216.0f);
+  const float r = std::sqrt(-2.0f * std::log(u1));
+  const float t = 6.28318530717958647692f * u2;
+  *z0 = r * std::cos(t);
+  *z1 = r * std::sin(t);
 }
 
 }  // namespace clara

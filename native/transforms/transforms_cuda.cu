@@ -116,14 +116,19 @@ __device__ inline uint32_t noise_hash_d(uint32_t x) {
   return x;
 }
 
-__global__ void noise_kernel(const float* in, float* out, int64_t n, uint32_t key, double mean, double std) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const uint32_t c = static_cast<uint32_t>(i) * 2u;
+__global__ void noise_kernel(const float* in, float* out, int64_t n, uint32_t key, float mean, float std) {
+  const int64_t pairs = (n + 1) / 2;
+  for (int64_t p = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; p < pairs; p += int64_t(gridDim.x) * blockDim.x) {
+    const uint32_t c = static_cast<uint32_t>(p) * 2u;
     const uint32_t h1 = noise_hash_d(key ^ noise_hash_d(c)), h2 = noise_hash_d(key ^ noise_hash_d(c + 1u));
-    const double u1 = double((h1 >> 8) + 1u) * (1.0 / 16777216.0);
-    const double u2 = double(h2 >> 8) * (1.0 / 16777216.0);
-    const double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-    out[i] = static_cast<float>(in[i] + (mean + std * z));
+    const float u1 = static_cast<float>((h1 >> 8) + 1u) * (1.0f / 16777216.0f);
+    const float u2 = static_cast<float>(h2 >> 8) * (1.0f / 16777216.0f);
+    const float r = sqrtf(-2.0f * logf(u1));
+    float s, co;
+    sincosf(6.28318530717958647692f * u2, &s, &co);
+    const int64_t i = 2 * p;
+    out[i] = in[i] + (mean + std * (r * co));
+    if (i + 1 < n) out[i + 1] = in[i + 1] + (mean + std * (r * s));
   }
 }
 
@@ -173,7 +178,7 @@ bool crop_pad_cuda(const float* in, float* out, int64_t c, const int64_t is[3], 
 
 bool gaussian_noise_cuda(const float* in, float* out, int64_t n, uint32_t seed, double mean, double std) {
   const uint32_t key = noise_hash(seed);
-  return run_io(in, n, out, n, [&](const float* i, float* o) { noise_kernel<<<grid(n), kThreads>>>(i, o, n, key, mean, std); });
+  return run_io(in, n, out, n, [&](const float* i, float* o) { noise_kernel<<<grid((n + 1) / 2), kThreads>>>(i, o, n, key, float(mean), float(std)); });
 }
 
 }  // namespace clara

@@ -1,6 +1,7 @@
 // Plain-TypeScript reference of the counter-based Gaussian noise of the native kernel:
-// z(seed, i) is Box-Muller over two lowbias32 hashes, so any process, CPU or GPU,
-// computes the same noise for the same seed.
+// element pair p = (2p, 2p+1) takes the two Box-Muller outputs (cos, sin) computed from two
+// lowbias32 hashes of (seed, p), so any process, CPU or GPU, computes the same noise for
+// the same seed (the kernels use float libm: equal within a few ulps).
 
 export function noiseHash(x: number): number {
   x >>>= 0;
@@ -10,18 +11,24 @@ export function noiseHash(x: number): number {
   return x >>> 0;
 }
 
-/** The standard normal draw number i of the stream `seed`. */
-export function noiseAt(key: number, i: number): number {
-  const c = Math.imul(i >>> 0, 2) >>> 0;
+/** The two standard normals of pair p of the stream with key noiseHash(seed). */
+export function noisePair(key: number, p: number): [number, number] {
+  const c = Math.imul(p >>> 0, 2) >>> 0;
   const h1 = noiseHash((key ^ noiseHash(c)) >>> 0), h2 = noiseHash((key ^ noiseHash((c + 1) >>> 0)) >>> 0);
   const u1 = ((h1 >>> 8) + 1) / 16777216, u2 = (h2 >>> 8) / 16777216;
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(6.283185307179586 * u2);
+  const r = Math.sqrt(-2 * Math.log(u1)), t = 6.283185307179586 * u2;
+  return [r * Math.cos(t), r * Math.sin(t)];
 }
 
-/** out[i] = in[i] + mean + std * z(seed, i). */
+/** out[i] = in[i] + (mean + std * z(seed, i)). */
 export function gaussianNoiseRef(input: Float32Array, seed: number, mean: number, std: number): Float32Array {
   const key = noiseHash(seed >>> 0);
   const out = new Float32Array(input.length);
-  for (let i = 0; i < input.length; i++) out[i] = input[i] + (mean + std * noiseAt(key, i));
+  const m = Math.fround(mean), sd = Math.fround(std);
+  for (let p = 0; 2 * p < input.length; p++) {
+    const [z0, z1] = noisePair(key, p);
+    out[2 * p] = input[2 * p] + (m + sd * z0);
+    if (2 * p + 1 < input.length) out[2 * p + 1] = input[2 * p + 1] + (m + sd * z1);
+  }
   return out;
 }
