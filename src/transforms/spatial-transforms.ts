@@ -165,14 +165,13 @@ export class SpatialPadd extends MapTransform {
 export function cropStartForCenter(center: number[], size: number[], dims: number[]): { start: Shape3; size: Shape3 } {
   const start = [0, 0, 0] as Shape3, out = [0, 0, 0] as Shape3;
   for (let d = 0; d < 3; d++) {
-    const validStart = Math.floor(size[d] / 2);
-    let validEnd = dims[d] + 1 - size[d] / 2;
-    if (validStart >= validEnd) validEnd = validStart + 1;
-    let c = center[d];
-    if (c < validStart) c = validStart;
-    if (c >= validEnd) c = Math.ceil(validEnd) - 1;
-    const s0 = Math.max(c - Math.floor(size[d] / 2), 0);
-    const e0 = Math.min(s0 + size[d], dims[d]);
+    const sz = Math.min(size[d], dims[d]);
+    const validStart = Math.floor(sz / 2);
+    let validEnd = Math.floor(dims[d] + 1 - sz / 2);
+    if (validStart === validEnd) validEnd++;
+    const c = Math.min(Math.max(center[d], validStart), validEnd - 1);
+    const s0 = Math.max(c - Math.floor(sz / 2), 0);
+    const e0 = Math.min(s0 + sz, dims[d]);
     start[d] = s0; out[d] = e0 - s0;
   }
   return { start, size: out };

@@ -53,3 +53,16 @@ test('collate names the key and shapes that do not match', () => {
   const b = { image: { data: new Float32Array(27), shape: [1, 3, 3, 3] } };
   assert.throws(() => collate([a, b]), /'image' of sample 1 has shape \[1,3,3,3\], sample 0 has \[1,2,2,2\]/);
 });
+
+test('RandCropByPosNegLabeld crops always have spatial_size, also near the border (MONAI correct_crop_centers)', async () => {
+  const { cropStartForCenter } = await import('../../src/transforms/spatial-transforms.js');
+  for (const [dim, size] of [[51, 21], [51, 20], [64, 64], [10, 3], [97, 96]]) {
+    for (let c = 0; c < dim; c++) {
+      const r = cropStartForCenter([c, c, c], [size, size, size], [dim, dim, dim]);
+      assert.equal(r.size[0], size, `dim ${dim} size ${size} center ${c}`);
+      assert.ok(r.start[0] >= 0 && r.start[0] + size <= dim);
+    }
+  }
+  // MONAI: dim 51, size 21 → centers clamp to [10, 40]
+  assert.equal(cropStartForCenter([50, 0, 25], [21, 21, 21], [51, 51, 51]).start.join(), '30,0,15');
+});
