@@ -3,7 +3,6 @@
 //        data_list_file_path, data_file_base_dir, data_list_key, args} + `dataloader` {name: DataLoader, args}
 //   3.x: `pre_transforms` + `image_pipeline` {name: SegmentationImagePipeline[WithCache], args}
 // Variables ({DATASET_JSON}, ...) must already be substituted by the config loader.
-import { isAbsolute, resolve } from 'node:path';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { composeFromConfig } from '../transforms/build.js';
 import type { Compose } from '../transforms/compose.js';
@@ -11,7 +10,7 @@ import type { Sample } from '../transforms/types.js';
 import { CacheDataset } from './cache-dataset.js';
 import { DataLoader } from './data-loader.js';
 import { Dataset } from './dataset.js';
-import { readDatalist } from './datalist-source.js';
+import { readClaraDatalist } from './datalist-source.js';
 import { SmartCacheDataset } from './smart-cache-dataset.js';
 
 export interface DataPipeline {
@@ -59,17 +58,6 @@ function numArg(args: Obj, k: string, file: string, path: string, dflt: number):
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ClaraError(`'${k}' must be a number, got ${JSON.stringify(args[k])}`, { file, path: joinPath(path, k) });
   return v;
 }
-function datalistPath(p: unknown, ctx: PipelineContext, path: string): string {
-  if (typeof p !== 'string' || !p) throw new ClaraError('data_list_file_path must be a file name', { file: ctx.file, path });
-  if (/\{[A-Za-z_]\w*\}/.test(p)) throw new ClaraError(`unresolved variable in '${p}' (set it in environment.json or with --set)`, { file: ctx.file, path });
-  return isAbsolute(p) || !ctx.mmarRoot ? p : resolve(ctx.mmarRoot, p);
-}
-function baseDir(p: unknown, ctx: PipelineContext): string | undefined {
-  if (p === undefined || p === null || p === '') return ctx.mmarRoot;
-  const s = String(p);
-  return isAbsolute(s) || !ctx.mmarRoot ? s : resolve(ctx.mmarRoot, s);
-}
-
 /** Builds transforms, dataset and loader for one config section (`train` or `validate`). */
 export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipeline {
   const { file } = ctx;
@@ -83,7 +71,7 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     if (!allowed) throw new ClaraError(`unknown dataset '${d.name}'; known: ${Object.keys(DATASET_ARGS).join(', ')}, PersistentDataset`, { file, path: joinPath(dpath, 'name') });
     const args = obj(d.args ?? {}, file, joinPath(dpath, 'args'), 'dataset args');
     checkArgs(args, allowed, file, joinPath(dpath, 'args'), name);
-    const data = ctx.data ?? readDatalist(datalistPath(d.data_list_file_path, ctx, joinPath(dpath, 'data_list_file_path')), String(d.data_list_key ?? 'training'), baseDir(d.data_file_base_dir, ctx));
+    const data = ctx.data ?? readClaraDatalist(d, { file, path: dpath }, ctx.mmarRoot);
     const ap = joinPath(dpath, 'args');
     let dataset: Dataset;
     if (name === 'CacheDataset') {
@@ -113,7 +101,7 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     const ap = joinPath(ppath, 'args');
     const args = obj(p.args ?? {}, file, ap, 'image_pipeline args');
     checkArgs(args, PIPELINE_ARGS, file, ap, name);
-    const data = ctx.data ?? readDatalist(datalistPath(args.data_list_file_path, ctx, joinPath(ap, 'data_list_file_path')), String(args.data_list_key ?? 'training'), baseDir(args.data_file_base_dir, ctx));
+    const data = ctx.data ?? readClaraDatalist(args, { file, path: ap }, ctx.mmarRoot);
     const workers = numArg(args, 'num_workers', file, ap, 1);
     const dataset = name.endsWith('WithCache')
       ? new SmartCacheDataset(data, transform, { cacheNum: numArg(args, 'num_cache_objects', file, ap, data.length), replaceRate: numArg(args, 'replace_percent', file, ap, 0.1) || 0.1, numInitWorkers: workers, numReplaceWorkers: workers, seed, progress: ctx.progress })

@@ -1,6 +1,6 @@
 // Registers the datasets, the loader and the 3.x image pipelines. A 4.x dataset block keeps
-// data_list_file_path / data_file_base_dir / data_list_key next to `args`: the config
-// loader passes them inside args (or `data`, the entries themselves). `transform` is a
+// data_list_file_path / data_file_base_dir / data_list_key next to `args` (the builder hands
+// them over as ctx.extra; inside args works too), or `data` gives the entries themselves. `transform` is a
 // built Compose, a list of built transforms, or a list of transform configs.
 // For whole sections prefer buildDataPipeline (src/data/build.ts).
 import { registry, type BuildContext } from '../config/registry.js';
@@ -12,7 +12,7 @@ import type { Sample } from '../transforms/types.js';
 import { CacheDataset } from './cache-dataset.js';
 import { DataLoader } from './data-loader.js';
 import { Dataset } from './dataset.js';
-import { readDatalist } from './datalist-source.js';
+import { readClaraDatalist } from './datalist-source.js';
 import { SmartCacheDataset } from './smart-cache-dataset.js';
 import { buildDataPipeline } from './build.js';
 
@@ -28,8 +28,9 @@ function transformOf(v: unknown, ctx: BuildContext): Compose {
 }
 function dataOf(a: Args, ctx: BuildContext): Sample[] {
   if (Array.isArray(a.data)) return a.data as Sample[];
-  if (typeof a.data_list_file_path !== 'string') throw new ClaraError('a dataset needs data_list_file_path (or data)', { file: ctx.file, path: ctx.path });
-  return readDatalist(a.data_list_file_path, String(a.data_list_key ?? 'training'), a.data_file_base_dir as string | undefined ?? ctx.mmarRoot);
+  // 4.x keeps data_list_file_path / data_file_base_dir / data_list_key next to `args` (ctx.extra)
+  const where = { ...(ctx.extra ?? {}), ...a } as Args;
+  return readClaraDatalist(where, { file: ctx.file, path: ctx.path }, ctx.mmarRoot);
 }
 const n = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
 
@@ -53,7 +54,7 @@ export function registerData(): void {
     } });
   registry.register({ names: ['SegmentationImagePipeline', 'SegmentationImagePipelineWithCache', 'ClassificationImagePipeline', 'ClassificationImagePipelineWithCache'], kind: 'image_pipeline',
     description: 'Clara 3.x image pipeline: use buildDataPipeline(section) (it needs the section\'s pre_transforms)',
-    factory: (a, ctx) => buildDataPipeline({ image_pipeline: { name: ctx.path.includes('WithCache') ? 'SegmentationImagePipelineWithCache' : 'SegmentationImagePipeline', args: a }, pre_transforms: [] }, { file: ctx.file, path: ctx.path, mmarRoot: ctx.mmarRoot }) });
+    factory: (a, ctx) => buildDataPipeline({ image_pipeline: { name: ctx.name ?? 'SegmentationImagePipeline', args: a }, pre_transforms: [] }, { file: ctx.file, path: ctx.path, mmarRoot: ctx.mmarRoot }) });
 }
 
 registerData();

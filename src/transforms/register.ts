@@ -20,7 +20,7 @@ import {
 } from './intensity-transforms.js';
 import { Activationsd, AsDiscreted } from './post-transforms.js';
 import {
-  CropFixedSizeRandomCenter, CropForegroundd, Orientationd, RandAffined, RandCropByPosNegLabeld, RandFlipd, RandomSpatialFlip,
+  CropFixedSizeRandomCenter, CropForegroundd, Orientationd, RandomAxisFlip, RandAffined, RandCropByPosNegLabeld, RandFlipd, RandomSpatialFlip,
   RandRotate90d, SpatialPadd, Spacingd,
 } from './spatial-transforms.js';
 
@@ -74,7 +74,7 @@ export function registerTransforms(): void {
   reg(['LoadImaged'], [...MONAI_COMMON, 'reader', 'image_only', 'dtype', 'ensure_channel_first', 'simple_keys', 'prune_meta_pattern', 'prune_meta_sep', 'overwriting'],
     (a, ctx) => new LoadImaged(keysOf(a, ctx, 'keys'), { allowMissingKeys: amk(a) }),
     'loads NIfTI files named by keys');
-  reg(['LoadNifti'], [...CLARA3_COMMON, 'as_closest_canonical', 'dtype'],
+  reg(['LoadNifti', 'LoadNiftid'], [...CLARA3_COMMON, 'as_closest_canonical', 'dtype'],
     (a, ctx) => new LoadImaged(keysOf(a, ctx, 'fields'), { name: 'LoadNifti' }), 'Clara 3.x: loads NIfTI files named by fields');
   reg(['EnsureChannelFirstd', 'AddChanneld'], [...MONAI_COMMON, 'strict_check', 'channel_dim'],
     (a, ctx) => new EnsureChannelFirstd(keysOf(a, ctx, 'keys'), { allowMissingKeys: amk(a) }), 'adds / moves the channel axis first');
@@ -103,6 +103,16 @@ export function registerTransforms(): void {
   reg(['NormalizeIntensityd'], [...MONAI_COMMON, 'subtrahend', 'divisor', 'nonzero', 'channel_wise', 'dtype'],
     (a, ctx) => new NormalizeIntensityd(keysOf(a, ctx, 'keys'), { subtrahend: a.subtrahend as number | null, divisor: a.divisor as number | null, nonzero: bool(a, 'nonzero', ctx, false), channel_wise: bool(a, 'channel_wise', ctx, false) }, amk(a)),
     'zero mean, unit std');
+  reg(['NormalizeNonzeroIntensities'], CLARA3_COMMON,
+    (a, ctx) => new NormalizeIntensityd(keysOf(a, ctx, 'fields'), { nonzero: true }), 'Clara 3.x: zero mean, unit std over non-zero voxels');
+  reg(['RandSpatialCropd'], [...MONAI_COMMON, 'roi_size', 'max_roi_size', 'random_center', 'random_size', 'lazy'],
+    (a, ctx) => {
+      if (a.random_size === true) throw new ClaraError('random_size=true is not supported; crops have roi_size', place(ctx, 'random_size'));
+      if (a.random_center === false) throw new ClaraError('random_center=false is not supported', place(ctx, 'random_center'));
+      return new CropFixedSizeRandomCenter(keysOf(a, ctx, 'keys'), nums(a, 'roi_size', ctx, 3), 'RandSpatialCropd');
+    }, 'random crop of roi_size');
+  reg(['RandomAxisFlip'], [...CLARA3_COMMON, 'probability'],
+    (a, ctx) => new RandomAxisFlip(keysOf(a, ctx, 'fields'), num(a, 'probability', ctx, 0.5)), 'Clara 3.x: flips one random axis');
   reg(['CropForegroundd'], [...MONAI_COMMON, 'source_key', 'select_fn', 'channel_indices', 'margin', 'k_divisible', 'mode', 'allow_smaller', 'start_coord_key', 'end_coord_key'],
     (a, ctx) => {
       if (a.select_fn !== undefined) throw new ClaraError('select_fn (a Python callable) is not supported: the foreground is source > 0', place(ctx, 'select_fn'));

@@ -250,8 +250,7 @@ export class RandCropByPosNegLabeld extends RandomTransform {
 /** Clara 3.x CropFixedSizeRandomCenter: a `size` crop at a uniformly random position fully inside
  * the image (padded with zeros, centered, where the image is smaller). */
 export class CropFixedSizeRandomCenter extends RandomMapTransform<Shape3> {
-  readonly name = 'CropFixedSizeRandomCenter';
-  constructor(keys: string[], readonly size: number[]) {
+  constructor(keys: string[], readonly size: number[], readonly name = 'CropFixedSizeRandomCenter') {
     super(keys);
     if (size.length !== 3 || !size.every((d) => Number.isInteger(d) && d > 0)) throw new ClaraError(`CropFixedSizeRandomCenter: size must be 3 positive integers, got ${JSON.stringify(size)}`);
   }
@@ -308,6 +307,27 @@ export class RandomSpatialFlip extends RandomMapTransform<number> {
     let m = 0;
     for (let d = 0; d < 3; d++) if (r.random() < this.probability) m |= 1 << d;
     return m;
+  }
+  protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
+    if (!mask) return;
+    const t = getTensor(s, key, this.name);
+    const { c, sp } = spatialOf(t, this.name, key);
+    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
+    flipAffine(s, key, mask, sp);
+  }
+}
+
+/** Clara 3.x RandomAxisFlip / MONAI RandAxisFlipd: with probability flips one spatial axis chosen uniformly. */
+export class RandomAxisFlip extends RandomMapTransform<number> {
+  readonly name = 'RandomAxisFlip';
+  constructor(keys: string[], readonly probability = 0.5) {
+    super(keys);
+  }
+  protected override draw(_s: Sample, rng?: Rng): number {
+    const r = this.stream(rng);
+    const doIt = r.random() < this.probability;
+    const axis = r.int(0, 3);
+    return doIt ? 1 << axis : 0;
   }
   protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
     if (!mask) return;
