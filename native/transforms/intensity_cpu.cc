@@ -39,10 +39,12 @@ void moments_cpu(const float* in, int64_t n, bool nonzero, double* sum, double* 
 }
 
 void normalize_cpu(const float* in, float* out, int64_t n, double mean, double inv_std, bool nonzero) {
+  const float m = static_cast<float>(mean), s = static_cast<float>(inv_std);
   parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      if (nonzero && in[i] == 0) { out[i] = 0; continue; }
-      out[i] = static_cast<float>((in[i] - mean) * inv_std);
+    if (nonzero) {
+      for (int64_t i = b; i < e; ++i) out[i] = in[i] == 0 ? 0.f : (in[i] - m) * s;
+    } else {
+      for (int64_t i = b; i < e; ++i) out[i] = (in[i] - m) * s;
     }
   });
 }

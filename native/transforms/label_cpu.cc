@@ -48,19 +48,26 @@ bool bounding_box_cpu(const float* in, int64_t channels, const int64_t s[3], dou
   const int64_t sp = s[0] * s[1] * s[2];
   std::mutex mu;
   int64_t lo[3] = {s[0], s[1], s[2]}, hi[3] = {-1, -1, -1};
+  auto above = [&](int64_t v) {
+    for (int64_t c = 0; c < channels; ++c)
+      if (in[c * sp + v] > thr) return true;
+    return false;
+  };
   parallel_for(s[0], 1, [&](int64_t b, int64_t e) {
     int64_t l[3] = {s[0], s[1], s[2]}, h[3] = {-1, -1, -1};
     for (int64_t i = b; i < e; ++i)
-      for (int64_t j = 0; j < s[1]; ++j)
-        for (int64_t k = 0; k < s[2]; ++k) {
-          const int64_t v = (i * s[1] + j) * s[2] + k;
-          bool any = false;
-          for (int64_t c = 0; c < channels && !any; ++c) any = in[c * sp + v] > thr;
-          if (!any) continue;
-          l[0] = std::min(l[0], i); h[0] = std::max(h[0], i);
-          l[1] = std::min(l[1], j); h[1] = std::max(h[1], j);
-          l[2] = std::min(l[2], k); h[2] = std::max(h[2], k);
-        }
+      for (int64_t j = 0; j < s[1]; ++j) {
+        // per row: the first and the last voxel above the threshold
+        const int64_t row = (i * s[1] + j) * s[2];
+        int64_t k0 = 0;
+        while (k0 < s[2] && !above(row + k0)) ++k0;
+        if (k0 == s[2]) continue;
+        int64_t k1 = s[2] - 1;
+        while (k1 > k0 && !above(row + k1)) --k1;
+        l[0] = std::min(l[0], i); h[0] = std::max(h[0], i);
+        l[1] = std::min(l[1], j); h[1] = std::max(h[1], j);
+        l[2] = std::min(l[2], k0); h[2] = std::max(h[2], k1);
+      }
     std::lock_guard<std::mutex> lk(mu);
     for (int d = 0; d < 3; ++d) { lo[d] = std::min(lo[d], l[d]); hi[d] = std::max(hi[d], h[d]); }
   });

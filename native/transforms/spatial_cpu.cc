@@ -34,6 +34,18 @@ void rot90_cpu(const float* in, float* out, int64_t channels, const int64_t shap
     for (int64_t row = b; row < e; ++row) {
       const int64_t c = row / (os[0] * os[1]);
       const int64_t o0 = (row / os[1]) % os[0], o1 = row % os[1];
+      if (a0 != 2 && a1 != 2) {
+        // the last axis is not rotated: whole rows copy
+        int64_t s0 = o0, s1 = o1;
+        const int64_t oo[2] = {o0, o1};
+        int64_t ss[2] = {o0, o1};
+        if (k == 1) { ss[a0] = oo[a1]; ss[a1] = shape[a1] - 1 - oo[a0]; }
+        else if (k == 2) { ss[a0] = shape[a0] - 1 - oo[a0]; ss[a1] = shape[a1] - 1 - oo[a1]; }
+        else if (k == 3) { ss[a0] = shape[a0] - 1 - oo[a1]; ss[a1] = oo[a0]; }
+        s0 = ss[0]; s1 = ss[1];
+        std::memcpy(out + c * sp + (o0 * os[1] + o1) * os[2], in + c * sp + s0 * istr[0] + s1 * istr[1], sizeof(float) * os[2]);
+        continue;
+      }
       for (int64_t o2 = 0; o2 < os[2]; ++o2) {
         int64_t o[3] = {o0, o1, o2};
         int64_t s[3] = {o0, o1, o2};
