@@ -6,7 +6,14 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
+
+#if defined(__CUDACC__)
+#define CLARA_HD __host__ __device__
+#else
+#define CLARA_HD
+#endif
 
 namespace clara {
 
@@ -74,23 +81,41 @@ bool bounding_box_cpu(const float* in, int64_t channels, const int64_t shape[3],
 void one_hot_cpu(const float* label, float* out, int64_t spatial, int64_t num_classes);
 
 // The counter-based hash (lowbias32 of seed-mixed counter), shared with CUDA.
-inline uint32_t noise_hash(uint32_t x) {
+CLARA_HD inline uint32_t noise_hash(uint32_t x) {
   x ^= x >> 16; x *= 0x7feb352dU;
   x ^= x >> 15; x *= 0x846ca68bU;
   x ^= x >> 16;
   return x;
 }
 
-// The two standard normals of pair p (Box-Muller in float).
-inline void noise_pair(uint32_t key, uint32_t p, float* z0, float* z1) {
+// The two standard normals of pair p: Box-Muller with polynomial log, sin and cos in float
+// (no libm calls, so the CPU loop vectorizes and CUDA computes the same arithmetic).
+// u1 = k / 2^24 with k in [1, 2^24]: ln u1 = (e - 24) ln 2 + ln m, k = m 2^e, m in [1, 2),
+// ln m = 2 atanh((m-1)/(m+1)) by its series to t^11; θ = 2π u2 - π is halved, sin/cos of
+// the half angle by Taylor series to degree 11/12, then doubled.
+CLARA_HD inline void noise_pair(uint32_t key, uint32_t p, float* z0, float* z1) {
   const uint32_t c = p * 2u;
   const uint32_t h1 = noise_hash(key ^ noise_hash(c)), h2 = noise_hash(key ^ noise_hash(c + 1u));
-  const float u1 = static_cast<float>((h1 >> 8) + 1u) * (1.0f / 16777216.0f);
+  const uint32_t k = (h1 >> 8) + 1u;  // 1 .. 2^24, exact in float
+  const float kf = static_cast<float>(k);
+  uint32_t bits;
+  std::memcpy(&bits, &kf, 4);
+  const int e = static_cast<int>(bits >> 23) - 127;
+  const uint32_t mbits = (bits & 0x007fffffu) | 0x3f800000u;
+  float m;
+  std::memcpy(&m, &mbits, 4);
+  const float t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+  const float lnm = 2.0f * t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7 + t2 * (1.0f / 9 + t2 * (1.0f / 11))))));
+  const float ln_u1 = static_cast<float>(e - 24) * 0.693147180559945309f + lnm;
+  const float r = std::sqrt(-2.0f * ln_u1);
   const float u2 = static_cast<float>(h2 >> 8) * (1.0f / 16777216.0f);
-  const float r = std::sqrt(-2.0f * std::log(u1));
-  const float t = 6.28318530717958647692f * u2;
-  *z0 = r * std::cos(t);
-  *z1 = r * std::sin(t);
+  const float h = 3.14159265358979324f * u2 - 1.57079632679489662f;  // half of θ - π, in [-π/2, π/2)
+  const float h2s = h * h;
+  const float sh = h * (1.0f - h2s / 6 * (1.0f - h2s / 20 * (1.0f - h2s / 42 * (1.0f - h2s / 72 * (1.0f - h2s / 110)))));
+  const float ch = 1.0f - h2s / 2 * (1.0f - h2s / 12 * (1.0f - h2s / 30 * (1.0f - h2s / 56 * (1.0f - h2s / 90 * (1.0f - h2s / 132)))));
+  // θ = 2h + π: cos θ = -(ch² - sh²), sin θ = -2 sh ch
+  *z0 = r * (sh * sh - ch * ch);
+  *z1 = r * (-2.0f * sh * ch);
 }
 
 }  // namespace clara

@@ -109,26 +109,14 @@ __global__ void crop_pad_kernel(const float* in, float* out, int64_t c, int64_t 
   }
 }
 
-__device__ inline uint32_t noise_hash_d(uint32_t x) {
-  x ^= x >> 16; x *= 0x7feb352dU;
-  x ^= x >> 15; x *= 0x846ca68bU;
-  x ^= x >> 16;
-  return x;
-}
-
 __global__ void noise_kernel(const float* in, float* out, int64_t n, uint32_t key, float mean, float std) {
   const int64_t pairs = (n + 1) / 2;
   for (int64_t p = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; p < pairs; p += int64_t(gridDim.x) * blockDim.x) {
-    const uint32_t c = static_cast<uint32_t>(p) * 2u;
-    const uint32_t h1 = noise_hash_d(key ^ noise_hash_d(c)), h2 = noise_hash_d(key ^ noise_hash_d(c + 1u));
-    const float u1 = static_cast<float>((h1 >> 8) + 1u) * (1.0f / 16777216.0f);
-    const float u2 = static_cast<float>(h2 >> 8) * (1.0f / 16777216.0f);
-    const float r = sqrtf(-2.0f * logf(u1));
-    float s, co;
-    sincosf(6.28318530717958647692f * u2, &s, &co);
+    float z0, z1;
+    noise_pair(key, static_cast<uint32_t>(p), &z0, &z1);  // the same function as the CPU kernel
     const int64_t i = 2 * p;
-    out[i] = in[i] + (mean + std * (r * co));
-    if (i + 1 < n) out[i + 1] = in[i + 1] + (mean + std * (r * s));
+    out[i] = in[i] + (mean + std * z0);
+    if (i + 1 < n) out[i + 1] = in[i + 1] + (mean + std * z1);
   }
 }
 
