@@ -57,6 +57,12 @@ export class DataLoader {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ClaraError(`DataLoader: batch_size must be a positive integer, got ${opts.batchSize}`);
   }
 
+  /** Reseeds the shuffling and the dataset (its transforms and item streams). */
+  setRandomState(seed: number): void {
+    this.opts.seed = seed;
+    (this.dataset as { setRandomState?: (s: number) => void }).setRandomState?.(seed);
+  }
+
   /** Number of batches per epoch. */
   get length(): number {
     const n = this.dataset.length;

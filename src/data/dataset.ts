@@ -28,9 +28,15 @@ export function asCompose(t: Transform | Transform[] | undefined, seed = 0): Com
 export class Dataset implements ItemSource {
   readonly transform: Compose;
   private readonly fetches: number[];
-  constructor(readonly data: Sample[], transform?: Transform | Transform[], readonly seed = 0) {
+  constructor(readonly data: Sample[], transform?: Transform | Transform[], public seed = 0) {
     this.transform = asCompose(transform, seed);
     this.fetches = data.map(() => 0);
+  }
+  /** Reseeds the item streams and the transforms (e.g. from the config's determinism.random_seed). */
+  setRandomState(seed: number): void {
+    this.seed = seed;
+    this.fetches.fill(0);
+    this.transform.setRandomState(seed);
   }
   get length(): number {
     return this.data.length;

@@ -66,3 +66,17 @@ test('RandCropByPosNegLabeld crops always have spatial_size, also near the borde
   // MONAI: dim 51, size 21 → centers clamp to [10, 40]
   assert.equal(cropStartForCenter([50, 0, 25], [21, 21, 21], [51, 51, 51]).start.join(), '30,0,15');
 });
+
+test('setRandomState reseeds the loader order and the random transforms', async () => {
+  const mk = () => new DataLoader(new Dataset(items(6), new Compose([new SyntheticLoad([6, 6, 6]), new RandFlipd(['image'], 0.5)])), { batchSize: 6, shuffle: true, seed: 1 });
+  const collect = async (l: DataLoader) => { const out = []; for await (const b of l.epoch(0)) out.push(b.tensors.image.data); return out; };
+  const a = mk(), b = mk();
+  a.setRandomState(1);
+  b.setRandomState(99);
+  assert.notDeepEqual(a.order(0), b.order(0));
+  const other = await collect(b);
+  b.setRandomState(1);
+  const [x, y] = [await collect(a), await collect(b)];
+  assert.deepEqual(x, y);
+  assert.notDeepEqual(other, y);
+});
