@@ -11,6 +11,8 @@ export interface Recommendation {
   /** Sequence number within the run (0, 1, ...). */
   id: number;
   values: ConcreteValues;
+  /** The controller's round this recommendation belongs to (1, 2, ...); the engine numbers batches when absent. */
+  round?: number;
   /** Controller-private data it wants back with the outcome (JSON-serialisable, journalled). */
   controllerData?: unknown;
 }

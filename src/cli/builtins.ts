@@ -1,5 +1,7 @@
 // Loads every area's component registrations into the shared registry.
 // Each area adds one import line here (transforms, models, losses, ...).
+import '../automl/register.js';
 export {};
+import '../automl/handlers/register-mlflow.js';
 import '../transforms/register.js';
 import '../data/register.js';

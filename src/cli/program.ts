@@ -1,6 +1,8 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerAutoML } from './automl.js';
+import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerAutoML(program);
+  registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
   return program;

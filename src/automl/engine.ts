@@ -1,0 +1,288 @@
+// The AutoML engine: asks the controller for recommendations, hands them to free workers,
+// runs jobs concurrently through the executor, gives outcomes back to the controller,
+// keeps round bookkeeping (job names W<worker>_<round>_J<job>), journals every step and
+// fires Clara's events to the handlers in order (shutdown in reverse order). A handler
+// that throws is reported and the search goes on; a handler (or the caller) can stop it.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SearchSpace } from '../config/search-types.js';
+import type { JobEvent } from '../train/events.js';
+import { keyMetricOf } from './executor.js';
+import type { Journal, JournalState } from './journal.js';
+import type { MedianPruner } from './pruner.js';
+import { WorkerPool } from './scheduler.js';
+import type { Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
+
+export interface NamedHandler {
+  name: string;
+  handler: Handler;
+}
+
+export interface EngineOptions {
+  runId: string;
+  /** automl/<run_id> */
+  runRoot: string;
+  mmarRoot: string;
+  space: SearchSpace;
+  controller: Controller;
+  controllerName: string;
+  executor: Executor;
+  handlers: NamedHandler[];
+  workers: Worker[];
+  journal: Journal;
+  seed: number;
+  /** Journal state of the run being resumed. */
+  resume?: JournalState;
+  pruner?: MedianPruner;
+  /** Where engine messages go (default stderr). */
+  log?: (line: string) => void;
+  /** Extra props for the context. */
+  props?: Record<string, unknown>;
+}
+
+export interface RunSummary {
+  outcomes: Outcome[];
+  best?: Outcome;
+  stoppedBy?: string;
+  handlerErrors: { handler: string; event: string; error: string }[];
+}
+
+type EventName = 'startup' | 'searchSpaceAvailable' | 'recommendationsAvailable' | 'startJob' | 'jobProgress' | 'endJob' | 'roundEnded' | 'shutdown';
+const CLARA_EVENT: Record<EventName, string> = {
+  startup: 'startup', searchSpaceAvailable: 'search_space_available', recommendationsAvailable: 'recommendations_available',
+  startJob: 'start_job', jobProgress: 'job_progress', endJob: 'end_job', roundEnded: 'round_ended', shutdown: 'shutdown',
+};
+
+export class AutoMLEngine {
+  readonly ctx: Context;
+  private readonly pool: WorkerPool;
+  private readonly log: (line: string) => void;
+  private readonly queue: Recommendation[] = [];
+  private readonly running = new Map<number, { job: Job; worker: Worker; abort: AbortController; promise: Promise<void> }>();
+  private readonly outcomes: Outcome[] = [];
+  private readonly handlerErrors: RunSummary['handlerErrors'] = [];
+  private readonly rounds = new Map<number, { issued: number; done: number; ended: boolean }>();
+  private batch = 0;
+  private stoppedBy: string | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly o: EngineOptions) {
+    this.pool = new WorkerPool(o.workers);
+    this.log = o.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.ctx = {
+      RUN_ID: o.runId, RUN_ROOT: o.runRoot, MMAR_ROOT: o.mmarRoot,
+      props: { ...o.props, seed: o.seed, numWorkers: o.workers.length, workers: o.workers, controller: o.controllerName },
+    };
+  }
+
+  /** Stops the search: no new jobs, running ones are killed. */
+  stop(reason: string): void {
+    if (!this.stoppedBy) this.stoppedBy = reason;
+    for (const r of this.running.values()) r.abort.abort('stop');
+    this.wake?.();
+  }
+
+  private async fire(event: EventName, ctx: Context, extra?: JobEvent): Promise<void> {
+    const list = event === 'shutdown' ? [...this.o.handlers].reverse() : this.o.handlers;
+    for (const { name, handler } of list) {
+      const fn = handler[event] as ((c: Context, e?: JobEvent) => void | Promise<void>) | undefined;
+      if (typeof fn !== 'function') continue;
+      try {
+        await fn.call(handler, ctx, extra);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.handlerErrors.push({ handler: name, event: CLARA_EVENT[event], error: msg });
+        this.log(`automl: handler ${name} failed in ${CLARA_EVENT[event]}: ${msg} (the search goes on)`);
+      }
+      if (ctx.stopRequested) {
+        this.ctx.stopRequested = true;
+        if (!this.stoppedBy) this.stop(`stop requested by ${name}`);
+      }
+    }
+  }
+
+  private jobCtx(job: Job, worker: Worker, outcome?: Outcome): Context {
+    const c: Context = {
+      ...this.ctx, JOB_NAME: job.name, JOB_MMAR_ROOT: job.mmarRoot, CONCRETE_SEARCH_VALUE: job.recommendation.values, WORKER: worker,
+      stopRequested: false,
+    };
+    if (outcome) { c.SCORE = outcome.score; c.JOB_STATUS = outcome.status; c.OUTCOME = outcome; }
+    return c;
+  }
+
+  private accept(recs: Recommendation[]): void {
+    if (recs.length === 0) return;
+    this.batch++;
+    for (const r of recs) {
+      if (r.round === undefined) r.round = this.batch;
+      const st = this.rounds.get(r.round) ?? { issued: 0, done: 0, ended: false };
+      st.issued++;
+      this.rounds.set(r.round, st);
+      this.queue.push(r);
+    }
+  }
+
+  private async announce(recs: Recommendation[]): Promise<void> {
+    if (recs.length === 0) return;
+    this.o.journal.append({ type: 'recommendations', time: Date.now(), recommendations: recs });
+    this.ctx.RECOMMENDATIONS = recs;
+    await this.fire('recommendationsAvailable', { ...this.ctx, RECOMMENDATIONS: recs });
+  }
+
+  async run(): Promise<RunSummary> {
+    const { controller, journal } = this.o;
+    journal.append({
+      type: 'run_start', time: Date.now(), runId: this.o.runId, seed: this.o.seed, controller: this.o.controllerName,
+      workers: this.o.workers.map((w) => w.gpus), ...(this.o.resume ? { resumed: true } : {}),
+    });
+    if (this.o.resume) this.ctx.props.resumedOutcomes = this.o.resume.finished;
+    await this.fire('startup', this.ctx);
+    this.ctx.SEARCH_SPACE = this.o.space;
+    controller.setSearchSpace(this.o.space, this.ctx);
+    await this.fire('searchSpaceAvailable', this.ctx);
+
+    const initial = await controller.initialRecommendation(this.ctx);
+    if (this.o.resume) await this.replay(initial);
+    else {
+      this.accept(initial);
+      await this.announce(initial);
+    }
+    if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
+
+    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0)) {
+      while (!this.stoppedBy && this.queue.length > 0 && this.pool.hasFree()) this.start(this.queue.shift()!, this.pool.acquire()!);
+      if (this.running.size === 0) break;
+      await new Promise<void>((res) => { this.wake = res; });
+      this.wake = undefined;
+    }
+    // Let killed jobs finish their bookkeeping.
+    await Promise.all([...this.running.values()].map((r) => r.promise));
+    await this.endRounds(true);
+    journal.append({ type: 'run_end', time: Date.now(), reason: this.stoppedBy ?? 'no more recommendations' });
+    controller.shutdown?.(this.ctx);
+    await this.fire('shutdown', this.ctx);
+    const valid = this.outcomes.filter((x) => x.status === 'FINISHED' || x.status === 'PRUNED');
+    const best = valid.reduce<Outcome | undefined>((b, x) => (!b || x.score > b.score ? x : b), undefined);
+    return { outcomes: [...this.outcomes], best, stoppedBy: this.stoppedBy, handlerErrors: this.handlerErrors };
+  }
+
+  /** Rebuilds controller state from the journal: replays outcomes in arrival order. */
+  private async replay(initial: Recommendation[]): Promise<void> {
+    const st = this.o.resume!;
+    const issued = new Map<number, Recommendation>();
+    const take = (recs: Recommendation[]) => {
+      for (const r of recs) {
+        const j = st.recommendations.get(r.id);
+        if (j && JSON.stringify(j.values) !== JSON.stringify(r.values)) {
+          this.log(`automl: resume: the controller recommends other values for job ${r.id} than the journal; the journal's are used`);
+          r.values = j.values;
+        }
+        issued.set(r.id, r);
+      }
+      this.acceptSilently(recs);
+    };
+    take(initial);
+    const finishedIds = new Set<number>();
+    for (const out of st.finished) {
+      const rec = issued.get(out.recommendation.id) ?? out.recommendation;
+      const o: Outcome = { ...out, recommendation: rec };
+      finishedIds.add(rec.id);
+      this.outcomes.push(o);
+      this.markDone(rec);
+      this.o.pruner?.jobEnded(o.history);
+      take(await this.o.controller.refineRecommendation(o, this.ctx));
+    }
+    for (const it of st.interrupted) {
+      const name = it.job;
+      rmSync(join(this.o.runRoot, name), { recursive: true, force: true });
+    }
+    const pending = [...issued.values()].filter((r) => !finishedIds.has(r.id)).sort((a, b) => a.id - b.id);
+    const newOnes = pending.filter((r) => !st.recommendations.has(r.id));
+    if (newOnes.length) this.o.journal.append({ type: 'recommendations', time: Date.now(), recommendations: newOnes });
+    this.queue.push(...pending);
+    this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length} interrupted job(s) rerun, ${pending.length} to run`);
+    await this.endRounds(false);
+  }
+
+  private acceptSilently(recs: Recommendation[]): void {
+    if (recs.length === 0) return;
+    this.batch++;
+    for (const r of recs) {
+      if (r.round === undefined) r.round = this.batch;
+      const st = this.rounds.get(r.round) ?? { issued: 0, done: 0, ended: false };
+      st.issued++;
+      this.rounds.set(r.round, st);
+    }
+  }
+
+  private markDone(r: Recommendation): void {
+    const st = this.rounds.get(r.round ?? 0);
+    if (st) st.done++;
+  }
+
+  /** Fires round_ended for finished rounds, in order (all of them at the end). */
+  private async endRounds(final: boolean): Promise<void> {
+    const maxIssued = Math.max(0, ...this.rounds.keys());
+    for (const r of [...this.rounds.keys()].sort((a, b) => a - b)) {
+      const st = this.rounds.get(r)!;
+      if (st.ended) continue;
+      if (st.done < st.issued && !final) break;
+      if (!final && r >= maxIssued && (this.queue.length > 0 || this.running.size > 0)) break;
+      st.ended = true;
+      this.o.journal.append({ type: 'round_ended', time: Date.now(), round: r });
+      this.ctx.props.round = r;
+      await this.fire('roundEnded', { ...this.ctx, props: this.ctx.props });
+    }
+  }
+
+  private start(rec: Recommendation, worker: Worker): void {
+    const name = `W${worker.id}_${rec.round}_J${rec.id}`;
+    const job: Job = { name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name) };
+    const abort = new AbortController();
+    const entry = { job, worker, abort, promise: Promise.resolve() };
+    this.running.set(rec.id, entry);
+    entry.promise = this.runJob(job, worker, abort).finally(() => {
+      this.running.delete(rec.id);
+      this.pool.release(worker);
+      this.wake?.();
+    });
+  }
+
+  private async runJob(job: Job, worker: Worker, abort: AbortController): Promise<void> {
+    this.o.journal.append({ type: 'job_start', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, worker: worker.id, round: job.round });
+    const ctx = this.jobCtx(job, worker);
+    await this.fire('startJob', ctx);
+    // Progress events are delivered in order, without blocking the child.
+    let chain = Promise.resolve();
+    const onProgress = (e: JobEvent) => {
+      chain = chain.then(() => this.fire('jobProgress', ctx, e));
+      const p = this.o.pruner;
+      if (p && e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
+        const v = keyMetricOf(e.metrics, p.metric);
+        if (v !== undefined && p.shouldPrune(e.epoch, v)) {
+          this.log(`automl: pruning ${job.name}: ${v} at epoch ${e.epoch} is below the median of earlier jobs`);
+          abort.abort('prune');
+        }
+      }
+    };
+    let outcome: Outcome;
+    try {
+      outcome = await this.o.executor.run(job, worker, onProgress, abort.signal);
+    } catch (e) {
+      outcome = { recommendation: job.recommendation, jobName: job.name, score: -1000000, status: 'FAILED', error: `executor error: ${(e as Error).message}` };
+    }
+    await chain;
+    this.o.journal.append({ type: 'job_end', time: Date.now(), job: job.name, worker: worker.id, outcome });
+    this.outcomes.push(outcome);
+    this.markDone(job.recommendation);
+    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(outcome.history);
+    if (outcome.status !== 'FINISHED') this.log(`automl: job ${job.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
+    await this.fire('endJob', this.jobCtx(job, worker, outcome));
+    if (outcome.status !== 'KILLED' && !this.stoppedBy) {
+      const recs = await this.o.controller.refineRecommendation(outcome, this.ctx);
+      this.accept(recs);
+      await this.announce(recs);
+    }
+    await this.endRounds(false);
+  }
+}

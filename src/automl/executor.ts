@@ -1,0 +1,205 @@
+// MMARExecutor: a job is a cloned MMAR (automl/<run_id>/W<w>_<round>_J<job>/) with the
+// concrete config/config_train.json, trained by `clara-train train -m JOBDIR` in a child
+// process (CUDA_VISIBLE_DEVICES = the worker's GPUs, empty for a CPU slot) with an IPC
+// channel for JobEvents; its output goes to JOBDIR/log.txt and its score is
+// best_key_metric from JOBDIR/models/train_stats.json. Failure, a crash, a time limit or
+// no score → -1000000 and the search goes on. Process handling stays behind the
+// Executor interface (a cluster executor can replace it).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, readSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
+import { isJobEventMessage, type JobEvent, type TrainStats } from '../train/events.js';
+import { cloneMmar, writeJsonAtomic } from './mmar-clone.js';
+import type { SearchSource } from './search-source.js';
+import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, type Worker } from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** bin/clara-train.js from src/automl or dist/automl. */
+export const CLARA_BIN = resolve(here, '..', '..', 'bin', 'clara-train.js');
+
+export interface MMARExecutorOptions {
+  /** The source MMAR. */
+  mmarRoot: string;
+  /** The train config with `search` entries (absolute). */
+  trainConfigFile: string;
+  space: SearchSpace;
+  source: SearchSource;
+  /** Drop `search` entries from the concrete config (Clara's remove_search_augs). */
+  removeSearchAugs?: boolean;
+  keyMmarContentOnly?: boolean;
+  /** Folders never cloned (work dir). */
+  exclude?: string[];
+  /** The child command; `{mmar}` is the job MMAR, `{config}` its config_train.json. Default: defaultTrainCommand(). */
+  command?: string[];
+  /** Seconds before a job is killed and scored as failed; 0 = no limit. */
+  timeoutS?: number;
+  /** Name of the key metric in validation events (for history/pruning). */
+  keyMetric?: string;
+  /** Extra environment for the child. */
+  env?: Record<string, string>;
+  /** 'file' (default): child output to log.txt only; 'console': also echoed. */
+  msgDestination?: 'file' | 'console';
+}
+
+export class MMARExecutor implements Executor {
+  constructor(readonly opts: MMARExecutorOptions) {}
+
+  /** Clones the MMAR and writes the concrete config; returns the config path. */
+  prepare(job: Job): string {
+    if (existsSync(job.mmarRoot)) rmSync(job.mmarRoot, { recursive: true, force: true });
+    cloneMmar(this.opts.mmarRoot, job.mmarRoot, { keyContentOnly: this.opts.keyMmarContentOnly ?? true, exclude: this.opts.exclude ?? [] });
+    const base = JSON.parse(readFileSync(this.opts.trainConfigFile, 'utf8'));
+    const concrete = this.opts.source.apply(base, this.opts.space, job.recommendation.values as ConcreteValues, {
+      removeSearch: this.opts.removeSearchAugs ?? true, file: this.opts.trainConfigFile,
+    });
+    const file = join(job.mmarRoot, 'config', 'config_train.json');
+    writeJsonAtomic(file, concrete);
+    return file;
+  }
+
+  async run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal): Promise<Outcome> {
+    const base = { recommendation: job.recommendation, jobName: job.name };
+    let configFile: string;
+    try {
+      configFile = this.prepare(job);
+    } catch (e) {
+      return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
+    }
+    const cmd = (this.opts.command ?? defaultTrainCommand())
+      .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
+    const logFile = join(job.mmarRoot, 'log.txt');
+    const logFd = openSync(logFile, 'a');
+    const history: { epoch: number; value: number }[] = [];
+    let best: number | undefined;
+    const result = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; why?: JobStatus; err?: string }>((done) => {
+      let why: JobStatus | undefined;
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(cmd[0], cmd.slice(1), {
+          cwd: job.mmarRoot,
+          // 'file': the child writes log.txt itself (survives the parent's death); 'console': teed here.
+          stdio: this.opts.msgDestination === 'console' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', logFd, logFd, 'ipc'],
+          env: {
+            ...process.env, ...this.opts.env,
+            CUDA_VISIBLE_DEVICES: worker.gpus.join(','),
+            MMAR_ROOT: job.mmarRoot,
+            CLARA_JOB_NAME: job.name,
+          },
+        });
+      } catch (e) {
+        done({ code: null, sig: null, err: (e as Error).message });
+        return;
+      }
+      if (this.opts.msgDestination === 'console') {
+        const tee = (d: Buffer) => {
+          writeSync(logFd, d);
+          for (const line of d.toString('utf8').split('\n')) if (line) process.stdout.write(`[${job.name}] ${line}\n`);
+        };
+        child.stdout?.on('data', tee);
+        child.stderr?.on('data', tee);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let killTimer: NodeJS.Timeout | undefined;
+      const kill = (status: JobStatus) => {
+        if (why) return;
+        why = status;
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      };
+      const onAbort = () => kill(signal.reason === 'prune' ? 'PRUNED' : 'KILLED');
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      if (this.opts.timeoutS && this.opts.timeoutS > 0) timer = setTimeout(() => kill('TIMEOUT'), this.opts.timeoutS * 1000);
+      child.on('message', (m) => {
+        if (!isJobEventMessage(m)) return;
+        const e = m.claraJobEvent;
+        if (e.type === 'validation_end' && e.metrics) {
+          const v = keyMetricOf(e.metrics, this.opts.keyMetric);
+          if (v !== undefined && e.epoch !== undefined) {
+            history.push({ epoch: e.epoch, value: v });
+            best = best === undefined ? v : Math.max(best, v);
+          }
+        }
+        try { onProgress(e); } catch { /* progress consumers never break a job */ }
+      });
+      child.on('error', (e) => {
+        clearTimeout(timer); clearTimeout(killTimer);
+        signal.removeEventListener('abort', onAbort);
+        done({ code: null, sig: null, why, err: e.message });
+      });
+      child.on('close', (code, sig) => {
+        clearTimeout(timer); clearTimeout(killTimer);
+        signal.removeEventListener('abort', onAbort);
+        done({ code, sig, why });
+      });
+    });
+    closeSync(logFd);
+    const stats = readStats(job.mmarRoot);
+    if (stats?.val_metrics && history.length === 0) {
+      for (const v of stats.val_metrics) {
+        const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
+        if (x !== undefined) history.push({ epoch: v.epoch, value: x });
+      }
+    }
+    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
+    if (result.why === 'PRUNED') {
+      const s = stats?.best_key_metric ?? best;
+      return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
+    }
+    if (result.why === 'KILLED') return { ...out, status: 'KILLED', error: 'stopped by the AutoML engine' };
+    if (result.why === 'TIMEOUT') return { ...out, status: 'TIMEOUT', error: `exceeded the time limit of ${this.opts.timeoutS}s` };
+    if (result.err) return { ...out, error: `could not run ${cmd[0]}: ${result.err}` };
+    if (result.code !== 0) {
+      return { ...out, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}; last log lines: ${tail(logFile)}` };
+    }
+    const s = stats?.best_key_metric;
+    if (typeof s !== 'number' || !Number.isFinite(s)) {
+      return { ...out, error: stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written' };
+    }
+    return { ...out, status: 'FINISHED', score: s };
+  }
+}
+
+/** `node bin/clara-train.js train -m {mmar}`, or CLARA_TRAIN_COMMAND (a JSON list of strings) when set. */
+export function defaultTrainCommand(): string[] {
+  const env = process.env.CLARA_TRAIN_COMMAND;
+  if (env) {
+    try {
+      const c = JSON.parse(env);
+      if (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string')) return c;
+    } catch { /* fall through to the error */ }
+    throw new Error(`CLARA_TRAIN_COMMAND must be a JSON list of strings, got ${env}`);
+  }
+  return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
+}
+
+export function keyMetricOf(metrics: Record<string, number>, name?: string): number | undefined {
+  if (name && typeof metrics[name] === 'number') return metrics[name];
+  const k = Object.keys(metrics).find((m) => m.startsWith('val_')) ?? Object.keys(metrics).find((m) => m !== 'lr' && m !== 'train_loss');
+  return k !== undefined ? metrics[k] : undefined;
+}
+
+export function readStats(jobRoot: string): TrainStats | undefined {
+  const f = join(jobRoot, 'models', 'train_stats.json');
+  if (!existsSync(f)) return undefined;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as TrainStats;
+  } catch {
+    return undefined;
+  }
+}
+
+function tail(file: string, bytes = 600): string {
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, buf, 0, buf.length, Math.max(0, size - buf.length));
+    closeSync(fd);
+    return buf.toString('utf8').trim().split('\n').slice(-4).join(' | ') || '(empty log)';
+  } catch {
+    return '(no log)';
+  }
+}

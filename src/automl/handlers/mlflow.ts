@@ -1,0 +1,215 @@
+// MLflowHandler (config_automl.json handler; args: tracking_uri, experiment_name, tags):
+// one experiment per MMAR (or the given name), a parent run per AutoML run, a child run
+// per job with its concrete search values, per-epoch metrics, score, status and artifacts.
+// Everything goes through the journal at automl/<run_id>/tracking.jsonl first.
+import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildContext } from '../../config/registry.js';
+import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
+import type { Context, Handler, JobEvent, Outcome } from '../types.js';
+import { ClaraError } from '../../util/errors.js';
+import { createTracker, type TrackingSetup } from '../../tracking/create-tracker.js';
+import type { JournalTracker } from '../../tracking/journal-tracker.js';
+import type { RunRef, RunStatus } from '../../tracking/tracker.js';
+import { TrainRunLogger, mmarArtifacts, mmarName } from '../../tracking/train-run-logger.js';
+import { redactUri } from '../../tracking/mlflow/config.js';
+
+export interface MLflowHandlerArgs {
+  tracking_uri?: string;
+  experiment_name?: string;
+  tags?: Record<string, string>;
+}
+
+export interface MLflowHandlerOptions extends Pick<TrackingSetup, 'env' | 'log' | 'retry' | 'requestRetries'> {
+  /** How long shutdown waits for the server to take everything (ms); default 60 s. */
+  shutdownTimeoutMs?: number;
+}
+
+interface JobEntry { logger: TrainRunLogger; name: string }
+
+export class MLflowHandler implements Handler {
+  tracker?: JournalTracker;
+  parent?: RunRef;
+  private readonly jobs = new Map<string, JobEntry>();
+  private best = -Infinity;
+  private finished = 0;
+  private readonly outcomes: Outcome[] = [];
+  private log: (m: string) => void;
+
+  constructor(readonly args: MLflowHandlerArgs = {}, readonly opts: MLflowHandlerOptions = {}) {
+    this.log = opts.log ?? ((m) => process.stderr.write(`MLflowHandler: ${m}\n`));
+  }
+
+  private get t(): JournalTracker {
+    if (!this.tracker) throw new Error('MLflowHandler: startup() was not called');
+    return this.tracker;
+  }
+
+  async startup(ctx: Context): Promise<void> {
+    this.tracker = createTracker({
+      journal: join(ctx.RUN_ROOT, 'tracking.jsonl'),
+      trackingUri: this.args.tracking_uri,
+      experimentName: this.args.experiment_name,
+      fallbackExperiment: mmarName(ctx.MMAR_ROOT),
+      env: this.opts.env, log: this.opts.log, retry: this.opts.retry, requestRetries: this.opts.requestRetries,
+    });
+    const name = `automl_${ctx.RUN_ID}`;
+    // On resume the parent run of this AutoML run is reused.
+    this.parent = this.t.findRun(name);
+    if (!this.parent) {
+      this.parent = await this.t.startRun({
+        name,
+        tags: { ...(this.args.tags ?? {}), 'clara.automl_run_id': ctx.RUN_ID, 'clara.mmar': ctx.MMAR_ROOT, 'clara.kind': 'automl' },
+      });
+      const p: Record<string, string | number | boolean> = { run_id: ctx.RUN_ID, mmar: ctx.MMAR_ROOT };
+      for (const [k, v] of Object.entries(ctx.props ?? {})) p[k] = typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string | number | boolean);
+      this.t.logParams(this.parent, p);
+      const tags: Record<string, string> = {};
+      for (const k of ['backend', 'controller', 'executor', 'workers']) {
+        const v = ctx.props?.[k];
+        if (v !== undefined) tags[`clara.${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+      if (Object.keys(tags).length) this.t.setTags(this.parent, tags);
+    } else {
+      // Jobs that were running when the search stopped were never ended: mark them killed.
+      for (const r of this.t.knownRuns()) if (r.parent === this.parent.localId && !r.ended) await this.t.endRun({ localId: r.localId }, 'KILLED');
+    }
+  }
+
+  searchSpaceAvailable(ctx: Context): void {
+    const space = ctx.SEARCH_SPACE;
+    if (!space || !this.parent) return;
+    const p: Record<string, string | number> = { 'search_space.size': space.items.length };
+    for (const it of space.items) {
+      p[`search_space/${it.key}`] = `${it.type} ${it.range ? JSON.stringify(it.range) + (it.log ? ' log' : '') : JSON.stringify(it.choices ?? [])}`;
+    }
+    this.t.logParams(this.parent, p);
+  }
+
+  async startJob(ctx: Context): Promise<void> {
+    const jobName = ctx.JOB_NAME;
+    if (!jobName || !this.parent) return;
+    const tags: Record<string, string> = { ...(this.args.tags ?? {}), 'clara.job_name': jobName, 'clara.automl_run_id': ctx.RUN_ID, 'clara.kind': 'job' };
+    if (ctx.WORKER) tags['clara.worker'] = `${ctx.WORKER.id}${ctx.WORKER.gpus.length ? ` (gpus ${ctx.WORKER.gpus.join(',')})` : ''}`;
+    const backend = ctx.props?.backend;
+    if (typeof backend === 'string') tags['clara.backend'] = backend;
+    const values = ctx.CONCRETE_SEARCH_VALUE ?? {};
+    const logger = await TrainRunLogger.start(this.t, {
+      name: jobName, parentId: this.parent.localId, tags, params: readableParams(values, ctx.SEARCH_SPACE),
+    });
+    this.jobs.set(jobName, { logger, name: jobName });
+  }
+
+  jobProgress(ctx: Context, e: JobEvent): void {
+    const job = ctx.JOB_NAME ? this.jobs.get(ctx.JOB_NAME) : undefined;
+    job?.logger.onEvent(e);
+  }
+
+  async endJob(ctx: Context): Promise<void> {
+    const jobName = ctx.JOB_NAME ?? ctx.OUTCOME?.jobName;
+    const job = jobName ? this.jobs.get(jobName) : undefined;
+    if (!job || !this.parent) return;
+    this.jobs.delete(job.name);
+    const outcome = ctx.OUTCOME;
+    const score = ctx.SCORE ?? outcome?.score;
+    const jobStatus = ctx.JOB_STATUS ?? outcome?.status ?? 'FAILED';
+    const status: RunStatus = jobStatus === 'FINISHED' ? 'FINISHED' : jobStatus === 'KILLED' ? 'KILLED' : 'FAILED';
+    this.finished++;
+    if (outcome) this.outcomes.push(outcome);
+    const root = ctx.JOB_MMAR_ROOT ?? join(ctx.RUN_ROOT, job.name);
+    await job.logger.finish({
+      status, score, step: this.finished, error: outcome?.error,
+      artifacts: mmarArtifacts(root),
+    });
+    if (score !== undefined && Number.isFinite(score)) {
+      this.t.logMetrics(this.parent, [{ key: 'job_score', value: score, step: this.finished }]);
+      if (score > this.best) {
+        this.best = score;
+        this.t.logMetrics(this.parent, [{ key: 'best_score', value: score, step: this.finished }]);
+        this.t.setTags(this.parent, { 'clara.best_job': job.name });
+      }
+    }
+  }
+
+  async shutdown(ctx: Context): Promise<void> {
+    if (!this.tracker || !this.parent) return;
+    // Jobs still open (the search was stopped) end as killed.
+    for (const job of this.jobs.values()) await job.logger.finish({ status: 'KILLED' });
+    this.jobs.clear();
+    const board = leaderboard(this.outcomes);
+    const file = join(ctx.RUN_ROOT, 'leaderboard.json');
+    mkdirSync(ctx.RUN_ROOT, { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(board, null, 2) + '\n');
+    renameSync(`${file}.tmp`, file);
+    this.t.logArtifact(this.parent, file, '');
+    this.t.logMetrics(this.parent, [{ key: 'jobs_finished', value: this.finished, step: this.finished }]);
+    await this.t.endRun(this.parent, ctx.stopRequested ? 'KILLED' : 'FINISHED');
+    const ok = await this.t.close(this.opts.shutdownTimeoutMs ?? 60_000);
+    if (!ok) {
+      const uri = this.args.tracking_uri ?? this.opts.env?.MLFLOW_TRACKING_URI ?? process.env.MLFLOW_TRACKING_URI ?? 'URI';
+      this.log(`the tracking server did not take every event in time; they are safe in ${this.t.journalPath}. ` +
+        `Send them later with: clara-train mlflow sync --to ${redactUri(uri)} --journal ${this.t.journalPath}`);
+    }
+  }
+}
+
+/** Outcomes best first (failed last), for the leaderboard artifact. */
+export function leaderboard(outcomes: Outcome[]): { rank: number; job: string; score: number; status: string; values: ConcreteValues }[] {
+  return [...outcomes]
+    .sort((a, b) => b.score - a.score || a.jobName.localeCompare(b.jobName))
+    .map((o, i) => ({ rank: i + 1, job: o.jobName, score: o.score, status: o.status, values: o.recommendation.values }));
+}
+
+/**
+ * The concrete search values under readable keys: each search item's args (a `name#alias`
+ * arg by its alias, `@var` by the variable), enum choices resolved to the chosen values.
+ * Without the search space, the Clara keys themselves.
+ */
+export function readableParams(values: ConcreteValues, space?: SearchSpace): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  const put = (k: string, v: unknown, fallback: string) => {
+    const key = k in out ? `${fallback}:${k}` : k;
+    out[key] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+  };
+  const items = new Map((space?.items ?? []).map((it) => [it.key, it]));
+  for (const [key, v] of Object.entries(values)) {
+    const it = items.get(key);
+    if (!it) { put(key, v, key); continue; }
+    let perArg: unknown[];
+    if (it.type === 'enum') {
+      const choice = typeof v === 'number' && it.choices ? it.choices[v] : v;
+      perArg = Array.isArray(choice) ? choice : [choice];
+    } else {
+      perArg = it.args.map(() => v);
+    }
+    it.args.forEach((arg, i) => {
+      let label = arg;
+      if (arg === '@disabled') label = `${it.targets[i]?.componentPath ?? it.path}.disabled`;
+      else if (arg.startsWith('@')) label = arg.slice(1);
+      else if (arg.includes('#')) label = arg.slice(arg.indexOf('#') + 1);
+      put(label.replace(/\[(\d+)\]/g, '.$1'), perArg[i] ?? perArg[0], it.path.replace(/\[(\d+)\]/g, '.$1'));
+    });
+  }
+  return out;
+}
+
+/** The registry factory: validates args and names the JSON path on error. */
+export function createMLflowHandler(args: Record<string, unknown>, ctx?: Pick<BuildContext, 'file' | 'path'>, opts: MLflowHandlerOptions = {}): MLflowHandler {
+  const place = { file: ctx?.file, path: ctx?.path };
+  const str = (k: string): string | undefined => {
+    const v = args[k];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') throw new ClaraError(`MLflowHandler arg '${k}' must be a string, got ${JSON.stringify(v)}`, { ...place, path: `${place.path ?? 'handlers'}.args.${k}` });
+    return v;
+  };
+  const tags = args.tags;
+  if (tags !== undefined && (typeof tags !== 'object' || tags === null || Array.isArray(tags) ||
+      Object.values(tags).some((v) => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))) {
+    throw new ClaraError('MLflowHandler arg \'tags\' must be an object of string values', { ...place, path: `${place.path ?? 'handlers'}.args.tags` });
+  }
+  return new MLflowHandler({
+    tracking_uri: str('tracking_uri'),
+    experiment_name: str('experiment_name'),
+    tags: tags ? Object.fromEntries(Object.entries(tags as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined,
+  }, opts);
+}

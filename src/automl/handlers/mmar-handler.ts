@@ -1,0 +1,64 @@
+// MMARHandler (Clara's): stops the search when a score reaches stop_threshold, keeps the
+// num_mmars_to_keep best job folders (deleting worse ones as jobs end), and keeps a copy
+// of the best job at automl/<run_id>/best/. train_config_file, work_dir and
+// key_mmar_content_only are read by the command that builds the executor.
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArgReader, type Place } from '../controllers/base.js';
+import type { Context, Handler, Outcome } from '../types.js';
+
+export const MMAR_HANDLER_ARGS = ['stop_threshold', 'num_mmars_to_keep', 'train_config_file', 'work_dir', 'key_mmar_content_only'];
+
+export class MMARHandler implements Handler {
+  readonly stopThreshold: number | undefined;
+  readonly numToKeep: number | undefined;
+  readonly trainConfigFile: string | undefined;
+  readonly workDir: string | undefined;
+  readonly keyContentOnly: boolean;
+  private ended: Outcome[] = [];
+  private best: Outcome | undefined;
+
+  constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'handlers' }) {
+    const r = new ArgReader(args, place, MMAR_HANDLER_ARGS, 'MMARHandler');
+    this.stopThreshold = r.num('stop_threshold', {});
+    this.numToKeep = r.num('num_mmars_to_keep', { int: true, min: 1 });
+    this.trainConfigFile = typeof args.train_config_file === 'string' ? args.train_config_file : undefined;
+    this.workDir = typeof args.work_dir === 'string' ? args.work_dir : undefined;
+    this.keyContentOnly = r.bool('key_mmar_content_only', true);
+  }
+
+  startup(ctx: Context): void {
+    const prev = ctx.props.resumedOutcomes;
+    if (Array.isArray(prev)) for (const o of prev as Outcome[]) this.note(o);
+  }
+
+  private note(o: Outcome): boolean {
+    if (o.status !== 'FINISHED' && o.status !== 'PRUNED') return false;
+    this.ended.push(o);
+    if (!this.best || o.score > this.best.score) { this.best = o; return true; }
+    return false;
+  }
+
+  endJob(ctx: Context): void {
+    const o = ctx.OUTCOME;
+    if (!o) return;
+    const isBest = this.note(o);
+    if (isBest && ctx.JOB_MMAR_ROOT && existsSync(ctx.JOB_MMAR_ROOT)) {
+      const best = join(ctx.RUN_ROOT, 'best');
+      const tmp = join(ctx.RUN_ROOT, `.best-${process.pid}`);
+      rmSync(tmp, { recursive: true, force: true });
+      cpSync(ctx.JOB_MMAR_ROOT, tmp, { recursive: true });
+      rmSync(best, { recursive: true, force: true });
+      cpSync(tmp, best, { recursive: true });
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    if (this.numToKeep !== undefined) {
+      const ranked = [...this.ended].sort((a, b) => b.score - a.score);
+      for (const worse of ranked.slice(this.numToKeep)) rmSync(join(ctx.RUN_ROOT, worse.jobName), { recursive: true, force: true });
+    }
+    if (this.stopThreshold !== undefined && (o.status === 'FINISHED' || o.status === 'PRUNED') && o.score >= this.stopThreshold) {
+      process.stderr.write(`automl: ${o.jobName} scored ${o.score} >= stop_threshold ${this.stopThreshold}: stopping the search\n`);
+      ctx.stopRequested = true;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Registers the AutoML built-ins under Clara's names: controllers (kind `controller`),
+// handlers (kind `automl_handler`) and the executor (kind `executor`).
+import { registry } from '../config/registry.js';
+import { GRID_ARGS, GridController } from './controllers/grid.js';
+import { RANDOM_ARGS, RandomController } from './controllers/random.js';
+import { REINFORCEMENT_ARGS, ReinforcementController } from './controllers/reinforcement.js';
+import { TPE_ARGS, TPEController } from './controllers/tpe.js';
+import { MMAR_HANDLER_ARGS, MMARHandler } from './handlers/mmar-handler.js';
+import { MMARStatsHandler, MMARTensorboardHandler, StatsHandler } from './handlers/stats-handler.js';
+
+const place = (c: { file: string; path: string }) => ({ file: c.file, path: c.path });
+
+function once(name: string, fn: () => void): void {
+  if (!registry.has(name)) fn();
+}
+
+once('ReinforcementController', () => registry.register({
+  names: ['ReinforcementController'], kind: 'controller', args: REINFORCEMENT_ARGS,
+  factory: (a, c) => new ReinforcementController(a, place(c)), description: "Clara's policy-gradient controller (categorical + Gaussian policies)",
+}));
+once('RandomController', () => registry.register({
+  names: ['RandomController'], kind: 'controller', args: RANDOM_ARGS,
+  factory: (a, c) => new RandomController(a, place(c)), description: 'seeded uniform random search',
+}));
+once('GridController', () => registry.register({
+  names: ['GridController'], kind: 'controller', args: GRID_ARGS,
+  factory: (a, c) => new GridController(a, place(c)), description: 'grid over enums × discretised floats',
+}));
+once('TPEController', () => registry.register({
+  names: ['TPEController'], kind: 'controller', args: TPE_ARGS,
+  factory: (a, c) => new TPEController(a, place(c)), description: 'Tree-structured Parzen Estimator (Bayesian), constant liar for parallel workers',
+}));
+once('MMARHandler', () => registry.register({
+  names: ['MMARHandler'], kind: 'automl_handler', args: MMAR_HANDLER_ARGS,
+  factory: (a, c) => new MMARHandler(a, place(c)), description: 'stop threshold, best/ copy, keeps the best N job folders',
+}));
+once('StatsHandler', () => registry.register({
+  names: ['StatsHandler'], kind: 'automl_handler', factory: (a) => new StatsHandler(a), description: 'live leaderboard and final table',
+}));
+once('MMARStatsHandler', () => registry.register({
+  names: ['MMARStatsHandler'], kind: 'automl_handler', factory: () => new MMARStatsHandler(), description: 'automl/<run_id>/stats.json',
+}));
+once('MMARTensorboardHandler', () => registry.register({
+  names: ['MMARTensorboardHandler'], kind: 'automl_handler', factory: () => new MMARTensorboardHandler(), description: 'not supported (notice only)',
+}));
+once('MMARExecutor', () => registry.register({
+  names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'command', 'key_metric'],
+  factory: (a) => a, description: 'runs each job as a local `clara-train train` child process',
+}));

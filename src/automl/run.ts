@@ -1,0 +1,200 @@
+// One AutoML run from an MMAR: reads config/config_automl.json ({trainconf} and other
+// {VARS} filled from --set), builds controller, handlers (built-in names or BYOC paths),
+// executor and pruner, and runs the engine; resumes from the journal when asked.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { registry } from '../config/registry.js';
+import { ClaraError, joinPath } from '../util/errors.js';
+import { loadByoc } from '../config/byoc.js';
+import { asController, asHandler } from './byoc.js';
+import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
+import { MMARExecutor } from './executor.js';
+import { MMARHandler } from './handlers/mmar-handler.js';
+import { Journal, journalState } from './journal.js';
+import { MedianPruner } from './pruner.js';
+import { parseWorkers } from './scheduler.js';
+import { configSearchSource, type SearchSource } from './search-source.js';
+import type { Controller, Handler } from './types.js';
+import './register.js';
+
+export interface AutoMLOptions {
+  mmarRoot: string;
+  runId: string;
+  /** Clara's workers spec; default 'cpu'. */
+  workers?: string;
+  /** config_automl.json (relative to the MMAR); default config/config_automl.json. */
+  config?: string;
+  /** --set variables (trainconf, ...). */
+  vars?: Record<string, string>;
+  resume?: boolean;
+  seed?: number;
+  source?: SearchSource;
+  log?: (line: string) => void;
+  /** Called with the engine once built (for signals). */
+  onEngine?: (e: AutoMLEngine) => void;
+}
+
+interface ComponentConf { name?: string; path?: string; args?: Record<string, unknown>; disabled?: boolean }
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Placeholders the executor fills per job ({mmar}, {config}); left as they are. */
+const JOB_PLACEHOLDERS = new Set(['mmar', 'config']);
+
+/** Replaces "{VAR}" in strings from vars; an unknown variable is an error naming the JSON path. */
+export function fillVars(node: unknown, vars: Record<string, string>, file: string, path = ''): unknown {
+  if (typeof node === 'string') {
+    return node.replace(/\{([A-Za-z_][\w]*)\}/g, (m, v: string) => {
+      if (!(v in vars) && JOB_PLACEHOLDERS.has(v)) return m;
+      if (!(v in vars)) throw new ClaraError(`'{${v}}' has no value; give it with --set ${v}=...`, { file, path });
+      return vars[v];
+    });
+  }
+  if (Array.isArray(node)) return node.map((x, i) => fillVars(x, vars, file, joinPath(path, i)));
+  if (isObj(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fillVars(v, vars, file, joinPath(path, k))]));
+  return node;
+}
+
+function component(x: unknown, file: string, path: string): ComponentConf {
+  if (!isObj(x)) throw new ClaraError('expected a component {"name" | "path", "args"}', { file, path });
+  if (typeof x.name !== 'string' && typeof x.path !== 'string') throw new ClaraError('a component needs "name" or "path"', { file, path });
+  if (x.args !== undefined && !isObj(x.args)) throw new ClaraError('expected "args" to be an object', { file, path: joinPath(path, 'args') });
+  return x as ComponentConf;
+}
+
+export function readAutoMLConfig(file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
+  if (!existsSync(file)) throw new ClaraError('the AutoML config was not found', { file });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file });
+  }
+  const j = fillVars(raw, vars, file);
+  if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
+  const handlers = j.handlers ?? [];
+  if (!Array.isArray(handlers)) throw new ClaraError('expected a list of handlers', { file, path: 'handlers' });
+  if (j.controller === undefined) throw new ClaraError('a controller is required', { file, path: 'controller' });
+  return {
+    handlers: handlers.map((h, i) => component(h, file, `handlers[${i}]`)),
+    controller: component(j.controller, file, 'controller'),
+    ...(j.executor !== undefined ? { executor: component(j.executor, file, 'executor') } : {}),
+    ...(j.pruner !== undefined ? { pruner: component(j.pruner, file, 'pruner') } : {}),
+  };
+}
+
+function resolveTrainConfig(mmar: string, f: string | undefined): string {
+  const name = f ?? 'config_train.json';
+  const cands = isAbsolute(name) ? [name] : [join(mmar, 'config', name), join(mmar, name)];
+  const hit = cands.find((c) => existsSync(c));
+  if (!hit) throw new ClaraError(`train config '${name}' not found; looked for ${cands.join(', ')}`, { path: 'MMARHandler.args.train_config_file' });
+  return hit;
+}
+
+export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoot: string }> {
+  const mmar = resolve(o.mmarRoot);
+  if (!existsSync(mmar)) throw new ClaraError(`MMAR folder not found: ${mmar}`, { path: '-m' });
+  const vars: Record<string, string> = { ...o.vars, run_id: o.runId };
+  const cfgFile = o.config ? (isAbsolute(o.config) ? o.config : join(mmar, o.config)) : join(mmar, 'config', 'config_automl.json');
+  const cfg = readAutoMLConfig(cfgFile, vars);
+  const runRoot = join(mmar, 'automl', o.runId);
+  const journalFile = join(runRoot, 'journal.jsonl');
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+
+  let resume;
+  if (o.resume) {
+    if (!existsSync(journalFile)) throw new ClaraError(`nothing to resume: ${journalFile} does not exist`, { path: '--resume' });
+    resume = journalState(Journal.read(journalFile));
+  } else if (existsSync(journalFile)) {
+    throw new ClaraError(`run '${o.runId}' already exists (${runRoot}); use --resume to continue it or choose another run_id`, { path: 'run_id' });
+  }
+  const seed = o.seed ?? resume?.seed ?? randomInt(0, 2 ** 31 - 1);
+
+  // Handlers.
+  const handlers: NamedHandler[] = [];
+  let mmarHandler: MMARHandler | undefined;
+  for (const [i, h] of cfg.handlers.entries()) {
+    if (h.disabled) continue;
+    const path = `handlers[${i}]`;
+    if (h.path) {
+      const make = await loadByoc(h.path, { file: cfgFile, path, mmarRoot: mmar });
+      handlers.push({ name: h.name ?? h.path, handler: asHandler(make(h.args ?? {}, { file: cfgFile, path, mmarRoot: mmar })) });
+    } else {
+      const spec = registry.require(h.name!, { file: cfgFile, path: joinPath(path, 'name') }, 'automl_handler');
+      registry.checkArgs(spec, h.args ?? {}, { file: cfgFile, path });
+      const inst = spec.factory(h.args ?? {}, { file: cfgFile, path, mmarRoot: mmar }) as Handler;
+      if (inst instanceof MMARHandler) mmarHandler = inst;
+      handlers.push({ name: h.name!, handler: inst });
+    }
+  }
+
+  // Controller.
+  let controller: Controller;
+  const cc = cfg.controller;
+  if (cc.path) {
+    const make = await loadByoc(cc.path, { file: cfgFile, path: 'controller', mmarRoot: mmar });
+    controller = asController(make(cc.args ?? {}, { file: cfgFile, path: 'controller', mmarRoot: mmar }), { file: cfgFile, path: 'controller' });
+  } else {
+    const spec = registry.require(cc.name!, { file: cfgFile, path: 'controller.name' }, 'controller');
+    controller = spec.factory(cc.args ?? {}, { file: cfgFile, path: 'controller', mmarRoot: mmar }) as Controller;
+  }
+  const controllerName = cc.path ?? cc.name!;
+
+  // Search space from the train config.
+  const trainConfigFile = resolveTrainConfig(mmar, mmarHandler?.trainConfigFile ?? vars.trainconf);
+  const source = o.source ?? configSearchSource;
+  let trainJson: unknown;
+  try {
+    trainJson = JSON.parse(readFileSync(trainConfigFile, 'utf8'));
+  } catch (e) {
+    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file: trainConfigFile });
+  }
+  const space = source.parse(trainJson, trainConfigFile);
+
+  // Executor.
+  const ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
+  if (ec.path) throw new ClaraError('a BYOC executor is not supported yet; use MMARExecutor', { file: cfgFile, path: 'executor.path' });
+  const espec = registry.require(ec.name!, { file: cfgFile, path: 'executor.name' }, 'executor');
+  registry.checkArgs(espec, ec.args ?? {}, { file: cfgFile, path: 'executor' });
+  const ea = ec.args ?? {};
+  if (ea.command !== undefined && !(Array.isArray(ea.command) && ea.command.length > 0 && ea.command.every((x) => typeof x === 'string'))) {
+    throw new ClaraError('expected command: a non-empty list of strings ({mmar} is the job MMAR)', { file: cfgFile, path: 'executor.args.command' });
+  }
+  if (ea.msg_destination !== undefined && ea.msg_destination !== 'file' && ea.msg_destination !== 'console') {
+    throw new ClaraError(`expected msg_destination 'file' or 'console', got ${JSON.stringify(ea.msg_destination)}`, { file: cfgFile, path: 'executor.args.msg_destination' });
+  }
+  const workDir = mmarHandler?.workDir;
+  if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
+  const executor = new MMARExecutor({
+    mmarRoot: mmar, trainConfigFile, space, source,
+    removeSearchAugs: ea.remove_search_augs !== false,
+    keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
+    exclude: workDir && existsSync(workDir) ? [workDir] : [],
+    ...(ea.command ? { command: ea.command as string[] } : {}),
+    ...(typeof ea.timeout_s === 'number' ? { timeoutS: ea.timeout_s } : {}),
+    ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
+    msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file',
+  });
+
+  // Pruner.
+  let pruner: MedianPruner | undefined;
+  if (cfg.pruner) {
+    if (cfg.pruner.name !== 'MedianPruner') throw new ClaraError(`unknown pruner '${cfg.pruner.name ?? cfg.pruner.path}'; known: MedianPruner`, { file: cfgFile, path: 'pruner.name' });
+    pruner = new MedianPruner(cfg.pruner.args ?? {}, { file: cfgFile, path: 'pruner' });
+  }
+
+  const workers = parseWorkers(o.workers ?? vars.workers ?? 'cpu', { path: 'workers' });
+  const journal = new Journal(journalFile);
+  journal.open();
+  const engine = new AutoMLEngine({
+    runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
+    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log, props: { trainConfigFile, configFile: cfgFile },
+  });
+  o.onEngine?.(engine);
+  try {
+    return { ...(await engine.run()), runRoot };
+  } finally {
+    journal.close();
+  }
+}

@@ -1,0 +1,46 @@
+// Workers and the scheduler: Clara's `workers=0:0:1:1` (':' between workers, ',' between
+// a worker's GPUs; `cpu` is a CPU slot) and a pool that hands recommendations to free
+// workers in order.
+import { ClaraError } from '../util/errors.js';
+import type { Worker } from './types.js';
+
+export function parseWorkers(spec: string, place: { file?: string; path?: string } = { path: '--set workers' }): Worker[] {
+  const s = spec.trim();
+  if (!s) throw new ClaraError("expected workers like '0:0:1:1' (':' between workers, ',' between a worker's GPUs) or 'cpu:cpu'", place);
+  return s.split(':').map((w, id) => {
+    const parts = w.split(',').map((x) => x.trim());
+    if (parts.length === 1 && (parts[0] === 'cpu' || parts[0] === '')) {
+      if (parts[0] === '') throw new ClaraError(`worker ${id} is empty in '${spec}'; expected GPU ids or 'cpu'`, place);
+      return { id, gpus: [] };
+    }
+    for (const g of parts) {
+      if (!/^\d+$/.test(g)) throw new ClaraError(`worker ${id}: '${g}' is not a GPU id (a number) in '${spec}'; use 'cpu' for a CPU slot`, place);
+    }
+    return { id, gpus: parts };
+  });
+}
+
+export function formatWorkers(ws: Worker[]): string {
+  return ws.map((w) => (w.gpus.length ? w.gpus.join(',') : 'cpu')).join(':');
+}
+
+/** Free workers, lowest id first. */
+export class WorkerPool {
+  private readonly free: Worker[];
+  constructor(readonly workers: Worker[]) {
+    this.free = [...workers];
+  }
+  get size(): number {
+    return this.workers.length;
+  }
+  hasFree(): boolean {
+    return this.free.length > 0;
+  }
+  acquire(): Worker | undefined {
+    this.free.sort((a, b) => a.id - b.id);
+    return this.free.shift();
+  }
+  release(w: Worker): void {
+    if (!this.free.includes(w)) this.free.push(w);
+  }
+}
