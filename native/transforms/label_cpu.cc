@@ -1,5 +1,6 @@
 // Label-side ops (CPU): foreground/background indices, bounding box, one-hot.
 #include <algorithm>
+#include <memory>
 #include <mutex>
 
 #include "common/thread_pool.h"
@@ -9,37 +10,42 @@ namespace clara {
 
 void fg_bg_indices_cpu(const float* label, int64_t lc, const float* image, int64_t ic, int64_t sp, double thr,
                        std::vector<int32_t>* fg, std::vector<int32_t>* bg) {
-  // One pass over fixed chunks into per-chunk lists, then concatenated in order.
+  // One branch-free pass over fixed chunks into per-chunk buffers (write the index, advance
+  // the count by the test), then concatenated in order.
   const int64_t chunk = 1 << 16;
   const int64_t nchunks = (sp + chunk - 1) / chunk;
-  std::vector<std::vector<int32_t>> fs(nchunks), bs(nchunks);
-  const float t = static_cast<float>(thr);
-  const bool exact_thr = static_cast<double>(t) == thr;
+  std::vector<std::unique_ptr<int32_t[]>> fs(nchunks), bs(nchunks);
+  std::vector<int64_t> nf(nchunks, 0), nb(nchunks, 0);
   parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ++ch) {
-      auto& f = fs[ch];
-      auto& g = bs[ch];
       const int64_t lo = ch * chunk, hi = std::min(sp, lo + chunk);
-      f.reserve(hi - lo); g.reserve(hi - lo);
+      fs[ch].reset(new int32_t[hi - lo]);
+      bs[ch].reset(new int32_t[hi - lo]);
+      int32_t* f = fs[ch].get();
+      int32_t* g = bs[ch].get();
+      int64_t a = 0, z = 0;
       for (int64_t v = lo; v < hi; ++v) {
         bool isf = label[v] > 0;
-        for (int64_t c = 1; c < lc && !isf; ++c) isf = label[c * sp + v] > 0;
-        if (isf) { f.push_back(static_cast<int32_t>(v)); continue; }
-        if (!image) { g.push_back(static_cast<int32_t>(v)); continue; }
-        for (int64_t c = 0; c < ic; ++c) {
-          const float x = image[c * sp + v];
-          if (exact_thr ? x > t : static_cast<double>(x) > thr) { g.push_back(static_cast<int32_t>(v)); break; }
-        }
+        for (int64_t c = 1; c < lc; ++c) isf |= label[c * sp + v] > 0;
+        bool isb = image == nullptr;
+        for (int64_t c = 0; c < ic && image; ++c) isb |= static_cast<double>(image[c * sp + v]) > thr;
+        f[a] = static_cast<int32_t>(v);
+        g[z] = static_cast<int32_t>(v);
+        a += isf;
+        z += !isf & isb;
       }
+      nf[ch] = a; nb[ch] = z;
     }
   });
-  size_t nf = 0, nb = 0;
-  for (int64_t ch = 0; ch < nchunks; ++ch) { nf += fs[ch].size(); nb += bs[ch].size(); }
-  fg->clear(); bg->clear();
-  fg->reserve(nf); bg->reserve(nb);
+  int64_t tf = 0, tb = 0;
+  for (int64_t ch = 0; ch < nchunks; ++ch) { tf += nf[ch]; tb += nb[ch]; }
+  fg->resize(tf);
+  bg->resize(tb);
+  int64_t of = 0, ob = 0;
   for (int64_t ch = 0; ch < nchunks; ++ch) {
-    fg->insert(fg->end(), fs[ch].begin(), fs[ch].end());
-    bg->insert(bg->end(), bs[ch].begin(), bs[ch].end());
+    std::copy(fs[ch].get(), fs[ch].get() + nf[ch], fg->data() + of);
+    std::copy(bs[ch].get(), bs[ch].get() + nb[ch], bg->data() + ob);
+    of += nf[ch]; ob += nb[ch];
   }
 }
 
