@@ -3,3 +3,5 @@
 import '../automl/register.js';
 export {};
 import '../automl/handlers/register-mlflow.js';
+import '../transforms/register.js';
+import '../data/register.js';
