@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SegModel } from './seg-model.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+
+const OPT_PREFIX = 'optimizer/';
 
 export const CHECKPOINT_FORMAT = 'clara-train-checkpoint/1';
 
@@ -15,9 +18,15 @@ export interface CheckpointManifest {
   meta?: Record<string, unknown>;
 }
 
-export async function saveCheckpoint(model: SegModel, dir: string, meta: Record<string, unknown> = {}): Promise<void> {
+/** Writes the model's weights and buffers (and the optimizer's state when given) to `dir`. */
+export async function saveCheckpoint(model: SegModel, dir: string, meta: Record<string, unknown> = {}, optimizer?: Optimizer): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const named = model.store.named().map(([name, tensor]) => ({ name, tensor }));
+  const named: { name: string; tensor: tf.Tensor }[] = model.store.named().map(([name, tensor]) => ({ name, tensor }));
+  if (optimizer) {
+    const st = optimizer.getState();
+    for (const [k, t] of st.slots) named.push({ name: OPT_PREFIX + k, tensor: t });
+    meta = { ...meta, optimizer: { name: optimizer.name, step: st.step, lr: optimizer.lr } };
+  }
   const { data, specs } = await tf.io.encodeWeights(named);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
@@ -45,14 +54,26 @@ export function readCheckpointManifest(dir: string): CheckpointManifest {
   return m;
 }
 
-/** Loads a checkpoint's weights into `model`; names and shapes must match exactly (strict = true). */
-export function loadCheckpoint(model: SegModel, dir: string, strict = true): CheckpointManifest {
+/**
+ * Loads a checkpoint's weights into `model`; names and shapes must match exactly (strict = true).
+ * With `optimizer`, its state is restored too when the checkpoint has one of the same kind.
+ */
+export function loadCheckpoint(model: SegModel, dir: string, strict = true, optimizer?: Optimizer): CheckpointManifest {
   const m = readCheckpointManifest(dir);
   const group = m.weightsManifest[0];
   const bin = readFileSync(join(dir, group.paths[0]));
   const tensors = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), group.weights);
   const ours = new Map(model.store.named());
   const file = join(dir, 'model.json');
+  const optSlots = new Map<string, tf.Tensor>();
+  for (const k of Object.keys(tensors)) {
+    if (k.startsWith(OPT_PREFIX)) { optSlots.set(k.slice(OPT_PREFIX.length), tensors[k]); delete tensors[k]; }
+  }
+  const optMeta = m.meta?.optimizer as { name: string; step: number; lr: number } | undefined;
+  if (optimizer && optMeta && optMeta.name === optimizer.name) {
+    optimizer.setState({ step: optMeta.step, slots: optSlots });
+  }
+  optSlots.forEach((t) => t.dispose());
   if (strict) {
     const missing = [...ours.keys()].filter((k) => !(k in tensors));
     const extra = Object.keys(tensors).filter((k) => !ours.has(k));

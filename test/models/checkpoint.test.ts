@@ -46,3 +46,24 @@ test('loading a checkpoint of another architecture names the mismatching weights
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a checkpoint carries the optimizer's state by parameter name", async () => {
+  const { adamFactory } = await import('../../src/optimizers/register.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+  try {
+    const m = unetFactory(args, ctx);
+    const opt = adamFactory({ lr: 0.01 }, ctx);
+    const x = tf.randomNormal([1, 4, 4, 4, 1], 0, 1, 'float32', 2) as tf.Tensor5D;
+    opt.minimize(() => tf.mean(tf.square(m.apply(x, true))) as tf.Scalar, m.store.params);
+    await saveCheckpoint(m, dir, {}, opt);
+    const m2 = unetFactory(args, ctx);
+    const opt2 = adamFactory({ lr: 0.01 }, ctx);
+    loadCheckpoint(m2, dir, true, opt2);
+    assert.equal(opt2.iterations, 1);
+    const a = opt.getState().slots, b = opt2.getState().slots;
+    assert.equal(b.size, a.size);
+    for (const [k, t] of a) assert.deepEqual(Array.from(b.get(k)!.dataSync()), Array.from(t.dataSync()), k);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
