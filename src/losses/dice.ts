@@ -1,6 +1,7 @@
 // monai.losses.DiceLoss, channels-last.
 import * as tf from '@tensorflow/tfjs';
-import { type Loss, type Reduction, channels, checkSameShape, classWeights, dropBackground, makeLoss, oneHot, reduce, spatialAxes } from './common.js';
+import { type Loss, type Reduction, channels, checkSameShape, classWeights, dropBackground, makeLoss, oneHot, reduce } from './common.js';
+import { sumSpatial } from '../engine/ops/fast-ops.js';
 
 export interface DiceLossOptions {
   includeBackground?: boolean;
@@ -21,15 +22,15 @@ export interface DiceLossOptions {
 
 /** The Dice loss per (item, class) — [N, C], or [C] when batch — before weighting and reduction. */
 export function diceTerms(pred: tf.Tensor, target: tf.Tensor, o: DiceLossOptions): tf.Tensor {
-  const axes = o.batch ? [0, ...spatialAxes(pred)] : spatialAxes(pred);
+  const sum = (t: tf.Tensor) => sumSpatial(t, !!o.batch);
   let tp: tf.Tensor, p: tf.Tensor, g: tf.Tensor;
   if (!o.squaredPred && !o.softLabel) {
-    tp = tf.sum(tf.mul(pred, target), axes);
-    p = tf.sum(pred, axes);
-    g = tf.sum(target, axes);
+    tp = sum(tf.mul(pred, target));
+    p = sum(pred);
+    g = sum(target);
   } else {
     const ord = o.squaredPred ? 2 : 1;
-    const norm = (t: tf.Tensor) => (ord === 2 ? tf.sum(tf.square(t), axes) : tf.sum(tf.abs(t), axes));
+    const norm = (t: tf.Tensor) => (ord === 2 ? sum(tf.square(t)) : sum(tf.abs(t)));
     p = norm(pred);
     g = norm(target);
     tp = tf.div(tf.sub(tf.add(p, g), norm(tf.sub(pred, target))), 2);

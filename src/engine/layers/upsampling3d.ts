@@ -35,23 +35,26 @@ export function upsampleNearest3d(x: tf.Tensor5D, size: number | number[]): tf.T
   });
 }
 
-/** Linear interpolation along one axis to `out` samples, PyTorch align_corners=False. */
-function linearAxis(y: tf.Tensor, axis: number, out: number): tf.Tensor {
+/**
+ * Linear interpolation along one axis by an integer factor s, PyTorch align_corners=False.
+ * Output s·i + r samples x at i + δ_r, δ_r = (r + 0.5)/s - 0.5: (1 - |δ|)·x[i] + |δ|·x[i ∓ 1]
+ * with the neighbour index clamped at the edges (which reproduces PyTorch's clamping). Only
+ * scalar weights, so tfjs-cpu's binary ops stay on their fast path.
+ */
+function linearAxis(y: tf.Tensor, axis: number, s: number): tf.Tensor {
   const n = y.shape[axis];
-  const scale = n / out;
-  const i0 = new Int32Array(out), i1 = new Int32Array(out), w = new Float32Array(out);
-  for (let o = 0; o < out; o++) {
-    const src = Math.max(scale * (o + 0.5) - 0.5, 0);
-    const f = Math.floor(src);
-    i0[o] = f;
-    i1[o] = f < n - 1 ? f + 1 : f;
-    w[o] = src - f;
+  const idx = (shift: number) => tf.tensor1d(Int32Array.from({ length: n }, (_, i) => Math.min(n - 1, Math.max(0, i + shift))), 'int32');
+  const prev = tf.gather(y, idx(-1), axis);
+  const next = tf.gather(y, idx(1), axis);
+  const parts: tf.Tensor[] = [];
+  for (let r = 0; r < s; r++) {
+    const delta = (r + 0.5) / s - 0.5;
+    const k = Math.abs(delta);
+    parts.push(k === 0 ? y : tf.add(tf.mul(y, 1 - k), tf.mul(delta < 0 ? prev : next, k)));
   }
-  const wShape = y.shape.map((d, k) => (k === axis ? out : 1));
-  const wt = tf.tensor(w, wShape);
-  const a = tf.gather(y, tf.tensor1d(i0, 'int32'), axis);
-  const b = tf.gather(y, tf.tensor1d(i1, 'int32'), axis);
-  return tf.add(tf.mul(a, tf.sub(1, wt)), tf.mul(b, wt));
+  const shape = y.shape.slice();
+  shape[axis] = n * s;
+  return tf.reshape(tf.stack(parts, axis + 1), shape);
 }
 
 /** Trilinear upsampling by integer factors per axis (MONAI UpSample mode "nontrainable"). */
@@ -62,7 +65,7 @@ export function upsampleTrilinear3d(x: tf.Tensor5D, size: number | number[]): tf
     let y: tf.Tensor = x;
     for (let a = 0; a < 3; a++) {
       if (s[a] === 1) continue;
-      y = linearAxis(y, a + 1, y.shape[a + 1] * s[a]);
+      y = linearAxis(y, a + 1, s[a]);
     }
     return y as tf.Tensor5D;
   });

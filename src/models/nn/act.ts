@@ -17,7 +17,9 @@ function actFn(store: ParamStore, name: string, spec: LayerSpec): (x: tf.Tensor5
     case 'prelu': {
       const n = numArg(spec.args, 'num_parameters', 1, what);
       const a = store.constant(`${name}.weight`, [n], numArg(spec.args, 'init', 0.25, what));
-      return (x) => tf.prelu(x, a as tf.Tensor);
+      // a scalar alpha keeps tfjs-cpu's binary op on its fast (non-broadcasting) path
+      const scalarShape: number[] = [];
+      return (x) => tf.prelu(x as tf.Tensor, n === 1 ? tf.reshape(a as tf.Tensor, scalarShape) : a);
     }
     case 'relu': return (x) => tf.relu(x);
     case 'relu6': return (x) => tf.relu6(x);

@@ -3,8 +3,38 @@
 // instance (InstanceNorm3d: MONAI's default is affine=False, no running stats),
 // group (GroupNorm: affine).
 import * as tf from '@tensorflow/tfjs';
+import { colSum } from '../../engine/ops/fast-ops.js';
 import type { Layer, ParamStore } from './params.js';
 import { type LayerSpec, numArg } from './spec.js';
+
+/**
+ * Normalises rows of x2d [R, C] with per-channel statistics pooled over `groups` channel groups
+ * (groups = C: per channel), then applies the optional affine. All broadcasts are [C] vectors.
+ */
+function normalize2d(x2d: tf.Tensor2D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const [rows, c] = x2d.shape;
+  const per = c / groups;
+  const toChannels = (s: tf.Tensor1D): tf.Tensor1D => {
+    if (groups === c) return tf.div(s, rows) as tf.Tensor1D;
+    const g = tf.sum(tf.reshape(s, [groups, per]), 1, true); // [G, 1]: innermost reduction
+    return tf.reshape(tf.tile(tf.div(g, rows * per), [1, per]), [c]) as tf.Tensor1D;
+  };
+  const mean = toChannels(colSum(x2d));
+  const d = tf.sub(x2d, mean);
+  const variance = toChannels(colSum(tf.square(d) as tf.Tensor2D));
+  let y = tf.mul(d, tf.rsqrt(tf.add(variance, eps)));
+  if (w && b) y = tf.add(tf.mul(y, w), b);
+  return { y: y as tf.Tensor2D, mean, variance };
+}
+
+/** Per-sample normalisation (instance / group): statistics over each sample's voxels. */
+function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null): tf.Tensor5D {
+  const [n, d, h, wd, c] = x.shape;
+  const v = d * h * wd;
+  const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b).y;
+  const out = n === 1 ? one(x) : tf.stack(tf.unstack(x, 0).map(one));
+  return tf.reshape(out, x.shape) as tf.Tensor5D;
+}
 
 export function normLayer(store: ParamStore, name: string, spec: LayerSpec | null, channels: number): Layer | null {
   if (!spec) return null;
@@ -20,33 +50,27 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
       const rv = store.buffer(`${name}.running_var`, [channels], 1);
       const nb = store.buffer(`${name}.num_batches_tracked`, [], 0);
       return (x, training) => {
-        let y: tf.Tensor5D;
         if (training) {
-          const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
-          y = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
+          const x2d = tf.reshape(x, [x.size / channels, channels]) as tf.Tensor2D;
+          const { y, mean, variance } = normalize2d(x2d, channels, eps, w, b);
           const n = x.size / channels;
           tf.tidy(() => {
             rm.assign(tf.add(tf.mul(rm, 1 - momentum), tf.mul(mean, momentum)));
             rv.assign(tf.add(tf.mul(rv, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))));
             nb.assign(tf.add(nb, 1));
           });
-        } else {
-          y = tf.div(tf.sub(x, rm), tf.sqrt(tf.add(rv, eps)));
+          return tf.reshape(y, x.shape) as tf.Tensor5D;
         }
-        return w && b ? tf.add(tf.mul(y, w), b) : y;
+        let y = tf.mul(tf.sub(x, rm), tf.rsqrt(tf.add(rv, eps)));
+        if (w && b) y = tf.add(tf.mul(y, w), b);
+        return y as tf.Tensor5D;
       };
     }
     case 'instance': {
       const affine = spec.args.affine === true;
       const w = affine ? store.constant(`${name}.weight`, [channels], 1) : null;
       const b = affine ? store.constant(`${name}.bias`, [channels], 0) : null;
-      return (x) => {
-        const [n, d, h, wd, c] = x.shape;
-        const r = tf.reshape(x, [n, d * h * wd, c]);
-        const { mean, variance } = tf.moments(r, [1], true);
-        const y = tf.reshape(tf.div(tf.sub(r, mean), tf.sqrt(tf.add(variance, eps))), x.shape) as tf.Tensor5D;
-        return w && b ? tf.add(tf.mul(y, w), b) : y;
-      };
+      return (x) => perSample(x, channels, eps, w, b);
     }
     case 'group': {
       const groups = numArg(spec.args, 'num_groups', 8, what);
@@ -56,13 +80,7 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
       const affine = spec.args.affine !== false;
       const w = affine ? store.constant(`${name}.weight`, [channels], 1) : null;
       const b = affine ? store.constant(`${name}.bias`, [channels], 0) : null;
-      return (x) => {
-        const [n, d, h, wd, c] = x.shape;
-        const r = tf.reshape(x, [n, d * h * wd, groups, c / groups]);
-        const { mean, variance } = tf.moments(r, [1, 3], true);
-        const y = tf.reshape(tf.div(tf.sub(r, mean), tf.sqrt(tf.add(variance, eps))), x.shape) as tf.Tensor5D;
-        return w && b ? tf.add(tf.mul(y, w), b) : y;
-      };
+      return (x) => perSample(x, groups, eps, w, b);
     }
     default:
       throw new Error(`${name}: unknown norm '${spec.name}'; expected batch, instance or group`);
