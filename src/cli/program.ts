@@ -1,6 +1,8 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerNifti } from './nifti-info.js';
+import { registerConfigCheck } from './config-check.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -9,5 +11,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerNifti(program);
+  registerConfigCheck(program);
   return program;
 }

@@ -18,6 +18,11 @@ export interface BuildContext {
   mmarRoot?: string;
   /** Resolves an `@name` reference to an already built component. */
   resolveRef?: (name: string) => unknown;
+  /** The component's name as written (without `#alias`) and its alias. */
+  name?: string;
+  alias?: string;
+  /** Fields of the component besides name/path/args/disabled/apply/search (4.x `data_list_key`, `log_label`, `rank` ...), resolved. */
+  extra?: Record<string, unknown>;
 }
 
 export type Factory = (args: Record<string, unknown>, ctx: BuildContext) => unknown;

@@ -14,6 +14,10 @@ export interface SearchTarget {
   componentPath?: string;
   /** For `#alias` args: the alias other components `apply` from. */
   alias?: string;
+  /** Components whose `apply` takes this value: `{componentPath, arg}` (arg `@disabled` for switches). */
+  appliedTo?: { componentPath: string; arg: string }[];
+  /** For `var`: JSON paths of the strings that use `{name}`. */
+  usedAt?: string[];
 }
 
 export interface SearchItem {
@@ -33,6 +37,8 @@ export interface SearchItem {
   path: string;
   /** Variables this item's `@disabled` args switch → JSON paths of the components they disable. */
   switches?: Record<string, string[]>;
+  /** The value each arg had in the config when the space was read (undefined where it had none). */
+  current?: unknown[];
 }
 
 export interface SearchSpace {

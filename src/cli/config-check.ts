@@ -1,0 +1,24 @@
+// `clara-train config check -m MMAR [--config config/config_train.json] [--set K=V ...] [--json]`:
+// loads the MMAR's configs, resolves variables, prints the component tree, the search space and
+// the component names no implementation is registered for yet.
+import type { Command } from 'commander';
+import './builtins.js';
+import { loadMmar } from '../mmar/load.js';
+import { checkConfigs, formatCheckReport } from '../config/check.js';
+
+export function registerConfigCheck(program: Command): void {
+  const config = program.command('config').description('Clara config tools');
+  config
+    .command('check')
+    .description('load an MMAR\'s configs, resolve variables, print the component tree, search space and unregistered names')
+    .requiredOption('-m, --mmar <dir>', 'MMAR root')
+    .option('--config <file>', 'train config, relative to the MMAR root', 'config/config_train.json')
+    .option('--set <kv...>', 'override variables: K=V (values parsed as JSON where they parse)')
+    .option('--json', 'print a machine-readable report')
+    .action((opts: { mmar: string; config: string; set?: string[]; json?: boolean }) => {
+      const m = loadMmar(opts.mmar, { config: opts.config, set: opts.set });
+      const report = checkConfigs([m.train, ...(m.automl ? [m.automl] : [])], { mmarRoot: m.paths.root });
+      if (opts.json) process.stdout.write(JSON.stringify({ mmarRoot: m.paths.root, ...report }, null, 2) + '\n');
+      else process.stdout.write(`MMAR_ROOT ${m.paths.root}\n${formatCheckReport(report, m.paths.root)}\n`);
+    });
+}
