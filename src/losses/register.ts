@@ -8,6 +8,6 @@ import {
 registry.register({ names: ['DiceLoss', 'monai.losses.DiceLoss'], kind: 'loss', factory: diceLossFactory, args: DICE_ARGS, description: "MONAI's DiceLoss" });
 registry.register({ names: ['FocalLoss', 'monai.losses.FocalLoss'], kind: 'loss', factory: focalLossFactory, args: FOCAL_ARGS, description: "MONAI's FocalLoss" });
 registry.register({ names: ['DiceCELoss', 'monai.losses.DiceCELoss'], kind: 'loss', factory: diceCELossFactory, args: DICE_CE_ARGS, description: "MONAI's DiceCELoss" });
-registry.register({ names: ['DiceFocalLoss', 'monai.losses.DiceFocalLoss'], kind: 'loss', factory: diceFocalLossFactory, args: DICE_FOCAL_ARGS, description: "MONAI's DiceFocalLoss" });
+registry.register({ names: ['DiceFocalLoss', 'DiceFocal', 'monai.losses.DiceFocalLoss'], kind: 'loss', factory: diceFocalLossFactory, args: DICE_FOCAL_ARGS, description: "MONAI's DiceFocalLoss" });
 registry.register({ names: ['Dice'], kind: 'loss', factory: claraDiceFactory, args: CLARA_DICE_ARGS, description: 'Clara 3.x Dice (skip_background, is_onehot_targets, squared_pred)' });
 registry.register({ names: ['Focal'], kind: 'loss', factory: claraFocalFactory, args: CLARA_FOCAL_ARGS, description: 'Clara 3.x Focal' });

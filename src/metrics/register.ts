@@ -5,15 +5,21 @@ import { registry } from '../config/registry.js';
 import { Args } from '../components/args.js';
 import { Accuracy } from './accuracy.js';
 import { MeanDice } from './mean-dice.js';
+import { metricLogName } from './metric.js';
 
 // 4.x configs pass MONAI's from_engine output_transform; it is what the evaluator does anyway.
 const IGNORED = ['output_transform', 'log_label', 'name', 'save_details', 'is_key_metric'];
+
+/** The component's log_label (4.x, beside args), else args.log_label / args.name (3.x), else the default. */
+function logName(raw: Record<string, unknown>, ctx: BuildContext, dflt: string): string {
+  return metricLogName({ log_label: ctx.extra?.log_label, args: raw }, dflt);
+}
 
 export function meanDiceFactory(raw: Record<string, unknown>, ctx: BuildContext): MeanDice {
   const a = new Args(raw, ctx);
   if (a.has('reduction') && a.str('reduction', 'mean') !== 'mean') a.fail('reduction', '"mean" (per-class values are available from perClass())');
   return new MeanDice({
-    name: typeof raw.log_label === 'string' ? raw.log_label : typeof raw.name === 'string' ? raw.name : 'val_mean_dice',
+    name: logName(raw, ctx, 'val_mean_dice'),
     includeBackground: a.bool('include_background', true),
     ignoreEmpty: a.bool('ignore_empty', true),
     numClasses: a.optNum('num_classes', { int: true, min: 1 }),
@@ -25,7 +31,7 @@ export function meanDiceFactory(raw: Record<string, unknown>, ctx: BuildContext)
 export function accuracyFactory(raw: Record<string, unknown>, ctx: BuildContext): Accuracy {
   const a = new Args(raw, ctx);
   return new Accuracy({
-    name: typeof raw.log_label === 'string' ? raw.log_label : typeof raw.name === 'string' ? raw.name : 'val_acc',
+    name: logName(raw, ctx, 'val_acc'),
     threshold: a.bool('threshold', false),
     activate: a.bool('activate', false),
   });

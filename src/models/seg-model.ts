@@ -15,6 +15,10 @@ export interface SegModel {
   apply(x: tf.Tensor5D, training?: boolean): tf.Tensor5D;
   /** The trainable variables (for optimizers). */
   trainableVariables(): tf.Variable[];
+  /** Trainable parameters by MONAI name: what a config's "#@model.parameters()" resolves to. */
+  readonly trainableWeights: Map<string, tf.Variable>;
+  /** The same map (PyTorch spelling). */
+  parameters(): Map<string, tf.Variable>;
   /** Number of trainable scalars; equals MONAI's sum(p.numel()) for the same config. */
   paramCount(): number;
   /** The factory name and args that rebuild this model (saved with checkpoints). */
@@ -34,6 +38,8 @@ export function makeSegModel(
       return net(x, training);
     },
     trainableVariables: () => store.trainable(),
+    get trainableWeights() { return store.params; },
+    parameters: () => store.params,
     paramCount: () => store.count(),
     dispose: () => store.dispose(),
   };

@@ -15,6 +15,16 @@ export interface LrContext {
 export interface LrPolicy {
   readonly name: string;
   lrAt(epoch: number, iteration: number, ctx: LrContext): number;
+  /** The optimizer a 4.x config bound it to ("optimizer": "@optimizer"), when it did. */
+  optimizer?: { lr: number; readonly initialLr: number };
+}
+
+/** Sets the bound (or given) optimizer's lr for this epoch/iteration; returns the lr. */
+export function applyLr(policy: LrPolicy, epoch: number, iteration: number, ctx: Omit<LrContext, 'baseLr'> & { baseLr?: number }, optimizer = policy.optimizer): number {
+  if (!optimizer) throw new Error(`${policy.name}: no optimizer bound to this lr policy`);
+  const lr = policy.lrAt(epoch, iteration, { ...ctx, baseLr: ctx.baseLr ?? optimizer.initialLr });
+  optimizer.lr = lr;
+  return lr;
 }
 
 export type Unit = 'epoch' | 'iteration';

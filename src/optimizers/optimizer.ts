@@ -16,6 +16,8 @@ export abstract class Optimizer {
   readonly initialLr: number;
   protected stepCount = 0;
   protected readonly slots = new Map<string, tf.Variable>();
+  /** Parameters bound at construction (a config's "params": "#@model.parameters()"). */
+  params?: Map<string, tf.Variable>;
 
   constructor(lr: number) {
     if (!(lr >= 0)) throw new Error(`learning rate must be >= 0, got ${lr}`);
@@ -50,8 +52,9 @@ export abstract class Optimizer {
 
   protected abstract update(name: string, p: tf.Variable, g: tf.Tensor): void;
 
-  /** Computes the loss and its gradients wrt `params`, applies them, returns the loss value. */
-  minimize(loss: () => tf.Scalar, params: Map<string, tf.Variable>): number {
+  /** Computes the loss and its gradients wrt `params` (default: the bound ones), applies them, returns the loss value. */
+  minimize(loss: () => tf.Scalar, params: Map<string, tf.Variable> | undefined = this.params): number {
+    if (!params) throw new Error(`${this.name}: no parameters to optimise (pass them, or build with params: "#@model.parameters()")`);
     const vars = [...params.values()];
     const { value, grads } = tf.variableGrads(loss, vars);
     const byVar = new Map<string, tf.Tensor>();
