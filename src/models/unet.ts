@@ -1,6 +1,6 @@
 // MONAI's UNet (monai.networks.nets.UNet) on NDHWC tensors: residual units, strided conv down,
 // transposed conv up, skip concatenation [x, sub(x)], and MONAI's block order and names.
-import * as tf from '@tensorflow/tfjs';
+import { concatChannels } from '../engine/ops/js-ops.js';
 import { ensureGradients } from '../engine/gradients/index.js';
 import { type BlockOptions, convolution, residualUnit } from './nn/blocks.js';
 import { type Layer, ParamStore, sequential } from './nn/params.js';
@@ -70,7 +70,7 @@ export function buildUNet(opts: UNetOptions): SegModel {
       const u = upLayer(`${name}.2`, upc, outc, s, isTop);
       return (x, training) => {
         const y = d(x, training);
-        return u(tf.concat([y, sub(y, training)], 4) as tf.Tensor5D, training);
+        return u(concatChannels(y, sub(y, training)), training);
       };
     };
     const net = block('model', opts.inChannels, opts.outChannels, channels, strides.slice(0, channels.length - 1), true);

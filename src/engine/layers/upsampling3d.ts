@@ -4,6 +4,7 @@
 // - nearest: PyTorch/Keras semantics for integer factors (out[o] = in[floor(o / s)]).
 // - linear (trilinear): PyTorch's align_corners=False semantics (MONAI's UpSample "nontrainable").
 import * as tf from '@tensorflow/tfjs';
+import { trilinearUpsample } from '../ops/js-ops.js';
 
 export type Size3 = [number, number, number];
 
@@ -60,6 +61,12 @@ function linearAxis(y: tf.Tensor, axis: number, s: number): tf.Tensor {
 /** Trilinear upsampling by integer factors per axis (MONAI UpSample mode "nontrainable"). */
 export function upsampleTrilinear3d(x: tf.Tensor5D, size: number | number[]): tf.Tensor5D {
   check5d(x, 'upsampleTrilinear3d');
+  const s = size3(size, 'upsampleTrilinear3d');
+  return trilinearUpsample(x, s);
+}
+
+/** The same with tfjs ops only (kept as the reference the loop version is tested against). */
+export function upsampleTrilinear3dOps(x: tf.Tensor5D, size: number | number[]): tf.Tensor5D {
   const s = size3(size, 'upsampleTrilinear3d');
   return tf.tidy(() => {
     let y: tf.Tensor = x;

@@ -4,6 +4,7 @@
 // and transposed convs run 'valid' then crop `padding` from each side (and zero-fill
 // output_padding at the end) before adding the bias.
 import * as tf from '@tensorflow/tfjs';
+import { crop5d } from '../../engine/ops/js-ops.js';
 import { type Layer, type ParamStore, type Triple, triple } from './params.js';
 
 export interface ConvOptions {
@@ -63,7 +64,7 @@ export function convTranspose3d(store: ParamStore, name: string, inC: number, ou
     let y = tf.conv3dTranspose(x, w as tf.Tensor5D, [n, full[0], full[1], full[2], outC], s, 'valid');
     const crop = full.map((v, i) => Math.min(want[i], v - p[i]));
     if (p.some((v) => v > 0) || crop.some((v, i) => v !== full[i])) {
-      y = tf.slice(y, [0, p[0], p[1], p[2], 0], [n, crop[0], crop[1], crop[2], outC]);
+      y = crop5d(y, [p[0], p[1], p[2]], [crop[0], crop[1], crop[2]]);
     }
     const extra = want.map((v, i) => v - crop[i]);
     if (extra.some((v) => v > 0)) y = tf.pad(y, [[0, 0], [0, extra[0]], [0, extra[1]], [0, extra[2]], [0, 0]]);
