@@ -4,7 +4,7 @@
 // - nearest: PyTorch/Keras semantics for integer factors (out[o] = in[floor(o / s)]).
 // - linear (trilinear): PyTorch's align_corners=False semantics (MONAI's UpSample "nontrainable").
 import * as tf from '@tensorflow/tfjs';
-import { trilinearUpsample } from '../ops/js-ops.js';
+import { nearestUpsample, trilinearUpsample } from '../ops/js-ops.js';
 
 export type Size3 = [number, number, number];
 
@@ -23,6 +23,11 @@ function check5d(x: tf.Tensor, what: string): void {
 /** Nearest-neighbour upsampling by integer factors per spatial axis. */
 export function upsampleNearest3d(x: tf.Tensor5D, size: number | number[]): tf.Tensor5D {
   check5d(x, 'upsampleNearest3d');
+  return nearestUpsample(x, size3(size, 'upsampleNearest3d'));
+}
+
+/** The same with tfjs ops only (gathers; the reference the loop version is tested against). */
+export function upsampleNearest3dOps(x: tf.Tensor5D, size: number | number[]): tf.Tensor5D {
   const s = size3(size, 'upsampleNearest3d');
   return tf.tidy(() => {
     let y: tf.Tensor = x;

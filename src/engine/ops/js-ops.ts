@@ -119,3 +119,45 @@ export function trilinearUpsample(x: tf.Tensor5D, s: [number, number, number]): 
   }) as unknown as CustomFn);
   return f(x) as tf.Tensor5D;
 }
+
+/** Nearest-neighbour upsampling of [outer, n, inner] by s along the middle axis, or its adjoint (block sums). */
+function nearestPass(src: Float32Array, outer: number, n: number, inner: number, s: number, adjoint: boolean): Float32Array {
+  const dst = new Float32Array(adjoint ? outer * n * inner : outer * n * s * inner);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < n; i++) for (let r = 0; r < s; r++) {
+    const up = ((o * n + i) * s + r) * inner, a = (o * n + i) * inner;
+    if (!adjoint) dst.set(src.subarray(a, a + inner), up);
+    else for (let q = 0; q < inner; q++) dst[a + q] += src[up + q];
+  }
+  return dst;
+}
+
+/** Nearest-neighbour upsampling by integer factors per spatial axis, plain loops. */
+export function nearestUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
+  const f = tf.customGrad(((t: tf.Tensor) => {
+    const [nb, d, h, w, c] = t.shape as Shape5;
+    const shapes: number[][] = [[d, h, w]];
+    let v = values(t);
+    for (let a = 0; a < 3; a++) {
+      const cur = shapes[a];
+      const outer = nb * cur.slice(0, a).reduce((p, q) => p * q, 1);
+      const inner = cur.slice(a + 1).reduce((p, q) => p * q, 1) * c;
+      if (s[a] > 1) v = nearestPass(v, outer, cur[a], inner, s[a], false);
+      const next = cur.slice(); next[a] *= s[a];
+      shapes.push(next);
+    }
+    return {
+      value: tf.tensor(v, [nb, ...shapes[3], c]),
+      gradFunc: (dy: tf.Tensor) => {
+        let g = values(dy);
+        for (let a = 2; a >= 0; a--) {
+          const cur = shapes[a];
+          const outer = nb * cur.slice(0, a).reduce((p, q) => p * q, 1);
+          const inner = cur.slice(a + 1).reduce((p, q) => p * q, 1) * c;
+          if (s[a] > 1) g = nearestPass(g, outer, cur[a], inner, s[a], true);
+        }
+        return tf.tensor(g, t.shape);
+      },
+    };
+  }) as unknown as CustomFn);
+  return f(x) as tf.Tensor5D;
+}

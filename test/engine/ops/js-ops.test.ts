@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { concatChannels, crop5d, trilinearUpsample } from '../../../src/engine/ops/js-ops.js';
-import { upsampleTrilinear3dOps } from '../../../src/engine/layers/upsampling3d.js';
+import { concatChannels, crop5d, nearestUpsample, trilinearUpsample } from '../../../src/engine/ops/js-ops.js';
+import { upsampleNearest3dOps, upsampleTrilinear3dOps } from '../../../src/engine/layers/upsampling3d.js';
 import { Rng } from '../../../src/util/random.js';
 import { maxGradError, randTensor } from '../../helpers/finite-diff.js';
 
@@ -29,4 +29,11 @@ test('loop trilinear upsampling equals the tfjs-ops version; its gradient is the
   const x = randTensor([2, 3, 4, 2, 3], rng) as tf.Tensor5D;
   for (const s of [[2, 2, 2], [3, 1, 2], [1, 4, 1]] as [number, number, number][]) same(trilinearUpsample(x, s), upsampleTrilinear3dOps(x, s), 1e-5);
   assert.ok(maxGradError((a) => trilinearUpsample(a as tf.Tensor5D, [2, 3, 2]), [x], rng, 0.5, 24) < 1e-3);
+});
+
+test('loop nearest upsampling equals the gather version; its gradient sums each block', () => {
+  const rng = new Rng(3);
+  const x = randTensor([2, 3, 2, 4, 3], rng) as tf.Tensor5D;
+  for (const s of [[2, 2, 2], [3, 1, 2], [1, 1, 4]] as [number, number, number][]) same(nearestUpsample(x, s), upsampleNearest3dOps(x, s));
+  assert.ok(maxGradError((a) => nearestUpsample(a as tf.Tensor5D, [2, 1, 3]), [x], rng, 0.5, 24) < 1e-3);
 });
