@@ -5,3 +5,8 @@ export {};
 import '../automl/handlers/register-mlflow.js';
 import '../transforms/register.js';
 import '../data/register.js';
+import '../models/register.js';
+import '../losses/register.js';
+import '../metrics/register.js';
+import '../optimizers/register.js';
+import '../train/inferers/register.js';
