@@ -1,0 +1,125 @@
+// npm run bench -- conv3d [--reps N] [--no-tfjs]
+// GFLOP/s of the native Conv3D forward, backprop-input and backprop-filter, fp32
+// and bf16 (dot products, and the exact emulation), shapes 32³ 16→16, 64³ 32→32,
+// 16³ 64→64 (3×3×3, 'same', stride 1, batch 1), 1 and 2 threads, each as a
+// fraction of this machine's FMA peak measured in the same run with the same
+// thread count; and tfjs's pure-JS cpu kernel on the same shapes.
+import { loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { native } from '../src/native/loader.js';
+import type { NativeKernels } from '../src/native/kernels.js';
+import { convGeomArray, type Conv3DGeometry } from '../src/native/kernels.js';
+import { Rng } from '../src/util/random.js';
+import { median, printTable, writeResults, type Figure } from './lib/results.js';
+
+const args = process.argv.slice(2);
+const reps = Number(args[args.indexOf('--reps') + 1]) || 3;
+const withTfjs = !args.includes('--no-tfjs');
+const k = native() as unknown as NativeKernels & { setNumThreads(n: number): number };
+const load0 = loadavg()[0];
+
+const SHAPES = [
+  { d: 32, cin: 16, cout: 16 },
+  { d: 64, cin: 32, cout: 32 },
+  { d: 16, cin: 64, cout: 64 },
+];
+
+function geom(d: number, cin: number, cout: number): Conv3DGeometry {
+  return { n: 1, d, h: d, w: d, cin, kd: 3, kh: 3, kw: 3, cout, sd: 1, sh: 1, sw: 1, od: d, oh: d, ow: d, pf: 1, pt: 1, pl: 1 };
+}
+
+function fill(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+/** Seconds per call: [best, median] of reps after one warm-up. */
+function time(fn: () => void, n: number): [number, number] {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return [Math.min(...ts), median(ts)];
+}
+
+const figures: Figure[] = [];
+const rows: Record<string, string | number>[] = [];
+const peaks: Record<string, number> = {};
+for (const threads of [1, 2]) {
+  peaks[`fp32_fma_${threads}t`] = k.fmaPeak(threads, 1.0);
+  peaks[`bf16_dot_${threads}t`] = k.fmaPeak(threads, 1.0, true);
+  figures.push({ name: `peak fp32 FMA ${threads} thread(s)`, value: peaks[`fp32_fma_${threads}t`], unit: 'GFLOP/s', threads });
+  figures.push({ name: `peak bf16 dot (vdpbf16ps) ${threads} thread(s)`, value: peaks[`bf16_dot_${threads}t`], unit: 'GFLOP/s', threads });
+}
+console.log('measured peaks (GFLOP/s):', Object.fromEntries(Object.entries(peaks).map(([a, b]) => [a, +b.toFixed(1)])));
+
+const rng = new Rng(1);
+for (const s of SHAPES) {
+  const g = geom(s.d, s.cin, s.cout);
+  const ga = convGeomArray(g);
+  const vox = s.d ** 3;
+  const x = fill(rng, vox * s.cin), w = fill(rng, 27 * s.cin * s.cout), y = new Float32Array(vox * s.cout), dy = fill(rng, vox * s.cout);
+  const dx = new Float32Array(x.length), dw = new Float32Array(w.length);
+  const flops = 2 * vox * s.cin * s.cout * 27;
+  const shape = `${s.d}³ ${s.cin}→${s.cout}`;
+  const ops: [string, (bf16: boolean) => void][] = [
+    ['forward', (b) => k.conv3dForward(x, w, y, ga, b)],
+    ['backprop-input', (b) => k.conv3dBackpropInput(dy, w, dx, ga, b)],
+    ['backprop-filter', (b) => k.conv3dBackpropFilter(x, dy, dw, ga, b)],
+  ];
+  for (const threads of [1, 2]) {
+    k.setNumThreads(threads);
+    // the machine is shared: measure the peak right next to the figures it divides
+    const peakHere = k.fmaPeak(threads, 0.3);
+    for (const [op, run] of ops)
+      for (const prec of ['fp32', 'bf16', 'bf16-emulated'] as const) {
+        if (prec === 'bf16' && !k.conv3dBf16Dot) continue;
+        k.setBf16Dot(prec === 'bf16');
+        const [best, med] = time(() => run(prec !== 'fp32'), reps);
+        k.setBf16Dot(true);
+        const gf = flops / best / 1e9, peak = Math.max(peakHere, peaks[`fp32_fma_${threads}t`]);
+        figures.push({ name: `${op} ${prec} ${shape} ${threads}t`, value: gf, unit: 'GFLOP/s', op, precision: prec, shape, threads, batch: 1, best_s: best, median_s: med, gflops_median: flops / med / 1e9, fraction_of_fp32_peak: gf / peak, fraction_of_adjacent_peak: gf / peakHere, adjacent_peak_gflops: peakHere });
+        rows.push({ shape, op, prec, threads, 'GFLOP/s': gf, 'of peak': `${((100 * gf) / peak).toFixed(0)}%`, 'of adjacent peak': `${((100 * gf) / peakHere).toFixed(0)}%`, 'median ms': med * 1e3 });
+      }
+  }
+}
+k.setNumThreads(2);
+
+if (withTfjs) {
+  await tf.setBackend('cpu');
+  for (const s of SHAPES) {
+    const shape = `${s.d}³ ${s.cin}→${s.cout}`;
+    const flops = 2 * s.d ** 3 * s.cin * s.cout * 27;
+    const x = tf.tensor5d(fill(rng, s.d ** 3 * s.cin), [1, s.d, s.d, s.d, s.cin]);
+    const w = tf.tensor5d(fill(rng, 27 * s.cin * s.cout), [3, 3, 3, s.cin, s.cout]);
+    const dy = tf.tensor5d(fill(rng, s.d ** 3 * s.cout), [1, s.d, s.d, s.d, s.cout]);
+    const ops: [string, () => tf.Tensor][] = [
+      ['forward', () => tf.conv3d(x, w, 1, 'same')],
+      ['backprop-input', () => tf.conv3dTranspose(dy, w, [1, s.d, s.d, s.d, s.cin], 1, 'same')],
+    ];
+    for (const [op, run] of ops) {
+      // one timed call (no warm-up): pure JS takes seconds here
+      const t0 = process.hrtime.bigint();
+      const r = run();
+      r.dataSync();
+      const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+      r.dispose();
+      const gf = flops / sec / 1e9;
+      figures.push({ name: `tfjs cpu ${op} fp32 ${shape}`, value: gf, unit: 'GFLOP/s', op, precision: 'fp32', shape, threads: 1, batch: 1, best_s: sec, fraction_of_fp32_peak: gf / peaks.fp32_fma_1t, impl: 'tfjs-backend-cpu (pure JS)' });
+      rows.push({ shape, op, prec: 'tfjs JS', threads: 1, 'GFLOP/s': gf, 'of peak': `${((100 * gf) / peaks.fp32_fma_1t).toFixed(1)}%`, 'of adjacent peak': '', 'median ms': sec * 1e3 });
+      if (s.d === 64) break; // 64³ backprop in pure JS takes too long for a shared machine
+    }
+    tf.dispose([x, w, dy]);
+  }
+}
+
+printTable(rows);
+const info = (k as unknown as { info(): { simd: string } }).info();
+writeResults('conv3d', figures, {
+  note: 'GFLOP/s from the best of reps (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine was shared by several engineers while this ran (load average before/after below): absolute figures are noisy and low; peaks were measured in the same run. bf16 = AVX512-BF16 dot products (vdpbf16ps), bf16-emulated = bf16-rounded inputs with fp32 FMA.',
+  reps, loadavg_before: load0, loadavg_after: loadavg()[0], peaks, simd: info.simd, bf16Dot: k.conv3dBf16Dot,
+});

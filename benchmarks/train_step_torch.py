@@ -1,0 +1,64 @@
+"""The train_step benchmark's UNet in PyTorch on the CPU (same architecture as
+benchmarks/unet3d.ts: F filters, three levels, two 3x3x3 conv + ReLU per level,
+2x2x2 max-pool, nearest x2 up-sampling, skip concat, 1x1x1 conv to 2 classes,
+softmax, soft Dice, Adam 1e-3, batch 2). Prints one JSON line with step times.
+usage: python3 benchmarks/train_step_torch.py D F REPS [THREADS]"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as fn
+
+
+def conv(ci, co, k=3):
+    return nn.Conv3d(ci, co, k, padding=k // 2, bias=False)
+
+
+class UNet(nn.Module):
+    def __init__(self, f):
+        super().__init__()
+        self.e1a, self.e1b = conv(1, f), conv(f, f)
+        self.e2a, self.e2b = conv(f, 2 * f), conv(2 * f, 2 * f)
+        self.ba, self.bb = conv(2 * f, 4 * f), conv(4 * f, 4 * f)
+        self.d2a, self.d2b = conv(6 * f, 2 * f), conv(2 * f, 2 * f)
+        self.d1a, self.d1b = conv(3 * f, f), conv(f, f)
+        self.out = conv(f, 2, 1)
+
+    def forward(self, x):
+        r = torch.relu
+        e1 = r(self.e1b(r(self.e1a(x))))
+        e2 = r(self.e2b(r(self.e2a(fn.max_pool3d(e1, 2)))))
+        b = r(self.bb(r(self.ba(fn.max_pool3d(e2, 2)))))
+        up = lambda t: fn.interpolate(t, scale_factor=2, mode="nearest")
+        d2 = r(self.d2b(r(self.d2a(torch.cat([up(b), e2], 1)))))
+        d1 = r(self.d1b(r(self.d1a(torch.cat([up(d2), e1], 1)))))
+        return torch.softmax(self.out(d1), 1)
+
+
+def main():
+    d, f, reps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = UNet(f)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    x = torch.randn(2, 1, d, d, d)
+    y = fn.one_hot(torch.randint(0, 2, (2, d, d, d)), 2).permute(0, 4, 1, 2, 3).float()
+    times, losses = [], []
+    for _ in range(reps + 1):  # the first step is a warm-up
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        p = model(x)
+        loss = 1 - 2 * (p * y).sum() / (p.sum() + y.sum())
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t0)
+        losses.append(loss.item())
+    print(json.dumps({"torch": torch.__version__, "threads": threads, "mkldnn": torch.backends.mkldnn.is_available(),
+                      "step_s": times[1:], "loss": losses}))
+
+
+if __name__ == "__main__":
+    main()

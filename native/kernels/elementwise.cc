@@ -1,0 +1,156 @@
+#include "kernels/elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "common/thread_pool.h"
+
+namespace clara {
+namespace {
+
+template <typename F>
+inline void inner(F f, const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n) {
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  } else if (sa == 0 && sb == 1) {
+    const float av = a[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(av, b[i]);
+  } else if (sa == 1 && sb == 0) {
+    const float bv = b[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i * sa], b[i * sb]);
+  }
+}
+
+template <typename F>
+void run_binary(F f, int rank, const int64_t* shape, const float* a, const int64_t* as, const float* b,
+                const int64_t* bs, float* out) {
+  if (rank == 0) {
+    out[0] = f(a[0], b[0]);
+    return;
+  }
+  const int64_t n_last = shape[rank - 1];
+  if (rank == 1) {  // flat (after collapsing in TypeScript): split the run itself
+    parallel_for(n_last, 32768, [&](int64_t b0, int64_t e0) {
+      inner(f, a + b0 * as[0], as[0], b + b0 * bs[0], bs[0], out + b0, e0 - b0);
+    });
+    return;
+  }
+  int64_t rows = 1;
+  for (int i = 0; i < rank - 1; ++i) rows *= shape[i];
+  if (rows == 0 || n_last == 0) return;
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n_last));
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0};
+    int64_t rem = r0;
+    for (int d = rank - 2; d >= 0; --d) {
+      idx[d] = rem % shape[d];
+      rem /= shape[d];
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t oa = 0, ob = 0;
+      for (int d = 0; d < rank - 1; ++d) {
+        oa += idx[d] * as[d];
+        ob += idx[d] * bs[d];
+      }
+      inner(f, a + oa, as[rank - 1], b + ob, bs[rank - 1], out + r * n_last, n_last);
+      for (int d = rank - 2; d >= 0; --d) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+template <typename F>
+void unary(const float* x, float* y, int64_t n, F f) {
+  parallel_for(n, 32768, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+  });
+}
+
+}  // namespace
+
+void strided_copy_4(int rank, const int64_t* shape, const float* src, const int64_t* ss, float* dst,
+                    const int64_t* ds) {
+  if (rank == 0) {
+    dst[0] = src[0];
+    return;
+  }
+  const int64_t n_last = shape[rank - 1], s_last = ss[rank - 1], d_last = ds[rank - 1];
+  int64_t rows = 1;
+  for (int i = 0; i < rank - 1; ++i) rows *= shape[i];
+  if (rows == 0 || n_last == 0) return;
+  auto row = [&](const float* s, float* d) {
+    if (s_last == 1 && d_last == 1) std::memcpy(d, s, sizeof(float) * size_t(n_last));
+    else
+      for (int64_t i = 0; i < n_last; ++i) d[i * d_last] = s[i * s_last];
+  };
+  if (rank == 1) {
+    parallel_for(n_last, 65536, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) dst[i * d_last] = src[i * s_last];
+    });
+    return;
+  }
+  parallel_for(rows, std::max<int64_t>(1, 16384 / n_last), [&](int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0};
+    int64_t rem = r0;
+    for (int d = rank - 2; d >= 0; --d) {
+      idx[d] = rem % shape[d];
+      rem /= shape[d];
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t os = 0, od = 0;
+      for (int d = 0; d < rank - 1; ++d) {
+        os += idx[d] * ss[d];
+        od += idx[d] * ds[d];
+      }
+      row(src + os, dst + od);
+      for (int d = rank - 2; d >= 0; --d) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+void binary_f32(BinaryOp op, int rank, const int64_t* shape, const float* a, const int64_t* as,
+                const float* b, const int64_t* bs, float* out) {
+  switch (op) {
+    case BinaryOp::kAdd: run_binary([](float p, float q) { return p + q; }, rank, shape, a, as, b, bs, out); break;
+    case BinaryOp::kSub: run_binary([](float p, float q) { return p - q; }, rank, shape, a, as, b, bs, out); break;
+    case BinaryOp::kMul: run_binary([](float p, float q) { return p * q; }, rank, shape, a, as, b, bs, out); break;
+    case BinaryOp::kDiv: run_binary([](float p, float q) { return p / q; }, rank, shape, a, as, b, bs, out); break;
+  }
+}
+
+void relu_f32(const float* x, float* y, int64_t n) {
+  // tfjs: NaN stays NaN (Math.max(0, NaN) is NaN).
+  unary(x, y, n, [](float v) { return v < 0.f ? 0.f : v; });
+}
+
+void step_f32(const float* x, float* y, int64_t n, float alpha) {
+  unary(x, y, n, [alpha](float v) { return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha); });
+}
+
+void softmax_f32(const float* x, float* y, int64_t rows, int64_t cols) {
+  if (cols == 0) return;
+  parallel_for(rows, std::max<int64_t>(1, 4096 / cols), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      float m = -INFINITY;
+      for (int64_t j = 0; j < cols; ++j) m = std::max(m, xr[j]);
+      float s = 0.f;
+      for (int64_t j = 0; j < cols; ++j) {
+        yr[j] = std::exp(xr[j] - m);
+        s += yr[j];
+      }
+      for (int64_t j = 0; j < cols; ++j) yr[j] /= s;
+    }
+  });
+}
+
+}  // namespace clara

@@ -1,0 +1,121 @@
+#include "kernels/pool3d.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "common/thread_pool.h"
+
+namespace clara {
+namespace {
+
+struct Win {
+  int d0, d1, h0, h1, w0, w1;
+};
+
+inline Win window(const Pool3DGeom& g, int od, int oh, int ow) {
+  Win r;
+  r.d0 = od * g.sd - g.pf; r.d1 = std::min(g.d, r.d0 + g.fd); r.d0 = std::max(0, r.d0);
+  r.h0 = oh * g.sh - g.pt; r.h1 = std::min(g.h, r.h0 + g.fh); r.h0 = std::max(0, r.h0);
+  r.w0 = ow * g.sw - g.pl; r.w1 = std::min(g.w, r.w0 + g.fw); r.w0 = std::max(0, r.w0);
+  return r;
+}
+
+inline int64_t xidx(const Pool3DGeom& g, int n, int d, int h, int w) {
+  return (((int64_t(n) * g.d + d) * g.h + h) * g.w + w) * g.c;
+}
+
+template <bool kMax>
+void pool_fwd(const Pool3DGeom& g, const float* x, float* y) {
+  parallel_for(int64_t(g.n) * g.od, 1, [&](int64_t b, int64_t e) {
+    std::vector<float> acc(g.c);
+    for (int64_t i = b; i < e; ++i) {
+      int n = int(i / g.od), od = int(i % g.od);
+      for (int oh = 0; oh < g.oh; ++oh)
+        for (int ow = 0; ow < g.ow; ++ow) {
+          Win r = window(g, od, oh, ow);
+          std::fill(acc.begin(), acc.end(), kMax ? -std::numeric_limits<float>::infinity() : 0.f);
+          int count = 0;
+          for (int d = r.d0; d < r.d1; ++d)
+            for (int h = r.h0; h < r.h1; ++h)
+              for (int w = r.w0; w < r.w1; ++w) {
+                const float* xs = x + xidx(g, n, d, h, w);
+                float* a = acc.data();
+                if (kMax) {
+                  for (int c = 0; c < g.c; ++c) a[c] = xs[c] > a[c] ? xs[c] : a[c];
+                } else {
+                  for (int c = 0; c < g.c; ++c) a[c] += xs[c];
+                }
+                ++count;
+              }
+          float* yo = y + (((int64_t(n) * g.od + od) * g.oh + oh) * g.ow + ow) * g.c;
+          if (kMax) {
+            std::memcpy(yo, acc.data(), sizeof(float) * g.c);
+          } else {
+            float inv = count > 0 ? 1.f / float(count) : 0.f;
+            for (int c = 0; c < g.c; ++c) yo[c] = count > 0 ? acc[c] * inv : 0.f;
+          }
+        }
+    }
+  });
+}
+
+// Scatter-style gradients: windows of different output depths never overlap when
+// sd >= fd, so (n, od) items run in parallel; otherwise one item per batch.
+template <typename Fn>
+void for_windows(const Pool3DGeom& g, float* dx, Fn fn) {
+  const bool split_depth = g.sd >= g.fd;
+  const int64_t per_n = split_depth ? g.od : 1;
+  std::memset(dx, 0, sizeof(float) * size_t(g.n) * g.d * g.h * g.w * g.c);
+  parallel_for(int64_t(g.n) * per_n, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      int n = int(i / per_n);
+      int od0 = split_depth ? int(i % per_n) : 0, od1 = split_depth ? od0 + 1 : g.od;
+      for (int od = od0; od < od1; ++od)
+        for (int oh = 0; oh < g.oh; ++oh)
+          for (int ow = 0; ow < g.ow; ++ow) fn(n, od, oh, ow);
+    }
+  });
+}
+
+}  // namespace
+
+void max_pool3d(const Pool3DGeom& g, const float* x, float* y) { pool_fwd<true>(g, x, y); }
+void avg_pool3d(const Pool3DGeom& g, const float* x, float* y) { pool_fwd<false>(g, x, y); }
+
+void max_pool3d_grad(const Pool3DGeom& g, const float* x, const float* dy, float* dx) {
+  for_windows(g, dx, [&](int n, int od, int oh, int ow) {
+    Win r = window(g, od, oh, ow);
+    const float* dyo = dy + (((int64_t(n) * g.od + od) * g.oh + oh) * g.ow + ow) * g.c;
+    for (int c = 0; c < g.c; ++c) {
+      float best = -std::numeric_limits<float>::infinity();
+      int64_t at = -1;
+      for (int d = r.d0; d < r.d1; ++d)
+        for (int h = r.h0; h < r.h1; ++h)
+          for (int w = r.w0; w < r.w1; ++w) {
+            int64_t k = xidx(g, n, d, h, w) + c;
+            if (x[k] >= best) { best = x[k]; at = k; }
+          }
+      if (at >= 0) dx[at] += dyo[c];
+    }
+  });
+}
+
+void avg_pool3d_grad(const Pool3DGeom& g, const float* dy, float* dx) {
+  for_windows(g, dx, [&](int n, int od, int oh, int ow) {
+    Win r = window(g, od, oh, ow);
+    int count = (r.d1 - r.d0) * (r.h1 - r.h0) * (r.w1 - r.w0);
+    if (count <= 0) return;
+    float inv = 1.f / float(count);
+    const float* dyo = dy + (((int64_t(n) * g.od + od) * g.oh + oh) * g.ow + ow) * g.c;
+    for (int d = r.d0; d < r.d1; ++d)
+      for (int h = r.h0; h < r.h1; ++h)
+        for (int w = r.w0; w < r.w1; ++w) {
+          float* dxo = dx + xidx(g, n, d, h, w);
+          for (int c = 0; c < g.c; ++c) dxo[c] += dyo[c] * inv;
+        }
+  });
+}
+
+}  // namespace clara

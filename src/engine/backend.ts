@@ -1,0 +1,147 @@
+// Backend choice: tfjs-node-gpu (CUDA workstation) → tfjs-node → pure tfjs 'cpu'
+// with the addon's kernels registered over the hot ops ('cpu-native') → plain
+// 'cpu'. CLARA_BACKEND forces one. The choice and the reason each earlier one was
+// skipped is logged once and returned as a BackendInfo that trackers can record.
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { ClaraError } from '../util/errors.js';
+import { native } from '../native/loader.js';
+import type { NativeKernels } from '../native/kernels.js';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels.js';
+
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'cpu-native', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** tf.getBackend() after the choice ('tensorflow' or 'cpu'). */
+  tfBackend: string;
+  /** Our native kernels are registered over the 'cpu' kernels. */
+  nativeKernels: boolean;
+  /** Chosen through CLARA_BACKEND. */
+  forced: boolean;
+  /** Earlier candidates and why each was not used. */
+  skipped: { name: BackendName; reason: string }[];
+  /** Addon build facts when the native kernels are in use. */
+  native?: { simd: string; bf16Dot: boolean; threads: number };
+}
+
+/** One line for logs and run tags. */
+export function describeBackend(b: BackendInfo): string {
+  const why = b.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  const nat = b.native ? ` (native ${b.native.simd}, bf16 dot ${b.native.bf16Dot ? 'yes' : 'emulated'}, ${b.native.threads} threads)` : '';
+  return `backend ${b.name}${nat}${b.forced ? ' [forced by CLARA_BACKEND]' : ''}${why ? ` — skipped ${why}` : ''}`;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+function gpuVisible(): string | undefined {
+  const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.error) return `no NVIDIA driver tools (nvidia-smi: ${firstLine(r.error)})`;
+  if (r.status !== 0 || !/GPU \d+/.test(r.stdout)) return 'nvidia-smi lists no GPU';
+  return undefined;
+}
+
+async function tryTfjsNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | undefined> {
+  try {
+    await import(pkg);
+  } catch (e) {
+    const msg = firstLine(e);
+    return /Cannot find (package|module)/.test(msg) ? `${pkg} is not installed` : `${pkg} failed to load: ${msg}`;
+  }
+  try {
+    if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but the 'tensorflow' backend did not initialise`;
+    await tf.ready();
+  } catch (e) {
+    return `${pkg}: ${firstLine(e)}`;
+  }
+  return undefined;
+}
+
+async function tryCpuNative(): Promise<string | undefined> {
+  try {
+    native();
+  } catch (e) {
+    return `native addon unavailable: ${firstLine(e)}`;
+  }
+  try {
+    registerNativeKernels();
+    if (!(await tf.setBackend('cpu'))) return "tfjs 'cpu' backend did not initialise";
+    await tf.ready();
+  } catch (e) {
+    unregisterNativeKernels();
+    return firstLine(e);
+  }
+  return undefined;
+}
+
+async function tryCpu(): Promise<string | undefined> {
+  unregisterNativeKernels();
+  return (await tf.setBackend('cpu')) ? undefined : "tfjs 'cpu' backend did not initialise";
+}
+
+const attempts: Record<BackendName, () => Promise<string | undefined>> = {
+  'tfjs-node-gpu': async () => gpuVisible() ?? tryTfjsNode('@tensorflow/tfjs-node-gpu'),
+  'tfjs-node': () => tryTfjsNode('@tensorflow/tfjs-node'),
+  'cpu-native': tryCpuNative,
+  cpu: tryCpu,
+};
+
+/** Parses CLARA_BACKEND (undefined when unset or empty). */
+export function forcedBackend(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
+  const v = env.CLARA_BACKEND?.trim();
+  if (!v) return undefined;
+  if (!(BACKEND_NAMES as readonly string[]).includes(v))
+    throw new ClaraError(`CLARA_BACKEND='${v}' is not a backend; expected one of ${BACKEND_NAMES.join(', ')}`, { path: 'env.CLARA_BACKEND' });
+  return v as BackendName;
+}
+
+let chosen: Promise<BackendInfo> | undefined;
+
+export interface ChooseOptions {
+  /** Overrides CLARA_BACKEND. */
+  force?: BackendName;
+  /** Where the one log line goes (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** Picks (once per process) and activates the backend; later calls return the same info. */
+export function chooseBackend(opts: ChooseOptions = {}): Promise<BackendInfo> {
+  chosen ??= pick(opts);
+  return chosen;
+}
+
+/** Forgets the choice (tests only): the next chooseBackend picks again. */
+export function resetBackendChoice(): void {
+  chosen = undefined;
+}
+
+async function pick(opts: ChooseOptions): Promise<BackendInfo> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`clara-train engine: ${l}\n`));
+  const force = opts.force ?? forcedBackend();
+  const skipped: BackendInfo['skipped'] = [];
+  const order: BackendName[] = force ? [force] : [...BACKEND_NAMES];
+  for (const name of order) {
+    const reason = await attempts[name]();
+    if (reason !== undefined) {
+      if (force) {
+        chosen = undefined;
+        throw new ClaraError(`CLARA_BACKEND=${force} cannot be used: ${reason}`, { path: 'env.CLARA_BACKEND' });
+      }
+      skipped.push({ name, reason });
+      continue;
+    }
+    const info: BackendInfo = { name, tfBackend: tf.getBackend(), nativeKernels: name === 'cpu-native', forced: !!force, skipped };
+    if (name === 'cpu-native') {
+      const n = native();
+      const i = n.info();
+      info.native = { simd: i.simd, bf16Dot: (n as unknown as NativeKernels).conv3dBf16Dot, threads: i.threads };
+    }
+    log(describeBackend(info));
+    return info;
+  }
+  chosen = undefined;
+  throw new ClaraError(`no TensorFlow.js backend could be used: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}

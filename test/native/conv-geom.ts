@@ -1,0 +1,53 @@
+// Test helper: conv / pool geometries computed by tfjs's own backend_util.
+import * as tf from '@tensorflow/tfjs';
+import type { Conv3DGeometry, Pool3DGeometry } from '../../src/native/kernels.js';
+import { Rng } from '../../src/util/random.js';
+
+export function convGeometry(x: number[], f: number[], stride: number | [number, number, number], pad: 'same' | 'valid'): Conv3DGeometry {
+  const ci = tf.backend_util.computeConv3DInfo(x as never, f as never, stride as never, 1, pad);
+  return {
+    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, cin: ci.inChannels,
+    kd: ci.filterDepth, kh: ci.filterHeight, kw: ci.filterWidth, cout: ci.outChannels,
+    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
+    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
+    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+  };
+}
+
+export function poolGeometry(x: number[], size: number, stride: number, pad: 'same' | 'valid'): Pool3DGeometry {
+  const ci = tf.backend_util.computePool3DInfo(x as never, size, stride, 1, pad);
+  return {
+    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, c: ci.inChannels,
+    fd: ci.filterDepth, fh: ci.filterHeight, fw: ci.filterWidth,
+    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
+    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
+    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+  };
+}
+
+export function randomArray(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+/** max |a-b| / max(1, max |b|). */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let e = 0, m = 0;
+  for (let i = 0; i < a.length; i++) {
+    e = Math.max(e, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return e / Math.max(1, m);
+}
+
+/** Odd shapes, stride 2, channel counts that are not multiples of 8, batch > 1. */
+export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number | [number, number, number]; pad: 'same' | 'valid' }[] = [
+  { x: [2, 5, 7, 6, 3], k: 3, cout: 5, stride: 1, pad: 'same' },
+  { x: [2, 9, 8, 7, 5], k: 3, cout: 17, stride: 2, pad: 'same' },
+  { x: [1, 7, 6, 9, 9], k: 3, cout: 33, stride: 1, pad: 'valid' },
+  { x: [3, 7, 7, 7, 4], k: 2, cout: 6, stride: 2, pad: 'valid' },
+  { x: [1, 6, 5, 11, 1], k: 3, cout: 8, stride: [1, 2, 1], pad: 'same' },
+  { x: [2, 4, 4, 4, 20], k: 1, cout: 19, stride: 1, pad: 'same' },
+];
