@@ -32,8 +32,9 @@ export function focalTerms(x: tf.Tensor, t: tf.Tensor, gamma: number, alpha: num
     return loss;
   }
   // sigmoid form: x - x*t - logsigmoid(x), scaled by exp(gamma * logsigmoid(-x * (2t - 1)))
-  let loss = tf.sub(tf.sub(x, tf.mul(x, t)), tf.logSigmoid(x));
-  const inv = tf.logSigmoid(tf.mul(tf.neg(x), tf.sub(tf.mul(t, 2), 1)));
+  // log(sigmoid(z)) = -softplus(-z): tf.logSigmoid's gradient fails inside tidy (disposed input)
+  let loss = tf.sub(tf.sub(x, tf.mul(x, t)), tf.neg(tf.softplus(tf.neg(x))));
+  const inv = tf.neg(tf.softplus(tf.mul(x, tf.sub(tf.mul(t, 2), 1))));
   loss = tf.mul(tf.exp(tf.mul(inv, gamma)), loss);
   if (alpha !== undefined && alpha !== null) {
     const fac = typeof alpha === 'number'
