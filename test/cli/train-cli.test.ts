@@ -169,3 +169,14 @@ test('the same seed gives the same run; use_amp switches bf16 convolutions on th
   if (s.amp === 'bf16-native') assert.notDeepEqual(s.train_loss, stats(a).train_loss);
   else assert.match(r.stderr, /cannot run half precision/);
 });
+
+test('a SmartCacheDataset (MONAI args) trains, its cache updated by the data loader every epoch', async () => {
+  const dir = copyMmar('smartcache');
+  const r = await runCli(['train', '-m', dir, '--set', 'epochs=3', 'num_interval_per_valid=3',
+    'train.dataset.name="SmartCacheDataset"', 'train.dataset.args={"transform":"@pre_transforms","cache_num":1,"replace_rate":1.0}']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = stats(dir);
+  assert.equal(s.epochs_completed, 3);
+  // one cached item of the two, two crops of it per epoch: one batch per epoch
+  assert.equal(r.events.filter((e) => e.type === 'iteration_end').length, 3);
+});
