@@ -21,7 +21,7 @@ export interface TrainCliOptions {
  * one run per `train`, per-epoch metrics from the job's events, final stats and artifacts.
  */
 function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandlers'] {
-  const trackingUri = uri ?? process.env.MLFLOW_TRACKING_URI;
+  const trackingUri = uri;
   if (!trackingUri) return undefined;
   return async ({ mmar, statsFile, backend, amp }) => {
     const t = await startTrainTracking({
@@ -38,8 +38,21 @@ function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandler
   };
 }
 
+/** A job started by `clara-train automl` stops when its parent goes away (kill -9 included):
+ *  the parent's --resume reruns it; checkpoints are atomic, so nothing good is lost. */
+function exitWithParent(): void {
+  if (typeof process.send !== 'function') return;
+  process.once('disconnect', () => {
+    process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
+    process.exit(143);
+  });
+}
+
 export async function trainCommand(o: TrainCliOptions): Promise<void> {
-  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: o.set, resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(o.trackingUri) });
+  exitWithParent();
+  // An AutoML job is tracked by the parent's MLflowHandler; logging it here too would make a second run.
+  const trackingUri = process.env.CLARA_JOB_NAME ? o.trackingUri : o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: o.set, resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri) });
   const s = r.stats;
   process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
 }
