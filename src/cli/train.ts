@@ -46,6 +46,8 @@ function exitWithParent(): void {
     process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
     process.exit(143);
   });
+  // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
+  process.channel?.unref();
 }
 
 export async function trainCommand(o: TrainCliOptions): Promise<void> {
