@@ -1,6 +1,7 @@
 // One AutoML run from an MMAR: reads config/config_automl.json ({trainconf} and other
 // {VARS} filled from --set), builds controller, handlers (built-in names or BYOC paths),
 // executor and pruner, and runs the engine; resumes from the journal when asked.
+import { chooseBackend, describeBackend } from '../engine/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -95,7 +96,8 @@ function resolveTrainConfig(mmar: string, f: string | undefined): string {
 export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoot: string }> {
   const mmar = resolve(o.mmarRoot);
   if (!existsSync(mmar)) throw new ClaraError(`MMAR folder not found: ${mmar}`, { path: '-m' });
-  const vars: Record<string, string> = { ...o.vars, run_id: o.runId };
+  // Clara's automl.sh always passes trainconf; without it the MMAR's config_train.json is meant.
+  const vars: Record<string, string> = { trainconf: 'config_train.json', ...o.vars, run_id: o.runId };
   const cfgFile = o.config ? (isAbsolute(o.config) ? o.config : join(mmar, o.config)) : join(mmar, 'config', 'config_automl.json');
   const cfg = readAutoMLConfig(cfgFile, vars);
   const runRoot = join(mmar, 'automl', o.runId);
@@ -189,7 +191,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   journal.open();
   const engine = new AutoMLEngine({
     runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
-    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log, props: { trainConfigFile, configFile: cfgFile },
+    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log,
+    props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {}, backend: describeBackend(await chooseBackend()) },
   });
   o.onEngine?.(engine);
   try {

@@ -1,6 +1,12 @@
 // The commander program: one file per command, registered here.
 import { Command } from 'commander';
+import './builtins.js';
 import { registerInfo } from './info.js';
+import { registerTrain } from './train.js';
+import { registerValidate } from './validate.js';
+import { registerInfer } from './infer.js';
+import { registerExport } from './export.js';
+import { registerInit } from './init.js';
 import { registerAutoML } from './automl.js';
 import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
@@ -13,6 +19,11 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerTrain(program);
+  registerValidate(program);
+  registerInfer(program);
+  registerExport(program);
+  registerInit(program);
   registerAutoML(program);
   registerMlflowSync(program);
   registerNifti(program);

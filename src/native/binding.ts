@@ -1,6 +1,7 @@
 // The typed interface of the native addon. Each area adds its functions in its
 // own interface (transforms.ts, kernels.ts) and they are merged here.
 import type { NativeKernels } from './kernels.js';
+import type { NativeTransformsModule } from './transforms.js';
 
 export interface NativeInfo {
   version: string;
@@ -21,4 +22,4 @@ export interface NativeCore {
   setNumThreads(n: number): number;
 }
 
-export type NativeAddon = NativeCore & NativeKernels;
+export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule;

@@ -11,8 +11,17 @@ export interface JobEvent {
   /** Metrics at this event: train_loss, val_mean_dice (or the key metric's name), lr, epoch_time, samples_per_s. */
   metrics?: Record<string, number>;
   message?: string;
+  /** Descriptive values (train_start: backend, amp, epochs, seed, config file ...). */
+  info?: Record<string, string | number | boolean>;
   /** ms since epoch. */
   time: number;
+}
+
+/** An in-process receiver of a training job's events (the MLflow run logger is one). */
+export interface JobEventHandler {
+  onJobEvent(e: JobEvent): void | Promise<void>;
+  /** Called once when the job ends (after train_end), e.g. to flush. */
+  close?(status: 'finished' | 'failed'): void | Promise<void>;
 }
 
 /** The shape of models/train_stats.json, read by the AutoML executor. */
@@ -31,6 +40,14 @@ export interface TrainStats {
   amp: string;
   status: 'running' | 'finished' | 'failed';
   error?: string;
+  /** Additive fields written by the trainer. */
+  best_key_metric_path?: string;
+  last_checkpoint_path?: string;
+  seed?: number;
+  global_step?: number;
+  total_time_s?: number;
+  /** Per-case metrics of the last validation (case id → metric → value). */
+  val_per_case?: Record<string, Record<string, number>>;
 }
 
 export function isJobEventMessage(m: unknown): m is { claraJobEvent: JobEvent } {

@@ -1,0 +1,78 @@
+// `clara-train train -m MMAR [--config config/config_train.json] [--set K=V ...]`
+import type { Command } from 'commander';
+import { runTraining } from '../train/run-train.js';
+import type { JobEvent } from '../train/events.js';
+import { readTrainStats } from '../train/train-stats.js';
+import { startTrainTracking } from '../tracking/train-run-logger.js';
+import type { RunTrainOptions } from '../train/run-train.js';
+
+export interface TrainCliOptions {
+  mmar: string;
+  config?: string;
+  set?: string[];
+  resume?: boolean;
+  finetune?: string;
+  quiet?: boolean;
+  trackingUri?: string;
+}
+
+/**
+ * The MLflow run logger (tracking area) when MLFLOW_TRACKING_URI (or --tracking-uri) is set:
+ * one run per `train`, per-epoch metrics from the job's events, final stats and artifacts.
+ */
+function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandlers'] {
+  const trackingUri = uri;
+  if (!trackingUri) return undefined;
+  return async ({ mmar, statsFile, backend, amp }) => {
+    const t = await startTrainTracking({
+      mmarRoot: mmar.paths.root, runName: `train-${new Date().toISOString().replace(/[:.]/g, '-')}`, trackingUri,
+      params: Object.fromEntries(mmar.train.vars.entries().filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v.value) && v.source !== 'builtin').map(([k, v]) => [k, v.value as string | number | boolean])),
+      tags: { 'clara.backend': backend, 'clara.amp': amp, 'clara.config': mmar.paths.trainConfig },
+    });
+    return [{
+      onJobEvent: (e: JobEvent) => t.logger.onEvent(e),
+      close: async (status: 'finished' | 'failed') => {
+        await t.close(readTrainStats(statsFile) ?? null, status === 'finished' ? 'FINISHED' : 'FAILED');
+      },
+    }];
+  };
+}
+
+/** A job started by `clara-train automl` stops when its parent goes away (kill -9 included):
+ *  the parent's --resume reruns it; checkpoints are atomic, so nothing good is lost. */
+function exitWithParent(): void {
+  if (typeof process.send !== 'function') return;
+  process.once('disconnect', () => {
+    process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
+    process.exit(143);
+  });
+  // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
+  process.channel?.unref();
+}
+
+export async function trainCommand(o: TrainCliOptions): Promise<void> {
+  exitWithParent();
+  // An AutoML job is tracked by the parent's MLflowHandler; logging it here too would make a second run.
+  const trackingUri = process.env.CLARA_JOB_NAME ? o.trackingUri : o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: o.set, resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri) });
+  const s = r.stats;
+  process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
+}
+
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model from an MMAR (config/config_train.json): checkpoints and train_stats.json in MMAR_CKPT_DIR')
+    .requiredOption('-m, --mmar <dir>', 'MMAR root')
+    .option('-c, --config <file>', 'train config, relative to the MMAR root', 'config/config_train.json')
+    .option('-s, --set <K=V...>', 'override variables (K=V, several allowed)', (v: string, p: string[] = []) => [...p, v])
+    .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
+    .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
+    .option('-q, --quiet', 'no progress line')
+    .option('--tracking-uri <uri>', 'log the run to MLflow (default $MLFLOW_TRACKING_URI)')
+    .action(async (opts: TrainCliOptions) => trainCommand(opts));
+}

@@ -1,0 +1,60 @@
+// Registers the datasets, the loader and the 3.x image pipelines. A 4.x dataset block keeps
+// data_list_file_path / data_file_base_dir / data_list_key next to `args` (the builder hands
+// them over as ctx.extra; inside args works too), or `data` gives the entries themselves. `transform` is a
+// built Compose, a list of built transforms, or a list of transform configs.
+// For whole sections prefer buildDataPipeline (src/data/build.ts).
+import { registry, type BuildContext } from '../config/registry.js';
+import { ClaraError } from '../util/errors.js';
+import { Transform } from '../transforms/base.js';
+import { Compose } from '../transforms/compose.js';
+import { composeFromConfig } from '../transforms/build.js';
+import type { Sample } from '../transforms/types.js';
+import { CacheDataset } from './cache-dataset.js';
+import { DataLoader } from './data-loader.js';
+import { Dataset } from './dataset.js';
+import { readClaraDatalist } from './datalist-source.js';
+import { SmartCacheDataset } from './smart-cache-dataset.js';
+import { buildDataPipeline } from './build.js';
+
+type Args = Record<string, unknown>;
+const LOCATION = ['data', 'data_list_file_path', 'data_file_base_dir', 'data_list_key'];
+
+function transformOf(v: unknown, ctx: BuildContext): Compose {
+  if (v instanceof Compose) return v;
+  if (v instanceof Transform) return new Compose([v]);
+  if (Array.isArray(v)) return composeFromConfig(v, { file: ctx.file, path: `${ctx.path}.args.transform` });
+  if (v === undefined) return new Compose([]);
+  throw new ClaraError('transform must be @pre_transforms or a list of transforms', { file: ctx.file, path: `${ctx.path}.args.transform` });
+}
+function dataOf(a: Args, ctx: BuildContext): Sample[] {
+  if (Array.isArray(a.data)) return a.data as Sample[];
+  // 4.x keeps data_list_file_path / data_file_base_dir / data_list_key next to `args` (ctx.extra)
+  const where = { ...(ctx.extra ?? {}), ...a } as Args;
+  return readClaraDatalist(where, { file: ctx.file, path: ctx.path }, ctx.mmarRoot);
+}
+const n = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
+
+export function registerData(): void {
+  if (registry.has('CacheDataset')) return;
+  registry.register({ names: ['Dataset', 'PersistentDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'cache_dir'], description: 'applies the transforms on every fetch',
+    factory: (a, ctx) => new Dataset(dataOf(a, ctx), transformOf(a.transform, ctx)) });
+  registry.register({ names: ['CacheDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
+    description: 'caches the deterministic transform prefix',
+    factory: (a, ctx) => new CacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), { cacheNum: n(a.cache_num, Number.MAX_SAFE_INTEGER), cacheRate: n(a.cache_rate, 1), numWorkers: n(a.num_workers, 1), progress: a.progress !== false }) });
+  registry.register({ names: ['SmartCacheDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'replace_rate', 'cache_num', 'cache_rate', 'num_init_workers', 'num_replace_workers', 'progress', 'shuffle', 'seed', 'copy_cache', 'as_contiguous', 'runtime_cache'],
+    description: 'a cache whose items are replaced in the background between epochs',
+    factory: (a, ctx) => new SmartCacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), {
+      cacheNum: n(a.cache_num, Number.MAX_SAFE_INTEGER), cacheRate: n(a.cache_rate, 1), replaceRate: n(a.replace_rate, 0.1), numInitWorkers: n(a.num_init_workers, 1),
+      numReplaceWorkers: n(a.num_replace_workers, 1), shuffle: a.shuffle !== false, seed: n(a.seed, 0), progress: a.progress !== false }) });
+  registry.register({ names: ['DataLoader'], kind: 'dataloader', args: ['dataset', 'batch_size', 'shuffle', 'num_workers', 'pin_memory', 'drop_last', 'prefetch_factor', 'persistent_workers', 'collate_fn', 'sampler', 'worker_init_fn', 'timeout'],
+    description: 'batches, shuffles and prefetches',
+    factory: (a, ctx) => {
+      if (!(a.dataset instanceof Dataset)) throw new ClaraError('dataset must be @dataset (a built dataset)', { file: ctx.file, path: `${ctx.path}.args.dataset` });
+      return new DataLoader(a.dataset, { batchSize: n(a.batch_size, 1), shuffle: a.shuffle === true, numWorkers: n(a.num_workers, 2), prefetch: n(a.prefetch_factor, 2), dropLast: a.drop_last === true });
+    } });
+  registry.register({ names: ['SegmentationImagePipeline', 'SegmentationImagePipelineWithCache', 'ClassificationImagePipeline', 'ClassificationImagePipelineWithCache'], kind: 'image_pipeline',
+    description: 'Clara 3.x image pipeline: use buildDataPipeline(section) (it needs the section\'s pre_transforms)',
+    factory: (a, ctx) => buildDataPipeline({ image_pipeline: { name: ctx.name ?? 'SegmentationImagePipeline', args: a }, pre_transforms: [] }, { file: ctx.file, path: ctx.path, mmarRoot: ctx.mmarRoot }) });
+}
+
+registerData();

@@ -1,0 +1,104 @@
+// monai.metrics.DiceMetric with MONAI's reduction: per case and class, Dice = 2|P∩G| / (|P| + |G|);
+// an empty ground truth gives NaN (ignore_empty, the default) which is left out of the means;
+// "mean" averages each case over its counted classes, then over the cases with any counted class.
+import * as tf from '@tensorflow/tfjs';
+import { type DiscretizeOptions, toIndices } from './discretize.js';
+import type { Metric } from './metric.js';
+
+export type MetricReduction = 'mean' | 'sum' | 'mean_batch' | 'sum_batch' | 'mean_channel' | 'sum_channel' | 'none';
+
+export interface MeanDiceOptions extends DiscretizeOptions {
+  name?: string;
+  includeBackground?: boolean;
+  ignoreEmpty?: boolean;
+  /** Number of classes; default: the prediction's channel count (must be given for index predictions). */
+  numClasses?: number;
+}
+
+/** Per-case, per-class Dice [N][classes] for index volumes (NaN where ignored). */
+export function diceTable(predIdx: tf.Tensor, labelIdx: tf.Tensor, numClasses: number, classes: number[], ignoreEmpty: boolean): number[][] {
+  const [inter, po, yo] = tf.tidy(() => {
+    const p = tf.oneHot(predIdx.toInt(), numClasses);
+    const y = tf.oneHot(labelIdx.toInt(), numClasses);
+    const axes = Array.from({ length: p.rank - 2 }, (_, i) => i + 1);
+    return [tf.sum(tf.mul(p, y), axes), tf.sum(p, axes), tf.sum(y, axes)];
+  });
+  const I = inter.arraySync() as number[][], P = po.arraySync() as number[][], Y = yo.arraySync() as number[][];
+  tf.dispose([inter, po, yo]);
+  return I.map((_, b) => {
+    const out: number[] = [];
+    for (const c of classes) {
+      if (Y[b][c] > 0) out.push((2 * I[b][c]) / (Y[b][c] + P[b][c]));
+      else if (ignoreEmpty) out.push(NaN);
+      else out.push(Y[b][c] + P[b][c] <= 0 ? 1 : 0);
+    }
+    return out;
+  });
+}
+
+/** MONAI's do_metric_reduction for the scalar reductions and the per-class ones. */
+export function reduceMetric(f: number[][], reduction: MetricReduction): number | number[] | number[][] {
+  const nanmean = (xs: number[]) => {
+    const ok = xs.filter((x) => !Number.isNaN(x));
+    return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+  };
+  const nansum = (xs: number[]) => xs.filter((x) => !Number.isNaN(x)).reduce((a, b) => a + b, 0);
+  const cols = f.length ? f[0].map((_, c) => f.map((r) => r[c])) : [];
+  switch (reduction) {
+    case 'none': return f;
+    case 'mean': {
+      const perCase = f.map(nanmean).filter((x) => !Number.isNaN(x));
+      return perCase.length ? perCase.reduce((a, b) => a + b, 0) / perCase.length : 0;
+    }
+    case 'sum': return f.reduce((a, r) => a + nansum(r), 0);
+    case 'mean_batch': return cols.map((c) => { const m = nanmean(c); return Number.isNaN(m) ? 0 : m; });
+    case 'sum_batch': return cols.map(nansum);
+    case 'mean_channel': return f.map((r) => { const m = nanmean(r); return Number.isNaN(m) ? 0 : m; });
+    case 'sum_channel': return f.map(nansum);
+  }
+}
+
+export class MeanDice implements Metric {
+  readonly name: string;
+  private rows: number[][] = [];
+
+  constructor(private readonly o: MeanDiceOptions = {}) {
+    this.name = o.name ?? 'val_mean_dice';
+  }
+
+  reset(): void {
+    this.rows = [];
+  }
+
+  update(pred: tf.Tensor, label: tf.Tensor): number[][] {
+    const c = pred.shape[pred.rank - 1];
+    // MONAI: classes first..C-1 for multi-channel predictions; only class 1 for a single channel.
+    const numClasses = Math.max(2, this.o.numClasses ?? c);
+    const n = this.o.numClasses ?? c;
+    const first = this.o.includeBackground ?? true ? 0 : 1;
+    const classes = n > 1 ? Array.from({ length: n - first }, (_, i) => i + first) : [1];
+    const p = toIndices(pred, this.o);
+    const y = toIndices(label);
+    try {
+      if (p.shape.join(',') !== y.shape.join(',')) throw new Error(`MeanDice: prediction [${pred.shape}] and label [${label.shape}] do not cover the same voxels`);
+      const rows = diceTable(p, y, numClasses, classes, this.o.ignoreEmpty ?? true);
+      this.rows.push(...rows);
+      return rows;
+    } finally {
+      tf.dispose([p, y]);
+    }
+  }
+
+  compute(): number {
+    return this.rows.length ? (reduceMetric(this.rows, 'mean') as number) : NaN;
+  }
+
+  /** Mean per class over the cases where it counted (MONAI's mean_batch). */
+  perClass(): number[] {
+    return reduceMetric(this.rows, 'mean_batch') as number[];
+  }
+
+  perCase(): number[][] {
+    return this.rows.map((r) => [...r]);
+  }
+}

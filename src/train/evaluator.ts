@@ -1,0 +1,122 @@
+// Validation: every case through the inferer (whole volume or sliding window), argmax
+// (or sigmoid > 0.5 for one output channel), per-case metrics, means over cases.
+import * as tf from '@tensorflow/tfjs';
+import type { CaseMetric, CaseSource, InfererFn, Case } from './components.js';
+import type { TrainableNetwork } from './network.js';
+
+export interface EvaluationResult {
+  /** Means over cases (NaN cases ignored), by metric name (key metric included). */
+  metrics: Record<string, number>;
+  /** case id → metric name → value. */
+  perCase: Record<string, Record<string, number>>;
+  cases: number;
+}
+
+export interface EvaluatorOptions {
+  net: TrainableNetwork;
+  inferer: InfererFn;
+  cases: CaseSource;
+  metrics: CaseMetric[];
+  /** Called with each case's prediction (class indices, [D, H, W]) before it is freed: `infer` writes it. */
+  onPrediction?: (c: Case, pred: Int32Array, shape: number[]) => void | Promise<void>;
+  log?: (msg: string) => void;
+}
+
+/** Class indices from logits [1, D, H, W, K]: argmax, or > 0 for one channel (sigmoid > 0.5). */
+export function logitsToLabels(logits: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const k = logits.shape[logits.shape.length - 1];
+    if (k === 1) return tf.cast(tf.greater(logits, 0), 'int32').squeeze([logits.rank - 1]);
+    return tf.argMax(logits, -1).toInt();
+  });
+}
+
+export class Evaluator {
+  constructor(private readonly o: EvaluatorOptions) {}
+
+  get network(): TrainableNetwork {
+    return this.o.net;
+  }
+
+  async run(): Promise<EvaluationResult> {
+    const { net, inferer, metrics } = this.o;
+    const perCase: Record<string, Record<string, number>> = {};
+    const sums: Record<string, { s: number; n: number }> = Object.fromEntries(metrics.map((m) => [m.name, { s: 0, n: 0 }]));
+    let count = 0;
+    const forward = (x: tf.Tensor) => tf.tidy(() => net.apply(x, false));
+    for await (const c of this.o.cases.cases()) {
+      const logits = await inferer(c.image, forward);
+      const k = logits.shape[logits.shape.length - 1] as number;
+      const numClasses = k === 1 ? 2 : k;
+      const labelsT = logitsToLabels(logits);
+      logits.dispose();
+      const pred = (await labelsT.data()) as Int32Array;
+      const shape = labelsT.shape.slice(1) as number[];
+      labelsT.dispose();
+      let id = c.id;
+      for (let dup = 2; id in perCase; dup++) id = `${c.id}#${dup}`;
+      perCase[id] = {};
+      if (c.label) {
+        const labT = tf.tidy(() => tf.cast(c.label!, 'int32'));
+        const lab = (await labT.data()) as Int32Array;
+        labT.dispose();
+        if (lab.length !== pred.length) throw new Error(`case ${c.id}: prediction has ${pred.length} voxels, label ${lab.length} (the inferer changed the shape)`);
+        for (const m of metrics) {
+          const v = m.compute(pred, lab, numClasses);
+          perCase[id][m.name] = v;
+          if (Number.isFinite(v)) { sums[m.name].s += v; sums[m.name].n++; }
+        }
+      }
+      await this.o.onPrediction?.(c, pred, shape);
+      tf.dispose([c.image, c.label].filter((t): t is tf.Tensor => t !== undefined));
+      count++;
+    }
+    const means = Object.fromEntries(Object.entries(sums).map(([k, { s, n }]) => [k, n > 0 ? s / n : NaN]));
+    return { metrics: means, perCase, cases: count };
+  }
+}
+
+/** Dice of class c between two class-index maps; NaN when the label has no voxel of c (MONAI ignores such cases). */
+export function diceOfClass(pred: Int32Array, label: Int32Array, c: number): number {
+  let inter = 0, p = 0, g = 0;
+  for (let i = 0; i < pred.length; i++) {
+    const a = pred[i] === c, b = label[i] === c;
+    if (a) p++;
+    if (b) g++;
+    if (a && b) inter++;
+  }
+  if (g === 0) return NaN;
+  return (2 * inter) / (p + g);
+}
+
+/** MONAI's MeanDice on one case: the mean over classes (background skipped unless asked) of the defined Dice values. */
+export function meanDiceMetric(name = 'val_mean_dice', includeBackground = false): CaseMetric {
+  return {
+    name,
+    compute(pred, label, numClasses) {
+      let s = 0, n = 0;
+      for (let c = includeBackground ? 0 : 1; c < numClasses; c++) {
+        const d = diceOfClass(pred, label, c);
+        if (Number.isFinite(d)) { s += d; n++; }
+      }
+      return n > 0 ? s / n : NaN;
+    },
+  };
+}
+
+/** Per-class Dice as its own metric (`val_dice_class1` ...). */
+export function classDiceMetric(c: number, name = `val_dice_class${c}`): CaseMetric {
+  return { name, compute: (pred, label) => diceOfClass(pred, label, c) };
+}
+
+/** Voxel accuracy. */
+export function accuracyMetric(name = 'val_acc'): CaseMetric {
+  return {
+    name,
+    compute(pred, label) {
+      let ok = 0;
+      for (let i = 0; i < pred.length; i++) if (pred[i] === label[i]) ok++;
+      return pred.length ? ok / pred.length : NaN;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// One training job from an MMAR: load the config, choose the engine and AMP mode, build
+// the components, train. What `clara-train train` (and so every AutoML job) runs.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadedMmar } from '../mmar/load.js';
+import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
+import { initEngine } from '../engine/index.js';
+import { buildTrainSetup } from './build-setup.js';
+import { EventBus } from './event-bus.js';
+import type { JobEventHandler } from './events.js';
+import { Evaluator } from './evaluator.js';
+import { ProgressLine } from './progress-line.js';
+import { Trainer, type TrainResult } from './trainer.js';
+import { resolveCheckpointPath } from './checkpoint.js';
+import type { DirWriteHooks } from '../util/atomic-fs.js';
+import { ClaraError } from '../util/errors.js';
+
+export interface RunTrainOptions {
+  mmarRoot: string;
+  /** Train config relative to the MMAR root (default config/config_train.json). */
+  config?: string;
+  set?: string[];
+  /** Continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best). */
+  resume?: boolean;
+  /** Start from these weights (a checkpoint folder or model.json). */
+  finetune?: string;
+  handlers?: JobEventHandler[];
+  /** Handlers that need the loaded MMAR and where the stats go (the CLI's MLflow run logger). */
+  makeHandlers?: (c: { mmar: LoadedMmar; ckptDir: string; statsFile: string; backend: string; amp: string }) => Promise<JobEventHandler[]>;
+  quiet?: boolean;
+  log?: (s: string) => void;
+  checkpointHooks?: DirWriteHooks;
+  /** Called with the loaded MMAR before building (the CLI uses it to set up tracking). */
+  onLoaded?: (m: LoadedMmar) => void | Promise<void>;
+}
+
+export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
+  const progress = new ProgressLine(process.stderr, o.quiet ?? false);
+  const log = o.log ?? ((s: string) => progress.log(s));
+  const m = loadMmar(o.mmarRoot, { config: o.config, set: o.set, automl: false });
+  await o.onLoaded?.(m);
+  const ampWanted = (() => {
+    const t = (m.train.json.train as Record<string, unknown> | undefined)?.trainer as { args?: Record<string, unknown> } | undefined;
+    const v = t?.args?.amp ?? m.train.json.use_amp ?? m.train.json.amp;
+    return v === true || v === 'true';
+  })();
+  const engine = await initEngine({ amp: ampWanted, log });
+  const setup = await buildTrainSetup(m, log);
+  for (const n of setup.notices) log(`notice: ${n}`);
+  const backend = engine.backend.name + (engine.backend.nativeKernels ? '+native' : '');
+  log(`backend ${backend}, amp ${engine.amp}${engine.ampDetail ? ` (${engine.ampDetail})` : ''}, ${setup.epochs} epochs, validation every ${setup.valInterval}`);
+
+  let resumeFrom: string | undefined;
+  let initWeightsFrom: string | undefined = o.finetune;
+  if (o.resume) {
+    const last = join(setup.ckptDir, 'last');
+    if (!existsSync(resolveCheckpointPath(last))) throw new ClaraError('--resume: no last checkpoint to resume from', { file: last });
+    resumeFrom = last;
+  } else if (!initWeightsFrom && setup.loadCheckpoint) {
+    const p = resolveCheckpointPath(setup.loadCheckpoint);
+    if (!existsSync(p)) throw new ClaraError('dont_load_ckpt_model is false but the checkpoint to load does not exist (MMAR_CKPT / CheckpointLoader load_path)', { file: p });
+    // A `last` checkpoint with training state resumes; anything else initialises the weights.
+    if (/\/last\/model\.json$/.test(p)) resumeFrom = p;
+    else initWeightsFrom = p;
+  }
+
+  const bus = new EventBus();
+  for (const h of o.handlers ?? []) bus.add(h);
+  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, 'train_stats.json'), backend, amp: engine.amp })) bus.add(h);
+  const evaluator = setup.val ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log }) : undefined;
+  const trainer = new Trainer({
+    net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,
+    valInterval: setup.valInterval, evaluator, lrSchedule: setup.lrSchedule, baseLr: setup.baseLr,
+    ckptDir: setup.ckptDir, keyMetricName: setup.keyMetricName, seed: setup.seed, backend, amp: engine.amp, bus,
+    modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, progress, log, checkpointHooks: o.checkpointHooks,
+    checkpointMeta: { config: m.paths.trainConfig, layout: setup.layout },
+    onCheckpointWrite: crashHook(),
+  });
+  let ok = false;
+  try {
+    const r = await trainer.run();
+    ok = true;
+    return r;
+  } finally {
+    await bus.close(ok ? 'finished' : 'failed');
+  }
+}
+
+/**
+ * CLARA_TEST_CRASH_CHECKPOINT=KIND:EPOCH kills this process (SIGKILL) while the KIND
+ * checkpoint of EPOCH is being written, after its files are on disk and before they
+ * replace the previous one: the crash-safety test uses it.
+ */
+function crashHook(): ((kind: 'best' | 'last', epoch: number) => void) | undefined {
+  const spec = process.env.CLARA_TEST_CRASH_CHECKPOINT;
+  const m = spec ? /^(best|last):(\d+)$/.exec(spec) : null;
+  if (!m) return undefined;
+  return (kind, epoch) => {
+    if (kind === m[1] && epoch === Number(m[2])) process.kill(process.pid, 'SIGKILL');
+  };
+}
