@@ -131,7 +131,7 @@ test('examples/synthetic: loads, 3 search items, every loss choice builds exactl
   assert.equal(m.train.space.items.length, 3);
   const { applySearchValues } = await import('../../src/config/search-apply.js');
   const { sampleDefaults } = await import('../../src/config/search-values.js');
-  const enumKey = 'net.enum.$1:dice_off,focal_off';
+  const enumKey = 'net.enum.$1:disableDiceLoss,disableFocalLoss';
   for (const [choice, want] of [[0, 'DiceLoss'], [1, 'FocalLoss']] as const) {
     const concrete = applySearchValues(m.train.raw, m.train.space, { ...sampleDefaults(m.train.space), [enumKey]: choice });
     const r = resolveConfig(concrete, { file: 'job.json', layers: [{ values: m.environment, source: 'environment' }] });
