@@ -1,5 +1,5 @@
 // Reading a component's config args with errors that name the file and JSON path.
-import type { BuildContext } from '../config/registry.js';
+import type { BuildContext } from './registry.js';
 import { ClaraError } from '../util/errors.js';
 
 export class Args {

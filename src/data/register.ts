@@ -3,7 +3,7 @@
 // them over as ctx.extra; inside args works too), or `data` gives the entries themselves. `transform` is a
 // built Compose, a list of built transforms, or a list of transform configs.
 // For whole sections prefer buildDataPipeline (src/data/build.ts).
-import { registry, type BuildContext } from '../config/registry.js';
+import { registry, type BuildContext } from '../components/registry.js';
 import { ClaraError } from '../util/errors.js';
 import { Transform } from '../transforms/base.js';
 import { Compose } from '../transforms/compose.js';

@@ -1,7 +1,7 @@
 // Loss factories from config args: MONAI names (DiceLoss, FocalLoss, DiceCELoss, DiceFocalLoss)
 // and Clara 3.x names (Dice, Focal) with their argument names and defaults.
 import * as tf from '@tensorflow/tfjs';
-import type { BuildContext } from '../config/registry.js';
+import type { BuildContext } from '../components/registry.js';
 import { Args } from '../components/args.js';
 import { ClaraError } from '../util/errors.js';
 import type { Loss, Reduction } from './common.js';

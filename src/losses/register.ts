@@ -1,5 +1,5 @@
 // Registers the built-in losses (MONAI 4.x names and Clara 3.x names).
-import { registry } from '../config/registry.js';
+import { registry } from '../components/registry.js';
 import {
   CLARA_DICE_ARGS, CLARA_FOCAL_ARGS, DICE_ARGS, DICE_CE_ARGS, DICE_FOCAL_ARGS, FOCAL_ARGS,
   claraDiceFactory, claraFocalFactory, diceCELossFactory, diceFocalLossFactory, diceLossFactory, focalLossFactory,

@@ -1,7 +1,7 @@
 // Registers the built-in metrics. A 4.x component's log_label (or args.log_label / 3.x args.name)
 // becomes the metric's name; MeanDice defaults to `val_mean_dice`, Accuracy to `val_acc`.
-import type { BuildContext } from '../config/registry.js';
-import { registry } from '../config/registry.js';
+import type { BuildContext } from '../components/registry.js';
+import { registry } from '../components/registry.js';
 import { Args } from '../components/args.js';
 import { Accuracy } from './accuracy.js';
 import { MeanDice } from './mean-dice.js';

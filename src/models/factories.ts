@@ -1,5 +1,5 @@
 // Model factories from config args (MONAI 4.x names and Clara 3.x names).
-import type { BuildContext } from '../config/registry.js';
+import type { BuildContext } from '../components/registry.js';
 import { Args } from '../components/args.js';
 import { ClaraError } from '../util/errors.js';
 import { buildSegResNet } from './segresnet.js';

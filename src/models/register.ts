@@ -1,5 +1,5 @@
 // Registers the built-in models (MONAI 4.x and Clara 3.x names).
-import { registry } from '../config/registry.js';
+import { registry } from '../components/registry.js';
 import { SEGRESNET_ARGS, UNET_ARGS, segResNetFactory, unetFactory } from './factories.js';
 
 registry.register({

@@ -2,8 +2,8 @@
 // Optimizer args `params` ("#@model.parameters()") and lr-policy `optimizer` ("@optimizer") are
 // accepted and ignored: the trainer binds optimizers to the model's variables and gives policies
 // the optimizer's lr.
-import type { BuildContext } from '../config/registry.js';
-import { registry } from '../config/registry.js';
+import type { BuildContext } from '../components/registry.js';
+import { registry } from '../components/registry.js';
 import { Args } from '../components/args.js';
 import { type LrPolicy, type Unit, type Warmup, constant, cosine, decayOnStep, reducePoly, stepLR, warmupCosine } from './lr-policy.js';
 import type * as tf from '@tensorflow/tfjs';

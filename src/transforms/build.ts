@@ -2,7 +2,7 @@
 // through the shared registry: `name` ("Name#alias" allowed), `args`, `disabled`.
 // The config area's component tree (refs, apply, search) resolves entries first; this
 // builder takes what is left and is what the data pipeline uses for plain lists.
-import { registry } from '../config/registry.js';
+import { registry } from '../components/registry.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { Transform } from './base.js';
 import { Compose } from './compose.js';

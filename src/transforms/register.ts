@@ -10,7 +10,7 @@
 //   ScaleShiftIntensity(fields, scale, shift, probability=0.5): x·(1±scale) ± shift, random;
 //   ScaleIntensityOscillation(fields, magnitude, probability=0.5): x·(1±magnitude), random;
 //   AddGaussianNoise(fields, probability=0.5, variance=0.1): std = sqrt(variance).
-import { registry, type BuildContext } from '../config/registry.js';
+import { registry, type BuildContext } from '../components/registry.js';
 import { ClaraError } from '../util/errors.js';
 import { keyList } from './base.js';
 import { EnsureChannelFirstd, LoadImaged, ToTensord } from './io-transforms.js';

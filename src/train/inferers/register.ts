@@ -1,6 +1,6 @@
 // Registers the inferers (MONAI 4.x and Clara 3.x names).
-import type { BuildContext } from '../../config/registry.js';
-import { registry } from '../../config/registry.js';
+import type { BuildContext } from '../../components/registry.js';
+import { registry } from '../../components/registry.js';
 import { Args } from '../../components/args.js';
 import { SimpleInferer } from './inferer.js';
 import { type BlendMode, type PaddingMode, SlidingWindowInferer } from './sliding-window.js';
