@@ -46,6 +46,10 @@ function exitWithParent(): void {
     process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
     process.exit(143);
   });
+  // A 'disconnect' (or 'message') listener refs the IPC channel, which would keep this
+  // process alive after training ends; the channel must not hold the event loop open
+  // (pending sends still complete: their write requests keep the loop alive).
+  process.channel?.unref();
 }
 
 export async function trainCommand(o: TrainCliOptions): Promise<void> {
