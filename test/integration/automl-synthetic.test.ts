@@ -156,12 +156,14 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
   const first = cli(args, tmp, env);
   let exited = false;
   void first.done.then(() => { exited = true; });
+  let entriesBefore: JournalEntry[] = [];
   let before = summarize([]);
   let kids: number[] = [];
   const deadline = Date.now() + 600_000;
   while (Date.now() < deadline && !exited) {
     await sleep(250);
-    before = summarize(Journal.read(journalFile));
+    entriesBefore = Journal.read(journalFile);
+    before = summarize(entriesBefore);
     if (before.finished.length >= 2 && before.running > 0) {
       kids = childrenOf(first.child.pid!);
       if (kids.length > 0) break;
@@ -194,6 +196,7 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
   }
   // The interrupted ones were rerun to the end.
   const interrupted = [...startsBefore.keys()].filter((id) => !finishedBefore.some((f) => f.id === id));
+  const interruptedNames = entriesBefore.filter((e) => e.type === 'job_start' && interrupted.includes(e.recommendationId)).map((e) => (e as { job: string }).job);
   assert.ok(interrupted.length > 0);
   for (const id of interrupted) {
     assert.equal(after.starts.get(id), (startsBefore.get(id) ?? 0) + 1, `interrupted job ${id} was not started exactly once more`);
@@ -266,5 +269,9 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
     assert.deepEqual(r.history.val_mean_dice.map(([, v]) => v), stats.val_metrics.map((v) => v.metrics.val_mean_dice));
     assert.deepEqual(r.history.score.map(([, v]) => v), [o.score]);
   }
+  // The attempts the kill interrupted are kept out of sight: KILLED, in the deleted stage.
+  const attempts = got.runs.filter((r) => r.stage === 'deleted');
+  assert.deepEqual(attempts.map((r) => `${r.name} ${r.status} ${r.tags['mlflow.parentRunId'] === parent.id}`).sort(),
+    interruptedNames.map((n) => `${n} KILLED true`).sort());
 });
 
