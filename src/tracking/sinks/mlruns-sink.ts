@@ -44,6 +44,11 @@ function valueText(v: number): string {
 export class MlrunsSink extends JournalSink<MlrunsState> {
   readonly description: string;
   readonly root: string;
+  /**
+   * The first event applied after a (re)start may have been applied already by a process
+   * that died before saving the cursor: its metric lines are appended only where missing.
+   */
+  private firstSinceStart = true;
 
   constructor(root: string, journal: string, stateFile: string, log?: SinkLog) {
     const abs = resolve(root);
@@ -165,7 +170,12 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           for (const [k, lines] of byKey) {
             const f = join(dir, 'metrics', k);
             mkdirSync(dirname(f), { recursive: true });
-            appendFileSync(f, lines.join(''));
+            let add = lines;
+            if (this.firstSinceStart && existsSync(f)) {
+              const have = new Set(readFileSync(f, 'utf8').split('\n').map((l) => `${l}\n`));
+              add = lines.filter((l) => !have.has(l));
+            }
+            if (add.length) appendFileSync(f, add.join(''));
           }
           break;
         }
@@ -204,6 +214,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
         }
       }
       this.advance(entry);
+      this.firstSinceStart = false;
     }
   }
 }
