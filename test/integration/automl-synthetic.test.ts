@@ -249,7 +249,10 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
   const parent = tops[0];
   assert.equal(parent.experiment, 'clara-train-synthetic');
   assert.equal(parent.status, 'FINISHED');
-  assert.ok(parent.history.best_score?.length > 0);
+  assert.equal(parent.history.best_score?.at(-1)?.[1], best.score, 'parent best_score');
+  // The leaderboard artifact counts the jobs finished before the kill too.
+  const board = readJson<{ job: string; score: number }[]>(join(runRoot, 'leaderboard.json'));
+  assert.deepEqual(board.map((b) => b.job).sort(), after.finished.map((o) => o.jobName).sort());
   const children = active.filter((r) => r.tags['mlflow.parentRunId'] === parent.id);
   assert.equal(children.length, active.length - 1, 'every other run is a child of the parent');
   const byName = new Map<string, PyRun[]>();
