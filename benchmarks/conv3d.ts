@@ -22,10 +22,14 @@ const SHAPES = [
   { d: 32, cin: 16, cout: 16 },
   { d: 64, cin: 32, cout: 32 },
   { d: 16, cin: 64, cout: 64 },
+  // stride 2 (a UNet's strided down-convolution): the input gradient runs by phases
+  { d: 64, cin: 16, cout: 32, stride: 2 },
 ];
 
-function geom(d: number, cin: number, cout: number): Conv3DGeometry {
-  return { n: 1, d, h: d, w: d, cin, kd: 3, kh: 3, kw: 3, cout, sd: 1, sh: 1, sw: 1, od: d, oh: d, ow: d, pf: 1, pt: 1, pl: 1 };
+function geom(d: number, cin: number, cout: number, stride = 1): Conv3DGeometry {
+  // tfjs 'same': out = ceil(d / stride), padding before = floor(total / 2)
+  const o = Math.ceil(d / stride), p = Math.floor(Math.max((o - 1) * stride + 3 - d, 0) / 2);
+  return { n: 1, d, h: d, w: d, cin, kd: 3, kh: 3, kw: 3, cout, sd: stride, sh: stride, sw: stride, od: o, oh: o, ow: o, pf: p, pt: p, pl: p };
 }
 
 function fill(rng: Rng, n: number): Float32Array {
@@ -59,13 +63,14 @@ console.log('measured peaks (GFLOP/s):', Object.fromEntries(Object.entries(peaks
 
 const rng = new Rng(1);
 for (const s of SHAPES) {
-  const g = geom(s.d, s.cin, s.cout);
+  const stride = (s as { stride?: number }).stride ?? 1;
+  const g = geom(s.d, s.cin, s.cout, stride);
   const ga = convGeomArray(g);
-  const vox = s.d ** 3;
-  const x = fill(rng, vox * s.cin), w = fill(rng, 27 * s.cin * s.cout), y = new Float32Array(vox * s.cout), dy = fill(rng, vox * s.cout);
+  const vox = s.d ** 3, ovox = g.od ** 3;
+  const x = fill(rng, vox * s.cin), w = fill(rng, 27 * s.cin * s.cout), y = new Float32Array(ovox * s.cout), dy = fill(rng, ovox * s.cout);
   const dx = new Float32Array(x.length), dw = new Float32Array(w.length);
-  const flops = 2 * vox * s.cin * s.cout * 27;
-  const shape = `${s.d}³ ${s.cin}→${s.cout}`;
+  const flops = 2 * ovox * s.cin * s.cout * 27;  // useful multiply-adds
+  const shape = `${s.d}³ ${s.cin}→${s.cout}${stride > 1 ? ` s${stride}` : ''}`;
   const ops: [string, (bf16: boolean) => void][] = [
     ['forward', (b) => k.conv3dForward(x, w, y, ga, b)],
     ['backprop-input', (b) => k.conv3dBackpropInput(dy, w, dx, ga, b)],
@@ -80,7 +85,7 @@ for (const s of SHAPES) {
         if (prec === 'bf16' && !k.conv3dBf16Dot) continue;
         k.setBf16Dot(prec === 'bf16');
         const [best, med] = time(() => run(prec !== 'fp32'), reps);
-        k.setBf16Dot(true);
+        k.setBf16Dot(null);
         const gf = flops / best / 1e9, peak = Math.max(peakHere, peaks[`fp32_fma_${threads}t`]);
         figures.push({ name: `${op} ${prec} ${shape} ${threads}t`, value: gf, unit: 'GFLOP/s', op, precision: prec, shape, threads, batch: 1, best_s: best, median_s: med, gflops_median: flops / med / 1e9, fraction_of_fp32_peak: gf / peak, fraction_of_adjacent_peak: gf / peakHere, adjacent_peak_gflops: peakHere });
         rows.push({ shape, op, prec, threads, 'GFLOP/s': gf, 'of peak': `${((100 * gf) / peak).toFixed(0)}%`, 'of adjacent peak': `${((100 * gf) / peakHere).toFixed(0)}%`, 'median ms': med * 1e3 });
@@ -92,6 +97,7 @@ k.setNumThreads(2);
 if (withTfjs) {
   await tf.setBackend('cpu');
   for (const s of SHAPES) {
+    if ((s as { stride?: number }).stride) continue; // the strided shape is native-only
     const shape = `${s.d}³ ${s.cin}→${s.cout}`;
     const flops = 2 * s.d ** 3 * s.cin * s.cout * 27;
     const x = tf.tensor5d(fill(rng, s.d ** 3 * s.cin), [1, s.d, s.d, s.d, s.cin]);

@@ -29,21 +29,26 @@ const CONFIGS = [
   { name: 'large', F: 16, D: 64 },
 ];
 
-function run(F: number, D: number, n: number, warmup: number): { times: number[]; losses: number[] } {
+function run(F: number, D: number, n: number, warmup: number): { times: number[]; cpus: number[]; losses: number[] } {
   const P = makeParams(F, 1);
   const { x, y } = makeBatch(D, 2);
   const opt = tf.train.adam(1e-3);
-  const times: number[] = [], losses: number[] = [];
+  const times: number[] = [], cpus: number[] = [], losses: number[] = [];
   for (let i = 0; i < warmup + n; i++) {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const l = trainStep(P, opt, x, y);
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (i >= warmup) times.push(s);
+    const c = process.cpuUsage(c0);
+    if (i >= warmup) {
+      times.push(s);
+      cpus.push((c.user + c.system) / 1e6);
+    }
     losses.push(l);
   }
   tf.dispose([x, y, ...Object.values(P)]);
   opt.dispose();
-  return { times, losses };
+  return { times, cpus, losses };
 }
 
 async function profile(F: number, D: number): Promise<{ kernel: string; ms: number; percent: number }[]> {
@@ -72,7 +77,7 @@ const extra: Record<string, unknown> = {};
 const record = (cfg: (typeof CONFIGS)[number], impl: string, times: number[], more: Record<string, string | number | boolean | null> = {}) => {
   const med = median(times);
   figures.push({ name: `${cfg.name} UNet F=${cfg.F} ${cfg.D}³ batch 2 step: ${impl}`, value: med, unit: 's', config: cfg.name, F: cfg.F, D: cfg.D, batch: 2, impl, reps: times.length, best_s: Math.min(...times), ...more });
-  rows.push({ config: `F=${cfg.F} ${cfg.D}³`, impl, 'median s': med, 'best s': Math.min(...times), reps: times.length });
+  rows.push({ config: `F=${cfg.F} ${cfg.D}³`, impl, 'median s': med, 'best s': Math.min(...times), 'cpu s': typeof more.cpu_s === 'number' ? more.cpu_s : '', reps: times.length });
   return med;
 };
 
@@ -80,12 +85,12 @@ for (const cfg of CONFIGS) {
   registerNativeKernels();
   setAmp(false);
   const nat = run(cfg.F, cfg.D, reps, 1);
-  const tNat = record(cfg, 'native fp32', nat.times);
+  const tNat = record(cfg, 'native fp32', nat.times, { cpu_s: median(nat.cpus) });
   setAmp(true);
   const amp = run(cfg.F, cfg.D, reps, 1);
   setAmp(false);
-  record(cfg, 'native bf16 (use_amp)', amp.times);
-  if (cfg.name === 'small') extra.profile_native_small = await profile(cfg.F, cfg.D);
+  record(cfg, 'native bf16 (use_amp)', amp.times, { cpu_s: median(amp.cpus) });
+  extra[`profile_native_${cfg.name}`] = await profile(cfg.F, cfg.D);
 
   unregisterNativeKernels();
   if (cfg.name === 'small' || full) {
@@ -103,9 +108,14 @@ for (const cfg of CONFIGS) {
     const py = spawnSync('python3', [join(here, 'train_step_torch.py'), String(cfg.D), String(cfg.F), String(reps), '2'], { encoding: 'utf8', timeout: 1_800_000 });
     const line = py.stdout?.trim().split('\n').pop() ?? '';
     if (py.status === 0 && line.startsWith('{')) {
-      const r = JSON.parse(line) as { torch: string; step_s: number[]; mkldnn: boolean };
-      const tTorch = record(cfg, `pytorch ${r.torch} cpu`, r.step_s, { mkldnn: r.mkldnn });
+      const r = JSON.parse(line) as { torch: string; step_s: number[]; cpu_s?: number[]; mkldnn: boolean };
+      const cpuTorch = r.cpu_s ? median(r.cpu_s) : null;
+      const tTorch = record(cfg, `pytorch ${r.torch} cpu`, r.step_s, { mkldnn: r.mkldnn, cpu_s: cpuTorch });
       figures.push({ name: `${cfg.name}: speed-up native fp32 vs pytorch`, value: tTorch / tNat, unit: 'x', config: cfg.name });
+      // CPU seconds per step (both use 2 threads) are far less sensitive than wall time to
+      // the other engineers' load, which changes between the two measurements
+      if (cpuTorch !== null)
+        figures.push({ name: `${cfg.name}: CPU-time ratio pytorch / native fp32`, value: cpuTorch / median(nat.cpus), unit: 'x', config: cfg.name });
     } else {
       figures.push({ name: `${cfg.name} UNet step: pytorch`, value: null as unknown as number, unit: 's', skipped: `python3 train_step_torch.py failed: ${(py.stderr || String(py.error)).split('\n').slice(-2).join(' ')}` });
     }
@@ -117,6 +127,6 @@ for (const f of figures.filter((f) => f.unit === 'x')) console.log(`${f.name}: $
 console.log('profile of a native small step (top kernels):');
 printTable((extra.profile_native_small as { kernel: string; ms: number; percent: number }[]).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent })));
 writeResults('train_step', figures, {
-  note: 'Median step seconds (after one warm-up step; pure tfjs: one timed step). 2 threads for native and PyTorch. The machine was shared by several engineers while this ran (load averages below), so absolute times are inflated and noisy; all implementations ran in the same run.',
+  note: 'Median step seconds (after one warm-up step; pure tfjs: one timed step). 2 threads for native and PyTorch. The machine (2 cores) was shared by several engineers while this ran (1-minute load averages below; `uptime` showed 7-10 during this session), so absolute times are inflated and noisy; all implementations ran in the same run, one after another.',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], ...extra,
 });

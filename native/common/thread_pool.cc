@@ -1,5 +1,7 @@
 #include "common/thread_pool.h"
 
+#include "common/fp_mode.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -31,12 +33,14 @@ class Pool {
   void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
     if (n <= 0) return;
     grain = std::max<int64_t>(1, grain);
-    int64_t chunks = std::min<int64_t>(size(), (n + grain - 1) / grain);
-    if (chunks <= 1 || tl_in_worker) { fn(0, n); return; }
+    // Up to 4 chunks per thread, taken dynamically: on a shared machine a thread
+    // that loses its core for a while no longer holds up the whole call.
+    int64_t chunks = std::min<int64_t>(int64_t(size()) * 4, (n + grain - 1) / grain);
+    if (size() <= 1 || chunks <= 1 || tl_in_worker) { fn(0, n); return; }
     std::lock_guard<std::mutex> run_guard(run_mu_);
     {
       std::lock_guard<std::mutex> lk(mu_);
-      fn_ = &fn; n_ = n; chunks_ = chunks; next_.store(0); done_ = 0; ++generation_;
+      fn_ = &fn; n_ = n; chunks_ = chunks; next_.store(0); done_ = 0; ++generation_; fp_mode_ = fp_mode_get();
     }
     cv_.notify_all();
     tl_in_worker = true;
@@ -49,6 +53,14 @@ class Pool {
 
  private:
   void work() {
+    // Workers compute in the caller's floating-point mode (e.g. flush denormals).
+    const unsigned own = fp_mode_get();
+    const bool other = own != fp_mode_;
+    if (other) fp_mode_set(fp_mode_);
+    struct Restore {
+      bool on; unsigned m;
+      ~Restore() { if (on) fp_mode_set(m); }
+    } restore{other, own};
     for (;;) {
       int64_t c = next_.fetch_add(1);
       if (c >= chunks_) return;
@@ -85,6 +97,7 @@ class Pool {
   int64_t n_ = 0, chunks_ = 0, done_ = 0;
   std::atomic<int64_t> next_{0};
   uint64_t generation_ = 0;
+  unsigned fp_mode_ = 0;
   bool stop_ = false;
 };
 

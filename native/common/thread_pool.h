@@ -14,7 +14,7 @@ int num_threads();
 void set_num_threads(int n);
 
 // Runs fn(begin, end) over [0, n) split into contiguous chunks of at least `grain`
-// items, one chunk per thread at most; returns when every chunk is done. Calls
+// items, at most 4 chunks per thread, handed out dynamically; returns when every chunk is done. Calls
 // from inside a worker run serially (no nested parallelism).
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 

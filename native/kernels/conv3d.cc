@@ -6,6 +6,7 @@
 // channel pairs; elsewhere (and for the filter gradient) the fp32 kernel runs
 // on the rounded values, which is the exact emulation.
 #include "kernels/conv3d.h"
+#include "kernels/conv3d_small.h"
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/scratch.h"
 #include "common/thread_pool.h"
 
 #if defined(__AVX512F__)
@@ -41,12 +43,52 @@ float round_bf16(float v) {
   return r;
 }
 
-namespace {
-std::atomic<bool> g_use_bf16_dot{true};
+void round_bf16_copy(const float* src, float* dst, int64_t n) {
+  int64_t k = 0;
+#if defined(__AVX512F__)
+  const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), hi = _mm512_set1_epi32(int(0xffff0000u));
+  const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000), quiet = _mm512_set1_epi32(0x00400000);
+  for (; k < n; k += 16) {
+    const __mmask16 m = n - k >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - k)) - 1u);
+    const __m512i u = _mm512_maskz_loadu_epi32(m, src + k);
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one)));
+    r = _mm512_and_si512(r, hi);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_and_si512(_mm512_or_si512(u, quiet), hi));
+    _mm512_mask_storeu_epi32(dst + k, m, r);
+  }
+#endif
+  for (; k < n; ++k) dst[k] = round_bf16(src[k]);
 }
 
-void conv3d_use_bf16_dot(bool on) { g_use_bf16_dot.store(on); }
-bool conv3d_bf16_dot_in_use() { return conv3d_has_bf16_dot() && g_use_bf16_dot.load(); }
+namespace {
+// -1: automatic (measured once), 0: emulation, 1: dot products.
+std::atomic<int> g_use_bf16_dot{-1};
+
+// The dot products pay only where vdpbf16ps (2 multiply-adds per lane) beats
+// fp32 FMA: on the Xeons these were measured on it reached 25-45 % of the fp32
+// FMA flop rate (no AMX), so the exact emulation (bf16-rounded inputs, fp32
+// FMA) is the faster bf16 path there. Measured once, one thread, best of 3.
+bool bf16_dot_faster() {
+  static const bool faster = [] {
+    double dot = 0, fma = 0;
+    for (int i = 0; i < 3; ++i) {
+      dot = std::max(dot, fma_peak_gflops(1, 0.01, true));
+      fma = std::max(fma, fma_peak_gflops(1, 0.01, false));
+    }
+    return dot > fma;
+  }();
+  return faster;
+}
+}  // namespace
+
+void conv3d_use_bf16_dot(bool on) { g_use_bf16_dot.store(on ? 1 : 0); }
+void conv3d_bf16_dot_auto() { g_use_bf16_dot.store(-1); }
+bool conv3d_bf16_dot_in_use() {
+  if (!conv3d_has_bf16_dot()) return false;
+  const int m = g_use_bf16_dot.load();
+  return m < 0 ? bf16_dot_faster() : m == 1;
+}
 
 bool conv3d_has_bf16_dot() {
 #if defined(__AVX512BF16__)
@@ -101,7 +143,7 @@ void pad_copy(const float* x, int n, int d, int h, int w, int c, T* xp, int dp, 
           if constexpr (sizeof(T) == 2) {
             for (int k = 0; k < c; ++k) dpix[k] = to_bf16_bits(s[k]);
           } else if (round) {
-            for (int k = 0; k < c; ++k) dpix[k] = round_bf16(s[k]);
+            round_bf16_copy(s, reinterpret_cast<float*>(dpix), c);
           } else {
             std::memcpy(dpix, s, sizeof(float) * c);
           }
@@ -358,12 +400,13 @@ std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* 
   const int taps = c.kd * c.kh * c.kw;
   c.coutp = round_up(c.cout, 16);
 #if defined(__AVX512BF16__)
-  if (bf16 && g_use_bf16_dot.load()) {
+  if (bf16 && conv3d_bf16_dot_in_use()) {
     c.cinp = round_up(cin, 2);
-    std::vector<uint16_t> xp(size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
-    fill(xp.data(), c.cinp);
+    uint16_t* xp = scratch_as<uint16_t>(ScratchSlot::kInput, size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
+    if (xp == nullptr) return "out of memory for the padded input";
+    fill(xp, c.cinp);
     auto w = pack_w_bf16(taps, cin, c.cout, c.cinp, c.coutp, wsrc);
-    core_forward<uint16_t>(c, xp.data(), w.data(), y);
+    core_forward<uint16_t>(c, xp, w.data(), y);
     return "";
   }
 #endif
@@ -373,9 +416,10 @@ std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* 
     core_forward<float>(c, direct, w.data(), y);
     return "";
   }
-  std::vector<float> xp(size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
-  fill(xp.data(), c.cinp, bf16);
-  core_forward<float>(c, xp.data(), w.data(), y);
+  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
+  if (xp == nullptr) return "out of memory for the padded input";
+  fill(xp, c.cinp, bf16);
+  core_forward<float>(c, xp, w.data(), y);
   return "";
 }
 
@@ -452,6 +496,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   c.cout = g.cout;
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
+  if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
   auto fill = [&](auto* xp, int cinp, bool round = false) {
     pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, c.dp, c.hp, c.wp, cinp, g.pf, g.pt, g.pl, round);
@@ -460,6 +505,91 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   // and no trailing rows are skipped.
   const bool in_place = g.pf == 0 && g.pt == 0 && g.pl == 0 && c.dp == g.d && c.hp == g.h && c.wp == g.w;
   return run_forward(c, g.cin, bf16, fill, wsrc, y, in_place ? x : nullptr);
+}
+
+// ================================================= strided input gradient
+// With stride s the zero-dilated formulation below multiplies mostly zeros
+// (7/8 of the work at stride 2 in 3D). Instead the input positions are split by
+// phase r = (i + pad) mod s along each axis: the positions of one phase receive
+// only the taps k = r + s*j, so each phase is a dense stride-1 convolution of dy
+// with that sub-filter (flipped, transposed), written to a temporary and then
+// scattered to its positions of dx.
+namespace {
+struct Phase1D {
+  int q0 = 0, count = 0;  // input positions i = s*(q0+u) + r - pad, u in [0, count)
+  int taps = 0;           // J = taps k = r + s*j of this phase
+  int pad = 0;            // padding before dy for the stride-1 correlation
+};
+
+Phase1D phase_1d(int in, int out, int k, int s, int pad, int r) {
+  Phase1D p;
+  // smallest q with s*q + r - pad >= 0, largest with s*q + r - pad <= in - 1
+  auto floor_div = [](int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
+  const int qmin = -floor_div(r - pad, s);
+  const int qmax = floor_div(in - 1 + pad - r, s);
+  p.q0 = qmin;
+  p.count = std::max(0, qmax - qmin + 1);
+  p.taps = r < k ? (k - r + s - 1) / s : 0;
+  p.pad = p.taps - 1 - qmin;
+  (void)out;
+  return p;
+}
+}  // namespace
+
+static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, const float* filter, float* dx, bool bf16) {
+  for (int rd = 0; rd < g.sd; ++rd)
+    for (int rh = 0; rh < g.sh; ++rh)
+      for (int rw = 0; rw < g.sw; ++rw) {
+        const Phase1D pd = phase_1d(g.d, g.od, g.kd, g.sd, g.pf, rd);
+        const Phase1D ph = phase_1d(g.h, g.oh, g.kh, g.sh, g.pt, rh);
+        const Phase1D pw = phase_1d(g.w, g.ow, g.kw, g.sw, g.pl, rw);
+        if (pd.count == 0 || ph.count == 0 || pw.count == 0) continue;
+        const size_t pix = size_t(g.n) * pd.count * ph.count * pw.count;
+        float* tmp = scratch_as<float>(ScratchSlot::kPartial, pix * size_t(g.cin));
+        if (tmp == nullptr) return "out of memory for the input-gradient phase";
+        if (pd.taps == 0 || ph.taps == 0 || pw.taps == 0) {
+          std::memset(tmp, 0, sizeof(float) * pix * size_t(g.cin));
+        } else {
+          Core c{};
+          c.n = g.n;
+          c.kd = pd.taps; c.kh = ph.taps; c.kw = pw.taps;
+          c.sd = c.sh = c.sw = 1;
+          c.od = pd.count; c.oh = ph.count; c.ow = pw.count;
+          c.dp = pd.count + pd.taps - 1;
+          c.hp = ph.count + ph.taps - 1;
+          c.wp = pw.count + pw.taps - 1;
+          c.cout = g.cin;
+          auto wsrc = [&](int t, int co, int ci) {
+            // sub-filter tap (a,b,k), flipped, is the original tap r + s*(J-1-a) per axis
+            const int a = t / (c.kh * c.kw), b = (t / c.kw) % c.kh, k = t % c.kw;
+            const int od = rd + g.sd * (c.kd - 1 - a), oh = rh + g.sh * (c.kh - 1 - b), ow = rw + g.sw * (c.kw - 1 - k);
+            const int src = (od * g.kh + oh) * g.kw + ow;
+            return filter[(int64_t(src) * g.cin + ci) * g.cout + co];
+          };
+          auto fill = [&](auto* xp, int cinp, bool round = false) {
+            pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, xp, c.dp, c.hp, c.wp, cinp, pd.pad, ph.pad, pw.pad, round);
+          };
+          std::string err = run_forward(c, g.cout, bf16, fill, wsrc, tmp);
+          if (!err.empty()) return err;
+        }
+        // scatter the phase into dx
+        parallel_for(int64_t(g.n) * pd.count, 1, [&](int64_t b, int64_t e) {
+          for (int64_t it = b; it < e; ++it) {
+            const int nn = int(it / pd.count), u = int(it % pd.count);
+            const int id = g.sd * (pd.q0 + u) + rd - g.pf;
+            for (int v = 0; v < ph.count; ++v) {
+              const int ih = g.sh * (ph.q0 + v) + rh - g.pt;
+              const float* src = tmp + ((size_t(nn) * pd.count + u) * ph.count + v) * size_t(pw.count) * g.cin;
+              for (int w = 0; w < pw.count; ++w) {
+                const int iw = g.sw * (pw.q0 + w) + rw - g.pl;
+                std::memcpy(dx + (((int64_t(nn) * g.d + id) * g.h + ih) * g.w + iw) * g.cin, src + size_t(w) * g.cin,
+                            sizeof(float) * size_t(g.cin));
+              }
+            }
+          }
+        });
+      }
+  return "";
 }
 
 // ============================================================ input gradient
@@ -478,6 +608,8 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
   c.cout = g.cin;
   if (int64_t(g.n) * g.d * g.h * g.w * g.cin == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
+  if (conv3d_small_pointwise(g)) return pointwise_backprop_input(g, dy, filter, dx, bf16);
+  if (g.sd > 1 || g.sh > 1 || g.sw > 1) return backprop_input_phases(g, dy, filter, dx, bf16);
   auto wsrc = [&](int t, int co, int ci) {
     // tap t = (a,b,k) of the flipped filter reads (kd-1-a, kh-1-b, kw-1-k).
     int a = t / (g.kh * g.kw), b = (t / g.kw) % g.kh, k = t % g.kw;
@@ -501,9 +633,12 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
             if (tw < 0 || tw >= c.wp) continue;
             const float* s = dy + (((int64_t(nn) * g.od + o) * g.oh + oh) * g.ow + ow) * g.cout;
             T* d = xp + (((int64_t(nn) * c.dp + t) * c.hp + th) * c.wp + tw) * cinp;
-            for (int k = 0; k < g.cout; ++k) {
-              if constexpr (sizeof(T) == 2) d[k] = to_bf16_bits(s[k]);
-              else d[k] = round ? round_bf16(s[k]) : s[k];
+            if constexpr (sizeof(T) == 2) {
+              for (int k = 0; k < g.cout; ++k) d[k] = to_bf16_bits(s[k]);
+            } else if (round) {
+              round_bf16_copy(s, d, g.cout);
+            } else {
+              std::memcpy(d, s, sizeof(float) * size_t(g.cout));
             }
           }
         }
@@ -523,30 +658,38 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     return "";
   }
   const bool round = p == ConvPrecision::kBf16;
+  if (conv3d_small_pointwise(g)) return pointwise_backprop_filter(g, x, dy, dfilter, round);
+  if (conv3d_filter_grad_c1(g)) return backprop_filter_c1(g, x, dy, dfilter, round);
   const int coutp = round_up(g.cout, 16);
   auto blocks = cout_blocks(coutp);
   const int cinp = round_up(g.cin, 4);
   const int dp = (g.od - 1) * g.sd + g.kd, hp = (g.oh - 1) * g.sh + g.kh, wp = (g.ow - 1) * g.sw + g.kw;
-  std::vector<float> xp(size_t(g.n) * dp * hp * wp * cinp);
-  pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp.data(), dp, hp, wp, cinp, g.pf, g.pt, g.pl, round);
-  std::vector<float> dyp(size_t(g.n) * g.od * g.oh * g.ow * coutp);
-  pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dyp.data(), g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * dp * hp * wp * cinp);
+  // dy is read in place when its channels are already a multiple of 16 and nothing is rounded
+  const bool dy_direct = g.cout == coutp && !round;
+  float* dy_buf = dy_direct ? nullptr : scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
+  if (xp == nullptr || (!dy_direct && dy_buf == nullptr)) return "out of memory for the padded input and gradient";
+  pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, dp, hp, wp, cinp, g.pf, g.pt, g.pl, round);
+  if (!dy_direct) pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dy_buf, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  const float* dyp = dy_direct ? dy : dy_buf;
 
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
-  const int T = int(std::min<int64_t>(num_threads(), rows));
+  const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));  // partial sums per chunk (taken dynamically)
   const size_t psize = size_t(taps) * cinp * coutp;
-  std::vector<float> partial(size_t(T) * psize, 0.f);
+  float* partial = scratch_as<float>(ScratchSlot::kPartial, size_t(T) * psize);
+  if (partial == nullptr) return "out of memory for the partial filter gradients";
+  std::fill(partial, partial + size_t(T) * psize, 0.f);
   const int64_t sD = int64_t(hp) * wp * cinp, sH = int64_t(wp) * cinp;
   const int swC = g.sw * cinp;
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; ++t) {
-      float* dw = partial.data() + size_t(t) * psize;
+      float* dw = partial + size_t(t) * psize;
       for (int64_t row = rows * t / T; row < rows * (t + 1) / T; ++row) {
         int nn = int(row / (int64_t(g.od) * g.oh));
         int rem = int(row % (int64_t(g.od) * g.oh));
         int od = rem / g.oh, oh = rem % g.oh;
-        const float* xrow = xp.data() + int64_t(nn) * dp * sD + int64_t(od) * g.sd * sD + int64_t(oh) * g.sh * sH;
-        const float* dyrow = dyp.data() + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
+        const float* xrow = xp + int64_t(nn) * dp * sD + int64_t(od) * g.sd * sD + int64_t(oh) * g.sh * sH;
+        const float* dyrow = dyp + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
         for (int a = 0; a < g.kd; ++a)
           for (int b = 0; b < g.kh; ++b)
             for (int k = 0; k < g.kw; ++k) {
@@ -569,7 +712,7 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
       float* out = dfilter + (int64_t(tap) * g.cin + ci) * g.cout;
       for (int co = 0; co < g.cout; ++co) out[co] = 0.f;
       for (int t = 0; t < T; ++t) {
-        const float* src = partial.data() + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
+        const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
         for (int co = 0; co < g.cout; ++co) out[co] += src[co];
       }
     }

@@ -35,12 +35,17 @@ void conv3d_backprop_filter_naive(const Conv3DGeom& g, const float* x, const flo
 // Round-to-nearest-even to bfloat16 and back to fp32 (NaN stays NaN).
 float round_bf16(float v);
 uint16_t to_bf16_bits(float v);
+// dst[i] = round_bf16(src[i]) for n values (vectorized where AVX-512 is compiled in).
+void round_bf16_copy(const float* src, float* dst, int64_t n);
 
 // True when compiled with the AVX512-BF16 dot-product path.
 bool conv3d_has_bf16_dot();
-// Run time switch (default on): off makes bf16 convs use the exact emulation
-// (bf16-rounded inputs, fp32 FMA) even where the dot products are compiled in.
+// Run time switch: off makes bf16 convs use the exact emulation (bf16-rounded
+// inputs, fp32 FMA) even where the dot products are compiled in. The default
+// (and conv3d_bf16_dot_auto()) measures once whether the dot-product
+// instruction outruns fp32 FMA on this CPU and uses it only then.
 void conv3d_use_bf16_dot(bool on);
+void conv3d_bf16_dot_auto();
 bool conv3d_bf16_dot_in_use();
 
 // Measures this machine's fp32 FMA peak in GFLOP/s with `threads` threads

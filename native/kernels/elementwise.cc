@@ -135,6 +135,67 @@ void step_f32(const float* x, float* y, int64_t n, float alpha) {
   unary(x, y, n, [alpha](float v) { return std::isnan(v) ? v : (v > 0.f ? 1.f : alpha); });
 }
 
+void relu_grad_f32(const float* dy, const float* x, float* dx, int64_t n) {
+  parallel_for(n, 32768, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const float v = x[i];
+      const float s = v > 0.f ? 1.f : (v != v ? v : 0.f);
+      dx[i] = dy[i] * s;
+    }
+  });
+}
+
+void tile_grad_f32(int rank, const int64_t* x_shape, const int64_t* reps, const float* dy, float* dx) {
+  if (rank == 0) {
+    dx[0] = dy[0];
+    return;
+  }
+  int64_t x_strides[8], y_strides[8], y_shape[8];
+  int64_t xs = 1, ys = 1, nrep = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    y_shape[d] = x_shape[d] * reps[d];
+    x_strides[d] = xs;
+    y_strides[d] = ys;
+    xs *= x_shape[d];
+    ys *= y_shape[d];
+    nrep *= reps[d];
+  }
+  const int64_t n_last = x_shape[rank - 1], rows = xs / std::max<int64_t>(1, n_last);
+  if (xs == 0) return;
+  if (nrep == 0) {
+    std::memset(dx, 0, sizeof(float) * size_t(xs));
+    return;
+  }
+  // Each dx row (all dims but the last fixed) sums nrep rows of dy.
+  parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n_last)), [&](int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0}, rep[8] = {0};
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t rem = r;
+      for (int d = rank - 2; d >= 0; --d) {
+        idx[d] = rem % x_shape[d];
+        rem /= x_shape[d];
+      }
+      float* out = dx + r * n_last;
+      for (int d = 0; d < rank; ++d) rep[d] = 0;
+      for (int64_t k = 0; k < nrep; ++k) {
+        int64_t off = 0;
+        for (int d = 0; d < rank - 1; ++d) off += (rep[d] * x_shape[d] + idx[d]) * y_strides[d];
+        off += rep[rank - 1] * n_last;
+        const float* src = dy + off;
+        if (k == 0)
+          for (int64_t i = 0; i < n_last; ++i) out[i] = src[i];
+        else
+          for (int64_t i = 0; i < n_last; ++i) out[i] += src[i];
+        for (int d = rank - 1; d >= 0; --d) {
+          if (++rep[d] < reps[d]) break;
+          rep[d] = 0;
+        }
+      }
+    }
+  });
+  (void)x_strides;
+}
+
 void softmax_f32(const float* x, float* y, int64_t rows, int64_t cols) {
   if (cols == 0) return;
   parallel_for(rows, std::max<int64_t>(1, 4096 / cols), [&](int64_t b, int64_t e) {

@@ -16,6 +16,12 @@ void binary_f32(BinaryOp op, int rank, const int64_t* shape, const float* a, con
 void relu_f32(const float* x, float* y, int64_t n);
 // y = x > 0 ? 1 : (x is NaN ? NaN : alpha)  (tfjs Step)
 void step_f32(const float* x, float* y, int64_t n, float alpha);
+// dx = dy * step(x): ReLU's gradient in one pass (tfjs computes step, then mul).
+// NaN in x gives NaN, as dy * step(x) does.
+void relu_grad_f32(const float* dy, const float* x, float* dx, int64_t n);
+// Gradient of Tile: dx[x_shape] = sum over every repetition of dy[x_shape * reps]
+// (rank <= 8), in one pass instead of one slice + add per repetition.
+void tile_grad_f32(int rank, const int64_t* x_shape, const int64_t* reps, const float* dy, float* dx);
 // Softmax over the last axis of a [rows, cols] view (tfjs's: max-subtracted exp).
 void softmax_f32(const float* x, float* y, int64_t rows, int64_t cols);
 

@@ -3,6 +3,8 @@
 // trusted: src/native/kernels.ts validates shapes and sizes before calling.
 #include "common/napi_helpers.h"
 #include "common/napi_module.h"
+#include "common/fp_mode.h"
+#include "common/scratch.h"
 #include "kernels/conv3d.h"
 #include "kernels/elementwise.h"
 #include "kernels/pool3d.h"
@@ -21,6 +23,14 @@ clara::Pool3DGeom pool_geom(const Napi::Value& v) {
                            a[10], a[11], a[12], a[13], a[14], a[15], a[16]};
 }
 
+// An output array freshly allocated by JavaScript (untouched pages; huge pages
+// asked for only under CLARA_HUGE_PAGES, see common/scratch.h).
+float* out_f32(const Napi::Value& v) {
+  float* p = clara::typed_data<float>(v);
+  clara::advise_huge_pages(p, clara::typed_length(v) * sizeof(float));
+  return p;
+}
+
 clara::ConvPrecision precision(const Napi::CallbackInfo& info, size_t i) {
   return info.Length() > i && info[i].ToBoolean().Value() ? clara::ConvPrecision::kBf16
                                                           : clara::ConvPrecision::kFp32;
@@ -32,46 +42,53 @@ void check(Napi::Env env, const std::string& err) {
 
 // (x, filter, y, geom, bf16)
 Napi::Value Conv3DForward(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_forward(conv_geom(info[3]), clara::typed_data<float>(info[0]),
                                           clara::typed_data<float>(info[1]),
-                                          clara::typed_data<float>(info[2]), precision(info, 4)));
+                                          out_f32(info[2]), precision(info, 4)));
   return info.Env().Undefined();
 }
 
 // (dy, filter, dx, geom, bf16)
 Napi::Value Conv3DBackpropInput(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_backprop_input(conv_geom(info[3]), clara::typed_data<float>(info[0]),
                                                  clara::typed_data<float>(info[1]),
-                                                 clara::typed_data<float>(info[2]), precision(info, 4)));
+                                                 out_f32(info[2]), precision(info, 4)));
   return info.Env().Undefined();
 }
 
 // (x, dy, dfilter, geom, bf16)
 Napi::Value Conv3DBackpropFilter(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_backprop_filter(conv_geom(info[3]), clara::typed_data<float>(info[0]),
                                                   clara::typed_data<float>(info[1]),
-                                                  clara::typed_data<float>(info[2]), precision(info, 4)));
+                                                  out_f32(info[2]), precision(info, 4)));
   return info.Env().Undefined();
 }
 
 // (x, y, geom)
 Napi::Value MaxPool3D(const Napi::CallbackInfo& info) {
-  clara::max_pool3d(pool_geom(info[2]), clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]));
+  clara::FlushDenormals ftz;
+  clara::max_pool3d(pool_geom(info[2]), clara::typed_data<float>(info[0]), out_f32(info[1]));
   return info.Env().Undefined();
 }
 Napi::Value AvgPool3D(const Napi::CallbackInfo& info) {
-  clara::avg_pool3d(pool_geom(info[2]), clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]));
+  clara::FlushDenormals ftz;
+  clara::avg_pool3d(pool_geom(info[2]), clara::typed_data<float>(info[0]), out_f32(info[1]));
   return info.Env().Undefined();
 }
 // (x, dy, dx, geom)
 Napi::Value MaxPool3DGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   clara::max_pool3d_grad(pool_geom(info[3]), clara::typed_data<float>(info[0]),
-                         clara::typed_data<float>(info[1]), clara::typed_data<float>(info[2]));
+                         clara::typed_data<float>(info[1]), out_f32(info[2]));
   return info.Env().Undefined();
 }
 // (dy, dx, geom)
 Napi::Value AvgPool3DGrad(const Napi::CallbackInfo& info) {
-  clara::avg_pool3d_grad(pool_geom(info[2]), clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]));
+  clara::FlushDenormals ftz;
+  clara::avg_pool3d_grad(pool_geom(info[2]), clara::typed_data<float>(info[0]), out_f32(info[1]));
   return info.Env().Undefined();
 }
 
@@ -84,6 +101,7 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
 
 // (op, shape Float64Array, a, aStrides Float64Array, b, bStrides, out)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   auto dims = [](const Napi::Value& v, int64_t* out) {
     const double* d = clara::typed_data<double>(v);
     size_t n = clara::typed_length(v);
@@ -96,7 +114,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   dims(info[5], bs);
   clara::binary_f32(clara::BinaryOp(info[0].As<Napi::Number>().Int32Value()), rank, shape,
                     clara::typed_data<float>(info[2]), as, clara::typed_data<float>(info[4]), bs,
-                    clara::typed_data<float>(info[6]));
+                    out_f32(info[6]));
   return info.Env().Undefined();
 }
 // (shape Float64Array, src, srcOffset, srcStrides Float64Array, dst, dstOffset, dstStrides); 4-byte elements
@@ -118,26 +136,51 @@ Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
 
 // (x, y)
 Napi::Value Relu(const Napi::CallbackInfo& info) {
-  clara::relu_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), int64_t(clara::typed_length(info[0])));
+  clara::FlushDenormals ftz;
+  clara::relu_f32(clara::typed_data<float>(info[0]), out_f32(info[1]), int64_t(clara::typed_length(info[0])));
   return info.Env().Undefined();
 }
 // (x, y, alpha)
 Napi::Value Step(const Napi::CallbackInfo& info) {
-  clara::step_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), int64_t(clara::typed_length(info[0])),
+  clara::FlushDenormals ftz;
+  clara::step_f32(clara::typed_data<float>(info[0]), out_f32(info[1]), int64_t(clara::typed_length(info[0])),
                   info[2].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+// (dy, x, dx)
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
+  clara::relu_grad_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), out_f32(info[2]),
+                       int64_t(clara::typed_length(info[0])));
+  return info.Env().Undefined();
+}
+// (xShape Float64Array, reps Float64Array, dy, dx)
+Napi::Value TileGrad(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
+  int64_t xs[8], reps[8];
+  const double* a = clara::typed_data<double>(info[0]);
+  const double* b = clara::typed_data<double>(info[1]);
+  int rank = int(clara::typed_length(info[0]));
+  for (int i = 0; i < rank; ++i) {
+    xs[i] = int64_t(a[i]);
+    reps[i] = int64_t(b[i]);
+  }
+  clara::tile_grad_f32(rank, xs, reps, clara::typed_data<float>(info[2]), out_f32(info[3]));
   return info.Env().Undefined();
 }
 // (x, y, cols)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  clara::FlushDenormals ftz;
   int64_t cols = info[2].As<Napi::Number>().Int64Value();
   int64_t n = int64_t(clara::typed_length(info[0]));
-  clara::softmax_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), cols ? n / cols : 0, cols);
+  clara::softmax_f32(clara::typed_data<float>(info[0]), out_f32(info[1]), cols ? n / cols : 0, cols);
   return info.Env().Undefined();
 }
 
-// (on) -> whether the dot-product path is now in use
+// (on: boolean | null) -> whether the dot-product path is now in use (null: automatic)
 Napi::Value SetBf16Dot(const Napi::CallbackInfo& info) {
-  clara::conv3d_use_bf16_dot(info[0].ToBoolean().Value());
+  if (info.Length() == 0 || info[0].IsNull() || info[0].IsUndefined()) clara::conv3d_bf16_dot_auto();
+  else clara::conv3d_use_bf16_dot(info[0].ToBoolean().Value());
   return Napi::Boolean::New(info.Env(), clara::conv3d_bf16_dot_in_use());
 }
 
@@ -147,6 +190,8 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reluF32", Napi::Function::New(env, Relu));
   exports.Set("stridedCopy4", Napi::Function::New(env, StridedCopy));
   exports.Set("stepF32", Napi::Function::New(env, Step));
+  exports.Set("reluGradF32", Napi::Function::New(env, ReluGrad));
+  exports.Set("tileGradF32", Napi::Function::New(env, TileGrad));
   exports.Set("softmaxF32", Napi::Function::New(env, Softmax));
   exports.Set("conv3dForward", Napi::Function::New(env, Conv3DForward));
   exports.Set("conv3dBackpropInput", Napi::Function::New(env, Conv3DBackpropInput));

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "common/thread_pool.h"
+#include <cstring>
+
 #include "kernels/conv3d.h"
 
 using clara::Conv3DGeom;
@@ -74,10 +76,31 @@ int main() {
       {1, 5, 6, 7, 3, 3, 5, 1, 1},   {2, 7, 5, 9, 1, 3, 8, 1, 1},   {2, 9, 8, 7, 5, 3, 17, 2, 1},
       {1, 8, 8, 8, 16, 3, 16, 1, 1}, {1, 6, 7, 13, 9, 3, 33, 1, 0}, {2, 7, 7, 7, 4, 2, 6, 2, 0},
       {1, 6, 6, 6, 32, 3, 64, 1, 1}, {1, 5, 5, 30, 3, 1, 80, 1, 1}, {1, 9, 9, 9, 7, 3, 3, 2, 0},
+      // strided input gradients by phases (stride 3, even filter, phases without taps)
+      {1, 10, 9, 11, 5, 3, 7, 3, 1}, {2, 9, 8, 10, 3, 4, 18, 2, 1}, {1, 7, 6, 5, 4, 1, 6, 2, 0},
+      {1, 8, 9, 7, 6, 2, 5, 3, 0},
+      // small channel counts: pointwise and one-input-channel filter gradients
+      {2, 5, 6, 7, 16, 1, 2, 1, 1},  {1, 4, 5, 6, 3, 1, 12, 1, 0},  {2, 9, 8, 7, 1, 3, 20, 2, 1},
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);
     for (auto& c : cases) check_case(make(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
+  }
+  {  // the vectorized rounding equals the scalar one, specials included
+    std::vector<float> v(37), r(37);
+    std::uniform_real_distribution<float> u(-1e3f, 1e3f);
+    for (auto& e : v) e = u(rng);
+    v[0] = std::nanf(""); v[1] = -INFINITY; v[2] = INFINITY; v[3] = 1.f + 1.f / 256; v[4] = 1e-40f; v[5] = -0.f;
+    uint32_t snan = 0x7f800001u;
+    std::memcpy(&v[6], &snan, 4);
+    clara::round_bf16_copy(v.data(), r.data(), int64_t(v.size()));
+    int bad = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      float e = clara::round_bf16(v[i]);
+      if (std::memcmp(&e, &r[i], 4) != 0) ++bad;
+    }
+    std::printf("%-5s round_bf16_copy vs round_bf16 (37 values, NaN/inf/denormal/ties)\n", bad ? "FAIL" : "ok");
+    failures += bad;
   }
   std::printf("bf16 dot instructions: %s\n", clara::conv3d_has_bf16_dot() ? "yes" : "no (emulated)");
   if (failures) std::printf("%d FAILURES\n", failures);

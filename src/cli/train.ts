@@ -46,9 +46,7 @@ function exitWithParent(): void {
     process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
     process.exit(143);
   });
-  // A 'disconnect' (or 'message') listener refs the IPC channel, which would keep this
-  // process alive after training ends; the channel must not hold the event loop open
-  // (pending sends still complete: their write requests keep the loop alive).
+  // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
   process.channel?.unref();
 }
 

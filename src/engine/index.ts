@@ -1,6 +1,8 @@
 // The engine's entry for the trainer: pick the backend, apply the AMP policy.
 import { chooseBackend, type BackendInfo, type ChooseOptions } from './backend.js';
 import { setAmp, type AmpMode } from './amp.js';
+import { native } from '../native/loader.js';
+import type { NativeKernels } from '../native/kernels.js';
 
 export { chooseBackend, describeBackend, forcedBackend, resetBackendChoice, BACKEND_NAMES } from './backend.js';
 export type { BackendInfo, BackendName, ChooseOptions } from './backend.js';
@@ -30,7 +32,11 @@ export async function initEngine(opts: { amp: boolean } & ChooseOptions): Promis
   }
   if (backend.nativeKernels) {
     setAmp(true);
-    const detail = backend.native?.bf16Dot ? 'bf16 convolutions with AVX512-BF16 dot products, fp32 accumulation' : 'bf16 convolutions emulated exactly (bf16-rounded inputs, fp32 FMA)';
+    // The dot products are used only where this CPU runs them faster than fp32 FMA (measured once).
+    const dot = backend.native?.bf16Dot ? (native() as unknown as NativeKernels).setBf16Dot(null) : false;
+    const detail = dot
+      ? 'bf16 convolutions with AVX512-BF16 dot products, fp32 accumulation'
+      : `bf16 convolutions emulated exactly (bf16-rounded inputs, fp32 FMA)${backend.native?.bf16Dot ? ': AVX512-BF16 dot products measured slower than fp32 FMA on this CPU' : ''}`;
     return { backend, amp: 'bf16-native', ampDetail: detail };
   }
   setAmp(false);

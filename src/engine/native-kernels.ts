@@ -6,7 +6,7 @@
 // exactly tfjs's); anything not covered (dilation != 1, other dtypes, rank > 8,
 // channels-first pooling, softmax on another axis) falls through to the original.
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import { native } from '../native/loader.js';
 import type { NativeKernels, Conv3DGeometry, Pool3DGeometry } from '../native/kernels.js';
 import { convGeomArray, poolGeomArray, broadcastStrides, collapseBroadcast, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
@@ -22,6 +22,16 @@ export const NATIVE_KERNEL_NAMES = [
 ] as const;
 /** Kernels replaced by faster TypeScript (run-copying) versions: profiled hot in a UNet step. */
 export const TS_FAST_KERNEL_NAMES = ['Slice', 'SplitV', 'Tile', 'Concat'] as const;
+/**
+ * Gradients replaced while the native kernels are registered: ReLU's (dy * step(x),
+ * two passes and a temporary in tfjs) and Tile's (one slice + add per repetition in
+ * tfjs) run as one native pass each on the 'cpu' backend; other backends and dtypes
+ * keep tfjs's gradient.
+ */
+export const NATIVE_GRADIENT_NAMES = ['Relu', 'Tile'] as const;
+const RELU_GRAD = 'ClaraReluGrad';
+const TILE_GRAD = 'ClaraTileGrad';
+
 type ReplacedName = (typeof NATIVE_KERNEL_NAMES)[number] | (typeof TS_FAST_KERNEL_NAMES)[number];
 
 interface CpuBackendLike {
@@ -30,6 +40,7 @@ interface CpuBackendLike {
 }
 
 const originals = new Map<string, KernelConfig>();
+const gradOriginals = new Map<string, GradConfig>();
 /** Calls per kernel name since registration (what ran natively). */
 export const nativeCallCounts: Record<string, number> = {};
 
@@ -238,6 +249,58 @@ function poolForward(x: TensorInfo, be: CpuBackendLike, attrs: NamedAttrMap, run
   return be.makeTensorInfo(ci.outShape, 'float32', y);
 }
 
+function registerNativeGradients(k: NativeKernels): void {
+  tf.registerKernel({
+    kernelName: RELU_GRAD, backendName: 'cpu',
+    kernelFunc: ({ inputs, backend }) => {
+      const be = backend as unknown as CpuBackendLike;
+      const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+      const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
+      k.reluGradF32(f32(be, dy)!, f32(be, x)!, dx);
+      nativeCallCounts[RELU_GRAD] = (nativeCallCounts[RELU_GRAD] ?? 0) + 1;
+      return be.makeTensorInfo(x.shape, 'float32', dx);
+    },
+  });
+  tf.registerKernel({
+    kernelName: TILE_GRAD, backendName: 'cpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const be = backend as unknown as CpuBackendLike;
+      const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+      const reps = (attrs as unknown as { reps: number[] }).reps;
+      const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
+      k.tileGradF32(Float64Array.from(x.shape), Float64Array.from(reps), f32(be, dy)!, dx);
+      nativeCallCounts[TILE_GRAD] = (nativeCallCounts[TILE_GRAD] ?? 0) + 1;
+      return be.makeTensorInfo(x.shape, 'float32', dx);
+    },
+  });
+  const onNative = (ts: Tensor[]) => tf.getBackend() === 'cpu' && ts.every((t) => t.dtype === 'float32' && !t.isDisposed);
+  for (const name of NATIVE_GRADIENT_NAMES) gradOriginals.set(name, tf.getGradient(name));
+  const relu = gradOriginals.get('Relu')!, tile = gradOriginals.get('Tile')!;
+  tf.registerGradient({
+    ...relu,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (Array.isArray(dy) || !onNative([dy, x])) return relu.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }, {}) as Tensor };
+    },
+  });
+  tf.registerGradient({
+    ...tile,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const reps = (attrs as unknown as { reps: number[] }).reps;
+      if (Array.isArray(dy) || !onNative([dy, x]) || x.rank > 8 || reps.length !== x.rank) return tile.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(TILE_GRAD, { dy, x }, { reps } as unknown as NamedAttrMap) as Tensor };
+    },
+  });
+}
+
+function unregisterNativeGradients(): void {
+  for (const [, g] of gradOriginals) tf.registerGradient(g);
+  gradOriginals.clear();
+  for (const name of [RELU_GRAD, TILE_GRAD]) if (tf.getKernel(name, 'cpu')) tf.unregisterKernel(name, 'cpu');
+}
+
 /** True while the native kernels are registered over the 'cpu' backend. */
 export function nativeKernelsRegistered(): boolean {
   return originals.size > 0;
@@ -264,6 +327,7 @@ export function registerNativeKernels(): void {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel({ ...orig, kernelFunc });
   }
+  registerNativeGradients(k);
 }
 
 /** Puts tfjs's own pure-JS kernels back (used by tests and benchmarks that compare). */
@@ -273,4 +337,5 @@ export function unregisterNativeKernels(): void {
     tf.registerKernel(orig);
   }
   originals.clear();
+  unregisterNativeGradients();
 }

@@ -77,7 +77,7 @@ export function sliceCopy(x: NumArray, shape: readonly number[], begin: readonly
 }
 
 /** out (shape[i]*reps[i]) = x repeated reps[i] times along every axis. */
-export function tileCopy(x: NumArray, shape: readonly number[], reps: readonly number[], out: NumArray): void {
+export function tileCopy(x: NumArray, shape: readonly number[], reps: readonly number[], out: NumArray, useNative = true): void {
   const r = shape.length;
   if (r === 0) {
     out[0] = x[0];
@@ -85,6 +85,24 @@ export function tileCopy(x: NumArray, shape: readonly number[], reps: readonly n
   }
   const os = shape.map((s, i) => s * reps[i]);
   const st = strides(shape);
+  const nc = useNative && r <= 8 ? nativeCopy(x, out) : undefined;
+  const nrep = reps.reduce((a, b) => a * b, 1);
+  if (nc && nrep > 0 && x.length > 0) {
+    // one strided copy of the whole of x per repetition, into its block of out
+    const ost = strides(os);
+    const c = collapseBroadcast(shape, Float64Array.from(st), Float64Array.from(ost));
+    const rep = new Array<number>(r).fill(0);
+    for (let k = 0; k < nrep; k++) {
+      let off = 0;
+      for (let d = 0; d < r; d++) off += rep[d] * shape[d] * ost[d];
+      nc(c.shape, x as Float32Array, 0, c.as, out as Float32Array, off, c.bs);
+      for (let d = r - 1; d >= 0; d--) {
+        if (++rep[d] < reps[d]) break;
+        rep[d] = 0;
+      }
+    }
+    return;
+  }
   const last = shape[r - 1], lastReps = reps[r - 1];
   let rows = 1;
   for (let i = 0; i < r - 1; i++) rows *= os[i];

@@ -18,8 +18,9 @@ export interface NativeKernels {
   fmaPeak(threads: number, seconds: number, bf16Dot?: boolean): number;
   /** The conv kernels use AVX512-BF16 dot products (otherwise bf16 is emulated exactly). */
   conv3dBf16Dot: boolean;
-  /** Uses (true, default) or bypasses the bf16 dot products for bf16 convs; returns whether they are in use. */
-  setBf16Dot(on: boolean): boolean;
+  /** Uses (true) or bypasses (false) the bf16 dot products for bf16 convs; null (the default) uses
+   *  them only where a one-time measurement finds them faster than fp32 FMA. Returns whether they are in use. */
+  setBf16Dot(on: boolean | null): boolean;
   /** out = a op b with broadcasting (op 0 add, 1 sub, 2 mul, 3 div); strides 0 on broadcast dims. */
   binaryF32(op: number, shape: Float64Array, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array): void;
   reluF32(x: Float32Array, y: Float32Array): void;
@@ -27,6 +28,10 @@ export interface NativeKernels {
   stridedCopy4(shape: Float64Array, src: Float32Array | Int32Array, srcOffset: number, srcStrides: Float64Array, dst: Float32Array | Int32Array, dstOffset: number, dstStrides: Float64Array): void;
   stepF32(x: Float32Array, y: Float32Array, alpha: number): void;
   softmaxF32(x: Float32Array, y: Float32Array, cols: number): void;
+  /** dx = dy * step(x) (ReLU's gradient, one pass). */
+  reluGradF32(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** dx[xShape] = sum of dy[xShape * reps] over every repetition (Tile's gradient), rank <= 8. */
+  tileGradF32(xShape: Float64Array, reps: Float64Array, dy: Float32Array, dx: Float32Array): void;
 }
 
 /** Geometry of a 3D convolution (padding = before-padding, as tfjs computes it). */
@@ -422,6 +427,49 @@ export function step(x: Float32Array, alpha = 0): Float32Array {
   return y;
 }
 export const stepRef = (x: Float32Array, alpha = 0) => x.map((v) => (Number.isNaN(v) ? v : v > 0 ? 1 : alpha));
+
+/** ReLU's gradient: dy * step(x) in one pass. */
+export function reluGrad(dy: Float32Array, x: Float32Array): Float32Array {
+  if (dy.length !== x.length) throw new RangeError(`reluGrad: dy has ${dy.length} elements, x has ${x.length}`);
+  const dx = new Float32Array(x.length);
+  k().reluGradF32(dy, x, dx);
+  return dx;
+}
+export const reluGradRef = (dy: Float32Array, x: Float32Array) => dy.map((d, i) => d * (Number.isNaN(x[i]) ? x[i] : x[i] > 0 ? 1 : 0));
+
+function checkTile(xShape: readonly number[], reps: readonly number[], dyLen: number): void {
+  if (xShape.length !== reps.length || xShape.length > 8) throw new RangeError(`tileGrad: shape [${xShape}] and reps [${reps}] must have one equal rank <= 8`);
+  if ([...xShape, ...reps].some((v) => !Number.isInteger(v) || v < 0)) throw new RangeError(`tileGrad: shape [${xShape}] and reps [${reps}] must be non-negative integers`);
+  const n = xShape.reduce((a, s, i) => a * s * reps[i], 1);
+  if (n !== dyLen) throw new RangeError(`tileGrad: dy has ${dyLen} elements, shape [${xShape}] x reps [${reps}] needs ${n}`);
+}
+
+/** Tile's gradient: the sum of dy over every repetition, shaped like x. */
+export function tileGrad(xShape: readonly number[], reps: readonly number[], dy: Float32Array): Float32Array {
+  checkTile(xShape, reps, dy.length);
+  const dx = new Float32Array(xShape.reduce((a, b) => a * b, 1));
+  k().tileGradF32(Float64Array.from(xShape), Float64Array.from(reps), dy, dx);
+  return dx;
+}
+
+/** Plain reference of tileGrad: every dy element adds into dx at its index modulo x's shape. */
+export function tileGradRef(xShape: readonly number[], reps: readonly number[], dy: Float32Array): Float32Array {
+  checkTile(xShape, reps, dy.length);
+  const r = xShape.length;
+  const yShape = xShape.map((s, i) => s * reps[i]);
+  const dx = new Float32Array(xShape.reduce((a, b) => a * b, 1));
+  const idx = new Array<number>(r).fill(0);
+  for (let i = 0; i < dy.length; i++) {
+    let o = 0;
+    for (let d = 0; d < r; d++) o = o * xShape[d] + (idx[d] % xShape[d]);
+    dx[o] += dy[i];
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < yShape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return dx;
+}
 
 /** Softmax over the last axis of length `cols`. */
 export function softmax(x: Float32Array, cols: number): Float32Array {

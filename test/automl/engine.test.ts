@@ -162,7 +162,7 @@ test('an existing run is not overwritten; --resume of a missing run is an error'
   await runAutoML({ mmarRoot: mmar, runId: 'r5', vars: { trainconf: 'trn_automl.json' }, log: () => {} });
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'r5', vars: { trainconf: 'trn_automl.json' }, log: () => {} }), /run 'r5' already exists.*--resume/);
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'nope', resume: true, vars: { trainconf: 'trn_automl.json' }, log: () => {} }), /nothing to resume/);
-  // Without --set trainconf the MMAR's config_train.json is meant (as Clara's automl.sh); this MMAR has none.
+  // without --set trainconf the MMAR's config_train.json is meant (this MMAR has none): an error naming it
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'r6', vars: {}, log: () => {} }), /train_config_file: train config 'config_train\.json' not found; looked for .*config\/config_train\.json/);
   rmSync(mmar, { recursive: true, force: true });
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { runCli } from './run-cli.js';
 import { tmpMmar } from '../mmar/tmp-mmar.js';
 
@@ -12,9 +14,21 @@ test('config check (text) on the 3.x AMP MMAR: use_amp is an enum of true/false,
   assert.match(r.stdout, /net\.enum\.\$0:use_amp\n\s+type enum, domain net: true \| false\n\s+target variable use_amp/);
   assert.match(r.stdout, /train\.model\s+TestAMPSegResnet\s+\[model, byoc CustomArch\.SegResnet\]/);
   assert.match(r.stdout, /train\.pre_transforms\[2\]\s+ScaleByResolution#ScaleImg\s+\[transform/);
-  // (Dice is registered by the models branch; the 3.x aux op is not)
-  assert.match(r.stdout, /not registered yet \(\d+\):\n(\s+\S+\s+at .*\n)*\s+DiceMaskedOutput\s+at .*config_train\.json: train\.aux_ops\[0\]\.name/);
+  // every built-in name of Clara's 3.x example is registered now
+  assert.match(r.stdout, /not registered yet \(0\)/);
   assert.match(r.stdout, /MyHandler|myAutoMLController/);
+});
+
+test('config check lists a component name nothing implements, with its JSON path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clara-check-'));
+  cpSync(join(MM, 'clara3_AMP'), dir, { recursive: true });
+  const file = join(dir, 'config', 'config_train.json');
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  j.train.aux_ops[0].name = 'MyFancyAuxOp';
+  writeFileSync(file, JSON.stringify(j));
+  const r = runCli(['config', 'check', '-m', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /not registered yet \(1\):\n\s+MyFancyAuxOp\s+at .*config_train\.json: train\.aux_ops\[0\]\.name/);
 });
 
 test('config check --json on the 4.x MMARs: float lr range, exclusive loss/optimizer switches', () => {

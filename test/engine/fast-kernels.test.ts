@@ -4,10 +4,10 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels, nativeCallCounts } from '../../src/engine/native-kernels.js';
-import { binary, binaryRef, relu, reluRef, softmax, softmaxRef, step, stepRef, type BinaryOpName } from '../../src/native/kernels.js';
+import { binary, binaryRef, relu, reluGrad, reluGradRef, reluRef, softmax, softmaxRef, step, stepRef, tileGrad, tileGradRef, type BinaryOpName } from '../../src/native/kernels.js';
 import { Rng } from '../../src/util/random.js';
 import { randomArray, relErr } from '../native/conv-geom.js';
-import { concatCopy, sliceCopy } from '../../src/engine/strided-copy.js';
+import { concatCopy, sliceCopy, tileCopy } from '../../src/engine/strided-copy.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -101,4 +101,61 @@ test('native strided copy (Slice, Concat) equals the TypeScript run copies', () 
     concatCopy(xs as never, [shape, [3, 4, 5, 2]], 3, o2, false);
     assert.deepEqual(o1, o2);
   }
+});
+
+test('Relu and Tile gradients run natively and equal tfjs gradients (Tile ranks 1-4, as far as tfjs goes; NaN kept)', () => {
+  const x = t([2, 5, 3, 4, 7]);
+  const xn = tf.tensor([-1, NaN, 0, 2, -0.5, 3], [6]);
+  const before = { ...nativeCallCounts };
+  const w = t([2, 5, 3, 4, 7]);
+  const tiles: [number[], number[]][] = [[[6], [3]], [[4, 7], [2, 3]], [[10, 1, 84], [1, 2, 1]], [[2, 5, 12], [2, 1, 3]], [[2, 5, 3, 28], [1, 2, 2, 1]]];
+  const ms = tiles.map(([shape, reps]) => t(shape.map((s, i) => s * reps[i])));
+  const [nat, ref] = both(() =>
+    tf.tidy(() => {
+      const g1 = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), w)))(x);
+      const g2 = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), tf.range(0, 6).toFloat())))(xn);
+      const gs = tiles.map(([shape, reps], j) => {
+        const v = tf.reshape(tf.slice(tf.reshape(x, [-1]), 0, shape.reduce((p, q) => p * q, 1)), shape);
+        return tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.tile(u, reps), ms[j])))(v);
+      });
+      return [g1, g2, ...gs].map((r) => Array.from(r.dataSync()));
+    }),
+  );
+  nat.forEach((v, i) => assert.ok(relErr(v, ref[i]) < 1e-6 || (i === 1 && Number.isNaN(v[1]) && Number.isNaN(ref[i][1])), `gradient ${i}: ${relErr(v, ref[i])}`));
+  assert.ok(Number.isNaN(nat[1][1]), 'NaN input gives a NaN gradient, as dy * step(x) does');
+  assert.deepEqual(nat[1].filter((_, i) => i !== 1), ref[1].filter((_, i) => i !== 1));
+  for (const k of ['ClaraReluGrad', 'ClaraTileGrad']) assert.ok((nativeCallCounts[k] ?? 0) > (before[k] ?? 0), `${k} ran`);
+  tf.dispose([x, xn, w, ...ms]);
+});
+
+test('native ReLU and Tile gradients and tile copy equal their TS references', () => {
+  const x = randomArray(rng, 257), dy = randomArray(rng, 257);
+  x[5] = NaN;
+  x[6] = 0;
+  const a = reluGrad(dy, x), r = reluGradRef(dy, x);
+  assert.ok(Number.isNaN(a[5]) && Number.isNaN(r[5]));
+  assert.deepEqual(Array.from(a).filter((_, i) => i !== 5), Array.from(r).filter((_, i) => i !== 5));
+  assert.equal(Math.abs(a[6]), 0);
+  const cases: [number[], number[]][] = [[[5], [3]], [[3, 4], [2, 1]], [[2, 3, 4], [3, 2, 2]], [[2, 1, 3, 2], [1, 4, 1, 2]], [[3, 2], [1, 1]], []].filter((c) => c.length) as [number[], number[]][];
+  for (const [shape, reps] of cases) {
+    const n = shape.reduce((p, q) => p * q, 1) * reps.reduce((p, q) => p * q, 1);
+    const g = randomArray(rng, n);
+    assert.ok(relErr(tileGrad(shape, reps, g), tileGradRef(shape, reps, g)) < 1e-6, `tileGrad [${shape}] x [${reps}]`);
+    const xs = randomArray(rng, shape.reduce((p, q) => p * q, 1));
+    const o1 = new Float32Array(n), o2 = new Float32Array(n);
+    tileCopy(xs, shape, reps, o1, true);
+    tileCopy(xs, shape, reps, o2, false);
+    assert.deepEqual(o1, o2, `tileCopy [${shape}] x [${reps}]`);
+  }
+  assert.throws(() => tileGrad([2, 3], [2], new Float32Array(12)), /rank/);
+  assert.throws(() => tileGrad([2, 3], [2, 2], new Float32Array(10)), /needs 24/);
+});
+
+test('kernels flush denormals (FTZ/DAZ) while the JS thread keeps IEEE denormals', () => {
+  const tiny = new Float32Array([1e-40, -3e-39, 2]);
+  assert.ok(tiny[0] > 0, 'the input holds a float32 denormal');
+  const out = binary('mul', tiny, [3], new Float32Array([1]), [1]).values;
+  assert.deepEqual(Array.from(out).map(Math.abs), [0, 0, 2]);
+  const d = new Float64Array([Number.MIN_VALUE]);
+  assert.ok(d[0] * 1.5 > 0 && d[0] / 2 === 0 && d[0] * 3 > d[0], 'JS arithmetic after the call still has denormals');
 });

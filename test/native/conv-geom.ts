@@ -50,4 +50,13 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [3, 7, 7, 7, 4], k: 2, cout: 6, stride: 2, pad: 'valid' },
   { x: [1, 6, 5, 11, 1], k: 3, cout: 8, stride: [1, 2, 1], pad: 'same' },
   { x: [2, 4, 4, 4, 20], k: 1, cout: 19, stride: 1, pad: 'same' },
+  // small channel counts: pointwise (1×1×1, fewer than 8 channels on a side) and
+  // one-input-channel 3×3×3 filter gradients run special kernels
+  { x: [2, 5, 4, 6, 16], k: 1, cout: 2, stride: 1, pad: 'same' },
+  { x: [1, 3, 4, 5, 3], k: 1, cout: 12, stride: 1, pad: 'valid' },
+  { x: [2, 7, 6, 9, 1], k: 3, cout: 20, stride: 2, pad: 'same' },
+  { x: [1, 5, 6, 7, 1], k: 3, cout: 16, stride: 1, pad: 'valid' },
+  // strided input gradients run by phases: stride 3, an even filter at stride 2
+  { x: [1, 10, 9, 11, 5], k: 3, cout: 7, stride: 3, pad: 'same' },
+  { x: [2, 9, 8, 10, 3], k: 4, cout: 18, stride: 2, pad: 'same' },
 ];

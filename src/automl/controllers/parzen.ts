@@ -26,12 +26,13 @@ export interface NumericParzen {
 }
 
 /**
- * Kernels for observations xs (unit space) with weights ws. `bandwidth` 'neighbour' is the
+ * Kernels for observations xs (unit space) with weights ws. `minSigma` overrides the floor
+ * of the magic clip (TPEController passes 1/min(100, N+1) for N observations in all). `bandwidth` 'neighbour' is the
  * univariate rule (the larger gap to a neighbour, the prior among the points), 'scott' a
  * shared Scott-style width for `dims` joint dimensions. Widths are clipped to
  * [1/min(100, n+1), 1] (the "magic clip").
  */
-export function fitNumeric(xs: number[], ws: number[], opts: { priorWeight: number; bandwidth: 'neighbour' | 'scott'; dims?: number }): NumericParzen {
+export function fitNumeric(xs: number[], ws: number[], opts: { priorWeight: number; bandwidth: 'neighbour' | 'scott'; dims?: number; minSigma?: number }): NumericParzen {
   const n = xs.length;
   const mus = [...xs, 0.5];
   const weights = [...ws, opts.priorWeight];
@@ -56,7 +57,7 @@ export function fitNumeric(xs: number[], ws: number[], opts: { priorWeight: numb
     order.forEach((o, j) => { sigmas[o[1]] = inner[j]; });
     sigmas[mus.length - 1] = 1;
   }
-  const minSigma = 1 / Math.min(100, n + 2);
+  const minSigma = opts.minSigma ?? 1 / Math.min(100, n + 2);
   sigmas = sigmas.map((s) => Math.min(1, Math.max(minSigma, s)));
   const total = weights.reduce((a, b) => a + b, 0);
   return { mus, sigmas, weights: weights.map((w) => w / total) };

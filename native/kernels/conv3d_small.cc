@@ -1,0 +1,222 @@
+#include "kernels/conv3d_small.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common/scratch.h"
+#include "common/thread_pool.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace clara {
+namespace {
+
+inline int round_up16(int v) { return (v + 15) / 16 * 16; }
+
+// out[r, j] = sum_i in[r, i] m[i, j] for rows r; m is [I, J] (already rounded).
+void rows_matmul(const float* in, int I, const float* m, int J, float* out, int64_t rows, bool round) {
+#if defined(__AVX512F__)
+  if (I <= 16 && J < 8) {
+    // few outputs per row: one masked 16-lane dot product per output
+    std::vector<float> mt(size_t(J) * 16, 0.f);  // [J][16], zero past I
+    for (int i = 0; i < I; ++i)
+      for (int j = 0; j < J; ++j) mt[size_t(j) * 16 + i] = m[size_t(i) * J + j];
+    const __mmask16 mask = __mmask16((1u << I) - 1u);
+    parallel_for(rows, 4096, [&](int64_t b, int64_t e) {
+      __m512 w[8];
+      for (int j = 0; j < J; ++j) w[j] = _mm512_loadu_ps(mt.data() + size_t(j) * 16);
+      for (int64_t r = b; r < e; ++r) {
+        __m512 xv = _mm512_maskz_loadu_ps(mask, in + r * I);
+        if (round) {
+          alignas(64) float tmp[16];
+          _mm512_store_ps(tmp, xv);
+          round_bf16_copy(tmp, tmp, I);
+          xv = _mm512_load_ps(tmp);
+        }
+        float* o = out + r * J;
+        for (int j = 0; j < J; ++j) o[j] = _mm512_reduce_add_ps(_mm512_mul_ps(xv, w[j]));
+      }
+    });
+    return;
+  }
+#endif
+  parallel_for(rows, 2048, [&](int64_t b, int64_t e) {
+    std::vector<float> acc(static_cast<size_t>(J));
+    for (int64_t r = b; r < e; ++r) {
+      const float* x = in + r * I;
+      std::fill(acc.begin(), acc.end(), 0.f);
+      for (int i = 0; i < I; ++i) {
+        const float xv = round ? round_bf16(x[i]) : x[i];
+        const float* mr = m + int64_t(i) * J;
+        for (int j = 0; j < J; ++j) acc[size_t(j)] += xv * mr[j];
+      }
+      std::memcpy(out + r * J, acc.data(), sizeof(float) * size_t(J));
+    }
+  });
+}
+
+int64_t voxels(const Conv3DGeom& g) { return int64_t(g.n) * g.d * g.h * g.w; }
+
+}  // namespace
+
+bool conv3d_small_pointwise(const Conv3DGeom& g) {
+  return g.kd == 1 && g.kh == 1 && g.kw == 1 && g.sd == 1 && g.sh == 1 && g.sw == 1 && g.pf == 0 && g.pt == 0 &&
+         g.pl == 0 && g.od == g.d && g.oh == g.h && g.ow == g.w && std::min(g.cin, g.cout) < 8;
+}
+
+std::string pointwise_forward(const Conv3DGeom& g, const float* x, const float* w, float* y, bool round) {
+  std::vector<float> m(w, w + size_t(g.cin) * g.cout);
+  if (round)
+    for (float& v : m) v = round_bf16(v);
+  rows_matmul(x, g.cin, m.data(), g.cout, y, voxels(g), round);
+  return "";
+}
+
+std::string pointwise_backprop_input(const Conv3DGeom& g, const float* dy, const float* w, float* dx, bool round) {
+  std::vector<float> mt(size_t(g.cin) * g.cout);  // [cout, cin]
+  for (int ci = 0; ci < g.cin; ++ci)
+    for (int co = 0; co < g.cout; ++co) {
+      float v = w[size_t(ci) * g.cout + co];
+      mt[size_t(co) * g.cin + ci] = round ? round_bf16(v) : v;
+    }
+  rows_matmul(dy, g.cout, mt.data(), g.cin, dx, voxels(g), round);
+  return "";
+}
+
+std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy, float* dw, bool round) {
+  const int64_t rows = voxels(g);
+  const int cin = g.cin, cout = g.cout;
+  const size_t wsize = size_t(cin) * cout;
+  const int T = int(std::max<int64_t>(1, std::min<int64_t>(num_threads(), rows / 4096 + 1)));
+  std::vector<double> partial(size_t(T) * wsize, 0.0);
+  parallel_for(T, 1, [&](int64_t tb, int64_t te) {
+    std::vector<float> acc(wsize), dr(static_cast<size_t>(cout));
+    for (int64_t t = tb; t < te; ++t) {
+      double* part = partial.data() + size_t(t) * wsize;
+      const int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
+      for (int64_t b = r0; b < r1; b += 256) {  // float sums over 256 voxels, then double
+        const int64_t e = std::min(r1, b + 256);
+        std::fill(acc.begin(), acc.end(), 0.f);
+        for (int64_t r = b; r < e; ++r) {
+          const float* xp = x + r * cin;
+          const float* dp = dy + r * cout;
+          for (int j = 0; j < cout; ++j) dr[size_t(j)] = round ? round_bf16(dp[j]) : dp[j];
+          for (int i = 0; i < cin; ++i) {
+            const float xv = round ? round_bf16(xp[i]) : xp[i];
+            float* ar = acc.data() + size_t(i) * cout;
+            for (int j = 0; j < cout; ++j) ar[j] += xv * dr[size_t(j)];
+          }
+        }
+        for (size_t k = 0; k < wsize; ++k) part[k] += acc[k];
+      }
+    }
+  });
+  for (size_t k = 0; k < wsize; ++k) {
+    double s = 0;
+    for (int t = 0; t < T; ++t) s += partial[size_t(t) * wsize + k];
+    dw[k] = float(s);
+  }
+  return "";
+}
+
+bool conv3d_filter_grad_c1(const Conv3DGeom& g) {
+#if defined(__AVX512F__)
+  return g.cin == 1 && g.kd == 3 && g.kh == 3 && g.kw == 3;
+#else
+  (void)g;
+  return false;
+#endif
+}
+
+std::string backprop_filter_c1(const Conv3DGeom& g, const float* x, const float* dy, float* dw, bool round) {
+#if defined(__AVX512F__)
+  constexpr int K = 3, TAPS = 27;
+  const int coutp = round_up16(g.cout);
+  const int dp = (g.od - 1) * g.sd + K, hp = (g.oh - 1) * g.sh + K, wp = (g.ow - 1) * g.sw + K;
+  // padded input (one channel) and the gradient with channels padded to 16
+  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * dp * hp * wp);
+  float* dyp = scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
+  if (xp == nullptr || dyp == nullptr) return "out of memory for the padded input and gradient";
+  parallel_for(int64_t(g.n) * dp, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int nn = int(i / dp), dd = int(i % dp) - g.pf;
+      float* dst = xp + i * int64_t(hp) * wp;
+      for (int hh = 0; hh < hp; ++hh) {
+        const int sh = hh - g.pt;
+        float* row = dst + int64_t(hh) * wp;
+        if (dd < 0 || dd >= g.d || sh < 0 || sh >= g.h) {
+          std::memset(row, 0, sizeof(float) * size_t(wp));
+          continue;
+        }
+        const float* src = x + ((int64_t(nn) * g.d + dd) * g.h + sh) * g.w;
+        for (int ww = 0; ww < wp; ++ww) {
+          const int sw = ww - g.pl;
+          const float v = sw < 0 || sw >= g.w ? 0.f : src[sw];
+          row[ww] = round ? round_bf16(v) : v;
+        }
+      }
+    }
+  });
+  const int64_t opix = int64_t(g.n) * g.od * g.oh * g.ow;
+  parallel_for(opix, 4096, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const float* s = dy + p * g.cout;
+      float* d = dyp + p * coutp;
+      for (int k = 0; k < g.cout; ++k) d[k] = round ? round_bf16(s[k]) : s[k];
+      for (int k = g.cout; k < coutp; ++k) d[k] = 0.f;
+    }
+  });
+  const int64_t rows = int64_t(g.n) * g.od * g.oh;
+  const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));
+  const size_t psize = size_t(TAPS) * coutp;
+  std::vector<double> partial(size_t(T) * psize, 0.0);
+  const int nvec = coutp / 16;
+  parallel_for(T, 1, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      double* part = partial.data() + size_t(t) * psize;
+      for (int64_t row = rows * t / T; row < rows * (t + 1) / T; ++row) {
+        const int nn = int(row / (int64_t(g.od) * g.oh));
+        const int rem = int(row % (int64_t(g.od) * g.oh));
+        const int od = rem / g.oh, oh = rem % g.oh;
+        const float* xr[9];
+        for (int a = 0; a < K; ++a)
+          for (int bb = 0; bb < K; ++bb)
+            xr[a * K + bb] = xp + ((int64_t(nn) * dp + int64_t(od) * g.sd + a) * hp + int64_t(oh) * g.sh + bb) * wp;
+        const float* dyrow = dyp + row * g.ow * int64_t(coutp);
+        for (int v = 0; v < nvec; ++v) {
+          __m512 acc[TAPS];
+          for (int k = 0; k < TAPS; ++k) acc[k] = _mm512_setzero_ps();
+          for (int o = 0; o < g.ow; ++o) {
+            const __m512 dv = _mm512_loadu_ps(dyrow + int64_t(o) * coutp + 16 * v);
+            const int xo = o * g.sw;
+            for (int ab = 0; ab < 9; ++ab)
+              for (int k = 0; k < K; ++k)
+                acc[ab * K + k] = _mm512_fmadd_ps(_mm512_set1_ps(xr[ab][xo + k]), dv, acc[ab * K + k]);
+          }
+          alignas(64) float tmp[16];
+          for (int k = 0; k < TAPS; ++k) {
+            _mm512_store_ps(tmp, acc[k]);
+            double* pk = part + size_t(k) * coutp + 16 * v;
+            for (int j = 0; j < 16; ++j) pk[j] += tmp[j];
+          }
+        }
+      }
+    }
+  });
+  for (int k = 0; k < TAPS; ++k)
+    for (int co = 0; co < g.cout; ++co) {
+      double s = 0;
+      for (int t = 0; t < T; ++t) s += partial[size_t(t) * psize + size_t(k) * coutp + co];
+      dw[size_t(k) * g.cout + co] = float(s);
+    }
+  return "";
+#else
+  (void)g; (void)x; (void)dy; (void)dw; (void)round;
+  return "backprop_filter_c1 needs AVX-512";
+#endif
+}
+
+}  // namespace clara
