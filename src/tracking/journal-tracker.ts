@@ -13,6 +13,7 @@ export interface JournalRunInfo {
   parent?: string;
   tags: Record<string, string>;
   ended?: RunStatus;
+  deleted?: boolean;
 }
 
 export interface JournalTrackerOptions {
@@ -44,6 +45,9 @@ export class JournalTracker implements Tracker {
       } else if (e.type === 'run_end') {
         const r = this.runs.get(e.run);
         if (r) r.ended = e.status;
+      } else if (e.type === 'run_delete') {
+        const r = this.runs.get(e.run);
+        if (r) r.deleted = true;
       }
     }
     // Anything journalled before a restart and not yet sent goes now.
@@ -60,7 +64,7 @@ export class JournalTracker implements Tracker {
   }
 
   findRun(name: string, parentId?: string): RunRef | undefined {
-    for (const r of [...this.runs.values()].reverse()) if (r.name === name && r.parent === parentId) return { localId: r.localId };
+    for (const r of [...this.runs.values()].reverse()) if (r.name === name && r.parent === parentId && !r.deleted) return { localId: r.localId };
     return undefined;
   }
 
@@ -114,6 +118,18 @@ export class JournalTracker implements Tracker {
     this.emit({ type: 'run_end', run: run.localId, status, time: Date.now() }, true);
     const r = this.runs.get(run.localId);
     if (r) r.ended = status;
+  }
+
+  /**
+   * Moves a run to MLflow's "deleted" lifecycle stage: hidden from searches and the UI,
+   * kept on disk (restorable with `mlflow runs restore`). Used for a job attempt that a
+   * resumed AutoML run replaces, so that every job has one run.
+   */
+  async deleteRun(run: RunRef): Promise<void> {
+    this.check(run);
+    this.emit({ type: 'run_delete', run: run.localId, time: Date.now() }, true);
+    const r = this.runs.get(run.localId);
+    if (r) r.deleted = true;
   }
 
   /** Journal synced to disk; sinks given up to flushTimeoutMs to catch up. True when all did. */

@@ -16,7 +16,9 @@ export type JournalEvent =
   | { type: 'metrics'; run: string; metrics: JournalMetric[] }
   | { type: 'tags'; run: string; tags: Record<string, string> }
   | { type: 'artifact'; run: string; path: string; artifactPath: string }
-  | { type: 'run_end'; run: string; status: RunStatus; time: number };
+  | { type: 'run_end'; run: string; status: RunStatus; time: number }
+  /** The run goes to MLflow's "deleted" lifecycle stage (hidden, restorable). */
+  | { type: 'run_delete'; run: string; time: number };
 
 export interface JournalEntry { event: JournalEvent; /** byte offset just after this line */ end: number }
 

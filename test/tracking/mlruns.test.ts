@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, appendFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createTracker } from '../../src/tracking/create-tracker.js';
+import { createTracker, sinkStateFile } from '../../src/tracking/create-tracker.js';
 import { readJournal } from '../../src/tracking/journal.js';
 import { skipUnlessMlflow } from '../helpers/mlflow-server.js';
 
@@ -88,4 +88,26 @@ print(json.dumps(out))
   assert.deepEqual(c.metrics.val_mean_dice, [[1, null, 2000], [2, 0.7, 2001]]);
   assert.deepEqual(c.artifacts, ['models/model.bin']);
   assert.deepEqual(p.metrics.best_score.map((x: number[]) => x.slice(0, 2)), [[1, 0.7]]);
+});
+
+test('a metrics event applied just before a crash (cursor not saved) is not written twice on restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clara-mlruns-crash-'));
+  const { t, journal, mlruns } = await writeSearch(dir);
+  assert.equal(await t.close(), true);
+  const expDir = readdirSync(mlruns).find((d) => /^\d+$/.test(d) && d !== '0')!;
+  const runDir = readdirSync(join(mlruns, expDir)).map((d) => join(mlruns, expDir, d)).find((d) => existsSync(join(d, 'metrics', 'train_loss')))!;
+  const before = readFileSync(join(runDir, 'metrics', 'train_loss'), 'utf8');
+  assert.equal(before.trim().split('\n').length, 5);
+  // The crash: the last train_loss event landed, its cursor did not.
+  const entries = readJournal(journal).entries;
+  const isLoss = (i: number) => { const e = entries[i].event; return e.type === 'metrics' && e.metrics.some((m) => m.key === 'train_loss'); };
+  let lastLoss = entries.length - 1;
+  while (!isLoss(lastLoss)) lastLoss--;
+  const stateFile = sinkStateFile(journal, `file:${mlruns}`);
+  const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  state.offset = entries[lastLoss - 1].end;
+  writeFileSync(stateFile, JSON.stringify(state));
+  const again = createTracker({ journal, trackingUri: mlruns, experimentName: 'spleen seg', env: {}, log: silent });
+  assert.equal(await again.close(), true);
+  assert.equal(readFileSync(join(runDir, 'metrics', 'train_loss'), 'utf8'), before);
 });

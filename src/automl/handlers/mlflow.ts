@@ -71,8 +71,50 @@ export class MLflowHandler implements Handler {
       }
       if (Object.keys(tags).length) this.t.setTags(this.parent, tags);
     } else {
-      // Jobs that were running when the search stopped were never ended: mark them killed.
-      for (const r of this.t.knownRuns()) if (r.parent === this.parent.localId && !r.ended) await this.t.endRun({ localId: r.localId }, 'KILLED');
+      await this.resumeRuns(ctx);
+    }
+  }
+
+  /**
+   * On resume: the jobs that ended before the stop count toward the leaderboard and the
+   * best score; one whose end was not tracked yet (the stop came between the engine's
+   * journal and this handler) is finished now from its outcome. Jobs that were running
+   * (never ended, or ended KILLED by a signal) are rerun under a new run: their attempt is
+   * ended KILLED and deleted (MLflow's lifecycle stage; restorable), so that every job
+   * has exactly one run.
+   */
+  private async resumeRuns(ctx: Context): Promise<void> {
+    const parent = this.parent!;
+    const prev = Array.isArray(ctx.props?.resumedOutcomes) ? (ctx.props.resumedOutcomes as Outcome[]) : [];
+    const open = this.t.knownRuns().filter((r) => r.parent === parent.localId && !r.deleted && (!r.ended || r.ended === 'KILLED'))
+      .map((r) => ({ localId: r.localId, name: r.name, ended: r.ended }));
+    const completed = new Set<string>();
+    for (const o of prev) {
+      this.finished++;
+      this.outcomes.push(o);
+      const run = open.find((r) => r.name === o.jobName && !r.ended);
+      if (run) {
+        completed.add(run.localId);
+        await new TrainRunLogger(this.t, { localId: run.localId }).finish({
+          status: o.status === 'FINISHED' ? 'FINISHED' : 'FAILED', score: o.score, step: this.finished, error: o.error,
+          artifacts: mmarArtifacts(join(ctx.RUN_ROOT, o.jobName)),
+        });
+        if (Number.isFinite(o.score)) this.t.logMetrics(parent, [{ key: 'job_score', value: o.score, step: this.finished }]);
+      }
+      if (Number.isFinite(o.score) && o.score > this.best) {
+        this.best = o.score;
+        if (run) {
+          this.t.logMetrics(parent, [{ key: 'best_score', value: o.score, step: this.finished }]);
+          this.t.setTags(parent, { 'clara.best_job': o.jobName });
+        }
+      }
+    }
+    for (const r of open) {
+      if (completed.has(r.localId)) continue;
+      const ref = { localId: r.localId };
+      if (!r.ended) await this.t.endRun(ref, 'KILLED');
+      this.t.setTags(ref, { 'clara.interrupted': 'true: rerun by automl --resume' });
+      await this.t.deleteRun(ref);
     }
   }
 

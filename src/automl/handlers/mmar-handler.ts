@@ -2,7 +2,7 @@
 // num_mmars_to_keep best job folders (deleting worse ones as jobs end), and keeps a copy
 // of the best job at automl/<run_id>/best/. train_config_file, work_dir and
 // key_mmar_content_only are read by the command that builds the executor.
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgReader, type Place } from '../controllers/base.js';
 import type { Context, Handler, Outcome } from '../types.js';
@@ -30,6 +30,9 @@ export class MMARHandler implements Handler {
   startup(ctx: Context): void {
     const prev = ctx.props.resumedOutcomes;
     if (Array.isArray(prev)) for (const o of prev as Outcome[]) this.note(o);
+    // A stop between the engine's journal and this handler's end_job can leave best/ behind
+    // the best finished job: copy it again on resume.
+    if (this.best && existsSync(join(ctx.RUN_ROOT, this.best.jobName))) copyBest(ctx.RUN_ROOT, join(ctx.RUN_ROOT, this.best.jobName));
   }
 
   private note(o: Outcome): boolean {
@@ -43,15 +46,7 @@ export class MMARHandler implements Handler {
     const o = ctx.OUTCOME;
     if (!o) return;
     const isBest = this.note(o);
-    if (isBest && ctx.JOB_MMAR_ROOT && existsSync(ctx.JOB_MMAR_ROOT)) {
-      const best = join(ctx.RUN_ROOT, 'best');
-      const tmp = join(ctx.RUN_ROOT, `.best-${process.pid}`);
-      rmSync(tmp, { recursive: true, force: true });
-      cpSync(ctx.JOB_MMAR_ROOT, tmp, { recursive: true });
-      rmSync(best, { recursive: true, force: true });
-      cpSync(tmp, best, { recursive: true });
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    if (isBest && ctx.JOB_MMAR_ROOT && existsSync(ctx.JOB_MMAR_ROOT)) copyBest(ctx.RUN_ROOT, ctx.JOB_MMAR_ROOT);
     if (this.numToKeep !== undefined) {
       const ranked = [...this.ended].sort((a, b) => b.score - a.score);
       for (const worse of ranked.slice(this.numToKeep)) rmSync(join(ctx.RUN_ROOT, worse.jobName), { recursive: true, force: true });
@@ -61,4 +56,14 @@ export class MMARHandler implements Handler {
       ctx.stopRequested = true;
     }
   }
+}
+
+/** automl/<run_id>/best/ ← a copy of the job folder (copied aside first, then swapped in). */
+function copyBest(runRoot: string, jobRoot: string): void {
+  const best = join(runRoot, 'best');
+  const tmp = join(runRoot, `.best-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  cpSync(jobRoot, tmp, { recursive: true });
+  rmSync(best, { recursive: true, force: true });
+  renameSync(tmp, best);
 }

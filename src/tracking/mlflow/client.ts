@@ -97,6 +97,10 @@ export class MlflowClient {
     });
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    await this.http.send({ method: 'POST', path: `${API}/runs/delete`, json: { run_id: runId } });
+  }
+
   async setTag(runId: string, key: string, value: string): Promise<void> {
     await this.http.send({ method: 'POST', path: `${API}/runs/set-tag`, json: { run_id: runId, key, value } });
   }

@@ -18,7 +18,7 @@ import type { SinkLog } from './sink.js';
 interface MlrunsState extends SinkStateBase {
   root: string;
   experiments: Record<string, string>;
-  runs: Record<string, { experimentId: string; runId: string }>;
+  runs: Record<string, { experimentId: string; runId: string; deletedTime?: number }>;
 }
 
 const STATUS_CODE: Record<string, number> = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 };
@@ -44,6 +44,11 @@ function valueText(v: number): string {
 export class MlrunsSink extends JournalSink<MlrunsState> {
   readonly description: string;
   readonly root: string;
+  /**
+   * The first event applied after a (re)start may have been applied already by a process
+   * that died before saving the cursor: its metric lines are appended only where missing.
+   */
+  private firstSinceStart = true;
 
   constructor(root: string, journal: string, stateFile: string, log?: SinkLog) {
     const abs = resolve(root);
@@ -95,13 +100,14 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
     return join(this.root, r.experimentId, r.runId);
   }
 
-  private writeRunMeta(dir: string, m: { runId: string; experimentId: string; name: string; start: number; end: number | null; status: number }): void {
+  private writeRunMeta(dir: string, m: { runId: string; experimentId: string; name: string; start: number; end: number | null; status: number; deletedTime?: number }): void {
     writeAtomic(join(dir, 'meta.yaml'), [
       `artifact_uri: ${yamlStr(pathToFileURL(join(dir, 'artifacts')).href)}`,
+      ...(m.deletedTime !== undefined ? [`deleted_time: ${m.deletedTime}`] : []),
       `end_time: ${m.end ?? 'null'}`,
       "entry_point_name: ''",
       `experiment_id: '${m.experimentId}'`,
-      'lifecycle_stage: active',
+      `lifecycle_stage: ${m.deletedTime !== undefined ? 'deleted' : 'active'}`,
       `run_id: ${m.runId}`,
       `run_name: ${yamlStr(m.name)}`,
       "source_name: ''",
@@ -164,7 +170,12 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           for (const [k, lines] of byKey) {
             const f = join(dir, 'metrics', k);
             mkdirSync(dirname(f), { recursive: true });
-            appendFileSync(f, lines.join(''));
+            let add = lines;
+            if (this.firstSinceStart && existsSync(f)) {
+              const have = new Set(readFileSync(f, 'utf8').split('\n').map((l) => `${l}\n`));
+              add = lines.filter((l) => !have.has(l));
+            }
+            if (add.length) appendFileSync(f, add.join(''));
           }
           break;
         }
@@ -185,17 +196,25 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           }
           break;
         }
-        case 'run_end': {
+        case 'run_end':
+        case 'run_delete': {
           const dir = this.runDir(e.run);
           const meta = readFileSync(join(dir, 'meta.yaml'), 'utf8');
           const r = this.state.runs[e.run];
           const name = /^run_name: (.*)$/m.exec(meta)?.[1] ?? '""';
           const start = Number(/^start_time: (\d+)$/m.exec(meta)?.[1] ?? e.time);
-          this.writeRunMeta(dir, { runId: r.runId, experimentId: r.experimentId, name: JSON.parse(name) as string, start, end: e.time, status: STATUS_CODE[e.status] ?? 4 });
+          if (e.type === 'run_delete') r.deletedTime = e.time;
+          const endText = /^end_time: (\d+)$/m.exec(meta)?.[1];
+          const status = e.type === 'run_end' ? STATUS_CODE[e.status] ?? 4 : Number(/^status: (\d+)$/m.exec(meta)?.[1] ?? STATUS_CODE.KILLED);
+          this.writeRunMeta(dir, {
+            runId: r.runId, experimentId: r.experimentId, name: JSON.parse(name) as string, start,
+            end: e.type === 'run_end' ? e.time : endText !== undefined ? Number(endText) : null, status, deletedTime: r.deletedTime,
+          });
           break;
         }
       }
       this.advance(entry);
+      this.firstSinceStart = false;
     }
   }
 }

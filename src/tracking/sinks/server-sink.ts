@@ -145,6 +145,10 @@ export class MlflowServerSink extends JournalSink<ServerState> {
             await this.client.updateRun(this.serverRun(e.run).runId, { status: e.status as MlflowRunStatus, endTime: e.time });
             this.advance(entry);
             break;
+          case 'run_delete':
+            await this.client.deleteRun(this.serverRun(e.run).runId);
+            this.advance(entry);
+            break;
           default:
             this.skip(entry, 'unknown event type');
         }

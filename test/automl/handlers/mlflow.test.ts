@@ -91,7 +91,7 @@ test('a search that crashed while the server was unreachable is completed on res
   await a.startJob!({ ...ctx, JOB_NAME: jobs[2].name, CONCRETE_SEARCH_VALUE: {} });
   await a.tracker!.close(0); // the process is gone; nothing reached a server
   assert.ok(logs.some((l) => /unavailable/.test(l)));
-  // Resume against the right server: the same parent run, the dead job marked KILLED, job 2 run again.
+  // Resume against the right server: the same parent run, the dead job's attempt KILLED and deleted, job 2 run again.
   const b = createMLflowHandler({ tracking_uri: server.uri, experiment_name: 'resumed' }, undefined, { log: silent });
   await b.startup(ctx);
   await runJobs(b, ctx, jobs.slice(2));
@@ -103,7 +103,10 @@ test('a search that crashed while the server was unreachable is completed on res
   assert.equal(parents.length, 1);
   const kids = runs.filter((r) => tag(r, 'mlflow.parentRunId') === parents[0].info.run_id);
   assert.deepEqual(kids.map((r) => `${r.info.run_name} ${r.info.status}`).sort(),
-    [`${jobs[0].name} FINISHED`, `${jobs[1].name} FINISHED`, `${jobs[2].name} FINISHED`, `${jobs[2].name} KILLED`].sort());
+    [`${jobs[0].name} FINISHED`, `${jobs[1].name} FINISHED`, `${jobs[2].name} FINISHED`].sort());
+  // The interrupted attempt of job 2 is kept, KILLED, in the deleted stage (one active run per job).
+  const deleted: any[] = (await api(server.uri, 'runs/search', { experiment_ids: [exp.experiment_id], run_view_type: 'DELETED_ONLY' })).runs ?? [];
+  assert.deepEqual(deleted.map((r) => `${r.info.run_name} ${r.info.status} ${tag(r, 'mlflow.parentRunId') === parents[0].info.run_id}`), [`${jobs[2].name} KILLED true`]);
   const j0 = kids.find((r) => r.info.run_name === jobs[0].name);
   const h = (await api(server.uri, `metrics/get-history?run_id=${j0.info.run_id}&metric_key=train_loss`)).metrics;
   assert.deepEqual(h.map((m: any) => [Number(m.step), m.value]).sort((x: number[], y: number[]) => x[0] - y[0]), jobs[0].losses.map((v, e) => [e + 1, v]));
