@@ -272,6 +272,15 @@ function flipAffine(s: Sample, key: string, mask: number, sp: Shape3): void {
   setAffine(s, key, matmul(affineOf(s, key), m));
 }
 
+/** Flips s[key] along the spatial axes set in `mask` (bit d = axis d) and updates its affine; no-op for mask 0. */
+async function flipKey(s: Sample, key: string, mask: number, name: string): Promise<void> {
+  if (!mask) return;
+  const t = getTensor(s, key, name);
+  const { c, sp } = spatialOf(t, name, key);
+  s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
+  flipAffine(s, key, mask, sp);
+}
+
 /** MONAI RandFlipd: with probability prob flips spatial_axis (all three when null). */
 export class RandFlipd extends RandomMapTransform<number> {
   readonly name: string;
@@ -287,11 +296,7 @@ export class RandFlipd extends RandomMapTransform<number> {
     return this.stream(rng).random() < this.prob ? this.mask : 0;
   }
   protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
-    if (!mask) return;
-    const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
-    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
-    flipAffine(s, key, mask, sp);
+    await flipKey(s, key, mask, this.name);
   }
 }
 
@@ -309,11 +314,7 @@ export class RandomSpatialFlip extends RandomMapTransform<number> {
     return m;
   }
   protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
-    if (!mask) return;
-    const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
-    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
-    flipAffine(s, key, mask, sp);
+    await flipKey(s, key, mask, this.name);
   }
 }
 
@@ -330,11 +331,7 @@ export class RandomAxisFlip extends RandomMapTransform<number> {
     return doIt ? 1 << axis : 0;
   }
   protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
-    if (!mask) return;
-    const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
-    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
-    flipAffine(s, key, mask, sp);
+    await flipKey(s, key, mask, this.name);
   }
 }
 
