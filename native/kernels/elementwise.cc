@@ -24,6 +24,34 @@ inline void inner(F f, const float* a, int64_t sa, const float* b, int64_t sb, f
   }
 }
 
+// Walks the `rows` rows of a rank-`rank` index space (all axes but the last; rank >= 2, <= 8)
+// in parallel, calling fn(r, offset in p, offset in q) with each row's offsets under the
+// element strides ps and qs.
+template <typename Fn>
+void for_each_row(int rank, const int64_t* shape, const int64_t* ps, const int64_t* qs, int64_t rows,
+                  int64_t grain, Fn fn) {
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0};
+    int64_t rem = r0;
+    for (int d = rank - 2; d >= 0; --d) {
+      idx[d] = rem % shape[d];
+      rem /= shape[d];
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t op = 0, oq = 0;
+      for (int d = 0; d < rank - 1; ++d) {
+        op += idx[d] * ps[d];
+        oq += idx[d] * qs[d];
+      }
+      fn(r, op, oq);
+      for (int d = rank - 2; d >= 0; --d) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
 template <typename F>
 void run_binary(F f, int rank, const int64_t* shape, const float* a, const int64_t* as, const float* b,
                 const int64_t* bs, float* out) {
@@ -42,25 +70,8 @@ void run_binary(F f, int rank, const int64_t* shape, const float* a, const int64
   for (int i = 0; i < rank - 1; ++i) rows *= shape[i];
   if (rows == 0 || n_last == 0) return;
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n_last));
-  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
-    int64_t idx[8] = {0};
-    int64_t rem = r0;
-    for (int d = rank - 2; d >= 0; --d) {
-      idx[d] = rem % shape[d];
-      rem /= shape[d];
-    }
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t oa = 0, ob = 0;
-      for (int d = 0; d < rank - 1; ++d) {
-        oa += idx[d] * as[d];
-        ob += idx[d] * bs[d];
-      }
-      inner(f, a + oa, as[rank - 1], b + ob, bs[rank - 1], out + r * n_last, n_last);
-      for (int d = rank - 2; d >= 0; --d) {
-        if (++idx[d] < shape[d]) break;
-        idx[d] = 0;
-      }
-    }
+  for_each_row(rank, shape, as, bs, rows, grain, [&](int64_t r, int64_t oa, int64_t ob) {
+    inner(f, a + oa, as[rank - 1], b + ob, bs[rank - 1], out + r * n_last, n_last);
   });
 }
 
@@ -94,26 +105,8 @@ void strided_copy_4(int rank, const int64_t* shape, const float* src, const int6
     });
     return;
   }
-  parallel_for(rows, std::max<int64_t>(1, 16384 / n_last), [&](int64_t r0, int64_t r1) {
-    int64_t idx[8] = {0};
-    int64_t rem = r0;
-    for (int d = rank - 2; d >= 0; --d) {
-      idx[d] = rem % shape[d];
-      rem /= shape[d];
-    }
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t os = 0, od = 0;
-      for (int d = 0; d < rank - 1; ++d) {
-        os += idx[d] * ss[d];
-        od += idx[d] * ds[d];
-      }
-      row(src + os, dst + od);
-      for (int d = rank - 2; d >= 0; --d) {
-        if (++idx[d] < shape[d]) break;
-        idx[d] = 0;
-      }
-    }
-  });
+  for_each_row(rank, shape, ss, ds, rows, std::max<int64_t>(1, 16384 / n_last),
+               [&](int64_t, int64_t os, int64_t od) { row(src + os, dst + od); });
 }
 
 void binary_f32(BinaryOp op, int rank, const int64_t* shape, const float* a, const int64_t* as,

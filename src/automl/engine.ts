@@ -111,15 +111,8 @@ export class AutoMLEngine {
   }
 
   private accept(recs: Recommendation[]): void {
-    if (recs.length === 0) return;
-    this.batch++;
-    for (const r of recs) {
-      if (r.round === undefined) r.round = this.batch;
-      const st = this.rounds.get(r.round) ?? { issued: 0, done: 0, ended: false };
-      st.issued++;
-      this.rounds.set(r.round, st);
-      this.queue.push(r);
-    }
+    this.acceptSilently(recs);
+    for (const r of recs) this.queue.push(r);
   }
 
   private async announce(recs: Recommendation[]): Promise<void> {
@@ -204,6 +197,7 @@ export class AutoMLEngine {
     await this.endRounds(false);
   }
 
+  /** Counts recs into their rounds (a new batch number for those without one) without queueing them. */
   private acceptSilently(recs: Recommendation[]): void {
     if (recs.length === 0) return;
     this.batch++;

@@ -8,6 +8,7 @@ import { buildModelParts } from '../train/build-setup.js';
 import { disposeCheckpoint, loadCheckpoint, resolveCheckpointPath } from '../train/checkpoint.js';
 import { exportModel } from '../train/export-model.js';
 import { ClaraError } from '../util/errors.js';
+import { withMmarOptions } from './mmar-options.js';
 
 interface Opts { mmar: string; config?: string; set?: string[]; model?: string; output?: string }
 
@@ -29,12 +30,11 @@ export async function exportCommand(o: Opts): Promise<string> {
 }
 
 export function registerExport(program: Command): void {
-  program
-    .command('export')
-    .description('write a self-contained model folder (tfjs weights + architecture + preprocessing metadata) from the best checkpoint')
-    .requiredOption('-m, --mmar <dir>', 'MMAR root')
-    .option('-c, --config <file>', 'train config, relative to the MMAR root', 'config/config_train.json')
-    .option('-s, --set <K=V...>', 'override variables (K=V, several allowed)', (v: string, p: string[] = []) => [...p, v])
+  withMmarOptions(
+    program
+      .command('export')
+      .description('write a self-contained model folder (tfjs weights + architecture + preprocessing metadata) from the best checkpoint'),
+  )
     .option('--model <path>', 'checkpoint to export (default MMAR_CKPT_DIR/best)')
     .option('-o, --output <dir>', 'output folder (default MMAR_CKPT_DIR/export)')
     .action(async (o: Opts) => {

@@ -5,6 +5,7 @@ import type { JobEvent } from '../train/events.js';
 import { readTrainStats } from '../train/train-stats.js';
 import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
+import { withMmarOptions } from './mmar-options.js';
 
 export interface TrainCliOptions {
   mmar: string;
@@ -59,17 +60,14 @@ export async function trainCommand(o: TrainCliOptions): Promise<void> {
   process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
 }
 
-export function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
+export { collect } from './mmar-options.js';
 
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train a model from an MMAR (config/config_train.json): checkpoints and train_stats.json in MMAR_CKPT_DIR')
-    .requiredOption('-m, --mmar <dir>', 'MMAR root')
-    .option('-c, --config <file>', 'train config, relative to the MMAR root', 'config/config_train.json')
-    .option('-s, --set <K=V...>', 'override variables (K=V, several allowed)', (v: string, p: string[] = []) => [...p, v])
+  withMmarOptions(
+    program
+      .command('train')
+      .description('train a model from an MMAR (config/config_train.json): checkpoints and train_stats.json in MMAR_CKPT_DIR'),
+  )
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
     .option('-q, --quiet', 'no progress line')

@@ -1,16 +1,16 @@
 // `clara-train validate -m MMAR` → MMAR_EVAL_OUTPUT_PATH/metrics.json (per-case metrics).
 import type { Command } from 'commander';
 import { runValidate } from '../train/run-eval.js';
+import { withMmarOptions } from './mmar-options.js';
 
 interface Opts { mmar: string; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string }
 
 export function registerValidate(program: Command): void {
-  program
-    .command('validate')
-    .description('evaluate the trained model on the validation cases: metrics.json with per-case Dice in MMAR_EVAL_OUTPUT_PATH')
-    .requiredOption('-m, --mmar <dir>', 'MMAR root')
-    .option('-c, --config <file>', 'train config, relative to the MMAR root', 'config/config_train.json')
-    .option('-s, --set <K=V...>', 'override variables (K=V, several allowed)', (v: string, p: string[] = []) => [...p, v])
+  withMmarOptions(
+    program
+      .command('validate')
+      .description('evaluate the trained model on the validation cases: metrics.json with per-case Dice in MMAR_EVAL_OUTPUT_PATH'),
+  )
     .option('--model <path>', 'weights: checkpoint or exported model folder (default MMAR_CKPT, else models/best)')
     .option('--data-key <key>', 'datalist key of the cases (default: the validate dataset\'s)')
     .option('-o, --output <dir>', 'output folder (default MMAR_EVAL_OUTPUT_PATH)')

@@ -8,12 +8,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import { native } from '../native/loader.js';
-import type { NativeKernels, Conv3DGeometry, Pool3DGeometry } from '../native/kernels.js';
-import { convGeomArray, poolGeomArray, broadcastStrides, collapseBroadcast, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
+import type { NativeKernels } from '../native/kernels.js';
+import { convGeomArray, convGeomFromInfo, poolGeomArray, poolGeomFromInfo, broadcastStrides, collapseBroadcast, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
 import { ampEnabled } from './amp.js';
 import { concatCopy, sliceCopy, tileCopy, type NumArray } from './strided-copy.js';
-
-type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 
 /** Kernels replaced by the addon's C++ kernels on the 'cpu' backend. */
 export const NATIVE_KERNEL_NAMES = [
@@ -43,26 +41,6 @@ const originals = new Map<string, KernelConfig>();
 const gradOriginals = new Map<string, GradConfig>();
 /** Calls per kernel name since registration (what ran natively). */
 export const nativeCallCounts: Record<string, number> = {};
-
-function convGeom(ci: Conv3DInfo): Conv3DGeometry {
-  return {
-    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, cin: ci.inChannels,
-    kd: ci.filterDepth, kh: ci.filterHeight, kw: ci.filterWidth, cout: ci.outChannels,
-    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
-    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
-    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
-  };
-}
-
-function poolGeom(ci: Conv3DInfo): Pool3DGeometry {
-  return {
-    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, c: ci.inChannels,
-    fd: ci.filterDepth, fh: ci.filterHeight, fw: ci.filterWidth,
-    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
-    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
-    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
-  };
-}
 
 function numeric(backend: CpuBackendLike, t: TensorInfo): NumArray | undefined {
   const v = backend.data.get(t.dataId).values;
@@ -183,7 +161,7 @@ const impls: Record<ReplacedName, Impl> = {
     if (!xv || !wv) return undefined;
     const ci = tf.backend_util.computeConv3DInfo(x.shape as never, filter.shape as never, strides as never, 1, pad);
     const y = new Float32Array(tf.util.sizeFromShape(ci.outShape));
-    k.conv3dForward(xv, wv, y, convGeomArray(convGeom(ci)), ampEnabled());
+    k.conv3dForward(xv, wv, y, convGeomArray(convGeomFromInfo(ci)), ampEnabled());
     return be.makeTensorInfo(ci.outShape, 'float32', y);
   },
   Conv3DBackpropInputV2({ dy, filter }, be, attrs, k) {
@@ -192,7 +170,7 @@ const impls: Record<ReplacedName, Impl> = {
     if (!dv || !wv) return undefined;
     const ci = tf.backend_util.computeConv3DInfo(inputShape as never, filter.shape as never, strides as never, 1, pad);
     const dx = new Float32Array(tf.util.sizeFromShape(ci.inShape));
-    k.conv3dBackpropInput(dv, wv, dx, convGeomArray(convGeom(ci)), ampEnabled());
+    k.conv3dBackpropInput(dv, wv, dx, convGeomArray(convGeomFromInfo(ci)), ampEnabled());
     return be.makeTensorInfo(ci.inShape, 'float32', dx);
   },
   Conv3DBackpropFilterV2({ x, dy }, be, attrs, k) {
@@ -201,7 +179,7 @@ const impls: Record<ReplacedName, Impl> = {
     if (!xv || !dv) return undefined;
     const ci = tf.backend_util.computeConv3DInfo(x.shape as never, filterShape as never, strides as never, 1, pad);
     const dw = new Float32Array(tf.util.sizeFromShape(filterShape));
-    k.conv3dBackpropFilter(xv, dv, dw, convGeomArray(convGeom(ci)), ampEnabled());
+    k.conv3dBackpropFilter(xv, dv, dw, convGeomArray(convGeomFromInfo(ci)), ampEnabled());
     return be.makeTensorInfo(filterShape, 'float32', dw);
   },
   MaxPool3D({ x }, be, attrs, k) {
@@ -216,7 +194,7 @@ const impls: Record<ReplacedName, Impl> = {
     if (!dv || !xv) return undefined;
     const ci = tf.backend_util.computePool3DInfo(input.shape as never, filterSize as never, strides as never, 1, pad as never, dimRoundingMode as never);
     const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
-    k.maxPool3dGrad(xv, dv, dx, poolGeomArray(poolGeom(ci)));
+    k.maxPool3dGrad(xv, dv, dx, poolGeomArray(poolGeomFromInfo(ci)));
     return be.makeTensorInfo(input.shape, 'float32', dx);
   },
   AvgPool3DGrad({ dy, input }, be, attrs, k) {
@@ -225,7 +203,7 @@ const impls: Record<ReplacedName, Impl> = {
     if (!dv) return undefined;
     const ci = tf.backend_util.computePool3DInfo(input.shape as never, filterSize as never, strides as never, 1, pad as never, dimRoundingMode as never);
     const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
-    k.avgPool3dGrad(dv, dx, poolGeomArray(poolGeom(ci)));
+    k.avgPool3dGrad(dv, dx, poolGeomArray(poolGeomFromInfo(ci)));
     return be.makeTensorInfo(input.shape, 'float32', dx);
   },
 };
@@ -245,7 +223,7 @@ function poolForward(x: TensorInfo, be: CpuBackendLike, attrs: NamedAttrMap, run
   if (!xv) return undefined;
   const ci = tf.backend_util.computePool3DInfo(x.shape as never, filterSize as never, strides as never, 1, pad as never, dimRoundingMode as never);
   const y = new Float32Array(tf.util.sizeFromShape(ci.outShape));
-  run(xv, y, poolGeomArray(poolGeom(ci)));
+  run(xv, y, poolGeomArray(poolGeomFromInfo(ci)));
   return be.makeTensorInfo(ci.outShape, 'float32', y);
 }
 

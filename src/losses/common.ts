@@ -48,6 +48,20 @@ export function checkSameShape(pred: tf.Tensor, label: tf.Tensor, what: string):
   }
 }
 
+/** The loss inputs as MONAI prepares them: the label one-hot encoded when toOnehotY (and the
+ * prediction has several channels), the background channel dropped from both when
+ * includeBackground is false, then their shapes checked. */
+export function matchTarget(pred: tf.Tensor, label: tf.Tensor, nc: number, o: { toOnehotY?: boolean; includeBackground?: boolean }, what: string): { pred: tf.Tensor; target: tf.Tensor } {
+  let target = label.toFloat();
+  if (o.toOnehotY && nc > 1) target = oneHot(target, nc);
+  if (o.includeBackground === false && nc > 1) {
+    pred = dropBackground(pred);
+    target = dropBackground(target);
+  }
+  checkSameShape(pred, target, what);
+  return { pred, target };
+}
+
 /** Per-class weights: a scalar (every class) or one per class; must be >= 0. */
 export function classWeights(weight: number | number[] | undefined, numClasses: number, what: string): tf.Tensor | null {
   if (weight === undefined || weight === null) return null;

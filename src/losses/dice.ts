@@ -1,6 +1,6 @@
 // monai.losses.DiceLoss, channels-last.
 import * as tf from '@tensorflow/tfjs';
-import { type Loss, type Reduction, channels, checkSameShape, classWeights, dropBackground, makeLoss, oneHot, reduce } from './common.js';
+import { type Loss, type Reduction, channels, classWeights, makeLoss, matchTarget, reduce } from './common.js';
 import { sumSpatial } from '../engine/ops/fast-ops.js';
 
 export interface DiceLossOptions {
@@ -58,14 +58,7 @@ export function diceLoss(o: DiceLossOptions = {}): Loss {
   const reduction = o.reduction ?? 'mean';
   return makeLoss('DiceLoss', (pred0, label0) => {
     const nc = channels(pred0);
-    let pred = activate(pred0, o);
-    let target = label0.toFloat();
-    if (o.toOnehotY && nc > 1) target = oneHot(target, nc);
-    if (o.includeBackground === false && nc > 1) {
-      pred = dropBackground(pred);
-      target = dropBackground(target);
-    }
-    checkSameShape(pred, target, 'DiceLoss');
+    const { pred, target } = matchTarget(activate(pred0, o), label0, nc, o, 'DiceLoss');
     let f = diceTerms(pred, target, o);
     const k = channels(target);
     const w = k !== 1 ? classWeights(o.weight, k, 'DiceLoss') : null;

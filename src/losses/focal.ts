@@ -1,6 +1,6 @@
 // monai.losses.FocalLoss (sigmoid and softmax forms), channels-last.
 import * as tf from '@tensorflow/tfjs';
-import { type Loss, type Reduction, channels, checkSameShape, classWeights, dropBackground, makeLoss, oneHot, spatialAxes } from './common.js';
+import { type Loss, type Reduction, channels, classWeights, makeLoss, matchTarget, spatialAxes } from './common.js';
 
 export interface FocalLossOptions {
   includeBackground?: boolean;
@@ -50,14 +50,7 @@ export function focalLoss(o: FocalLossOptions = {}): Loss {
   const gamma = o.gamma ?? 2;
   return makeLoss('FocalLoss', (pred0, label0) => {
     const nc = channels(pred0);
-    let pred = pred0.toFloat();
-    let target = label0.toFloat();
-    if (o.toOnehotY && nc > 1) target = oneHot(target, nc);
-    if (o.includeBackground === false && nc > 1) {
-      pred = dropBackground(pred);
-      target = dropBackground(target);
-    }
-    checkSameShape(pred, target, 'FocalLoss');
+    const { pred, target } = matchTarget(pred0.toFloat(), label0, nc, o, 'FocalLoss');
     let alpha = o.alpha;
     if (o.useSoftmax && o.includeBackground === false && typeof alpha === 'number') alpha = null; // MONAI ignores it (with a warning)
     let loss = focalTerms(pred, target, gamma, alpha, !!o.useSoftmax);

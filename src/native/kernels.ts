@@ -2,6 +2,7 @@
 // plain-TypeScript reference implementations of every op (the tests compare the
 // native kernels with these and with tfjs's own cpu kernels).
 // Layout: NDHWC (tfjs): x [N,D,H,W,Cin], filter [KD,KH,KW,Cin,Cout].
+import type * as tf from '@tensorflow/tfjs';
 import { native } from './loader.js';
 
 /** Raw addon functions (arguments are trusted: call the wrappers below). */
@@ -85,6 +86,31 @@ export function poolGeomArray(g: Pool3DGeometry): Int32Array {
   for (const k of ['fd', 'fh', 'fw', 'sd', 'sh', 'sw'] as const)
     if (g[k] < 1) throw new RangeError(`pool3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
   return a;
+}
+
+/** tfjs's conv/pool geometry (backend_util.computeConv3DInfo / computePool3DInfo). */
+export type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
+
+/** The conv geometry of a tfjs Conv3DInfo. */
+export function convGeomFromInfo(ci: Conv3DInfo): Conv3DGeometry {
+  return {
+    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, cin: ci.inChannels,
+    kd: ci.filterDepth, kh: ci.filterHeight, kw: ci.filterWidth, cout: ci.outChannels,
+    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
+    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
+    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+  };
+}
+
+/** The pool geometry of a tfjs Conv3DInfo (as computePool3DInfo returns). */
+export function poolGeomFromInfo(ci: Conv3DInfo): Pool3DGeometry {
+  return {
+    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, c: ci.inChannels,
+    fd: ci.filterDepth, fh: ci.filterHeight, fw: ci.filterWidth,
+    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
+    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
+    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+  };
 }
 
 export const convSizes = (g: Conv3DGeometry) => ({

@@ -2,29 +2,11 @@
 // grid takes the label of the nearest voxel of the source grid (through the two affines),
 // 0 outside it. Undoes Spacingd, CropForegroundd, SpatialPadd and Orientationd for `infer`.
 import type { Affine } from '../io/volume.js';
+import { inverse, matmul } from '../transforms/geometry.js';
 
-/** Inverse of a 4x4 affine (general, Gauss-Jordan). */
+/** Inverse of a 4x4 affine (general, Gauss-Jordan); RangeError when it is singular. */
 export function invertAffine(a: Affine): Affine {
-  const n = 4;
-  const m = a.map((r, i) => [...r, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    if (Math.abs(m[p][c]) < 1e-12) throw new Error('singular affine');
-    [m[c], m[p]] = [m[p], m[c]];
-    const d = m[c][c];
-    for (let j = 0; j < 2 * n; j++) m[c][j] /= d;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r][c];
-      for (let j = 0; j < 2 * n; j++) m[r][j] -= f * m[c][j];
-    }
-  }
-  return m.map((r) => r.slice(n));
-}
-
-function mul(a: Affine, b: Affine): Affine {
-  return a.map((r) => [0, 1, 2, 3].map((j) => r[0] * b[0][j] + r[1] * b[1][j] + r[2] * b[2][j] + r[3] * b[3][j]));
+  return inverse(a);
 }
 
 export function sameGrid(a: Affine, sa: number[], b: Affine, sb: number[], tol = 1e-4): boolean {
@@ -33,7 +15,7 @@ export function sameGrid(a: Affine, sa: number[], b: Affine, sb: number[], tol =
 
 /** Nearest-neighbour resampling of `src` (C order, shape srcShape, srcAffine) onto (dstShape, dstAffine). */
 export function resampleLabels(src: ArrayLike<number>, srcShape: number[], srcAffine: Affine, dstShape: number[], dstAffine: Affine): Uint8Array {
-  const t = mul(invertAffine(srcAffine), dstAffine); // dst index → src index
+  const t = matmul(invertAffine(srcAffine), dstAffine); // dst index → src index
   const [X, Y, Z] = dstShape, [SX, SY, SZ] = srcShape;
   const out = new Uint8Array(X * Y * Z);
   for (let i = 0; i < X; i++) {

@@ -272,8 +272,20 @@ function flipAffine(s: Sample, key: string, mask: number, sp: Shape3): void {
   setAffine(s, key, matmul(affineOf(s, key), m));
 }
 
+/** A random flip: draw() gives the mask of spatial axes to flip (bit d = axis d; 0 = none), and
+ * every key is flipped the same way, its affine updated. */
+abstract class RandomFlipTransform extends RandomMapTransform<number> {
+  protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
+    if (!mask) return;
+    const t = getTensor(s, key, this.name);
+    const { c, sp } = spatialOf(t, this.name, key);
+    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
+    flipAffine(s, key, mask, sp);
+  }
+}
+
 /** MONAI RandFlipd: with probability prob flips spatial_axis (all three when null). */
-export class RandFlipd extends RandomMapTransform<number> {
+export class RandFlipd extends RandomFlipTransform {
   readonly name: string;
   readonly mask: number;
   constructor(keys: string[], readonly prob = 0.1, spatialAxis: number | number[] | null = null, opts: { allowMissingKeys?: boolean; name?: string } = {}) {
@@ -286,18 +298,11 @@ export class RandFlipd extends RandomMapTransform<number> {
   protected override draw(_s: Sample, rng?: Rng): number {
     return this.stream(rng).random() < this.prob ? this.mask : 0;
   }
-  protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
-    if (!mask) return;
-    const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
-    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
-    flipAffine(s, key, mask, sp);
-  }
 }
 
 /** Clara 3.x RandomSpatialFlip (assumed semantics): each spatial axis is flipped independently
  * with probability `probability` (default 0.5); image and label share the draw. */
-export class RandomSpatialFlip extends RandomMapTransform<number> {
+export class RandomSpatialFlip extends RandomFlipTransform {
   readonly name = 'RandomSpatialFlip';
   constructor(keys: string[], readonly probability = 0.5) {
     super(keys);
@@ -308,17 +313,10 @@ export class RandomSpatialFlip extends RandomMapTransform<number> {
     for (let d = 0; d < 3; d++) if (r.random() < this.probability) m |= 1 << d;
     return m;
   }
-  protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
-    if (!mask) return;
-    const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
-    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
-    flipAffine(s, key, mask, sp);
-  }
 }
 
 /** Clara 3.x RandomAxisFlip / MONAI RandAxisFlipd: with probability flips one spatial axis chosen uniformly. */
-export class RandomAxisFlip extends RandomMapTransform<number> {
+export class RandomAxisFlip extends RandomFlipTransform {
   readonly name = 'RandomAxisFlip';
   constructor(keys: string[], readonly probability = 0.5) {
     super(keys);
@@ -328,13 +326,6 @@ export class RandomAxisFlip extends RandomMapTransform<number> {
     const doIt = r.random() < this.probability;
     const axis = r.int(0, 3);
     return doIt ? 1 << axis : 0;
-  }
-  protected async applyKey(s: Sample, key: string, _i: number, mask: number): Promise<void> {
-    if (!mask) return;
-    const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
-    s[key] = { data: await K.flip(t.data, c, sp, mask), shape: t.shape };
-    flipAffine(s, key, mask, sp);
   }
 }
 

@@ -1,28 +1,16 @@
 // Test helper: conv / pool geometries computed by tfjs's own backend_util.
 import * as tf from '@tensorflow/tfjs';
-import type { Conv3DGeometry, Pool3DGeometry } from '../../src/native/kernels.js';
+import { convGeomFromInfo, poolGeomFromInfo, type Conv3DGeometry, type Pool3DGeometry } from '../../src/native/kernels.js';
 import { Rng } from '../../src/util/random.js';
 
 export function convGeometry(x: number[], f: number[], stride: number | [number, number, number], pad: 'same' | 'valid'): Conv3DGeometry {
   const ci = tf.backend_util.computeConv3DInfo(x as never, f as never, stride as never, 1, pad);
-  return {
-    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, cin: ci.inChannels,
-    kd: ci.filterDepth, kh: ci.filterHeight, kw: ci.filterWidth, cout: ci.outChannels,
-    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
-    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
-    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
-  };
+  return convGeomFromInfo(ci);
 }
 
 export function poolGeometry(x: number[], size: number, stride: number, pad: 'same' | 'valid'): Pool3DGeometry {
   const ci = tf.backend_util.computePool3DInfo(x as never, size, stride, 1, pad);
-  return {
-    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, c: ci.inChannels,
-    fd: ci.filterDepth, fh: ci.filterHeight, fw: ci.filterWidth,
-    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
-    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
-    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
-  };
+  return poolGeomFromInfo(ci);
 }
 
 export function randomArray(rng: Rng, n: number): Float32Array {

@@ -87,37 +87,44 @@ function linearPass(src: Float32Array, outer: number, n: number, inner: number, 
   return dst;
 }
 
-/** Trilinear upsampling by integer factors (PyTorch align_corners=False), plain loops. */
-export function trilinearUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
+/** One axis pass of a separable upsampling: [outer, n, inner] → [outer, n·s, inner], or its adjoint. */
+type UpsamplePass = (src: Float32Array, outer: number, n: number, inner: number, s: number, adjoint: boolean) => Float32Array;
+
+/** Separable upsampling by integer factors per spatial axis (one `pass` per axis d, h, w), with the
+ * adjoint passes in reverse order as its gradient. */
+function separableUpsample(x: tf.Tensor5D, s: [number, number, number], pass: UpsamplePass): tf.Tensor5D {
   const f = tf.customGrad(((t: tf.Tensor) => {
     const [nb, d, h, w, c] = t.shape as Shape5;
-    const dims = [d, h, w];
-    const shapes: number[][] = [dims.slice()];
+    const shapes: number[][] = [[d, h, w]];
+    const outerInner = (a: number): [number, number] => {
+      const cur = shapes[a];
+      return [nb * cur.slice(0, a).reduce((p, q) => p * q, 1), cur.slice(a + 1).reduce((p, q) => p * q, 1) * c];
+    };
     let v = values(t);
     for (let a = 0; a < 3; a++) {
-      const cur = shapes[a];
-      const outer = nb * cur.slice(0, a).reduce((p, q) => p * q, 1);
-      const inner = cur.slice(a + 1).reduce((p, q) => p * q, 1) * c;
-      if (s[a] > 1) v = linearPass(v, outer, cur[a], inner, s[a], false);
-      const next = cur.slice(); next[a] *= s[a];
+      const [outer, inner] = outerInner(a);
+      if (s[a] > 1) v = pass(v, outer, shapes[a][a], inner, s[a], false);
+      const next = shapes[a].slice(); next[a] *= s[a];
       shapes.push(next);
     }
-    const os = [nb, ...shapes[3], c];
     return {
-      value: tf.tensor(v, os),
+      value: tf.tensor(v, [nb, ...shapes[3], c]),
       gradFunc: (dy: tf.Tensor) => {
         let g = values(dy);
         for (let a = 2; a >= 0; a--) {
-          const cur = shapes[a];
-          const outer = nb * cur.slice(0, a).reduce((p, q) => p * q, 1);
-          const inner = cur.slice(a + 1).reduce((p, q) => p * q, 1) * c;
-          if (s[a] > 1) g = linearPass(g, outer, cur[a], inner, s[a], true);
+          const [outer, inner] = outerInner(a);
+          if (s[a] > 1) g = pass(g, outer, shapes[a][a], inner, s[a], true);
         }
         return tf.tensor(g, t.shape);
       },
     };
   }) as unknown as CustomFn);
   return f(x) as tf.Tensor5D;
+}
+
+/** Trilinear upsampling by integer factors (PyTorch align_corners=False), plain loops. */
+export function trilinearUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
+  return separableUpsample(x, s, linearPass);
 }
 
 /** Nearest-neighbour upsampling of [outer, n, inner] by s along the middle axis, or its adjoint (block sums). */
@@ -133,31 +140,5 @@ function nearestPass(src: Float32Array, outer: number, n: number, inner: number,
 
 /** Nearest-neighbour upsampling by integer factors per spatial axis, plain loops. */
 export function nearestUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
-  const f = tf.customGrad(((t: tf.Tensor) => {
-    const [nb, d, h, w, c] = t.shape as Shape5;
-    const shapes: number[][] = [[d, h, w]];
-    let v = values(t);
-    for (let a = 0; a < 3; a++) {
-      const cur = shapes[a];
-      const outer = nb * cur.slice(0, a).reduce((p, q) => p * q, 1);
-      const inner = cur.slice(a + 1).reduce((p, q) => p * q, 1) * c;
-      if (s[a] > 1) v = nearestPass(v, outer, cur[a], inner, s[a], false);
-      const next = cur.slice(); next[a] *= s[a];
-      shapes.push(next);
-    }
-    return {
-      value: tf.tensor(v, [nb, ...shapes[3], c]),
-      gradFunc: (dy: tf.Tensor) => {
-        let g = values(dy);
-        for (let a = 2; a >= 0; a--) {
-          const cur = shapes[a];
-          const outer = nb * cur.slice(0, a).reduce((p, q) => p * q, 1);
-          const inner = cur.slice(a + 1).reduce((p, q) => p * q, 1) * c;
-          if (s[a] > 1) g = nearestPass(g, outer, cur[a], inner, s[a], true);
-        }
-        return tf.tensor(g, t.shape);
-      },
-    };
-  }) as unknown as CustomFn);
-  return f(x) as tf.Tensor5D;
+  return separableUpsample(x, s, nearestPass);
 }
