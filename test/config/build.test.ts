@@ -115,7 +115,7 @@ test('alternatives: exactly one enabled; refs to nothing and cycles are errors w
 });
 
 test('disabled as "{var}" and apply @disabled from a variable; a non-boolean is an error at its path', async () => {
-  const r = resolveConfig({ skip: true, on: false, train: { t: [{ name: 'A', disabled: '{skip}' }, { name: 'B', apply: { '@disabled': 'on' } }] } }, { file: 'c.json' });
+  const r = resolveConfig({ dropA: true, on: false, train: { t: [{ name: 'A', disabled: '{dropA}' }, { name: 'B', apply: { '@disabled': 'on' } }] } }, { file: 'c.json' });
   const b = await ConfigBuilder.create(r, { registry: recordingRegistry(['A', 'B']) });
   assert.deepEqual((b.buildList('train.t') as Built[]).map((x) => x.name), ['B']);
   assert.throws(() => resolveConfig({ n: 3, train: { t: [{ name: 'A', apply: { '@disabled': 'n' } }] } }, { file: 'c.json' }),
