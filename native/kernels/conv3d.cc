@@ -1,6 +1,7 @@
 // Direct 3D convolution, NDHWC, blocked on output channels (16-wide fp32 vectors)
-// with register tiles over the output row. The input is copied once into a
-// zero-padded buffer so the inner loops have no bounds checks. bf16 mode rounds
+// with register tiles over the output row. No padded copy of the input is made:
+// taps outside it are clipped per output row, and the register tiles that touch
+// a row's border read a small zero-padded strip. bf16 mode rounds
 // inputs and weights to bfloat16 (round-to-nearest-even) and accumulates in fp32:
 // with AVX512-BF16 the forward and input-gradient kernels use vdpbf16ps on
 // channel pairs; elsewhere (and for the filter gradient) the fp32 kernel runs
@@ -9,6 +10,7 @@
 #include "kernels/conv3d_small.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -102,14 +104,28 @@ namespace {
 
 inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
-// Geometry of the core "valid" convolution on a padded buffer.
+// Geometry of the core convolution. The core reads an unpadded input buffer and
+// clips the taps that fall outside it: whole depth/height taps per output row,
+// and along the row the (at most two) register tiles that touch a border read a
+// small zero-padded strip copied per tile, so no padded copy of the input is made.
 struct Core {
-  int n, dp, hp, wp, cinp;  // padded input (channel stride cinp)
+  int n, id, ih, iw, cinp;  // input buffer [n, id, ih, iw, cinp]
   int kd, kh, kw;
   int sd, sh, sw;
+  int pf, pt, pl;           // padding before (input index = o*s + k - pad)
   int od, oh, ow;
   int cout, coutp;          // real and padded output channels (coutp % 16 == 0)
+  // output element (n, od, oh, ow, co) is y[n*yN + od*yD + oh*yH + ow*yW + co]
+  int64_t yN, yD, yH, yW;
 };
+
+// Dense output layout [n, od, oh, ow, cout].
+void dense_output(Core& c) {
+  c.yW = c.cout;
+  c.yH = int64_t(c.ow) * c.yW;
+  c.yD = int64_t(c.oh) * c.yH;
+  c.yN = int64_t(c.od) * c.yD;
+}
 
 // Copies x [n,d,h,w,c] into xp [n,dp,hp,wp,cp] at offset (pf,pt,pl), zero elsewhere.
 // T is float or uint16_t (bf16 bits); `round` rounds fp32 values to bf16.
@@ -154,38 +170,50 @@ void pad_copy(const float* x, int n, int d, int h, int w, int c, T* xp, int dp, 
   });
 }
 
+// Arguments of one register tile: RW output pixels of one row, NV vectors of
+// output channels. xa[a] points at the input of valid depth tap a (first valid
+// height tap, first width tap, pixel 0); taps (k, ci) of one (a, b) are one
+// contiguous run of `run` elements in both the input and the packed weights.
+template <typename T>
+struct TileArgs {
+  const T* const* xa;
+  int na, nb;
+  int64_t sH;       // input stride between height taps
+  int swC;          // input stride between output pixels
+  int run;          // kw * cinp
+  const T* wb;      // weights at the first valid (a, b) tap and this channel block
+  int64_t wsA, wsB; // weight strides between depth and height taps
+  int coutp;
+  float* yb;
+  int64_t yW;
+  int nvalid;       // valid output channels from this block's first
+};
+
 // ------------------------------------------------------------- fp32 forward tile
 template <int RW, int NV>
-void fwd_tile_f32(const float* xb, int64_t sD, int64_t sH, int swC, const Core& c,
-                  const float* wb, float* yb, int nvalid) {
+void fwd_tile_f32(const TileArgs<float>& t) {
 #if defined(__AVX512F__)
   __m512 acc[RW][NV];
   for (int r = 0; r < RW; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
-  const int cinp = c.cinp, coutp = c.coutp;
-  for (int a = 0; a < c.kd; ++a)
-    for (int b = 0; b < c.kh; ++b) {
-      const float* xr = xb + a * sD + b * sH;
-      const float* wr = wb + int64_t((a * c.kh + b) * c.kw) * cinp * coutp;
-      // stride 1 along w: (kw, ci) is one contiguous run in both x and the weights
-      const int kk = c.sw == 1 ? 1 : c.kw, run = c.sw == 1 ? c.kw * cinp : cinp;
-      for (int k = 0; k < kk; ++k) {
-        const float* xs = xr + k * cinp;
-        const float* ws = wr + int64_t(k) * cinp * coutp;
-        for (int ci = 0; ci < run; ++ci) {
-          __m512 wv[NV];
-          for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(ws + int64_t(ci) * coutp + 16 * v);
-          for (int r = 0; r < RW; ++r) {
-            __m512 bx = _mm512_set1_ps(xs[r * swC + ci]);
-            for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(bx, wv[v], acc[r][v]);
-          }
+  const int coutp = t.coutp, swC = t.swC, run = t.run;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const float* xs = t.xa[a] + b * t.sH;
+      const float* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int ci = 0; ci < run; ++ci) {
+        __m512 wv[NV];
+        for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(ws + int64_t(ci) * coutp + 16 * v);
+        for (int r = 0; r < RW; ++r) {
+          __m512 bx = _mm512_set1_ps(xs[r * swC + ci]);
+          for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(bx, wv[v], acc[r][v]);
         }
       }
     }
   for (int r = 0; r < RW; ++r) {
-    float* yo = yb + int64_t(r) * c.cout;
+    float* yo = t.yb + int64_t(r) * t.yW;
     for (int v = 0; v < NV; ++v) {
-      int rem = nvalid - 16 * v;
+      int rem = t.nvalid - 16 * v;
       if (rem >= 16) _mm512_storeu_ps(yo + 16 * v, acc[r][v]);
       else if (rem > 0) _mm512_mask_storeu_ps(yo + 16 * v, __mmask16((1u << rem) - 1u), acc[r][v]);
     }
@@ -195,66 +223,55 @@ void fwd_tile_f32(const float* xb, int64_t sD, int64_t sH, int swC, const Core& 
   float acc[RW][VB];
   for (int r = 0; r < RW; ++r)
     for (int j = 0; j < VB; ++j) acc[r][j] = 0.f;
-  const int cinp = c.cinp, coutp = c.coutp;
-  for (int a = 0; a < c.kd; ++a)
-    for (int b = 0; b < c.kh; ++b) {
-      const float* xr = xb + a * sD + b * sH;
-      const float* wr = wb + int64_t((a * c.kh + b) * c.kw) * cinp * coutp;
-      // stride 1 along w: (kw, ci) is one contiguous run in both x and the weights
-      const int kk = c.sw == 1 ? 1 : c.kw, run = c.sw == 1 ? c.kw * cinp : cinp;
-      for (int k = 0; k < kk; ++k) {
-        const float* xs = xr + k * cinp;
-        const float* ws = wr + int64_t(k) * cinp * coutp;
-        for (int ci = 0; ci < run; ++ci) {
-          const float* wv = ws + int64_t(ci) * coutp;
-          for (int r = 0; r < RW; ++r) {
-            float bx = xs[r * swC + ci];
-            for (int j = 0; j < VB; ++j) acc[r][j] += bx * wv[j];
-          }
+  const int coutp = t.coutp, swC = t.swC, run = t.run;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const float* xs = t.xa[a] + b * t.sH;
+      const float* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int ci = 0; ci < run; ++ci) {
+        const float* wv = ws + int64_t(ci) * coutp;
+        for (int r = 0; r < RW; ++r) {
+          float bx = xs[r * swC + ci];
+          for (int j = 0; j < VB; ++j) acc[r][j] += bx * wv[j];
         }
       }
     }
-  int nv = std::min(nvalid, VB);
+  int nv = std::min(t.nvalid, VB);
   for (int r = 0; r < RW; ++r)
-    for (int j = 0; j < nv; ++j) yb[int64_t(r) * c.cout + j] = acc[r][j];
+    for (int j = 0; j < nv; ++j) t.yb[int64_t(r) * t.yW + j] = acc[r][j];
 #endif
 }
 
 #if defined(__AVX512BF16__)
 // ------------------------------------------------------------- bf16 forward tile
-// xp holds bf16 bits with cinp even; weights are [tap][cinp/2][coutp][2] bf16.
+// Input holds bf16 bits with cinp even; weights are [tap][cinp/2][coutp][2] bf16,
+// so a run of `run` (k, ci) elements is run/2 channel pairs.
 template <int RW, int NV>
-void fwd_tile_bf16(const uint16_t* xb, int64_t sD, int64_t sH, int swC, const Core& c,
-                   const uint16_t* wb, float* yb, int nvalid) {
+void fwd_tile_bf16(const TileArgs<uint16_t>& t) {
   __m512 acc[RW][NV];
   for (int r = 0; r < RW; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
-  const int cinp = c.cinp, coutp = c.coutp, cp2 = cinp / 2;
-  for (int a = 0; a < c.kd; ++a)
-    for (int b = 0; b < c.kh; ++b) {
-      const uint16_t* xr = xb + a * sD + b * sH;
-      const uint16_t* wr = wb + int64_t((a * c.kh + b) * c.kw) * cinp * coutp;
-      const int kk = c.sw == 1 ? 1 : c.kw, run2 = c.sw == 1 ? c.kw * cp2 : cp2;
-      for (int k = 0; k < kk; ++k) {
-        const uint16_t* xs = xr + k * cinp;
-        const uint16_t* ws = wr + int64_t(k) * cinp * coutp;
-        for (int q = 0; q < run2; ++q) {
-          __m512bh wv[NV];
-          for (int v = 0; v < NV; ++v)
-            wv[v] = (__m512bh)_mm512_loadu_si512(ws + (int64_t(q) * coutp + 16 * v) * 2);
-          for (int r = 0; r < RW; ++r) {
-            int32_t pair;
-            std::memcpy(&pair, xs + r * swC + 2 * q, 4);
-            __m512bh bx = (__m512bh)_mm512_set1_epi32(pair);
-            for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], bx, wv[v]);
-          }
+  const int coutp = t.coutp, swC = t.swC, run2 = t.run / 2;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const uint16_t* xs = t.xa[a] + b * t.sH;
+      const uint16_t* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int q = 0; q < run2; ++q) {
+        __m512bh wv[NV];
+        for (int v = 0; v < NV; ++v)
+          wv[v] = (__m512bh)_mm512_loadu_si512(ws + (int64_t(q) * coutp + 16 * v) * 2);
+        for (int r = 0; r < RW; ++r) {
+          int32_t pair;
+          std::memcpy(&pair, xs + r * swC + 2 * q, 4);
+          __m512bh bx = (__m512bh)_mm512_set1_epi32(pair);
+          for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], bx, wv[v]);
         }
       }
     }
   for (int r = 0; r < RW; ++r) {
-    float* yo = yb + int64_t(r) * c.cout;
+    float* yo = t.yb + int64_t(r) * t.yW;
     for (int v = 0; v < NV; ++v) {
-      int rem = nvalid - 16 * v;
+      int rem = t.nvalid - 16 * v;
       if (rem >= 16) _mm512_storeu_ps(yo + 16 * v, acc[r][v]);
       else if (rem > 0) _mm512_mask_storeu_ps(yo + 16 * v, __mmask16((1u << rem) - 1u), acc[r][v]);
     }
@@ -263,14 +280,15 @@ void fwd_tile_bf16(const uint16_t* xb, int64_t sD, int64_t sH, int swC, const Co
 #endif
 
 template <typename T>
-using FwdTile = void (*)(const T*, int64_t, int64_t, int, const Core&, const T*, float*, int);
+using FwdTile = void (*)(const TileArgs<T>&);
 
-// Register tile width over the output row for NV vectors of output channels.
-constexpr int rw_max(int nv) { return nv == 1 ? 12 : nv == 2 ? 12 : nv == 3 ? 8 : 6; }
+// Register tile width over the output row for NV vectors of output channels
+// (RW*NV accumulators + NV weight vectors + a broadcast within 32 registers).
+constexpr int rw_max(int nv) { return nv == 1 ? 14 : nv == 2 ? 12 : nv == 3 ? 8 : 6; }
 
 template <typename T, int NV>
 struct TileTable {
-  FwdTile<T> f[13] = {};
+  FwdTile<T> f[15] = {};
 };
 
 template <int NV, int... R>
@@ -322,6 +340,88 @@ FwdTile<uint16_t> tile_for<uint16_t>(int nv, int rw) {
 }
 #endif
 
+#if defined(__AVX512F__)
+// ------------------------------------------------ fp32 tile sharing broadcasts
+// Stride 1 along the row with KW (2 or 3) width taps: the input pixel p of the
+// tile's window feeds output pixels o = p - k for every k, so one broadcast of
+// x[p, ci] serves up to KW multiply-adds and the load ports stop being the limit
+// for narrow output blocks. Window pixels outside [plo, phi) lie outside the input
+// and are skipped (CLIP), which handles the row borders without a padded copy;
+// t.xa[a] is the address window pixel 0 would have. CI > 0 fixes the channel
+// stride at compile time so every broadcast address is base + constant (a
+// runtime stride made GCC keep one pointer per window pixel and spill them).
+template <int RW, int NV, int KW, bool CLIP, int CI>
+void fwd_tile_share(const TileArgs<float>& t, int plo, int phi) {
+  __m512 acc[RW][NV];
+  for (int r = 0; r < RW; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  const int coutp = t.coutp, cinp = CI > 0 ? CI : t.run / KW;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const float* xs = t.xa[a] + b * t.sH;
+      const float* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int ci = 0; ci < cinp; ++ci) {
+        __m512 wv[KW][NV];
+#pragma GCC unroll 4
+        for (int k = 0; k < KW; ++k)
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) wv[k][v] = _mm512_loadu_ps(ws + (int64_t(k) * cinp + ci) * coutp + 16 * v);
+#pragma GCC unroll 20
+        for (int p = 0; p < RW + KW - 1; ++p) {
+          if (CLIP && (p < plo || p >= phi)) continue;
+          const __m512 bx = _mm512_set1_ps(xs[p * cinp + ci]);
+#pragma GCC unroll 4
+          for (int k = 0; k < KW; ++k) {
+            const int o = p - k;
+            if (o < 0 || o >= RW) continue;
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[o][v] = _mm512_fmadd_ps(bx, wv[k][v], acc[o][v]);
+          }
+        }
+      }
+    }
+  for (int r = 0; r < RW; ++r) {
+    float* yo = t.yb + int64_t(r) * t.yW;
+    for (int v = 0; v < NV; ++v) {
+      int rem = t.nvalid - 16 * v;
+      if (rem >= 16) _mm512_storeu_ps(yo + 16 * v, acc[r][v]);
+      else if (rem > 0) _mm512_mask_storeu_ps(yo + 16 * v, __mmask16((1u << rem) - 1u), acc[r][v]);
+    }
+  }
+}
+
+using ShareTile = void (*)(const TileArgs<float>&, int, int);
+// widest share tile per NV: RW*NV accumulators + KW*NV weights + 1 broadcast <= 32
+constexpr int rw_share(int nv) { return nv == 1 ? 16 : 12; }
+
+template <int NV, int KW, int CI, int... R>
+std::array<ShareTile, 2 * (sizeof...(R) + 1)> make_share(std::integer_sequence<int, R...>) {
+  std::array<ShareTile, 2 * (sizeof...(R) + 1)> t{};
+  ((t[size_t(2 * (R + 1))] = &fwd_tile_share<R + 1, NV, KW, false, CI>,
+    t[size_t(2 * (R + 1) + 1)] = &fwd_tile_share<R + 1, NV, KW, true, CI>), ...);
+  return t;
+}
+
+template <int CI>
+ShareTile share_for_ci(int nv, int kw, int rw, bool clip) {
+  static const auto t13 = make_share<1, 3, CI>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t12 = make_share<1, 2, CI>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t23 = make_share<2, 3, CI>(std::make_integer_sequence<int, rw_share(2)>{});
+  static const auto t22 = make_share<2, 2, CI>(std::make_integer_sequence<int, rw_share(2)>{});
+  const size_t i = size_t(2 * rw + (clip ? 1 : 0));
+  if (nv == 1) return kw == 3 ? t13[i] : t12[i];
+  return kw == 3 ? t23[i] : t22[i];
+}
+
+ShareTile share_for(int cinp, int nv, int kw, int rw, bool clip) {
+  switch (cinp) {
+    case 16: return share_for_ci<16>(nv, kw, rw, clip);
+    case 32: return share_for_ci<32>(nv, kw, rw, clip);
+    default: return share_for_ci<0>(nv, kw, rw, clip);
+  }
+}
+#endif
+
 // Blocks of output-channel vectors: at most 4 vectors (64 channels) per block.
 std::vector<std::pair<int, int>> cout_blocks(int coutp) {
   std::vector<std::pair<int, int>> blocks;  // (first vector, vector count)
@@ -335,35 +435,100 @@ std::vector<std::pair<int, int>> cout_blocks(int coutp) {
   return blocks;
 }
 
-// y[n,od,oh,ow,cout] = valid conv of xp (T elements) with packed weights wpk.
+// y (laid out as c.yN..yW) = convolution of the unpadded input x [n,id,ih,iw,cinp]
+// (T elements) with packed weights wpk [tap][cinp][coutp], taps clipped at the borders.
 template <typename T>
-void core_forward(const Core& c, const T* xp, const T* wpk, float* y) {
+void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
   auto blocks = cout_blocks(c.coutp);
   const int64_t rows = int64_t(c.n) * c.od * c.oh;
   const int64_t items = rows * int64_t(blocks.size());
-  const int64_t sD = int64_t(c.hp) * c.wp * c.cinp, sH = int64_t(c.wp) * c.cinp;
+  const int64_t sH = int64_t(c.iw) * c.cinp, sD = int64_t(c.ih) * sH, sN = int64_t(c.id) * sD;
   const int swC = c.sw * c.cinp;
+  const int64_t wsB = int64_t(c.kw) * c.cinp * c.coutp, wsA = int64_t(c.kh) * wsB;
   // bf16 weights: [tap][cinp/2][coutp][2] -> a vector block starts at 2*16*v elements.
   const int welem = sizeof(T) == 2 ? 2 : 1;
   parallel_for(items, 1, [&](int64_t b, int64_t e) {
+    thread_local std::vector<T> strip;
+    thread_local std::vector<const T*> xa;
+    if (xa.size() < size_t(c.kd)) xa.resize(size_t(c.kd));
     for (int64_t it = b; it < e; ++it) {
-      int64_t row = it / int64_t(blocks.size());
+      const int64_t row = it / int64_t(blocks.size());
       auto [v0, nv] = blocks[size_t(it % int64_t(blocks.size()))];
-      int nn = int(row / (int64_t(c.od) * c.oh));
-      int rem = int(row % (int64_t(c.od) * c.oh));
-      int od = rem / c.oh, oh = rem % c.oh;
-      const T* xrow = xp + int64_t(nn) * c.dp * sD + int64_t(od) * c.sd * sD + int64_t(oh) * c.sh * sH;
-      float* yrow = y + ((int64_t(nn) * c.od + od) * c.oh + oh) * c.ow * int64_t(c.cout) + 16 * v0;
-      const T* wb = wpk + 16 * v0 * welem;
-      int nvalid = c.cout - 16 * v0;
+      const int nn = int(row / (int64_t(c.od) * c.oh));
+      const int rem = int(row % (int64_t(c.od) * c.oh));
+      const int od = rem / c.oh, oh = rem % c.oh;
+      // valid depth taps [a0, a1) and height taps [b0, b1) of this output row
+      const int d0 = od * c.sd - c.pf, h0 = oh * c.sh - c.pt;
+      const int a0 = std::max(0, -d0), a1 = std::min(c.kd, c.id - d0);
+      const int b0 = std::max(0, -h0), b1 = std::min(c.kh, c.ih - h0);
+      const int na = std::max(0, a1 - a0), nb = std::max(0, b1 - b0);
+      TileArgs<T> t{};
+      t.na = na; t.nb = nb;
+      t.coutp = c.coutp;
+      t.run = c.kw * c.cinp;
+      t.wsA = wsA; t.wsB = wsB;
+      t.wb = na && nb ? wpk + (int64_t(a0) * c.kh + b0) * wsB + 16 * v0 * welem : wpk;
+      t.yW = c.yW;
+      t.nvalid = c.cout - 16 * v0;
+      t.xa = xa.data();
+      float* yrow = y + nn * c.yN + od * c.yD + oh * c.yH + 16 * v0;
+      const T* xrow = x + nn * sN + int64_t(d0 + a0) * sD + int64_t(h0 + b0) * sH;  // used only when na, nb > 0
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, float>) {
+        if (c.sw == 1 && (c.kw == 2 || c.kw == 3) && nv <= 2 && na > 0 && nb > 0) {
+          t.sH = sH;
+          const int nt = (c.ow + rw_share(nv) - 1) / rw_share(nv);  // tiles of near-equal width
+          for (int i = 0, o = 0; i < nt; ++i) {
+            const int rw = c.ow / nt + (i < c.ow % nt ? 1 : 0);
+            const int w0 = o - c.pl, np = rw + c.kw - 1;
+            const int plo = std::min(np, std::max(0, -w0)), phi = std::max(plo, std::min(np, c.iw - w0));
+            // address of window pixel 0 (w0 may be negative: never read there)
+            for (int a = 0; a < na; ++a)
+              xa[size_t(a)] = reinterpret_cast<const T*>(reinterpret_cast<uintptr_t>(xrow + a * sD) +
+                                                         intptr_t(w0) * c.cinp * intptr_t(sizeof(T)));
+            t.yb = yrow + int64_t(o) * c.yW;
+            share_for(c.cinp, nv, c.kw, rw, plo > 0 || phi < np)(t, plo, phi);
+            o += rw;
+          }
+          continue;
+        }
+      }
+#endif
       const int rmax = rw_max(nv);
-      auto full = tile_for<T>(nv, rmax);
-      int o = 0;
-      for (; o + rmax <= c.ow; o += rmax)
-        full(xrow + int64_t(o) * swC, sD, sH, swC, c, wb, yrow + int64_t(o) * c.cout, nvalid);
-      if (o < c.ow) {
-        auto tail = tile_for<T>(nv, c.ow - o);
-        tail(xrow + int64_t(o) * swC, sD, sH, swC, c, wb, yrow + int64_t(o) * c.cout, nvalid);
+      const int nt = (c.ow + rmax - 1) / rmax;  // tiles of near-equal width
+      for (int i = 0, o = 0; i < nt; o += c.ow / nt + (i < c.ow % nt ? 1 : 0), ++i) {
+        const int rw = c.ow / nt + (i < c.ow % nt ? 1 : 0);
+        auto tile = tile_for<T>(nv, rw);
+        t.yb = yrow + int64_t(o) * c.yW;
+        const int w0 = o * c.sw - c.pl, wl = (rw - 1) * c.sw + c.kw;  // input columns [w0, w0 + wl)
+        if (na == 0 || nb == 0) {
+          t.na = 0;
+          tile(t);  // every tap outside the input: zeros
+          t.na = na;
+        } else if (w0 >= 0 && w0 + wl <= c.iw) {
+          for (int a = 0; a < na; ++a) xa[size_t(a)] = xrow + a * sD + int64_t(w0) * c.cinp;
+          t.sH = sH;
+          t.swC = swC;
+          tile(t);
+        } else {
+          // border tile: copy its input columns into a zero-padded strip [na][nb][wl][cinp]
+          const size_t need = size_t(na) * nb * wl * c.cinp;
+          if (strip.size() < need) strip.resize(need);
+          const int lo = std::min(wl, std::max(0, -w0)), hi = std::min(wl, c.iw - w0);  // valid strip columns
+          for (int a = 0; a < na; ++a)
+            for (int bb = 0; bb < nb; ++bb) {
+              T* s = strip.data() + (size_t(a) * nb + bb) * wl * c.cinp;
+              const T* src = xrow + a * sD + bb * sH;
+              if (lo > 0) std::memset(s, 0, sizeof(T) * size_t(lo) * c.cinp);
+              if (hi > lo)
+                std::memcpy(s + size_t(lo) * c.cinp, src + int64_t(w0 + lo) * c.cinp, sizeof(T) * size_t(hi - lo) * c.cinp);
+              if (hi < wl) std::memset(s + size_t(std::max(hi, lo)) * c.cinp, 0, sizeof(T) * size_t(wl - std::max(hi, lo)) * c.cinp);
+            }
+          for (int a = 0; a < na; ++a) xa[size_t(a)] = strip.data() + size_t(a) * nb * wl * c.cinp;
+          t.sH = int64_t(wl) * c.cinp;
+          t.swC = swC;
+          tile(t);
+        }
       }
     }
   });
@@ -394,32 +559,47 @@ std::vector<uint16_t> pack_w_bf16(int taps, int cin, int cout, int cinp, int cou
   return p;
 }
 
-// Runs the core forward with input buffer builder `fill(xp, cinp, round)`.
-template <typename Fill, typename Src>
-std::string run_forward(Core c, int cin, bool bf16, Fill fill, Src wsrc, float* y, const float* direct = nullptr) {
+// Runs the core on input x [c.n, c.id, c.ih, c.iw, cin] (fp32, unpadded).
+// fp32 reads x in place; bf16 converts it once (dot products: bf16 bits with an
+// even channel count; emulation: fp32 values rounded to bf16, unless x_rounded
+// says x already is).
+template <typename Src>
+std::string run_forward(Core c, const float* x, int cin, bool bf16, Src wsrc, float* y, bool x_rounded = false) {
   const int taps = c.kd * c.kh * c.kw;
   c.coutp = round_up(c.cout, 16);
+  const int64_t pix = int64_t(c.n) * c.id * c.ih * c.iw;
 #if defined(__AVX512BF16__)
   if (bf16 && conv3d_bf16_dot_in_use()) {
     c.cinp = round_up(cin, 2);
-    uint16_t* xp = scratch_as<uint16_t>(ScratchSlot::kInput, size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
-    if (xp == nullptr) return "out of memory for the padded input";
-    fill(xp, c.cinp);
+    uint16_t* xb = scratch_as<uint16_t>(ScratchSlot::kInput, size_t(pix) * c.cinp);
+    if (xb == nullptr) return "out of memory for the bf16 input";
+    parallel_for(pix, 1024, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        const float* s = x + p * cin;
+        uint16_t* d = xb + p * c.cinp;
+        for (int k = 0; k < cin; ++k) d[k] = to_bf16_bits(s[k]);
+        for (int k = cin; k < c.cinp; ++k) d[k] = 0;
+      }
+    });
     auto w = pack_w_bf16(taps, cin, c.cout, c.cinp, c.coutp, wsrc);
-    core_forward<uint16_t>(c, xp, w.data(), y);
+    core_forward<uint16_t>(c, xb, w.data(), y);
     return "";
   }
 #endif
   c.cinp = cin;
   auto w = pack_w_f32(taps, cin, c.cout, c.cinp, c.coutp, bf16, wsrc);
-  if (direct != nullptr && !bf16) {  // no padding needed: read the input in place
-    core_forward<float>(c, direct, w.data(), y);
+  if (!bf16 || x_rounded) {
+    core_forward<float>(c, x, w.data(), y);
     return "";
   }
-  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(c.n) * c.dp * c.hp * c.wp * c.cinp);
-  if (xp == nullptr) return "out of memory for the padded input";
-  fill(xp, c.cinp, bf16);
-  core_forward<float>(c, xp, w.data(), y);
+  float* xr = scratch_as<float>(ScratchSlot::kInput, size_t(pix) * cin);
+  if (xr == nullptr) return "out of memory for the bf16-rounded input";
+  const int64_t total = pix * cin;
+  parallel_for((total + 4095) / 4096, 4, [&](int64_t b, int64_t e) {
+    const int64_t lo = b * 4096, hi = std::min(total, e * 4096);
+    round_bf16_copy(x + lo, xr + lo, hi - lo);
+  });
+  core_forward<float>(c, xr, w.data(), y);
   return "";
 }
 
@@ -487,33 +667,27 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
                            ConvPrecision p) {
   Core c{};
   c.n = g.n;
+  c.id = g.d; c.ih = g.h; c.iw = g.w;
   c.kd = g.kd; c.kh = g.kh; c.kw = g.kw;
   c.sd = g.sd; c.sh = g.sh; c.sw = g.sw;
+  c.pf = g.pf; c.pt = g.pt; c.pl = g.pl;
   c.od = g.od; c.oh = g.oh; c.ow = g.ow;
-  c.dp = (g.od - 1) * g.sd + g.kd;
-  c.hp = (g.oh - 1) * g.sh + g.kh;
-  c.wp = (g.ow - 1) * g.sw + g.kw;
   c.cout = g.cout;
+  dense_output(c);
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
   if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
-  auto fill = [&](auto* xp, int cinp, bool round = false) {
-    pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, c.dp, c.hp, c.wp, cinp, g.pf, g.pt, g.pl, round);
-  };
-  // The unpadded input is already the buffer the core reads when nothing is padded
-  // and no trailing rows are skipped.
-  const bool in_place = g.pf == 0 && g.pt == 0 && g.pl == 0 && c.dp == g.d && c.hp == g.h && c.wp == g.w;
-  return run_forward(c, g.cin, bf16, fill, wsrc, y, in_place ? x : nullptr);
+  return run_forward(c, x, g.cin, bf16, wsrc, y);
 }
 
 // ================================================= strided input gradient
-// With stride s the zero-dilated formulation below multiplies mostly zeros
-// (7/8 of the work at stride 2 in 3D). Instead the input positions are split by
-// phase r = (i + pad) mod s along each axis: the positions of one phase receive
-// only the taps k = r + s*j, so each phase is a dense stride-1 convolution of dy
-// with that sub-filter (flipped, transposed), written to a temporary and then
-// scattered to its positions of dx.
+// With stride s the zero-dilated formulation multiplies mostly zeros (7/8 of
+// the work at stride 2 in 3D). Instead the input positions are split by phase
+// r = (i + pad) mod s along each axis: the positions of one phase receive only
+// the taps k = r + s*j, so each phase is a dense stride-1 convolution of dy with
+// that sub-filter (flipped, transposed), written straight to its positions of dx
+// (the core's output strides are s times the dense ones).
 namespace {
 struct Phase1D {
   int q0 = 0, count = 0;  // input positions i = s*(q0+u) + r - pad, u in [0, count)
@@ -521,7 +695,7 @@ struct Phase1D {
   int pad = 0;            // padding before dy for the stride-1 correlation
 };
 
-Phase1D phase_1d(int in, int out, int k, int s, int pad, int r) {
+Phase1D phase_1d(int in, int k, int s, int pad, int r) {
   Phase1D p;
   // smallest q with s*q + r - pad >= 0, largest with s*q + r - pad <= in - 1
   auto floor_div = [](int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
@@ -531,124 +705,91 @@ Phase1D phase_1d(int in, int out, int k, int s, int pad, int r) {
   p.count = std::max(0, qmax - qmin + 1);
   p.taps = r < k ? (k - r + s - 1) / s : 0;
   p.pad = p.taps - 1 - qmin;
-  (void)out;
   return p;
 }
 }  // namespace
 
 static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, const float* filter, float* dx, bool bf16) {
+  // bf16: round dy once for all phases (each phase reads it)
+  const float* src = dy;
+  if (bf16 && !conv3d_bf16_dot_in_use()) {
+    const int64_t total = int64_t(g.n) * g.od * g.oh * g.ow * g.cout;
+    float* r = scratch_as<float>(ScratchSlot::kGrad, size_t(total));
+    if (r == nullptr) return "out of memory for the bf16-rounded gradient";
+    parallel_for((total + 4095) / 4096, 4, [&](int64_t b, int64_t e) {
+      const int64_t lo = b * 4096, hi = std::min(total, e * 4096);
+      round_bf16_copy(dy + lo, r + lo, hi - lo);
+    });
+    src = r;
+  }
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
       for (int rw = 0; rw < g.sw; ++rw) {
-        const Phase1D pd = phase_1d(g.d, g.od, g.kd, g.sd, g.pf, rd);
-        const Phase1D ph = phase_1d(g.h, g.oh, g.kh, g.sh, g.pt, rh);
-        const Phase1D pw = phase_1d(g.w, g.ow, g.kw, g.sw, g.pl, rw);
+        const Phase1D pd = phase_1d(g.d, g.kd, g.sd, g.pf, rd);
+        const Phase1D ph = phase_1d(g.h, g.kh, g.sh, g.pt, rh);
+        const Phase1D pw = phase_1d(g.w, g.kw, g.sw, g.pl, rw);
         if (pd.count == 0 || ph.count == 0 || pw.count == 0) continue;
-        const size_t pix = size_t(g.n) * pd.count * ph.count * pw.count;
-        float* tmp = scratch_as<float>(ScratchSlot::kPartial, pix * size_t(g.cin));
-        if (tmp == nullptr) return "out of memory for the input-gradient phase";
-        if (pd.taps == 0 || ph.taps == 0 || pw.taps == 0) {
-          std::memset(tmp, 0, sizeof(float) * pix * size_t(g.cin));
-        } else {
-          Core c{};
-          c.n = g.n;
-          c.kd = pd.taps; c.kh = ph.taps; c.kw = pw.taps;
-          c.sd = c.sh = c.sw = 1;
-          c.od = pd.count; c.oh = ph.count; c.ow = pw.count;
-          c.dp = pd.count + pd.taps - 1;
-          c.hp = ph.count + ph.taps - 1;
-          c.wp = pw.count + pw.taps - 1;
-          c.cout = g.cin;
-          auto wsrc = [&](int t, int co, int ci) {
-            // sub-filter tap (a,b,k), flipped, is the original tap r + s*(J-1-a) per axis
-            const int a = t / (c.kh * c.kw), b = (t / c.kw) % c.kh, k = t % c.kw;
-            const int od = rd + g.sd * (c.kd - 1 - a), oh = rh + g.sh * (c.kh - 1 - b), ow = rw + g.sw * (c.kw - 1 - k);
-            const int src = (od * g.kh + oh) * g.kw + ow;
-            return filter[(int64_t(src) * g.cin + ci) * g.cout + co];
-          };
-          auto fill = [&](auto* xp, int cinp, bool round = false) {
-            pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, xp, c.dp, c.hp, c.wp, cinp, pd.pad, ph.pad, pw.pad, round);
-          };
-          std::string err = run_forward(c, g.cout, bf16, fill, wsrc, tmp);
-          if (!err.empty()) return err;
-        }
-        // scatter the phase into dx
-        parallel_for(int64_t(g.n) * pd.count, 1, [&](int64_t b, int64_t e) {
-          for (int64_t it = b; it < e; ++it) {
-            const int nn = int(it / pd.count), u = int(it % pd.count);
-            const int id = g.sd * (pd.q0 + u) + rd - g.pf;
-            for (int v = 0; v < ph.count; ++v) {
-              const int ih = g.sh * (ph.q0 + v) + rh - g.pt;
-              const float* src = tmp + ((size_t(nn) * pd.count + u) * ph.count + v) * size_t(pw.count) * g.cin;
-              for (int w = 0; w < pw.count; ++w) {
-                const int iw = g.sw * (pw.q0 + w) + rw - g.pl;
-                std::memcpy(dx + (((int64_t(nn) * g.d + id) * g.h + ih) * g.w + iw) * g.cin, src + size_t(w) * g.cin,
-                            sizeof(float) * size_t(g.cin));
-              }
-            }
-          }
-        });
+        Core c{};
+        c.n = g.n;
+        c.id = g.od; c.ih = g.oh; c.iw = g.ow;
+        // a phase without taps along an axis has kd (kh, kw) 0: the core writes zeros
+        c.kd = pd.taps; c.kh = ph.taps; c.kw = pw.taps;
+        c.sd = c.sh = c.sw = 1;
+        c.pf = pd.pad; c.pt = ph.pad; c.pl = pw.pad;
+        c.od = pd.count; c.oh = ph.count; c.ow = pw.count;
+        c.cout = g.cin;
+        c.yW = int64_t(g.sw) * g.cin;
+        c.yH = int64_t(g.sh) * g.w * g.cin;
+        c.yD = int64_t(g.sd) * g.h * g.w * g.cin;
+        c.yN = int64_t(g.d) * g.h * g.w * g.cin;
+        const int id0 = g.sd * pd.q0 + rd - g.pf, ih0 = g.sh * ph.q0 + rh - g.pt, iw0 = g.sw * pw.q0 + rw - g.pl;
+        float* y = dx + ((int64_t(id0) * g.h + ih0) * g.w + iw0) * g.cin;
+        auto wsrc = [&](int t, int co, int ci) {
+          // sub-filter tap (a,b,k), flipped, is the original tap r + s*(J-1-a) per axis
+          const int a = t / (c.kh * c.kw), b = (t / c.kw) % c.kh, k = t % c.kw;
+          const int od = rd + g.sd * (c.kd - 1 - a), oh = rh + g.sh * (c.kh - 1 - b), ow = rw + g.sw * (c.kw - 1 - k);
+          const int s = (od * g.kh + oh) * g.kw + ow;
+          return filter[(int64_t(s) * g.cin + ci) * g.cout + co];
+        };
+        // the emulation reads the gradient rounded once above
+        std::string err = run_forward(c, src, g.cout, bf16, wsrc, y, src != dy);
+        if (!err.empty()) return err;
       }
   return "";
 }
 
 // ============================================================ input gradient
-// dx = stride-1 valid conv of the zero-dilated, padded dy with the flipped,
-// transposed filter (see the derivation in the header comment of this file).
+// dx = stride-1 convolution of dy (padding kernel-1-pad) with the flipped,
+// transposed filter.
 std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const float* filter,
                                   float* dx, ConvPrecision p) {
-  Core c{};
-  c.n = g.n;
-  c.kd = g.kd; c.kh = g.kh; c.kw = g.kw;
-  c.sd = c.sh = c.sw = 1;
-  c.od = g.d; c.oh = g.h; c.ow = g.w;
-  c.dp = g.d + g.kd - 1;
-  c.hp = g.h + g.kh - 1;
-  c.wp = g.w + g.kw - 1;
-  c.cout = g.cin;
   if (int64_t(g.n) * g.d * g.h * g.w * g.cin == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
   if (conv3d_small_pointwise(g)) return pointwise_backprop_input(g, dy, filter, dx, bf16);
   if (g.sd > 1 || g.sh > 1 || g.sw > 1) return backprop_input_phases(g, dy, filter, dx, bf16);
+  Core c{};
+  c.n = g.n;
+  c.id = g.od; c.ih = g.oh; c.iw = g.ow;
+  c.kd = g.kd; c.kh = g.kh; c.kw = g.kw;
+  c.sd = c.sh = c.sw = 1;
+  c.pf = g.kd - 1 - g.pf; c.pt = g.kh - 1 - g.pt; c.pl = g.kw - 1 - g.pl;
+  c.od = g.d; c.oh = g.h; c.ow = g.w;
+  c.cout = g.cin;
+  dense_output(c);
   auto wsrc = [&](int t, int co, int ci) {
     // tap t = (a,b,k) of the flipped filter reads (kd-1-a, kh-1-b, kw-1-k).
     int a = t / (g.kh * g.kw), b = (t / g.kw) % g.kh, k = t % g.kw;
     int src = ((g.kd - 1 - a) * g.kh + (g.kh - 1 - b)) * g.kw + (g.kw - 1 - k);
     return filter[(int64_t(src) * g.cin + ci) * g.cout + co];
   };
-  auto fill = [&](auto* xp, int cinp, bool round = false) {
-    using T = std::remove_pointer_t<decltype(xp)>;
-    std::memset(xp, 0, sizeof(T) * size_t(c.n) * c.dp * c.hp * c.wp * cinp);
-    const int od0 = g.kd - 1 - g.pf, oh0 = g.kh - 1 - g.pt, ow0 = g.kw - 1 - g.pl;
-    parallel_for(int64_t(g.n) * g.od, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        int nn = int(i / g.od), o = int(i % g.od);
-        int t = o * g.sd + od0;
-        if (t < 0 || t >= c.dp) continue;
-        for (int oh = 0; oh < g.oh; ++oh) {
-          int th = oh * g.sh + oh0;
-          if (th < 0 || th >= c.hp) continue;
-          for (int ow = 0; ow < g.ow; ++ow) {
-            int tw = ow * g.sw + ow0;
-            if (tw < 0 || tw >= c.wp) continue;
-            const float* s = dy + (((int64_t(nn) * g.od + o) * g.oh + oh) * g.ow + ow) * g.cout;
-            T* d = xp + (((int64_t(nn) * c.dp + t) * c.hp + th) * c.wp + tw) * cinp;
-            if constexpr (sizeof(T) == 2) {
-              for (int k = 0; k < g.cout; ++k) d[k] = to_bf16_bits(s[k]);
-            } else if (round) {
-              round_bf16_copy(s, d, g.cout);
-            } else {
-              std::memcpy(d, s, sizeof(float) * size_t(g.cout));
-            }
-          }
-        }
-      }
-    });
-  };
-  return run_forward(c, g.cout, bf16, fill, wsrc, dx);
+  return run_forward(c, dy, g.cout, bf16, wsrc, dx);
 }
 
 // =========================================================== filter gradient
+// dw[a,b,k,ci,co] = sum over output pixels of x[o*s + tap - pad, ci] * dy[o, co]:
+// per output row, each tap that hits the input accumulates the output pixels
+// whose input column lies inside it (clipped, no padded copy) into per-chunk
+// partial filters, summed at the end.
 std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy,
                                    float* dfilter, ConvPrecision p) {
   const int taps = g.kd * g.kh * g.kw;
@@ -663,14 +804,17 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   const int coutp = round_up(g.cout, 16);
   auto blocks = cout_blocks(coutp);
   const int cinp = round_up(g.cin, 4);
-  const int dp = (g.od - 1) * g.sd + g.kd, hp = (g.oh - 1) * g.sh + g.kh, wp = (g.ow - 1) * g.sw + g.kw;
-  float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * dp * hp * wp * cinp);
-  // dy is read in place when its channels are already a multiple of 16 and nothing is rounded
+  // x is read in place when its channels are a multiple of 4 and nothing is rounded;
+  // dy when its channels are a multiple of 16 and nothing is rounded
+  const bool x_direct = g.cin == cinp && !round;
   const bool dy_direct = g.cout == coutp && !round;
+  float* x_buf = x_direct ? nullptr : scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * g.d * g.h * g.w * cinp);
   float* dy_buf = dy_direct ? nullptr : scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
-  if (xp == nullptr || (!dy_direct && dy_buf == nullptr)) return "out of memory for the padded input and gradient";
-  pad_copy(x, g.n, g.d, g.h, g.w, g.cin, xp, dp, hp, wp, cinp, g.pf, g.pt, g.pl, round);
+  if ((!x_direct && x_buf == nullptr) || (!dy_direct && dy_buf == nullptr))
+    return "out of memory for the converted input and gradient";
+  if (!x_direct) pad_copy(x, g.n, g.d, g.h, g.w, g.cin, x_buf, g.d, g.h, g.w, cinp, 0, 0, 0, round);
   if (!dy_direct) pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dy_buf, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  const float* xb = x_direct ? x : x_buf;
   const float* dyp = dy_direct ? dy : dy_buf;
 
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
@@ -679,30 +823,47 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   float* partial = scratch_as<float>(ScratchSlot::kPartial, size_t(T) * psize);
   if (partial == nullptr) return "out of memory for the partial filter gradients";
   std::fill(partial, partial + size_t(T) * psize, 0.f);
-  const int64_t sD = int64_t(hp) * wp * cinp, sH = int64_t(wp) * cinp;
+  const int64_t sH = int64_t(g.w) * cinp, sD = int64_t(g.h) * sH, sN = int64_t(g.d) * sD;
   const int swC = g.sw * cinp;
+  // output pixels [klo[k], khi[k]) read input columns inside [0, w) for width tap k
+  std::vector<int> klo(size_t(g.kw)), khi(size_t(g.kw));
+  for (int k = 0; k < g.kw; ++k) {
+    int lo = 0;
+    while (lo < g.ow && lo * g.sw + k - g.pl < 0) ++lo;
+    int hi = g.ow;
+    while (hi > lo && (hi - 1) * g.sw + k - g.pl >= g.w) --hi;
+    klo[size_t(k)] = lo;
+    khi[size_t(k)] = hi;
+  }
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; ++t) {
       float* dw = partial + size_t(t) * psize;
       for (int64_t row = rows * t / T; row < rows * (t + 1) / T; ++row) {
-        int nn = int(row / (int64_t(g.od) * g.oh));
-        int rem = int(row % (int64_t(g.od) * g.oh));
-        int od = rem / g.oh, oh = rem % g.oh;
-        const float* xrow = xp + int64_t(nn) * dp * sD + int64_t(od) * g.sd * sD + int64_t(oh) * g.sh * sH;
+        const int nn = int(row / (int64_t(g.od) * g.oh));
+        const int rem = int(row % (int64_t(g.od) * g.oh));
+        const int od = rem / g.oh, oh = rem % g.oh;
         const float* dyrow = dyp + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
-        for (int a = 0; a < g.kd; ++a)
-          for (int b = 0; b < g.kh; ++b)
+        for (int a = 0; a < g.kd; ++a) {
+          const int id = od * g.sd + a - g.pf;
+          if (id < 0 || id >= g.d) continue;
+          for (int b = 0; b < g.kh; ++b) {
+            const int ih = oh * g.sh + b - g.pt;
+            if (ih < 0 || ih >= g.h) continue;
             for (int k = 0; k < g.kw; ++k) {
+              const int lo = klo[size_t(k)], cnt = khi[size_t(k)] - lo;
+              if (cnt <= 0) continue;
               const int tap = (a * g.kh + b) * g.kw + k;
-              const float* xs = xrow + a * sD + b * sH + k * cinp;
+              const float* xs = xb + nn * sN + id * sD + ih * sH + int64_t(lo * g.sw + k - g.pl) * cinp;
+              const float* dys = dyrow + int64_t(lo) * coutp;
               for (auto [v0, nv] : blocks) {
                 const int rc = (nv <= 3 && cinp % 8 == 0) ? 8 : 4;
                 auto tile = fgrad_for(rc, nv);
                 for (int ci = 0; ci < cinp; ci += rc)
-                  tile(xs + ci, swC, dyrow + 16 * v0, coutp, g.ow,
-                       dw + (size_t(tap) * cinp + ci) * coutp + 16 * v0);
+                  tile(xs + ci, swC, dys + 16 * v0, coutp, cnt, dw + (size_t(tap) * cinp + ci) * coutp + 16 * v0);
               }
             }
+          }
+        }
       }
     }
   });
