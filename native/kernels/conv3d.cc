@@ -660,6 +660,66 @@ FgradTile fgrad_for(int rc, int nv) {
   }
 }
 
+#if defined(__AVX512F__)
+// Filter-gradient tile for stride 1 and three width taps: input column c serves
+// output pixel o = c + pl - k for each width tap k, so one broadcast of x[c, ci+r]
+// feeds three taps (the plain tile broadcasts once per tap). Accumulates
+// dw[k][ci+r][16v..] for k < 3 over the whole row, then adds into dwt (tap k at
+// dwt + k*dwK). Gradient pixels outside [0, ow) are masked to zero.
+template <int RC, int NV>
+void fgrad_share3(const float* xrow, int cinp, int w, int pl, const float* dyrow, int coutp, int ow, float* dwt,
+                  int64_t dwK) {
+  __m512 acc[3][RC][NV];
+#pragma GCC unroll 3
+  for (int k = 0; k < 3; ++k)
+#pragma GCC unroll 8
+    for (int r = 0; r < RC; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[k][r][v] = _mm512_setzero_ps();
+  const int c0 = std::max(0, -pl), c1 = std::min(w, ow + 2 - pl);
+  // columns whose three gradient pixels all exist need no masks
+  const int i0 = std::min(c1, std::max(c0, 2 - pl)), i1 = std::max(i0, std::min(c1, ow - pl));
+  auto step = [&](int c, auto masked) __attribute__((always_inline)) {
+    const float* xp = xrow + int64_t(c) * cinp;
+    __m512 d[3][NV];
+#pragma GCC unroll 3
+    for (int k = 0; k < 3; ++k) {
+      const int o = c + pl - k;
+      if constexpr (decltype(masked)::value) {
+        const bool ok = o >= 0 && o < ow;
+        const float* dp = dyrow + int64_t(ok ? o : 0) * coutp;
+        const __mmask16 m = ok ? __mmask16(0xffff) : __mmask16(0);
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) d[k][v] = _mm512_maskz_loadu_ps(m, dp + 16 * v);
+      } else {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) d[k][v] = _mm512_loadu_ps(dyrow + int64_t(o) * coutp + 16 * v);
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < RC; ++r) {
+      const __m512 bx = _mm512_set1_ps(xp[r]);
+#pragma GCC unroll 3
+      for (int k = 0; k < 3; ++k)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[k][r][v] = _mm512_fmadd_ps(bx, d[k][v], acc[k][r][v]);
+    }
+  };
+  for (int c = c0; c < i0; ++c) step(c, std::true_type{});
+  for (int c = i0; c < i1; ++c) step(c, std::false_type{});
+  for (int c = i1; c < c1; ++c) step(c, std::true_type{});
+#pragma GCC unroll 3
+  for (int k = 0; k < 3; ++k)
+#pragma GCC unroll 8
+    for (int r = 0; r < RC; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        float* q = dwt + k * dwK + int64_t(r) * coutp + 16 * v;
+        _mm512_storeu_ps(q, _mm512_add_ps(_mm512_loadu_ps(q), acc[k][r][v]));
+      }
+}
+#endif
+
 }  // namespace
 
 // =================================================================== forward
@@ -835,6 +895,9 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     klo[size_t(k)] = lo;
     khi[size_t(k)] = hi;
   }
+  // stride 1 with three width taps: the broadcast-sharing tile
+  const bool share = g.sw == 1 && g.kw == 3;
+  (void)share;
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; ++t) {
       float* dw = partial + size_t(t) * psize;
@@ -849,6 +912,29 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
           for (int b = 0; b < g.kh; ++b) {
             const int ih = oh * g.sh + b - g.pt;
             if (ih < 0 || ih >= g.h) continue;
+#if defined(__AVX512F__)
+            if (share) {
+              const float* xs = xb + nn * sN + id * sD + ih * sH;
+              float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * coutp;
+              for (int v = 0; v < coutp / 16; v += 2) {
+                const bool two = coutp / 16 - v >= 2;
+                for (int ci = 0; ci < cinp;) {
+                  float* dwt = dwab + size_t(ci) * coutp + 16 * v;
+                  if (two) {
+                    fgrad_share3<4, 2>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp);
+                    ci += 4;
+                  } else if (cinp - ci >= 8) {
+                    fgrad_share3<8, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp);
+                    ci += 8;
+                  } else {
+                    fgrad_share3<4, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp);
+                    ci += 4;
+                  }
+                }
+              }
+              continue;
+            }
+#endif
             for (int k = 0; k < g.kw; ++k) {
               const int lo = klo[size_t(k)], cnt = khi[size_t(k)] - lo;
               if (cnt <= 0) continue;

@@ -45,8 +45,10 @@ static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
   for (auto& v : x) v = u(rng);
   for (auto& v : w) v = u(rng);
   for (auto& v : dy) v = u(rng);
-  for (int prec = 0; prec < 2; ++prec) {
+  // 0: fp32, 1: bf16 emulated (rounded inputs, fp32 FMA), 2: bf16 dot products where compiled in
+  for (int prec = 0; prec < (clara::conv3d_has_bf16_dot() ? 3 : 2); ++prec) {
     auto p = prec ? clara::ConvPrecision::kBf16 : clara::ConvPrecision::kFp32;
+    clara::conv3d_use_bf16_dot(prec == 2);
     std::vector<float> xr = x, wr = w, dyr = dy;
     if (prec) {
       for (auto& v : xr) v = clara::round_bf16(v);
@@ -57,16 +59,17 @@ static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
     std::vector<float> y(ys), yref(ys);
     clara::conv3d_forward(g, x.data(), w.data(), y.data(), p);
     clara::conv3d_forward_naive(g, xr.data(), wr.data(), yref.data());
-    compare(prec ? "fwd bf16" : "fwd fp32", g, y, yref, tol);
+    compare(prec == 2 ? "fwd bf16dot" : prec ? "fwd bf16" : "fwd fp32", g, y, yref, tol);
     std::vector<float> dx(xs), dxref(xs);
     clara::conv3d_backprop_input(g, dy.data(), w.data(), dx.data(), p);
     clara::conv3d_backprop_input_naive(g, dyr.data(), wr.data(), dxref.data());
-    compare(prec ? "bwd-in bf16" : "bwd-in fp32", g, dx, dxref, tol);
+    compare(prec == 2 ? "bwd-in bf16dot" : prec ? "bwd-in bf16" : "bwd-in fp32", g, dx, dxref, tol);
     std::vector<float> dw(ws), dwref(ws);
     clara::conv3d_backprop_filter(g, x.data(), dy.data(), dw.data(), p);
     clara::conv3d_backprop_filter_naive(g, xr.data(), dyr.data(), dwref.data());
-    compare(prec ? "bwd-filter bf16" : "bwd-filter fp32", g, dw, dwref, tol);
+    compare(prec == 2 ? "bwd-filter bf16dot" : prec ? "bwd-filter bf16" : "bwd-filter fp32", g, dw, dwref, tol);
   }
+  clara::conv3d_bf16_dot_auto();
 }
 
 int main() {
@@ -79,6 +82,11 @@ int main() {
       // strided input gradients by phases (stride 3, even filter, phases without taps)
       {1, 10, 9, 11, 5, 3, 7, 3, 1}, {2, 9, 8, 10, 3, 4, 18, 2, 1}, {1, 7, 6, 5, 4, 1, 6, 2, 0},
       {1, 8, 9, 7, 6, 2, 5, 3, 0},
+      // wide rows (several register tiles, border tiles on both sides), 'valid',
+      // width-2 filters, batch > 1, channel counts that are not multiples of 16
+      {2, 4, 5, 37, 16, 3, 16, 1, 1}, {1, 3, 4, 41, 32, 3, 32, 1, 0}, {2, 4, 3, 35, 13, 2, 21, 1, 1},
+      {1, 5, 4, 33, 17, 3, 40, 1, 1}, {2, 5, 6, 39, 16, 3, 32, 2, 1}, {1, 6, 5, 27, 32, 3, 16, 2, 1},
+      {1, 4, 3, 30, 24, 3, 64, 1, 1}, {1, 3, 3, 2, 16, 3, 16, 1, 1},  {2, 7, 6, 21, 6, 3, 12, 2, 0},
       // small channel counts: pointwise and one-input-channel filter gradients
       {2, 5, 6, 7, 16, 1, 2, 1, 1},  {1, 4, 5, 6, 3, 1, 12, 1, 0},  {2, 9, 8, 7, 1, 3, 20, 2, 1},
   };
