@@ -342,15 +342,16 @@ FwdTile<uint16_t> tile_for<uint16_t>(int nv, int rw) {
 
 #if defined(__AVX512F__)
 // ------------------------------------------------ fp32 tile sharing broadcasts
-// Stride 1 along the row with KW (2 or 3) width taps: the input pixel p of the
-// tile's window feeds output pixels o = p - k for every k, so one broadcast of
-// x[p, ci] serves up to KW multiply-adds and the load ports stop being the limit
+// Stride S (1, or 2 with three taps) along the row with KW (2 or 3) width taps:
+// the input pixel p of the tile's window feeds output pixels o = (p - k) / S for
+// every k that divides evenly, so one broadcast of x[p, ci] serves up to KW
+// (S = 2: 1.5 on average) multiply-adds and the load ports stop being the limit
 // for narrow output blocks. Window pixels outside [plo, phi) lie outside the input
 // and are skipped (CLIP), which handles the row borders without a padded copy;
 // t.xa[a] is the address window pixel 0 would have. CI > 0 fixes the channel
 // stride at compile time so every broadcast address is base + constant (a
 // runtime stride made GCC keep one pointer per window pixel and spill them).
-template <int RW, int NV, int KW, bool CLIP, int CI>
+template <int RW, int NV, int KW, bool CLIP, int CI, int S>
 void fwd_tile_share(const TileArgs<float>& t, int plo, int phi) {
   __m512 acc[RW][NV];
   for (int r = 0; r < RW; ++r)
@@ -366,14 +367,15 @@ void fwd_tile_share(const TileArgs<float>& t, int plo, int phi) {
         for (int k = 0; k < KW; ++k)
 #pragma GCC unroll 2
           for (int v = 0; v < NV; ++v) wv[k][v] = _mm512_loadu_ps(ws + (int64_t(k) * cinp + ci) * coutp + 16 * v);
-#pragma GCC unroll 20
-        for (int p = 0; p < RW + KW - 1; ++p) {
+#pragma GCC unroll 40
+        for (int p = 0; p < (RW - 1) * S + KW; ++p) {
           if (CLIP && (p < plo || p >= phi)) continue;
           const __m512 bx = _mm512_set1_ps(xs[p * cinp + ci]);
 #pragma GCC unroll 4
           for (int k = 0; k < KW; ++k) {
-            const int o = p - k;
-            if (o < 0 || o >= RW) continue;
+            if ((p - k) % S != 0) continue;
+            const int o = (p - k) / S;
+            if (p < k || o >= RW) continue;
 #pragma GCC unroll 2
             for (int v = 0; v < NV; ++v) acc[o][v] = _mm512_fmadd_ps(bx, wv[k][v], acc[o][v]);
           }
@@ -394,30 +396,33 @@ using ShareTile = void (*)(const TileArgs<float>&, int, int);
 // widest share tile per NV: RW*NV accumulators + KW*NV weights + 1 broadcast <= 32
 constexpr int rw_share(int nv) { return nv == 1 ? 16 : 12; }
 
-template <int NV, int KW, int CI, int... R>
+template <int NV, int KW, int CI, int S, int... R>
 std::array<ShareTile, 2 * (sizeof...(R) + 1)> make_share(std::integer_sequence<int, R...>) {
   std::array<ShareTile, 2 * (sizeof...(R) + 1)> t{};
-  ((t[size_t(2 * (R + 1))] = &fwd_tile_share<R + 1, NV, KW, false, CI>,
-    t[size_t(2 * (R + 1) + 1)] = &fwd_tile_share<R + 1, NV, KW, true, CI>), ...);
+  ((t[size_t(2 * (R + 1))] = &fwd_tile_share<R + 1, NV, KW, false, CI, S>,
+    t[size_t(2 * (R + 1) + 1)] = &fwd_tile_share<R + 1, NV, KW, true, CI, S>), ...);
   return t;
 }
 
 template <int CI>
-ShareTile share_for_ci(int nv, int kw, int rw, bool clip) {
-  static const auto t13 = make_share<1, 3, CI>(std::make_integer_sequence<int, rw_share(1)>{});
-  static const auto t12 = make_share<1, 2, CI>(std::make_integer_sequence<int, rw_share(1)>{});
-  static const auto t23 = make_share<2, 3, CI>(std::make_integer_sequence<int, rw_share(2)>{});
-  static const auto t22 = make_share<2, 2, CI>(std::make_integer_sequence<int, rw_share(2)>{});
+ShareTile share_for_ci(int nv, int kw, int sw, int rw, bool clip) {
+  static const auto t13 = make_share<1, 3, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t12 = make_share<1, 2, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t23 = make_share<2, 3, CI, 1>(std::make_integer_sequence<int, rw_share(2)>{});
+  static const auto t22 = make_share<2, 2, CI, 1>(std::make_integer_sequence<int, rw_share(2)>{});
+  static const auto s13 = make_share<1, 3, CI, 2>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto s23 = make_share<2, 3, CI, 2>(std::make_integer_sequence<int, rw_share(2)>{});
   const size_t i = size_t(2 * rw + (clip ? 1 : 0));
+  if (sw == 2) return nv == 1 ? s13[i] : s23[i];
   if (nv == 1) return kw == 3 ? t13[i] : t12[i];
   return kw == 3 ? t23[i] : t22[i];
 }
 
-ShareTile share_for(int cinp, int nv, int kw, int rw, bool clip) {
+ShareTile share_for(int cinp, int nv, int kw, int sw, int rw, bool clip) {
   switch (cinp) {
-    case 16: return share_for_ci<16>(nv, kw, rw, clip);
-    case 32: return share_for_ci<32>(nv, kw, rw, clip);
-    default: return share_for_ci<0>(nv, kw, rw, clip);
+    case 16: return share_for_ci<16>(nv, kw, sw, rw, clip);
+    case 32: return share_for_ci<32>(nv, kw, sw, rw, clip);
+    default: return share_for_ci<0>(nv, kw, sw, rw, clip);
   }
 }
 #endif
@@ -475,19 +480,19 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
       const T* xrow = x + nn * sN + int64_t(d0 + a0) * sD + int64_t(h0 + b0) * sH;  // used only when na, nb > 0
 #if defined(__AVX512F__)
       if constexpr (std::is_same_v<T, float>) {
-        if (c.sw == 1 && (c.kw == 2 || c.kw == 3) && nv <= 2 && na > 0 && nb > 0) {
+        if (((c.sw == 1 && (c.kw == 2 || c.kw == 3)) || (c.sw == 2 && c.kw == 3)) && nv <= 2 && na > 0 && nb > 0) {
           t.sH = sH;
           const int nt = (c.ow + rw_share(nv) - 1) / rw_share(nv);  // tiles of near-equal width
           for (int i = 0, o = 0; i < nt; ++i) {
             const int rw = c.ow / nt + (i < c.ow % nt ? 1 : 0);
-            const int w0 = o - c.pl, np = rw + c.kw - 1;
+            const int w0 = o * c.sw - c.pl, np = (rw - 1) * c.sw + c.kw;
             const int plo = std::min(np, std::max(0, -w0)), phi = std::max(plo, std::min(np, c.iw - w0));
             // address of window pixel 0 (w0 may be negative: never read there)
             for (int a = 0; a < na; ++a)
               xa[size_t(a)] = reinterpret_cast<const T*>(reinterpret_cast<uintptr_t>(xrow + a * sD) +
                                                          intptr_t(w0) * c.cinp * intptr_t(sizeof(T)));
             t.yb = yrow + int64_t(o) * c.yW;
-            share_for(c.cinp, nv, c.kw, rw, plo > 0 || phi < np)(t, plo, phi);
+            share_for(c.cinp, nv, c.kw, c.sw, rw, plo > 0 || phi < np)(t, plo, phi);
             o += rw;
           }
           continue;

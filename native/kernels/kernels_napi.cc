@@ -7,6 +7,7 @@
 #include "common/scratch.h"
 #include "kernels/conv3d.h"
 #include "kernels/elementwise.h"
+#include "kernels/isa_probe.h"
 #include "kernels/pool3d.h"
 
 namespace {
@@ -97,6 +98,26 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   bool bf16 = info.Length() > 2 && info[2].ToBoolean().Value();
   double g = clara::fma_peak_gflops(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().DoubleValue(), bf16);
   return Napi::Number::New(info.Env(), g);
+}
+
+// (trials, msEach) -> { ghz, rates: [{ instr, chains, perNs, perCycle, gflops }] }
+Napi::Value IsaProbe(const Napi::CallbackInfo& info) {
+  const clara::IsaProbe p = clara::isa_probe(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().DoubleValue());
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ghz", p.ghz);
+  Napi::Array rates = Napi::Array::New(env, p.rates.size());
+  for (size_t i = 0; i < p.rates.size(); ++i) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("instr", p.rates[i].instr);
+    r.Set("chains", p.rates[i].chains);
+    r.Set("perNs", p.rates[i].per_ns);
+    r.Set("perCycle", p.rates[i].per_cycle);
+    r.Set("gflops", p.rates[i].gflops);
+    rates.Set(uint32_t(i), r);
+  }
+  out.Set("rates", rates);
+  return out;
 }
 
 // (op, shape Float64Array, a, aStrides Float64Array, b, bStrides, out)
@@ -201,6 +222,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool3dGrad", Napi::Function::New(env, MaxPool3DGrad));
   exports.Set("avgPool3dGrad", Napi::Function::New(env, AvgPool3DGrad));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
+  exports.Set("isaProbe", Napi::Function::New(env, IsaProbe));
   exports.Set("conv3dBf16Dot", Napi::Boolean::New(env, clara::conv3d_has_bf16_dot()));
 }
 

@@ -17,6 +17,9 @@ export interface NativeKernels {
   /** Measured fp32 FMA peak (GFLOP/s) with `threads` threads over about `seconds`;
    *  with bf16Dot, the peak of the AVX512-BF16 dot-product instruction (0 if not compiled). */
   fmaPeak(threads: number, seconds: number, bf16Dot?: boolean): number;
+  /** One-thread instruction throughput of vfmadd231ps and vdpbf16ps (zmm) with 4-24 independent
+   *  accumulator chains, and the core clock; best of `trials` rounds of about `msEach` ms each. */
+  isaProbe(trials: number, msEach: number): IsaProbeResult;
   /** The conv kernels use AVX512-BF16 dot products (otherwise bf16 is emulated exactly). */
   conv3dBf16Dot: boolean;
   /** Uses (true) or bypasses (false) the bf16 dot products for bf16 convs; null (the default) uses
@@ -33,6 +36,12 @@ export interface NativeKernels {
   reluGradF32(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** dx[xShape] = sum of dy[xShape * reps] over every repetition (Tile's gradient), rank <= 8. */
   tileGradF32(xShape: Float64Array, reps: Float64Array, dy: Float32Array, dx: Float32Array): void;
+}
+
+/** Result of NativeKernels.isaProbe: instructions per ns and per cycle, GFLOP/s (one thread). */
+export interface IsaProbeResult {
+  ghz: number;
+  rates: { instr: string; chains: number; perNs: number; perCycle: number; gflops: number }[];
 }
 
 /** Geometry of a 3D convolution (padding = before-padding, as tfjs computes it). */
@@ -194,6 +203,13 @@ export function avgPool3dGrad(g: Pool3DGeometry, dy: Float32Array): Float32Array
 export function fmaPeak(threads: number, seconds = 0.5, bf16Dot = false): number {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`fmaPeak: threads must be an integer >= 1, got ${threads}`);
   return k().fmaPeak(threads, seconds, bf16Dot);
+}
+
+/** Instruction-throughput probe (one thread): see NativeKernels.isaProbe. */
+export function isaProbe(trials = 5, msEach = 20): IsaProbeResult {
+  if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`isaProbe: trials must be an integer >= 1, got ${trials}`);
+  if (!(msEach > 0 && msEach <= 1000)) throw new RangeError(`isaProbe: msEach must be in (0, 1000], got ${msEach}`);
+  return k().isaProbe(trials, msEach);
 }
 
 export function bf16DotCompiled(): boolean {

@@ -47,4 +47,10 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   // strided input gradients run by phases: stride 3, an even filter at stride 2
   { x: [1, 10, 9, 11, 5], k: 3, cout: 7, stride: 3, pad: 'same' },
   { x: [2, 9, 8, 10, 3], k: 4, cout: 18, stride: 2, pad: 'same' },
+  // rows wider than one register tile (border tiles on both sides, broadcast-sharing tiles
+  // for stride 1 and 2 with 16/32 channels, width-2 filters), odd sizes, batch 2
+  { x: [2, 3, 4, 37, 16], k: 3, cout: 16, stride: 1, pad: 'same' },
+  { x: [1, 4, 3, 35, 32], k: 3, cout: 32, stride: 2, pad: 'same' },
+  { x: [2, 3, 3, 33, 13], k: 2, cout: 21, stride: 1, pad: 'valid' },
+  { x: [1, 5, 4, 29, 16], k: 3, cout: 32, stride: 2, pad: 'valid' },
 ];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   avgPool3d, avgPool3dGrad, avgPool3dGradRef, avgPool3dRef, conv3dBackpropFilter, conv3dBackpropFilterRef,
-  conv3dBackpropInput, conv3dBackpropInputRef, conv3dForward, conv3dForwardRef, convSizes, fmaPeak, maxPool3d,
+  conv3dBackpropInput, conv3dBackpropInputRef, conv3dForward, conv3dForwardRef, convSizes, fmaPeak, isaProbe, maxPool3d,
   maxPool3dGrad, maxPool3dGradRef, maxPool3dRef, poolSizes, roundBf16,
 } from '../../src/native/kernels.js';
 import { native } from '../../src/native/loader.js';
@@ -76,4 +76,23 @@ test('wrong sizes and geometries are refused with the field named', () => {
 test('fmaPeak measures a positive figure', () => {
   const p = fmaPeak(1, 0.05);
   assert.ok(p > 0.5, `peak ${p}`);
+});
+
+test('isaProbe reports the clock and per-chain throughput of both instructions', () => {
+  const p = isaProbe(1, 2);
+  assert.ok(p.ghz > 0.3 && p.ghz < 10, `clock ${p.ghz} GHz`);
+  const simd = (native() as unknown as { info(): { simd: string } }).info().simd;
+  if (simd !== 'avx512') {
+    assert.equal(p.rates.length, 0);
+    return;
+  }
+  const fma = p.rates.filter((r) => r.instr.startsWith('vfmadd231ps'));
+  assert.deepEqual(fma.map((r) => r.chains), [4, 8, 12, 16, 24]);
+  const dot = p.rates.filter((r) => r.instr.startsWith('vdpbf16ps'));
+  assert.equal(dot.length, (native() as unknown as { conv3dBf16Dot: boolean }).conv3dBf16Dot ? 5 : 0);
+  for (const r of p.rates) {
+    assert.ok(r.perNs > 0 && r.perCycle > 0, `${r.instr} x${r.chains}: ${r.perNs}/ns`);
+    assert.ok(Math.abs(r.gflops - r.perNs * (r.instr.startsWith('vdpbf16ps') ? 64 : 32)) < 1e-9 * r.gflops + 1e-9);
+  }
+  assert.throws(() => isaProbe(0, 2), /trials must be an integer >= 1/);
 });
