@@ -170,6 +170,14 @@ void pad_copy(const float* x, int n, int d, int h, int w, int c, T* xp, int dp, 
   });
 }
 
+// dst[i] = round_bf16(src[i]) for n values, in parallel chunks.
+void round_copy_parallel(const float* src, float* dst, int64_t n) {
+  parallel_for((n + 4095) / 4096, 4, [&](int64_t b, int64_t e) {
+    const int64_t lo = b * 4096, hi = std::min(n, e * 4096);
+    round_bf16_copy(src + lo, dst + lo, hi - lo);
+  });
+}
+
 // Arguments of one register tile: RW output pixels of one row, NV vectors of
 // output channels. xa[a] points at the input of valid depth tap a (first valid
 // height tap, first width tap, pixel 0); taps (k, ci) of one (a, b) are one
@@ -440,28 +448,48 @@ std::vector<std::pair<int, int>> cout_blocks(int coutp) {
   return blocks;
 }
 
+// Per-thread cache of bf16-rounded input planes (the exact bf16 emulation reads
+// the input rounded): plane q of x [planes][elems] lives in slot q % slots, so a
+// thread walking output depth planes in order rounds each input plane about once,
+// into memory that stays in cache, instead of a rounded copy of the whole input.
+struct PlaneRing {
+  std::vector<float> buf;
+  std::vector<int64_t> tag;
+  int slots = 0;
+  int64_t elems = 0;
+  void reset(int s, int64_t e) {
+    slots = s;
+    elems = e;
+    if (buf.size() < size_t(s) * size_t(e)) buf.resize(size_t(s) * size_t(e));
+    tag.assign(size_t(s), -1);
+  }
+  const float* get(const float* x, int64_t q) {
+    const size_t i = size_t(q % slots);
+    float* p = buf.data() + i * size_t(elems);
+    if (tag[i] != q) {
+      round_bf16_copy(x + q * elems, p, elems);
+      tag[i] = q;
+    }
+    return p;
+  }
+};
+
 // y (laid out as c.yN..yW) = convolution of the unpadded input x [n,id,ih,iw,cinp]
 // (T elements) with packed weights wpk [tap][cinp][coutp], taps clipped at the borders.
+// round_planes (fp32 only): x is rounded to bf16 plane by plane as it is read.
 template <typename T>
-void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
+void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false) {
   auto blocks = cout_blocks(c.coutp);
-  const int64_t rows = int64_t(c.n) * c.od * c.oh;
-  const int64_t items = rows * int64_t(blocks.size());
-  const int64_t sH = int64_t(c.iw) * c.cinp, sD = int64_t(c.ih) * sH, sN = int64_t(c.id) * sD;
+  const int64_t sH = int64_t(c.iw) * c.cinp, sD = int64_t(c.ih) * sH;
   const int swC = c.sw * c.cinp;
   const int64_t wsB = int64_t(c.kw) * c.cinp * c.coutp, wsA = int64_t(c.kh) * wsB;
   // bf16 weights: [tap][cinp/2][coutp][2] -> a vector block starts at 2*16*v elements.
   const int welem = sizeof(T) == 2 ? 2 : 1;
-  parallel_for(items, 1, [&](int64_t b, int64_t e) {
+  auto do_row = [&](int nn, int od, int oh, int v0, int nv, PlaneRing* ring) {
     thread_local std::vector<T> strip;
     thread_local std::vector<const T*> xa;
     if (xa.size() < size_t(c.kd)) xa.resize(size_t(c.kd));
-    for (int64_t it = b; it < e; ++it) {
-      const int64_t row = it / int64_t(blocks.size());
-      auto [v0, nv] = blocks[size_t(it % int64_t(blocks.size()))];
-      const int nn = int(row / (int64_t(c.od) * c.oh));
-      const int rem = int(row % (int64_t(c.od) * c.oh));
-      const int od = rem / c.oh, oh = rem % c.oh;
+    {
       // valid depth taps [a0, a1) and height taps [b0, b1) of this output row
       const int d0 = od * c.sd - c.pf, h0 = oh * c.sh - c.pt;
       const int a0 = std::max(0, -d0), a1 = std::min(c.kd, c.id - d0);
@@ -477,7 +505,21 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
       t.nvalid = c.cout - 16 * v0;
       t.xa = xa.data();
       float* yrow = y + nn * c.yN + od * c.yD + oh * c.yH + 16 * v0;
-      const T* xrow = x + nn * sN + int64_t(d0 + a0) * sD + int64_t(h0 + b0) * sH;  // used only when na, nb > 0
+      // input row (depth tap a0 + a, height tap b0) of this output row; used only when na, nb > 0
+      const T* xrow_a[16];
+      const T* const* xr = xrow_a;
+      thread_local std::vector<const T*> xrow_big;
+      if (c.kd > 16) {
+        if (xrow_big.size() < size_t(c.kd)) xrow_big.resize(size_t(c.kd));
+        xr = xrow_big.data();
+      }
+      for (int a = 0; a < na && nb > 0; ++a) {
+        const int64_t q = int64_t(nn) * c.id + d0 + a0 + a;
+        const T* plane;
+        if constexpr (std::is_same_v<T, float>) plane = ring != nullptr ? ring->get(x, q) : x + q * sD;
+        else plane = x + q * sD;
+        (c.kd > 16 ? xrow_big.data() : xrow_a)[a] = plane + int64_t(h0 + b0) * sH;
+      }
 #if defined(__AVX512F__)
       if constexpr (std::is_same_v<T, float>) {
         if (((c.sw == 1 && (c.kw == 2 || c.kw == 3)) || (c.sw == 2 && c.kw == 3)) && nv <= 2 && na > 0 && nb > 0) {
@@ -489,13 +531,13 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
             const int plo = std::min(np, std::max(0, -w0)), phi = std::max(plo, std::min(np, c.iw - w0));
             // address of window pixel 0 (w0 may be negative: never read there)
             for (int a = 0; a < na; ++a)
-              xa[size_t(a)] = reinterpret_cast<const T*>(reinterpret_cast<uintptr_t>(xrow + a * sD) +
+              xa[size_t(a)] = reinterpret_cast<const T*>(reinterpret_cast<uintptr_t>(xr[a]) +
                                                          intptr_t(w0) * c.cinp * intptr_t(sizeof(T)));
             t.yb = yrow + int64_t(o) * c.yW;
             share_for(c.cinp, nv, c.kw, c.sw, rw, plo > 0 || phi < np)(t, plo, phi);
             o += rw;
           }
-          continue;
+          return;
         }
       }
 #endif
@@ -511,7 +553,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
           tile(t);  // every tap outside the input: zeros
           t.na = na;
         } else if (w0 >= 0 && w0 + wl <= c.iw) {
-          for (int a = 0; a < na; ++a) xa[size_t(a)] = xrow + a * sD + int64_t(w0) * c.cinp;
+          for (int a = 0; a < na; ++a) xa[size_t(a)] = xr[a] + int64_t(w0) * c.cinp;
           t.sH = sH;
           t.swC = swC;
           tile(t);
@@ -523,7 +565,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
           for (int a = 0; a < na; ++a)
             for (int bb = 0; bb < nb; ++bb) {
               T* s = strip.data() + (size_t(a) * nb + bb) * wl * c.cinp;
-              const T* src = xrow + a * sD + bb * sH;
+              const T* src = xr[a] + bb * sH;
               if (lo > 0) std::memset(s, 0, sizeof(T) * size_t(lo) * c.cinp);
               if (hi > lo)
                 std::memcpy(s + size_t(lo) * c.cinp, src + int64_t(w0 + lo) * c.cinp, sizeof(T) * size_t(hi - lo) * c.cinp);
@@ -535,6 +577,32 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y) {
           tile(t);
         }
       }
+    }
+  };
+  (void)round_planes;
+  if constexpr (std::is_same_v<T, float>) {
+    if (round_planes) {
+      // one contiguous range of output depth planes per thread, so the ring hits
+      const int64_t planes = int64_t(c.n) * c.od;
+      parallel_for(planes, (planes + num_threads() - 1) / num_threads(), [&](int64_t b, int64_t e) {
+        thread_local PlaneRing ring;
+        ring.reset(c.kd + c.sd, sD);
+        for (int64_t q = b; q < e; ++q)
+          for (int oh = 0; oh < c.oh; ++oh)
+            for (auto [v0, nv] : blocks) do_row(int(q / c.od), int(q % c.od), oh, v0, nv, &ring);
+      });
+      return;
+    }
+  }
+  const int64_t rows = int64_t(c.n) * c.od * c.oh;
+  const int64_t items = rows * int64_t(blocks.size());
+  parallel_for(items, 1, [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      const int64_t row = it / int64_t(blocks.size());
+      auto [v0, nv] = blocks[size_t(it % int64_t(blocks.size()))];
+      const int nn = int(row / (int64_t(c.od) * c.oh));
+      const int rem = int(row % (int64_t(c.od) * c.oh));
+      do_row(nn, rem / c.oh, rem % c.oh, v0, nv, nullptr);
     }
   });
 }
@@ -597,14 +665,8 @@ std::string run_forward(Core c, const float* x, int cin, bool bf16, Src wsrc, fl
     core_forward<float>(c, x, w.data(), y);
     return "";
   }
-  float* xr = scratch_as<float>(ScratchSlot::kInput, size_t(pix) * cin);
-  if (xr == nullptr) return "out of memory for the bf16-rounded input";
-  const int64_t total = pix * cin;
-  parallel_for((total + 4095) / 4096, 4, [&](int64_t b, int64_t e) {
-    const int64_t lo = b * 4096, hi = std::min(total, e * 4096);
-    round_bf16_copy(x + lo, xr + lo, hi - lo);
-  });
-  core_forward<float>(c, xr, w.data(), y);
+  (void)pix;
+  core_forward<float>(c, x, w.data(), y, /*round_planes=*/true);
   return "";
 }
 
@@ -781,10 +843,7 @@ static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, c
     const int64_t total = int64_t(g.n) * g.od * g.oh * g.ow * g.cout;
     float* r = scratch_as<float>(ScratchSlot::kGrad, size_t(total));
     if (r == nullptr) return "out of memory for the bf16-rounded gradient";
-    parallel_for((total + 4095) / 4096, 4, [&](int64_t b, int64_t e) {
-      const int64_t lo = b * 4096, hi = std::min(total, e * 4096);
-      round_bf16_copy(dy + lo, r + lo, hi - lo);
-    });
+    round_copy_parallel(dy, r, total);
     src = r;
   }
   for (int rd = 0; rd < g.sd; ++rd)
@@ -877,8 +936,14 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   float* dy_buf = dy_direct ? nullptr : scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
   if ((!x_direct && x_buf == nullptr) || (!dy_direct && dy_buf == nullptr))
     return "out of memory for the converted input and gradient";
-  if (!x_direct) pad_copy(x, g.n, g.d, g.h, g.w, g.cin, x_buf, g.d, g.h, g.w, cinp, 0, 0, 0, round);
-  if (!dy_direct) pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dy_buf, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  if (!x_direct) {
+    if (g.cin == cinp) round_copy_parallel(x, x_buf, int64_t(g.n) * g.d * g.h * g.w * cinp);
+    else pad_copy(x, g.n, g.d, g.h, g.w, g.cin, x_buf, g.d, g.h, g.w, cinp, 0, 0, 0, round);
+  }
+  if (!dy_direct) {
+    if (g.cout == coutp) round_copy_parallel(dy, dy_buf, int64_t(g.n) * g.od * g.oh * g.ow * coutp);
+    else pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dy_buf, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
+  }
   const float* xb = x_direct ? x : x_buf;
   const float* dyp = dy_direct ? dy : dy_buf;
 
