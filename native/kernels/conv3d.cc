@@ -928,32 +928,24 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   const int coutp = round_up(g.cout, 16);
   auto blocks = cout_blocks(coutp);
   const int cinp = round_up(g.cin, 4);
-  // x is read in place when its channels are a multiple of 4 and nothing is rounded;
-  // dy when its channels are a multiple of 16 and nothing is rounded
-  const bool x_direct = g.cin == cinp && !round;
+  // x is read in place when its channels are a multiple of 4 (bf16: rounded plane by
+  // plane into a per-thread ring as the rows reach it), else copied with padded
+  // channels; dy is read in place when its channels are a multiple of 16 and
+  // nothing is rounded, else each gradient row is converted when its turn comes
+  const bool x_direct = g.cin == cinp;
+  const bool x_ring = x_direct && round;
   const bool dy_direct = g.cout == coutp && !round;
   float* x_buf = x_direct ? nullptr : scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * g.d * g.h * g.w * cinp);
-  float* dy_buf = dy_direct ? nullptr : scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
-  if ((!x_direct && x_buf == nullptr) || (!dy_direct && dy_buf == nullptr))
-    return "out of memory for the converted input and gradient";
-  if (!x_direct) {
-    if (g.cin == cinp) round_copy_parallel(x, x_buf, int64_t(g.n) * g.d * g.h * g.w * cinp);
-    else pad_copy(x, g.n, g.d, g.h, g.w, g.cin, x_buf, g.d, g.h, g.w, cinp, 0, 0, 0, round);
-  }
-  if (!dy_direct) {
-    if (g.cout == coutp) round_copy_parallel(dy, dy_buf, int64_t(g.n) * g.od * g.oh * g.ow * coutp);
-    else pad_copy(dy, g.n, g.od, g.oh, g.ow, g.cout, dy_buf, g.od, g.oh, g.ow, coutp, 0, 0, 0, round);
-  }
+  if (!x_direct && x_buf == nullptr) return "out of memory for the converted input";
+  if (!x_direct) pad_copy(x, g.n, g.d, g.h, g.w, g.cin, x_buf, g.d, g.h, g.w, cinp, 0, 0, 0, round);
   const float* xb = x_direct ? x : x_buf;
-  const float* dyp = dy_direct ? dy : dy_buf;
-
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
   const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));  // partial sums per chunk (taken dynamically)
   const size_t psize = size_t(taps) * cinp * coutp;
   float* partial = scratch_as<float>(ScratchSlot::kPartial, size_t(T) * psize);
   if (partial == nullptr) return "out of memory for the partial filter gradients";
   std::fill(partial, partial + size_t(T) * psize, 0.f);
-  const int64_t sH = int64_t(g.w) * cinp, sD = int64_t(g.h) * sH, sN = int64_t(g.d) * sD;
+  const int64_t sH = int64_t(g.w) * cinp, sD = int64_t(g.h) * sH;
   const int swC = g.sw * cinp;
   // output pixels [klo[k], khi[k]) read input columns inside [0, w) for width tap k
   std::vector<int> klo(size_t(g.kw)), khi(size_t(g.kw));
@@ -969,22 +961,39 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   const bool share = g.sw == 1 && g.kw == 3;
   (void)share;
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
+    thread_local PlaneRing ring;
+    thread_local std::vector<float> dy_row;
+    if (!dy_direct && dy_row.size() < size_t(g.ow) * coutp) dy_row.resize(size_t(g.ow) * coutp);
     for (int64_t t = tb; t < te; ++t) {
       float* dw = partial + size_t(t) * psize;
+      if (x_ring) ring.reset(g.kd + g.sd, sD);
       for (int64_t row = rows * t / T; row < rows * (t + 1) / T; ++row) {
         const int nn = int(row / (int64_t(g.od) * g.oh));
         const int rem = int(row % (int64_t(g.od) * g.oh));
         const int od = rem / g.oh, oh = rem % g.oh;
-        const float* dyrow = dyp + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
+        const float* dyrow;
+        if (dy_direct) {
+          dyrow = dy + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
+        } else {
+          const float* src = dy + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(g.cout);
+          for (int o = 0; o < g.ow; ++o) {
+            float* d = dy_row.data() + size_t(o) * coutp;
+            if (round) round_bf16_copy(src + int64_t(o) * g.cout, d, g.cout);
+            else std::memcpy(d, src + int64_t(o) * g.cout, sizeof(float) * size_t(g.cout));
+            for (int k = g.cout; k < coutp; ++k) d[k] = 0.f;
+          }
+          dyrow = dy_row.data();
+        }
         for (int a = 0; a < g.kd; ++a) {
           const int id = od * g.sd + a - g.pf;
           if (id < 0 || id >= g.d) continue;
+          const float* xplane = x_ring ? ring.get(x, int64_t(nn) * g.d + id) : xb + (int64_t(nn) * g.d + id) * sD;
           for (int b = 0; b < g.kh; ++b) {
             const int ih = oh * g.sh + b - g.pt;
             if (ih < 0 || ih >= g.h) continue;
 #if defined(__AVX512F__)
             if (share) {
-              const float* xs = xb + nn * sN + id * sD + ih * sH;
+              const float* xs = xplane + ih * sH;
               float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * coutp;
               for (int v = 0; v < coutp / 16; v += 2) {
                 const bool two = coutp / 16 - v >= 2;
@@ -1009,7 +1018,7 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
               const int lo = klo[size_t(k)], cnt = khi[size_t(k)] - lo;
               if (cnt <= 0) continue;
               const int tap = (a * g.kh + b) * g.kw + k;
-              const float* xs = xb + nn * sN + id * sD + ih * sH + int64_t(lo * g.sw + k - g.pl) * cinp;
+              const float* xs = xplane + ih * sH + int64_t(lo * g.sw + k - g.pl) * cinp;
               const float* dys = dyrow + int64_t(lo) * coutp;
               for (auto [v0, nv] : blocks) {
                 const int rc = (nv <= 3 && cinp % 8 == 0) ? 8 : 4;
