@@ -115,6 +115,9 @@ struct Core {
   int pf, pt, pl;           // padding before (input index = o*s + k - pad)
   int od, oh, ow;
   int cout, coutp;          // real and padded output channels (coutp % 16 == 0)
+  // tw > 0: transposed along the width (a strided input gradient): input column p
+  // feeds output column tw*p + k - pl for width tap k (fp32 with AVX-512, kw 3, tw 2)
+  int tw;
   // output element (n, od, oh, ow, co) is y[n*yN + od*yD + oh*yH + ow*yW + co]
   int64_t yN, yD, yH, yW;
 };
@@ -433,6 +436,82 @@ ShareTile share_for(int cinp, int nv, int kw, int sw, int rw, bool clip) {
     default: return share_for_ci<0>(nv, kw, sw, rw, clip);
   }
 }
+
+// Transposed-width tile (TW = 2, three width taps): the gradient column p of the
+// window feeds input-gradient columns o = 2j + k - 2 of the tile (j = window
+// index), so each broadcast serves up to three multiply-adds and every column of
+// the row is produced by one tile (no width phases, dense stores). Window pixels
+// outside [plo, phi) are outside dy; only rows [rlo, rhi) of the tile are stored.
+template <int RW, int NV, bool CLIP, int CI>
+void fwd_tile_tw(const TileArgs<float>& t, int plo, int phi, int rlo, int rhi) {
+  constexpr int TW = 2, KW = 3, M = 2, J = (RW - 1 + M) / TW + 1;
+  __m512 acc[RW][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < RW; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  const int coutp = t.coutp, cinp = CI > 0 ? CI : t.run / KW;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const float* xs = t.xa[a] + b * t.sH;
+      const float* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int ci = 0; ci < cinp; ++ci) {
+        __m512 wv[KW][NV];
+#pragma GCC unroll 4
+        for (int k = 0; k < KW; ++k)
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) wv[k][v] = _mm512_loadu_ps(ws + (int64_t(k) * cinp + ci) * coutp + 16 * v);
+#pragma GCC unroll 20
+        for (int j = 0; j < J; ++j) {
+          if (CLIP && (j < plo || j >= phi)) continue;
+          const __m512 bx = _mm512_set1_ps(xs[j * cinp + ci]);
+#pragma GCC unroll 4
+          for (int k = 0; k < KW; ++k) {
+            const int o = TW * j + k - M;
+            if (o < 0 || o >= RW) continue;
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[o][v] = _mm512_fmadd_ps(bx, wv[k][v], acc[o][v]);
+          }
+        }
+      }
+    }
+#pragma GCC unroll 16
+  for (int r = 0; r < RW; ++r) {
+    if (r < rlo || r >= rhi) continue;
+    float* yo = t.yb + int64_t(r) * t.yW;
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      int rem = t.nvalid - 16 * v;
+      if (rem >= 16) _mm512_storeu_ps(yo + 16 * v, acc[r][v]);
+      else if (rem > 0) _mm512_mask_storeu_ps(yo + 16 * v, __mmask16((1u << rem) - 1u), acc[r][v]);
+    }
+  }
+}
+
+using TwTile = void (*)(const TileArgs<float>&, int, int, int, int);
+
+template <int NV, int CI, int... R>
+std::array<TwTile, 2 * (sizeof...(R) + 1)> make_tw(std::integer_sequence<int, R...>) {
+  std::array<TwTile, 2 * (sizeof...(R) + 1)> t{};
+  ((t[size_t(2 * (R + 1))] = &fwd_tile_tw<R + 1, NV, false, CI>, t[size_t(2 * (R + 1) + 1)] = &fwd_tile_tw<R + 1, NV, true, CI>), ...);
+  return t;
+}
+
+template <int CI>
+TwTile tw_for_ci(int nv, int rw, bool clip) {
+  static const auto t1 = make_tw<1, CI>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t2 = make_tw<2, CI>(std::make_integer_sequence<int, rw_share(2)>{});
+  const size_t i = size_t(2 * rw + (clip ? 1 : 0));
+  return nv == 1 ? t1[i] : t2[i];
+}
+
+TwTile tw_for(int cinp, int nv, int rw, bool clip) {
+  switch (cinp) {
+    case 16: return tw_for_ci<16>(nv, rw, clip);
+    case 32: return tw_for_ci<32>(nv, rw, clip);
+    default: return tw_for_ci<0>(nv, rw, clip);
+  }
+}
 #endif
 
 // Blocks of output-channel vectors: at most 4 vectors (64 channels) per block.
@@ -479,7 +558,12 @@ struct PlaneRing {
 // round_planes (fp32 only): x is rounded to bf16 plane by plane as it is read.
 template <typename T>
 void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false) {
-  auto blocks = cout_blocks(c.coutp);
+  std::vector<std::pair<int, int>> blocks;
+  if (c.tw > 0) {  // the transposed-width tiles take one or two vectors
+    for (int v = 0; v < c.coutp / 16; v += 2) blocks.emplace_back(v, std::min(2, c.coutp / 16 - v));
+  } else {
+    blocks = cout_blocks(c.coutp);
+  }
   const int64_t sH = int64_t(c.iw) * c.cinp, sD = int64_t(c.ih) * sH;
   const int swC = c.sw * c.cinp;
   const int64_t wsB = int64_t(c.kw) * c.cinp * c.coutp, wsA = int64_t(c.kh) * wsB;
@@ -522,6 +606,23 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       }
 #if defined(__AVX512F__)
       if constexpr (std::is_same_v<T, float>) {
+        if (c.tw == 2 && na > 0 && nb > 0) {
+          // output columns [i0, i0 + rw) with (i0 + pl) even: window pixel j is gradient
+          // column (i0 + pl)/2 - 1 + j
+          t.sH = sH;
+          const int rmax = rw_share(nv);
+          for (int i0 = -(c.pl % 2); i0 < c.ow; i0 += rmax) {
+            const int rw = std::min(rmax, c.ow - i0);
+            const int p0 = (i0 + c.pl) / 2 - 1, nj = (rw + 1) / 2 + 1;
+            const int plo = std::min(nj, std::max(0, -p0)), phi = std::max(plo, std::min(nj, c.iw - p0));
+            for (int a = 0; a < na; ++a)
+              xa[size_t(a)] = reinterpret_cast<const T*>(reinterpret_cast<uintptr_t>(xr[a]) +
+                                                         intptr_t(p0) * c.cinp * intptr_t(sizeof(T)));
+            t.yb = reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(yrow) + intptr_t(i0) * c.yW * intptr_t(sizeof(float)));
+            tw_for(c.cinp, nv, rw, plo > 0 || phi < nj)(t, plo, phi, std::max(0, -i0), rw);
+          }
+          return;
+        }
         if (((c.sw == 1 && (c.kw == 2 || c.kw == 3)) || (c.sw == 2 && c.kw == 3)) && nv <= 2 && na > 0 && nb > 0) {
           t.sH = sH;
           const int nt = (c.ow + rw_share(nv) - 1) / rw_share(nv);  // tiles of near-equal width
@@ -846,9 +947,15 @@ static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, c
     round_copy_parallel(dy, r, total);
     src = r;
   }
+  // AVX-512, width stride 2 with three width taps, fp32 or the emulation: the width
+  // is handled by transposed-width tiles, so only depth and height are split in phases
+  bool tw = false;
+#if defined(__AVX512F__)
+  tw = g.sw == 2 && g.kw == 3 && !(bf16 && conv3d_bf16_dot_in_use());
+#endif
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
-      for (int rw = 0; rw < g.sw; ++rw) {
+      for (int rw = 0; rw < (tw ? 1 : g.sw); ++rw) {
         const Phase1D pd = phase_1d(g.d, g.kd, g.sd, g.pf, rd);
         const Phase1D ph = phase_1d(g.h, g.kh, g.sh, g.pt, rh);
         const Phase1D pw = phase_1d(g.w, g.kw, g.sw, g.pl, rw);
@@ -857,21 +964,24 @@ static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, c
         c.n = g.n;
         c.id = g.od; c.ih = g.oh; c.iw = g.ow;
         // a phase without taps along an axis has kd (kh, kw) 0: the core writes zeros
-        c.kd = pd.taps; c.kh = ph.taps; c.kw = pw.taps;
+        c.kd = pd.taps; c.kh = ph.taps; c.kw = tw ? g.kw : pw.taps;
         c.sd = c.sh = c.sw = 1;
-        c.pf = pd.pad; c.pt = ph.pad; c.pl = pw.pad;
-        c.od = pd.count; c.oh = ph.count; c.ow = pw.count;
+        c.pf = pd.pad; c.pt = ph.pad; c.pl = tw ? g.pl : pw.pad;
+        c.od = pd.count; c.oh = ph.count; c.ow = tw ? g.w : pw.count;
+        c.tw = tw ? g.sw : 0;
         c.cout = g.cin;
-        c.yW = int64_t(g.sw) * g.cin;
+        c.yW = int64_t(tw ? 1 : g.sw) * g.cin;
         c.yH = int64_t(g.sh) * g.w * g.cin;
         c.yD = int64_t(g.sd) * g.h * g.w * g.cin;
         c.yN = int64_t(g.d) * g.h * g.w * g.cin;
-        const int id0 = g.sd * pd.q0 + rd - g.pf, ih0 = g.sh * ph.q0 + rh - g.pt, iw0 = g.sw * pw.q0 + rw - g.pl;
+        const int id0 = g.sd * pd.q0 + rd - g.pf, ih0 = g.sh * ph.q0 + rh - g.pt, iw0 = tw ? 0 : g.sw * pw.q0 + rw - g.pl;
         float* y = dx + ((int64_t(id0) * g.h + ih0) * g.w + iw0) * g.cin;
         auto wsrc = [&](int t, int co, int ci) {
-          // sub-filter tap (a,b,k), flipped, is the original tap r + s*(J-1-a) per axis
+          // sub-filter tap (a,b,k), flipped, is the original tap r + s*(J-1-a) per axis;
+          // transposed width: tap k is the original width tap k
           const int a = t / (c.kh * c.kw), b = (t / c.kw) % c.kh, k = t % c.kw;
-          const int od = rd + g.sd * (c.kd - 1 - a), oh = rh + g.sh * (c.kh - 1 - b), ow = rw + g.sw * (c.kw - 1 - k);
+          const int od = rd + g.sd * (c.kd - 1 - a), oh = rh + g.sh * (c.kh - 1 - b);
+          const int ow = tw ? k : rw + g.sw * (c.kw - 1 - k);
           const int s = (od * g.kh + oh) * g.kw + ow;
           return filter[(int64_t(s) * g.cin + ci) * g.cout + co];
         };
