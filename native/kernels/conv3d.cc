@@ -849,11 +849,12 @@ FgradTile fgrad_for(int rc, int nv) {
 // Filter-gradient tile for stride 1 and three width taps: input column c serves
 // output pixel o = c + pl - k for each width tap k, so one broadcast of x[c, ci+r]
 // feeds three taps (the plain tile broadcasts once per tap). Accumulates
-// dw[k][ci+r][16v..] for k < 3 over the whole row, then adds into dwt (tap k at
-// dwt + k*dwK). Gradient pixels outside [0, ow) are masked to zero.
+// dw[k][ci+r][16v..] for k < 3 over nrows whole rows (x rows xrs apart, gradient
+// rows dyrs apart), then adds into dwt (tap k at dwt + k*dwK). Gradient pixels
+// outside [0, ow) are masked to zero.
 template <int RC, int NV>
-void fgrad_share3(const float* xrow, int cinp, int w, int pl, const float* dyrow, int coutp, int ow, float* dwt,
-                  int64_t dwK) {
+void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyrow0, int coutp, int ow, float* dwt,
+                  int64_t dwK, int nrows, int64_t xrs, int64_t dyrs) {
   __m512 acc[3][RC][NV];
 #pragma GCC unroll 3
   for (int k = 0; k < 3; ++k)
@@ -864,6 +865,8 @@ void fgrad_share3(const float* xrow, int cinp, int w, int pl, const float* dyrow
   const int c0 = std::max(0, -pl), c1 = std::min(w, ow + 2 - pl);
   // columns whose three gradient pixels all exist need no masks
   const int i0 = std::min(c1, std::max(c0, 2 - pl)), i1 = std::max(i0, std::min(c1, ow - pl));
+  const float* xrow = xrow0;
+  const float* dyrow = dyrow0;
   auto step = [&](int c, auto masked) __attribute__((always_inline)) {
     const float* xp = xrow + int64_t(c) * cinp;
     __m512 d[3][NV];
@@ -890,9 +893,13 @@ void fgrad_share3(const float* xrow, int cinp, int w, int pl, const float* dyrow
         for (int v = 0; v < NV; ++v) acc[k][r][v] = _mm512_fmadd_ps(bx, d[k][v], acc[k][r][v]);
     }
   };
-  for (int c = c0; c < i0; ++c) step(c, std::true_type{});
-  for (int c = i0; c < i1; ++c) step(c, std::false_type{});
-  for (int c = i1; c < c1; ++c) step(c, std::true_type{});
+  // several gradient rows (of one plane) per call: the partial filter is read and
+  // written once per call, so short rows do not make that traffic dominate
+  for (int rr = 0; rr < nrows; ++rr, xrow += xrs, dyrow += dyrs) {
+    for (int c = c0; c < i0; ++c) step(c, std::true_type{});
+    for (int c = i0; c < i1; ++c) step(c, std::false_type{});
+    for (int c = i1; c < c1; ++c) step(c, std::true_type{});
+  }
 #pragma GCC unroll 3
   for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 8
@@ -1086,54 +1093,67 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   }
   // stride 1 with three width taps: the broadcast-sharing tile
   const bool share = g.sw == 1 && g.kw == 3;
+  // rows per group (so that a group holds about 64 gradient pixels)
+  const int RB = std::max(1, std::min(8, (64 + g.ow - 1) / g.ow));
   (void)share;
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
     thread_local PlaneRing ring;
     thread_local std::vector<float> dy_row;
-    if (!dy_direct && dy_row.size() < size_t(g.ow) * coutp) dy_row.resize(size_t(g.ow) * coutp);
+    if (!dy_direct && dy_row.size() < size_t(RB) * g.ow * coutp) dy_row.resize(size_t(RB) * g.ow * coutp);
     for (int64_t t = tb; t < te; ++t) {
       float* dw = partial + size_t(t) * psize;
       if (x_ring) ring.reset(g.kd + g.sd, sD);
-      for (int64_t row = rows * t / T; row < rows * (t + 1) / T; ++row) {
+      const int64_t rend = rows * (t + 1) / T;
+      for (int64_t row = rows * t / T; row < rend;) {
         const int nn = int(row / (int64_t(g.od) * g.oh));
         const int rem = int(row % (int64_t(g.od) * g.oh));
-        const int od = rem / g.oh, oh = rem % g.oh;
-        const float* dyrow;
+        const int od = rem / g.oh, oh0 = rem % g.oh;
+        // a group of up to RB consecutive rows of one output plane
+        const int nr = int(std::min<int64_t>({int64_t(RB), rend - row, int64_t(g.oh - oh0)}));
+        row += nr;
+        const int64_t dyrs = int64_t(g.ow) * coutp;
+        const float* dyg;
         if (dy_direct) {
-          dyrow = dy + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(coutp);
+          dyg = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(coutp);
         } else {
-          const float* src = dy + ((int64_t(nn) * g.od + od) * g.oh + oh) * g.ow * int64_t(g.cout);
-          for (int o = 0; o < g.ow; ++o) {
+          const float* src = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(g.cout);
+          for (int o = 0; o < nr * g.ow; ++o) {
             float* d = dy_row.data() + size_t(o) * coutp;
             if (round) round_bf16_copy(src + int64_t(o) * g.cout, d, g.cout);
             else std::memcpy(d, src + int64_t(o) * g.cout, sizeof(float) * size_t(g.cout));
             for (int k = g.cout; k < coutp; ++k) d[k] = 0.f;
           }
-          dyrow = dy_row.data();
+          dyg = dy_row.data();
         }
         for (int a = 0; a < g.kd; ++a) {
           const int id = od * g.sd + a - g.pf;
           if (id < 0 || id >= g.d) continue;
           const float* xplane = x_ring ? ring.get(x, int64_t(nn) * g.d + id) : xb + (int64_t(nn) * g.d + id) * sD;
           for (int b = 0; b < g.kh; ++b) {
-            const int ih = oh * g.sh + b - g.pt;
-            if (ih < 0 || ih >= g.h) continue;
+            // rows r of the group whose input row ih = (oh0 + r)*sh + b - pt lies inside
+            int rlo = 0, rhi = nr;
+            while (rlo < nr && (oh0 + rlo) * g.sh + b - g.pt < 0) ++rlo;
+            while (rhi > rlo && (oh0 + rhi - 1) * g.sh + b - g.pt >= g.h) --rhi;
+            if (rlo >= rhi) continue;
 #if defined(__AVX512F__)
             if (share) {
+              const int ih = (oh0 + rlo) * g.sh + b - g.pt, cnt = rhi - rlo;
               const float* xs = xplane + ih * sH;
+              const float* dyrow = dyg + rlo * dyrs;
+              const int64_t xrs = int64_t(g.sh) * sH;
               float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * coutp;
               for (int v = 0; v < coutp / 16; v += 2) {
                 const bool two = coutp / 16 - v >= 2;
                 for (int ci = 0; ci < cinp;) {
                   float* dwt = dwab + size_t(ci) * coutp + 16 * v;
                   if (two) {
-                    fgrad_share3<4, 2>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp);
+                    fgrad_share3<4, 2>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
                     ci += 4;
                   } else if (cinp - ci >= 8) {
-                    fgrad_share3<8, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp);
+                    fgrad_share3<8, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
                     ci += 8;
                   } else {
-                    fgrad_share3<4, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp);
+                    fgrad_share3<4, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
                     ci += 4;
                   }
                 }
@@ -1141,17 +1161,21 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
               continue;
             }
 #endif
-            for (int k = 0; k < g.kw; ++k) {
-              const int lo = klo[size_t(k)], cnt = khi[size_t(k)] - lo;
-              if (cnt <= 0) continue;
-              const int tap = (a * g.kh + b) * g.kw + k;
-              const float* xs = xplane + ih * sH + int64_t(lo * g.sw + k - g.pl) * cinp;
-              const float* dys = dyrow + int64_t(lo) * coutp;
-              for (auto [v0, nv] : blocks) {
-                const int rc = (nv <= 3 && cinp % 8 == 0) ? 8 : 4;
-                auto tile = fgrad_for(rc, nv);
-                for (int ci = 0; ci < cinp; ci += rc)
-                  tile(xs + ci, swC, dys + 16 * v0, coutp, cnt, dw + (size_t(tap) * cinp + ci) * coutp + 16 * v0);
+            for (int r = rlo; r < rhi; ++r) {
+              const int ih = (oh0 + r) * g.sh + b - g.pt;
+              const float* dyrow = dyg + r * dyrs;
+              for (int k = 0; k < g.kw; ++k) {
+                const int lo = klo[size_t(k)], cnt = khi[size_t(k)] - lo;
+                if (cnt <= 0) continue;
+                const int tap = (a * g.kh + b) * g.kw + k;
+                const float* xs = xplane + ih * sH + int64_t(lo * g.sw + k - g.pl) * cinp;
+                const float* dys = dyrow + int64_t(lo) * coutp;
+                for (auto [v0, nv] : blocks) {
+                  const int rc = (nv <= 3 && cinp % 8 == 0) ? 8 : 4;
+                  auto tile = fgrad_for(rc, nv);
+                  for (int ci = 0; ci < cinp; ci += rc)
+                    tile(xs + ci, swC, dys + 16 * v0, coutp, cnt, dw + (size_t(tap) * cinp + ci) * coutp + 16 * v0);
+                }
               }
             }
           }
