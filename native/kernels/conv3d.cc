@@ -910,6 +910,100 @@ void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyro
         _mm512_storeu_ps(q, _mm512_add_ps(_mm512_loadu_ps(q), acc[k][r][v]));
       }
 }
+
+// Stride-2 variant: output pixel o reads input columns 2o - pl + k; the column
+// 2o + 2 - pl of tap 2 is tap 0's column of o + 1, so per o the even column feeds
+// taps 0 (with dy[o]) and 2 (with dy[o-1]) and the odd column tap 1: 2*RC
+// broadcasts and NV gradient loads per 3*RC*NV multiply-adds (the per-tap tile
+// needs RC broadcasts per RC*NV). Columns or gradient pixels outside the tensors
+// contribute zero (masked).
+template <int RC, int NV>
+void fgrad_share3_s2(const float* xrow0, int cinp, int w, int pl, const float* dyrow0, int coutp, int ow, float* dwt,
+                     int64_t dwK, int nrows, int64_t xrs, int64_t dyrs) {
+  __m512 acc[3][RC][NV];
+#pragma GCC unroll 3
+  for (int k = 0; k < 3; ++k)
+#pragma GCC unroll 8
+    for (int r = 0; r < RC; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[k][r][v] = _mm512_setzero_ps();
+  // o in [0, ow]: o == ow only contributes its even column as tap 2 of o - 1
+  // interior o: 1 <= o < ow, even column 2o - pl >= 0 and odd column 2o + 1 - pl < w
+  const int i0 = std::min(ow, std::max(1, (pl + 1) / 2)), i1 = std::max(i0, std::min(ow, (w + pl - 1) / 2));
+  for (int rr = 0; rr < nrows; ++rr) {
+    const float* xrow = xrow0 + rr * xrs;
+    const float* dyrow = dyrow0 + rr * dyrs;
+    auto step = [&](int o, auto masked) __attribute__((always_inline)) {
+      __m512 dcur[NV], dprev[NV];
+      const int ce = 2 * o - pl, co = ce + 1;
+      if constexpr (decltype(masked)::value) {
+        const bool okc = o < ow, okp = o >= 1;
+        const __mmask16 mc = okc ? __mmask16(0xffff) : __mmask16(0), mp = okp ? __mmask16(0xffff) : __mmask16(0);
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) {
+          dcur[v] = _mm512_maskz_loadu_ps(mc, dyrow + int64_t(okc ? o : 0) * coutp + 16 * v);
+          dprev[v] = _mm512_maskz_loadu_ps(mp, dyrow + int64_t(okp ? o - 1 : 0) * coutp + 16 * v);
+        }
+        if (ce >= 0 && ce < w) {
+          const float* xp = xrow + int64_t(ce) * cinp;
+#pragma GCC unroll 8
+          for (int r = 0; r < RC; ++r) {
+            const __m512 bx = _mm512_set1_ps(xp[r]);
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) {
+              acc[0][r][v] = _mm512_fmadd_ps(bx, dcur[v], acc[0][r][v]);
+              acc[2][r][v] = _mm512_fmadd_ps(bx, dprev[v], acc[2][r][v]);
+            }
+          }
+        }
+        if (co >= 0 && co < w && o < ow) {
+          const float* xp = xrow + int64_t(co) * cinp;
+#pragma GCC unroll 8
+          for (int r = 0; r < RC; ++r) {
+            const __m512 bx = _mm512_set1_ps(xp[r]);
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[1][r][v] = _mm512_fmadd_ps(bx, dcur[v], acc[1][r][v]);
+          }
+        }
+      } else {
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) {
+          dcur[v] = _mm512_loadu_ps(dyrow + int64_t(o) * coutp + 16 * v);
+          dprev[v] = _mm512_loadu_ps(dyrow + int64_t(o - 1) * coutp + 16 * v);
+        }
+        const float* xe = xrow + int64_t(ce) * cinp;
+#pragma GCC unroll 8
+        for (int r = 0; r < RC; ++r) {
+          const __m512 bx = _mm512_set1_ps(xe[r]);
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) {
+            acc[0][r][v] = _mm512_fmadd_ps(bx, dcur[v], acc[0][r][v]);
+            acc[2][r][v] = _mm512_fmadd_ps(bx, dprev[v], acc[2][r][v]);
+          }
+        }
+        const float* xo = xe + cinp;
+#pragma GCC unroll 8
+        for (int r = 0; r < RC; ++r) {
+          const __m512 bx = _mm512_set1_ps(xo[r]);
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) acc[1][r][v] = _mm512_fmadd_ps(bx, dcur[v], acc[1][r][v]);
+        }
+      }
+    };
+    for (int o = 0; o < i0; ++o) step(o, std::true_type{});
+    for (int o = i0; o < i1; ++o) step(o, std::false_type{});
+    for (int o = i1; o <= ow; ++o) step(o, std::true_type{});
+  }
+#pragma GCC unroll 3
+  for (int k = 0; k < 3; ++k)
+#pragma GCC unroll 8
+    for (int r = 0; r < RC; ++r)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        float* q = dwt + k * dwK + int64_t(r) * coutp + 16 * v;
+        _mm512_storeu_ps(q, _mm512_add_ps(_mm512_loadu_ps(q), acc[k][r][v]));
+      }
+}
 #endif
 
 }  // namespace
@@ -1092,7 +1186,7 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     khi[size_t(k)] = hi;
   }
   // stride 1 with three width taps: the broadcast-sharing tile
-  const bool share = g.sw == 1 && g.kw == 3;
+  const bool share = (g.sw == 1 || g.sw == 2) && g.kw == 3;
   // rows per group (so that a group holds about 64 gradient pixels)
   const int RB = std::max(1, std::min(8, (64 + g.ow - 1) / g.ow));
   (void)share;
@@ -1146,14 +1240,17 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
                 const bool two = coutp / 16 - v >= 2;
                 for (int ci = 0; ci < cinp;) {
                   float* dwt = dwab + size_t(ci) * coutp + 16 * v;
+                  const auto f42 = g.sw == 2 ? &fgrad_share3_s2<4, 2> : &fgrad_share3<4, 2>;
+                  const auto f81 = g.sw == 2 ? &fgrad_share3_s2<8, 1> : &fgrad_share3<8, 1>;
+                  const auto f41 = g.sw == 2 ? &fgrad_share3_s2<4, 1> : &fgrad_share3<4, 1>;
                   if (two) {
-                    fgrad_share3<4, 2>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
+                    f42(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
                     ci += 4;
                   } else if (cinp - ci >= 8) {
-                    fgrad_share3<8, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
+                    f81(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
                     ci += 8;
                   } else {
-                    fgrad_share3<4, 1>(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
+                    f41(xs + ci, cinp, g.w, g.pl, dyrow + 16 * v, coutp, g.ow, dwt, int64_t(cinp) * coutp, cnt, xrs, dyrs);
                     ci += 4;
                   }
                 }
