@@ -13,7 +13,7 @@ import { Rng } from '../src/util/random.js';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
 
 const args = process.argv.slice(2);
-const reps = Number(args[args.indexOf('--reps') + 1]) || 3;
+const reps = Number(args[args.indexOf('--reps') + 1]) || 5;
 const withTfjs = !args.includes('--no-tfjs');
 const k = native() as unknown as NativeKernels & { setNumThreads(n: number): number };
 const load0 = loadavg()[0];
@@ -140,7 +140,7 @@ if (withTfjs) {
 printTable(rows);
 const info = (k as unknown as { info(): { simd: string } }).info();
 writeResults('conv3d', figures, {
-  note: 'GFLOP/s from the best of reps (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine was shared by several engineers while this ran (load average before/after below): absolute figures are noisy and low; peaks were measured in the same run. bf16 = AVX512-BF16 dot products (vdpbf16ps), bf16-emulated = bf16-rounded inputs with fp32 FMA.',
+  note: 'GFLOP/s from the best of reps (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine is shared by several engineers (load average before/after below). Its two vCPUs behave as one core (2-thread FMA peak ~172 GFLOP/s) or as two (~330) depending on what else runs: a 2-thread figure measured while another process held one vCPU is compared with a two-core peak measured a moment earlier, so 2-thread fractions are the noisiest. bf16 = AVX512-BF16 dot products (vdpbf16ps, forced on), bf16-emulated = bf16-rounded inputs and weights with fp32 FMA (what use_amp runs here, see use_amp_path); vs_fp32_speed = fp32 time / this time for the same op, shape and threads.',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], peaks, simd: info.simd, bf16Dot: k.conv3dBf16Dot,
   use_amp_path: k.setBf16Dot(null) ? 'bf16 dot products (vdpbf16ps)' : 'exact emulation (bf16-rounded inputs and weights, fp32 FMA): the dot products measured slower than fp32 FMA here',
   isa_probe: {
