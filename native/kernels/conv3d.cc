@@ -373,6 +373,12 @@ void fwd_tile_share(const TileArgs<float>& t, int plo, int phi) {
       const float* xs = t.xa[a] + b * t.sH;
       const float* ws = t.wb + a * t.wsA + b * t.wsB;
       for (int ci = 0; ci < cinp; ++ci) {
+        // runtime channel stride: hidden from the optimizer per iteration, so it forms
+        // p*stride addresses in the loop instead of keeping one pointer per window
+        // pixel live across it (which spilled them)
+        int64_t st = cinp;
+        if constexpr (CI == 0) asm("" : "+r"(st));
+        const float* xc = xs + ci;
         __m512 wv[KW][NV];
 #pragma GCC unroll 4
         for (int k = 0; k < KW; ++k)
@@ -381,7 +387,7 @@ void fwd_tile_share(const TileArgs<float>& t, int plo, int phi) {
 #pragma GCC unroll 40
         for (int p = 0; p < (RW - 1) * S + KW; ++p) {
           if (CLIP && (p < plo || p >= phi)) continue;
-          const __m512 bx = _mm512_set1_ps(xs[p * cinp + ci]);
+          const __m512 bx = _mm512_set1_ps(xc[p * st]);
 #pragma GCC unroll 4
           for (int k = 0; k < KW; ++k) {
             if ((p - k) % S != 0) continue;
