@@ -1,11 +1,18 @@
-// Quick single-shape probe while developing (not part of npm run bench):
-// npx tsx benchmarks/conv3d_one.ts D CIN COUT STRIDE OP THREADS REPS [prec]
+// Single-shape conv3d probe for kernel work (prints one line, writes no results file):
+// npm run bench -- conv3d_one D CIN COUT STRIDE OP THREADS REPS [fp32|emu|bf16]
+// OP: f (forward), i (backprop-input), w (backprop-filter); 3×3×3 'same', batch 1.
+// Besides wall-clock GFLOP/s it prints GFLOP/s per CPU-second per thread, which
+// shows whether the threads actually ran at the same time on the shared machine.
 import { native } from '../src/native/loader.js';
 import type { NativeKernels } from '../src/native/kernels.js';
 import { convGeomArray } from '../src/native/kernels.js';
 import { Rng } from '../src/util/random.js';
 
 const [d, cin, cout, stride, op, threads, reps, prec] = process.argv.slice(2);
+if (!reps || !['f', 'i', 'w'].includes(op) || (prec !== undefined && !['fp32', 'emu', 'bf16'].includes(prec))) {
+  console.error('usage: conv3d_one D CIN COUT STRIDE f|i|w THREADS REPS [fp32|emu|bf16]');
+  process.exit(2);
+}
 const k = native() as unknown as NativeKernels & { setNumThreads(n: number): number };
 const D = +d, S = +stride, T = +threads;
 const o = Math.ceil(D / S), p = Math.floor(Math.max((o - 1) * S + 3 - D, 0) / 2);
