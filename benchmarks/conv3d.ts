@@ -38,11 +38,13 @@ function fill(rng: Rng, n: number): Float32Array {
   return a;
 }
 
-/** Seconds per call: [best, median] of reps after one warm-up. */
+/** Seconds per call: [best, median] after one warm-up, over at least n calls and at least
+ *  0.3 s of calls (at most 60): on the shared machine a short burst of someone else's work
+ *  can cover every one of a few millisecond-long calls. */
 function time(fn: () => void, n: number): [number, number] {
   fn();
   const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, spent = 0; i < 60 && (i < n || spent < 0.3); i++, spent += ts[ts.length - 1]) {
     const t0 = process.hrtime.bigint();
     fn();
     ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
@@ -140,7 +142,7 @@ if (withTfjs) {
 printTable(rows);
 const info = (k as unknown as { info(): { simd: string } }).info();
 writeResults('conv3d', figures, {
-  note: 'GFLOP/s from the best of reps (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine is shared by several engineers (load average before/after below). Its two vCPUs behave as one core (2-thread FMA peak ~172 GFLOP/s) or as two (~330) depending on what else runs: a 2-thread figure measured while another process held one vCPU is compared with a two-core peak measured a moment earlier, so 2-thread fractions are the noisiest. bf16 = AVX512-BF16 dot products (vdpbf16ps, forced on), bf16-emulated = bf16-rounded inputs and weights with fp32 FMA (what use_amp runs here, see use_amp_path); vs_fp32_speed = fp32 time / this time for the same op, shape and threads.',
+  note: 'GFLOP/s from the best of at least `reps` calls and at least 0.3 s of calls (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine is shared by several engineers (load average before/after below). Its two vCPUs behave as one core (2-thread FMA peak ~172 GFLOP/s) or as two (~330) depending on what else runs: a 2-thread figure measured while another process held one vCPU is compared with a two-core peak measured a moment earlier, so 2-thread fractions are the noisiest. bf16 = AVX512-BF16 dot products (vdpbf16ps, forced on), bf16-emulated = bf16-rounded inputs and weights with fp32 FMA (what use_amp runs here, see use_amp_path); vs_fp32_speed = fp32 time / this time for the same op, shape and threads.',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], peaks, simd: info.simd, bf16Dot: k.conv3dBf16Dot,
   use_amp_path: k.setBf16Dot(null) ? 'bf16 dot products (vdpbf16ps)' : 'exact emulation (bf16-rounded inputs and weights, fp32 FMA): the dot products measured slower than fp32 FMA here',
   isa_probe: {
