@@ -541,20 +541,32 @@ std::vector<std::pair<int, int>> cout_blocks(int coutp) {
 struct PlaneRing {
   std::vector<float> buf;
   std::vector<int64_t> tag;
-  int slots = 0;
-  int64_t elems = 0;
-  void reset(int s, int64_t e) {
+  std::vector<int> done;  // rows of the slot's plane rounded so far
+  int slots = 0, rows = 0;
+  int64_t row_elems = 0;
+  void reset(int s, int plane_rows, int64_t elems_per_row) {
     slots = s;
-    elems = e;
-    if (buf.size() < size_t(s) * size_t(e)) buf.resize(size_t(s) * size_t(e));
+    rows = plane_rows;
+    row_elems = elems_per_row;
+    const size_t need = size_t(s) * size_t(plane_rows) * size_t(elems_per_row);
+    if (buf.size() < need) buf.resize(need);
     tag.assign(size_t(s), -1);
+    done.assign(size_t(s), 0);
   }
-  const float* get(const float* x, int64_t q) {
+  // Plane q with at least its first `need_rows` rows rounded: rows are rounded as
+  // the output rows reach them, so reading x from memory overlaps the compute.
+  const float* get(const float* x, int64_t q, int need_rows) {
     const size_t i = size_t(q % slots);
-    float* p = buf.data() + i * size_t(elems);
+    const int64_t pe = int64_t(rows) * row_elems;
+    float* p = buf.data() + i * size_t(pe);
     if (tag[i] != q) {
-      round_bf16_copy(x + q * elems, p, elems);
       tag[i] = q;
+      done[i] = 0;
+    }
+    need_rows = std::min(need_rows, rows);
+    if (done[i] < need_rows) {
+      round_bf16_copy(x + q * pe + done[i] * row_elems, p + done[i] * row_elems, (need_rows - done[i]) * row_elems);
+      done[i] = need_rows;
     }
     return p;
   }
@@ -607,7 +619,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       for (int a = 0; a < na && nb > 0; ++a) {
         const int64_t q = int64_t(nn) * c.id + d0 + a0 + a;
         const T* plane;
-        if constexpr (std::is_same_v<T, float>) plane = ring != nullptr ? ring->get(x, q) : x + q * sD;
+        if constexpr (std::is_same_v<T, float>) plane = ring != nullptr ? ring->get(x, q, h0 + b1) : x + q * sD;
         else plane = x + q * sD;
         (c.kd > 16 ? xrow_big.data() : xrow_a)[a] = plane + int64_t(h0 + b0) * sH;
       }
@@ -710,7 +722,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       const int64_t planes = int64_t(c.n) * c.od;
       parallel_for(planes, (planes + num_threads() - 1) / num_threads(), [&](int64_t b, int64_t e) {
         thread_local PlaneRing ring;
-        ring.reset(c.kd + c.sd, sD);
+        ring.reset(c.kd + c.sd, c.ih, sH);
         for (int64_t q = b; q < e; ++q)
           for (int oh = 0; oh < c.oh; ++oh)
             for (auto [v0, nv] : blocks) do_row(int(q / c.od), int(q % c.od), oh, v0, nv, &ring);
@@ -1202,7 +1214,7 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     if (!dy_direct && dy_row.size() < size_t(RB) * g.ow * coutp) dy_row.resize(size_t(RB) * g.ow * coutp);
     for (int64_t t = tb; t < te; ++t) {
       float* dw = partial + size_t(t) * psize;
-      if (x_ring) ring.reset(g.kd + g.sd, sD);
+      if (x_ring) ring.reset(g.kd + g.sd, g.h, sH);
       const int64_t rend = rows * (t + 1) / T;
       for (int64_t row = rows * t / T; row < rend;) {
         const int nn = int(row / (int64_t(g.od) * g.oh));
@@ -1228,7 +1240,8 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
         for (int a = 0; a < g.kd; ++a) {
           const int id = od * g.sd + a - g.pf;
           if (id < 0 || id >= g.d) continue;
-          const float* xplane = x_ring ? ring.get(x, int64_t(nn) * g.d + id) : xb + (int64_t(nn) * g.d + id) * sD;
+          const float* xplane = x_ring ? ring.get(x, int64_t(nn) * g.d + id, (oh0 + nr - 1) * g.sh + g.kh - g.pt)
+                                       : xb + (int64_t(nn) * g.d + id) * sD;
           for (int b = 0; b < g.kh; ++b) {
             // rows r of the group whose input row ih = (oh0 + r)*sh + b - pt lies inside
             int rlo = 0, rhi = nr;
