@@ -8,7 +8,7 @@
 
 #include "common/napi_helpers.h"
 #include "common/napi_module.h"
-#include "transforms/transform_ops.h"
+#include "transforms/transform_ops_cpu.h"
 
 namespace {
 
@@ -37,7 +37,8 @@ Napi::Value run(const Napi::CallbackInfo& info, size_t async_arg, std::vector<Na
   return p;
 }
 
-// resample(in, channels, inShape, out, outShape, xform[12], mode, padding, async)
+// resample(in, channels, inShape, out, outShape, xform[12], mode, padding, async[, path])
+// path (tests only): absent/0 the dispatcher; 2 the CPU general path even for a diagonal xform.
 Napi::Value Resample(const Napi::CallbackInfo& info) {
   clara::ResampleArgs a{};
   a.in = f32(info[0]);
@@ -49,6 +50,8 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
   for (int i = 0; i < 12; ++i) a.xform[i] = m[i];
   a.mode = static_cast<clara::Interp>(info[6].As<Napi::Number>().Int32Value());
   a.padding = static_cast<clara::Pad>(info[7].As<Napi::Number>().Int32Value());
+  const int path = info.Length() > 9 && info[9].IsNumber() ? info[9].As<Napi::Number>().Int32Value() : 0;
+  if (path != 0) return run(info, 8, {info[0], info[3]}, [a, path]() { clara::resample_cpu_path(a, path); });
   return run(info, 8, {info[0], info[3]}, [a]() { clara::resample(a); });
 }
 
@@ -174,6 +177,15 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
   return run(info, 4, {info[0], info[1]}, [=]() { clara::one_hot_cpu(label, out, sp, n); });
 }
 
+// memProbe(kind, src, dst) → checksum: 0 read src, 1 copy src → dst, 2 fill dst (benchmark only).
+Napi::Value MemProbe(const Napi::CallbackInfo& info) {
+  const int kind = info[0].As<Napi::Number>().Int32Value();
+  const float* src = info[1].IsTypedArray() ? f32(info[1]) : nullptr;
+  float* dst = info[2].IsTypedArray() ? f32(info[2]) : nullptr;
+  const int64_t n = static_cast<int64_t>(clara::typed_length(kind == 2 ? info[2] : info[1]));
+  return Napi::Number::New(info.Env(), clara::mem_probe_cpu(kind, src, dst, n));
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
   auto t = Napi::Object::New(env);
   t.Set("resample", Napi::Function::New(env, Resample));
@@ -187,6 +199,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   t.Set("fgBgIndices", Napi::Function::New(env, FgBgIndices));
   t.Set("boundingBox", Napi::Function::New(env, BoundingBox));
   t.Set("oneHot", Napi::Function::New(env, OneHot));
+  t.Set("memProbe", Napi::Function::New(env, MemProbe));
   exports.Set("transforms", t);
 }
 

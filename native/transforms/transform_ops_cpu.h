@@ -1,0 +1,21 @@
+// CPU-only entry points beside transform_ops.h (kept out of that header, which the CUDA
+// sources include): explicit resampling paths for tests and the bandwidth probe.
+#pragma once
+#include <cstdint>
+
+#include "transforms/transform_ops.h"
+
+namespace clara {
+
+// True when the fastest output axis moves only the fastest input axis (xform[2] = xform[6] = 0:
+// zoom/translate as in Spacingd, rotations in the (i, j) plane): the row path applies.
+bool resample_is_row_aligned(const double* xform);
+// resample_cpu with the path chosen: 0 automatic (the row path when row-aligned),
+// 2 the general path always (tests compare both against the reference).
+void resample_cpu_path(const ResampleArgs& a, int path);
+
+// Bandwidth probe (benchmark roofline): kind 0 reads src[0..n) (returns a checksum),
+// 1 copies src to dst, 2 fills dst; split over the thread pool like the kernels.
+uint32_t mem_probe_cpu(int kind, const float* src, float* dst, int64_t n);
+
+}  // namespace clara
