@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "common/thread_pool.h"
+#include "transforms/stream_store.h"
 #include "transforms/transform_ops.h"
 
 namespace clara {
@@ -11,6 +12,22 @@ void affine_intensity_cpu(const float* in, float* out, int64_t n, double scale, 
                           double hi) {
   const float s = static_cast<float>(scale), t = static_cast<float>(shift);
   const float l = static_cast<float>(lo), h = static_cast<float>(hi);
+#if defined(CLARA_STREAM_AVX512)
+  const bool stream = n * 4 >= kStreamMinBytes;
+  parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
+    const __m512 vs = _mm512_set1_ps(s), vt = _mm512_set1_ps(t), vl = _mm512_set1_ps(l), vh = _mm512_set1_ps(h);
+    if (clip) {
+      // max(v, l) then min(., h): a NaN gives l, as std::min(h, std::max(l, v)) does
+      map16(out, b, e, stream,
+            [&](int64_t i) { return _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(in + i), vs), vt), vl), vh); },
+            [&](int64_t i) { return std::min(h, std::max(l, in[i] * s + t)); });
+    } else {
+      map16(out, b, e, stream, [&](int64_t i) { return _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(in + i), vs), vt); },
+            [&](int64_t i) { return in[i] * s + t; });
+    }
+  });
+  return;
+#endif
   parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
     if (clip) {
       for (int64_t i = b; i < e; ++i) out[i] = std::min(h, std::max(l, in[i] * s + t));
@@ -51,6 +68,23 @@ void moments_cpu(const float* in, int64_t n, bool nonzero, double* sum, double* 
 
 void normalize_cpu(const float* in, float* out, int64_t n, double mean, double inv_std, bool nonzero) {
   const float m = static_cast<float>(mean), s = static_cast<float>(inv_std);
+#if defined(CLARA_STREAM_AVX512)
+  const bool stream = n * 4 >= kStreamMinBytes;
+  parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
+    const __m512 vm = _mm512_set1_ps(m), vs = _mm512_set1_ps(s);
+    if (nonzero) {
+      map16(out, b, e, stream, [&](int64_t i) {
+              const __m512 x = _mm512_loadu_ps(in + i);
+              return _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ), _mm512_sub_ps(x, vm), vs);
+            },
+            [&](int64_t i) { return in[i] == 0 ? 0.f : (in[i] - m) * s; });
+    } else {
+      map16(out, b, e, stream, [&](int64_t i) { return _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(in + i), vm), vs); },
+            [&](int64_t i) { return (in[i] - m) * s; });
+    }
+  });
+  return;
+#endif
   parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
     if (nonzero) {
       for (int64_t i = b; i < e; ++i) out[i] = in[i] == 0 ? 0.f : (in[i] - m) * s;

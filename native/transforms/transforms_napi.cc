@@ -2,7 +2,9 @@
 // validates every argument; here values are trusted. Each op takes a trailing `async`
 // flag: false runs on the calling thread and returns the result, true runs on libuv's
 // pool (PromiseWorker) and returns a promise, so loading overlaps training.
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -131,6 +133,18 @@ Napi::Value GaussianNoise(const Napi::CallbackInfo& info) {
   return run(info, 5, {info[0], info[1]}, [=]() { clara::gaussian_noise(in, out, n, seed, mean, sd); });
 }
 
+// A malloc'd int32 buffer handed to JS as it is (external ArrayBuffer freed by its finalizer,
+// its size reported to V8 so the GC sees it): no copy into a JS-allocated array.
+Napi::Int32Array adopt_int32(Napi::Env env, int32_t* data, int64_t n) {
+  const size_t bytes = sizeof(int32_t) * static_cast<size_t>(std::max<int64_t>(1, n));
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  auto ab = Napi::ArrayBuffer::New(env, data, bytes, [bytes](Napi::Env e, void* p) {
+    std::free(p);
+    Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(bytes));
+  });
+  return Napi::Int32Array::New(env, static_cast<size_t>(n), ab, 0);
+}
+
 // fgBgIndices(label, labelChannels, image|null, imageChannels, spatial, threshold, async) → {fg, bg}
 Napi::Value FgBgIndices(const Napi::CallbackInfo& info) {
   const float* label = f32(info[0]);
@@ -139,18 +153,23 @@ Napi::Value FgBgIndices(const Napi::CallbackInfo& info) {
   const int64_t ic = info[3].As<Napi::Number>().Int64Value();
   const int64_t sp = info[4].As<Napi::Number>().Int64Value();
   const double thr = num(info[5]);
-  auto fg = std::make_shared<std::vector<int32_t>>();
-  auto bg = std::make_shared<std::vector<int32_t>>();
+  // frees whatever JS did not adopt (an error path)
+  std::shared_ptr<clara::IndexPair> res(new clara::IndexPair, [](clara::IndexPair* p) {
+    std::free(p->fg);
+    std::free(p->bg);
+    delete p;
+  });
   return run(
-      info, 6, {info[0], info[2]}, [=]() { clara::fg_bg_indices_cpu(label, lc, image, ic, sp, thr, fg.get(), bg.get()); },
-      [fg, bg](Napi::Env env) -> Napi::Value {
+      info, 6, {info[0], info[2]}, [=]() { *res = clara::fg_bg_indices_cpu2(label, lc, image, ic, sp, thr); },
+      [res](Napi::Env env) -> Napi::Value {
+        if (res->fg == nullptr) {
+          Napi::Error::New(env, "fgBgIndices: out of memory for the index arrays").ThrowAsJavaScriptException();
+          return env.Undefined();
+        }
         auto o = Napi::Object::New(env);
-        auto f = Napi::Int32Array::New(env, fg->size());
-        auto b = Napi::Int32Array::New(env, bg->size());
-        std::copy(fg->begin(), fg->end(), f.Data());
-        std::copy(bg->begin(), bg->end(), b.Data());
-        o.Set("fg", f);
-        o.Set("bg", b);
+        o.Set("fg", adopt_int32(env, res->fg, res->nfg));
+        o.Set("bg", adopt_int32(env, res->bg, res->nbg));
+        res->fg = res->bg = nullptr;  // owned by the ArrayBuffers now
         return o;
       });
 }
@@ -177,12 +196,12 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
   return run(info, 4, {info[0], info[1]}, [=]() { clara::one_hot_cpu(label, out, sp, n); });
 }
 
-// memProbe(kind, src, dst) → checksum: 0 read src, 1 copy src → dst, 2 fill dst (benchmark only).
+// memProbe(kind, src, dst) → checksum: 0 read src, 1 copy src → dst, 2 fill dst, 3/4 streaming copy/fill (benchmark only).
 Napi::Value MemProbe(const Napi::CallbackInfo& info) {
   const int kind = info[0].As<Napi::Number>().Int32Value();
   const float* src = info[1].IsTypedArray() ? f32(info[1]) : nullptr;
   float* dst = info[2].IsTypedArray() ? f32(info[2]) : nullptr;
-  const int64_t n = static_cast<int64_t>(clara::typed_length(kind == 2 ? info[2] : info[1]));
+  const int64_t n = static_cast<int64_t>(clara::typed_length(kind == 2 || kind == 4 ? info[2] : info[1]));
   return Napi::Number::New(info.Env(), clara::mem_probe_cpu(kind, src, dst, n));
 }
 

@@ -25,8 +25,9 @@ export interface NativeTransforms {
     spatial: number, imageThreshold: number, async: boolean): { fg: Int32Array; bg: Int32Array } | Promise<{ fg: Int32Array; bg: Int32Array }>;
   boundingBox(input: Float32Array, channels: number, shape: Shape3, threshold: number): { start: Shape3; end: Shape3 } | null;
   oneHot(label: Float32Array, out: Float32Array, spatial: number, numClasses: number, async: boolean): Promise<void> | undefined;
-  /** Bandwidth probe for the benchmark roofline: kind 0 reads src, 1 copies src → dst (dst.length ≥ src.length), 2 fills dst. */
-  memProbe(kind: 0 | 1 | 2, src: Float32Array | null, dst: Float32Array | null): number;
+  /** Bandwidth probe for the benchmark roofline: kind 0 reads src, 1 copies src → dst (dst.length ≥ src.length), 2 fills dst,
+   * 3 / 4 copy / fill with streaming (non-temporal) stores. */
+  memProbe(kind: 0 | 1 | 2 | 3 | 4, src: Float32Array | null, dst: Float32Array | null): number;
 }
 
 export interface NativeTransformsModule {
