@@ -80,17 +80,23 @@ inline int popcount16(uint32_t m) { return __builtin_popcount(m & 0xffffu); }
 }  // namespace
 
 IndexPair fg_bg_indices_cpu2(const float* label, int64_t lc, const float* image, int64_t ic, int64_t sp, double thr_d) {
-  // Two passes over fixed chunks: count (popcounts of the masks), then write each chunk's
-  // indices straight into its slice of the two outputs (compress-store of the voxel index
-  // vector under the mask). No per-chunk buffers, no concatenation copy.
+  // Pass 1 reads the label and image once per chunk: it keeps the fg and bg masks (2 bits a
+  // voxel, 1/16 of the input bytes) and counts them. Pass 2 reads only the masks and writes
+  // each chunk's indices straight into its slice of the two outputs (compress-store of the
+  // voxel index vector under the mask): no per-chunk buffers, no concatenation copy.
   const float thr = float_below(thr_d);
-  const int64_t nchunks = (sp + kChunk - 1) / kChunk;
+  const int64_t nchunks = (sp + kChunk - 1) / kChunk, nblocks = (sp + 15) / 16;
   std::unique_ptr<int64_t[]> nf(new int64_t[nchunks + 1]()), nb(new int64_t[nchunks + 1]());
+  std::unique_ptr<uint16_t[]> fmask(new uint16_t[nblocks]), bmask(new uint16_t[nblocks]);
   parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ++ch) {
       int64_t a = 0, z = 0;
       classify(label, lc, image, ic, sp, thr, ch * kChunk, std::min(sp, (ch + 1) * kChunk),
-               [&](uint32_t f, uint32_t g, int64_t, int) { a += popcount16(f); z += popcount16(g); });
+               [&](uint32_t f, uint32_t g, int64_t v, int) {
+                 fmask[v >> 4] = static_cast<uint16_t>(f);
+                 bmask[v >> 4] = static_cast<uint16_t>(g);
+                 a += popcount16(f); z += popcount16(g);
+               });
       nf[ch + 1] = a; nb[ch + 1] = z;
     }
   });
@@ -108,23 +114,21 @@ IndexPair fg_bg_indices_cpu2(const float* label, int64_t lc, const float* image,
     for (int64_t ch = b; ch < e; ++ch) {
       int32_t* f = r.fg + nf[ch];
       int32_t* g = r.bg + nb[ch];
+      const int64_t b0 = ch * kChunk / 16, b1 = std::min(nblocks, (ch + 1) * kChunk / 16);
 #if defined(CLARA_LABEL_AVX512)
       const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-      classify(label, lc, image, ic, sp, thr, ch * kChunk, std::min(sp, (ch + 1) * kChunk),
-               [&](__mmask16 fm, __mmask16 gm, int64_t v, int) {
-                 const __m512i idx = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(v)));
-                 _mm512_mask_compressstoreu_epi32(f, fm, idx);
-                 _mm512_mask_compressstoreu_epi32(g, gm, idx);
-                 f += popcount16(fm); g += popcount16(gm);
-               });
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const __mmask16 fm = fmask[blk], gm = bmask[blk];
+        const __m512i idx = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(blk * 16)));
+        _mm512_mask_compressstoreu_epi32(f, fm, idx);
+        _mm512_mask_compressstoreu_epi32(g, gm, idx);
+        f += popcount16(fm); g += popcount16(gm);
+      }
 #else
-      classify(label, lc, image, ic, sp, thr, ch * kChunk, std::min(sp, (ch + 1) * kChunk),
-               [&](uint32_t fm, uint32_t gm, int64_t v, int lanes) {
-                 for (int l = 0; l < lanes; ++l) {
-                   if (fm >> l & 1) *f++ = static_cast<int32_t>(v + l);
-                   if (gm >> l & 1) *g++ = static_cast<int32_t>(v + l);
-                 }
-               });
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        for (uint32_t m = fmask[blk]; m; m &= m - 1) *f++ = static_cast<int32_t>(blk * 16 + __builtin_ctz(m));
+        for (uint32_t m = bmask[blk]; m; m &= m - 1) *g++ = static_cast<int32_t>(blk * 16 + __builtin_ctz(m));
+      }
 #endif
     }
   });
@@ -141,64 +145,78 @@ void fg_bg_indices_cpu(const float* label, int64_t lc, const float* image, int64
 }
 
 namespace {
-// First and last k of a row with any channel > thr, or false when none is.
-inline bool row_extent(const float* in, int64_t channels, int64_t sp, int64_t row, int64_t nk, float thr, int64_t* first,
-                       int64_t* last) {
+// Row scans for the bounding box: the first / last k in [k0, k1) of a row where some channel
+// is > thr, or -1. Vector: 16 voxels per compare, tzcnt / lzcnt of the hit mask.
+struct RowScan {
+  const float* in;
+  int64_t channels, sp;
+  float thr;
 #if defined(CLARA_LABEL_AVX512)
-  const __m512 vt = _mm512_set1_ps(thr);
-  auto mask_at = [&](int64_t k, __mmask16 lm) {
+  uint32_t mask(int64_t at, int lanes) const {
+    const __mmask16 lm = lanes == 16 ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1);
+    const __m512 vt = _mm512_set1_ps(thr);
     __mmask16 m = 0;
-    for (int64_t c = 0; c < channels; ++c) m |= _mm512_mask_cmp_ps_mask(lm, _mm512_maskz_loadu_ps(lm, in + c * sp + row + k), vt, _CMP_GT_OQ);
-    return static_cast<uint32_t>(m);
-  };
-  int64_t k = 0;
-  uint32_t m = 0;
-  for (; k < nk; k += 16) {
-    const int lanes = static_cast<int>(std::min<int64_t>(16, nk - k));
-    m = mask_at(k, lanes == 16 ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1));
-    if (m) break;
+    for (int64_t c = 0; c < channels; ++c) m |= _mm512_mask_cmp_ps_mask(lm, _mm512_maskz_loadu_ps(lm, in + c * sp + at), vt, _CMP_GT_OQ);
+    return m;
   }
-  if (k >= nk) return false;
-  *first = k + __builtin_ctz(m);
-  // from the end: the last block with a hit (the first block found bounds the search)
-  const int64_t first_block = k;
-  for (int64_t kb = ((nk - 1) / 16) * 16; kb >= first_block; kb -= 16) {
-    const int lanes = static_cast<int>(std::min<int64_t>(16, nk - kb));
-    const uint32_t mb = kb == first_block ? m : mask_at(kb, lanes == 16 ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1));
-    if (mb) { *last = kb + 31 - __builtin_clz(mb); return true; }
-  }
-  *last = *first;
-  return true;
-#else
-  auto above = [&](int64_t k) {
-    for (int64_t c = 0; c < channels; ++c)
-      if (in[c * sp + row + k] > thr) return true;
-    return false;
-  };
-  int64_t k0 = 0;
-  while (k0 < nk && !above(k0)) ++k0;
-  if (k0 == nk) return false;
-  int64_t k1 = nk - 1;
-  while (k1 > k0 && !above(k1)) --k1;
-  *first = k0; *last = k1;
-  return true;
 #endif
-}
+  bool above(int64_t at) const {
+    for (int64_t c = 0; c < channels; ++c)
+      if (in[c * sp + at] > thr) return true;
+    return false;
+  }
+  int64_t first(int64_t row, int64_t k0, int64_t k1) const {
+#if defined(CLARA_LABEL_AVX512)
+    for (int64_t k = k0; k < k1; k += 16) {
+      const uint32_t m = mask(row + k, static_cast<int>(std::min<int64_t>(16, k1 - k)));
+      if (m) return k + __builtin_ctz(m);
+    }
+    return -1;
+#else
+    for (int64_t k = k0; k < k1; ++k)
+      if (above(row + k)) return k;
+    return -1;
+#endif
+  }
+  int64_t last(int64_t row, int64_t k0, int64_t k1) const {
+#if defined(CLARA_LABEL_AVX512)
+    for (int64_t k = k1; k > k0; k -= 16) {
+      const int64_t lo = std::max(k0, k - 16);
+      const uint32_t m = mask(row + lo, static_cast<int>(k - lo));
+      if (m) return lo + 31 - __builtin_clz(m);
+    }
+    return -1;
+#else
+    for (int64_t k = k1 - 1; k >= k0; --k)
+      if (above(row + k)) return k;
+    return -1;
+#endif
+  }
+};
 }  // namespace
 
 bool bounding_box_cpu(const float* in, int64_t channels, const int64_t s[3], double thr_d, int64_t start[3],
                       int64_t end[3]) {
-  const int64_t sp = s[0] * s[1] * s[2];
-  const float thr = float_below(thr_d);
+  const int64_t sp = s[0] * s[1] * s[2], nk = s[2];
+  const RowScan scan{in, channels, sp, float_below(thr_d)};
   std::mutex mu;
   int64_t lo[3] = {s[0], s[1], s[2]}, hi[3] = {-1, -1, -1};
   parallel_for(s[0], 1, [&](int64_t b, int64_t e) {
     int64_t l[3] = {s[0], s[1], s[2]}, h[3] = {-1, -1, -1};
     for (int64_t i = b; i < e; ++i)
       for (int64_t j = 0; j < s[1]; ++j) {
-        // per row: the first and the last voxel above the threshold; empty rows scan once
-        int64_t k0, k1;
-        if (!row_extent(in, channels, sp, (i * s[1] + j) * s[2], s[2], thr, &k0, &k1)) continue;
+        const int64_t row = (i * s[1] + j) * nk;
+        if (i >= l[0] && i <= h[0] && j >= l[1] && j <= h[1]) {
+          // i and j already inside this thread's box: only k beyond [l2, h2] can grow it
+          const int64_t f = scan.first(row, 0, l[2]);
+          if (f >= 0) l[2] = f;
+          const int64_t t = scan.last(row, h[2] + 1, nk);
+          if (t >= 0) h[2] = t;
+          continue;
+        }
+        const int64_t k0 = scan.first(row, 0, nk);
+        if (k0 < 0) continue;
+        const int64_t k1 = scan.last(row, k0, nk);
         l[0] = std::min(l[0], i); h[0] = std::max(h[0], i);
         l[1] = std::min(l[1], j); h[1] = std::max(h[1], j);
         l[2] = std::min(l[2], k0); h[2] = std::max(h[2], k1);
