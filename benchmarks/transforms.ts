@@ -99,7 +99,7 @@ function ops(s: Shape3, image: Float32Array, label: Float32Array): Op[] {
     // both sides allocate their index arrays (native: malloc'd, adopted by JS without a copy)
     { name: 'fg/bg indices', outVoxels: n, rd: 8, wr: idxBytes, nat: () => T.fgBgIndices(label, 1, image, 1, n, 0, false), ref: () => fgBgIndicesRef(label, 1, image, 1, n, 0) },
     { name: 'bounding box', outVoxels: n, rd: 4, wr: 0, nat: () => T.boundingBox(image, 1, s, 0), ref: () => boundingBoxRef(image, 1, s, 0) },
-    { name: 'one-hot (3 classes)', outVoxels: 3 * n, rd: 4 / 3, wr: 4, nat: () => T.oneHot(lab3, out3, n, 3, false), natFresh: () => T.oneHot(lab3, f32(3 * n), n, 3, false), ref: () => oneHotRef(lab3, n, 3) },
+    { name: 'one-hot (3 classes)', outVoxels: 3 * n, rd: 4 / 3, wr: 4, nat: () => T.oneHot(lab3, out3, n, 3, false), natFresh: () => T.oneHot(lab3, f32(3 * n), n, 3, false, true), ref: () => oneHotRef(lab3, n, 3) },
   ];
 }
 

@@ -258,4 +258,27 @@ void one_hot_cpu(const float* label, float* out, int64_t sp, int64_t n) {
   });
 }
 
+void one_hot_cpu_zeroed(const float* label, float* out, int64_t sp, int64_t n) {
+  // out is already all zeros (a fresh allocation): write only the ones, as the reference does,
+  // so the pages of a class that no voxel has are never touched.
+  parallel_for(sp, 1 << 14, [&](int64_t b, int64_t e) {
+    int64_t v = b;
+#if defined(CLARA_LABEL_AVX512)
+    const __m512 one = _mm512_set1_ps(1.f);
+    for (; v + 16 <= e; v += 16) {
+      const __m512 l = _mm512_loadu_ps(label + v);
+      for (int64_t c = 0; c < n; ++c) {
+        const __mmask16 m = _mm512_cmp_ps_mask(l, _mm512_set1_ps(static_cast<float>(c)), _CMP_EQ_OQ);
+        if (m) _mm512_mask_storeu_ps(out + c * sp + v, m, one);
+      }
+    }
+#endif
+    for (; v < e; ++v) {
+      const float l = label[v];
+      const int64_t c = static_cast<int64_t>(l);
+      if (l >= 0 && static_cast<float>(c) == l && c < n) out[c * sp + v] = 1.f;
+    }
+  });
+}
+
 }  // namespace clara

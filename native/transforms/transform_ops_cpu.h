@@ -25,6 +25,9 @@ struct IndexPair {
 IndexPair fg_bg_indices_cpu2(const float* label, int64_t label_channels, const float* image, int64_t image_channels,
                              int64_t spatial, double image_threshold);
 
+// one_hot_cpu into an output known to be all zeros (a fresh allocation): writes only the ones.
+void one_hot_cpu_zeroed(const float* label, float* out, int64_t spatial, int64_t num_classes);
+
 // Bandwidth probe (benchmark roofline): kind 0 reads src[0..n) (returns a checksum),
 // 1 copies src to dst, 2 fills dst, 3 and 4 copy and fill with streaming (non-temporal)
 // stores where compiled in; split over the thread pool like the kernels.

@@ -188,11 +188,14 @@ Napi::Value BoundingBox(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// oneHot(label, out, spatial, numClasses, async)
+// oneHot(label, out, spatial, numClasses, async[, outIsZero]): outIsZero (a fresh output)
+// writes only the ones.
 Napi::Value OneHot(const Napi::CallbackInfo& info) {
   const float* label = f32(info[0]);
   float* out = f32(info[1]);
   const int64_t sp = info[2].As<Napi::Number>().Int64Value(), n = info[3].As<Napi::Number>().Int64Value();
+  const bool zeroed = info.Length() > 5 && info[5].ToBoolean().Value();
+  if (zeroed) return run(info, 4, {info[0], info[1]}, [=]() { clara::one_hot_cpu_zeroed(label, out, sp, n); });
   return run(info, 4, {info[0], info[1]}, [=]() { clara::one_hot_cpu(label, out, sp, n); });
 }
 

@@ -24,7 +24,8 @@ export interface NativeTransforms {
   fgBgIndices(label: Float32Array, labelChannels: number, image: Float32Array | null, imageChannels: number,
     spatial: number, imageThreshold: number, async: boolean): { fg: Int32Array; bg: Int32Array } | Promise<{ fg: Int32Array; bg: Int32Array }>;
   boundingBox(input: Float32Array, channels: number, shape: Shape3, threshold: number): { start: Shape3; end: Shape3 } | null;
-  oneHot(label: Float32Array, out: Float32Array, spatial: number, numClasses: number, async: boolean): Promise<void> | undefined;
+  /** outIsZero: out is all zeros already (a fresh Float32Array): only the ones are written. */
+  oneHot(label: Float32Array, out: Float32Array, spatial: number, numClasses: number, async: boolean, outIsZero?: boolean): Promise<void> | undefined;
   /** Bandwidth probe for the benchmark roofline: kind 0 reads src, 1 copies src → dst (dst.length ≥ src.length), 2 fills dst,
    * 3 / 4 copy / fill with streaming (non-temporal) stores. */
   memProbe(kind: 0 | 1 | 2 | 3 | 4, src: Float32Array | null, dst: Float32Array | null): number;

@@ -88,6 +88,10 @@ for (const threads of [1, 2]) {
         const out = at(offset, sp * n).fill(7);
         await T.oneHot(lab, out, sp, n, sp > 1000);
         assert.deepEqual(out, ref, `sp=${sp} n=${n} offset=${offset}`);
+        // into a fresh (zero) output: only the ones are written
+        const zero = at(offset, sp * n);
+        await T.oneHot(lab, zero, sp, n, sp > 1000, true);
+        assert.deepEqual(zero, ref, `zeroed sp=${sp} n=${n} offset=${offset}`);
       }
     }
   });
