@@ -9,7 +9,7 @@ import { native } from '../../src/native/index.js';
 import type { Shape3 } from '../../src/native/transforms.js';
 import { Rng } from '../../src/util/random.js';
 import { boundingBoxRef, fgBgIndicesRef, oneHotRef } from '../../src/transforms/ops/label.js';
-import { affineIntensityRef, normalizeRef } from '../../src/transforms/ops/intensity.js';
+import { affineIntensityRef, momentsRef, normalizeRef } from '../../src/transforms/ops/intensity.js';
 import { flipRef } from '../../src/transforms/ops/spatial.js';
 
 const N = native();
@@ -92,6 +92,22 @@ for (const threads of [1, 2]) {
         const zero = at(offset, sp * n);
         await T.oneHot(lab, zero, sp, n, sp > 1000, true);
         assert.deepEqual(zero, ref, `zeroed sp=${sp} n=${n} offset=${offset}`);
+      }
+    }
+  });
+
+  test(`moments (vector accumulators, masked for nonzero) equal the reference in double (${threads} thread(s))`, () => {
+    N.setNumThreads(threads);
+    const r = new Rng(12);
+    for (const n of [1, 31, 33, 1000, 70_001, 300_007]) {
+      // a large mean with a small spread: a float accumulation would lose the variance
+      const x = Float32Array.from({ length: n }, () => (r.random() < 0.3 ? 0 : r.uniform(1020, 1030)));
+      for (const nz of [false, true]) {
+        const got = T.moments(x, nz), ref = momentsRef(x, nz);
+        assert.equal(got[2], ref[2], `count n=${n} nonzero=${nz}`);
+        for (const i of [0, 1]) assert.ok(Math.abs(got[i] - ref[i]) <= 1e-12 * Math.abs(ref[i]) + 1e-9, `moment ${i} n=${n} nonzero=${nz}: ${got[i]} vs ${ref[i]}`);
+        const mean = got[0] / got[2], rmean = ref[0] / ref[2];
+        assert.ok(Math.abs(got[1] / got[2] - mean * mean - (ref[1] / ref[2] - rmean * rmean)) < 1e-6, 'variance');
       }
     }
   });
