@@ -1,19 +1,20 @@
 // Trilinear / nearest resampling through a voxel-to-voxel affine (CPU).
 //
 // Two paths, both equal to the TypeScript reference (src/transforms/ops/resample.ts):
-// - separable (the 3x3 part is diagonal: Spacingd's zoom-only case): per-axis tables of
-//   tap indices and weights after the padding rule, then per output row a gather from four
-//   source lines; the arithmetic is the reference's term for term (bit-exact).
-// - general (rotation, shear): per output row the source coordinate is affine in k, so the
-//   span of k whose 8 taps (or nearest tap) are all inside the input is computed once per
-//   row; that interior runs branch-free (AVX-512 with gathers where compiled in, 8 voxels
-//   per step) and the padding rule only runs on the row's two ends.
+// - row path (xform[2] = xform[6] = 0: the fastest output axis moves only the fastest input
+//   axis; Spacingd's zoom, rotations in the (i, j) plane): x and y taps once per row (four
+//   source lines), z taps from 16-float windows of those lines by permutes (no gathers) in
+//   the row's interior span; the arithmetic is the reference's term for term (bit-exact).
+// - general (any affine): the span of k whose taps are all inside the input is computed once
+//   per row (analytically, then checked with the kernel's own arithmetic); that interior runs
+//   branch-free (AVX-512, 8 voxels a step, one 64-bit gather per tap pair; with border
+//   padding the clamped formula covers the whole row) and the padding rule only runs on the
+//   row's two ends. Exact for nearest, within 1e-5 for trilinear (nested lerps).
+// Portable builds run the same row/span structure with scalar loops.
 // This file is compiled with -ffp-contract=off (CMakeLists.txt): coordinates are
 // b + m*k rounded twice, as in JavaScript, so nearest picks the same voxel.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <vector>
 
 #if defined(__AVX512F__) && defined(__AVX2__) && !defined(CLARA_NO_AVX512_RESAMPLE)
 #include <immintrin.h>
@@ -302,14 +303,7 @@ void resample_rows(const ResampleArgs& a) {
 #if defined(CLARA_RESAMPLE_AVX512)
 // src[idx[l]] and src[idx[l] + 1] of 8 lanes, widened to double, from one 64-bit gather.
 inline void pair_gather(const float* src, __m256i idx, __m512d* lo, __m512d* hi) {
-#if defined(CLARA_RESAMPLE_SCALAR_PAIRS)
-  alignas(32) int32_t ix[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(ix), idx);
-  auto ld = [src](int32_t o) { long long v; std::memcpy(&v, src + o, 8); return v; };
-  const __m512i q = _mm512_set_epi64(ld(ix[7]), ld(ix[6]), ld(ix[5]), ld(ix[4]), ld(ix[3]), ld(ix[2]), ld(ix[1]), ld(ix[0]));
-#else
   const __m512i q = _mm512_i32gather_epi64(idx, reinterpret_cast<const long long*>(src), 4);
-#endif
   *lo = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(q)));
   *hi = _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(q, 32))));
 }
