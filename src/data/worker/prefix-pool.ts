@@ -141,9 +141,17 @@ export class PrefixPool {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new Error('the worker pool was closed'));
     this.slots.splice(0);
-    await Promise.all([...this.every].map(async (s) => {
-      s.task?.reject(new Error('the worker pool was closed'));
-      await s.worker.terminate();
-    }));
+    // A worker stopped mid-item does not keep the loop alive until its exit is reported:
+    // hold the loop open until every worker has exited.
+    const hold = setInterval(() => undefined, 1000);
+    try {
+      await Promise.all([...this.every].map(async (s) => {
+        s.task?.reject(new Error('the worker pool was closed'));
+        s.task = undefined;
+        await s.worker.terminate();
+      }));
+    } finally {
+      clearInterval(hold);
+    }
   }
 }
