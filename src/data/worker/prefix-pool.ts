@@ -1,7 +1,7 @@
 // A pool of worker threads that each rebuilt the same transform prefix (prefix-worker.ts).
 // run() queues one item; an idle worker takes it and posts the result back with its
 // buffers transferred. Idle workers are unref'd, so the pool never keeps the process
-// alive; close() terminates them. A worker that dies fails its item and leaves the pool.
+// alive; close() stops them (each after its current item). A worker that dies fails its item and leaves the pool.
 import { Worker } from 'node:worker_threads';
 import type { ComponentRecipe } from '../../components/recipe.js';
 import type { TransformResult } from '../../transforms/base.js';
@@ -24,7 +24,7 @@ export class WorkerTaskError extends Error {
 }
 
 interface Task { id: number; sample: Record<string, unknown>; seed: number; resolve: (r: TransformResult) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; task?: Task; retire?: boolean }
+interface Slot { worker: Worker; task?: Task; retire?: boolean; exited?: boolean }
 
 export class PrefixPool {
   private readonly slots: Slot[] = [];
@@ -92,6 +92,7 @@ export class PrefixPool {
       };
       worker.on('error', died);
       worker.on('exit', (code) => {
+        slot.exited = true;
         if (!this.closed && !slot.retire) died(new Error(`worker thread exited with code ${code}`));
       });
     });
@@ -101,7 +102,7 @@ export class PrefixPool {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     slot.retire = true;
-    void slot.worker.terminate();
+    stopWorker(slot);
   }
 
   private dispatch(): void {
@@ -141,17 +142,35 @@ export class PrefixPool {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new Error('the worker pool was closed'));
     this.slots.splice(0);
-    // A worker stopped mid-item does not keep the loop alive until its exit is reported:
-    // hold the loop open until every worker has exited.
+    // Workers are unref'd: hold the loop open until every worker has exited.
     const hold = setInterval(() => undefined, 1000);
     try {
-      await Promise.all([...this.every].map(async (s) => {
+      await Promise.all([...this.every].map((s) => {
         s.task?.reject(new Error('the worker pool was closed'));
         s.task = undefined;
-        await s.worker.terminate();
+        return stopWorker(s);
       }));
     } finally {
       clearInterval(hold);
     }
   }
+}
+
+/**
+ * Asks a worker to exit once its current item is done (its port closes; nothing is cut off
+ * inside a native call: terminating a thread while an async native op is in flight can abort
+ * the process). A worker that does not exit within a minute is terminated.
+ */
+function stopWorker(s: Slot): Promise<void> {
+  if (s.exited) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void s.worker.terminate(), 60_000);
+    timer.unref();
+    s.worker.once('exit', () => { clearTimeout(timer); resolve(); });
+    try {
+      s.worker.postMessage({ type: 'close' });
+    } catch {
+      void s.worker.terminate();
+    }
+  });
 }

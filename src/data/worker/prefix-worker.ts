@@ -1,6 +1,7 @@
 // Worker-thread entry: rebuilds the cacheable transform prefix from workerData.recipes,
 // then runs tasks {id, sample, seed} one at a time and posts the result with its
 // ArrayBuffers in the transfer list. Errors go back as messages (never thrown across).
+// {type: 'close'} ends the thread after the item in flight.
 import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { Rng } from '../../util/random.js';
 import { Compose } from '../../transforms/compose.js';
@@ -21,8 +22,12 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'init-error', message: errText(e) });
     return;
   }
+  let busy = false, closing = false;
+  // Exits only between items: never while a native op of this thread is in flight.
+  const exitIfClosing = () => { if (closing && !busy) process.exit(0); };
   port.on('message', async (m: Task | { type: 'close' }) => {
-    if (m.type === 'close') { port.close(); return; }
+    if (m.type === 'close') { closing = true; exitIfClosing(); return; }
+    busy = true;
     try {
       const result = await compose.applyRange(m.sample, 0, compose.transforms.length, new Rng(m.seed));
       const msg = { type: 'done', id: m.id, result, threadId };
@@ -33,6 +38,9 @@ async function main(): Promise<void> {
       }
     } catch (e) {
       port.postMessage({ type: 'fail', id: m.id, message: errText(e), name: e instanceof Error ? e.name : 'Error' });
+    } finally {
+      busy = false;
+      exitIfClosing();
     }
   });
   port.postMessage({ type: 'ready', threadId });
