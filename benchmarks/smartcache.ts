@@ -5,7 +5,8 @@
 // waited, and the longest gap between two training steps inside an epoch (what
 // replacement work on the main thread stalls the training by). Real NIfTI (mricron ch2 + a label from ch2bet > 0) through a config-built
 // pre_transforms (LoadImaged, EnsureChannelFirstd, Spacingd, ScaleIntensityRanged,
-// CropForegroundd | RandFlipd). Writes benchmarks/results/smartcache.json.
+// CropForegroundd | RandFlipd). Then the replacement alone (main thread idle): main-thread
+// active ms per replaced item, main thread vs workers. Writes benchmarks/results/smartcache.json.
 // Usage: npm run bench -- smartcache [--quick]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,26 @@ async function run(data: Sample[], replaceRate: number, threads: 'main' | 'worke
   return { epochMs: epochMs / EPOCHS, activeMs: activeMs / EPOCHS, waitMs: waitMs / EPOCHS, replacedPerEpoch: replaced, maxGapMs };
 }
 
+/** Replacement alone (the main thread otherwise idle): its main-thread active ms and wall ms per item. */
+async function alone(data: Sample[], threads: 'main' | 'worker'): Promise<{ activeMsPerItem: number; wallMsPerItem: number }> {
+  const transform = composeFromConfig(PRE, { file: 'benchmarks/smartcache.ts', path: 'pre_transforms' }, 0);
+  const ds = new SmartCacheDataset(data, transform, { cacheNum: CACHE, replaceRate: 1, numInitWorkers: 2, numReplaceWorkers: 2, seed: 0, progress: false, threads });
+  await ds.start();
+  let active = 0, wall = 0, items = 0;
+  for (let e = 0; e < 2; e++) {
+    // start()/updateCache() scheduled the next replacement: measure until it is swapped in
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    await ds.updateCache();
+    wall += performance.now() - t0;
+    active += performance.eventLoopUtilization(elu0).active;
+    items += ds.lastReplaced;
+    if (e === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+  await ds.shutdown();
+  return { activeMsPerItem: active / items, wallMsPerItem: wall / items };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clara-bench-smartcache-'));
   try {
@@ -100,6 +121,13 @@ async function main(): Promise<void> {
       }
     }
     printTable(rows);
+    const aloneRows: Record<string, string | number>[] = [];
+    for (const threads of ['main', 'worker'] as const) {
+      const a = await alone(entries(CACHE * 3), threads);
+      aloneRows.push({ 'replacement alone (main thread idle)': threads === 'main' ? 'main thread' : 'worker threads', 'main-thread active ms/item': a.activeMsPerItem, 'wall ms/item (2 in flight)': a.wallMsPerItem });
+      figures.push({ name: `replacement alone, ${threads}: main-thread time per item`, value: a.activeMsPerItem, unit: 'ms', threads, wallMsPerItem: a.wallMsPerItem });
+    }
+    printTable(aloneRows);
     writeResults('smartcache', figures, { quick, data: real ? 'mricron ch2 + ch2bet>0 label (181x217x181)' : 'synthetic 160x192x160', cacheNum: CACHE, epochs: EPOCHS, stepMs: STEP_MS, numReplaceWorkers: 2 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
