@@ -8,7 +8,7 @@ import type { TransformResult } from '../../transforms/base.js';
 import type { Compose } from '../../transforms/compose.js';
 import type { Sample } from '../../transforms/types.js';
 import { describePrefix } from './prefix-recipe.js';
-import { PrefixPool, WorkerTaskError } from './prefix-pool.js';
+import { PrefixPool } from './prefix-pool.js';
 
 /** 'auto': workers when possible; 'main': never; 'worker': workers or an error. */
 export type PrefixThreads = 'auto' | 'main' | 'worker';
@@ -92,12 +92,15 @@ export class PrefixRunner {
     }
   }
 
+  /** A ClaraError naming the item's file (the one the message names, else its first file). */
   private itemError(e: unknown, sample: Sample, index: number): Error {
-    if (e instanceof ClaraError && !(e instanceof WorkerTaskError) && this.where === 'main') return e;
+    if (e instanceof ClaraError && this.where === 'main') return e;
     const files = itemFiles(sample);
     const msg = e instanceof Error ? e.message : String(e);
-    const mentions = files.some((f) => msg.includes(f));
-    return new ClaraError(`${this.opts.owner}: item ${index}${files.length && !mentions ? ` (${files.join(', ')})` : ''}: ${msg}`, { file: files[0] });
+    const named = files.find((f) => msg.includes(f));
+    const file = named ?? files[0];
+    const rest = named ? [] : files.slice(1);
+    return new ClaraError(`${this.opts.owner}: item ${index}${rest.length ? ` (with ${rest.join(', ')})` : ''}${this.where === 'worker' ? ' (in a worker thread)' : ''}: ${msg}`, { file });
   }
 
   /** Keeps at most n workers (after the initial fill). */
