@@ -130,7 +130,10 @@ export function registerTransforms(): void {
       const keys = keysOf(a, ctx, 'keys');
       at(ctx, 'mode', () => new Spacingd(keys, [1], { mode }));
       at(ctx, 'padding_mode', () => new Spacingd(keys, [1], { padding_mode: padding }));
-      return at(ctx, 'pixdim', () => new Spacingd(keys, pd, { ...opts, mode, padding_mode: padding }));
+      at(ctx, 'pixdim', () => new Spacingd(keys, pd));
+      at(ctx, 'min_pixdim', () => new Spacingd(keys, pd, { min_pixdim: opts.min_pixdim, max_pixdim: opts.max_pixdim }));
+      for (const k of ['align_corners', 'scale_extent'] as const) at(ctx, k, () => new Spacingd(keys, pd, { [k]: opts[k] }));
+      return new Spacingd(keys, pd, { ...opts, mode, padding_mode: padding });
     }, 'resamples to pixdim');
   reg(['ScaleByResolution'], [...CLARA3_COMMON, 'target_resolution', 'is_label'],
     (a, ctx) => new Spacingd(keysOf(a, ctx, 'fields'), nums(a, 'target_resolution', ctx, 3),
