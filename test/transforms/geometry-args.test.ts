@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { composeFromConfig } from '../../src/transforms/build.js';
 import { ClaraError } from '../../src/util/errors.js';
-import { RandAffined } from '../../src/transforms/spatial-transforms.js';
+import { drawRange, RandAffined } from '../../src/transforms/spatial-transforms.js';
 import { createRotate, createShear, matmul } from '../../src/transforms/geometry.js';
 import type { Sample, Tensor } from '../../src/transforms/types.js';
 import { Rng } from '../../src/util/random.js';
@@ -86,4 +86,14 @@ test('RandAffined with shear: the same seed gives the same bytes, another seed o
   const a = await run(5), b = await run(5), c = await run(6);
   assert.deepEqual(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer));
   assert.notDeepEqual(Buffer.from(a.data.buffer), Buffer.from(c.data.buffer));
+});
+
+test('RandAffined ranges draw like MONAI RandAffineGrid: one value per entry, a scalar covers axis 0 only', () => {
+  const r = new Rng(1);
+  assert.equal(drawRange(0.3, r).length, 1);
+  assert.deepEqual(drawRange(null, r), []);
+  const v = drawRange([0.1, null, [1, 2]], r, 1);
+  assert.equal(v.length, 2);
+  assert.ok(v[0] >= 0.9 && v[0] <= 1.1 && v[1] >= 2 && v[1] <= 3, `${v}`);
+  assert.deepEqual(drawRange([[0.25, 0.25], [-1, -1]], r), [0.25, -1]);
 });
