@@ -67,7 +67,7 @@ test('worker and main-thread paths give byte-identical caches, at start and afte
 test('with workers each epoch still replaces replace_rate of the cache, and every item is seen', async () => {
   const m = await makeMmar(10);
   try {
-    const ds = new SmartCacheDataset(m.data, await buildPre(m.root, 3), { cacheNum: 4, replaceRate: 0.5, numReplaceWorkers: 2, seed: 5, progress: false, threads: 'worker' });
+    const ds = new SmartCacheDataset(m.data, await buildPre(m.root, 3), { cacheNum: 4, replaceRate: 0.5, numInitWorkers: 3, numReplaceWorkers: 2, seed: 5, progress: false, threads: 'worker' });
     const loader = new DataLoader(ds, { batchSize: 2, shuffle: true, seed: 1 });
     const seen = new Set<number>();
     let prev: number[] = [];
@@ -82,7 +82,8 @@ test('with workers each epoch still replaces replace_rate of the cache, and ever
     }
     assert.equal(seen.size, 10);
     const pool = await ds.runner.threadIds();
-    assert.equal(pool.length, 2, 'num_replace_workers workers after the fill');
+    assert.equal(pool.length, 2, 'num_replace_workers workers after the fill (of num_init_workers 3)');
+    assert.ok(pool.every((t) => t !== threadId));
     await ds.shutdown();
   } finally {
     rmSync(m.root, { recursive: true, force: true });

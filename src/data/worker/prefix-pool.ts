@@ -24,7 +24,7 @@ export class WorkerTaskError extends Error {
 }
 
 interface Task { id: number; sample: Record<string, unknown>; seed: number; resolve: (r: TransformResult) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; task?: Task; retire?: boolean; exited?: boolean }
+interface Slot { worker: Worker; task?: Task; retire?: boolean; exited?: boolean; threadId?: number }
 
 export class PrefixPool {
   private readonly slots: Slot[] = [];
@@ -32,8 +32,6 @@ export class PrefixPool {
   private readonly queue: Task[] = [];
   private nextId = 0;
   private closed = false;
-  /** Thread ids of the workers (for tests and logs). */
-  readonly threadIds: number[] = [];
 
   private constructor() {}
 
@@ -54,6 +52,11 @@ export class PrefixPool {
     return this.slots.length;
   }
 
+  /** Thread ids of the workers in the pool (for tests and logs). */
+  get threadIds(): number[] {
+    return this.slots.map((s) => s.threadId!);
+  }
+
   private spawn(recipes: ComponentRecipe[]): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = startWorker({ recipes });
@@ -63,7 +66,7 @@ export class PrefixPool {
       worker.on('message', (m: { type: string; id?: number; result?: TransformResult; message?: string; name?: string; threadId?: number }) => {
         if (m.type === 'ready') {
           ready = true;
-          this.threadIds.push(m.threadId!);
+          slot.threadId = m.threadId;
           this.slots.push(slot);
           worker.unref();
           resolve();
@@ -136,7 +139,7 @@ export class PrefixPool {
     for (const s of extra) if (s.retire) { const i = this.slots.indexOf(s); if (i >= 0) this.slots.splice(i, 1); }
   }
 
-  /** Terminates every worker; queued items are rejected, results in flight are dropped. */
+  /** Stops every worker (each after its item in flight); queued items are rejected, results in flight are dropped. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
