@@ -139,6 +139,7 @@ void axis_span(double b, double m, double hi, bool strict, int64_t n, int64_t* k
   c = std::min(std::max(c, -2.0), lim);
   int64_t lo = std::max<int64_t>(0, static_cast<int64_t>(std::floor(a)) - 1);
   int64_t up = std::min<int64_t>(n, static_cast<int64_t>(std::ceil(c)) + 2);
+  if (lo > up) lo = up;  // the whole span lies past the row's end: empty, and k0 <= n
   while (lo < up && !inside(lo)) ++lo;
   while (up > lo && !inside(up - 1)) --up;
   *k0 = lo;

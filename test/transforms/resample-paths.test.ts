@@ -34,9 +34,16 @@ function firstDiff(a: Float32Array, b: Float32Array): string {
 
 const PAD: Record<PaddingMode, number> = { zeros: 0, border: 1, reflection: 2 };
 function run(x: Float32Array, C: number, s: Shape3, os: Shape3, xf: number[], mode: InterpMode, pad: PaddingMode, path: 0 | 2): Float32Array {
-  const out = new Float32Array(C * os[0] * os[1] * os[2]).fill(Number.NaN);
+  // the output sits between two guard bands that must stay untouched (no write past either end)
+  const len = C * os[0] * os[1] * os[2], G = 64;
+  const buf = new Float32Array(len + 2 * G).fill(-7.25);
+  const out = buf.subarray(G, G + len).fill(Number.NaN);
   T.resample(x, C, s, out, os, Float64Array.from(xf), mode === 'linear' ? 1 : 0, PAD[pad], false, path);
-  return out;
+  for (let g = 0; g < G; g++) {
+    assert.equal(buf[g], -7.25, `${mode}/${pad} path ${path}: wrote before the output`);
+    assert.equal(buf[G + len + g], -7.25, `${mode}/${pad} path ${path}: wrote past the output`);
+  }
+  return out.slice();
 }
 
 interface Case { name: string; s: Shape3; os: Shape3; xf: number[]; rowAligned: boolean }
@@ -59,6 +66,10 @@ const cases: Case[] = [
   // degenerate axes (size 1)
   { name: 'size-1 axes', s: [1, 5, 17], os: [2, 5, 19], xf: [0.5, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0.9, 0.3], rowAligned: true },
   { name: 'size-1 k axis', s: [5, 6, 1], os: [5, 6, 3], xf: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0.5, -0.5], rowAligned: true },
+  // the input entirely before / after the output rows on some axis (empty interior spans)
+  { name: 'far translation past the end', s: [5, 6, 7], os: [4, 5, 9], xf: [1, 0, 0, 40, 0, 1, 0, 0, 0, 0, 0.5, 30], rowAligned: true },
+  { name: 'far translation before the start', s: [5, 6, 7], os: [4, 5, 9], xf: [1, 0, 0, -40, 0, 1, 0, 0, 0, 0, 0.5, -30], rowAligned: true },
+  { name: 'general, far past the end', s: [5, 6, 7], os: [4, 5, 11], xf: [1, 0, 0.01, 40, 0, 1, 0.02, 50, 0, 0, 0.7, 60], rowAligned: false },
   // general: 3D rotation with translation far enough that some rows miss the input
   { name: '3D rotation', s: [13, 17, 29], os: [9, 20, 31], xf: [0.74, -0.3, 0.1, -1.7, 0.24, 0.76, 0.05, 2.2, 0.02, 0.1, 1.1, -1.3], rowAligned: false },
   { name: '3D rotation, k step > 2', s: [9, 9, 40], os: [8, 8, 17], xf: [1, 0.2, 0.15, -0.5, -0.1, 1, 0.3, 0.1, 0.05, 0, 2.3, -2], rowAligned: false },
