@@ -33,10 +33,28 @@ class PromiseWorker : public Napi::AsyncWorker {
     std::string err = work_();
     if (!err.empty()) SetError(err);
   }
-  void OnOK() override { deferred_.Resolve(result_ ? result_(Env()) : Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  // Settling can fail: building the result may throw, and when a worker thread is terminated
+  // while the op runs its environment is already shutting down, so every N-API call fails.
+  // Nothing may escape from here (node-addon-api would rethrow into a dying environment and
+  // abort the process): a failed resolve becomes a rejection, a failed rejection is dropped
+  // because nobody is left to observe the promise.
+  void OnOK() override {
+    try {
+      deferred_.Resolve(result_ ? result_(Env()) : Env().Undefined());
+    } catch (const Napi::Error& e) {
+      settleFailed(e);
+    }
+  }
+  void OnError(const Napi::Error& e) override { settleFailed(e); }
 
  private:
+  void settleFailed(const Napi::Error& e) {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+    }
+  }
+
   Napi::Promise::Deferred deferred_;
   std::function<std::string()> work_;
   std::function<Napi::Value(Napi::Env)> result_;

@@ -3,12 +3,36 @@
 #include <cstring>
 
 #include "common/thread_pool.h"
+#include "transforms/stream_store.h"
 #include "transforms/transform_ops.h"
 
 namespace clara {
 
 void flip_cpu(const float* in, float* out, int64_t channels, const int64_t shape[3], int mask) {
   const int64_t ni = shape[0], nj = shape[1], nk = shape[2], sp = ni * nj * nk;
+#if defined(CLARA_STREAM_AVX512)
+  // rows of whole 64-byte lines stream (the row start must be aligned: nk % 16 == 0 and an
+  // aligned output); a k-flip reverses 16 floats per step with one permute
+  const bool stream = channels * sp * 4 >= kStreamMinBytes && nk % 16 == 0 && (reinterpret_cast<uintptr_t>(out) & 63) == 0;
+  if (stream || (mask & 4)) {
+    const __m512i rev = _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    parallel_for(channels * ni * nj, 16, [&](int64_t b, int64_t e) {
+      for (int64_t row = b; row < e; ++row) {
+        const int64_t c = row / (ni * nj), i = (row / nj) % ni, j = row % nj;
+        const int64_t si = (mask & 1) ? ni - 1 - i : i, sj = (mask & 2) ? nj - 1 - j : j;
+        const float* s = in + c * sp + (si * nj + sj) * nk;
+        float* d = out + c * sp + (i * nj + j) * nk;
+        if (mask & 4) {
+          map16(d, 0, nk, stream, [&](int64_t k) { return _mm512_permutexvar_ps(rev, _mm512_loadu_ps(s + nk - 16 - k)); },
+                [&](int64_t k) { return s[nk - 1 - k]; });
+        } else {
+          map16(d, 0, nk, stream, [&](int64_t k) { return _mm512_loadu_ps(s + k); }, [&](int64_t k) { return s[k]; });
+        }
+      }
+    });
+    return;
+  }
+#endif
   parallel_for(channels * ni * nj, 16, [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
       const int64_t c = row / (ni * nj), i = (row / nj) % ni, j = row % nj;

@@ -2,13 +2,15 @@
 // validates every argument; here values are trusted. Each op takes a trailing `async`
 // flag: false runs on the calling thread and returns the result, true runs on libuv's
 // pool (PromiseWorker) and returns a promise, so loading overlaps training.
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
 #include "common/napi_helpers.h"
 #include "common/napi_module.h"
-#include "transforms/transform_ops.h"
+#include "transforms/transform_ops_cpu.h"
 
 namespace {
 
@@ -37,7 +39,8 @@ Napi::Value run(const Napi::CallbackInfo& info, size_t async_arg, std::vector<Na
   return p;
 }
 
-// resample(in, channels, inShape, out, outShape, xform[12], mode, padding, async)
+// resample(in, channels, inShape, out, outShape, xform[12], mode, padding, async[, path])
+// path (tests only): absent/0 the dispatcher; 2 the CPU general path even for a diagonal xform.
 Napi::Value Resample(const Napi::CallbackInfo& info) {
   clara::ResampleArgs a{};
   a.in = f32(info[0]);
@@ -49,6 +52,8 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
   for (int i = 0; i < 12; ++i) a.xform[i] = m[i];
   a.mode = static_cast<clara::Interp>(info[6].As<Napi::Number>().Int32Value());
   a.padding = static_cast<clara::Pad>(info[7].As<Napi::Number>().Int32Value());
+  const int path = info.Length() > 9 && info[9].IsNumber() ? info[9].As<Napi::Number>().Int32Value() : 0;
+  if (path != 0) return run(info, 8, {info[0], info[3]}, [a, path]() { clara::resample_cpu_path(a, path); });
   return run(info, 8, {info[0], info[3]}, [a]() { clara::resample(a); });
 }
 
@@ -128,6 +133,18 @@ Napi::Value GaussianNoise(const Napi::CallbackInfo& info) {
   return run(info, 5, {info[0], info[1]}, [=]() { clara::gaussian_noise(in, out, n, seed, mean, sd); });
 }
 
+// A malloc'd int32 buffer handed to JS as it is (external ArrayBuffer freed by its finalizer,
+// its size reported to V8 so the GC sees it): no copy into a JS-allocated array.
+Napi::Int32Array adopt_int32(Napi::Env env, int32_t* data, int64_t n) {
+  const size_t bytes = sizeof(int32_t) * static_cast<size_t>(std::max<int64_t>(1, n));
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  auto ab = Napi::ArrayBuffer::New(env, data, bytes, [bytes](Napi::Env e, void* p) {
+    std::free(p);
+    Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(bytes));
+  });
+  return Napi::Int32Array::New(env, static_cast<size_t>(n), ab, 0);
+}
+
 // fgBgIndices(label, labelChannels, image|null, imageChannels, spatial, threshold, async) → {fg, bg}
 Napi::Value FgBgIndices(const Napi::CallbackInfo& info) {
   const float* label = f32(info[0]);
@@ -136,18 +153,23 @@ Napi::Value FgBgIndices(const Napi::CallbackInfo& info) {
   const int64_t ic = info[3].As<Napi::Number>().Int64Value();
   const int64_t sp = info[4].As<Napi::Number>().Int64Value();
   const double thr = num(info[5]);
-  auto fg = std::make_shared<std::vector<int32_t>>();
-  auto bg = std::make_shared<std::vector<int32_t>>();
+  // frees whatever JS did not adopt (an error path)
+  std::shared_ptr<clara::IndexPair> res(new clara::IndexPair, [](clara::IndexPair* p) {
+    std::free(p->fg);
+    std::free(p->bg);
+    delete p;
+  });
   return run(
-      info, 6, {info[0], info[2]}, [=]() { clara::fg_bg_indices_cpu(label, lc, image, ic, sp, thr, fg.get(), bg.get()); },
-      [fg, bg](Napi::Env env) -> Napi::Value {
+      info, 6, {info[0], info[2]}, [=]() { *res = clara::fg_bg_indices_cpu2(label, lc, image, ic, sp, thr); },
+      [res](Napi::Env env) -> Napi::Value {
+        if (res->fg == nullptr) {
+          Napi::Error::New(env, "fgBgIndices: out of memory for the index arrays").ThrowAsJavaScriptException();
+          return env.Undefined();
+        }
         auto o = Napi::Object::New(env);
-        auto f = Napi::Int32Array::New(env, fg->size());
-        auto b = Napi::Int32Array::New(env, bg->size());
-        std::copy(fg->begin(), fg->end(), f.Data());
-        std::copy(bg->begin(), bg->end(), b.Data());
-        o.Set("fg", f);
-        o.Set("bg", b);
+        o.Set("fg", adopt_int32(env, res->fg, res->nfg));
+        o.Set("bg", adopt_int32(env, res->bg, res->nbg));
+        res->fg = res->bg = nullptr;  // owned by the ArrayBuffers now
         return o;
       });
 }
@@ -166,12 +188,24 @@ Napi::Value BoundingBox(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// oneHot(label, out, spatial, numClasses, async)
+// oneHot(label, out, spatial, numClasses, async[, outIsZero]): outIsZero (a fresh output)
+// writes only the ones.
 Napi::Value OneHot(const Napi::CallbackInfo& info) {
   const float* label = f32(info[0]);
   float* out = f32(info[1]);
   const int64_t sp = info[2].As<Napi::Number>().Int64Value(), n = info[3].As<Napi::Number>().Int64Value();
+  const bool zeroed = info.Length() > 5 && info[5].ToBoolean().Value();
+  if (zeroed) return run(info, 4, {info[0], info[1]}, [=]() { clara::one_hot_cpu_zeroed(label, out, sp, n); });
   return run(info, 4, {info[0], info[1]}, [=]() { clara::one_hot_cpu(label, out, sp, n); });
+}
+
+// memProbe(kind, src, dst) → checksum: 0 read src, 1 copy src → dst, 2 fill dst, 3/4 streaming copy/fill (benchmark only).
+Napi::Value MemProbe(const Napi::CallbackInfo& info) {
+  const int kind = info[0].As<Napi::Number>().Int32Value();
+  const float* src = info[1].IsTypedArray() ? f32(info[1]) : nullptr;
+  float* dst = info[2].IsTypedArray() ? f32(info[2]) : nullptr;
+  const int64_t n = static_cast<int64_t>(clara::typed_length(kind == 2 || kind == 4 ? info[2] : info[1]));
+  return Napi::Number::New(info.Env(), clara::mem_probe_cpu(kind, src, dst, n));
 }
 
 void Init(Napi::Env env, Napi::Object exports) {
@@ -187,6 +221,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   t.Set("fgBgIndices", Napi::Function::New(env, FgBgIndices));
   t.Set("boundingBox", Napi::Function::New(env, BoundingBox));
   t.Set("oneHot", Napi::Function::New(env, OneHot));
+  t.Set("memProbe", Napi::Function::New(env, MemProbe));
   exports.Set("transforms", t);
 }
 

@@ -11,7 +11,8 @@ import { isPlainObject } from './json-file.js';
 import { getAtPath } from './json-path.js';
 import { type ComponentNode, isComponent, parseComponent } from './component.js';
 import { isDisabled } from './tree.js';
-import { loadByoc } from './byoc.js';
+import { byocModuleOf, loadByoc } from './byoc.js';
+import { setRecipe } from '../components/recipe.js';
 import { isPythonString, requirePythonString } from './python-strings.js';
 import { REF, resolveRefTarget } from './refs.js';
 import { registry as sharedRegistry, type BuildContext, type ComponentRegistry, type Factory } from './registry.js';
@@ -173,6 +174,7 @@ export class ConfigBuilder {
         extra,
       };
       const instance = factory(args, ctx);
+      setRecipe(instance, { name: node.name, alias: node.alias, args, extra, byoc: node.byoc ? byocModuleOf(factory) : undefined, file: this.config.file, path: node.path, mmarRoot: this.opts.mmarRoot });
       this.built.set(node.path, instance);
       return instance;
     } finally {

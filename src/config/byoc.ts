@@ -7,6 +7,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ClaraError } from '../util/errors.js';
 import type { BuildContext, Factory } from './registry.js';
+import type { ByocModule } from '../components/recipe.js';
+
+const byocModules = new WeakMap<Factory, ByocModule>();
+
+/** The module a factory from loadByoc came from (so another thread can import it again). */
+export function byocModuleOf(factory: Factory): ByocModule | undefined {
+  return byocModules.get(factory);
+}
 
 /** Files tried for `module.Export`, in order. */
 export function byocCandidates(mmarRoot: string, spec: string): string[] {
@@ -44,7 +52,10 @@ export async function loadByoc(spec: string, place: { file: string; path: string
     );
   }
   const fn = exp as (...a: unknown[]) => unknown;
-  return isClass(fn)
+  const construct = isClass(fn) ? 'class' : 'function';
+  const factory: Factory = construct === 'class'
     ? (args: Record<string, unknown>, ctx: BuildContext) => new (fn as unknown as new (a: unknown, c: unknown) => unknown)(args, ctx)
     : (args: Record<string, unknown>, ctx: BuildContext) => fn(args, ctx);
+  byocModules.set(factory, { url: pathToFileURL(found).href, exportName, construct });
+  return factory;
 }

@@ -1,10 +1,12 @@
 // CacheDataset (MONAI): the deterministic prefix of the transform (up to the first random
 // transform) runs once per cached item at init(), with num_workers in flight and a
-// progress bar; each fetch runs only the random rest.
+// progress bar; each fetch runs only the random rest. The prefix runs in num_workers
+// worker threads when it can be rebuilt there (see worker/prefix-runner.ts).
 import { Progress } from '../util/progress.js';
 import type { Transform, TransformResult } from '../transforms/base.js';
 import type { Sample } from '../transforms/types.js';
 import { Dataset, mapConcurrent } from './dataset.js';
+import { PrefixRunner, type PrefixThreads } from './worker/prefix-runner.js';
 
 export interface CacheOptions {
   cacheNum?: number;
@@ -13,6 +15,8 @@ export interface CacheOptions {
   seed?: number;
   /** Show the caching progress bar (default true). */
   progress?: boolean;
+  /** Where the cached prefix runs: worker threads when possible ('auto', default), 'main', or 'worker' (required). */
+  threads?: PrefixThreads;
 }
 
 export class CacheDataset extends Dataset {
@@ -20,18 +24,20 @@ export class CacheDataset extends Dataset {
   readonly cacheCount: number;
   readonly numWorkers: number;
   private initDone: Promise<void> | undefined;
+  /** Runs the cached prefix (worker threads or the main thread). */
+  readonly runner: PrefixRunner;
   constructor(data: Sample[], transform: Transform | Transform[] | undefined, readonly opts: CacheOptions = {}) {
     super(data, transform, opts.seed ?? 0);
     const rate = opts.cacheRate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`cache_rate must be in [0, 1], got ${rate}`);
     this.cacheCount = Math.min(opts.cacheNum ?? Number.MAX_SAFE_INTEGER, Math.floor(data.length * rate), data.length);
     this.numWorkers = Math.max(1, opts.numWorkers ?? 1);
+    this.runner = new PrefixRunner(this.transform, { workers: this.numWorkers, threads: opts.threads, owner: 'CacheDataset' });
   }
 
   /** The deterministic prefix on one item (what is cached). */
   protected prepare(index: number): Promise<TransformResult> {
-    const end = this.transform.firstRandomIndex();
-    return this.transform.applyRange({ ...this.data[index] }, 0, end, this.nextRng(index));
+    return this.runner.prepare(this.data[index], this.nextSeed(index), index);
   }
 
   /** Fills the cache (idempotent); call before training, or getItem calls it. */
@@ -39,7 +45,11 @@ export class CacheDataset extends Dataset {
     this.initDone ??= (async () => {
       const bar = this.opts.progress === false || this.cacheCount === 0 ? undefined : new Progress({ label: 'Loading dataset', total: this.cacheCount });
       const idx = Array.from({ length: this.cacheCount }, (_, i) => i);
-      this.cache = await mapConcurrent(idx, this.numWorkers, (i) => this.prepare(i), () => bar?.tick());
+      try {
+        this.cache = await mapConcurrent(idx, this.numWorkers, (i) => this.prepare(i), () => bar?.tick());
+      } finally {
+        await this.runner.close(); // the cache is filled: the workers are not needed again
+      }
     })();
     return this.initDone;
   }

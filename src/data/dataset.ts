@@ -42,7 +42,11 @@ export class Dataset implements ItemSource {
     return this.data.length;
   }
   protected nextRng(index: number): Rng {
-    return new Rng(mixSeed(this.seed, index, this.fetches[index]++));
+    return new Rng(this.nextSeed(index));
+  }
+  /** The seed of item `index`'s next fetch stream (counts the fetch). */
+  protected nextSeed(index: number): number {
+    return mixSeed(this.seed, index, this.fetches[index]++);
   }
   checkIndex(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) throw new RangeError(`dataset index ${index} is out of range [0, ${this.length})`);

@@ -3,12 +3,17 @@
 // over the, optionally shuffled, data list) are computed in the background with
 // num_replace_workers in flight; update_cache() between epochs waits for them (normally
 // not at all) and swaps them in for the oldest cached items; shutdown() stops the work.
+// The initial fill and the replacements run in worker threads (max(num_init_workers,
+// num_replace_workers) during the fill, num_replace_workers after) when the prefix can be
+// rebuilt there, so reading, decompression, NIfTI parsing and the transforms never hold
+// up the training on the main thread; else on the main thread (said once in the log).
 import { ClaraError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { Rng } from '../util/random.js';
 import type { Transform, TransformResult } from '../transforms/base.js';
 import type { Sample } from '../transforms/types.js';
 import { Dataset, mapConcurrent, mixSeed } from './dataset.js';
+import { PrefixRunner, type PrefixThreads } from './worker/prefix-runner.js';
 
 export interface SmartCacheOptions {
   cacheNum?: number;
@@ -19,6 +24,8 @@ export interface SmartCacheOptions {
   shuffle?: boolean;
   seed?: number;
   progress?: boolean;
+  /** Where the cached prefix runs: worker threads when possible ('auto', default), 'main', or 'worker' (required). */
+  threads?: PrefixThreads;
 }
 
 export class SmartCacheDataset extends Dataset {
@@ -36,6 +43,8 @@ export class SmartCacheDataset extends Dataset {
   lastWaitMs = 0;
   /** How many items the last updateCache() replaced. */
   lastReplaced = 0;
+  /** Runs the cached prefix (worker threads or the main thread). */
+  readonly runner: PrefixRunner;
 
   constructor(data: Sample[], transform: Transform | Transform[] | undefined, readonly opts: SmartCacheOptions = {}) {
     super(data, transform, opts.seed ?? 0);
@@ -48,10 +57,17 @@ export class SmartCacheDataset extends Dataset {
     this.order = data.map((_, i) => i);
     if (opts.shuffle ?? true) new Rng(mixSeed(this.seed, 0x5c)).shuffle(this.order);
     this.nextPos = this.cacheNum % data.length;
+    const workers = Math.max(1, opts.numInitWorkers ?? 1, opts.numReplaceWorkers ?? 1);
+    this.runner = new PrefixRunner(this.transform, { workers, threads: opts.threads, owner: 'SmartCacheDataset' });
   }
 
   override get length(): number {
     return this.cacheNum;
+  }
+
+  /** The cached prefix results, in slot order (read only). */
+  cachedResults(): readonly TransformResult[] {
+    return this.cache;
   }
 
   /** Data-list indices in the cache now. */
@@ -61,8 +77,7 @@ export class SmartCacheDataset extends Dataset {
 
   private prepare(pos: number): Promise<TransformResult> {
     const index = this.order[pos];
-    const end = this.transform.firstRandomIndex();
-    return this.transform.applyRange({ ...this.data[index] }, 0, end, new Rng(mixSeed(this.seed, index, 0xcac4e)));
+    return this.runner.prepare(this.data[index], mixSeed(this.seed, index, 0xcac4e), index);
   }
 
   private scheduleReplacement(): void {
@@ -81,6 +96,7 @@ export class SmartCacheDataset extends Dataset {
       const bar = this.opts.progress === false ? undefined : new Progress({ label: 'Loading SmartCache', total: this.cacheNum });
       this.cache = await mapConcurrent(pos, Math.max(1, this.opts.numInitWorkers ?? 1), (q) => this.prepare(q), () => bar?.tick());
       this.slots = pos;
+      await this.runner.shrink(Math.max(1, this.opts.numReplaceWorkers ?? 1));
       this.scheduleReplacement();
     })();
     return this.started;
@@ -101,11 +117,12 @@ export class SmartCacheDataset extends Dataset {
     return this.lastWaitMs;
   }
 
-  /** Stops scheduling replacements (work in flight finishes and is dropped). */
+  /** Stops replacing and terminates the worker threads (work in flight is dropped). */
   async shutdown(): Promise<void> {
     this.stopped = true;
     const p = this.pending;
     this.pending = undefined;
+    await this.runner.close();
     if (p) await p.catch(() => undefined);
   }
 

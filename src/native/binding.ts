@@ -2,6 +2,7 @@
 // own interface (transforms.ts, kernels.ts) and they are merged here.
 import type { NativeKernels } from './kernels.js';
 import type { NativeTransformsModule } from './transforms.js';
+import type { NativeAlloc } from './alloc.js';
 
 export interface NativeInfo {
   version: string;
@@ -22,4 +23,4 @@ export interface NativeCore {
   setNumThreads(n: number): number;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule;
+export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc;

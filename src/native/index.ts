@@ -1,4 +1,4 @@
-export { native, tryNative, NativeLoadError, packageRoot } from './loader.js';
+export { native, tryNative, NativeLoadError, packageRoot, largeBuffers } from './loader.js';
 export type { NativeAddon, NativeInfo } from './binding.js';
 import { native } from './loader.js';
 import type { NativeInfo } from './binding.js';

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from './binding.js';
+import { applyLargeBufferPolicy, type LargeBufferPolicy } from './alloc.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +26,12 @@ export class NativeLoadError extends Error {
 }
 
 let cached: NativeAddon | undefined;
+let largeBufferPolicy: LargeBufferPolicy | undefined;
+
+/** What the addon did about large allocations when it loaded (undefined before it loads). */
+export function largeBuffers(): LargeBufferPolicy | undefined {
+  return largeBufferPolicy;
+}
 
 /** Candidate paths of the compiled addon, first found wins. CLARA_NATIVE_PATH overrides. */
 export function addonCandidates(root = packageRoot()): string[] {
@@ -65,6 +72,7 @@ export function native(): NativeAddon {
     if (!existsSync(path)) continue;
     try {
       cached = require(path) as NativeAddon;
+      largeBufferPolicy = applyLargeBufferPolicy(cached);
       return cached;
     } catch (e) {
       lastError = e;

@@ -3,6 +3,7 @@
 // The config area's component tree (refs, apply, search) resolves entries first; this
 // builder takes what is left and is what the data pipeline uses for plain lists.
 import { registry } from '../components/registry.js';
+import { setRecipe } from '../components/recipe.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { Transform } from './base.js';
 import { Compose } from './compose.js';
@@ -26,6 +27,7 @@ export function buildTransform(entry: TransformEntry | Transform, place: { file:
   registry.checkArgs(spec, args, place);
   const t = spec.factory(args, { file: place.file, path: place.path });
   if (!(t instanceof Transform)) throw new ClaraError(`${name} did not build a transform`, place);
+  setRecipe(t, { name, alias: entry.name.split('#')[1], args, file: place.file, path: place.path });
   return t;
 }
 

@@ -42,10 +42,12 @@ export function translate(t: number[]): Mat {
   return m;
 }
 
-/** MONAI zoom_affine(diagonal=False): keeps the rotation, sets column norms to pixdim (0 keeps the current spacing). */
-export function zoomAffine(affine: Affine, pixdim: number[]): Mat {
+/** MONAI zoom_affine: diagonal=false keeps the rotation and sets the column norms to pixdim;
+ * diagonal=true gives diag(pixdim). A missing or non-positive pixdim keeps the current spacing. */
+export function zoomAffine(affine: Affine, pixdim: number[], diagonal = false): Mat {
   const cur = affineSpacing(affine);
-  const scale = [0, 1, 2].map((i) => (pixdim[i] === undefined || pixdim[i] <= 0 ? cur[i] : pixdim[i]));
+  const scale = [0, 1, 2].map((i) => (pixdim[i] === undefined || pixdim[i] <= 0 ? cur[i] : pixdim[i])).map((v) => (v === 0 ? 1 : v));
+  if (diagonal) return createScale(scale);
   const r = [0, 1, 2].map((i) => [0, 1, 2].map((j) => affine[i][j]));
   // Cholesky of RᵀR = LLᵀ; zs = Lᵀ (upper), rotation = R · zs⁻¹
   const rtr = [0, 1, 2].map((i) => [0, 1, 2].map((j) => r[0][i] * r[0][j] + r[1][i] * r[1][j] + r[2][i] * r[2][j]));
@@ -64,20 +66,24 @@ export function zoomAffine(affine: Affine, pixdim: number[]): Mat {
   return out;
 }
 
-/** MONAI compute_shape_offset(scale_extent=False): output shape and the offset (world) of its first voxel. */
-export function computeShapeOffset(shape: number[], inAffine: Affine, outAffine: Mat): { shape: number[]; offset: number[] } {
+/** MONAI compute_shape_offset: output shape and the world position of its first voxel. With
+ * scaleExtent the voxels' full extent (corners at -0.5, d-0.5) is scaled instead of their centres. */
+export function computeShapeOffset(shape: number[], inAffine: Affine, outAffine: Mat, scaleExtent = false): { shape: number[]; offset: number[] } {
   const corners: number[][] = [];
-  for (const a of [0, shape[0] - 1]) for (const b of [0, shape[1] - 1]) for (const c of [0, shape[2] - 1]) corners.push([a, b, c, 1]);
+  const [lo, hi] = scaleExtent ? [-0.5, -0.5] : [0, -1];
+  for (const a of [lo, shape[0] + hi]) for (const b of [lo, shape[1] + hi]) for (const c of [lo, shape[2] + hi]) corners.push([a, b, c, 1]);
   const x = matmul(inverse(outAffine), inAffine);
-  const out = corners.map((p) => x.map((row) => row.reduce((s, v, k) => s + v * p[k], 0)));
-  const world = corners.map((p) => inAffine.map((row) => row.reduce((s, v, k) => s + v * p[k], 0)));
+  const apply = (m: Mat, p: number[]) => m.map((row) => row.reduce((s, v, k) => s + v * p[k], 0));
+  const out = corners.map((p) => apply(x, p));
+  const world = corners.map((p) => apply(inAffine, p));
   const outShape = [0, 1, 2].map((d) => {
     const vals = out.map((p) => p[d] / p[3]);
-    return Math.round(Math.max(...vals) - Math.min(...vals) + 1);
+    return roundHalfEven(Math.max(...vals) - Math.min(...vals) + (scaleExtent ? 0 : 1));
   });
   let offset: number[] | undefined;
   for (let i = 0; i < out.length; i++) {
-    const isMin = [0, 1, 2].every((d) => out.every((p) => p[d] - out[i][d] >= -1e-4 * Math.max(1, Math.abs(out[i][d]))));
+    // numpy allclose(min_j(out_j - out_i), 0, rtol=1e-3): |.| <= 1e-8
+    const isMin = [0, 1, 2].every((d) => Math.abs(Math.min(...out.map((p) => p[d] - out[i][d]))) <= 1e-8);
     if (isMin) { offset = world[i].slice(0, 3); break; }
   }
   if (!offset) {
@@ -85,7 +91,17 @@ export function computeShapeOffset(shape: number[], inAffine: Affine, outAffine:
       [0, 1, 2].reduce((s, k) => s + inAffine[d][k] * (shape[k] / 2), 0) + inAffine[d][3] -
       [0, 1, 2].reduce((s, k) => s + outAffine[d][k] * (outShape[k] / 2), 0));
   }
+  if (scaleExtent) {
+    const inOff = [0, 1, 2].map((d) => 0.5 * (shape[d] / outShape[d] - 1));
+    const w = apply(inAffine, [...inOff, 1]);
+    offset = offset.map((o, d) => Math.abs(w[d] / w[3]) * Math.sign(o));
+  }
   return { shape: outShape, offset };
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** The 3x4 voxel→voxel map (output index → input index) for resample(): inv(src) · dst. */
@@ -131,4 +147,76 @@ export function axcodesToOrnt(axcodes: string): [number, number][] {
     used.add(w);
     return [w, LABELS[w][1] === c ? 1 : -1] as [number, number];
   });
+}
+
+// ---- MONAI's affine building blocks (monai.transforms.utils create_*), 3D, 4x4 ----
+
+/** MONAI create_rotate(3, radians, rotate_order="XYZ"): intrinsic rotations, x then y then z (Rx·Ry·Rz);
+ * fewer than three angles rotate about the first axes only. */
+export function createRotate(radians: number[]): Mat {
+  let out = eye();
+  radians.slice(0, 3).forEach((r, axis) => {
+    const c = Math.cos(r), s = Math.sin(r), m = eye();
+    const [a, b] = axis === 0 ? [1, 2] : axis === 1 ? [2, 0] : [0, 1];
+    m[a][a] = c; m[a][b] = -s; m[b][a] = s; m[b][b] = c;
+    out = matmul(out, m);
+  });
+  return out;
+}
+
+/** MONAI create_shear(3, coefs): six coefficients (missing ones 0) for the entries
+ * (0,1) (0,2) (1,0) (1,2) (2,0) (2,1), each elementary shear pre-multiplied in that order
+ * (a proper shear with determinant 1). */
+export function createShear(coefs: number[]): Mat {
+  const idx: [number, number][] = [[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1]];
+  let out = eye();
+  idx.forEach(([i, j], n) => {
+    const s = eye();
+    s[i][j] = coefs[n] ?? 0;
+    out = matmul(s, out);
+  });
+  return out;
+}
+
+/** MONAI create_scale(3, factors): missing factors are 1. */
+export function createScale(factors: number[]): Mat {
+  const m = eye();
+  for (let d = 0; d < 3; d++) m[d][d] = factors[d] ?? 1;
+  return m;
+}
+
+/** MONAI create_translate(3, shift): missing shifts are 0. */
+export function createTranslate(shift: number[]): Mat {
+  return translate([0, 1, 2].map((d) => shift[d] ?? 0));
+}
+
+export interface AffineParams { rotate?: number[] | null; shear?: number[] | null; translate?: number[] | null; scale?: number[] | null }
+
+/** MONAI AffineGrid: rotate · shear · translate · scale, each skipped when absent or empty. The
+ * result maps output voxel coordinates (relative to the output centre) to input coordinates
+ * (relative to the input centre). */
+export function affineFromParams(p: AffineParams): Mat {
+  let a = eye();
+  if (p.rotate?.length) a = matmul(a, createRotate(p.rotate));
+  if (p.shear?.length) a = matmul(a, createShear(p.shear));
+  if (p.translate?.length) a = matmul(a, createTranslate(p.translate));
+  if (p.scale?.length) a = matmul(a, createScale(p.scale));
+  return a;
+}
+
+/** MONAI Affine.compute_w_affine (align_corners=False): the centred affine `a` as a map from output
+ * voxel indices to input voxel indices: T(+(in-1)/2) · a · T(-(out-1)/2). */
+export function centredToIndex(a: Mat, inShape: number[], outShape: number[]): Mat {
+  return matmul(matmul(translate(inShape.map((d) => (d - 1) / 2)), a), translate(outShape.map((d) => -(d - 1) / 2)));
+}
+
+/** MONAI scale_affine(spatial_size, new_spatial_size, centered=True, align_corners). */
+export function scaleAffine(shape: number[], newShape: number[], alignCorners: boolean): Mat {
+  if (shape.every((d, i) => d === newShape[i])) return eye();
+  const m = eye();
+  for (let d = 0; d < 3; d++) {
+    m[d][d] = alignCorners ? (newShape[d] === 1 ? 0 : (shape[d] - 1) / (newShape[d] - 1)) : shape[d] / Math.max(newShape[d], 1);
+    if (!alignCorners) m[d][3] = (m[d][d] - 1) / 2;
+  }
+  return m;
 }

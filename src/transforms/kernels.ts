@@ -133,6 +133,7 @@ export async function oneHot(label: Float32Array, numClasses: number): Promise<F
   const n = nat();
   if (!n) return oneHotRef(label, label.length, numClasses);
   const out = new Float32Array(label.length * numClasses);
-  await n.oneHot(label, out, label.length, numClasses, out.length >= ASYNC_MIN_ELEMENTS);
+  // out is fresh (all zeros): the kernel writes only the ones
+  await n.oneHot(label, out, label.length, numClasses, out.length >= ASYNC_MIN_ELEMENTS, true);
   return out;
 }

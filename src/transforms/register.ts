@@ -20,8 +20,8 @@ import {
 } from './intensity-transforms.js';
 import { Activationsd, AsDiscreted } from './post-transforms.js';
 import {
-  CropFixedSizeRandomCenter, CropForegroundd, Orientationd, RandomAxisFlip, RandAffined, RandCropByPosNegLabeld, RandFlipd, RandomSpatialFlip,
-  RandRotate90d, SpatialPadd, Spacingd,
+  Affined, CropFixedSizeRandomCenter, CropForegroundd, Flipd, Orientationd, RandomAxisFlip, RandAffined, RandCropByPosNegLabeld, RandFlipd, RandomSpatialFlip,
+  RandRotate90d, Rotate90d, SpatialPadd, Spacingd, type RandRange,
 } from './spatial-transforms.js';
 
 type Args = Record<string, unknown>;
@@ -65,6 +65,39 @@ function wrap<T>(ctx: BuildContext, f: () => T): T {
   }
 }
 const amk = (a: Args) => a.allow_missing_keys === true;
+/** A boolean, or (per key) a list of booleans. */
+function boolOrList(a: Args, k: string, ctx: BuildContext): boolean | boolean[] | undefined {
+  const v = a[k];
+  if (v === undefined || v === null || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'boolean'))) return (v ?? undefined) as boolean | boolean[] | undefined;
+  throw new ClaraError(`'${k}' must be true, false or a list of them (one per key), got ${JSON.stringify(v)}`, place(ctx, k));
+}
+/** MONAI min_pixdim/max_pixdim: null, a number (axis 0 only, like ensure_tuple) or a list with null entries. */
+function optPixdims(a: Args, k: string, ctx: BuildContext): number[] | undefined {
+  const v = a[k];
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x))))
+    throw new ClaraError(`'${k}' must be a number or a list of numbers/null, got ${JSON.stringify(v)}`, place(ctx, k));
+  return list.map((x) => (x === null ? NaN : (x as number)));
+}
+/** Runs a constructor; its errors point at `arg`. */
+function at<T>(ctx: BuildContext, arg: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ClaraError && e.file) throw e;
+    throw new ClaraError((e as Error).message, place(ctx, arg));
+  }
+}
+function refuseTrue(a: Args, k: string, ctx: BuildContext, why: string): void {
+  if (a[k] === true) throw new ClaraError(`${k}=true is not supported: ${why}`, place(ctx, k));
+}
+function spatialSize(a: Args, k: string, ctx: BuildContext): number | number[] | null {
+  const v = a[k];
+  if (v === undefined || v === null) return null;
+  if ((typeof v === 'number' && Number.isInteger(v)) || (Array.isArray(v) && v.length === 3 && v.every((x) => Number.isInteger(x)))) return v as number | number[];
+  throw new ClaraError(`'${k}' must be an integer or 3 integers (values < 1 keep the image size), got ${JSON.stringify(v)}`, place(ctx, k));
+}
 
 export function registerTransforms(): void {
   if (registry.has('LoadImaged')) return;
@@ -84,12 +117,23 @@ export function registerTransforms(): void {
     (a, ctx) => new ToTensord(keysOf(a, ctx, 'keys'), amk(a)), 'no-op: tensors are Float32Array [C,i,j,k]');
   reg(['Orientationd'], [...MONAI_COMMON, 'axcodes', 'as_closest_canonical', 'labels'],
     (a, ctx) => new Orientationd(keysOf(a, ctx, 'keys'), a.as_closest_canonical === true ? 'RAS' : String(a.axcodes ?? 'RAS'), amk(a)), 'reorients to axcodes');
-  reg(['Spacingd'], [...MONAI_COMMON, 'pixdim', 'diagonal', 'mode', 'padding_mode', 'align_corners', 'dtype', 'scale_extent', 'recompute_affine', 'min_pixdim', 'max_pixdim', 'ensure_same_shape'],
+  reg(['Spacingd'], [...MONAI_COMMON, 'pixdim', 'diagonal', 'mode', 'padding_mode', 'align_corners', 'dtype', 'scale_extent', 'recompute_affine', 'min_pixdim', 'max_pixdim', 'ensure_same_shape', 'lazy'],
     (a, ctx) => {
-      if (a.align_corners === true) throw new ClaraError('align_corners=true is not supported (MONAI default false)', place(ctx, 'align_corners'));
-      if (a.diagonal === true) throw new ClaraError('diagonal=true is not supported (MONAI default false)', place(ctx, 'diagonal'));
-      const pd = typeof a.pixdim === 'number' ? [a.pixdim, a.pixdim, a.pixdim] : nums(a, 'pixdim', ctx);
-      return new Spacingd(keysOf(a, ctx, 'keys'), pd, { mode: a.mode as string | string[] | undefined, padding_mode: a.padding_mode as string | undefined, allowMissingKeys: amk(a) });
+      refuseTrue(a, 'lazy', ctx, 'transforms run eagerly');
+      const pd = typeof a.pixdim === 'number' ? [a.pixdim] : nums(a, 'pixdim', ctx);
+      const mode = a.mode as string | string[] | undefined, padding = a.padding_mode as string | string[] | undefined;
+      const opts = {
+        diagonal: bool(a, 'diagonal', ctx, false), align_corners: boolOrList(a, 'align_corners', ctx), scale_extent: boolOrList(a, 'scale_extent', ctx),
+        recompute_affine: bool(a, 'recompute_affine', ctx, false), ensure_same_shape: bool(a, 'ensure_same_shape', ctx, true),
+        min_pixdim: optPixdims(a, 'min_pixdim', ctx), max_pixdim: optPixdims(a, 'max_pixdim', ctx), allowMissingKeys: amk(a),
+      };
+      const keys = keysOf(a, ctx, 'keys');
+      at(ctx, 'mode', () => new Spacingd(keys, [1], { mode }));
+      at(ctx, 'padding_mode', () => new Spacingd(keys, [1], { padding_mode: padding }));
+      at(ctx, 'pixdim', () => new Spacingd(keys, pd));
+      at(ctx, 'min_pixdim', () => new Spacingd(keys, pd, { min_pixdim: opts.min_pixdim, max_pixdim: opts.max_pixdim }));
+      for (const k of ['align_corners', 'scale_extent'] as const) at(ctx, k, () => new Spacingd(keys, pd, { [k]: opts[k] }));
+      return new Spacingd(keys, pd, { ...opts, mode, padding_mode: padding });
     }, 'resamples to pixdim');
   reg(['ScaleByResolution'], [...CLARA3_COMMON, 'target_resolution', 'is_label'],
     (a, ctx) => new Spacingd(keysOf(a, ctx, 'fields'), nums(a, 'target_resolution', ctx, 3),
@@ -134,12 +178,43 @@ export function registerTransforms(): void {
   reg(['RandomSpatialFlip'], [...CLARA3_COMMON, 'probability'],
     (a, ctx) => new RandomSpatialFlip(keysOf(a, ctx, 'fields'), num(a, 'probability', ctx, 0.5)), 'Clara 3.x: random flip of each axis');
   reg(['RandRotate90d'], [...MONAI_COMMON, 'prob', 'max_k', 'spatial_axes', 'lazy'],
-    (a, ctx) => new RandRotate90d(keysOf(a, ctx, 'keys'), num(a, 'prob', ctx, 0.1), num(a, 'max_k', ctx, 3), (a.spatial_axes as [number, number]) ?? [0, 1], amk(a)), 'random 90° rotations');
+    (a, ctx) => at(ctx, 'spatial_axes', () => new RandRotate90d(keysOf(a, ctx, 'keys'), num(a, 'prob', ctx, 0.1), num(a, 'max_k', ctx, 3), (a.spatial_axes as [number, number]) ?? [0, 1], amk(a))), 'random 90° rotations');
   reg(['RandAffined'], [...MONAI_COMMON, 'prob', 'rotate_range', 'shear_range', 'translate_range', 'scale_range', 'spatial_size', 'mode', 'padding_mode', 'cache_grid', 'device', 'as_tensor_output', 'lazy'],
     (a, ctx) => {
-      if (a.shear_range !== undefined && a.shear_range !== null) throw new ClaraError('shear_range is not supported yet', place(ctx, 'shear_range'));
-      return new RandAffined(keysOf(a, ctx, 'keys'), { prob: num(a, 'prob', ctx, 0.1), rotate_range: a.rotate_range as number[], scale_range: a.scale_range as number[], translate_range: a.translate_range as number[], spatial_size: a.spatial_size as number[] | null, mode: a.mode as string, padding_mode: a.padding_mode as string });
-    }, 'random rotation/scale/translation');
+      refuseTrue(a, 'lazy', ctx, 'transforms run eagerly');
+      bool(a, 'cache_grid', ctx, false); // accepted: the identity grid is never materialised here
+      const keys = keysOf(a, ctx, 'keys');
+      for (const r of ['rotate_range', 'shear_range', 'translate_range', 'scale_range']) at(ctx, r, () => new RandAffined(keys, { [r]: a[r] as RandRange }));
+      at(ctx, 'mode', () => new RandAffined(keys, { mode: a.mode as string | string[] }));
+      at(ctx, 'padding_mode', () => new RandAffined(keys, { padding_mode: a.padding_mode as string | string[] }));
+      return new RandAffined(keys, {
+        prob: num(a, 'prob', ctx, 0.1), rotate_range: a.rotate_range as RandRange, shear_range: a.shear_range as RandRange, translate_range: a.translate_range as RandRange,
+        scale_range: a.scale_range as RandRange, spatial_size: spatialSize(a, 'spatial_size', ctx), mode: a.mode as string | string[], padding_mode: a.padding_mode as string | string[], allowMissingKeys: amk(a),
+      });
+    }, 'random rotation/shear/translation/scale (MONAI RandAffineGrid order)');
+  reg(['Affined'], [...MONAI_COMMON, 'rotate_params', 'shear_params', 'translate_params', 'scale_params', 'affine', 'spatial_size', 'mode', 'padding_mode', 'device', 'dtype', 'align_corners', 'normalized', 'lazy', 'rotate_order'],
+    (a, ctx) => {
+      refuseTrue(a, 'lazy', ctx, 'transforms run eagerly');
+      refuseTrue(a, 'align_corners', ctx, 'only the MONAI default (false) is implemented');
+      refuseTrue(a, 'normalized', ctx, 'the affine is in voxels around the image centre (MONAI default false)');
+      if (a.rotate_order !== undefined && a.rotate_order !== 'XYZ') throw new ClaraError(`rotate_order '${a.rotate_order}' is not supported; only 'XYZ' (MONAI default)`, place(ctx, 'rotate_order'));
+      const p = (k: string) => {
+        const v = a[k];
+        if (v === undefined || v === null || typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) return v as number | number[] | null | undefined;
+        throw new ClaraError(`'${k}' must be a number or a list of numbers, got ${JSON.stringify(v)}`, place(ctx, k));
+      };
+      const keys = keysOf(a, ctx, 'keys');
+      at(ctx, 'mode', () => new Affined(keys, { mode: a.mode as string | string[] }));
+      at(ctx, 'padding_mode', () => new Affined(keys, { padding_mode: a.padding_mode as string | string[] }));
+      return at(ctx, 'affine', () => new Affined(keys, {
+        rotate_params: p('rotate_params'), shear_params: p('shear_params'), translate_params: p('translate_params'), scale_params: p('scale_params'),
+        affine: (a.affine ?? null) as number[][] | null, spatial_size: spatialSize(a, 'spatial_size', ctx), mode: a.mode as string | string[], padding_mode: a.padding_mode as string | string[], allowMissingKeys: amk(a),
+      }));
+    }, 'a fixed affine (rotate/shear/translate/scale or a 4x4 matrix)');
+  reg(['Rotate90d'], [...MONAI_COMMON, 'k', 'spatial_axes', 'lazy'],
+    (a, ctx) => at(ctx, 'spatial_axes', () => new Rotate90d(keysOf(a, ctx, 'keys'), num(a, 'k', ctx, 1), (a.spatial_axes as [number, number]) ?? [0, 1], amk(a))), 'rotates by k·90°');
+  reg(['Flipd'], [...MONAI_COMMON, 'spatial_axis', 'lazy'],
+    (a, ctx) => at(ctx, 'spatial_axis', () => new Flipd(keysOf(a, ctx, 'keys'), (a.spatial_axis as number | number[] | null) ?? null, amk(a))), 'flips spatial_axis');
   reg(['RandShiftIntensityd'], [...MONAI_COMMON, 'offsets', 'prob', 'factor_key', 'channel_wise', 'safe'],
     (a, ctx) => new RandShiftIntensityd(keysOf(a, ctx, 'keys'), a.offsets as number, num(a, 'prob', ctx, 0.1), amk(a)), 'random intensity offset');
   reg(['RandScaleIntensityd'], [...MONAI_COMMON, 'factors', 'prob', 'channel_wise', 'dtype'],

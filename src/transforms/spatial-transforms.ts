@@ -6,7 +6,9 @@ import { ClaraError } from '../util/errors.js';
 import { Rng } from '../util/random.js';
 import type { Shape3 } from '../native/transforms.js';
 import { copySample, getMeta, getTensor, MapTransform, RandomMapTransform, RandomTransform, spatialOf, Transform } from './base.js';
-import { axcodesToOrnt, computeShapeOffset, eye, ioOrientation, matmul, translate, voxelXform, zoomAffine, type Mat } from './geometry.js';
+import {
+  affineFromParams, affineSpacing, axcodesToOrnt, centredToIndex, computeShapeOffset, eye, ioOrientation, matmul, scaleAffine, translate, voxelXform, zoomAffine, type Mat,
+} from './geometry.js';
 import * as K from './kernels.js';
 import type { InterpMode, PaddingMode } from './ops/resample.js';
 import type { Sample, Tensor } from './types.js';
@@ -66,34 +68,101 @@ export class Orientationd extends MapTransform {
   }
 }
 
-export class Spacingd extends MapTransform {
+export interface SpacingOptions {
+  mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean; name?: string;
+  /** MONAI diagonal: resample onto diag(pixdim) (drops the rotation). */
+  diagonal?: boolean;
+  /** Per key (or one for all): only changes size-1 axes and recompute_affine (see MONAI SpatialResample). */
+  align_corners?: boolean | boolean[];
+  scale_extent?: boolean | boolean[];
+  recompute_affine?: boolean;
+  /** NaN entries = unset (MONAI None); a shorter list leaves the other axes unset. */
+  min_pixdim?: number[]; max_pixdim?: number[];
+  ensure_same_shape?: boolean;
+}
+
+const AFFINE_TOL = 1e-3;
+function allClose(a: number[], b: number[], atol: number): boolean {
+  return a.every((v, i) => Math.abs(v - b[i]) <= atol + 1e-5 * Math.abs(b[i]));
+}
+
+/** MONAI Spacing(d): resamples to pixdim (a shorter list repeats its last value), keeping the
+ * rotation unless diagonal; the output shape and first-voxel position from compute_shape_offset. */
+interface SpacingCall { first?: { inShape: number[]; pixdim: number[]; outShape: number[] } }
+
+export class Spacingd extends MapTransform<SpacingCall> {
   readonly name: string;
   private readonly modes: InterpMode[];
   private readonly paddings: PaddingMode[];
-  constructor(keys: string[], readonly pixdim: number[], opts: { mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean; name?: string } = {}) {
+  private readonly alignCorners: boolean[];
+  private readonly scaleExtent: boolean[];
+  private readonly pd: number[];
+  constructor(keys: string[], readonly pixdim: number[], readonly opts: SpacingOptions = {}) {
     super(keys, opts.allowMissingKeys);
     this.name = opts.name ?? 'Spacingd';
     const m = opts.mode ?? 'bilinear', p = opts.padding_mode ?? 'border';
+    for (const [arg, v] of [['mode', m], ['padding_mode', p], ['align_corners', opts.align_corners], ['scale_extent', opts.scale_extent]] as const)
+      if (Array.isArray(v) && v.length !== keys.length) throw new ClaraError(`${this.name}: '${arg}' needs one entry per key (${keys.length}), got ${v.length}`);
     this.modes = keys.map((_, i) => interpMode(Array.isArray(m) ? m[i] : m, this.name));
     this.paddings = keys.map((_, i) => paddingMode(Array.isArray(p) ? p[i] : p, this.name));
-    if ((Array.isArray(m) && m.length !== keys.length) || (Array.isArray(p) && p.length !== keys.length))
-      throw new ClaraError(`${this.name}: 'mode' and 'padding_mode' lists need one entry per key (${keys.length})`);
-    if (!pixdim.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new ClaraError(`${this.name}: pixdim must be numbers, got ${JSON.stringify(pixdim)}`);
+    const flag = (v: boolean | boolean[] | undefined, i: number) => (Array.isArray(v) ? v[i] : v) === true;
+    this.alignCorners = keys.map((_, i) => flag(opts.align_corners, i));
+    this.scaleExtent = keys.map((_, i) => flag(opts.scale_extent, i));
+    if (!Array.isArray(pixdim) || pixdim.length === 0 || !pixdim.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      throw new ClaraError(`${this.name}: pixdim must be numbers, got ${JSON.stringify(pixdim)}`);
+    this.pd = [0, 1, 2].map((d) => pixdim[Math.min(d, pixdim.length - 1)]);
+    const mn = opts.min_pixdim ?? [], mx = opts.max_pixdim ?? [];
+    for (let d = 0; d < Math.min(mn.length, mx.length); d++)
+      if (!Number.isNaN(mn[d]) && !Number.isNaN(mx[d]) && (mx[d] < mn[d] || mn[d] < 0))
+        throw new ClaraError(`${this.name}: min_pixdim [${mn}] must be positive and not larger than max_pixdim [${mx}]`);
   }
-  protected async applyKey(s: Sample, key: string, i: number): Promise<void> {
+  /** Per-call state of ensure_same_shape (MONAI Spacingd.__call__): the first key's shapes. */
+  protected override draw(): SpacingCall {
+    return {};
+  }
+  /** The target spacing for an input spacing (MONAI's min_pixdim/max_pixdim rule: an axis whose
+   * spacing already lies in [min, max] (each defaulting to pixdim, 1e-3 tolerance) is kept). */
+  targetSpacing(orig: number[]): number[] {
+    return [0, 1, 2].map((d) => {
+      const target = this.pd[d];
+      const mn0 = this.opts.min_pixdim?.[d] ?? NaN, mx0 = this.opts.max_pixdim?.[d] ?? NaN;
+      const mn = Number.isNaN(mn0) ? target : Math.min(mn0, target), mx = Number.isNaN(mx0) ? target : Math.max(mx0, target);
+      if (mn > mx) throw new ClaraError(`${this.name}: min_pixdim is larger than max_pixdim at dim ${d}: min ${mn} max ${mx} out ${target}`);
+      return mn - AFFINE_TOL <= orig[d] && orig[d] <= mx + AFFINE_TOL ? orig[d] : target;
+    });
+  }
+  protected async applyKey(s: Sample, key: string, i: number, call: SpacingCall): Promise<void> {
     const t = getTensor(s, key, this.name);
     const { c, sp } = spatialOf(t, this.name, key);
     const affine = affineOf(s, key);
-    const pd = this.pixdim.length === 1 ? [this.pixdim[0], this.pixdim[0], this.pixdim[0]] : this.pixdim;
-    const next = zoomAffine(affine, pd);
-    const { shape, offset } = computeShapeOffset(sp, affine, next);
-    for (let d = 0; d < 3; d++) next[d][3] = offset[d];
+    const inSpacing = affineSpacing(affine);
+    const next = zoomAffine(affine, this.targetSpacing(inSpacing), this.opts.diagonal === true);
+    const computed = computeShapeOffset(sp, affine, next, this.scaleExtent[i]);
+    for (let d = 0; d < 3; d++) next[d][3] = computed.offset[d];
+    // ensure_same_shape: a later key with the first key's input shape and spacing gets its output shape
+    let shape = computed.shape;
+    if (this.opts.ensure_same_shape !== false && getMeta(s, key)) {
+      const f = call.first;
+      if (!f) call.first = { inShape: [...sp], pixdim: inSpacing, outShape: [] };
+      else if (f.outShape.length && f.inShape.every((d, j) => d === sp[j]) && allClose(inSpacing, f.pixdim, 1e-3)) shape = f.outShape;
+    }
     const xform = voxelXform(affine, next);
-    const identity = xform.every((v, j) => Math.abs(v - [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0][j]) < 1e-6);
-    if (identity && shape.every((d, j) => d === sp[j])) { setAffine(s, key, next); return; }
-    const data = await K.resample(t.data, c, sp, shape as Shape3, xform, this.modes[i], this.paddings[i]);
-    s[key] = { data, shape: [c, ...shape] };
-    setAffine(s, key, next);
+    const I = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0];
+    const flatA = affine.slice(0, 3).flat(), flatN = next.slice(0, 3).flat();
+    const sameSize = shape.every((d, j) => d === sp[j]);
+    const unchanged = sameSize && (allClose(flatA, flatN, AFFINE_TOL) || allClose(xform, I, AFFINE_TOL));
+    if (!unchanged) {
+      if (this.alignCorners[i]) {
+        // torch/MONAI normalisation with align_corners=True: a size-1 output axis samples at index 0.5, a
+        // size-1 input axis always reads index 0 (never out of bounds)
+        for (let d = 0; d < 3; d++) if (shape[d] === 1) for (let r = 0; r < 3; r++) xform[r * 4 + 3] += 0.5 * xform[r * 4 + d];
+        for (let r = 0; r < 3; r++) if (sp[r] === 1) for (let k = 0; k < 4; k++) xform[r * 4 + k] = 0;
+      }
+      s[key] = { data: await K.resample(t.data, c, sp, shape as Shape3, xform, this.modes[i], this.paddings[i]), shape: [c, ...shape] };
+      setAffine(s, key, next);
+    }
+    if (this.opts.recompute_affine) setAffine(s, key, scaleAffine(sp, shape, this.alignCorners[i]));
+    if (call.first && !call.first.outShape.length) call.first.outShape = [...shape];
   }
 }
 
@@ -332,8 +401,10 @@ export class RandomAxisFlip extends RandomFlipTransform {
 /** MONAI RandRotate90d: with probability prob rotates by k·90° (k uniform in 1..max_k) in spatial_axes. */
 export class RandRotate90d extends RandomMapTransform<number> {
   readonly name = 'RandRotate90d';
-  constructor(keys: string[], readonly prob = 0.1, readonly maxK = 3, readonly spatialAxes: [number, number] = [0, 1], allowMissingKeys = false) {
+  readonly spatialAxes: [number, number];
+  constructor(keys: string[], readonly prob = 0.1, readonly maxK = 3, spatialAxes: [number, number] = [0, 1], allowMissingKeys = false) {
     super(keys, allowMissingKeys);
+    this.spatialAxes = checkAxes(spatialAxes, this.name);
     if (!Number.isInteger(maxK) || maxK < 1) throw new ClaraError(`RandRotate90d: max_k must be a positive integer, got ${maxK}`);
   }
   protected override draw(_s: Sample, rng?: Rng): number {
@@ -346,54 +417,177 @@ export class RandRotate90d extends RandomMapTransform<number> {
     if (!k) return;
     const t = getTensor(s, key, this.name);
     const { c, sp } = spatialOf(t, this.name, key);
-    const r = await K.rot90(t.data, c, sp, k, this.spatialAxes[0], this.spatialAxes[1]);
-    s[key] = { data: r.data, shape: [c, ...r.shape] };
+    await rotate90Key(s, key, this.name, k, this.spatialAxes);
   }
 }
 
-function rangePair(v: number | number[] | undefined, d: number): [number, number] {
-  if (v === undefined || v === null) return [0, 0];
-  const x = Array.isArray(v) ? v[d] ?? 0 : v;
-  if (Array.isArray(x)) return [x[0], x[1]];
-  return [-Math.abs(x), Math.abs(x)];
+/** The 4x4 map from voxel indices after numpy.rot90(k, axes=(a0, a1)) to indices before it. */
+export function rot90IndexMap(shape: number[], k: number, a0: number, a1: number): Mat {
+  k = ((k % 4) + 4) % 4;
+  const m = eye();
+  if (k === 0) return m;
+  m[a0][a0] = 0; m[a1][a1] = 0;
+  if (k === 1) { m[a0][a1] = 1; m[a1][a0] = -1; m[a1][3] = shape[a1] - 1; }
+  else if (k === 2) { m[a0][a0] = -1; m[a0][3] = shape[a0] - 1; m[a1][a1] = -1; m[a1][3] = shape[a1] - 1; }
+  else { m[a0][a1] = -1; m[a0][3] = shape[a0] - 1; m[a1][a0] = 1; }
+  return m;
 }
 
-/** MONAI RandAffined: rotation (radians), scale (1 + u), translation (voxels) around the center. */
-export class RandAffined extends RandomMapTransform<number[] | null> {
-  readonly name = 'RandAffined';
-  private readonly modes: InterpMode[];
-  private readonly padding: PaddingMode;
-  constructor(keys: string[], readonly opts: {
-    prob?: number; rotate_range?: number | number[]; scale_range?: number | number[]; translate_range?: number | number[];
-    spatial_size?: number[] | null; mode?: string | string[]; padding_mode?: string;
-  } = {}) {
-    super(keys);
-    const m = opts.mode ?? 'bilinear';
-    this.modes = keys.map((_, i) => interpMode(Array.isArray(m) ? m[i] : m, this.name));
-    this.padding = paddingMode(opts.padding_mode ?? 'reflection', this.name);
+function checkAxes(axes: unknown, name: string): [number, number] {
+  const ok = Array.isArray(axes) && axes.length === 2 && axes.every((a) => Number.isInteger(a) && a >= -3 && a <= 2);
+  const norm = ok ? (axes as number[]).map((a) => (a + 3) % 3) : [];
+  if (!ok || norm[0] === norm[1]) throw new ClaraError(`${name}: spatial_axes must be two different spatial axes in 0..2, got ${JSON.stringify(axes)}`);
+  return norm as [number, number];
+}
+
+async function rotate90Key(s: Sample, key: string, name: string, k: number, axes: [number, number]): Promise<void> {
+  const t = getTensor(s, key, name);
+  const { c, sp } = spatialOf(t, name, key);
+  const r = await K.rot90(t.data, c, sp, k, axes[0], axes[1]);
+  s[key] = { data: r.data, shape: [c, ...r.shape] };
+  if (getMeta(s, key)) setAffine(s, key, matmul(affineOf(s, key), rot90IndexMap(sp, k, axes[0], axes[1])));
+}
+
+/** MONAI Rotate90d: rotates by k·90° in spatial_axes (numpy.rot90 direction), affine updated. */
+export class Rotate90d extends MapTransform {
+  readonly name = 'Rotate90d';
+  readonly spatialAxes: [number, number];
+  constructor(keys: string[], readonly k = 1, spatialAxes: [number, number] = [0, 1], allowMissingKeys = false) {
+    super(keys, allowMissingKeys);
+    if (!Number.isInteger(k)) throw new ClaraError(`Rotate90d: k must be an integer, got ${k}`);
+    this.spatialAxes = checkAxes(spatialAxes, this.name);
   }
-  protected override draw(s: Sample, rng?: Rng): number[] | null {
-    const r = this.stream(rng);
-    const doIt = r.random() < (this.opts.prob ?? 0.1);
-    const rot = [0, 1, 2].map((d) => { const [a, b] = rangePair(this.opts.rotate_range, d); return r.uniform(a, b); });
-    const sc = [0, 1, 2].map((d) => { const [a, b] = rangePair(this.opts.scale_range, d); return 1 + r.uniform(a, b); });
-    const tr = [0, 1, 2].map((d) => { const [a, b] = rangePair(this.opts.translate_range, d); return r.uniform(a, b); });
-    if (!doIt) return null;
-    const { sp } = spatialOf(getTensor(s, this.keys[0], this.name), this.name, this.keys[0]);
-    const out = (this.opts.spatial_size ?? sp).map((d, i) => (d > 0 ? d : sp[i]));
-    const [cx, sx] = [Math.cos(rot[0]), Math.sin(rot[0])], [cy, sy] = [Math.cos(rot[1]), Math.sin(rot[1])], [cz, sz] = [Math.cos(rot[2]), Math.sin(rot[2])];
-    const Rx = [[1, 0, 0], [0, cx, -sx], [0, sx, cx]], Ry = [[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]], Rz = [[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]];
-    const R = matmul(Rz, matmul(Ry, Rx));
-    const M = R.map((row) => row.map((v, j) => v * sc[j]));
-    const cIn = sp.map((d) => (d - 1) / 2), cOut = out.map((d) => (d - 1) / 2);
-    const t = [0, 1, 2].map((i) => tr[i] + cIn[i] - (M[i][0] * cOut[0] + M[i][1] * cOut[1] + M[i][2] * cOut[2]));
-    return [...M[0], t[0], ...M[1], t[1], ...M[2], t[2], ...out];
+  protected async applyKey(s: Sample, key: string): Promise<void> {
+    await rotate90Key(s, key, this.name, this.k, this.spatialAxes);
   }
-  protected async applyKey(s: Sample, key: string, i: number, p: number[] | null): Promise<void> {
+}
+
+/** MONAI Flipd: flips spatial_axis (all three when null), affine updated. */
+export class Flipd extends MapTransform {
+  readonly name = 'Flipd';
+  readonly mask: number;
+  constructor(keys: string[], spatialAxis: number | number[] | null = null, allowMissingKeys = false) {
+    super(keys, allowMissingKeys);
+    const axes = spatialAxis === null ? [0, 1, 2] : Array.isArray(spatialAxis) ? spatialAxis : [spatialAxis];
+    if (!axes.every((a) => Number.isInteger(a) && a >= -3 && a <= 2)) throw new ClaraError(`Flipd: spatial_axis must be in 0..2, got ${JSON.stringify(spatialAxis)}`);
+    this.mask = axes.reduce((m: number, a: number) => m | (1 << ((a + 3) % 3)), 0);
+  }
+  protected async applyKey(s: Sample, key: string): Promise<void> {
+    const t = getTensor(s, key, this.name);
+    const { c, sp } = spatialOf(t, this.name, key);
+    s[key] = { data: await K.flip(t.data, c, sp, this.mask), shape: t.shape };
+    flipAffine(s, key, this.mask, sp);
+  }
+}
+
+/** A MONAI RandRange (rotate_range, shear_range, ...): a number or a list whose entries are a
+ * number x (uniform in [-x, x]), a [min, max] pair, or null (skipped). */
+export type RandRange = number | (number | [number, number] | null)[] | null | undefined;
+
+/** MONAI RandAffineGrid._get_rand_param: one draw per entry given (a scalar covers axis 0 only). */
+export function drawRange(range: RandRange, r: Rng, add = 0): number[] {
+  if (range === null || range === undefined) return [];
+  const list = Array.isArray(range) ? range : [range];
+  const out: number[] = [];
+  for (const f of list) {
+    if (Array.isArray(f)) out.push(r.uniform(f[0], f[1]) + add);
+    else if (f !== null && f !== undefined) out.push(r.uniform(-f, f) + add);
+  }
+  return out;
+}
+
+/** MONAI fall_back_tuple(spatial_size, image size): a scalar repeats; entries < 1 (or none) keep the image's. */
+export function fallbackSize(size: number | number[] | null | undefined, sp: number[]): Shape3 {
+  if (size === null || size === undefined) return [...sp] as Shape3;
+  const list = Array.isArray(size) ? size : [size, size, size];
+  return sp.map((d, i) => (list[i] !== undefined && list[i] !== null && list[i] >= 1 ? list[i] : d)) as Shape3;
+}
+
+interface AffineDraw { a: Mat; out: Shape3 }
+
+/** Shared by Affined and RandAffined: resamples every key through the centred affine `a`
+ * (output voxel − output centre → input voxel − input centre, MONAI AffineGrid + Resample) and
+ * updates the meta affine by compute_w_affine, as MONAI's affine_func does. */
+abstract class AffineResampleTransform extends RandomMapTransform<AffineDraw | null> {
+  protected readonly modes: InterpMode[];
+  protected readonly paddings: PaddingMode[];
+  constructor(keys: string[], name: string, mode: string | string[] | undefined, padding: string | string[] | undefined, allowMissingKeys = false) {
+    super(keys, allowMissingKeys);
+    const m = mode ?? 'bilinear', p = padding ?? 'reflection';
+    for (const [arg, v] of [['mode', m], ['padding_mode', p]] as const)
+      if (Array.isArray(v) && v.length !== keys.length) throw new ClaraError(`${name}: '${arg}' needs one entry per key (${keys.length}), got ${v.length}`);
+    this.modes = keys.map((_, i) => interpMode(Array.isArray(m) ? m[i] : m, name));
+    this.paddings = keys.map((_, i) => paddingMode(Array.isArray(p) ? p[i] : p, name));
+  }
+  protected firstSpatial(s: Sample): Shape3 {
+    const key = this.keys.find((k) => k in s) ?? this.keys[0];
+    return spatialOf(getTensor(s, key, this.name), this.name, key).sp;
+  }
+  protected async applyKey(s: Sample, key: string, i: number, p: AffineDraw | null): Promise<void> {
     if (!p) return;
     const t = getTensor(s, key, this.name);
     const { c, sp } = spatialOf(t, this.name, key);
-    const out = p.slice(12, 15) as Shape3;
-    s[key] = { data: await K.resample(t.data, c, sp, out, p.slice(0, 12), this.modes[i], this.padding), shape: [c, ...out] };
+    const m = centredToIndex(p.a, sp, p.out);
+    s[key] = { data: await K.resample(t.data, c, sp, p.out, [...m[0], ...m[1], ...m[2]], this.modes[i], this.paddings[i]), shape: [c, ...p.out] };
+    if (getMeta(s, key)) setAffine(s, key, matmul(affineOf(s, key), m));
+  }
+}
+
+/** MONAI Affined: rotate (radians, about x then y then z), shear (6 coefficients), translate (voxels),
+ * scale, composed rotate·shear·translate·scale; or a given 4x4 `affine`. Always resamples. */
+export class Affined extends AffineResampleTransform {
+  readonly name = 'Affined';
+  override readonly random = false;
+  private readonly a: Mat;
+  constructor(keys: string[], readonly opts: {
+    rotate_params?: number | number[] | null; shear_params?: number | number[] | null; translate_params?: number | number[] | null; scale_params?: number | number[] | null;
+    affine?: number[][] | null; spatial_size?: number | number[] | null; mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean;
+  } = {}) {
+    super(keys, 'Affined', opts.mode, opts.padding_mode, opts.allowMissingKeys);
+    // MONAI tests `if params:` — a scalar 0 or an empty list means none
+    const list = (v: number | number[] | null | undefined) => (v === null || v === undefined || v === 0 ? [] : Array.isArray(v) ? v : [v]);
+    if (opts.affine) {
+      const ok = opts.affine.length === 4 && opts.affine.every((r) => Array.isArray(r) && r.length === 4 && r.every(Number.isFinite));
+      if (!ok) throw new ClaraError(`Affined: affine must be a 4x4 matrix, got ${JSON.stringify(opts.affine)}`);
+      this.a = opts.affine.map((r) => [...r]);
+    } else {
+      this.a = affineFromParams({ rotate: list(opts.rotate_params), shear: list(opts.shear_params), translate: list(opts.translate_params), scale: list(opts.scale_params) });
+    }
+  }
+  protected override draw(s: Sample): AffineDraw {
+    const sp = this.firstSpatial(s);
+    return { a: this.a, out: fallbackSize(this.opts.spatial_size, sp) };
+  }
+}
+
+/** MONAI RandAffined: with probability prob a random affine (rotate_range, shear_range,
+ * translate_range, scale_range as MONAI's RandAffineGrid draws them; image and label share the draw).
+ * When not drawn but spatial_size differs from the image, the centred crop/pad resample still runs. */
+export class RandAffined extends AffineResampleTransform {
+  readonly name = 'RandAffined';
+  constructor(keys: string[], readonly opts: {
+    prob?: number; rotate_range?: RandRange; shear_range?: RandRange; scale_range?: RandRange; translate_range?: RandRange;
+    spatial_size?: number | number[] | null; mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean;
+  } = {}) {
+    super(keys, 'RandAffined', opts.mode, opts.padding_mode, opts.allowMissingKeys);
+    for (const arg of ['rotate_range', 'shear_range', 'translate_range', 'scale_range'] as const) {
+      const v = opts[arg];
+      const entries = v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
+      const ok = entries.every((f) => f === null || (typeof f === 'number' && Number.isFinite(f)) || (Array.isArray(f) && f.length === 2 && f.every((x) => typeof x === 'number' && Number.isFinite(x))));
+      if (!ok) throw new ClaraError(`RandAffined: ${arg} must be a number or a list of numbers / [min, max] pairs, got ${JSON.stringify(v)}`);
+    }
+  }
+  protected override draw(s: Sample, rng?: Rng): AffineDraw | null {
+    const r = this.stream(rng);
+    // all parameters are drawn on every call so the stream advances the same way whatever the outcome
+    const doIt = r.random() < (this.opts.prob ?? 0.1);
+    const params = {
+      rotate: drawRange(this.opts.rotate_range, r), shear: drawRange(this.opts.shear_range, r),
+      translate: drawRange(this.opts.translate_range, r), scale: drawRange(this.opts.scale_range, r, 1),
+    };
+    const sp = this.firstSpatial(s);
+    const out = fallbackSize(this.opts.spatial_size, sp);
+    if (!doIt && out.every((d, i) => d === sp[i])) return null;
+    return { a: doIt ? affineFromParams(params) : eye(), out };
   }
 }

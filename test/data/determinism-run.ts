@@ -14,7 +14,7 @@ export async function pipelineHash(seed: number, workers: number, prefetch: numb
     new SyntheticLoad([20, 18, 16]),
     new RandCropByPosNegLabeld(keys, 'label', [12, 12, 12], { num_samples: 2, image_key: 'image' }),
     new RandFlipd(keys, 0.5), new RandomSpatialFlip(keys), new RandRotate90d(keys, 0.5, 3, [1, 2]),
-    new RandAffined(keys, { prob: 0.8, rotate_range: [0.3, 0.2, 0.1], scale_range: 0.1, translate_range: 2, mode: ['bilinear', 'nearest'] }),
+    new RandAffined(keys, { prob: 0.8, rotate_range: [0.3, 0.2, 0.1], shear_range: [0.1, [-0.2, 0.05], 0.1, 0.1, 0.15, 0.1], scale_range: [0.1, 0.1, 0.1], translate_range: [2, 2, 1], mode: ['bilinear', 'nearest'], padding_mode: ['reflection', 'zeros'] }),
     new CropFixedSizeRandomCenter(keys, [10, 10, 10]),
     new RandShiftIntensityd(['image'], 0.1, 0.5), new RandScaleIntensityd(['image'], 0.1, 0.5), new ScaleShiftIntensity(['image']),
     new ScaleIntensityOscillation(['image']), new RandGaussianNoised(['image'], 0.7, 0, 0.2),
