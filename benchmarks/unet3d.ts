@@ -1,9 +1,11 @@
 // The fixed small 3D UNet of the train_step benchmark, written with tf ops:
 // F filters, three levels, two 3×3×3 convs + ReLU per level, 2×2×2 max-pool down,
-// nearest up-sampling (reshape + tile at rank ≤ 5), skip concat, 1×1×1 conv to 2
+// nearest up-sampling (the product's upsampleNearest3d: one native kernel while the native
+// kernels are registered, plain loops otherwise), skip concat, 1×1×1 conv to 2
 // classes, softmax, soft Dice. Weights are He-normal from a seeded Rng.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/util/random.js';
+import { upsampleNearest3d } from '../src/engine/layers/upsampling3d.js';
 
 export type Params = Record<string, tf.Variable>;
 
@@ -23,8 +25,13 @@ export function makeParams(F: number, seed: number): Params {
 
 const conv = (x: tf.Tensor5D, w: tf.Tensor) => tf.relu(tf.conv3d(x, w as tf.Tensor5D, 1, 'same'));
 
-/** Nearest ×2 up-sampling of [n,d,h,w,c] along d, h and w with rank-3 tiles. */
+/** Nearest ×2 up-sampling of [n,d,h,w,c] along d, h and w. */
 export function upsample2(x: tf.Tensor5D): tf.Tensor5D {
+  return upsampleNearest3d(x, 2);
+}
+
+/** The same with rank-3 tiles (what this benchmark used before the native upsampling kernel). */
+export function upsample2Tile(x: tf.Tensor5D): tf.Tensor5D {
   const [n, d, h, w, c] = x.shape;
   let y = tf.tile(tf.reshape(x, [n * d, 1, h * w * c]), [1, 2, 1]);
   y = tf.tile(tf.reshape(y, [n * 2 * d * h, 1, w * c]), [1, 2, 1]);

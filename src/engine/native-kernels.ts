@@ -12,6 +12,7 @@ import type { NativeKernels } from '../native/kernels.js';
 import { convGeomArray, convGeomFromInfo, poolGeomArray, poolGeomFromInfo, broadcastStrides, collapseBroadcast, BINARY_OPS, type BinaryOpName } from '../native/kernels.js';
 import { ampEnabled } from './amp.js';
 import { concatCopy, sliceCopy, tileCopy, type NumArray } from './strided-copy.js';
+import type { NativeDataMove } from '../native/datamove.js';
 
 /** Kernels replaced by the addon's C++ kernels on the 'cpu' backend. */
 export const NATIVE_KERNEL_NAMES = [
@@ -29,6 +30,13 @@ export const TS_FAST_KERNEL_NAMES = ['Slice', 'SplitV', 'Tile', 'Concat'] as con
 export const NATIVE_GRADIENT_NAMES = ['Relu', 'Tile'] as const;
 const RELU_GRAD = 'ClaraReluGrad';
 const TILE_GRAD = 'ClaraTileGrad';
+/**
+ * Nearest 3D upsampling of an NDHWC float32 tensor by integer factors (attrs.size) and its
+ * gradient (block sums), one native pass each; registered on 'cpu' with the native kernels
+ * (engine/ops/js-ops.ts nearestUpsample calls it when it is registered, loops otherwise).
+ */
+export const UPSAMPLE_NEAREST3D = 'ClaraUpsampleNearest3D';
+export const UPSAMPLE_NEAREST3D_GRAD = 'ClaraUpsampleNearest3DGrad';
 
 type ReplacedName = (typeof NATIVE_KERNEL_NAMES)[number] | (typeof TS_FAST_KERNEL_NAMES)[number];
 
@@ -62,6 +70,12 @@ function sliceInfo(x: TensorInfo, be: CpuBackendLike, begin: number[], size: num
   const out = alloc(xv, tf.util.sizeFromShape(s));
   sliceCopy(xv, x.shape, b, s, out);
   return be.makeTensorInfo(s, x.dtype, out as Float32Array);
+}
+
+function splitLastNative(xv: Float32Array | Int32Array, rows: number, widths: number[], k: NativeKernels): (Float32Array | Int32Array)[] {
+  const parts = widths.map((w) => (xv instanceof Float32Array ? new Float32Array(rows * w) : new Int32Array(rows * w)));
+  (k as unknown as NativeDataMove).splitLast4(xv, rows, parts);
+  return parts;
 }
 
 function f32(backend: CpuBackendLike, t: TensorInfo): Float32Array | undefined {
@@ -120,11 +134,18 @@ const impls: Record<ReplacedName, Impl> = {
     const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
     return sliceInfo(x, be, begin as number[], size as number[]);
   },
-  SplitV({ x }, be, attrs) {
+  SplitV({ x }, be, attrs, k) {
     const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
     if (!numeric(be, x)) return undefined;
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
     const sizes = tf.backend_util.prepareSplitSize(x as never, numOrSizeSplits, ax);
+    const xv = numeric(be, x)!;
+    if (ax === x.shape.length - 1 && !(xv instanceof Uint8Array) && x.shape.length > 0) {
+      // channel-axis split (the concat gradient): one native pass writing every part
+      const rows = tf.util.sizeFromShape(x.shape.slice(0, -1));
+      const parts = splitLastNative(xv, rows, sizes, k);
+      return parts.map((p, i) => be.makeTensorInfo([...x.shape.slice(0, -1), sizes[i]], x.dtype, p as Float32Array));
+    }
     const begin = new Array<number>(x.shape.length).fill(0);
     return sizes.map((s) => {
       const size = [...x.shape];
@@ -134,13 +155,20 @@ const impls: Record<ReplacedName, Impl> = {
       return t;
     });
   },
-  Concat(inputs, be, attrs) {
+  Concat(inputs, be, attrs, k) {
     const xs = Object.values(inputs) as TensorInfo[];
     if (xs.length === 0) return undefined;
     const vals = xs.map((t) => numeric(be, t));
     if (vals.some((v) => !v) || xs.some((t) => t.dtype !== xs[0].dtype)) return undefined;
     const ax = tf.util.parseAxisParam((attrs as { axis: number }).axis, xs[0].shape)[0];
     const shape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), ax);
+    if (ax === shape.length - 1 && shape.length > 0 && !(vals[0] instanceof Uint8Array)) {
+      // channel-axis concat: one native pass over the output rows
+      const rows = tf.util.sizeFromShape(shape.slice(0, -1));
+      const out = alloc(vals[0]!, tf.util.sizeFromShape(shape)) as Float32Array | Int32Array;
+      (k as unknown as NativeDataMove).concatLast4(vals as (Float32Array | Int32Array)[], rows, out);
+      return be.makeTensorInfo(shape, xs[0].dtype, out as Float32Array);
+    }
     const out = alloc(vals[0]!, tf.util.sizeFromShape(shape));
     concatCopy(vals as NumArray[], xs.map((t) => t.shape), ax, out);
     return be.makeTensorInfo(shape, xs[0].dtype, out as Float32Array);
@@ -227,6 +255,8 @@ function poolForward(x: TensorInfo, be: CpuBackendLike, attrs: NamedAttrMap, run
   return be.makeTensorInfo(ci.outShape, 'float32', y);
 }
 
+let upsampleGradRegistered = false;
+
 function registerNativeGradients(k: NativeKernels): void {
   tf.registerKernel({
     kernelName: RELU_GRAD, backendName: 'cpu',
@@ -251,6 +281,46 @@ function registerNativeGradients(k: NativeKernels): void {
       return be.makeTensorInfo(x.shape, 'float32', dx);
     },
   });
+  const dm = k as unknown as NativeDataMove;
+  const upAttrs = (attrs: NamedAttrMap | undefined) => (attrs as unknown as { size: [number, number, number] }).size;
+  tf.registerKernel({
+    kernelName: UPSAMPLE_NEAREST3D, backendName: 'cpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const be = backend as unknown as CpuBackendLike;
+      const { x } = inputs as { x: TensorInfo };
+      const s = upAttrs(attrs), [n, d, h, w, c] = x.shape;
+      const shape = [n, d * s[0], h * s[1], w * s[2], c];
+      const y = new Float32Array(tf.util.sizeFromShape(shape));
+      dm.upsampleNearest3dF32(f32(be, x)!, y, n, d, h, w, c, s[0], s[1], s[2]);
+      nativeCallCounts[UPSAMPLE_NEAREST3D] = (nativeCallCounts[UPSAMPLE_NEAREST3D] ?? 0) + 1;
+      return be.makeTensorInfo(shape, 'float32', y);
+    },
+  });
+  tf.registerKernel({
+    kernelName: UPSAMPLE_NEAREST3D_GRAD, backendName: 'cpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const be = backend as unknown as CpuBackendLike;
+      const { dy } = inputs as { dy: TensorInfo };
+      const s = upAttrs(attrs), [n, od, oh, ow, c] = dy.shape;
+      const shape = [n, od / s[0], oh / s[1], ow / s[2], c];
+      const dx = new Float32Array(tf.util.sizeFromShape(shape));
+      dm.upsampleNearest3dGradF32(f32(be, dy)!, dx, n, shape[1], shape[2], shape[3], c, s[0], s[1], s[2]);
+      nativeCallCounts[UPSAMPLE_NEAREST3D_GRAD] = (nativeCallCounts[UPSAMPLE_NEAREST3D_GRAD] ?? 0) + 1;
+      return be.makeTensorInfo(shape, 'float32', dx);
+    },
+  });
+  if (!upsampleGradRegistered) {
+    // the gradient of a custom kernel name: registered once (tfjs has no unregisterGradient);
+    // the op only runs the kernel while it is registered
+    upsampleGradRegistered = true;
+    tf.registerGradient({
+      kernelName: UPSAMPLE_NEAREST3D,
+      inputsToSave: [],
+      gradFunc: (dy, _saved, attrs) => ({
+        x: () => tf.engine().runKernel(UPSAMPLE_NEAREST3D_GRAD, { dy: dy as Tensor }, { size: upAttrs(attrs) } as unknown as NamedAttrMap) as Tensor,
+      }),
+    });
+  }
   const onNative = (ts: Tensor[]) => tf.getBackend() === 'cpu' && ts.every((t) => t.dtype === 'float32' && !t.isDisposed);
   for (const name of NATIVE_GRADIENT_NAMES) gradOriginals.set(name, tf.getGradient(name));
   const relu = gradOriginals.get('Relu')!, tile = gradOriginals.get('Tile')!;
@@ -276,7 +346,7 @@ function registerNativeGradients(k: NativeKernels): void {
 function unregisterNativeGradients(): void {
   for (const [, g] of gradOriginals) tf.registerGradient(g);
   gradOriginals.clear();
-  for (const name of [RELU_GRAD, TILE_GRAD]) if (tf.getKernel(name, 'cpu')) tf.unregisterKernel(name, 'cpu');
+  for (const name of [RELU_GRAD, TILE_GRAD, UPSAMPLE_NEAREST3D, UPSAMPLE_NEAREST3D_GRAD]) if (tf.getKernel(name, 'cpu')) tf.unregisterKernel(name, 'cpu');
 }
 
 /** True while the native kernels are registered over the 'cpu' backend. */

@@ -3,6 +3,7 @@
 // (UnsortedSegmentSum) dominate a UNet / SegResNet step; these replace them. They read the data
 // synchronously, so they are meant for CPU backends (they stay correct on any backend).
 import * as tf from '@tensorflow/tfjs';
+import { UPSAMPLE_NEAREST3D } from '../native-kernels.js';
 
 type Shape5 = [number, number, number, number, number];
 type CustomFn = Parameters<typeof tf.customGrad>[0];
@@ -138,7 +139,18 @@ function nearestPass(src: Float32Array, outer: number, n: number, inner: number,
   return dst;
 }
 
-/** Nearest-neighbour upsampling by integer factors per spatial axis, plain loops. */
+/**
+ * Nearest-neighbour upsampling by integer factors per spatial axis: the native one-pass
+ * kernel (and its block-sum gradient) while the native kernels are registered on the
+ * current backend, plain loops otherwise.
+ */
 export function nearestUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
+  if (x.dtype === 'float32' && tf.getKernel(UPSAMPLE_NEAREST3D, tf.getBackend()))
+    return tf.engine().runKernel(UPSAMPLE_NEAREST3D, { x }, { size: [...s] } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
+  return nearestUpsampleLoops(x, s);
+}
+
+/** The plain-loop nearest upsampling (any backend; the reference of the native kernel). */
+export function nearestUpsampleLoops(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
   return separableUpsample(x, s, nearestPass);
 }
