@@ -3,7 +3,7 @@
 // (UnsortedSegmentSum) dominate a UNet / SegResNet step; these replace them. They read the data
 // synchronously, so they are meant for CPU backends (they stay correct on any backend).
 import * as tf from '@tensorflow/tfjs';
-import { UPSAMPLE_NEAREST3D } from '../native-kernels.js';
+import { UPSAMPLE_NEAREST3D, nativeKernelsRegistered } from '../native-kernels.js';
 
 type Shape5 = [number, number, number, number, number];
 type CustomFn = Parameters<typeof tf.customGrad>[0];
@@ -69,6 +69,9 @@ export function concatChannels(a: tf.Tensor5D, b: tf.Tensor5D): tf.Tensor5D {
   if (a.shape.slice(0, 4).join(',') !== b.shape.slice(0, 4).join(',')) {
     throw new Error(`concatChannels: shapes [${a.shape}] and [${b.shape}] differ outside the channel axis`);
   }
+  // with the native kernels registered, Concat and its gradient (SplitV) along the channel
+  // axis are one multithreaded native pass each
+  if (nativeKernelsRegistered() && tf.getBackend() === 'cpu') return tf.concat([a, b], -1);
   return f(a, b) as tf.Tensor5D;
 }
 
