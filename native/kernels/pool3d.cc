@@ -84,7 +84,63 @@ void for_windows(const Pool3DGeom& g, float* dx, Fn fn) {
 void max_pool3d(const Pool3DGeom& g, const float* x, float* y) { pool_fwd<true>(g, x, y); }
 void avg_pool3d(const Pool3DGeom& g, const float* x, float* y) { pool_fwd<false>(g, x, y); }
 
+namespace {
+
+// The windows tile the input exactly (stride = filter, no padding, sizes divisible: the
+// 2×2×2 pooling of a UNet): every dx element belongs to exactly one window, so each
+// window writes its own elements (argmax → dy, others 0) with no zeroing pass and no
+// scatter, channel-vectorized, in parallel over (n, od, oh) rows.
+bool tiles_exactly(const Pool3DGeom& g) {
+  return g.sd == g.fd && g.sh == g.fh && g.sw == g.fw && g.pf == 0 && g.pt == 0 && g.pl == 0 &&
+         g.od * g.fd == g.d && g.oh * g.fh == g.h && g.ow * g.fw == g.w && g.fd * g.fh * g.fw <= 4096;
+}
+
+void max_pool3d_grad_tiled(const Pool3DGeom& g, const float* x, const float* dy, float* dx) {
+  const int64_t rows = int64_t(g.n) * g.od * g.oh;
+  parallel_for(rows, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, int64_t(g.ow) * g.c)), [&](int64_t b, int64_t e) {
+    std::vector<float> best(g.c);
+    std::vector<int32_t> at(g.c);
+    const int taps = g.fd * g.fh * g.fw;
+    std::vector<int64_t> off(taps);
+    for (int64_t r = b; r < e; ++r) {
+      const int oh = int(r % g.oh), od = int((r / g.oh) % g.od), n = int(r / (int64_t(g.oh) * g.od));
+      for (int ow = 0; ow < g.ow; ++ow) {
+        int t = 0;
+        for (int d = 0; d < g.fd; ++d)
+          for (int h = 0; h < g.fh; ++h)
+            for (int w = 0; w < g.fw; ++w) off[t++] = xidx(g, n, od * g.fd + d, oh * g.fh + h, ow * g.fw + w);
+        float* __restrict bs = best.data();
+        int32_t* __restrict as = at.data();
+        for (int c = 0; c < g.c; ++c) {
+          bs[c] = -std::numeric_limits<float>::infinity();
+          as[c] = -1;
+        }
+        // tfjs's order and tie rule: the last position with x >= best wins; NaN never does
+        for (int q = 0; q < taps; ++q) {
+          const float* __restrict xs = x + off[q];
+          for (int c = 0; c < g.c; ++c) {
+            const bool ge = xs[c] >= bs[c];
+            bs[c] = ge ? xs[c] : bs[c];
+            as[c] = ge ? q : as[c];
+          }
+        }
+        const float* __restrict dyo = dy + (((int64_t(n) * g.od + od) * g.oh + oh) * g.ow + ow) * g.c;
+        for (int q = 0; q < taps; ++q) {
+          float* __restrict o = dx + off[q];
+          for (int c = 0; c < g.c; ++c) o[c] = as[c] == q ? dyo[c] : 0.f;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void max_pool3d_grad(const Pool3DGeom& g, const float* x, const float* dy, float* dx) {
+  if (tiles_exactly(g)) {
+    max_pool3d_grad_tiled(g, x, dy, dx);
+    return;
+  }
   for_windows(g, dx, [&](int n, int od, int oh, int ow) {
     Win r = window(g, od, oh, ow);
     const float* dyo = dy + (((int64_t(n) * g.od + od) * g.oh + oh) * g.ow + ow) * g.c;

@@ -68,7 +68,29 @@ const POOLS: { x: number[]; size: number; stride: number; pad: 'same' | 'valid' 
   { x: [2, 8, 6, 7, 3], size: 2, stride: 2, pad: 'valid' },
   { x: [2, 7, 5, 9, 5], size: 2, stride: 2, pad: 'same' },
   { x: [1, 7, 7, 6, 17], size: 3, stride: 2, pad: 'same' },
+  // windows that tile the input exactly (the UNet's 2×2×2 pooling: MaxPool3DGrad's fast path)
+  { x: [2, 8, 6, 4, 19], size: 2, stride: 2, pad: 'valid' },
+  { x: [1, 6, 6, 6, 8], size: 3, stride: 3, pad: 'same' },
 ];
+
+test('MaxPool3DGrad on exactly tiling windows with ties and NaN follows tfjs (last max wins, NaN never): exact', () => {
+  registerNativeKernels();
+  const shape = [2, 4, 4, 6, 5];
+  const n = shape.reduce((a, b) => a * b);
+  // few distinct values: many ties inside each window; a few NaN and -Infinity
+  const v = Float32Array.from({ length: n }, (_, i) => (i % 37 === 0 ? NaN : i % 41 === 0 ? -Infinity : (i * 7919) % 3));
+  const x = tf.tensor5d(v, shape as never);
+  const run = () => tf.tidy(() => {
+    const mp = (a: tf.Tensor) => tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'valid');
+    const dy = tf.tensor(randomArray(new Rng(2), mp(x).size), mp(x).shape);
+    return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(mp(a), dy)))(x).dataSync().slice();
+  });
+  const calls = nativeCallCounts.MaxPool3DGrad ?? 0;
+  const nat = run();
+  assert.ok((nativeCallCounts.MaxPool3DGrad ?? 0) > calls, 'ran natively');
+  assert.deepEqual(nat, withPureTfjs(run));
+  x.dispose();
+});
 
 for (const c of POOLS) {
   test(`MaxPool3D/AvgPool3D + gradients ${c.x.join('x')} size ${c.size} s${c.stride} ${c.pad}: native = tfjs cpu`, () => {
