@@ -39,12 +39,14 @@ export function upsample2Tile(x: tf.Tensor5D): tf.Tensor5D {
   return tf.reshape(y, [n, 2 * d, 2 * h, 2 * w, c]);
 }
 
-export function forward(P: Params, x: tf.Tensor5D): tf.Tensor5D {
+export type Upsample = (x: tf.Tensor5D) => tf.Tensor5D;
+
+export function forward(P: Params, x: tf.Tensor5D, up: Upsample = upsample2): tf.Tensor5D {
   const e1 = conv(conv(x, P.e1a), P.e1b);
   const e2 = conv(conv(tf.maxPool3d(e1, 2, 2, 'valid'), P.e2a), P.e2b);
   const b = conv(conv(tf.maxPool3d(e2, 2, 2, 'valid'), P.ba), P.bb);
-  const d2 = conv(conv(tf.concat([upsample2(b), e2], -1), P.d2a), P.d2b);
-  const d1 = conv(conv(tf.concat([upsample2(d2), e1], -1), P.d1a), P.d1b);
+  const d2 = conv(conv(tf.concat([up(b), e2], -1), P.d2a), P.d2b);
+  const d1 = conv(conv(tf.concat([up(d2), e1], -1), P.d1a), P.d1b);
   return tf.softmax(tf.conv3d(d1, P.out as tf.Tensor5D, 1, 'same'));
 }
 
@@ -66,8 +68,8 @@ export function makeBatch(D: number, seed: number): { x: tf.Tensor5D; y: tf.Tens
 }
 
 /** One Adam step; returns the loss. */
-export function trainStep(P: Params, opt: tf.Optimizer, x: tf.Tensor5D, y: tf.Tensor5D): number {
-  const l = opt.minimize(() => diceLoss(forward(P, x), y), true, Object.values(P))!;
+export function trainStep(P: Params, opt: tf.Optimizer, x: tf.Tensor5D, y: tf.Tensor5D, up: Upsample = upsample2): number {
+  const l = opt.minimize(() => diceLoss(forward(P, x, up), y), true, Object.values(P))!;
   const v = l.dataSync()[0];
   l.dispose();
   return v;
