@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "common/thread_pool.h"
 
@@ -75,6 +76,69 @@ void upsample_nearest3d_grad_f32(const float* dy, float* dx, int64_t n, int64_t 
             }
           }
         }
+    }
+  });
+}
+
+namespace {
+
+struct LinTap {
+  float w0, k;  // weight of row i and of its neighbour
+  int dir;      // neighbour: i - 1 (dir -1) or i + 1 (dir +1); 0 when k == 0
+};
+
+std::vector<LinTap> linear_taps(int64_t s) {
+  std::vector<LinTap> t(static_cast<size_t>(s));
+  for (int64_t r = 0; r < s; ++r) {
+    const double delta = (double(r) + 0.5) / double(s) - 0.5, k = delta < 0 ? -delta : delta;
+    t[size_t(r)] = LinTap{float(1.0 - k), float(k), k == 0 ? 0 : (delta < 0 ? -1 : 1)};
+  }
+  return t;
+}
+
+inline int64_t clamp_row(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+
+}  // namespace
+
+void upsample_linear_axis_f32(const float* src, float* dst, int64_t outer, int64_t n, int64_t inner, int64_t s) {
+  const auto taps = linear_taps(s);
+  const int64_t rows = outer * n * s;
+  if (rows == 0 || inner == 0) return;
+  parallel_for(rows, std::max<int64_t>(1, 8192 / inner), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const int64_t r = row % s, i = (row / s) % n, o = row / (s * n);
+      const LinTap t = taps[size_t(r)];
+      const float* __restrict a = src + (o * n + i) * inner;
+      const float* __restrict b = src + (o * n + clamp_row(i + t.dir, n)) * inner;
+      float* __restrict d = dst + row * inner;
+      const float w0 = t.w0, k = t.k;
+      for (int64_t q = 0; q < inner; ++q) d[q] = w0 * a[q] + k * b[q];
+    }
+  });
+}
+
+void upsample_linear_axis_grad_f32(const float* src, float* dst, int64_t outer, int64_t n, int64_t inner, int64_t s) {
+  const auto taps = linear_taps(s);
+  const int64_t rows = outer * n;
+  if (rows == 0 || inner == 0) return;
+  parallel_for(rows, std::max<int64_t>(1, 4096 / (inner * s)), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const int64_t i = row % n, o = row / n;
+      float* __restrict d = dst + row * inner;
+      for (int64_t q = 0; q < inner; ++q) d[q] = 0.f;
+      // every output row (j, r) with j in {i-1, i, i+1} that reads row i, in a fixed order
+      for (int64_t j = i - 1; j <= i + 1; ++j) {
+        if (j < 0 || j >= n) continue;
+        for (int64_t r = 0; r < s; ++r) {
+          const LinTap t = taps[size_t(r)];
+          float w = 0.f;
+          if (j == i) w += t.w0;
+          if (t.dir != 0 && clamp_row(j + t.dir, n) == i) w += t.k;
+          if (w == 0.f) continue;
+          const float* __restrict g = src + ((o * n + j) * s + r) * inner;
+          for (int64_t q = 0; q < inner; ++q) d[q] += w * g[q];
+        }
+      }
     }
   });
 }

@@ -25,6 +25,19 @@ Napi::Value UpsampleNearest3dGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// (src, dst, outer, n, inner, s)
+Napi::Value UpsampleLinearAxis(const Napi::CallbackInfo& info) {
+  clara::upsample_linear_axis_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), num(info[2]),
+                                  num(info[3]), num(info[4]), num(info[5]));
+  return info.Env().Undefined();
+}
+// (src, dst, outer, n, inner, s): the adjoint, dst [outer, n, inner]
+Napi::Value UpsampleLinearAxisGrad(const Napi::CallbackInfo& info) {
+  clara::upsample_linear_axis_grad_f32(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]),
+                                       num(info[2]), num(info[3]), num(info[4]), num(info[5]));
+  return info.Env().Undefined();
+}
+
 void parts_of(const Napi::Value& v, std::vector<float*>& ptrs, std::vector<int64_t>& widths, int64_t rows) {
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); ++i) {
@@ -57,6 +70,8 @@ Napi::Value SplitLast(const Napi::CallbackInfo& info) {
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("upsampleNearest3dF32", Napi::Function::New(env, UpsampleNearest3d));
   exports.Set("upsampleNearest3dGradF32", Napi::Function::New(env, UpsampleNearest3dGrad));
+  exports.Set("upsampleLinearAxisF32", Napi::Function::New(env, UpsampleLinearAxis));
+  exports.Set("upsampleLinearAxisGradF32", Napi::Function::New(env, UpsampleLinearAxisGrad));
   exports.Set("concatLast4", Napi::Function::New(env, ConcatLast));
   exports.Set("splitLast4", Napi::Function::New(env, SplitLast));
 }

@@ -8,6 +8,8 @@ import { native } from './loader.js';
 export interface NativeDataMove {
   upsampleNearest3dF32(x: Float32Array, y: Float32Array, n: number, d: number, h: number, w: number, c: number, sd: number, sh: number, sw: number): void;
   upsampleNearest3dGradF32(dy: Float32Array, dx: Float32Array, n: number, d: number, h: number, w: number, c: number, sd: number, sh: number, sw: number): void;
+  upsampleLinearAxisF32(src: Float32Array, dst: Float32Array, outer: number, n: number, inner: number, s: number): void;
+  upsampleLinearAxisGradF32(src: Float32Array, dst: Float32Array, outer: number, n: number, inner: number, s: number): void;
   concatLast4(parts: (Float32Array | Int32Array)[], rows: number, out: Float32Array | Int32Array): void;
   splitLast4(x: Float32Array | Int32Array, rows: number, parts: (Float32Array | Int32Array)[]): void;
 }
@@ -83,6 +85,24 @@ export function upsampleNearest3dGradRef(dy: Float32Array, xShape: readonly numb
     for (let ch = 0; ch < c; ch++) acc[dst + ch] += dy[o++];
   }
   return Float32Array.from(acc);
+}
+
+/**
+ * One axis of a separable linear upsampling (PyTorch align_corners=False) of a [outer, n, inner]
+ * view by the integer factor s → [outer, n·s, inner]; with adjoint, its gradient (src is then the
+ * [outer, n·s, inner] gradient and the result [outer, n, inner]).
+ */
+export function upsampleLinearAxis(src: Float32Array, outer: number, n: number, inner: number, s: number, adjoint = false): Float32Array {
+  for (const [v, name] of [[outer, 'outer'], [n, 'n'], [inner, 'inner']] as const)
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`upsampleLinearAxis: ${name} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(s) || s < 1) throw new RangeError(`upsampleLinearAxis: factor s must be a positive integer, got ${s}`);
+  if (!(src instanceof Float32Array)) throw new TypeError('upsampleLinearAxis src must be a Float32Array');
+  const small = outer * n * inner, big = small * s;
+  if (src.length !== (adjoint ? big : small)) throw new RangeError(`upsampleLinearAxis src has ${src.length} elements, the shape needs ${adjoint ? big : small}`);
+  const dst = new Float32Array(adjoint ? small : big);
+  if (adjoint) dm().upsampleLinearAxisGradF32(src, dst, outer, n, inner, s);
+  else dm().upsampleLinearAxisF32(src, dst, outer, n, inner, s);
+  return dst;
 }
 
 function checkParts(parts: Arr4[], rows: number, what: string): number[] {

@@ -97,3 +97,22 @@ test('channel-axis concat and its gradient (SplitV) run natively and equal tfjs 
     registerNativeKernels();
   }
 });
+
+test('trilinear upsampling with the native axis passes = plain loops and tfjs-ops reference (1e-6), gradients too', async () => {
+  const { trilinearUpsample, trilinearUpsampleLoops } = await import('../../src/engine/ops/js-ops.js');
+  const { upsampleTrilinear3dOps } = await import('../../src/engine/layers/upsampling3d.js');
+  registerNativeKernels();
+  const rng = new Rng(12);
+  for (const [shape, s] of [[[2, 3, 4, 5, 3], [2, 2, 2]], [[1, 1, 5, 2, 4], [3, 2, 1]]] as [number[], [number, number, number]][]) {
+    const x = rand(rng, shape) as tf.Tensor5D;
+    const dy = rand(rng, [shape[0], shape[1] * s[0], shape[2] * s[1], shape[3] * s[2], shape[4]]);
+    const [y, g] = upAndGrad(x, dy, s, (a) => trilinearUpsample(a, s));
+    const [yl, gl] = upAndGrad(x, dy, s, (a) => trilinearUpsampleLoops(a, s));
+    const [yo, go] = upAndGrad(x, dy, s, (a) => upsampleTrilinear3dOps(a, s));
+    for (const [a, b, what] of [[y, yl, 'y loops'], [g, gl, 'dx loops'], [y, yo, 'y ops'], [g, go, 'dx ops']] as [Float32Array, Float32Array, string][]) {
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * (1 + Math.abs(b[i])), `${what} [${i}] ${a[i]} vs ${b[i]}`);
+    }
+    tf.dispose([x, dy]);
+  }
+});

@@ -73,3 +73,20 @@ test('concatLast / splitLast reject mismatched parts', () => {
   assert.throws(() => concatLast([new Float32Array(7)], 3), /not a multiple of 3 rows/);
   assert.throws(() => splitLast(new Float32Array(10), 3, [2, 2]), /has 10 elements/);
 });
+
+test('upsampleLinearAxis: the adjoint identity <up(x), g> = <x, up*(g)> and edge clamping', async () => {
+  const { upsampleLinearAxis } = await import('../../src/native/datamove.js');
+  const rng = new Rng(13);
+  for (const [outer, n, inner, s] of [[3, 5, 7, 2], [2, 1, 3, 3], [1, 4, 1, 4], [4, 6, 33, 1]]) {
+    const x = rand(rng, outer * n * inner), g = rand(rng, outer * n * s * inner);
+    const y = upsampleLinearAxis(x, outer, n, inner, s), gx = upsampleLinearAxis(g, outer, n, inner, s, true);
+    let a = 0, b = 0;
+    for (let i = 0; i < y.length; i++) a += y[i] * g[i];
+    for (let i = 0; i < x.length; i++) b += x[i] * gx[i];
+    assert.ok(Math.abs(a - b) < 1e-4 * (1 + Math.abs(a)), `[${outer},${n},${inner}]x${s}: ${a} vs ${b}`);
+  }
+  // n = 2, s = 2, one column: rows 0.75·x0 + 0.25·x0 (clamped), 0.75·x0 + 0.25·x1, 0.25·x0 + 0.75·x1, x1
+  assert.deepEqual(Array.from(upsampleLinearAxis(Float32Array.from([4, 8]), 1, 2, 1, 2)), [4, 5, 7, 8]);
+  assert.throws(() => upsampleLinearAxis(new Float32Array(3), 1, 2, 1, 2), /has 3 elements/);
+  assert.throws(() => upsampleLinearAxis(new Float32Array(2), 1, 2, 1, 0), /factor s/);
+});

@@ -4,6 +4,7 @@
 // synchronously, so they are meant for CPU backends (they stay correct on any backend).
 import * as tf from '@tensorflow/tfjs';
 import { UPSAMPLE_NEAREST3D, nativeKernelsRegistered } from '../native-kernels.js';
+import { upsampleLinearAxis } from '../../native/datamove.js';
 
 type Shape5 = [number, number, number, number, number];
 type CustomFn = Parameters<typeof tf.customGrad>[0];
@@ -128,6 +129,13 @@ function separableUpsample(x: tf.Tensor5D, s: [number, number, number], pass: Up
 
 /** Trilinear upsampling by integer factors (PyTorch align_corners=False), plain loops. */
 export function trilinearUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
+  // the native multithreaded axis pass while the native kernels are registered on 'cpu'
+  const native = nativeKernelsRegistered() && tf.getBackend() === 'cpu';
+  return separableUpsample(x, s, native ? upsampleLinearAxis : linearPass);
+}
+
+/** The plain-loop trilinear upsampling (any backend; the reference of the native pass). */
+export function trilinearUpsampleLoops(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
   return separableUpsample(x, s, linearPass);
 }
 
