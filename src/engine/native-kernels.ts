@@ -1,7 +1,9 @@
 // Registers the addon's kernels over tfjs's pure-JS 'cpu' kernels: Conv3D and its
 // two gradients, Max/AvgPool3D and their gradients, and (found hot by profiling a
 // 3D UNet step once the convs were native) broadcasting Add/Sub/Mul/Div, Relu,
-// Step, Softmax in C++ and Slice/SplitV/Tile/Concat as TypeScript run copies.
+// Step, Softmax in C++ and Slice/SplitV/Tile/Concat as TypeScript run copies
+// (channel-axis Concat and SplitV — a skip connection and its gradient — as one native
+// pass each), plus the custom kernels ClaraUpsampleNearest3D and its gradient.
 // Geometry comes from tfjs's own backend_util (so padding and output shapes are
 // exactly tfjs's); anything not covered (dilation != 1, other dtypes, rank > 8,
 // channels-first pooling, softmax on another axis) falls through to the original.

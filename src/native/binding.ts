@@ -3,6 +3,7 @@
 import type { NativeKernels } from './kernels.js';
 import type { NativeTransformsModule } from './transforms.js';
 import type { NativeAlloc } from './alloc.js';
+import type { NativeDataMove } from './datamove.js';
 
 export interface NativeInfo {
   version: string;
@@ -23,4 +24,4 @@ export interface NativeCore {
   setNumThreads(n: number): number;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc;
+export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc & NativeDataMove;
