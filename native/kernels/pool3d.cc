@@ -97,39 +97,52 @@ bool tiles_exactly(const Pool3DGeom& g) {
 
 void max_pool3d_grad_tiled(const Pool3DGeom& g, const float* x, const float* dy, float* dx) {
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
-  parallel_for(rows, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, int64_t(g.ow) * g.c)), [&](int64_t b, int64_t e) {
-    std::vector<float> best(g.c);
-    std::vector<int32_t> at(g.c);
-    const int taps = g.fd * g.fh * g.fw;
-    std::vector<int64_t> off(taps);
+  const int64_t orow = int64_t(g.ow) * g.c;  // one (n, od, oh) row of dy, and of best / at
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, orow * g.fd * g.fh * g.fw)), [&](int64_t b, int64_t e) {
+    std::vector<float> best_v(static_cast<size_t>(orow));
+    std::vector<int32_t> at_v(static_cast<size_t>(orow));
+    float* __restrict best = best_v.data();
+    int32_t* __restrict at = at_v.data();
+    const int64_t c = g.c, fw = g.fw;
     for (int64_t r = b; r < e; ++r) {
       const int oh = int(r % g.oh), od = int((r / g.oh) % g.od), n = int(r / (int64_t(g.oh) * g.od));
-      for (int ow = 0; ow < g.ow; ++ow) {
-        int t = 0;
-        for (int d = 0; d < g.fd; ++d)
-          for (int h = 0; h < g.fh; ++h)
-            for (int w = 0; w < g.fw; ++w) off[t++] = xidx(g, n, od * g.fd + d, oh * g.fh + h, ow * g.fw + w);
-        float* __restrict bs = best.data();
-        int32_t* __restrict as = at.data();
-        for (int c = 0; c < g.c; ++c) {
-          bs[c] = -std::numeric_limits<float>::infinity();
-          as[c] = -1;
-        }
-        // tfjs's order and tie rule: the last position with x >= best wins; NaN never does
-        for (int q = 0; q < taps; ++q) {
-          const float* __restrict xs = x + off[q];
-          for (int c = 0; c < g.c; ++c) {
-            const bool ge = xs[c] >= bs[c];
-            bs[c] = ge ? xs[c] : bs[c];
-            as[c] = ge ? q : as[c];
-          }
-        }
-        const float* __restrict dyo = dy + (((int64_t(n) * g.od + od) * g.oh + oh) * g.ow + ow) * g.c;
-        for (int q = 0; q < taps; ++q) {
-          float* __restrict o = dx + off[q];
-          for (int c = 0; c < g.c; ++c) o[c] = as[c] == q ? dyo[c] : 0.f;
-        }
+      for (int64_t i = 0; i < orow; ++i) {
+        best[i] = -std::numeric_limits<float>::infinity();
+        at[i] = -1;
       }
+      // taps in tfjs's (d, h, w) order; the last position with x >= best wins, NaN never does.
+      // Each (d, h) tap row of the input is one contiguous run of ow·fw·c floats.
+      for (int d = 0; d < g.fd; ++d)
+        for (int h = 0; h < g.fh; ++h) {
+          const float* xr = x + xidx(g, n, od * g.fd + d, oh * g.fh + h, 0);
+          const int32_t q0 = (d * g.fh + h) * g.fw;
+          for (int64_t ow = 0; ow < g.ow; ++ow)
+            for (int64_t w = 0; w < fw; ++w) {
+              const float* __restrict xs = xr + (ow * fw + w) * c;
+              float* __restrict bs = best + ow * c;
+              int32_t* __restrict as = at + ow * c;
+              const int32_t q = q0 + int32_t(w);
+              for (int64_t ch = 0; ch < c; ++ch) {
+                const bool ge = xs[ch] >= bs[ch];
+                bs[ch] = ge ? xs[ch] : bs[ch];
+                as[ch] = ge ? q : as[ch];
+              }
+            }
+        }
+      const float* __restrict dyr = dy + r * orow;
+      for (int d = 0; d < g.fd; ++d)
+        for (int h = 0; h < g.fh; ++h) {
+          float* dr = dx + xidx(g, n, od * g.fd + d, oh * g.fh + h, 0);
+          const int32_t q0 = (d * g.fh + h) * g.fw;
+          for (int64_t ow = 0; ow < g.ow; ++ow)
+            for (int64_t w = 0; w < fw; ++w) {
+              float* __restrict o = dr + (ow * fw + w) * c;
+              const int32_t* __restrict as = at + ow * c;
+              const float* __restrict gy = dyr + ow * c;
+              const int32_t q = q0 + int32_t(w);
+              for (int64_t ch = 0; ch < c; ++ch) o[ch] = as[ch] == q ? gy[ch] : 0.f;
+            }
+        }
     }
   });
 }
