@@ -84,15 +84,15 @@ const record = (cfg: (typeof CONFIGS)[number], impl: string, times: number[], mo
 for (const cfg of CONFIGS) {
   registerNativeKernels();
   setAmp(false);
-  const nat = run(cfg.F, cfg.D, reps, 1);
+  const nat = run(cfg.F, cfg.D, reps, 2);
   const tNat = record(cfg, 'native fp32', nat.times, { cpu_s: median(nat.cpus) });
   setAmp(true);
-  const amp = run(cfg.F, cfg.D, reps, 1);
+  const amp = run(cfg.F, cfg.D, reps, 2);
   setAmp(false);
   record(cfg, 'native bf16 (use_amp)', amp.times, { cpu_s: median(amp.cpus) });
   // the same step with the up-sampling written as three rank-3 tiles (this benchmark's UNet
   // before the native UpSampling3D kernel): Tile + its gradient instead of one kernel each
-  const tiled = run(cfg.F, cfg.D, reps, 1, upsample2Tile);
+  const tiled = run(cfg.F, cfg.D, reps, 2, upsample2Tile);
   record(cfg, 'native fp32, tile up-sampling', tiled.times, { cpu_s: median(tiled.cpus) });
   extra[`loss_${cfg.name}_tile_vs_kernel_upsampling`] = { tile: tiled.losses, kernel: nat.losses };
   extra[`profile_native_${cfg.name}`] = await profile(cfg.F, cfg.D);
@@ -132,6 +132,6 @@ for (const f of figures.filter((f) => f.unit === 'x')) console.log(`${f.name}: $
 console.log('profile of a native small step (top kernels):');
 printTable((extra.profile_native_small as { kernel: string; ms: number; percent: number }[]).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent })));
 writeResults('train_step', figures, {
-  note: 'Median step seconds (after one warm-up step; pure tfjs: one timed step). 2 threads for native and PyTorch. The machine (2 cores) was shared by several engineers while this ran (1-minute load averages below; `uptime` showed 7-10 during this session), so absolute times are inflated and noisy; all implementations ran in the same run, one after another.',
+  note: 'Median step seconds (after two warm-up steps — the first steps of a process grow the heap; pure tfjs: one warm-up, one timed step). 2 threads for native and PyTorch. The machine (2 cores) was shared by several engineers while this ran (1-minute load averages below; `uptime` showed 7-10 during this session), so absolute times are inflated and noisy; all implementations ran in the same run, one after another.',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], ...extra,
 });
