@@ -42,15 +42,15 @@ double measure_ghz(int64_t iters) {
 }
 
 #if defined(__AVX512F__)
-template <int CH>
-double fma_rate(int64_t iters) {
+// Instructions per ns of `step` applied to CH independent accumulator chains.
+template <int CH, class Step>
+double chain_rate(int64_t iters, Step step) {
   __m512 a[CH];
-  const __m512 m = _mm512_set1_ps(0.999999f), k = _mm512_set1_ps(1e-7f);
   for (int i = 0; i < CH; ++i) a[i] = _mm512_set1_ps(float(i));
   auto t0 = Clock::now();
   for (int64_t it = 0; it < iters; ++it) {
 #pragma GCC unroll 32
-    for (int i = 0; i < CH; ++i) a[i] = _mm512_fmadd_ps(a[i], m, k);
+    for (int i = 0; i < CH; ++i) a[i] = step(a[i]);
   }
   const double s = seconds_since(t0);
   __m512 sum = a[0];
@@ -59,25 +59,19 @@ double fma_rate(int64_t iters) {
   (void)sink;
   return double(CH) * double(iters) / s / 1e9;
 }
+
+template <int CH>
+double fma_rate(int64_t iters) {
+  const __m512 m = _mm512_set1_ps(0.999999f), k = _mm512_set1_ps(1e-7f);
+  return chain_rate<CH>(iters, [m, k](__m512 x) { return _mm512_fmadd_ps(x, m, k); });
+}
 #endif
 
 #if defined(__AVX512BF16__)
 template <int CH>
 double dpbf16_rate(int64_t iters) {
-  __m512 a[CH];
   const __m512bh m = (__m512bh)_mm512_set1_epi32(0x3f803f80), k = (__m512bh)_mm512_set1_epi32(0x33d633d6);
-  for (int i = 0; i < CH; ++i) a[i] = _mm512_set1_ps(float(i));
-  auto t0 = Clock::now();
-  for (int64_t it = 0; it < iters; ++it) {
-#pragma GCC unroll 32
-    for (int i = 0; i < CH; ++i) a[i] = _mm512_dpbf16_ps(a[i], m, k);
-  }
-  const double s = seconds_since(t0);
-  __m512 sum = a[0];
-  for (int i = 1; i < CH; ++i) sum = _mm512_add_ps(sum, a[i]);
-  volatile float sink = _mm512_reduce_add_ps(sum);
-  (void)sink;
-  return double(CH) * double(iters) / s / 1e9;
+  return chain_rate<CH>(iters, [m, k](__m512 x) { return _mm512_dpbf16_ps(x, m, k); });
 }
 #endif
 

@@ -219,6 +219,19 @@ inline void row_nearest8(const float* line, __m512d rz, bool reflect, int64_t zb
   const __m512 win = _mm512_maskz_loadu_ps(lm, line + zb);
   _mm256_storeu_ps(dst, _mm512_castps512_ps256(_mm512_permutexvar_ps(rel, win)));
 }
+
+// The row path's vector interior: 8 voxels a step from k while k + 8 <= k1; z = bz + mz*k in
+// doubles (as the reference computes it), and zb = the lowest source index the 8 taps start
+// from (tap(z) of the first or last voxel, whichever is lower). Returns the first k left over.
+template <class Tap, class Emit>
+inline int64_t row_steps8(int64_t k, int64_t k1, double bz, double mz, Tap tap, Emit emit) {
+  const __m512d iota = _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7), vbz = _mm512_set1_pd(bz), vmz = _mm512_set1_pd(mz);
+  for (; k + 8 <= k1; k += 8) {
+    const int64_t za = static_cast<int64_t>(tap(bz + mz * k)), zc = static_cast<int64_t>(tap(bz + mz * (k + 7)));
+    emit(k, _mm512_add_pd(vbz, _mm512_mul_pd(vmz, _mm512_add_pd(_mm512_set1_pd(double(k)), iota))), std::min(za, zc));
+  }
+  return k;
+}
 #endif
 
 void resample_rows(const ResampleArgs& a) {
@@ -255,15 +268,9 @@ void resample_rows(const ResampleArgs& a) {
         for (int64_t k = 0; k < k0; ++k) dst[k] = one(k);
         int64_t k = k0;
 #if defined(CLARA_RESAMPLE_AVX512)
-        if (vec) {
-          const __m512d iota = _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7), vbz = _mm512_set1_pd(bz), vmz = _mm512_set1_pd(mz);
-          for (; k + 8 <= k1; k += 8) {
-            const int64_t za = static_cast<int64_t>(std::nearbyint(inner_coord(bz + mz * k, reflect)));
-            const int64_t zc = static_cast<int64_t>(std::nearbyint(inner_coord(bz + mz * (k + 7), reflect)));
-            const __m512d rz = _mm512_add_pd(vbz, _mm512_mul_pd(vmz, _mm512_add_pd(_mm512_set1_pd(double(k)), iota)));
-            row_nearest8(line, rz, reflect, std::min(za, zc), g.nk, dst + k);
-          }
-        }
+        if (vec)
+          k = row_steps8(k, k1, bz, mz, [&](double z) { return std::nearbyint(inner_coord(z, reflect)); },
+                         [&](int64_t k8, __m512d rz, int64_t zb) { row_nearest8(line, rz, reflect, zb, g.nk, dst + k8); });
 #endif
         for (; k < k1; ++k) dst[k] = line[static_cast<int64_t>(std::nearbyint(inner_coord(bz + mz * k, reflect)))];
         for (k = std::max(k0, k1); k < ok; ++k) dst[k] = one(k);
@@ -283,15 +290,9 @@ void resample_rows(const ResampleArgs& a) {
       for (int64_t k = 0; k < k0; ++k) dst[k] = row_linear_scalar(r, bz + mz * k, g.nk, a.padding);
       int64_t k = k0;
 #if defined(CLARA_RESAMPLE_AVX512)
-      if (vec) {
-        const __m512d iota = _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7), vbz = _mm512_set1_pd(bz), vmz = _mm512_set1_pd(mz);
-        for (; k + 8 <= k1; k += 8) {
-          const int64_t za = static_cast<int64_t>(std::floor(inner_coord(bz + mz * k, reflect)));
-          const int64_t zc = static_cast<int64_t>(std::floor(inner_coord(bz + mz * (k + 7), reflect)));
-          const __m512d rz = _mm512_add_pd(vbz, _mm512_mul_pd(vmz, _mm512_add_pd(_mm512_set1_pd(double(k)), iota)));
-          row_linear8(r, rz, reflect, std::min(za, zc), g.nk, dst + k);
-        }
-      }
+      if (vec)
+        k = row_steps8(k, k1, bz, mz, [&](double z) { return std::floor(inner_coord(z, reflect)); },
+                       [&](int64_t k8, __m512d rz, int64_t zb) { row_linear8(r, rz, reflect, zb, g.nk, dst + k8); });
 #endif
       for (; k < k1; ++k) dst[k] = row_linear_scalar(r, bz + mz * k, g.nk, a.padding);
       for (k = std::max(k0, k1); k < ok; ++k) dst[k] = row_linear_scalar(r, bz + mz * k, g.nk, a.padding);

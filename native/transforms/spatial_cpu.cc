@@ -10,6 +10,12 @@ namespace clara {
 
 void flip_cpu(const float* in, float* out, int64_t channels, const int64_t shape[3], int mask) {
   const int64_t ni = shape[0], nj = shape[1], nk = shape[2], sp = ni * nj * nk;
+  // output row `row` = (c, i, j) reads the input row at the flipped (i, j) of the same channel
+  auto src_row = [&](int64_t row) {
+    const int64_t c = row / (ni * nj), i = (row / nj) % ni, j = row % nj;
+    const int64_t si = (mask & 1) ? ni - 1 - i : i, sj = (mask & 2) ? nj - 1 - j : j;
+    return in + c * sp + (si * nj + sj) * nk;
+  };
 #if defined(CLARA_STREAM_AVX512)
   // rows of whole 64-byte lines stream (the row start must be aligned: nk % 16 == 0 and an
   // aligned output); a k-flip reverses 16 floats per step with one permute
@@ -18,10 +24,8 @@ void flip_cpu(const float* in, float* out, int64_t channels, const int64_t shape
     const __m512i rev = _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     parallel_for(channels * ni * nj, 16, [&](int64_t b, int64_t e) {
       for (int64_t row = b; row < e; ++row) {
-        const int64_t c = row / (ni * nj), i = (row / nj) % ni, j = row % nj;
-        const int64_t si = (mask & 1) ? ni - 1 - i : i, sj = (mask & 2) ? nj - 1 - j : j;
-        const float* s = in + c * sp + (si * nj + sj) * nk;
-        float* d = out + c * sp + (i * nj + j) * nk;
+        const float* s = src_row(row);
+        float* d = out + row * nk;
         if (mask & 4) {
           map16(d, 0, nk, stream, [&](int64_t k) { return _mm512_permutexvar_ps(rev, _mm512_loadu_ps(s + nk - 16 - k)); },
                 [&](int64_t k) { return s[nk - 1 - k]; });
@@ -35,10 +39,8 @@ void flip_cpu(const float* in, float* out, int64_t channels, const int64_t shape
 #endif
   parallel_for(channels * ni * nj, 16, [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
-      const int64_t c = row / (ni * nj), i = (row / nj) % ni, j = row % nj;
-      const int64_t si = (mask & 1) ? ni - 1 - i : i, sj = (mask & 2) ? nj - 1 - j : j;
-      const float* s = in + c * sp + (si * nj + sj) * nk;
-      float* d = out + c * sp + (i * nj + j) * nk;
+      const float* s = src_row(row);
+      float* d = out + row * nk;
       if (mask & 4) {
         for (int64_t k = 0; k < nk; ++k) d[k] = s[nk - 1 - k];
       } else {

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CaseMetric, CaseSource, InfererFn, Case } from './components.js';
 import type { TrainableNetwork } from './network.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface EvaluationResult {
   /** Means over cases (NaN cases ignored), by metric name (key metric included). */
@@ -51,6 +52,7 @@ export class Evaluator {
       const labelsT = logitsToLabels(logits);
       logits.dispose();
       const pred = (await labelsT.data()) as Int32Array;
+      await yieldToEventLoop();
       const shape = labelsT.shape.slice(1) as number[];
       labelsT.dispose();
       let id = c.id;

@@ -14,6 +14,7 @@ import type { EventBus } from './event-bus.js';
 import type { TrainStats } from './events.js';
 import { emptyStats, TrainStatsWriter, TRAIN_STATS_FILE } from './train-stats.js';
 import { ProgressLine } from './progress-line.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import type { Evaluator, EvaluationResult } from './evaluator.js';
 
 export interface TrainerOptions {
@@ -199,6 +200,7 @@ export class Trainer {
           tf.dispose([batch.image, batch.label]);
           const loss = (await lossT.data())[0];
           lossT.dispose();
+          await yieldToEventLoop();
           it++; this.globalStep++; samples += n;
           lossSum += loss * n; lossN += n;
           const sps = samples / Math.max(1e-9, (Date.now() - trainStart) / 1000);

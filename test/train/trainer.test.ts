@@ -88,3 +88,21 @@ test('a failing epoch marks train_stats failed with the error', async () => {
   assert.equal(stats.status, 'failed');
   assert.match(stats.error!, /no training batch/);
 });
+
+test('the training loop gives the event loop a turn every step (IPC, signals, worker messages)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clara-yield-'));
+  const { trainer } = setup(dir, 1);
+  // tinyData's batches come from memory: without a yield the loop would only await microtasks
+  // and a macrotask queued at the first step would run only after the epoch.
+  let firedAt = -1, steps = 0;
+  (trainer as unknown as { o: { bus: EventBus } }).o.bus.add({
+    onJobEvent: (e) => {
+      if (e.type !== 'iteration_end') return;
+      steps++;
+      if (steps === 1) setImmediate(() => { firedAt = steps; });
+    },
+  });
+  await trainer.run();
+  assert.ok(steps >= 3, `steps ${steps}`);
+  assert.equal(firedAt, 1, `a setImmediate queued at step 1 ran at step ${firedAt}`);
+});
