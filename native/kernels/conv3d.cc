@@ -118,6 +118,11 @@ struct Core {
   // tw > 0: transposed along the width (a strided input gradient): input column p
   // feeds output column tw*p + k - pl for width tap k (fp32 with AVX-512, kw 3, tw 2)
   int tw;
+  // pair > 0 (fp32 with AVX-512, cout <= 8, cinp even, share-tile geometry): the 16
+  // lanes of a vector hold (output channel co, input channel parity r) at lane
+  // 2co + r, weights packed [tap][cinp/2][8][2] (coutp = 8), so 8 output channels
+  // use the whole vector; the two parities are summed when the tile is stored.
+  int pair;
   // output element (n, od, oh, ow, co) is y[n*yN + od*yD + oh*yH + ow*yW + co]
   int64_t yN, yD, yH, yW;
 };
@@ -444,6 +449,76 @@ ShareTile share_for(int cinp, int nv, int kw, int sw, int rw) {
   }
 }
 
+// Channel-pair tile (Core::pair): like fwd_tile_share with one vector, but each
+// broadcast is the pair x[p, ci], x[p, ci + 1] (one 64-bit broadcast) against the
+// weights of both channels for 8 output channels, so a multiply-add covers two
+// input channels and no lane is idle. Stored as acc[2co] + acc[2co + 1].
+template <int RW, int KW, int CI, int S>
+void fwd_tile_pair(const TileArgs<float>& t) {
+  __m512 acc[RW];
+  for (int r = 0; r < RW; ++r) acc[r] = _mm512_setzero_ps();
+  const int cinp = CI > 0 ? CI : t.run / KW;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const float* xs = t.xa[a] + b * t.sH;
+      const float* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int ci = 0; ci < cinp; ci += 2) {
+        int64_t st = cinp;
+        if constexpr (CI == 0) asm("" : "+r"(st));
+        const float* xc = xs + ci;
+        __m512 wv[KW];
+#pragma GCC unroll 4
+        for (int k = 0; k < KW; ++k) wv[k] = _mm512_loadu_ps(ws + (int64_t(k) * cinp + ci) * 8);
+#pragma GCC unroll 40
+        for (int p = 0; p < (RW - 1) * S + KW; ++p) {
+          double d;
+          std::memcpy(&d, xc + p * st, sizeof d);
+          const __m512 bx = _mm512_castpd_ps(_mm512_set1_pd(d));
+#pragma GCC unroll 4
+          for (int k = 0; k < KW; ++k) {
+            if ((p - k) % S != 0) continue;
+            const int o = (p - k) / S;
+            if (p < k || o >= RW) continue;
+            acc[o] = _mm512_fmadd_ps(bx, wv[k], acc[o]);
+          }
+        }
+      }
+    }
+  const __m512i even = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __mmask16 m = __mmask16((1u << std::min(8, t.nvalid)) - 1u);
+  for (int r = 0; r < RW; ++r) {
+    const __m512 s = _mm512_add_ps(acc[r], _mm512_permute_ps(acc[r], 0xB1));
+    _mm512_mask_storeu_ps(t.yb + int64_t(r) * t.yW, m, _mm512_permutexvar_ps(even, s));
+  }
+}
+
+using PairTile = void (*)(const TileArgs<float>&);
+
+template <int KW, int CI, int S, int... R>
+std::array<PairTile, sizeof...(R) + 1> make_pair_tiles(std::integer_sequence<int, R...>) {
+  std::array<PairTile, sizeof...(R) + 1> t{};
+  ((t[size_t(R + 1)] = &fwd_tile_pair<R + 1, KW, CI, S>), ...);
+  return t;
+}
+
+template <int CI>
+PairTile pair_for_ci(int kw, int sw, int rw) {
+  static const auto t3 = make_pair_tiles<3, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t2 = make_pair_tiles<2, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto s3 = make_pair_tiles<3, CI, 2>(std::make_integer_sequence<int, rw_share(1)>{});
+  const size_t i = size_t(rw);
+  if (sw == 2) return s3[i];
+  return kw == 3 ? t3[i] : t2[i];
+}
+
+PairTile pair_for(int cinp, int kw, int sw, int rw) {
+  switch (cinp) {
+    case 8: return pair_for_ci<8>(kw, sw, rw);
+    case 16: return pair_for_ci<16>(kw, sw, rw);
+    default: return pair_for_ci<0>(kw, sw, rw);
+  }
+}
+
 // Transposed-width tile (TW = 2, three width taps): the gradient column p of the
 // window feeds input-gradient columns o = 2j + k - 2 of the tile (j = window
 // index), so each broadcast serves up to three multiply-adds and every column of
@@ -578,7 +653,9 @@ struct PlaneRing {
 template <typename T>
 void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false) {
   std::vector<std::pair<int, int>> blocks;
-  if (c.tw > 0) {  // the transposed-width tiles take one or two vectors
+  if (c.pair > 0) {
+    blocks.emplace_back(0, 1);
+  } else if (c.tw > 0) {  // the transposed-width tiles take one or two vectors
     for (int v = 0; v < c.coutp / 16; v += 2) blocks.emplace_back(v, std::min(2, c.coutp / 16 - v));
   } else {
     blocks = cout_blocks(c.coutp);
@@ -670,7 +747,8 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
               for (int a = 0; a < na; ++a) xa[size_t(a)] = strip.data() + size_t(a) * nb * np * c.cinp;
               t.sH = int64_t(np) * c.cinp;
             }
-            share_for(c.cinp, nv, c.kw, c.sw, rw)(t, 0, np);
+            if (c.pair > 0) pair_for(c.cinp, c.kw, c.sw, rw)(t);
+            else share_for(c.cinp, nv, c.kw, c.sw, rw)(t, 0, np);
             o += rw;
           }
           return;
@@ -796,6 +874,24 @@ std::string run_forward(Core c, const float* x, int cin, bool bf16, Src wsrc, fl
   }
 #endif
   c.cinp = cin;
+#if defined(__AVX512F__)
+  // 8 or fewer output channels and an even input channel count: channel-pair tiles
+  // (the share-tile geometry; rows with every tap outside the input store zeros)
+  if (c.cout <= 8 && cin % 2 == 0 && c.tw == 0 &&
+      ((c.sw == 1 && (c.kw == 2 || c.kw == 3)) || (c.sw == 2 && c.kw == 3))) {
+    c.pair = 1;
+    c.coutp = 8;
+    std::vector<float> w(size_t(taps) * cin * 8, 0.f);
+    for (int t = 0; t < taps; ++t)
+      for (int ci = 0; ci < cin; ++ci)
+        for (int co = 0; co < c.cout; ++co) {
+          float v = wsrc(t, ci, co);
+          w[(size_t(t) * cin + (ci & ~1)) * 8 + 2 * co + (ci & 1)] = bf16 ? round_bf16(v) : v;
+        }
+    core_forward<float>(c, x, w.data(), y, bf16 && !x_rounded);
+    return "";
+  }
+#endif
   auto w = pack_w_f32(taps, cin, c.cout, c.cinp, c.coutp, bf16, wsrc);
   if (!bf16 || x_rounded) {
     core_forward<float>(c, x, w.data(), y);
