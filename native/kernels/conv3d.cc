@@ -966,14 +966,19 @@ FgradTile fgrad_for(int rc, int nv) {
 // dw[k][ci+r][16v..] for k < 3 over nrows whole rows (x rows xrs apart, gradient
 // rows dyrs apart), then adds into dwt (tap k at dwt + k*dwK). Gradient pixels
 // outside [0, ow) are masked to zero.
-template <int RC, int NV>
+// PAIR (NV 1, 8 or fewer output channels): lane 2co + r of the gradient vector
+// holds dy[o, co] for both r, each broadcast is the channel pair x[c, ci + 2j],
+// x[c, ci + 2j + 1] and accumulator j holds dw[k][ci + 2j + r][co] at lane
+// 2co + r, stored 16 floats per pair (the forward's pair layout), so the RC
+// channels take RC/2 accumulators per tap and no lane is idle.
+template <int RC, int NV, bool PAIR = false>
 void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyrow0, int coutp, int ow, float* dwt,
                   int64_t dwK, int nrows, int64_t xrs, int64_t dyrs) {
   __m512 acc[3][RC][NV];
 #pragma GCC unroll 3
   for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 8
-    for (int r = 0; r < RC; ++r)
+    for (int r = 0; r < (PAIR ? RC / 2 : RC); ++r)
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) acc[k][r][v] = _mm512_setzero_ps();
   const int c0 = std::max(0, -pl), c1 = std::min(w, ow + 2 - pl);
@@ -999,8 +1004,15 @@ void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyro
       }
     }
 #pragma GCC unroll 8
-    for (int r = 0; r < RC; ++r) {
-      const __m512 bx = _mm512_set1_ps(xp[r]);
+    for (int r = 0; r < (PAIR ? RC / 2 : RC); ++r) {
+      __m512 bx;
+      if constexpr (PAIR) {
+        double dd;
+        std::memcpy(&dd, xp + 2 * r, sizeof dd);
+        bx = _mm512_castpd_ps(_mm512_set1_pd(dd));
+      } else {
+        bx = _mm512_set1_ps(xp[r]);
+      }
 #pragma GCC unroll 3
       for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 2
@@ -1017,7 +1029,7 @@ void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyro
 #pragma GCC unroll 3
   for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 8
-    for (int r = 0; r < RC; ++r)
+    for (int r = 0; r < (PAIR ? RC / 2 : RC); ++r)
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) {
         float* q = dwt + k * dwK + int64_t(r) * coutp + 16 * v;
@@ -1283,7 +1295,14 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   const float* xb = x_direct ? x : x_buf;
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
   const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));  // partial sums per chunk (taken dynamically)
-  const size_t psize = size_t(taps) * cinp * coutp;
+  // channel pairs (fgrad_share3<.., PAIR>): 8 or fewer output channels, stride 1,
+  // three width taps; partial filters in the pair layout [tap][cinp/2][8][2]
+  bool pair = false;
+#if defined(__AVX512F__)
+  pair = g.cout <= 8 && g.sw == 1 && g.kw == 3;
+#endif
+  const int cw = pair ? 8 : coutp;  // partial-filter floats per input channel
+  const size_t psize = size_t(taps) * cinp * cw;
   float* partial = scratch_as<float>(ScratchSlot::kPartial, size_t(T) * psize);
   if (partial == nullptr) return "out of memory for the partial filter gradients";
   std::fill(partial, partial + size_t(T) * psize, 0.f);
@@ -1325,7 +1344,13 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
           dyg = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(coutp);
         } else {
           const float* src = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(g.cout);
-          for (int o = 0; o < nr * g.ow; ++o) {
+          for (int o = 0; o < nr * g.ow && pair; ++o) {
+            float* d = dy_row.data() + size_t(o) * coutp;  // lane 2co + r: dy[o, co]
+            const float* q = src + int64_t(o) * g.cout;
+            for (int co = 0; co < g.cout; ++co) d[2 * co] = d[2 * co + 1] = round ? round_bf16(q[co]) : q[co];
+            for (int k = 2 * g.cout; k < 16; ++k) d[k] = 0.f;
+          }
+          for (int o = 0; o < nr * g.ow && !pair; ++o) {
             float* d = dy_row.data() + size_t(o) * coutp;
             if (round) round_bf16_copy(src + int64_t(o) * g.cout, d, g.cout);
             else std::memcpy(d, src + int64_t(o) * g.cout, sizeof(float) * size_t(g.cout));
@@ -1350,7 +1375,23 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
               const float* xs = xplane + ih * sH;
               const float* dyrow = dyg + rlo * dyrs;
               const int64_t xrs = int64_t(g.sh) * sH;
-              float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * coutp;
+              float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * cw;
+              if (pair) {
+                for (int ci = 0; ci < cinp;) {
+                  const int64_t dwK = int64_t(cinp) * 8;
+                  if (cinp - ci >= 16) {
+                    fgrad_share3<16, 1, true>(xs + ci, cinp, g.w, g.pl, dyrow, coutp, g.ow, dwab + ci * 8, dwK, cnt, xrs, dyrs);
+                    ci += 16;
+                  } else if (cinp - ci >= 8) {
+                    fgrad_share3<8, 1, true>(xs + ci, cinp, g.w, g.pl, dyrow, coutp, g.ow, dwab + ci * 8, dwK, cnt, xrs, dyrs);
+                    ci += 8;
+                  } else {
+                    fgrad_share3<4, 1, true>(xs + ci, cinp, g.w, g.pl, dyrow, coutp, g.ow, dwab + ci * 8, dwK, cnt, xrs, dyrs);
+                    ci += 4;
+                  }
+                }
+                continue;
+              }
               for (int v = 0; v < coutp / 16; v += 2) {
                 const bool two = coutp / 16 - v >= 2;
                 for (int ci = 0; ci < cinp;) {
@@ -1401,8 +1442,13 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
       float* out = dfilter + (int64_t(tap) * g.cin + ci) * g.cout;
       for (int co = 0; co < g.cout; ++co) out[co] = 0.f;
       for (int t = 0; t < T; ++t) {
-        const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
-        for (int co = 0; co < g.cout; ++co) out[co] += src[co];
+        if (pair) {
+          const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + (ci & ~1)) * 8 + (ci & 1);
+          for (int co = 0; co < g.cout; ++co) out[co] += src[2 * co];
+        } else {
+          const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
+          for (int co = 0; co < g.cout; ++co) out[co] += src[co];
+        }
       }
     }
   });
