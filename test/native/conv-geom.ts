@@ -53,4 +53,12 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [1, 4, 3, 35, 32], k: 3, cout: 32, stride: 2, pad: 'same' },
   { x: [2, 3, 3, 33, 13], k: 2, cout: 21, stride: 1, pad: 'valid' },
   { x: [1, 5, 4, 29, 16], k: 3, cout: 32, stride: 2, pad: 'valid' },
+  // channel-pair tiles (8 or fewer output channels, even input channels; the filter
+  // gradient at stride 1 with three width taps): wide rows, stride 2, a width-2 filter
+  { x: [2, 4, 5, 35, 8], k: 3, cout: 8, stride: 1, pad: 'same' },
+  { x: [1, 4, 5, 19, 24], k: 3, cout: 8, stride: 1, pad: 'same' },
+  { x: [1, 4, 4, 33, 8], k: 3, cout: 16, stride: 1, pad: 'same' },
+  { x: [2, 6, 5, 23, 6], k: 3, cout: 5, stride: 2, pad: 'same' },
+  { x: [1, 5, 5, 17, 10], k: 2, cout: 7, stride: 1, pad: 'valid' },
+  { x: [1, 4, 3, 21, 12], k: 3, cout: 3, stride: 1, pad: 'valid' },
 ];
