@@ -118,10 +118,12 @@ struct Core {
   // tw > 0: transposed along the width (a strided input gradient): input column p
   // feeds output column tw*p + k - pl for width tap k (fp32 with AVX-512, kw 3, tw 2)
   int tw;
-  // pair > 0 (fp32 with AVX-512, cout <= 8, cinp even, share-tile geometry): the 16
-  // lanes of a vector hold (output channel co, input channel parity r) at lane
-  // 2co + r, weights packed [tap][cinp/2][8][2] (coutp = 8), so 8 output channels
-  // use the whole vector; the two parities are summed when the tile is stored.
+  // pair > 0 (fp32 with AVX-512, cout % 16 in 1..8, cinp even, share-tile
+  // geometry): the last cout - coutp channels (coutp = 16 * (cout / 16)) are one
+  // channel-pair block: the 16 lanes of a vector hold (output channel co, input
+  // channel parity r) at lane 2co + r, weights packed [tap][cinp/2][8][2] apart
+  // (core_forward's wpair), so 8 output channels use the whole vector; the two
+  // parities are summed when the tile is stored.
   int pair;
   // output element (n, od, oh, ow, co) is y[n*yN + od*yD + oh*yH + ow*yW + co]
   int64_t yN, yD, yH, yW;
@@ -651,10 +653,12 @@ struct PlaneRing {
 // (T elements) with packed weights wpk [tap][cinp][coutp], taps clipped at the borders.
 // round_planes (fp32 only): x is rounded to bf16 plane by plane as it is read.
 template <typename T>
-void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false) {
-  std::vector<std::pair<int, int>> blocks;
+void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false,
+                  const T* wpair = nullptr) {
+  std::vector<std::pair<int, int>> blocks;  // (first vector, vectors); nv 0: the pair block
   if (c.pair > 0) {
-    blocks.emplace_back(0, 1);
+    blocks = cout_blocks(c.coutp);
+    blocks.emplace_back(c.coutp / 16, 0);
   } else if (c.tw > 0) {  // the transposed-width tiles take one or two vectors
     for (int v = 0; v < c.coutp / 16; v += 2) blocks.emplace_back(v, std::min(2, c.coutp / 16 - v));
   } else {
@@ -681,6 +685,12 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       t.run = c.kw * c.cinp;
       t.wsA = wsA; t.wsB = wsB;
       t.wb = na && nb ? wpk + (int64_t(a0) * c.kh + b0) * wsB + 16 * v0 * welem : wpk;
+      if (nv == 0) {  // the channel-pair block: 8 floats per input channel
+        t.coutp = 8;
+        t.wsB = int64_t(c.kw) * c.cinp * 8;
+        t.wsA = int64_t(c.kh) * t.wsB;
+        t.wb = na && nb ? wpair + (int64_t(a0) * c.kh + b0) * t.wsB : wpair;
+      }
       t.yW = c.yW;
       t.nvalid = c.cout - 16 * v0;
       t.xa = xa.data();
@@ -747,7 +757,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
               for (int a = 0; a < na; ++a) xa[size_t(a)] = strip.data() + size_t(a) * nb * np * c.cinp;
               t.sH = int64_t(np) * c.cinp;
             }
-            if (c.pair > 0) pair_for(c.cinp, c.kw, c.sw, rw)(t);
+            if (nv == 0) pair_for(c.cinp, c.kw, c.sw, rw)(t);
             else share_for(c.cinp, nv, c.kw, c.sw, rw)(t, 0, np);
             o += rw;
           }
@@ -759,7 +769,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       const int nt = (c.ow + rmax - 1) / rmax;  // tiles of near-equal width
       for (int i = 0, o = 0; i < nt; o += c.ow / nt + (i < c.ow % nt ? 1 : 0), ++i) {
         const int rw = c.ow / nt + (i < c.ow % nt ? 1 : 0);
-        auto tile = tile_for<T>(nv, rw);
+        auto tile = tile_for<T>(std::max(nv, 1), rw);  // nv 0 (pair block): only zero rows come here
         t.yb = yrow + int64_t(o) * c.yW;
         const int w0 = o * c.sw - c.pl, wl = (rw - 1) * c.sw + c.kw;  // input columns [w0, w0 + wl)
         if (na == 0 || nb == 0) {
@@ -877,18 +887,20 @@ std::string run_forward(Core c, const float* x, int cin, bool bf16, Src wsrc, fl
 #if defined(__AVX512F__)
   // 8 or fewer output channels and an even input channel count: channel-pair tiles
   // (the share-tile geometry; rows with every tap outside the input store zeros)
-  if (c.cout <= 8 && cin % 2 == 0 && c.tw == 0 &&
+  if (c.cout % 16 >= 1 && c.cout % 16 <= 8 && cin % 2 == 0 && c.tw == 0 &&
       ((c.sw == 1 && (c.kw == 2 || c.kw == 3)) || (c.sw == 2 && c.kw == 3))) {
     c.pair = 1;
-    c.coutp = 8;
-    std::vector<float> w(size_t(taps) * cin * 8, 0.f);
+    c.coutp = c.cout / 16 * 16;
+    const int co0 = c.coutp;
+    std::vector<float> wp(size_t(taps) * cin * 8, 0.f);
     for (int t = 0; t < taps; ++t)
       for (int ci = 0; ci < cin; ++ci)
-        for (int co = 0; co < c.cout; ++co) {
+        for (int co = co0; co < c.cout; ++co) {
           float v = wsrc(t, ci, co);
-          w[(size_t(t) * cin + (ci & ~1)) * 8 + 2 * co + (ci & 1)] = bf16 ? round_bf16(v) : v;
+          wp[(size_t(t) * cin + (ci & ~1)) * 8 + 2 * (co - co0) + (ci & 1)] = bf16 ? round_bf16(v) : v;
         }
-    core_forward<float>(c, x, w.data(), y, bf16 && !x_rounded);
+    auto w = pack_w_f32(taps, cin, co0, c.cinp, c.coutp, bf16, wsrc);
+    core_forward<float>(c, x, w.data(), y, bf16 && !x_rounded, wp.data());
     return "";
   }
 #endif

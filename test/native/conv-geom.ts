@@ -61,4 +61,6 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [2, 6, 5, 23, 6], k: 3, cout: 5, stride: 2, pad: 'same' },
   { x: [1, 5, 5, 17, 10], k: 2, cout: 7, stride: 1, pad: 'valid' },
   { x: [1, 4, 3, 21, 12], k: 3, cout: 3, stride: 1, pad: 'valid' },
+  { x: [1, 4, 5, 27, 8], k: 3, cout: 24, stride: 1, pad: 'same' },
+  { x: [1, 5, 4, 22, 24], k: 3, cout: 8, stride: 1, pad: 'valid' },
 ];
