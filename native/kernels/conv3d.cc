@@ -1161,6 +1161,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
   if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
+  if (conv3d_forward_c1(g)) return forward_c1(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
   return run_forward(c, x, g.cin, bf16, wsrc, y);
 }

@@ -1,6 +1,8 @@
 #include "kernels/conv3d_small.h"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cstring>
 #include <vector>
 
@@ -120,6 +122,122 @@ std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const
     dw[k] = float(s);
   }
   return "";
+}
+
+bool conv3d_forward_c1(const Conv3DGeom& g) {
+#if defined(__AVX512F__)
+  return g.cin == 1 && g.cout <= 8 && g.kd == 3 && g.kh == 3 && g.kw == 3 && g.sd == 1 && g.sh == 1 && g.sw == 1;
+#else
+  (void)g;
+  return false;
+#endif
+}
+
+#if defined(__AVX512F__)
+namespace {
+// RW pixel pairs (output pixels 2m, 2m + 1 from m0) of one row: lane 2co + r of
+// accumulator m is y[2m + r, co]; the 64-bit broadcast of strip[j], strip[j + 1]
+// feeds pair m with width tap k = j - 2m, so each broadcast serves 1.5 taps on
+// average and 8 output channels fill the vector.
+template <int RW>
+void c1_fwd_pairs(const float* const* strips, const int* abs, int nab, const __m512* wv, int m0, int ow, int cout,
+                  float* yrow) {
+  __m512 acc[RW];
+  for (int m = 0; m < RW; ++m) acc[m] = _mm512_setzero_ps();
+  for (int i = 0; i < nab; ++i) {
+    const float* xs = strips[i] + 2 * m0;
+    const __m512* w = wv + 3 * abs[i];
+    const __m512 w0 = w[0], w1 = w[1], w2 = w[2];
+#pragma GCC unroll 40
+    for (int j = 0; j < 2 * RW + 1; ++j) {
+      double d;
+      std::memcpy(&d, xs + j, sizeof d);
+      const __m512 bx = _mm512_castpd_ps(_mm512_set1_pd(d));
+      if (j % 2 == 0) {
+        if (j / 2 < RW) acc[j / 2] = _mm512_fmadd_ps(bx, w0, acc[j / 2]);
+        if (j >= 2) acc[j / 2 - 1] = _mm512_fmadd_ps(bx, w2, acc[j / 2 - 1]);
+      } else if ((j - 1) / 2 < RW) {
+        acc[(j - 1) / 2] = _mm512_fmadd_ps(bx, w1, acc[(j - 1) / 2]);
+      }
+    }
+  }
+  const __m512i idx = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
+  for (int m = 0; m < RW; ++m) {
+    const int p = 2 * (m0 + m);
+    const __m512 v = _mm512_permutexvar_ps(idx, acc[m]);  // [y(p) co 0..7, y(p + 1) co 0..7]
+    float* yp = yrow + int64_t(p) * cout;
+    if (cout == 8 && p + 1 < ow) {
+      _mm512_storeu_ps(yp, v);
+    } else {
+      alignas(64) float tmp[16];
+      _mm512_store_ps(tmp, v);
+      std::memcpy(yp, tmp, sizeof(float) * size_t(cout));
+      if (p + 1 < ow) std::memcpy(yp + cout, tmp + 8, sizeof(float) * size_t(cout));
+    }
+  }
+}
+
+using C1Fwd = void (*)(const float* const*, const int*, int, const __m512*, int, int, int, float*);
+constexpr int kC1Pairs = 12;
+template <int... R>
+std::array<C1Fwd, sizeof...(R) + 1> make_c1_fwd(std::integer_sequence<int, R...>) {
+  std::array<C1Fwd, sizeof...(R) + 1> t{};
+  ((t[size_t(R + 1)] = &c1_fwd_pairs<R + 1>), ...);
+  return t;
+}
+}  // namespace
+#endif
+
+std::string forward_c1(const Conv3DGeom& g, const float* x, const float* w, float* y, bool round) {
+#if defined(__AVX512F__)
+  static const auto tiles = make_c1_fwd(std::make_integer_sequence<int, kC1Pairs>{});
+  // weights: lane 2co + r holds w[tap, co] for both r
+  alignas(64) float wl[27 * 16] = {};
+  for (int t = 0; t < 27; ++t)
+    for (int co = 0; co < g.cout; ++co) {
+      const float v = round ? round_bf16(w[t * g.cout + co]) : w[t * g.cout + co];
+      wl[t * 16 + 2 * co] = wl[t * 16 + 2 * co + 1] = v;
+    }
+  __m512 wv[27];
+  for (int t = 0; t < 27; ++t) wv[t] = _mm512_load_ps(wl + 16 * t);
+  const int wpd = g.ow + 3;  // strip column j is input column j - pl (zero outside)
+  const int64_t rows = int64_t(g.n) * g.od * g.oh;
+  parallel_for(rows, 8, [&](int64_t b, int64_t e) {
+    thread_local std::vector<float> strip;
+    if (strip.size() < size_t(9) * wpd) strip.resize(size_t(9) * wpd);
+    const float* strips[9];
+    int abs[9];
+    for (int64_t row = b; row < e; ++row) {
+      const int nn = int(row / (int64_t(g.od) * g.oh));
+      const int rem = int(row % (int64_t(g.od) * g.oh));
+      const int od = rem / g.oh, oh = rem % g.oh;
+      int nab = 0;
+      for (int a = 0; a < 3; ++a)
+        for (int bb = 0; bb < 3; ++bb) {
+          const int d = od + a - g.pf, h = oh + bb - g.pt;
+          if (d < 0 || d >= g.d || h < 0 || h >= g.h) continue;
+          const float* src = x + ((int64_t(nn) * g.d + d) * g.h + h) * g.w;
+          float* s = strip.data() + size_t(nab) * wpd;
+          for (int j = 0; j < wpd; ++j) {
+            const int c = j - g.pl;
+            const float v = c < 0 || c >= g.w ? 0.f : src[c];
+            s[j] = round ? round_bf16(v) : v;
+          }
+          strips[nab] = s;
+          abs[nab] = a * 3 + bb;
+          ++nab;
+        }
+      float* yrow = y + row * g.ow * int64_t(g.cout);
+      const int npairs = (g.ow + 1) / 2;
+      for (int m0 = 0; m0 < npairs; m0 += kC1Pairs)
+        tiles[size_t(std::min(kC1Pairs, npairs - m0))](strips, abs, nab, wv, m0, g.ow, g.cout, yrow);
+    }
+  });
+  return "";
+#else
+  (void)g; (void)x; (void)w; (void)y; (void)round;
+  return "forward_c1 needs AVX-512";
+#endif
 }
 
 bool conv3d_filter_grad_c1(const Conv3DGeom& g) {

@@ -96,6 +96,8 @@ int main() {
       {1, 3, 4, 5, 2, 3, 2, 1, 1},   {1, 5, 6, 21, 12, 3, 5, 1, 0}, {2, 4, 5, 9, 3, 3, 7, 1, 1},
       // a pair block after whole vectors (24, 40 output channels; input gradient of 24 -> 8)
       {1, 4, 5, 27, 8, 3, 24, 1, 1},  {2, 5, 4, 19, 6, 3, 40, 2, 1}, {1, 5, 4, 22, 24, 3, 8, 1, 0},
+      // one input channel, <= 8 output channels (pixel-pair forward): odd widths, 'valid'
+      {2, 5, 6, 29, 1, 3, 8, 1, 1},  {1, 4, 5, 26, 1, 3, 5, 1, 0},  {1, 3, 3, 3, 1, 3, 2, 1, 1},
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);

@@ -63,4 +63,6 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [1, 4, 3, 21, 12], k: 3, cout: 3, stride: 1, pad: 'valid' },
   { x: [1, 4, 5, 27, 8], k: 3, cout: 24, stride: 1, pad: 'same' },
   { x: [1, 5, 4, 22, 24], k: 3, cout: 8, stride: 1, pad: 'valid' },
+  { x: [2, 5, 6, 29, 1], k: 3, cout: 8, stride: 1, pad: 'same' },
+  { x: [1, 4, 5, 26, 1], k: 3, cout: 5, stride: 1, pad: 'valid' },
 ];
