@@ -218,11 +218,12 @@ std::string forward_c1(const Conv3DGeom& g, const float* x, const float* w, floa
           if (d < 0 || d >= g.d || h < 0 || h >= g.h) continue;
           const float* src = x + ((int64_t(nn) * g.d + d) * g.h + h) * g.w;
           float* s = strip.data() + size_t(nab) * wpd;
-          for (int j = 0; j < wpd; ++j) {
-            const int c = j - g.pl;
-            const float v = c < 0 || c >= g.w ? 0.f : src[c];
-            s[j] = round ? round_bf16(v) : v;
-          }
+          // columns [lo, hi) of the strip lie inside the input row
+          const int lo = std::min(wpd, std::max(0, g.pl)), hi = std::max(lo, std::min(wpd, g.w + g.pl));
+          if (lo > 0) std::memset(s, 0, sizeof(float) * size_t(lo));
+          if (round) round_bf16_copy(src + (lo - g.pl), s + lo, hi - lo);
+          else std::memcpy(s + lo, src + (lo - g.pl), sizeof(float) * size_t(hi - lo));
+          if (hi < wpd) std::memset(s + hi, 0, sizeof(float) * size_t(wpd - hi));
           strips[nab] = s;
           abs[nab] = a * 3 + bb;
           ++nab;
