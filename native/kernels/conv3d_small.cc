@@ -254,7 +254,7 @@ std::string backprop_filter_c1(const Conv3DGeom& g, const float* x, const float*
 #if defined(__AVX512F__)
   constexpr int K = 3, TAPS = 27;
   const int coutp = round_up16(g.cout);
-  const int dp = (g.od - 1) * g.sd + K, hp = (g.oh - 1) * g.sh + K, wp = (g.ow - 1) * g.sw + K;
+  const int dp = (g.od - 1) * g.sd + K, hp = (g.oh - 1) * g.sh + K, wp = (g.ow - 1) * g.sw + K + 1;  // + 1: the pixel-pair path reads one column past the last tap
   // padded input (one channel) and the gradient with channels padded to 16
   float* xp = scratch_as<float>(ScratchSlot::kInput, size_t(g.n) * dp * hp * wp);
   float* dyp = scratch_as<float>(ScratchSlot::kGrad, size_t(g.n) * g.od * g.oh * g.ow * coutp);
@@ -279,6 +279,74 @@ std::string backprop_filter_c1(const Conv3DGeom& g, const float* x, const float*
       }
     }
   });
+  if (g.cout <= 8 && g.sw == 1) {
+    // pixel pairs: lane 2co + r of pair m holds dy[2m + r, co] (zero past the row),
+    // the 64-bit broadcast of xp[2m + k], xp[2m + k + 1] matches it, so 8 output
+    // channels fill the vector; lane pairs are summed at the end
+    const int np = (g.ow + 1) / 2;
+    const int64_t rows = int64_t(g.n) * g.od * g.oh;
+    float* dyq = scratch_as<float>(ScratchSlot::kGrad, size_t(rows) * np * 16);
+    if (dyq == nullptr) return "out of memory for the paired gradient";
+    parallel_for(rows, 16, [&](int64_t b, int64_t e) {
+      const __m512i idx = _mm512_set_epi32(15, 7, 14, 6, 13, 5, 12, 4, 11, 3, 10, 2, 9, 1, 8, 0);
+      for (int64_t row = b; row < e; ++row) {
+        const float* src = dy + row * g.ow * int64_t(g.cout);
+        float* dst = dyq + row * np * 16;
+        for (int m = 0; m < np; ++m) {
+          alignas(64) float tmp[16] = {};
+          const int two = std::min(2, g.ow - 2 * m);
+          for (int r = 0; r < two; ++r) std::memcpy(tmp + 8 * r, src + int64_t(2 * m + r) * g.cout, sizeof(float) * size_t(g.cout));
+          if (round) round_bf16_copy(tmp, tmp, 16);
+          _mm512_storeu_ps(dst + 16 * m, _mm512_permutexvar_ps(idx, _mm512_load_ps(tmp)));
+        }
+      }
+    });
+    const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));
+    std::vector<double> partial(size_t(T) * TAPS * 16, 0.0);
+    parallel_for(T, 1, [&](int64_t tb, int64_t te) {
+      for (int64_t t = tb; t < te; ++t) {
+        double* part = partial.data() + size_t(t) * TAPS * 16;
+        const int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
+        for (int64_t rg = r0; rg < r1; rg += 8) {  // fp32 sums over 8 rows, then into double
+          __m512 acc[TAPS];
+          for (int k = 0; k < TAPS; ++k) acc[k] = _mm512_setzero_ps();
+          for (int64_t row = rg; row < std::min(r1, rg + 8); ++row) {
+            const int nn = int(row / (int64_t(g.od) * g.oh));
+            const int rem = int(row % (int64_t(g.od) * g.oh));
+            const int od = rem / g.oh, oh = rem % g.oh;
+            const float* xr[9];
+            for (int a = 0; a < K; ++a)
+              for (int bb = 0; bb < K; ++bb)
+                xr[a * K + bb] = xp + ((int64_t(nn) * dp + int64_t(od) * g.sd + a) * hp + int64_t(oh) * g.sh + bb) * wp;
+            const float* dq = dyq + row * np * 16;
+            for (int m = 0; m < np; ++m) {
+              const __m512 dv = _mm512_loadu_ps(dq + 16 * m);
+#pragma GCC unroll 9
+              for (int ab = 0; ab < 9; ++ab)
+#pragma GCC unroll 3
+                for (int k = 0; k < K; ++k) {
+                  double d;
+                  std::memcpy(&d, xr[ab] + 2 * m + k, sizeof d);
+                  acc[ab * K + k] = _mm512_fmadd_ps(_mm512_castpd_ps(_mm512_set1_pd(d)), dv, acc[ab * K + k]);
+                }
+            }
+          }
+          alignas(64) float tmp[16];
+          for (int k = 0; k < TAPS; ++k) {
+            _mm512_store_ps(tmp, acc[k]);
+            for (int j = 0; j < 16; ++j) part[k * 16 + j] += tmp[j];
+          }
+        }
+      }
+    });
+    for (int k = 0; k < TAPS; ++k)
+      for (int co = 0; co < g.cout; ++co) {
+        double sum = 0;
+        for (int t = 0; t < T; ++t) sum += partial[(size_t(t) * TAPS + k) * 16 + 2 * co] + partial[(size_t(t) * TAPS + k) * 16 + 2 * co + 1];
+        dw[size_t(k) * g.cout + co] = float(sum);
+      }
+    return "";
+  }
   const int64_t opix = int64_t(g.n) * g.od * g.oh * g.ow;
   parallel_for(opix, 4096, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
