@@ -21,6 +21,40 @@ inline int round_up16(int v) { return (v + 15) / 16 * 16; }
 // out[r, j] = sum_i in[r, i] m[i, j] for rows r; m is [I, J] (already rounded).
 void rows_matmul(const float* in, int I, const float* m, int J, float* out, int64_t rows, bool round) {
 #if defined(__AVX512F__)
+  if (J <= 16 && 16 % J == 0 && I <= J) {
+    // a vector holds the outputs of R = 16 / J rows: out = sum_i bcast_i * M_i, where
+    // bcast_i (lane l: in[row l / J, i]) is one permute of the R*I inputs (one load)
+    const int R = 16 / J;
+    alignas(64) int32_t ix[16][16];
+    alignas(64) float mv[16][16];
+    for (int i = 0; i < I; ++i)
+      for (int l = 0; l < 16; ++l) {
+        ix[i][l] = (l / J) * I + i;
+        mv[i][l] = m[size_t(i) * J + l % J];
+      }
+    parallel_for(rows, 4096, [&](int64_t b, int64_t e) {
+      __m512i idx[16];
+      __m512 mw[16];
+      for (int i = 0; i < I; ++i) {
+        idx[i] = _mm512_load_si512(ix[i]);
+        mw[i] = _mm512_load_ps(mv[i]);
+      }
+      for (int64_t r = b; r < e; r += R) {
+        const int nr = int(std::min<int64_t>(R, e - r));
+        __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << (nr * I)) - 1u), in + r * I);
+        if (round) {
+          alignas(64) float tmp[16];
+          _mm512_store_ps(tmp, v);
+          round_bf16_copy(tmp, tmp, 16);
+          v = _mm512_load_ps(tmp);
+        }
+        __m512 o = _mm512_mul_ps(_mm512_permutexvar_ps(idx[0], v), mw[0]);
+        for (int i = 1; i < I; ++i) o = _mm512_fmadd_ps(_mm512_permutexvar_ps(idx[i], v), mw[i], o);
+        _mm512_mask_storeu_ps(out + r * J, __mmask16((1u << (nr * J)) - 1u), o);
+      }
+    });
+    return;
+  }
   if (I <= 16 && J < 8) {
     // few outputs per row: one masked 16-lane dot product per output
     std::vector<float> mt(size_t(J) * 16, 0.f);  // [J][16], zero past I
@@ -94,6 +128,50 @@ std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const
   const size_t wsize = size_t(cin) * cout;
   const int T = int(std::max<int64_t>(1, std::min<int64_t>(num_threads(), rows / 4096 + 1)));
   std::vector<double> partial(size_t(T) * wsize, 0.0);
+#if defined(__AVX512F__)
+  if (wsize <= 16) {
+    // lane l = (i, j) = (l / cout, l % cout) of dw: per voxel one permute of x and one
+    // of dy, one multiply-add; float sums over 256 voxels, then double
+    alignas(64) int32_t ixv[16], idv[16];
+    for (int l = 0; l < 16; ++l) {
+      ixv[l] = l < int(wsize) ? l / cout : 0;
+      idv[l] = l < int(wsize) ? l % cout : 0;
+    }
+    parallel_for(T, 1, [&](int64_t tb, int64_t te) {
+      const __m512i ixx = _mm512_load_si512(ixv), idd = _mm512_load_si512(idv);
+      const __mmask16 mx = __mmask16((1u << cin) - 1u), md = __mmask16((1u << cout) - 1u);
+      alignas(64) float tmp[16];
+      for (int64_t t = tb; t < te; ++t) {
+        double* part = partial.data() + size_t(t) * wsize;
+        const int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
+        for (int64_t b = r0; b < r1; b += 256) {
+          const int64_t e = std::min(r1, b + 256);
+          __m512 acc = _mm512_setzero_ps();
+          for (int64_t r = b; r < e; ++r) {
+            __m512 xv = _mm512_maskz_loadu_ps(mx, x + r * cin), dv = _mm512_maskz_loadu_ps(md, dy + r * cout);
+            if (round) {
+              _mm512_store_ps(tmp, xv);
+              round_bf16_copy(tmp, tmp, 16);
+              xv = _mm512_load_ps(tmp);
+              _mm512_store_ps(tmp, dv);
+              round_bf16_copy(tmp, tmp, 16);
+              dv = _mm512_load_ps(tmp);
+            }
+            acc = _mm512_fmadd_ps(_mm512_permutexvar_ps(ixx, xv), _mm512_permutexvar_ps(idd, dv), acc);
+          }
+          _mm512_store_ps(tmp, acc);
+          for (size_t k = 0; k < wsize; ++k) part[k] += tmp[k];
+        }
+      }
+    });
+    for (size_t k = 0; k < wsize; ++k) {
+      double s = 0;
+      for (int t = 0; t < T; ++t) s += partial[size_t(t) * wsize + k];
+      dw[k] = float(s);
+    }
+    return "";
+  }
+#endif
   parallel_for(T, 1, [&](int64_t tb, int64_t te) {
     std::vector<float> acc(wsize), dr(static_cast<size_t>(cout));
     for (int64_t t = tb; t < te; ++t) {

@@ -89,6 +89,8 @@ int main() {
       {1, 4, 3, 30, 24, 3, 64, 1, 1}, {1, 3, 3, 2, 16, 3, 16, 1, 1},  {2, 7, 6, 21, 6, 3, 12, 2, 0},
       // small channel counts: pointwise and one-input-channel filter gradients
       {2, 5, 6, 7, 16, 1, 2, 1, 1},  {1, 4, 5, 6, 3, 1, 12, 1, 0},  {2, 9, 8, 7, 1, 3, 20, 2, 1},
+      // pointwise with cin*cout <= 16 (one-vector filter gradient) and rows packed into a vector
+      {2, 5, 6, 7, 8, 1, 2, 1, 1},   {1, 3, 5, 7, 4, 1, 3, 1, 1},   {1, 3, 3, 5, 2, 1, 1, 1, 0},
       // channel-pair tiles (<= 8 output channels, even input channels): forward and
       // input gradient, wide rows, stride 2, width-2 filters, 'valid', CI 8/16/other
       {2, 6, 7, 35, 8, 3, 8, 1, 1},  {1, 5, 6, 19, 24, 3, 8, 1, 1}, {1, 4, 5, 33, 8, 3, 16, 1, 1},

@@ -42,6 +42,8 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   // one-input-channel 3×3×3 filter gradients run special kernels
   { x: [2, 5, 4, 6, 16], k: 1, cout: 2, stride: 1, pad: 'same' },
   { x: [1, 3, 4, 5, 3], k: 1, cout: 12, stride: 1, pad: 'valid' },
+  { x: [2, 5, 6, 7, 8], k: 1, cout: 2, stride: 1, pad: 'same' },
+  { x: [1, 3, 5, 7, 4], k: 1, cout: 3, stride: 1, pad: 'same' },
   { x: [2, 7, 6, 9, 1], k: 3, cout: 20, stride: 2, pad: 'same' },
   { x: [1, 5, 6, 7, 1], k: 3, cout: 16, stride: 1, pad: 'valid' },
   // strided input gradients run by phases: stride 3, an even filter at stride 2
