@@ -18,6 +18,19 @@ namespace {
 
 inline int round_up16(int v) { return (v + 15) / 16 * 16; }
 
+#if defined(__AVX512F__)
+// round_bf16 on 16 lanes in registers (the same bits as round_bf16_copy)
+inline __m512 round_bf16_vec(__m512 v) {
+  const __m512i u = _mm512_castps_si512(v), hi = _mm512_set1_epi32(int(0xffff0000u));
+  __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff),
+                                                   _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))));
+  r = _mm512_and_si512(r, hi);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  r = _mm512_mask_mov_epi32(r, nan, _mm512_and_si512(_mm512_or_si512(u, _mm512_set1_epi32(0x00400000)), hi));
+  return _mm512_castsi512_ps(r);
+}
+#endif
+
 // out[r, j] = sum_i in[r, i] m[i, j] for rows r; m is [I, J] (already rounded).
 void rows_matmul(const float* in, int I, const float* m, int J, float* out, int64_t rows, bool round) {
 #if defined(__AVX512F__)
@@ -42,12 +55,7 @@ void rows_matmul(const float* in, int I, const float* m, int J, float* out, int6
       for (int64_t r = b; r < e; r += R) {
         const int nr = int(std::min<int64_t>(R, e - r));
         __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << (nr * I)) - 1u), in + r * I);
-        if (round) {
-          alignas(64) float tmp[16];
-          _mm512_store_ps(tmp, v);
-          round_bf16_copy(tmp, tmp, 16);
-          v = _mm512_load_ps(tmp);
-        }
+        if (round) v = round_bf16_vec(v);
         __m512 o = _mm512_mul_ps(_mm512_permutexvar_ps(idx[0], v), mw[0]);
         for (int i = 1; i < I; ++i) o = _mm512_fmadd_ps(_mm512_permutexvar_ps(idx[i], v), mw[i], o);
         _mm512_mask_storeu_ps(out + r * J, __mmask16((1u << (nr * J)) - 1u), o);
@@ -66,12 +74,7 @@ void rows_matmul(const float* in, int I, const float* m, int J, float* out, int6
       for (int j = 0; j < J; ++j) w[j] = _mm512_loadu_ps(mt.data() + size_t(j) * 16);
       for (int64_t r = b; r < e; ++r) {
         __m512 xv = _mm512_maskz_loadu_ps(mask, in + r * I);
-        if (round) {
-          alignas(64) float tmp[16];
-          _mm512_store_ps(tmp, xv);
-          round_bf16_copy(tmp, tmp, I);
-          xv = _mm512_load_ps(tmp);
-        }
+        if (round) xv = round_bf16_vec(xv);
         float* o = out + r * J;
         for (int j = 0; j < J; ++j) o[j] = _mm512_reduce_add_ps(_mm512_mul_ps(xv, w[j]));
       }
@@ -150,12 +153,8 @@ std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const
           for (int64_t r = b; r < e; ++r) {
             __m512 xv = _mm512_maskz_loadu_ps(mx, x + r * cin), dv = _mm512_maskz_loadu_ps(md, dy + r * cout);
             if (round) {
-              _mm512_store_ps(tmp, xv);
-              round_bf16_copy(tmp, tmp, 16);
-              xv = _mm512_load_ps(tmp);
-              _mm512_store_ps(tmp, dv);
-              round_bf16_copy(tmp, tmp, 16);
-              dv = _mm512_load_ps(tmp);
+              xv = round_bf16_vec(xv);
+              dv = round_bf16_vec(dv);
             }
             acc = _mm512_fmadd_ps(_mm512_permutexvar_ps(ixx, xv), _mm512_permutexvar_ps(idd, dv), acc);
           }
