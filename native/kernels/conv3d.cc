@@ -1357,12 +1357,24 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
           dyg = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(coutp);
         } else {
           const float* src = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(g.cout);
-          for (int o = 0; o < nr * g.ow && pair; ++o) {
-            float* d = dy_row.data() + size_t(o) * coutp;  // lane 2co + r: dy[o, co]
-            const float* q = src + int64_t(o) * g.cout;
-            for (int co = 0; co < g.cout; ++co) d[2 * co] = d[2 * co + 1] = round ? round_bf16(q[co]) : q[co];
-            for (int k = 2 * g.cout; k < 16; ++k) d[k] = 0.f;
+#if defined(__AVX512F__)
+          if (pair) {
+            // lane 2co + r: dy[o, co] (rounded in registers for bf16, as round_bf16_copy does)
+            const __m512i dup = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+            const __mmask16 mc = __mmask16((1u << g.cout) - 1u);
+            const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), hi = _mm512_set1_epi32(int(0xffff0000u));
+            const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000), quiet = _mm512_set1_epi32(0x00400000);
+            for (int o = 0; o < nr * g.ow; ++o) {
+              __m512i u = _mm512_maskz_loadu_epi32(mc, src + int64_t(o) * g.cout);
+              if (round) {
+                __m512i r = _mm512_and_si512(_mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one))), hi);
+                const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+                u = _mm512_mask_mov_epi32(r, nan, _mm512_and_si512(_mm512_or_si512(u, quiet), hi));
+              }
+              _mm512_storeu_si512(dy_row.data() + size_t(o) * coutp, _mm512_permutexvar_epi32(dup, u));
+            }
           }
+#endif
           for (int o = 0; o < nr * g.ow && !pair; ++o) {
             float* d = dy_row.data() + size_t(o) * coutp;
             if (round) round_bf16_copy(src + int64_t(o) * g.cout, d, g.cout);
