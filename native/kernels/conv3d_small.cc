@@ -63,6 +63,46 @@ void rows_matmul(const float* in, int I, const float* m, int J, float* out, int6
     });
     return;
   }
+  if (J <= 16 && 16 % J == 0 && I > J && (16 / J) * I <= 64) {
+    // the R = 16 / J rows of one output vector take up to four input vectors; lane l
+    // (row l / J, output l % J) of the broadcast for input i is element f = (l / J)*I + i:
+    // two two-source permutes (f % 32 of vectors 0-1 and 2-3) and a blend on f >= 32
+    const int R = 16 / J, nin = R * I, nvec = (nin + 15) / 16;
+    alignas(64) int32_t ix[16][16];
+    alignas(64) float mv[16][16];
+    __mmask16 hiv[16];
+    for (int i = 0; i < I; ++i) {
+      hiv[i] = 0;
+      for (int l = 0; l < 16; ++l) {
+        const int f = (l / J) * I + i;
+        ix[i][l] = f % 32;
+        if (f >= 32) hiv[i] = __mmask16(hiv[i] | (1u << l));
+        mv[i][l] = m[size_t(i) * J + l % J];
+      }
+    }
+    parallel_for(rows, 4096, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; r += R) {
+        const int nr = int(std::min<int64_t>(R, e - r));
+        const int n = nr * I;
+        __m512 v[4];
+        for (int k = 0; k < 4; ++k) {
+          const int left = std::max(0, std::min(16, n - 16 * k));
+          v[k] = k < nvec ? _mm512_maskz_loadu_ps(__mmask16(left >= 16 ? 0xffffu : (1u << left) - 1u), in + r * I + 16 * k)
+                          : _mm512_setzero_ps();
+          if (round) v[k] = round_bf16_vec(v[k]);
+        }
+        __m512 o = _mm512_setzero_ps();
+        for (int i = 0; i < I; ++i) {
+          const __m512i id = _mm512_load_si512(ix[i]);
+          __m512 bc = _mm512_permutex2var_ps(v[0], id, v[1]);
+          if (hiv[i]) bc = _mm512_mask_blend_ps(hiv[i], bc, _mm512_permutex2var_ps(v[2], id, v[3]));
+          o = _mm512_fmadd_ps(bc, _mm512_load_ps(mv[i]), o);
+        }
+        _mm512_mask_storeu_ps(out + r * J, __mmask16(nr * J >= 16 ? 0xffffu : (1u << (nr * J)) - 1u), o);
+      }
+    });
+    return;
+  }
   if (I <= 16 && J < 8) {
     // few outputs per row: one masked 16-lane dot product per output
     std::vector<float> mt(size_t(J) * 16, 0.f);  // [J][16], zero past I
