@@ -257,14 +257,14 @@ namespace {
 // feeds pair m with width tap k = j - 2m, so each broadcast serves 1.5 taps on
 // average and 8 output channels fill the vector.
 template <int RW>
-void c1_fwd_pairs(const float* const* strips, const int* abs, int nab, const __m512* wv, int m0, int ow, int cout,
+void c1_fwd_pairs(const float* const* strips, const int* abs, int nab, const float* wv, int m0, int ow, int cout,
                   float* yrow) {
   __m512 acc[RW];
   for (int m = 0; m < RW; ++m) acc[m] = _mm512_setzero_ps();
   for (int i = 0; i < nab; ++i) {
     const float* xs = strips[i] + 2 * m0;
-    const __m512* w = wv + 3 * abs[i];
-    const __m512 w0 = w[0], w1 = w[1], w2 = w[2];
+    const float* w = wv + 48 * abs[i];  // taps (a, b, 0..2), 16 lanes each
+    const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16), w2 = _mm512_load_ps(w + 32);
 #pragma GCC unroll 40
     for (int j = 0; j < 2 * RW + 1; ++j) {
       double d;
@@ -294,7 +294,7 @@ void c1_fwd_pairs(const float* const* strips, const int* abs, int nab, const __m
   }
 }
 
-using C1Fwd = void (*)(const float* const*, const int*, int, const __m512*, int, int, int, float*);
+using C1Fwd = void (*)(const float* const*, const int*, int, const float*, int, int, int, float*);
 constexpr int kC1Pairs = 12;
 template <int... R>
 std::array<C1Fwd, sizeof...(R) + 1> make_c1_fwd(std::integer_sequence<int, R...>) {
@@ -315,8 +315,6 @@ std::string forward_c1(const Conv3DGeom& g, const float* x, const float* w, floa
       const float v = round ? round_bf16(w[t * g.cout + co]) : w[t * g.cout + co];
       wl[t * 16 + 2 * co] = wl[t * 16 + 2 * co + 1] = v;
     }
-  __m512 wv[27];
-  for (int t = 0; t < 27; ++t) wv[t] = _mm512_load_ps(wl + 16 * t);
   const int wpd = g.ow + 3;  // strip column j is input column j - pl (zero outside)
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
   parallel_for(rows, 8, [&](int64_t b, int64_t e) {
@@ -348,7 +346,7 @@ std::string forward_c1(const Conv3DGeom& g, const float* x, const float* w, floa
       float* yrow = y + row * g.ow * int64_t(g.cout);
       const int npairs = (g.ow + 1) / 2;
       for (int m0 = 0; m0 < npairs; m0 += kC1Pairs)
-        tiles[size_t(std::min(kC1Pairs, npairs - m0))](strips, abs, nab, wv, m0, g.ow, g.cout, yrow);
+        tiles[size_t(std::min(kC1Pairs, npairs - m0))](strips, abs, nab, wl, m0, g.ow, g.cout, yrow);
     }
   });
   return "";
