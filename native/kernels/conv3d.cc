@@ -118,6 +118,13 @@ struct Core {
   // tw > 0: transposed along the width (a strided input gradient): input column p
   // feeds output column tw*p + k - pl for width tap k (fp32 with AVX-512, kw 3, tw 2)
   int tw;
+  // pair > 0 (fp32 with AVX-512, cout % 16 in 1..8, cinp even, share-tile
+  // geometry): the last cout - coutp channels (coutp = 16 * (cout / 16)) are one
+  // channel-pair block: the 16 lanes of a vector hold (output channel co, input
+  // channel parity r) at lane 2co + r, weights packed [tap][cinp/2][8][2] apart
+  // (core_forward's wpair), so 8 output channels use the whole vector; the two
+  // parities are summed when the tile is stored.
+  int pair;
   // output element (n, od, oh, ow, co) is y[n*yN + od*yD + oh*yH + ow*yW + co]
   int64_t yN, yD, yH, yW;
 };
@@ -444,6 +451,76 @@ ShareTile share_for(int cinp, int nv, int kw, int sw, int rw) {
   }
 }
 
+// Channel-pair tile (Core::pair): like fwd_tile_share with one vector, but each
+// broadcast is the pair x[p, ci], x[p, ci + 1] (one 64-bit broadcast) against the
+// weights of both channels for 8 output channels, so a multiply-add covers two
+// input channels and no lane is idle. Stored as acc[2co] + acc[2co + 1].
+template <int RW, int KW, int CI, int S>
+void fwd_tile_pair(const TileArgs<float>& t) {
+  __m512 acc[RW];
+  for (int r = 0; r < RW; ++r) acc[r] = _mm512_setzero_ps();
+  const int cinp = CI > 0 ? CI : t.run / KW;
+  for (int a = 0; a < t.na; ++a)
+    for (int b = 0; b < t.nb; ++b) {
+      const float* xs = t.xa[a] + b * t.sH;
+      const float* ws = t.wb + a * t.wsA + b * t.wsB;
+      for (int ci = 0; ci < cinp; ci += 2) {
+        int64_t st = cinp;
+        if constexpr (CI == 0) asm("" : "+r"(st));
+        const float* xc = xs + ci;
+        __m512 wv[KW];
+#pragma GCC unroll 4
+        for (int k = 0; k < KW; ++k) wv[k] = _mm512_loadu_ps(ws + (int64_t(k) * cinp + ci) * 8);
+#pragma GCC unroll 40
+        for (int p = 0; p < (RW - 1) * S + KW; ++p) {
+          double d;
+          std::memcpy(&d, xc + p * st, sizeof d);
+          const __m512 bx = _mm512_castpd_ps(_mm512_set1_pd(d));
+#pragma GCC unroll 4
+          for (int k = 0; k < KW; ++k) {
+            if ((p - k) % S != 0) continue;
+            const int o = (p - k) / S;
+            if (p < k || o >= RW) continue;
+            acc[o] = _mm512_fmadd_ps(bx, wv[k], acc[o]);
+          }
+        }
+      }
+    }
+  const __m512i even = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __mmask16 m = __mmask16((1u << std::min(8, t.nvalid)) - 1u);
+  for (int r = 0; r < RW; ++r) {
+    const __m512 s = _mm512_add_ps(acc[r], _mm512_permute_ps(acc[r], 0xB1));
+    _mm512_mask_storeu_ps(t.yb + int64_t(r) * t.yW, m, _mm512_permutexvar_ps(even, s));
+  }
+}
+
+using PairTile = void (*)(const TileArgs<float>&);
+
+template <int KW, int CI, int S, int... R>
+std::array<PairTile, sizeof...(R) + 1> make_pair_tiles(std::integer_sequence<int, R...>) {
+  std::array<PairTile, sizeof...(R) + 1> t{};
+  ((t[size_t(R + 1)] = &fwd_tile_pair<R + 1, KW, CI, S>), ...);
+  return t;
+}
+
+template <int CI>
+PairTile pair_for_ci(int kw, int sw, int rw) {
+  static const auto t3 = make_pair_tiles<3, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto t2 = make_pair_tiles<2, CI, 1>(std::make_integer_sequence<int, rw_share(1)>{});
+  static const auto s3 = make_pair_tiles<3, CI, 2>(std::make_integer_sequence<int, rw_share(1)>{});
+  const size_t i = size_t(rw);
+  if (sw == 2) return s3[i];
+  return kw == 3 ? t3[i] : t2[i];
+}
+
+PairTile pair_for(int cinp, int kw, int sw, int rw) {
+  switch (cinp) {
+    case 8: return pair_for_ci<8>(kw, sw, rw);
+    case 16: return pair_for_ci<16>(kw, sw, rw);
+    default: return pair_for_ci<0>(kw, sw, rw);
+  }
+}
+
 // Transposed-width tile (TW = 2, three width taps): the gradient column p of the
 // window feeds input-gradient columns o = 2j + k - 2 of the tile (j = window
 // index), so each broadcast serves up to three multiply-adds and every column of
@@ -576,9 +653,13 @@ struct PlaneRing {
 // (T elements) with packed weights wpk [tap][cinp][coutp], taps clipped at the borders.
 // round_planes (fp32 only): x is rounded to bf16 plane by plane as it is read.
 template <typename T>
-void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false) {
-  std::vector<std::pair<int, int>> blocks;
-  if (c.tw > 0) {  // the transposed-width tiles take one or two vectors
+void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_planes = false,
+                  const T* wpair = nullptr) {
+  std::vector<std::pair<int, int>> blocks;  // (first vector, vectors); nv 0: the pair block
+  if (c.pair > 0) {
+    blocks = cout_blocks(c.coutp);
+    blocks.emplace_back(c.coutp / 16, 0);
+  } else if (c.tw > 0) {  // the transposed-width tiles take one or two vectors
     for (int v = 0; v < c.coutp / 16; v += 2) blocks.emplace_back(v, std::min(2, c.coutp / 16 - v));
   } else {
     blocks = cout_blocks(c.coutp);
@@ -604,6 +685,12 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       t.run = c.kw * c.cinp;
       t.wsA = wsA; t.wsB = wsB;
       t.wb = na && nb ? wpk + (int64_t(a0) * c.kh + b0) * wsB + 16 * v0 * welem : wpk;
+      if (nv == 0) {  // the channel-pair block: 8 floats per input channel
+        t.coutp = 8;
+        t.wsB = int64_t(c.kw) * c.cinp * 8;
+        t.wsA = int64_t(c.kh) * t.wsB;
+        t.wb = na && nb ? wpair + (int64_t(a0) * c.kh + b0) * t.wsB : wpair;
+      }
       t.yW = c.yW;
       t.nvalid = c.cout - 16 * v0;
       t.xa = xa.data();
@@ -670,7 +757,8 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
               for (int a = 0; a < na; ++a) xa[size_t(a)] = strip.data() + size_t(a) * nb * np * c.cinp;
               t.sH = int64_t(np) * c.cinp;
             }
-            share_for(c.cinp, nv, c.kw, c.sw, rw)(t, 0, np);
+            if (nv == 0) pair_for(c.cinp, c.kw, c.sw, rw)(t);
+            else share_for(c.cinp, nv, c.kw, c.sw, rw)(t, 0, np);
             o += rw;
           }
           return;
@@ -681,7 +769,7 @@ void core_forward(const Core& c, const T* x, const T* wpk, float* y, bool round_
       const int nt = (c.ow + rmax - 1) / rmax;  // tiles of near-equal width
       for (int i = 0, o = 0; i < nt; o += c.ow / nt + (i < c.ow % nt ? 1 : 0), ++i) {
         const int rw = c.ow / nt + (i < c.ow % nt ? 1 : 0);
-        auto tile = tile_for<T>(nv, rw);
+        auto tile = tile_for<T>(std::max(nv, 1), rw);  // nv 0 (pair block): only zero rows come here
         t.yb = yrow + int64_t(o) * c.yW;
         const int w0 = o * c.sw - c.pl, wl = (rw - 1) * c.sw + c.kw;  // input columns [w0, w0 + wl)
         if (na == 0 || nb == 0) {
@@ -796,6 +884,26 @@ std::string run_forward(Core c, const float* x, int cin, bool bf16, Src wsrc, fl
   }
 #endif
   c.cinp = cin;
+#if defined(__AVX512F__)
+  // 8 or fewer output channels and an even input channel count: channel-pair tiles
+  // (the share-tile geometry; rows with every tap outside the input store zeros)
+  if (c.cout % 16 >= 1 && c.cout % 16 <= 8 && cin % 2 == 0 && c.tw == 0 &&
+      ((c.sw == 1 && (c.kw == 2 || c.kw == 3)) || (c.sw == 2 && c.kw == 3))) {
+    c.pair = 1;
+    c.coutp = c.cout / 16 * 16;
+    const int co0 = c.coutp;
+    std::vector<float> wp(size_t(taps) * cin * 8, 0.f);
+    for (int t = 0; t < taps; ++t)
+      for (int ci = 0; ci < cin; ++ci)
+        for (int co = co0; co < c.cout; ++co) {
+          float v = wsrc(t, ci, co);
+          wp[(size_t(t) * cin + (ci & ~1)) * 8 + 2 * (co - co0) + (ci & 1)] = bf16 ? round_bf16(v) : v;
+        }
+    auto w = pack_w_f32(taps, cin, co0, c.cinp, c.coutp, bf16, wsrc);
+    core_forward<float>(c, x, w.data(), y, bf16 && !x_rounded, wp.data());
+    return "";
+  }
+#endif
   auto w = pack_w_f32(taps, cin, c.cout, c.cinp, c.coutp, bf16, wsrc);
   if (!bf16 || x_rounded) {
     core_forward<float>(c, x, w.data(), y);
@@ -870,14 +978,19 @@ FgradTile fgrad_for(int rc, int nv) {
 // dw[k][ci+r][16v..] for k < 3 over nrows whole rows (x rows xrs apart, gradient
 // rows dyrs apart), then adds into dwt (tap k at dwt + k*dwK). Gradient pixels
 // outside [0, ow) are masked to zero.
-template <int RC, int NV>
+// PAIR (NV 1, 8 or fewer output channels): lane 2co + r of the gradient vector
+// holds dy[o, co] for both r, each broadcast is the channel pair x[c, ci + 2j],
+// x[c, ci + 2j + 1] and accumulator j holds dw[k][ci + 2j + r][co] at lane
+// 2co + r, stored 16 floats per pair (the forward's pair layout), so the RC
+// channels take RC/2 accumulators per tap and no lane is idle.
+template <int RC, int NV, bool PAIR = false>
 void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyrow0, int coutp, int ow, float* dwt,
                   int64_t dwK, int nrows, int64_t xrs, int64_t dyrs) {
   __m512 acc[3][RC][NV];
 #pragma GCC unroll 3
   for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 8
-    for (int r = 0; r < RC; ++r)
+    for (int r = 0; r < (PAIR ? RC / 2 : RC); ++r)
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) acc[k][r][v] = _mm512_setzero_ps();
   const int c0 = std::max(0, -pl), c1 = std::min(w, ow + 2 - pl);
@@ -903,8 +1016,15 @@ void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyro
       }
     }
 #pragma GCC unroll 8
-    for (int r = 0; r < RC; ++r) {
-      const __m512 bx = _mm512_set1_ps(xp[r]);
+    for (int r = 0; r < (PAIR ? RC / 2 : RC); ++r) {
+      __m512 bx;
+      if constexpr (PAIR) {
+        double dd;
+        std::memcpy(&dd, xp + 2 * r, sizeof dd);
+        bx = _mm512_castpd_ps(_mm512_set1_pd(dd));
+      } else {
+        bx = _mm512_set1_ps(xp[r]);
+      }
 #pragma GCC unroll 3
       for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 2
@@ -921,7 +1041,7 @@ void fgrad_share3(const float* xrow0, int cinp, int w, int pl, const float* dyro
 #pragma GCC unroll 3
   for (int k = 0; k < 3; ++k)
 #pragma GCC unroll 8
-    for (int r = 0; r < RC; ++r)
+    for (int r = 0; r < (PAIR ? RC / 2 : RC); ++r)
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) {
         float* q = dwt + k * dwK + int64_t(r) * coutp + 16 * v;
@@ -1041,6 +1161,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
   if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
+  if (conv3d_forward_c1(g)) return forward_c1(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
   return run_forward(c, x, g.cin, bf16, wsrc, y);
 }
@@ -1187,7 +1308,14 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
   const float* xb = x_direct ? x : x_buf;
   const int64_t rows = int64_t(g.n) * g.od * g.oh;
   const int T = int(std::min<int64_t>(int64_t(num_threads()) * 4, rows));  // partial sums per chunk (taken dynamically)
-  const size_t psize = size_t(taps) * cinp * coutp;
+  // channel pairs (fgrad_share3<.., PAIR>): 8 or fewer output channels, stride 1,
+  // three width taps; partial filters in the pair layout [tap][cinp/2][8][2]
+  bool pair = false;
+#if defined(__AVX512F__)
+  pair = g.cout <= 8 && g.sw == 1 && g.kw == 3;
+#endif
+  const int cw = pair ? 8 : coutp;  // partial-filter floats per input channel
+  const size_t psize = size_t(taps) * cinp * cw;
   float* partial = scratch_as<float>(ScratchSlot::kPartial, size_t(T) * psize);
   if (partial == nullptr) return "out of memory for the partial filter gradients";
   std::fill(partial, partial + size_t(T) * psize, 0.f);
@@ -1229,7 +1357,25 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
           dyg = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(coutp);
         } else {
           const float* src = dy + ((int64_t(nn) * g.od + od) * g.oh + oh0) * g.ow * int64_t(g.cout);
-          for (int o = 0; o < nr * g.ow; ++o) {
+#if defined(__AVX512F__)
+          if (pair) {
+            // lane 2co + r: dy[o, co] (rounded in registers for bf16, as round_bf16_copy does)
+            const __m512i dup = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+            const __mmask16 mc = __mmask16((1u << g.cout) - 1u);
+            const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), hi = _mm512_set1_epi32(int(0xffff0000u));
+            const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000), quiet = _mm512_set1_epi32(0x00400000);
+            for (int o = 0; o < nr * g.ow; ++o) {
+              __m512i u = _mm512_maskz_loadu_epi32(mc, src + int64_t(o) * g.cout);
+              if (round) {
+                __m512i r = _mm512_and_si512(_mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one))), hi);
+                const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+                u = _mm512_mask_mov_epi32(r, nan, _mm512_and_si512(_mm512_or_si512(u, quiet), hi));
+              }
+              _mm512_storeu_si512(dy_row.data() + size_t(o) * coutp, _mm512_permutexvar_epi32(dup, u));
+            }
+          }
+#endif
+          for (int o = 0; o < nr * g.ow && !pair; ++o) {
             float* d = dy_row.data() + size_t(o) * coutp;
             if (round) round_bf16_copy(src + int64_t(o) * g.cout, d, g.cout);
             else std::memcpy(d, src + int64_t(o) * g.cout, sizeof(float) * size_t(g.cout));
@@ -1254,7 +1400,23 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
               const float* xs = xplane + ih * sH;
               const float* dyrow = dyg + rlo * dyrs;
               const int64_t xrs = int64_t(g.sh) * sH;
-              float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * coutp;
+              float* dwab = dw + size_t((a * g.kh + b) * g.kw) * cinp * cw;
+              if (pair) {
+                for (int ci = 0; ci < cinp;) {
+                  const int64_t dwK = int64_t(cinp) * 8;
+                  if (cinp - ci >= 16) {
+                    fgrad_share3<16, 1, true>(xs + ci, cinp, g.w, g.pl, dyrow, coutp, g.ow, dwab + ci * 8, dwK, cnt, xrs, dyrs);
+                    ci += 16;
+                  } else if (cinp - ci >= 8) {
+                    fgrad_share3<8, 1, true>(xs + ci, cinp, g.w, g.pl, dyrow, coutp, g.ow, dwab + ci * 8, dwK, cnt, xrs, dyrs);
+                    ci += 8;
+                  } else {
+                    fgrad_share3<4, 1, true>(xs + ci, cinp, g.w, g.pl, dyrow, coutp, g.ow, dwab + ci * 8, dwK, cnt, xrs, dyrs);
+                    ci += 4;
+                  }
+                }
+                continue;
+              }
               for (int v = 0; v < coutp / 16; v += 2) {
                 const bool two = coutp / 16 - v >= 2;
                 for (int ci = 0; ci < cinp;) {
@@ -1305,8 +1467,13 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
       float* out = dfilter + (int64_t(tap) * g.cin + ci) * g.cout;
       for (int co = 0; co < g.cout; ++co) out[co] = 0.f;
       for (int t = 0; t < T; ++t) {
-        const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
-        for (int co = 0; co < g.cout; ++co) out[co] += src[co];
+        if (pair) {
+          const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + (ci & ~1)) * 8 + (ci & 1);
+          for (int co = 0; co < g.cout; ++co) out[co] += src[2 * co];
+        } else {
+          const float* src = partial + size_t(t) * psize + (size_t(tap) * cinp + ci) * coutp;
+          for (int co = 0; co < g.cout; ++co) out[co] += src[co];
+        }
       }
     }
   });

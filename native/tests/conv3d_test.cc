@@ -89,6 +89,17 @@ int main() {
       {1, 4, 3, 30, 24, 3, 64, 1, 1}, {1, 3, 3, 2, 16, 3, 16, 1, 1},  {2, 7, 6, 21, 6, 3, 12, 2, 0},
       // small channel counts: pointwise and one-input-channel filter gradients
       {2, 5, 6, 7, 16, 1, 2, 1, 1},  {1, 4, 5, 6, 3, 1, 12, 1, 0},  {2, 9, 8, 7, 1, 3, 20, 2, 1},
+      // pointwise with cin*cout <= 16 (one-vector filter gradient) and rows packed into a vector
+      {2, 5, 6, 7, 8, 1, 2, 1, 1},   {1, 3, 5, 7, 4, 1, 3, 1, 1},   {1, 3, 3, 5, 2, 1, 1, 1, 0},
+      // channel-pair tiles (<= 8 output channels, even input channels): forward and
+      // input gradient, wide rows, stride 2, width-2 filters, 'valid', CI 8/16/other
+      {2, 6, 7, 35, 8, 3, 8, 1, 1},  {1, 5, 6, 19, 24, 3, 8, 1, 1}, {1, 4, 5, 33, 8, 3, 16, 1, 1},
+      {2, 7, 6, 23, 6, 3, 5, 2, 1},  {1, 5, 5, 17, 10, 2, 7, 1, 0}, {1, 6, 5, 30, 4, 3, 8, 2, 1},
+      {1, 3, 4, 5, 2, 3, 2, 1, 1},   {1, 5, 6, 21, 12, 3, 5, 1, 0}, {2, 4, 5, 9, 3, 3, 7, 1, 1},
+      // a pair block after whole vectors (24, 40 output channels; input gradient of 24 -> 8)
+      {1, 4, 5, 27, 8, 3, 24, 1, 1},  {2, 5, 4, 19, 6, 3, 40, 2, 1}, {1, 5, 4, 22, 24, 3, 8, 1, 0},
+      // one input channel, <= 8 output channels (pixel-pair forward): odd widths, 'valid'
+      {2, 5, 6, 29, 1, 3, 8, 1, 1},  {1, 4, 5, 26, 1, 3, 5, 1, 0},  {1, 3, 3, 3, 1, 3, 2, 1, 1},
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);

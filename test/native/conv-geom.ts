@@ -42,6 +42,8 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   // one-input-channel 3×3×3 filter gradients run special kernels
   { x: [2, 5, 4, 6, 16], k: 1, cout: 2, stride: 1, pad: 'same' },
   { x: [1, 3, 4, 5, 3], k: 1, cout: 12, stride: 1, pad: 'valid' },
+  { x: [2, 5, 6, 7, 8], k: 1, cout: 2, stride: 1, pad: 'same' },
+  { x: [1, 3, 5, 7, 4], k: 1, cout: 3, stride: 1, pad: 'same' },
   { x: [2, 7, 6, 9, 1], k: 3, cout: 20, stride: 2, pad: 'same' },
   { x: [1, 5, 6, 7, 1], k: 3, cout: 16, stride: 1, pad: 'valid' },
   // strided input gradients run by phases: stride 3, an even filter at stride 2
@@ -53,4 +55,16 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [1, 4, 3, 35, 32], k: 3, cout: 32, stride: 2, pad: 'same' },
   { x: [2, 3, 3, 33, 13], k: 2, cout: 21, stride: 1, pad: 'valid' },
   { x: [1, 5, 4, 29, 16], k: 3, cout: 32, stride: 2, pad: 'valid' },
+  // channel-pair tiles (8 or fewer output channels, even input channels; the filter
+  // gradient at stride 1 with three width taps): wide rows, stride 2, a width-2 filter
+  { x: [2, 4, 5, 35, 8], k: 3, cout: 8, stride: 1, pad: 'same' },
+  { x: [1, 4, 5, 19, 24], k: 3, cout: 8, stride: 1, pad: 'same' },
+  { x: [1, 4, 4, 33, 8], k: 3, cout: 16, stride: 1, pad: 'same' },
+  { x: [2, 6, 5, 23, 6], k: 3, cout: 5, stride: 2, pad: 'same' },
+  { x: [1, 5, 5, 17, 10], k: 2, cout: 7, stride: 1, pad: 'valid' },
+  { x: [1, 4, 3, 21, 12], k: 3, cout: 3, stride: 1, pad: 'valid' },
+  { x: [1, 4, 5, 27, 8], k: 3, cout: 24, stride: 1, pad: 'same' },
+  { x: [1, 5, 4, 22, 24], k: 3, cout: 8, stride: 1, pad: 'valid' },
+  { x: [2, 5, 6, 29, 1], k: 3, cout: 8, stride: 1, pad: 'same' },
+  { x: [1, 4, 5, 26, 1], k: 3, cout: 5, stride: 1, pad: 'valid' },
 ];
