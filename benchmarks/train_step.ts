@@ -132,6 +132,6 @@ for (const f of figures.filter((f) => f.unit === 'x')) console.log(`${f.name}: $
 console.log('profile of a native small step (top kernels):');
 printTable((extra.profile_native_small as { kernel: string; ms: number; percent: number }[]).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent })));
 writeResults('train_step', figures, {
-  note: 'Median step seconds (after two warm-up steps — the first steps of a process grow the heap; pure tfjs: one warm-up, one timed step). 2 threads for native and PyTorch. The machine (2 cores) was shared by several engineers while this ran (1-minute load averages below; `uptime` showed 7-10 during this session), so absolute times are inflated and noisy; all implementations ran in the same run, one after another.',
+  note: 'Median step seconds (after two warm-up steps — the first steps of a process grow the heap; pure tfjs: one warm-up, one timed step). 2 threads for native and PyTorch. Implementations ran one after another in the same run; the 1-minute load averages before and after are below (the 2 vCPUs act as two cores only when nothing else runs: above a load of ~1.5 absolute times are inflated and noisy, and run-to-run spread was about ±10 % even when quiet).',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], ...extra,
 });
