@@ -171,6 +171,14 @@ std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const
   const size_t wsize = size_t(cin) * cout;
   const int T = int(std::max<int64_t>(1, std::min<int64_t>(num_threads(), rows / 4096 + 1)));
   std::vector<double> partial(size_t(T) * wsize, 0.0);
+  // dw = the per-thread partial filters summed in double, in thread order (deterministic)
+  auto reduce_partials = [&] {
+    for (size_t k = 0; k < wsize; ++k) {
+      double s = 0;
+      for (int t = 0; t < T; ++t) s += partial[size_t(t) * wsize + k];
+      dw[k] = float(s);
+    }
+  };
 #if defined(__AVX512F__)
   if (wsize <= 16) {
     // lane l = (i, j) = (l / cout, l % cout) of dw: per voxel one permute of x and one
@@ -203,11 +211,7 @@ std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const
         }
       }
     });
-    for (size_t k = 0; k < wsize; ++k) {
-      double s = 0;
-      for (int t = 0; t < T; ++t) s += partial[size_t(t) * wsize + k];
-      dw[k] = float(s);
-    }
+    reduce_partials();
     return "";
   }
 #endif
@@ -233,11 +237,7 @@ std::string pointwise_backprop_filter(const Conv3DGeom& g, const float* x, const
       }
     }
   });
-  for (size_t k = 0; k < wsize; ++k) {
-    double s = 0;
-    for (int t = 0; t < T; ++t) s += partial[size_t(t) * wsize + k];
-    dw[k] = float(s);
-  }
+  reduce_partials();
   return "";
 }
 
