@@ -15,6 +15,7 @@ import { setGlobalSeed } from '../util/seed.js';
 import { asBatchSource, asCaseSource, asInferer, asLossFn, asLrSchedule, asOptimizer, optimizerLr } from './adapters.js';
 import type { BatchSource, CaseMetric, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
 import { accuracyMetric, classDiceMetric, meanDiceMetric } from './evaluator.js';
+import { SURFACE_METRIC_NAMES, surfaceMetricFromConfig } from './surface-metric-config.js';
 import { asNetwork, type TrainableNetwork } from './network.js';
 import type { ModelSpec } from './checkpoint.js';
 import { resolve } from 'node:path';
@@ -179,8 +180,11 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[])
         if (bool(args.is_key_metric)) key = nm;
         break;
       }
-      default:
-        throw new ClaraError(`metric '${name}' is not computed by clara-train's evaluator (known: MeanDice, Accuracy, ComputeAverage)`, { file, path: `${path}.name` });
+      default: {
+        const surface = surfaceMetricFromConfig(name, args, label, { file, path });
+        if (surface) { metric = surface; break; }
+        throw new ClaraError(`metric '${name}' is not computed by clara-train's evaluator (known: MeanDice, Accuracy, ComputeAverage, ${SURFACE_METRIC_NAMES.join(', ')})`, { file, path: `${path}.name` });
+      }
     }
     out.push(metric);
     if (isKey && !key) key = metric.name;
