@@ -16,6 +16,7 @@ import { asBatchSource, asCaseSource, asInferer, asLossFn, asLrSchedule, asOptim
 import type { BatchSource, CaseMetric, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
 import { accuracyMetric, classDiceMetric, meanDiceMetric } from './evaluator.js';
 import { SURFACE_METRIC_NAMES, surfaceMetricFromConfig } from './surface-metric-config.js';
+import { foldData } from './fold-data.js';
 import { asNetwork, type TrainableNetwork } from './network.js';
 import type { ModelSpec } from './checkpoint.js';
 import { resolve } from 'node:path';
@@ -230,7 +231,8 @@ export function buildLoader(m: LoadedMmar, parts: ModelParts, section: 'train' |
   if (!sec) throw new ClaraError(`no ${section} section`, { file: parts.file, path: section });
   const seed = (parts.seed + (section === 'validate' ? 0x5eed : 0)) >>> 0;
   const list = sec.pre_transforms === undefined ? [] : parts.builder.buildList(`${section}.pre_transforms`);
-  const p = buildDataPipeline(sec, { file: parts.file, path: section, mmarRoot: m.paths.root, seed, transform: asCompose(list as Transform[], seed), progress: true });
+  const data = foldData(m, section, (s) => parts.notices.push(s));
+  const p = buildDataPipeline(sec, { file: parts.file, path: section, mmarRoot: m.paths.root, seed, transform: asCompose(list as Transform[], seed), progress: true, data });
   return p.loader;
 }
 
