@@ -16,7 +16,7 @@ import { asBatchSource, asCaseSource, asInferer, asLossFn, asLrSchedule, asOptim
 import type { BatchSource, CaseMetric, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
 import { accuracyMetric, classDiceMetric, meanDiceMetric } from './evaluator.js';
 import { SURFACE_METRIC_NAMES, surfaceMetricFromConfig } from './surface-metric-config.js';
-import { foldData } from './fold-data.js';
+import { foldData, foldPaths } from './fold-data.js';
 import { asNetwork, type TrainableNetwork } from './network.js';
 import type { ModelSpec } from './checkpoint.js';
 import { resolve } from 'node:path';
@@ -142,9 +142,11 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
   log(`model ${nameOf(model.node)} (${model.path}), layout Clara ${layout}.x, seed ${seed}`);
   return {
     layout, file, seed, amp, builder, net, modelSpec, notices,
-    ckptDir: pathVar(m, 'MMAR_CKPT_DIR', 'models'),
-    ckpt: typeof ck === 'string' && ck !== '' ? resolve(m.paths.root, ck) : undefined,
-    evalDir: pathVar(m, 'MMAR_EVAL_OUTPUT_PATH', 'eval'),
+    ...foldPaths(m, {
+      ckptDir: pathVar(m, 'MMAR_CKPT_DIR', 'models'),
+      ckpt: typeof ck === 'string' && ck !== '' ? resolve(m.paths.root, ck) : undefined,
+      evalDir: pathVar(m, 'MMAR_EVAL_OUTPUT_PATH', 'eval'),
+    }),
   };
 }
 
@@ -295,7 +297,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
           if (typeof args.load_path !== 'string' || args.load_path === '') throw new ClaraError('CheckpointLoader needs load_path', { file, path: `${path}.args.load_path` });
           loadCheckpoint = resolve(m.paths.root, args.load_path);
         } else if (name === 'LrScheduleHandler') lrPerIteration = args.epoch_level === false;
-        else if (name === 'CheckpointSaver' && typeof args.save_dir === 'string') parts.ckptDir = resolve(m.paths.root, args.save_dir);
+        else if (name === 'CheckpointSaver' && typeof args.save_dir === 'string') parts.ckptDir = foldPaths(m, { ckptDir: resolve(m.paths.root, args.save_dir), evalDir: '' }).ckptDir;
         else if (HANDLERS_NOTICE[name]) notices.push(`${path}: ${name}: ${HANDLERS_NOTICE[name]}`);
         else if (!HANDLERS_KNOWN.has(name)) notices.push(`${file}: ${path}: handler '${name}' has no clara-train equivalent and is not run`);
       });

@@ -68,3 +68,11 @@ export function foldData(m: LoadedMmar, section: 'train' | 'validate', log: (s: 
   log(`fold ${sel.fold} of ${assignment.numFolds} (${assignment.source === 'datalist' ? 'the datalist\'s fold keys' : assignment.splitsFile}): ${out.length} ${section === 'train' ? 'training' : 'validation'} case(s)`);
   return out;
 }
+
+/** Under `fold=k` a job's models and outputs go to <MMAR_CKPT_DIR>/fold<k> and <MMAR_EVAL_OUTPUT_PATH>/fold<k>
+ *  (nnU-Net's fold_k folders), and MMAR_CKPT (one model) gives way to the fold's own best. */
+export function foldPaths(m: LoadedMmar, p: { ckptDir: string; ckpt?: string; evalDir: string }): { ckptDir: string; ckpt?: string; evalDir: string } {
+  const f = foldOf(m);
+  if (!f) return p;
+  return { ckptDir: join(p.ckptDir, `fold${f.fold}`), ckpt: undefined, evalDir: join(p.evalDir, `fold${f.fold}`) };
+}

@@ -21,6 +21,8 @@ export interface PredictedCase {
   pred: Int32Array;
   label: Int32Array;
   shape: number[];
+  /** Voxel spacing (mm) of the grid, for surface metrics. */
+  spacing?: number[];
 }
 
 function meanDefined(xs: number[]): number {
