@@ -41,6 +41,10 @@ export interface MMARExecutorOptions {
   env?: Record<string, string>;
   /** 'file' (default): child output to log.txt only; 'console': also echoed. */
   msgDestination?: 'file' | 'console';
+  /** Arguments appended to the command (a cross-validation fold's `--set fold=k num_folds=N`). */
+  extraArgs?: string[];
+  /** Where the job writes train_stats.json, relative to the job MMAR (default models). */
+  statsDir?: string;
 }
 
 export class MMARExecutor implements Executor {
@@ -67,7 +71,7 @@ export class MMARExecutor implements Executor {
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const cmd = (this.opts.command ?? defaultTrainCommand())
+    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
@@ -136,7 +140,7 @@ export class MMARExecutor implements Executor {
       });
     });
     closeSync(logFd);
-    const stats = readStats(job.mmarRoot);
+    const stats = readStats(job.mmarRoot, this.opts.statsDir);
     if (stats?.val_metrics && history.length === 0) {
       for (const v of stats.val_metrics) {
         const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
@@ -181,8 +185,8 @@ export function keyMetricOf(metrics: Record<string, number>, name?: string): num
   return k !== undefined ? metrics[k] : undefined;
 }
 
-export function readStats(jobRoot: string): TrainStats | undefined {
-  const f = join(jobRoot, 'models', 'train_stats.json');
+export function readStats(jobRoot: string, statsDir = 'models'): TrainStats | undefined {
+  const f = join(jobRoot, statsDir, 'train_stats.json');
   if (!existsSync(f)) return undefined;
   try {
     return JSON.parse(readFileSync(f, 'utf8')) as TrainStats;

@@ -10,7 +10,8 @@ import { ClaraError, joinPath } from '../util/errors.js';
 import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
-import { MMARExecutor } from './executor.js';
+import { MMARExecutor, type MMARExecutorOptions } from './executor.js';
+import { CrossValidation, numFoldsOf } from './cross-validation.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
 import { MedianPruner } from './pruner.js';
@@ -168,7 +169,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   }
   const workDir = mmarHandler?.workDir;
   if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
-  const executor = new MMARExecutor({
+  const executorOptions: MMARExecutorOptions = {
     mmarRoot: mmar, trainConfigFile, space, source,
     removeSearchAugs: ea.remove_search_augs !== false,
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
@@ -177,7 +178,12 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     ...(typeof ea.timeout_s === 'number' ? { timeoutS: ea.timeout_s } : {}),
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
     msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file',
-  });
+  };
+  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts).
+  const cv = numFoldsOf(cfgFile, vars);
+  const crossValidation = cv.numFolds > 1 ? new CrossValidation({ numFolds: cv.numFolds, base: executorOptions, pruner: cv.pruner, log }) : undefined;
+  const executor = crossValidation ?? new MMARExecutor(executorOptions);
+  if (crossValidation) handlers.push({ name: 'CrossValidation', handler: crossValidation });
 
   // Pruner.
   let pruner: MedianPruner | undefined;

@@ -14,7 +14,7 @@ export function registerEnsemble(program: Command): void {
     .requiredOption('-o, --output <dir>', 'the ensemble folder (infer --model DIR runs it)')
     .option('-m, --mmar <dir>', 'the MMAR whose folds (--folds) were trained with `train --fold k`')
     .option('--folds <list>', 'with -m: the folds to ensemble, e.g. 0,1,2')
-    .option('--member <mmar>', 'an MMAR trained with `fold` set in its config (an AutoML fold job); repeat for every fold', collect)
+    .option('--member <mmar>', 'MMAR@k: fold k trained in that MMAR (or an MMAR with `fold` in its config); repeat for every fold', collect)
     .option('-s, --set <K=V...>', 'override variables of every member (K=V, several allowed)', collect)
     .option('--nsd-tolerance <mm>', 'normalised surface Dice tolerance in mm', '2')
     .option('--held-out <key>', 'datalist list of cases no fold saw, scored per fold and for the ensemble ("" for none)', 'validation')
@@ -22,7 +22,11 @@ export function registerEnsemble(program: Command): void {
     .action(async (o: Opts) => {
       const tol = Number(o.nsdTolerance);
       if (!Number.isFinite(tol) || tol < 0) throw new ClaraError(`--nsd-tolerance must be a number of mm >= 0, got "${o.nsdTolerance}"`);
-      const members = (o.member ?? []).map((mmar) => ({ mmar, set: o.set }));
+      // MMAR@k: that MMAR's fold k (AutoML fold jobs get their fold on the command line)
+      const members = (o.member ?? []).map((spec) => {
+        const at = /^(.*)@(\d+)$/.exec(spec);
+        return at ? { mmar: at[1], set: [...(o.set ?? []), `fold=${Number(at[2])}`] } : { mmar: spec, set: o.set };
+      });
       if (o.mmar) {
         if (!o.folds || !/^\d+(,\d+)*$/.test(o.folds)) throw new ClaraError(`-m needs --folds with the fold numbers, e.g. --folds 0,1,2 (got ${o.folds === undefined ? 'none' : `"${o.folds}"`})`);
         for (const f of o.folds.split(',')) members.push({ mmar: o.mmar, set: [...(o.set ?? []), `fold=${Number(f)}`] });

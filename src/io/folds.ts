@@ -71,7 +71,7 @@ export interface AssignFoldsOptions {
   datalist: string;
   /** The list to split (default "training"). */
   key?: string;
-  /** Folds wanted (default: the datalist's `fold` keys, else 5). */
+  /** Folds wanted (default: the datalist's `fold` keys, else the saved split's, else 5). */
   numFolds?: number;
   seed?: number;
   /** Where the split is saved (and read back). */
@@ -103,11 +103,13 @@ export function assignFolds(o: AssignFoldsOptions): FoldAssignment {
   });
   const dup = ids.find((x, i) => ids.indexOf(x) !== i);
   if (dup !== undefined) throw new ClaraError(`image "${dup}" is listed twice: folds need one entry per case`, { file: o.datalist, path: key });
-  const k = o.numFolds ?? 5;
   let splits: SplitsFinal;
   let source: FoldAssignment['source'] = 'splits_file';
+  let k = o.numFolds ?? 5;
   if (existsSync(o.splitsFile)) {
     splits = readSplits(o.splitsFile);
+    // without num_folds, a saved split says how many folds there are
+    k = o.numFolds ?? splits.length;
     if (splits.length !== k) throw new ClaraError(`the saved split has ${splits.length} folds, num_folds is ${k} (delete the file to make a new split)`, { file: o.splitsFile });
     const saved = new Set(splits.flatMap((f) => f.val));
     const missing = ids.filter((x) => !saved.has(x));

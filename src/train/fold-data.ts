@@ -1,6 +1,6 @@
 // `--set fold=k` (also `train --fold k`): the train section's datalist list split into
 // folds (src/io/folds.ts); training reads every case outside fold k, validation the cases of
-// fold k. `num_folds` (default: the entries' `fold` keys, else 5) and `split_seed` are
+// fold k. `num_folds` (default: the entries' `fold` keys, else the saved split's, else 5) and `split_seed` are
 // variables too. The split is saved as config/splits_final.json of the MMAR.
 import { join, resolve } from 'node:path';
 import { isPlainObject } from '../config/json-file.js';

@@ -229,6 +229,7 @@ export class Trainer {
           if (improved) {
             this.stats.best_key_metric = lastVal;
             this.stats.best_key_metric_epoch = e1;
+            this.stats.best_val_per_case = val.perCase;
             bestCheckpoint = await this.saveCkpt('best', e1, lastVal);
             this.stats.best_key_metric_path = bestCheckpoint;
           }

@@ -59,7 +59,7 @@ export class MMARHandler implements Handler {
 }
 
 /** automl/<run_id>/best/ ← a copy of the job folder (copied aside first, then swapped in). */
-function copyBest(runRoot: string, jobRoot: string): void {
+export function copyBest(runRoot: string, jobRoot: string): void {
   const best = join(runRoot, 'best');
   const tmp = join(runRoot, `.best-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
