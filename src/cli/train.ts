@@ -1,8 +1,8 @@
 // `clara-train train -m MMAR [--config config/config_train.json] [--set K=V ...]`
 import type { Command } from 'commander';
 import { runTraining } from '../train/run-train.js';
-import type { JobEvent } from '../train/events.js';
-import { readTrainStats } from '../train/train-stats.js';
+import type { JobEvent } from '../jobs/events.js';
+import { readTrainStats } from '../jobs/train-stats.js';
 import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
 import { withMmarOptions } from './mmar-options.js';

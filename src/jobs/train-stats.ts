@@ -1,10 +1,36 @@
-// models/train_stats.json: what the AutoML executor reads (TrainStats), rewritten
-// atomically after every epoch so a reader never sees a half-written file.
+// MMAR_CKPT_DIR/train_stats.json (models/ by default): what the AutoML executor and tracking
+// read (TrainStats), rewritten atomically after every epoch so a reader never sees a
+// half-written file.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
-import type { TrainStats } from './events.js';
 
 export const TRAIN_STATS_FILE = 'train_stats.json';
+
+/** The shape of MMAR_CKPT_DIR/train_stats.json (models/ by default), read by the AutoML executor and tracking. */
+export interface TrainStats {
+  key_metric_name: string;
+  best_key_metric: number | null;
+  best_key_metric_epoch: number | null;
+  epochs_completed: number;
+  total_epochs: number;
+  train_loss: number[];
+  val_metrics: { epoch: number; metrics: Record<string, number> }[];
+  lr: number[];
+  epoch_time: number[];
+  samples_per_s: number[];
+  backend: string;
+  amp: string;
+  status: 'running' | 'finished' | 'failed';
+  error?: string;
+  /** Additive fields written by the trainer. */
+  best_key_metric_path?: string;
+  last_checkpoint_path?: string;
+  seed?: number;
+  global_step?: number;
+  total_time_s?: number;
+  /** Per-case metrics of the last validation (case id → metric → value). */
+  val_per_case?: Record<string, Record<string, number>>;
+}
 
 export function emptyStats(keyMetricName: string, totalEpochs: number, backend: string, amp: string): TrainStats {
   return {
