@@ -1,8 +1,9 @@
 // MMAR_CKPT_DIR/train_stats.json (models/ by default): what the AutoML executor and tracking
 // read (TrainStats), rewritten atomically after every epoch so a reader never sees a
 // half-written file.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export const TRAIN_STATS_FILE = 'train_stats.json';
 
@@ -69,11 +70,12 @@ export class TrainStatsWriter {
   }
 }
 
+/** The stats at `file`, or undefined when there are none (not written yet, or unreadable). */
 export function readTrainStats(file: string): TrainStats | undefined {
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as TrainStats;
+    return readJsonFile(file) as TrainStats;
   } catch {
-    return undefined;
+    return undefined; // written atomically, so only a foreign file gets here: no stats
   }
 }
