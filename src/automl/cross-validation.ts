@@ -15,7 +15,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { ClaraError } from '../util/errors.js';
-import { CLARA_BIN, MMARExecutor, keyMetricOf, readStats, type MMARExecutorOptions } from './executor.js';
+import { keyMetricOf } from '../jobs/key-metric.js';
+import { jobCkptDir } from '../jobs/paths.js';
+import { readTrainStats, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
+import { CLARA_BIN, MMARExecutor, type MMARExecutorOptions } from './executor.js';
 import { copyBest } from './handlers/mmar-handler.js';
 import { FAILED_SCORE, type Context, type Executor, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
 import { wilcoxonPrune } from './wilcoxon.js';
@@ -92,11 +95,11 @@ export class CrossValidation implements Executor, Handler {
       return out;
     };
     for (let f = 0; f < k; f++) {
-      const exec = new MMARExecutor({ ...this.o.base, extraArgs: [...(this.o.base.extraArgs ?? []), '--set', `fold=${f}`, `num_folds=${k}`], statsDir: join('models', `fold${f}`) });
+      const exec = new MMARExecutor({ ...this.o.base, extraArgs: [...(this.o.base.extraArgs ?? []), '--set', `fold=${f}`, `num_folds=${k}`], statsSubdir: `fold${f}` });
       const sub: Job = { ...job, mmarRoot: join(job.mmarRoot, `cv_fold${f}`) };
       const r = await exec.run(sub, worker, onProgress, signal);
       folds.push({ fold: f, score: r.score, status: r.status });
-      const stats = readStats(sub.mmarRoot, join('models', `fold${f}`));
+      const stats = readTrainStats(join(jobCkptDir(sub.mmarRoot), `fold${f}`, TRAIN_STATS_FILE));
       for (const [id, ms] of Object.entries(stats?.best_val_per_case ?? {})) {
         const v = ms[stats!.key_metric_name] ?? keyMetricOf(ms, this.o.base.keyMetric);
         if (v !== undefined && Number.isFinite(v)) perCase[`${id}`] = v;

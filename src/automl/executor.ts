@@ -2,16 +2,21 @@
 // concrete config/config_train.json, trained by `clara-train train -m JOBDIR` in a child
 // process (CUDA_VISIBLE_DEVICES = the worker's GPUs, empty for a CPU slot) with an IPC
 // channel for JobEvents; its output goes to JOBDIR/log.txt and its score is
-// best_key_metric from JOBDIR/models/train_stats.json. Failure, a crash, a time limit or
+// best_key_metric from the job's MMAR_CKPT_DIR/train_stats.json (models/ by default). Failure, a crash, a time limit or
 // no score → -1000000 and the search goes on. Process handling stays behind the
 // Executor interface (a cluster executor can replace it).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, readSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, rmSync, statSync, readSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
-import { isJobEventMessage, type JobEvent, type TrainStats } from '../train/events.js';
-import { cloneMmar, writeJsonAtomic } from './mmar-clone.js';
+import { isJobEventMessage, type JobEvent } from '../jobs/events.js';
+import { keyMetricOf } from '../jobs/key-metric.js';
+import { jobCkptDir, jobTrainStatsFile } from '../jobs/paths.js';
+import { readTrainStats, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
+import { cloneMmar } from './mmar-clone.js';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { readJsonFile } from '../util/json-file.js';
 import type { SearchSource } from './search-source.js';
 import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, type Worker } from './types.js';
 
@@ -43,8 +48,8 @@ export interface MMARExecutorOptions {
   msgDestination?: 'file' | 'console';
   /** Arguments appended to the command (a cross-validation fold's `--set fold=k num_folds=N`). */
   extraArgs?: string[];
-  /** Where the job writes train_stats.json, relative to the job MMAR (default models). */
-  statsDir?: string;
+  /** The folder under the job's MMAR_CKPT_DIR that holds train_stats.json (a fold's `fold<k>`). */
+  statsSubdir?: string;
 }
 
 export class MMARExecutor implements Executor {
@@ -54,7 +59,7 @@ export class MMARExecutor implements Executor {
   prepare(job: Job): string {
     if (existsSync(job.mmarRoot)) rmSync(job.mmarRoot, { recursive: true, force: true });
     cloneMmar(this.opts.mmarRoot, job.mmarRoot, { keyContentOnly: this.opts.keyMmarContentOnly ?? true, exclude: this.opts.exclude ?? [] });
-    const base = JSON.parse(readFileSync(this.opts.trainConfigFile, 'utf8'));
+    const base = readJsonFile(this.opts.trainConfigFile);
     const concrete = this.opts.source.apply(base, this.opts.space, job.recommendation.values as ConcreteValues, {
       removeSearch: this.opts.removeSearchAugs ?? true, file: this.opts.trainConfigFile,
     });
@@ -140,7 +145,9 @@ export class MMARExecutor implements Executor {
       });
     });
     closeSync(logFd);
-    const stats = readStats(job.mmarRoot, this.opts.statsDir);
+    // a cross-validation fold writes to MMAR_CKPT_DIR/fold<k>
+    const statsFile = this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
+    const stats = readTrainStats(statsFile);
     if (stats?.val_metrics && history.length === 0) {
       for (const v of stats.val_metrics) {
         const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
@@ -160,7 +167,8 @@ export class MMARExecutor implements Executor {
     }
     const s = stats?.best_key_metric;
     if (typeof s !== 'number' || !Number.isFinite(s)) {
-      return { ...out, error: stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written' };
+      const rel = relative(job.mmarRoot, statsFile);
+      return { ...out, error: stats ? `${rel} has no best_key_metric (status ${stats.status})` : `no ${rel} was written` };
     }
     return { ...out, status: 'FINISHED', score: s };
   }
@@ -177,22 +185,6 @@ export function defaultTrainCommand(): string[] {
     throw new Error(`CLARA_TRAIN_COMMAND must be a JSON list of strings, got ${env}`);
   }
   return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
-}
-
-export function keyMetricOf(metrics: Record<string, number>, name?: string): number | undefined {
-  if (name && typeof metrics[name] === 'number') return metrics[name];
-  const k = Object.keys(metrics).find((m) => m.startsWith('val_')) ?? Object.keys(metrics).find((m) => m !== 'lr' && m !== 'train_loss');
-  return k !== undefined ? metrics[k] : undefined;
-}
-
-export function readStats(jobRoot: string, statsDir = 'models'): TrainStats | undefined {
-  const f = join(jobRoot, statsDir, 'train_stats.json');
-  if (!existsSync(f)) return undefined;
-  try {
-    return JSON.parse(readFileSync(f, 'utf8')) as TrainStats;
-  } catch {
-    return undefined;
-  }
 }
 
 function tail(file: string, bytes = 600): string {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initEngine } from '../engine/index.js';
 import { readDatalistJson, loadClaraDatalist } from '../io/datalist.js';
-import { isPlainObject } from '../config/json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { claraLayout } from '../config/tree.js';
 import type { LoadedMmar } from '../mmar/load.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';

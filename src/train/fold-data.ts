@@ -3,7 +3,7 @@
 // fold k. `num_folds` (default: the entries' `fold` keys, else the saved split's, else 5) and `split_seed` are
 // variables too. The split is saved as config/splits_final.json of the MMAR.
 import { join, resolve } from 'node:path';
-import { isPlainObject } from '../config/json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { claraLayout } from '../config/tree.js';
 import { assignFolds, DEFAULT_SPLIT_SEED, type FoldAssignment } from '../io/folds.js';
 import { loadClaraDatalist } from '../io/datalist.js';

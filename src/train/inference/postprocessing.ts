@@ -2,7 +2,7 @@
 // foreground class, keep only its largest connected component (3-D, 26-connectivity) when
 // that does not lower the class's mean Dice over the validation cases. The decision is a
 // small JSON object kept with an ensemble (`best/postprocessing.json`) and applied by infer.
-import { diceOfClass } from '../evaluator.js';
+import { diceOfClass } from '../../metrics/dice.js';
 import { keepLargestComponent } from './connected-components.js';
 
 export interface PostprocessingDecision {
