@@ -97,7 +97,7 @@ export class CrossValidation implements Executor, Handler {
     for (let f = 0; f < k; f++) {
       const exec = new MMARExecutor({ ...this.o.base, extraArgs: [...(this.o.base.extraArgs ?? []), '--set', `fold=${f}`, `num_folds=${k}`], statsSubdir: `fold${f}` });
       const sub: Job = { ...job, mmarRoot: join(job.mmarRoot, `cv_fold${f}`) };
-      const r = await exec.run(sub, worker, onProgress, signal);
+      const r = await exec.run(sub, worker, (e) => onProgress({ ...e, fold: f }), signal);
       folds.push({ fold: f, score: r.score, status: r.status });
       const stats = readTrainStats(join(jobCkptDir(sub.mmarRoot), `fold${f}`, TRAIN_STATS_FILE));
       for (const [id, ms] of Object.entries(stats?.best_val_per_case ?? {})) {

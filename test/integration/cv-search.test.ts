@@ -4,11 +4,12 @@
 // ensemble in best/ run by `infer --model best --input` (plain, --tta). Checks: every fold of
 // a configuration validates other cases, the score is the mean of the folds, per-case
 // scores are journalled, results.json holds per-fold, ensemble and postprocessed Dice /
-// HD95 / NSD, and the split is the same saved split in every job.
+// HD95 / NSD, the split is the same saved split in every job, and MLflow (mlruns) has one
+// run per configuration with a nested run per fold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +49,7 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   writeJson(tf, tc);
   writeJson(join(mmar, 'config', 'config_automl_cv.json'), {
     num_folds: 3,
-    handlers: [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}' } }, { name: 'StatsHandler' }],
+    handlers: [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}' } }, { name: 'StatsHandler' }, { name: 'MLflowHandler', args: { experiment_name: 'cv' } }],
     executor: { name: 'MMARExecutor', args: {} },
     controller: { name: 'RandomController', args: { max_rounds: 1, max_jobs_per_round: 2, seed: 0 } },
   });
@@ -74,6 +75,25 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   assert.equal(cvr.num_folds, 3);
   const bestOutcome = outcomes.reduce((a, b) => (b.score > a.score ? b : a));
   assert.equal(cvr.best, bestOutcome.jobName);
+
+  // MLflow (the ./mlruns file store): one run per configuration, one nested run per fold with its epochs
+  const runs: { id: string; tags: Record<string, string>; metrics: string[] }[] = [];
+  for (const exp of readdirSync(join(tmp, 'mlruns')).filter((x) => /^\d+$/.test(x))) {
+    for (const id of readdirSync(join(tmp, 'mlruns', exp))) {
+      const tdir = join(tmp, 'mlruns', exp, id, 'tags');
+      if (!existsSync(tdir)) continue;
+      const tags = Object.fromEntries(readdirSync(tdir).map((k) => [k, readFileSync(join(tdir, k), 'utf8')]));
+      runs.push({ id, tags, metrics: existsSync(join(tmp, 'mlruns', exp, id, 'metrics')) ? readdirSync(join(tmp, 'mlruns', exp, id, 'metrics')) : [] });
+    }
+  }
+  const configRuns = runs.filter((x) => x.tags['clara.kind'] === 'job');
+  const foldRuns = runs.filter((x) => x.tags['clara.kind'] === 'fold');
+  assert.equal(configRuns.length, 2);
+  assert.equal(foldRuns.length, 6);
+  for (const fr of foldRuns) {
+    assert.ok(configRuns.some((c) => c.id === fr.tags['mlflow.parentRunId'] && c.tags['clara.job_name'] === fr.tags['clara.job_name']), 'nested in its configuration\'s run');
+    assert.ok(fr.metrics.includes('val_mean_dice') && fr.metrics.includes('score'), `fold run metrics: ${fr.metrics}`);
+  }
 
   const best = join(run, 'best');
   const manifest = readJson(join(best, 'ensemble.json'));
