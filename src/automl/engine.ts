@@ -9,7 +9,7 @@ import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
 import type { Journal, JournalState } from './journal.js';
-import type { MedianPruner } from './pruner.js';
+import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
 import type { Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
 
@@ -33,7 +33,7 @@ export interface EngineOptions {
   seed: number;
   /** Journal state of the run being resumed. */
   resume?: JournalState;
-  pruner?: MedianPruner;
+  pruner?: Pruner;
   /** Where engine messages go (default stderr). */
   log?: (line: string) => void;
   /** Extra props for the context. */

@@ -7,6 +7,7 @@ import { REINFORCEMENT_ARGS, ReinforcementController } from './controllers/reinf
 import { TPE_ARGS, TPEController } from './controllers/tpe.js';
 import { MMAR_HANDLER_ARGS, MMARHandler } from './handlers/mmar-handler.js';
 import { MMARStatsHandler, MMARTensorboardHandler, StatsHandler } from './handlers/stats-handler.js';
+import { MEDIAN_PRUNER_ARGS, MedianPruner } from './pruner.js';
 
 const place = (c: { file: string; path: string }) => ({ file: c.file, path: c.path });
 
@@ -42,6 +43,10 @@ once('MMARStatsHandler', () => registry.register({
 }));
 once('MMARTensorboardHandler', () => registry.register({
   names: ['MMARTensorboardHandler'], kind: 'automl_handler', factory: () => new MMARTensorboardHandler(), description: 'not supported (notice only)',
+}));
+once('MedianPruner', () => registry.register({
+  names: ['MedianPruner'], kind: 'pruner', args: MEDIAN_PRUNER_ARGS,
+  factory: (a, c) => new MedianPruner(a, place(c)), description: 'stops a job below the median of ended jobs at the same epoch',
 }));
 once('MMARExecutor', () => registry.register({
   names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'command', 'key_metric'],

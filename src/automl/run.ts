@@ -2,7 +2,7 @@
 // {VARS} filled from --set), builds controller, handlers (built-in names or BYOC paths),
 // executor and pruner, and runs the engine; resumes from the journal when asked.
 import { chooseBackend, describeBackend } from '../engine/index.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
@@ -14,7 +14,7 @@ import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
-import { MedianPruner } from './pruner.js';
+import { checkContract, CONTRACTS, type Pruner } from '../components/contracts.js';
 import { parseWorkers } from './scheduler.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
@@ -171,10 +171,18 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   });
 
   // Pruner.
-  let pruner: MedianPruner | undefined;
+  let pruner: Pruner | undefined;
   if (cfg.pruner) {
-    if (cfg.pruner.name !== 'MedianPruner') throw new ClaraError(`unknown pruner '${cfg.pruner.name ?? cfg.pruner.path}'; known: MedianPruner`, { file: cfgFile, path: 'pruner.name' });
-    pruner = new MedianPruner(cfg.pruner.args ?? {}, { file: cfgFile, path: 'pruner' });
+    const pc = cfg.pruner;
+    const ctx = { file: cfgFile, path: 'pruner', mmarRoot: mmar };
+    let made: unknown;
+    if (pc.path) made = (await loadByoc(pc.path, ctx))(pc.args ?? {}, ctx);
+    else {
+      const spec = registry.require(pc.name!, { file: cfgFile, path: 'pruner.name' }, 'pruner');
+      registry.checkArgs(spec, pc.args ?? {}, ctx);
+      made = spec.factory(pc.args ?? {}, ctx);
+    }
+    pruner = checkContract<Pruner>(made, CONTRACTS.pruner, ctx);
   }
 
   const workers = parseWorkers(o.workers ?? vars.workers ?? 'cpu', { path: 'workers' });
