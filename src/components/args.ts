@@ -9,18 +9,18 @@
 import { ClaraError, closestNames, joinPath } from '../util/errors.js';
 
 /** Where a value sits: its file and its own JSON path. */
-export interface ValuePlace {
+interface ValuePlace {
   file?: string;
   path: string;
 }
 
 /** Where a component sits: its args are at `${path}.args` (a BuildContext is one). */
-export interface ArgsPlace {
+interface ArgsPlace {
   file?: string;
   path: string;
 }
 
-export interface NumOptions {
+interface NumOptions {
   int?: boolean;
   min?: number;
   max?: number;
@@ -50,7 +50,7 @@ export function readBool(v: unknown, key: string, at: ValuePlace): boolean {
 }
 
 /** A string, or one of `allowed` (matched case-insensitively, returned as listed). */
-export function readString<T extends string>(v: unknown, key: string, at: ValuePlace, allowed?: readonly T[]): T {
+function readString<T extends string>(v: unknown, key: string, at: ValuePlace, allowed?: readonly T[]): T {
   const expected = allowed ? `one of ${allowed.join(', ')}` : 'a string';
   if (typeof v !== 'string') throw argError(key, expected, v, at);
   if (!allowed) return v as T;
