@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
+import { loadAutomlConfig } from '../mmar/load.js';
 import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
@@ -41,23 +42,6 @@ interface ComponentConf { name?: string; path?: string; args?: Record<string, un
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** Placeholders the executor fills per job ({mmar}, {config}); left as they are. */
-const JOB_PLACEHOLDERS = new Set(['mmar', 'config']);
-
-/** Replaces "{VAR}" in strings from vars; an unknown variable is an error naming the JSON path. */
-export function fillVars(node: unknown, vars: Record<string, string>, file: string, path = ''): unknown {
-  if (typeof node === 'string') {
-    return node.replace(/\{([A-Za-z_][\w]*)\}/g, (m, v: string) => {
-      if (!(v in vars) && JOB_PLACEHOLDERS.has(v)) return m;
-      if (!(v in vars)) throw new ClaraError(`'{${v}}' has no value; give it with --set ${v}=...`, { file, path });
-      return vars[v];
-    });
-  }
-  if (Array.isArray(node)) return node.map((x, i) => fillVars(x, vars, file, joinPath(path, i)));
-  if (isObj(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fillVars(v, vars, file, joinPath(path, k))]));
-  return node;
-}
-
 function component(x: unknown, file: string, path: string): ComponentConf {
   if (!isObj(x)) throw new ClaraError('expected a component {"name" | "path", "args"}', { file, path });
   if (typeof x.name !== 'string' && typeof x.path !== 'string') throw new ClaraError('a component needs "name" or "path"', { file, path });
@@ -65,10 +49,9 @@ function component(x: unknown, file: string, path: string): ComponentConf {
   return x as ComponentConf;
 }
 
-export function readAutoMLConfig(file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
-  if (!existsSync(file)) throw new ClaraError('the AutoML config was not found', { file });
-  const raw = readJsonFile(file);
-  const j = fillVars(raw, vars, file);
+/** config_automl.json, resolved by the MMAR loader with the train config's variable layers (`vars` as --set). */
+export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
+  const j: unknown = loadAutomlConfig(mmar, { file, set: vars }).json;
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
   if (!Array.isArray(handlers)) throw new ClaraError('expected a list of handlers', { file, path: 'handlers' });
@@ -95,7 +78,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   // Clara's automl.sh always passes trainconf; without it the MMAR's config_train.json is meant.
   const vars: Record<string, string> = { trainconf: 'config_train.json', ...o.vars, run_id: o.runId };
   const cfgFile = o.config ? (isAbsolute(o.config) ? o.config : join(mmar, o.config)) : join(mmar, 'config', 'config_automl.json');
-  const cfg = readAutoMLConfig(cfgFile, vars);
+  const cfg = readAutoMLConfig(mmar, cfgFile, vars);
   const runRoot = join(mmar, 'automl', o.runId);
   const journalFile = join(runRoot, 'journal.jsonl');
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
