@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unetFactory, buildModelFromSpec } from '../../src/models/factories.js';
 import { loadCheckpoint, readCheckpointManifest, saveCheckpoint } from '../../src/models/checkpoint.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const ctx = { file: 'config_train.json', path: 'train.model' };
 const args = { dimensions: 3, in_channels: 1, out_channels: 2, channels: [2, 4], strides: [2], num_res_units: 1, norm: 'batch' };
 
