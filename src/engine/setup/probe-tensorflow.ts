@@ -20,17 +20,19 @@ export interface TfProbe {
 export function parseTfLog(stderr: string): { onednn: TfProbe['onednn']; devices: string[] } {
   const onednn = /oneDNN custom operations are on/.test(stderr) ? 'on' : /oneDNN custom operations are off|TF_ENABLE_ONEDNN_OPTS=0/.test(stderr) ? 'off' : 'unknown';
   const devices: string[] = [];
-  for (const m of stderr.matchAll(/Created device (\/job:[^\s]+device:(GPU|CPU):\d+)[^\n]*?(name: ([^,\n]+))?/g)) {
-    const d = m[1].replace(/^.*device:/, '') + (m[4] ? ` (${m[4].trim()})` : '');
+  for (const m of stderr.matchAll(/Created device \/job:\S+?device:((?:GPU|CPU):\d+)([^\n]*)/g)) {
+    const name = /name: ([^,\n]+)/.exec(m[2])?.[1];
+    const d = m[1] + (name ? ` (${name.trim()})` : '');
     if (!devices.includes(d)) devices.push(d);
   }
   return { onednn, devices };
 }
 
 export function probeTensorflow(variant: 'cpu' | 'gpu', env: NodeJS.ProcessEnv = process.env): TfProbe {
-  const script = fileURLToPath(new URL('./tensorflow-probe.js', import.meta.url));
+  const fromTs = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(fromTs ? './tensorflow-probe.ts' : './tensorflow-probe.js', import.meta.url));
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [script, variant], {
+  const r = spawnSync(process.execPath, [...(fromTs ? ['--import', 'tsx'] : []), script, variant], {
     encoding: 'utf8', timeout: 180_000, env: { ...env, TF_CPP_MIN_LOG_LEVEL: '0' }, maxBuffer: 64 << 20,
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -41,7 +43,8 @@ export function probeTensorflow(variant: 'cpu' | 'gpu', env: NodeJS.ProcessEnv =
   try {
     out = JSON.parse(line) as typeof out;
   } catch {
-    const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : (r.stderr ?? '').trim().split('\n').filter((l) => l.trim()).slice(-1)[0] ?? `exit ${r.status}`;
+    const lines = (r.stderr ?? '').split('\n').filter((l) => l.trim());
+    const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : lines.find((l) => /Error|error:/.test(l))?.trim() ?? lines.slice(-1)[0] ?? `exit ${r.status}`;
     return { ok: false, package: pkg, onednn: log.onednn, devices: log.devices, gpu: false, error: why, seconds };
   }
   const devices = log.devices.length ? log.devices : out.gpu ? ['GPU'] : ['CPU'];

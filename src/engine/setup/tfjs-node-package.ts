@@ -4,7 +4,7 @@
 // binding built from the package's own binding.gyp with node-gyp and Node's local headers.
 // The built binding is cached per (package version, TensorFlow, Node ABI).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -129,8 +129,9 @@ export function ensureBinding(o: { pkgDir: string; tf: UnpackedTf; cacheDir: str
   const key = `${pj.name.replace('@tensorflow/', '')}-${pj.version}_tf${tf.version}-${tf.variant}_node-abi${process.versions.modules}-napi${napi}`;
   const cached = join(cacheDir, 'bindings', key, 'tfjs_binding.node');
   if (existsSync(cached)) {
-    mkdirSync(dirname(file), { recursive: true });
-    copyFileSync(cached, file);
+    // Never rewrite a binding in place: a running process may have it mapped (it would crash).
+    const want = readFileSync(cached);
+    if (!existsSync(file) || !readFileSync(file).equals(want)) writeFileAtomic(file, want);
     return { file, cached: true };
   }
   const gyp = findNodeGyp();
