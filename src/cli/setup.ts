@@ -11,9 +11,10 @@ export function registerSetup(program: Command): void {
     .description(`libtensorflow from PyPI's TensorFlow wheel under tfjs-node (CPU) or tfjs-node-gpu (--gpu, CUDA 12 runtime wheels alongside); cached, idempotent`)
     .option('--gpu', 'the CUDA build (tensorflow[and-cuda]) for @tensorflow/tfjs-node-gpu')
     .option('--tf-version <V>', 'TensorFlow release', DEFAULT_TF_VERSION)
+    .option('--from <site-packages>', 'use a TensorFlow pip already installed there (tensorflow/, and nvidia/ for --gpu) instead of downloading')
     .option('--json', 'print the report as JSON')
-    .action((opts: { gpu?: boolean; tfVersion: string; json?: boolean }) => {
-      const r = setupTensorflow({ gpu: !!opts.gpu, tfVersion: opts.tfVersion });
+    .action((opts: { gpu?: boolean; tfVersion: string; from?: string; json?: boolean }) => {
+      const r = setupTensorflow({ gpu: !!opts.gpu, tfVersion: opts.tfVersion, from: opts.from });
       if (opts.json) {
         console.log(JSON.stringify(r));
         return;

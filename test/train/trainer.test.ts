@@ -10,6 +10,9 @@ import { EventBus } from '../../src/train/event-bus.js';
 import { ProgressLine } from '../../src/train/progress-line.js';
 import type { JobEvent, TrainStats } from '../../src/train/events.js';
 import { ceLoss, tinyCases, tinyData, tinyNet } from './tiny-net.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+
+await useTestBackend();
 
 function setup(dir: string, epochs: number, extra: Partial<ConstructorParameters<typeof Trainer>[0]> = {}) {
   const net = tinyNet(11);

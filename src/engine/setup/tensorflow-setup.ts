@@ -2,18 +2,20 @@
 // TensorFlow wheel under tfjs-node(-gpu), built and loaded. Every step is cached (wheel,
 // unpacked libraries, built binding), so a second run takes seconds.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ClaraError } from '../../util/errors.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { claraCacheDir } from './cache-dir.js';
 import { checkCompiler, checkDisk, checkPip, checkPlatform, nodeHeadersDir } from './preflight.js';
-import { checkVersion, DEFAULT_TF_VERSION, ensureTensorflow, type TfVariant } from './tensorflow-wheel.js';
+import { checkVersion, DEFAULT_TF_VERSION, ensureTensorflow, existingTensorflow, type TfVariant } from './tensorflow-wheel.js';
 import { ensureBinding, ensureNpmPackage, linkDeps, packageFor, tfjsProject } from './tfjs-node-package.js';
 import { probeTensorflow, type TfProbe } from './probe-tensorflow.js';
 
 export interface SetupTensorflowOptions {
   gpu?: boolean;
   tfVersion?: string;
+  /** A site-packages folder where pip already installed TensorFlow: used as it is, nothing downloaded. */
+  from?: string;
   log?: (line: string) => void;
 }
 
@@ -42,18 +44,18 @@ export function setupTensorflow(o: SetupTensorflowOptions = {}): SetupTensorflow
   const variant: TfVariant = o.gpu ? 'gpu' : 'cpu';
   const version = checkVersion(o.tfVersion ?? DEFAULT_TF_VERSION);
   checkPlatform();
-  const python = checkPip();
+  const python = o.from ? '' : checkPip();
   const nodeDir = nodeHeadersDir();
   const cacheDir = claraCacheDir();
   const { root, tfjsVersion } = tfjsProject();
   const pkg = packageFor(variant);
-  const bindingKeyPrefix = `${pkg.replace('@tensorflow/', '')}-${tfjsVersion}_tf${version}-${variant}_node-abi${process.versions.modules}-`;
+  const bindingKeyPrefix = `${pkg.replace('@tensorflow/', '')}-${tfjsVersion}_tf${o.from ? existingTensorflow(resolve(o.from), variant).version : version}-${variant}_node-abi${process.versions.modules}-`;
   const bindingsDir = join(cacheDir, 'bindings');
   const bindingCachedBefore = existsSync(bindingsDir) && readdirSync(bindingsDir).some((d) => d.startsWith(bindingKeyPrefix));
   if (!bindingCachedBefore) checkCompiler();
-  if (!existsSync(join(cacheDir, 'tensorflow', `${version}-${variant}`, '.clara-unpacked.json'))) checkDisk(cacheDir, DISK_NEED[variant], `TensorFlow ${version} (${variant})`);
+  if (!o.from && !existsSync(join(cacheDir, 'tensorflow', `${version}-${variant}`, '.clara-unpacked.json'))) checkDisk(cacheDir, DISK_NEED[variant], `TensorFlow ${version} (${variant})`);
 
-  const tf = ensureTensorflow({ cacheDir, version, variant, python, log });
+  const tf = o.from ? existingTensorflow(resolve(o.from), variant) : ensureTensorflow({ cacheDir, version, variant, python, log });
   log(`${tf.cached ? 'cached' : 'unpacked'} TensorFlow ${version} (${variant}) libraries in ${tf.libDir}`);
   const pkgDir = ensureNpmPackage(root, pkg, tfjsVersion, log);
   linkDeps(pkgDir, tf);

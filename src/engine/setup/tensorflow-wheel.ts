@@ -105,6 +105,22 @@ function wheelFor(dir: string, req: string): string | undefined {
 const MARKER = '.clara-unpacked.json';
 
 /**
+ * A TensorFlow already installed by pip (`pip install tensorflow[and-cuda]`): `dir` is the
+ * site-packages folder holding tensorflow/ (and nvidia/ for the CUDA build). Nothing is
+ * downloaded or copied; the libraries are used where they are.
+ */
+export function existingTensorflow(dir: string, variant: TfVariant): UnpackedTf {
+  const libDir = join(dir, 'tensorflow');
+  for (const l of TF_LIBS) if (!existsSync(join(libDir, l))) throw new ClaraError(`setup tensorflow --from: ${join(libDir, l)} does not exist (give the site-packages folder that holds tensorflow/)`, { path: '--from' });
+  const includeDir = join(libDir, 'include');
+  if (!existsSync(join(includeDir, 'tensorflow', 'c', 'eager', 'c_api.h'))) throw new ClaraError(`setup tensorflow --from: ${includeDir} has no tensorflow/c/eager/c_api.h`, { path: '--from' });
+  const nvidiaDir = variant === 'gpu' ? join(dir, 'nvidia') : undefined;
+  if (nvidiaDir && !existsSync(nvidiaDir)) throw new ClaraError(`setup tensorflow --gpu --from: ${nvidiaDir} does not exist (install tensorflow[and-cuda], which brings the nvidia-*-cu12 wheels)`, { path: '--from' });
+  const m = /^(\d+\.\d+\.\d+)/.exec(readdirSync(dir).find((f) => /^tensorflow(_cpu)?-\d.*\.dist-info$/.test(f))?.replace(/^tensorflow(_cpu)?-/, '') ?? '');
+  return { version: m?.[1] ?? 'unknown', variant, dir, libDir, includeDir, nvidiaDir, wheel: `(installed in ${dir})`, cached: true };
+}
+
+/**
  * Makes sure the libraries (and headers) of TensorFlow `version` are unpacked in the
  * cache: downloads the wheel(s) when missing, unpacks when the folder has no completion
  * marker (a folder a killed run left half-unpacked is wiped and redone).
