@@ -85,3 +85,15 @@ test('a measurement that fails falls back to the list order and says why', { ski
   assert.equal(b.name, 'tfjs-node');
   assert.match(b.reason, /first usable in the order .* \(could not measure: probe exited 1\)/);
 });
+
+test('use_amp on tfjs-node runs fp32 and says so once', { skip }, async () => {
+  const { initEngine } = await import('../../src/engine/index.js');
+  const lines: string[] = [];
+  const e = await initEngine({ amp: true, force: 'tfjs-node', log: (l) => lines.push(l) });
+  assert.equal(e.backend.name, 'tfjs-node');
+  assert.equal(e.amp, 'unsupported-on-backend');
+  assert.match(e.ampDetail!, /backend tfjs-node cannot run half precision; training runs in fp32/);
+  const again = await initEngine({ amp: true, force: 'tfjs-node', log: (l) => lines.push(l) });
+  assert.equal(again.amp, 'unsupported-on-backend');
+  assert.equal(lines.filter((l) => /half precision/.test(l)).length <= 1, true, lines.join('\n'));
+});
