@@ -44,10 +44,14 @@ function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandler
  *  the parent's --resume reruns it; checkpoints are atomic, so nothing good is lost. */
 function exitWithParent(): void {
   if (typeof process.send !== 'function') return;
-  process.once('disconnect', () => {
+  const gone = () => {
     process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
     process.exit(143);
-  });
+  };
+  // The parent may have died while this process was still loading: then 'disconnect' has
+  // already been emitted (to no listener) and will not come again.
+  if (!process.connected) gone();
+  process.once('disconnect', gone);
   // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
   process.channel?.unref();
   // The listener needs a free event loop; a long synchronous call (libtensorflow loading,
