@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
-import type { TrainStats } from '../src/train/events.js';
+import type { TrainStats } from '../src/jobs/train-stats.js';
 
 const args = process.argv.slice(2);
 const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { native } from '../native/loader.js';
 import { runTraining } from '../train/run-train.js';
-import type { JobEvent } from '../train/events.js';
-import { readTrainStats } from '../train/train-stats.js';
+import type { JobEvent } from '../jobs/events.js';
+import { readTrainStats } from '../jobs/train-stats.js';
 import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
 import { withMmarOptions } from './mmar-options.js';
@@ -44,14 +44,13 @@ function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandler
  *  the parent's --resume reruns it; checkpoints are atomic, so nothing good is lost. */
 function exitWithParent(): void {
   if (typeof process.send !== 'function') return;
-  const gone = () => {
+  const stop = () => {
     process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
     process.exit(143);
   };
-  // The parent may have died while this process was still loading: then 'disconnect' has
-  // already been emitted (to no listener) and will not come again.
-  if (!process.connected) gone();
-  process.once('disconnect', gone);
+  // The parent may have gone while this process was still loading (a busy machine): no event comes then.
+  if (!process.connected) stop();
+  process.once('disconnect', stop);
   // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
   process.channel?.unref();
   // The listener needs a free event loop; a long synchronous call (libtensorflow loading,
