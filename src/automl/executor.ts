@@ -191,7 +191,7 @@ export function readStats(jobRoot: string): TrainStats | undefined {
   }
 }
 
-function tail(file: string, bytes = 600): string {
+export function tail(file: string, bytes = 600): string {
   try {
     const size = statSync(file).size;
     const fd = openSync(file, 'r');

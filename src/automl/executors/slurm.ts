@@ -1,0 +1,279 @@
+// SlurmExecutor: each AutoML job is an sbatch job running `clara-train train -m JOBDIR` on a
+// shared filesystem. The job MMAR is cloned as for local jobs; the batch script
+// (JOBDIR/slurm_job.sh) exports MMAR_ROOT, CLARA_JOB_NAME and CLARA_EVENTS_FILE and runs the
+// node_env lines first (module loads); its output goes to JOBDIR/log.txt. Events come back
+// through JOBDIR/events.jsonl (followed here, since IPC does not cross hosts), the state
+// through one poll of every job of the search per interval. The Slurm id is reported to the
+// engine (which journals it) so that a resumed search re-attaches instead of resubmitting.
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVENTS_FILE_ENV, EVENTS_FILE_NAME, EventFileFollower } from '../../jobs/event-file.js';
+import { writeFileAtomic } from '../../util/atomic-fs.js';
+import type { JobEvent } from '../../train/events.js';
+import { CLARA_BIN, MMARExecutor, keyMetricOf, readStats, tail, type MMARExecutorOptions } from '../executor.js';
+import { FAILED_SCORE, type Executor, type ExecutorHooks, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
+import { isLost, isTerminal, normState, statusOf, type SlurmClient, type SlurmJobInfo, type SlurmSubmission } from './slurm-client.js';
+
+export interface SlurmJobOptions {
+  partition?: string;
+  gres?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  time?: string;
+  account?: string;
+  qos?: string;
+  sbatchArgs?: string[];
+}
+
+export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDestination'> {
+  client: SlurmClient;
+  job: SlurmJobOptions;
+  /** Shell lines run on the node before the job (module load ..., source venv ...). */
+  nodeEnv?: string[];
+  /** Seconds between polls of Slurm and of the events files (default 2). */
+  pollS?: number;
+  /** How often a job lost to NODE_FAIL / PREEMPTED / BOOT_FAIL (or forgotten by Slurm) is submitted again (default 3). */
+  maxResubmits?: number;
+  log?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Single-quotes a word for sh. */
+export function shQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Polls Slurm once per interval for every watched job (one squeue for the whole search). */
+class SlurmPoller {
+  private readonly watched = new Map<string, (info: SlurmJobInfo | undefined) => void>();
+  private loop: Promise<void> | undefined;
+  private failures = 0;
+  private kick: (() => void) | undefined;
+
+  constructor(private readonly client: SlurmClient, private readonly intervalMs: number, private readonly log: (l: string) => void) {}
+
+  /** `cb` gets the job's state at the next poll (a job new to the poller is polled at once). */
+  watch(id: string, cb: (info: SlurmJobInfo | undefined) => void): void {
+    const isNew = !this.watched.has(id);
+    this.watched.set(id, cb);
+    this.loop ??= this.run().finally(() => { this.loop = undefined; });
+    if (isNew) this.kick?.();
+  }
+
+  unwatch(id: string): void {
+    this.watched.delete(id);
+  }
+
+  private async run(): Promise<void> {
+    while (this.watched.size > 0) {
+      const ids = [...this.watched.keys()];
+      try {
+        const infos = await this.client.query(ids);
+        if (this.failures > 0) this.log(`slurm: ${this.client.kind} answers again after ${this.failures} failed poll(s)`);
+        this.failures = 0;
+        for (const id of ids) this.watched.get(id)?.(infos.get(id));
+      } catch (e) {
+        if (this.failures++ % 30 === 0) this.log(`slurm: could not poll job states (${(e as Error).message}); retrying`);
+      }
+      await new Promise<void>((r) => { const t = setTimeout(r, this.intervalMs); this.kick = () => { clearTimeout(t); r(); }; });
+      this.kick = undefined;
+    }
+  }
+}
+
+export class SlurmExecutor implements Executor {
+  private readonly local: MMARExecutor;
+  private readonly poller: SlurmPoller;
+  /** Slurm ids of the jobs this executor is following. */
+  private readonly active = new Set<string>();
+  private readonly log: (l: string) => void;
+
+  constructor(readonly opts: SlurmExecutorOptions) {
+    this.local = new MMARExecutor(opts);
+    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.poller = new SlurmPoller(opts.client, Math.max(50, (opts.pollS ?? 2) * 1000), this.log);
+  }
+
+  /** The batch script of a job. */
+  script(job: Job, configFile: string): string {
+    const cmd = (this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'])
+      .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
+    const env: Record<string, string> = { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) };
+    return [
+      '#!/bin/bash',
+      `# ${job.name}: written by clara-train automl (SlurmExecutor)`,
+      ...(this.opts.nodeEnv ?? []),
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`),
+      'echo "slurm job ${SLURM_JOB_ID} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname) CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-}" >&2',
+      `cd ${shQuote(job.mmarRoot)}`,
+      `exec ${cmd.map(shQuote).join(' ')}`,
+      '',
+    ].join('\n');
+  }
+
+  private submission(job: Job, configFile: string): SlurmSubmission {
+    const scriptFile = join(job.mmarRoot, 'slurm_job.sh');
+    const script = this.script(job, configFile);
+    writeFileAtomic(scriptFile, script);
+    const j = this.opts.job;
+    return {
+      script, scriptFile, jobName: `clara-${job.name}`, workdir: job.mmarRoot, output: join(job.mmarRoot, 'log.txt'),
+      env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) },
+      ...(j.partition ? { partition: j.partition } : {}), ...(j.gres ? { gres: j.gres } : {}),
+      ...(j.cpusPerTask ? { cpusPerTask: j.cpusPerTask } : {}), ...(j.mem ? { mem: j.mem } : {}),
+      ...(j.time ? { time: j.time } : {}), ...(j.account ? { account: j.account } : {}),
+      ...(j.qos ? { qos: j.qos } : {}), ...(j.sbatchArgs?.length ? { sbatchArgs: j.sbatchArgs } : {}),
+    };
+  }
+
+  /** Cancels every job this executor follows (the stop path of any stop command). */
+  async cancelAll(): Promise<void> {
+    await this.opts.client.cancel([...this.active]);
+  }
+
+  async run(job: Job, _worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {
+    const base = { recommendation: job.recommendation, jobName: job.name };
+    const client = this.opts.client;
+    const eventsFile = join(job.mmarRoot, EVENTS_FILE_NAME);
+    const history: { epoch: number; value: number }[] = [];
+    let follower = new EventFileFollower(eventsFile);
+    const drain = () => {
+      for (const e of follower.poll()) {
+        if (e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
+          const v = keyMetricOf(e.metrics, this.opts.keyMetric);
+          if (v !== undefined) history.push({ epoch: e.epoch, value: v });
+        }
+        try { onProgress(e); } catch { /* progress consumers never break a job */ }
+      }
+    };
+
+    let configFile = join(job.mmarRoot, 'config', 'config_train.json');
+    const submit = async (): Promise<string> => {
+      configFile = this.local.prepare(job);
+      const id = await client.submit(this.submission(job, configFile));
+      hooks?.submitted?.(id);
+      return id;
+    };
+
+    let id = job.schedulerId;
+    let resubmits = 0;
+    try {
+      if (id) {
+        const known = (await client.query([id])).get(id);
+        if (!known) {
+          this.log(`slurm: ${job.name}: job ${id} is unknown to Slurm (lost); submitting it again`);
+          id = undefined;
+        } else this.log(`slurm: ${job.name}: re-attached to job ${id} (${normState(known.state)})`);
+      }
+      if (!id) {
+        if (signal.aborted) return { ...base, score: FAILED_SCORE, status: signal.reason === 'prune' ? 'PRUNED' : 'KILLED', error: 'stopped before it was submitted' };
+        id = await submit();
+      }
+    } catch (e) {
+      return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not submit the job to Slurm (${client.kind}): ${(e as Error).message}` };
+    }
+
+    let why: JobStatus | undefined;
+    let cancelled = false;
+    let runningSince: number | undefined;
+    let final: SlurmJobInfo | undefined;
+    let seen = false;
+    const cancel = (status: JobStatus) => {
+      if (why) return;
+      why = status;
+      cancelled = true;
+      client.cancel([id!]).catch((e) => this.log(`slurm: scancel ${id} failed: ${(e as Error).message}`));
+    };
+    const onAbort = () => cancel(signal.reason === 'prune' ? 'PRUNED' : 'KILLED');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    this.active.add(id);
+    try {
+      for (;;) {
+        const info = await new Promise<SlurmJobInfo | undefined>((res) => this.poller.watch(id!, res));
+        drain();
+        if (!info) {
+          // Forgotten by slurmctld and not in the completion log.
+          if (seen && readStats(job.mmarRoot)?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
+          if (cancelled || resubmits >= (this.opts.maxResubmits ?? 3)) { final = { id: id!, state: cancelled ? 'CANCELLED' : 'NODE_FAIL' }; break; }
+          resubmits++;
+          this.log(`slurm: ${job.name}: job ${id} is unknown to Slurm; submitting it again (${resubmits})`);
+          this.active.delete(id!);
+          id = await this.resubmit(job, eventsFile, submit);
+          follower = new EventFileFollower(eventsFile);
+          this.active.add(id);
+          continue;
+        }
+        seen = true;
+        const st = normState(info.state);
+        if (st === 'RUNNING' && runningSince === undefined) runningSince = Date.now();
+        if (st === 'PENDING' && runningSince !== undefined) runningSince = undefined; // requeued by Slurm
+        if (this.opts.timeoutS && runningSince !== undefined && Date.now() - runningSince > this.opts.timeoutS * 1000) cancel('TIMEOUT');
+        if (!isTerminal(st)) continue;
+        if (isLost(st) && !cancelled && resubmits < (this.opts.maxResubmits ?? 3)) {
+          resubmits++;
+          this.log(`slurm: ${job.name}: job ${id} ended ${st}; submitting it again (${resubmits})`);
+          this.active.delete(id!);
+          id = await this.resubmit(job, eventsFile, submit);
+          follower = new EventFileFollower(eventsFile);
+          this.active.add(id);
+          runningSince = undefined;
+          continue;
+        }
+        final = info;
+        break;
+      }
+    } catch (e) {
+      return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `lost track of Slurm job ${id}: ${(e as Error).message}` };
+    } finally {
+      this.poller.unwatch(id!);
+      this.active.delete(id!);
+      signal.removeEventListener('abort', onAbort);
+    }
+    // The events written last are on disk once the job has ended.
+    drain();
+    return this.outcome(job, id!, final!, why, history, base);
+  }
+
+  private async resubmit(job: Job, eventsFile: string, submit: () => Promise<string>): Promise<string> {
+    rmSync(eventsFile, { force: true });
+    for (let i = 0; ; i++) {
+      try {
+        return await submit();
+      } catch (e) {
+        if (i >= 2) throw e;
+        await sleep(1000);
+      }
+    }
+  }
+
+  private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }): Outcome {
+    const stats = readStats(job.mmarRoot);
+    if (stats?.val_metrics && history.length === 0) {
+      for (const v of stats.val_metrics) {
+        const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
+        if (x !== undefined) history.push({ epoch: v.epoch, value: x });
+      }
+    }
+    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
+    const logFile = join(job.mmarRoot, 'log.txt');
+    const state = normState(info.state);
+    if (why === 'PRUNED') {
+      const s = stats?.best_key_metric ?? (history.length ? Math.max(...history.map((h) => h.value)) : undefined);
+      return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
+    }
+    if (why === 'KILLED') return { ...out, status: 'KILLED', error: `stopped by the AutoML engine (scancel ${id})` };
+    if (why === 'TIMEOUT') return { ...out, status: 'TIMEOUT', error: `exceeded the time limit of ${this.opts.timeoutS}s (scancel ${id})` };
+    const m = statusOf(state, false);
+    const where = `Slurm job ${id}${info.exitCode !== undefined ? `, exit ${info.exitCode}${info.signal ? ` signal ${info.signal}` : ''}` : ''}`;
+    if (m.status !== 'FINISHED') {
+      return { ...out, status: m.status, error: `${m.why} (${where}); last log lines: ${existsSync(logFile) ? tail(logFile) : '(no log)'}` };
+    }
+    const s = stats?.best_key_metric;
+    if (typeof s !== 'number' || !Number.isFinite(s)) {
+      return { ...out, error: `${stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written'} (${where}); last log lines: ${tail(logFile)}` };
+    }
+    return { ...out, status: 'FINISHED', score: s };
+  }
+}
