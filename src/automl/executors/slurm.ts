@@ -85,8 +85,8 @@ class SlurmPoller {
 export class SlurmExecutor implements Executor {
   private readonly local: MMARExecutor;
   private readonly poller: SlurmPoller;
-  /** Slurm ids of the jobs this executor is following. */
-  private readonly active = new Set<string>();
+  /** The jobs this executor is following: Slurm id → how to cancel it. */
+  private readonly active = new Map<string, (status: JobStatus) => void>();
   private readonly log: (l: string) => void;
 
   constructor(readonly opts: SlurmExecutorOptions) {
@@ -129,7 +129,9 @@ export class SlurmExecutor implements Executor {
 
   /** Cancels every job this executor follows (the stop path of any stop command). */
   async cancelAll(): Promise<void> {
-    await this.opts.client.cancel([...this.active]);
+    const ids = [...this.active.keys()];
+    for (const cancel of [...this.active.values()]) cancel('KILLED');
+    await this.opts.client.cancel(ids).catch(() => { /* each job's own scancel reports */ });
   }
 
   async run(job: Job, _worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {
@@ -140,6 +142,7 @@ export class SlurmExecutor implements Executor {
     let follower = new EventFileFollower(eventsFile);
     const drain = () => {
       for (const e of follower.poll()) {
+        if (e.type === 'train_start') history.length = 0; // a requeued job starts over
         if (e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
           const v = keyMetricOf(e.metrics, this.opts.keyMetric);
           if (v !== undefined) history.push({ epoch: e.epoch, value: v });
@@ -188,7 +191,7 @@ export class SlurmExecutor implements Executor {
     const onAbort = () => cancel(signal.reason === 'prune' ? 'PRUNED' : 'KILLED');
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    this.active.add(id);
+    this.active.set(id, cancel);
     try {
       for (;;) {
         const info = await new Promise<SlurmJobInfo | undefined>((res) => this.poller.watch(id!, res));
@@ -202,7 +205,7 @@ export class SlurmExecutor implements Executor {
           this.active.delete(id!);
           id = await this.resubmit(job, eventsFile, submit);
           follower = new EventFileFollower(eventsFile);
-          this.active.add(id);
+          this.active.set(id, cancel);
           continue;
         }
         seen = true;
@@ -217,7 +220,7 @@ export class SlurmExecutor implements Executor {
           this.active.delete(id!);
           id = await this.resubmit(job, eventsFile, submit);
           follower = new EventFileFollower(eventsFile);
-          this.active.add(id);
+          this.active.set(id, cancel);
           runningSince = undefined;
           continue;
         }
