@@ -65,6 +65,15 @@ function slurmMmar(train: Record<string, unknown>, controller: Record<string, un
 const ends = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end');
 const submits = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted');
 
+// Slurm's own time limit (--time, whole minutes) ends a job after a minute or more: that
+// search starts first and is checked last, while the other tests run beside it.
+let slurmTimeLimit: { mmar: string; done: Proc['done'] } | undefined;
+test('a job past its Slurm time limit (started here, checked at the end)', { skip }, () => {
+  const train = { ...trainConfig({ epochs: 2, fake_epoch_ms: 100, fake_hang: true }), train: { loss: [{ name: 'DiceLoss', args: {} }] }, search: [{ domain: 'lr', type: 'float', args: ['learning_rate'], targets: [1e-4, 1e-2] }] };
+  const mmar = slurmMmar(train, { name: 'RandomController', args: { max_trials: 1, seed: 1 } }, { time: '1', gres: undefined });
+  slurmTimeLimit = { mmar, done: cli(['automl', '-m', mmar, '--set', 'run_id=tl', 'trainconf=trn_automl.json', 'workers=slurm:1']).done };
+});
+
 test('a search of 6 Slurm jobs, 2 at a time on their own fake GPUs, events through events.jsonl', { skip }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 400 }), { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 3 } }, {});
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=s6', 'trainconf=trn_automl.json', 'workers=slurm:2', '--seed', '1']).done;
@@ -202,7 +211,7 @@ test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip 
   }
   const st = cluster.cmd('sacct', ['-c', '-j', ids.join(','), '-P', '-n', '--format=JobID,State']);
   for (const id of ids) assert.match(st.out, new RegExp(`^${id}\\|CANCELLED`, 'm'), st.out);
-  assert.equal(cluster.cmd('squeue', ['-h', '-o', '%i']).out.trim(), '', 'nothing left in the queue');
+  assert.equal(cluster.cmd('squeue', ['-h', '-j', ids.join(','), '-o', '%i']).out.trim(), '', 'none of them left in the queue');
   rmSync(mmar, { recursive: true, force: true });
 });
 
@@ -227,4 +236,17 @@ test('the slurmrestd path: jobs submitted, followed and scored over REST with a 
   assert.match(r2.err, /SLURM_JWT is not set: get a token with `scontrol token/);
   rmSync(mmar, { recursive: true, force: true });
   rmSync(mmar2, { recursive: true, force: true });
+});
+
+test('Slurm ended the job at its time limit: TIMEOUT, -1000000', { skip, timeout: 240_000 }, async () => {
+  const { mmar, done } = slurmTimeLimit!;
+  const r = await done;
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /no job produced a score/);
+  const [o] = ends(Journal.read(join(mmar, 'automl', 'tl', 'journal.jsonl'))).map((e) => e.outcome);
+  assert.equal(o.status, 'TIMEOUT');
+  assert.equal(o.score, -1000000);
+  assert.match(o.error!, /Slurm ended the job at its time limit \(TIMEOUT\)/);
+  assert.match(readFileSync(join(mmar, 'automl', 'tl', o.jobName, 'log.txt'), 'utf8'), /DUE TO TIME LIMIT/);
+  rmSync(mmar, { recursive: true, force: true });
 });
