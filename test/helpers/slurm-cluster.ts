@@ -103,6 +103,8 @@ export class SlurmTestCluster {
     writeFileSync(join(d, 'gres.conf'), gpuFiles.map((f) => `NodeName=${this.nodeName} Name=gpu File=${f}`).join('\n') + '\n');
     const lines = [
       'ClusterName=claratest',
+      // Job ids differ between clusters started side by side (tests that look for a job's processes).
+      `FirstJobId=${1000 + Math.floor(Math.random() * 400_000)}`,
       'SlurmctldHost=localhost(127.0.0.1)',
       `SlurmctldPort=${ctldPort}`,
       `SlurmdPort=${dPort}`,

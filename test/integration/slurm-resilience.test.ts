@@ -67,7 +67,10 @@ test('a node failure requeues the job: same Slurm id, followed to the end, score
   assert.equal(down.code, 0, down.err);
   for (let t = 0; t < 100 && squeue(id) !== 'PENDING'; t++) await sleep(100);
   assert.equal(squeue(id), 'PENDING', 'Slurm requeued the job');
-  // Slurm holds a requeued job for a while (BeginTime); let it start now.
+  // Slurm holds a requeued job for 2 minutes (BeginTime) so that the node can clean up the
+  // killed run; once its slurmstepd is gone, let it start now.
+  for (let t = 0; t < 300 && cluster.cmd('pgrep', ['-f', `slurmstepd: \\[${id}\\.`]).out.trim(); t++) await sleep(100);
+  await sleep(1000);
   cluster.cmd('scontrol', ['update', `jobid=${id}`, 'StartTime=now']);
   const r = await p.done;
   assert.equal(r.code, 0, r.err);
@@ -145,4 +148,25 @@ test('real `clara-train train` jobs on Slurm (default command) stream their epoc
     assert.ok(readdirSync(join(dir, 'models')).includes('train_stats.json'));
   }
   rmSync(tmp, { recursive: true, force: true });
+});
+
+test('median pruning cancels a Slurm job below the median (scancel → PRUNED with its best score)', { skip }, async () => {
+  const base = automlConfig({
+    controller: { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 1, seed: 3 } },
+    pruner: { name: 'MedianPruner', args: { n_startup_jobs: 2, n_warmup_epochs: 1 } },
+  });
+  const ex = base.executor as { args: Record<string, unknown> };
+  const mmar = makeMmar({ train: trainConfig({ epochs: 6, fake_epoch_ms: 400 }), automl: { ...base, executor: { name: 'SlurmExecutor', args: { command: ex.args.command, poll_s: 0.2 } } } });
+  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=pr', 'trainconf=trn_automl.json', 'workers=slurm:1']).done;
+  assert.equal(r.code, 0, r.err);
+  const j = Journal.read(join(mmar, 'automl', 'pr', 'journal.jsonl'));
+  const pruned = ends(j).map((e) => e.outcome).filter((o) => o.status === 'PRUNED');
+  assert.ok(pruned.length > 0, `some job was pruned:\n${r.err}`);
+  for (const p of pruned) {
+    assert.ok(p.score > -1000000 && p.score < 1, `pruned score = best so far (${p.score})`);
+    assert.ok((p.history?.length ?? 99) < 6);
+    const id = submits(j).find((s) => s.job === p.jobName)!.schedulerId;
+    assert.match(cluster.cmd('sacct', ['-c', '-j', id, '-P', '-n', '--format=JobID,State']).out, new RegExp(`^${id}\\|CANCELLED`, 'm'));
+  }
+  rmSync(mmar, { recursive: true, force: true });
 });
