@@ -2,8 +2,9 @@
 //  - sbatch call time (the executor waits for it once per job)
 //  - submit-to-start latency: from the sbatch call to the batch script's first line on the node
 //  - one squeue poll for 1 and for `jobs` ids (the executor polls once per interval for the whole search)
-//  - per-job wall time of a search of trivial jobs (the stand-in trainer, 1 epoch of 20 ms) through
-//    `clara-train automl` with SlurmExecutor, 2 concurrent, poll_s 0.5: the executor's overhead per job
+//  - per-job wall time of searches of trivial jobs (the stand-in trainer, 1 epoch of 20 ms) through
+//    `clara-train automl` with SlurmExecutor, 2 and 8 at a time on 8 fake GPUs, poll_s 0.5: the
+//    executor's overhead per job
 // Usage: npm run bench -- slurm [jobs=20]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const why = slurmAvailable();
   if (why) throw new Error(`benchmark needs Slurm: ${why}`);
   const load0 = loadavg()[0];
-  const cluster = new SlurmTestCluster({ gpus: 2, cpus: 4 });
+  const cluster = new SlurmTestCluster({ gpus: 8, cpus: 16 });
   const t0 = Date.now();
   await cluster.start();
   const upS = (Date.now() - t0) / 1000;
@@ -65,18 +66,20 @@ async function main(): Promise<void> {
       figures.push({ name: `one poll (squeue) of ${n} job(s)`, value: +median(ts).toFixed(1), unit: 'ms' });
     }
 
-    // 4. A search of trivial jobs through clara-train automl.
-    const n = 8;
-    const mmar = makeMmar({
-      train: trainConfig({ epochs: 1, fake_epoch_ms: 20 }),
-      automl: { ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: n, max_jobs_per_round: 2, seed: 1 } } }), executor: { name: 'SlurmExecutor', args: { command: (automlConfig().executor as { args: { command: string[] } }).args.command, gres: 'gpu:1', poll_s: 0.5 } } },
-    });
-    const ts = Date.now();
-    const res = await runAutoML({ mmarRoot: mmar, runId: 'bench', workers: 'slurm:2', vars: { trainconf: 'trn_automl.json' }, seed: 1, log: () => {} });
-    const wallS = (Date.now() - ts) / 1000;
-    if (res.outcomes.filter((o) => o.status === 'FINISHED').length !== n) throw new Error(`search: ${res.outcomes.map((o) => `${o.jobName} ${o.status} ${o.error ?? ''}`).join('; ')}`);
-    figures.push({ name: 'search of trivial jobs, wall per job per slot', value: +(wallS * 2 / n).toFixed(2), unit: 's', jobs: n, concurrent: 2, poll_s: 0.5 });
-    rmSync(mmar, { recursive: true, force: true });
+    // 4. Searches of trivial jobs through clara-train automl, 2 and 8 Slurm jobs at a time.
+    for (const conc of [2, 8]) {
+      const n = 2 * conc;
+      const mmar = makeMmar({
+        train: trainConfig({ epochs: 1, fake_epoch_ms: 20 }),
+        automl: { ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: n, max_jobs_per_round: conc, seed: 1 } } }), executor: { name: 'SlurmExecutor', args: { command: (automlConfig().executor as { args: { command: string[] } }).args.command, gres: 'gpu:1', poll_s: 0.5 } } },
+      });
+      const ts = Date.now();
+      const res = await runAutoML({ mmarRoot: mmar, runId: 'bench', workers: `slurm:${conc}`, vars: { trainconf: 'trn_automl.json' }, seed: 1, log: () => {} });
+      const wallS = (Date.now() - ts) / 1000;
+      if (res.outcomes.filter((o) => o.status === 'FINISHED').length !== n) throw new Error(`search: ${res.outcomes.map((o) => `${o.jobName} ${o.status} ${o.error ?? ''}`).join('; ')}`);
+      figures.push({ name: `search of ${n} trivial jobs, ${conc} at a time: wall per job per slot`, value: +(wallS * conc / n).toFixed(2), unit: 's', jobs: n, concurrent: conc, poll_s: 0.5, wall_s: +wallS.toFixed(1) });
+      rmSync(mmar, { recursive: true, force: true });
+    }
 
     printTable(figures.map((f) => ({ figure: f.name, value: f.value, unit: f.unit })));
     writeResults('slurm', figures, {
