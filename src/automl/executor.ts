@@ -137,12 +137,7 @@ export class MMARExecutor implements Executor {
     });
     closeSync(logFd);
     const stats = readStats(job.mmarRoot);
-    if (stats?.val_metrics && history.length === 0) {
-      for (const v of stats.val_metrics) {
-        const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
-        if (x !== undefined) history.push({ epoch: v.epoch, value: x });
-      }
-    }
+    historyFromStats(stats, history, this.opts.keyMetric);
     const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;
@@ -179,6 +174,15 @@ export function keyMetricOf(metrics: Record<string, number>, name?: string): num
   if (name && typeof metrics[name] === 'number') return metrics[name];
   const k = Object.keys(metrics).find((m) => m.startsWith('val_')) ?? Object.keys(metrics).find((m) => m !== 'lr' && m !== 'train_loss');
   return k !== undefined ? metrics[k] : undefined;
+}
+
+/** Fills an empty key-metric history from train_stats.json (when no event brought it). */
+export function historyFromStats(stats: TrainStats | undefined, history: { epoch: number; value: number }[], keyMetric?: string): void {
+  if (!stats?.val_metrics || history.length > 0) return;
+  for (const v of stats.val_metrics) {
+    const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, keyMetric);
+    if (x !== undefined) history.push({ epoch: v.epoch, value: x });
+  }
 }
 
 export function readStats(jobRoot: string): TrainStats | undefined {

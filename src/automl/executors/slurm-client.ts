@@ -2,17 +2,8 @@
 // login node, or slurmrestd), and how Slurm's job states map to AutoML job statuses.
 import type { JobStatus } from '../types.js';
 
-/** One sbatch submission: a batch script and the options every job of a search shares. */
-export interface SlurmSubmission {
-  /** The batch script's text (starts with #!). */
-  script: string;
-  /** The script's path in the job folder (the CLI submits this file). */
-  scriptFile: string;
-  jobName: string;
-  /** The job folder (working directory on the node; a shared filesystem). */
-  workdir: string;
-  /** stdout and stderr of the job. */
-  output: string;
+/** The sbatch options every job of a search shares (config_automl.json executor.args). */
+export interface SlurmJobOptions {
   partition?: string;
   gres?: string;
   cpusPerTask?: number;
@@ -22,6 +13,19 @@ export interface SlurmSubmission {
   qos?: string;
   /** Extra sbatch command-line options (CLI only). */
   sbatchArgs?: string[];
+}
+
+/** One sbatch submission: a batch script and the job's options. */
+export interface SlurmSubmission extends SlurmJobOptions {
+  /** The batch script's text (starts with #!). */
+  script: string;
+  /** The script's path in the job folder (the CLI submits this file). */
+  scriptFile: string;
+  jobName: string;
+  /** The job folder (working directory on the node; a shared filesystem). */
+  workdir: string;
+  /** stdout and stderr of the job. */
+  output: string;
   /** Environment of the job (on top of the submitting one for the CLI). */
   env: Record<string, string>;
 }

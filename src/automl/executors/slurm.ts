@@ -10,20 +10,9 @@ import { join } from 'node:path';
 import { EVENTS_FILE_ENV, EVENTS_FILE_NAME, EventFileFollower } from '../../jobs/event-file.js';
 import { writeFileAtomic } from '../../util/atomic-fs.js';
 import type { JobEvent } from '../../train/events.js';
-import { CLARA_BIN, MMARExecutor, keyMetricOf, readStats, tail, type MMARExecutorOptions } from '../executor.js';
+import { CLARA_BIN, MMARExecutor, historyFromStats, keyMetricOf, readStats, tail, type MMARExecutorOptions } from '../executor.js';
 import { FAILED_SCORE, type Executor, type ExecutorHooks, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
-import { isLost, isTerminal, normState, statusOf, type SlurmClient, type SlurmJobInfo, type SlurmSubmission } from './slurm-client.js';
-
-export interface SlurmJobOptions {
-  partition?: string;
-  gres?: string;
-  cpusPerTask?: number;
-  mem?: string;
-  time?: string;
-  account?: string;
-  qos?: string;
-  sbatchArgs?: string[];
-}
+import { isLost, isTerminal, normState, statusOf, type SlurmClient, type SlurmJobInfo, type SlurmJobOptions, type SlurmSubmission } from './slurm-client.js';
 
 export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDestination'> {
   client: SlurmClient;
@@ -116,14 +105,9 @@ export class SlurmExecutor implements Executor {
     const scriptFile = join(job.mmarRoot, 'slurm_job.sh');
     const script = this.script(job, configFile);
     writeFileAtomic(scriptFile, script);
-    const j = this.opts.job;
     return {
-      script, scriptFile, jobName: `clara-${job.name}`, workdir: job.mmarRoot, output: join(job.mmarRoot, 'log.txt'),
+      ...this.opts.job, script, scriptFile, jobName: `clara-${job.name}`, workdir: job.mmarRoot, output: join(job.mmarRoot, 'log.txt'),
       env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) },
-      ...(j.partition ? { partition: j.partition } : {}), ...(j.gres ? { gres: j.gres } : {}),
-      ...(j.cpusPerTask ? { cpusPerTask: j.cpusPerTask } : {}), ...(j.mem ? { mem: j.mem } : {}),
-      ...(j.time ? { time: j.time } : {}), ...(j.account ? { account: j.account } : {}),
-      ...(j.qos ? { qos: j.qos } : {}), ...(j.sbatchArgs?.length ? { sbatchArgs: j.sbatchArgs } : {}),
     };
   }
 
@@ -253,12 +237,7 @@ export class SlurmExecutor implements Executor {
 
   private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }): Outcome {
     const stats = readStats(job.mmarRoot);
-    if (stats?.val_metrics && history.length === 0) {
-      for (const v of stats.val_metrics) {
-        const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
-        if (x !== undefined) history.push({ epoch: v.epoch, value: x });
-      }
-    }
+    historyFromStats(stats, history, this.opts.keyMetric);
     const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
     const logFile = join(job.mmarRoot, 'log.txt');
     const state = normState(info.state);
