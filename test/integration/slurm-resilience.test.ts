@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cancelRunSlurmJobs } from '../../src/automl/executors/slurm-stop.js';
 import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import { automlConfig, makeMmar, trainConfig } from '../automl/fixtures/mmar.js';
 import { SlurmTestCluster, skipUnlessSlurm } from '../helpers/slurm-cluster.js';
@@ -85,8 +86,8 @@ test('a node failure requeues the job: same Slurm id, followed to the end, score
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('--resume re-attaches a live job and resubmits one that Slurm no longer knows', { skip }, async () => {
-  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 800 }), { name: 'RandomController', args: { max_trials: 2, max_jobs_per_round: 2, seed: 2 } });
+test('--resume collects a job that ended meanwhile and resubmits one that Slurm no longer knows', { skip }, async () => {
+  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 500 }), { name: 'RandomController', args: { max_trials: 2, max_jobs_per_round: 2, seed: 2 } });
   const args = ['automl', '-m', mmar, '--set', 'run_id=lost', 'trainconf=trn_automl.json', 'workers=slurm:2'];
   const jf = join(mmar, 'automl', 'lost', 'journal.jsonl');
   const first = cli(args);
@@ -95,6 +96,9 @@ test('--resume re-attaches a live job and resubmits one that Slurm no longer kno
   first.child.kill('SIGKILL');
   await first.done;
   assert.equal(s.length, 2);
+  // The first job ends while no AutoML process watches it: --resume collects it.
+  for (let t = 0; t < 300 && squeue(s[0].schedulerId) !== 'COMPLETED'; t++) await sleep(100);
+  assert.equal(squeue(s[0].schedulerId), 'COMPLETED');
   // The second job is lost: its Slurm job is gone and the journal points at an id Slurm never had.
   cluster.cmd('scancel', [s[1].schedulerId]);
   const text = readFileSync(jf, 'utf8').replace(`"schedulerId":"${s[1].schedulerId}"`, '"schedulerId":"987654"');
@@ -102,7 +106,7 @@ test('--resume re-attaches a live job and resubmits one that Slurm no longer kno
   const r = await cli([...args, '--resume']).done;
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /2 cluster job\(s\) re-attached/);
-  assert.match(r.err, new RegExp(`${s[0].job}: re-attached to job ${s[0].schedulerId}`));
+  assert.match(r.err, new RegExp(`${s[0].job}: re-attached to job ${s[0].schedulerId} \\(COMPLETED\\)`));
   assert.match(r.err, new RegExp(`${s[1].job}: job 987654 is unknown to Slurm \\(lost\\); submitting it again`));
   const j = Journal.read(jf);
   const outs = ends(j).map((e) => e.outcome);
@@ -168,5 +172,32 @@ test('median pruning cancels a Slurm job below the median (scancel → PRUNED wi
     const id = submits(j).find((s) => s.job === p.jobName)!.schedulerId;
     assert.match(cluster.cmd('sacct', ['-c', '-j', id, '-P', '-n', '--format=JobID,State']).out, new RegExp(`^${id}\\|CANCELLED`, 'm'));
   }
+  rmSync(mmar, { recursive: true, force: true });
+});
+
+test('the Slurm jobs of a search whose AutoML process died are cancelled from its journal', { skip }, async () => {
+  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 20000 }), { name: 'RandomController', args: { max_trials: 3, max_jobs_per_round: 3, seed: 4 } });
+  const run = join(mmar, 'automl', 'cx');
+  const p = cli(['automl', '-m', mmar, '--set', 'run_id=cx', 'trainconf=trn_automl.json', 'workers=slurm:3']);
+  let s: ReturnType<typeof submits> = [];
+  for (let t = 0; t < 300 && s.length < 3; t++) { await sleep(100); s = submits(Journal.read(join(run, 'journal.jsonl'))); }
+  p.child.kill('SIGKILL');
+  await p.done;
+  assert.equal(s.length, 3);
+  // Two run on the two fake GPUs, the third waits: both kinds are cancelled.
+  const prev = process.env.SLURM_CONF;
+  process.env.SLURM_CONF = cluster.conf;
+  try {
+    const cancelled = await cancelRunSlurmJobs(run);
+    assert.deepEqual([...cancelled.values()].sort(), s.map((x) => x.schedulerId).sort());
+    assert.deepEqual([...cancelled.keys()].sort(), s.map((x) => x.job).sort());
+    for (let t = 0; t < 100 && cluster.cmd('squeue', ['-h', '-j', s.map((x) => x.schedulerId).join(','), '-o', '%i']).out.trim(); t++) await sleep(100);
+    const st = cluster.cmd('sacct', ['-c', '-j', s.map((x) => x.schedulerId).join(','), '-P', '-n', '--format=JobID,State']).out;
+    for (const x of s) assert.match(st, new RegExp(`^${x.schedulerId}\\|CANCELLED`, 'm'), st);
+    assert.equal((await cancelRunSlurmJobs(run)).size, 0, 'nothing left to cancel');
+  } finally {
+    if (prev === undefined) delete process.env.SLURM_CONF; else process.env.SLURM_CONF = prev;
+  }
+  await assert.rejects(cancelRunSlurmJobs(mmar), /journal\.jsonl: no journal: not an AutoML run folder/);
   rmSync(mmar, { recursive: true, force: true });
 });
