@@ -179,6 +179,19 @@ export class SlurmTestCluster {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${tailText}`);
   }
 
+  /** kill -9 of slurmctld, then (after `downMs`) a new one on the same state, as after a crash. */
+  async crashController(downMs: number, timeoutMs = 30_000): Promise<void> {
+    const i = this.procs.findIndex((p) => p.name === 'slurmctld');
+    const { proc } = this.procs[i];
+    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGKILL');
+    await gone;
+    this.procs.splice(i, 1);
+    await sleep(downMs);
+    this.spawnDaemon('slurmctld', 'slurmctld', ['-D', '-i', '-f', this.conf]);
+    await this.waitFor(() => spawnSync(which('scontrol')!, ['ping'], { env: { ...process.env, ...this.env }, encoding: 'utf8' }).stdout?.includes('UP') ?? false, 'slurmctld ping', timeoutMs, 'slurmctld');
+  }
+
   /** Runs a Slurm client command against this cluster. */
   cmd(bin: string, args: string[]): { code: number | null; out: string; err: string } {
     const r = spawnSync(which(bin) ?? bin, args, { env: { ...process.env, ...this.env }, encoding: 'utf8' });

@@ -27,7 +27,12 @@ before(async () => {
   cluster = new SlurmTestCluster({ gpus: 2, cpus: 4, rest: true });
   await cluster.start();
 });
-after(async () => { await cluster?.stop(); });
+// Children still running when a test failed or timed out are stopped before the cluster.
+const children = new Set<ReturnType<typeof spawn>>();
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await cluster?.stop();
+});
 
 // A BYOC handler that records every job_progress event it is given.
 const PROGRESS_HANDLER = `
@@ -42,6 +47,7 @@ interface Proc { child: ReturnType<typeof spawn>; done: Promise<{ code: number |
 
 function cli(args: string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...cluster.env, ...env } });
+  children.add(child);
   let out = '', err = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { err += d; });
@@ -74,7 +80,7 @@ test('a job past its Slurm time limit (started here, checked at the end)', { ski
   slurmTimeLimit = { mmar, done: cli(['automl', '-m', mmar, '--set', 'run_id=tl', 'trainconf=trn_automl.json', 'workers=slurm:1']).done };
 });
 
-test('a search of 6 Slurm jobs, 2 at a time on their own fake GPUs, events through events.jsonl', { skip }, async () => {
+test('a search of 6 Slurm jobs, 2 at a time on their own fake GPUs, events through events.jsonl', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 400 }), { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 3 } }, {});
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=s6', 'trainconf=trn_automl.json', 'workers=slurm:2', '--seed', '1']).done;
   assert.equal(r.code, 0, r.err);
@@ -117,7 +123,7 @@ test('a search of 6 Slurm jobs, 2 at a time on their own fake GPUs, events throu
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('kill -9 of automl while Slurm jobs run; --resume re-attaches without resubmitting', { skip }, async () => {
+test('kill -9 of automl while Slurm jobs run; --resume re-attaches without resubmitting', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 4, fake_epoch_ms: 700 }), { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 5 } }, {});
   const args = ['automl', '-m', mmar, '--set', 'run_id=rk', 'trainconf=trn_automl.json', 'workers=slurm:2', '--seed', '2'];
   const jf = join(mmar, 'automl', 'rk', 'journal.jsonl');
@@ -159,7 +165,7 @@ test('kill -9 of automl while Slurm jobs run; --resume re-attaches without resub
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('a failing job scores -1000000 with its log; a timed-out job is cancelled and scored TIMEOUT', { skip }, async () => {
+test('a failing job scores -1000000 with its log; a timed-out job is cancelled and scored TIMEOUT', { skip, timeout: 180_000 }, async () => {
   const train = {
     ...trainConfig({ epochs: 2, fake_epoch_ms: 200 }),
     fake_crash: false, fake_hang: false,
@@ -187,7 +193,7 @@ test('a failing job scores -1000000 with its log; a timed-out job is cancelled a
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip }, async () => {
+test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 20000 }), { name: 'RandomController', args: { max_trials: 4, max_jobs_per_round: 2, seed: 9 } }, {});
   const jf = join(mmar, 'automl', 'st', 'journal.jsonl');
   const p = cli(['automl', '-m', mmar, '--set', 'run_id=st', 'trainconf=trn_automl.json', 'workers=slurm:2']);
@@ -215,7 +221,7 @@ test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip 
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('the slurmrestd path: jobs submitted, followed and scored over REST with a JWT', { skip }, async () => {
+test('the slurmrestd path: jobs submitted, followed and scored over REST with a JWT', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 2, fake_epoch_ms: 200 }), { name: 'RandomController', args: { max_trials: 3, max_jobs_per_round: 2, seed: 4 } }, { rest_url: cluster.restUrl, rest_user: 'root' });
   const token = cluster.token();
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=rest', 'trainconf=trn_automl.json', 'workers=slurm:2'], { SLURM_JWT: token }).done;

@@ -27,13 +27,19 @@ before(async () => {
   cluster = new SlurmTestCluster({ gpus: 2, cpus: 4 });
   await cluster.start();
 });
-after(async () => { await cluster?.stop(); });
+// Children still running when a test failed or timed out are stopped before the cluster.
+const children = new Set<ReturnType<typeof spawn>>();
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await cluster?.stop();
+});
 
 function cli(args: string[], cwd?: string): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> } {
   const env: NodeJS.ProcessEnv = { ...process.env, ...cluster.env };
   delete env.CLARA_TRAIN_COMMAND;
   delete env.MLFLOW_TRACKING_URI;
   const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd ? { cwd } : {}) });
+  children.add(child);
   let out = '', err = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { err += d; });
@@ -50,7 +56,7 @@ const ends = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, { t
 const submits = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted');
 const squeue = (id: string) => cluster.cmd('squeue', ['-h', '-t', 'all', '-j', id, '-o', '%T']).out.trim();
 
-test('a node failure requeues the job: same Slurm id, followed to the end, scored once', { skip }, async () => {
+test('a node failure requeues the job: same Slurm id, followed to the end, scored once', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 1200 }), { name: 'RandomController', args: { max_trials: 1, seed: 1 } });
   const jf = join(mmar, 'automl', 'nf', 'journal.jsonl');
   const p = cli(['automl', '-m', mmar, '--set', 'run_id=nf', 'trainconf=trn_automl.json', 'workers=slurm:1']);
@@ -86,7 +92,7 @@ test('a node failure requeues the job: same Slurm id, followed to the end, score
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('--resume collects a job that ended meanwhile and resubmits one that Slurm no longer knows', { skip }, async () => {
+test('--resume collects a job that ended meanwhile and resubmits one that Slurm no longer knows', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 500 }), { name: 'RandomController', args: { max_trials: 2, max_jobs_per_round: 2, seed: 2 } });
   const args = ['automl', '-m', mmar, '--set', 'run_id=lost', 'trainconf=trn_automl.json', 'workers=slurm:2'];
   const jf = join(mmar, 'automl', 'lost', 'journal.jsonl');
@@ -154,7 +160,7 @@ test('real `clara-train train` jobs on Slurm (default command) stream their epoc
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('median pruning cancels a Slurm job below the median (scancel → PRUNED with its best score)', { skip }, async () => {
+test('median pruning cancels a Slurm job below the median (scancel → PRUNED with its best score)', { skip, timeout: 180_000 }, async () => {
   const base = automlConfig({
     controller: { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 1, seed: 3 } },
     pruner: { name: 'MedianPruner', args: { n_startup_jobs: 2, n_warmup_epochs: 1 } },
@@ -175,7 +181,7 @@ test('median pruning cancels a Slurm job below the median (scancel → PRUNED wi
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('the Slurm jobs of a search whose AutoML process died are cancelled from its journal', { skip }, async () => {
+test('the Slurm jobs of a search whose AutoML process died are cancelled from its journal', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 20000 }), { name: 'RandomController', args: { max_trials: 3, max_jobs_per_round: 3, seed: 4 } });
   const run = join(mmar, 'automl', 'cx');
   const p = cli(['automl', '-m', mmar, '--set', 'run_id=cx', 'trainconf=trn_automl.json', 'workers=slurm:3']);
@@ -199,5 +205,29 @@ test('the Slurm jobs of a search whose AutoML process died are cancelled from it
     if (prev === undefined) delete process.env.SLURM_CONF; else process.env.SLURM_CONF = prev;
   }
   await assert.rejects(cancelRunSlurmJobs(mmar), /journal\.jsonl: no journal: not an AutoML run folder/);
+  rmSync(mmar, { recursive: true, force: true });
+});
+
+test('slurmctld killed (-9) and restarted mid-search: the executor keeps polling and every job finishes', { skip, timeout: 180_000 }, async () => {
+  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 3000 }), { name: 'RandomController', args: { max_trials: 3, max_jobs_per_round: 2, seed: 6 } });
+  const run = join(mmar, 'automl', 'cr');
+  const p = cli(['automl', '-m', mmar, '--set', 'run_id=cr', 'trainconf=trn_automl.json', 'workers=slurm:2']);
+  // slurmctld saves its state a few seconds after a job starts: a crash before that loses the
+  // job (Slurm's behaviour); after it, running jobs survive. Crash once both ran 2 epochs (6 s).
+  const epochs = (job: string) => { try { return readFileSync(join(run, job, 'events.jsonl'), 'utf8').split('epoch_end').length - 1; } catch { return 0; } };
+  for (let t = 0; t < 600; t++) {
+    await sleep(100);
+    const s = submits(Journal.read(join(run, 'journal.jsonl')));
+    if (s.length >= 2 && s.every((x) => epochs(x.job) >= 2)) break;
+  }
+  const crashAt = Date.now();
+  await cluster.crashController(4000);
+  const r = await p.done;
+  assert.equal(r.code, 0, r.err);
+  const j = Journal.read(join(run, 'journal.jsonl'));
+  assert.ok(ends(j).every((e) => e.time > crashAt), 'the two first jobs ended after the crash');
+  const outs = ends(j).map((e) => e.outcome);
+  assert.deepEqual(outs.map((o) => o.status), ['FINISHED', 'FINISHED', 'FINISHED'], outs.map((o) => o.error).join('\n'));
+  assert.equal(new Set(submits(j).map((s) => s.schedulerId)).size, 3, 'no job submitted twice');
   rmSync(mmar, { recursive: true, force: true });
 });

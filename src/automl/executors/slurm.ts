@@ -5,7 +5,7 @@
 // through JOBDIR/events.jsonl (followed here, since IPC does not cross hosts), the state
 // through one poll of every job of the search per interval. The Slurm id is reported to the
 // engine (which journals it) so that a resumed search re-attaches instead of resubmitting.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENTS_FILE_ENV, EVENTS_FILE_NAME, EventFileFollower } from '../../jobs/event-file.js';
 import { writeFileAtomic } from '../../util/atomic-fs.js';
@@ -27,6 +27,27 @@ export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDest
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a followed job may be unknown to Slurm before it counts as lost and is submitted again. */
+const LOST_AFTER_MS = 15_000;
+
+/** Errors of a controller that is restarting or unreachable (worth another try), not of a bad request. */
+export function isTransient(e: unknown): boolean {
+  return /Unable to contact slurm controller|connect failure|Connection refused|ECONNREFUSED|ECONNRESET|Socket timed out|timed out|ETIMEDOUT|Zero Bytes were transmitted|UND_ERR|HTTP 5\d\d|Resource temporarily unavailable|try again/i
+    .test(e instanceof Error ? e.message : String(e));
+}
+
+/** fn, tried again after 1, 2, 4, 8 and 16 s while it fails transiently. */
+export async function retryTransient<T>(fn: () => Promise<T>, onRetry: (e: Error, waitS: number) => void, delaysS = [1, 2, 4, 8, 16]): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= delaysS.length || !isTransient(e)) throw e;
+      onRetry(e as Error, delaysS[i]);
+      await sleep(delaysS[i] * 1000);
+    }
+  }
+}
 
 /** Single-quotes a word for sh. */
 export function shQuote(s: string): string {
@@ -123,7 +144,7 @@ export class SlurmExecutor implements Executor {
     const client = this.opts.client;
     const eventsFile = join(job.mmarRoot, EVENTS_FILE_NAME);
     const history: { epoch: number; value: number }[] = [];
-    let follower = new EventFileFollower(eventsFile);
+    const follower = new EventFileFollower(eventsFile);
     const drain = () => {
       for (const e of follower.poll()) {
         if (e.type === 'train_start') history.length = 0; // a requeued job starts over
@@ -136,9 +157,12 @@ export class SlurmExecutor implements Executor {
     };
 
     let configFile = join(job.mmarRoot, 'config', 'config_train.json');
-    const submit = async (): Promise<string> => {
-      configFile = this.local.prepare(job);
-      const id = await client.submit(this.submission(job, configFile));
+    const retryLog = (what: string) => (e: Error, s: number) => this.log(`slurm: ${job.name}: ${what} failed (${e.message}); trying again in ${s} s`);
+    // A job submitted again keeps its folder (log.txt, events.jsonl, checkpoints) when it still has its config.
+    const submit = async (fresh: boolean): Promise<string> => {
+      if (fresh || !existsSync(configFile)) configFile = this.local.prepare(job);
+      const sub = this.submission(job, configFile);
+      const id = await retryTransient(() => client.submit(sub), retryLog('submitting'));
       hooks?.submitted?.(id);
       return id;
     };
@@ -147,7 +171,7 @@ export class SlurmExecutor implements Executor {
     let resubmits = 0;
     try {
       if (id) {
-        const known = (await client.query([id])).get(id);
+        const known = (await retryTransient(() => client.query([id!]), retryLog('asking Slurm about it'))).get(id);
         if (!known) {
           this.log(`slurm: ${job.name}: job ${id} is unknown to Slurm (lost); submitting it again`);
           id = undefined;
@@ -155,7 +179,7 @@ export class SlurmExecutor implements Executor {
       }
       if (!id) {
         if (signal.aborted) return { ...base, score: FAILED_SCORE, status: signal.reason === 'prune' ? 'PRUNED' : 'KILLED', error: 'stopped before it was submitted' };
-        id = await submit();
+        id = await submit(job.schedulerId === undefined);
       }
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not submit the job to Slurm (${client.kind}): ${(e as Error).message}` };
@@ -166,6 +190,7 @@ export class SlurmExecutor implements Executor {
     let runningSince: number | undefined;
     let final: SlurmJobInfo | undefined;
     let seen = false;
+    let unknownSince: number | undefined;
     const cancel = (status: JobStatus) => {
       if (why) return;
       why = status;
@@ -183,16 +208,20 @@ export class SlurmExecutor implements Executor {
         if (!info) {
           // Forgotten by slurmctld and not in the completion log.
           if (seen && readStats(job.mmarRoot)?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
+          // A restarting controller may not know a job for a moment: lost only after a while.
+          unknownSince ??= Date.now();
+          if (!cancelled && Date.now() - unknownSince < LOST_AFTER_MS) continue;
+          unknownSince = undefined;
           if (cancelled || resubmits >= (this.opts.maxResubmits ?? 3)) { final = { id: id!, state: cancelled ? 'CANCELLED' : 'NODE_FAIL' }; break; }
           resubmits++;
           this.log(`slurm: ${job.name}: job ${id} is unknown to Slurm; submitting it again (${resubmits})`);
           this.active.delete(id!);
-          id = await this.resubmit(job, eventsFile, submit);
-          follower = new EventFileFollower(eventsFile);
+          id = await submit(false);
           this.active.set(id, cancel);
           continue;
         }
         seen = true;
+        unknownSince = undefined;
         const st = normState(info.state);
         if (st === 'RUNNING' && runningSince === undefined) runningSince = Date.now();
         if (st === 'PENDING' && runningSince !== undefined) runningSince = undefined; // requeued by Slurm
@@ -202,8 +231,7 @@ export class SlurmExecutor implements Executor {
           resubmits++;
           this.log(`slurm: ${job.name}: job ${id} ended ${st}; submitting it again (${resubmits})`);
           this.active.delete(id!);
-          id = await this.resubmit(job, eventsFile, submit);
-          follower = new EventFileFollower(eventsFile);
+          id = await submit(false);
           this.active.set(id, cancel);
           runningSince = undefined;
           continue;
@@ -221,18 +249,6 @@ export class SlurmExecutor implements Executor {
     // The events written last are on disk once the job has ended.
     drain();
     return this.outcome(job, id!, final!, why, history, base);
-  }
-
-  private async resubmit(job: Job, eventsFile: string, submit: () => Promise<string>): Promise<string> {
-    rmSync(eventsFile, { force: true });
-    for (let i = 0; ; i++) {
-      try {
-        return await submit();
-      } catch (e) {
-        if (i >= 2) throw e;
-        await sleep(1000);
-      }
-    }
   }
 
   private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }): Outcome {
