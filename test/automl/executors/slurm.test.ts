@@ -91,3 +91,16 @@ test('the batch script runs node_env first and the train command with the job va
     '--partition=p1', '--gres=gpu:1', '--cpus-per-task=2', '--mem=8G', '--time=10', '--account=a', '--qos=q', '--exclusive', '/j/slurm_job.sh']);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('an unreachable controller is tried again; a bad request is not', async () => {
+  const { isTransient, retryTransient } = await import('../../../src/automl/executors/slurm.js');
+  assert.ok(isTransient(new Error('sbatch failed (exit 1): sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)')));
+  assert.ok(isTransient(new Error('slurmrestd jobs failed (HTTP 503): ')));
+  assert.ok(!isTransient(new Error('sbatch failed (exit 1): sbatch: error: invalid partition specified: nope')));
+  let n = 0;
+  const waits: number[] = [];
+  assert.equal(await retryTransient(async () => { if (++n < 3) throw new Error('Socket timed out on send/recv operation'); return 'ok'; }, (_e, s) => waits.push(s), [0.01, 0.01, 0.01]), 'ok');
+  assert.deepEqual(waits, [0.01, 0.01]);
+  await assert.rejects(retryTransient(async () => { throw new Error('invalid partition specified'); }, () => assert.fail('no retry'), [0.01]), /invalid partition/);
+  await assert.rejects(retryTransient(async () => { throw new Error('connect failure'); }, () => {}, [0.01]), /connect failure/, 'gives up after the last delay');
+});
