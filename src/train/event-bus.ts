@@ -2,7 +2,7 @@
 // started with an IPC channel (an AutoML job), streams them to the parent as
 // `{ claraJobEvent }`. A failing handler is reported once and never stops training.
 import { EVENTS_FILE_ENV, EventFileWriter } from '../jobs/event-file.js';
-import type { JobEvent, JobEventHandler, JobEventType } from './events.js';
+import type { JobEvent, JobEventHandler, JobEventType } from '../jobs/events.js';
 
 export type EventSender = (msg: unknown) => Promise<void>;
 

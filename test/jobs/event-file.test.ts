@@ -36,7 +36,7 @@ test('a training child without IPC appends its events to $CLARA_EVENTS_FILE, whi
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the follower returns whole lines only, starts over after a truncation and skips junk', () => {
+test('the follower returns whole lines only, starts over after a truncation and stops at a line that is not JSON', () => {
   const dir = mkdtempSync(join(tmpdir(), 'clara-events-'));
   const file = join(dir, 'events.jsonl');
   const f = new EventFileFollower(file);
@@ -47,12 +47,19 @@ test('the follower returns whole lines only, starts over after a truncation and 
   appendFileSync(file, half.slice(0, 20));
   assert.deepEqual(f.poll().map((e) => e.type), ['train_start']);
   assert.deepEqual(f.poll(), [], 'a torn line waits');
-  appendFileSync(file, half.slice(20) + '\nnot json\n');
-  const got = f.poll();
-  assert.deepEqual(got.map((e) => [e.type, e.message]), [['epoch_end', 'é ü']]);
-  assert.equal(f.skipped, 1);
+  appendFileSync(file, half.slice(20) + '\n');
+  assert.deepEqual(f.poll().map((e) => [e.type, e.message]), [['epoch_end', 'é ü']]);
   w.close();
-  writeFileSync(file, JSON.stringify({ type: 'train_start', time: 3 }) + '\n');
-  assert.deepEqual(f.poll().map((e) => e.time), [3], 'a shorter file is read from the start');
+  // A requeued job's writer reopens the file: a torn tail is cut off, then it appends.
+  appendFileSync(file, '{"type":"epoch_e');
+  const w2 = new EventFileWriter(file);
+  w2.append({ type: 'train_start', time: 3 });
+  w2.close();
+  assert.deepEqual(f.poll().map((e) => e.time), [3]);
+  appendFileSync(file, 'not json\n');
+  assert.deepEqual(f.poll(), []);
+  assert.match(f.broken!, /events\.jsonl: the line at byte \d+ is not JSON .*one JSON event per line/);
+  writeFileSync(file, JSON.stringify({ type: 'train_start', time: 4 }) + '\n');
+  assert.deepEqual(new EventFileFollower(file).poll().map((e) => e.time), [4], 'a shorter file is read from the start');
   rmSync(dir, { recursive: true, force: true });
 });

@@ -9,8 +9,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENTS_FILE_ENV, EVENTS_FILE_NAME, EventFileFollower } from '../../jobs/event-file.js';
 import { writeFileAtomic } from '../../util/atomic-fs.js';
-import type { JobEvent } from '../../train/events.js';
-import { CLARA_BIN, MMARExecutor, historyFromStats, keyMetricOf, readStats, tail, type MMARExecutorOptions } from '../executor.js';
+import type { JobEvent } from '../../jobs/events.js';
+import { keyMetricOf } from '../../jobs/key-metric.js';
+import { jobTrainStatsFile } from '../../jobs/paths.js';
+import { readTrainStats } from '../../jobs/train-stats.js';
+import { CLARA_BIN, MMARExecutor, historyFromStats, tail, type MMARExecutorOptions } from '../executor.js';
 import { FAILED_SCORE, type Executor, type ExecutorHooks, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
 import { isLost, isTerminal, normState, statusOf, type SlurmClient, type SlurmJobInfo, type SlurmJobOptions, type SlurmSubmission } from './slurm-client.js';
 
@@ -125,7 +128,7 @@ export class SlurmExecutor implements Executor {
   private submission(job: Job, configFile: string): SlurmSubmission {
     const scriptFile = join(job.mmarRoot, 'slurm_job.sh');
     const script = this.script(job, configFile);
-    writeFileAtomic(scriptFile, script);
+    writeFileAtomic(scriptFile, script, 'Slurm batch script');
     return {
       ...this.opts.job, script, scriptFile, jobName: `clara-${job.name}`, workdir: job.mmarRoot, output: join(job.mmarRoot, 'log.txt'),
       env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) },
@@ -145,8 +148,14 @@ export class SlurmExecutor implements Executor {
     const eventsFile = join(job.mmarRoot, EVENTS_FILE_NAME);
     const history: { epoch: number; value: number }[] = [];
     const follower = new EventFileFollower(eventsFile);
+    let warned = false;
     const drain = () => {
-      for (const e of follower.poll()) {
+      const got = follower.poll();
+      if (follower.broken && !warned) {
+        warned = true;
+        this.log(`slurm: ${job.name}: no more events from it (${follower.broken}); its score still comes from train_stats.json`);
+      }
+      for (const e of got) {
         if (e.type === 'train_start') history.length = 0; // a requeued job starts over
         if (e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
           const v = keyMetricOf(e.metrics, this.opts.keyMetric);
@@ -207,7 +216,7 @@ export class SlurmExecutor implements Executor {
         drain();
         if (!info) {
           // Forgotten by slurmctld and not in the completion log.
-          if (seen && readStats(job.mmarRoot)?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
+          if (seen && readTrainStats(jobTrainStatsFile(job.mmarRoot))?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
           // A restarting controller may not know a job for a moment: lost only after a while.
           unknownSince ??= Date.now();
           if (!cancelled && Date.now() - unknownSince < LOST_AFTER_MS) continue;
@@ -252,7 +261,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }): Outcome {
-    const stats = readStats(job.mmarRoot);
+    const stats = readTrainStats(jobTrainStatsFile(job.mmarRoot));
     historyFromStats(stats, history, this.opts.keyMetric);
     const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
     const logFile = join(job.mmarRoot, 'log.txt');
