@@ -225,6 +225,7 @@ export class SlurmExecutor implements Executor {
           resubmits++;
           this.log(`slurm: ${job.name}: job ${id} is unknown to Slurm; submitting it again (${resubmits})`);
           this.active.delete(id!);
+          this.poller.unwatch(id!);
           id = await submit(false);
           this.active.set(id, cancel);
           continue;
@@ -240,6 +241,7 @@ export class SlurmExecutor implements Executor {
           resubmits++;
           this.log(`slurm: ${job.name}: job ${id} ended ${st}; submitting it again (${resubmits})`);
           this.active.delete(id!);
+          this.poller.unwatch(id!);
           id = await submit(false);
           this.active.set(id, cancel);
           runningSince = undefined;
