@@ -1,0 +1,86 @@
+// Registers the post-transforms that need the pre-transforms' record: Invertd, SaveImaged.
+import { registry, type BuildContext } from '../components/registry.js';
+import { ClaraError } from '../util/errors.js';
+import { Invertd } from './invertd.js';
+import { dtypeName, SaveImaged } from './save-imaged.js';
+
+type Args = Record<string, unknown>;
+
+function place(ctx: BuildContext, arg?: string) {
+  return { file: ctx.file, path: arg ? `${ctx.path}.args.${arg}` : `${ctx.path}.args` };
+}
+function wrap<T>(ctx: BuildContext, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ClaraError && e.file) throw e;
+    throw new ClaraError((e as Error).message, place(ctx));
+  }
+}
+function str(a: Args, k: string, ctx: BuildContext): string | undefined {
+  const v = a[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ClaraError(`'${k}' must be a string, got ${JSON.stringify(v)}`, place(ctx, k));
+  return v;
+}
+function flag(a: Args, k: string, ctx: BuildContext): boolean | undefined {
+  const v = a[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new ClaraError(`'${k}' must be true or false, got ${JSON.stringify(v)}`, place(ctx, k));
+  return v;
+}
+function strs(a: Args, k: string, ctx: BuildContext): string | string[] | undefined {
+  const v = a[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) return v as string | string[];
+  throw new ClaraError(`'${k}' must be a key or a list of keys, got ${JSON.stringify(v)}`, place(ctx, k));
+}
+
+export function registerInverseTransforms(): void {
+  registry.register({
+    names: ['Invertd'], kind: 'transform',
+    args: ['keys', 'transform', 'orig_keys', 'meta_keys', 'orig_meta_keys', 'meta_key_postfix', 'nearest_interp', 'to_tensor', 'device', 'post_func', 'allow_missing_keys'],
+    description: 'undo the spatial pre-transforms (recorded per case) on a prediction: back to the original grid and affine',
+    factory: (a, ctx) => wrap(ctx, () => {
+      if (a.transform === undefined) throw new ClaraError("missing required argument 'transform' (the pre-transforms to undo, e.g. \"@pre_transforms\")", place(ctx));
+      if (a.post_func !== undefined && a.post_func !== null) throw new ClaraError("'post_func' (a Python callable) is not supported", place(ctx, 'post_func'));
+      const ni = a.nearest_interp;
+      if (ni !== undefined && typeof ni !== 'boolean' && !(Array.isArray(ni) && ni.every((x) => typeof x === 'boolean'))) {
+        throw new ClaraError(`'nearest_interp' must be true, false or one per key, got ${JSON.stringify(ni)}`, place(ctx, 'nearest_interp'));
+      }
+      return new Invertd(strs(a, 'keys', ctx) ?? [], {
+        origKeys: strs(a, 'orig_keys', ctx), metaKeys: strs(a, 'meta_keys', ctx), origMetaKeys: strs(a, 'orig_meta_keys', ctx),
+        metaKeyPostfix: str(a, 'meta_key_postfix', ctx), nearestInterp: ni as boolean | boolean[] | undefined, allowMissingKeys: a.allow_missing_keys === true,
+      });
+    }),
+  });
+  registry.register({
+    names: ['SaveImaged'], kind: 'transform',
+    args: ['keys', 'meta_keys', 'meta_key_postfix', 'output_dir', 'output_postfix', 'output_ext', 'resample', 'mode', 'padding_mode', 'scale', 'dtype', 'output_dtype',
+      'allow_missing_keys', 'squeeze_end_dims', 'data_root_dir', 'separate_folder', 'print_log', 'output_format', 'writer', 'channel_dim', 'savepath_in_metadict'],
+    description: "write a key as NIfTI with MONAI's file naming (output_dir/<subject>/<subject>_<postfix>.nii.gz)",
+    factory: (a, ctx) => wrap(ctx, () => {
+      if (a.scale !== undefined && a.scale !== null) throw new ClaraError("'scale' is not supported (write the values as they are)", place(ctx, 'scale'));
+      for (const k of ['writer', 'output_format']) if (a[k] !== undefined && a[k] !== '' && a[k] !== null && !/nifti|nibabel|nii/i.test(String(a[k]))) throw new ClaraError(`'${k}' ${JSON.stringify(a[k])}: only NIfTI is written`, place(ctx, k));
+      const mode = str(a, 'mode', ctx);
+      if (mode !== undefined && mode !== 'nearest' && mode !== 'bilinear') throw new ClaraError(`'mode' must be 'nearest' or 'bilinear', got '${mode}'`, place(ctx, 'mode'));
+      const pm = str(a, 'padding_mode', ctx);
+      if (pm !== undefined && pm !== 'border' && pm !== 'zeros' && pm !== 'reflection') throw new ClaraError(`'padding_mode' must be 'border', 'zeros' or 'reflection', got '${pm}'`, place(ctx, 'padding_mode'));
+      let outputDtype;
+      try {
+        outputDtype = a.output_dtype === undefined || a.output_dtype === null ? undefined : dtypeName(a.output_dtype, 'SaveImaged');
+      } catch (e) {
+        throw new ClaraError((e as Error).message, place(ctx, 'output_dtype'));
+      }
+      return new SaveImaged(strs(a, 'keys', ctx) ?? [], {
+        metaKeys: strs(a, 'meta_keys', ctx), metaKeyPostfix: str(a, 'meta_key_postfix', ctx), outputDir: str(a, 'output_dir', ctx),
+        outputPostfix: str(a, 'output_postfix', ctx), outputExt: str(a, 'output_ext', ctx), resample: flag(a, 'resample', ctx),
+        mode: mode as 'nearest' | 'bilinear' | undefined, paddingMode: pm as 'border' | 'zeros' | 'reflection' | undefined, outputDtype,
+        squeezeEndDims: flag(a, 'squeeze_end_dims', ctx), dataRootDir: str(a, 'data_root_dir', ctx), separateFolder: flag(a, 'separate_folder', ctx),
+        printLog: flag(a, 'print_log', ctx), allowMissingKeys: a.allow_missing_keys === true,
+      });
+    }),
+  });
+}
+
+registerInverseTransforms();
