@@ -199,7 +199,13 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
     throw new ClaraError(`dataset '${nameOf(dataset)}' is not known (Dataset, CacheDataset, SmartCacheDataset, PersistentDataset)`, { file, path: `${datasetKey}.name` });
   }
   if (o.dataKey) dataset.data_list_key = o.dataKey;
-  const data = readClaraDatalist(dataset, { file, path: datasetKey }, root);
+  let data: Sample[];
+  try {
+    data = readClaraDatalist(dataset, { file, path: datasetKey }, root);
+  } catch (e) {
+    if (e instanceof ClaraError && /data_list_key/.test(e.message) && !o.dataKey) e.message += ' (choose the list with --data-key)';
+    throw e;
+  }
   const transformsKey = refKey(obj(dataset.args)?.transform, 'pre_transforms', json, file, `${datasetKey}.args.transform`);
 
   const engine = await initEngine({ amp, log });

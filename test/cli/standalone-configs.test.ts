@@ -1,0 +1,157 @@
+// Clara 4.x's standalone configs as NVIDIA ships them (GettingStarted config_validation.json and
+// config_inference.json, test/fixtures/clara-examples/clara4-getting-started) run unchanged but
+// for --set of the window size and --data-key, through the real CLI, on the synthetic example
+// after `train` and `export`. The example's 1.5 mm voxels make Spacingd resample (to 1 mm), so
+// Invertd has to bring the predictions back: the outputs must lie on the input image's grid with
+// its affine (checked with nibabel when importable), MetricsSaver's per-case Dice must be the
+// Dice of the saved segmentation against the label file, and the model slot's alternatives
+// (export folder, checkpoint, Clara's file names, a real TorchScript file) do what they say.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/run-cli.js';
+import { readNifti } from '../../src/io/nifti/index.js';
+
+const FIX = fileURLToPath(new URL('../fixtures/clara-examples/clara4-getting-started/', import.meta.url));
+const ROI = 'inferer.args.roi_size=[32,32,32]';
+let base = '';
+
+before(async () => {
+  base = join(mkdtempSync(join(tmpdir(), 'clara-standalone-')), 'mmar');
+  let r = await runCli(['init', '--example', 'synthetic', base, '--train-cases', '2', '--val-cases', '2', '--size', '32']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runCli(['train', '-m', base, '--set', 'epochs=2', 'num_interval_per_valid=2']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runCli(['export', '-m', base]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const f of ['config_validation.json', 'config_inference.json']) copyFileSync(join(FIX, f), join(base, 'config', f));
+});
+
+function copyMmar(name: string): string {
+  const dir = join(base, '..', name);
+  cpSync(base, dir, { recursive: true });
+  return dir;
+}
+
+const dataset = (dir: string) => JSON.parse(readFileSync(join(dir, 'data', 'dataset.json'), 'utf8')) as { validation: { image: string; label: string }[] };
+
+function nibabelView(file: string): { shape: number[]; affine: number[][]; dtype: string } | undefined {
+  const py = spawnSync('python3', ['-c', `import nibabel as nib, json; i = nib.load(${JSON.stringify(file)}); print(json.dumps({"dtype": str(i.get_data_dtype()), "shape": list(i.shape), "affine": i.affine.tolist()}))`], { encoding: 'utf8' });
+  if (py.status === 0) return JSON.parse(py.stdout);
+  if (process.env.CI === 'true') assert.fail(`nibabel is required under CI: ${py.stderr}`);
+  return undefined;
+}
+
+function assertAffine(a: number[][], b: number[][], what: string): void {
+  a.forEach((row, i) => row.forEach((x, j) => assert.ok(Math.abs(x - b[i][j]) < 1e-4, `${what}: affine[${i}][${j}] ${x} vs ${b[i][j]}`)));
+}
+
+test('validate runs GettingStarted config_validation.json: MetricsSaver files, segmentations on the input grid, Dice that matches them', async () => {
+  const dir = copyMmar('val');
+  // the config's SaveImaged entry is disabled as shipped; switching it on writes what the metrics saw
+  const r = await runCli(['validate', '-m', dir, '-c', 'config/config_validation.json', '--set', ROI, 'post_transforms[3].disabled=false']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /model from model\[0\]: .*models\/export\/model\.json/);
+  assert.match(r.stderr, /Epoch\[1\] Metrics -- val_mean_dice: \d\.\d{4} val_acc: \d\.\d{4}/);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(out.cases, 2);
+
+  const ev = join(dir, 'eval');
+  const metricsCsv = readFileSync(join(ev, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  assert.deepEqual(metricsCsv.map((l) => l[0]), ['val_mean_dice', 'val_acc']);
+  const raw = readFileSync(join(ev, 'val_mean_dice_raw.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  assert.deepEqual(raw[0], ['filename', 'class0', 'class1', 'mean']);
+  const ds = dataset(dir);
+  assert.deepEqual(raw.slice(1).map((l) => l[0]), ds.validation.map((c) => join(dir, 'data', c.image)));
+  const summary = readFileSync(join(ev, 'val_mean_dice_summary.csv'), 'utf8').trim().split('\n');
+  assert.equal(summary[0], 'class,mean,median,max,min,90percentile,std,notnans');
+  assert.deepEqual(summary.slice(1).map((l) => l.split(',')[0]), ['class0', 'class1', 'mean']);
+  const caseMeans = raw.slice(1).map((l) => Number(l[3]));
+  assert.ok(Math.abs(Number(metricsCsv[0][1]) - (caseMeans[0] + caseMeans[1]) / 2) < 1e-4, 'val_mean_dice = mean of the per-case means');
+  assert.ok(Math.abs(Number(metricsCsv[0][1]) - out.val_mean_dice) < 1e-6);
+
+  for (const [k, c] of ds.validation.entries()) {
+    const name = c.image.replace(/^.*\//, '').replace(/\.nii\.gz$/, '');
+    const segFile = join(ev, name, `${name}_trans.nii.gz`);
+    const seg = await readNifti(segFile);
+    const input = await readNifti(join(dir, 'data', c.image));
+    const label = await readNifti(join(dir, 'data', c.label));
+    assert.deepEqual(seg.shape, [...input.shape, 2], 'one-hot prediction on the input grid');
+    assertAffine(seg.affine, input.affine, segFile);
+    const nb = nibabelView(segFile);
+    if (nb) {
+      assert.deepEqual(nb.shape, [...input.shape, 2]);
+      assert.equal(nb.dtype, 'float32');
+      assertAffine(nb.affine, input.affine, `nibabel ${segFile}`);
+    }
+    // Dice of each class from the saved one-hot prediction against the label file (MONAI: NaN for an empty class)
+    const n = input.data.length;
+    for (let cls = 0; cls < 2; cls++) {
+      let inter = 0, p = 0, g = 0;
+      for (let v = 0; v < n; v++) {
+        const a = seg.data[v * 2 + cls] > 0.5, b = Math.round(Number(label.data[v])) === cls;
+        if (a) p++;
+        if (b) g++;
+        if (a && b) inter++;
+      }
+      const dice = g === 0 ? NaN : (2 * inter) / (p + g);
+      const got = Number(raw[k + 1][1 + cls]);
+      assert.ok(Number.isNaN(dice) ? raw[k + 1][1 + cls] === 'nan' : Math.abs(got - dice) < 1e-6, `case ${name} class ${cls}: csv ${got}, from files ${dice}`);
+    }
+  }
+});
+
+test('infer runs GettingStarted config_inference.json (--data-key): SaveImaged files with MONAI names on the input grid and affine', async () => {
+  const dir = copyMmar('inf');
+  const missing = await runCli(['infer', '-m', dir, '-c', 'config/config_inference.json', '--set', ROI]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /data_list_key "test" is not in the datalist.*--data-key/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /, 'a one-line error, no stack trace');
+
+  const r = await runCli(['infer', '-m', dir, '-c', 'config/config_inference.json', '--set', ROI, '--data-key', 'validation']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const ds = dataset(dir);
+  assert.equal(out.outputs.length, ds.validation.length);
+  for (const c of ds.validation) {
+    const name = c.image.replace(/^.*\//, '').replace(/\.nii\.gz$/, '');
+    const segFile = join(dir, 'eval', name, `${name}_trans.nii.gz`);
+    assert.ok(out.outputs.includes(segFile), segFile);
+    const seg = await readNifti(segFile);
+    const input = await readNifti(join(dir, 'data', c.image));
+    assert.deepEqual(seg.shape, [...input.shape, 2]);
+    assertAffine(seg.affine, input.affine, segFile);
+    for (let v = 0; v < input.data.length; v++) assert.equal(Number(seg.data[v * 2]) + Number(seg.data[v * 2 + 1]), 1, 'one-hot');
+    const nb = nibabelView(segFile);
+    if (nb) assertAffine(nb.affine, input.affine, `nibabel ${segFile}`);
+  }
+});
+
+test('the model slot: checkpoint alternative, Clara\'s file names, and what cannot be loaded', async () => {
+  const dir = copyMmar('slot');
+  const run = (...set: string[]) => runCli(['validate', '-m', dir, '-c', 'config/config_validation.json', '--set', ROI, ...set]);
+  // the checkpoint alternative and its CheckpointLoader; Clara's models/model.pt names our models/best
+  const ck = await run('dont_load_ts_model=true', 'dont_load_ckpt_model=false', 'MMAR_CKPT=models/model.pt');
+  assert.equal(ck.code, 0, ck.stderr);
+  assert.match(ck.stderr, /model from model\[1\]: .*models\/best\/model\.json/);
+  // Clara's MMAR_TORCHSCRIPT name (models/model.ts, absent) maps to what export wrote
+  const ts = await run('MMAR_TORCHSCRIPT=models/model.ts');
+  assert.equal(ts.code, 0, ts.stderr);
+  assert.match(ts.stderr, /models\/export\/model\.json/);
+  // a real TorchScript archive cannot run here: said in one line, with what to use instead
+  writeFileSync(join(dir, 'models', 'model.ts'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]));
+  const real = await run('MMAR_TORCHSCRIPT=models/model.ts');
+  assert.notEqual(real.code, 0);
+  assert.match(real.stderr, /config_validation\.json: model\[0\]\.ts_path: .*model\.ts is a TorchScript archive, which clara-train cannot run.*MMAR_TORCHSCRIPT=/);
+  assert.doesNotMatch(real.stderr, /\n\s+at /);
+  rmSync(join(dir, 'models', 'model.ts'));
+  // both alternatives on
+  const both = await run('dont_load_ckpt_model=false');
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /"model" has 2 entries and 2 enabled; exactly one must be/);
+  assert.ok(!existsSync(join(dir, 'models', 'model.ts')));
+});
