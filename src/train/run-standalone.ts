@@ -22,6 +22,7 @@ import { ClaraError, joinPath } from '../util/errors.js';
 import { Rng } from '../util/random.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { asInferer, toNDHWC } from './adapters.js';
+import type { InfererFn } from './components.js';
 import { loadSlotModel } from './model-slot.js';
 import { summaryOps, writeMetricsReports } from './metrics-saver.js';
 import { diceOfClass } from './evaluator.js';
@@ -93,8 +94,21 @@ function metricDefs(json: Obj, keyKey: string | undefined, addKey: string | unde
   return { defs, key };
 }
 
+/** The inferer's output for a channel-first image, channel-first ([K, i, j, k]). */
+export async function predictChannelFirst(img: Tensor, inferer: InfererFn, forward: (x: tf.Tensor) => tf.Tensor, what: string): Promise<Tensor> {
+  const x = toNDHWC(img, what);
+  const logits = await inferer(x, forward);
+  x.dispose();
+  const chw = tf.tidy(() => tf.transpose(logits.squeeze([0]), [3, 0, 1, 2]));
+  logits.dispose();
+  const pred: Tensor = { data: (await chw.data()) as Float32Array, shape: chw.shape as number[] };
+  chw.dispose();
+  await yieldToEventLoop();
+  return pred;
+}
+
 /** Class indices of a channel-first tensor: argmax over channels (one-hot or probabilities), or the values of one channel. */
-function classIndices(t: Tensor): { idx: Int32Array; channels: number } {
+export function classIndices(t: Tensor): { idx: Int32Array; channels: number } {
   const c = t.shape[0], n = t.data.length / c;
   const idx = new Int32Array(n);
   if (c === 1) for (let v = 0; v < n; v++) idx[v] = Math.round(t.data[v]);
@@ -242,14 +256,7 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
     let s: Sample = out;
     const img = s.image;
     if (!isTensor(img)) throw new ClaraError(`case ${i}: no 'image' tensor after the pre-transforms`, { file, path: transformsKey ?? 'pre_transforms' });
-    const x = toNDHWC(img, `case ${i} 'image'`);
-    const logits = await inferer(x, forward);
-    x.dispose();
-    const chw = tf.tidy(() => tf.transpose(logits.squeeze([0]), [3, 0, 1, 2]));
-    logits.dispose();
-    const pred: Tensor = { data: (await chw.data()) as Float32Array, shape: chw.shape as number[] };
-    chw.dispose();
-    await yieldToEventLoop();
+    const pred = await predictChannelFirst(img, inferer, forward, `case ${i} 'image'`);
     const im = s.image_meta_dict as MetaDict | undefined;
     s = { ...s, pred, ...(im ? { pred_meta_dict: { ...im } } : {}) };
     const after = await post.apply(s);
@@ -314,7 +321,7 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
   return { metrics, keyMetricName: key, cases: data.length, outputs, model: model.weights };
 }
 
-function caseMean(v: number[]): number {
+export function caseMean(v: number[]): number {
   const f = v.filter((x) => !Number.isNaN(x));
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 }

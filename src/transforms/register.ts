@@ -19,7 +19,7 @@ import {
   ScaleIntensityRanged, ScaleShiftIntensity,
 } from './intensity-transforms.js';
 import { Activationsd, AsDiscreted } from './post-transforms.js';
-import './register-inverse.js'; // Invertd, SaveImaged
+import './register-eval.js'; // Invertd, SaveImaged, Clara 3.x evaluation post-transforms
 import {
   Affined, CropFixedSizeRandomCenter, CropForegroundd, Flipd, Orientationd, RandomAxisFlip, RandAffined, RandCropByPosNegLabeld, RandFlipd, RandomSpatialFlip,
   RandRotate90d, Rotate90d, SpatialPadd, Spacingd, type RandRange,

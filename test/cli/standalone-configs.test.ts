@@ -17,6 +17,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { readNifti } from '../../src/io/nifti/index.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/clara-examples/clara4-getting-started/', import.meta.url));
+const FIX3 = fileURLToPath(new URL('../fixtures/clara-examples/clara3-getting-started/', import.meta.url));
 const ROI = 'inferer.args.roi_size=[32,32,32]';
 let base = '';
 
@@ -29,6 +30,7 @@ before(async () => {
   r = await runCli(['export', '-m', base]);
   assert.equal(r.code, 0, r.stderr);
   for (const f of ['config_validation.json', 'config_inference.json']) copyFileSync(join(FIX, f), join(base, 'config', f));
+  copyFileSync(join(FIX3, 'config_validation.json'), join(base, 'config', 'config_validation_3x.json'));
 });
 
 function copyMmar(name: string): string {
@@ -154,4 +156,39 @@ test('the model slot: checkpoint alternative, Clara\'s file names, and what cann
   assert.notEqual(both.code, 0);
   assert.match(both.stderr, /"model" has 2 entries and 2 enabled; exactly one must be/);
   assert.ok(!existsSync(join(dir, 'models', 'model.ts')));
+});
+
+test('validate runs the Clara 3.x (TensorFlow-era) GettingStarted config_validation.json: frozen-graph slot, label_transforms, ComputeAverageDice, WriteNifti', async () => {
+  const dir = copyMmar('v3');
+  const r = await runCli(['validate', '-m', dir, '-c', 'config/config_validation_3x.json', '--set', ROI]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /model from model_loader: .*models\/export\/model\.json/);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(out.cases, 2);
+  const raw = readFileSync(join(dir, 'eval', 'mean_dice_class1_raw.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  assert.deepEqual(raw[0], ['filename', 'class0', 'mean']);
+  const metricsCsv = readFileSync(join(dir, 'eval', 'metrics.csv'), 'utf8');
+  assert.match(metricsCsv, /^mean_dice_class1,0\.\d+\nmean_dice_class2,nan\n$/, 'the example has no class 2: NaN, as MONAI would');
+  const ds = dataset(dir);
+  for (const [k, c] of ds.validation.entries()) {
+    const name = c.image.replace(/^.*\//, '').replace(/\.nii\.gz$/, '');
+    const input = await readNifti(join(dir, 'data', c.image));
+    const model = await readNifti(join(dir, 'eval', name, `${name}_model.nii.gz`));
+    const p1 = await readNifti(join(dir, 'eval', name, `${name}_pred_class1.nii.gz`));
+    // 3.x writes on the grid after ScaleByResolution (1 mm): 32 voxels of 1.5 mm → 48, the same world origin
+    assert.deepEqual(model.shape, input.shape.map((d) => d * 1.5));
+    for (let a = 0; a < 3; a++) {
+      assert.ok(Math.abs(Math.hypot(model.affine[0][a], model.affine[1][a], model.affine[2][a]) - 1) < 1e-6, 'spacing 1 mm');
+      assert.ok(Math.abs(model.affine[a][3] - input.affine[a][3]) < 1.5, 'same world position');
+    }
+    assert.deepEqual(p1.affine, model.affine);
+    let agree = 0;
+    for (let v = 0; v < model.data.length; v++) if ((Number(model.data[v]) === 1) === (Number(p1.data[v]) === 1)) agree++;
+    assert.equal(agree, model.data.length, 'pred_class1 is the model map split at label 1');
+    assert.ok(Number(raw[k + 1][1]) >= 0 && Number(raw[k + 1][1]) <= 1);
+  }
+  writeFileSync(join(dir, 'models', 'model.trt.pb'), 'frozen');
+  const pb = await runCli(['validate', '-m', dir, '-c', 'config/config_validation_3x.json', '--set', ROI]);
+  assert.notEqual(pb.code, 0);
+  assert.match(pb.stderr, /model_loader\.args\.model_file_path: .*model\.trt\.pb is a TensorFlow frozen graph .*which clara-train cannot run/);
 });

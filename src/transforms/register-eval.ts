@@ -1,8 +1,10 @@
-// Registers the post-transforms that need the pre-transforms' record: Invertd, SaveImaged.
+// Registers the post-transforms of evaluation configs: Invertd (needs the pre-transforms' record),
+// SaveImaged, and Clara 3.x's ArgmaxAcrossChannels, SplitBasedOnLabel, CopyProperties.
 import { registry, type BuildContext } from '../components/registry.js';
 import { ClaraError } from '../util/errors.js';
 import { Invertd } from './invertd.js';
 import { dtypeName, SaveImaged } from './save-imaged.js';
+import { ArgmaxAcrossChannels, CopyProperties, SplitBasedOnLabel } from './clara3-post-transforms.js';
 
 type Args = Record<string, unknown>;
 
@@ -36,7 +38,7 @@ function strs(a: Args, k: string, ctx: BuildContext): string | string[] | undefi
   throw new ClaraError(`'${k}' must be a key or a list of keys, got ${JSON.stringify(v)}`, place(ctx, k));
 }
 
-export function registerInverseTransforms(): void {
+export function registerEvalTransforms(): void {
   registry.register({
     names: ['Invertd'], kind: 'transform',
     args: ['keys', 'transform', 'orig_keys', 'meta_keys', 'orig_meta_keys', 'meta_key_postfix', 'nearest_interp', 'to_tensor', 'device', 'post_func', 'allow_missing_keys'],
@@ -81,6 +83,22 @@ export function registerInverseTransforms(): void {
       });
     }),
   });
+  registry.register({
+    names: ['ArgmaxAcrossChannels'], kind: 'transform', args: ['fields'], description: 'Clara 3.x: class index per voxel',
+    factory: (a, ctx) => wrap(ctx, () => new ArgmaxAcrossChannels(strs(a, 'fields', ctx) ?? [])),
+  });
+  registry.register({
+    names: ['SplitBasedOnLabel'], kind: 'transform', args: ['field', 'label_names'], description: 'Clara 3.x: one binary map per label value',
+    factory: (a, ctx) => wrap(ctx, () => new SplitBasedOnLabel(str(a, 'field', ctx) ?? '', a.label_names as string[])),
+  });
+  registry.register({
+    names: ['CopyProperties'], kind: 'transform', args: ['fields', 'from_field', 'properties'], description: 'Clara 3.x: copy meta entries (affine) between fields',
+    factory: (a, ctx) => wrap(ctx, () => {
+      const props = a.properties;
+      if (!Array.isArray(props) || !props.every((p) => typeof p === 'string')) throw new ClaraError(`'properties' must be a list of names, got ${JSON.stringify(props)}`, place(ctx, 'properties'));
+      return new CopyProperties(strs(a, 'fields', ctx) ?? [], str(a, 'from_field', ctx) ?? '', props as string[]);
+    }),
+  });
 }
 
-registerInverseTransforms();
+registerEvalTransforms();
