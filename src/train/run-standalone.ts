@@ -16,7 +16,8 @@ import { readClaraDatalist } from '../data/datalist-source.js';
 import { Compose } from '../transforms/compose.js';
 import { Transform } from '../transforms/base.js';
 import { traceGeometry } from '../transforms/geometry-trace.js';
-import { SaveImaged } from '../transforms/save-imaged.js';
+import { dtypeName, SaveImaged } from '../transforms/save-imaged.js';
+import type { DType } from '../io/volume.js';
 import { isTensor, type MetaDict, type Sample, type Tensor } from '../transforms/types.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { Rng } from '../util/random.js';
@@ -128,6 +129,14 @@ interface HandlerPlan {
   notices: string[];
 }
 
+function dtypeOf(v: unknown, place: { file: string; path: string }): DType {
+  try {
+    return dtypeName(v, 'output_dtype');
+  } catch (e) {
+    throw new ClaraError((e as Error).message, place);
+  }
+}
+
 function strList(v: unknown): string[] | null {
   if (v === undefined || v === null) return null;
   return (Array.isArray(v) ? v : [v]).map(String);
@@ -165,6 +174,7 @@ function planHandlers(json: Obj, key: string | undefined, file: string, root: st
           outputExt: typeof args.output_ext === 'string' ? args.output_ext : '.nii.gz', resample: args.resample === undefined ? true : args.resample === true,
           mode: args.mode === 'bilinear' ? 'bilinear' : 'nearest', separateFolder: args.separate_folder === undefined ? true : args.separate_folder === true,
           squeezeEndDims: args.squeeze_end_dims !== false, dataRootDir: typeof args.data_root_dir === 'string' && args.data_root_dir ? args.data_root_dir : undefined, onWrite,
+          outputDtype: args.output_dtype === undefined || args.output_dtype === null ? undefined : dtypeOf(args.output_dtype, { file, path: `${path}.args.output_dtype` }),
         }));
         break;
       case 'TensorBoardStatsHandler': case 'TensorBoardImageHandler':

@@ -192,3 +192,26 @@ test('validate runs the Clara 3.x (TensorFlow-era) GettingStarted config_validat
   assert.notEqual(pb.code, 0);
   assert.match(pb.stderr, /model_loader\.args\.model_file_path: .*model\.trt\.pb is a TensorFlow frozen graph .*which clara-train cannot run/);
 });
+
+test('SegmentationSaver (MONAI 0.8 handler) writes the prediction resampled onto the original grid when no Invertd runs', async () => {
+  const dir = copyMmar('segsaver');
+  const cfg = JSON.parse(readFileSync(join(FIX, 'config_validation.json'), 'utf8'));
+  cfg.post_transforms.splice(1, 1); // no Invertd: the prediction stays on Spacingd's 1 mm grid
+  cfg.post_transforms.pop(); // no SaveImaged
+  cfg.handlers = [{ name: 'SegmentationSaver', args: { output_dir: '{MMAR_EVAL_OUTPUT_PATH}', output_postfix: 'seg', output_dtype: 'uint8' } }];
+  delete cfg.key_metric;
+  delete cfg.additional_metrics;
+  delete cfg.evaluator.args.key_val_metric;
+  delete cfg.evaluator.args.additional_metrics;
+  writeFileSync(join(dir, 'config', 'config_segsaver.json'), JSON.stringify(cfg, null, 2));
+  const r = await runCli(['validate', '-m', dir, '-c', 'config/config_segsaver.json', '--set', ROI]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const c of dataset(dir).validation) {
+    const name = c.image.replace(/^.*\//, '').replace(/\.nii\.gz$/, '');
+    const seg = await readNifti(join(dir, 'eval', name, `${name}_seg.nii.gz`));
+    const input = await readNifti(join(dir, 'data', c.image));
+    assert.deepEqual(seg.shape, [...input.shape, 2]);
+    assert.ok(seg.data instanceof Uint8Array, 'output_dtype uint8');
+    assertAffine(seg.affine, input.affine, name);
+  }
+});
