@@ -34,7 +34,7 @@ import { networkFromCheckpoint } from './export-model.js';
 import { writeMetricsReports } from './metrics-saver.js';
 import { torchScriptSlotPath } from './model-slot.js';
 import { caseMean, classIndices, predictChannelFirst, type StandaloneResult } from './run-standalone.js';
-import { loadStandaloneMmar, type StandaloneOptions } from './standalone-config.js';
+import { openStandalone, type StandaloneOptions } from './standalone-config.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (isPlainObject(v) ? v : undefined);
@@ -76,11 +76,7 @@ function modelLoaderPath(json: Obj, file: string, root: string): string {
 }
 
 export async function runClara3Validation(o: StandaloneOptions): Promise<StandaloneResult> {
-  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const m = loadStandaloneMmar(o);
-  const json = m.train.json;
-  const file = m.train.file;
-  const root = m.paths.root;
+  const { log, m, json, file, root } = openStandalone(o);
   // TFScanWindowInferer's batch_size is the sliding window's sw_batch_size
   const infArgs = obj(obj(json.inferer)?.args);
   if (infArgs && infArgs.batch_size !== undefined) {

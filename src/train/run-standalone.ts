@@ -27,7 +27,7 @@ import type { InfererFn } from './components.js';
 import { loadSlotModel } from './model-slot.js';
 import { summaryOps, writeMetricsReports } from './metrics-saver.js';
 import { diceOfClass } from './evaluator.js';
-import { loadStandaloneMmar, type StandaloneOptions } from './standalone-config.js';
+import { openStandalone, type StandaloneOptions } from './standalone-config.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (isPlainObject(v) ? v : undefined);
@@ -189,11 +189,7 @@ function planHandlers(json: Obj, key: string | undefined, file: string, root: st
 
 /** Runs a standalone validation/inference config. */
 export async function runStandalone(o: StandaloneOptions): Promise<StandaloneResult> {
-  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const m = loadStandaloneMmar(o);
-  const json = m.train.json;
-  const file = m.train.file;
-  const root = m.paths.root;
+  const { log, m, json, file, root } = openStandalone(o);
   const ev = obj(json.evaluator);
   const evArgs = obj(ev?.args) ?? {};
   if (ev) {

@@ -14,22 +14,13 @@ import { isPlainObject, readJsonObject } from '../config/json-file.js';
 import { loadEnvironment } from '../mmar/environment.js';
 import { mmarPaths } from '../mmar/paths.js';
 import type { LoadedMmar } from '../mmar/load.js';
+import type { EvalRunOptions } from './run-eval.js';
 import { loadMmarWithOverrides } from './load-with-overrides.js';
 
 export type ConfigLayout = 'train' | 'clara4' | 'clara3';
 
-export interface StandaloneOptions {
-  mmarRoot: string;
-  config?: string;
-  set?: string[];
-  /** Weights instead of the config's model slot (checkpoint or export folder). */
-  model?: string;
-  /** Datalist key of the cases. */
-  dataKey?: string;
-  /** Output folder: sets MMAR_EVAL_OUTPUT_PATH. */
-  output?: string;
-  log?: (s: string) => void;
-}
+/** The options of `validate` / `infer` (--model overrides the config's model slot; --output sets MMAR_EVAL_OUTPUT_PATH). */
+export type StandaloneOptions = EvalRunOptions;
 
 /** The layout of a parsed config. */
 export function configLayout(json: Record<string, unknown>): ConfigLayout {
@@ -49,6 +40,13 @@ export function configFileLayout(mmarRoot: string, config?: string): ConfigLayou
 
 function setsVariable(items: string[], name: string): boolean {
   return items.some((it) => new RegExp(`(^|\\s)${name}=`).test(it));
+}
+
+/** The loaded standalone config and the run's log. */
+export function openStandalone(o: StandaloneOptions): { log: (s: string) => void; m: LoadedMmar; json: Record<string, unknown>; file: string; root: string } {
+  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const m = loadStandaloneMmar(o);
+  return { log, m, json: m.train.json, file: m.train.file, root: m.paths.root };
 }
 
 /** Loads the MMAR with a standalone config as its config, with the default variables and --output/--set applied. */

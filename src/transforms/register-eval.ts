@@ -1,6 +1,7 @@
 // Registers the post-transforms of evaluation configs: Invertd (needs the pre-transforms' record),
 // SaveImaged, and Clara 3.x's ArgmaxAcrossChannels, SplitBasedOnLabel, CopyProperties.
 import { registry, type BuildContext } from '../components/registry.js';
+import { place, wrap } from './register.js';
 import { ClaraError } from '../util/errors.js';
 import { Invertd } from './invertd.js';
 import { dtypeName, SaveImaged } from './save-imaged.js';
@@ -8,17 +9,6 @@ import { ArgmaxAcrossChannels, CopyProperties, SplitBasedOnLabel } from './clara
 
 type Args = Record<string, unknown>;
 
-function place(ctx: BuildContext, arg?: string) {
-  return { file: ctx.file, path: arg ? `${ctx.path}.args.${arg}` : `${ctx.path}.args` };
-}
-function wrap<T>(ctx: BuildContext, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ClaraError && e.file) throw e;
-    throw new ClaraError((e as Error).message, place(ctx));
-  }
-}
 function str(a: Args, k: string, ctx: BuildContext): string | undefined {
   const v = a[k];
   if (v === undefined || v === null) return undefined;

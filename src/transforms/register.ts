@@ -29,7 +29,7 @@ type Args = Record<string, unknown>;
 const MONAI_COMMON = ['keys', 'allow_missing_keys', 'meta_keys', 'meta_key_postfix'];
 const CLARA3_COMMON = ['fields'];
 
-function place(ctx: BuildContext, arg?: string) {
+export function place(ctx: BuildContext, arg?: string) {
   return { file: ctx.file, path: arg ? `${ctx.path}.args.${arg}` : `${ctx.path}.args` };
 }
 function keysOf(a: Args, ctx: BuildContext, arg: 'keys' | 'fields'): string[] {
@@ -57,7 +57,7 @@ function bool(a: Args, k: string, ctx: BuildContext, dflt: boolean): boolean {
   if (typeof v !== 'boolean') throw new ClaraError(`'${k}' must be true or false, got ${JSON.stringify(v)}`, place(ctx, k));
   return v;
 }
-function wrap<T>(ctx: BuildContext, f: () => T): T {
+export function wrap<T>(ctx: BuildContext, f: () => T): T {
   try {
     return f();
   } catch (e) {
