@@ -107,14 +107,16 @@ test('validate runs GettingStarted config_validation.json: MetricsSaver files, s
   }
 });
 
-test('infer runs GettingStarted config_inference.json (--data-key): SaveImaged files with MONAI names on the input grid and affine', async () => {
+test('infer runs GettingStarted config_inference.json and environment.json (--data-key, data paths): SaveImaged files with MONAI names on the input grid and affine', async () => {
   const dir = copyMmar('inf');
   const missing = await runCli(['infer', '-m', dir, '-c', 'config/config_inference.json', '--set', ROI]);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /data_list_key "test" is not in the datalist.*--data-key/);
   assert.doesNotMatch(missing.stderr, /\n\s+at /, 'a one-line error, no stack trace');
 
-  const r = await runCli(['infer', '-m', dir, '-c', 'config/config_inference.json', '--set', ROI, '--data-key', 'validation']);
+  // NVIDIA's environment.json too (models/model.ts, models/model.pt names): only the data paths set
+  copyFileSync(join(FIX, 'environment.json'), join(dir, 'config', 'environment.json'));
+  const r = await runCli(['infer', '-m', dir, '-c', 'config/config_inference.json', '--set', ROI, 'DATA_ROOT=data', 'DATASET_JSON=data/dataset.json', '--data-key', 'validation']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   const ds = dataset(dir);
