@@ -194,7 +194,7 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
   const evArgs = obj(ev?.args) ?? {};
   if (ev) {
     if (isDisabled({ disabled: ev.disabled, path: 'evaluator' }, file)) throw new ClaraError('the evaluator is disabled', { file, path: 'evaluator.disabled' });
-    if (!['SupervisedEvaluator', 'EnsembleEvaluator'].includes(nameOf(ev)) || nameOf(ev) === 'EnsembleEvaluator') {
+    if (nameOf(ev) !== 'SupervisedEvaluator') {
       throw new ClaraError(`evaluator '${nameOf(ev)}' is not supported (known: SupervisedEvaluator)`, { file, path: 'evaluator.name' });
     }
   }
