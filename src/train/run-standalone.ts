@@ -15,6 +15,7 @@ import { initEngine } from '../engine/index.js';
 import { readClaraDatalist } from '../data/datalist-source.js';
 import { Compose } from '../transforms/compose.js';
 import { Transform } from '../transforms/base.js';
+import { recipeOf } from '../components/recipe.js';
 import { traceGeometry } from '../transforms/geometry-trace.js';
 import { dtypeName, SaveImaged } from '../transforms/save-imaged.js';
 import type { DType } from '../io/volume.js';
@@ -257,7 +258,10 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
   const forward = (x: tf.Tensor) => tf.tidy(() => model.net.apply(x, false));
   const t0 = Date.now();
   for (let i = 0; i < data.length; i++) {
-    const out = await pre.apply(data[i], new Rng(seed + i));
+    const out = await pre.apply(data[i], new Rng(seed + i)).catch((e: Error) => {
+      if (e instanceof ClaraError && e.file) throw e;
+      throw new ClaraError(`case ${fileOfItem(data[i])}: ${e.message}`, { file, path: transformsKey ?? 'pre_transforms' });
+    });
     if (Array.isArray(out)) throw new ClaraError(`the pre-transforms gave ${out.length} samples for case ${i}; evaluation needs one per case`, { file, path: transformsKey ?? 'pre_transforms' });
     let s: Sample = out;
     const img = s.image;
@@ -265,8 +269,16 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
     const pred = await predictChannelFirst(img, inferer, forward, `case ${i} 'image'`);
     const im = s.image_meta_dict as MetaDict | undefined;
     s = { ...s, pred, ...(im ? { pred_meta_dict: { ...im } } : {}) };
-    const after = await post.apply(s);
-    s = Array.isArray(after) ? after[0] : after;
+    // post-transforms one by one, so that a failure names its JSON path
+    for (const t of post.transforms) {
+      try {
+        const r = await t.apply(s, new Rng(seed + i));
+        s = Array.isArray(r) ? r[0] : r;
+      } catch (e) {
+        if (e instanceof ClaraError && e.file) throw e;
+        throw new ClaraError(`case ${fileOfItem(data[i])}: ${(e as Error).message}`, { file, path: recipeOf(t)?.path ?? postKey });
+      }
+    }
     for (const sv of plan.segSavers) await sv.apply(s);
     const fileName = String((s.image_meta_dict as MetaDict | undefined)?.filename_or_obj ?? data[i].image ?? `case${i}`);
     images.push(fileName);
@@ -325,6 +337,10 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
   tf.dispose(model.net.namedWeights().map((w) => w.variable));
   if (key && metrics[key] !== undefined) log(`${key} ${metrics[key].toFixed(4)} over ${data.length} case(s)`);
   return { metrics, keyMetricName: key, cases: data.length, outputs, model: model.weights };
+}
+
+function fileOfItem(item: Sample): string {
+  return typeof item.image === 'string' ? item.image : JSON.stringify(item).slice(0, 80);
 }
 
 export function caseMean(v: number[]): number {

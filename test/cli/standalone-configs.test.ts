@@ -158,6 +158,10 @@ test('the model slot: checkpoint alternative, Clara\'s file names, and what cann
   assert.notEqual(both.code, 0);
   assert.match(both.stderr, /"model" has 2 entries and 2 enabled; exactly one must be/);
   assert.ok(!existsSync(join(dir, 'models', 'model.ts')));
+  // a post-transform that fails on a case names the config, its JSON path and the case
+  const inv = await run('post_transforms[1].args.orig_keys=imag');
+  assert.notEqual(inv.code, 0);
+  assert.match(inv.stderr, /config_validation\.json: post_transforms\[1\]: case .*case_00\d\.nii\.gz: Invertd: no 'imag_meta_dict'/);
 });
 
 test('validate runs the Clara 3.x (TensorFlow-era) GettingStarted config_validation.json: frozen-graph slot, label_transforms, ComputeAverageDice, WriteNifti', async () => {
