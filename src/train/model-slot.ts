@@ -9,7 +9,7 @@
 // what to use instead.
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isPlainObject } from '../config/json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { isDisabled } from '../config/tree.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { disposeCheckpoint, loadCheckpoint, resolveCheckpointPath } from './checkpoint.js';

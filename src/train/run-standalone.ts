@@ -8,7 +8,7 @@
 // then the handlers' outputs (MetricsSaver files, StatsHandler lines, SegmentationSaver).
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { isPlainObject } from '../config/json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { isDisabled } from '../config/tree.js';
 import { ConfigBuilder } from '../config/build.js';
 import { initEngine } from '../engine/index.js';
@@ -27,7 +27,7 @@ import { asInferer, toNDHWC } from './adapters.js';
 import type { InfererFn } from './components.js';
 import { loadSlotModel } from './model-slot.js';
 import { summaryOps, writeMetricsReports } from './metrics-saver.js';
-import { diceOfClass } from './evaluator.js';
+import { diceOfClass } from '../metrics/dice.js';
 import { openStandalone, type StandaloneOptions } from './standalone-config.js';
 
 type Obj = Record<string, unknown>;

@@ -10,9 +10,10 @@
 // `clara-train export` writes), MMAR_CKPT = <MMAR_CKPT_DIR>/best.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isPlainObject, readJsonObject } from '../config/json-file.js';
+import { isPlainObject, readJsonObject } from '../util/json-file.js';
 import { loadEnvironment } from '../mmar/environment.js';
 import { mmarPaths } from '../mmar/paths.js';
+import { DEFAULT_CKPT_DIR } from '../jobs/paths.js';
 import type { LoadedMmar } from '../mmar/load.js';
 import type { EvalRunOptions } from './run-eval.js';
 import { loadMmarWithOverrides } from './load-with-overrides.js';
@@ -56,7 +57,7 @@ export function loadStandaloneMmar(o: StandaloneOptions): LoadedMmar {
   const env = loadEnvironment(paths.environment);
   const user = [...(o.set ?? [])];
   if (o.output) user.push(`MMAR_EVAL_OUTPUT_PATH=${resolve(o.output)}`);
-  const ckptDir = typeof env.MMAR_CKPT_DIR === 'string' && env.MMAR_CKPT_DIR ? env.MMAR_CKPT_DIR : 'models';
+  const ckptDir = typeof env.MMAR_CKPT_DIR === 'string' && env.MMAR_CKPT_DIR ? env.MMAR_CKPT_DIR : DEFAULT_CKPT_DIR;
   const defaults: string[] = [];
   const dflt = (name: string, value: string) => {
     if (!(name in env) && !setsVariable(user, name)) defaults.push(`${name}=${value}`);

@@ -2,6 +2,7 @@
 // SaveImaged, and Clara 3.x's ArgmaxAcrossChannels, SplitBasedOnLabel, CopyProperties.
 import { registry, type BuildContext } from '../components/registry.js';
 import { place, wrap } from './register.js';
+import { argError, readBool, readString } from '../components/args.js';
 import { ClaraError } from '../util/errors.js';
 import { Invertd } from './invertd.js';
 import { dtypeName, SaveImaged } from './save-imaged.js';
@@ -9,23 +10,18 @@ import { ArgmaxAcrossChannels, CopyProperties, SplitBasedOnLabel } from './clara
 
 type Args = Record<string, unknown>;
 
+const absent = (v: unknown) => v === undefined || v === null;
 function str(a: Args, k: string, ctx: BuildContext): string | undefined {
-  const v = a[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new ClaraError(`'${k}' must be a string, got ${JSON.stringify(v)}`, place(ctx, k));
-  return v;
+  return absent(a[k]) ? undefined : readString(a[k], k, place(ctx, k));
 }
 function flag(a: Args, k: string, ctx: BuildContext): boolean | undefined {
-  const v = a[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new ClaraError(`'${k}' must be true or false, got ${JSON.stringify(v)}`, place(ctx, k));
-  return v;
+  return absent(a[k]) ? undefined : readBool(a[k], k, place(ctx, k));
 }
 function strs(a: Args, k: string, ctx: BuildContext): string | string[] | undefined {
   const v = a[k];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) return v as string | string[];
-  throw new ClaraError(`'${k}' must be a key or a list of keys, got ${JSON.stringify(v)}`, place(ctx, k));
+  throw argError(k, 'a key or a list of keys', v, place(ctx, k));
 }
 
 export function registerEvalTransforms(): void {
@@ -38,7 +34,7 @@ export function registerEvalTransforms(): void {
       if (a.post_func !== undefined && a.post_func !== null) throw new ClaraError("'post_func' (a Python callable) is not supported", place(ctx, 'post_func'));
       const ni = a.nearest_interp;
       if (ni !== undefined && typeof ni !== 'boolean' && !(Array.isArray(ni) && ni.every((x) => typeof x === 'boolean'))) {
-        throw new ClaraError(`'nearest_interp' must be true, false or one per key, got ${JSON.stringify(ni)}`, place(ctx, 'nearest_interp'));
+        throw argError('nearest_interp', 'true, false or one per key', ni, place(ctx, 'nearest_interp'));
       }
       return new Invertd(strs(a, 'keys', ctx) ?? [], {
         origKeys: strs(a, 'orig_keys', ctx), metaKeys: strs(a, 'meta_keys', ctx), origMetaKeys: strs(a, 'orig_meta_keys', ctx),
@@ -54,10 +50,8 @@ export function registerEvalTransforms(): void {
     factory: (a, ctx) => wrap(ctx, () => {
       if (a.scale !== undefined && a.scale !== null) throw new ClaraError("'scale' is not supported (write the values as they are)", place(ctx, 'scale'));
       for (const k of ['writer', 'output_format']) if (a[k] !== undefined && a[k] !== '' && a[k] !== null && !/nifti|nibabel|nii/i.test(String(a[k]))) throw new ClaraError(`'${k}' ${JSON.stringify(a[k])}: only NIfTI is written`, place(ctx, k));
-      const mode = str(a, 'mode', ctx);
-      if (mode !== undefined && mode !== 'nearest' && mode !== 'bilinear') throw new ClaraError(`'mode' must be 'nearest' or 'bilinear', got '${mode}'`, place(ctx, 'mode'));
-      const pm = str(a, 'padding_mode', ctx);
-      if (pm !== undefined && pm !== 'border' && pm !== 'zeros' && pm !== 'reflection') throw new ClaraError(`'padding_mode' must be 'border', 'zeros' or 'reflection', got '${pm}'`, place(ctx, 'padding_mode'));
+      const mode = absent(a.mode) ? undefined : readString(a.mode, 'mode', place(ctx, 'mode'), ['nearest', 'bilinear'] as const);
+      const pm = absent(a.padding_mode) ? undefined : readString(a.padding_mode, 'padding_mode', place(ctx, 'padding_mode'), ['border', 'zeros', 'reflection'] as const);
       let outputDtype;
       try {
         outputDtype = a.output_dtype === undefined || a.output_dtype === null ? undefined : dtypeName(a.output_dtype, 'SaveImaged');
@@ -67,7 +61,7 @@ export function registerEvalTransforms(): void {
       return new SaveImaged(strs(a, 'keys', ctx) ?? [], {
         metaKeys: strs(a, 'meta_keys', ctx), metaKeyPostfix: str(a, 'meta_key_postfix', ctx), outputDir: str(a, 'output_dir', ctx),
         outputPostfix: str(a, 'output_postfix', ctx), outputExt: str(a, 'output_ext', ctx), resample: flag(a, 'resample', ctx),
-        mode: mode as 'nearest' | 'bilinear' | undefined, paddingMode: pm as 'border' | 'zeros' | 'reflection' | undefined, outputDtype,
+        mode, paddingMode: pm, outputDtype,
         squeezeEndDims: flag(a, 'squeeze_end_dims', ctx), dataRootDir: str(a, 'data_root_dir', ctx), separateFolder: flag(a, 'separate_folder', ctx),
         printLog: flag(a, 'print_log', ctx), allowMissingKeys: a.allow_missing_keys === true,
       });
