@@ -2,7 +2,8 @@
 // with the reason, except under CI=true, where .ci/run has set it up and missing is a failure.
 export async function requireTfjsNode(): Promise<string | undefined> {
   try {
-    await import('@tensorflow/tfjs-node');
+    const pkg = '@tensorflow/tfjs-node'; // not a literal: it is installed by `setup tensorflow`, after the type check
+    await import(pkg);
     return undefined;
   } catch (e) {
     const reason = `@tensorflow/tfjs-node does not load (run clara-train setup tensorflow): ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
