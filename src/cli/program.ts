@@ -12,6 +12,7 @@ import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 import { registerEnsemble } from './ensemble.js';
+import { registerSetup } from './setup.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -30,5 +31,6 @@ export function buildProgram(): Command {
   registerNifti(program);
   registerConfigCheck(program);
   registerEnsemble(program);
+  registerSetup(program);
   return program;
 }

@@ -16,7 +16,7 @@ export interface SurfaceCaseMetric {
   name: string;
   /** Lower values are better (the trainer keeps the lowest as its best). */
   lowerIsBetter?: boolean;
-  compute(pred: Int32Array, label: Int32Array, numClasses: number, geom?: CaseGeometry): number;
+  ofCase(pred: Int32Array, label: Int32Array, numClasses: number, geom?: CaseGeometry): number;
 }
 
 function classes(numClasses: number, includeBackground: boolean): number[] {
@@ -51,7 +51,7 @@ export function hausdorffMetric(o: { name?: string; percentile?: number; include
   return {
     name,
     lowerIsBetter: true,
-    compute: (pred, label, numClasses, geom) =>
+    ofCase: (pred, label, numClasses, geom) =>
       meanDefined(hausdorffPerClass(pred, label, classes(numClasses, o.includeBackground ?? false), geometry(pred, geom, name), o.percentile ?? 95)),
   };
 }
@@ -60,7 +60,7 @@ export function surfaceDiceMetric(o: { name?: string; tolerance?: number | numbe
   const name = o.name ?? 'val_nsd';
   return {
     name,
-    compute(pred, label, numClasses, geom) {
+    ofCase(pred, label, numClasses, geom) {
       const cls = classes(numClasses, o.includeBackground ?? false);
       const tol = o.tolerance ?? 1;
       if (Array.isArray(tol) && tol.length !== cls.length) throw new Error(`${name}: ${tol.length} class_thresholds for ${cls.length} classes`);

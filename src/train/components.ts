@@ -61,15 +61,6 @@ export interface OptimizerLike {
   dispose?(): void;
 }
 
-/** Class-index prediction and label of one case → one value per metric (NaN = undefined for the case). */
-export interface CaseMetric {
-  name: string;
-  /** Lower values are better (surface distances): the trainer keeps the lowest as its best. */
-  lowerIsBetter?: boolean;
-  /** `geom`: the case's spatial shape and voxel spacing (mm), for the surface metrics. */
-  compute(pred: Int32Array, label: Int32Array, numClasses: number, geom?: { shape: number[]; spacing: number[] }): number;
-}
-
 /** A tensor with a name (tfjs's NamedTensor, which the tfjs package does not re-export). */
 export interface NamedTensor {
   name: string;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classMask, classSurfaceDistances, hausdorffFromPair, maskEdges, quantile, spacingOf, surfaceDiceFromPair, surfaceDistances } from '../../src/metrics/surface-distance.js';
 import { hausdorffMetric, surfaceDiceMetric } from '../../src/metrics/surface-metrics.js';
-import { surfaceMetricFromConfig } from '../../src/train/surface-metric-config.js';
+import { surfaceMetricFromConfig } from '../../src/metrics/surface-config.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -34,20 +34,20 @@ test('the case metrics average the defined classes (MONAI mean reduction) and re
   const c = data.cases[3]; // class 2 in neither volume: only class 1 counts
   const geom = { shape: data.shape, spacing: c.spacing };
   const pred = Int32Array.from(c.pred), label = Int32Array.from(c.label);
-  same(hausdorffMetric().compute(pred, label, 3, geom), c.hd95[0], 'mean hd95');
-  same(surfaceDiceMetric({ tolerance: 2.5 }).compute(pred, label, 3, geom), c.nsd['2.5'][0], 'mean nsd');
+  same(hausdorffMetric().ofCase(pred, label, 3, geom), c.hd95[0], 'mean hd95');
+  same(surfaceDiceMetric({ tolerance: 2.5 }).ofCase(pred, label, 3, geom), c.nsd['2.5'][0], 'mean nsd');
   const place = { file: 'config_train.json', path: 'validate.metrics[1]' };
   const hd = surfaceMetricFromConfig('HausdorffDistance', { percentile: 95 }, undefined, place)!;
   assert.equal(hd.name, 'val_hd95');
   assert.equal(hd.lowerIsBetter, true);
   const nsd = surfaceMetricFromConfig('SurfaceDiceMetric', { class_thresholds: [1, 2.5] }, 'nsd', place)!;
-  const both = nsd.compute(Int32Array.from(data.cases[0].pred), Int32Array.from(data.cases[0].label), 3, { shape: data.shape, spacing: data.cases[0].spacing });
+  const both = nsd.ofCase(Int32Array.from(data.cases[0].pred), Int32Array.from(data.cases[0].label), 3, { shape: data.shape, spacing: data.cases[0].spacing });
   same(both, ((data.cases[0].nsd['1.0'][0] as number) + (data.cases[0].nsd['2.5'][1] as number)) / 2, 'per-class tolerances');
   assert.equal(surfaceMetricFromConfig('MeanDice', {}, undefined, place), undefined);
   assert.throws(() => surfaceMetricFromConfig('HausdorffDistance', { percentile: 120 }, undefined, place), /validate\.metrics\[1\]\.args\.percentile.*<= 100/s);
   assert.throws(() => surfaceMetricFromConfig('SurfaceDice', { class_thresholds: [-1] }, undefined, place), /class_thresholds/);
   assert.throws(() => surfaceMetricFromConfig('SurfaceDice', { tolerence: 1 }, undefined, place), /tolerence/);
-  assert.throws(() => hausdorffMetric().compute(pred, label, 3), /shape and spacing/);
+  assert.throws(() => hausdorffMetric().ofCase(pred, label, 3), /shape and spacing/);
 });
 
 test('the exact distance transform equals a brute-force nearest-edge search (anisotropic spacing)', () => {

@@ -3,12 +3,12 @@
 //   {"name": "HausdorffDistance", "log_label": "val_hd95", "args": {"percentile": 95, "include_background": false}}
 //   {"name": "SurfaceDiceMetric", "log_label": "val_nsd", "args": {"class_thresholds": [2.0], "include_background": false}}
 import { Args } from '../components/args.js';
-import { hausdorffMetric, surfaceDiceMetric } from '../metrics/surface-metrics.js';
-import type { CaseMetric } from './components.js';
+import { registry, type BuildContext } from '../components/registry.js';
+import type { CaseMetric } from '../components/contracts.js';
+import { hausdorffMetric, surfaceDiceMetric } from './surface-metrics.js';
 
 const HD = ['HausdorffDistance', 'HausdorffDistanceMetric', 'monai.handlers.HausdorffDistance', 'monai.metrics.HausdorffDistanceMetric'];
 const NSD = ['SurfaceDice', 'SurfaceDiceMetric', 'monai.handlers.SurfaceDice', 'monai.metrics.SurfaceDiceMetric'];
-export const SURFACE_METRIC_NAMES = [HD[0], NSD[0]];
 const COMMON = ['include_background', 'reduction', 'get_not_nans', 'output_transform', 'log_label', 'name', 'save_details', 'is_key_metric'];
 
 function checkArgs(a: Args, known: string[]): void {
@@ -41,3 +41,19 @@ export function surfaceMetricFromConfig(name: string, raw: Record<string, unknow
   }
   return undefined;
 }
+
+function labelOf(raw: Record<string, unknown>, ctx: BuildContext): string | undefined {
+  const l = ctx.extra?.log_label ?? raw.log_label;
+  return typeof l === 'string' && l ? l : undefined;
+}
+
+registry.register({
+  names: HD, kind: 'metric', factory: (raw, ctx) => surfaceMetricFromConfig(HD[0], raw, labelOf(raw, ctx), ctx),
+  args: [...COMMON, 'percentile', 'directed', 'distance_metric'],
+  description: "MONAI's Hausdorff distance per class in mm (percentile 95 → val_hd95; lower is better)",
+});
+registry.register({
+  names: NSD, kind: 'metric', factory: (raw, ctx) => surfaceMetricFromConfig(NSD[0], raw, labelOf(raw, ctx), ctx),
+  args: [...COMMON, 'class_thresholds', 'tolerance', 'distance_metric', 'use_subvoxels'],
+  description: "MONAI's normalised surface Dice at a tolerance in mm (val_nsd)",
+});
