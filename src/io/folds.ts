@@ -24,7 +24,7 @@ export interface FoldAssignment {
 export const DEFAULT_SPLIT_SEED = 12345;
 
 /** A case's name in splits_final.json: its image path as written (the first, for a list of images). */
-export function caseIdOf(entry: unknown): string | undefined {
+function caseIdOf(entry: unknown): string | undefined {
   if (typeof entry === 'string') return entry;
   if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
     const im = (entry as Record<string, unknown>).image;

@@ -14,7 +14,7 @@ import { ClaraError } from '../util/errors.js';
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (isPlainObject(v) ? (v as Obj) : undefined);
 
-export const SPLITS_FILE = join('config', 'splits_final.json');
+const SPLITS_FILE = join('config', 'splits_final.json');
 
 function intVar(m: LoadedMmar, name: string, min: number): number | undefined {
   const v = m.train.vars.value(name);
@@ -46,7 +46,7 @@ function trainDatalistArgs(m: LoadedMmar): { args: Obj; path: string } {
 }
 
 /** The folds of the train datalist (made and saved on first use). */
-export function foldAssignment(m: LoadedMmar, numFolds?: number): { assignment: FoldAssignment; items: Sample[] } {
+function foldAssignment(m: LoadedMmar, numFolds?: number): { assignment: FoldAssignment; items: Sample[] } {
   const { args, path } = trainDatalistArgs(m);
   const items = loadClaraDatalist(args, { mmarRoot: m.paths.root, place: { file: m.train.file, path } }) as Sample[];
   const f = args.data_list_file_path as string;
