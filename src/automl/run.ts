@@ -13,6 +13,7 @@ import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
+import { slurmExecutorFromArgs, slurmWorkerCount, slurmWorkers } from './executors/slurm-config.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
 import { checkContract, CONTRACTS, type Pruner } from '../components/contracts.js';
@@ -129,7 +130,11 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const space = source.parse(trainJson, trainConfigFile);
 
   // Executor.
-  const ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
+  const workersSpec = o.workers ?? vars.workers;
+  const slurmN = slurmWorkerCount(workersSpec);
+  let ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
+  // workers=slurm:N runs the configured executor's jobs on Slurm (its args carry over).
+  if (slurmN !== undefined && ec.name === 'MMARExecutor') ec = { ...ec, name: 'SlurmExecutor' };
   if (ec.path) throw new ClaraError('a BYOC executor is not supported yet; use MMARExecutor', { file: cfgFile, path: 'executor.path' });
   const espec = registry.require(ec.name!, { file: cfgFile, path: 'executor.name' }, 'executor');
   registry.checkArgs(espec, ec.args ?? {}, { file: cfgFile, path: 'executor' });
@@ -142,7 +147,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   }
   const workDir = mmarHandler?.workDir;
   if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
-  const executor = new MMARExecutor({
+  const common = {
     mmarRoot: mmar, trainConfigFile, space, source,
     removeSearchAugs: ea.remove_search_augs !== false,
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
@@ -150,8 +155,9 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     ...(ea.command ? { command: ea.command as string[] } : {}),
     ...(typeof ea.timeout_s === 'number' ? { timeoutS: ea.timeout_s } : {}),
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
-    msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file',
-  });
+  };
+  const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
+  const executor = slurm?.executor ?? new MMARExecutor({ ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' });
 
   // Pruner.
   let pruner: Pruner | undefined;
@@ -168,7 +174,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     pruner = checkContract<Pruner>(made, CONTRACTS.pruner, ctx);
   }
 
-  const workers = parseWorkers(o.workers ?? vars.workers ?? 'cpu', { path: 'workers' });
+  if (slurm && workersSpec !== undefined && slurmN === undefined) throw new ClaraError(`SlurmExecutor takes workers 'slurm:N' (N concurrent Slurm jobs), got '${workersSpec}'`, { path: 'workers' });
+  const workers = slurm ? slurmWorkers(slurm.concurrent) : parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
   const journal = new Journal(journalFile);
   journal.open();
   const engine = new AutoMLEngine({

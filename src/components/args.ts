@@ -50,7 +50,7 @@ export function readBool(v: unknown, key: string, at: ValuePlace): boolean {
 }
 
 /** A string, or one of `allowed` (matched case-insensitively, returned as listed). */
-function readString<T extends string>(v: unknown, key: string, at: ValuePlace, allowed?: readonly T[]): T {
+export function readString<T extends string>(v: unknown, key: string, at: ValuePlace, allowed?: readonly T[]): T {
   const expected = allowed ? `one of ${allowed.join(', ')}` : 'a string';
   if (typeof v !== 'string') throw argError(key, expected, v, at);
   if (!allowed) return v as T;

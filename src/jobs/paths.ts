@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadMmar } from '../mmar/load.js';
 import { TRAIN_STATS_FILE } from './train-stats.js';
 
-const DEFAULT_CKPT_DIR = 'models';
+export const DEFAULT_CKPT_DIR = 'models';
 
 /** The checkpoint folder from the value of MMAR_CKPT_DIR (relative to the MMAR root; default models/). */
 export function ckptDirFrom(mmarRoot: string, value: unknown): string {

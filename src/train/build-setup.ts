@@ -82,7 +82,7 @@ function bool(v: unknown, file: string, path: string): boolean {
 }
 
 /** The enabled component of a slot that may be a list of alternatives, with its path. */
-function enabledComponent(json: Obj, section: string, key: string, file: string): { node: Obj; path: string } | undefined {
+export function enabledComponent(json: Obj, section: string, key: string, file: string): { node: Obj; path: string } | undefined {
   const s = obj(json[section]);
   if (!s || s[key] === undefined) return undefined;
   const base = joinPath(joinPath('', section), key);
@@ -94,7 +94,7 @@ function enabledComponent(json: Obj, section: string, key: string, file: string)
   return isPlainObject(v) && !isDisabled({ disabled: v.disabled, path: base }, file) ? { node: v, path: base } : undefined;
 }
 
-function nameOf(c: Obj): string {
+export function nameOf(c: Obj): string {
   return String(c.name ?? c.path ?? c.ref ?? '').replace(/#.*$/, '');
 }
 

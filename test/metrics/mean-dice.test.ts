@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { meanDiceFactory, accuracyFactory } from '../../src/metrics/register.js';
 import { metricLogName } from '../../src/metrics/metric.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 interface T { shape: number[]; data: number[] }
 interface Fx { pred: T; label: T; cases: { include_background: boolean; ignore_empty: boolean; per_case: (number | null)[][]; mean: number; mean_batch: number[] }[] }
 const { data, source } = monaiFixture<Fx>('make_metric_fixtures.py', 'metrics.json');
