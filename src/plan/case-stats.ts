@@ -3,7 +3,7 @@
 // counts and connected components, and every integrity problem found on the way (the
 // verification pass: image/label shape, spacing and affine agreement, label values outside
 // `labels`, NaN/Inf voxels, channel count).
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readNifti, type NiftiImage } from '../io/nifti/index.js';
 import type { Affine } from '../io/volume.js';
 import { affineSpacing, axcodesOf } from '../transforms/geometry.js';
@@ -108,6 +108,7 @@ const fmt = (v: number[]) => `[${v.map((x) => +x.toFixed(4)).join(', ')}]`;
 
 type ReadResult = { img: NiftiImage } | { error: string };
 async function tryRead(file: string): Promise<ReadResult> {
+  if (!existsSync(file)) return { error: 'file not found' };
   try {
     return { img: await readNifti(file) };
   } catch (e) {

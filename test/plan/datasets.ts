@@ -63,3 +63,36 @@ export async function breakDataset(src: string, dst: string): Promise<{ dir: str
   await writeNifti(abs(c.label), { data: d, shape: lc.shape, affine: lc.affine }, { dtype: 'uint8' });
   return { dir: dst, affineLabel: abs(a.label), nanImage: abs(b.image), badValueLabel: abs(c.label) };
 }
+
+/**
+ * An anisotropic CT-like dataset: synthetic cases with every `step`-th slice kept along k, so
+ * the k spacing is 1.5 mm x step (6-12 mm) over 1.5 mm in-plane — nnU-Net's anisotropy rule applies.
+ */
+export async function makeAnisotropicDataset(dir: string, size = 48): Promise<string> {
+  const { syntheticCase, DEFAULT_SYNTHETIC } = await import('../../src/cli/init/synthetic-data.js');
+  mkdirSync(join(dir, 'imagesTr'), { recursive: true });
+  mkdirSync(join(dir, 'labelsTr'), { recursive: true });
+  const training = [];
+  const steps = [4, 4, 5, 5, 6, 8];
+  for (let c = 0; c < steps.length; c++) {
+    const s = steps[c];
+    const v = syntheticCase(1000 + c, { ...DEFAULT_SYNTHETIC, size });
+    const nk = Math.ceil(size / s);
+    const img = new Int16Array(size * size * nk), lab = new Uint8Array(size * size * nk);
+    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) for (let k = 0; k < nk; k++) {
+      img[(i * size + j) * nk + k] = v.image[(i * size + j) * size + k * s];
+      lab[(i * size + j) * nk + k] = v.label[(i * size + j) * size + k * s];
+    }
+    const aff = v.affine.map((r) => r.slice());
+    aff[2][2] *= s;
+    const id = `aniso_${c}`;
+    await writeNifti(join(dir, 'imagesTr', `${id}.nii.gz`), { data: img, shape: [size, size, nk], affine: aff }, { dtype: 'int16' });
+    await writeNifti(join(dir, 'labelsTr', `${id}.nii.gz`), { data: lab, shape: [size, size, nk], affine: aff }, { dtype: 'uint8' });
+    training.push({ image: `./imagesTr/${id}.nii.gz`, label: `./labelsTr/${id}.nii.gz` });
+  }
+  writeJsonAtomic(join(dir, 'dataset.json'), {
+    name: 'AnisotropicSynthetic', description: 'synthetic organs, thick slices along k', tensorImageSize: '3D',
+    modality: { 0: 'CT' }, labels: { 0: 'background', 1: 'organ' }, numTraining: training.length, training,
+  });
+  return dir;
+}
