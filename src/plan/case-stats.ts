@@ -11,8 +11,11 @@ import { boundingBox } from '../transforms/kernels.js';
 import { componentCounts } from './connected-components.js';
 import type { PlanCase } from './dataset.js';
 
-/** The foreground intensity quantile function is stored at this many evenly spaced levels (0.1 % steps). */
-export const QUANTILE_LEVELS = 1001;
+/**
+ * Foreground intensities kept per case for pooling: all of them (sorted) up to this many,
+ * otherwise this many evenly spaced order statistics (a 0.01 % quantile grid).
+ */
+export const MAX_STORED_VALUES = 10001;
 
 export interface ChannelStats {
   /** Foreground voxels the statistics are over. */
@@ -24,8 +27,8 @@ export interface ChannelStats {
   median: number;
   percentile_00_5: number;
   percentile_99_5: number;
-  /** Values at quantile levels 0, 0.001, ..., 1 (numpy's linear percentile), for pooling cases. */
-  quantiles: number[];
+  /** The sorted foreground values (or MAX_STORED_VALUES evenly spaced order statistics of them), for pooling cases. */
+  sorted: number[];
 }
 
 export interface CaseIssue {
@@ -91,10 +94,11 @@ export function channelStats(values: Float32Array): ChannelStats | null {
   const mean = sum / n;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (s[i] - mean) ** 2;
-  const quantiles = Array.from({ length: QUANTILE_LEVELS }, (_, i) => percentileSorted(s, (100 * i) / (QUANTILE_LEVELS - 1)));
+  const m = Math.min(n, MAX_STORED_VALUES);
+  const sorted = m === n ? Array.from(s, (v) => +v.toPrecision(7)) : Array.from({ length: m }, (_, i) => +s[Math.round((i * (n - 1)) / (m - 1))].toPrecision(7));
   return {
     count: n, mean, std: Math.sqrt(ss / n), min: s[0], max: s[n - 1], median: percentileSorted(s, 50),
-    percentile_00_5: percentileSorted(s, 0.5), percentile_99_5: percentileSorted(s, 99.5), quantiles,
+    percentile_00_5: percentileSorted(s, 0.5), percentile_99_5: percentileSorted(s, 99.5), sorted,
   };
 }
 

@@ -4,10 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { Progress } from '../util/progress.js';
-import { analyseCase, QUANTILE_LEVELS, type CaseFingerprint, type CaseIssue, type ChannelStats, stampFiles } from './case-stats.js';
+import { analyseCase, MAX_STORED_VALUES, type CaseFingerprint, type CaseIssue, type ChannelStats, stampFiles } from './case-stats.js';
 import type { PlanDataset } from './dataset.js';
 
-export const FINGERPRINT_VERSION = 1;
+export const FINGERPRINT_VERSION = 2;
 
 export interface PooledChannelStats {
   mean: number;
@@ -57,31 +57,24 @@ export function median(v: number[]): number {
 
 const medianPerAxis = (rows: number[][]) => [0, 1, 2].map((a) => median(rows.map((r) => r[a])));
 
-/** F(x) of one case's stored quantile function (piecewise linear between levels). */
-function cdf(q: number[], x: number): number {
-  const n = q.length - 1;
-  if (x < q[0]) return 0;
-  if (x >= q[n]) return 1;
-  let lo = 0, hi = n;
-  while (hi - lo > 1) { const m = (lo + hi) >> 1; if (q[m] <= x) lo = m; else hi = m; }
-  // the last level with q[lo] <= x; interpolate inside [q[lo], q[lo+1])
-  const w = q[lo + 1] > q[lo] ? (x - q[lo]) / (q[lo + 1] - q[lo]) : 0;
-  return (lo + w) / n;
+/** The empirical CDF of one case's stored sorted values at x: the fraction at or below it. */
+function cdf(v: number[], x: number): number {
+  let lo = 0, hi = v.length; // first index with v[i] > x
+  while (lo < hi) { const m = (lo + hi) >> 1; if (v[m] <= x) lo = m + 1; else hi = m; }
+  return lo / v.length;
 }
 
-/** Quantile p (0..1) of the equal-weight mixture of the cases' distributions (bisection on the mixture CDF). */
+/**
+ * Quantile p (0..1) of the equal-weight mixture of the cases' empirical distributions: the
+ * smallest stored value where the mixture CDF reaches p (what a large equal-per-case sample,
+ * nnU-Net's estimate, converges to).
+ */
 export function mixtureQuantile(cases: number[][], p: number): number {
-  if (cases.length === 1) {
-    const q = cases[0], pos = p * (q.length - 1), lo = Math.floor(pos), hi = Math.min(q.length - 1, lo + 1);
-    return q[lo] + (q[hi] - q[lo]) * (pos - lo);
-  }
-  let lo = Math.min(...cases.map((q) => q[0])), hi = Math.max(...cases.map((q) => q[q.length - 1]));
-  const F = (x: number) => cases.reduce((s, q) => s + cdf(q, x), 0) / cases.length;
-  for (let it = 0; it < 100 && hi - lo > 1e-9 * Math.max(1, Math.abs(hi)); it++) {
-    const m = (lo + hi) / 2;
-    if (F(m) < p) lo = m; else hi = m;
-  }
-  return (lo + hi) / 2;
+  const all = [...new Set(cases.flat())].sort((a, b) => a - b);
+  const F = (x: number) => cases.reduce((s, v) => s + cdf(v, x), 0) / cases.length;
+  let lo = 0, hi = all.length - 1;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (F(all[m]) >= p - 1e-12) hi = m; else lo = m + 1; }
+  return all[lo];
 }
 
 export function poolChannel(stats: ChannelStats[]): PooledChannelStats | null {
@@ -89,7 +82,7 @@ export function poolChannel(stats: ChannelStats[]): PooledChannelStats | null {
   const k = stats.length;
   const mean = stats.reduce((s, c) => s + c.mean, 0) / k;
   const second = stats.reduce((s, c) => s + c.std ** 2 + c.mean ** 2, 0) / k;
-  const qs = stats.map((c) => c.quantiles);
+  const qs = stats.map((c) => c.sorted);
   return {
     mean, std: Math.sqrt(Math.max(0, second - mean * mean)),
     min: Math.min(...stats.map((c) => c.min)), max: Math.max(...stats.map((c) => c.max)),
@@ -135,7 +128,7 @@ function readCache(file: string | undefined): Map<string, CaseFingerprint> {
   try {
     const j = JSON.parse(readFileSync(file, 'utf8')) as Fingerprint;
     if (j.version !== FINGERPRINT_VERSION || !Array.isArray(j.cases)) return m;
-    for (const c of j.cases) if (c.intensity.every((s) => s === null || s.quantiles?.length === QUANTILE_LEVELS)) m.set(c.id, c);
+    for (const c of j.cases) if (c.intensity.every((s) => s === null || Array.isArray(s.sorted) && s.sorted.length > 0)) m.set(c.id, c);
   } catch { /* an unreadable cache is recomputed */ }
   return m;
 }

@@ -120,6 +120,23 @@ export function unetFor(spacing: number[], patch: number[], base: number): { cha
   return { channels, strides: Array(depth).fill(2), topology, patch: padded };
 }
 
+/**
+ * What nnU-Net v2's rules give on this fingerprint, on the voxel axes as stored (nnU-Net does not
+ * reorient): target spacing, median resampled shape after the non-zero crop, the unreduced patch
+ * and its poolings, the normalisation scheme and use_mask_for_norm.
+ */
+export function nnunetReference(fp: Fingerprint, channels: string[]): Plan['nnunet'] {
+  const s = fp.summary!;
+  const ts = targetSpacing(fp.cases.map((c) => c.spacing), fp.cases.map((c) => c.nonzeroBoxSize));
+  const shape = [0, 1, 2].map((a) => median(fp.cases.map((c) => resampledShape(c.nonzeroBoxSize, c.spacing, ts.spacing)[a])));
+  const nn = initialPatch(ts.spacing, shape);
+  const scheme = schemeFor(channels[0]);
+  return {
+    target_spacing: r4(ts.spacing), median_shape_after_crop_resampled: shape, patch_size: nn.patch, num_pool_per_axis: nn.topology.numPoolPerAxis,
+    normalization: scheme, use_mask_for_norm: s.medianRelativeSizeAfterCrop < 0.75 && scheme === 'ZScoreNormalization',
+  };
+}
+
 export async function makePlan(fp: Fingerprint, o: PlanOptions): Promise<Plan> {
   const log = o.log ?? (() => {});
   const s = fp.summary;
@@ -145,8 +162,7 @@ export async function makePlan(fp: Fingerprint, o: PlanOptions): Promise<Plan> {
     (useMask ? ': CropForegroundd crops to it (nnU-Net crops every case to its non-zero box)' : ': cropping would save little, so no CropForegroundd') };
   const shapes = geo.map((g) => resampledShape(crop.enabled ? g.cropped : g.shape, g.spacing, ts.spacing));
   const medShape = [0, 1, 2].map((a) => median(shapes.map((x) => x[a])));
-  const nnShape = [0, 1, 2].map((a) => median(geo.map((g) => resampledShape(g.cropped, g.spacing, ts.spacing)[a])));
-  const nn = initialPatch(ts.spacing, nnShape);
+  const nn = nnunetReference(fp, channels);
   const norm = normalisation(fp, channels, useMask);
 
   // Patch, depth and batch size against the memory budget: measure, fit, shrink, confirm.
@@ -276,9 +292,6 @@ export async function makePlan(fp: Fingerprint, o: PlanOptions): Promise<Plan> {
       reason: `TPE over ${jobs} jobs (${jobs / perRound} rounds of ${perRound}, one per worker of workers=cpu:cpu or two GPUs), ` +
         `each ${epochs} epochs x ${itersPerEpoch} iterations at the measured ${(stepMs / 1000).toFixed(2)} s per step ≈ ${minutesPerJob.toFixed(1)} min (data loading and validation not counted)`,
     },
-    nnunet: {
-      target_spacing: r4(ts.spacing), median_shape_after_crop_resampled: nnShape, patch_size: nn.patch, num_pool_per_axis: nn.topology.numPoolPerAxis,
-      normalization: schemeFor(channels[0]), use_mask_for_norm: useMask && schemeFor(channels[0]) === 'ZScoreNormalization',
-    },
+    nnunet: nn,
   };
 }
