@@ -17,9 +17,8 @@ import type { PlanCase } from './dataset.js';
  */
 export const MAX_STORED_VALUES = 10001;
 
-export interface ChannelStats {
-  /** Foreground voxels the statistics are over. */
-  count: number;
+/** Foreground intensity statistics of one channel (a case's, or the dataset's pooled ones). */
+export interface IntensityStats {
   mean: number;
   std: number;
   min: number;
@@ -27,6 +26,11 @@ export interface ChannelStats {
   median: number;
   percentile_00_5: number;
   percentile_99_5: number;
+}
+
+export interface ChannelStats extends IntensityStats {
+  /** Foreground voxels the statistics are over. */
+  count: number;
   /** The sorted foreground values (or MAX_STORED_VALUES evenly spaced order statistics of them), for pooling cases. */
   sorted: number[];
 }

@@ -4,20 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { Progress } from '../util/progress.js';
-import { analyseCase, MAX_STORED_VALUES, type CaseFingerprint, type CaseIssue, type ChannelStats, stampFiles } from './case-stats.js';
+import { analyseCase, MAX_STORED_VALUES, type CaseFingerprint, type CaseIssue, type ChannelStats, type IntensityStats, stampFiles } from './case-stats.js';
 import type { PlanDataset } from './dataset.js';
 
 export const FINGERPRINT_VERSION = 2;
 
-export interface PooledChannelStats {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  median: number;
-  percentile_00_5: number;
-  percentile_99_5: number;
-}
+export type PooledChannelStats = IntensityStats;
 
 export interface DatasetSummary {
   cases: number;
