@@ -80,7 +80,6 @@ export function trainConfig(plan: Plan): Obj {
     determinism: { random_seed: 0 },
     dont_load_ckpt_model: true,
     aug_prob: 0.2,
-    unet_channels: plan.network.channels,
     disableDiceLoss: false,
     disableDiceCELoss: true,
     disableDiceFocalLoss: true,
@@ -90,7 +89,6 @@ export function trainConfig(plan: Plan): Obj {
         domain: 'net', type: 'enum', args: ['disableDiceLoss', 'disableDiceCELoss', 'disableDiceFocalLoss'],
         targets: plan.search.losses.map((l) => plan.search.losses.map((m) => m !== l)),
       },
-      { domain: 'net', type: 'enum', args: ['unet_channels'], targets: plan.search.widths.map((w) => [w]) },
       { domain: 'transform', type: 'float', args: ['aug_prob'], targets: plan.search.aug_prob },
       { domain: 'net', type: 'enum', args: ['use_amp'], targets: plan.search.amp.map((a) => [a]) },
     ],
@@ -106,8 +104,10 @@ export function trainConfig(plan: Plan): Obj {
         name: 'UNet',
         args: {
           spatial_dims: 3, in_channels: plan.dataset.channels.length, out_channels: outChannels,
-          channels: '{unet_channels}', strides: plan.network.strides, num_res_units: 0, norm: 'instance', act: 'relu',
+          channels: plan.network.channels, strides: plan.network.strides, num_res_units: 0, norm: 'instance', act: 'relu',
         },
+        // the width search sits on the component (a list is not a top-level variable)
+        search: [{ domain: 'net', type: 'enum', args: ['channels'], targets: plan.search.widths.map((w) => [w]) }],
       },
       pre_transforms: train,
       dataset: dataset('training'),

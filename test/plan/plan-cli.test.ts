@@ -3,7 +3,7 @@
 // broken dataset is refused with every bad file named and nothing written; usage errors are one line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initExample } from '../../src/cli/init/init-example.js';
@@ -20,7 +20,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('plan → a complete MMAR that config check accepts and train runs unchanged', { timeout: 300_000 }, async () => {
   const out = join(tmp, 'mmar');
-  const r = await runCli(['plan', data, '-o', out, '--memory-budget', '0.25']);
+  const r = await runCli(['plan', data, '-o', out, '--memory-budget', '0.25', '--iterations', '8']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /fingerprint \[#+\] 6\/6/);
   assert.match(r.stderr, /MMAR ready/);
@@ -39,15 +39,24 @@ test('plan → a complete MMAR that config check accepts and train runs unchange
   assert.equal(dl.validation.length, 2);
   const check = await runCli(['config', 'check', '-m', out]);
   assert.equal(check.code, 0, check.stderr + check.stdout);
-  assert.match(check.stdout, /unet_channels/);
+  assert.match(check.stdout, /net\.enum\.train\.model\$0:channels/);
   const train = await runCli(['train', '-m', out, '--set', 'epochs=1', 'num_interval_per_valid=1']);
   assert.equal(train.code, 0, train.stderr);
   const stats = JSON.parse(readFileSync(join(out, 'models', 'train_stats.json'), 'utf8'));
   assert.ok(stats.best_key_metric >= 0 && stats.best_key_metric <= 1, JSON.stringify(stats).slice(0, 300));
   // planning again reads the fingerprint from the cache
-  const again = await runCli(['plan', data, '-o', out, '--memory-budget', '0.25']);
+  const again = await runCli(['plan', data, '-o', out, '--memory-budget', '0.25', '--iterations', '8']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /fingerprint: 6 of 6 case\(s\) from the cache/);
+  // automl runs the planned search unchanged (one round of two jobs here)
+  const automl = JSON.parse(readFileSync(join(out, 'config', 'config_automl.json'), 'utf8'));
+  assert.equal(automl.controller.name, 'TPEController');
+  automl.controller.args.max_rounds = 1;
+  writeFileSync(join(out, 'config', 'config_automl_one.json'), JSON.stringify(automl));
+  const run = await runCli(['automl', '-m', out, '--set', 'run_id=p1', 'workers=cpu:cpu', '--config', 'config/config_automl_one.json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr + run.stdout, /2 job\(s\); best W\d_1_J\d score 0\.\d+/);
+  assert.doesNotMatch(run.stderr + run.stdout, /FAILED/);
 });
 
 test('a broken dataset: every bad file is named, exit 1, no MMAR written', { timeout: 120_000 }, async () => {
