@@ -2,7 +2,7 @@
 // file itself (MSD layout: imagesTr/, labelsTr/, "modality" or nnU-Net v2's "channel_names",
 // "labels" either {"0": "background", ...} (MSD) or {"background": 0, ...} (nnU-Net v2),
 // "training": [{"image", "label"}], optional "validation").
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { readDatalistJson } from '../io/datalist.js';
 import { ClaraError, joinPath } from '../util/errors.js';
@@ -95,6 +95,22 @@ function readList(json: Record<string, unknown>, key: 'training' | 'validation',
   });
 }
 
+/**
+ * nnU-Net v2 raw layout (no "training" list): imagesTr/<case>_<channel 4 digits><file_ending>,
+ * labelsTr/<case><file_ending>.
+ */
+function discoverNnunet(json: Record<string, unknown>, file: string, root: string, nChannels: number): PlanCase[] {
+  const ending = json.file_ending;
+  if (typeof ending !== 'string' || !ending) return [];
+  const labelsDir = join(root, 'labelsTr');
+  if (!existsSync(labelsDir)) throw new ClaraError(`nnU-Net v2 layout (file_ending ${ending}) but no labelsTr/ folder`, { file });
+  return readdirSync(labelsDir).filter((n) => n.endsWith(ending)).sort().map((n, i) => {
+    const id = n.slice(0, -ending.length);
+    const images = Array.from({ length: nChannels }, (_, c) => join(root, 'imagesTr', `${id}_${String(c).padStart(4, '0')}${ending}`));
+    return { id, images, label: join(labelsDir, n), list: 'training' as const, at: `labelsTr/${n} (case ${i})` };
+  });
+}
+
 /** Reads a dataset folder (holding dataset.json) or a dataset.json file. */
 export function readPlanDataset(arg: string): PlanDataset {
   const p = resolve(arg);
@@ -105,8 +121,10 @@ export function readPlanDataset(arg: string): PlanDataset {
   const root = dirname(file);
   const channels = channelNames(json, file);
   const labels = labelMap(json, file);
-  const training = readList(json, 'training', file, root);
-  if (training.length === 0) throw new ClaraError('expected a non-empty "training" list of {"image", "label"}', { file, path: 'training' });
+  const training = json.training === undefined ? discoverNnunet(json, file, root, channels.length) : readList(json, 'training', file, root);
+  if (training.length === 0) {
+    throw new ClaraError('expected a non-empty "training" list of {"image", "label"} (MSD), or "file_ending" with imagesTr/ and labelsTr/ (nnU-Net v2)', { file, path: 'training' });
+  }
   const validation = readList(json, 'validation', file, root);
   // A validation entry naming the same files as a training one (a one-subject demo) is analysed once.
   const key = (c: PlanCase) => [...c.images, c.label].join('\n');
