@@ -236,8 +236,10 @@ export async function makePlan(fp: Fingerprint, o: PlanOptions): Promise<Plan> {
   const lr = 3e-3;
   const stepMs = confirm.ms;
   const minutesPerJob = (stepMs * itersPerEpoch * epochs) / 60000;
-  const jobs = Math.min(32, Math.max(8, 4 * 4));
+  // Three jobs per searched dimension (learning rate, loss, augmentation, AMP, and width when more than one fits), in rounds of two.
+  const dims = 4 + (widths.length > 1 ? 1 : 0);
   const perRound = 2;
+  const jobs = Math.min(32, Math.max(8, perRound * Math.ceil((3 * dims) / perRound)));
 
   return {
     version: PLAN_VERSION,
@@ -289,7 +291,7 @@ export async function makePlan(fp: Fingerprint, o: PlanOptions): Promise<Plan> {
     automl: {
       jobs, max_rounds: jobs / perRound, max_jobs_per_round: perRound,
       estimated_minutes_per_job: +minutesPerJob.toFixed(1), estimated_minutes: +((minutesPerJob * jobs) / perRound).toFixed(1),
-      reason: `TPE over ${jobs} jobs (${jobs / perRound} rounds of ${perRound}, one per worker of workers=cpu:cpu or two GPUs), ` +
+      reason: `TPE over ${jobs} jobs (about 3 per searched dimension, ${dims} dimensions; ${jobs / perRound} rounds of ${perRound}, one per worker of workers=cpu:cpu or two GPUs), ` +
         `each ${epochs} epochs x ${itersPerEpoch} iterations at the measured ${(stepMs / 1000).toFixed(2)} s per step ≈ ${minutesPerJob.toFixed(1)} min (data loading and validation not counted)`,
     },
     nnunet: nn,

@@ -106,8 +106,8 @@ export function trainConfig(plan: Plan): Obj {
           spatial_dims: 3, in_channels: plan.dataset.channels.length, out_channels: outChannels,
           channels: plan.network.channels, strides: plan.network.strides, num_res_units: 0, norm: 'instance', act: 'relu',
         },
-        // the width search sits on the component (a list is not a top-level variable)
-        search: [{ domain: 'net', type: 'enum', args: ['channels'], targets: plan.search.widths.map((w) => [w]) }],
+        // the width search sits on the component (a list is not a top-level variable); none when one width fits
+        ...(plan.search.widths.length > 1 ? { search: [{ domain: 'net', type: 'enum', args: ['channels'], targets: plan.search.widths.map((w) => [w]) }] } : {}),
       },
       pre_transforms: train,
       dataset: dataset('training'),
