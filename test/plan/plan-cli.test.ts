@@ -53,10 +53,11 @@ test('plan → a complete MMAR that config check accepts and train runs unchange
   assert.equal(automl.controller.name, 'TPEController');
   automl.controller.args.max_rounds = 1;
   writeFileSync(join(out, 'config', 'config_automl_one.json'), JSON.stringify(automl));
-  const run = await runCli(['automl', '-m', out, '--set', 'run_id=p1', 'workers=cpu:cpu', '--config', 'config/config_automl_one.json']);
+  const run = await runCli(['automl', '-m', out, '--set', 'run_id=p1', 'workers=cpu:cpu', '--config', 'config/config_automl_one.json'], { env: { MLFLOW_TRACKING_URI: `file:${join(tmp, 'mlruns')}` } });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr + run.stdout, /2 job\(s\); best W\d_1_J\d score 0\.\d+/);
   assert.doesNotMatch(run.stderr + run.stdout, /FAILED/);
+  assert.ok(existsSync(join(tmp, 'mlruns')), 'the runs went to the test folder');
 });
 
 test('a broken dataset: every bad file is named, exit 1, no MMAR written', { timeout: 120_000 }, async () => {
