@@ -143,7 +143,12 @@ export async function fingerprintDataset(ds: PlanDataset, o: FingerprintOptions 
   let reused = 0;
   for (const c of ds.cases) {
     const hit = cache.get(c.id);
-    if (hit && sameStamps(hit, [...c.images, c.label]) && hit.label === c.label) {
+    if (hit && sameStamps(hit, [...c.images, c.label]) && hit.label === c.label && hit.intensity.length === ds.channels.length) {
+      // dataset.json may have changed since: check the cached label values against today's labels
+      const outside = Object.keys(hit.classVoxels).map(Number).filter((v) => !ds.labels.has(v));
+      if (outside.length) {
+        issues.push({ case: c.id, file: c.label, problem: `label value(s) ${outside.map((v) => `${v} (${hit.classVoxels[String(v)]} voxels)`).join(', ')} are not in dataset.json's labels {${[...ds.labels.keys()].join(', ')}}` });
+      }
       cases.push({ ...hit, list: c.list });
       reused++;
       bar?.tick(1, `${c.id} (cached)`);

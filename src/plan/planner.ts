@@ -208,13 +208,17 @@ export async function makePlan(fp: Fingerprint, o: PlanOptions): Promise<Plan> {
   let batch = 2;
   while (batch < 64 && predict(fit, net.patch, batch + 1) <= budget && batch + 1 <= cover) batch++;
   // Confirm with one real step at the chosen size; shrink while it does not fit.
-  let confirm = await o.measure({ inChannels: nIn, outChannels: nOut, channels: net.channels, strides: net.strides, patch: net.patch, batch });
-  measurements.push(confirm);
+  const measureChosen = async () => {
+    const m = await o.measure({ inChannels: nIn, outChannels: nOut, channels: net.channels, strides: net.strides, patch: net.patch, batch });
+    measurements.push(m);
+    log(`measured UNet ${net.channels.join(',')} at ${net.patch.join('x')} batch ${batch}: ${(m.peakBytes / 2 ** 20).toFixed(1)} MiB (budget ${(budget / 2 ** 20).toFixed(0)} MiB)`);
+    return m;
+  };
+  let confirm = await measureChosen();
   while (confirm.peakBytes > budget && (batch > 2 || !net.patch.every((p) => p <= 2 * MIN_FEATURE_MAP))) {
     if (batch > 2) batch--;
     else { patch = reducePatch(ts.spacing, patch, medShape).patchSize; reductions++; net = unetFor(ts.spacing, patch, o.baseFeatures); }
-    confirm = await o.measure({ inChannels: nIn, outChannels: nOut, channels: net.channels, strides: net.strides, patch: net.patch, batch });
-    measurements.push(confirm);
+    confirm = await measureChosen();
   }
   if (confirm.peakBytes > budget) {
     throw new ClaraError(`the memory budget ${(budget / GiB).toFixed(2)} GiB is below the measured peak of the smallest plan (${(confirm.peakBytes / GiB).toFixed(2)} GiB)`, { path: '--memory-budget' });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, utimesSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initExample } from '../../src/cli/init/init-example.js';
-import { readNifti } from '../../src/io/nifti/index.js';
+import { readNifti, writeNifti } from '../../src/io/nifti/index.js';
 import { readPlanDataset } from '../../src/plan/dataset.js';
 import { fingerprintDataset, mixtureQuantile } from '../../src/plan/fingerprint.js';
 import { channelStats, percentileSorted } from '../../src/plan/case-stats.js';
@@ -81,6 +81,19 @@ test('fingerprint.json is a cache: unchanged cases are reused, a touched file is
   utimesSync(ds.cases[2].images[0], t, t);
   const third = await fingerprintDataset(ds, { cacheFile, progress: null });
   assert.equal(third.reused, 5);
+  // a cached case is checked against today's labels: dropping class 2 from dataset.json reports it
+  const dsFile = join(data, 'dataset.json');
+  const original = readFileSync(dsFile, 'utf8');
+  const j = JSON.parse(original);
+  delete j.labels['2'];
+  writeFileSync(dsFile, JSON.stringify(j));
+  try {
+    const relabelled = await fingerprintDataset(readPlanDataset(data), { cacheFile, progress: null });
+    assert.equal(relabelled.reused, 6);
+    assert.ok(relabelled.issues.length >= 1 && relabelled.issues.every((i) => /label value\(s\) 2 \(\d+ voxels\) are not in dataset.json's labels \{0, 1\}/.test(i.problem)), JSON.stringify(relabelled.issues));
+  } finally {
+    writeFileSync(dsFile, original);
+  }
   // a corrupt cache is recomputed, not trusted
   writeFileSync(cacheFile, '{"version": 1, "cases": [');
   assert.equal((await fingerprintDataset(ds, { cacheFile, progress: null })).reused, 0);
@@ -92,11 +105,18 @@ test('the verification pass names every bad file: shifted label affine, NaN imag
   const dsj = JSON.parse(readFileSync(join(b.dir, 'dataset.json'), 'utf8'));
   dsj.training.push({ image: './imagesTr/missing.nii.gz', label: './labelsTr/case_000.nii.gz' });
   writeFileSync(join(b.dir, 'dataset.json'), JSON.stringify(dsj));
+  // case_003: the label at another spacing; case_004: the label one slice short
+  const l3 = await readNifti(join(b.dir, dsj.training[3].label));
+  await writeNifti(join(b.dir, dsj.training[3].label), { data: l3.data, shape: l3.shape, affine: l3.affine.map((r, i) => r.map((v, j) => (i === j && i < 3 ? 2 : v))) }, { dtype: 'uint8' });
+  const l4 = await readNifti(join(b.dir, dsj.validation[0].label));
+  await writeNifti(join(b.dir, dsj.validation[0].label), { data: l4.data.subarray(0, 24 * 24 * 23), shape: [24, 24, 23], affine: l4.affine }, { dtype: 'uint8' });
   const fp = await fingerprintDataset(readPlanDataset(b.dir), { progress: null, cacheFile: join(b.dir, 'fp.json') });
   const by = (f: string) => fp.issues.filter((i) => i.file === f).map((i) => i.problem).join(' | ');
   assert.match(by(b.affineLabel), /affine \(origin\/direction\) differs from the image's by up to 5\.00 mm/);
   assert.match(by(b.nanImage), /^10 NaN voxel value\(s\)$/);
   assert.match(by(b.badValueLabel), /label value\(s\) 7 \(1 voxels\) are not in dataset.json's labels \{0, 1, 2\}/);
   assert.match(by(join(b.dir, 'imagesTr', 'missing.nii.gz')), /file not found/);
-  assert.equal(fp.issues.length, 4, JSON.stringify(fp.issues, null, 1));
+  assert.match(by(join(b.dir, dsj.training[3].label)), /spacing \[2, 2, 2\] mm differs from the image's \[1\.5, 1\.5, 1\.5\] mm/);
+  assert.match(by(join(b.dir, dsj.validation[0].label)), /shape \[24, 24, 23\] differs from the image's \[24, 24, 24\]/);
+  assert.equal(fp.issues.length, 6, JSON.stringify(fp.issues, null, 1));
 });
