@@ -161,7 +161,7 @@ export function automlConfig(plan: Plan, name: string): Obj {
       { name: 'MLflowHandler', args: { experiment_name: `clara-train-${name.replace(/[^\w.-]+/g, '-')}` } },
     ],
     executor: { name: 'MMARExecutor', args: {} },
-    controller: { name: 'TPEController', args: { max_rounds: plan.automl.max_rounds, max_jobs_per_round: plan.automl.max_jobs_per_round, seed: 0 } },
+    controller: { name: 'TPEController', args: { max_trials: plan.automl.jobs, max_rounds: plan.automl.max_rounds, max_jobs_per_round: plan.automl.max_jobs_per_round, seed: 0 } },
   };
 }
 

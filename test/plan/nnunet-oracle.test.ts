@@ -87,7 +87,7 @@ for (const name of Object.keys(ORACLE_DATASETS) as OracleName[]) {
     });
 }
 
-test('nnU-Net v2 live on the anisotropic dataset', { skip: pythonHas('nnunetv2') ? false : 'python3 module nnunetv2 is not installed (the committed fixture is checked above)', timeout: 300_000 }, async () => {
+test('nnU-Net v2 live on the anisotropic dataset', { skip: pythonHas('nnunetv2') ? false : 'python3 module nnunetv2 is not installed (the committed fixture is checked above)', timeout: 900_000 }, async () => {
   const { data, fp } = await fingerprint('anisotropic');
   const r = spawnSync('python3', [join(here, '..', 'fixtures', 'nnunet', 'nnunet_plan.py'), data, join(tmp, 'aniso-live')], { encoding: 'utf8', maxBuffer: 1 << 26 });
   assert.equal(r.status, 0, r.stderr.slice(-2000));

@@ -26,7 +26,7 @@ const opts = (budgetMiB: number, extra: Partial<PlanOptions> = {}): PlanOptions 
   memoryBudgetBytes: budgetMiB * MiB, baseFeatures: 4, targetIterations: 20, backend: 'test', measure: measureTrainStep, ...extra,
 });
 
-test('the patch shrinks to fit a smaller budget, and the chosen step is measured within it', { timeout: 240_000 }, async () => {
+test('the patch shrinks to fit a smaller budget, and the chosen step is measured within it', { timeout: 600_000 }, async () => {
   const big = await makePlan(fp, opts(512));
   assert.deepEqual(big.patch_size.value, [40, 40, 40]);
   assert.ok(big.memory.measured_bytes <= 512 * MiB);
@@ -47,11 +47,11 @@ test('the patch shrinks to fit a smaller budget, and the chosen step is measured
   assert.equal(cfg.train.dataloader.args.batch_size * (crop.args.num_samples as number), small.batch_size.value);
 });
 
-test('an impossible budget is an error naming --memory-budget', { timeout: 120_000 }, async () => {
+test('an impossible budget is an error naming --memory-budget', { timeout: 600_000 }, async () => {
   await assert.rejects(makePlan(fp, opts(0.5)), /--memory-budget: the memory budget 0\.00 GiB is below/);
 });
 
-test('--modality MR turns CT normalisation into a per-image z-score', { timeout: 120_000 }, async () => {
+test('--modality MR turns CT normalisation into a per-image z-score', { timeout: 600_000 }, async () => {
   const mr = await makePlan(fp, opts(512, { modality: 'MR' }));
   assert.equal(mr.normalization.scheme, 'ZScoreNormalization');
   assert.equal(mr.normalization.transform?.name, 'NormalizeIntensityd');
