@@ -1,15 +1,13 @@
 // `clara-train plan DATASET -o MMAR`: a dataset in, a ready MMAR and search out.
 import type { Command } from 'commander';
 import { runPlan } from '../plan/run-plan.js';
-import { ClaraError } from '../util/errors.js';
+import { readNumber } from '../components/args.js';
 
 interface Opts { output: string; modality?: string; memoryBudget?: string; baseFeatures?: string; iterations?: string; force?: boolean }
 
+/** A positive option value by the one argument reader's rules (the error names the flag). */
 function positive(v: string | undefined, flag: string, int = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new ClaraError(`expected a positive ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`, { path: flag });
-  return n;
+  return v === undefined ? undefined : readNumber(v, flag, { path: '' }, { int, min: 0, minExclusive: true });
 }
 
 export function registerPlan(program: Command): void {

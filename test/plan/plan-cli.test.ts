@@ -76,7 +76,7 @@ test('a broken dataset: every bad file is named, exit 1, no MMAR written', { tim
 test('usage errors are one line', async () => {
   const bad = await runCli(['plan', data, '-o', join(tmp, 'x'), '--memory-budget', 'lots']);
   assert.equal(bad.code, 1);
-  assert.equal(bad.stderr.trim(), 'error: --memory-budget: expected a positive number, got "lots"');
+  assert.equal(bad.stderr.trim(), `error: '--memory-budget' must be a number, got "lots"`);
   const none = await runCli(['plan', join(tmp, 'nowhere'), '-o', join(tmp, 'y')]);
   assert.equal(none.code, 1);
   assert.match(none.stderr.trim(), /^error: .*nowhere: no such dataset folder or dataset.json$/);
