@@ -36,9 +36,11 @@ export class WorkerPool {
   hasFree(): boolean {
     return this.free.length > 0;
   }
-  acquire(): Worker | undefined {
+  /** The lowest free worker, or `prefer` when it is free. */
+  acquire(prefer?: number): Worker | undefined {
     this.free.sort((a, b) => a.id - b.id);
-    return this.free.shift();
+    const i = prefer === undefined ? -1 : this.free.findIndex((w) => w.id === prefer);
+    return i >= 0 ? this.free.splice(i, 1)[0] : this.free.shift();
   }
   release(w: Worker): void {
     if (!this.free.includes(w)) this.free.push(w);
