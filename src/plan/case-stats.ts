@@ -15,7 +15,7 @@ import type { PlanCase } from './dataset.js';
  * Foreground intensities kept per case for pooling: all of them (sorted) up to this many,
  * otherwise this many evenly spaced order statistics (a 0.01 % quantile grid).
  */
-export const MAX_STORED_VALUES = 10001;
+const MAX_STORED_VALUES = 10001;
 
 /** Foreground intensity statistics of one channel (a case's, or the dataset's pooled ones). */
 export interface IntensityStats {
@@ -42,7 +42,7 @@ export interface CaseIssue {
   problem: string;
 }
 
-export interface FileStamp { path: string; size: number; mtimeMs: number }
+interface FileStamp { path: string; size: number; mtimeMs: number }
 
 export interface CaseFingerprint {
   id: string;

@@ -4,14 +4,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { Progress } from '../util/progress.js';
-import { analyseCase, MAX_STORED_VALUES, type CaseFingerprint, type CaseIssue, type ChannelStats, type IntensityStats, stampFiles } from './case-stats.js';
+import { analyseCase, type CaseFingerprint, type CaseIssue, type ChannelStats, type IntensityStats, stampFiles } from './case-stats.js';
 import type { PlanDataset } from './dataset.js';
 
-export const FINGERPRINT_VERSION = 2;
+const FINGERPRINT_VERSION = 2;
 
 export type PooledChannelStats = IntensityStats;
 
-export interface DatasetSummary {
+interface DatasetSummary {
   cases: number;
   /** Per-axis medians over cases (voxel axes i, j, k). */
   medianSpacing: number[];
@@ -69,7 +69,7 @@ export function mixtureQuantile(cases: number[][], p: number): number {
   return all[lo];
 }
 
-export function poolChannel(stats: ChannelStats[]): PooledChannelStats | null {
+function poolChannel(stats: ChannelStats[]): PooledChannelStats | null {
   if (stats.length === 0) return null;
   const k = stats.length;
   const mean = stats.reduce((s, c) => s + c.mean, 0) / k;
@@ -82,7 +82,7 @@ export function poolChannel(stats: ChannelStats[]): PooledChannelStats | null {
   };
 }
 
-export function summarise(cases: CaseFingerprint[], nChannels: number): DatasetSummary | null {
+function summarise(cases: CaseFingerprint[], nChannels: number): DatasetSummary | null {
   if (cases.length === 0) return null;
   const orientations: Record<string, number> = {};
   for (const c of cases) orientations[c.orientation] = (orientations[c.orientation] ?? 0) + 1;
@@ -125,7 +125,7 @@ function readCache(file: string | undefined): Map<string, CaseFingerprint> {
   return m;
 }
 
-export interface FingerprintOptions {
+interface FingerprintOptions {
   /** fingerprint.json: read as a cache when present, written when every case is clean. */
   cacheFile?: string;
   /** Recompute every case. */

@@ -10,7 +10,7 @@ import { median } from './fingerprint.js';
 import { MIN_FEATURE_MAP, initialPatch, poolAndConvProps, reducePatch, resampledShape, targetSpacing, type Topology } from './topology.js';
 import type { StepMeasurement, StepSpec } from './measure-step.js';
 
-export const PLAN_VERSION = 1;
+const PLAN_VERSION = 1;
 const GiB = 2 ** 30;
 
 export interface PlanOptions {
@@ -60,7 +60,7 @@ export interface Plan {
 const r4 = (v: number[]) => v.map((x) => +x.toFixed(4));
 
 /** nnU-Net's normalisation scheme for a channel name (casefolded): CT, nonorm, zscore (the default). */
-export function schemeFor(name: string): Normalisation['scheme'] {
+function schemeFor(name: string): Normalisation['scheme'] {
   const n = name.toLowerCase();
   if (n === 'ct') return 'CTNormalization';
   if (n === 'nonorm') return 'NoNormalization';
@@ -111,7 +111,7 @@ function normalisation(fp: Fingerprint, channels: string[], useMask: boolean): N
 const vox = (p: number[]) => p.reduce((a, b) => a * b, 1);
 
 /** Our UNet's depth for a patch: the fewest poolings nnU-Net's topology gives any axis (strides are isotropic), at least 1, at most 5. */
-export function unetFor(spacing: number[], patch: number[], base: number): { channels: number[]; strides: number[]; topology: Topology; patch: number[] } {
+function unetFor(spacing: number[], patch: number[], base: number): { channels: number[]; strides: number[]; topology: Topology; patch: number[] } {
   const topology = poolAndConvProps(spacing, patch);
   const depth = Math.max(1, Math.min(5, ...topology.numPoolPerAxis));
   const div = 2 ** depth;

@@ -9,7 +9,7 @@ import { measureTrainStep, planEngine } from './measure-step.js';
 import { makePlan, type Plan } from './planner.js';
 import { writePlannedMmar } from './write-mmar.js';
 
-export interface RunPlanOptions {
+interface RunPlanOptions {
   dataset: string;
   out: string;
   modality?: string;
@@ -23,18 +23,18 @@ export interface RunPlanOptions {
   progress?: NodeJS.WriteStream | null;
 }
 
-export class DatasetIntegrityError extends ClaraError {
+class DatasetIntegrityError extends ClaraError {
   constructor(readonly issues: CaseIssue[], file: string) {
     super(`${issues.length} problem(s) in ${new Set(issues.map((i) => i.case)).size} case(s); nothing was planned:\n${formatIssues(issues)}`, { file });
     this.name = 'DatasetIntegrityError';
   }
 }
 
-export function formatIssues(issues: CaseIssue[]): string {
+function formatIssues(issues: CaseIssue[]): string {
   return issues.map((i) => `  ${i.case}: ${i.file}: ${i.problem}`).join('\n');
 }
 
-export interface PlanResult { dir: string; plan: Plan; fingerprint: Fingerprint; reused: number; files: string[] }
+interface PlanResult { dir: string; plan: Plan; fingerprint: Fingerprint; reused: number; files: string[] }
 
 export async function runPlan(o: RunPlanOptions): Promise<PlanResult> {
   const log = o.log ?? (() => {});

@@ -4,7 +4,7 @@
 // voxel axes as the fingerprint stores them.
 
 /** nnU-Net's ANISO_THRESHOLD. */
-export const ANISO_THRESHOLD = 3;
+const ANISO_THRESHOLD = 3;
 /** nnU-Net's UNet_featuremap_min_edge_length. */
 export const MIN_FEATURE_MAP = 4;
 
@@ -15,7 +15,7 @@ export function percentile(values: number[], q: number): number {
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
-export interface TargetSpacing {
+interface TargetSpacing {
   spacing: number[];
   /** The low-resolution axis nnU-Net's anisotropy rule changed, if it did. */
   anisotropicAxis: number | null;

@@ -12,7 +12,7 @@ import type { Plan } from './planner.js';
 type Obj = Record<string, unknown>;
 
 /** Training and validation lists: the dataset's own when it has both, else a seeded 80/20 split (one case: the same case for both). */
-export function splitCases(ds: PlanDataset, seed = 0): { training: PlanCase[]; validation: PlanCase[]; reason: string } {
+function splitCases(ds: PlanDataset, seed = 0): { training: PlanCase[]; validation: PlanCase[]; reason: string } {
   const train = ds.cases.filter((c) => c.list === 'training');
   const val = ds.cases.filter((c) => c.list === 'validation');
   if (ds.hasValidation) {
