@@ -13,6 +13,7 @@ import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerSetup } from './setup.js';
+import { registerPlan } from './plan.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -32,5 +33,6 @@ export function buildProgram(): Command {
   registerConfigCheck(program);
   registerEnsemble(program);
   registerSetup(program);
+  registerPlan(program);
   return program;
 }
