@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { runAutoML } from '../automl/run.js';
 import { ClaraError } from '../util/errors.js';
+import { ReportHandler } from '../report/report-handler.js';
 import './builtins.js';
 
 function parseSet(items: string[]): Record<string, string> {
@@ -26,7 +27,8 @@ export function registerAutoML(program: Command): void {
     .option('--config <file>', 'AutoML config, relative to the MMAR', 'config/config_automl.json')
     .option('--resume', 'continue a killed run from automl/<run_id>/journal.jsonl')
     .option('--seed <n>', 'controller seed (default: random, journalled)')
-    .action(async (opts: { mmar: string; set: string[]; runId?: string; workers?: string; config: string; resume?: boolean; seed?: string }) => {
+    .option('--no-report', 'do not write automl/<run_id>/report.html at the end')
+    .action(async (opts: { mmar: string; set: string[]; runId?: string; workers?: string; config: string; resume?: boolean; seed?: string; report: boolean }) => {
       const vars = parseSet(opts.set);
       const runId = opts.runId ?? vars.run_id;
       if (!runId) throw new ClaraError('a run id is required: --set run_id=NAME or --run-id NAME', { path: 'run_id' });
@@ -51,6 +53,7 @@ export function registerAutoML(program: Command): void {
           mmarRoot: opts.mmar, runId, vars, config: opts.config, resume: Boolean(opts.resume),
           workers: opts.workers ?? vars.workers, ...(seed !== undefined ? { seed } : {}),
           onEngine: (e) => { engineRef = e; },
+          extraHandlers: opts.report ? [{ name: 'ReportHandler', handler: new ReportHandler() }] : [],
         });
         const b = summary.best;
         process.stdout.write(b

@@ -7,6 +7,7 @@ import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { buildTrainSetup } from './build-setup.js';
 import { EventBus } from './event-bus.js';
+import { SystemSampler, systemMetricNames, systemMetricsInterval } from '../jobs/system-metrics.js';
 import type { JobEventHandler } from './events.js';
 import { Evaluator } from './evaluator.js';
 import { ProgressLine } from './progress-line.js';
@@ -67,6 +68,11 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
   const bus = new EventBus();
   for (const h of o.handlers ?? []) bus.add(h);
   if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, 'train_stats.json'), backend, amp: engine.amp })) bus.add(h);
+  const sysInterval = systemMetricsInterval();
+  const sampler = sysInterval > 0 ? new SystemSampler({
+    dir: setup.ckptDir, intervalS: sysInterval, gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),
+    onSample: (s, i) => { void bus.emit('system_metrics', { iteration: i, metrics: systemMetricNames(s) }); },
+  }).start() : undefined;
   const evaluator = setup.val ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log }) : undefined;
   const trainer = new Trainer({
     net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,
@@ -82,6 +88,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     ok = true;
     return r;
   } finally {
+    sampler?.stop();
     await bus.close(ok ? 'finished' : 'failed');
   }
 }
