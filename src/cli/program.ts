@@ -18,6 +18,7 @@ export function buildProgram(): Command {
     .description('Clara Train-style AutoML for 3D medical image segmentation (TensorFlow.js + native kernels)')
     .version('0.1.0')
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError();
   registerInfo(program);
   registerTrain(program);
