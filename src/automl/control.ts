@@ -111,6 +111,17 @@ export function statusAlive(s: RunStatus): boolean | undefined {
   }
 }
 
+/** `epochs` of a job's concrete config (for jobs whose train_start does not say). */
+function configEpochs(jobRoot: string | undefined): number | undefined {
+  if (!jobRoot) return undefined;
+  try {
+    const e = (JSON.parse(readFileSync(join(jobRoot, 'config', 'config_train.json'), 'utf8')) as { epochs?: unknown }).epochs;
+    return typeof e === 'number' && e > 0 ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the control needs from the engine. */
 export interface EngineControls {
   stop(reason: string): void;
@@ -215,7 +226,7 @@ export class RunControl implements Handler {
     const r = this.status?.running.find((x) => x.job === ctx.JOB_NAME);
     if (!r) return;
     if (e.type === 'train_start') {
-      if (typeof e.info?.epochs === 'number') r.epochs = e.info.epochs;
+      r.epochs = typeof e.info?.epochs === 'number' ? e.info.epochs : configEpochs(ctx.JOB_MMAR_ROOT);
       if (typeof e.info?.start_epoch === 'number') r.epoch = e.info.start_epoch;
     } else if (e.type === 'epoch_end' && e.epoch !== undefined) {
       r.epoch = e.epoch;
