@@ -121,17 +121,6 @@ export function renderReport(d: RunData, o: RenderOptions = {}): string {
     lineChart({ id: 'best-over-jobs', title: 'score of each job and best so far', series: [{ name: 'best so far', points: overJobs, step: true }, { name: 'job score', points: each, dots: true, color: '#999', dashed: true }], xLabel: 'jobs ended', yLabel: 'score', legend: true }) +
     '</div>');
 
-  // Parallel coordinates.
-  const axes = [...d.params.map((p) => ({ label: p.label, values: jobs.map((j) => j.values[p.key]), ...(p.categories ? { categories: p.categories } : {}), ...(p.log ? { log: true } : {}) })),
-    { label: 'score', values: jobs.map((j) => (scored(j) ? j.score : undefined)) }];
-  parts.push('<h2>Searched parameters</h2><div class="charts">' +
-    parallelCoordinates({ id: 'parallel-coordinates', title: 'parallel coordinates of the searched parameters, coloured by score (grey: no score)', axes, colorBy: jobs.map((j) => (scored(j) ? j.score : undefined)), rowNames: jobs.map((j) => j.name) }));
-  const imp = parameterImportance(d.params, jobs.filter(scored).map((j) => ({ values: j.values, score: j.score! })));
-  parts.push(imp.length
-    ? barChart({ id: 'importance', title: `parameter importance (${jobs.filter(scored).length} scored jobs)`, rows: imp.map((x) => ({ label: x.label, value: x.eta2 })), max: 1, note: `method: ${IMPORTANCE_METHOD}`, valueLabel: (v) => v.toFixed(2) })
-    : `<p class="note">Parameter importance needs at least 3 scored jobs (method: ${esc(IMPORTANCE_METHOD)}).</p>`);
-  parts.push('</div>');
-
   // Best job: per-case metrics and images.
   parts.push(`<h2>Best job${best ? `: ${esc(best.name)}` : ''}</h2>`);
   if (best?.perCase && Object.keys(best.perCase).length) {
@@ -146,6 +135,17 @@ export function renderReport(d: RunData, o: RenderOptions = {}): string {
     parts.push('<h3>Predictions (ground truth in green, prediction in red, overlap yellow)</h3><div class="images">' + o.images.map((im) =>
       `<figure class="slice"><img alt="${esc(`${im.caseId} ${im.view}`)}" src="data:image/png;base64,${Buffer.from(im.png).toString('base64')}"><figcaption>${esc(im.caseId)} · ${im.view}${im.dice !== undefined ? ` · Dice ${fmt(im.dice, 3)}` : ''}</figcaption></figure>`).join('') + '</div>');
   } else if (o.imagesNote) parts.push(`<p class="note">No prediction images: ${esc(o.imagesNote)}</p>`);
+
+  // Parallel coordinates.
+  const axes = [...d.params.map((p) => ({ label: p.label, values: jobs.map((j) => j.values[p.key]), ...(p.categories ? { categories: p.categories } : {}), ...(p.log ? { log: true } : {}) })),
+    { label: 'score', values: jobs.map((j) => (scored(j) ? j.score : undefined)) }];
+  parts.push('<h2>Searched parameters</h2><div class="charts">' +
+    parallelCoordinates({ id: 'parallel-coordinates', title: 'parallel coordinates of the searched parameters, coloured by score (grey: no score)', axes, colorBy: jobs.map((j) => (scored(j) ? j.score : undefined)), rowNames: jobs.map((j) => j.name) }));
+  const imp = parameterImportance(d.params, jobs.filter(scored).map((j) => ({ values: j.values, score: j.score! })));
+  parts.push(imp.length
+    ? barChart({ id: 'importance', title: `parameter importance (${jobs.filter(scored).length} scored jobs)`, rows: imp.map((x) => ({ label: x.label, value: x.eta2 })), max: 1, note: `method: ${IMPORTANCE_METHOD}`, valueLabel: (v) => v.toFixed(2) })
+    : `<p class="note">Parameter importance needs at least 3 scored jobs (method: ${esc(IMPORTANCE_METHOD)}).</p>`);
+  parts.push('</div>');
 
   // Learning curves.
   parts.push('<h2>Learning curves</h2>');
