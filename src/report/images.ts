@@ -21,7 +21,7 @@ interface Manifest { job: string; images: { caseId: string; view: SliceImage['vi
 
 const stripExt = (f: string) => basename(f).replace(/\.nii(\.gz)?$/, '');
 
-function runInfer(jobFolder: string, out: string, log: (l: string) => void): Promise<string | undefined> {
+function runInfer(jobFolder: string, out: string, datalist: string, log: (l: string) => void): Promise<string | undefined> {
   return new Promise((res) => {
     let cmd = [process.execPath, CLARA_BIN];
     const env = process.env.CLARA_CLI_COMMAND;
@@ -31,7 +31,8 @@ function runInfer(jobFolder: string, out: string, log: (l: string) => void): Pro
       if (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'string')) return res(`CLARA_CLI_COMMAND must be a JSON list of strings, got ${env}`);
       cmd = c;
     }
-    const args = [...cmd.slice(1), 'infer', '-m', jobFolder, '-o', out];
+    // Only the cases shown: a data list of them (absolute paths) as DATASET_JSON.
+    const args = [...cmd.slice(1), 'infer', '-m', jobFolder, '-o', out, '--set', `DATASET_JSON=${datalist}`];
     log(`report: segmenting the validation cases of ${basename(jobFolder)} for the prediction images`);
     const child = spawn(cmd[0], args, { cwd: jobFolder, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: process.env.CUDA_VISIBLE_DEVICES ?? '' } });
     let err = '';
@@ -87,7 +88,9 @@ export async function predictionImages(job: string, jobFolder: string | undefine
   if (cases.length === 0) return { images: [], note: `${job}'s MMAR has no validation list (DATASET_JSON)` };
   const predDir = join(dir, 'predictions');
   rmSync(predDir, { recursive: true, force: true });
-  const err = await runInfer(jobFolder, predDir, log);
+  const datalist = join(dir, 'cases.json');
+  writeJsonAtomic(datalist, { validation: cases, training: cases });
+  const err = await runInfer(jobFolder, predDir, datalist, log);
   if (err) return { images: [], note: err };
   const imgDir = join(dir, 'images');
   rmSync(imgDir, { recursive: true, force: true });
