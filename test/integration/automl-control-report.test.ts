@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import type { RunStatus } from '../../src/automl/control.js';
 import { checkReport, screenshot } from '../helpers/report-check.js';
 import { skipUnlessChromium } from '../helpers/chromium.js';
+import { shrinkSyntheticSearch } from '../helpers/synthetic-search.js';
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -34,7 +35,6 @@ function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv): { child: Retu
 }
 
 const readJson = <T = any>(f: string): T => JSON.parse(readFileSync(f, 'utf8')) as T;
-const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2) + '\n');
 
 async function until<T>(what: string, ms: number, f: () => T | undefined | false, alive?: () => boolean): Promise<T> {
   const end = Date.now() + ms;
@@ -74,20 +74,7 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
 
   const init = await cli(['init', '--example', 'synthetic', mmar, '--train-cases', '4', '--val-cases', '2', '--size', '24'], tmp, env).done;
   assert.equal(init.code, 0, init.err);
-  const tf = join(mmar, 'config', 'config_train.json');
-  const tc = readJson(tf);
-  tc.epochs = 8;
-  tc.num_interval_per_valid = 1;
-  tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [16, 16, 16];
-  tc.validate.inferer.args.roi_size = [16, 16, 16];
-  writeJson(tf, tc);
-  const af = join(mmar, 'config', 'config_automl.json');
-  const ac = readJson(af);
-  const mh = ac.handlers.find((h: { name: string }) => h.name === 'MMARHandler');
-  delete mh.args.num_mmars_to_keep;
-  delete mh.args.stop_threshold;
-  ac.controller = { name: 'RandomController', args: { max_rounds: 8, max_jobs_per_round: 2, seed: 1 } };
-  writeJson(af, ac);
+  shrinkSyntheticSearch(mmar, { epochs: 8, rounds: 8, seed: 1 });
 
   const runRoot = join(mmar, 'automl', RUN_ID);
   const journal = () => Journal.read(join(runRoot, 'journal.jsonl'));
