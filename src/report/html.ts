@@ -65,7 +65,7 @@ export function renderReport(d: RunData, o: RenderOptions = {}): string {
   const best = d.best;
   const jobs = d.jobs;
   const parts: string[] = [];
-  const status = d.ended ? `ended (${esc(d.endReason ?? '')})` : 'running (or stopped without a clean end)';
+  const status = d.ended ? `ended: ${esc(d.endReason ?? '')}` : 'running (or stopped without a clean end)';
   parts.push(`<h1>AutoML run ${esc(d.runId)}</h1><div class="sub">MMAR ${esc(d.mmarRoot)} · ${status} · ${jobs.length} job(s) · ` +
     `${best ? `best <b>${esc(best.name)}</b> score <b>${fmt(best.score)}</b>` : 'no job scored yet'} · generated ${when(now)}</div>`);
 
