@@ -162,7 +162,10 @@ export class AutoMLEngine {
       while (!this.stoppedBy && !this.draining && this.queue.length > 0 && this.pool.hasFree()) this.start(this.queue.shift()!, this.pool.acquire()!);
       // Nothing runs: the search ends, unless it waits for a suspended worker to be resumed.
       if (this.running.size === 0 && (this.draining || this.pool.suspended.size === 0)) break;
+      // With no job running (every free worker suspended) nothing else keeps the process alive.
+      const keepAlive = this.running.size === 0 ? setInterval(() => {}, 60_000) : undefined;
       await new Promise<void>((res) => { this.wake = res; });
+      clearInterval(keepAlive);
       this.wake = undefined;
     }
     // Let killed jobs finish their bookkeeping.

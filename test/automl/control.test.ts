@@ -116,3 +116,30 @@ test('stop_now ends running jobs (KILLED, journal consistent); --resume reruns t
   assert.equal(second.s.outcomes.filter((o) => o.status === 'FINISHED').length, 4);
   assert.equal(readStatus(second.root)!.applied.length, 0);
 });
+
+test('the CLI process waits while every worker is suspended and goes on when one is resumed', { timeout: 120_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('./fixtures/mmar.js');
+  const mmar = makeMmar({ train: trainConfig({ fake_epoch_ms: 100 }), automl: automlConfig({ controller: { name: 'RandomController', args: { max_rounds: 2, max_jobs_per_round: 2, seed: 4 } } }) });
+  const root = join(mmar, 'automl', 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'automl', '-m', mmar, '--run-id', 'w', '--set', 'trainconf=trn_automl.json', 'workers=cpu:cpu', '--no-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  await waitFor('status.json', () => readStatus(root)?.state === 'running' || gone);
+  sendControl(root, { command: 'suspend', worker: 0 });
+  sendControl(root, { command: 'suspend', worker: 1 });
+  await waitFor('both suspensions', () => (readStatus(root)?.applied.length ?? 0) === 2 || gone);
+  await waitFor('the first jobs end', () => readStatus(root)?.running.length === 0 || gone);
+  const n = starts(Journal.read(join(root, 'journal.jsonl'))).length;
+  await sleep(2500);
+  assert.equal(gone, false, `the search exited while its workers were suspended: ${err.slice(-1500)}`);
+  assert.equal(starts(Journal.read(join(root, 'journal.jsonl'))).length, n, 'a suspended worker took a job');
+  sendControl(root, { command: 'resume', worker: 0 });
+  assert.equal(await exited, 0, err.slice(-2000));
+  const st = starts(Journal.read(join(root, 'journal.jsonl')));
+  assert.equal(st.length, 4);
+  assert.ok(st.slice(n).every((e) => e.worker === 0), 'only the resumed worker took the remaining jobs');
+});
