@@ -120,7 +120,7 @@ test('stop_now ends running jobs (KILLED, journal consistent); --resume reruns t
 test('the CLI process waits while every worker is suspended and goes on when one is resumed', { timeout: 120_000 }, async () => {
   const { spawn } = await import('node:child_process');
   const { CLI } = await import('./fixtures/mmar.js');
-  const mmar = makeMmar({ train: trainConfig({ fake_epoch_ms: 100 }), automl: automlConfig({ controller: { name: 'RandomController', args: { max_rounds: 2, max_jobs_per_round: 2, seed: 4 } } }) });
+  const mmar = makeMmar({ train: trainConfig({ fake_epoch_ms: 700 }), automl: automlConfig({ controller: { name: 'RandomController', args: { max_rounds: 2, max_jobs_per_round: 2, seed: 4 } } }) });
   const root = join(mmar, 'automl', 'w');
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'automl', '-m', mmar, '--run-id', 'w', '--set', 'trainconf=trn_automl.json', 'workers=cpu:cpu', '--no-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -128,7 +128,7 @@ test('the CLI process waits while every worker is suspended and goes on when one
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   let gone = false;
   void exited.then(() => { gone = true; });
-  await waitFor('status.json', () => readStatus(root)?.state === 'running' || gone);
+  await waitFor('two running jobs', () => readStatus(root)?.running.length === 2 || gone);
   sendControl(root, { command: 'suspend', worker: 0 });
   sendControl(root, { command: 'suspend', worker: 1 });
   await waitFor('both suspensions', () => (readStatus(root)?.applied.length ?? 0) === 2 || gone);
