@@ -10,11 +10,12 @@
 // --resume reruns them), suspend / resume of one worker (takes no new job / takes jobs
 // again). Commands written before the search (re)started are not replayed.
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { JobEvent } from '../train/events.js';
+import type { JobEvent } from '../jobs/events.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { readJsonFile } from '../util/json-file.js';
 import type { Context, Handler, Outcome, Worker } from './types.js';
 
 export const CONTROL_FILE = 'control.jsonl';
@@ -55,10 +56,21 @@ export interface RunStatus {
 /** Appends a command (one line, fsync'ed) to the run folder's control file. */
 export function sendControl(runRoot: string, c: { command: ControlVerb; worker?: number }): ControlCommand {
   const cmd: ControlCommand = { id: randomUUID(), time: Date.now(), command: c.command, ...(c.worker !== undefined ? { worker: c.worker } : {}) };
+  // A plain O_APPEND write (not JsonlWriter, which refuses a file with a line that is not
+  // JSON): the file may be edited by hand, and a stop must still get through.
   mkdirSync(runRoot, { recursive: true });
-  const fd = openSync(join(runRoot, CONTROL_FILE), 'a');
+  const file = join(runRoot, CONTROL_FILE);
+  // A line a crashed writer left without its newline is ended first, so this one stays whole.
+  let torn = false;
+  if (existsSync(file) && statSync(file).size > 0) {
+    const last = Buffer.alloc(1);
+    const rfd = openSync(file, 'r');
+    try { readSync(rfd, last, 0, 1, statSync(file).size - 1); } finally { closeSync(rfd); }
+    torn = last[0] !== 0x0a;
+  }
+  const fd = openSync(file, 'a');
   try {
-    writeSync(fd, JSON.stringify(cmd) + '\n');
+    writeSync(fd, (torn ? '\n' : '') + JSON.stringify(cmd) + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -66,7 +78,10 @@ export function sendControl(runRoot: string, c: { command: ControlVerb; worker?:
   return cmd;
 }
 
-/** Commands after byte `offset` (whole lines only; a malformed line is skipped). */
+/**
+ * Commands after byte `offset` (whole lines only). Unlike a journal read, a line that is not
+ * a command is skipped: the file is written by hand too, and the search never stops on it.
+ */
 export function readControl(file: string, offset: number): { commands: ControlCommand[]; offset: number } {
   if (!existsSync(file)) return { commands: [], offset: 0 };
   const size = statSync(file).size;
@@ -94,7 +109,7 @@ export function readStatus(runRoot: string): RunStatus | undefined {
   const f = join(runRoot, STATUS_FILE);
   if (!existsSync(f)) return undefined;
   try {
-    return JSON.parse(readFileSync(f, 'utf8')) as RunStatus;
+    return readJsonFile(f) as RunStatus;
   } catch {
     return undefined;
   }
@@ -115,7 +130,7 @@ export function statusAlive(s: RunStatus): boolean | undefined {
 function configEpochs(jobRoot: string | undefined): number | undefined {
   if (!jobRoot) return undefined;
   try {
-    const e = (JSON.parse(readFileSync(join(jobRoot, 'config', 'config_train.json'), 'utf8')) as { epochs?: unknown }).epochs;
+    const e = (readJsonFile(join(jobRoot, 'config', 'config_train.json')) as { epochs?: unknown }).epochs;
     return typeof e === 'number' && e > 0 ? e : undefined;
   } catch {
     return undefined;

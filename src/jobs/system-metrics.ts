@@ -52,9 +52,9 @@ export function systemMetricNames(s: SystemSample): Record<string, number> {
   return m;
 }
 
-/** The samples a job wrote (a torn last line is skipped). */
-export function readSystemSamples(jobRoot: string): SystemSample[] {
-  const f = join(jobRoot, 'models', SYSTEM_METRICS_FILE);
+/** The samples a job wrote into its checkpoint folder `ckptDir` (a torn last line is skipped). */
+export function readSystemSamples(ckptDir: string): SystemSample[] {
+  const f = join(ckptDir, SYSTEM_METRICS_FILE);
   if (!existsSync(f)) return [];
   const out: SystemSample[] = [];
   for (const line of readFileSync(f, 'utf8').split('\n')) {

@@ -10,6 +10,8 @@ import { CLARA_BIN } from '../automl/executor.js';
 import { loadDatalist } from '../io/datalist.js';
 import { readNiftiSync } from '../io/nifti/index.js';
 import { loadMmar } from '../mmar/load.js';
+import { jobCkptDir } from '../jobs/paths.js';
+import { readJsonFile } from '../util/json-file.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-fs.js';
 import type { SliceImage } from './html.js';
 import { encodePng } from './png.js';
@@ -71,14 +73,14 @@ export async function predictionImages(job: string, jobFolder: string | undefine
   const manifestFile = join(dir, 'images.json');
   if (existsSync(manifestFile)) {
     try {
-      const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+      const m = readJsonFile(manifestFile) as Manifest;
       if (m.job === job && m.images.every((im) => existsSync(join(dir, im.file)))) {
         return { images: m.images.map((im) => ({ caseId: im.caseId, view: im.view, png: readFileSync(join(dir, im.file)), ...(im.dice !== undefined ? { dice: im.dice } : {}) })) };
       }
     } catch { /* made again */ }
   }
   if (!jobFolder || !existsSync(jobFolder)) return { images: [], note: `the folder of ${job} is gone (num_mmars_to_keep)` };
-  if (!existsSync(join(jobFolder, 'models'))) return { images: [], note: `${job} has no models/ folder` };
+  if (!existsSync(jobCkptDir(jobFolder))) return { images: [], note: `${job} has no checkpoint folder (MMAR_CKPT_DIR)` };
   let cases: { image: string; label?: string }[];
   try {
     cases = validationCases(jobFolder).slice(0, o.maxCases ?? 3);

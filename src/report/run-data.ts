@@ -1,15 +1,17 @@
 // Everything the report shows about one AutoML run, read from its folder
 // (automl/<run_id>/): the engine's journal (jobs, workers, times, outcomes), each job's
-// models/train_stats.json (learning curves, per-case metrics, backend, AMP), its
+// MMAR_CKPT_DIR/train_stats.json (learning curves, per-case metrics, backend, AMP), its
 // system_metrics.jsonl, and — for jobs whose folder was pruned by num_mmars_to_keep —
 // the tracking journal's per-epoch metrics, then the outcome's key-metric history.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../util/json-file.js';
 import { join } from 'node:path';
 import { Journal, type JournalEntry } from '../automl/journal.js';
 import type { Outcome } from '../automl/types.js';
 import { configSearchSource } from '../automl/search-source.js';
 import type { SearchItem, SearchSpace } from '../config/search-types.js';
-import type { TrainStats } from '../train/events.js';
+import { TRAIN_STATS_FILE, readTrainStats, type TrainStats } from '../jobs/train-stats.js';
+import { jobCkptDir } from '../jobs/paths.js';
 import { readJournal } from '../tracking/journal.js';
 import { decodeDouble } from '../tracking/mlflow/values.js';
 import { ClaraError } from '../util/errors.js';
@@ -78,7 +80,7 @@ const VALID = new Set(['FINISHED', 'PRUNED']);
 
 function readJson<T>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    return readJsonFile(file) as T;
   } catch {
     return undefined;
   }
@@ -213,7 +215,8 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
       if (!known.has(k)) { known.add(k); params.push({ key: k, label: k.split(':').pop() ?? k, kind: 'num' }); }
     }
     const folder = join(runRoot, j.name);
-    const stats = existsSync(folder) ? readJson<TrainStats>(join(folder, 'models', 'train_stats.json')) : undefined;
+    const ckpt = existsSync(folder) ? jobCkptDir(folder) : undefined;
+    const stats = ckpt ? readTrainStats(join(ckpt, TRAIN_STATS_FILE)) : undefined;
     if (existsSync(folder)) j.folder = folder;
     if (stats) fromStats(j, stats);
     else {
@@ -227,7 +230,7 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
         if (valKey) { j.val = t[valKey]; j.keyMetric = valKey; }
       }
     }
-    j.system = folder && existsSync(folder) ? readSystemSamples(folder) : [];
+    j.system = ckpt ? readSystemSamples(ckpt) : [];
     if (j.system.length === 0) {
       const t = tracking.get(j.name);
       if (t) j.system = systemFromTracking(t);
@@ -239,10 +242,11 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
   data.best = valid.reduce<JobData | undefined>((b, j) => (!b || j.score! > b.score! ? j : b), undefined);
   if (data.best && !data.best.folder && existsSync(join(runRoot, 'best'))) {
     data.best.folder = join(runRoot, 'best');
-    const s = readJson<TrainStats>(join(runRoot, 'best', 'models', 'train_stats.json'));
+    const bestCkpt = jobCkptDir(join(runRoot, 'best'));
+    const s = readTrainStats(join(bestCkpt, TRAIN_STATS_FILE));
     if (s && data.best.source !== 'train_stats.json') fromStats(data.best, s);
     if (s?.val_per_case) data.best.perCase = s.val_per_case;
-    if (data.best.system.length === 0) data.best.system = readSystemSamples(join(runRoot, 'best'));
+    if (data.best.system.length === 0) data.best.system = readSystemSamples(bestCkpt);
   }
   data.info = readRunInfo(runRoot);
   return data;

@@ -1,7 +1,8 @@
 // automl/<run_id>/run_info.json: the machine and software a search ran on (written when
 // it starts, so a report made elsewhere still shows them).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../util/json-file.js';
 import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
@@ -51,7 +52,7 @@ export function readRunInfo(runRoot: string): RunInfo | undefined {
   const f = join(runRoot, 'run_info.json');
   if (!existsSync(f)) return undefined;
   try {
-    return JSON.parse(readFileSync(f, 'utf8')) as RunInfo;
+    return readJsonFile(f) as RunInfo;
   } catch {
     return undefined;
   }

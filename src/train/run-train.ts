@@ -7,8 +7,9 @@ import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { buildTrainSetup } from './build-setup.js';
 import { EventBus } from './event-bus.js';
+import type { JobEventHandler } from '../jobs/events.js';
+import { TRAIN_STATS_FILE } from '../jobs/train-stats.js';
 import { SystemSampler, systemMetricNames, systemMetricsInterval } from '../jobs/system-metrics.js';
-import type { JobEventHandler } from './events.js';
 import { Evaluator } from './evaluator.js';
 import { ProgressLine } from './progress-line.js';
 import { Trainer, type TrainResult } from './trainer.js';
@@ -67,7 +68,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
 
   const bus = new EventBus();
   for (const h of o.handlers ?? []) bus.add(h);
-  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, 'train_stats.json'), backend, amp: engine.amp })) bus.add(h);
+  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, TRAIN_STATS_FILE), backend, amp: engine.amp })) bus.add(h);
   const sysInterval = systemMetricsInterval();
   const sampler = sysInterval > 0 ? new SystemSampler({
     dir: setup.ckptDir, intervalS: sysInterval, gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),

@@ -26,7 +26,12 @@ test('control file: commands are read once, whole lines only; a malformed line i
   assert.deepEqual(r.commands.map((c) => [c.id, c.command, c.worker]), [[a.id, 'suspend', 1], [b.id, 'stop', undefined]]);
   assert.deepEqual(readControl(join(root, CONTROL_FILE), r.offset).commands, []);
   appendFileSync(join(root, CONTROL_FILE), 'and":"stop_now"}\n');
-  assert.deepEqual(readControl(join(root, CONTROL_FILE), r.offset).commands.map((c) => c.id), ['torn']);
+  const r2 = readControl(join(root, CONTROL_FILE), r.offset);
+  assert.deepEqual(r2.commands.map((c) => c.id), ['torn']);
+  // A command sent after a writer died mid-line is not glued to the torn line.
+  appendFileSync(join(root, CONTROL_FILE), '{"id":"dead","comm');
+  const c = sendControl(root, { command: 'stop' });
+  assert.deepEqual(readControl(join(root, CONTROL_FILE), r2.offset).commands.map((x) => x.id), [c.id]);
 });
 
 test('worker pool: a suspended worker is not handed out', () => {

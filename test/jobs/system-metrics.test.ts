@@ -32,11 +32,11 @@ test('the sampler: process CPU and RSS as /proc says, lines read back', async ()
   const b = (await s.sample())!;
   assert.ok(b.procCpu! < 50, `idle process CPU ${b.procCpu}`);
   assert.deepEqual(got, [0, 1]);
-  const back = readSystemSamples(dir);
+  const back = readSystemSamples(join(dir, 'models'));
   assert.deepEqual(back.map((r) => r.rssMb), [a.rssMb, b.rssMb]);
   // A torn last line (the job was killed mid-write) is skipped.
   writeFileSync(join(dir, 'models', 'system_metrics.jsonl'), `${JSON.stringify(a)}\n{"t":3,"cp`);
-  assert.equal(readSystemSamples(dir).length, 1);
+  assert.equal(readSystemSamples(join(dir, 'models')).length, 1);
   void x;
 });
 

@@ -30,7 +30,7 @@ test('a finished search: report.html written at the end; `report` and `automl st
   const best = s.outcomes.reduce((b, o) => (o.score > b.score ? o : b));
   assert.match(html, new RegExp(`<tr class="best"><td class="num">1</td><td>${best.jobName}</td>`));
   for (const axis of ['learning_rate (log)', 'useDice,useFocal', 'use_amp', 'gamma']) assert.ok(html.includes(`>${axis}<`), `axis ${axis}`);
-  assert.match(html, /No prediction images: W\d_\d+_J\d+ has no models\/ folder|No prediction images: .*validation list/);
+  assert.match(html, /No prediction images: W\d_\d+_J\d+ has no checkpoint folder|No prediction images: .*validation list/);
   assert.match(html, /data-chart="importance" data-points="[1-9]/);
   assert.doesNotMatch(html, /http-equiv="refresh"/);
 
