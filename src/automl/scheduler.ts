@@ -37,9 +37,12 @@ export class WorkerPool {
   hasFree(): boolean {
     return this.free.some((w) => !this.suspended.has(w.id));
   }
-  acquire(): Worker | undefined {
+  /** The lowest free worker, or `prefer` when it is free. */
+  acquire(prefer?: number): Worker | undefined {
     this.free.sort((a, b) => a.id - b.id);
-    const i = this.free.findIndex((w) => !this.suspended.has(w.id));
+    // A suspended worker is not handed out, even when preferred.
+    let i = prefer === undefined || this.suspended.has(prefer) ? -1 : this.free.findIndex((w) => w.id === prefer);
+    if (i < 0) i = this.free.findIndex((w) => !this.suspended.has(w.id));
     return i < 0 ? undefined : this.free.splice(i, 1)[0];
   }
   release(w: Worker): void {

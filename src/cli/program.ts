@@ -12,6 +12,7 @@ import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 import { registerReport } from './report.js';
+import { registerSetup } from './setup.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerNifti(program);
   registerConfigCheck(program);
   registerReport(program);
+  registerSetup(program);
   return program;
 }
