@@ -12,6 +12,7 @@ import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
 import { registerReport } from './report.js';
+import { registerEnsemble } from './ensemble.js';
 import { registerSetup } from './setup.js';
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerNifti(program);
   registerConfigCheck(program);
   registerReport(program);
+  registerEnsemble(program);
   registerSetup(program);
   return program;
 }
