@@ -66,6 +66,7 @@ export class AutoMLEngine {
   private readonly reattach = new Map<number, { job: string; schedulerId: string; worker: number }>();
   private batch = 0;
   private stoppedBy: string | undefined;
+  private draining: string | undefined;
   private wake: (() => void) | undefined;
 
   constructor(private readonly o: EngineOptions) {
@@ -82,6 +83,21 @@ export class AutoMLEngine {
     if (!this.stoppedBy) this.stoppedBy = reason;
     for (const r of this.running.values()) r.abort.abort('stop');
     this.wake?.();
+  }
+
+  /** Stops the search gently: running jobs finish, no new one starts (the rest stays queued for --resume). */
+  drain(reason: string): void {
+    this.draining ??= reason;
+    this.wake?.();
+  }
+
+  /** A suspended worker takes no new job (its running job finishes); false for an unknown worker. */
+  suspendWorker(id: number, suspended: boolean): boolean {
+    if (!this.o.workers.some((w) => w.id === id)) return false;
+    if (suspended) this.pool.suspended.add(id);
+    else this.pool.suspended.delete(id);
+    this.wake?.();
+    return true;
   }
 
   private async fire(event: EventName, ctx: Context, extra?: JobEvent): Promise<void> {
@@ -145,23 +161,27 @@ export class AutoMLEngine {
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
 
     while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0)) {
-      while (!this.stoppedBy && this.queue.length > 0 && this.pool.hasFree()) {
+      while (!this.stoppedBy && !this.draining && this.queue.length > 0 && this.pool.hasFree()) {
         const rec = this.queue.shift()!;
         this.start(rec, this.pool.acquire(this.reattach.get(rec.id)?.worker)!);
       }
-      if (this.running.size === 0) break;
+      // Nothing runs: the search ends, unless it waits for a suspended worker to be resumed.
+      if (this.running.size === 0 && (this.draining || this.pool.suspended.size === 0)) break;
+      // With no job running (every free worker suspended) nothing else keeps the process alive.
+      const keepAlive = this.running.size === 0 ? setInterval(() => {}, 60_000) : undefined;
       await new Promise<void>((res) => { this.wake = res; });
+      clearInterval(keepAlive);
       this.wake = undefined;
     }
     // Let killed jobs finish their bookkeeping.
     await Promise.all([...this.running.values()].map((r) => r.promise));
     await this.endRounds(true);
-    journal.append({ type: 'run_end', time: Date.now(), reason: this.stoppedBy ?? 'no more recommendations' });
+    journal.append({ type: 'run_end', time: Date.now(), reason: this.stoppedBy ?? this.draining ?? 'no more recommendations' });
     controller.shutdown?.(this.ctx);
     await this.fire('shutdown', this.ctx);
     const valid = this.outcomes.filter((x) => x.status === 'FINISHED' || x.status === 'PRUNED');
     const best = valid.reduce<Outcome | undefined>((b, x) => (!b || x.score > b.score ? x : b), undefined);
-    return { outcomes: [...this.outcomes], best, stoppedBy: this.stoppedBy, handlerErrors: this.handlerErrors };
+    return { outcomes: [...this.outcomes], best, stoppedBy: this.stoppedBy ?? this.draining, handlerErrors: this.handlerErrors };
   }
 
   /** Rebuilds controller state from the journal: replays outcomes in arrival order. */

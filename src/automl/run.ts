@@ -38,6 +38,8 @@ export interface AutoMLOptions {
   log?: (line: string) => void;
   /** Called with the engine once built (for signals). */
   onEngine?: (e: AutoMLEngine) => void;
+  /** Handlers after the config's (the CLI's status and report handlers). */
+  extraHandlers?: NamedHandler[];
 }
 
 interface ComponentConf { name?: string; path?: string; args?: Record<string, unknown>; disabled?: boolean }
@@ -111,6 +113,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
       handlers.push({ name: h.name!, handler: inst });
     }
   }
+
+  handlers.push(...(o.extraHandlers ?? []));
 
   // Controller.
   let controller: Controller;

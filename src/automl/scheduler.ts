@@ -24,9 +24,10 @@ export function formatWorkers(ws: Worker[]): string {
   return ws.map((w) => (w.gpus.length ? w.gpus.join(',') : 'cpu')).join(':');
 }
 
-/** Free workers, lowest id first. */
+/** Free workers, lowest id first; a suspended worker is handed no job until it is resumed. */
 export class WorkerPool {
   private readonly free: Worker[];
+  readonly suspended = new Set<number>();
   constructor(readonly workers: Worker[]) {
     this.free = [...workers];
   }
@@ -34,13 +35,15 @@ export class WorkerPool {
     return this.workers.length;
   }
   hasFree(): boolean {
-    return this.free.length > 0;
+    return this.free.some((w) => !this.suspended.has(w.id));
   }
   /** The lowest free worker, or `prefer` when it is free. */
   acquire(prefer?: number): Worker | undefined {
     this.free.sort((a, b) => a.id - b.id);
-    const i = prefer === undefined ? -1 : this.free.findIndex((w) => w.id === prefer);
-    return i >= 0 ? this.free.splice(i, 1)[0] : this.free.shift();
+    // A suspended worker is not handed out, even when preferred.
+    let i = prefer === undefined || this.suspended.has(prefer) ? -1 : this.free.findIndex((w) => w.id === prefer);
+    if (i < 0) i = this.free.findIndex((w) => !this.suspended.has(w.id));
+    return i < 0 ? undefined : this.free.splice(i, 1)[0];
   }
   release(w: Worker): void {
     if (!this.free.includes(w)) this.free.push(w);

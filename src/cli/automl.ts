@@ -3,6 +3,9 @@
 import type { Command } from 'commander';
 import { runAutoML } from '../automl/run.js';
 import { ClaraError } from '../util/errors.js';
+import { ReportHandler } from '../report/report-handler.js';
+import { RunControl } from '../automl/control.js';
+import { registerAutoMLControl } from './automl-control.js';
 import './builtins.js';
 
 function parseSet(items: string[]): Record<string, string> {
@@ -16,17 +19,21 @@ function parseSet(items: string[]): Record<string, string> {
 }
 
 export function registerAutoML(program: Command): void {
-  program
+  const automl = program
     .command('automl')
-    .description('run an AutoML search over the MMAR (config/config_automl.json + the search entries of the train config)')
-    .requiredOption('-m, --mmar <dir>', 'MMAR root')
+    .description('run an AutoML search over the MMAR (config/config_automl.json + the search entries of the train config); status, stop, suspend-worker, resume-worker steer a running one')
+    .enablePositionalOptions()
+    .option('-m, --mmar <dir>', 'MMAR root')
     .option('--set <kv...>', "Clara's variables: run_id=NAME trainconf=FILE workers=0:0:1:1", [])
     .option('--run-id <name>', 'run id (automl/<run_id>/)')
     .option('--workers <spec>', "workers: ':' between workers, ',' between a worker's GPUs, 'cpu' a CPU slot")
     .option('--config <file>', 'AutoML config, relative to the MMAR', 'config/config_automl.json')
     .option('--resume', 'continue a killed run from automl/<run_id>/journal.jsonl')
     .option('--seed <n>', 'controller seed (default: random, journalled)')
-    .action(async (opts: { mmar: string; set: string[]; runId?: string; workers?: string; config: string; resume?: boolean; seed?: string }) => {
+    .option('--no-report', 'do not write automl/<run_id>/report.html at the end')
+    .action(async (opts: { mmar?: string; set: string[]; runId?: string; workers?: string; config: string; resume?: boolean; seed?: string; report: boolean }) => {
+      if (!opts.mmar) throw new ClaraError('the MMAR is required: -m MMAR', { path: '-m' });
+      const mmar = opts.mmar;
       const vars = parseSet(opts.set);
       const runId = opts.runId ?? vars.run_id;
       if (!runId) throw new ClaraError('a run id is required: --set run_id=NAME or --run-id NAME', { path: 'run_id' });
@@ -36,6 +43,7 @@ export function registerAutoML(program: Command): void {
         seed = Number(opts.seed ?? vars.seed);
         if (!Number.isInteger(seed) || seed < 0) throw new ClaraError(`expected a non-negative integer seed, got '${opts.seed ?? vars.seed}'`, { path: '--seed' });
       }
+      const control = new RunControl();
       let stopping = false;
       let engineRef: { stop(r: string): void } | undefined;
       const onSignal = (sig: string) => {
@@ -48,9 +56,11 @@ export function registerAutoML(program: Command): void {
       process.on('SIGTERM', onSignal);
       try {
         const summary = await runAutoML({
-          mmarRoot: opts.mmar, runId, vars, config: opts.config, resume: Boolean(opts.resume),
+          mmarRoot: mmar, runId, vars, config: opts.config, resume: Boolean(opts.resume),
           workers: opts.workers ?? vars.workers, ...(seed !== undefined ? { seed } : {}),
-          onEngine: (e) => { engineRef = e; },
+          onEngine: (e) => { engineRef = e; control.attach(e); },
+          // Shutdown runs in reverse: the status says 'ended' first, then the report is written (and logged by MLflowHandler).
+          extraHandlers: [...(opts.report ? [{ name: 'ReportHandler', handler: new ReportHandler() }] : []), { name: 'RunControl', handler: control }],
         });
         const b = summary.best;
         process.stdout.write(b
@@ -62,4 +72,5 @@ export function registerAutoML(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+  registerAutoMLControl(automl);
 }

@@ -11,6 +11,7 @@ import { registerAutoML } from './automl.js';
 import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
+import { registerReport } from './report.js';
 import { registerEnsemble } from './ensemble.js';
 import { registerSetup } from './setup.js';
 import { registerPlan } from './plan.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .description('Clara Train-style AutoML for 3D medical image segmentation (TensorFlow.js + native kernels)')
     .version('0.1.0')
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError();
   registerInfo(program);
   registerTrain(program);
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
+  registerReport(program);
   registerEnsemble(program);
   registerSetup(program);
   registerPlan(program);

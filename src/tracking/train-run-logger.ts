@@ -14,6 +14,9 @@ export const EPOCH_METRICS = ['train_loss', 'val_mean_dice', 'lr', 'epoch_time',
 
 /** Metric points of an epoch-level JobEvent (epoch_end, validation_end, train_end); others give none. */
 export function jobEventMetrics(e: JobEvent): MetricPoint[] {
+  if (e.type === 'system_metrics' && e.metrics && e.iteration !== undefined) {
+    return Object.entries(e.metrics).filter(([, v]) => typeof v === 'number').map(([key, value]) => ({ key, value, step: e.iteration as number, timestamp: e.time }));
+  }
   if (e.type !== 'epoch_end' && e.type !== 'validation_end' && e.type !== 'train_end') return [];
   if (e.epoch === undefined || !e.metrics) return [];
   return Object.entries(e.metrics)

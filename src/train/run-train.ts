@@ -11,6 +11,7 @@ import { trainStepMeasure } from './backend-probe.js';
 import { EventBus } from './event-bus.js';
 import type { JobEventHandler } from '../jobs/events.js';
 import { TRAIN_STATS_FILE } from '../jobs/train-stats.js';
+import { SystemSampler, systemMetricNames, systemMetricsInterval } from '../jobs/system-metrics.js';
 import { Evaluator } from './evaluator.js';
 import { ProgressLine } from './progress-line.js';
 import { Trainer, type TrainResult } from './trainer.js';
@@ -71,6 +72,11 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
   const bus = new EventBus();
   for (const h of o.handlers ?? []) bus.add(h);
   if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, TRAIN_STATS_FILE), backend, amp: engine.amp })) bus.add(h);
+  const sysInterval = systemMetricsInterval();
+  const sampler = sysInterval > 0 ? new SystemSampler({
+    dir: setup.ckptDir, intervalS: sysInterval, gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),
+    onSample: (s, i) => { void bus.emit('system_metrics', { iteration: i, metrics: systemMetricNames(s) }); },
+  }).start() : undefined;
   const evaluator = setup.val ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log }) : undefined;
   const trainer = new Trainer({
     net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,
@@ -87,6 +93,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     ok = true;
     return r;
   } finally {
+    sampler?.stop();
     await bus.close(ok ? 'finished' : 'failed');
   }
 }

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import type { Outcome } from '../../src/automl/types.js';
 import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { requirePython } from '../helpers/python.js';
+import { shrinkSyntheticSearch } from '../helpers/synthetic-search.js';
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
 // Absolute, so that children started in a job folder (cwd) still find it.
@@ -72,31 +73,10 @@ function alive(pid: number): boolean {
 }
 
 const readJson = <T = any>(f: string): T => JSON.parse(readFileSync(f, 'utf8')) as T;
-const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2) + '\n');
 
+/** Every job folder stays (their stats are checked), no early stop, 2 epochs. */
 function shrink(mmar: string): void {
-  const tf = join(mmar, 'config', 'config_train.json');
-  const t = readJson(tf);
-  t.epochs = 2;
-  t.num_interval_per_valid = 1;
-  const crop = t.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld');
-  crop.args.spatial_size = [16, 16, 16];
-  t.validate.inferer.args.roi_size = [16, 16, 16];
-  // The three searched things stay.
-  const s = t.search as { type: string; args: string[]; log?: boolean }[];
-  assert.ok(s.some((x) => x.type === 'float' && x.args.includes('learning_rate') && x.log));
-  assert.ok(s.some((x) => x.type === 'enum' && x.args.includes('disableDiceLoss')));
-  assert.ok(s.some((x) => x.type === 'enum' && x.args.includes('use_amp')));
-  writeJson(tf, t);
-
-  const af = join(mmar, 'config', 'config_automl.json');
-  const a = readJson(af);
-  const mh = a.handlers.find((h: { name: string }) => h.name === 'MMARHandler');
-  // Every job folder stays (their stats are checked) and no early stop.
-  delete mh.args.num_mmars_to_keep;
-  delete mh.args.stop_threshold;
-  a.controller = { name: 'RandomController', args: { max_rounds: MIN_JOBS / 2, max_jobs_per_round: 2, seed: 0 } };
-  writeJson(af, a);
+  shrinkSyntheticSearch(mmar, { epochs: 2, rounds: MIN_JOBS / 2, seed: 0 });
 }
 
 /** Outcomes of ended jobs by recommendation id (last one wins), and job_start counts. */

@@ -2,6 +2,7 @@
 // one experiment per MMAR (or the given name), a parent run per AutoML run, a child run
 // per job with its concrete search values, per-epoch metrics, score, status and artifacts.
 // Everything goes through the journal at automl/<run_id>/tracking.jsonl first.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
@@ -198,6 +199,9 @@ export class MLflowHandler implements Handler {
     const file = join(ctx.RUN_ROOT, 'leaderboard.json');
     writeJsonAtomic(file, board);
     this.t.logArtifact(this.parent, file, '');
+    // The HTML report and its prediction images (written by the ReportHandler's shutdown, which runs first).
+    if (existsSync(join(ctx.RUN_ROOT, 'report.html'))) this.t.logArtifact(this.parent, join(ctx.RUN_ROOT, 'report.html'), '');
+    if (existsSync(join(ctx.RUN_ROOT, 'report', 'images'))) this.t.logArtifact(this.parent, join(ctx.RUN_ROOT, 'report', 'images'), 'report_images');
     this.t.logMetrics(this.parent, [{ key: 'jobs_finished', value: this.finished, step: this.finished }]);
     await this.t.endRun(this.parent, ctx.stopRequested ? 'KILLED' : 'FINISHED');
     const ok = await this.t.close(this.opts.shutdownTimeoutMs ?? 60_000);

@@ -1,11 +1,13 @@
-// StatsHandler: a live leaderboard in the terminal (a compact table redrawn as jobs end)
-// and a final table at shutdown. MMARStatsHandler: the same figures written to
+// StatsHandler: the running jobs and a live leaderboard in the terminal (a compact table
+// redrawn in place on a TTY; plain lines per epoch and per finished job otherwise) and a
+// final table at shutdown. MMARStatsHandler: the same figures written to
 // automl/<run_id>/stats.json. MMARTensorboardHandler: TensorBoard is not available here;
 // it says so once and does nothing.
 import { join } from 'node:path';
 import type { SearchSpace } from '../../config/search-types.js';
-import type { Context, Handler, Outcome } from '../types.js';
+import type { Context, Handler, JobEvent, Outcome } from '../types.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
+import { LiveJobs } from './live-jobs.js';
 
 const num = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? x.toPrecision(3) : JSON.stringify(x));
 
@@ -35,6 +37,9 @@ export class StatsHandler implements Handler {
   private outcomes: Outcome[] = [];
   private drawn = 0;
   private readonly stream: NodeJS.WriteStream;
+  private readonly live = new LiveJobs();
+  private lastDraw = 0;
+  private redrawTimer: NodeJS.Timeout | undefined;
 
   constructor(args: Record<string, unknown> = {}) {
     this.stream = args.stream === 'stdout' ? process.stdout : process.stderr;
@@ -45,16 +50,46 @@ export class StatsHandler implements Handler {
     if (Array.isArray(prev)) this.outcomes.push(...(prev as Outcome[]));
   }
 
+  startJob(ctx: Context): void {
+    this.live.start(ctx);
+    if (this.stream.isTTY) this.draw(ctx, false);
+  }
+
+  /** Running jobs: a table redrawn in place on a terminal (at most once a second), a plain line per epoch otherwise. */
+  jobProgress(ctx: Context, e: JobEvent): void {
+    const r = this.live.progress(ctx, e);
+    if (!r) return;
+    if (this.stream.isTTY) this.draw(ctx, false);
+    else this.stream.write(`automl ${ctx.RUN_ID}: ${this.live.line(r)}\n`);
+  }
+
   endJob(ctx: Context): void {
+    this.live.end(ctx.JOB_NAME ?? ctx.OUTCOME?.jobName);
     if (!ctx.OUTCOME) return;
     this.outcomes.push(ctx.OUTCOME);
-    const lines = [`automl ${ctx.RUN_ID}: ${this.outcomes.length} job(s) done`, ...leaderboard(this.outcomes, 5, ctx.SEARCH_SPACE)];
-    if (this.stream.isTTY && this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
+    this.draw(ctx, true);
+  }
+
+  private draw(ctx: Context, now: boolean): void {
+    const tty = Boolean(this.stream.isTTY);
+    if (tty && !now && Date.now() - this.lastDraw < 1000) {
+      if (!this.redrawTimer) {
+        this.redrawTimer = setTimeout(() => { this.redrawTimer = undefined; this.draw(ctx, true); }, 1000);
+        this.redrawTimer.unref();
+      }
+      return;
+    }
+    this.lastDraw = Date.now();
+    const lines = [`automl ${ctx.RUN_ID}: ${this.outcomes.length} job(s) done${this.live.size ? `, ${this.live.size} running` : ''}`,
+      ...(tty ? this.live.table() : []), ...(this.outcomes.length ? leaderboard(this.outcomes, 5, ctx.SEARCH_SPACE) : [])];
+    if (tty && this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
     this.stream.write(lines.join('\n') + '\n');
-    this.drawn = this.stream.isTTY ? lines.length : 0;
+    this.drawn = tty ? lines.length : 0;
   }
 
   shutdown(ctx: Context): void {
+    if (this.redrawTimer) clearTimeout(this.redrawTimer);
+    this.redrawTimer = undefined;
     const lines = [`automl ${ctx.RUN_ID}: final leaderboard (${this.outcomes.length} jobs)`, ...leaderboard(this.outcomes, Infinity, ctx.SEARCH_SPACE)];
     process.stdout.write(lines.join('\n') + '\n');
   }

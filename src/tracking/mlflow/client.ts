@@ -38,11 +38,11 @@ export class MlflowClient {
     return this.http.where;
   }
 
-  async getExperimentByName(name: string): Promise<{ experiment_id: string; name: string; artifact_location?: string } | null> {
+  async getExperimentByName(name: string): Promise<{ experiment_id: string; name: string; artifact_location?: string; tags: Record<string, string> } | null> {
     try {
       const r = await this.http.send({ method: 'GET', path: `${API}/experiments/get-by-name`, query: { experiment_name: name } });
-      const e = r.experiment as { experiment_id: string; name: string; artifact_location?: string };
-      return { ...e, experiment_id: String(e.experiment_id) };
+      const e = r.experiment as { experiment_id: string; name: string; artifact_location?: string; tags?: KeyValue[] };
+      return { ...e, experiment_id: String(e.experiment_id), tags: Object.fromEntries((e.tags ?? []).map((t) => [t.key, t.value])) };
     } catch (e) {
       if (e instanceof MlflowHttpError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST') return null;
       throw e;
@@ -57,12 +57,22 @@ export class MlflowClient {
     return String(r.experiment_id);
   }
 
-  /** The experiment's id, created when missing (tolerates a concurrent create). */
-  async getOrCreateExperiment(name: string): Promise<string> {
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.http.send({ method: 'POST', path: `${API}/experiments/set-experiment-tag`, json: { experiment_id: experimentId, key, value } });
+  }
+
+  /**
+   * The experiment's id, created when missing (tolerates a concurrent create); `tags` are
+   * given to a new experiment and set on an existing one where it has none of that key.
+   */
+  async getOrCreateExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
     const e = await this.getExperimentByName(name);
-    if (e) return e.experiment_id;
+    if (e) {
+      for (const [k, v] of Object.entries(tags)) if (!(k in e.tags)) await this.setExperimentTag(e.experiment_id, k, v);
+      return e.experiment_id;
+    }
     try {
-      return await this.createExperiment(name);
+      return await this.createExperiment(name, tags);
     } catch (err) {
       if (err instanceof MlflowHttpError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') {
         const again = await this.getExperimentByName(name);

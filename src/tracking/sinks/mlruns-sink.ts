@@ -12,6 +12,7 @@ import type { JournalEntry, JournalEvent } from '../journal.js';
 import { journalUid } from '../journal.js';
 import { artifactFiles } from '../artifact-files.js';
 import { decodeDouble } from '../mlflow/values.js';
+import { EXPERIMENT_KIND, EXPERIMENT_KIND_TAG } from '../experiment-kind.js';
 import { JournalSink, type SinkStateBase } from './journal-sink.js';
 import type { SinkLog } from './sink.js';
 import { writeFileAtomic } from '../../util/atomic-fs.js';
@@ -85,6 +86,9 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
         '',
       ].join('\n'));
     }
+    // Experiment tags live in <exp>/tags/<key>; a kind already there is kept.
+    const kind = join(this.root, id, 'tags', EXPERIMENT_KIND_TAG);
+    if (!existsSync(kind)) writeFileAtomic(kind, EXPERIMENT_KIND);
     this.state.experiments[name] = id;
     return id;
   }

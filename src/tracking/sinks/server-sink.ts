@@ -11,6 +11,7 @@ import { MlflowClient, type MlflowRunStatus } from '../mlflow/client.js';
 import { MlflowHttpError } from '../mlflow/http.js';
 import type { KeyValue, WireMetric } from '../mlflow/batch.js';
 import { decodeDouble } from '../mlflow/values.js';
+import { EXPERIMENT_KIND, EXPERIMENT_KIND_TAG } from '../experiment-kind.js';
 import { JournalSink, type SinkStateBase } from './journal-sink.js';
 import type { SinkLog } from './sink.js';
 
@@ -49,7 +50,7 @@ export class MlflowServerSink extends JournalSink<ServerState> {
   private async experimentId(name: string): Promise<string> {
     const known = this.state.experiments[name];
     if (known) return known;
-    const id = await this.client.getOrCreateExperiment(name);
+    const id = await this.client.getOrCreateExperiment(name, { [EXPERIMENT_KIND_TAG]: EXPERIMENT_KIND });
     // Runs of this journal already on the server (sent under another state file: another
     // spelling of the URI, a lost state file) are adopted instead of created again.
     const prefix = `${this.runKey('')}`;
