@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
+import { checkRunId } from './run-id.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
@@ -94,6 +95,7 @@ function resolveTrainConfig(mmar: string, f: string | undefined): string {
 }
 
 export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoot: string }> {
+  checkRunId(o.runId);
   const mmar = resolve(o.mmarRoot);
   if (!existsSync(mmar)) throw new ClaraError(`MMAR folder not found: ${mmar}`, { path: '-m' });
   // Clara's automl.sh always passes trainconf; without it the MMAR's config_train.json is meant.
