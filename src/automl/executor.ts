@@ -155,6 +155,7 @@ export class MMARExecutor implements Executor {
       return { ...out, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}; last log lines: ${tail(logFile)}` };
     }
     const s = stats?.best_key_metric;
+    if (stats && stats.status !== 'finished') return { ...out, error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
     if (typeof s !== 'number' || !Number.isFinite(s)) {
       return { ...out, error: stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written' };
     }
