@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
 import { checkRunId } from './run-id.js';
+import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
@@ -16,6 +17,7 @@ import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
 import { MedianPruner } from './pruner.js';
 import { parseWorkers } from './scheduler.js';
+import { checkLocalGpus, localGpuCount } from './local-gpus.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
 import './register.js';
@@ -155,6 +157,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file: trainConfigFile });
   }
   const space = source.parse(trainJson, trainConfigFile);
+  for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
 
   // Executor.
   const ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
@@ -189,6 +192,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   }
 
   const workers = parseWorkers(o.workers ?? vars.workers ?? 'cpu', { path: 'workers' });
+  checkLocalGpus(workers, localGpuCount(), { path: 'workers' });
   const journal = new Journal(journalFile);
   journal.open();
   const engine = new AutoMLEngine({

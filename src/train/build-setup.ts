@@ -70,6 +70,12 @@ function num(v: unknown, what: string, file: string, path: string): number {
   return n;
 }
 
+/** Epoch counts: a whole number ≥ 1 (-1 or 0.5 would train nothing, silently). */
+function wholeAtLeastOne(n: number, what: string, file: string, path: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new ClaraError(`${what}: expected a whole number of epochs, at least 1; found ${n}`, { file, path });
+  return n;
+}
+
 function bool(v: unknown): boolean {
   return v === true || v === 'true' || v === 1;
 }
@@ -267,8 +273,8 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const t = obj(json.train) ?? {};
   const trainerArgs = layout === 4 ? obj(obj(t.trainer)?.args) ?? {} : {};
 
-  let epochs = num(trainerArgs.max_epochs ?? json.epochs ?? 1, 'epochs', file, layout === 4 && trainerArgs.max_epochs !== undefined ? 'train.trainer.args.max_epochs' : 'epochs');
-  epochs = Math.max(0, Math.floor(epochs));
+  const epochsPath = layout === 4 && trainerArgs.max_epochs !== undefined ? 'train.trainer.args.max_epochs' : 'epochs';
+  const epochs = wholeAtLeastOne(num(trainerArgs.max_epochs ?? json.epochs ?? 1, 'epochs', file, epochsPath), 'epochs', file, epochsPath);
   let valInterval = num(json.num_training_epoch_per_valid ?? json.num_interval_per_valid ?? 1, 'validation interval', file, 'num_interval_per_valid');
   let loadCheckpoint: string | undefined;
   let lrPerIteration = false;
@@ -298,7 +304,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
     loadCheckpoint = parts.ckpt;
   }
   if (layout === 4 && varValue(m, 'dont_load_ckpt_model') === false && !loadCheckpoint && parts.ckpt) loadCheckpoint = parts.ckpt;
-  valInterval = Math.max(1, Math.floor(valInterval));
+  valInterval = wholeAtLeastOne(valInterval, 'validation interval', file, 'num_interval_per_valid');
 
   // 3.x aux ops that only feed metrics.
   const aux = t.aux_ops;
