@@ -14,6 +14,7 @@ import { isJobEventMessage, type JobEvent, type TrainStats } from '../train/even
 import { cloneMmar, writeJsonAtomic } from './mmar-clone.js';
 import type { SearchSource } from './search-source.js';
 import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, type Worker } from './types.js';
+import { StallWatch } from './stall-watch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bin/clara-train.js from src/automl or dist/automl. */
@@ -35,6 +36,8 @@ export interface MMARExecutorOptions {
   command?: string[];
   /** Seconds before a job is killed and scored as failed; 0 = no limit. */
   timeoutS?: number;
+  /** Seconds without an event or log output before a job is stopped as stalled; 0 or unset = never. */
+  stallS?: number;
   /** Name of the key metric in validation events (for history/pruning). */
   keyMetric?: string;
   /** Extra environment for the child. */
@@ -73,6 +76,7 @@ export class MMARExecutor implements Executor {
     const logFd = openSync(logFile, 'a');
     const history: { epoch: number; value: number }[] = [];
     let best: number | undefined;
+    let stalledS: number | undefined;
     const result = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; why?: JobStatus; err?: string }>((done) => {
       let why: JobStatus | undefined;
       let child: ReturnType<typeof spawn>;
@@ -112,7 +116,10 @@ export class MMARExecutor implements Executor {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
       if (this.opts.timeoutS && this.opts.timeoutS > 0) timer = setTimeout(() => kill('TIMEOUT'), this.opts.timeoutS * 1000);
+      const stall = this.opts.stallS && this.opts.stallS > 0
+        ? new StallWatch(this.opts.stallS, logFile, (idle) => { stalledS = idle; kill('TIMEOUT'); }) : undefined;
       child.on('message', (m) => {
+        stall?.touch();
         if (!isJobEventMessage(m)) return;
         const e = m.claraJobEvent;
         if (e.type === 'validation_end' && e.metrics) {
@@ -125,12 +132,12 @@ export class MMARExecutor implements Executor {
         try { onProgress(e); } catch { /* progress consumers never break a job */ }
       });
       child.on('error', (e) => {
-        clearTimeout(timer); clearTimeout(killTimer);
+        clearTimeout(timer); clearTimeout(killTimer); stall?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code: null, sig: null, why, err: e.message });
       });
       child.on('close', (code, sig) => {
-        clearTimeout(timer); clearTimeout(killTimer);
+        clearTimeout(timer); clearTimeout(killTimer); stall?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code, sig, why });
       });
@@ -149,7 +156,11 @@ export class MMARExecutor implements Executor {
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
     }
     if (result.why === 'KILLED') return { ...out, status: 'KILLED', error: 'stopped by the AutoML engine' };
-    if (result.why === 'TIMEOUT') return { ...out, status: 'TIMEOUT', error: `exceeded the time limit of ${this.opts.timeoutS}s` };
+    if (result.why === 'TIMEOUT') {
+      return { ...out, status: 'TIMEOUT', error: stalledS !== undefined
+        ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS})`
+        : `exceeded the time limit of ${this.opts.timeoutS}s` };
+    }
     if (result.err) return { ...out, error: `could not run ${cmd[0]}: ${result.err}` };
     if (result.code !== 0) {
       return { ...out, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}; last log lines: ${tail(logFile)}` };

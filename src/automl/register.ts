@@ -44,6 +44,6 @@ once('MMARTensorboardHandler', () => registry.register({
   names: ['MMARTensorboardHandler'], kind: 'automl_handler', factory: () => new MMARTensorboardHandler(), description: 'not supported (notice only)',
 }));
 once('MMARExecutor', () => registry.register({
-  names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'command', 'key_metric'],
+  names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'stall_s', 'command', 'key_metric'],
   factory: (a) => a, description: 'runs each job as a local `clara-train train` child process',
 }));

@@ -18,6 +18,7 @@ import { Journal, journalState } from './journal.js';
 import { MedianPruner } from './pruner.js';
 import { parseWorkers } from './scheduler.js';
 import { checkLocalGpus, localGpuCount } from './local-gpus.js';
+import { jobLimits } from './job-limits.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
 import './register.js';
@@ -179,7 +180,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
     exclude: workDir && existsSync(workDir) ? [workDir] : [],
     ...(ea.command ? { command: ea.command as string[] } : {}),
-    ...(typeof ea.timeout_s === 'number' ? { timeoutS: ea.timeout_s } : {}),
+    ...jobLimits(ea, trainJson, { file: cfgFile, path: 'executor.args' }),
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
     msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file',
   });
