@@ -53,10 +53,10 @@ test('11: a trainer reference to nothing and an unregistered component fail trai
   assert.equal(c1.code, 1);
   const unreg = variant('unreg', (j) => { j.train.handlers.push({ name: 'MyMissingHandler', args: {} }); });
   const c2 = await runCli(['config', 'check', '-m', unreg]);
-  oneLineError(c2, /train\.handlers\[4\]\.name: no component 'MyMissingHandler' is registered/);
+  oneLineError(c2, /train\.handlers\[4\]\.name: unknown component 'MyMissingHandler'/);
   assert.match(c2.stdout, /not registered yet \(1\)/); // the report is still printed
   const r2 = await runCli(['train', '-m', unreg]);
-  oneLineError(r2, /no component 'MyMissingHandler' is registered/);
+  oneLineError(r2, /unknown component 'MyMissingHandler'/);
 });
 
 test('11: dataset.args.transform other than @pre_transforms is an error, not ignored', async () => {

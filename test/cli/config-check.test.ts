@@ -28,7 +28,7 @@ test('config check lists a component name nothing implements, with its JSON path
   writeFileSync(file, JSON.stringify(j));
   const r = runCli(['config', 'check', '-m', dir]);
   assert.equal(r.code, 1, r.stderr); // the config would not train (#19)
-  assert.match(r.stderr, /^error: .*train\.aux_ops\[0\]\.name: no component 'MyFancyAuxOp' is registered/);
+  assert.match(r.stderr, /^error: .*train\.aux_ops\[0\]\.name: unknown component 'MyFancyAuxOp'/);
   assert.match(r.stdout, /not registered yet \(1\):\n\s+MyFancyAuxOp\s+at .*config_train\.json: train\.aux_ops\[0\]\.name/);
 });
 
