@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable, writeResults, type Figure } from './lib/results.js';
-import type { TrainStats } from '../src/train/events.js';
+import type { TrainStats } from '../src/jobs/train-stats.js';
 
 const entry = fileURLToPath(new URL('../test/helpers/cli-entry.ts', import.meta.url));
 

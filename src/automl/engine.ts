@@ -6,8 +6,8 @@
 import { removeChild } from '../util/remove-child.js';
 import { join } from 'node:path';
 import type { SearchSpace } from '../config/search-types.js';
-import type { JobEvent } from '../train/events.js';
-import { keyMetricOf } from './executor.js';
+import type { JobEvent } from '../jobs/events.js';
+import { keyMetricOf } from '../jobs/key-metric.js';
 import type { Journal, JournalState } from './journal.js';
 import type { MedianPruner } from './pruner.js';
 import { WorkerPool } from './scheduler.js';

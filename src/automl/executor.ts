@@ -2,16 +2,21 @@
 // concrete config/config_train.json, trained by `clara-train train -m JOBDIR` in a child
 // process (CUDA_VISIBLE_DEVICES = the worker's GPUs, empty for a CPU slot) with an IPC
 // channel for JobEvents; its output goes to JOBDIR/log.txt and its score is
-// best_key_metric from JOBDIR/models/train_stats.json. Failure, a crash, a time limit or
+// best_key_metric from the job's MMAR_CKPT_DIR/train_stats.json (models/ by default). Failure, a crash, a time limit or
 // no score → -1000000 and the search goes on. Process handling stays behind the
 // Executor interface (a cluster executor can replace it).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, readSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, rmSync, statSync, readSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
-import { isJobEventMessage, type JobEvent, type TrainStats } from '../train/events.js';
-import { cloneMmar, writeJsonAtomic } from './mmar-clone.js';
+import { isJobEventMessage, type JobEvent } from '../jobs/events.js';
+import { keyMetricOf } from '../jobs/key-metric.js';
+import { jobTrainStatsFile } from '../jobs/paths.js';
+import { readTrainStats } from '../jobs/train-stats.js';
+import { cloneMmar } from './mmar-clone.js';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { readJsonFile } from '../util/json-file.js';
 import type { SearchSource } from './search-source.js';
 import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, type Worker } from './types.js';
 import { StallWatch } from './stall-watch.js';
@@ -53,7 +58,7 @@ export class MMARExecutor implements Executor {
   prepare(job: Job): string {
     if (existsSync(job.mmarRoot)) rmSync(job.mmarRoot, { recursive: true, force: true });
     cloneMmar(this.opts.mmarRoot, job.mmarRoot, { keyContentOnly: this.opts.keyMmarContentOnly ?? true, exclude: this.opts.exclude ?? [] });
-    const base = JSON.parse(readFileSync(this.opts.trainConfigFile, 'utf8'));
+    const base = readJsonFile(this.opts.trainConfigFile);
     const concrete = this.opts.source.apply(base, this.opts.space, job.recommendation.values as ConcreteValues, {
       removeSearch: this.opts.removeSearchAugs ?? true, file: this.opts.trainConfigFile,
     });
@@ -143,7 +148,8 @@ export class MMARExecutor implements Executor {
       });
     });
     closeSync(logFd);
-    const stats = readStats(job.mmarRoot);
+    const statsFile = jobTrainStatsFile(job.mmarRoot);
+    const stats = readTrainStats(statsFile);
     if (stats?.val_metrics && history.length === 0) {
       for (const v of stats.val_metrics) {
         const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
@@ -168,7 +174,8 @@ export class MMARExecutor implements Executor {
     const s = stats?.best_key_metric;
     if (stats && stats.status !== 'finished') return { ...out, error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
     if (typeof s !== 'number' || !Number.isFinite(s)) {
-      return { ...out, error: stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written' };
+      const rel = relative(job.mmarRoot, statsFile);
+      return { ...out, error: stats ? `${rel} has no best_key_metric (status ${stats.status})` : `no ${rel} was written` };
     }
     return { ...out, status: 'FINISHED', score: s };
   }
@@ -185,22 +192,6 @@ export function defaultTrainCommand(): string[] {
     throw new Error(`CLARA_TRAIN_COMMAND must be a JSON list of strings, got ${env}`);
   }
   return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
-}
-
-export function keyMetricOf(metrics: Record<string, number>, name?: string): number | undefined {
-  if (name && typeof metrics[name] === 'number') return metrics[name];
-  const k = Object.keys(metrics).find((m) => m.startsWith('val_')) ?? Object.keys(metrics).find((m) => m !== 'lr' && m !== 'train_loss');
-  return k !== undefined ? metrics[k] : undefined;
-}
-
-export function readStats(jobRoot: string): TrainStats | undefined {
-  const f = join(jobRoot, 'models', 'train_stats.json');
-  if (!existsSync(f)) return undefined;
-  try {
-    return JSON.parse(readFileSync(f, 'utf8')) as TrainStats;
-  } catch {
-    return undefined;
-  }
 }
 
 function tail(file: string, bytes = 600): string {

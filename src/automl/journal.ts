@@ -2,8 +2,7 @@
 // event, so that a search killed at any moment (kill -9 included) can resume: finished
 // jobs are not rerun, running ones are, and the controller is rebuilt by replaying the
 // outcomes in the order they arrived.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { JsonlWriter, readJsonl } from '../util/jsonl.js';
 import type { Outcome, Recommendation } from './types.js';
 
 export type JournalEntry =
@@ -14,43 +13,31 @@ export type JournalEntry =
   | { type: 'round_ended'; time: number; round: number }
   | { type: 'run_end'; time: number; reason: string };
 
+const WHAT = 'an AutoML journal holds one JSON entry per line';
+
 export class Journal {
-  private fd: number | undefined;
+  private w: JsonlWriter<JournalEntry> | undefined;
 
   constructor(readonly file: string) {}
 
+  /** Opens for appending (a torn last line left by a crash is cut off first). */
   open(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    this.fd = openSync(this.file, 'a');
+    this.w ??= new JsonlWriter<JournalEntry>(this.file, WHAT);
   }
 
   append(e: JournalEntry): void {
-    if (this.fd === undefined) this.open();
-    writeSync(this.fd!, JSON.stringify(e) + '\n');
-    fsyncSync(this.fd!);
+    this.open();
+    this.w!.append(e, true);
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.w?.close();
+    this.w = undefined;
   }
 
-  /** The entries so far; a torn last line (a crash mid-write) is ignored. */
+  /** The entries so far; a torn last line (a crash mid-write) is left out. */
   static read(file: string): JournalEntry[] {
-    if (!existsSync(file)) return [];
-    const lines = readFileSync(file, 'utf8').split('\n');
-    const out: JournalEntry[] = [];
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i].trim();
-      if (!l) continue;
-      try {
-        out.push(JSON.parse(l) as JournalEntry);
-      } catch (e) {
-        if (i >= lines.length - 2) break; // torn tail
-        throw new Error(`${file}: line ${i + 1} is not JSON: ${(e as Error).message}`);
-      }
-    }
-    return out;
+    return readJsonl<JournalEntry>(file, 0, WHAT).lines.map((l) => l.value);
   }
 }
 

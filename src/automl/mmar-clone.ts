@@ -2,8 +2,10 @@
 // key_mmar_content_only just config/, custom code and a data list that lives inside the
 // MMAR. Paths in environment.json that pointed into the source MMAR at content that was
 // not copied are made absolute so the job still finds its data.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { readJsonObject } from '../util/json-file.js';
 
 const CODE_EXT = /\.(m?js|cjs|py)$/;
 const CODE_DIRS = new Set(['custom', 'commands', 'code', 'src']);
@@ -18,10 +20,9 @@ export function readEnvironment(mmar: string): Record<string, unknown> {
   const f = join(mmar, 'config', 'environment.json');
   if (!existsSync(f)) return {};
   try {
-    const j = JSON.parse(readFileSync(f, 'utf8'));
-    return typeof j === 'object' && j && !Array.isArray(j) ? j : {};
+    return readJsonObject(f);
   } catch {
-    return {};
+    return {}; // a broken environment.json fails the job's own train, which says where
   }
 }
 
@@ -94,10 +95,4 @@ function partialCopy(src: string, job: string): boolean {
   if (!statSync(src).isDirectory()) return false;
   const have = new Set(readdirSync(job));
   return readdirSync(src).some((n) => !have.has(n));
-}
-
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
 }

@@ -1,8 +1,8 @@
 // Median pruning (beyond Clara): a running job whose key metric at a validation epoch is
 // below the median of the jobs that ended before it, at the same epoch, is stopped
 // (status PRUNED, score = its best so far).
+import { Args } from '../components/args.js';
 import type { Place } from './controllers/base.js';
-import { ArgReader } from './controllers/base.js';
 
 export const MEDIAN_PRUNER_ARGS = ['n_startup_jobs', 'n_warmup_epochs', 'metric'];
 
@@ -15,10 +15,10 @@ export class MedianPruner {
   private nEnded = 0;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'pruner' }) {
-    const r = new ArgReader(args, place, MEDIAN_PRUNER_ARGS, 'MedianPruner');
-    this.nStartupJobs = r.num('n_startup_jobs', { int: true, min: 0, def: 3 });
-    this.nWarmupEpochs = r.num('n_warmup_epochs', { int: true, min: 0, def: 0 });
-    this.metric = typeof args.metric === 'string' ? args.metric : undefined;
+    const r = new Args(args, place).allow(MEDIAN_PRUNER_ARGS, 'MedianPruner');
+    this.nStartupJobs = r.num('n_startup_jobs', 3, { int: true, min: 0 });
+    this.nWarmupEpochs = r.num('n_warmup_epochs', 0, { int: true, min: 0 });
+    this.metric = r.optStr('metric');
   }
 
   /** Should a job that reached `value` at `epoch` stop? */

@@ -9,6 +9,7 @@ import { registry } from '../config/registry.js';
 import { checkRunId } from './run-id.js';
 import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { ClaraError, joinPath } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
@@ -70,12 +71,7 @@ function component(x: unknown, file: string, path: string): ComponentConf {
 
 export function readAutoMLConfig(file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
   if (!existsSync(file)) throw new ClaraError('the AutoML config was not found', { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  const raw = readJsonFile(file);
   const j = fillVars(raw, vars, file);
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
@@ -151,12 +147,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   // Search space from the train config.
   const trainConfigFile = resolveTrainConfig(mmar, mmarHandler?.trainConfigFile ?? vars.trainconf);
   const source = o.source ?? configSearchSource;
-  let trainJson: unknown;
-  try {
-    trainJson = JSON.parse(readFileSync(trainConfigFile, 'utf8'));
-  } catch (e) {
-    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file: trainConfigFile });
-  }
+  const trainJson = readJsonFile(trainConfigFile);
   const space = source.parse(trainJson, trainConfigFile);
   for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
 

@@ -1,8 +1,8 @@
 // The AutoML seams (Clara's contracts): controller, executor, handler, context.
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
-import type { JobEvent } from '../train/events.js';
+import type { JobEvent } from '../jobs/events.js';
 
-export type { JobEvent } from '../train/events.js';
+export type { JobEvent } from '../jobs/events.js';
 
 /** The score a job that produced none gets (Clara's). */
 export const FAILED_SCORE = -1000000;

@@ -1,8 +1,8 @@
 // `clara-train train -m MMAR [--config config/config_train.json] [--set K=V ...]`
 import type { Command } from 'commander';
 import { runTraining } from '../train/run-train.js';
-import type { JobEvent } from '../train/events.js';
-import { readTrainStats } from '../train/train-stats.js';
+import type { JobEvent } from '../jobs/events.js';
+import { readTrainStats } from '../jobs/train-stats.js';
 import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
 import { withMmarOptions } from './mmar-options.js';
@@ -43,10 +43,13 @@ function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandler
  *  the parent's --resume reruns it; checkpoints are atomic, so nothing good is lost. */
 function exitWithParent(): void {
   if (typeof process.send !== 'function') return;
-  process.once('disconnect', () => {
+  const stop = () => {
     process.stderr.write('clara-train train: the AutoML process that started this job has gone; stopping\n');
     process.exit(143);
-  });
+  };
+  // The parent may have gone while this process was still loading (a busy machine): no event comes then.
+  if (!process.connected) stop();
+  process.once('disconnect', stop);
   // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
   process.channel?.unref();
 }

@@ -7,7 +7,7 @@
 // `apply: {"@disabled": var}`) is a set of alternatives: exactly one must be enabled.
 // Each component is built once; references to it share the instance.
 import { ClaraError, joinPath } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { getAtPath } from './json-path.js';
 import { type ComponentNode, isComponent, parseComponent } from './component.js';
 import { isDisabled } from './tree.js';

@@ -2,7 +2,7 @@
 // "disabled": b, "apply": {...}, "search": [...]}` or `{"ref": "alias"}` (3.x reuse).
 import { ClaraError } from '../util/errors.js';
 import type { ComponentKind } from './registry.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 
 /** Keys that belong to the component notation itself (everything else is an extra field). */
 export const COMPONENT_KEYS = ['name', 'path', 'args', 'disabled', 'apply', 'search', 'ref'];

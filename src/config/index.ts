@@ -1,5 +1,5 @@
 // The Clara config language: reading, variables, components, search space, building.
-export * from './json-file.js';
+export * from '../util/json-file.js';
 export * from './json-path.js';
 export * from './variables.js';
 export * from './component.js';

@@ -1,5 +1,5 @@
 // JSON paths as written in errors (`train.loss[1].args.gamma`, `a["odd key"]`): parse, get, set.
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 
 /** `train.loss[1].args` → ['train', 'loss', 1, 'args']. The empty path is the root. */
 export function parseJsonPath(path: string): (string | number)[] {

@@ -3,7 +3,7 @@
 // then in the other sections (train first), then at the top level, then a component whose
 // alias or name is `name`. `@conf` is the whole (resolved) config.
 import { ClaraError, closestNames, joinPath } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import type { ComponentNode } from './component.js';
 
 export const REF = /^@([A-Za-z_][\w]*)$/;

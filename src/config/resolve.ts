@@ -4,7 +4,7 @@
 // A variable that only a search entry defines (e.g. `mySearchLoss1`) takes the search's default
 // (see sampleDefaults) when nothing else sets it.
 import { ClaraError, closestNames } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { cloneJson, getAtPath } from './json-path.js';
 import type { ComponentNode } from './component.js';
 import { collectComponents, componentIndex, isDisabled } from './tree.js';

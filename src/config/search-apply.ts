@@ -2,7 +2,7 @@
 // (alias-applied ones included), disabled flags set, resolved `apply` entries removed and,
 // with removeSearch, every `search` entry dropped.
 import { ClaraError } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { cloneJson, getAtPath } from './json-path.js';
 import { collectComponents } from './tree.js';
 import type { ConcreteValues, SearchSpace } from './search-types.js';

@@ -13,7 +13,7 @@
 // Floats: targets `[min, max]`; log scale when the entry says `"log": true` or `"scale": "log"`;
 // an `lr`-domain range spanning two decades or more (max/min >= 100, min > 0) defaults to log.
 import { ClaraError, closestNames, joinPath } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { collectComponents, type WalkOptions } from './tree.js';
 import type { ComponentNode } from './component.js';
 import type { SearchItem, SearchSpace, SearchTarget, SearchType } from './search-types.js';

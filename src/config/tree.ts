@@ -1,6 +1,6 @@
 // Walking a config tree: every component with its JSON path, and the `train.X` / `validate.X` blocks.
 import { ClaraError, joinPath } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { type ComponentNode, isComponent, kindOfSlot, parseComponent } from './component.js';
 import type { ComponentKind } from './registry.js';
 

@@ -2,7 +2,7 @@
 // scalars, environment.json and `--set K=V`. `"{VAR}"` as a whole string keeps the variable's
 // JSON type (numbers and booleans stay typed); inside a longer string it is interpolated.
 import { ClaraError, closestNames, joinPath } from '../util/errors.js';
-import { isPlainObject } from './json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 
 export type VariableSource = 'config' | 'environment' | 'set' | 'builtin' | 'search-default';
 

@@ -4,6 +4,7 @@
 //   3.x: `pre_transforms` + `image_pipeline` {name: SegmentationImagePipeline[WithCache], args}
 // Variables ({DATASET_JSON}, ...) must already be substituted by the config loader.
 import { ClaraError, joinPath } from '../util/errors.js';
+import { Args, readBool, readNumber } from '../components/args.js';
 import { composeFromConfig } from '../transforms/build.js';
 import type { Compose } from '../transforms/compose.js';
 import type { Sample } from '../transforms/types.js';
@@ -50,13 +51,15 @@ function obj(v: unknown, file: string, path: string, what: string): Obj {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ClaraError(`${what} must be an object`, { file, path });
   return v as Obj;
 }
+/** Refuses args a component does not take (`path`: the component's JSON path). */
 function checkArgs(args: Obj, allowed: string[], file: string, path: string, name: string): void {
-  for (const k of Object.keys(args)) if (!allowed.includes(k)) throw new ClaraError(`${name} has no argument '${k}'; it accepts ${allowed.join(', ')}`, { file, path: joinPath(path, k) });
+  new Args(args, { file, path }).allow(allowed, name);
 }
 function numArg(args: Obj, k: string, file: string, path: string, dflt: number): number {
-  const v = args[k] ?? dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ClaraError(`'${k}' must be a number, got ${JSON.stringify(args[k])}`, { file, path: joinPath(path, k) });
-  return v;
+  return readNumber(args[k] ?? dflt, k, { file, path: joinPath(path, k) });
+}
+function boolArg(args: Obj, k: string, file: string, path: string, dflt: boolean): boolean {
+  return readBool(args[k] ?? dflt, k, { file, path: joinPath(path, k) });
 }
 /** Builds transforms, dataset and loader for one config section (`train` or `validate`). */
 export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipeline {
@@ -70,7 +73,7 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     const allowed = DATASET_ARGS[name === 'PersistentDataset' ? 'Dataset' : name];
     if (!allowed) throw new ClaraError(`unknown dataset '${d.name}'; known: ${Object.keys(DATASET_ARGS).join(', ')}, PersistentDataset`, { file, path: joinPath(dpath, 'name') });
     const args = obj(d.args ?? {}, file, joinPath(dpath, 'args'), 'dataset args');
-    checkArgs(args, allowed, file, joinPath(dpath, 'args'), name);
+    checkArgs(args, allowed, file, dpath, name);
     if (args.transform !== undefined && args.transform !== '@pre_transforms' && JSON.stringify(args.transform) !== JSON.stringify(section.pre_transforms)) {
       // The section's pre_transforms are what runs; any other transform here would be silently ignored.
       throw new ClaraError(`the dataset's transform must be "@pre_transforms" (this section's pre_transforms, which are what runs); found ${JSON.stringify(args.transform).slice(0, 200)}`,
@@ -85,16 +88,16 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
       dataset = new SmartCacheDataset(data, transform, {
         cacheNum: numArg(args, 'cache_num', file, ap, Number.MAX_SAFE_INTEGER), cacheRate: numArg(args, 'cache_rate', file, ap, 1), replaceRate: numArg(args, 'replace_rate', file, ap, 0.1),
         numInitWorkers: numArg(args, 'num_init_workers', file, ap, 1), numReplaceWorkers: numArg(args, 'num_replace_workers', file, ap, 1),
-        shuffle: args.shuffle === undefined ? true : args.shuffle === true, seed: numArg(args, 'seed', file, ap, seed), progress: ctx.progress,
+        shuffle: boolArg(args, 'shuffle', file, ap, true), seed: numArg(args, 'seed', file, ap, seed), progress: ctx.progress,
       });
     } else dataset = new Dataset(data, transform, seed);
     const lpath = joinPath(ctx.path, 'dataloader');
     const l = section.dataloader === undefined ? { name: 'DataLoader', args: {} } : obj(section.dataloader, file, lpath, 'dataloader');
     if (String(l.name ?? 'DataLoader').split('#')[0] !== 'DataLoader') throw new ClaraError(`unknown dataloader '${l.name}'; known: DataLoader`, { file, path: joinPath(lpath, 'name') });
     const la = obj(l.args ?? {}, file, joinPath(lpath, 'args'), 'dataloader args');
-    checkArgs(la, LOADER_ARGS, file, joinPath(lpath, 'args'), 'DataLoader');
+    checkArgs(la, LOADER_ARGS, file, lpath, 'DataLoader');
     const lap = joinPath(lpath, 'args');
-    const loader = new DataLoader(dataset, { batchSize: numArg(la, 'batch_size', file, lap, 1), shuffle: la.shuffle === true, seed, numWorkers: numArg(la, 'num_workers', file, lap, 2), prefetch: numArg(la, 'prefetch_factor', file, lap, 2), dropLast: la.drop_last === true });
+    const loader = new DataLoader(dataset, { batchSize: numArg(la, 'batch_size', file, lap, 1), shuffle: boolArg(la, 'shuffle', file, lap, false), seed, numWorkers: numArg(la, 'num_workers', file, lap, 2), prefetch: numArg(la, 'prefetch_factor', file, lap, 2), dropLast: boolArg(la, 'drop_last', file, lap, false) });
     return { transform, dataset, loader, data };
   }
   if (section.image_pipeline !== undefined) {
@@ -105,7 +108,7 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     if (!known.includes(name)) throw new ClaraError(`unknown image_pipeline '${p.name}'; known: ${known.join(', ')}`, { file, path: joinPath(ppath, 'name') });
     const ap = joinPath(ppath, 'args');
     const args = obj(p.args ?? {}, file, ap, 'image_pipeline args');
-    checkArgs(args, PIPELINE_ARGS, file, ap, name);
+    checkArgs(args, PIPELINE_ARGS, file, ppath, name);
     const data = ctx.data ?? readClaraDatalist(args, { file, path: ap }, ctx.mmarRoot);
     const workers = numArg(args, 'num_workers', file, ap, 1);
     const dataset = name.endsWith('WithCache')

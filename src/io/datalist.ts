@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ClaraError, closestNames, joinPath } from '../util/errors.js';
+import { parseJsonText } from '../util/json-file.js';
 
 export interface DatalistItem {
   image: string | string[];
@@ -33,10 +34,7 @@ export function readDatalistJson(file: string): Record<string, unknown> {
     const code = (e as { code?: string }).code;
     throw new ClaraError(code === 'ENOENT' ? 'datalist file not found' : `cannot read datalist: ${(e as Error).message}`, { file });
   }
-  let json: unknown;
-  try { json = JSON.parse(text); } catch (e) {
-    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  const json = parseJsonText(text, file);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ClaraError('a datalist must be a JSON object with lists such as "training", "validation", "test"', { file });
   }

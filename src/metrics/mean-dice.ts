@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type DiscretizeOptions, toIndices } from './discretize.js';
 import type { Metric } from './metric.js';
+import { diceOfClass } from './dice.js';
 
 export type MetricReduction = 'mean' | 'sum' | 'mean_batch' | 'sum_batch' | 'mean_channel' | 'sum_channel' | 'none';
 
@@ -15,24 +16,13 @@ export interface MeanDiceOptions extends DiscretizeOptions {
   numClasses?: number;
 }
 
-/** Per-case, per-class Dice [N][classes] for index volumes (NaN where ignored). */
-export function diceTable(predIdx: tf.Tensor, labelIdx: tf.Tensor, numClasses: number, classes: number[], ignoreEmpty: boolean): number[][] {
-  const [inter, po, yo] = tf.tidy(() => {
-    const p = tf.oneHot(predIdx.toInt(), numClasses);
-    const y = tf.oneHot(labelIdx.toInt(), numClasses);
-    const axes = Array.from({ length: p.rank - 2 }, (_, i) => i + 1);
-    return [tf.sum(tf.mul(p, y), axes), tf.sum(p, axes), tf.sum(y, axes)];
-  });
-  const I = inter.arraySync() as number[][], P = po.arraySync() as number[][], Y = yo.arraySync() as number[][];
-  tf.dispose([inter, po, yo]);
-  return I.map((_, b) => {
-    const out: number[] = [];
-    for (const c of classes) {
-      if (Y[b][c] > 0) out.push((2 * I[b][c]) / (Y[b][c] + P[b][c]));
-      else if (ignoreEmpty) out.push(NaN);
-      else out.push(Y[b][c] + P[b][c] <= 0 ? 1 : 0);
-    }
-    return out;
+/** Per-case, per-class Dice [N][classes] for index volumes [N, ...] (NaN where ignored). */
+export function diceTable(predIdx: tf.Tensor, labelIdx: tf.Tensor, classes: number[], ignoreEmpty: boolean): number[][] {
+  const P = predIdx.dataSync(), Y = labelIdx.dataSync();
+  const n = predIdx.shape[0], per = n ? P.length / n : 0;
+  return Array.from({ length: n }, (_, b) => {
+    const p = P.subarray(b * per, (b + 1) * per), y = Y.subarray(b * per, (b + 1) * per);
+    return classes.map((c) => diceOfClass(p, y, c, ignoreEmpty));
   });
 }
 
@@ -73,7 +63,6 @@ export class MeanDice implements Metric {
   update(pred: tf.Tensor, label: tf.Tensor): number[][] {
     const c = pred.shape[pred.rank - 1];
     // MONAI: classes first..C-1 for multi-channel predictions; only class 1 for a single channel.
-    const numClasses = Math.max(2, this.o.numClasses ?? c);
     const n = this.o.numClasses ?? c;
     const first = this.o.includeBackground ?? true ? 0 : 1;
     const classes = n > 1 ? Array.from({ length: n - first }, (_, i) => i + first) : [1];
@@ -81,7 +70,7 @@ export class MeanDice implements Metric {
     const y = toIndices(label);
     try {
       if (p.shape.join(',') !== y.shape.join(',')) throw new Error(`MeanDice: prediction [${pred.shape}] and label [${label.shape}] do not cover the same voxels`);
-      const rows = diceTable(p, y, numClasses, classes, this.o.ignoreEmpty ?? true);
+      const rows = diceTable(p, y, classes, this.o.ignoreEmpty ?? true);
       this.rows.push(...rows);
       return rows;
     } finally {

@@ -1,7 +1,7 @@
 // config/environment.json: MMAR-wide variables (DATA_ROOT, DATASET_JSON, MMAR_CKPT_DIR, ...).
 import { existsSync } from 'node:fs';
 import { ClaraError, joinPath } from '../util/errors.js';
-import { readJsonObject } from '../config/json-file.js';
+import { readJsonObject } from '../util/json-file.js';
 import { isPathVariable, resolveInMmar } from './paths.js';
 
 /** Reads environment.json (an object of values); `{}` when the file does not exist. */

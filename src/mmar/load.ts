@@ -2,7 +2,7 @@
 // when present), resolved with variables in rising precedence: config top level, environment.json, --set.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { readJsonObject } from '../config/json-file.js';
+import { readJsonObject } from '../util/json-file.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { ClaraError } from '../util/errors.js';
 import { loadEnvironment, resolvePathVariables } from './environment.js';

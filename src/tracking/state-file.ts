@@ -1,20 +1,18 @@
-// Small JSON state files written atomically (temp + rename).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+// Small JSON state files of the sinks (how far each has replayed the journal).
+import { existsSync } from 'node:fs';
+import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { ClaraError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export function readState<T>(file: string, fallback: T): T {
   if (!existsSync(file)) return fallback;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    return readJsonFile(file) as T;
   } catch (e) {
-    throw new ClaraError(`sink state is not valid JSON (${(e as Error).message}); delete it to resend everything`, { file });
+    throw new ClaraError(`sink state: ${(e as Error).message}; delete it to resend everything`);
   }
 }
 
 export function writeState(file: string, state: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, file);
+  writeJsonAtomic(file, state, 0);
 }

@@ -3,7 +3,8 @@
 // `train` command creates one (train never imports tracking) and feeds it events.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobEvent, TrainStats } from '../train/events.js';
+import type { JobEvent } from '../jobs/events.js';
+import type { TrainStats } from '../jobs/train-stats.js';
 import type { MetricPoint, RunRef, RunStatus, Tracker } from './tracker.js';
 import { createTracker, type TrackingSetup } from './create-tracker.js';
 import type { JournalTracker } from './journal-tracker.js';

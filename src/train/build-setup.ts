@@ -6,10 +6,12 @@
 // that cannot run is an error naming its JSON path, or a one-line notice when ignoring it
 // changes nothing that matters (TensorBoard).
 import { ConfigBuilder } from '../config/build.js';
-import { isPlainObject } from '../config/json-file.js';
+import { isPlainObject } from '../util/json-file.js';
 import { claraLayout, isDisabled } from '../config/tree.js';
 import { registry } from '../config/registry.js';
 import type { LoadedMmar } from '../mmar/load.js';
+import { ckptDirFrom } from '../jobs/paths.js';
+import { readBool, readNumber } from '../components/args.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { setGlobalSeed } from '../util/seed.js';
 import { asBatchSource, asCaseSource, asInferer, asLossFn, asLrSchedule, asOptimizer, optimizerLr } from './adapters.js';
@@ -64,20 +66,22 @@ function obj(v: unknown): Obj | undefined {
   return isPlainObject(v) ? v : undefined;
 }
 
-function num(v: unknown, what: string, file: string, path: string): number {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ClaraError(`${what}: expected a number, found ${JSON.stringify(v)}`, { file, path });
-  return n;
+/** The last key of a JSON path (`train.trainer.args.max_epochs` → `max_epochs`). */
+function keyOf(path: string): string {
+  return path.replace(/\[\d+\]$/, '').split('.').pop() ?? path;
 }
 
-/** Epoch counts: a whole number ≥ 1 (-1 or 0.5 would train nothing, silently). */
-function wholeAtLeastOne(n: number, what: string, file: string, path: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new ClaraError(`${what}: expected a whole number of epochs, at least 1; found ${n}`, { file, path });
-  return n;
+function num(v: unknown, file: string, path: string): number {
+  return readNumber(v, keyOf(path), { file, path });
 }
 
-function bool(v: unknown): boolean {
-  return v === true || v === 'true' || v === 1;
+function bool(v: unknown, file: string, path: string): boolean {
+  return readBool(v, keyOf(path), { file, path });
+}
+
+/** Epoch counts (epochs, validation interval): a whole number >= 1; -1 or 0.5 would train nothing, silently. */
+function wholeEpochs(v: unknown, file: string, path: string): number {
+  return readNumber(v, keyOf(path), { file, path }, { int: true, min: 1 });
 }
 
 /** The enabled component of a slot that may be a list of alternatives, with its path. */
@@ -114,7 +118,7 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
   const layout = claraLayout(json);
   const notices: string[] = [];
   const det = obj(json.determinism);
-  const seed = det && det.random_seed !== undefined && det.random_seed !== null ? num(det.random_seed, 'determinism.random_seed', file, 'determinism.random_seed') : 0;
+  const seed = det && det.random_seed !== undefined && det.random_seed !== null ? num(det.random_seed, file, 'determinism.random_seed') : 0;
   setGlobalSeed(seed);
   // The registry's models take a `seed`: give them the run's seed unless the config sets one.
   const model = enabledComponent(json, 'train', 'model', file);
@@ -125,7 +129,7 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
     if (args.seed === undefined) model.node.args = { ...args, seed };
   }
   const trainer = obj(obj(obj(json.train)?.trainer)?.args);
-  const amp = layout === 4 && trainer && trainer.amp !== undefined ? bool(trainer.amp) : bool(json.use_amp ?? json.amp ?? false);
+  const amp = layout === 4 && trainer && trainer.amp !== undefined ? bool(trainer.amp, file, 'train.trainer.args.amp') : bool(json.use_amp ?? json.amp ?? false, file, json.use_amp !== undefined ? 'use_amp' : 'amp');
   const builder = await ConfigBuilder.create(cfg, { mmarRoot: m.paths.root });
   let net: TrainableNetwork;
   let modelSpec: ModelSpec | undefined;
@@ -146,7 +150,7 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
   log(`model ${nameOf(model.node)} (${model.path}), layout Clara ${layout}.x, seed ${seed}`);
   return {
     layout, file, seed, amp, builder, net, modelSpec, notices,
-    ckptDir: pathVar(m, 'MMAR_CKPT_DIR', 'models'),
+    ckptDir: ckptDirFrom(m.paths.root, varValue(m, 'MMAR_CKPT_DIR')),
     ckpt: typeof ck === 'string' && ck !== '' ? resolve(m.paths.root, ck) : undefined,
     evalDir: pathVar(m, 'MMAR_EVAL_OUTPUT_PATH', 'eval'),
   };
@@ -162,7 +166,7 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[])
     const aux = obj(json.train)?.aux_ops;
     const list = Array.isArray(aux) ? aux : aux ? [aux] : [];
     const d = list.find((a) => isPlainObject(a) && nameOf(a) === 'DiceMaskedOutput') as Obj | undefined;
-    return d ? bool(obj(d.args)?.skip_background ?? true) : true;
+    return d ? bool(obj(d.args)?.skip_background ?? true, file, 'train.aux_ops.args.skip_background') : true;
   })();
   const one = (c: Obj, path: string, isKey: boolean) => {
     if (isDisabled({ disabled: c.disabled, path }, file)) return;
@@ -172,7 +176,7 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[])
     let metric: CaseMetric;
     switch (name) {
       case 'MeanDice': case 'DiceMetric': case 'Dice':
-        metric = meanDiceMetric(label ?? 'val_mean_dice', args.include_background === undefined ? true : bool(args.include_background));
+        metric = meanDiceMetric(label ?? 'val_mean_dice', args.include_background === undefined ? true : bool(args.include_background, file, `${path}.args.include_background`));
         break;
       case 'Accuracy':
         metric = accuracyMetric(label ?? 'val_acc');
@@ -182,7 +186,7 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[])
         const field = String(args.field ?? '');
         const cls = /^dice_?(\d+)$/.exec(field);
         metric = cls ? classDiceMetric(Number(cls[1]), nm) : meanDiceMetric(nm, !skipBg);
-        if (bool(args.is_key_metric)) key = nm;
+        if (args.is_key_metric !== undefined && bool(args.is_key_metric, file, `${path}.args.is_key_metric`)) key = nm;
         break;
       }
       default:
@@ -274,8 +278,8 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const trainerArgs = layout === 4 ? obj(obj(t.trainer)?.args) ?? {} : {};
 
   const epochsPath = layout === 4 && trainerArgs.max_epochs !== undefined ? 'train.trainer.args.max_epochs' : 'epochs';
-  const epochs = wholeAtLeastOne(num(trainerArgs.max_epochs ?? json.epochs ?? 1, 'epochs', file, epochsPath), 'epochs', file, epochsPath);
-  let valInterval = num(json.num_training_epoch_per_valid ?? json.num_interval_per_valid ?? 1, 'validation interval', file, 'num_interval_per_valid');
+  const epochs = wholeEpochs(trainerArgs.max_epochs ?? json.epochs ?? 1, file, epochsPath);
+  let valInterval = num(json.num_training_epoch_per_valid ?? json.num_interval_per_valid ?? 1, file, 'num_interval_per_valid');
   let loadCheckpoint: string | undefined;
   let lrPerIteration = false;
 
@@ -290,7 +294,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
         if (isDisabled({ disabled: h.disabled, path }, file)) return;
         const name = nameOf(h);
         const args = obj(h.args) ?? {};
-        if (name === 'ValidationHandler' && args.interval !== undefined) valInterval = num(args.interval, 'ValidationHandler interval', file, `${path}.args.interval`);
+        if (name === 'ValidationHandler' && args.interval !== undefined) valInterval = num(args.interval, file, `${path}.args.interval`);
         else if (name === 'CheckpointLoader') {
           if (typeof args.load_path !== 'string' || args.load_path === '') throw new ClaraError('CheckpointLoader needs load_path', { file, path: `${path}.args.load_path` });
           loadCheckpoint = resolve(m.paths.root, args.load_path);
@@ -304,7 +308,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
     loadCheckpoint = parts.ckpt;
   }
   if (layout === 4 && varValue(m, 'dont_load_ckpt_model') === false && !loadCheckpoint && parts.ckpt) loadCheckpoint = parts.ckpt;
-  valInterval = wholeAtLeastOne(valInterval, 'validation interval', file, 'num_interval_per_valid');
+  valInterval = wholeEpochs(valInterval, file, 'num_interval_per_valid');
 
   // 3.x aux ops that only feed metrics.
   const aux = t.aux_ops;
@@ -323,8 +327,8 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const optimizer = asOptimizer(builder.build('train.optimizer'), { file, path: optC.path }, () => parts.net.namedWeights().filter((w) => w.trainable));
   const oargs = obj(optC.node.args) ?? {};
   const lrArg = oargs.lr ?? oargs.learning_rate;
-  const baseLr = lrArg !== undefined ? num(lrArg, 'learning rate', file, `${optC.path}.args.lr`)
-    : json.learning_rate !== undefined ? num(json.learning_rate, 'learning_rate', file, 'learning_rate') : optimizerLr(optimizer, 1e-3);
+  const baseLr = lrArg !== undefined ? num(lrArg, file, `${optC.path}.args.lr`)
+    : json.learning_rate !== undefined ? num(json.learning_rate, file, 'learning_rate') : optimizerLr(optimizer, 1e-3);
 
   const lrKey = t.lr_scheduler !== undefined ? 'lr_scheduler' : t.lr_policy !== undefined ? 'lr_policy' : undefined;
   let lrSchedule: LrSchedule | undefined;

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ClaraError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import type { NamedTensor } from './components.js';
 import { recoverDir, replaceDirAtomic, type DirWriteHooks } from '../util/atomic-fs.js';
 import { firstNonFiniteWeight, NonFiniteError } from './non-finite.js';
@@ -136,12 +137,7 @@ export function loadCheckpoint(p: string): LoadedCheckpoint {
   const modelJson = resolveCheckpointPath(p);
   if (!existsSync(modelJson)) throw new ClaraError(`no checkpoint here (expected a TensorFlow.js model.json with weights.bin)`, { file: modelJson });
   const dir = dirname(modelJson);
-  let json: ModelJson;
-  try {
-    json = JSON.parse(readFileSync(modelJson, 'utf8')) as ModelJson;
-  } catch (e) {
-    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file: modelJson });
-  }
+  const json = readJsonFile(modelJson) as ModelJson;
   if (!Array.isArray(json.weightsManifest)) throw new ClaraError('no weightsManifest: not a TensorFlow.js model.json', { file: modelJson, path: 'weightsManifest' });
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CaseMetric, CaseSource, InfererFn, Case } from './components.js';
 import type { TrainableNetwork } from './network.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { diceOfClass } from '../metrics/dice.js';
 
 export interface EvaluationResult {
   /** Means over cases (NaN cases ignored), by metric name (key metric included). */
@@ -76,19 +77,6 @@ export class Evaluator {
     const means = Object.fromEntries(Object.entries(sums).map(([k, { s, n }]) => [k, n > 0 ? s / n : NaN]));
     return { metrics: means, perCase, cases: count };
   }
-}
-
-/** Dice of class c between two class-index maps; NaN when the label has no voxel of c (MONAI ignores such cases). */
-export function diceOfClass(pred: Int32Array, label: Int32Array, c: number): number {
-  let inter = 0, p = 0, g = 0;
-  for (let i = 0; i < pred.length; i++) {
-    const a = pred[i] === c, b = label[i] === c;
-    if (a) p++;
-    if (b) g++;
-    if (a && b) inter++;
-  }
-  if (g === 0) return NaN;
-  return (2 * inter) / (p + g);
 }
 
 /** MONAI's MeanDice on one case: the mean over classes (background skipped unless asked) of the defined Dice values. */

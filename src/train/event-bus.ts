@@ -1,7 +1,7 @@
 // Delivers a training job's events to in-process handlers and, when the process was
 // started with an IPC channel (an AutoML job), streams them to the parent as
 // `{ claraJobEvent }`. A failing handler is reported once and never stops training.
-import type { JobEvent, JobEventHandler, JobEventType } from './events.js';
+import type { JobEvent, JobEventHandler, JobEventType } from '../jobs/events.js';
 
 export type EventSender = (msg: unknown) => Promise<void>;
 

@@ -5,7 +5,7 @@
 // the image-only pre-transforms and inferer (as resolved config JSON), and the labels.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isPlainObject } from '../config/json-file.js';
+import { isPlainObject, readJsonFile } from '../util/json-file.js';
 import { registry } from '../config/registry.js';
 import type { LoadedMmar } from '../mmar/load.js';
 import { ClaraError } from '../util/errors.js';
@@ -81,7 +81,7 @@ function labelsOf(m: LoadedMmar): Record<string, string> | undefined {
   const ds = m.train.vars.value('DATASET_JSON');
   if (typeof ds !== 'string' || !existsSync(ds)) return undefined;
   try {
-    const j = JSON.parse(readFileSync(ds, 'utf8')) as { labels?: Record<string, string> };
+    const j = readJsonFile(ds) as { labels?: Record<string, string> };
     return j.labels;
   } catch {
     return undefined;
@@ -131,7 +131,7 @@ export async function exportModel(m: LoadedMmar, parts: ModelParts, ck: LoadedCh
 export function readExportMetadata(dir: string): ExportMetadata | undefined {
   const f = join(dir, EXPORT_METADATA_FILE);
   if (!existsSync(f)) return undefined;
-  const j = JSON.parse(readFileSync(f, 'utf8')) as ExportMetadata;
+  const j = readJsonFile(f) as ExportMetadata;
   if (j.format !== EXPORT_FORMAT) throw new ClaraError(`format is '${j.format}', expected '${EXPORT_FORMAT}'`, { file: f, path: 'format' });
   return j;
 }

@@ -7,7 +7,8 @@ import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { buildTrainSetup } from './build-setup.js';
 import { EventBus } from './event-bus.js';
-import type { JobEventHandler } from './events.js';
+import type { JobEventHandler } from '../jobs/events.js';
+import { TRAIN_STATS_FILE } from '../jobs/train-stats.js';
 import { Evaluator } from './evaluator.js';
 import { ProgressLine } from './progress-line.js';
 import { Trainer, type TrainResult } from './trainer.js';
@@ -69,7 +70,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
 
   const bus = new EventBus();
   for (const h of o.handlers ?? []) bus.add(h);
-  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, 'train_stats.json'), backend, amp: engine.amp })) bus.add(h);
+  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, TRAIN_STATS_FILE), backend, amp: engine.amp })) bus.add(h);
   const evaluator = setup.val ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log }) : undefined;
   const trainer = new Trainer({
     net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,

@@ -12,6 +12,7 @@
 //   AddGaussianNoise(fields, probability=0.5, variance=0.1): std = sqrt(variance).
 import { registry, type BuildContext } from '../components/registry.js';
 import { ClaraError } from '../util/errors.js';
+import { argError, readBool, readNumber } from '../components/args.js';
 import { keyList } from './base.js';
 import { EnsureChannelFirstd, LoadImaged, ToTensord } from './io-transforms.js';
 import {
@@ -40,21 +41,21 @@ function keysOf(a: Args, ctx: BuildContext, arg: 'keys' | 'fields'): string[] {
   }
 }
 function num(a: Args, k: string, ctx: BuildContext, dflt?: number): number {
-  const v = a[k] ?? dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ClaraError(`'${k}' must be a number, got ${JSON.stringify(a[k])}`, place(ctx, k));
-  return v;
+  return readNumber(a[k] ?? dflt, k, place(ctx, k));
 }
 function nums(a: Args, k: string, ctx: BuildContext, len?: number): number[] {
   const v = a[k];
   const list = typeof v === 'number' && len ? Array(len).fill(v) : v;
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'number') || (len !== undefined && list.length !== len))
-    throw new ClaraError(`'${k}' must be ${len ? `${len} numbers` : 'a list of numbers'}, got ${JSON.stringify(v)}`, place(ctx, k));
-  return list as number[];
+  const expected = len ? `${len} numbers` : 'a list of numbers';
+  if (!Array.isArray(list) || (len !== undefined && list.length !== len)) throw argError(k, expected, v, place(ctx, k));
+  try {
+    return list.map((x) => readNumber(x, k, place(ctx, k)));
+  } catch {
+    throw argError(k, expected, v, place(ctx, k));
+  }
 }
 function bool(a: Args, k: string, ctx: BuildContext, dflt: boolean): boolean {
-  const v = a[k] ?? dflt;
-  if (typeof v !== 'boolean') throw new ClaraError(`'${k}' must be true or false, got ${JSON.stringify(v)}`, place(ctx, k));
-  return v;
+  return readBool(a[k] ?? dflt, k, place(ctx, k));
 }
 function wrap<T>(ctx: BuildContext, f: () => T): T {
   try {

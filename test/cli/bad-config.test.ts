@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 import { parseWorkers } from '../../src/automl/scheduler.js';
 import { checkLocalGpus } from '../../src/automl/local-gpus.js';
-import type { TrainStats } from '../../src/train/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 
 let base = '';
 before(async () => {
@@ -38,10 +38,10 @@ function oneLineError(r: { code: number | null; stderr: string }, pattern: RegEx
 test('11: epochs -1 / 0.5 and a zero validation interval are errors, before any training', async () => {
   for (const e of ['-1', '0.5']) {
     const r = await runCli(['train', '-m', base, '--set', `epochs=${e}`]);
-    oneLineError(r, new RegExp(`config_train\\.json: train\\.trainer\\.args\\.max_epochs: epochs: expected a whole number of epochs, at least 1; found ${e.replace('.', '\\.')}`));
+    oneLineError(r, new RegExp(`config_train\\.json: train\\.trainer\\.args\\.max_epochs: 'max_epochs' must be an integer( >= 1)?, got ${e.replace('.', '\\.')}`));
   }
   const r = await runCli(['train', '-m', base, '--set', 'num_interval_per_valid=0']);
-  oneLineError(r, /validation interval: expected a whole number of epochs, at least 1; found 0/);
+  oneLineError(r, /num_interval_per_valid: 'num_interval_per_valid' must be an integer >= 1, got 0/);
   assert.ok(!existsSync(join(base, 'models', 'train_stats.json')));
 });
 

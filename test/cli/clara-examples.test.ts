@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/run-cli.js';
-import type { TrainStats } from '../../src/train/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/clara-examples/', import.meta.url));
 const registryTs = fileURLToPath(new URL('../../src/config/registry.ts', import.meta.url));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli } from '../helpers/run-cli.js';
 import { readNifti } from '../../src/io/nifti/index.js';
-import type { TrainStats } from '../../src/train/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 
 // 32^3 volumes, whole-volume crops, 2+1 cases: seconds per epoch.

@@ -142,7 +142,7 @@ test('examples/synthetic: loads, 3 search items, every loss choice builds exactl
 });
 
 test('config_automl.json BYOC: a factory-function export (RandomController) and a class export (MyHandler)', async () => {
-  const { readJsonObject } = await import('../../src/config/json-file.js');
+  const { readJsonObject } = await import('../../src/util/json-file.js');
   const file = resolve('test/fixtures/clara-examples/clara4/config_automl_BYO_RandomController.json');
   const r = resolveConfig(readJsonObject(file), { file, automl: true, layers: [{ values: { trainconf: 'config_train.json' }, source: 'builtin' }] });
   const reg = new ComponentRegistry();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readJsonObject } from '../../src/config/json-file.js';
+import { readJsonObject } from '../../src/util/json-file.js';
 import { extractSearchSpace } from '../../src/config/search-space.js';
 import { applySearchValues } from '../../src/config/search-apply.js';
 import { resolveConfig } from '../../src/config/resolve.js';

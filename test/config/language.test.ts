@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { substituteTree, Variables } from '../../src/config/variables.js';
-import { parseJsonText, lineColumn } from '../../src/config/json-file.js';
+import { parseJsonText, lineColumn } from '../../src/util/json-file.js';
 import { mapPythonString, fromEngine } from '../../src/config/python-strings.js';
 import { getAtPath, parseJsonPath } from '../../src/config/json-path.js';
 import { joinPath } from '../../src/util/errors.js';

@@ -1,7 +1,7 @@
 // Spawns the CLI from source as a real child process (with an IPC channel when asked).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isJobEventMessage, type JobEvent } from '../../src/train/events.js';
+import { isJobEventMessage, type JobEvent } from '../../src/jobs/events.js';
 
 export interface CliRun {
   code: number | null;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import type { Outcome } from '../../src/automl/types.js';
-import type { TrainStats } from '../../src/train/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { requirePython } from '../helpers/python.js';
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));

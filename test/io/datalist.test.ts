@@ -60,7 +60,7 @@ test('checkExists, bad JSON, missing file', () => {
     writeFileSync(join(dir, 'imagesTr', 'spleen_2.nii.gz'), '');
     assert.throws(() => loadDatalist(file, { baseDir: dir, checkExists: true }), /training\[0\]\.label: file not found: .*labelsTr\/spleen_2\.nii\.gz/);
     writeFileSync(file, '{"training": [');
-    assert.throws(() => loadDatalist(file), new RegExp(`${file}: not valid JSON`));
+    assert.throws(() => loadDatalist(file), new RegExp(`${file}: invalid JSON at line 1, column 15`));
     assert.throws(() => loadDatalist(join(dir, 'nope.json')), /nope\.json: datalist file not found/);
     writeFileSync(file, '[1]');
     assert.throws(() => loadDatalist(file), /must be a JSON object/);

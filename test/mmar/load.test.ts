@@ -116,9 +116,10 @@ function readFixture(rel: string): string {
   return readFileSync(join('test/fixtures/clara-examples', rel), 'utf8');
 }
 
-test('openMmar gives a builder; writeJsonFile replaces a file whole', async () => {
+test('openMmar gives a builder; writeJsonAtomic replaces a file whole', async () => {
   const { openMmar } = await import('../../src/mmar/open.js');
-  const { writeJsonFile, readJsonObject } = await import('../../src/config/json-file.js');
+  const { readJsonObject } = await import('../../src/util/json-file.js');
+  const { writeJsonAtomic } = await import('../../src/util/atomic-fs.js');
   const { ComponentRegistry } = await import('../../src/config/registry.js');
   const reg = new ComponentRegistry();
   reg.register({ names: ['UNet'], kind: 'model', factory: (args) => ({ args }) });
@@ -126,8 +127,8 @@ test('openMmar gives a builder; writeJsonFile replaces a file whole', async () =
   const { mmar, builder } = await openMmar(root, { registry: reg, set: ['n=4'] });
   assert.deepEqual(builder.build('train.model'), { args: { k: 4 } });
   const f = join(root, 'config', 'job.json');
-  writeJsonFile(f, mmar.train.json);
+  writeJsonAtomic(f, mmar.train.json);
   assert.deepEqual(readJsonObject(f), mmar.train.json);
-  assert.throws(() => writeJsonFile(join(f, 'x.json'), {}), /cannot write file/);
+  assert.throws(() => writeJsonAtomic(join(f, 'x.json'), {}), /cannot write file/);
   assert.deepEqual(readJsonObject(f), mmar.train.json, 'still intact');
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobEventMetrics, startTrainTracking } from '../../src/tracking/train-run-logger.js';
-import type { TrainStats } from '../../src/train/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 
 test('epoch events become metric points with step = epoch; other events none', () => {
   assert.deepEqual(jobEventMetrics({ type: 'epoch_end', epoch: 3, time: 5, metrics: { train_loss: 0.5, lr: 1e-4 } }),

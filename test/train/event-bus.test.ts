@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isJobEventMessage, type JobEvent } from '../../src/train/events.js';
+import { isJobEventMessage, type JobEvent } from '../../src/jobs/events.js';
 import { EventBus } from '../../src/train/event-bus.js';
 
 test('a child training process streams its events to the parent over IPC', async () => {

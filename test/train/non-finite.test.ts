@@ -12,7 +12,7 @@ import { Evaluator, meanDiceMetric } from '../../src/train/evaluator.js';
 import { EventBus } from '../../src/train/event-bus.js';
 import { ProgressLine } from '../../src/train/progress-line.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
-import type { TrainStats } from '../../src/train/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { ceLoss, tinyCases, tinyData, tinyNet } from './tiny-net.js';
 
 test('a NaN loss stops training as failed; no best checkpoint, stats say why', async () => {

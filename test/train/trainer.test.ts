@@ -5,10 +5,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer } from '../../src/train/trainer.js';
-import { Evaluator, meanDiceMetric, diceOfClass } from '../../src/train/evaluator.js';
+import { Evaluator, meanDiceMetric } from '../../src/train/evaluator.js';
+import { diceOfClass } from '../../src/metrics/dice.js';
 import { EventBus } from '../../src/train/event-bus.js';
 import { ProgressLine } from '../../src/train/progress-line.js';
-import type { JobEvent, TrainStats } from '../../src/train/events.js';
+import type { JobEvent } from '../../src/jobs/events.js';
+import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { ceLoss, tinyCases, tinyData, tinyNet } from './tiny-net.js';
 
 function setup(dir: string, epochs: number, extra: Partial<ConstructorParameters<typeof Trainer>[0]> = {}) {

@@ -2,7 +2,7 @@
 // max_trials, stop_threshold, seed), the seeded Rng, recommendation numbering and the
 // stop rule.
 import type { ConcreteValues, SearchSpace } from '../../config/search-types.js';
-import { ClaraError, closestNames } from '../../util/errors.js';
+import type { Args } from '../../components/args.js';
 import { Rng } from '../../util/random.js';
 import { dims, type Dim } from '../space.js';
 import { FAILED_SCORE, type Context, type Controller, type Outcome, type Recommendation } from '../types.js';
@@ -13,41 +13,6 @@ export interface Place {
 }
 
 export const COMMON_ARGS = ['max_rounds', 'max_jobs_per_round', 'max_trials', 'stop_threshold', 'seed'];
-
-/** Reads and checks controller args; errors name the file and JSON path. */
-export class ArgReader {
-  constructor(private readonly args: Record<string, unknown>, private readonly place: Place, allowed: string[], who: string) {
-    for (const k of Object.keys(args)) {
-      if (!allowed.includes(k)) {
-        const close = closestNames(k, allowed, 1);
-        throw new ClaraError(`${who} has no argument '${k}'; it accepts ${allowed.join(', ')}` + (close.length ? ` (closest: ${close[0]})` : ''),
-          { file: place.file, path: `${place.path}.args.${k}` });
-      }
-    }
-  }
-
-  num(name: string, opts: { int?: boolean; min?: number; max?: number; def: number }): number;
-  num(name: string, opts: { int?: boolean; min?: number; max?: number; def?: undefined }): number | undefined;
-  num(name: string, opts: { int?: boolean; min?: number; max?: number; def?: number }): number | undefined {
-    const v = this.args[name];
-    if (v === undefined || v === null) return opts.def;
-    const where = { file: this.place.file, path: `${this.place.path}.args.${name}` };
-    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isFinite(n)) throw new ClaraError(`expected a number, got ${JSON.stringify(v)}`, where);
-    if (opts.int && !Number.isInteger(n)) throw new ClaraError(`expected an integer, got ${n}`, where);
-    if (opts.min !== undefined && n < opts.min) throw new ClaraError(`expected a value >= ${opts.min}, got ${n}`, where);
-    if (opts.max !== undefined && n > opts.max) throw new ClaraError(`expected a value <= ${opts.max}, got ${n}`, where);
-    return n;
-  }
-
-  bool(name: string, def: boolean): boolean {
-    const v = this.args[name];
-    if (v === undefined || v === null) return def;
-    if (typeof v === 'boolean') return v;
-    if (v === 'true' || v === 'false') return v === 'true';
-    throw new ClaraError(`expected true or false, got ${JSON.stringify(v)}`, { file: this.place.file, path: `${this.place.path}.args.${name}` });
-  }
-}
 
 export function isFailed(o: Outcome): boolean {
   return !Number.isFinite(o.score) || o.score <= FAILED_SCORE / 2;
@@ -66,12 +31,12 @@ export abstract class BaseController implements Controller {
   protected stopped = false;
   seed = 0;
 
-  constructor(protected readonly reader: ArgReader, defaults: { maxRounds: number } = { maxRounds: 10 }) {
-    this.maxRounds = reader.num('max_rounds', { int: true, min: 1, def: defaults.maxRounds });
-    this.maxJobsPerRound = reader.num('max_jobs_per_round', { int: true, min: 1 });
-    this.maxTrials = reader.num('max_trials', { int: true, min: 1 });
-    this.stopThreshold = reader.num('stop_threshold', {});
-    this.seedArg = reader.num('seed', { int: true, min: 0 });
+  constructor(protected readonly reader: Args, defaults: { maxRounds: number } = { maxRounds: 10 }) {
+    this.maxRounds = reader.num('max_rounds', defaults.maxRounds, { int: true, min: 1 });
+    this.maxJobsPerRound = reader.optNum('max_jobs_per_round', { int: true, min: 1 });
+    this.maxTrials = reader.optNum('max_trials', { int: true, min: 1 });
+    this.stopThreshold = reader.optNum('stop_threshold');
+    this.seedArg = reader.optNum('seed', { int: true, min: 0 });
   }
 
   setSearchSpace(space: SearchSpace, ctx: Context): void {

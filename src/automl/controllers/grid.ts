@@ -2,10 +2,11 @@
 // to `float_points` values (log-spaced for log floats); combinations that differ only in
 // inactive parameters run once. Order is the grid order, or shuffled with `shuffle`; the
 // whole grid runs unless max_trials or max_rounds × max_jobs_per_round caps it.
+import { Args } from '../../components/args.js';
 import type { ConcreteValues } from '../../config/search-types.js';
 import { dropInactive, fromIndex, fromUnit, isNumeric, valuesKey, type Dim } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
-import { ArgReader, BaseController, COMMON_ARGS, type Place } from './base.js';
+import { BaseController, COMMON_ARGS, type Place } from './base.js';
 
 export const GRID_ARGS = [...COMMON_ARGS, 'float_points', 'shuffle'];
 
@@ -24,10 +25,10 @@ export class GridController extends BaseController {
   private readonly roundsGiven: boolean;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
-    const reader = new ArgReader(args, place, GRID_ARGS, 'GridController');
+    const reader = new Args(args, place).allow(GRID_ARGS, 'GridController');
     super(reader);
     this.roundsGiven = args.max_rounds !== undefined && args.max_rounds !== null;
-    this.floatPoints = reader.num('float_points', { int: true, min: 1, def: 3 });
+    this.floatPoints = reader.num('float_points', 3, { int: true, min: 1 });
     this.shuffle = reader.bool('shuffle', false);
   }
 

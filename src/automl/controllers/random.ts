@@ -2,7 +2,8 @@
 // per finished job until the budget is spent.
 import { sampleUniform } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
-import { ArgReader, BaseController, COMMON_ARGS, type Place } from './base.js';
+import { Args } from '../../components/args.js';
+import { BaseController, COMMON_ARGS, type Place } from './base.js';
 
 export const RANDOM_ARGS = [...COMMON_ARGS];
 
@@ -10,7 +11,7 @@ export class RandomController extends BaseController {
   private perRound = 1;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
-    super(new ArgReader(args, place, RANDOM_ARGS, 'RandomController'));
+    super(new Args(args, place).allow(RANDOM_ARGS, 'RandomController'));
   }
 
   initialRecommendation(ctx: Context): Recommendation[] {

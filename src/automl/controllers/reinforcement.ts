@@ -4,10 +4,11 @@
 // max_jobs_per_round recommendations from the policies; when the round's scores are all
 // in, a REINFORCE step moves the policies along advantage × ∇log π, with the advantage
 // = (score − moving-average baseline) / spread of the scores seen so far.
+import { Args } from '../../components/args.js';
 import type { ConcreteValues } from '../../config/search-types.js';
 import { dropInactive, fromIndex, fromUnit, isNumeric, toIndex } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
-import { ArgReader, BaseController, COMMON_ARGS, isFailed, type Place } from './base.js';
+import { BaseController, COMMON_ARGS, isFailed, type Place } from './base.js';
 
 export const REINFORCEMENT_ARGS = [...COMMON_ARGS, 'learning_rate', 'baseline_decay', 'init_sigma', 'min_sigma'];
 
@@ -33,12 +34,12 @@ export class ReinforcementController extends BaseController {
   private seen: number[] = [];
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
-    const reader = new ArgReader(args, place, REINFORCEMENT_ARGS, 'ReinforcementController');
+    const reader = new Args(args, place).allow(REINFORCEMENT_ARGS, 'ReinforcementController');
     super(reader, { maxRounds: 8 });
-    this.lr = reader.num('learning_rate', { min: 0, def: 0.3 });
-    this.baselineDecay = reader.num('baseline_decay', { min: 0, max: 1, def: 0.5 });
-    this.initSigma = reader.num('init_sigma', { min: 1e-6, def: 0.25 });
-    this.minSigma = reader.num('min_sigma', { min: 1e-6, def: 0.03 });
+    this.lr = reader.num('learning_rate', 0.3, { min: 0 });
+    this.baselineDecay = reader.num('baseline_decay', 0.5, { min: 0, max: 1 });
+    this.initSigma = reader.num('init_sigma', 0.25, { min: 1e-6 });
+    this.minSigma = reader.num('min_sigma', 0.03, { min: 1e-6 });
   }
 
   /** The policy now (for logs and tests). */

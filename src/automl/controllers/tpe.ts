@@ -12,11 +12,12 @@
 // count as bad trials with the worst score (a constant liar), so parallel workers do not
 // get the same point. A parameter only enters the estimators from trials where it was
 // active, and a recommendation only carries the parameters active under its switches.
+import { Args } from '../../components/args.js';
 import type { ConcreteValues } from '../../config/search-types.js';
 import { dropInactive, fromIndex, fromUnit, isNumeric, sampleUniform, toIndex, toUnit, type Dim } from '../space.js';
 import type { Context, Outcome, Recommendation } from '../types.js';
 import { ClaraError } from '../../util/errors.js';
-import { ArgReader, BaseController, COMMON_ARGS, isFailed, type Place } from './base.js';
+import { BaseController, COMMON_ARGS, isFailed, type Place } from './base.js';
 import {
   ageWeights, fitCategorical, fitNumeric, kernelLogPdfs, logSumExp, numericLogPdf, sampleKernel, sampleNumeric,
   type NumericParzen,
@@ -49,12 +50,12 @@ export class TPEController extends BaseController {
   private perRound = 1;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'controller' }) {
-    const reader = new ArgReader(args, place, TPE_ARGS, 'TPEController');
+    const reader = new Args(args, place).allow(TPE_ARGS, 'TPEController');
     super(reader);
-    this.nStartup = reader.num('n_startup_trials', { int: true, min: 0, def: 10 });
-    this.gamma = reader.num('gamma', { min: 0, max: 1 });
-    this.nCandidates = reader.num('n_ei_candidates', { int: true, min: 1, def: 48 });
-    this.priorWeight = reader.num('prior_weight', { min: 0, def: 1 });
+    this.nStartup = reader.num('n_startup_trials', 10, { int: true, min: 0 });
+    this.gamma = reader.optNum('gamma', { min: 0, max: 1 });
+    this.nCandidates = reader.num('n_ei_candidates', 48, { int: true, min: 1 });
+    this.priorWeight = reader.num('prior_weight', 1, { min: 0 });
     this.multivariate = reader.bool('multivariate', true);
     this.constantLiar = reader.bool('constant_liar', true);
     const st = args.startup ?? 'maximin';

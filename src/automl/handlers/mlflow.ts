@@ -2,12 +2,12 @@
 // one experiment per MMAR (or the given name), a parent run per AutoML run, a child run
 // per job with its concrete search values, per-epoch metrics, score, status and artifacts.
 // Everything goes through the journal at automl/<run_id>/tracking.jsonl first.
-import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
 import type { Context, Handler, JobEvent, Outcome } from '../types.js';
-import { ClaraError } from '../../util/errors.js';
+import { writeJsonAtomic } from '../../util/atomic-fs.js';
+import { Args } from '../../components/args.js';
 import { createTracker, type TrackingSetup } from '../../tracking/create-tracker.js';
 import type { JournalTracker } from '../../tracking/journal-tracker.js';
 import type { RunRef, RunStatus } from '../../tracking/tracker.js';
@@ -180,9 +180,7 @@ export class MLflowHandler implements Handler {
     this.jobs.clear();
     const board = leaderboard(this.outcomes);
     const file = join(ctx.RUN_ROOT, 'leaderboard.json');
-    mkdirSync(ctx.RUN_ROOT, { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(board, null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
+    writeJsonAtomic(file, board);
     this.t.logArtifact(this.parent, file, '');
     this.t.logMetrics(this.parent, [{ key: 'jobs_finished', value: this.finished, step: this.finished }]);
     await this.t.endRun(this.parent, ctx.stopRequested ? 'KILLED' : 'FINISHED');
@@ -237,17 +235,12 @@ export function readableParams(values: ConcreteValues, space?: SearchSpace): Rec
 
 /** The registry factory: validates args and names the JSON path on error. */
 export function createMLflowHandler(args: Record<string, unknown>, ctx?: Pick<BuildContext, 'file' | 'path'>, opts: MLflowHandlerOptions = {}): MLflowHandler {
-  const place = { file: ctx?.file, path: ctx?.path };
-  const str = (k: string): string | undefined => {
-    const v = args[k];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') throw new ClaraError(`MLflowHandler arg '${k}' must be a string, got ${JSON.stringify(v)}`, { ...place, path: `${place.path ?? 'handlers'}.args.${k}` });
-    return v;
-  };
+  const a = new Args(args, { file: ctx?.file, path: ctx?.path ?? 'handlers' });
+  const str = (k: string): string | undefined => a.optStr(k) || undefined;
   const tags = args.tags;
   if (tags !== undefined && (typeof tags !== 'object' || tags === null || Array.isArray(tags) ||
       Object.values(tags).some((v) => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))) {
-    throw new ClaraError('MLflowHandler arg \'tags\' must be an object of string values', { ...place, path: `${place.path ?? 'handlers'}.args.tags` });
+    a.fail('tags', 'an object of string values');
   }
   return new MLflowHandler({
     tracking_uri: str('tracking_uri'),

@@ -2,11 +2,13 @@
 // num_mmars_to_keep best job folders (deleting worse ones as jobs end), and keeps a copy
 // of the best job at automl/<run_id>/best/. train_config_file, work_dir and
 // key_mmar_content_only are read by the command that builds the executor.
-import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { Args } from '../../components/args.js';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArgReader, type Place } from '../controllers/base.js';
+import type { Place } from '../controllers/base.js';
 import type { Context, Handler, Outcome } from '../types.js';
 import { removeChild } from '../../util/remove-child.js';
+import { replaceDirWith } from '../../util/atomic-fs.js';
 
 export const MMAR_HANDLER_ARGS = ['stop_threshold', 'num_mmars_to_keep', 'train_config_file', 'work_dir', 'key_mmar_content_only'];
 
@@ -20,11 +22,11 @@ export class MMARHandler implements Handler {
   private best: Outcome | undefined;
 
   constructor(args: Record<string, unknown> = {}, place: Place = { file: 'config_automl.json', path: 'handlers' }) {
-    const r = new ArgReader(args, place, MMAR_HANDLER_ARGS, 'MMARHandler');
-    this.stopThreshold = r.num('stop_threshold', {});
-    this.numToKeep = r.num('num_mmars_to_keep', { int: true, min: 1 });
-    this.trainConfigFile = typeof args.train_config_file === 'string' ? args.train_config_file : undefined;
-    this.workDir = typeof args.work_dir === 'string' ? args.work_dir : undefined;
+    const r = new Args(args, place).allow(MMAR_HANDLER_ARGS, 'MMARHandler');
+    this.stopThreshold = r.optNum('stop_threshold');
+    this.numToKeep = r.optNum('num_mmars_to_keep', { int: true, min: 1 });
+    this.trainConfigFile = r.optStr('train_config_file');
+    this.workDir = r.optStr('work_dir');
     this.keyContentOnly = r.bool('key_mmar_content_only', true);
   }
 
@@ -61,10 +63,5 @@ export class MMARHandler implements Handler {
 
 /** automl/<run_id>/best/ ← a copy of the job folder (copied aside first, then swapped in). */
 function copyBest(runRoot: string, jobRoot: string): void {
-  const best = join(runRoot, 'best');
-  const tmp = join(runRoot, `.best-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  cpSync(jobRoot, tmp, { recursive: true });
-  rmSync(best, { recursive: true, force: true });
-  renameSync(tmp, best);
+  replaceDirWith(join(runRoot, 'best'), (tmp) => cpSync(jobRoot, tmp, { recursive: true }));
 }

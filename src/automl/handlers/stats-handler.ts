@@ -2,10 +2,10 @@
 // and a final table at shutdown. MMARStatsHandler: the same figures written to
 // automl/<run_id>/stats.json. MMARTensorboardHandler: TensorBoard is not available here;
 // it says so once and does nothing.
-import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchSpace } from '../../config/search-types.js';
 import type { Context, Handler, Outcome } from '../types.js';
+import { writeJsonAtomic } from '../../util/atomic-fs.js';
 
 const num = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? x.toPrecision(3) : JSON.stringify(x));
 
@@ -85,8 +85,7 @@ export class MMARStatsHandler implements Handler {
       run_id: ctx.RUN_ID, jobs: this.outcomes.length, best: best ? { job: best.jobName, score: best.score, values: best.recommendation.values } : null,
       outcomes: this.outcomes.map((o) => ({ job: o.jobName, status: o.status, score: o.score, values: o.recommendation.values, ...(o.error ? { error: o.error } : {}) })),
     };
-    writeFileSync(`${file}.tmp`, JSON.stringify(body, null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
+    writeJsonAtomic(file, body);
   }
 }
 

@@ -1,9 +1,7 @@
-// Writing NIfTI `.nii` / `.nii.gz`: sform and qform both set, temp file + rename.
-import { writeFile, rename, unlink } from 'node:fs/promises';
-import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
+// Writing NIfTI `.nii` / `.nii.gz`: sform and qform both set, written atomically.
 import { gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { dirname, basename, join } from 'node:path';
+import { writeFileAtomic, writeFileAtomicAsync } from '../../util/atomic-fs.js';
 import { ClaraError } from '../../util/errors.js';
 import { dtypeOf, type DType, type Volume, type VoxelArray } from '../volume.js';
 import { DTYPE_BYTES, DTYPE_CODES, NIFTI1_HEADER_SIZE, NIFTI2_HEADER_SIZE } from './header.js';
@@ -137,35 +135,17 @@ export function encodeNifti(volume: Volume, opts: WriteNiftiOptions = {}, file =
   return out;
 }
 
-function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-}
-
 const isGz = (p: string) => p.toLowerCase().endsWith('.gz');
 
-/** Writes `volume` to `path` (.nii or .nii.gz): a temp file in the same folder, then rename. */
+/** Writes `volume` to `path` (.nii or .nii.gz) atomically (util/atomic-fs). */
 export async function writeNifti(path: string, volume: Volume, opts: WriteNiftiOptions = {}): Promise<void> {
   let bytes: Uint8Array = encodeNifti(volume, opts, path);
   if (isGz(path)) bytes = await gzipAsync(bytes, { level: opts.gzipLevel ?? 6 });
-  const tmp = tempPath(path);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new ClaraError(`cannot write NIfTI: ${(e as Error).message}`, { file: path });
-  }
+  await writeFileAtomicAsync(path, bytes, 'NIfTI');
 }
 
 export function writeNiftiSync(path: string, volume: Volume, opts: WriteNiftiOptions = {}): void {
   let bytes: Uint8Array = encodeNifti(volume, opts, path);
   if (isGz(path)) bytes = gzipSync(bytes, { level: opts.gzipLevel ?? 6 });
-  const tmp = tempPath(path);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* not created */ }
-    throw new ClaraError(`cannot write NIfTI: ${(e as Error).message}`, { file: path });
-  }
+  writeFileAtomic(path, bytes, 'NIfTI');
 }

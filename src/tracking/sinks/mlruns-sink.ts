@@ -3,7 +3,7 @@
 //   mlruns/<exp_id>/<run_id>/{meta.yaml, params/<key>, metrics/<key>, tags/<key>, artifacts/}
 // metrics files hold `timestamp value step` lines. MLflow 3.x reads it with
 // MLFLOW_ALLOW_FILE_STORE=true (`mlflow ui --backend-store-uri ./mlruns`).
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,7 @@ import { decodeDouble } from '../mlflow/values.js';
 import { JournalSink, type SinkStateBase } from './journal-sink.js';
 import type { SinkLog } from './sink.js';
 import { ClaraError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/atomic-fs.js';
 
 interface MlrunsState extends SinkStateBase {
   root: string;
@@ -26,12 +27,6 @@ const STATUS_CODE: Record<string, number> = { RUNNING: 1, SCHEDULED: 2, FINISHED
 
 function yamlStr(s: string): string {
   return JSON.stringify(s); // a double-quoted YAML scalar
-}
-
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
 }
 
 /** A metric value the way Python's float repr writes it where it matters (nan, inf). */
@@ -82,7 +77,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
       // Deterministic numeric id from the name (MLflow's are numeric strings too).
       id = String(BigInt('0x' + createHash('sha256').update(name).digest('hex').slice(0, 14)));
       const dir = join(this.root, id);
-      writeAtomic(join(dir, 'meta.yaml'), [
+      writeFileAtomic(join(dir, 'meta.yaml'), [
         `artifact_location: ${yamlStr(pathToFileURL(dir).href)}`,
         `creation_time: ${time}`,
         `experiment_id: '${id}'`,
@@ -103,7 +98,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
   }
 
   private writeRunMeta(dir: string, m: { runId: string; experimentId: string; name: string; start: number; end: number | null; status: number; deletedTime?: number }): void {
-    writeAtomic(join(dir, 'meta.yaml'), [
+    writeFileAtomic(join(dir, 'meta.yaml'), [
       `artifact_uri: ${yamlStr(pathToFileURL(join(dir, 'artifacts')).href)}`,
       ...(m.deletedTime !== undefined ? [`deleted_time: ${m.deletedTime}`] : []),
       `end_time: ${m.end ?? 'null'}`,
@@ -137,7 +132,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
   }
 
   private writeTags(dir: string, tags: Record<string, string>): void {
-    for (const [k, v] of Object.entries(tags)) writeAtomic(join(dir, 'tags', k), v);
+    for (const [k, v] of Object.entries(tags)) writeFileAtomic(join(dir, 'tags', k), v);
   }
 
   protected async apply(entries: JournalEntry[]): Promise<void> {
@@ -157,7 +152,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
               this.log(`param '${k}' of run ${e.run} already logged with another value; kept the first (params are write-once)`);
               continue;
             }
-            writeAtomic(f, v);
+            writeFileAtomic(f, v);
           }
           break;
         }

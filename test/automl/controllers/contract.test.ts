@@ -150,7 +150,11 @@ test('ReinforcementController moves its policies toward the better choices', asy
 test('controller args are checked with the file and JSON path', () => {
   assert.throws(() => new TPEController({ gama: 0.2 }, { file: 'config_automl.json', path: 'controller' }),
     /config_automl\.json: controller\.args\.gama: TPEController has no argument 'gama'.*closest: gamma/);
-  assert.throws(() => new RandomController({ max_rounds: 0 }, { file: 'c.json', path: 'controller' }), /c\.json: controller\.args\.max_rounds: expected a value >= 1/);
+  assert.throws(() => new RandomController({ max_rounds: 0 }, { file: 'c.json', path: 'controller' }), /c\.json: controller\.args\.max_rounds: 'max_rounds' must be an integer >= 1, got 0/);
+  // One reader, one set of rules: a numeric string is a number, "true" a boolean, 1 is not a boolean.
+  assert.equal(new RandomController({ max_rounds: '3' }).maxRounds, 3);
+  assert.throws(() => new GridController({ shuffle: 1 }, { file: 'c.json', path: 'controller' }), /c\.json: controller\.args\.shuffle: 'shuffle' must be true or false, got 1/);
+  assert.equal(new GridController({ shuffle: 'true' }).shuffle, true);
 });
 
 test('ReinforcementController learns with one job per round too (a single worker)', async () => {

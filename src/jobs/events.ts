@@ -1,5 +1,6 @@
-// Events of a training job: given to in-process handlers, and streamed from a child
-// job to its parent over IPC (process.send({ claraJobEvent: JobEvent })).
+// The job protocol's events: what a training job gives to in-process handlers and streams
+// to its parent over IPC (process.send({ claraJobEvent: JobEvent })). Written by train,
+// read by automl and tracking.
 
 export type JobEventType =
   | 'train_start' | 'epoch_start' | 'iteration_end' | 'epoch_end' | 'validation_end' | 'train_end' | 'log';
@@ -22,32 +23,6 @@ export interface JobEventHandler {
   onJobEvent(e: JobEvent): void | Promise<void>;
   /** Called once when the job ends (after train_end), e.g. to flush. */
   close?(status: 'finished' | 'failed'): void | Promise<void>;
-}
-
-/** The shape of models/train_stats.json, read by the AutoML executor. */
-export interface TrainStats {
-  key_metric_name: string;
-  best_key_metric: number | null;
-  best_key_metric_epoch: number | null;
-  epochs_completed: number;
-  total_epochs: number;
-  train_loss: number[];
-  val_metrics: { epoch: number; metrics: Record<string, number> }[];
-  lr: number[];
-  epoch_time: number[];
-  samples_per_s: number[];
-  backend: string;
-  amp: string;
-  status: 'running' | 'finished' | 'failed';
-  error?: string;
-  /** Additive fields written by the trainer. */
-  best_key_metric_path?: string;
-  last_checkpoint_path?: string;
-  seed?: number;
-  global_step?: number;
-  total_time_s?: number;
-  /** Per-case metrics of the last validation (case id → metric → value). */
-  val_per_case?: Record<string, Record<string, number>>;
 }
 
 export function isJobEventMessage(m: unknown): m is { claraJobEvent: JobEvent } {

@@ -1,7 +1,7 @@
-// Reading a JSON config file: errors name the file and, for bad JSON, the line and column.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ClaraError } from '../util/errors.js';
+// Reading a JSON file (configs, data lists, state): errors name the file and, for bad JSON,
+// the line and column. The one JSON reader; writes go through atomic-fs.
+import { readFileSync } from 'node:fs';
+import { ClaraError } from './errors.js';
 
 /** Line and column (1-based) of a character offset in `text`. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -63,21 +63,4 @@ export function describeType(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-/** Writes JSON (2-space indent) through a temp file + rename: a good file is never half-replaced. */
-export function writeJsonFile(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // nothing was written there
-    }
-    throw new ClaraError(`cannot write file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file });
-  }
 }
