@@ -31,7 +31,7 @@ const opt = (name: string) => {
 };
 const keep = opt('--keep');
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'clara-bench-synthetic-'));
-const sets = argv.filter((a, i) => argv[i - 1] === '--set');
+const sets = argv.filter((_a, i) => argv[i - 1] === '--set');
 
 const loadBefore = loadavg()[0];
 const init = await cli(['init', '--example', 'synthetic', dir, '--force']);

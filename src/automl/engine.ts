@@ -9,7 +9,7 @@ import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
 import type { Journal, JournalState } from './journal.js';
-import type { MedianPruner } from './pruner.js';
+import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
 import type { Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
 
@@ -33,7 +33,7 @@ export interface EngineOptions {
   seed: number;
   /** Journal state of the run being resumed. */
   resume?: JournalState;
-  pruner?: MedianPruner;
+  pruner?: Pruner;
   /** Where engine messages go (default stderr). */
   log?: (line: string) => void;
   /** Extra props for the context. */
@@ -62,6 +62,8 @@ export class AutoMLEngine {
   private readonly outcomes: Outcome[] = [];
   private readonly handlerErrors: RunSummary['handlerErrors'] = [];
   private readonly rounds = new Map<number, { issued: number; done: number; ended: boolean }>();
+  /** Cluster jobs of a resumed search to re-attach to, by recommendation id. */
+  private readonly reattach = new Map<number, { job: string; schedulerId: string; worker: number }>();
   private batch = 0;
   private stoppedBy: string | undefined;
   private wake: (() => void) | undefined;
@@ -143,7 +145,10 @@ export class AutoMLEngine {
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
 
     while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0)) {
-      while (!this.stoppedBy && this.queue.length > 0 && this.pool.hasFree()) this.start(this.queue.shift()!, this.pool.acquire()!);
+      while (!this.stoppedBy && this.queue.length > 0 && this.pool.hasFree()) {
+        const rec = this.queue.shift()!;
+        this.start(rec, this.pool.acquire(this.reattach.get(rec.id)?.worker)!);
+      }
       if (this.running.size === 0) break;
       await new Promise<void>((res) => { this.wake = res; });
       this.wake = undefined;
@@ -187,13 +192,18 @@ export class AutoMLEngine {
     }
     for (const it of st.interrupted) {
       const name = it.job;
-      removeChild(this.o.runRoot, name);
+      const a = st.attached.get(name);
+      if (a && !finishedIds.has(a.recommendationId)) this.reattach.set(a.recommendationId, { job: name, schedulerId: a.schedulerId, worker: a.worker });
+      else removeChild(this.o.runRoot, name);
     }
     const pending = [...issued.values()].filter((r) => !finishedIds.has(r.id)).sort((a, b) => a.id - b.id);
     const newOnes = pending.filter((r) => !st.recommendations.has(r.id));
     if (newOnes.length) this.o.journal.append({ type: 'recommendations', time: Date.now(), recommendations: newOnes });
     this.queue.push(...pending);
-    this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length} interrupted job(s) rerun, ${pending.length} to run`);
+    // Re-attached cluster jobs go first, so that they get their slots back.
+    this.queue.sort((a, b) => Number(this.reattach.has(b.id)) - Number(this.reattach.has(a.id)));
+    const ra = this.reattach.size ? `, ${this.reattach.size} cluster job(s) re-attached` : '';
+    this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size} interrupted job(s) rerun${ra}, ${pending.length} to run`);
     await this.endRounds(false);
   }
 
@@ -230,8 +240,10 @@ export class AutoMLEngine {
   }
 
   private start(rec: Recommendation, worker: Worker): void {
-    const name = `W${worker.id}_${rec.round}_J${rec.id}`;
-    const job: Job = { name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name) };
+    const ra = this.reattach.get(rec.id);
+    this.reattach.delete(rec.id);
+    const name = ra?.job ?? `W${worker.id}_${rec.round}_J${rec.id}`;
+    const job: Job = { name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name), ...(ra ? { schedulerId: ra.schedulerId } : {}) };
     const abort = new AbortController();
     const entry = { job, worker, abort, promise: Promise.resolve() };
     this.running.set(rec.id, entry);
@@ -244,6 +256,8 @@ export class AutoMLEngine {
 
   private async runJob(job: Job, worker: Worker, abort: AbortController): Promise<void> {
     this.o.journal.append({ type: 'job_start', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, worker: worker.id, round: job.round });
+    const submitted = (schedulerId: string) => this.o.journal.append({ type: 'job_submitted', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, schedulerId });
+    if (job.schedulerId) submitted(job.schedulerId);
     const ctx = this.jobCtx(job, worker);
     await this.fire('startJob', ctx);
     // Progress events are delivered in order, without blocking the child.
@@ -261,7 +275,7 @@ export class AutoMLEngine {
     };
     let outcome: Outcome;
     try {
-      outcome = await this.o.executor.run(job, worker, onProgress, abort.signal);
+      outcome = await this.o.executor.run(job, worker, onProgress, abort.signal, { submitted });
     } catch (e) {
       outcome = { recommendation: job.recommendation, jobName: job.name, score: -1000000, status: 'FAILED', error: `executor error: ${(e as Error).message}` };
     }

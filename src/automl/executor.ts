@@ -13,7 +13,7 @@ import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
 import { isJobEventMessage, type JobEvent } from '../jobs/events.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
 import { jobTrainStatsFile } from '../jobs/paths.js';
-import { readTrainStats } from '../jobs/train-stats.js';
+import { readTrainStats, type TrainStats } from '../jobs/train-stats.js';
 import { cloneMmar } from './mmar-clone.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { readJsonFile } from '../util/json-file.js';
@@ -150,12 +150,7 @@ export class MMARExecutor implements Executor {
     closeSync(logFd);
     const statsFile = jobTrainStatsFile(job.mmarRoot);
     const stats = readTrainStats(statsFile);
-    if (stats?.val_metrics && history.length === 0) {
-      for (const v of stats.val_metrics) {
-        const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, this.opts.keyMetric);
-        if (x !== undefined) history.push({ epoch: v.epoch, value: x });
-      }
-    }
+    historyFromStats(stats, history, this.opts.keyMetric);
     const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;
@@ -194,7 +189,17 @@ export function defaultTrainCommand(): string[] {
   return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
 }
 
-function tail(file: string, bytes = 600): string {
+/** Fills an empty key-metric history from train_stats.json (when no event brought it). */
+export function historyFromStats(stats: TrainStats | undefined, history: { epoch: number; value: number }[], keyMetric?: string): void {
+  if (!stats?.val_metrics || history.length > 0) return;
+  for (const v of stats.val_metrics) {
+    const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, keyMetric);
+    if (x !== undefined) history.push({ epoch: v.epoch, value: x });
+  }
+}
+
+/** The last lines of a log, for an error message. */
+export function tail(file: string, bytes = 600): string {
   try {
     const size = statSync(file).size;
     const fd = openSync(file, 'r');

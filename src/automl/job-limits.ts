@@ -5,9 +5,9 @@
 // long is stopped as TIMEOUT.
 import { ClaraError, type ErrorPlace } from '../util/errors.js';
 
-export const SECONDS_PER_EPOCH = 1800;
-export const MIN_TIMEOUT_S = 3600;
-export const DEFAULT_STALL_S = 1800;
+const SECONDS_PER_EPOCH = 1800;
+const MIN_TIMEOUT_S = 3600;
+const DEFAULT_STALL_S = 1800;
 const DEFAULT_EPOCHS = 100;
 
 /** The epochs a train config asks for: its top-level `epochs` (what {epochs} resolves to) when a number. */

@@ -9,6 +9,7 @@ export type JournalEntry =
   | { type: 'run_start'; time: number; runId: string; seed: number; controller: string; workers: string[][]; resumed?: boolean }
   | { type: 'recommendations'; time: number; recommendations: Recommendation[] }
   | { type: 'job_start'; time: number; job: string; recommendationId: number; worker: number; round: number }
+  | { type: 'job_submitted'; time: number; job: string; recommendationId: number; schedulerId: string }
   | { type: 'job_end'; time: number; job: string; worker: number; outcome: Outcome }
   | { type: 'round_ended'; time: number; round: number }
   | { type: 'run_end'; time: number; reason: string };
@@ -53,11 +54,15 @@ export interface JournalState {
   interrupted: { job: string; recommendationId: number }[];
   /** Job names per recommendation id (last start). */
   jobNames: Map<number, string>;
+  /** Cluster jobs that were queued or running at the kill: job name → scheduler id and worker (re-attached on resume). */
+  attached: Map<string, { schedulerId: string; worker: number; recommendationId: number }>;
 }
 
 export function journalState(entries: JournalEntry[]): JournalState {
-  const s: JournalState = { finished: [], recommendations: new Map(), interrupted: [], jobNames: new Map() };
+  const s: JournalState = { finished: [], recommendations: new Map(), interrupted: [], jobNames: new Map(), attached: new Map() };
   const running = new Map<string, number>();
+  const workerOf = new Map<string, number>();
+  const submitted = new Map<string, string>();
   const killed: { job: string; recommendationId: number }[] = [];
   for (const e of entries) {
     if (e.type === 'run_start') {
@@ -66,14 +71,23 @@ export function journalState(entries: JournalEntry[]): JournalState {
       for (const r of e.recommendations) s.recommendations.set(r.id, r);
     } else if (e.type === 'job_start') {
       running.set(e.job, e.recommendationId);
+      workerOf.set(e.job, e.worker);
+      submitted.delete(e.job);
       s.jobNames.set(e.recommendationId, e.job);
+    } else if (e.type === 'job_submitted') {
+      submitted.set(e.job, e.schedulerId);
     } else if (e.type === 'job_end') {
       running.delete(e.job);
+      submitted.delete(e.job);
       if (e.outcome.status !== 'KILLED') s.finished.push(e.outcome);
       else killed.push({ job: e.job, recommendationId: e.outcome.recommendation.id });
     }
   }
   const done = new Set(s.finished.map((o) => o.recommendation.id));
+  for (const [job, recommendationId] of running) {
+    const id = submitted.get(job);
+    if (id !== undefined && !done.has(recommendationId)) s.attached.set(job, { schedulerId: id, worker: workerOf.get(job) ?? 0, recommendationId });
+  }
   s.interrupted = [...killed.filter((k) => !done.has(k.recommendationId)), ...[...running.entries()].map(([job, recommendationId]) => ({ job, recommendationId }))];
   return s;
 }

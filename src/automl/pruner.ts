@@ -2,11 +2,12 @@
 // below the median of the jobs that ended before it, at the same epoch, is stopped
 // (status PRUNED, score = its best so far).
 import { Args } from '../components/args.js';
+import type { Pruner } from '../components/contracts.js';
 import type { Place } from './controllers/base.js';
 
 export const MEDIAN_PRUNER_ARGS = ['n_startup_jobs', 'n_warmup_epochs', 'metric'];
 
-export class MedianPruner {
+export class MedianPruner implements Pruner {
   readonly nStartupJobs: number;
   readonly nWarmupEpochs: number;
   readonly metric: string | undefined;

@@ -6,7 +6,9 @@ import { RANDOM_ARGS, RandomController } from './controllers/random.js';
 import { REINFORCEMENT_ARGS, ReinforcementController } from './controllers/reinforcement.js';
 import { TPE_ARGS, TPEController } from './controllers/tpe.js';
 import { MMAR_HANDLER_ARGS, MMARHandler } from './handlers/mmar-handler.js';
+import { SLURM_EXECUTOR_ARGS } from './executors/slurm-config.js';
 import { MMARStatsHandler, MMARTensorboardHandler, StatsHandler } from './handlers/stats-handler.js';
+import { MEDIAN_PRUNER_ARGS, MedianPruner } from './pruner.js';
 
 const place = (c: { file: string; path: string }) => ({ file: c.file, path: c.path });
 
@@ -43,7 +45,15 @@ once('MMARStatsHandler', () => registry.register({
 once('MMARTensorboardHandler', () => registry.register({
   names: ['MMARTensorboardHandler'], kind: 'automl_handler', factory: () => new MMARTensorboardHandler(), description: 'not supported (notice only)',
 }));
+once('MedianPruner', () => registry.register({
+  names: ['MedianPruner'], kind: 'pruner', args: MEDIAN_PRUNER_ARGS,
+  factory: (a, c) => new MedianPruner(a, place(c)), description: 'stops a job below the median of ended jobs at the same epoch',
+}));
 once('MMARExecutor', () => registry.register({
   names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'stall_s', 'command', 'key_metric'],
   factory: (a) => a, description: 'runs each job as a local `clara-train train` child process',
+}));
+once('SlurmExecutor', () => registry.register({
+  names: ['SlurmExecutor'], kind: 'executor', args: SLURM_EXECUTOR_ARGS,
+  factory: (a) => a, description: 'runs each job as an sbatch job (`clara-train train`) on a Slurm cluster with a shared filesystem',
 }));

@@ -2,7 +2,7 @@
 // {VARS} filled from --set), builds controller, handlers (built-in names or BYOC paths),
 // executor and pruner, and runs the engine; resumes from the journal when asked.
 import { chooseBackend, describeBackend } from '../engine/index.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
@@ -10,13 +10,15 @@ import { checkRunId } from './run-id.js';
 import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
+import { loadAutomlConfig } from '../mmar/load.js';
 import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
+import { slurmExecutorFromArgs, slurmWorkerCount, slurmWorkers } from './executors/slurm-config.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
-import { MedianPruner } from './pruner.js';
+import { checkContract, CONTRACTS, type Pruner } from '../components/contracts.js';
 import { parseWorkers } from './scheduler.js';
 import { checkLocalGpus, localGpuCount } from './local-gpus.js';
 import { jobLimits } from './job-limits.js';
@@ -45,23 +47,6 @@ interface ComponentConf { name?: string; path?: string; args?: Record<string, un
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** Placeholders the executor fills per job ({mmar}, {config}); left as they are. */
-const JOB_PLACEHOLDERS = new Set(['mmar', 'config']);
-
-/** Replaces "{VAR}" in strings from vars; an unknown variable is an error naming the JSON path. */
-export function fillVars(node: unknown, vars: Record<string, string>, file: string, path = ''): unknown {
-  if (typeof node === 'string') {
-    return node.replace(/\{([A-Za-z_][\w]*)\}/g, (m, v: string) => {
-      if (!(v in vars) && JOB_PLACEHOLDERS.has(v)) return m;
-      if (!(v in vars)) throw new ClaraError(`'{${v}}' has no value; give it with --set ${v}=...`, { file, path });
-      return vars[v];
-    });
-  }
-  if (Array.isArray(node)) return node.map((x, i) => fillVars(x, vars, file, joinPath(path, i)));
-  if (isObj(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fillVars(v, vars, file, joinPath(path, k))]));
-  return node;
-}
-
 function component(x: unknown, file: string, path: string): ComponentConf {
   if (!isObj(x)) throw new ClaraError('expected a component {"name" | "path", "args"}', { file, path });
   if (typeof x.name !== 'string' && typeof x.path !== 'string') throw new ClaraError('a component needs "name" or "path"', { file, path });
@@ -69,10 +54,9 @@ function component(x: unknown, file: string, path: string): ComponentConf {
   return x as ComponentConf;
 }
 
-export function readAutoMLConfig(file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
-  if (!existsSync(file)) throw new ClaraError('the AutoML config was not found', { file });
-  const raw = readJsonFile(file);
-  const j = fillVars(raw, vars, file);
+/** config_automl.json, resolved by the MMAR loader with the train config's variable layers (`vars` as --set). */
+export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
+  const j: unknown = loadAutomlConfig(mmar, { file, set: vars }).json;
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
   if (!Array.isArray(handlers)) throw new ClaraError('expected a list of handlers', { file, path: 'handlers' });
@@ -100,7 +84,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   // Clara's automl.sh always passes trainconf; without it the MMAR's config_train.json is meant.
   const vars: Record<string, string> = { trainconf: 'config_train.json', ...o.vars, run_id: o.runId };
   const cfgFile = o.config ? (isAbsolute(o.config) ? o.config : join(mmar, o.config)) : join(mmar, 'config', 'config_automl.json');
-  const cfg = readAutoMLConfig(cfgFile, vars);
+  const cfg = readAutoMLConfig(mmar, cfgFile, vars);
   const runRoot = join(mmar, 'automl', o.runId);
   const journalFile = join(runRoot, 'journal.jsonl');
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -152,7 +136,11 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
 
   // Executor.
-  const ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
+  const workersSpec = o.workers ?? vars.workers;
+  const slurmN = slurmWorkerCount(workersSpec);
+  let ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
+  // workers=slurm:N runs the configured executor's jobs on Slurm (its args carry over).
+  if (slurmN !== undefined && ec.name === 'MMARExecutor') ec = { ...ec, name: 'SlurmExecutor' };
   if (ec.path) throw new ClaraError('a BYOC executor is not supported yet; use MMARExecutor', { file: cfgFile, path: 'executor.path' });
   const espec = registry.require(ec.name!, { file: cfgFile, path: 'executor.name' }, 'executor');
   registry.checkArgs(espec, ec.args ?? {}, { file: cfgFile, path: 'executor' });
@@ -165,7 +153,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   }
   const workDir = mmarHandler?.workDir;
   if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
-  const executor = new MMARExecutor({
+  const common = {
     mmarRoot: mmar, trainConfigFile, space, source,
     removeSearchAugs: ea.remove_search_augs !== false,
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
@@ -173,18 +161,28 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     ...(ea.command ? { command: ea.command as string[] } : {}),
     ...jobLimits(ea, trainJson, { file: cfgFile, path: 'executor.args' }),
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
-    msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file',
-  });
+  };
+  const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
+  const executor = slurm?.executor ?? new MMARExecutor({ ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' });
 
   // Pruner.
-  let pruner: MedianPruner | undefined;
+  let pruner: Pruner | undefined;
   if (cfg.pruner) {
-    if (cfg.pruner.name !== 'MedianPruner') throw new ClaraError(`unknown pruner '${cfg.pruner.name ?? cfg.pruner.path}'; known: MedianPruner`, { file: cfgFile, path: 'pruner.name' });
-    pruner = new MedianPruner(cfg.pruner.args ?? {}, { file: cfgFile, path: 'pruner' });
+    const pc = cfg.pruner;
+    const ctx = { file: cfgFile, path: 'pruner', mmarRoot: mmar };
+    let made: unknown;
+    if (pc.path) made = (await loadByoc(pc.path, ctx))(pc.args ?? {}, ctx);
+    else {
+      const spec = registry.require(pc.name!, { file: cfgFile, path: 'pruner.name' }, 'pruner');
+      registry.checkArgs(spec, pc.args ?? {}, ctx);
+      made = spec.factory(pc.args ?? {}, ctx);
+    }
+    pruner = checkContract<Pruner>(made, CONTRACTS.pruner, ctx);
   }
 
-  const workers = parseWorkers(o.workers ?? vars.workers ?? 'cpu', { path: 'workers' });
-  checkLocalGpus(workers, localGpuCount(), { path: 'workers' });
+  if (slurm && workersSpec !== undefined && slurmN === undefined) throw new ClaraError(`SlurmExecutor takes workers 'slurm:N' (N concurrent Slurm jobs), got '${workersSpec}'`, { path: 'workers' });
+  const workers = slurm ? slurmWorkers(slurm.concurrent) : parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
+  if (!slurm) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // Slurm places GPUs on its own nodes
   const journal = new Journal(journalFile);
   journal.open();
   const engine = new AutoMLEngine({

@@ -5,7 +5,7 @@ import { ClaraError } from '../util/errors.js';
 import type { Worker } from './types.js';
 
 /** Largest GPU id a workers spec may name (CUDA_VISIBLE_DEVICES ordinals on one host). */
-export const MAX_GPU_ID = 255;
+const MAX_GPU_ID = 255;
 
 export function parseWorkers(spec: string, place: { file?: string; path?: string } = { path: '--set workers' }): Worker[] {
   const s = spec.trim();
@@ -41,9 +41,11 @@ export class WorkerPool {
   hasFree(): boolean {
     return this.free.length > 0;
   }
-  acquire(): Worker | undefined {
+  /** The lowest free worker, or `prefer` when it is free. */
+  acquire(prefer?: number): Worker | undefined {
     this.free.sort((a, b) => a.id - b.id);
-    return this.free.shift();
+    const i = prefer === undefined ? -1 : this.free.findIndex((w) => w.id === prefer);
+    return i >= 0 ? this.free.splice(i, 1)[0] : this.free.shift();
   }
   release(w: Worker): void {
     if (!this.free.includes(w)) this.free.push(w);

@@ -42,6 +42,8 @@ export interface Job {
   index: number;
   recommendation: Recommendation;
   mmarRoot: string;      // the cloned job MMAR
+  /** A cluster job (Slurm id) of a resumed search to re-attach to instead of starting it again. */
+  schedulerId?: string;
 }
 
 /** Clara's context keys, plus what handlers need. */
@@ -72,8 +74,16 @@ export interface Controller {
   shutdown?(ctx: Context): void;
 }
 
+/** What a cluster executor tells the engine while it runs a job. */
+export interface ExecutorHooks {
+  /** The job was submitted under this scheduler id (journalled, for resume). */
+  submitted?(schedulerId: string): void;
+}
+
 export interface Executor {
-  run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal): Promise<Outcome>;
+  run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome>;
+  /** Cancels every job still running on a cluster (a stop command's path); local jobs stop through their signals. */
+  cancelAll?(): Promise<void>;
 }
 
 export interface Handler {

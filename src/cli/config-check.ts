@@ -7,6 +7,7 @@ import { loadMmar } from '../mmar/load.js';
 import { checkConfigs, formatCheckReport } from '../config/check.js';
 import { refuseUnrunnable } from '../config/refuse-unrunnable.js';
 import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
+import { configFileLayout, loadStandaloneMmar } from '../train/standalone-config.js';
 
 export function registerConfigCheck(program: Command): void {
   const config = program.command('config').description('Clara config tools');
@@ -18,7 +19,9 @@ export function registerConfigCheck(program: Command): void {
     .option('--set <kv...>', 'override variables: K=V (values parsed as JSON where they parse)')
     .option('--json', 'print a machine-readable report')
     .action((opts: { mmar: string; config: string; set?: string[]; json?: boolean }) => {
-      const m = loadMmar(opts.mmar, { config: opts.config, set: opts.set });
+      // Clara's standalone validation/inference configs get their variable defaults (MMAR_TORCHSCRIPT ...)
+      const m = configFileLayout(opts.mmar, opts.config) === 'train' ? loadMmar(opts.mmar, { config: opts.config, set: opts.set })
+        : loadStandaloneMmar({ mmarRoot: opts.mmar, config: opts.config, set: opts.set });
       const report = checkConfigs([m.train, ...(m.automl ? [m.automl] : [])], { mmarRoot: m.paths.root });
       if (opts.json) process.stdout.write(JSON.stringify({ mmarRoot: m.paths.root, ...report }, null, 2) + '\n');
       else process.stdout.write(`MMAR_ROOT ${m.paths.root}\n${formatCheckReport(report, m.paths.root)}\n`);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runInfer } from '../train/run-eval.js';
 import { runInferFiles } from '../train/infer-files.js';
+import { runStandaloneCommand } from './standalone-eval.js';
 
 interface Opts { mmar?: string; input?: string[]; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string }
 
@@ -24,6 +25,7 @@ export function registerInfer(program: Command): void {
         return;
       }
       if (!o.mmar) throw new Error('give -m MMAR (its validate cases), or --model EXPORT --input FILES');
+      if (await runStandaloneCommand({ ...o, mmar: o.mmar })) return; // Clara's config_inference.json layouts
       const r = await runInfer({ mmarRoot: o.mmar!, config: o.config, set: o.set, model: o.model, dataKey: o.dataKey, output: o.output });
       console.log(JSON.stringify({ outputs: r.outputs }));
     });

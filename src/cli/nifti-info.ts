@@ -98,7 +98,7 @@ export function formatNiftiInfo(i: NiftiInfo): string {
 }
 
 /** JSON, with NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers; null would lose them). */
-export function niftiInfoJson(i: NiftiInfo): string {
+function niftiInfoJson(i: NiftiInfo): string {
   return JSON.stringify(i, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 

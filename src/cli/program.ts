@@ -11,6 +11,7 @@ import { registerAutoML } from './automl.js';
 import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
+import { registerSetup } from './setup.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
+  registerSetup(program);
   return program;
 }

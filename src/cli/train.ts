@@ -1,5 +1,6 @@
 // `clara-train train -m MMAR [--config config/config_train.json] [--set K=V ...]`
 import type { Command } from 'commander';
+import { native } from '../native/loader.js';
 import { runTraining } from '../train/run-train.js';
 import type { JobEvent } from '../jobs/events.js';
 import { readTrainStats } from '../jobs/train-stats.js';
@@ -52,6 +53,14 @@ function exitWithParent(): void {
   process.once('disconnect', stop);
   // A 'disconnect' listener refs the IPC channel, which would keep a finished job alive.
   process.channel?.unref();
+  // The listener needs a free event loop; a long synchronous call (libtensorflow loading,
+  // a tfjs-node train step under load) can hold it for seconds: the kernel's parent-death
+  // signal ends the job then as well.
+  try {
+    native().exitWithParent(process.ppid);
+  } catch {
+    // no addon: the IPC listener alone
+  }
 }
 
 export async function trainCommand(o: TrainCliOptions): Promise<void> {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runValidate } from '../train/run-eval.js';
 import { withMmarOptions } from './mmar-options.js';
+import { runStandaloneCommand } from './standalone-eval.js';
 
 interface Opts { mmar: string; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string }
 
@@ -15,6 +16,7 @@ export function registerValidate(program: Command): void {
     .option('--data-key <key>', 'datalist key of the cases (default: the validate dataset\'s)')
     .option('-o, --output <dir>', 'output folder (default MMAR_EVAL_OUTPUT_PATH)')
     .action(async (o: Opts) => {
+      if (await runStandaloneCommand(o)) return; // Clara's config_validation.json layouts
       const r = await runValidate({ mmarRoot: o.mmar, config: o.config, set: o.set, model: o.model, dataKey: o.dataKey, output: o.output });
       console.log(JSON.stringify({ [r.keyMetricName]: r.metrics[r.keyMetricName], cases: r.cases, output: r.output }));
     });

@@ -9,18 +9,18 @@
 import { ClaraError, closestNames, joinPath } from '../util/errors.js';
 
 /** Where a value sits: its file and its own JSON path. */
-export interface ValuePlace {
+interface ValuePlace {
   file?: string;
   path: string;
 }
 
 /** Where a component sits: its args are at `${path}.args` (a BuildContext is one). */
-export interface ArgsPlace {
+interface ArgsPlace {
   file?: string;
   path: string;
 }
 
-export interface NumOptions {
+interface NumOptions {
   int?: boolean;
   min?: number;
   max?: number;

@@ -15,7 +15,7 @@ function unknownName(u: { file: string; path: string; name: string }, reg: Compo
   return `${u.file}: ${u.path}: unknown component '${u.name}'`;
 }
 
-export function unrunnableMessage(r: CheckReport, reg: ComponentRegistry = sharedRegistry): string | null {
+function unrunnableMessage(r: CheckReport, reg: ComponentRegistry = sharedRegistry): string | null {
   const items = [...r.unregistered.map((u) => unknownName(u, reg)), ...r.problems];
   if (items.length === 0) return null;
   return items.length === 1 ? items[0] : `${items.length} problems: ${items.join('; ')}`;

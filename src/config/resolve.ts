@@ -37,6 +37,8 @@ export interface ResolveOptions {
   layers?: { values: Record<string, unknown>; source: 'environment' | 'set' | 'builtin'; file?: string }[];
   /** The tree is a config_automl.json. */
   automl?: boolean;
+  /** Placeholders left as written when undefined (the executor's `{mmar}`, `{config}`). */
+  keep?: readonly string[];
 }
 
 /** Resolves a config (see the file comment). Errors name the file and JSON path. */
@@ -63,7 +65,7 @@ export function resolveConfig(raw: Record<string, unknown>, opts: ResolveOptions
     });
   }
 
-  const json = substituteTree(raw, vars, { file, skipKeys: ['search'] }) as Record<string, unknown>;
+  const json = substituteTree(raw, vars, { file, skipKeys: ['search'], keep: opts.keep }) as Record<string, unknown>;
   // Top-level variables as finally resolved (environment.json and --set win over the config's own).
   for (const [k, v] of vars.entries()) {
     if (k in json && v.source !== 'config' && (json[k] === null || typeof json[k] !== 'object')) json[k] = cloneJson(v.value);

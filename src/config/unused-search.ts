@@ -4,7 +4,7 @@
 import type { SearchItem } from './search-types.js';
 
 /** Top-level variables the training program reads by name (build-setup, mmar paths). */
-export const VARIABLES_READ_DIRECTLY = new Set([
+const VARIABLES_READ_DIRECTLY = new Set([
   'epochs', 'learning_rate', 'use_amp', 'amp', 'num_interval_per_valid', 'num_training_epoch_per_valid',
   'dont_load_ckpt_model', 'MMAR_CKPT', 'MMAR_CKPT_DIR', 'MMAR_EVAL_OUTPUT_PATH', 'DATASET_JSON', 'DATA_ROOT',
 ]);

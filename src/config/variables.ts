@@ -86,6 +86,8 @@ export interface SubstituteOptions {
   file: string;
   /** Keys whose values are left as written (e.g. `search`). */
   skipKeys?: string[];
+  /** Names left as written (`{mmar}`) when no layer defines them: placeholders filled later. */
+  keep?: readonly string[];
   /** Resolve variables whose values themselves hold `{VAR}` (default true). */
   recursive?: boolean;
 }
@@ -93,6 +95,7 @@ export interface SubstituteOptions {
 /** Replaces `{VAR}` in one string; `path` names where it sits (for errors). */
 export function substituteString(s: string, vars: Variables, path: string, opts: SubstituteOptions, seen: string[] = []): unknown {
   const lookup = (name: string): unknown => {
+    if (!vars.has(name) && opts.keep?.includes(name)) return `{${name}}`;
     if (!vars.has(name)) {
       const close = closestNames(name, vars.names());
       throw new ClaraError(

@@ -5,7 +5,7 @@ import { native } from '../native/loader.js';
 import type { NativeKernels } from '../native/kernels.js';
 
 export { chooseBackend, describeBackend, forcedBackend, resetBackendChoice, BACKEND_NAMES } from './backend.js';
-export type { BackendInfo, BackendName, ChooseOptions } from './backend.js';
+export type { BackendInfo, BackendMeasure, BackendName, ChooseOptions } from './backend.js';
 export { setAmp, ampEnabled, withAmp } from './amp.js';
 export type { AmpMode } from './amp.js';
 export { registerNativeKernels, unregisterNativeKernels, nativeKernelsRegistered, NATIVE_KERNEL_NAMES } from './native-kernels.js';

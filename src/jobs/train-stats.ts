@@ -20,6 +20,8 @@ export interface TrainStats {
   epoch_time: number[];
   samples_per_s: number[];
   backend: string;
+  /** Why that backend ran: forced by CLARA_BACKEND, measured (with the figures), or the list order. */
+  backend_reason?: string;
   amp: string;
   status: 'running' | 'finished' | 'failed';
   error?: string;

@@ -3,8 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { type DiscretizeOptions, toIndices } from './discretize.js';
 import type { Metric } from './metric.js';
+import type { CaseMetric } from '../components/contracts.js';
 
-export class Accuracy implements Metric {
+export class Accuracy implements Metric, CaseMetric {
   readonly name: string;
   private correct = 0;
   private total = 0;
@@ -38,6 +39,13 @@ export class Accuracy implements Metric {
 
   compute(): number {
     return this.total ? this.correct / this.total : NaN;
+  }
+
+  /** One case's voxel accuracy. */
+  ofCase(pred: Int32Array, label: Int32Array): number {
+    let ok = 0;
+    for (let i = 0; i < pred.length; i++) if (pred[i] === label[i]) ok++;
+    return pred.length ? ok / pred.length : NaN;
   }
 
   perCase(): number[][] {

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type DiscretizeOptions, toIndices } from './discretize.js';
 import type { Metric } from './metric.js';
+import type { CaseMetric } from '../components/contracts.js';
 import { diceOfClass } from './dice.js';
 
 export type MetricReduction = 'mean' | 'sum' | 'mean_batch' | 'sum_batch' | 'mean_channel' | 'sum_channel' | 'none';
@@ -48,7 +49,7 @@ export function reduceMetric(f: number[][], reduction: MetricReduction): number 
   }
 }
 
-export class MeanDice implements Metric {
+export class MeanDice implements Metric, CaseMetric {
   readonly name: string;
   private rows: number[][] = [];
 
@@ -80,6 +81,16 @@ export class MeanDice implements Metric {
 
   compute(): number {
     return this.rows.length ? (reduceMetric(this.rows, 'mean') as number) : NaN;
+  }
+
+  /** One case's mean Dice over its counted classes (background from 0 unless excluded; NaN when none counted). */
+  ofCase(pred: Int32Array, label: Int32Array, numClasses: number): number {
+    let s = 0, n = 0;
+    for (let c = this.o.includeBackground ?? true ? 0 : 1; c < (this.o.numClasses ?? numClasses); c++) {
+      const d = diceOfClass(pred, label, c, this.o.ignoreEmpty ?? true);
+      if (!Number.isNaN(d)) { s += d; n++; }
+    }
+    return n > 0 ? s / n : NaN;
   }
 
   /** Mean per class over the cases where it counted (MONAI's mean_batch). */

@@ -7,7 +7,7 @@ import { resolveConfig, type ResolvedConfig } from '../config/resolve.js';
 import { ClaraError } from '../util/errors.js';
 import { loadEnvironment, resolvePathVariables } from './environment.js';
 import { parseSetOverrides } from './overrides.js';
-import { DEFAULT_TRAIN_CONFIG, mmarPaths, type MmarPaths } from './paths.js';
+import { DEFAULT_TRAIN_CONFIG, mmarPaths, resolveInMmar, type MmarPaths } from './paths.js';
 
 export interface LoadMmarOptions {
   /** Train config, relative to the MMAR root unless absolute (default config/config_train.json). */
@@ -42,20 +42,43 @@ export function loadMmar(root: string, opts: LoadMmarOptions = {}): LoadedMmar {
   }
   const environment = resolvePathVariables(loadEnvironment(paths.environment), paths.root);
   const overrides = resolvePathVariables(parseSetOverrides(opts.set), paths.root);
-  const layers = [
-    { values: builtinVariables(paths), source: 'builtin' as const },
+  const train = resolveConfig(readJsonObject(paths.trainConfig), { file: paths.trainConfig, layers: variableLayers(paths, environment, overrides) });
+  const automl = opts.automl !== false && existsSync(paths.automlConfig) ? resolveAutomlConfig(paths.automlConfig, paths, environment, overrides) : undefined;
+  return { paths, environment, overrides, train, automl };
+}
+
+/** The variable layers of every config of an MMAR, in rising precedence: builtins, environment.json, --set. */
+function variableLayers(paths: MmarPaths, environment: Record<string, unknown>, overrides: Record<string, unknown>, builtins: Record<string, unknown> = {}) {
+  return [
+    { values: { ...builtinVariables(paths), ...builtins }, source: 'builtin' as const },
     { values: environment, source: 'environment' as const, file: paths.environment },
     { values: overrides, source: 'set' as const, file: '--set' },
   ];
-  const train = resolveConfig(readJsonObject(paths.trainConfig), { file: paths.trainConfig, layers });
-  let automl: ResolvedConfig | undefined;
-  if (opts.automl !== false && existsSync(paths.automlConfig)) {
-    automl = resolveConfig(readJsonObject(paths.automlConfig), {
-      file: paths.automlConfig,
-      automl: true,
-      // Clara fills {trainconf} from --set; default: the train config's file name.
-      layers: [{ values: { ...builtinVariables(paths), trainconf: basename(paths.trainConfig) }, source: 'builtin' }, ...layers.slice(1)],
-    });
-  }
-  return { paths, environment, overrides, train, automl };
+}
+
+/** What the executor fills per job; left as written in config_automl.json. */
+const JOB_PLACEHOLDERS = ['mmar', 'config'];
+
+/**
+ * A config_automl.json resolved with the train config's variable layers. Clara fills
+ * {trainconf} from --set; its default is the train config's file name.
+ */
+function resolveAutomlConfig(file: string, paths: MmarPaths, environment: Record<string, unknown>, overrides: Record<string, unknown>, builtins: Record<string, unknown> = {}): ResolvedConfig {
+  return resolveConfig(readJsonObject(file), {
+    file, automl: true, keep: JOB_PLACEHOLDERS,
+    layers: variableLayers(paths, environment, overrides, { trainconf: basename(paths.trainConfig), ...builtins }),
+  });
+}
+
+/**
+ * `clara-train automl`'s config (config/config_automl.json unless `file` is given), loaded
+ * the way loadMmar loads it for `config check`: the same layers, `set` as --set.
+ */
+export function loadAutomlConfig(root: string, opts: { file?: string; set?: Record<string, unknown>; builtins?: Record<string, unknown> } = {}): ResolvedConfig {
+  const paths = mmarPaths(root);
+  const file = opts.file ? resolveInMmar(paths.root, opts.file) : paths.automlConfig;
+  if (!existsSync(file)) throw new ClaraError('the AutoML config was not found', { file });
+  const environment = resolvePathVariables(loadEnvironment(paths.environment), paths.root);
+  const overrides = resolvePathVariables(opts.set ?? {}, paths.root);
+  return resolveAutomlConfig(file, paths, environment, overrides, opts.builtins);
 }

@@ -22,6 +22,11 @@ export interface NativeCore {
   info(): NativeInfo;
   /** Sets the native thread-pool size; returns the size in force. */
   setNumThreads(n: number): number;
+  /**
+   * SIGTERM to this process when its parent dies (Linux PR_SET_PDEATHSIG); false where not
+   * available or when the parent `ppid` is already gone.
+   */
+  exitWithParent(ppid: number): boolean;
 }
 
 export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc & NativeDataMove;

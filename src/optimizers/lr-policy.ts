@@ -3,18 +3,10 @@
 // per epoch (MONAI's LrScheduleHandler default); `unit: 'iteration'` counts global iterations.
 // An optional linear warmup ramps from warmup_start_factor·lr to the policy's value.
 
-export interface LrContext {
-  /** The optimizer's initial lr (the config's learning_rate). */
-  baseLr: number;
-  /** Total epochs of the run. */
-  epochs: number;
-  /** Iterations per epoch. */
-  iterationsPerEpoch: number;
-}
+import type { LrContext, LrSchedule } from '../components/contracts.js';
 
-export interface LrPolicy {
+export interface LrPolicy extends LrSchedule {
   readonly name: string;
-  lrAt(epoch: number, iteration: number, ctx: LrContext): number;
   /** The optimizer a 4.x config bound it to ("optimizer": "@optimizer"), when it did. */
   optimizer?: { lr: number; readonly initialLr: number };
 }

@@ -2,6 +2,7 @@
 // monai.optimizers.Novograd). Parameter names are the model's (MONAI state_dict names), so the
 // optimizer state can be checkpointed and resumed by name.
 import * as tf from '@tensorflow/tfjs';
+import type { Optimizer as OptimizerContract } from '../components/contracts.js';
 
 export interface OptimizerState {
   step: number;
@@ -9,7 +10,7 @@ export interface OptimizerState {
   slots: Map<string, tf.Tensor>;
 }
 
-export abstract class Optimizer {
+export abstract class Optimizer implements OptimizerContract {
   abstract readonly name: string;
   /** The learning rate used by the next step (lr policies set it). */
   lr: number;

@@ -41,7 +41,7 @@ function stringMapProblem(v: unknown, what: string, maxValue: number): string | 
 const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
 
 /** An artifact path (destination inside the run's artifacts): '' or '/'-separated MLflow-valid segments. */
-export function artifactPathProblem(p: unknown): string | null {
+function artifactPathProblem(p: unknown): string | null {
   if (typeof p !== 'string') return 'artifactPath is not a string';
   if (p === '') return null;
   if (mlflowKey(p) !== p || p.startsWith('/') || p.endsWith('/')) {
@@ -57,7 +57,7 @@ export function isInside(p: string, root: string): boolean {
 }
 
 /** Where an artifact source may be: inside `runFolder`, symlinks followed. Null when fine or gone (the sink says "no longer exists"). */
-export function artifactSourceProblem(path: unknown, runFolder: string): string | null {
+function artifactSourceProblem(path: unknown, runFolder: string): string | null {
   if (typeof path !== 'string' || !isAbsolute(path)) return `artifact source ${JSON.stringify(path)} is not an absolute path`;
   if (!existsSync(path)) return null;
   let real: string, root: string;

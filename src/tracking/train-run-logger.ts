@@ -60,6 +60,7 @@ export class TrainRunLogger {
     if (fresh.length) this.tracker.logMetrics(this.run, fresh);
     const tags: Record<string, string> = {};
     if (stats.backend) tags['clara.backend'] = stats.backend;
+    if (stats.backend_reason) tags['clara.backend_reason'] = stats.backend_reason;
     if (stats.amp) tags['clara.amp'] = stats.amp;
     if (stats.key_metric_name) tags['clara.key_metric'] = stats.key_metric_name;
     if (Object.keys(tags).length) this.tracker.setTags(this.run, tags);

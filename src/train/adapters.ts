@@ -1,10 +1,11 @@
-// Adapters from what the other areas' components are (losses, lr schedulers, inferers,
-// data loaders and their samples) to the plain shapes of components.ts. Each accepts the
-// few shapes those areas may use and names the config path when it gets something else.
+// From the components the config builds (each checked once against its contract in
+// components/contracts.ts: loss, optimizer, lr policy, inferer) and the data area's
+// loaders and samples to the plain shapes of components.ts that the trainer runs on.
 import * as tf from '@tensorflow/tfjs';
 import { ClaraError } from '../util/errors.js';
 import type { Affine } from '../io/volume.js';
 import type { Batch, BatchSource, Case, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
+import { checkContract, CONTRACTS, type Inferer, type Loss, type LrSchedule as LrScheduleContract, type Optimizer } from '../components/contracts.js';
 
 type Place = { file?: string; path?: string };
 type Obj = Record<string, unknown>;
@@ -19,27 +20,17 @@ function method(o: unknown, names: string[]): ((...a: unknown[]) => unknown) | u
   return undefined;
 }
 
-/** A loss component → (logits, label) => scalar. */
+/** A loss component (checked against its contract) → (logits, label) => scalar. */
 export function asLossFn(l: unknown, place: Place): LossFn {
-  if (typeof l === 'function') return (p, y) => (l as LossFn)(p, y);
-  const f = method(l, ['forward', 'call', 'apply', 'compute', 'loss']);
-  if (f) return (p, y) => f(p, y) as tf.Scalar;
-  throw new ClaraError('the loss component is not callable (expected a function or an object with forward(pred, label))', place);
-}
-
-/** The optimizers area's shape: named parameters, PyTorch update rules, getState/setState, `lr`. */
-interface NamedParamOptimizer {
-  lr: number;
-  applyGradients(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void;
-  getState(): { step: number; slots: Map<string, tf.Tensor> };
-  setState(s: { step: number; slots: Map<string, tf.Tensor> }): void;
-  dispose?(): void;
+  const loss = checkContract<Loss | { forward: Loss }>(l, CONTRACTS.loss, place);
+  if (typeof loss === 'function') return (p, y) => loss(p, y) as tf.Scalar;
+  return (p, y) => loss.forward(p, y) as tf.Scalar;
 }
 
 const STEP_KEY = '__optimizer_step__';
 
-/** Wraps a named-parameter optimizer so the trainer can drive it with tf.variableGrads' output. */
-function namedParamOptimizer(o: NamedParamOptimizer, params: () => { name: string; variable: tf.Variable }[]): OptimizerLike {
+/** The optimizer contract driven by the trainer with tf.variableGrads' output (variable name → gradient). */
+function namedParamOptimizer(o: Optimizer, params: () => { name: string; variable: tf.Variable }[]): OptimizerLike {
   return {
     applyGradients(grads: tf.NamedTensorMap) {
       const ps = params();
@@ -62,62 +53,32 @@ function namedParamOptimizer(o: NamedParamOptimizer, params: () => { name: strin
   } as OptimizerLike;
 }
 
-/** An optimizer component → OptimizerLike (tf.Optimizer already is one). */
-export function asOptimizer(o: unknown, place: Place, params?: () => { name: string; variable: tf.Variable }[]): OptimizerLike {
-  if (isObj(o) && typeof o.getState === 'function' && typeof o.setState === 'function' && typeof o.applyGradients === 'function') {
-    if (!params) throw new ClaraError('this optimizer needs the network parameters', place);
-    return namedParamOptimizer(o as unknown as NamedParamOptimizer, params);
-  }
-  if (isObj(o) && typeof o.applyGradients === 'function' && typeof o.getWeights === 'function' && typeof o.setWeights === 'function') return o as unknown as OptimizerLike;
-  if (isObj(o) && isObj(o.optimizer)) return asOptimizer(o.optimizer, place, params);
-  throw new ClaraError('the optimizer component is not an optimizer (expected applyGradients/getWeights/setWeights, as tf.Optimizer has)', place);
+/** An optimizer component (checked against its contract) → what the trainer drives. */
+export function asOptimizer(o: unknown, place: Place, params: () => { name: string; variable: tf.Variable }[]): OptimizerLike {
+  return namedParamOptimizer(checkContract<Optimizer>(o, CONTRACTS.optimizer, place), params);
 }
 
 /** The learning rate an optimizer was configured with. */
 export function optimizerLr(o: OptimizerLike, fallback: number): number {
-  const x = o as unknown as { learningRate?: unknown; lr?: unknown; getLearningRate?: () => number };
-  if (typeof x.getLearningRate === 'function') return x.getLearningRate();
-  if (typeof x.learningRate === 'number') return x.learningRate;
-  if (typeof x.lr === 'number') return x.lr;
-  return fallback;
+  const x = o as unknown as { getLearningRate?: () => number };
+  return typeof x.getLearningRate === 'function' ? x.getLearningRate() : fallback;
 }
 
-/**
- * An lr policy/scheduler component → LrSchedule. Accepts an object that already is one
- * (lr(epoch, step, stepsPerEpoch, totalEpochs)), or one with lrAt/valueAt/getLr(epoch[, ...]).
- */
-export function asLrSchedule(s: unknown, baseLr: number, place: Place, perIteration = false): LrSchedule {
-  if (isObj(s) && typeof s.lr === 'function') {
-    const f = s.lr as LrSchedule['lr'];
-    return { lr: (e, g, n, t) => f.call(s, e, g, n, t), perIteration: (s.perIteration as boolean | undefined) ?? perIteration };
-  }
-  if (typeof s === 'function') return { lr: (e, g, n, t) => (s as LrSchedule['lr'])(e, g, n, t), perIteration };
-  // The optimizers area's LrPolicy: lrAt(epoch, iterationInEpoch, {baseLr, epochs, iterationsPerEpoch}).
-  if (isObj(s) && typeof s.lrAt === 'function' && (s.lrAt as (...a: unknown[]) => unknown).length >= 3) {
-    const f = (s.lrAt as (e: number, i: number, c: { baseLr: number; epochs: number; iterationsPerEpoch: number }) => number).bind(s);
-    return {
-      lr: (e, g, n, t) => f(e, Math.max(0, n > 0 ? g - e * n : 0), { baseLr, epochs: t, iterationsPerEpoch: Math.max(1, n) }),
-      perIteration: true,
-    };
-  }
-  const f = method(s, ['lrAt', 'valueAt', 'getLr', 'lrFor', 'at']);
-  if (f) {
-    const iter = isObj(s) && (s.perIteration === true || s.epochLevel === false);
-    return {
-      lr: (e, g, n, t) => Number(f(iter ? g : e, { baseLr, epoch: e, step: g, stepsPerEpoch: n, totalEpochs: t, totalSteps: n * t })),
-      perIteration: iter || perIteration,
-    };
-  }
-  throw new ClaraError('the lr policy/scheduler component has no lr(epoch, ...) method', place);
+/** An lr policy/scheduler component (checked against its contract) → the trainer's per-iteration schedule. */
+export function asLrSchedule(s: unknown, baseLr: number, place: Place): LrSchedule {
+  const p = checkContract<LrScheduleContract>(s, CONTRACTS.lrSchedule, place);
+  return {
+    lr: (e, g, n, t) => p.lrAt(e, Math.max(0, n > 0 ? g - e * n : 0), { baseLr, epochs: t, iterationsPerEpoch: Math.max(1, n) }),
+    perIteration: true,
+  };
 }
 
-/** An inferer component → InfererFn. */
+/** An inferer component (checked against its contract; none: the whole volume at once) → InfererFn. */
 export function asInferer(i: unknown, place: Place): InfererFn {
   if (i === undefined) return (x, net) => net(x);
-  if (typeof i === 'function') return (x, net) => (i as InfererFn)(x, net);
-  const f = method(i, ['infer', 'call', 'apply', 'run', 'predict']);
-  if (f) return (x, net) => f(x, net) as tf.Tensor | Promise<tf.Tensor>;
-  throw new ClaraError('the inferer component is not callable (expected infer(image, network))', place);
+  const inf = checkContract<((x: tf.Tensor, net: (x: tf.Tensor) => tf.Tensor) => tf.Tensor | Promise<tf.Tensor>) | Inferer>(i, CONTRACTS.inferer, place);
+  if (typeof inf === 'function') return (x, net) => inf(x, net);
+  return (x, net) => inf.infer(x as tf.Tensor5D, net as (x: tf.Tensor5D) => tf.Tensor5D);
 }
 
 // ---- samples → tensors ----

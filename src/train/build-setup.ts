@@ -15,8 +15,10 @@ import { readBool, readNumber } from '../components/args.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { setGlobalSeed } from '../util/seed.js';
 import { asBatchSource, asCaseSource, asInferer, asLossFn, asLrSchedule, asOptimizer, optimizerLr } from './adapters.js';
-import type { BatchSource, CaseMetric, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
-import { accuracyMetric, classDiceMetric, meanDiceMetric } from './evaluator.js';
+import type { BatchSource, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerLike } from './components.js';
+import { checkContract, CONTRACTS, type CaseMetric } from '../components/contracts.js';
+import { meanDiceFactory } from '../metrics/register.js';
+import { classDiceMetric, meanDiceMetric } from './evaluator.js';
 import { asNetwork, type TrainableNetwork } from './network.js';
 import type { ModelSpec } from './checkpoint.js';
 import { resolve } from 'node:path';
@@ -85,7 +87,7 @@ function wholeEpochs(v: unknown, file: string, path: string): number {
 }
 
 /** The enabled component of a slot that may be a list of alternatives, with its path. */
-function enabledComponent(json: Obj, section: string, key: string, file: string): { node: Obj; path: string } | undefined {
+export function enabledComponent(json: Obj, section: string, key: string, file: string): { node: Obj; path: string } | undefined {
   const s = obj(json[section]);
   if (!s || s[key] === undefined) return undefined;
   const base = joinPath(joinPath('', section), key);
@@ -97,7 +99,7 @@ function enabledComponent(json: Obj, section: string, key: string, file: string)
   return isPlainObject(v) && !isDisabled({ disabled: v.disabled, path: base }, file) ? { node: v, path: base } : undefined;
 }
 
-function nameOf(c: Obj): string {
+export function nameOf(c: Obj): string {
   return String(c.name ?? c.path ?? c.ref ?? '').replace(/#.*$/, '');
 }
 
@@ -157,7 +159,7 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
 }
 
 /** The evaluator's metrics from validate.key_metric/additional_metrics (4.x) or validate.metrics (3.x). */
-function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[]): { metrics: CaseMetric[]; key: string } {
+function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[], builder: ConfigBuilder): { metrics: CaseMetric[]; key: string } {
   const v = obj(json.validate) ?? {};
   const out: CaseMetric[] = [];
   let key: string | undefined;
@@ -175,11 +177,8 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[])
     const label = typeof c.log_label === 'string' ? c.log_label : undefined;
     let metric: CaseMetric;
     switch (name) {
-      case 'MeanDice': case 'DiceMetric': case 'Dice':
-        metric = meanDiceMetric(label ?? 'val_mean_dice', args.include_background === undefined ? true : bool(args.include_background, file, `${path}.args.include_background`));
-        break;
-      case 'Accuracy':
-        metric = accuracyMetric(label ?? 'val_acc');
+      case 'Dice': // a 3.x loss name some configs use for the metric
+        metric = meanDiceFactory(args, { file, path, extra: { log_label: label } });
         break;
       case 'ComputeAverage': {
         const nm = String(args.name ?? 'mean_dice');
@@ -190,7 +189,9 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[])
         break;
       }
       default:
-        throw new ClaraError(`metric '${name}' is not computed by clara-train's evaluator (known: MeanDice, Accuracy, ComputeAverage)`, { file, path: `${path}.name` });
+        // The metrics area's registered factories (MeanDice, Accuracy ...), args honoured as configured.
+        if (registry.get(name)?.kind !== 'metric') throw new ClaraError(`metric '${name}' is not computed by clara-train's evaluator (known: ${registry.names('metric').join(', ')})`, { file, path: `${path}.name` });
+        metric = checkContract<CaseMetric>(builder.build(path), CONTRACTS.caseMetric, { file, path });
     }
     out.push(metric);
     if (isKey && !key) key = metric.name;
@@ -257,7 +258,7 @@ export function buildEvalParts(m: LoadedMmar, parts: ModelParts, dataKey?: strin
   const loader = buildLoader(m, parts, 'validate');
   const infPath = 'validate.inferer';
   const inferer = asInferer(v.inferer !== undefined ? builder.build(infPath) : undefined, { file, path: infPath });
-  const { metrics, key } = buildMetrics(json, layout, file, parts.notices);
+  const { metrics, key } = buildMetrics(json, layout, file, parts.notices, parts.builder);
   checkPostTransforms(json, file, parts.notices);
   return { cases: asCaseSource(loader, { file, path: loaderPath }), inferer, metrics, keyMetricName: key };
 }
@@ -281,7 +282,6 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const epochs = wholeEpochs(trainerArgs.max_epochs ?? json.epochs ?? 1, file, epochsPath);
   let valInterval = num(json.num_training_epoch_per_valid ?? json.num_interval_per_valid ?? 1, file, 'num_interval_per_valid');
   let loadCheckpoint: string | undefined;
-  let lrPerIteration = false;
 
   // 4.x handlers, interpreted by name.
   if (layout === 4) {
@@ -298,7 +298,9 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
         else if (name === 'CheckpointLoader') {
           if (typeof args.load_path !== 'string' || args.load_path === '') throw new ClaraError('CheckpointLoader needs load_path', { file, path: `${path}.args.load_path` });
           loadCheckpoint = resolve(m.paths.root, args.load_path);
-        } else if (name === 'LrScheduleHandler') lrPerIteration = args.epoch_level === false;
+        } else if (name === 'LrScheduleHandler') {
+          // stepped by the trainer every iteration; the policy's own unit (its epoch_level arg) decides when it changes
+        }
         else if (name === 'CheckpointSaver' && typeof args.save_dir === 'string') parts.ckptDir = resolve(m.paths.root, args.save_dir);
         else if (HANDLERS_NOTICE[name]) notices.push(`${path}: ${name}: ${HANDLERS_NOTICE[name]}`);
         else if (!HANDLERS_KNOWN.has(name)) notices.push(`${file}: ${path}: handler '${name}' has no clara-train equivalent and is not run`);
@@ -334,7 +336,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   let lrSchedule: LrSchedule | undefined;
   if (lrKey) {
     const c = enabledComponent(json, 'train', lrKey, file);
-    if (c) lrSchedule = asLrSchedule(builder.build(`train.${lrKey}`), baseLr, { file, path: c.path }, lrPerIteration);
+    if (c) lrSchedule = asLrSchedule(builder.build(`train.${lrKey}`), baseLr, { file, path: c.path });
   }
 
   const dataPath = layout === 4 ? 'train.dataloader' : 'train.image_pipeline';

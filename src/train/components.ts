@@ -61,12 +61,6 @@ export interface OptimizerLike {
   dispose?(): void;
 }
 
-/** Class-index prediction and label of one case → one value per metric (NaN = undefined for the case). */
-export interface CaseMetric {
-  name: string;
-  compute(pred: Int32Array, label: Int32Array, numClasses: number): number;
-}
-
 /** A tensor with a name (tfjs's NamedTensor, which the tfjs package does not re-export). */
 export interface NamedTensor {
   name: string;

@@ -1,10 +1,12 @@
 // Validation: every case through the inferer (whole volume or sliding window), argmax
 // (or sigmoid > 0.5 for one output channel), per-case metrics, means over cases.
 import * as tf from '@tensorflow/tfjs';
-import type { CaseMetric, CaseSource, InfererFn, Case } from './components.js';
+import type { CaseSource, InfererFn, Case } from './components.js';
+import type { CaseMetric } from '../components/contracts.js';
 import type { TrainableNetwork } from './network.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { diceOfClass } from '../metrics/dice.js';
+import { MeanDice } from '../metrics/mean-dice.js';
 
 export interface EvaluationResult {
   /** Means over cases (NaN cases ignored), by metric name (key metric included). */
@@ -65,7 +67,7 @@ export class Evaluator {
         labT.dispose();
         if (lab.length !== pred.length) throw new Error(`case ${c.id}: prediction has ${pred.length} voxels, label ${lab.length} (the inferer changed the shape)`);
         for (const m of metrics) {
-          const v = m.compute(pred, lab, numClasses);
+          const v = m.ofCase(pred, lab, numClasses);
           perCase[id][m.name] = v;
           if (Number.isFinite(v)) { sums[m.name].s += v; sums[m.name].n++; }
         }
@@ -79,34 +81,12 @@ export class Evaluator {
   }
 }
 
-/** MONAI's MeanDice on one case: the mean over classes (background skipped unless asked) of the defined Dice values. */
+/** MONAI's MeanDice on one case, empty ground truth ignored (the metrics area's MeanDice). */
 export function meanDiceMetric(name = 'val_mean_dice', includeBackground = false): CaseMetric {
-  return {
-    name,
-    compute(pred, label, numClasses) {
-      let s = 0, n = 0;
-      for (let c = includeBackground ? 0 : 1; c < numClasses; c++) {
-        const d = diceOfClass(pred, label, c);
-        if (Number.isFinite(d)) { s += d; n++; }
-      }
-      return n > 0 ? s / n : NaN;
-    },
-  };
+  return new MeanDice({ name, includeBackground });
 }
 
 /** Per-class Dice as its own metric (`val_dice_class1` ...). */
 export function classDiceMetric(c: number, name = `val_dice_class${c}`): CaseMetric {
-  return { name, compute: (pred, label) => diceOfClass(pred, label, c) };
-}
-
-/** Voxel accuracy. */
-export function accuracyMetric(name = 'val_acc'): CaseMetric {
-  return {
-    name,
-    compute(pred, label) {
-      let ok = 0;
-      for (let i = 0; i < pred.length; i++) if (pred[i] === label[i]) ok++;
-      return pred.length ? ok / pred.length : NaN;
-    },
-  };
+  return { name, ofCase: (pred, label) => diceOfClass(pred, label, c) };
 }

@@ -1,6 +1,7 @@
 // Delivers a training job's events to in-process handlers and, when the process was
 // started with an IPC channel (an AutoML job), streams them to the parent as
 // `{ claraJobEvent }`. A failing handler is reported once and never stops training.
+import { EVENTS_FILE_ENV, EventFileWriter } from '../jobs/event-file.js';
 import type { JobEvent, JobEventHandler, JobEventType } from '../jobs/events.js';
 
 export type EventSender = (msg: unknown) => Promise<void>;
@@ -19,12 +20,29 @@ export function processSender(): EventSender | undefined {
     });
 }
 
+/** Without an IPC channel, a job started by a cluster executor appends its events to $CLARA_EVENTS_FILE. */
+export function fileSender(file: string | undefined = process.env[EVENTS_FILE_ENV]): EventSender | undefined {
+  if (!file) return undefined;
+  const w = new EventFileWriter(file);
+  let warned = false;
+  return async (msg) => {
+    const m = msg as { claraJobEvent?: JobEvent };
+    try {
+      if (m.claraJobEvent) w.append(m.claraJobEvent);
+    } catch (e) {
+      // Like a lost IPC channel: the job goes on, its score still comes from train_stats.json.
+      if (!warned) process.stderr.write(`warning: could not append to ${file}: ${(e as Error).message}\n`);
+      warned = true;
+    }
+  };
+}
+
 export class EventBus {
   private readonly handlers: JobEventHandler[] = [];
   private readonly failed = new Set<JobEventHandler>();
   private pending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly send: EventSender | undefined = processSender(), private readonly warn: (m: string) => void = (m) => process.stderr.write(m + '\n')) {}
+  constructor(private readonly send: EventSender | undefined = processSender() ?? fileSender(), private readonly warn: (m: string) => void = (m) => process.stderr.write(m + '\n')) {}
 
   add(h: JobEventHandler): void {
     this.handlers.push(h);

@@ -3,7 +3,7 @@
 // is a tf.LayersModel), and metadata.json: the architecture spec that rebuilds the
 // network from the registry, input channels and ROI, spacing, the intensity transform,
 // the image-only pre-transforms and inferer (as resolved config JSON), and the labels.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isPlainObject, readJsonFile } from '../util/json-file.js';
 import { registry } from '../config/registry.js';

@@ -6,6 +6,8 @@ import type { LoadedMmar } from '../mmar/load.js';
 import { loadMmarWithOverrides as loadMmar } from './load-with-overrides.js';
 import { initEngine } from '../engine/index.js';
 import { buildTrainSetup } from './build-setup.js';
+import { trainWorkload } from './backend-workload.js';
+import { trainStepMeasure } from './backend-probe.js';
 import { EventBus } from './event-bus.js';
 import type { JobEventHandler } from '../jobs/events.js';
 import { TRAIN_STATS_FILE } from '../jobs/train-stats.js';
@@ -48,7 +50,8 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     const v = t?.args?.amp ?? m.train.json.use_amp ?? m.train.json.amp;
     return v === true || v === 'true';
   })();
-  const engine = await initEngine({ amp: ampWanted, log });
+  const workload = trainWorkload(m);
+  const engine = await initEngine({ amp: ampWanted, log, measure: workload ? trainStepMeasure(workload, { log }) : undefined });
   const setup = await buildTrainSetup(m, log);
   for (const n of setup.notices) log(`notice: ${n}`);
   const backend = engine.backend.name + (engine.backend.nativeKernels ? '+native' : '');
@@ -80,6 +83,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     checkpointMeta: { config: m.paths.trainConfig, layout: setup.layout },
     onCheckpointWrite: crashHook(),
   });
+  trainer.stats.backend_reason = engine.backend.reason;
   let ok = false;
   try {
     const r = await trainer.run();

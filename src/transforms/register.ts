@@ -20,6 +20,7 @@ import {
   ScaleIntensityRanged, ScaleShiftIntensity,
 } from './intensity-transforms.js';
 import { Activationsd, AsDiscreted } from './post-transforms.js';
+import './register-eval.js'; // Invertd, SaveImaged, Clara 3.x evaluation post-transforms
 import {
   Affined, CropFixedSizeRandomCenter, CropForegroundd, Flipd, Orientationd, RandomAxisFlip, RandAffined, RandCropByPosNegLabeld, RandFlipd, RandomSpatialFlip,
   RandRotate90d, Rotate90d, SpatialPadd, Spacingd, type RandRange,
@@ -29,7 +30,7 @@ type Args = Record<string, unknown>;
 const MONAI_COMMON = ['keys', 'allow_missing_keys', 'meta_keys', 'meta_key_postfix'];
 const CLARA3_COMMON = ['fields'];
 
-function place(ctx: BuildContext, arg?: string) {
+export function place(ctx: BuildContext, arg?: string) {
   return { file: ctx.file, path: arg ? `${ctx.path}.args.${arg}` : `${ctx.path}.args` };
 }
 function keysOf(a: Args, ctx: BuildContext, arg: 'keys' | 'fields'): string[] {
@@ -57,7 +58,7 @@ function nums(a: Args, k: string, ctx: BuildContext, len?: number): number[] {
 function bool(a: Args, k: string, ctx: BuildContext, dflt: boolean): boolean {
   return readBool(a[k] ?? dflt, k, place(ctx, k));
 }
-function wrap<T>(ctx: BuildContext, f: () => T): T {
+export function wrap<T>(ctx: BuildContext, f: () => T): T {
   try {
     return f();
   } catch (e) {

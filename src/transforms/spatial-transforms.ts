@@ -416,7 +416,7 @@ export class RandRotate90d extends RandomMapTransform<number> {
   protected async applyKey(s: Sample, key: string, _i: number, k: number): Promise<void> {
     if (!k) return;
     const t = getTensor(s, key, this.name);
-    const { c, sp } = spatialOf(t, this.name, key);
+    spatialOf(t, this.name, key); // refuses a tensor that is not channel-first 3D
     await rotate90Key(s, key, this.name, k, this.spatialAxes);
   }
 }

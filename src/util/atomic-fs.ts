@@ -26,7 +26,7 @@ function writeAndSync(path: string, data: string | Uint8Array): void {
 }
 
 /** Flushes a folder's entries (a rename into it) to disk; a file system that cannot is left as it is. */
-export function fsyncDir(dir: string): void {
+function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

@@ -7,13 +7,13 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, statSy
 import { dirname, resolve } from 'node:path';
 import { ClaraError } from './errors.js';
 
-export interface JsonlLine<T> {
+interface JsonlLine<T> {
   value: T;
   /** Byte offset just after this line (where a reader continues). */
   end: number;
 }
 
-export interface JsonlRead<T> {
+interface JsonlRead<T> {
   lines: JsonlLine<T>[];
   /** Byte offset after the last complete line (a torn tail starts here). */
   size: number;

@@ -44,7 +44,7 @@ test('the default choice walks the order, logs once with the reasons, and is cac
   assert.ok(a.nativeKernels && nativeKernelsRegistered());
   assert.deepEqual(a.skipped.map((s) => s.name), ['tfjs-node-gpu', 'tfjs-node']);
   assert.match(a.skipped[1].reason, /@tensorflow\/tfjs-node is not installed/);
-  assert.match(lines[0], /backend cpu-native \(native .*\) — skipped tfjs-node-gpu: .*; tfjs-node: /);
+  assert.match(lines[0], /backend cpu-native \(native .*\) \[first usable in the order tfjs-node-gpu, tfjs-node, cpu-native, cpu\] — skipped tfjs-node-gpu: .*; tfjs-node: /);
 });
 
 test('initEngine({amp: true}) on the native path switches the convs to bf16', async () => {

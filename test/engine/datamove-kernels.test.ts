@@ -19,7 +19,7 @@ function rand(rng: Rng, shape: number[]): tf.Tensor {
   return tf.tensor(v, shape);
 }
 
-function upAndGrad(x: tf.Tensor5D, dy: tf.Tensor, s: [number, number, number], up: (x: tf.Tensor5D) => tf.Tensor) {
+function upAndGrad(x: tf.Tensor5D, dy: tf.Tensor, _s: [number, number, number], up: (x: tf.Tensor5D) => tf.Tensor) {
   return tf.tidy(() => {
     const y = up(x).dataSync().slice();
     const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(up(a as tf.Tensor5D), dy)))(x).dataSync().slice();

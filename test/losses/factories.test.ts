@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { claraDiceFactory, claraFocalFactory, diceLossFactory, focalLossFactory, diceCELossFactory } from '../../src/losses/factories.js';
 import '../../src/losses/register.js';
 import { registry } from '../../src/config/registry.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const ctx = { file: 'config_train.json', path: 'train.loss' };
 const logits = tf.tensor([2, -1, 0.5, 0.1, -2, 3, 1, 1], [1, 2, 2, 1, 2]);
 const label = tf.tensor([0, 1, 1, 0], [1, 2, 2, 1, 1]);

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { diceCELossFactory, diceFocalLossFactory, diceLossFactory, focalLossFactory } from '../../src/losses/factories.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 
 interface T { shape: number[]; data: number[] }
 interface Fixture { inputs: Record<string, { pred: T; label: T }>; cases: { loss: string; args: Record<string, unknown>; input: string; value: number[] }[] }

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { meanDiceFactory, accuracyFactory } from '../../src/metrics/register.js';
 import { metricLogName } from '../../src/metrics/metric.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 interface T { shape: number[]; data: number[] }
 interface Fx { pred: T; label: T; cases: { include_background: boolean; ignore_empty: boolean; per_case: (number | null)[][]; mean: number; mean_batch: number[] }[] }
 const { data, source } = monaiFixture<Fx>('make_metric_fixtures.py', 'metrics.json');
@@ -44,3 +45,19 @@ test('MeanDice on single-channel binary predictions counts class 1 only; accurac
   assert.equal(metricLogName({ log_label: 'val_acc', args: {} }, 'x'), 'val_acc');
   assert.throws(() => meanDiceFactory({ reduction: 'sum' }, ctx), /validate\.key_metric\.args\.reduction/);
 });
+
+for (const c of data.cases) {
+  test(`MeanDice.ofCase (the evaluator's path) include_background=${c.include_background} ignore_empty=${c.ignore_empty} equals MONAI per case (${source})`, () => {
+    const m = meanDiceFactory({ include_background: c.include_background, ignore_empty: c.ignore_empty }, ctx);
+    const pred = tf.tensor(data.pred.data, data.pred.shape);
+    const k = data.pred.shape[data.pred.shape.length - 1];
+    const p = tf.argMax(pred, -1).dataSync() as Int32Array, y = Int32Array.from(data.label.data); // label: class indices [N, D, H, W, 1]
+    const per = p.length / data.pred.shape[0];
+    c.per_case.forEach((row, b) => {
+      const counted = row.filter((v): v is number => v !== null);
+      const want = counted.length ? counted.reduce((s, v) => s + v, 0) / counted.length : NaN;
+      const got = m.ofCase(p.subarray(b * per, (b + 1) * per), y.subarray(b * per, (b + 1) * per), k);
+      assert.ok(Number.isNaN(want) ? Number.isNaN(got) : close(got, want), `case ${b}: ${got} vs ${want}`);
+    });
+  });
+}

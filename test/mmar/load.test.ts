@@ -132,3 +132,24 @@ test('openMmar gives a builder; writeJsonAtomic replaces a file whole', async ()
   assert.throws(() => writeJsonAtomic(join(f, 'x.json'), {}), /cannot write file/);
   assert.deepEqual(readJsonObject(f), mmar.train.json, 'still intact');
 });
+
+test('config_automl.json: `config check` and `automl` resolve it the same way (builtins, environment.json, --set); {mmar}/{config} are left for the executor', async () => {
+  const { loadAutomlConfig } = await import('../../src/mmar/load.js');
+  const root = tmpMmar({
+    'config/config_train.json': { epochs: 1 },
+    'config/environment.json': { TIMEOUT: 120 },
+    'config/config_automl.json': {
+      rounds: 2,
+      handlers: [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}' } }],
+      executor: { name: 'MMARExecutor', args: { timeout_s: '{TIMEOUT}', command: ['node', 'job.js', '{mmar}', '{config}'] } },
+      controller: { name: 'RandomController', args: { max_rounds: '{rounds}' } },
+    },
+  });
+  const fromCheck = loadMmar(root).automl!.json;
+  const fromRun = loadAutomlConfig(root, { set: { trainconf: 'config_train.json' } }).json;
+  assert.deepEqual(fromRun, fromCheck);
+  assert.deepEqual(fromRun.executor, { name: 'MMARExecutor', args: { timeout_s: 120, command: ['node', 'job.js', '{mmar}', '{config}'] } });
+  assert.equal((fromRun.controller as { args: { max_rounds: number } }).args.max_rounds, 2);
+  assert.equal((loadAutomlConfig(root, { set: { rounds: 5 } }).json.controller as { args: { max_rounds: number } }).args.max_rounds, 5);
+  assert.throws(() => loadAutomlConfig(root, { file: 'config/nope.json' }), /config\/nope\.json: the AutoML config was not found/);
+});

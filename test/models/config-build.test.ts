@@ -14,8 +14,9 @@ import { applyLr, type LrPolicy } from '../../src/optimizers/lr-policy.js';
 import type { Metric } from '../../src/metrics/metric.js';
 import type { Inferer } from '../../src/train/inferers/inferer.js';
 import type { Loss } from '../../src/losses/common.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const MM = resolve('test/fixtures/mmars');
 
 test('clara4_LR_LP builds into working components', async () => {

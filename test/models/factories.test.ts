@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { segResNetFactory, unetFactory } from '../../src/models/factories.js';
 import '../../src/models/register.js';
 import { registry } from '../../src/config/registry.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const ctx = { file: 'config_train.json', path: 'train.model' };
 
 test('Clara 3.x SegResnet args build the model they describe', () => {

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { segResNetFactory, unetFactory } from '../../src/models/factories.js';
 import type { SegModel } from '../../src/models/seg-model.js';
 import { Rng } from '../../src/util/random.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const ctx = { file: 'test', path: 'model' };
 
 function check(model: SegModel, shape: number[]): void {

@@ -6,8 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { unetFactory, segResNetFactory } from '../../src/models/factories.js';
 import { loadTorchStateDict, type TorchTensor } from '../../src/models/torch-weights.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 
 interface Case { train_mode?: boolean; state_after?: Record<string, TorchTensor>; name: string; kind: string; args: Record<string, unknown>; params: number; state_dict: Record<string, TorchTensor>; input: TorchTensor; output: TorchTensor }
 const { data, source } = monaiFixture<{ cases: Case[]; counts: Omit<Case, 'state_dict' | 'input' | 'output'>[] }>('make_model_fixtures.py', 'models.json');

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '../../src/cli/builtins.js';
 import { registry } from '../../src/config/registry.js';
+import { useTestBackend } from '../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const examples = '/work/shared/clara-examples';
 
 test('every name is registered with its kind', () => {

@@ -12,6 +12,9 @@ import { ProgressLine } from '../../src/train/progress-line.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { ceLoss, tinyCases, tinyData, tinyNet } from './tiny-net.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+
+await useTestBackend();
 
 function setup(dir: string, epochs: number, extra: Partial<ConstructorParameters<typeof Trainer>[0]> = {}) {
   const net = tinyNet(11);

@@ -3,7 +3,7 @@
 // of the best job at automl/<run_id>/best/. train_config_file, work_dir and
 // key_mmar_content_only are read by the command that builds the executor.
 import { Args } from '../../components/args.js';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Place } from '../controllers/base.js';
 import type { Context, Handler, Outcome } from '../types.js';

@@ -115,8 +115,8 @@ export async function initBrain(o: InitOptions): Promise<string> {
 }
 
 /** Synthetic volumes: an edge of 8..512 voxels (a case is 3 bytes per voxel on disk before gzip, more while made). */
-export const SYNTHETIC_SIZE = { min: 8, max: 512 } as const;
-export const MAX_CASES = 10_000;
+const SYNTHETIC_SIZE = { min: 8, max: 512 } as const;
+const MAX_CASES = 10_000;
 
 function checkSyntheticOptions(o: InitOptions): void {
   const size = o.size ?? DEFAULT_SYNTHETIC.size;

@@ -68,7 +68,7 @@ export function baseAffine(h: NiftiHeader): Affine {
 }
 
 /** A qform/sform code that selects its transform: 1..5 (0 is "unknown", anything else invalid). */
-export function validXformCode(code: number): boolean {
+function validXformCode(code: number): boolean {
   return Number.isInteger(code) && code >= 1 && code <= 5;
 }
 

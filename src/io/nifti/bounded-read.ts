@@ -21,9 +21,9 @@ import { FortranToCSink } from './fortran-sink.js';
 import type { VoxelArray } from '../volume.js';
 
 /** Largest buffer we ever make for one volume. */
-export const MAX_BYTES = Math.min(bufferConstants.MAX_LENGTH, 2 ** 33);
+const MAX_BYTES = Math.min(bufferConstants.MAX_LENGTH, 2 ** 33);
 /** Decompressed bytes allowed after the voxel data of a `.nii.gz` (writers pad a little at most). */
-export const TRAILING_SLACK = 1 << 20;
+const TRAILING_SLACK = 1 << 20;
 /** How far into the compressed stream the NIfTI header must start (gzip header fields, empty members). */
 const HEADER_SEARCH_BYTES = 1 << 20;
 const READ_CHUNK = 1 << 20;
@@ -33,7 +33,7 @@ export interface ReadLimits {
   maxBytes?: number;
 }
 
-export interface RawNifti {
+interface RawNifti {
   header: NiftiHeader;
   /** The voxels in C order, stored values (unscaled). */
   data: VoxelArray;
@@ -64,7 +64,7 @@ function ioError(path: string, e: unknown): ClaraError {
 }
 
 /** Opens `path` for reading when it is a regular file (by path, then by descriptor); returns the fd and size. */
-export function openRegular(path: string): { fd: number; size: number } {
+function openRegular(path: string): { fd: number; size: number } {
   let st: Stats;
   try { st = statSync(path); } catch (e) { throw ioError(path, e); }
   if (!st.isFile()) throw new ClaraError(`cannot read NIfTI: is ${kindOf(st)}, not a regular file`, { file: path });

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { ensureGradients } from '../../../src/engine/gradients/index.js';
 import { Rng } from '../../../src/util/random.js';
 import { maxGradError, randTensor } from '../../helpers/finite-diff.js';
+import { useTestBackend } from '../../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 ensureGradients();
 
 for (const [name, inShape, filt, stride, pad, outShape] of [

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { upsampleNearest3d, upsampleTrilinear3d, UpSampling3D } from '../../../src/engine/layers/upsampling3d.js';
 import { Rng } from '../../../src/util/random.js';
 import { maxGradError, randTensor } from '../../helpers/finite-diff.js';
+import { useTestBackend } from '../../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 
 test('nearest upsampling repeats each voxel per axis factor', () => {
   const x = tf.tensor5d([1, 2, 3, 4, 5, 6], [1, 1, 2, 3, 1]);

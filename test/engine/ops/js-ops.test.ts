@@ -5,8 +5,9 @@ import { concatChannels, crop5d, nearestUpsample, trilinearUpsample } from '../.
 import { upsampleNearest3dOps, upsampleTrilinear3dOps } from '../../../src/engine/layers/upsampling3d.js';
 import { Rng } from '../../../src/util/random.js';
 import { maxGradError, randTensor } from '../../helpers/finite-diff.js';
+import { useTestBackend } from '../../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 const same = (a: tf.Tensor, b: tf.Tensor, tol = 1e-6) => {
   assert.deepEqual(a.shape, b.shape);
   const x = a.dataSync(), y = b.dataSync();

@@ -5,8 +5,9 @@ import { slidingWindowFactory } from '../../../src/train/inferers/register.js';
 import { windowStarts, scanInterval, importanceMap } from '../../../src/train/inferers/sliding-window.js';
 import { SimpleInferer } from '../../../src/train/inferers/inferer.js';
 import { monaiFixture } from '../../helpers/monai-fixtures.js';
+import { useTestBackend } from '../../helpers/test-backend.js';
 
-await tf.setBackend('cpu');
+await useTestBackend();
 interface T { shape: number[]; data: number[] }
 const { data, source } = monaiFixture<{ cases: { args: Record<string, unknown>; input: T; output: T }[] }>('make_inferer_fixtures.py', 'inferers.json');
 const ctx = { file: 'config_validation.json', path: 'validate.inferer' };
