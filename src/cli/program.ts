@@ -11,6 +11,7 @@ import { registerAutoML } from './automl.js';
 import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
+import { registerEnsemble } from './ensemble.js';
 import { registerSetup } from './setup.js';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
+  registerEnsemble(program);
   registerSetup(program);
   return program;
 }
