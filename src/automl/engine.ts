@@ -3,7 +3,7 @@
 // keeps round bookkeeping (job names W<worker>_<round>_J<job>), journals every step and
 // fires Clara's events to the handlers in order (shutdown in reverse order). A handler
 // that throws is reported and the search goes on; a handler (or the caller) can stop it.
-import { rmSync } from 'node:fs';
+import { removeChild } from '../util/remove-child.js';
 import { join } from 'node:path';
 import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
@@ -214,7 +214,7 @@ export class AutoMLEngine {
       const name = it.job;
       const a = st.attached.get(name);
       if (a && !finishedIds.has(a.recommendationId)) this.reattach.set(a.recommendationId, { job: name, schedulerId: a.schedulerId, worker: a.worker });
-      else rmSync(join(this.o.runRoot, name), { recursive: true, force: true });
+      else removeChild(this.o.runRoot, name);
     }
     const pending = [...issued.values()].filter((r) => !finishedIds.has(r.id)).sort((a, b) => a.id - b.id);
     const newOnes = pending.filter((r) => !st.recommendations.has(r.id));

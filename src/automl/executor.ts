@@ -19,6 +19,7 @@ import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { readJsonFile } from '../util/json-file.js';
 import type { SearchSource } from './search-source.js';
 import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, type Worker } from './types.js';
+import { StallWatch } from './stall-watch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bin/clara-train.js from src/automl or dist/automl. */
@@ -40,6 +41,8 @@ export interface MMARExecutorOptions {
   command?: string[];
   /** Seconds before a job is killed and scored as failed; 0 = no limit. */
   timeoutS?: number;
+  /** Seconds without an event or log output before a job is stopped as stalled; 0 or unset = never. */
+  stallS?: number;
   /** Name of the key metric in validation events (for history/pruning). */
   keyMetric?: string;
   /** Extra environment for the child. */
@@ -82,6 +85,7 @@ export class MMARExecutor implements Executor {
     const logFd = openSync(logFile, 'a');
     const history: { epoch: number; value: number }[] = [];
     let best: number | undefined;
+    let stalledS: number | undefined;
     const result = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; why?: JobStatus; err?: string }>((done) => {
       let why: JobStatus | undefined;
       let child: ReturnType<typeof spawn>;
@@ -121,7 +125,10 @@ export class MMARExecutor implements Executor {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
       if (this.opts.timeoutS && this.opts.timeoutS > 0) timer = setTimeout(() => kill('TIMEOUT'), this.opts.timeoutS * 1000);
+      const stall = this.opts.stallS && this.opts.stallS > 0
+        ? new StallWatch(this.opts.stallS, logFile, (idle) => { stalledS = idle; kill('TIMEOUT'); }) : undefined;
       child.on('message', (m) => {
+        stall?.touch();
         if (!isJobEventMessage(m)) return;
         const e = m.claraJobEvent;
         if (e.type === 'validation_end' && e.metrics) {
@@ -134,12 +141,12 @@ export class MMARExecutor implements Executor {
         try { onProgress(e); } catch { /* progress consumers never break a job */ }
       });
       child.on('error', (e) => {
-        clearTimeout(timer); clearTimeout(killTimer);
+        clearTimeout(timer); clearTimeout(killTimer); stall?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code: null, sig: null, why, err: e.message });
       });
       child.on('close', (code, sig) => {
-        clearTimeout(timer); clearTimeout(killTimer);
+        clearTimeout(timer); clearTimeout(killTimer); stall?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code, sig, why });
       });
@@ -155,12 +162,17 @@ export class MMARExecutor implements Executor {
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
     }
     if (result.why === 'KILLED') return { ...out, status: 'KILLED', error: 'stopped by the AutoML engine' };
-    if (result.why === 'TIMEOUT') return { ...out, status: 'TIMEOUT', error: `exceeded the time limit of ${this.opts.timeoutS}s` };
+    if (result.why === 'TIMEOUT') {
+      return { ...out, status: 'TIMEOUT', error: stalledS !== undefined
+        ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS})`
+        : `exceeded the time limit of ${this.opts.timeoutS}s` };
+    }
     if (result.err) return { ...out, error: `could not run ${cmd[0]}: ${result.err}` };
     if (result.code !== 0) {
       return { ...out, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}; last log lines: ${tail(logFile)}` };
     }
     const s = stats?.best_key_metric;
+    if (stats && stats.status !== 'finished') return { ...out, error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
     if (typeof s !== 'number' || !Number.isFinite(s)) {
       const rel = relative(job.mmarRoot, statsFile);
       return { ...out, error: stats ? `${rel} has no best_key_metric (status ${stats.status})` : `no ${rel} was written` };

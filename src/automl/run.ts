@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { registry } from '../config/registry.js';
+import { checkRunId } from './run-id.js';
+import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import { loadAutomlConfig } from '../mmar/load.js';
@@ -19,6 +21,8 @@ import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
 import { checkContract, CONTRACTS, type Pruner } from '../components/contracts.js';
 import { parseWorkers } from './scheduler.js';
+import { checkLocalGpus, localGpuCount } from './local-gpus.js';
+import { jobLimits } from './job-limits.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
 import './register.js';
@@ -77,6 +81,7 @@ function resolveTrainConfig(mmar: string, f: string | undefined): string {
 }
 
 export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoot: string }> {
+  checkRunId(o.runId);
   const mmar = resolve(o.mmarRoot);
   if (!existsSync(mmar)) throw new ClaraError(`MMAR folder not found: ${mmar}`, { path: '-m' });
   // Clara's automl.sh always passes trainconf; without it the MMAR's config_train.json is meant.
@@ -133,6 +138,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const source = o.source ?? configSearchSource;
   const trainJson = readJsonFile(trainConfigFile);
   const space = source.parse(trainJson, trainConfigFile);
+  for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
 
   // Executor.
   const workersSpec = o.workers ?? vars.workers;
@@ -158,7 +164,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
     exclude: workDir && existsSync(workDir) ? [workDir] : [],
     ...(ea.command ? { command: ea.command as string[] } : {}),
-    ...(typeof ea.timeout_s === 'number' ? { timeoutS: ea.timeout_s } : {}),
+    ...jobLimits(ea, trainJson, { file: cfgFile, path: 'executor.args' }),
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
   };
   const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
@@ -187,6 +193,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
 
   if (slurm && workersSpec !== undefined && slurmN === undefined) throw new ClaraError(`SlurmExecutor takes workers 'slurm:N' (N concurrent Slurm jobs), got '${workersSpec}'`, { path: 'workers' });
   const workers = slurm ? slurmWorkers(slurm.concurrent) : parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
+  if (!slurm) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // Slurm places GPUs on its own nodes
   const journal = new Journal(journalFile);
   journal.open();
   const engine = new AutoMLEngine({

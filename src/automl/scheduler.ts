@@ -4,6 +4,9 @@
 import { ClaraError } from '../util/errors.js';
 import type { Worker } from './types.js';
 
+/** Largest GPU id a workers spec may name (CUDA_VISIBLE_DEVICES ordinals on one host). */
+const MAX_GPU_ID = 255;
+
 export function parseWorkers(spec: string, place: { file?: string; path?: string } = { path: '--set workers' }): Worker[] {
   const s = spec.trim();
   if (!s) throw new ClaraError("expected workers like '0:0:1:1' (':' between workers, ',' between a worker's GPUs) or 'cpu:cpu'", place);
@@ -15,7 +18,9 @@ export function parseWorkers(spec: string, place: { file?: string; path?: string
     }
     for (const g of parts) {
       if (!/^\d+$/.test(g)) throw new ClaraError(`worker ${id}: '${g}' is not a GPU id (a number) in '${spec}'; use 'cpu' for a CPU slot`, place);
+      if (!/^(0|[1-9]\d{0,2})$/.test(g) || Number(g) > MAX_GPU_ID) throw new ClaraError(`worker ${id}: GPU id '${g}' in '${spec}' is not an id from 0 to ${MAX_GPU_ID} (no leading zeros)`, place);
     }
+    if (new Set(parts).size !== parts.length) throw new ClaraError(`worker ${id} names a GPU twice in '${spec}'`, place);
     return { id, gpus: parts };
   });
 }

@@ -2,6 +2,7 @@
 // (Clara's form; also --run-id, --workers, --resume, --config, --seed).
 import type { Command } from 'commander';
 import { runAutoML } from '../automl/run.js';
+import { checkRunId } from '../automl/run-id.js';
 import { ClaraError } from '../util/errors.js';
 import { ReportHandler } from '../report/report-handler.js';
 import { RunControl } from '../automl/control.js';
@@ -37,7 +38,7 @@ export function registerAutoML(program: Command): void {
       const vars = parseSet(opts.set);
       const runId = opts.runId ?? vars.run_id;
       if (!runId) throw new ClaraError('a run id is required: --set run_id=NAME or --run-id NAME', { path: 'run_id' });
-      if (!/^[\w.-]+$/.test(runId)) throw new ClaraError(`run id '${runId}' may only hold letters, digits, '_', '-' and '.'`, { path: 'run_id' });
+      checkRunId(runId);
       let seed: number | undefined;
       if (opts.seed !== undefined || vars.seed !== undefined) {
         seed = Number(opts.seed ?? vars.seed);

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import './builtins.js';
 import { loadMmar } from '../mmar/load.js';
 import { checkConfigs, formatCheckReport } from '../config/check.js';
+import { refuseUnrunnable } from '../config/refuse-unrunnable.js';
+import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { configFileLayout, loadStandaloneMmar } from '../train/standalone-config.js';
 
 export function registerConfigCheck(program: Command): void {
@@ -23,5 +25,7 @@ export function registerConfigCheck(program: Command): void {
       const report = checkConfigs([m.train, ...(m.automl ? [m.automl] : [])], { mmarRoot: m.paths.root });
       if (opts.json) process.stdout.write(JSON.stringify({ mmarRoot: m.paths.root, ...report }, null, 2) + '\n');
       else process.stdout.write(`MMAR_ROOT ${m.paths.root}\n${formatCheckReport(report, m.paths.root)}\n`);
+      for (const u of unusedSearchVariables(report.search)) process.stderr.write(`${unusedSearchWarning(u, m.train.file)}\n`);
+      refuseUnrunnable(report); // exit 1 after the report: the config would not train
     });
 }

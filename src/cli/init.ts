@@ -1,6 +1,7 @@
 // `clara-train init --example synthetic|brain DIR`
 import type { Command } from 'commander';
 import { EXAMPLES, initExample, type ExampleName } from './init/init-example.js';
+import { ClaraError } from '../util/errors.js';
 
 interface Opts { example: string; trainCases?: string; valCases?: string; size?: string; seed?: string; classes?: string; force?: boolean }
 
@@ -19,7 +20,7 @@ export function registerInit(program: Command): void {
     .action(async (dir: string, o: Opts) => {
       const int = (v: string | undefined, what: string) => {
         const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new Error(`--${what}: expected a non-negative integer, got ${v}`);
+        if (!Number.isInteger(n) || n < 0) throw new ClaraError(`expected a non-negative integer, got ${v}`, { path: `--${what}` });
         return n;
       };
       const out = await initExample({

@@ -1,6 +1,7 @@
 // Entry point used by bin/clara-train.js.
 import { buildProgram } from './program.js';
 import { ClaraError } from '../util/errors.js';
+import { errorLine } from './error-line.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
         String((e as { code: string }).code).startsWith('commander.')) {
       return (e as { exitCode?: number }).exitCode ?? 1;
     }
-    process.stderr.write(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`error: ${errorLine(e)}\n`);
     return 1;
   }
 }

@@ -97,6 +97,11 @@ export function formatNiftiInfo(i: NiftiInfo): string {
   return lines.join('\n');
 }
 
+/** JSON, with NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers; null would lose them). */
+function niftiInfoJson(i: NiftiInfo): string {
+  return JSON.stringify(i, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+}
+
 export function registerNifti(program: Command): void {
   const nifti = program.command('nifti').description('NIfTI file tools');
   nifti
@@ -106,6 +111,6 @@ export function registerNifti(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       const info = await niftiInfo(file);
-      console.log(opts.json ? JSON.stringify(info, null, 2) : formatNiftiInfo(info));
+      console.log(opts.json ? niftiInfoJson(info) : formatNiftiInfo(info));
     });
 }

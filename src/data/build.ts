@@ -72,6 +72,11 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     if (!allowed) throw new ClaraError(`unknown dataset '${d.name}'; known: ${Object.keys(DATASET_ARGS).join(', ')}, PersistentDataset`, { file, path: joinPath(dpath, 'name') });
     const args = obj(d.args ?? {}, file, joinPath(dpath, 'args'), 'dataset args');
     checkArgs(args, allowed, file, dpath, name);
+    if (args.transform !== undefined && args.transform !== '@pre_transforms' && JSON.stringify(args.transform) !== JSON.stringify(section.pre_transforms)) {
+      // The section's pre_transforms are what runs; any other transform here would be silently ignored.
+      throw new ClaraError(`the dataset's transform must be "@pre_transforms" (this section's pre_transforms, which are what runs); found ${JSON.stringify(args.transform).slice(0, 200)}`,
+        { file, path: joinPath(joinPath(dpath, 'args'), 'transform') });
+    }
     const data = ctx.data ?? readClaraDatalist(d, { file, path: dpath }, ctx.mmarRoot);
     let dataset: Dataset;
     const a = new Args(args, { file, path: dpath });

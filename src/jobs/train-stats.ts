@@ -2,7 +2,7 @@
 // read (TrainStats), rewritten atomically after every epoch so a reader never sees a
 // half-written file.
 import { existsSync } from 'node:fs';
-import { writeJsonAtomic } from '../util/atomic-fs.js';
+import { removeStaleTemps, writeJsonAtomic } from '../util/atomic-fs.js';
 import { readJsonFile } from '../util/json-file.js';
 
 export const TRAIN_STATS_FILE = 'train_stats.json';
@@ -61,7 +61,9 @@ function finite(v: number | null | undefined): number | null {
 }
 
 export class TrainStatsWriter {
-  constructor(readonly file: string, readonly stats: TrainStats) {}
+  constructor(readonly file: string, readonly stats: TrainStats) {
+    removeStaleTemps(file); // a job killed at the stats rename left its temp file
+  }
 
   write(): void {
     const s = this.stats;

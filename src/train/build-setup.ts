@@ -82,6 +82,11 @@ function bool(v: unknown, file: string, path: string): boolean {
   return readBool(v, keyOf(path), { file, path });
 }
 
+/** Epoch counts (epochs, validation interval): a whole number >= 1; -1 or 0.5 would train nothing, silently. */
+function wholeEpochs(v: unknown, file: string, path: string): number {
+  return readNumber(v, keyOf(path), { file, path }, { int: true, min: 1 });
+}
+
 /** The enabled component of a slot that may be a list of alternatives, with its path. */
 export function enabledComponent(json: Obj, section: string, key: string, file: string): { node: Obj; path: string } | undefined {
   const s = obj(json[section]);
@@ -277,8 +282,8 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const t = obj(json.train) ?? {};
   const trainerArgs = layout === 4 ? obj(obj(t.trainer)?.args) ?? {} : {};
 
-  let epochs = num(trainerArgs.max_epochs ?? json.epochs ?? 1, file, layout === 4 && trainerArgs.max_epochs !== undefined ? 'train.trainer.args.max_epochs' : 'epochs');
-  epochs = Math.max(0, Math.floor(epochs));
+  const epochsPath = layout === 4 && trainerArgs.max_epochs !== undefined ? 'train.trainer.args.max_epochs' : 'epochs';
+  const epochs = wholeEpochs(trainerArgs.max_epochs ?? json.epochs ?? 1, file, epochsPath);
   let valInterval = num(json.num_training_epoch_per_valid ?? json.num_interval_per_valid ?? 1, file, 'num_interval_per_valid');
   let loadCheckpoint: string | undefined;
 
@@ -309,7 +314,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
     loadCheckpoint = parts.ckpt;
   }
   if (layout === 4 && varValue(m, 'dont_load_ckpt_model') === false && !loadCheckpoint && parts.ckpt) loadCheckpoint = parts.ckpt;
-  valInterval = Math.max(1, Math.floor(valInterval));
+  valInterval = wholeEpochs(valInterval, file, 'num_interval_per_valid');
 
   // 3.x aux ops that only feed metrics.
   const aux = t.aux_ops;

@@ -10,6 +10,7 @@ import { ClaraError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import type { NamedTensor } from './components.js';
 import { recoverDir, replaceDirAtomic, type DirWriteHooks } from '../util/atomic-fs.js';
+import { firstNonFiniteWeight, NonFiniteError } from './non-finite.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
@@ -88,6 +89,8 @@ async function encode(tensors: NamedTensor[]): Promise<{ data: Uint8Array; specs
 
 /** Writes a checkpoint folder atomically; returns the path of its model.json. */
 export async function saveCheckpoint(dir: string, c: CheckpointContent, hooks: DirWriteHooks = {}): Promise<string> {
+  const bad = await firstNonFiniteWeight(c.weights);
+  if (bad) throw new NonFiniteError(`weight '${bad.name}' holds ${bad.value} (element ${bad.index}): no checkpoint is written to ${dir} with non-finite weights`);
   const w = await encode(c.weights);
   const files: Record<string, string | Uint8Array> = { 'weights.bin': w.data };
   const json: ModelJson = {

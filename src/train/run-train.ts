@@ -18,6 +18,8 @@ import { Trainer, type TrainResult } from './trainer.js';
 import { resolveCheckpointPath } from './checkpoint.js';
 import type { DirWriteHooks } from '../util/atomic-fs.js';
 import { ClaraError } from '../util/errors.js';
+import { checkConfigs } from '../config/check.js';
+import { refuseUnrunnable } from '../config/refuse-unrunnable.js';
 
 export interface RunTrainOptions {
   mmarRoot: string;
@@ -42,6 +44,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
   const progress = new ProgressLine(process.stderr, o.quiet ?? false);
   const log = o.log ?? ((s: string) => progress.log(s));
   const m = loadMmar(o.mmarRoot, { config: o.config, set: o.set, automl: false });
+  refuseUnrunnable(checkConfigs([m.train], { mmarRoot: m.paths.root })); // what `config check` rejects, train rejects
   await o.onLoaded?.(m);
   const ampWanted = (() => {
     const t = (m.train.json.train as Record<string, unknown> | undefined)?.trainer as { args?: Record<string, unknown> } | undefined;

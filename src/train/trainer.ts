@@ -16,6 +16,7 @@ import { emptyStats, TrainStatsWriter, TRAIN_STATS_FILE } from '../jobs/train-st
 import { ProgressLine } from './progress-line.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import type { Evaluator, EvaluationResult } from './evaluator.js';
+import { nonFiniteLoss } from './non-finite.js';
 
 export interface TrainerOptions {
   net: TrainableNetwork;
@@ -200,6 +201,7 @@ export class Trainer {
           tf.dispose([batch.image, batch.label]);
           const loss = (await lossT.data())[0];
           lossT.dispose();
+          if (!Number.isFinite(loss)) throw nonFiniteLoss(loss, e1, it + 1);
           await yieldToEventLoop();
           it++; this.globalStep++; samples += n;
           lossSum += loss * n; lossN += n;
@@ -221,6 +223,7 @@ export class Trainer {
           val = await o.evaluator.run();
           const key = val.metrics[o.keyMetricName];
           lastVal = Number.isFinite(key) ? key : null;
+          if (lastVal === null) this.log(`epoch ${e1}: validation ${o.keyMetricName} is ${key}; not counted as a best`);
           this.stats.val_metrics.push({ epoch: e1, metrics: val.metrics });
           this.stats.val_per_case = val.perCase;
           Object.assign(metrics, val.metrics);

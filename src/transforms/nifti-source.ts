@@ -12,5 +12,7 @@ export interface LoadedImage {
 
 export async function loadNiftiImage(path: string): Promise<LoadedImage> {
   const im = await readNifti(path);
-  return { data: im.scaled(), shape: [...im.shape], affine: im.affine.map((r) => [...r]), pixdim: im.pixdim.slice(0, 3) };
+  // Float32 voxels without scaling are used as read: no second copy of the volume.
+  const data = im.dtype === 'float32' && !im.isScaled ? (im.data as Float32Array) : im.scaled();
+  return { data, shape: [...im.shape], affine: im.affine.map((r) => [...r]), pixdim: im.pixdim.slice(0, 3) };
 }

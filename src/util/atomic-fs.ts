@@ -149,3 +149,33 @@ export function recoverDir(dir: string): boolean {
   for (const n of news) rmSync(join(parent, n), { recursive: true, force: true });
   return existsSync(dir);
 }
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary siblings of `path` (`.NAME.tmp-<pid>-...`) that a writer killed
+ * between its write and its rename left behind; a temp of a live process is kept.
+ * Returns how many were removed.
+ */
+export function removeStaleTemps(path: string): number {
+  const parent = dirname(path);
+  if (!existsSync(parent)) return 0;
+  const prefix = `.${basename(path)}.tmp-`;
+  let removed = 0;
+  for (const n of readdirSync(parent)) {
+    if (!n.startsWith(prefix)) continue;
+    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
+    rmSync(join(parent, n), { force: true });
+    removed++;
+  }
+  return removed;
+}

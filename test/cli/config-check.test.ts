@@ -19,7 +19,7 @@ test('config check (text) on the 3.x AMP MMAR: use_amp is an enum of true/false,
   assert.match(r.stdout, /MyHandler|myAutoMLController/);
 });
 
-test('config check lists a component name nothing implements, with its JSON path', () => {
+test('config check lists a component name nothing implements, with its JSON path, and exits 1', () => {
   const dir = mkdtempSync(join(tmpdir(), 'clara-check-'));
   cpSync(join(MM, 'clara3_AMP'), dir, { recursive: true });
   const file = join(dir, 'config', 'config_train.json');
@@ -27,7 +27,8 @@ test('config check lists a component name nothing implements, with its JSON path
   j.train.aux_ops[0].name = 'MyFancyAuxOp';
   writeFileSync(file, JSON.stringify(j));
   const r = runCli(['config', 'check', '-m', dir]);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr); // the config would not train (#19)
+  assert.match(r.stderr, /^error: .*train\.aux_ops\[0\]\.name: unknown component 'MyFancyAuxOp'/);
   assert.match(r.stdout, /not registered yet \(1\):\n\s+MyFancyAuxOp\s+at .*config_train\.json: train\.aux_ops\[0\]\.name/);
 });
 

@@ -20,7 +20,7 @@ async function writeSearch(dir: string) {
   t.logParams(child, { learning_rate: 0.001, 'prob#myProb': 0.5 });
   for (let e = 1; e <= 5; e++) t.logMetrics(child, [{ key: 'train_loss', value: 1 / e, step: e, timestamp: 1000 + e }]);
   t.logMetrics(child, [{ key: 'val_mean_dice', value: NaN, step: 1, timestamp: 2000 }, { key: 'val_mean_dice', value: 0.7, step: 2, timestamp: 2001 }]);
-  const art = join(dir, 'job', 'models');
+  const art = join(dir, 'automl', 'run1', 'W0_1_J0', 'models'); // artifacts of a run lie in its folder
   mkdirSync(art, { recursive: true });
   writeFileSync(join(art, 'model.bin'), Buffer.from([0, 1, 2, 255]));
   t.logArtifact(child, art, 'models');

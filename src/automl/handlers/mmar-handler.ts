@@ -3,10 +3,11 @@
 // of the best job at automl/<run_id>/best/. train_config_file, work_dir and
 // key_mmar_content_only are read by the command that builds the executor.
 import { Args } from '../../components/args.js';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Place } from '../controllers/base.js';
 import type { Context, Handler, Outcome } from '../types.js';
+import { removeChild } from '../../util/remove-child.js';
 import { replaceDirWith } from '../../util/atomic-fs.js';
 
 export const MMAR_HANDLER_ARGS = ['stop_threshold', 'num_mmars_to_keep', 'train_config_file', 'work_dir', 'key_mmar_content_only'];
@@ -51,7 +52,7 @@ export class MMARHandler implements Handler {
     if (isBest && ctx.JOB_MMAR_ROOT && existsSync(ctx.JOB_MMAR_ROOT)) copyBest(ctx.RUN_ROOT, ctx.JOB_MMAR_ROOT);
     if (this.numToKeep !== undefined) {
       const ranked = [...this.ended].sort((a, b) => b.score - a.score);
-      for (const worse of ranked.slice(this.numToKeep)) rmSync(join(ctx.RUN_ROOT, worse.jobName), { recursive: true, force: true });
+      for (const worse of ranked.slice(this.numToKeep)) removeChild(ctx.RUN_ROOT, worse.jobName);
     }
     if (this.stopThreshold !== undefined && (o.status === 'FINISHED' || o.status === 'PRUNED') && o.score >= this.stopThreshold) {
       process.stderr.write(`automl: ${o.jobName} scored ${o.score} >= stop_threshold ${this.stopThreshold}: stopping the search\n`);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { SearchSpace } from '../../config/search-types.js';
 import type { Context, Handler, JobEvent, Outcome } from '../types.js';
-import { writeJsonAtomic } from '../../util/atomic-fs.js';
+import { removeStaleTemps, writeJsonAtomic } from '../../util/atomic-fs.js';
 import { LiveJobs } from './live-jobs.js';
 
 const num = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? x.toPrecision(3) : JSON.stringify(x));
@@ -46,6 +46,7 @@ export class StatsHandler implements Handler {
   }
 
   startup(ctx: Context): void {
+    removeStaleTemps(join(ctx.RUN_ROOT, 'stats.json')); // a search killed at the stats rename left its temp file
     const prev = ctx.props.resumedOutcomes;
     if (Array.isArray(prev)) this.outcomes.push(...(prev as Outcome[]));
   }
@@ -99,6 +100,7 @@ export class MMARStatsHandler implements Handler {
   private outcomes: Outcome[] = [];
 
   startup(ctx: Context): void {
+    removeStaleTemps(join(ctx.RUN_ROOT, 'stats.json')); // a search killed at the stats rename left its temp file
     const prev = ctx.props.resumedOutcomes;
     if (Array.isArray(prev)) this.outcomes.push(...(prev as Outcome[]));
   }

@@ -1,7 +1,7 @@
 // `clara-train init --example synthetic|brain DIR`: a complete MMAR (config/ from
 // examples/<name>/ and a dataset under data/ with a Decathlon dataset.json).
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../../native/index.js';
 import { readNifti, writeNifti } from '../../io/nifti/index.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
@@ -114,14 +114,50 @@ export async function initBrain(o: InitOptions): Promise<string> {
   return dir;
 }
 
+/** Synthetic volumes: an edge of 8..512 voxels (a case is 3 bytes per voxel on disk before gzip, more while made). */
+const SYNTHETIC_SIZE = { min: 8, max: 512 } as const;
+const MAX_CASES = 10_000;
+
+function checkSyntheticOptions(o: InitOptions): void {
+  const size = o.size ?? DEFAULT_SYNTHETIC.size;
+  if (!Number.isInteger(size) || size < SYNTHETIC_SIZE.min || size > SYNTHETIC_SIZE.max) {
+    throw new ClaraError(`expected a volume edge of ${SYNTHETIC_SIZE.min} to ${SYNTHETIC_SIZE.max} voxels, got ${size}`, { path: '--size' });
+  }
+  for (const [flag, v, min] of [['--train-cases', o.trainCases, 1], ['--val-cases', o.valCases, 1]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > MAX_CASES)) throw new ClaraError(`expected ${min} to ${MAX_CASES} cases, got ${v}`, { path: flag });
+  }
+}
+
+/**
+ * Makes the MMAR in a temporary sibling folder and moves it into place only when it is
+ * complete: a failure (a bad option, a full disk, a kill) leaves no half-written MMAR.
+ */
 export async function initExample(o: InitOptions): Promise<string> {
   if (!EXAMPLES.includes(o.example)) throw new ClaraError(`unknown example '${o.example}'; known: ${EXAMPLES.join(', ')}`, { path: '--example' });
+  if (o.example === 'synthetic') checkSyntheticOptions(o);
   const dir = resolve(o.dir);
   checkTarget(dir, o.force);
   const tpl = join(packageRoot(), 'examples', o.example);
   if (!existsSync(tpl)) throw new ClaraError('the example templates are missing from the installation', { file: tpl });
-  copyDir(tpl, dir);
-  const out = o.example === 'synthetic' ? await initSynthetic(o) : await initBrain(o);
-  mkdirSync(join(out, 'models'), { recursive: true });
-  return out;
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  for (const n of readdirSync(parent)) if (n.startsWith(`.${basename(dir)}.init-`)) rmSync(join(parent, n), { recursive: true, force: true }); // a killed init's leftovers
+  const tmp = join(parent, `.${basename(dir)}.init-${process.pid}`);
+  try {
+    copyDir(tpl, tmp);
+    const inner = { ...o, dir: tmp, log: (m: string) => o.log?.(m.split(tmp).join(dir)) };
+    if (o.example === 'synthetic') await initSynthetic(inner); else await initBrain(inner);
+    mkdirSync(join(tmp, 'models'), { recursive: true });
+    if (!existsSync(dir) || readdirSync(dir).length === 0) {
+      if (existsSync(dir)) rmdirSync(dir);
+      renameSync(tmp, dir);
+    } else {
+      for (const n of readdirSync(tmp)) { rmSync(join(dir, n), { recursive: true, force: true }); renameSync(join(tmp, n), join(dir, n)); }
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return dir;
 }

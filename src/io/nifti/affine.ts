@@ -67,9 +67,15 @@ export function baseAffine(h: NiftiHeader): Affine {
   return out;
 }
 
+/** A qform/sform code that selects its transform: 1..5 (0 is "unknown", anything else invalid). */
+function validXformCode(code: number): boolean {
+  return Number.isInteger(code) && code >= 1 && code <= 5;
+}
+
 export function bestAffine(h: NiftiHeader, file?: string): { affine: Affine; source: AffineSource } {
-  if (h.sformCode !== 0) return { affine: sformAffine(h), source: 'sform' };
-  if (h.qformCode !== 0) return { affine: qformAffine(h, file), source: 'qform' };
+  // nibabel treats a code outside 0..5 (NIFTI_XFORM_UNKNOWN..TEMPLATE_OTHER) as 0: that form is ignored.
+  if (validXformCode(h.sformCode)) return { affine: sformAffine(h), source: 'sform' };
+  if (validXformCode(h.qformCode)) return { affine: qformAffine(h, file), source: 'qform' };
   return { affine: baseAffine(h), source: 'pixdim' };
 }
 

@@ -196,6 +196,12 @@ function validateHeader(h: NiftiHeader, file: string): void {
     if (!Number.isFinite(d) || d < 0) {
       throw new ClaraError(`dim[${i}] is ${d}, expected a non-negative size`, { file, path: `header.dim[${i}]` });
     }
+    if (d === 0) {
+      throw new ClaraError(`dim[${i}] is 0: the volume would hold no voxels (each of dim[1..${ndim}] must be at least 1)`, { file, path: `header.dim[${i}]` });
+    }
+    if (d > MAX_VOXELS) {
+      throw new ClaraError(`dim[${i}] is ${d}, over the limit of ${MAX_VOXELS} voxels`, { file, path: `header.dim[${i}]` });
+    }
     n *= d;
   }
   if (n > MAX_VOXELS) {
@@ -209,8 +215,13 @@ function validateHeader(h: NiftiHeader, file: string): void {
   if (!Number.isFinite(h.voxOffset) || h.voxOffset < 0) {
     throw new ClaraError(`vox_offset is ${h.voxOffset}, expected a non-negative byte offset`, { file, path: 'header.vox_offset' });
   }
-  if (h.voxOffset !== 0 && h.voxOffset < minOffset) {
+  // 0 too: a single .nii holds its data after the header (nibabel would read the header itself as voxels).
+  if (h.voxOffset < minOffset) {
     throw new ClaraError(`vox_offset ${h.voxOffset} lies inside the ${minOffset}-byte header`, { file, path: 'header.vox_offset' });
+  }
+  // nibabel: a single-file NIfTI's data starts after the 4 extension-flag bytes at the earliest.
+  if (h.voxOffset < minOffset + 4) {
+    throw new ClaraError(`vox_offset ${h.voxOffset} lies inside the 4 extension-flag bytes after the header (at least ${minOffset + 4} for a single .nii file)`, { file, path: 'header.vox_offset' });
   }
 }
 

@@ -198,6 +198,9 @@ export function artifactProxyPath(artifactUri: string, artifactPath: string): st
     );
   }
   const segs = [...m[1].split('/'), ...artifactPath.split('/')].filter((s) => s.length > 0);
+  if (segs.some((s) => s === '.' || s === '..')) {
+    throw new MlflowHttpError(`artifact path '${artifactPath}' of run artifact_uri '${artifactUri}' has a '.' or '..' segment`, 400);
+  }
   return `/api/2.0/mlflow-artifacts/artifacts/${segs.map(encodeURIComponent).join('/')}`;
 }
 

@@ -59,9 +59,9 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The URI with any user:password@ removed, for messages. */
+/** The URI with its whole userinfo (up to the last @ before the path, raw @ in a password included) removed, for messages. */
 export function redactUri(uri: string): string {
-  return uri.replace(/\/\/[^/@]*@/, '//***@');
+  return uri.replace(/\/\/[^/\s]*@/g, '//***@');
 }
 
 export function isHttpUri(uri: string | undefined): boolean {

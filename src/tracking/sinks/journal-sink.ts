@@ -3,7 +3,9 @@
 // landed. A failure stops the drain and a timer retries later (1 s doubling to 30 s), so
 // an outage only delays tracking; notify() wakes it early.
 import { statSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { readJournal, type JournalEntry } from '../journal.js';
+import { journalEventProblem } from '../journal-checks.js';
 import { readState, writeState } from '../state-file.js';
 import { defaultSinkLog, type DrainResult, type Sink, type SinkLog } from './sink.js';
 
@@ -19,11 +21,14 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
   private closed = false;
   private down = false;
   protected readonly log: SinkLog;
+  /** The folder holding the journal: artifact sources must lie inside it. */
+  readonly runFolder: string;
 
   constructor(readonly journal: string, readonly stateFile: string, initial: S, log?: SinkLog,
               private readonly retry = { minMs: 1000, maxMs: 30_000 }) {
     this.state = readState<S>(stateFile, initial);
     this.log = log ?? defaultSinkLog;
+    this.runFolder = dirname(resolve(journal));
   }
 
   /** Applies entries in order, calling advance(entry) after each one that is done. Throws to stop. */
@@ -41,10 +46,23 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
   }
 
   protected skip(entry: JournalEntry, why: string): void {
-    const msg = `skipped journal event at byte ${entry.end} (${entry.event.type}): ${why}`;
+    const msg = `skipped journal event at byte ${entry.end} (${String((entry.event as { type?: unknown } | null)?.type)}): ${why}`;
     this.log(msg);
     this.state.skipped.push(msg.slice(0, 1000));
     this.advance(entry);
+  }
+
+  /** Applies the events a tracker could have written; refuses (skips, with the reason) any other, in order. */
+  private async applyChecked(entries: JournalEntry[]): Promise<void> {
+    let batch: JournalEntry[] = [];
+    for (const entry of entries) {
+      const why = journalEventProblem(entry.event, this.runFolder);
+      if (!why) { batch.push(entry); continue; }
+      if (batch.length) await this.apply(batch);
+      batch = [];
+      this.skip(entry, `refused: ${why}`);
+    }
+    if (batch.length) await this.apply(batch);
   }
 
   private journalSize(): number {
@@ -83,7 +101,7 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
         this.again = false;
         const { entries } = readJournal(this.journal, this.state.offset);
         const before = this.state.offset;
-        await this.apply(entries);
+        await this.applyChecked(entries);
         applied += entries.filter((e) => e.end <= this.state.offset && e.end > before).length;
       } while (this.again && !this.closed);
       if (this.down) this.log(`${this.description} reachable again; caught up`);

@@ -15,6 +15,7 @@ import { decodeDouble } from '../mlflow/values.js';
 import { EXPERIMENT_KIND, EXPERIMENT_KIND_TAG } from '../experiment-kind.js';
 import { JournalSink, type SinkStateBase } from './journal-sink.js';
 import type { SinkLog } from './sink.js';
+import { ClaraError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic-fs.js';
 
 interface MlrunsState extends SinkStateBase {
@@ -51,6 +52,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
     super(journal, stateFile, { version: 1, journal, offset: 0, skipped: [], root: abs, experiments: {}, runs: {} }, log);
     this.root = abs;
     this.description = `mlruns folder ${abs}`;
+    checkMlrunsState(this.state, stateFile);
   }
 
   protected isTransient(): boolean {
@@ -183,7 +185,9 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           break;
         case 'artifact': {
           const dir = this.runDir(e.run);
-          const files = artifactFiles(e.path, e.artifactPath);
+          const files = artifactFiles(e.path, e.artifactPath, {
+            dir: this.runFolder, outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
+          });
           if (!files) {
             this.skip(entry, `artifact '${e.path}' no longer exists`);
             continue;
@@ -215,6 +219,17 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
       this.advance(entry);
       this.firstSinceStart = false;
     }
+  }
+}
+
+/** The ids a state file (which may come with a received MMAR) names become paths: only the shapes this sink writes. */
+function checkMlrunsState(state: MlrunsState, file: string): void {
+  const bad = (what: string, v: unknown) => new ClaraError(
+    `${what} ${JSON.stringify(v)} is not an id this program writes; delete the file to send the journal again`, { file });
+  for (const [name, id] of Object.entries(state.experiments ?? {})) if (typeof id !== 'string' || !/^\d{1,40}$/.test(id)) throw bad(`experiment '${name}' id`, id);
+  for (const r of Object.values(state.runs ?? {})) {
+    if (typeof r?.experimentId !== 'string' || !/^\d{1,40}$/.test(r.experimentId)) throw bad('experiment id', r?.experimentId);
+    if (typeof r.runId !== 'string' || !/^[0-9a-f]{32}$/.test(r.runId)) throw bad('run id', r.runId);
   }
 }
 

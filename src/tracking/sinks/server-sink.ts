@@ -133,7 +133,9 @@ export class MlflowServerSink extends JournalSink<ServerState> {
           }
           case 'artifact': {
             const run = this.serverRun(e.run);
-            const files = artifactFiles(e.path, e.artifactPath);
+            const files = artifactFiles(e.path, e.artifactPath, {
+            dir: this.runFolder, outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
+          });
             if (!files) {
               this.skip(entry, `artifact '${e.path}' no longer exists`);
               break;
