@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import '../../src/cli/builtins.js';
 import { ConfigBuilder } from '../../src/config/build.js';
 import { loadMmar } from '../../src/mmar/load.js';

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import '../../src/cli/builtins.js';
 import { registry } from '../../src/config/registry.js';
 import { useTestBackend } from '../helpers/test-backend.js';
