@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
 import { isJobEventMessage, type JobEvent } from '../jobs/events.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
-import { jobTrainStatsFile } from '../jobs/paths.js';
-import { readTrainStats, type TrainStats } from '../jobs/train-stats.js';
+import { jobCkptDir, jobTrainStatsFile } from '../jobs/paths.js';
+import { readTrainStats, TRAIN_STATS_FILE, type TrainStats } from '../jobs/train-stats.js';
 import { cloneMmar } from './mmar-clone.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { readJsonFile } from '../util/json-file.js';
@@ -46,6 +46,10 @@ export interface MMARExecutorOptions {
   env?: Record<string, string>;
   /** 'file' (default): child output to log.txt only; 'console': also echoed. */
   msgDestination?: 'file' | 'console';
+  /** Arguments appended to the command (a cross-validation fold's `--set fold=k num_folds=N`). */
+  extraArgs?: string[];
+  /** The folder under the job's MMAR_CKPT_DIR that holds train_stats.json (a fold's `fold<k>`). */
+  statsSubdir?: string;
 }
 
 export class MMARExecutor implements Executor {
@@ -72,7 +76,7 @@ export class MMARExecutor implements Executor {
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const cmd = (this.opts.command ?? defaultTrainCommand())
+    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
@@ -141,7 +145,8 @@ export class MMARExecutor implements Executor {
       });
     });
     closeSync(logFd);
-    const statsFile = jobTrainStatsFile(job.mmarRoot);
+    // a cross-validation fold writes to MMAR_CKPT_DIR/fold<k>
+    const statsFile = this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
     const stats = readTrainStats(statsFile);
     historyFromStats(stats, history, this.opts.keyMetric);
     const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };

@@ -13,6 +13,7 @@ import { loadByoc } from '../config/byoc.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
+import { CrossValidation, numFoldsOf } from './cross-validation.js';
 import { slurmExecutorFromArgs, slurmWorkerCount, slurmWorkers } from './executors/slurm-config.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
@@ -157,7 +158,13 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
   };
   const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
-  const executor = slurm?.executor ?? new MMARExecutor({ ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' });
+  const executorOptions = { ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' };
+  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts); not on Slurm yet.
+  const cv = numFoldsOf(cfgFile, vars);
+  if (cv.numFolds > 1 && slurm) throw new ClaraError('num_folds > 1 runs on the local MMARExecutor only (not SlurmExecutor yet)', { file: cfgFile, path: 'num_folds' });
+  const crossValidation = cv.numFolds > 1 ? new CrossValidation({ numFolds: cv.numFolds, base: executorOptions, pruner: cv.pruner, log }) : undefined;
+  const executor = slurm?.executor ?? crossValidation ?? new MMARExecutor(executorOptions);
+  if (crossValidation) handlers.push({ name: 'CrossValidation', handler: crossValidation });
 
   // Pruner.
   let pruner: Pruner | undefined;

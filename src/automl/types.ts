@@ -27,6 +27,10 @@ export interface Outcome {
   /** Key-metric history (epoch → value) when known. */
   history?: { epoch: number; value: number }[];
   error?: string;
+  /** Cross-validated search (num_folds > 1): each fold's score and status, in fold order. */
+  folds?: { fold: number; score: number; status: JobStatus }[];
+  /** Cross-validated search: the key metric per validation case over the folds run (case id → value). */
+  perCase?: Record<string, number>;
 }
 
 export interface Worker {

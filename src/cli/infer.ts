@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { runInfer } from '../train/run-eval.js';
 import { runInferFiles } from '../train/infer-files.js';
+import { ensembleOptions, inferEnsembleAction } from './infer-ensemble.js';
 import { runStandaloneCommand } from './standalone-eval.js';
 
-interface Opts { mmar?: string; input?: string[]; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string }
+interface Opts { mmar?: string; input?: string[]; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string; tta?: boolean; postprocess?: boolean; ensemble?: string[] }
 
 export function registerInfer(program: Command): void {
   program
@@ -17,7 +18,9 @@ export function registerInfer(program: Command): void {
     .option('--model <path>', 'an exported model folder (clara-train export) or a checkpoint (default MMAR_CKPT, else models/best)')
     .option('--data-key <key>', 'datalist key of the cases (default: the validate dataset\'s)')
     .option('-o, --output <dir>', 'output folder (default MMAR_EVAL_OUTPUT_PATH)')
+    .addOption(ensembleOptions[0]).addOption(ensembleOptions[1]).addOption(ensembleOptions[2])
     .action(async (o: Opts) => {
+      if (await inferEnsembleAction(o)) return;
       if (o.input?.length) {
         if (!o.model) throw new Error('--input needs --model (an exported model folder)');
         const outputs = await runInferFiles({ model: o.model, inputs: o.input, output: o.output ?? '.' });

@@ -11,7 +11,9 @@ import { registerAutoML } from './automl.js';
 import { registerMlflowSync } from './mlflow-sync.js';
 import { registerNifti } from './nifti-info.js';
 import { registerConfigCheck } from './config-check.js';
+import { registerEnsemble } from './ensemble.js';
 import { registerSetup } from './setup.js';
+import { registerPlan } from './plan.js';
 
 export function buildProgram(): Command {
   const program = new Command('clara-train')
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerMlflowSync(program);
   registerNifti(program);
   registerConfigCheck(program);
+  registerEnsemble(program);
   registerSetup(program);
+  registerPlan(program);
   return program;
 }

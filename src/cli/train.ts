@@ -7,6 +7,7 @@ import { readTrainStats } from '../jobs/train-stats.js';
 import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
 import { withMmarOptions } from './mmar-options.js';
+import { setWithFold, withFoldOption } from './fold-option.js';
 
 export interface TrainCliOptions {
   mmar: string;
@@ -16,6 +17,7 @@ export interface TrainCliOptions {
   finetune?: string;
   quiet?: boolean;
   trackingUri?: string;
+  fold?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<void> {
   exitWithParent();
   // An AutoML job is tracked by the parent's MLflowHandler; logging it here too would make a second run.
   const trackingUri = process.env.CLARA_JOB_NAME ? o.trackingUri : o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
-  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: o.set, resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri) });
+  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: setWithFold(o), resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri) });
   const s = r.stats;
   process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
 }
@@ -75,11 +77,11 @@ export async function trainCommand(o: TrainCliOptions): Promise<void> {
 export { collect } from './mmar-options.js';
 
 export function registerTrain(program: Command): void {
-  withMmarOptions(
+  withFoldOption(withMmarOptions(
     program
       .command('train')
       .description('train a model from an MMAR (config/config_train.json): checkpoints and train_stats.json in MMAR_CKPT_DIR'),
-  )
+  ))
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
     .option('-q, --quiet', 'no progress line')

@@ -39,7 +39,10 @@ export interface Optimizer {
 /** Class-index prediction and label of one case → one value (NaN = not defined for the case). */
 export interface CaseMetric {
   readonly name: string;
-  ofCase(pred: Int32Array, label: Int32Array, numClasses: number): number;
+  /** Lower values are better (surface distances): the trainer keeps the lowest as its best. */
+  readonly lowerIsBetter?: boolean;
+  /** `geom`: the case's spatial shape and voxel spacing (mm), for the surface metrics. */
+  ofCase(pred: Int32Array, label: Int32Array, numClasses: number, geom?: { shape: number[]; spacing: number[] }): number;
 }
 
 /** Decides whether a running job stops early, from the key metric of jobs that ended. */

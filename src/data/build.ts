@@ -4,7 +4,8 @@
 //   3.x: `pre_transforms` + `image_pipeline` {name: SegmentationImagePipeline[WithCache], args}
 // Variables ({DATASET_JSON}, ...) must already be substituted by the config loader.
 import { ClaraError, joinPath } from '../util/errors.js';
-import { Args, readBool, readNumber } from '../components/args.js';
+import { Args, readNumber } from '../components/args.js';
+import { cacheOptions, loaderOptions, smartCacheOptions } from './options.js';
 import { composeFromConfig } from '../transforms/build.js';
 import type { Compose } from '../transforms/compose.js';
 import type { Sample } from '../transforms/types.js';
@@ -58,9 +59,6 @@ function checkArgs(args: Obj, allowed: string[], file: string, path: string, nam
 function numArg(args: Obj, k: string, file: string, path: string, dflt: number): number {
   return readNumber(args[k] ?? dflt, k, { file, path: joinPath(path, k) });
 }
-function boolArg(args: Obj, k: string, file: string, path: string, dflt: boolean): boolean {
-  return readBool(args[k] ?? dflt, k, { file, path: joinPath(path, k) });
-}
 /** Builds transforms, dataset and loader for one config section (`train` or `validate`). */
 export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipeline {
   const { file } = ctx;
@@ -75,24 +73,17 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     const args = obj(d.args ?? {}, file, joinPath(dpath, 'args'), 'dataset args');
     checkArgs(args, allowed, file, dpath, name);
     const data = ctx.data ?? readClaraDatalist(d, { file, path: dpath }, ctx.mmarRoot);
-    const ap = joinPath(dpath, 'args');
     let dataset: Dataset;
-    if (name === 'CacheDataset') {
-      dataset = new CacheDataset(data, transform, { cacheNum: numArg(args, 'cache_num', file, ap, Number.MAX_SAFE_INTEGER), cacheRate: numArg(args, 'cache_rate', file, ap, 1), numWorkers: numArg(args, 'num_workers', file, ap, 1), seed, progress: ctx.progress });
-    } else if (name === 'SmartCacheDataset') {
-      dataset = new SmartCacheDataset(data, transform, {
-        cacheNum: numArg(args, 'cache_num', file, ap, Number.MAX_SAFE_INTEGER), cacheRate: numArg(args, 'cache_rate', file, ap, 1), replaceRate: numArg(args, 'replace_rate', file, ap, 0.1),
-        numInitWorkers: numArg(args, 'num_init_workers', file, ap, 1), numReplaceWorkers: numArg(args, 'num_replace_workers', file, ap, 1),
-        shuffle: boolArg(args, 'shuffle', file, ap, true), seed: numArg(args, 'seed', file, ap, seed), progress: ctx.progress,
-      });
-    } else dataset = new Dataset(data, transform, seed);
+    const a = new Args(args, { file, path: dpath });
+    if (name === 'CacheDataset') dataset = new CacheDataset(data, transform, cacheOptions(a, seed, ctx.progress));
+    else if (name === 'SmartCacheDataset') dataset = new SmartCacheDataset(data, transform, smartCacheOptions(a, seed, ctx.progress));
+    else dataset = new Dataset(data, transform, seed);
     const lpath = joinPath(ctx.path, 'dataloader');
     const l = section.dataloader === undefined ? { name: 'DataLoader', args: {} } : obj(section.dataloader, file, lpath, 'dataloader');
     if (String(l.name ?? 'DataLoader').split('#')[0] !== 'DataLoader') throw new ClaraError(`unknown dataloader '${l.name}'; known: DataLoader`, { file, path: joinPath(lpath, 'name') });
     const la = obj(l.args ?? {}, file, joinPath(lpath, 'args'), 'dataloader args');
     checkArgs(la, LOADER_ARGS, file, lpath, 'DataLoader');
-    const lap = joinPath(lpath, 'args');
-    const loader = new DataLoader(dataset, { batchSize: numArg(la, 'batch_size', file, lap, 1), shuffle: boolArg(la, 'shuffle', file, lap, false), seed, numWorkers: numArg(la, 'num_workers', file, lap, 2), prefetch: numArg(la, 'prefetch_factor', file, lap, 2), dropLast: boolArg(la, 'drop_last', file, lap, false) });
+    const loader = new DataLoader(dataset, loaderOptions(new Args(la, { file, path: lpath }), seed));
     return { transform, dataset, loader, data };
   }
   if (section.image_pipeline !== undefined) {

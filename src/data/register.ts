@@ -15,6 +15,8 @@ import { Dataset } from './dataset.js';
 import { readClaraDatalist } from './datalist-source.js';
 import { SmartCacheDataset } from './smart-cache-dataset.js';
 import { buildDataPipeline } from './build.js';
+import { cacheOptions, loaderOptions, smartCacheOptions } from './options.js';
+import { Args as ArgReader } from '../components/args.js';
 
 type Args = Record<string, unknown>;
 const LOCATION = ['data', 'data_list_file_path', 'data_file_base_dir', 'data_list_key'];
@@ -32,7 +34,8 @@ function dataOf(a: Args, ctx: BuildContext): Sample[] {
   const where = { ...(ctx.extra ?? {}), ...a } as Args;
   return readClaraDatalist(where, { file: ctx.file, path: ctx.path }, ctx.mmarRoot);
 }
-const n = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
+/** A dataset or loader built outside a training run (config check, a reference) draws from seed 0, as train does without determinism.random_seed. */
+const SEED = 0;
 
 export function registerData(): void {
   if (registry.has('CacheDataset')) return;
@@ -40,17 +43,15 @@ export function registerData(): void {
     factory: (a, ctx) => new Dataset(dataOf(a, ctx), transformOf(a.transform, ctx)) });
   registry.register({ names: ['CacheDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
     description: 'caches the deterministic transform prefix',
-    factory: (a, ctx) => new CacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), { cacheNum: n(a.cache_num, Number.MAX_SAFE_INTEGER), cacheRate: n(a.cache_rate, 1), numWorkers: n(a.num_workers, 1), progress: a.progress !== false }) });
+    factory: (a, ctx) => new CacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), cacheOptions(new ArgReader(a, ctx), SEED)) });
   registry.register({ names: ['SmartCacheDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'replace_rate', 'cache_num', 'cache_rate', 'num_init_workers', 'num_replace_workers', 'progress', 'shuffle', 'seed', 'copy_cache', 'as_contiguous', 'runtime_cache'],
     description: 'a cache whose items are replaced in the background between epochs',
-    factory: (a, ctx) => new SmartCacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), {
-      cacheNum: n(a.cache_num, Number.MAX_SAFE_INTEGER), cacheRate: n(a.cache_rate, 1), replaceRate: n(a.replace_rate, 0.1), numInitWorkers: n(a.num_init_workers, 1),
-      numReplaceWorkers: n(a.num_replace_workers, 1), shuffle: a.shuffle !== false, seed: n(a.seed, 0), progress: a.progress !== false }) });
+    factory: (a, ctx) => new SmartCacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), smartCacheOptions(new ArgReader(a, ctx), SEED)) });
   registry.register({ names: ['DataLoader'], kind: 'dataloader', args: ['dataset', 'batch_size', 'shuffle', 'num_workers', 'pin_memory', 'drop_last', 'prefetch_factor', 'persistent_workers', 'collate_fn', 'sampler', 'worker_init_fn', 'timeout'],
     description: 'batches, shuffles and prefetches',
     factory: (a, ctx) => {
       if (!(a.dataset instanceof Dataset)) throw new ClaraError('dataset must be @dataset (a built dataset)', { file: ctx.file, path: `${ctx.path}.args.dataset` });
-      return new DataLoader(a.dataset, { batchSize: n(a.batch_size, 1), shuffle: a.shuffle === true, numWorkers: n(a.num_workers, 2), prefetch: n(a.prefetch_factor, 2), dropLast: a.drop_last === true });
+      return new DataLoader(a.dataset, loaderOptions(new ArgReader(a, ctx), SEED));
     } });
   registry.register({ names: ['SegmentationImagePipeline', 'SegmentationImagePipelineWithCache', 'ClassificationImagePipeline', 'ClassificationImagePipelineWithCache'], kind: 'image_pipeline',
     description: 'Clara 3.x image pipeline: use buildDataPipeline(section) (it needs the section\'s pre_transforms)',

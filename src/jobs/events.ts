@@ -16,6 +16,8 @@ export interface JobEvent {
   info?: Record<string, string | number | boolean>;
   /** ms since epoch. */
   time: number;
+  /** Cross-validated AutoML job: the fold this event comes from (set by the AutoML process, not by train). */
+  fold?: number;
 }
 
 /** An in-process receiver of a training job's events (the MLflow run logger is one). */

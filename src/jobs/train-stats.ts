@@ -33,6 +33,8 @@ export interface TrainStats {
   total_time_s?: number;
   /** Per-case metrics of the last validation (case id → metric → value). */
   val_per_case?: Record<string, Record<string, number>>;
+  /** Per-case metrics of the validation that gave best_key_metric (cross-validated AutoML pairs cases on them). */
+  best_val_per_case?: Record<string, Record<string, number>>;
 }
 
 export function emptyStats(keyMetricName: string, totalEpochs: number, backend: string, amp: string): TrainStats {

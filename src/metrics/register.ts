@@ -47,3 +47,6 @@ registry.register({
   args: ['threshold', 'activate', ...IGNORED],
   description: 'voxel accuracy',
 });
+
+// HausdorffDistance, SurfaceDice (surface distances in physical spacing)
+import './surface-config.js';

@@ -4,6 +4,7 @@ import type { NativeKernels } from './kernels.js';
 import type { NativeTransformsModule } from './transforms.js';
 import type { NativeAlloc } from './alloc.js';
 import type { NativeDataMove } from './datamove.js';
+import type { NativeComponentsModule } from './components.js';
 
 export interface NativeInfo {
   version: string;
@@ -29,4 +30,4 @@ export interface NativeCore {
   exitWithParent(ppid: number): boolean;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc & NativeDataMove;
+export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule;

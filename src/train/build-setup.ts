@@ -19,6 +19,7 @@ import type { BatchSource, CaseSource, InfererFn, LossFn, LrSchedule, OptimizerL
 import { checkContract, CONTRACTS, type CaseMetric } from '../components/contracts.js';
 import { meanDiceFactory } from '../metrics/register.js';
 import { classDiceMetric, meanDiceMetric } from './evaluator.js';
+import { foldData, foldPaths } from './fold-data.js';
 import { asNetwork, type TrainableNetwork } from './network.js';
 import type { ModelSpec } from './checkpoint.js';
 import { resolve } from 'node:path';
@@ -147,9 +148,11 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
   log(`model ${nameOf(model.node)} (${model.path}), layout Clara ${layout}.x, seed ${seed}`);
   return {
     layout, file, seed, amp, builder, net, modelSpec, notices,
-    ckptDir: ckptDirFrom(m.paths.root, varValue(m, 'MMAR_CKPT_DIR')),
-    ckpt: typeof ck === 'string' && ck !== '' ? resolve(m.paths.root, ck) : undefined,
-    evalDir: pathVar(m, 'MMAR_EVAL_OUTPUT_PATH', 'eval'),
+    ...foldPaths(m, {
+      ckptDir: ckptDirFrom(m.paths.root, varValue(m, 'MMAR_CKPT_DIR')),
+      ckpt: typeof ck === 'string' && ck !== '' ? resolve(m.paths.root, ck) : undefined,
+      evalDir: pathVar(m, 'MMAR_EVAL_OUTPUT_PATH', 'eval'),
+    }),
   };
 }
 
@@ -232,7 +235,8 @@ export function buildLoader(m: LoadedMmar, parts: ModelParts, section: 'train' |
   if (!sec) throw new ClaraError(`no ${section} section`, { file: parts.file, path: section });
   const seed = (parts.seed + (section === 'validate' ? 0x5eed : 0)) >>> 0;
   const list = sec.pre_transforms === undefined ? [] : parts.builder.buildList(`${section}.pre_transforms`);
-  const p = buildDataPipeline(sec, { file: parts.file, path: section, mmarRoot: m.paths.root, seed, transform: asCompose(list as Transform[], seed), progress: true });
+  const data = foldData(m, section, (s) => parts.notices.push(s));
+  const p = buildDataPipeline(sec, { file: parts.file, path: section, mmarRoot: m.paths.root, seed, transform: asCompose(list as Transform[], seed), progress: true, data });
   return p.loader;
 }
 
@@ -296,7 +300,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
         } else if (name === 'LrScheduleHandler') {
           // stepped by the trainer every iteration; the policy's own unit (its epoch_level arg) decides when it changes
         }
-        else if (name === 'CheckpointSaver' && typeof args.save_dir === 'string') parts.ckptDir = resolve(m.paths.root, args.save_dir);
+        else if (name === 'CheckpointSaver' && typeof args.save_dir === 'string') parts.ckptDir = foldPaths(m, { ckptDir: resolve(m.paths.root, args.save_dir), evalDir: '' }).ckptDir;
         else if (HANDLERS_NOTICE[name]) notices.push(`${path}: ${name}: ${HANDLERS_NOTICE[name]}`);
         else if (!HANDLERS_KNOWN.has(name)) notices.push(`${file}: ${path}: handler '${name}' has no clara-train equivalent and is not run`);
       });

@@ -5,6 +5,7 @@ import type { CaseSource, InfererFn, Case } from './components.js';
 import type { CaseMetric } from '../components/contracts.js';
 import type { TrainableNetwork } from './network.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { spacingOf } from '../metrics/surface-distance.js';
 import { diceOfClass } from '../metrics/dice.js';
 import { MeanDice } from '../metrics/mean-dice.js';
 
@@ -42,6 +43,11 @@ export class Evaluator {
     return this.o.net;
   }
 
+  /** Whether the named metric is better when lower (surface distances). */
+  lowerIsBetter(name: string): boolean {
+    return this.o.metrics.find((m) => m.name === name)?.lowerIsBetter === true;
+  }
+
   async run(): Promise<EvaluationResult> {
     const { net, inferer, metrics } = this.o;
     const perCase: Record<string, Record<string, number>> = {};
@@ -67,7 +73,7 @@ export class Evaluator {
         labT.dispose();
         if (lab.length !== pred.length) throw new Error(`case ${c.id}: prediction has ${pred.length} voxels, label ${lab.length} (the inferer changed the shape)`);
         for (const m of metrics) {
-          const v = m.ofCase(pred, lab, numClasses);
+          const v = m.ofCase(pred, lab, numClasses, { shape, spacing: spacingOf(c.affine) });
           perCase[id][m.name] = v;
           if (Number.isFinite(v)) { sums[m.name].s += v; sums[m.name].n++; }
         }

@@ -40,7 +40,7 @@ export function float32Repr(x: number): string {
 }
 
 /** `%.4f` as Python formats it (nan, inf included). */
-export function fixed4(x: number): string {
+function fixed4(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const s = x.toFixed(4);
@@ -95,7 +95,7 @@ function computeOp(op: string, xs: number[]): number {
   return nanPercentile(xs, Number(/^(\d+)percentile$/.exec(op)![1]));
 }
 
-export interface MetricsReport {
+interface MetricsReport {
   saveDir: string;
   /** Image file names, one per row of the details. */
   images?: string[];

@@ -19,7 +19,7 @@ import type { ConfigBuilder } from '../config/build.js';
 
 type Obj = Record<string, unknown>;
 
-export interface ModelSlotEntry {
+interface ModelSlotEntry {
   kind: 'torchscript' | 'checkpoint' | 'component';
   node: Obj;
   /** JSON path of the entry (`model[0]`). */
@@ -84,7 +84,7 @@ export function checkpointSlotPath(p: string, place: { file: string; path: strin
   return mj;
 }
 
-export interface LoadedModel {
+interface LoadedModel {
   net: TrainableNetwork;
   /** The model.json the weights came from. */
   weights: string;

@@ -18,7 +18,7 @@ import type { LoadedMmar } from '../mmar/load.js';
 import type { EvalRunOptions } from './run-eval.js';
 import { loadMmarWithOverrides } from './load-with-overrides.js';
 
-export type ConfigLayout = 'train' | 'clara4' | 'clara3';
+type ConfigLayout = 'train' | 'clara4' | 'clara3';
 
 /** The options of `validate` / `infer` (--model overrides the config's model slot; --output sets MMAR_EVAL_OUTPUT_PATH). */
 export type StandaloneOptions = EvalRunOptions;

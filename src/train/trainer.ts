@@ -224,10 +224,12 @@ export class Trainer {
           this.stats.val_metrics.push({ epoch: e1, metrics: val.metrics });
           this.stats.val_per_case = val.perCase;
           Object.assign(metrics, val.metrics);
-          const improved = lastVal !== null && (this.stats.best_key_metric === null || lastVal > this.stats.best_key_metric);
+          const lower = o.evaluator.lowerIsBetter(o.keyMetricName);
+          const improved = lastVal !== null && (this.stats.best_key_metric === null || (lower ? lastVal < this.stats.best_key_metric : lastVal > this.stats.best_key_metric));
           if (improved) {
             this.stats.best_key_metric = lastVal;
             this.stats.best_key_metric_epoch = e1;
+            this.stats.best_val_per_case = val.perCase;
             bestCheckpoint = await this.saveCkpt('best', e1, lastVal);
             this.stats.best_key_metric_path = bestCheckpoint;
           }

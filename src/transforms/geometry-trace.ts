@@ -67,7 +67,7 @@ function opFor(t: Transform, key: string, from: GeometryOp['from'], to: Geometry
 }
 
 /** A transform that records the grid changes of the one it wraps. */
-export class GeometryTraced extends Transform {
+class GeometryTraced extends Transform {
   readonly name: string;
   override readonly random: boolean;
   constructor(readonly inner: Transform) {

@@ -12,7 +12,7 @@ import { appliedOperations, APPLIED_OPERATIONS, type GeometryOp } from './geomet
 import type { Shape3 } from '../native/transforms.js';
 import type { MetaDict, Sample, Tensor } from './types.js';
 
-export interface InvertdOptions {
+interface InvertdOptions {
   /** The key whose recorded operations are undone (per key; default the key itself). */
   origKeys?: string | string[];
   /** Where the inverted key's meta goes (per key; default `<key>_meta_dict`). */

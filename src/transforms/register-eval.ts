@@ -24,7 +24,7 @@ function strs(a: Args, k: string, ctx: BuildContext): string | string[] | undefi
   throw argError(k, 'a key or a list of keys', v, place(ctx, k));
 }
 
-export function registerEvalTransforms(): void {
+function registerEvalTransforms(): void {
   registry.register({
     names: ['Invertd'], kind: 'transform',
     args: ['keys', 'transform', 'orig_keys', 'meta_keys', 'orig_meta_keys', 'meta_key_postfix', 'nearest_interp', 'to_tensor', 'device', 'post_func', 'allow_missing_keys'],

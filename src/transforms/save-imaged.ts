@@ -14,7 +14,7 @@ import * as K from './kernels.js';
 import type { Shape3 } from '../native/transforms.js';
 import type { MetaDict, Sample } from './types.js';
 
-export interface SaveImagedOptions {
+interface SaveImagedOptions {
   metaKeys?: string | string[] | null;
   metaKeyPostfix?: string;
   outputDir?: string;

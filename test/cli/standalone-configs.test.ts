@@ -6,7 +6,7 @@
 // its affine (checked with nibabel when importable), MetricsSaver's per-case Dice must be the
 // Dice of the saved segmentation against the label file, and the model slot's alternatives
 // (export folder, checkpoint, Clara's file names, a real TorchScript file) do what they say.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ before(async () => {
   for (const f of ['config_validation.json', 'config_inference.json']) copyFileSync(join(FIX, f), join(base, 'config', f));
   copyFileSync(join(FIX3, 'config_validation.json'), join(base, 'config', 'config_validation_3x.json'));
 });
+
+after(() => rmSync(join(base, '..'), { recursive: true, force: true }));
 
 function copyMmar(name: string): string {
   const dir = join(base, '..', name);

@@ -102,3 +102,21 @@ test('bad data blocks name the file and JSON path', () => {
   assert.throws(() => buildDataPipeline({ pre_transforms: [{ name: 'Spacingd', args: { keys: 'image', pixdim: 'x' } }] }, { file: 'c.json', path: 'train', data: [] }),
     /train\.pre_transforms\[0\]\.args\.pixdim: 'pixdim' must be a list of numbers/);
 });
+
+test('the registry\'s dataset/loader factories (config check) and buildDataPipeline (train) read args by the same rules', async () => {
+  const { registry } = await import('../../src/components/registry.js');
+  const ctx = { file: 'c.json', path: 'train.dataset' };
+  const viaRegistry = (args: Record<string, unknown>) => registry.require('CacheDataset', ctx).factory({ data: [], ...args }, ctx);
+  const viaPipeline = (args: Record<string, unknown>) => buildDataPipeline({ dataset: { name: 'CacheDataset', args } }, { file: 'c.json', path: 'train', data: [] });
+  for (const build of [viaRegistry, viaPipeline]) {
+    assert.throws(() => build({ cache_rate: 'all' }), /c\.json: train\.dataset\.args\.cache_rate: 'cache_rate' must be a number, got "all"/);
+    assert.throws(() => build({ cache_rate: 2 }), /'cache_rate' must be a number <= 1, got 2/);
+    assert.throws(() => build({ num_workers: 1.5 }), /'num_workers' must be an integer, got 1\.5/);
+    assert.ok(build({ cache_rate: '0.5', num_workers: '2' }), 'numeric strings are numbers for both');
+  }
+  const lctx = { file: 'c.json', path: 'train.dataloader' };
+  const ds = viaRegistry({});
+  assert.throws(() => registry.require('DataLoader', lctx).factory({ dataset: ds, shuffle: 'yes' }, lctx), /train\.dataloader\.args\.shuffle: 'shuffle' must be true or false, got "yes"/);
+  assert.throws(() => buildDataPipeline({ dataset: { name: 'Dataset' }, dataloader: { name: 'DataLoader', args: { shuffle: 'yes' } } }, { file: 'c.json', path: 'train', data: [] }),
+    /train\.dataloader\.args\.shuffle: 'shuffle' must be true or false, got "yes"/);
+});

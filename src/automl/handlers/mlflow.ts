@@ -25,7 +25,7 @@ export interface MLflowHandlerOptions extends Pick<TrackingSetup, 'env' | 'log' 
   shutdownTimeoutMs?: number;
 }
 
-interface JobEntry { logger: TrainRunLogger; name: string }
+interface JobEntry { logger: TrainRunLogger; name: string; folds?: Map<number, Promise<TrainRunLogger>> }
 
 export class MLflowHandler implements Handler {
   tracker?: JournalTracker;
@@ -142,9 +142,18 @@ export class MLflowHandler implements Handler {
     this.jobs.set(jobName, { logger, name: jobName });
   }
 
-  jobProgress(ctx: Context, e: JobEvent): void {
+  async jobProgress(ctx: Context, e: JobEvent): Promise<void> {
     const job = ctx.JOB_NAME ? this.jobs.get(ctx.JOB_NAME) : undefined;
-    job?.logger.onEvent(e);
+    if (!job) return;
+    if (e.fold === undefined) { job.logger.onEvent(e); return; }
+    // a cross-validated job: one run nested in the configuration's run per fold
+    job.folds ??= new Map();
+    let fold = job.folds.get(e.fold);
+    if (!fold) {
+      fold = TrainRunLogger.start(this.t, { name: `${job.name}/fold${e.fold}`, parentId: job.logger.run.localId, tags: { 'clara.job_name': job.name, 'clara.fold': String(e.fold), 'clara.kind': 'fold' } });
+      job.folds.set(e.fold, fold);
+    }
+    (await fold).onEvent(e);
   }
 
   async endJob(ctx: Context): Promise<void> {
@@ -159,6 +168,10 @@ export class MLflowHandler implements Handler {
     this.finished++;
     if (outcome) this.outcomes.push(outcome);
     const root = ctx.JOB_MMAR_ROOT ?? join(ctx.RUN_ROOT, job.name);
+    for (const [f, fold] of job.folds ?? []) {
+      const fo = outcome?.folds?.find((x) => x.fold === f);
+      await (await fold).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
+    }
     await job.logger.finish({
       status, score, step: this.finished, error: outcome?.error,
       artifacts: mmarArtifacts(root),
@@ -176,7 +189,10 @@ export class MLflowHandler implements Handler {
   async shutdown(ctx: Context): Promise<void> {
     if (!this.tracker || !this.parent) return;
     // Jobs still open (the search was stopped) end as killed.
-    for (const job of this.jobs.values()) await job.logger.finish({ status: 'KILLED' });
+    for (const job of this.jobs.values()) {
+      for (const fold of job.folds?.values() ?? []) await (await fold).finish({ status: 'KILLED' });
+      await job.logger.finish({ status: 'KILLED' });
+    }
     this.jobs.clear();
     const board = leaderboard(this.outcomes);
     const file = join(ctx.RUN_ROOT, 'leaderboard.json');

@@ -61,6 +61,6 @@ export class MMARHandler implements Handler {
 }
 
 /** automl/<run_id>/best/ ← a copy of the job folder (copied aside first, then swapped in). */
-function copyBest(runRoot: string, jobRoot: string): void {
+export function copyBest(runRoot: string, jobRoot: string): void {
   replaceDirWith(join(runRoot, 'best'), (tmp) => cpSync(jobRoot, tmp, { recursive: true }));
 }
