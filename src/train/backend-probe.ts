@@ -14,11 +14,11 @@ import { claraCacheDir } from '../engine/setup/cache-dir.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import type { TrainWorkload } from './backend-workload.js';
 
-export const PROBE_STEPS = 3;
+const PROBE_STEPS = 3;
 const CHILD_TIMEOUT_MS = 180_000;
 
 /** What makes a measurement valid elsewhere: CPU, threads, software versions, the workload. */
-export function probeKey(w: TrainWorkload, env: NodeJS.ProcessEnv = process.env): string {
+function probeKey(w: TrainWorkload, env: NodeJS.ProcessEnv = process.env): string {
   const c = cpus();
   return JSON.stringify({
     cpu: c[0]?.model ?? 'unknown', cores: c.length, node: process.versions.modules,

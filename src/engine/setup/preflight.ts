@@ -6,14 +6,14 @@ import { dirname, join } from 'node:path';
 import { ClaraError } from '../../util/errors.js';
 
 /** glibc the PyPI TensorFlow wheels are built for (their manylinux tag). */
-export const MIN_GLIBC = '2.27';
+const MIN_GLIBC = '2.27';
 
 function firstLine(s: string | undefined): string {
   return (s ?? '').trim().split('\n')[0] ?? '';
 }
 
 /** The running glibc version ('2.36'), undefined when not glibc (musl, macOS, Windows). */
-export function glibcVersion(): string | undefined {
+function glibcVersion(): string | undefined {
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   return header?.glibcVersionRuntime;
 }
@@ -64,7 +64,7 @@ export function nodeHeadersDir(execPath = process.execPath): string {
 }
 
 /** Free bytes where `dir` (or its nearest existing parent) lives. */
-export function freeBytes(dir: string): number {
+function freeBytes(dir: string): number {
   mkdirSync(dir, { recursive: true });
   const s = statfsSync(dir);
   return Number(s.bavail) * Number(s.bsize);

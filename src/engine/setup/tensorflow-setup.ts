@@ -11,7 +11,7 @@ import { checkVersion, DEFAULT_TF_VERSION, ensureTensorflow, existingTensorflow,
 import { ensureBinding, ensureNpmPackage, linkDeps, packageFor, tfjsProject } from './tfjs-node-package.js';
 import { probeTensorflow, type TfProbe } from './probe-tensorflow.js';
 
-export interface SetupTensorflowOptions {
+interface SetupTensorflowOptions {
   gpu?: boolean;
   tfVersion?: string;
   /** A site-packages folder where pip already installed TensorFlow: used as it is, nothing downloaded. */
@@ -19,7 +19,7 @@ export interface SetupTensorflowOptions {
   log?: (line: string) => void;
 }
 
-export interface SetupTensorflowReport {
+interface SetupTensorflowReport {
   package: string;
   packageDir: string;
   tfVersion: string;

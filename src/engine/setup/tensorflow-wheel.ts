@@ -14,7 +14,7 @@ export type TfVariant = 'cpu' | 'gpu';
 export const DEFAULT_TF_VERSION = '2.21.0';
 
 /** PyPI project of each variant: the CPU-only build, or the CUDA build. */
-export function wheelProject(variant: TfVariant): string {
+function wheelProject(variant: TfVariant): string {
   return variant === 'gpu' ? 'tensorflow' : 'tensorflow-cpu';
 }
 
@@ -51,7 +51,7 @@ function findWheel(dir: string, project: string, version: string): string | unde
 }
 
 /** `pip download` one or more requirements (no dependencies, binary wheels only) into `dest`. */
-export function pipDownload(python: string, dest: string, reqs: string[], log: (s: string) => void): void {
+function pipDownload(python: string, dest: string, reqs: string[], log: (s: string) => void): void {
   mkdirSync(dest, { recursive: true });
   log(`pip download ${reqs.join(' ')}`);
   const r = spawnSync(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--progress-bar', 'off', '-d', dest, ...reqs], {
@@ -91,7 +91,7 @@ function py(python: string, args: string[], what: string): string {
 }
 
 /** The requirements the wheel lists under an extra (`and-cuda`): ["nvidia-cublas-cu12<13.0,>=12.5.3.2", ...]. */
-export function wheelExtraRequirements(python: string, wheel: string, extra: string): string[] {
+function wheelExtraRequirements(python: string, wheel: string, extra: string): string[] {
   return JSON.parse(py(python, ['extra', extra, wheel], `reading ${wheel}'s requirements`)) as string[];
 }
 

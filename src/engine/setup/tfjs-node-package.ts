@@ -88,7 +88,7 @@ export function linkDeps(pkgDir: string, tf: UnpackedTf): string {
 }
 
 /** node-gyp's entry script: CLARA_NODE_GYP, npm's node-gyp setting, npm's bundled copy, or one in node_modules. */
-export function findNodeGyp(env: NodeJS.ProcessEnv = process.env, execPath = process.execPath): string {
+function findNodeGyp(env: NodeJS.ProcessEnv = process.env, execPath = process.execPath): string {
   const cands = [
     env.CLARA_NODE_GYP, env.npm_config_node_gyp,
     join(dirname(dirname(execPath)), 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
