@@ -19,12 +19,12 @@ import { readJsonFile } from '../util/json-file.js';
 import type { Context, Handler, Outcome, Worker } from './types.js';
 
 export const CONTROL_FILE = 'control.jsonl';
-export const STATUS_FILE = 'status.json';
+const STATUS_FILE = 'status.json';
 
 export type ControlVerb = 'stop' | 'stop_now' | 'suspend' | 'resume';
-export interface ControlCommand { id: string; time: number; command: ControlVerb; worker?: number }
+interface ControlCommand { id: string; time: number; command: ControlVerb; worker?: number }
 
-export interface RunningJobStatus {
+interface RunningJobStatus {
   job: string;
   worker: number;
   started: number;
@@ -138,7 +138,7 @@ function configEpochs(jobRoot: string | undefined): number | undefined {
 }
 
 /** What the control needs from the engine. */
-export interface EngineControls {
+interface EngineControls {
   stop(reason: string): void;
   drain(reason: string): void;
   suspendWorker(id: number, suspended: boolean): boolean;

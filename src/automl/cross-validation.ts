@@ -23,7 +23,7 @@ import { copyBest } from './handlers/mmar-handler.js';
 import { FAILED_SCORE, type Context, type Executor, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
 import { wilcoxonPrune } from './wilcoxon.js';
 
-export interface CrossValidationOptions {
+interface CrossValidationOptions {
   numFolds: number;
   base: MMARExecutorOptions;
   /** WilcoxonPruner (Optuna's defaults: p 0.1, 2 startup cases); null = never prune. */

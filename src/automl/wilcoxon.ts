@@ -35,7 +35,7 @@ export function wilcoxonLessP(d: readonly number[]): number {
   return Math.min(1, p);
 }
 
-export interface WilcoxonDecision {
+interface WilcoxonDecision {
   prune: boolean;
   p: number;
   n: number;

@@ -9,7 +9,7 @@ import { ClaraError, joinPath } from '../util/errors.js';
 import { Rng } from '../util/random.js';
 import { readDatalistJson } from './datalist.js';
 
-export type SplitsFinal = { train: string[]; val: string[] }[];
+type SplitsFinal = { train: string[]; val: string[] }[];
 
 export interface FoldAssignment {
   numFolds: number;
@@ -67,7 +67,7 @@ function readSplits(file: string): SplitsFinal {
   return j as SplitsFinal;
 }
 
-export interface AssignFoldsOptions {
+interface AssignFoldsOptions {
   datalist: string;
   /** The list to split (default "training"). */
   key?: string;

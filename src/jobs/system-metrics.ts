@@ -13,10 +13,10 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { ClaraError } from '../util/errors.js';
 
-export const SYSTEM_METRICS_FILE = 'system_metrics.jsonl';
-export const DEFAULT_SYSTEM_METRICS_INTERVAL_S = 10;
+const SYSTEM_METRICS_FILE = 'system_metrics.jsonl';
+const DEFAULT_SYSTEM_METRICS_INTERVAL_S = 10;
 
-export interface GpuSample { index: number; util: number; memMb: number; memTotalMb: number }
+interface GpuSample { index: number; util: number; memMb: number; memTotalMb: number }
 
 /** One line of system_metrics.jsonl. */
 export interface SystemSample {
@@ -91,7 +91,7 @@ function cpuTimes(): { idle: number; total: number } {
   return { idle, total };
 }
 
-export interface SamplerOptions {
+interface SamplerOptions {
   /** <ckpt dir>: the samples go to <dir>/system_metrics.jsonl. */
   dir: string;
   intervalS?: number;

@@ -148,7 +148,7 @@ export function quantile(values: Float64Array, q: number): number {
   return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
 }
 
-export interface SurfacePair {
+interface SurfacePair {
   predToGt: Float64Array;
   gtToPred: Float64Array;
 }

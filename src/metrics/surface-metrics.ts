@@ -4,7 +4,7 @@
 // the defined values (NaN = the class is in neither volume; MONAI's "mean" reduction).
 import { classSurfaceDistances, hausdorffFromPair, surfaceDiceFromPair } from './surface-distance.js';
 
-export interface CaseGeometry {
+interface CaseGeometry {
   /** Spatial shape of the volumes (3 axes, C order). */
   shape: number[];
   /** Voxel spacing along those axes (mm). */
@@ -12,7 +12,7 @@ export interface CaseGeometry {
 }
 
 /** The shape the evaluator runs (train/components' CaseMetric). */
-export interface SurfaceCaseMetric {
+interface SurfaceCaseMetric {
   name: string;
   /** Lower values are better (the trainer keeps the lowest as its best). */
   lowerIsBetter?: boolean;

@@ -8,7 +8,7 @@ import { predictionImages } from './images.js';
 import { loadRunData, type RunData } from './run-data.js';
 import { collectRunInfo } from './run-info.js';
 
-export interface BuildReportOptions {
+interface BuildReportOptions {
   mmarRoot: string;
   runId: string;
   /** Default automl/<run_id>/report.html. */
@@ -19,7 +19,7 @@ export interface BuildReportOptions {
   log?: (line: string) => void;
 }
 
-export function reportDir(runRoot: string): string {
+function reportDir(runRoot: string): string {
   return join(runRoot, 'report');
 }
 

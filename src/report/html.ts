@@ -12,7 +12,7 @@ export interface SliceImage {
   dice?: number;
 }
 
-export interface RenderOptions {
+interface RenderOptions {
   images?: SliceImage[];
   /** Why there are no images (shown instead). */
   imagesNote?: string;
@@ -29,7 +29,7 @@ function when(t: number | undefined): string {
   return t === undefined ? '–' : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
-export function duration(ms: number | undefined): string {
+function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   const s = Math.round(ms / 1000);
   if (s < 120) return `${s} s`;

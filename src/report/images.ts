@@ -4,7 +4,7 @@
 // under automl/<run_id>/report/images/ (kept for MLflow) and returned for the page. The
 // images are made again only when the best job changes.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CLARA_BIN } from '../automl/executor.js';
 import { loadDatalist } from '../io/datalist.js';
@@ -17,7 +17,7 @@ import type { SliceImage } from './html.js';
 import { encodePng } from './png.js';
 import { binaryDice, foregroundCentre, renderSlice, VIEWS } from './slices.js';
 
-export interface ImagesResult { images: SliceImage[]; note?: string }
+interface ImagesResult { images: SliceImage[]; note?: string }
 
 interface Manifest { job: string; images: { caseId: string; view: SliceImage['view']; file: string; dice?: number }[] }
 
@@ -121,10 +121,4 @@ export async function predictionImages(job: string, jobFolder: string | undefine
   rmSync(predDir, { recursive: true, force: true });
   writeJsonAtomic(manifestFile, manifest);
   return { images, ...(notes.length ? { note: notes.join('; ') } : {}) };
-}
-
-/** PNG files made for the report (for MLflow). */
-export function imageFiles(dir: string): string[] {
-  const d = join(dir, 'images');
-  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.png')).map((f) => join(d, f)) : [];
 }

@@ -8,7 +8,7 @@ import type { Param } from './run-data.js';
 
 export const IMPORTANCE_METHOD = 'one-way ANOVA main effect (η² = share of the score variance explained by the parameter alone; floats in ≤4 quantile bins)';
 
-export interface Importance { key: string; label: string; eta2: number; groups: number }
+interface Importance { key: string; label: string; eta2: number; groups: number }
 
 /** Groups of equal-size rank bins (ties stay together). */
 function bins(values: number[], k: number): number[] {

@@ -27,7 +27,7 @@ export interface Param {
   categories?: string[];
 }
 
-export interface Curve { x: number; y: number }
+interface Curve { x: number; y: number }
 
 export interface JobData {
   name: string;
@@ -89,7 +89,7 @@ function readJson<T>(file: string): T | undefined {
 const short = (x: unknown): string => (typeof x === 'number' && !Number.isInteger(x) ? String(Number(x.toPrecision(4))) : typeof x === 'string' ? x : JSON.stringify(x));
 
 /** The search space: automl/<run_id>/search_space.json when written by the run, else the MMAR's train config. */
-export function readSpace(runRoot: string, mmarRoot: string): SearchSpace | undefined {
+function readSpace(runRoot: string, mmarRoot: string): SearchSpace | undefined {
   const saved = readJson<SearchSpace>(join(runRoot, 'search_space.json'));
   if (saved && Array.isArray(saved.items)) return saved;
   const file = join(mmarRoot, 'config', 'config_train.json');
@@ -103,7 +103,7 @@ export function readSpace(runRoot: string, mmarRoot: string): SearchSpace | unde
 }
 
 /** A readable name per search item: its args without aliases or '@'. */
-export function paramOf(it: SearchItem): Param {
+function paramOf(it: SearchItem): Param {
   const label = it.args.map((a) => (a.startsWith('@') ? a.slice(1) : a.includes('#') ? a.slice(a.indexOf('#') + 1) : a)).join(',');
   if (it.type === 'enum' && it.choices) {
     return { key: it.key, label, kind: 'cat', categories: it.choices.map((c) => (Array.isArray(c) ? c.map(short).join(',') : short(c))) };

@@ -3,12 +3,12 @@
 // encoder. Volumes are [i, j, k] in C order (k fastest), as the NIfTI reader returns
 // them. Each slice goes through the centre of the ground truth's foreground (else the
 // prediction's, else the volume's middle), upscaled by an integer factor to >= 160 px.
-export type View = 'axial' | 'coronal' | 'sagittal';
+type View = 'axial' | 'coronal' | 'sagittal';
 export const VIEWS: View[] = ['axial', 'coronal', 'sagittal'];
 
 type Arr = ArrayLike<number>;
 
-export interface RgbImage { width: number; height: number; rgb: Uint8Array }
+interface RgbImage { width: number; height: number; rgb: Uint8Array }
 
 /** The foreground's centre (rounded) or the middle of the volume. */
 export function foregroundCentre(shape: number[], ...masks: (Arr | undefined)[]): number[] {

@@ -3,7 +3,7 @@
 // <figure class="chart"> whose data-points attribute counts the data marks it drew, so a
 // viewer (and the browser test) can tell an empty chart from a drawn one.
 
-export interface Pt { x: number; y: number }
+interface Pt { x: number; y: number }
 export interface Series { name: string; points: Pt[]; color?: string; step?: boolean; dots?: boolean; dashed?: boolean }
 
 /** At most n characters (an ellipsis in the middle). */
@@ -70,7 +70,7 @@ function noData(w: number, h: number): string {
   return `<text x="${w / 2}" y="${h / 2}" text-anchor="middle" class="nodata">no data</text>`;
 }
 
-export interface LineChartOptions {
+interface LineChartOptions {
   id: string;
   title: string;
   series: Series[];
@@ -136,7 +136,7 @@ function axes(xs: Scale, ys: Scale, w: number, h: number, m: { l: number; r: num
   return s + '</g>';
 }
 
-export interface PcAxis { label: string; values: (number | undefined)[]; categories?: string[]; log?: boolean }
+interface PcAxis { label: string; values: (number | undefined)[]; categories?: string[]; log?: boolean }
 
 /** Parallel coordinates: one polyline per row, coloured by `colorBy` (higher = yellower); rows with no colour value are grey. */
 export function parallelCoordinates(o: { id: string; title: string; axes: PcAxis[]; colorBy: (number | undefined)[]; rowNames: string[]; width?: number; height?: number; note?: string }): string {

@@ -27,7 +27,7 @@ import {
 import { applyPostprocessing, decidePostprocessing, type PredictedCase } from './inference/postprocessing.js';
 import { loadMmarWithOverrides } from './load-with-overrides.js';
 
-export interface BuildEnsembleOptions {
+interface BuildEnsembleOptions {
   /** Member MMARs (each trained with `fold` set, in its config or through `set`). */
   members: { mmar: string; set?: string[] }[];
   output: string;

@@ -77,7 +77,7 @@ export function disposeMembers(ms: LoadedMember[]): void {
 export interface CaseInput { image: string; label?: string }
 export interface CaseScores { dice: number; hd95: number; nsd: number }
 
-export interface EnsembleInferOptions {
+interface EnsembleInferOptions {
   members: LoadedMember[];
   cases: CaseInput[];
   /** Write <case>_seg.nii.gz here (nothing is written without it). */
@@ -90,7 +90,7 @@ export interface EnsembleInferOptions {
   log?: (s: string) => void;
 }
 
-export interface EnsembleInferResult {
+interface EnsembleInferResult {
   outputs: string[];
   /** Per case id: scores of the raw prediction and, when postprocessing is given, of the postprocessed one. */
   perCase: Record<string, { raw: CaseScores; post?: CaseScores }>;

@@ -3,7 +3,7 @@
 import { native } from '../../native/index.js';
 import type { Shape3 } from '../../native/transforms.js';
 
-export type Connectivity = 6 | 18 | 26;
+type Connectivity = 6 | 18 | 26;
 
 export interface Components {
   /** 0 outside the mask, 1..count numbered by first voxel in C order. */
