@@ -124,7 +124,7 @@ test('--resume collects a job that ended meanwhile and resubmits one that Slurm 
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('real `clara-train train` jobs on Slurm (default command) stream their epochs through events.jsonl', { skip, timeout: 300_000 }, async () => {
+test('real `clara-train train` jobs on Slurm (default command) stream their epochs through events.jsonl, into MLflow child runs', { skip, timeout: 300_000 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'clara-slurm-real-'));
   const mmar = join(tmp, 'mmar');
   const init = await cli(['init', '--example', 'synthetic', mmar, '--train-cases', '2', '--val-cases', '1', '--size', '16'], tmp).done;
@@ -156,6 +156,21 @@ test('real `clara-train train` jobs on Slurm (default command) stream their epoc
     assert.equal(types.at(-1), 'train_end');
     assert.equal(types.filter((x) => x === 'validation_end').length, 2);
     assert.ok(readdirSync(join(dir, 'models')).includes('train_stats.json'));
+  }
+  // MLflow (the default local mlruns store, in the working folder) has one child run per
+  // Slurm job, streamed from events.jsonl as for local jobs: a step per epoch, no gap.
+  const store = join(tmp, 'mlruns');
+  const exp = readdirSync(store).find((d) => d !== '0' && /^\d+$/.test(d));
+  assert.ok(exp, 'an MLflow experiment in mlruns');
+  const children = readdirSync(join(store, exp)).filter((r) => {
+    try { return readFileSync(join(store, exp, r, 'tags', 'mlflow.parentRunId'), 'utf8').length > 0; } catch { return false; }
+  });
+  assert.equal(children.length, 2, 'a child run per Slurm job');
+  for (const c of children) {
+    for (const key of ['train_loss', 'val_mean_dice']) {
+      const steps = readFileSync(join(store, exp, c, 'metrics', key), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]));
+      assert.deepEqual(steps, [1, 2], `${c} ${key} steps`);
+    }
   }
   rmSync(tmp, { recursive: true, force: true });
 });
