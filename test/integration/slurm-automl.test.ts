@@ -193,6 +193,27 @@ test('a failing job scores -1000000 with its log; a timed-out job is cancelled a
   rmSync(mmar, { recursive: true, force: true });
 });
 
+test('a Slurm job that stops making progress (no event, no log output for stall_s) is cancelled as stalled', { skip, timeout: 180_000 }, async () => {
+  const train = {
+    ...trainConfig({ epochs: 2, fake_epoch_ms: 200 }),
+    fake_hang: false,
+    train: { loss: [{ name: 'DiceLoss', args: {} }] },
+    search: [{ domain: 'net', type: 'enum', args: ['fake_hang'], targets: [[true], [false]] }],
+  };
+  const mmar = slurmMmar(train, { name: 'GridController', args: {} }, { stall_s: 2 });
+  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=stall', 'trainconf=trn_automl.json', 'workers=slurm:2']).done;
+  assert.equal(r.code, 0, r.err);
+  const outs: Outcome[] = ends(Journal.read(join(mmar, 'automl', 'stall', 'journal.jsonl'))).map((e) => e.outcome);
+  assert.equal(outs.length, 2);
+  const conf = (o: Outcome) => JSON.parse(readFileSync(join(mmar, 'automl', 'stall', o.jobName, 'config', 'config_train.json'), 'utf8'));
+  const hung = outs.find((o) => conf(o).fake_hang)!, ok = outs.find((o) => !conf(o).fake_hang)!;
+  assert.equal(hung.status, 'TIMEOUT');
+  assert.equal(hung.score, -1000000);
+  assert.match(hung.error!, /stalled: no progress event and no log output for \d+s \(stall_s 2; scancel \d+\)/);
+  assert.equal(ok.status, 'FINISHED');
+  rmSync(mmar, { recursive: true, force: true });
+});
+
 test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip, timeout: 180_000 }, async () => {
   const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 20000 }), { name: 'RandomController', args: { max_trials: 4, max_jobs_per_round: 2, seed: 9 } }, {});
   const jf = join(mmar, 'automl', 'st', 'journal.jsonl');

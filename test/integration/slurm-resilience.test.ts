@@ -168,7 +168,8 @@ test('real `clara-train train` jobs on Slurm (default command) stream their epoc
   assert.equal(children.length, 2, 'a child run per Slurm job');
   for (const c of children) {
     for (const key of ['train_loss', 'val_mean_dice']) {
-      const steps = readFileSync(join(store, exp, c, 'metrics', key), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]));
+      const lines: string[] = readFileSync(join(store, exp, c, 'metrics', key), 'utf8').trim().split('\n');
+      const steps = lines.map((l) => Number(l.split(' ')[2]));
       assert.deepEqual(steps, [1, 2], `${c} ${key} steps`);
     }
   }

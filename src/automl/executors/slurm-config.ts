@@ -12,7 +12,7 @@ import { SlurmExecutor } from './slurm.js';
 /** Every argument SlurmExecutor accepts (the registry checks names against this list). */
 export const SLURM_EXECUTOR_ARGS = [
   'partition', 'gres', 'cpus_per_task', 'mem', 'time', 'account', 'qos', 'sbatch_args', 'max_concurrent', 'node_env',
-  'rest_url', 'rest_user', 'poll_s', 'max_resubmits', 'timeout_s', 'command', 'key_metric', 'remove_search_augs', 'msg_destination',
+  'rest_url', 'rest_user', 'poll_s', 'max_resubmits', 'timeout_s', 'stall_s', 'command', 'key_metric', 'remove_search_augs', 'msg_destination',
 ];
 
 /** `slurm` or `slurm:N` → N concurrent Slurm jobs (undefined for any other workers spec). */

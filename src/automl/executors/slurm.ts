@@ -13,6 +13,7 @@ import type { JobEvent } from '../../jobs/events.js';
 import { keyMetricOf } from '../../jobs/key-metric.js';
 import { jobTrainStatsFile } from '../../jobs/paths.js';
 import { readTrainStats } from '../../jobs/train-stats.js';
+import { StallWatch } from '../stall-watch.js';
 import { CLARA_BIN, MMARExecutor, historyFromStats, tail, type MMARExecutorOptions } from '../executor.js';
 import { FAILED_SCORE, type Executor, type ExecutorHooks, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
 import { isLost, isTerminal, normState, statusOf, type SlurmClient, type SlurmJobInfo, type SlurmJobOptions, type SlurmSubmission } from './slurm-client.js';
@@ -149,8 +150,12 @@ export class SlurmExecutor implements Executor {
     const history: { epoch: number; value: number }[] = [];
     const follower = new EventFileFollower(eventsFile);
     let warned = false;
+    // stall_s: no event and no growth of log.txt for that long while RUNNING → scancel, TIMEOUT.
+    let stall: StallWatch | undefined;
+    let stalledS: number | undefined;
     const drain = () => {
       const got = follower.poll();
+      if (got.length) stall?.touch();
       if (follower.broken && !warned) {
         warned = true;
         this.log(`slurm: ${job.name}: no more events from it (${follower.broken}); its score still comes from train_stats.json`);
@@ -233,8 +238,13 @@ export class SlurmExecutor implements Executor {
         seen = true;
         unknownSince = undefined;
         const st = normState(info.state);
-        if (st === 'RUNNING' && runningSince === undefined) runningSince = Date.now();
-        if (st === 'PENDING' && runningSince !== undefined) runningSince = undefined; // requeued by Slurm
+        if (st === 'RUNNING' && runningSince === undefined) {
+          runningSince = Date.now();
+          if (this.opts.stallS && this.opts.stallS > 0 && !stall) {
+            stall = new StallWatch(this.opts.stallS, join(job.mmarRoot, 'log.txt'), (idle) => { stalledS = idle; cancel('TIMEOUT'); });
+          }
+        }
+        if (st === 'PENDING' && runningSince !== undefined) { runningSince = undefined; stall?.stop(); stall = undefined; } // requeued by Slurm
         if (this.opts.timeoutS && runningSince !== undefined && Date.now() - runningSince > this.opts.timeoutS * 1000) cancel('TIMEOUT');
         if (!isTerminal(st)) continue;
         if (isLost(st) && !cancelled && resubmits < (this.opts.maxResubmits ?? 3)) {
@@ -245,6 +255,8 @@ export class SlurmExecutor implements Executor {
           id = await submit(false);
           this.active.set(id, cancel);
           runningSince = undefined;
+          stall?.stop();
+          stall = undefined;
           continue;
         }
         final = info;
@@ -253,16 +265,17 @@ export class SlurmExecutor implements Executor {
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `lost track of Slurm job ${id}: ${(e as Error).message}` };
     } finally {
+      stall?.stop();
       this.poller.unwatch(id!);
       this.active.delete(id!);
       signal.removeEventListener('abort', onAbort);
     }
     // The events written last are on disk once the job has ended.
     drain();
-    return this.outcome(job, id!, final!, why, history, base);
+    return this.outcome(job, id!, final!, why, history, base, stalledS);
   }
 
-  private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }): Outcome {
+  private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }, stalledS?: number): Outcome {
     const stats = readTrainStats(jobTrainStatsFile(job.mmarRoot));
     historyFromStats(stats, history, this.opts.keyMetric);
     const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
@@ -273,7 +286,11 @@ export class SlurmExecutor implements Executor {
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
     }
     if (why === 'KILLED') return { ...out, status: 'KILLED', error: `stopped by the AutoML engine (scancel ${id})` };
-    if (why === 'TIMEOUT') return { ...out, status: 'TIMEOUT', error: `exceeded the time limit of ${this.opts.timeoutS}s (scancel ${id})` };
+    if (why === 'TIMEOUT') {
+      return { ...out, status: 'TIMEOUT', error: stalledS !== undefined
+        ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS}; scancel ${id})`
+        : `exceeded the time limit of ${this.opts.timeoutS}s (scancel ${id})` };
+    }
     const m = statusOf(state, false);
     const where = `Slurm job ${id}${info.exitCode !== undefined ? `, exit ${info.exitCode}${info.signal ? ` signal ${info.signal}` : ''}` : ''}`;
     if (m.status !== 'FINISHED') {
