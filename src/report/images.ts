@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CLARA_BIN } from '../automl/executor.js';
 import { loadDatalist } from '../io/datalist.js';
-import { readNiftiSync } from '../io/nifti/index.js';
+import { readNifti } from '../io/nifti/index.js';
 import { loadMmar } from '../mmar/load.js';
 import { jobCkptDir } from '../jobs/paths.js';
 import { readJsonFile } from '../util/json-file.js';
@@ -102,7 +102,7 @@ export async function predictionImages(job: string, jobFolder: string | undefine
   for (const c of cases) {
     const seg = join(predDir, `${stripExt(c.image)}_seg.nii.gz`);
     if (!existsSync(seg)) { notes.push(`no prediction for ${basename(c.image)}`); continue; }
-    const img = readNiftiSync(c.image), pred = readNiftiSync(seg), lab = c.label && existsSync(c.label) ? readNiftiSync(c.label) : undefined;
+    const img = await readNifti(c.image), pred = await readNifti(seg), lab = c.label && existsSync(c.label) ? await readNifti(c.label) : undefined;
     const shape = img.shape.slice(0, 3);
     const same = (s: number[]) => s.length >= 3 && s.slice(0, 3).every((x, i) => x === shape[i]) && s.slice(3).every((x) => x === 1);
     if (!same(img.shape) || !same(pred.shape) || (lab && !same(lab.shape))) { notes.push(`${basename(c.image)}: image, label and prediction are not on one 3-D grid`); continue; }

@@ -102,6 +102,11 @@ export async function readNifti(path: string, limits?: ReadLimits): Promise<Nift
   return niftiImage(r.header, r.data, path);
 }
 
+/**
+ * readNifti without awaiting. A .nii.gz is inflated in one piece here, about twice the
+ * volume's memory, so the product's reading paths (training, evaluation, inference, report)
+ * all use the async readNifti, which decodes into the final array (about 1x).
+ */
 export function readNiftiSync(path: string, limits?: ReadLimits): NiftiImage {
   const r = readNiftiBoundedSync(path, limits);
   return niftiImage(r.header, r.data, path);
