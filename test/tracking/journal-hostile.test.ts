@@ -149,3 +149,45 @@ test('mlflow sync to a real server: no upload into another run, no outside file'
     await server.stop();
   }
 });
+
+test('a crafted server state file cannot point a journal at another run on a real server', { skip }, async () => {
+  const server = new MlflowTestServer();
+  await server.start();
+  try {
+    const c = new MlflowClient({ ...clientOptionsFromEnv({}), trackingUri: server.uri });
+    // Someone's real run, sent by its own journal.
+    const dir = mkdtempSync(join(tmpdir(), 'clara-hostile-state-'));
+    const theirs = craft(join(dir, 'a'), []);
+    assert.equal((await syncJournal(theirs, server.uri, { log: () => {} })).error, undefined);
+    const exp = await c.getOrCreateExperiment('exp');
+    const victim = (await c.searchRuns([exp], "attributes.run_name = 'parent'"))[0];
+    assert.ok(victim);
+    // A received MMAR: its own journal, and a state file mapping its run to the victim's.
+    const run = join(dir, 'b', 'mmar', 'automl', 'run1');
+    mkdirSync(run, { recursive: true });
+    const t = Date.now();
+    const journal = join(run, 'tracking.jsonl');
+    writeFileSync(journal, [
+      { type: 'journal', v: 1, uid: 'fedcba9876543210', time: t },
+      { type: 'run_start', run: 'r1', experiment: 'exp', name: 'intruder', tags: {}, time: t },
+      { type: 'params', run: 'r1', params: { intruder_param: 'x' } },
+      { type: 'metrics', run: 'r1', metrics: [{ key: 'intruder_metric', value: 1, step: 0, timestamp: t }] },
+      { type: 'run_end', run: 'r1', status: 'FAILED', time: t + 1 },
+    ].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const stateFile = sinkStateFile(journal, server.uri);
+    writeFileSync(stateFile, JSON.stringify({
+      version: 1, journal, offset: 0, skipped: [], server: server.uri, experiments: { exp },
+      runs: { r1: { runId: victim.info.run_id, artifactUri: victim.info.artifact_uri } },
+    }));
+    const log: string[] = [];
+    await syncJournal(journal, server.uri, { log: (m) => log.push(m) });
+    assert.ok(log.some((l) => /is not this journal's run/.test(l)), log.join('\n'));
+    const after = await c.getRun(victim.info.run_id);
+    assert.deepEqual(Object.keys(after.data.params), ['good_param']);
+    assert.equal(after.info.status, 'FINISHED');
+    assert.deepEqual((await c.searchRuns([exp], "params.intruder_param = 'x'")).length, 0);
+    await c.close();
+  } finally {
+    await server.stop();
+  }
+});

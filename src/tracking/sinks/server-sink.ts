@@ -57,17 +57,44 @@ export class MlflowServerSink extends JournalSink<ServerState> {
     const found = await this.client.searchRuns([id], `tags.\`${RUN_KEY_TAG}\` LIKE '${prefix.replace(/'/g, "\\'")}%'`);
     for (const r of found) {
       const local = (r.data.tags[RUN_KEY_TAG] ?? '').slice(prefix.length);
-      if (local && !this.state.runs[local]) this.state.runs[local] = { runId: r.info.run_id, artifactUri: r.info.artifact_uri };
+      if (local && !this.state.runs[local]) this.trust(local, { runId: r.info.run_id, artifactUri: r.info.artifact_uri });
     }
     this.state.experiments[name] = id;
     this.saveState();
     return id;
   }
 
-  private serverRun(local: string): { runId: string; artifactUri: string } {
+  /** Local runs whose server run this process created, adopted by tag or checked. */
+  private readonly verified = new Set<string>();
+
+  /**
+   * The server run of a local run. A mapping read from the state file (a file that may come
+   * with someone else's MMAR) is trusted only after the server confirms that run carries this
+   * journal's run key; its artifact location is then the server's, not the file's.
+   */
+  private async serverRun(local: string): Promise<{ runId: string; artifactUri: string }> {
     const r = this.state.runs[local];
     if (!r) throw new MlflowHttpError(`run '${local}' was never created on the server (its run_start was skipped)`, 400);
-    return r;
+    if (this.verified.has(local)) return r;
+    const refuse = (why: string) => new MlflowHttpError(
+      `${this.stateFile}: run '${local}' is mapped to server run ${JSON.stringify(r.runId)}, ${why}; delete the state file to send the journal again`, 400);
+    if (typeof r.runId !== 'string' || !/^[0-9a-zA-Z_-]{1,64}$/.test(r.runId)) throw refuse('not a run id');
+    let run;
+    try {
+      run = await this.client.getRun(r.runId);
+    } catch (e) {
+      if (e instanceof MlflowHttpError && e.status === 404) throw refuse('which the server does not have');
+      throw e;
+    }
+    if (run.data.tags[RUN_KEY_TAG] !== this.runKey(local)) throw refuse(`which is not this journal's run (its ${RUN_KEY_TAG} tag differs)`);
+    this.state.runs[local] = { runId: run.info.run_id, artifactUri: run.info.artifact_uri };
+    this.verified.add(local);
+    return this.state.runs[local];
+  }
+
+  private trust(local: string, run: { runId: string; artifactUri: string }): void {
+    this.state.runs[local] = run;
+    this.verified.add(local);
   }
 
   private async startRun(e: Extract<JournalEvent, { type: 'run_start' }>): Promise<void> {
@@ -78,17 +105,17 @@ export class MlflowServerSink extends JournalSink<ServerState> {
     if (this.state.creating === e.run) {
       const found = await this.client.searchRuns([expId], `tags.\`${RUN_KEY_TAG}\` = '${key.replace(/'/g, "\\'")}'`, 10);
       if (found.length > 0) {
-        this.state.runs[e.run] = { runId: found[0].info.run_id, artifactUri: found[0].info.artifact_uri };
+        this.trust(e.run, { runId: found[0].info.run_id, artifactUri: found[0].info.artifact_uri });
         this.state.creating = undefined;
         return;
       }
     }
     const tags: Record<string, string> = { ...e.tags, [RUN_KEY_TAG]: key, 'mlflow.runName': e.name };
-    if (e.parent) tags['mlflow.parentRunId'] = this.serverRun(e.parent).runId;
+    if (e.parent) tags['mlflow.parentRunId'] = (await this.serverRun(e.parent)).runId;
     this.state.creating = e.run;
     this.saveState();
     const run = await this.client.createRun({ experimentId: expId, runName: e.name, startTime: e.time, tags });
-    this.state.runs[e.run] = { runId: run.info.run_id, artifactUri: run.info.artifact_uri };
+    this.trust(e.run, { runId: run.info.run_id, artifactUri: run.info.artifact_uri });
     this.state.creating = undefined;
   }
 
@@ -120,7 +147,7 @@ export class MlflowServerSink extends JournalSink<ServerState> {
             }
             const last = entries[j - 1];
             try {
-              await this.client.logBatch(this.serverRun(e.run).runId, { metrics, params, tags });
+              await this.client.logBatch((await this.serverRun(e.run)).runId, { metrics, params, tags });
               this.advance(last);
             } catch (err) {
               if (this.isTransient(err)) throw err;
@@ -132,7 +159,7 @@ export class MlflowServerSink extends JournalSink<ServerState> {
             break;
           }
           case 'artifact': {
-            const run = this.serverRun(e.run);
+            const run = await this.serverRun(e.run);
             const files = artifactFiles(e.path, e.artifactPath, {
             dir: this.runFolder, outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
           });
@@ -145,11 +172,11 @@ export class MlflowServerSink extends JournalSink<ServerState> {
             break;
           }
           case 'run_end':
-            await this.client.updateRun(this.serverRun(e.run).runId, { status: e.status as MlflowRunStatus, endTime: e.time });
+            await this.client.updateRun((await this.serverRun(e.run)).runId, { status: e.status as MlflowRunStatus, endTime: e.time });
             this.advance(entry);
             break;
           case 'run_delete':
-            await this.client.deleteRun(this.serverRun(e.run).runId);
+            await this.client.deleteRun((await this.serverRun(e.run)).runId);
             this.advance(entry);
             break;
           default:
