@@ -151,12 +151,16 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
   }
   if (exited) assert.fail(`automl exited before the kill: ${(await first.done).err.slice(-2000)}`);
   assert.ok(before.finished.length >= 2 && kids.length > 0, 'no point to kill at: fewer than 2 finished jobs or no running train child');
-  const finishedBefore = before.finished.map((o) => ({ id: o.recommendation.id, name: o.jobName, score: o.score }));
-  const mtimes = new Map(finishedBefore.map((f) => [f.name, statSync(join(runRoot, f.name, 'models', 'train_stats.json')).mtimeMs]));
-  const startsBefore = new Map(before.starts);
   assert.ok(first.child.kill('SIGKILL'));
   const r1 = await first.done;
   assert.equal(r1.signal, 'SIGKILL', `automl was not killed: code ${r1.code}\n${r1.err.slice(-3000)}`);
+  // The journal as the killed process left it (a job may have started or ended between the
+  // last look and the kill).
+  entriesBefore = Journal.read(journalFile);
+  before = summarize(entriesBefore);
+  const finishedBefore = before.finished.map((o) => ({ id: o.recommendation.id, name: o.jobName, score: o.score }));
+  const mtimes = new Map(finishedBefore.map((f) => [f.name, statSync(join(runRoot, f.name, 'models', 'train_stats.json')).mtimeMs]));
+  const startsBefore = new Map(before.starts);
   // The train children notice the IPC disconnect and exit within a few seconds.
   const t0 = Date.now();
   while (kids.some(alive) && Date.now() - t0 < 10_000) await sleep(100);
