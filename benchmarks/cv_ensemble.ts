@@ -29,8 +29,8 @@ const mmar = join(dir, 'synth'), held = join(dir, 'heldout');
 const load: number[] = [loadavg()[0]];
 
 const must = async (args: string[]) => { const r = await cli(args); if (r.code !== 0) throw new Error(`${args.slice(0, 2).join(' ')} failed (${r.code})`); return r.seconds; };
-await must(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', '12', '--val-cases', '0']);
-await must(['init', '--example', 'synthetic', held, '--force', '--size', size, '--train-cases', '8', '--val-cases', '0', '--seed', '7']);
+await must(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', '12', '--val-cases', '1']);
+await must(['init', '--example', 'synthetic', held, '--force', '--size', size, '--train-cases', '8', '--val-cases', '1', '--seed', '7']);
 // the other seed's cases as a held-out list of the MMAR's datalist
 const dl = join(mmar, 'data', 'dataset.json');
 const d = JSON.parse(readFileSync(dl, 'utf8'));
