@@ -165,6 +165,15 @@ test('kill -9 of automl while Slurm jobs run; --resume re-attaches without resub
   rmSync(mmar, { recursive: true, force: true });
 });
 
+/** A finished search's outcomes, and each job's concrete train config. */
+function searchOutcomes(mmar: string, runId: string): { outs: Outcome[]; conf: (o: Outcome) => Record<string, unknown> } {
+  const run = join(mmar, 'automl', runId);
+  return {
+    outs: ends(Journal.read(join(run, 'journal.jsonl'))).map((e) => e.outcome),
+    conf: (o) => JSON.parse(readFileSync(join(run, o.jobName, 'config', 'config_train.json'), 'utf8')),
+  };
+}
+
 test('a failing job scores -1000000 with its log; a timed-out job is cancelled and scored TIMEOUT', { skip, timeout: 180_000 }, async () => {
   const train = {
     ...trainConfig({ epochs: 2, fake_epoch_ms: 200 }),
@@ -175,9 +184,8 @@ test('a failing job scores -1000000 with its log; a timed-out job is cancelled a
   const mmar = slurmMmar(train, { name: 'GridController', args: {} }, { timeout_s: 3 });
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=ft', 'trainconf=trn_automl.json', 'workers=slurm:3']).done;
   assert.equal(r.code, 0, r.err);
-  const outs: Outcome[] = ends(Journal.read(join(mmar, 'automl', 'ft', 'journal.jsonl'))).map((e) => e.outcome);
+  const { outs, conf } = searchOutcomes(mmar, 'ft');
   assert.equal(outs.length, 3);
-  const conf = (o: Outcome) => JSON.parse(readFileSync(join(mmar, 'automl', 'ft', o.jobName, 'config', 'config_train.json'), 'utf8'));
   const failed = outs.find((o) => conf(o).fake_crash)!, hung = outs.find((o) => conf(o).fake_hang)!;
   const ok = outs.find((o) => !conf(o).fake_crash && !conf(o).fake_hang)!;
   assert.equal(failed.status, 'FAILED');
@@ -203,9 +211,8 @@ test('a Slurm job that stops making progress (no event, no log output for stall_
   const mmar = slurmMmar(train, { name: 'GridController', args: {} }, { stall_s: 2 });
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=stall', 'trainconf=trn_automl.json', 'workers=slurm:2']).done;
   assert.equal(r.code, 0, r.err);
-  const outs: Outcome[] = ends(Journal.read(join(mmar, 'automl', 'stall', 'journal.jsonl'))).map((e) => e.outcome);
+  const { outs, conf } = searchOutcomes(mmar, 'stall');
   assert.equal(outs.length, 2);
-  const conf = (o: Outcome) => JSON.parse(readFileSync(join(mmar, 'automl', 'stall', o.jobName, 'config', 'config_train.json'), 'utf8'));
   const hung = outs.find((o) => conf(o).fake_hang)!, ok = outs.find((o) => !conf(o).fake_hang)!;
   assert.equal(hung.status, 'TIMEOUT');
   assert.equal(hung.score, -1000000);
