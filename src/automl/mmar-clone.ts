@@ -6,14 +6,10 @@ import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { readJsonObject } from '../util/json-file.js';
+import { isInside } from '../util/path-inside.js';
 
 const CODE_EXT = /\.(m?js|cjs|py)$/;
 const CODE_DIRS = new Set(['custom', 'commands', 'code', 'src']);
-
-function inside(child: string, parent: string): boolean {
-  const r = relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-}
 
 /** Reads config/environment.json of an MMAR, or {}. */
 export function readEnvironment(mmar: string): Record<string, unknown> {
@@ -42,7 +38,7 @@ export function cloneMmar(src: string, dst: string, opts: CloneOptions): void {
   const srcAbs = resolve(src);
   const excluded = [join(srcAbs, 'automl'), ...opts.exclude.map((e) => resolve(e))];
   mkdirSync(dst, { recursive: true });
-  const keep = (p: string) => !excluded.some((e) => inside(p, e)) && !inside(resolve(dst), p);
+  const keep = (p: string) => !excluded.some((e) => isInside(p, e)) && !isInside(resolve(dst), p);
   if (!opts.keyContentOnly) {
     for (const name of readdirSync(srcAbs)) {
       const p = join(srcAbs, name);
@@ -61,7 +57,7 @@ export function cloneMmar(src: string, dst: string, opts: CloneOptions): void {
     // The data list, when it lives inside the MMAR.
     const env = readEnvironment(srcAbs);
     const dl = typeof env.DATASET_JSON === 'string' ? resolveEnvPath(env.DATASET_JSON, srcAbs) : undefined;
-    if (dl && inside(dl, srcAbs) && existsSync(dl) && keep(dl)) {
+    if (dl && isInside(dl, srcAbs) && existsSync(dl) && keep(dl)) {
       const target = join(dst, relative(srcAbs, dl));
       if (!existsSync(target)) {
         mkdirSync(join(target, '..'), { recursive: true });

@@ -3,7 +3,7 @@
 // With `root`, a file that resolves (through symlinks) outside it is left out and reported.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { isInside } from './journal-checks.js';
+import { isInside } from '../util/path-inside.js';
 
 export interface ArtifactFile { local: string; dest: string }
 

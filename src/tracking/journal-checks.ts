@@ -4,7 +4,8 @@
 // MLflow's limits, artifact paths without empty, '.' or '..' segments, and artifact sources
 // (after following symlinks) inside the run folder (the folder holding the journal).
 import { existsSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { isInside } from '../util/path-inside.js';
 import { MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, mlflowKey } from './keys.js';
 
 const RUN_ID = /^r[1-9]\d{0,9}$/;
@@ -50,11 +51,6 @@ function artifactPathProblem(p: unknown): string | null {
   return null;
 }
 
-/** True when `p` (already resolved through symlinks) is `root` or inside it. */
-export function isInside(p: string, root: string): boolean {
-  const r = relative(root, p);
-  return r === '' || (!r.startsWith(`..${sep}`) && r !== '..' && !isAbsolute(r));
-}
 
 /** Where an artifact source may be: inside `runFolder`, symlinks followed. Null when fine or gone (the sink says "no longer exists"). */
 function artifactSourceProblem(path: unknown, runFolder: string): string | null {
