@@ -11,7 +11,8 @@ import { keyMetricOf } from '../jobs/key-metric.js';
 import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
-import type { Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
+import { continuableJobs } from './continue-jobs.js';
+import type { Attempt, Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
 
 export interface NamedHandler {
   name: string;
@@ -64,6 +65,8 @@ export class AutoMLEngine {
   private readonly rounds = new Map<number, { issued: number; done: number; ended: boolean }>();
   /** Cluster jobs of a resumed search to re-attach to, by recommendation id. */
   private readonly reattach = new Map<number, { job: string; schedulerId: string; worker: number }>();
+  /** Interrupted jobs of a resumed search that continue from their last checkpoint, by recommendation id. */
+  private continuing = new Map<number, { job: string; epoch: number }>();
   private batch = 0;
   private stoppedBy: string | undefined;
   private draining: string | undefined;
@@ -146,7 +149,12 @@ export class AutoMLEngine {
       type: 'run_start', time: Date.now(), runId: this.o.runId, seed: this.o.seed, controller: this.o.controllerName,
       workers: this.o.workers.map((w) => w.gpus), ...(this.o.resume ? { resumed: true } : {}),
     });
-    if (this.o.resume) this.ctx.props.resumedOutcomes = this.o.resume.finished;
+    if (this.o.resume) {
+      this.ctx.props.resumedOutcomes = this.o.resume.finished;
+      this.continuing = continuableJobs(this.o.resume, this.o.runRoot);
+      // job name → checkpoint epoch, for handlers that continue the job's tracking run
+      this.ctx.props.continuedJobs = Object.fromEntries([...this.continuing.values()].map((c) => [c.job, c.epoch]));
+    }
     await this.fire('startup', this.ctx);
     this.ctx.SEARCH_SPACE = this.o.space;
     controller.setSearchSpace(this.o.space, this.ctx);
@@ -214,7 +222,7 @@ export class AutoMLEngine {
       const name = it.job;
       const a = st.attached.get(name);
       if (a && !finishedIds.has(a.recommendationId)) this.reattach.set(a.recommendationId, { job: name, schedulerId: a.schedulerId, worker: a.worker });
-      else removeChild(this.o.runRoot, name);
+      else if (![...this.continuing.values()].some((c) => c.job === name)) removeChild(this.o.runRoot, name);
     }
     const pending = [...issued.values()].filter((r) => !finishedIds.has(r.id)).sort((a, b) => a.id - b.id);
     const newOnes = pending.filter((r) => !st.recommendations.has(r.id));
@@ -223,7 +231,9 @@ export class AutoMLEngine {
     // Re-attached cluster jobs go first, so that they get their slots back.
     this.queue.sort((a, b) => Number(this.reattach.has(b.id)) - Number(this.reattach.has(a.id)));
     const ra = this.reattach.size ? `, ${this.reattach.size} cluster job(s) re-attached` : '';
-    this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size} interrupted job(s) rerun${ra}, ${pending.length} to run`);
+    const cont = [...this.continuing.values()].map((c) => `${c.job} at epoch ${c.epoch}`);
+    const co = cont.length ? `, ${cont.length} continued from their last checkpoint (${cont.join(', ')})` : '';
+    this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size - cont.length} interrupted job(s) rerun${co}${ra}, ${pending.length} to run`);
     await this.endRounds(false);
   }
 
@@ -262,8 +272,13 @@ export class AutoMLEngine {
   private start(rec: Recommendation, worker: Worker): void {
     const ra = this.reattach.get(rec.id);
     this.reattach.delete(rec.id);
-    const name = ra?.job ?? `W${worker.id}_${rec.round}_J${rec.id}`;
-    const job: Job = { name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name), ...(ra ? { schedulerId: ra.schedulerId } : {}) };
+    const co = this.continuing.get(rec.id);
+    this.continuing.delete(rec.id);
+    const name = ra?.job ?? co?.job ?? `W${worker.id}_${rec.round}_J${rec.id}`;
+    const job: Job = {
+      name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name),
+      ...(ra ? { schedulerId: ra.schedulerId } : {}), ...(co ? { resumeFrom: { epoch: co.epoch } } : {}),
+    };
     const abort = new AbortController();
     const entry = { job, worker, abort, promise: Promise.resolve() };
     this.running.set(rec.id, entry);
@@ -277,6 +292,7 @@ export class AutoMLEngine {
   private async runJob(job: Job, worker: Worker, abort: AbortController): Promise<void> {
     this.o.journal.append({ type: 'job_start', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, worker: worker.id, round: job.round });
     const submitted = (schedulerId: string) => this.o.journal.append({ type: 'job_submitted', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, schedulerId });
+    const retrying = (attempt: Attempt) => this.o.journal.append({ type: 'job_attempt', time: Date.now(), job: job.name, attempt });
     if (job.schedulerId) submitted(job.schedulerId);
     const ctx = this.jobCtx(job, worker);
     await this.fire('startJob', ctx);
@@ -295,7 +311,7 @@ export class AutoMLEngine {
     };
     let outcome: Outcome;
     try {
-      outcome = await this.o.executor.run(job, worker, onProgress, abort.signal, { submitted });
+      outcome = await this.o.executor.run(job, worker, onProgress, abort.signal, { submitted, retrying });
     } catch (e) {
       outcome = { recommendation: job.recommendation, jobName: job.name, score: -1000000, status: 'FAILED', error: `executor error: ${(e as Error).message}` };
     }

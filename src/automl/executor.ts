@@ -20,6 +20,10 @@ import { readJsonFile } from '../util/json-file.js';
 import type { SearchSource } from './search-source.js';
 import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, type Worker } from './types.js';
 import { StallWatch } from './stall-watch.js';
+import { applyFidelity } from './fidelity.js';
+import { keepAttemptLogs } from './attempt-logs.js';
+import { withMemoryLimit } from './memory-limit.js';
+import { cgroupOomKills, classifyFailure, fileTail } from './failure-kind.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bin/clara-train.js from src/automl or dist/automl. */
@@ -53,6 +57,8 @@ export interface MMARExecutorOptions {
   extraArgs?: string[];
   /** The folder under the job's MMAR_CKPT_DIR that holds train_stats.json (a fold's `fold<k>`). */
   statsSubdir?: string;
+  /** A data-memory limit on the child (MiB; src/automl/memory-limit.ts). */
+  memoryLimitMb?: number;
 }
 
 export class MMARExecutor implements Executor {
@@ -60,12 +66,15 @@ export class MMARExecutor implements Executor {
 
   /** Clones the MMAR and writes the concrete config; returns the config path. */
   prepare(job: Job): string {
+    const kept = keepAttemptLogs(job.mmarRoot);
     if (existsSync(job.mmarRoot)) rmSync(job.mmarRoot, { recursive: true, force: true });
     cloneMmar(this.opts.mmarRoot, job.mmarRoot, { keyContentOnly: this.opts.keyMmarContentOnly ?? true, exclude: this.opts.exclude ?? [] });
+    kept.restore();
     const base = readJsonFile(this.opts.trainConfigFile);
     const concrete = this.opts.source.apply(base, this.opts.space, job.recommendation.values as ConcreteValues, {
       removeSearch: this.opts.removeSearchAugs ?? true, file: this.opts.trainConfigFile,
     });
+    if (job.fidelity) applyFidelity(concrete, job.fidelity); // an out-of-memory back-off
     const file = join(job.mmarRoot, 'config', 'config_train.json');
     writeJsonAtomic(file, concrete);
     return file;
@@ -73,14 +82,18 @@ export class MMARExecutor implements Executor {
 
   async run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal): Promise<Outcome> {
     const base = { recommendation: job.recommendation, jobName: job.name };
-    let configFile: string;
+    let configFile = join(job.mmarRoot, 'config', 'config_train.json');
+    // A job continued from its last checkpoint keeps its folder (config, log, models) and trains with --resume.
+    const resume = job.resumeFrom !== undefined && existsSync(configFile);
     try {
-      configFile = this.prepare(job);
+      if (!resume) configFile = this.prepare(job);
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? [])]
+    const train = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? []), ...(resume ? ['--resume'] : [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
+    const cmd = this.opts.memoryLimitMb ? withMemoryLimit(train, this.opts.memoryLimitMb) : train;
+    const oomKillsBefore = cgroupOomKills();
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
     const history: { epoch: number; value: number }[] = [];
@@ -156,23 +169,31 @@ export class MMARExecutor implements Executor {
     const statsFile = this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
     const stats = readTrainStats(statsFile);
     historyFromStats(stats, history, this.opts.keyMetric);
-    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
+    const out: Outcome = {
+      ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}),
+      ...(resume ? { resumedFromEpoch: job.resumeFrom!.epoch } : {}), ...(job.fidelity ? { fidelity: job.fidelity } : {}),
+    };
+    const failure = () => classifyFailure({
+      code: result.code, signal: result.sig, timedOut: result.why === 'TIMEOUT', log: fileTail(logFile),
+      ...(stats?.error ? { statsError: stats.error } : {}), ...(oomKillsBefore !== undefined ? { oomKillsBefore, oomKillsAfter: cgroupOomKills() } : {}),
+    });
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
     }
     if (result.why === 'KILLED') return { ...out, status: 'KILLED', error: 'stopped by the AutoML engine' };
     if (result.why === 'TIMEOUT') {
-      return { ...out, status: 'TIMEOUT', error: stalledS !== undefined
+      return { ...out, status: 'TIMEOUT', failure: failure(), error: stalledS !== undefined
         ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS})`
         : `exceeded the time limit of ${this.opts.timeoutS}s` };
     }
-    if (result.err) return { ...out, error: `could not run ${cmd[0]}: ${result.err}` };
+    if (result.err) return { ...out, failure: { kind: 'error' }, error: `could not run ${cmd[0]}: ${result.err}` };
     if (result.code !== 0) {
-      return { ...out, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}; last log lines: ${tail(logFile)}` };
+      const f = failure();
+      return { ...out, failure: f, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}${f.kind === 'out_of_memory' ? ' (out of memory)' : ''}; last log lines: ${tail(logFile)}` };
     }
     const s = stats?.best_key_metric;
-    if (stats && stats.status !== 'finished') return { ...out, error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
+    if (stats && stats.status !== 'finished') return { ...out, failure: failure(), error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
     if (typeof s !== 'number' || !Number.isFinite(s)) {
       const rel = relative(job.mmarRoot, statsFile);
       return { ...out, error: stats ? `${rel} has no best_key_metric (status ${stats.status})` : `no ${rel} was written` };
@@ -194,13 +215,15 @@ export function defaultTrainCommand(): string[] {
   return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
 }
 
-/** Fills an empty key-metric history from train_stats.json (when no event brought it). */
+/** Fills the key-metric history from train_stats.json with the epochs no event brought (all of them, or a resumed job's earlier ones). */
 export function historyFromStats(stats: TrainStats | undefined, history: { epoch: number; value: number }[], keyMetric?: string): void {
-  if (!stats?.val_metrics || history.length > 0) return;
+  if (!stats?.val_metrics) return;
+  const have = new Set(history.map((h) => h.epoch));
   for (const v of stats.val_metrics) {
     const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, keyMetric);
-    if (x !== undefined) history.push({ epoch: v.epoch, value: x });
+    if (x !== undefined && !have.has(v.epoch)) history.push({ epoch: v.epoch, value: x });
   }
+  history.sort((a, b) => a.epoch - b.epoch);
 }
 
 /** The last lines of a log, for an error message. */

@@ -3,7 +3,7 @@
 // jobs are not rerun, running ones are, and the controller is rebuilt by replaying the
 // outcomes in the order they arrived.
 import { JsonlWriter, readJsonl } from '../util/jsonl.js';
-import type { Outcome, Recommendation } from './types.js';
+import type { Attempt, Outcome, Recommendation } from './types.js';
 
 export type JournalEntry =
   | { type: 'run_start'; time: number; runId: string; seed: number; controller: string; workers: string[][]; resumed?: boolean }
@@ -11,6 +11,8 @@ export type JournalEntry =
   | { type: 'job_start'; time: number; job: string; recommendationId: number; worker: number; round: number }
   | { type: 'job_submitted'; time: number; job: string; recommendationId: number; schedulerId: string }
   | { type: 'job_end'; time: number; job: string; worker: number; outcome: Outcome }
+  /** A failed attempt of a job that is tried again (max_failures). */
+  | { type: 'job_attempt'; time: number; job: string; attempt: Attempt }
   | { type: 'round_ended'; time: number; round: number }
   | { type: 'run_end'; time: number; reason: string };
 

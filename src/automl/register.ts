@@ -50,7 +50,7 @@ once('MedianPruner', () => registry.register({
   factory: (a, c) => new MedianPruner(a, place(c)), description: 'stops a job below the median of ended jobs at the same epoch',
 }));
 once('MMARExecutor', () => registry.register({
-  names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'stall_s', 'command', 'key_metric'],
+  names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'stall_s', 'command', 'key_metric', 'memory_limit_mb'],
   factory: (a) => a, description: 'runs each job as a local `clara-train train` child process',
 }));
 once('SlurmExecutor', () => registry.register({

@@ -23,6 +23,8 @@ import { checkContract, CONTRACTS, type Pruner } from '../components/contracts.j
 import { parseWorkers } from './scheduler.js';
 import { checkLocalGpus, localGpuCount } from './local-gpus.js';
 import { jobLimits } from './job-limits.js';
+import { memoryLimitMb } from './memory-limit.js';
+import { maxFailuresOf, RetryingExecutor } from './retry.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
 import './register.js';
@@ -168,12 +170,15 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
   };
   const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
-  const executorOptions = { ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' };
+  const memLimit = memoryLimitMb(ea, { file: cfgFile, path: 'executor.args' });
+  const executorOptions = { ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file', ...(memLimit ? { memoryLimitMb: memLimit } : {}) };
   // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts); not on Slurm yet.
   const cv = numFoldsOf(cfgFile, vars);
   if (cv.numFolds > 1 && slurm) throw new ClaraError('num_folds > 1 runs on the local MMARExecutor only (not SlurmExecutor yet)', { file: cfgFile, path: 'num_folds' });
   const crossValidation = cv.numFolds > 1 ? new CrossValidation({ numFolds: cv.numFolds, base: executorOptions, pruner: cv.pruner, log }) : undefined;
-  const executor = slurm?.executor ?? crossValidation ?? new MMARExecutor(executorOptions);
+  const maxFailures = maxFailuresOf(cfgFile, vars);
+  const inner = slurm?.executor ?? crossValidation ?? new MMARExecutor(executorOptions);
+  const executor = maxFailures > 0 ? new RetryingExecutor(inner, { maxFailures, log }) : inner;
   if (crossValidation) handlers.push({ name: 'CrossValidation', handler: crossValidation });
 
   // Pruner.

@@ -19,6 +19,34 @@ export interface Recommendation {
 
 export type JobStatus = 'FINISHED' | 'FAILED' | 'TIMEOUT' | 'KILLED' | 'PRUNED';
 
+/** Why an attempt of a job failed (src/automl/failure-kind.ts). */
+export type FailureKind = 'exit_code' | 'signal' | 'timeout' | 'out_of_memory' | 'non_finite_loss' | 'error';
+
+export interface Failure {
+  kind: FailureKind;
+  exitCode?: number;
+  signal?: string;
+  /** What showed the kind (a log line, the cgroup's oom_kill count, the memory limit). */
+  evidence?: string;
+}
+
+/** A job's training size when an out-of-memory back-off changed it (src/automl/fidelity.ts). */
+export interface Fidelity {
+  batchSize?: number;
+  patch?: number[];
+}
+
+/** One try of a job that was retried (src/automl/retry.ts). */
+export interface Attempt {
+  attempt: number;
+  status: JobStatus;
+  failure?: Failure;
+  error?: string;
+  fidelity?: Fidelity;
+  /** The checkpoint epoch this attempt continued from (0: from scratch). */
+  fromEpoch: number;
+}
+
 export interface Outcome {
   recommendation: Recommendation;
   jobName: string;
@@ -31,6 +59,14 @@ export interface Outcome {
   folds?: { fold: number; score: number; status: JobStatus }[];
   /** Cross-validated search: the key metric per validation case over the folds run (case id → value). */
   perCase?: Record<string, number>;
+  /** A failed attempt's kind (exit code, signal, timeout, out of memory, non-finite loss). */
+  failure?: Failure;
+  /** Every try when the job was retried (max_failures), the last one included. */
+  attempts?: Attempt[];
+  /** The training size the outcome was reached at when an out-of-memory back-off lowered it. */
+  fidelity?: Fidelity;
+  /** The checkpoint epoch the job continued from (a resumed or retried job). */
+  resumedFromEpoch?: number;
 }
 
 export interface Worker {
@@ -48,6 +84,10 @@ export interface Job {
   mmarRoot: string;      // the cloned job MMAR
   /** A cluster job (Slurm id) of a resumed search to re-attach to instead of starting it again. */
   schedulerId?: string;
+  /** Continue the job's folder from its last checkpoint (this epoch) instead of starting over. */
+  resumeFrom?: { epoch: number };
+  /** Train at this size instead of the config's (an out-of-memory back-off). */
+  fidelity?: Fidelity;
 }
 
 /** Clara's context keys, plus what handlers need. */
@@ -82,6 +122,8 @@ export interface Controller {
 export interface ExecutorHooks {
   /** The job was submitted under this scheduler id (journalled, for resume). */
   submitted?(schedulerId: string): void;
+  /** An attempt failed and the job is tried again (journalled). */
+  retrying?(failed: Attempt): void;
 }
 
 export interface Executor {

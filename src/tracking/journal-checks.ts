@@ -107,7 +107,8 @@ export function journalEventProblem(e: unknown, runFolder: string): string | nul
       if (typeof e.status !== 'string' || !STATUSES.has(e.status)) return `run_end status ${JSON.stringify(e.status)} is not one of ${[...STATUSES].join(', ')}`;
       return runIdProblem(e.run, 'run') ?? (isInt(e.time) ? null : 'run_end time is not an integer');
     case 'run_delete':
-      return runIdProblem(e.run, 'run') ?? (isInt(e.time) ? null : 'run_delete time is not an integer');
+    case 'run_reopen':
+      return runIdProblem(e.run, 'run') ?? (isInt(e.time) ? null : `${e.type} time is not an integer`);
     default:
       return `unknown event type ${JSON.stringify(e.type)}`;
   }

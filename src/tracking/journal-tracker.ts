@@ -48,6 +48,9 @@ export class JournalTracker implements Tracker {
       } else if (e.type === 'run_delete') {
         const r = this.runs.get(e.run);
         if (r) r.deleted = true;
+      } else if (e.type === 'run_reopen') {
+        const r = this.runs.get(e.run);
+        if (r) r.ended = undefined;
       }
     }
     // Anything journalled before a restart and not yet sent goes now.
@@ -130,6 +133,21 @@ export class JournalTracker implements Tracker {
     this.emit({ type: 'run_delete', run: run.localId, time: Date.now() }, true);
     const r = this.runs.get(run.localId);
     if (r) r.deleted = true;
+  }
+
+  /** The run continues (RUNNING again) with the metrics, params and tags it has: a resumed job's run. */
+  async reopenRun(run: RunRef): Promise<void> {
+    this.check(run);
+    this.emit({ type: 'run_reopen', run: run.localId, time: Date.now() }, true);
+    const r = this.runs.get(run.localId);
+    if (r) r.ended = undefined;
+  }
+
+  /** `key\0step` of every metric point journalled for the run (so that a continued run logs no step twice). */
+  loggedMetricSteps(run: RunRef): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.journal.existing) if (e.type === 'metrics' && e.run === run.localId) for (const m of e.metrics) out.add(`${m.key}\0${m.step}`);
+    return out;
   }
 
   /** Journal synced to disk; sinks given up to flushTimeoutMs to catch up. True when all did. */

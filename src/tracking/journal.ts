@@ -16,7 +16,9 @@ export type JournalEvent =
   | { type: 'artifact'; run: string; path: string; artifactPath: string }
   | { type: 'run_end'; run: string; status: RunStatus; time: number }
   /** The run goes to MLflow's "deleted" lifecycle stage (hidden, restorable). */
-  | { type: 'run_delete'; run: string; time: number };
+  | { type: 'run_delete'; run: string; time: number }
+  /** An ended (or abandoned) run continues: RUNNING again, its history kept (a resumed AutoML job). */
+  | { type: 'run_reopen'; run: string; time: number };
 
 export interface JournalEntry { event: JournalEvent; /** byte offset just after this line */ end: number }
 

@@ -27,10 +27,10 @@ export function jobEventMetrics(e: JobEvent): MetricPoint[] {
 export interface RunArtifact { path: string; artifactPath?: string }
 
 export class TrainRunLogger {
-  private readonly seen = new Set<string>();
   private ended = false;
 
-  constructor(readonly tracker: Tracker, readonly run: RunRef) {}
+  /** `seen`: `key\0step` already logged to the run (a continued run's earlier steps). */
+  constructor(readonly tracker: Tracker, readonly run: RunRef, private readonly seen = new Set<string>()) {}
 
   static async start(tracker: Tracker, r: {
     name: string; parentId?: string; tags?: Record<string, string>; params?: Record<string, string | number | boolean>;

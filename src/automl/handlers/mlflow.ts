@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
-import type { Context, Handler, JobEvent, Outcome } from '../types.js';
+import type { Context, Fidelity, Handler, JobEvent, Outcome } from '../types.js';
+import { outcomeTags } from '../outcome-tags.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { Args } from '../../components/args.js';
 import { createTracker, type TrackingSetup } from '../../tracking/create-tracker.js';
@@ -32,6 +33,8 @@ export class MLflowHandler implements Handler {
   tracker?: JournalTracker;
   parent?: RunRef;
   private readonly jobs = new Map<string, JobEntry>();
+  /** Runs of interrupted jobs that continue from their checkpoint on resume (job name → run), taken by startJob. */
+  private readonly continued = new Map<string, { localId: string; ended?: RunStatus; epoch: number }>();
   private best = -Infinity;
   private finished = 0;
   private readonly outcomes: Outcome[] = [];
@@ -80,7 +83,9 @@ export class MLflowHandler implements Handler {
    * On resume: the jobs that ended before the stop count toward the leaderboard and the
    * best score; one whose end was not tracked yet (the stop came between the engine's
    * journal and this handler) is finished now from its outcome. Jobs that were running
-   * (never ended, or ended KILLED by a signal) are rerun under a new run: their attempt is
+   * (never ended, or ended KILLED by a signal) and continue from their last checkpoint
+   * keep their run: it is reopened when the job starts again and its metric history goes
+   * on (ctx.props.continuedJobs). The others are rerun under a new run: their attempt is
    * ended KILLED and deleted (MLflow's lifecycle stage; restorable), so that every job
    * has exactly one run.
    */
@@ -89,6 +94,7 @@ export class MLflowHandler implements Handler {
     const prev = Array.isArray(ctx.props?.resumedOutcomes) ? (ctx.props.resumedOutcomes as Outcome[]) : [];
     const open = this.t.knownRuns().filter((r) => r.parent === parent.localId && !r.deleted && (!r.ended || r.ended === 'KILLED'))
       .map((r) => ({ localId: r.localId, name: r.name, ended: r.ended }));
+    const continuing = (ctx.props?.continuedJobs ?? {}) as Record<string, number>;
     const completed = new Set<string>();
     for (const o of prev) {
       this.finished++;
@@ -112,6 +118,12 @@ export class MLflowHandler implements Handler {
     }
     for (const r of open) {
       if (completed.has(r.localId)) continue;
+      const epoch = continuing[r.name];
+      // the job's latest run is the one that continues
+      if (typeof epoch === 'number' && open.filter((x) => x.name === r.name).at(-1) === r) {
+        this.continued.set(r.name, { localId: r.localId, ended: r.ended, epoch });
+        continue;
+      }
       const ref = { localId: r.localId };
       if (!r.ended) await this.t.endRun(ref, 'KILLED');
       this.t.setTags(ref, { 'clara.interrupted': 'true: rerun by automl --resume' });
@@ -137,6 +149,16 @@ export class MLflowHandler implements Handler {
     const backend = ctx.props?.backend;
     if (typeof backend === 'string') tags['clara.backend'] = backend;
     const values = ctx.CONCRETE_SEARCH_VALUE ?? {};
+    const prev = this.continued.get(jobName);
+    if (prev) {
+      this.continued.delete(jobName);
+      const ref = { localId: prev.localId };
+      if (prev.ended) await this.t.reopenRun(ref);
+      this.t.setTags(ref, { 'clara.resumed_from_epoch': String(prev.epoch) });
+      // the steps it logged before the stop are not logged again
+      this.jobs.set(jobName, { logger: new TrainRunLogger(this.t, ref, this.t.loggedMetricSteps(ref)), name: jobName });
+      return;
+    }
     const logger = await TrainRunLogger.start(this.t, {
       name: jobName, parentId: this.parent.localId, tags, params: readableParams(values, ctx.SEARCH_SPACE),
     });
@@ -163,6 +185,7 @@ export class MLflowHandler implements Handler {
     if (!job || !this.parent) return;
     this.jobs.delete(job.name);
     const outcome = ctx.OUTCOME;
+    if (outcome) this.t.setTags(job.logger.run, outcomeTags(outcome));
     const score = ctx.SCORE ?? outcome?.score;
     const jobStatus = ctx.JOB_STATUS ?? outcome?.status ?? 'FAILED';
     const status: RunStatus = jobStatus === 'FINISHED' ? 'FINISHED' : jobStatus === 'KILLED' ? 'KILLED' : 'FAILED';
@@ -195,6 +218,9 @@ export class MLflowHandler implements Handler {
       await job.logger.finish({ status: 'KILLED' });
     }
     this.jobs.clear();
+    // continued runs whose job did not start again before this stop: ended KILLED (the next --resume reopens them)
+    for (const r of this.continued.values()) if (!r.ended) await this.t.endRun({ localId: r.localId }, 'KILLED');
+    this.continued.clear();
     const board = leaderboard(this.outcomes);
     const file = join(ctx.RUN_ROOT, 'leaderboard.json');
     writeJsonAtomic(file, board);
@@ -214,10 +240,13 @@ export class MLflowHandler implements Handler {
 }
 
 /** Outcomes best first (failed last), for the leaderboard artifact. */
-export function leaderboard(outcomes: Outcome[]): { rank: number; job: string; score: number; status: string; values: ConcreteValues }[] {
+export function leaderboard(outcomes: Outcome[]): { rank: number; job: string; score: number; status: string; values: ConcreteValues; fidelity?: Fidelity; failure?: string; attempts?: number }[] {
   return [...outcomes]
     .sort((a, b) => b.score - a.score || a.jobName.localeCompare(b.jobName))
-    .map((o, i) => ({ rank: i + 1, job: o.jobName, score: o.score, status: o.status, values: o.recommendation.values }));
+    .map((o, i) => ({
+      rank: i + 1, job: o.jobName, score: o.score, status: o.status, values: o.recommendation.values,
+      ...(o.fidelity ? { fidelity: o.fidelity } : {}), ...(o.failure ? { failure: o.failure.kind } : {}), ...(o.attempts ? { attempts: o.attempts.length } : {}),
+    }));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { SearchSpace } from '../../config/search-types.js';
 import type { Context, Handler, JobEvent, Outcome } from '../types.js';
 import { removeStaleTemps, writeJsonAtomic } from '../../util/atomic-fs.js';
 import { LiveJobs } from './live-jobs.js';
+import { describeFidelity } from '../fidelity.js';
 
 const num = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? x.toPrecision(3) : JSON.stringify(x));
 
@@ -24,9 +25,16 @@ export function fmtValues(v: Record<string, unknown>, space?: SearchSpace): stri
   }).join(' ');
 }
 
+/** A retried job's lowered fidelity and a failed job's failure kind, for the values column. */
+function outcomeNote(o: Outcome): string {
+  const notes = [o.fidelity ? `lowered after out of memory to ${describeFidelity(o.fidelity)}` : '', o.failure && o.status !== 'FINISHED' ? o.failure.kind : '',
+    o.attempts && o.attempts.length > 1 ? `${o.attempts.length} attempts` : ''].filter(Boolean);
+  return notes.length ? `  [${notes.join('; ')}]` : '';
+}
+
 export function leaderboard(outcomes: Outcome[], top = Infinity, space?: SearchSpace): string[] {
   const rows = [...outcomes].sort((a, b) => b.score - a.score).slice(0, top);
-  const cells = rows.map((o, i) => [String(i + 1), o.jobName, o.status, o.status === 'FINISHED' || o.status === 'PRUNED' ? o.score.toFixed(4) : '-', fmtValues(o.recommendation.values, space)]);
+  const cells = rows.map((o, i) => [String(i + 1), o.jobName, o.status, o.status === 'FINISHED' || o.status === 'PRUNED' ? o.score.toFixed(4) : '-', fmtValues(o.recommendation.values, space) + outcomeNote(o)]);
   const head = ['#', 'job', 'status', 'score', 'values'];
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(w[i]))).join('  ');

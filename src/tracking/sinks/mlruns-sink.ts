@@ -200,6 +200,7 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           break;
         }
         case 'run_end':
+        case 'run_reopen':
         case 'run_delete': {
           const dir = this.runDir(e.run);
           const meta = readFileSync(join(dir, 'meta.yaml'), 'utf8');
@@ -208,10 +209,10 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           const start = Number(/^start_time: (\d+)$/m.exec(meta)?.[1] ?? e.time);
           if (e.type === 'run_delete') r.deletedTime = e.time;
           const endText = /^end_time: (\d+)$/m.exec(meta)?.[1];
-          const status = e.type === 'run_end' ? STATUS_CODE[e.status] ?? 4 : Number(/^status: (\d+)$/m.exec(meta)?.[1] ?? STATUS_CODE.KILLED);
+          const status = e.type === 'run_end' ? STATUS_CODE[e.status] ?? 4 : e.type === 'run_reopen' ? STATUS_CODE.RUNNING : Number(/^status: (\d+)$/m.exec(meta)?.[1] ?? STATUS_CODE.KILLED);
           this.writeRunMeta(dir, {
             runId: r.runId, experimentId: r.experimentId, name: JSON.parse(name) as string, start,
-            end: e.type === 'run_end' ? e.time : endText !== undefined ? Number(endText) : null, status, deletedTime: r.deletedTime,
+            end: e.type === 'run_end' ? e.time : e.type === 'run_reopen' || endText === undefined ? null : Number(endText), status, deletedTime: r.deletedTime,
           });
           break;
         }

@@ -175,6 +175,10 @@ export class MlflowServerSink extends JournalSink<ServerState> {
             await this.client.updateRun((await this.serverRun(e.run)).runId, { status: e.status as MlflowRunStatus, endTime: e.time });
             this.advance(entry);
             break;
+          case 'run_reopen':
+            await this.client.updateRun((await this.serverRun(e.run)).runId, { status: 'RUNNING' });
+            this.advance(entry);
+            break;
           case 'run_delete':
             await this.client.deleteRun((await this.serverRun(e.run)).runId);
             this.advance(entry);
