@@ -22,7 +22,7 @@ import { FAILED_SCORE, type Executor, type Job, type JobStatus, type Outcome, ty
 import { StallWatch } from './stall-watch.js';
 import { applyFidelity } from './fidelity.js';
 import { keepAttemptLogs } from './attempt-logs.js';
-import { withMemoryLimit } from './memory-limit.js';
+import { MemoryWatch } from './memory-limit.js';
 import { cgroupOomKills, classifyFailure, fileTail } from './failure-kind.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,10 +90,10 @@ export class MMARExecutor implements Executor {
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const train = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? []), ...(resume ? ['--resume'] : [])]
+    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? []), ...(resume ? ['--resume'] : [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
-    const cmd = this.opts.memoryLimitMb ? withMemoryLimit(train, this.opts.memoryLimitMb) : train;
     const oomKillsBefore = cgroupOomKills();
+    let memory: MemoryWatch | undefined;
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
     const history: { epoch: number; value: number }[] = [];
@@ -138,6 +138,8 @@ export class MMARExecutor implements Executor {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
       if (this.opts.timeoutS && this.opts.timeoutS > 0) timer = setTimeout(() => kill('TIMEOUT'), this.opts.timeoutS * 1000);
+      // memory_limit_mb: a child over it is killed and recorded as out of memory
+      if (this.opts.memoryLimitMb && child.pid !== undefined) memory = new MemoryWatch(child.pid, this.opts.memoryLimitMb, () => child.kill('SIGKILL'));
       const stall = this.opts.stallS && this.opts.stallS > 0
         ? new StallWatch(this.opts.stallS, logFile, (idle) => { stalledS = idle; kill('TIMEOUT'); }) : undefined;
       child.on('message', (m) => {
@@ -154,12 +156,12 @@ export class MMARExecutor implements Executor {
         try { onProgress(e); } catch { /* progress consumers never break a job */ }
       });
       child.on('error', (e) => {
-        clearTimeout(timer); clearTimeout(killTimer); stall?.stop();
+        clearTimeout(timer); clearTimeout(killTimer); stall?.stop(); memory?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code: null, sig: null, why, err: e.message });
       });
       child.on('close', (code, sig) => {
-        clearTimeout(timer); clearTimeout(killTimer); stall?.stop();
+        clearTimeout(timer); clearTimeout(killTimer); stall?.stop(); memory?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code, sig, why });
       });
@@ -176,6 +178,7 @@ export class MMARExecutor implements Executor {
     const failure = () => classifyFailure({
       code: result.code, signal: result.sig, timedOut: result.why === 'TIMEOUT', log: fileTail(logFile),
       ...(stats?.error ? { statsError: stats.error } : {}), ...(oomKillsBefore !== undefined ? { oomKillsBefore, oomKillsAfter: cgroupOomKills() } : {}),
+      ...(memory?.exceededMb !== undefined ? { overLimit: { rssMb: memory.exceededMb, limitMb: memory.limitMb } } : {}),
     });
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;

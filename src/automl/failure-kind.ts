@@ -3,8 +3,9 @@
 // the cgroup's count of kernel OOM kills. Out of memory is recognised from a native
 // allocation failure (the addon's "out of memory for ..."), the tfjs / V8 ones ("Array
 // buffer allocation failed", "JavaScript heap out of memory"), TensorFlow's ("OOM when
-// allocating", ResourceExhausted), std::bad_alloc, ENOMEM, or a SIGKILL while the kernel's
-// oom_kill count of our cgroup went up (memory.events, cgroup v2).
+// allocating", ResourceExhausted), std::bad_alloc, ENOMEM, a SIGKILL while the kernel's
+// oom_kill count of our cgroup went up (memory.events, cgroup v2), or the executor's
+// memory_limit_mb watch killing it.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Failure } from './types.js';
 
@@ -61,11 +62,16 @@ export interface ChildEnd {
   /** cgroup OOM kills before the child started and after it ended. */
   oomKillsBefore?: number;
   oomKillsAfter?: number;
+  /** The executor's memory limit killed it (src/automl/memory-limit.ts). */
+  overLimit?: { rssMb: number; limitMb: number };
 }
 
 export function classifyFailure(e: ChildEnd): Failure {
   const exit = { ...(e.code !== null ? { exitCode: e.code } : {}), ...(e.signal ? { signal: e.signal } : {}) };
   if (e.timedOut) return { kind: 'timeout', ...exit };
+  if (e.overLimit) {
+    return { kind: 'out_of_memory', ...exit, evidence: `resident memory ${Math.round(e.overLimit.rssMb)} MiB went over memory_limit_mb ${e.overLimit.limitMb}; killed` };
+  }
   const oom = oomLine(`${e.statsError ?? ''}\n${e.log}`);
   if (oom) return { kind: 'out_of_memory', ...exit, evidence: oom };
   if (e.signal === 'SIGKILL' && e.oomKillsBefore !== undefined && e.oomKillsAfter !== undefined && e.oomKillsAfter > e.oomKillsBefore) {

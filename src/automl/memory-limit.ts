@@ -1,17 +1,46 @@
-// A memory limit on a job's child process (executor arg `memory_limit_mb`): the shell's
-// `ulimit -d` (RLIMIT_DATA: the process's private writable memory: heap, array buffers,
-// tensors, thread stacks) is set before the train command is exec'ed, so that a job that
-// needs more fails with a real allocation failure (native "out of memory", V8 "JavaScript
-// heap out of memory", TensorFlow's OOM) that the retry back-off recognises, instead of
-// the machine's OOM killer taking it (or a neighbour) down.
+// A memory limit on a job's child process (executor arg `memory_limit_mb`), enforced the
+// way Ray's memory monitor and the kernel's cgroup OOM killer do it: the child's resident
+// memory (VmRSS: heap, array buffers, tensors, native buffers) is read every 100 ms and a
+// child over the limit is killed (SIGKILL) and recorded as out of memory, so that the
+// retry back-off lowers its batch or patch. A limit through setrlimit (ulimit -d / -v) was
+// tried and dropped: an allocation that fails in a helper thread can leave the child
+// deadlocked instead of failing.
+import { readFileSync } from 'node:fs';
 import { ClaraError, type ErrorPlace } from '../util/errors.js';
 
-/** The command run under a data limit of `mb` MiB. */
-export function withMemoryLimit(cmd: string[], mb: number): string[] {
-  return ['/bin/sh', '-c', `ulimit -d ${Math.floor(mb * 1024)} && exec "$@"`, 'clara-job', ...cmd];
+/** The resident memory of a process in MiB, or undefined once it is gone. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** memory_limit_mb of the executor args: a number > 0 (MiB), or undefined (no limit). */
+export class MemoryWatch {
+  private readonly timer: NodeJS.Timeout;
+  /** The resident memory seen over the limit (MiB), once it was. */
+  exceededMb: number | undefined;
+
+  constructor(pid: number, readonly limitMb: number, onExceed: (mb: number) => void, periodMs = 100) {
+    this.timer = setInterval(() => {
+      const mb = rssMb(pid);
+      if (mb !== undefined && mb > limitMb && this.exceededMb === undefined) {
+        this.exceededMb = mb;
+        this.stop();
+        onExceed(mb);
+      }
+    }, periodMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** memory_limit_mb of the executor args: a number of MiB >= 64, or undefined (0 or absent: no limit). */
 export function memoryLimitMb(args: Record<string, unknown>, place: ErrorPlace): number | undefined {
   const v = args.memory_limit_mb;
   if (v === undefined || v === 0) return undefined;
