@@ -54,13 +54,7 @@ export class TrainRunLogger {
 
   /** Metrics from train_stats.json that the events did not bring (a job run elsewhere, a lost stream). */
   logStats(stats: TrainStats): void {
-    const pts: MetricPoint[] = [];
-    const perEpoch: [string, number[]][] = [['train_loss', stats.train_loss], ['lr', stats.lr], ['epoch_time', stats.epoch_time], ['samples_per_s', stats.samples_per_s]];
-    for (const [key, xs] of perEpoch) (xs ?? []).forEach((value, i) => pts.push({ key, value, step: i + 1 }));
-    for (const v of stats.val_metrics ?? []) for (const [key, value] of Object.entries(v.metrics)) pts.push({ key, value, step: v.epoch });
-    const fresh = pts.filter((p) => !this.seen.has(`${p.key}\0${p.step}`));
-    for (const p of fresh) this.seen.add(`${p.key}\0${p.step}`);
-    if (fresh.length) this.tracker.logMetrics(this.run, fresh);
+    this.logEpochStats(stats);
     const tags: Record<string, string> = {};
     if (stats.backend) tags['clara.backend'] = stats.backend;
     if (stats.backend_reason) tags['clara.backend_reason'] = stats.backend_reason;
@@ -70,6 +64,17 @@ export class TrainRunLogger {
     if (stats.best_key_metric !== null && stats.best_key_metric !== undefined) {
       this.tracker.logMetrics(this.run, [{ key: `best_${stats.key_metric_name || 'key_metric'}`, value: stats.best_key_metric, step: stats.best_key_metric_epoch ?? 0 }]);
     }
+  }
+
+  /** The per-epoch metrics of train_stats.json not logged yet (step = epoch): a continued job's epochs whose events a kill lost. */
+  logEpochStats(stats: TrainStats): void {
+    const pts: MetricPoint[] = [];
+    const perEpoch: [string, number[]][] = [['train_loss', stats.train_loss], ['lr', stats.lr], ['epoch_time', stats.epoch_time], ['samples_per_s', stats.samples_per_s]];
+    for (const [key, xs] of perEpoch) (xs ?? []).forEach((value, i) => pts.push({ key, value, step: i + 1 }));
+    for (const v of stats.val_metrics ?? []) for (const [key, value] of Object.entries(v.metrics)) pts.push({ key, value, step: v.epoch });
+    const fresh = pts.filter((p) => !this.seen.has(`${p.key}\0${p.step}`));
+    for (const p of fresh) this.seen.add(`${p.key}\0${p.step}`);
+    if (fresh.length) this.tracker.logMetrics(this.run, fresh);
   }
 
   /** Final score, status, artifacts; ends the run. */

@@ -8,6 +8,8 @@ import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
 import type { Context, Fidelity, Handler, JobEvent, Outcome } from '../types.js';
 import { outcomeTags } from '../outcome-tags.js';
+import { jobTrainStatsFile } from '../../jobs/paths.js';
+import { readTrainStats } from '../../jobs/train-stats.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { Args } from '../../components/args.js';
 import { createTracker, type TrackingSetup } from '../../tracking/create-tracker.js';
@@ -27,7 +29,7 @@ export interface MLflowHandlerOptions extends Pick<TrackingSetup, 'env' | 'log' 
   shutdownTimeoutMs?: number;
 }
 
-interface JobEntry { logger: TrainRunLogger; name: string; folds?: Map<number, Promise<TrainRunLogger>> }
+interface JobEntry { logger: TrainRunLogger; name: string; folds?: Map<number, Promise<TrainRunLogger>>; continued?: boolean }
 
 export class MLflowHandler implements Handler {
   tracker?: JournalTracker;
@@ -156,7 +158,7 @@ export class MLflowHandler implements Handler {
       if (prev.ended) await this.t.reopenRun(ref);
       this.t.setTags(ref, { 'clara.resumed_from_epoch': String(prev.epoch) });
       // the steps it logged before the stop are not logged again
-      this.jobs.set(jobName, { logger: new TrainRunLogger(this.t, ref, this.t.loggedMetricSteps(ref)), name: jobName });
+      this.jobs.set(jobName, { logger: new TrainRunLogger(this.t, ref, this.t.loggedMetricSteps(ref)), name: jobName, continued: true });
       return;
     }
     const logger = await TrainRunLogger.start(this.t, {
@@ -192,6 +194,11 @@ export class MLflowHandler implements Handler {
     this.finished++;
     if (outcome) this.outcomes.push(outcome);
     const root = ctx.JOB_MMAR_ROOT ?? join(ctx.RUN_ROOT, job.name);
+    // a continued job: the epochs up to its checkpoint whose events the kill lost come from its train_stats.json
+    if (job.continued) {
+      const stats = readTrainStats(jobTrainStatsFile(root));
+      if (stats) job.logger.logEpochStats(stats);
+    }
     for (const [f, fold] of job.folds ?? []) {
       const fo = outcome?.folds?.find((x) => x.fold === f);
       await (await fold).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
