@@ -11,6 +11,7 @@ import { keyMetricOf } from '../jobs/key-metric.js';
 import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
+import type { AshaScheduler, RungJob } from './asha.js';
 import type { Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
 
 export interface NamedHandler {
@@ -34,6 +35,8 @@ export interface EngineOptions {
   /** Journal state of the run being resumed. */
   resume?: JournalState;
   pruner?: Pruner;
+  /** Successive halving (ASHA/Hyperband): how many epochs each job trains and which configurations continue. */
+  scheduler?: AshaScheduler;
   /** Where engine messages go (default stderr). */
   log?: (line: string) => void;
   /** Extra props for the context. */
@@ -64,6 +67,9 @@ export class AutoMLEngine {
   private readonly rounds = new Map<number, { issued: number; done: number; ended: boolean }>();
   /** Cluster jobs of a resumed search to re-attach to, by recommendation id. */
   private readonly reattach = new Map<number, { job: string; schedulerId: string; worker: number }>();
+  /** Successive halving: each configuration's first job (its folder and round), and promotions to rerun after a resume. */
+  private readonly firstJobs = new Map<number, { name: string; round: number; rec: Recommendation }>();
+  private readonly resumedPromotions: RungJob[] = [];
   private batch = 0;
   private stoppedBy: string | undefined;
   private draining: string | undefined;
@@ -160,8 +166,12 @@ export class AutoMLEngine {
     }
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
 
-    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0)) {
-      while (!this.stoppedBy && !this.draining && this.queue.length > 0 && this.pool.hasFree()) {
+    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.o.scheduler)) {
+      while (!this.stoppedBy && !this.draining && this.pool.hasFree()) {
+        // Successive halving promotes before it starts a new configuration.
+        const p = this.nextPromotion();
+        if (p) { this.startPromotion(p, this.pool.acquire()!); continue; }
+        if (this.queue.length === 0) break;
         const rec = this.queue.shift()!;
         this.start(rec, this.pool.acquire(this.reattach.get(rec.id)?.worker)!);
       }
@@ -206,6 +216,14 @@ export class AutoMLEngine {
       const o: Outcome = { ...out, recommendation: rec };
       finishedIds.add(rec.id);
       this.outcomes.push(o);
+      if (this.o.scheduler && o.rung) {
+        // A rung result: the scheduler's state, as it was; only a configuration's first result goes to the controller.
+        const sch = this.o.scheduler;
+        if (o.rung.promoted) sch.resumePromotion(rec.id, o.rung.index);
+        else { sch.start(rec.id); this.firstJobs.set(rec.id, { name: o.rung.folder, round: rec.round ?? 0, rec }); }
+        sch.report(rec.id, o.rung.index, rungScore(o));
+        if (o.rung.promoted) continue;
+      }
       this.markDone(rec);
       this.o.pruner?.jobEnded(o.history);
       take(await this.o.controller.refineRecommendation(o, this.ctx));
@@ -216,6 +234,7 @@ export class AutoMLEngine {
       if (a && !finishedIds.has(a.recommendationId)) this.reattach.set(a.recommendationId, { job: name, schedulerId: a.schedulerId, worker: a.worker });
       else removeChild(this.o.runRoot, name);
     }
+    this.replayPromotions(st);
     const pending = [...issued.values()].filter((r) => !finishedIds.has(r.id)).sort((a, b) => a.id - b.id);
     const newOnes = pending.filter((r) => !st.recommendations.has(r.id));
     if (newOnes.length) this.o.journal.append({ type: 'recommendations', time: Date.now(), recommendations: newOnes });
@@ -225,6 +244,37 @@ export class AutoMLEngine {
     const ra = this.reattach.size ? `, ${this.reattach.size} cluster job(s) re-attached` : '';
     this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size} interrupted job(s) rerun${ra}, ${pending.length} to run`);
     await this.endRounds(false);
+  }
+
+  /** Successive halving after a resume: promotions whose job did not end run again (from their checkpoints) first. */
+  private replayPromotions(st: JournalState): void {
+    const sch = this.o.scheduler;
+    if (!sch) return;
+    for (const p of st.promotions) {
+      if (p.ended || this.resumedPromotions.some((q) => q.trial === p.trial && q.rung === p.rung)) continue;
+      if (sch.runningRung(p.trial) === undefined && this.firstJobs.has(p.trial)) this.resumedPromotions.push(sch.resumePromotion(p.trial, p.rung));
+    }
+  }
+
+  /** The next promotion to run: one a resume left, else the scheduler's choice. */
+  private nextPromotion(): RungJob | undefined {
+    const sch = this.o.scheduler;
+    if (!sch) return undefined;
+    if (this.resumedPromotions.length) return this.resumedPromotions.shift();
+    // No new configuration can come once the queue is empty and no first-rung job runs (only those refine the controller).
+    const final = this.queue.length === 0 && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
+    return sch.nextPromotion(final);
+  }
+
+  private startPromotion(p: RungJob, worker: Worker): void {
+    const first = this.firstJobs.get(p.trial)!;
+    const name = `${first.name}_R${p.rung}`;
+    this.o.journal.append({ type: 'promotion', time: Date.now(), trial: p.trial, rung: p.rung, epochs: p.epochs, job: name, reason: `top 1/${this.o.scheduler!.eta} at rung ${p.rung - 1}` });
+    this.log(`automl: promoting ${first.name} to ${p.epochs} epochs (rung ${p.rung}) as ${name}`);
+    this.launch({
+      name, round: first.round, index: p.trial, recommendation: first.rec, mmarRoot: join(this.o.runRoot, first.name), continues: true,
+      trainArgs: this.o.scheduler!.trainArgs(p), rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
+    }, worker);
   }
 
   /** Counts recs into their rounds (a new batch number for those without one) without queueing them. */
@@ -264,6 +314,18 @@ export class AutoMLEngine {
     this.reattach.delete(rec.id);
     const name = ra?.job ?? `W${worker.id}_${rec.round}_J${rec.id}`;
     const job: Job = { name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name), ...(ra ? { schedulerId: ra.schedulerId } : {}) };
+    const sch = this.o.scheduler;
+    if (sch) {
+      const rj = sch.start(rec.id);
+      this.firstJobs.set(rec.id, { name, round: job.round, rec });
+      job.trainArgs = sch.trainArgs(rj);
+      job.rung = { index: rj.rung, epochs: rj.epochs, promoted: false, folder: name };
+    }
+    this.launch(job, worker);
+  }
+
+  private launch(job: Job, worker: Worker): void {
+    const rec = job.recommendation;
     const abort = new AbortController();
     const entry = { job, worker, abort, promise: Promise.resolve() };
     this.running.set(rec.id, entry);
@@ -300,17 +362,28 @@ export class AutoMLEngine {
       outcome = { recommendation: job.recommendation, jobName: job.name, score: -1000000, status: 'FAILED', error: `executor error: ${(e as Error).message}` };
     }
     await chain;
+    if (job.rung) {
+      outcome.rung = job.rung;
+      if (outcome.status === 'KILLED') this.o.scheduler?.abandon(job.index, job.rung.index);
+      else this.o.scheduler?.report(job.index, job.rung.index, rungScore(outcome));
+    }
     this.o.journal.append({ type: 'job_end', time: Date.now(), job: job.name, worker: worker.id, outcome });
     this.outcomes.push(outcome);
-    this.markDone(job.recommendation);
+    if (!job.rung?.promoted) this.markDone(job.recommendation);
     if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(outcome.history);
     if (outcome.status !== 'FINISHED') this.log(`automl: job ${job.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
     await this.fire('endJob', this.jobCtx(job, worker, outcome));
-    if (outcome.status !== 'KILLED' && !this.stoppedBy) {
+    // A promotion's result only decides further promotions: the controller had this configuration's first one.
+    if (outcome.status !== 'KILLED' && !this.stoppedBy && !job.rung?.promoted) {
       const recs = await this.o.controller.refineRecommendation(outcome, this.ctx);
       this.accept(recs);
       await this.announce(recs);
     }
     await this.endRounds(false);
   }
+}
+
+/** The score a rung job leaves for successive halving; undefined when it produced none. */
+function rungScore(o: Outcome): number | undefined {
+  return (o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) ? o.score : undefined;
 }

@@ -9,6 +9,7 @@ import { MMAR_HANDLER_ARGS, MMARHandler } from './handlers/mmar-handler.js';
 import { SLURM_EXECUTOR_ARGS } from './executors/slurm-config.js';
 import { MMARStatsHandler, MMARTensorboardHandler, StatsHandler } from './handlers/stats-handler.js';
 import { MEDIAN_PRUNER_ARGS, MedianPruner } from './pruner.js';
+import { ASHA_ARGS } from './asha.js';
 
 const place = (c: { file: string; path: string }) => ({ file: c.file, path: c.path });
 
@@ -48,6 +49,14 @@ once('MMARTensorboardHandler', () => registry.register({
 once('MedianPruner', () => registry.register({
   names: ['MedianPruner'], kind: 'pruner', args: MEDIAN_PRUNER_ARGS,
   factory: (a, c) => new MedianPruner(a, place(c)), description: 'stops a job below the median of ended jobs at the same epoch',
+}));
+once('ASHA', () => registry.register({
+  names: ['ASHA', 'SuccessiveHalving'], kind: 'scheduler', args: ASHA_ARGS,
+  factory: (a) => a, description: 'asynchronous successive halving: rungs in epochs, promoted jobs continue from their checkpoints',
+}));
+once('Hyperband', () => registry.register({
+  names: ['Hyperband'], kind: 'scheduler', args: ASHA_ARGS,
+  factory: (a) => a, description: 'asynchronous Hyperband: ASHA brackets starting at successive rungs',
 }));
 once('MMARExecutor', () => registry.register({
   names: ['MMARExecutor'], kind: 'executor', args: ['msg_destination', 'remove_search_augs', 'timeout_s', 'stall_s', 'command', 'key_metric'],

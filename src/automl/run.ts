@@ -25,6 +25,7 @@ import { checkLocalGpus, localGpuCount } from './local-gpus.js';
 import { jobLimits } from './job-limits.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
+import { checkSchedulerFits, schedulerFromConfig } from './scheduler-config.js';
 import './register.js';
 
 export interface AutoMLOptions {
@@ -58,7 +59,7 @@ function component(x: unknown, file: string, path: string): ComponentConf {
 }
 
 /** config_automl.json, resolved by the MMAR loader with the train config's variable layers (`vars` as --set). */
-export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
+export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf; scheduler?: ComponentConf } {
   const j: unknown = loadAutomlConfig(mmar, { file, set: vars }).json;
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
@@ -69,6 +70,7 @@ export function readAutoMLConfig(mmar: string, file: string, vars: Record<string
     controller: component(j.controller, file, 'controller'),
     ...(j.executor !== undefined ? { executor: component(j.executor, file, 'executor') } : {}),
     ...(j.pruner !== undefined ? { pruner: component(j.pruner, file, 'pruner') } : {}),
+    ...(j.scheduler !== undefined ? { scheduler: component(j.scheduler, file, 'scheduler') } : {}),
   };
 }
 
@@ -191,6 +193,10 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     pruner = checkContract<Pruner>(made, CONTRACTS.pruner, ctx);
   }
 
+  // Successive halving (ASHA/Hyperband): src/automl/scheduler-config.ts.
+  const scheduler = schedulerFromConfig(cfg.scheduler, vars, trainJson, cfgFile);
+  if (scheduler) checkSchedulerFits({ pruner: Boolean(pruner), slurm: Boolean(slurm), numFolds: cv.numFolds }, cfgFile);
+
   if (slurm && workersSpec !== undefined && slurmN === undefined) throw new ClaraError(`SlurmExecutor takes workers 'slurm:N' (N concurrent Slurm jobs), got '${workersSpec}'`, { path: 'workers' });
   const workers = slurm ? slurmWorkers(slurm.concurrent) : parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
   if (!slurm) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // Slurm places GPUs on its own nodes
@@ -198,7 +204,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   journal.open();
   const engine = new AutoMLEngine({
     runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
-    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log,
+    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), ...(scheduler ? { scheduler } : {}), log,
     props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {}, backend: describeBackend(await chooseBackend()) },
   });
   o.onEngine?.(engine);
