@@ -37,6 +37,8 @@ export interface EngineOptions {
   pruner?: Pruner;
   /** Successive halving (ASHA/Hyperband): how many epochs each job trains and which configurations continue. */
   scheduler?: AshaScheduler;
+  /** max_trials (configurations that finish with a score) and max_sys_run_time (seconds): src/automl/budget.ts. */
+  budget?: { maxTrials?: number; maxSysRunTimeS?: number };
   /** Where engine messages go (default stderr). */
   log?: (line: string) => void;
   /** Extra props for the context. */
@@ -128,7 +130,7 @@ export class AutoMLEngine {
   private jobCtx(job: Job, worker: Worker, outcome?: Outcome): Context {
     const c: Context = {
       ...this.ctx, JOB_NAME: job.name, JOB_MMAR_ROOT: job.mmarRoot, CONCRETE_SEARCH_VALUE: job.recommendation.values, WORKER: worker,
-      stopRequested: false,
+      stopRequested: false, ...(job.rung ? { JOB_RUNG: job.rung } : {}),
     };
     if (outcome) { c.SCORE = outcome.score; c.JOB_STATUS = outcome.status; c.OUTCOME = outcome; }
     return c;
@@ -165,13 +167,19 @@ export class AutoMLEngine {
       await this.announce(initial);
     }
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
+    const sysS = this.o.budget?.maxSysRunTimeS;
+    const sysTimer = sysS !== undefined ? setTimeout(() => {
+      this.log(`automl: max_sys_run_time ${sysS}s is spent: stopping (running jobs are ended; --resume continues)`);
+      this.stop(`max_sys_run_time ${sysS}s`);
+    }, sysS * 1000) : undefined;
+    sysTimer?.unref();
 
     while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.o.scheduler)) {
       while (!this.stoppedBy && !this.draining && this.pool.hasFree()) {
         // Successive halving promotes before it starts a new configuration.
         const p = this.nextPromotion();
         if (p) { this.startPromotion(p, this.pool.acquire()!); continue; }
-        if (this.queue.length === 0) break;
+        if (this.queue.length === 0 || this.trialsSpent()) break;
         const rec = this.queue.shift()!;
         this.start(rec, this.pool.acquire(this.reattach.get(rec.id)?.worker)!);
       }
@@ -185,6 +193,8 @@ export class AutoMLEngine {
     }
     // Let killed jobs finish their bookkeeping.
     await Promise.all([...this.running.values()].map((r) => r.promise));
+    clearTimeout(sysTimer);
+    if (!this.stoppedBy && !this.draining && this.trialsSpent() && this.queue.length > 0) this.draining = `max_trials ${this.o.budget?.maxTrials}`;
     await this.endRounds(true);
     journal.append({ type: 'run_end', time: Date.now(), reason: this.stoppedBy ?? this.draining ?? 'no more recommendations' });
     controller.shutdown?.(this.ctx);
@@ -262,7 +272,7 @@ export class AutoMLEngine {
     if (!sch) return undefined;
     if (this.resumedPromotions.length) return this.resumedPromotions.shift();
     // No new configuration can come once the queue is empty and no first-rung job runs (only those refine the controller).
-    const final = this.queue.length === 0 && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
+    const final = (this.queue.length === 0 || this.trialsSpent()) && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
     return sch.nextPromotion(final);
   }
 
@@ -275,6 +285,15 @@ export class AutoMLEngine {
       name, round: first.round, index: p.trial, recommendation: first.rec, mmarRoot: join(this.o.runRoot, first.name), continues: true,
       trainArgs: this.o.scheduler!.trainArgs(p), rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
     }, worker);
+  }
+
+  /** max_trials: as many configurations finished with a score (or are still running their first job) as asked. */
+  private trialsSpent(): boolean {
+    const max = this.o.budget?.maxTrials;
+    if (max === undefined) return false;
+    const scored = new Set(this.outcomes.filter((o) => !o.rung?.promoted && (o.status === 'FINISHED' || o.status === 'PRUNED')).map((o) => o.recommendation.id));
+    const starting = [...this.running.values()].filter((r) => !r.job.rung?.promoted).length;
+    return scored.size + starting >= max;
   }
 
   /** Counts recs into their rounds (a new batch number for those without one) without queueing them. */

@@ -26,6 +26,8 @@ import { jobLimits } from './job-limits.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Handler } from './types.js';
 import { checkSchedulerFits, schedulerFromConfig } from './scheduler-config.js';
+import { readBudget, withJobRunTime } from './budget.js';
+import { parseInitialRecommendations, SeededController } from './initial-recommendations.js';
 import './register.js';
 
 export interface AutoMLOptions {
@@ -141,6 +143,9 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const trainJson = readJsonFile(trainConfigFile);
   const space = source.parse(trainJson, trainConfigFile);
   for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
+  // Known-good configurations first (src/automl/initial-recommendations.ts).
+  const seeds = parseInitialRecommendations((readJsonFile(cfgFile) as { initial_recommendations?: unknown }).initial_recommendations, space, { file: cfgFile, path: 'initial_recommendations' });
+  if (seeds.length) controller = new SeededController(controller, seeds);
 
   // Executor.
   const workersSpec = o.workers ?? vars.workers;
@@ -151,7 +156,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   if (ec.path) throw new ClaraError('a BYOC executor is not supported yet; use MMARExecutor', { file: cfgFile, path: 'executor.path' });
   const espec = registry.require(ec.name!, { file: cfgFile, path: 'executor.name' }, 'executor');
   registry.checkArgs(espec, ec.args ?? {}, { file: cfgFile, path: 'executor' });
-  const ea = ec.args ?? {};
+  const budget = readBudget(cfgFile, vars);
+  const ea = withJobRunTime(ec.args ?? {}, budget, cfgFile);
   if (ea.command !== undefined && !(Array.isArray(ea.command) && ea.command.length > 0 && ea.command.every((x) => typeof x === 'string'))) {
     throw new ClaraError('expected command: a non-empty list of strings ({mmar} is the job MMAR)', { file: cfgFile, path: 'executor.args.command' });
   }
@@ -204,7 +210,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   journal.open();
   const engine = new AutoMLEngine({
     runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
-    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), ...(scheduler ? { scheduler } : {}), log,
+    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), ...(scheduler ? { scheduler } : {}), budget, log,
     props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {}, backend: describeBackend(await chooseBackend()) },
   });
   o.onEngine?.(engine);

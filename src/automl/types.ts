@@ -80,6 +80,8 @@ export interface Context {
   JOB_STATUS?: JobStatus;
   OUTCOME?: Outcome;
   WORKER?: Worker;
+  /** Under a successive-halving scheduler: the job's rung. */
+  JOB_RUNG?: RungInfo;
   /** Free-form data handlers may share (backend, controller name and args, workers ...). */
   props: Record<string, unknown>;
   /** A handler may ask the engine to stop the search. */
