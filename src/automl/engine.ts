@@ -267,20 +267,24 @@ export class AutoMLEngine {
   }
 
   /** The next promotion to run: one a resume left, else the scheduler's choice. */
-  private nextPromotion(): RungJob | undefined {
+  private nextPromotion(): (RungJob & { again?: boolean }) | undefined {
     const sch = this.o.scheduler;
     if (!sch) return undefined;
-    if (this.resumedPromotions.length) return this.resumedPromotions.shift();
+    const again = this.resumedPromotions.shift();
+    if (again) return { ...again, again: true };
     // No new configuration can come once the queue is empty and no first-rung job runs (only those refine the controller).
     const final = (this.queue.length === 0 || this.trialsSpent()) && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
     return sch.nextPromotion(final);
   }
 
-  private startPromotion(p: RungJob, worker: Worker): void {
+  private startPromotion(p: RungJob & { again?: boolean }, worker: Worker): void {
     const first = this.firstJobs.get(p.trial)!;
     const name = `${first.name}_R${p.rung}`;
-    this.o.journal.append({ type: 'promotion', time: Date.now(), trial: p.trial, rung: p.rung, epochs: p.epochs, job: name, reason: `top 1/${this.o.scheduler!.eta} at rung ${p.rung - 1}` });
-    this.log(`automl: promoting ${first.name} to ${p.epochs} epochs (rung ${p.rung}) as ${name}`);
+    if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
+    else {
+      this.o.journal.append({ type: 'promotion', time: Date.now(), trial: p.trial, rung: p.rung, epochs: p.epochs, job: name, reason: `best of rung ${p.rung - 1}` });
+      this.log(`automl: promoting ${first.name} to ${p.epochs} epochs (rung ${p.rung}) as ${name}`);
+    }
     this.launch({
       name, round: first.round, index: p.trial, recommendation: first.rec, mmarRoot: join(this.o.runRoot, first.name), continues: true,
       trainArgs: this.o.scheduler!.trainArgs(p), rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
