@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { ClaraError } from '../util/errors.js';
 
-export interface Budget {
+interface Budget {
   maxTrials?: number;
   maxSysRunTimeS?: number;
   maxJobRunTimeS?: number;

@@ -11,7 +11,7 @@ import { ClaraError, joinPath } from '../util/errors.js';
 import type { Context, Controller, Outcome, Recommendation } from './types.js';
 
 /** A controller that learns from results of configurations it did not propose (TPE). */
-export interface Observer {
+interface Observer {
   observe(values: ConcreteValues, outcome: Outcome): void;
 }
 
