@@ -1,7 +1,6 @@
 // One AutoML run from an MMAR: reads config/config_automl.json ({trainconf} and other
 // {VARS} filled from --set), builds controller, handlers (built-in names or BYOC paths),
 // executor and pruner, and runs the engine; resumes from the journal when asked.
-import { chooseBackend, describeBackend } from '../engine/index.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -161,7 +160,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const engine = new AutoMLEngine({
     runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
     ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log,
-    props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {}, backend: describeBackend(await chooseBackend()) },
+    props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {} },
   });
   o.onEngine?.(engine);
   try {

@@ -64,7 +64,7 @@ export interface Context {
   JOB_STATUS?: JobStatus;
   OUTCOME?: Outcome;
   WORKER?: Worker;
-  /** Free-form data handlers may share (backend, controller name and args, workers ...). */
+  /** Free-form data handlers may share (controller name and args, workers ...). */
   props: Record<string, unknown>;
   /** A handler may ask the engine to stop the search. */
   stopRequested?: boolean;
