@@ -29,9 +29,9 @@ export function schedulerFromConfig(conf: SchedulerConf | undefined, vars: Recor
 }
 
 /** What a scheduler cannot run with, as one clear error. */
-export function checkSchedulerFits(o: { pruner: boolean; slurm: boolean; numFolds: number }, file: string): void {
+export function checkSchedulerFits(o: { pruner: boolean; localExecutor: boolean; numFolds: number }, file: string): void {
   const at = { file, path: 'scheduler' };
   if (o.pruner) throw new ClaraError('a scheduler (successive halving) and a pruner both stop jobs early; configure one of them', { file, path: joinPath('pruner', 'name') });
-  if (o.slurm) throw new ClaraError('a scheduler (successive halving) runs on the local MMARExecutor only, not on SlurmExecutor yet', at);
   if (o.numFolds > 1) throw new ClaraError('a scheduler (successive halving) does not run cross-validated searches (num_folds > 1) yet', at);
+  if (!o.localExecutor) throw new ClaraError('a scheduler (successive halving) runs on the local MMARExecutor only, not on SlurmExecutor or a BYOC executor yet', at);
 }

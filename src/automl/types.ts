@@ -82,7 +82,7 @@ export interface Context {
   WORKER?: Worker;
   /** Under a successive-halving scheduler: the job's rung. */
   JOB_RUNG?: RungInfo;
-  /** Free-form data handlers may share (backend, controller name and args, workers ...). */
+  /** Free-form data handlers may share (controller name and args, workers ...). */
   props: Record<string, unknown>;
   /** A handler may ask the engine to stop the search. */
   stopRequested?: boolean;
@@ -106,6 +106,8 @@ export interface Executor {
   run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome>;
   /** Cancels every job still running on a cluster (a stop command's path); local jobs stop through their signals. */
   cancelAll?(): Promise<void>;
+  /** The worker slots when the executor places jobs itself (a cluster: one per concurrent job); absent: the local workers of `--set workers`. */
+  workerSlots?(): Worker[];
 }
 
 export interface Handler {
