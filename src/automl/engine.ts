@@ -7,7 +7,8 @@ import { removeChild } from '../util/remove-child.js';
 import { join } from 'node:path';
 import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
-import { keyMetricOf } from '../jobs/key-metric.js';
+import { bestOf } from '../jobs/objective.js';
+import { historyForPruner, outcomeForController, prunerValue } from './search-objective.js';
 import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
@@ -180,7 +181,7 @@ export class AutoMLEngine {
     controller.shutdown?.(this.ctx);
     await this.fire('shutdown', this.ctx);
     const valid = this.outcomes.filter((x) => x.status === 'FINISHED' || x.status === 'PRUNED');
-    const best = valid.reduce<Outcome | undefined>((b, x) => (!b || x.score > b.score ? x : b), undefined);
+    const best = bestOf(valid);
     return { outcomes: [...this.outcomes], best, stoppedBy: this.stoppedBy ?? this.draining, handlerErrors: this.handlerErrors };
   }
 
@@ -207,8 +208,8 @@ export class AutoMLEngine {
       finishedIds.add(rec.id);
       this.outcomes.push(o);
       this.markDone(rec);
-      this.o.pruner?.jobEnded(o.history);
-      take(await this.o.controller.refineRecommendation(o, this.ctx));
+      this.o.pruner?.jobEnded(historyForPruner(o));
+      take(await this.o.controller.refineRecommendation(outcomeForController(o), this.ctx));
     }
     for (const it of st.interrupted) {
       const name = it.job;
@@ -286,9 +287,9 @@ export class AutoMLEngine {
       chain = chain.then(() => this.fire('jobProgress', ctx, e));
       const p = this.o.pruner;
       if (p && e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
-        const v = keyMetricOf(e.metrics, p.metric);
+        const v = prunerValue(e, p.metric);
         if (v !== undefined && p.shouldPrune(e.epoch, v)) {
-          this.log(`automl: pruning ${job.name}: ${v} at epoch ${e.epoch} is below the median of earlier jobs`);
+          this.log(`automl: pruning ${job.name}: its key metric at epoch ${e.epoch} is worse than the median of earlier jobs`);
           abort.abort('prune');
         }
       }
@@ -303,11 +304,11 @@ export class AutoMLEngine {
     this.o.journal.append({ type: 'job_end', time: Date.now(), job: job.name, worker: worker.id, outcome });
     this.outcomes.push(outcome);
     this.markDone(job.recommendation);
-    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(outcome.history);
+    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(historyForPruner(outcome));
     if (outcome.status !== 'FINISHED') this.log(`automl: job ${job.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
     await this.fire('endJob', this.jobCtx(job, worker, outcome));
     if (outcome.status !== 'KILLED' && !this.stoppedBy) {
-      const recs = await this.o.controller.refineRecommendation(outcome, this.ctx);
+      const recs = await this.o.controller.refineRecommendation(outcomeForController(outcome), this.ctx);
       this.accept(recs);
       await this.announce(recs);
     }

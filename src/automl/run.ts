@@ -169,11 +169,13 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   };
   const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
   const executorOptions = { ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' };
-  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts); not on Slurm yet.
+  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts); on Slurm one Slurm job per fold.
   const cv = numFoldsOf(cfgFile, vars);
-  if (cv.numFolds > 1 && slurm) throw new ClaraError('num_folds > 1 runs on the local MMARExecutor only (not SlurmExecutor yet)', { file: cfgFile, path: 'num_folds' });
-  const crossValidation = cv.numFolds > 1 ? new CrossValidation({ numFolds: cv.numFolds, base: executorOptions, pruner: cv.pruner, log }) : undefined;
-  const executor = slurm?.executor ?? crossValidation ?? new MMARExecutor(executorOptions);
+  const crossValidation = cv.numFolds > 1 ? new CrossValidation({
+    numFolds: cv.numFolds, base: executorOptions, pruner: cv.pruner, log,
+    ...(slurm ? { foldExecutor: (f: { extraArgs: string[]; statsSubdir: string }) => slurm.executor.forFold(f), cancelAll: () => slurm.executor.cancelAll() } : {}),
+  }) : undefined;
+  const executor = crossValidation ?? slurm?.executor ?? new MMARExecutor(executorOptions);
   if (crossValidation) handlers.push({ name: 'CrossValidation', handler: crossValidation });
 
   // Pruner.
