@@ -1,4 +1,4 @@
-// npm run bench -- cv_ensemble [--repeats R] [--epochs N] [--size N] [--folds K] [--train-cases N] [--held-out N] [--keep DIR]
+// npm run bench -- cv_ensemble [--repeats R (5)] [--epochs N] [--size N] [--folds K] [--train-cases N] [--held-out N] [--keep DIR]
 // Does the fold ensemble beat its folds on cases none of them saw? Each repeat r makes the
 // synthetic example's training cases with data seed r, splits them into K folds, trains each
 // fold with `clara-train train --fold k` (real child processes), and `clara-train ensemble`
@@ -27,7 +27,7 @@ function cli(args: string[]): Promise<{ code: number | null; seconds: number }> 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : d; };
 const epochs = opt('--epochs', '16'), size = opt('--size', '32'), K = Number(opt('--folds', '3'));
-const R = Number(opt('--repeats', '4')), trainCases = opt('--train-cases', '12'), heldCases = opt('--held-out', '12');
+const R = Number(opt('--repeats', '5')), trainCases = opt('--train-cases', '12'), heldCases = opt('--held-out', '12');
 const keep = argv.includes('--keep') ? opt('--keep', '') : undefined;
 const dir = keep || mkdtempSync(join(tmpdir(), 'clara-bench-cv-'));
 const load: number[] = [loadavg()[0]];

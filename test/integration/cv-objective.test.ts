@@ -7,48 +7,20 @@
 // journal, leaderboard and MLflow keep HD95's own value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Journal } from '../../src/automl/journal.js';
 import type { Outcome } from '../../src/automl/types.js';
-
-const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const readJson = <T = any>(f: string): T => JSON.parse(readFileSync(f, 'utf8')) as T;
-const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2) + '\n');
-
-function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv, ms: number): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  return new Promise((res) => child.on('exit', (code) => { clearTimeout(timer); res({ code, out, err }); }));
-}
+import { cvExample, mlrunsRuns, readJson, writeJson } from '../helpers/cv-example.js';
 
 test('HD95 as the key metric of a real 3-fold search: the Wilcoxon pruner drops learning rate 0 after 2 folds; the lowest HD95 wins', { timeout: 600_000 }, async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'clara-cvobj-'));
-  t.after(() => { if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true }); else console.log(`kept ${tmp}`); });
-  const mmar = join(tmp, 'synth');
-  const env: NodeJS.ProcessEnv = { ...process.env, CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, '--import', TSX, ENTRY, 'train', '-m', '{mmar}', '-q']) };
-  delete env.MLFLOW_TRACKING_URI;
-  delete env.CLARA_JOB_NAME;
-  const init = await cli(['init', '--example', 'synthetic', mmar, '--train-cases', '6', '--val-cases', '2', '--size', '20'], tmp, env, 120_000);
-  assert.equal(init.code, 0, init.err);
-  const tf = join(mmar, 'config', 'config_train.json');
-  const tc = readJson(tf);
-  tc.epochs = 8;
-  tc.num_interval_per_valid = 2;
-  tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [16, 16, 16];
-  tc.validate.inferer.args.roi_size = [16, 16, 16];
-  tc.validate.key_metric = { name: 'HausdorffDistance', log_label: 'val_hd95', args: { percentile: 95, include_background: false } };
-  tc.validate.additional_metrics = [{ name: 'MeanDice', log_label: 'val_mean_dice', args: { include_background: false } }];
-  tc.search = [{ domain: 'lr', type: 'enum', args: ['learning_rate'], targets: [[1e-2], [0]] }];
-  writeJson(tf, tc);
+  const { tmp, mmar, cli } = await cvExample(t, 'clara-cvobj-', (tc) => {
+    tc.epochs = 8;
+    tc.num_interval_per_valid = 2;
+    tc.validate.key_metric = { name: 'HausdorffDistance', log_label: 'val_hd95', args: { percentile: 95, include_background: false } };
+    tc.validate.additional_metrics = [{ name: 'MeanDice', log_label: 'val_mean_dice', args: { include_background: false } }];
+    tc.search = [{ domain: 'lr', type: 'enum', args: ['learning_rate'], targets: [[1e-2], [0]] }];
+  });
   writeJson(join(mmar, 'config', 'config_automl_cv.json'), {
     num_folds: 3,
     cv_pruner: { name: 'WilcoxonPruner', args: { p_threshold: 0.1, n_startup_steps: 2 } },
@@ -56,7 +28,7 @@ test('HD95 as the key metric of a real 3-fold search: the Wilcoxon pruner drops 
     executor: { name: 'MMARExecutor', args: {} },
     controller: { name: 'GridController', args: { max_rounds: 1, max_jobs_per_round: 2 } },
   });
-  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=hd', 'workers=cpu', '--config', 'config/config_automl_cv.json'], tmp, env, 540_000);
+  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=hd', 'workers=cpu', '--config', 'config/config_automl_cv.json'], 540_000);
   assert.equal(r.code, 0, r.err.slice(-3000));
   const run = join(mmar, 'automl', 'hd');
 
@@ -89,13 +61,7 @@ test('HD95 as the key metric of a real 3-fold search: the Wilcoxon pruner drops 
   assert.deepEqual(readJson(join(run, 'best', 'ensemble.json')).members, ['fold0', 'fold1', 'fold2']);
 
   // MLflow (./mlruns): the pruned configuration has 2 fold runs, the good one 3; the parent says minimize
-  const runs: Record<string, string>[] = [];
-  for (const exp of readdirSync(join(tmp, 'mlruns')).filter((x) => /^\d+$/.test(x))) {
-    for (const id of readdirSync(join(tmp, 'mlruns', exp))) {
-      const tdir = join(tmp, 'mlruns', exp, id, 'tags');
-      if (existsSync(tdir)) runs.push({ id, ...Object.fromEntries(readdirSync(tdir).map((k) => [k, readFileSync(join(tdir, k), 'utf8')])) });
-    }
-  }
+  const runs = mlrunsRuns(tmp).map((x) => x.tags);
   assert.equal(runs.filter((x) => x['clara.kind'] === 'fold' && x['clara.job_name'] === good.jobName).length, 3);
   assert.equal(runs.filter((x) => x['clara.kind'] === 'fold' && x['clara.job_name'] === bad.jobName).length, 2);
   assert.ok(runs.some((x) => x['clara.objective'] === 'minimize' && x['clara.best_job'] === good.jobName), 'the parent run: objective minimize, best job the lowest HD95');

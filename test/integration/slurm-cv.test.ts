@@ -7,43 +7,20 @@
 // Slurm job instead of submitting it again. Jobs run the AutoML tests' stand-in trainer
 // (test/automl/fixtures/fake-train.mjs: `--set fold=f num_folds=k`, per-case metrics); the
 // real trainer's folds are covered locally by test/integration/cv-search.test.ts.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import { automlConfig, makeMmar, trainConfig } from '../automl/fixtures/mmar.js';
-import { SlurmTestCluster, skipUnlessSlurm } from '../helpers/slurm-cluster.js';
+import type { SlurmTestCluster } from '../helpers/slurm-cluster.js';
+import { slurmSuite } from '../helpers/slurm-suite.js';
+import { mlrunsRuns } from '../helpers/cv-example.js';
 
-const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-const skip = skipUnlessSlurm();
+const { skip, cluster: clusterOf, cli } = slurmSuite({ gpus: 2, cpus: 4 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cluster: SlurmTestCluster;
-
-before(async () => {
-  if (skip) return;
-  cluster = new SlurmTestCluster({ gpus: 2, cpus: 4 });
-  await cluster.start();
-});
-const children = new Set<ReturnType<typeof spawn>>();
-after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await cluster?.stop();
-});
-
-function cli(args: string[], cwd: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...cluster.env };
-  delete env.MLFLOW_TRACKING_URI; // MLflow to ./mlruns
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
-  children.add(child);
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  return { child, done: new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, out, err }))) };
-}
+before(() => { if (!skip) cluster = clusterOf(); });
 
 /** Configurations in order of `lrs` (1e-3 is the fake trainer's best, 1e-5 clearly worse). */
 function cvMmar(epochMs: number, lrs: number[]): string {
@@ -95,13 +72,7 @@ test('a 3-fold search on Slurm: one Slurm job per fold, the bad configuration pr
     }
   }
   // MLflow (./mlruns): a run per configuration, a nested run per fold that ran
-  const runs: Record<string, string>[] = [];
-  for (const exp of readdirSync(join(mmar, 'mlruns')).filter((x) => /^\d+$/.test(x))) {
-    for (const id of readdirSync(join(mmar, 'mlruns', exp))) {
-      const tdir = join(mmar, 'mlruns', exp, id, 'tags');
-      if (existsSync(tdir)) runs.push({ id, ...Object.fromEntries(readdirSync(tdir).map((k) => [k, readFileSync(join(tdir, k), 'utf8')])) });
-    }
-  }
+  const runs: Record<string, string>[] = mlrunsRuns(mmar).map((x) => ({ id: x.id, ...x.tags }));
   const jobRun = (n: string) => runs.find((x) => x['clara.kind'] === 'job' && x['clara.job_name'] === n)!;
   for (const [o, n] of [[good, 3], [bad, 2]] as const) {
     const folds = runs.filter((x) => x['clara.kind'] === 'fold' && x['clara.job_name'] === o.jobName);
