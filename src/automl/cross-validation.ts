@@ -30,8 +30,8 @@ interface CrossValidationOptions {
   /** The executor of one fold (its extra train arguments and stats folder); default a local MMARExecutor.
    *  On Slurm, each fold is its own Slurm job (SlurmExecutor.forFold). */
   foldExecutor?: (fold: { extraArgs: string[]; statsSubdir: string }) => Executor;
-  /** Cancels every cluster job (the stop path); forwarded from the fold executors' owner. */
-  cancelAll?: () => Promise<void>;
+  /** The cluster executor the folds run on: its cancelAll (the stop path) and worker slots are this executor's. */
+  cluster?: Executor;
   /** WilcoxonPruner (Optuna's defaults: p 0.1, 2 startup cases); null = never prune. */
   pruner?: { pThreshold: number; nStartup: number } | null;
   /** Build the best configuration's fold ensemble in best/ at the end (default true). */
@@ -73,8 +73,13 @@ export class CrossValidation implements Executor, Handler {
   private readonly outcomes: Outcome[] = [];
   private readonly log: (s: string) => void;
 
+  /** A cluster's worker slots (one per concurrent job), else the local workers. */
+  readonly workerSlots?: () => Worker[];
+
   constructor(private readonly o: CrossValidationOptions) {
     this.log = o.log ?? ((s) => process.stderr.write(s + '\n'));
+    const slots = o.cluster?.workerSlots?.bind(o.cluster);
+    if (slots) this.workerSlots = slots;
   }
 
   private note(o: Outcome): void {
@@ -89,7 +94,7 @@ export class CrossValidation implements Executor, Handler {
   }
 
   async cancelAll(): Promise<void> {
-    await this.o.cancelAll?.();
+    await this.o.cluster?.cancelAll?.();
   }
 
   async run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {

@@ -28,6 +28,8 @@ export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDest
   pollS?: number;
   /** How often a job lost to NODE_FAIL / PREEMPTED / BOOT_FAIL (or forgotten by Slurm) is submitted again (default 3). */
   maxResubmits?: number;
+  /** Jobs run at once (workers=slurm:N, else max_concurrent; default 1): one worker slot each. */
+  concurrent?: number;
   log?: (line: string) => void;
 }
 
@@ -119,6 +121,11 @@ export class SlurmExecutor implements Executor {
 
   private statsFile(job: Job): string {
     return this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
+  }
+
+  /** One worker slot per concurrent Slurm job (Slurm gives each its GPUs). */
+  workerSlots(): Worker[] {
+    return Array.from({ length: this.opts.concurrent ?? 1 }, (_, id) => ({ id, gpus: [] }));
   }
 
   /** The batch script of a job. */
