@@ -8,6 +8,8 @@
 // on the rounded values, which is the exact emulation.
 #include "kernels/conv3d.h"
 #include "kernels/conv3d_small.h"
+#include "kernels/amx.h"
+#include "kernels/conv3d_amx.h"
 
 #include <algorithm>
 #include <array>
@@ -103,6 +105,13 @@ bool conv3d_has_bf16_dot() {
 namespace {
 
 inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
+
+// Products on AMX tiles: 1 for bf16 convolutions, 3 (hi*hi + hi*lo + lo*hi) for fp32
+// ones in the opt-in fp32 mode; 0 where AMX is not used.
+int amx_terms(bool bf16) {
+  if (!amx_usable()) return 0;
+  return bf16 ? 1 : amx_fp32_three_products() ? 3 : 0;
+}
 
 // Geometry of the core convolution. The core reads an unpadded input buffer and
 // clips the taps that fall outside it: whole depth/height taps per output row,
@@ -1160,6 +1169,10 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   dense_output(c);
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
+  if (const int terms = amx_terms(bf16); terms > 0 && conv3d_amx_takes_forward(g)) {
+    std::string err;
+    if (conv3d_amx_forward(g, x, filter, y, terms, &err) || !err.empty()) return err;
+  }
   if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
   if (conv3d_forward_c1(g)) return forward_c1(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
@@ -1256,6 +1269,10 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
                                   float* dx, ConvPrecision p) {
   if (int64_t(g.n) * g.d * g.h * g.w * g.cin == 0) return "";
   const bool bf16 = p == ConvPrecision::kBf16;
+  if (const int terms = amx_terms(bf16); terms > 0 && conv3d_amx_takes_backprop_input(g)) {
+    std::string err;
+    if (conv3d_amx_backprop_input(g, dy, filter, dx, terms, &err) || !err.empty()) return err;
+  }
   if (conv3d_small_pointwise(g)) return pointwise_backprop_input(g, dy, filter, dx, bf16);
   if (g.sd > 1 || g.sh > 1 || g.sw > 1) return backprop_input_phases(g, dy, filter, dx, bf16);
   Core c{};
@@ -1290,6 +1307,10 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     return "";
   }
   const bool round = p == ConvPrecision::kBf16;
+  if (const int terms = amx_terms(round); terms > 0 && conv3d_amx_takes_backprop_filter(g)) {
+    std::string err;
+    if (conv3d_amx_backprop_filter(g, x, dy, dfilter, terms, &err) || !err.empty()) return err;
+  }
   if (conv3d_small_pointwise(g)) return pointwise_backprop_filter(g, x, dy, dfilter, round);
   if (conv3d_filter_grad_c1(g)) return backprop_filter_c1(g, x, dy, dfilter, round);
   const int coutp = round_up(g.cout, 16);
