@@ -3,7 +3,7 @@
 // tests and benchmarks use, and the tile-product peak probe.
 import { native } from './loader.js';
 
-export interface AmxStatus {
+interface AmxStatus {
   /** The AMX conv3d kernels run for bf16 convolutions (use_amp) in this process. */
   usable: boolean;
   /** Why not ("" when usable): "not in CPU", "not enabled by OS (...)", "permission refused (...)", "disabled by CLARA_AMX=0", ... */
