@@ -448,11 +448,27 @@ struct FgradPlan {
 
 // dW partial [tap][MB*16][coP] of rows [r0, r1) (row = n, od, oh), for MT x NT tiles at (mb0, nb0).
 template <int MT, int NT>
-void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* part) {
-  _tile_zero(0);
-  if constexpr (MT * NT > 1) _tile_zero(1);
-  if constexpr (MT * NT > 2) _tile_zero(2);
-  if constexpr (MT * NT > 3) _tile_zero(3);
+void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* part, bool first) {
+  const int64_t tap = (int64_t(a) * p.kh + b) * p.kw + k;
+  float* dst = part + (tap * p.MB * 16 + int64_t(mb0) * 16) * p.coP + 16 * nb0;
+  const int64_t ld = int64_t(p.coP) * 4;
+  if (first) {
+    _tile_zero(0);
+    if constexpr (MT * NT > 1) _tile_zero(1);
+    if constexpr (MT * NT > 2) _tile_zero(2);
+    if constexpr (MT * NT > 3) _tile_zero(3);
+  } else {  // go on from the partial sums of the earlier rows
+    _tile_loadd(0, dst, ld);
+    if constexpr (NT == 2) _tile_loadd(1, dst + 16, ld);
+    if constexpr (MT == 2) {
+      if constexpr (NT == 2) {
+        _tile_loadd(2, dst + 16 * p.coP, ld);
+        _tile_loadd(3, dst + 16 * p.coP + 16, ld);
+      } else {
+        _tile_loadd(1, dst + 16 * p.coP, ld);
+      }
+    }
+  }
   const int64_t astride = int64_t(p.PWq) * 2, bstride = int64_t(p.coP) * 4;
   const int nch = p.OWp / 32;
   const int64_t dyrow = int64_t(p.OWp) * p.coP;
@@ -481,9 +497,6 @@ void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int6
         }
       }
   }
-  const int64_t tap = (int64_t(a) * p.kh + b) * p.kw + k;
-  float* dst = part + (tap * p.MB * 16 + int64_t(mb0) * 16) * p.coP + 16 * nb0;
-  const int64_t ld = int64_t(p.coP) * 4;
   _tile_stored(0, dst, ld);
   if constexpr (NT == 2) _tile_stored(1, dst + 16, ld);
   if constexpr (MT == 2) {
@@ -496,7 +509,7 @@ void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int6
   }
 }
 
-using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, int64_t, float*);
+using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
 
 }  // namespace
 
@@ -597,19 +610,25 @@ bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float
                                        {nullptr, &fgrad_block<1, 1>, &fgrad_block<1, 2>},
                                        {nullptr, &fgrad_block<2, 1>, &fgrad_block<2, 2>}};
   float* parts = part.data();
+  // rows per pass over the taps: their dy rows and the x rows the taps read (about
+  // (rows + kh) * kd row copies) within ~256 KiB
+  const int64_t row_bytes = int64_t(p.OWp) * p.coP * 2 + int64_t(g.kd) * g.sw * xplane * 2;
+  const int64_t sub_rows = std::max<int64_t>(1, (256 << 10) / std::max<int64_t>(1, row_bytes));
   parallel_for(groups, 1, [&](int64_t b, int64_t e) {
     tiles_on();
     for (int64_t gi = b; gi < e; ++gi) {
       const int64_t r0 = rows * gi / groups, r1 = rows * (gi + 1) / groups;
       float* pp = parts + size_t(gi) * psize;
-      for (int a = 0; a < g.kd; ++a)
-        for (int bb = 0; bb < g.kh; ++bb)
-          for (int k = 0; k < g.kw; ++k)
-            for (int mb = 0; mb < p.MB; mb += 2)
-              for (int nb = 0; nb < p.NB; nb += 2) {
-                const int mt = std::min(2, p.MB - mb), nt = std::min(2, p.NB - nb);
-                blk[mt][nt](p, a, bb, k, mb, nb, r0, r1, pp);
-              }
+      // a few rows at a time through every tap, so their x and dy stay in cache
+      for (int64_t rb = r0; rb < r1; rb += sub_rows)
+        for (int a = 0; a < g.kd; ++a)
+          for (int bb = 0; bb < g.kh; ++bb)
+            for (int k = 0; k < g.kw; ++k)
+              for (int mb = 0; mb < p.MB; mb += 2)
+                for (int nb = 0; nb < p.NB; nb += 2) {
+                  const int mt = std::min(2, p.MB - mb), nt = std::min(2, p.NB - nb);
+                  blk[mt][nt](p, a, bb, k, mb, nb, rb, std::min(r1, rb + sub_rows), pp, rb == r0);
+                }
     }
     tiles_off();
   });
