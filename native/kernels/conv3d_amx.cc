@@ -668,7 +668,7 @@ double amx_peak_gflops(int threads, double seconds) {
       _tile_loadd(6, A, 64);
       _tile_loadd(7, A, 64);
       int64_t n = 0;
-      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
+      do {  // at least one batch, however late this thread started
         for (int i = 0; i < 4096; ++i) {
           _tile_dpbf16ps(0, 4, 6);
           _tile_dpbf16ps(1, 4, 7);
@@ -676,7 +676,7 @@ double amx_peak_gflops(int threads, double seconds) {
           _tile_dpbf16ps(3, 5, 7);
         }
         n += 4096;
-      }
+      } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds);
       alignas(64) float c[256];
       _tile_stored(0, c, 64);
       tiles_off();
