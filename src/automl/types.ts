@@ -64,7 +64,7 @@ export interface Context {
   JOB_STATUS?: JobStatus;
   OUTCOME?: Outcome;
   WORKER?: Worker;
-  /** Free-form data handlers may share (backend, controller name and args, workers ...). */
+  /** Free-form data handlers may share (controller name and args, workers ...). */
   props: Record<string, unknown>;
   /** A handler may ask the engine to stop the search. */
   stopRequested?: boolean;
@@ -88,6 +88,8 @@ export interface Executor {
   run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome>;
   /** Cancels every job still running on a cluster (a stop command's path); local jobs stop through their signals. */
   cancelAll?(): Promise<void>;
+  /** The worker slots when the executor places jobs itself (a cluster: one per concurrent job); absent: the local workers of `--set workers`. */
+  workerSlots?(): Worker[];
 }
 
 export interface Handler {

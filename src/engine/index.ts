@@ -2,7 +2,6 @@
 import { chooseBackend, type BackendInfo, type ChooseOptions } from './backend.js';
 import { setAmp, type AmpMode } from './amp.js';
 import { native } from '../native/loader.js';
-import type { NativeKernels } from '../native/kernels.js';
 import { amxStatus } from '../native/amx.js';
 
 export { chooseBackend, describeBackend, forcedBackend, resetBackendChoice, BACKEND_NAMES } from './backend.js';
@@ -34,7 +33,7 @@ export async function initEngine(opts: { amp: boolean } & ChooseOptions): Promis
   if (backend.nativeKernels) {
     setAmp(true);
     // The dot products are used only where this CPU runs them faster than fp32 FMA (measured once).
-    const dot = backend.native?.bf16Dot ? (native() as unknown as NativeKernels).setBf16Dot(null) : false;
+    const dot = backend.native?.bf16Dot ? native().setBf16Dot(null) : false;
     const detail = amxStatus().usable
       ? 'bf16 convolutions on AMX tiles (tdpbf16ps), fp32 accumulation'
       : dot

@@ -22,7 +22,7 @@ export interface NativeAmx {
   amxPeak(threads: number, seconds: number): number;
 }
 
-const a = (): NativeAmx => native() as unknown as NativeAmx;
+const a = (): NativeAmx => native();
 
 export function amxStatus(): AmxStatus {
   return a().amxStatus();

@@ -5,10 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import {
-  conv3dBackpropFilter, conv3dBackpropFilterRef, conv3dBackpropInput, conv3dBackpropInputRef, conv3dForward, conv3dForwardRef,
-  convSizes, type Conv3DGeometry,
-} from '../../src/native/kernels.js';
+import { conv3dBackpropFilter, conv3dBackpropInput, conv3dForward, convSizes, type Conv3DGeometry } from '../../src/native/kernels.js';
+import { conv3dBackpropFilterRef, conv3dBackpropInputRef, conv3dForwardRef } from '../references/conv3d.js';
 import { amxLine, amxStatus, setAmx, setAmxFp32 } from '../../src/native/amx.js';
 import { native } from '../../src/native/loader.js';
 import { Rng } from '../../src/util/random.js';

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  avgPool3d, avgPool3dGrad, avgPool3dGradRef, avgPool3dRef, conv3dBackpropFilter, conv3dBackpropFilterRef,
-  conv3dBackpropInput, conv3dBackpropInputRef, conv3dForward, conv3dForwardRef, convSizes, fmaPeak, isaProbe, maxPool3d,
-  maxPool3dGrad, maxPool3dGradRef, maxPool3dRef, poolSizes, roundBf16,
+  avgPool3d, avgPool3dGrad, conv3dBackpropFilter, conv3dBackpropInput, conv3dForward, convSizes, fmaPeak, isaProbe, maxPool3d,
+  maxPool3dGrad, poolSizes,
 } from '../../src/native/kernels.js';
+import { conv3dBackpropFilterRef, conv3dBackpropInputRef, conv3dForwardRef, roundBf16 } from '../references/conv3d.js';
+import { avgPool3dGradRef, avgPool3dRef, maxPool3dGradRef, maxPool3dRef } from '../references/pool3d.js';
 import { native } from '../../src/native/loader.js';
 import { amxStatus } from '../../src/native/amx.js';
 import { Rng } from '../../src/util/random.js';

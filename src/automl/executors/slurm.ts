@@ -27,6 +27,8 @@ export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDest
   pollS?: number;
   /** How often a job lost to NODE_FAIL / PREEMPTED / BOOT_FAIL (or forgotten by Slurm) is submitted again (default 3). */
   maxResubmits?: number;
+  /** Jobs run at once (workers=slurm:N, else max_concurrent; default 1): one worker slot each. */
+  concurrent?: number;
   log?: (line: string) => void;
 }
 
@@ -107,6 +109,11 @@ export class SlurmExecutor implements Executor {
     this.local = new MMARExecutor(opts);
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
     this.poller = new SlurmPoller(opts.client, Math.max(50, (opts.pollS ?? 2) * 1000), this.log);
+  }
+
+  /** One worker slot per concurrent Slurm job (Slurm gives each its GPUs). */
+  workerSlots(): Worker[] {
+    return Array.from({ length: this.opts.concurrent ?? 1 }, (_, id) => ({ id, gpus: [] }));
   }
 
   /** The batch script of a job. */

@@ -35,6 +35,8 @@ export class MLflowHandler implements Handler {
   private best = -Infinity;
   private finished = 0;
   private readonly outcomes: Outcome[] = [];
+  /** The backends the jobs said they train on (their train_start events): the parent run's clara.backend. */
+  private readonly backends = new Set<string>();
   private log: (m: string) => void;
 
   constructor(readonly args: MLflowHandlerArgs = {}, readonly opts: MLflowHandlerOptions = {}) {
@@ -66,7 +68,7 @@ export class MLflowHandler implements Handler {
       for (const [k, v] of Object.entries(ctx.props ?? {})) p[k] = typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string | number | boolean);
       this.t.logParams(this.parent, p);
       const tags: Record<string, string> = {};
-      for (const k of ['backend', 'controller', 'executor', 'workers']) {
+      for (const k of ['controller', 'executor', 'workers']) {
         const v = ctx.props?.[k];
         if (v !== undefined) tags[`clara.${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
       }
@@ -134,8 +136,6 @@ export class MLflowHandler implements Handler {
     if (!jobName || !this.parent) return;
     const tags: Record<string, string> = { ...(this.args.tags ?? {}), 'clara.job_name': jobName, 'clara.automl_run_id': ctx.RUN_ID, 'clara.kind': 'job' };
     if (ctx.WORKER) tags['clara.worker'] = `${ctx.WORKER.id}${ctx.WORKER.gpus.length ? ` (gpus ${ctx.WORKER.gpus.join(',')})` : ''}`;
-    const backend = ctx.props?.backend;
-    if (typeof backend === 'string') tags['clara.backend'] = backend;
     const values = ctx.CONCRETE_SEARCH_VALUE ?? {};
     const logger = await TrainRunLogger.start(this.t, {
       name: jobName, parentId: this.parent.localId, tags, params: readableParams(values, ctx.SEARCH_SPACE),
@@ -146,6 +146,7 @@ export class MLflowHandler implements Handler {
   async jobProgress(ctx: Context, e: JobEvent): Promise<void> {
     const job = ctx.JOB_NAME ? this.jobs.get(ctx.JOB_NAME) : undefined;
     if (!job) return;
+    if (e.type === 'train_start' && typeof e.info?.backend === 'string') this.tagBackend(job.logger.run, e.info.backend);
     if (e.fold === undefined) { job.logger.onEvent(e); return; }
     // a cross-validated job: one run nested in the configuration's run per fold
     job.folds ??= new Map();
@@ -155,6 +156,14 @@ export class MLflowHandler implements Handler {
       job.folds.set(e.fold, fold);
     }
     (await fold).onEvent(e);
+  }
+
+  /** A job's backend (from its own train_start event, since automl loads no engine) on its run and, as the set of all, on the parent. */
+  private tagBackend(run: RunRef, backend: string): void {
+    this.t.setTags(run, { 'clara.backend': backend });
+    if (this.backends.has(backend) || !this.parent) return;
+    this.backends.add(backend);
+    this.t.setTags(this.parent, { 'clara.backend': [...this.backends].sort().join(', ') });
   }
 
   async endJob(ctx: Context): Promise<void> {
