@@ -117,49 +117,64 @@ struct Buf {
   }
 };
 
-// P[n][PD][PH][PW][cp] = src[n][d-bd][h-bh][w-bw][c] inside (c < C), 0 elsewhere, as bf16.
-// Returns false when src holds a non-finite value.
-bool pack_padded(const float* src, int n, int D, int H, int W, int C, int bd, int bh, int bw, int PD, int PH, int PW,
-                 int cp, uint16_t* hi, uint16_t* lo) {
-  std::atomic<bool> ok{true};
-  const int64_t rowP = int64_t(PW) * cp;
-  parallel_for(int64_t(n) * PD, 1, [&](int64_t b, int64_t e) {
-    bool good = true;
-    for (int64_t i = b; i < e; ++i) {
-      const int nn = int(i / PD), d = int(i % PD), sd = d - bd;
-      for (int h = 0; h < PH; ++h) {
-        const int64_t o = (i * PH + h) * rowP;
-        uint16_t* dh = hi + o;
-        uint16_t* dl = lo ? lo + o : nullptr;
-        const int sh = h - bh;
-        if (sd < 0 || sd >= D || sh < 0 || sh >= H) {
-          std::memset(dh, 0, size_t(rowP) * 2);
-          if (dl) std::memset(dl, 0, size_t(rowP) * 2);
-          continue;
-        }
-        const float* srow = src + ((int64_t(nn) * D + sd) * H + sh) * int64_t(W) * C;
-        const int w0 = std::max(0, bw), w1 = std::min(PW, bw + W);  // P columns inside
-        std::memset(dh, 0, size_t(w0) * cp * 2);
-        if (dl) std::memset(dl, 0, size_t(w0) * cp * 2);
-        if (w1 < PW) {
-          std::memset(dh + int64_t(w1) * cp, 0, size_t(PW - w1) * cp * 2);
-          if (dl) std::memset(dl + int64_t(w1) * cp, 0, size_t(PW - w1) * cp * 2);
-        }
-        if (w1 <= w0) continue;
-        if (cp == C) {
-          good &= cvt_run(srow + int64_t(w0 - bw) * C, dh + int64_t(w0) * cp, dl ? dl + int64_t(w0) * cp : nullptr,
-                          int64_t(w1 - w0) * C);
-        } else {
-          for (int w = w0; w < w1; ++w) {
-            good &= cvt_run(srow + int64_t(w - bw) * C, dh + int64_t(w) * cp, dl ? dl + int64_t(w) * cp : nullptr, C);
-            for (int c = C; c < cp; ++c) {
-              dh[int64_t(w) * cp + c] = 0;
-              if (dl) dl[int64_t(w) * cp + c] = 0;
-            }
-          }
+// The bf16 copy of a padded input: P[n][PD][PH][PW][cp] = src[n][d-bd][h-bh][w-bw][c]
+// inside (c < C), 0 elsewhere.
+struct PlaneSrc {
+  const float* src;
+  int n, D, H, W, C;
+  int bd, bh, bw;
+  int PD, PH, PW, cp;
+  int64_t plane() const { return int64_t(PH) * PW * cp; }
+};
+
+// Plane d of batch item nn of P (hi, and lo when lo != nullptr). False when src holds a
+// non-finite value there.
+bool pack_plane(const PlaneSrc& q, int nn, int d, uint16_t* hi, uint16_t* lo) {
+  bool good = true;
+  const int64_t rowP = int64_t(q.PW) * q.cp;
+  const int cp = q.cp, C = q.C, sd = d - q.bd;
+  for (int h = 0; h < q.PH; ++h) {
+    uint16_t* dh = hi + h * rowP;
+    uint16_t* dl = lo ? lo + h * rowP : nullptr;
+    const int sh = h - q.bh;
+    if (sd < 0 || sd >= q.D || sh < 0 || sh >= q.H) {
+      std::memset(dh, 0, size_t(rowP) * 2);
+      if (dl) std::memset(dl, 0, size_t(rowP) * 2);
+      continue;
+    }
+    const float* srow = q.src + ((int64_t(nn) * q.D + sd) * q.H + sh) * int64_t(q.W) * C;
+    const int w0 = std::max(0, q.bw), w1 = std::min(q.PW, q.bw + q.W);  // P columns inside
+    std::memset(dh, 0, size_t(w0) * cp * 2);
+    if (dl) std::memset(dl, 0, size_t(w0) * cp * 2);
+    if (w1 < q.PW) {
+      std::memset(dh + int64_t(w1) * cp, 0, size_t(q.PW - w1) * cp * 2);
+      if (dl) std::memset(dl + int64_t(w1) * cp, 0, size_t(q.PW - w1) * cp * 2);
+    }
+    if (w1 <= w0) continue;
+    if (cp == C) {
+      good &= cvt_run(srow + int64_t(w0 - q.bw) * C, dh + int64_t(w0) * cp, dl ? dl + int64_t(w0) * cp : nullptr,
+                      int64_t(w1 - w0) * C);
+    } else {
+      for (int w = w0; w < w1; ++w) {
+        good &= cvt_run(srow + int64_t(w - q.bw) * C, dh + int64_t(w) * cp, dl ? dl + int64_t(w) * cp : nullptr, C);
+        for (int c = C; c < cp; ++c) {
+          dh[int64_t(w) * cp + c] = 0;
+          if (dl) dl[int64_t(w) * cp + c] = 0;
         }
       }
     }
+  }
+  return good;
+}
+
+// All of P (hi, lo) at once. False when src holds a non-finite value.
+bool pack_padded(const PlaneSrc& q, uint16_t* hi, uint16_t* lo) {
+  std::atomic<bool> ok{true};
+  const int64_t pe = q.plane();
+  parallel_for(int64_t(q.n) * q.PD, 1, [&](int64_t b, int64_t e) {
+    bool good = true;
+    for (int64_t i = b; i < e; ++i)
+      good &= pack_plane(q, int(i / q.PD), int(i % q.PD), hi + i * pe, lo ? lo + i * pe : nullptr);
     if (!good) ok.store(false);
   });
   return ok.load();
@@ -190,8 +205,12 @@ void pack_weights(int taps_ab, int kw, int cp, int cin, int cout, int nchunk, in
 
 // ------------------------------------------------------------ forward engine
 // y[n, o] = sum over taps (a, b, k) and channels of P[n, od*sd+a+offd, oh*sh+b+offh, ow*sw+k+offw, :] * W.
+// P is either packed whole beforehand (P[0], P[1]) or, with ring != nullptr, converted
+// plane by plane into a per-thread ring as the output planes reach it (read from
+// memory once, kept in cache, no full bf16 copy written and read back).
 struct Plan {
   const uint16_t* P[2];
+  const PlaneSrc* ring;
   const uint16_t* W[2];
   int terms;  // 1: hi*hi; 3: + hi*lo + lo*hi
   int64_t pN, pD, pH;
@@ -204,9 +223,11 @@ struct Plan {
   int64_t yN, yD, yH, yW;
 };
 
-// MT output-pixel blocks (16 pixels each) x NT output-channel blocks from nb0.
+// MT output-pixel blocks (16 pixels each) x NT output-channel blocks from nb0 of one
+// output plane. planes[a] (hi) and planes[kd + a] (lo) are the P planes of depth tap a;
+// moff[m] the block's first pixel within a plane.
 template <int MT, int NT>
-void fwd_block(const Plan& p, const int64_t* moff, int nb0, float* const* yout, const int* mvalid) {
+void fwd_block(const Plan& p, const uint16_t* const* planes, const int64_t* moff, int nb0, float* const* yout, const int* mvalid) {
   static_assert(MT * NT <= 4, "four accumulator tiles");
   _tile_zero(0);
   if constexpr (MT * NT > 1) _tile_zero(1);
@@ -215,11 +236,10 @@ void fwd_block(const Plan& p, const int64_t* moff, int nb0, float* const* yout, 
   const int64_t astride = int64_t(p.sw) * p.cp * 2;
   for (int a = 0; a < p.kd; ++a)
     for (int b = 0; b < p.kh; ++b) {
-      const int64_t aoff = a * p.pD + b * p.pH;
       const int64_t wab = int64_t(a * p.kh + b) * p.nchunk;
       for (int ch = 0; ch < p.nchunk; ++ch)
         for (int t = 0; t < p.terms; ++t) {
-          const uint16_t* Pt = p.P[t == 2 ? 1 : 0] + aoff + 32 * ch;
+          const uint16_t* Pt = planes[(t == 2 ? p.kd : 0) + a] + b * p.pH + 32 * ch;
           const uint16_t* wb = p.W[t == 1 ? 1 : 0] + ((wab + ch) * p.NB + nb0) * 512;
           _tile_loadd(6, wb, 64);
           if constexpr (NT == 2) _tile_loadd(7, wb + 512, 64);
@@ -264,28 +284,74 @@ void fwd_block(const Plan& p, const int64_t* moff, int nb0, float* const* yout, 
     }
 }
 
-using FwdBlock = void (*)(const Plan&, const int64_t*, int, float* const*, const int*);
+using FwdBlock = void (*)(const Plan&, const uint16_t* const*, const int64_t*, int, float* const*, const int*);
 
-void run_plan(const Plan& p) {
+// Per-thread ring of converted P planes: plane (nn, d) lives in slot d % slots.
+struct Ring {
+  std::vector<uint16_t> hi, lo;
+  std::vector<int64_t> tag;
+  int slots = 0;
+  int64_t pe = 0;
+  void reset(int s, int64_t plane_elems, size_t slack, bool with_lo) {
+    slots = s;
+    pe = plane_elems;
+    const size_t need = size_t(s) * size_t(pe) + slack;
+    if (hi.size() < need) hi.resize(need);  // zero-filled when grown: the slack stays finite
+    if (with_lo && lo.size() < need) lo.resize(need);
+    tag.assign(size_t(s), -1);
+  }
+};
+
+// False when a non-finite value was met (the outputs are then incomplete).
+bool run_plan(const Plan& p) {
   static const FwdBlock one[5] = {nullptr, &fwd_block<1, 1>, &fwd_block<2, 1>, &fwd_block<3, 1>, &fwd_block<4, 1>};
   static const FwdBlock two[3] = {nullptr, &fwd_block<1, 2>, &fwd_block<2, 2>};
   const int OWb = ceil_div(p.OW, 16);
   const int R = std::max(1, std::min(p.OH, 4 / std::max(1, OWb)));  // output rows per work item
   const int OHg = ceil_div(p.OH, R);
+  const bool three = p.terms == 3;
+  std::atomic<bool> ok{true};
   parallel_for(int64_t(p.n) * p.OD * OHg, 1, [&](int64_t b, int64_t e) {
+    thread_local Ring ring;
+    if (p.ring) ring.reset(p.kd + p.sd, p.ring->plane(), size_t(16 * p.sw + p.kw + 2) * p.cp + 128, three);
     tiles_on();
     std::vector<int64_t> moff;
     std::vector<float*> yo;
     std::vector<int> mv;
-    for (int64_t i = b; i < e; ++i) {
+    std::vector<const uint16_t*> planes(size_t(2 * p.kd));
+    bool good = true;
+    for (int64_t i = b; i < e && good; ++i) {
       const int nn = int(i / (int64_t(p.OD) * OHg)), od = int(i / OHg % p.OD), g = int(i % OHg);
+      for (int a = 0; a < p.kd; ++a) {
+        const int d = od * p.sd + p.offd + a;
+        if (p.ring == nullptr) {
+          planes[size_t(a)] = p.P[0] + nn * p.pN + d * p.pD;
+          planes[size_t(p.kd + a)] = three ? p.P[1] + nn * p.pN + d * p.pD : nullptr;
+          continue;
+        }
+        const size_t slot = size_t(d % ring.slots);
+        uint16_t* h = ring.hi.data() + slot * size_t(ring.pe);
+        uint16_t* l = three ? ring.lo.data() + slot * size_t(ring.pe) : nullptr;
+        const int64_t tag = int64_t(nn) * p.ring->PD + d;
+        if (ring.tag[slot] != tag) {
+          ring.tag[slot] = tag;
+          if (!pack_plane(*p.ring, nn, d, h, l)) {
+            // keep the ring finite for later calls (tile rows read past a plane's end)
+            std::memset(h, 0, size_t(ring.pe) * 2);
+            if (l) std::memset(l, 0, size_t(ring.pe) * 2);
+            ring.tag[slot] = -1;
+            good = false;
+          }
+        }
+        planes[size_t(a)] = h;
+        planes[size_t(p.kd + a)] = l;
+      }
       moff.clear();
       yo.clear();
       mv.clear();
       for (int oh = g * R; oh < std::min(p.OH, g * R + R); ++oh)
         for (int ob = 0; ob < OWb; ++ob) {
-          moff.push_back(nn * p.pN + int64_t(od * p.sd + p.offd) * p.pD + int64_t(oh * p.sh + p.offh) * p.pH +
-                         int64_t(16 * ob * p.sw + p.offw) * p.cp);
+          moff.push_back(int64_t(oh * p.sh + p.offh) * p.pH + int64_t(16 * ob * p.sw + p.offw) * p.cp);
           yo.push_back(p.y + nn * p.yN + od * p.yD + oh * p.yH + 16 * ob * p.yW);
           mv.push_back(std::min(16, p.OW - 16 * ob));
         }
@@ -294,13 +360,15 @@ void run_plan(const Plan& p) {
         const int nt = p.NB - nb0 >= 2 ? 2 : 1, mt_max = nt == 2 ? 2 : 4;
         for (int m0 = 0; m0 < nm; m0 += mt_max) {
           const int mt = std::min(mt_max, nm - m0);
-          (nt == 2 ? two : one)[mt](p, moff.data() + m0, nb0, yo.data() + m0, mv.data() + m0);
+          (nt == 2 ? two : one)[mt](p, planes.data(), moff.data() + m0, nb0, yo.data() + m0, mv.data() + m0);
         }
         nb0 += nt;
       }
     }
     tiles_off();
+    if (!good) ok.store(false);
   });
+  return ok.load();
 }
 
 struct Phase1D {
@@ -327,22 +395,21 @@ bool conv3d_amx_forward(const Conv3DGeom& g, const float* x, const float* filter
   const int cp = round_up(g.cin, 2);
   const int PD = (g.od - 1) * g.sd + g.kd, PH = (g.oh - 1) * g.sh + g.kh, PW = (g.ow - 1) * g.sw + g.kw;
   const int64_t pH = int64_t(PW) * cp, pD = pH * PH, pN = pD * PD;
-  thread_local Buf P, W;
-  const size_t slack = size_t(16 * g.sw + g.kw + 2) * cp + 128;
+  thread_local Buf W;
   const int nchunk = ceil_div(g.kw * cp, 32), NB = ceil_div(g.cout, 16);
   const size_t wsz = size_t(g.kd) * g.kh * nchunk * NB * 512;
-  if (!P.get(size_t(pN) * g.n + slack, three) || !W.get(wsz, three)) {
+  if (!W.get(wsz, three)) {
     *err = "out of memory for the AMX operands";
     return false;
   }
-  std::memset(P.hi + pN * g.n, 0, slack * 2);
-  if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
-  if (!pack_padded(x, g.n, g.d, g.h, g.w, g.cin, g.pf, g.pt, g.pl, PD, PH, PW, cp, P.hi, P.lo)) return false;
+  // x is converted plane by plane as the output planes reach it (Plan::ring)
+  const PlaneSrc src{x, g.n, g.d, g.h, g.w, g.cin, g.pf, g.pt, g.pl, PD, PH, PW, cp};
   pack_weights(g.kd * g.kh, g.kw, cp, g.cin, g.cout, nchunk, NB,
                [&](int ab, int k, int ci, int co) { return filter[((int64_t(ab) * g.kw + k) * g.cin + ci) * g.cout + co]; },
                W.hi, W.lo);
   Plan p{};
-  p.P[0] = P.hi; p.P[1] = P.lo; p.W[0] = W.hi; p.W[1] = W.lo;
+  p.ring = &src;
+  p.W[0] = W.hi; p.W[1] = W.lo;
   p.terms = three ? 3 : 1;
   p.pN = pN; p.pD = pD; p.pH = pH; p.cp = cp;
   p.n = g.n; p.OD = g.od; p.OH = g.oh; p.OW = g.ow;
@@ -351,8 +418,7 @@ bool conv3d_amx_forward(const Conv3DGeom& g, const float* x, const float* filter
   p.cout = g.cout;
   p.y = y;
   p.yW = g.cout; p.yH = int64_t(g.ow) * g.cout; p.yD = p.yH * g.oh; p.yN = p.yD * g.od;
-  run_plan(p);
-  return true;
+  return run_plan(p);
 }
 
 bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float* filter, float* dx, int terms, std::string* err) {
@@ -384,8 +450,8 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
   }
   std::memset(P.hi + pN * g.n, 0, slack * 2);
   if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
-  if (!pack_padded(dy, g.n, g.od, g.oh, g.ow, g.cout, before[0], before[1], before[2], len[0], len[1], len[2], cp, P.hi, P.lo))
-    return false;
+  const PlaneSrc src{dy, g.n, g.od, g.oh, g.ow, g.cout, before[0], before[1], before[2], len[0], len[1], len[2], cp};
+  if (!pack_padded(src, P.hi, P.lo)) return false;
   const int64_t xW = g.cin, xH = int64_t(g.w) * xW, xD = int64_t(g.h) * xH, xN = int64_t(g.d) * xD;
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
@@ -430,7 +496,7 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
         p.cout = g.cin;
         p.y = y;
         p.yN = xN; p.yD = yD; p.yH = yH; p.yW = yW;
-        run_plan(p);
+        if (!run_plan(p)) return false;
       }
   return true;
 }
