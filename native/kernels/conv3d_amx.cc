@@ -66,15 +66,21 @@ void tiles_off() { _tile_release(); }
 // ------------------------------------------------------------------ bf16 packing
 inline bool finite_bits(uint32_t u) { return (u & 0x7f800000u) != 0x7f800000u; }
 
+#if defined(__AVX512F__)
+// fp32 bits rounded to nearest even bf16, still in the upper half of each lane (finite input).
+inline __m512i rnd(__m512i u) {
+  const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), top = _mm512_set1_epi32(int(0xffff0000u));
+  return _mm512_and_si512(_mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one))), top);
+}
+#endif
+
 // hi[i] = bf16(s[i]), lo[i] = bf16(s[i] - hi[i]) when lo != nullptr (round to nearest even).
 // Returns false when a value is not finite.
 bool cvt_run(const float* s, uint16_t* hi, uint16_t* lo, int64_t n) {
   int64_t k = 0;
   bool ok = true;
 #if defined(__AVX512F__)
-  const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), top = _mm512_set1_epi32(int(0xffff0000u));
   const __m512i expo = _mm512_set1_epi32(0x7f800000);
-  auto rnd = [&](__m512i u) { return _mm512_and_si512(_mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one))), top); };
   __mmask16 bad = 0;
   for (; k + 16 <= n; k += 16) {
     const __m512i u = _mm512_loadu_si512(s + k);
@@ -579,6 +585,100 @@ using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, 
 
 }  // namespace
 
+namespace {
+
+// One row of x (W pixels x C channels, fp32) into its transposed bf16 planes:
+// out[ph][c][q] = x column q*sw + ph - pl (0 outside the row) for q < PWq, each plane
+// `xplane` elements apart. False on a non-finite value.
+bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int64_t xplane, uint16_t* hi, uint16_t* lo) {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+  const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i expo = _mm512_set1_epi32(0x7f800000);
+  __mmask16 bad = 0;
+  for (int ph = 0; ph < sw; ++ph)
+    for (int q0 = 0; q0 < PWq; q0 += 16) {
+      const __m512i q = _mm512_add_epi32(_mm512_set1_epi32(q0), iota);
+      const __m512i col = _mm512_add_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(sw)), _mm512_set1_epi32(ph - pl));
+      const __mmask16 st = _mm512_cmplt_epi32_mask(q, _mm512_set1_epi32(PWq));
+      const __mmask16 in = st & _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(W));
+      const __m512i idx = _mm512_mullo_epi32(col, _mm512_set1_epi32(C));
+      for (int c = 0; c < C; ++c) {
+        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), in, idx, srow + c, 4);
+        const __m512i u = _mm512_castps_si512(v);
+        bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(u, expo), expo);
+        const __m512i r = rnd(u);
+        const int64_t o = ph * xplane + int64_t(c) * PWq + q0;
+        _mm256_mask_storeu_epi16(hi + o, st, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+        if (lo != nullptr) {
+          const __m512i r2 = rnd(_mm512_castps_si512(_mm512_sub_ps(v, _mm512_castsi512_ps(r))));
+          _mm256_mask_storeu_epi16(lo + o, st, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r2, 16)));
+        }
+      }
+    }
+  return bad == 0;
+#else
+  bool good = true;
+  for (int ph = 0; ph < sw; ++ph)
+    for (int c = 0; c < C; ++c)
+      for (int q = 0; q < PWq; ++q) {
+        const int col = q * sw + ph - pl;
+        const float v = col >= 0 && col < W ? srow[int64_t(col) * C + c] : 0.f;
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        good = good && finite_bits(u);
+        const int64_t o = ph * xplane + int64_t(c) * PWq + q;
+        hi[o] = to_bf16_bits(v);
+        if (lo != nullptr) lo[o] = to_bf16_bits(v - round_bf16(v));
+      }
+  return good;
+#endif
+}
+
+// One row of dy (ow pixels x C channels) pair-interleaved: out[w/2][c][w%2] for c < coP
+// (coP % 16 == 0; zero past C and past the row up to OWp pixels). False on a non-finite value.
+bool interleave_row(const float* drow, int ow, int C, int OWp, int coP, uint16_t* hi, uint16_t* lo) {
+#if defined(__AVX512F__)
+  const __m512i expo = _mm512_set1_epi32(0x7f800000), top = _mm512_set1_epi32(int(0xffff0000u));
+  __mmask16 bad = 0;
+  for (int w = 0; w < ow; w += 2)
+    for (int c0 = 0; c0 < coP; c0 += 16) {
+      const __mmask16 m = C - c0 >= 16 ? __mmask16(0xffff) : C > c0 ? __mmask16((1u << (C - c0)) - 1u) : __mmask16(0);
+      const __m512i ua = _mm512_maskz_loadu_epi32(m, drow + int64_t(w) * C + c0);
+      const __m512i ub = w + 1 < ow ? _mm512_maskz_loadu_epi32(m, drow + int64_t(w + 1) * C + c0) : _mm512_setzero_si512();
+      bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(ua, expo), expo) | _mm512_cmpeq_epi32_mask(_mm512_and_si512(ub, expo), expo);
+      const __m512i ra = rnd(ua), rb = rnd(ub);
+      const int64_t o = (int64_t(w / 2) * coP + c0) * 2;
+      _mm512_storeu_si512(hi + o, _mm512_or_si512(_mm512_srli_epi32(ra, 16), rb));
+      if (lo != nullptr) {
+        const __m512i la = rnd(_mm512_castps_si512(_mm512_sub_ps(_mm512_castsi512_ps(ua), _mm512_castsi512_ps(ra))));
+        const __m512i lb = rnd(_mm512_castps_si512(_mm512_sub_ps(_mm512_castsi512_ps(ub), _mm512_castsi512_ps(rb))));
+        _mm512_storeu_si512(lo + o, _mm512_or_si512(_mm512_srli_epi32(la, 16), _mm512_and_si512(lb, top)));
+      }
+    }
+  const int64_t done = int64_t((ow + 1) / 2) * coP * 2, all = int64_t(OWp) * coP;
+  std::memset(hi + done, 0, size_t(all - done) * 2);
+  if (lo != nullptr) std::memset(lo + done, 0, size_t(all - done) * 2);
+  return bad == 0;
+#else
+  bool good = true;
+  std::memset(hi, 0, size_t(OWp) * coP * 2);
+  if (lo != nullptr) std::memset(lo, 0, size_t(OWp) * coP * 2);
+  for (int w = 0; w < ow; ++w)
+    for (int c = 0; c < C; ++c) {
+      const float v = drow[int64_t(w) * C + c];
+      uint32_t u;
+      std::memcpy(&u, &v, 4);
+      good = good && finite_bits(u);
+      const int64_t o = (int64_t(w / 2) * coP + c) * 2 + (w & 1);
+      hi[o] = to_bf16_bits(v);
+      if (lo != nullptr) lo[o] = to_bf16_bits(v - round_bf16(v));
+    }
+  return good;
+#endif
+}
+
+}  // namespace
+
 bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err) {
   const bool three = terms == 3;
   FgradPlan p{};
@@ -623,7 +723,6 @@ bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float
   std::atomic<bool> ok{true};
   // x transposed per (d, h, width phase): [cin][PWq], zero outside x
   parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
-    std::vector<uint16_t> th(size_t(g.cin)), tl(size_t(g.cin));
     bool good = true;
     for (int64_t i = b; i < e; ++i) {
       const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
@@ -631,44 +730,23 @@ bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float
         const int sh = h - g.pt;
         uint16_t* base = xh + (i * p.PH + h) * g.sw * xplane;
         uint16_t* basel = three ? xl + (i * p.PH + h) * g.sw * xplane : nullptr;
-        std::memset(base, 0, size_t(g.sw * xplane) * 2);
-        if (basel) std::memset(basel, 0, size_t(g.sw * xplane) * 2);
-        if (sd < 0 || sd >= g.d || sh < 0 || sh >= g.h) continue;
-        const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
-        for (int w = 0; w < PW; ++w) {
-          const int sw = w - g.pl;
-          if (sw < 0 || sw >= g.w) continue;
-          good &= cvt_run(srow + int64_t(sw) * g.cin, th.data(), three ? tl.data() : nullptr, g.cin);
-          uint16_t* col = base + (w % g.sw) * xplane + w / g.sw;
-          for (int c = 0; c < g.cin; ++c) col[int64_t(c) * p.PWq] = th[size_t(c)];
-          if (basel) {
-            uint16_t* coll = basel + (w % g.sw) * xplane + w / g.sw;
-            for (int c = 0; c < g.cin; ++c) coll[int64_t(c) * p.PWq] = tl[size_t(c)];
-          }
+        if (sd < 0 || sd >= g.d || sh < 0 || sh >= g.h) {
+          std::memset(base, 0, size_t(g.sw * xplane) * 2);
+          if (basel) std::memset(basel, 0, size_t(g.sw * xplane) * 2);
+          continue;
         }
+        const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
+        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, xplane, base, basel);
       }
     }
     if (!good) ok.store(false);
   });
   // dy pair-interleaved along the row: [row][OWp/2][coP][2], zero past the row and the channels
   parallel_for(rows, 4, [&](int64_t b, int64_t e) {
-    std::vector<uint16_t> th(size_t(g.cout)), tl(size_t(g.cout));
     bool good = true;
-    for (int64_t r = b; r < e; ++r) {
-      uint16_t* dst = dh + r * p.OWp * p.coP;
-      uint16_t* dstl = three ? dl + r * p.OWp * p.coP : nullptr;
-      std::memset(dst, 0, size_t(p.OWp) * p.coP * 2);
-      if (dstl) std::memset(dstl, 0, size_t(p.OWp) * p.coP * 2);
-      for (int w = 0; w < g.ow; ++w) {
-        good &= cvt_run(dy + (r * g.ow + w) * g.cout, th.data(), three ? tl.data() : nullptr, g.cout);
-        uint16_t* o = dst + int64_t(w / 2) * p.coP * 2 + (w & 1);
-        for (int c = 0; c < g.cout; ++c) o[2 * c] = th[size_t(c)];
-        if (dstl) {
-          uint16_t* ol = dstl + int64_t(w / 2) * p.coP * 2 + (w & 1);
-          for (int c = 0; c < g.cout; ++c) ol[2 * c] = tl[size_t(c)];
-        }
-      }
-    }
+    for (int64_t r = b; r < e; ++r)
+      good &= interleave_row(dy + r * g.ow * g.cout, g.ow, g.cout, p.OWp, p.coP, dh + r * p.OWp * p.coP,
+                             three ? dl + r * p.OWp * p.coP : nullptr);
     if (!good) ok.store(false);
   });
   if (!ok.load()) return false;
