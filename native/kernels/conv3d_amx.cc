@@ -377,23 +377,6 @@ bool run_plan(const Plan& p) {
   return ok.load();
 }
 
-struct Phase1D {
-  int q0 = 0, count = 0, taps = 0, pad = 0;
-};
-
-// Input positions i = s*(q0+u) + r - pad (u < count) of phase r receive the taps
-// k = r + s*j (j < taps) as a stride-1 correlation of dy padded by `pad` before.
-Phase1D phase_of(int in, int k, int s, int pad, int r) {
-  auto floor_div = [](int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
-  Phase1D p;
-  const int qmin = -floor_div(r - pad, s), qmax = floor_div(in - 1 + pad - r, s);
-  p.q0 = qmin;
-  p.count = std::max(0, qmax - qmin + 1);
-  p.taps = r < k ? (k - r + s - 1) / s : 0;
-  p.pad = p.taps - 1 - qmin;
-  return p;
-}
-
 }  // namespace
 
 bool conv3d_amx_forward(const Conv3DGeom& g, const float* x, const float* filter, float* y, int terms, std::string* err) {
@@ -431,14 +414,14 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
   const bool three = terms == 3;
   const int cp = round_up(g.cout, 2);
   // phases per axis and the padding of dy that covers every phase's reads
-  std::vector<Phase1D> ph[3];
+  std::vector<Conv3DPhase> ph[3];
   const int in[3] = {g.d, g.h, g.w}, kk[3] = {g.kd, g.kh, g.kw}, ss[3] = {g.sd, g.sh, g.sw}, pp[3] = {g.pf, g.pt, g.pl};
   const int on[3] = {g.od, g.oh, g.ow};
   int before[3], len[3];
   for (int ax = 0; ax < 3; ++ax) {
     int lo = 0, hi = on[ax] - 1;
     for (int r = 0; r < ss[ax]; ++r) {
-      const Phase1D q = phase_of(in[ax], kk[ax], ss[ax], pp[ax], r);
+      const Conv3DPhase q = conv3d_phase(in[ax], kk[ax], ss[ax], pp[ax], r);
       ph[ax].push_back(q);
       if (q.count == 0 || q.taps == 0) continue;
       lo = std::min(lo, -q.pad);
@@ -462,9 +445,9 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
       for (int rw = 0; rw < g.sw; ++rw) {
-        const Phase1D& a = ph[0][size_t(rd)];
-        const Phase1D& b = ph[1][size_t(rh)];
-        const Phase1D& c = ph[2][size_t(rw)];
+        const Conv3DPhase& a = ph[0][size_t(rd)];
+        const Conv3DPhase& b = ph[1][size_t(rh)];
+        const Conv3DPhase& c = ph[2][size_t(rw)];
         if (a.count == 0 || b.count == 0 || c.count == 0) continue;
         const int id0 = g.sd * a.q0 + rd - g.pf, ih0 = g.sh * b.q0 + rh - g.pt, iw0 = g.sw * c.q0 + rw - g.pl;
         float* y = dx + id0 * xD + ih0 * xH + iw0 * xW;

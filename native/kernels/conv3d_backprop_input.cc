@@ -34,15 +34,8 @@ using namespace conv3d_detail;
 // the taps k = r + s*j, so each phase is a dense stride-1 convolution of dy with
 // that sub-filter (flipped, transposed), written straight to its positions of dx
 // (the core's output strides are s times the dense ones).
-namespace {
-struct Phase1D {
-  int q0 = 0, count = 0;  // input positions i = s*(q0+u) + r - pad, u in [0, count)
-  int taps = 0;           // J = taps k = r + s*j of this phase
-  int pad = 0;            // padding before dy for the stride-1 correlation
-};
-
-Phase1D phase_1d(int in, int k, int s, int pad, int r) {
-  Phase1D p;
+Conv3DPhase conv3d_phase(int in, int k, int s, int pad, int r) {
+  Conv3DPhase p;
   // smallest q with s*q + r - pad >= 0, largest with s*q + r - pad <= in - 1
   auto floor_div = [](int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
   const int qmin = -floor_div(r - pad, s);
@@ -53,7 +46,6 @@ Phase1D phase_1d(int in, int k, int s, int pad, int r) {
   p.pad = p.taps - 1 - qmin;
   return p;
 }
-}  // namespace
 
 static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, const float* filter, float* dx, bool bf16) {
   // bf16: round dy once for all phases (each phase reads it)
@@ -74,9 +66,9 @@ static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, c
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
       for (int rw = 0; rw < (tw ? 1 : g.sw); ++rw) {
-        const Phase1D pd = phase_1d(g.d, g.kd, g.sd, g.pf, rd);
-        const Phase1D ph = phase_1d(g.h, g.kh, g.sh, g.pt, rh);
-        const Phase1D pw = phase_1d(g.w, g.kw, g.sw, g.pl, rw);
+        const Conv3DPhase pd = conv3d_phase(g.d, g.kd, g.sd, g.pf, rd);
+        const Conv3DPhase ph = conv3d_phase(g.h, g.kh, g.sh, g.pt, rh);
+        const Conv3DPhase pw = conv3d_phase(g.w, g.kw, g.sw, g.pl, rw);
         if (pd.count == 0 || ph.count == 0 || pw.count == 0) continue;
         Core c{};
         c.n = g.n;
