@@ -33,7 +33,7 @@ export function fileTail(file: string, bytes = 16_384): string {
 }
 
 /** The first line of `text` that shows an out-of-memory failure. */
-export function oomLine(text: string): string | undefined {
+function oomLine(text: string): string | undefined {
   return text.split('\n').find((l) => OOM.some((re) => re.test(l)))?.trim().slice(0, 300);
 }
 
@@ -50,7 +50,7 @@ export function cgroupOomKills(): number | undefined {
   }
 }
 
-export interface ChildEnd {
+interface ChildEnd {
   code: number | null;
   signal: string | null;
   /** The executor's time limit (or stall watch) stopped it. */

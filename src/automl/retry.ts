@@ -14,7 +14,7 @@ import { describeFidelity, jobFidelity, nextFidelity } from './fidelity.js';
 import { resumableEpoch } from './job-checkpoint.js';
 import type { Attempt, Executor, ExecutorHooks, Job, JobEvent, Outcome, Worker } from './types.js';
 
-export interface RetryOptions {
+interface RetryOptions {
   maxFailures: number;
   log?: (line: string) => void;
 }
@@ -29,8 +29,12 @@ function attemptOf(n: number, job: Job, out: Outcome): Attempt {
 export class RetryingExecutor implements Executor {
   private readonly log: (line: string) => void;
 
+  /** The inner executor's worker slots (a cluster's), when it places jobs itself. */
+  readonly workerSlots?: () => Worker[];
+
   constructor(readonly inner: Executor, readonly o: RetryOptions) {
     this.log = o.log ?? ((l) => process.stderr.write(l + '\n'));
+    if (inner.workerSlots) this.workerSlots = () => inner.workerSlots!();
   }
 
   cancelAll(): Promise<void> {

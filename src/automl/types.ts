@@ -20,7 +20,7 @@ export interface Recommendation {
 export type JobStatus = 'FINISHED' | 'FAILED' | 'TIMEOUT' | 'KILLED' | 'PRUNED';
 
 /** Why an attempt of a job failed (src/automl/failure-kind.ts). */
-export type FailureKind = 'exit_code' | 'signal' | 'timeout' | 'out_of_memory' | 'non_finite_loss' | 'error';
+type FailureKind = 'exit_code' | 'signal' | 'timeout' | 'out_of_memory' | 'non_finite_loss' | 'error';
 
 export interface Failure {
   kind: FailureKind;
@@ -50,8 +50,11 @@ export interface Attempt {
 export interface Outcome {
   recommendation: Recommendation;
   jobName: string;
+  /** The key metric's own value (Dice, HD95 ...); compared through searchScore (src/jobs/objective.ts). */
   score: number;
   status: JobStatus;
+  /** The key metric is a distance (HD95): lower is better; controllers see the score negated. */
+  lowerIsBetter?: boolean;
   /** Key-metric history (epoch → value) when known. */
   history?: { epoch: number; value: number }[];
   error?: string;
@@ -67,6 +70,17 @@ export interface Outcome {
   fidelity?: Fidelity;
   /** The checkpoint epoch the job continued from (a resumed or retried job). */
   resumedFromEpoch?: number;
+  /** Under a successive-halving scheduler: the rung this job trained to (src/automl/asha.ts). */
+  rung?: RungInfo;
+}
+
+/** A job's rung: its index, the epochs it trained to, and whether it continued an earlier rung's checkpoint. */
+export interface RungInfo {
+  index: number;
+  epochs: number;
+  promoted: boolean;
+  /** The job folder under the run (the name of the configuration's first job). */
+  folder: string;
 }
 
 export interface Worker {
@@ -88,6 +102,11 @@ export interface Job {
   resumeFrom?: { epoch: number };
   /** Train at this size instead of the config's (an out-of-memory back-off). */
   fidelity?: Fidelity;
+  /** Arguments for `clara-train train` after the executor's own (a rung's --epochs / --stop-after-epoch / --resume). */
+  trainArgs?: string[];
+  /** The job MMAR exists already (an earlier rung's): train in it again instead of cloning a fresh one. */
+  continues?: boolean;
+  rung?: RungInfo;
 }
 
 /** Clara's context keys, plus what handlers need. */
@@ -104,7 +123,9 @@ export interface Context {
   JOB_STATUS?: JobStatus;
   OUTCOME?: Outcome;
   WORKER?: Worker;
-  /** Free-form data handlers may share (backend, controller name and args, workers ...). */
+  /** Under a successive-halving scheduler: the job's rung. */
+  JOB_RUNG?: RungInfo;
+  /** Free-form data handlers may share (controller name and args, workers ...). */
   props: Record<string, unknown>;
   /** A handler may ask the engine to stop the search. */
   stopRequested?: boolean;
@@ -130,6 +151,8 @@ export interface Executor {
   run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome>;
   /** Cancels every job still running on a cluster (a stop command's path); local jobs stop through their signals. */
   cancelAll?(): Promise<void>;
+  /** The worker slots when the executor places jobs itself (a cluster: one per concurrent job); absent: the local workers of `--set workers`. */
+  workerSlots?(): Worker[];
 }
 
 export interface Handler {
