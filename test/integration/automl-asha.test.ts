@@ -8,7 +8,6 @@
 // from its checkpoint; rung tags reach the MLflow file store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,20 +16,12 @@ import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import type { Outcome } from '../../src/automl/types.js';
 import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { shrinkSyntheticSearch } from '../helpers/synthetic-search.js';
+import { spawnCli as cli } from '../helpers/spawn-cli.js';
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const readJson = <T = any>(f: string): T => JSON.parse(readFileSync(f, 'utf8')) as T;
-
-function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, out, err })));
-  return { child, done };
-}
 
 const ends = (es: JournalEntry[]) => es.filter((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end');
 const starts = (es: JournalEntry[]) => es.filter((e): e is Extract<JournalEntry, { type: 'job_start' }> => e.type === 'job_start');

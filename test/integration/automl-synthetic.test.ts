@@ -9,8 +9,8 @@
 // `apply: {"@disabled": ...}`) and use_amp (enum).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import type { Outcome } from '../../src/automl/types.js';
 import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { requirePython } from '../helpers/python.js';
 import { shrinkSyntheticSearch } from '../helpers/synthetic-search.js';
+import { childrenOf, spawnCli as cli } from '../helpers/spawn-cli.js';
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
 // Absolute, so that children started in a job folder (cwd) still find it.
@@ -28,17 +29,6 @@ const MIN_JOBS = 8;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Proc { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> }
-
-function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((res) => child.on('exit', (code, signal) => res({ code, signal, out, err })));
-  return { child, done };
-}
-
 async function within<T>(p: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rej) => { t = setTimeout(() => { onTimeout?.(); rej(new Error(`${what} did not finish within ${ms / 1000} s`)); }, ms); });
@@ -47,20 +37,6 @@ async function within<T>(p: Promise<T>, ms: number, what: string, onTimeout?: ()
   } finally {
     clearTimeout(t);
   }
-}
-
-/** Live (non-zombie) processes whose parent is `ppid` (Linux /proc). */
-function childrenOf(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[1]) === ppid && rest[0] !== 'Z') out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
 }
 
 function alive(pid: number): boolean {
