@@ -76,11 +76,11 @@ export class MMARExecutor implements Executor {
     const base = { recommendation: job.recommendation, jobName: job.name };
     let configFile: string;
     try {
-      configFile = this.prepare(job);
+      configFile = job.continues ? continuedConfig(job) : this.prepare(job);
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? [])]
+    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? []), ...(job.trainArgs ?? [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
@@ -184,6 +184,13 @@ export class MMARExecutor implements Executor {
     }
     return { ...out, status: 'FINISHED', score: s };
   }
+}
+
+/** The concrete config of a job MMAR an earlier rung left (a promoted job trains on in it). */
+function continuedConfig(job: Job): string {
+  const file = join(job.mmarRoot, 'config', 'config_train.json');
+  if (!existsSync(file)) throw new Error(`the job MMAR of the earlier rung is gone (${file}); was it removed (MMARHandler num_mmars_to_keep)?`);
+  return file;
 }
 
 /** `node bin/clara-train.js train -m {mmar}`, or CLARA_TRAIN_COMMAND (a JSON list of strings) when set. */

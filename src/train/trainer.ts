@@ -45,6 +45,8 @@ export interface TrainerOptions {
   resumeFrom?: string;
   /** Load only the weights of this checkpoint (finetune). */
   initWeightsFrom?: string;
+  /** Stop (validated, checkpointed, status finished) after this epoch though the lr schedule runs over `epochs` (an AutoML rung). */
+  stopAfterEpoch?: number;
   progress?: ProgressLine;
   /** Test hook: called while a checkpoint's files are written, before the swap. */
   checkpointHooks?: DirWriteHooks;
@@ -183,7 +185,8 @@ export class Trainer {
     let lastVal: number | null = this.stats.best_key_metric;
     const epochTimes: number[] = [];
     try {
-      for (let epoch = this.startEpoch; epoch < o.epochs; epoch++) {
+      const endEpoch = Math.min(o.epochs, o.stopAfterEpoch ?? o.epochs);
+      for (let epoch = this.startEpoch; epoch < endEpoch; epoch++) {
         const e1 = epoch + 1;
         const te = Date.now();
         if (epoch > this.startEpoch && o.data.updateCache) await o.data.updateCache();
@@ -220,7 +223,7 @@ export class Trainer {
         const metrics: Record<string, number> = { train_loss: trainLoss, lr, samples_per_s: samplesPerS };
 
         let val: EvaluationResult | undefined;
-        const validateNow = o.evaluator && (e1 % o.valInterval === 0 || e1 === o.epochs);
+        const validateNow = o.evaluator && (e1 % o.valInterval === 0 || e1 === o.epochs || e1 === endEpoch);
         if (validateNow && o.evaluator) {
           val = await o.evaluator.run();
           const key = val.metrics[o.keyMetricName];
@@ -260,6 +263,7 @@ export class Trainer {
           (process.env.CLARA_DEBUG_MEMORY ? `  tensors ${tf.memory().numTensors}` : ''));
         await o.bus.emit('epoch_end', { epoch: e1, metrics });
       }
+      if (endEpoch < o.epochs) this.log(`stopped after epoch ${endEpoch} of ${o.epochs} (--stop-after-epoch); --resume continues`);
       this.stats.status = 'finished';
       this.stats.total_time_s = (Date.now() - t0) / 1000;
       this.writer.write();

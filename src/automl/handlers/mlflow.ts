@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
-import type { Context, Handler, JobEvent, Outcome } from '../types.js';
+import type { Context, Handler, JobEvent, Outcome, RungInfo } from '../types.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { Args } from '../../components/args.js';
 import { createTracker, type TrackingSetup } from '../../tracking/create-tracker.js';
@@ -137,6 +137,7 @@ export class MLflowHandler implements Handler {
     if (!jobName || !this.parent) return;
     const tags: Record<string, string> = { ...(this.args.tags ?? {}), 'clara.job_name': jobName, 'clara.automl_run_id': ctx.RUN_ID, 'clara.kind': 'job' };
     if (ctx.WORKER) tags['clara.worker'] = `${ctx.WORKER.id}${ctx.WORKER.gpus.length ? ` (gpus ${ctx.WORKER.gpus.join(',')})` : ''}`;
+    if (ctx.JOB_RUNG) Object.assign(tags, rungTags(ctx.JOB_RUNG));
     const values = ctx.CONCRETE_SEARCH_VALUE ?? {};
     const logger = await TrainRunLogger.start(this.t, {
       name: jobName, parentId: this.parent.localId, tags, params: readableParams(values, ctx.SEARCH_SPACE),
@@ -183,6 +184,7 @@ export class MLflowHandler implements Handler {
       const fo = outcome?.folds?.find((x) => x.fold === f);
       await (await fold).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
     }
+    if (outcome?.rung && score !== undefined && Number.isFinite(score)) this.t.logMetrics(job.logger.run, [{ key: 'rung_score', value: score, step: outcome.rung.epochs }]);
     await job.logger.finish({
       status, score, step: this.finished, error: outcome?.error,
       artifacts: mmarArtifacts(root),
@@ -279,4 +281,9 @@ export function createMLflowHandler(args: Record<string, unknown>, ctx?: Pick<Bu
     experiment_name: str('experiment_name'),
     tags: tags ? Object.fromEntries(Object.entries(tags as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined,
   }, opts);
+}
+
+/** A successive-halving job's tags: its rung, the epochs it trains to, and the folder it continues. */
+function rungTags(r: RungInfo): Record<string, string> {
+  return { 'clara.rung': String(r.index), 'clara.rung_epochs': String(r.epochs), 'clara.promoted': String(r.promoted), 'clara.configuration': r.folder };
 }

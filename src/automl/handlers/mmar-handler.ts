@@ -52,8 +52,10 @@ export class MMARHandler implements Handler {
     const isBest = this.note(o);
     if (isBest && ctx.JOB_MMAR_ROOT && existsSync(ctx.JOB_MMAR_ROOT)) copyBest(ctx.RUN_ROOT, ctx.JOB_MMAR_ROOT);
     if (this.numToKeep !== undefined) {
-      const ranked = [...this.ended].sort(byScoreDesc);
-      for (const worse of ranked.slice(this.numToKeep)) removeChild(ctx.RUN_ROOT, worse.jobName);
+      // Under a successive-halving scheduler the rungs of one configuration share its folder.
+      const folder = (x: Outcome) => x.rung?.folder ?? x.jobName;
+      const ranked = [...this.ended].sort(byScoreDesc).map(folder).filter((f, i, all) => all.indexOf(f) === i);
+      for (const worse of ranked.slice(this.numToKeep)) removeChild(ctx.RUN_ROOT, worse);
     }
     if (this.stopThreshold !== undefined && (o.status === 'FINISHED' || o.status === 'PRUNED') && (o.lowerIsBetter ? o.score <= this.stopThreshold : o.score >= this.stopThreshold)) {
       process.stderr.write(`automl: ${o.jobName} scored ${o.score} ${o.lowerIsBetter ? '<=' : '>='} stop_threshold ${this.stopThreshold}: stopping the search\n`);
