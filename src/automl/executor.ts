@@ -177,7 +177,7 @@ export class MMARExecutor implements Executor {
     // a cross-validation fold writes to MMAR_CKPT_DIR/fold<k>
     const statsFile = this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
     const stats = readTrainStats(statsFile);
-    historyFromStats(stats, history, this.opts.keyMetric);
+    historyFromStats(stats, history, this.opts.keyMetric, resume);
     if (stats?.key_metric_lower_is_better) lowerIsBetter = true;
     const out: Outcome = {
       ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}), ...(lowerIsBetter ? { lowerIsBetter } : {}),
@@ -233,9 +233,13 @@ export function defaultTrainCommand(): string[] {
   return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];
 }
 
-/** Fills the key-metric history from train_stats.json with the epochs no event brought (all of them, or a resumed job's earlier ones). */
-export function historyFromStats(stats: TrainStats | undefined, history: { epoch: number; value: number }[], keyMetric?: string): void {
-  if (!stats?.val_metrics) return;
+/**
+ * Fills the key-metric history from train_stats.json when no event brought it; with
+ * `fillMissing` (a job continued after a resume) also the epochs before its checkpoint.
+ * A successive-halving promotion keeps only its own rung's epochs.
+ */
+export function historyFromStats(stats: TrainStats | undefined, history: { epoch: number; value: number }[], keyMetric?: string, fillMissing = false): void {
+  if (!stats?.val_metrics || (history.length > 0 && !fillMissing)) return;
   const have = new Set(history.map((h) => h.epoch));
   for (const v of stats.val_metrics) {
     const x = v.metrics[stats.key_metric_name] ?? keyMetricOf(v.metrics, keyMetric);
