@@ -64,6 +64,11 @@ export function runKernel(name: string, inputs: Record<string, Tensor>, attrs: o
   return tf.engine().runKernel(name, inputs, attrs as NamedAttrMap) as Tensor;
 }
 
+/** runKernel for a kernel with several outputs. */
+export function runKernelOutputs(name: string, inputs: Record<string, Tensor>, attrs: object = {}): Tensor[] {
+  return tf.engine().runKernel(name, inputs, attrs as NamedAttrMap) as Tensor[];
+}
+
 /** The tensor's values when it is float32 on the cpu backend; undefined otherwise. */
 export function f32(backend: CpuBackendLike, t: TensorInfo): Float32Array | undefined {
   if (t.dtype !== 'float32') return undefined;
