@@ -24,6 +24,7 @@ import { tileGradKernel, tileGradient } from './tile-grad.js';
 import { sumKernel } from './sum.js';
 import { padV2Kernel } from './pad-v2.js';
 import { adamUpdateKernel } from './adam-update.js';
+import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
 export const ENGINE_KERNELS: readonly EngineKernel[] = [
@@ -32,8 +33,8 @@ export const ENGINE_KERNELS: readonly EngineKernel[] = [
   addKernel, subKernel, mulKernel, divKernel, reluKernel, stepKernel, softmaxKernel,
   sliceKernel, splitVKernel, tileKernel, concatKernel, sumKernel, padV2Kernel,
   reluGradKernel, tileGradKernel, upsampleNearest3dKernel, upsampleNearest3dGradKernel,
-  adamUpdateKernel,
+  adamUpdateKernel, groupNormKernel, groupNormGradKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
-export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient];
+export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient, groupNormGradient];
