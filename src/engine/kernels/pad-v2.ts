@@ -2,6 +2,7 @@
 // with the constant, then the input copied into its interior by the addon's strided copy (a
 // strided convolution with PyTorch's symmetric padding pads explicitly every step). tfjs's own
 // computes every element's index; bool and rank > 8: tfjs's own.
+import { collapseBroadcast } from '../../native/elementwise.js';
 import { defineKernel, numeric, sizeOf } from './kernel.js';
 
 function strides(shape: readonly number[]): Float64Array {
@@ -26,7 +27,9 @@ export const padV2Kernel = defineKernel<'x', { paddings: [number, number][]; con
     if (xv.length === 0) return be.makeTensorInfo(shape, x.dtype, out);
     const os = strides(shape);
     const offset = paddings.reduce((a, p, i) => a + p[0] * os[i], 0);
-    k.stridedCopy4(Float64Array.from(x.shape), xv, 0, strides(x.shape), out, offset, os);
+    // unpadded inner axes merge into longer contiguous runs
+    const c = collapseBroadcast(x.shape, strides(x.shape), os);
+    k.stridedCopy4(c.shape, xv, 0, c.as, out, offset, c.bs);
     return be.makeTensorInfo(shape, x.dtype, out);
   },
 });
