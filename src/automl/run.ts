@@ -1,30 +1,32 @@
 // One AutoML run from an MMAR: reads config/config_automl.json ({trainconf} and other
 // {VARS} filled from --set), builds controller, handlers (built-in names or BYOC paths),
 // executor and pruner, and runs the engine; resumes from the journal when asked.
-import { chooseBackend, describeBackend } from '../engine/index.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { registry } from '../config/registry.js';
 import { checkRunId } from './run-id.js';
 import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { ClaraError, joinPath } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import { loadAutomlConfig } from '../mmar/load.js';
-import { loadByoc } from '../config/byoc.js';
+import { buildAutomlComponent, type ComponentConf } from './build-component.js';
 import { asController, asHandler } from './byoc.js';
 import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
 import { CrossValidation, numFoldsOf } from './cross-validation.js';
-import { slurmExecutorFromArgs, slurmWorkerCount, slurmWorkers } from './executors/slurm-config.js';
+import { slurmWorkerCount } from './executors/slurm-config.js';
+import { SlurmExecutor } from './executors/slurm.js';
+import type { ExecutorEnv } from './executors/env.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
 import { checkContract, CONTRACTS, type Pruner } from '../components/contracts.js';
 import { parseWorkers } from './scheduler.js';
 import { checkLocalGpus, localGpuCount } from './local-gpus.js';
-import { jobLimits } from './job-limits.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
-import type { Controller, Handler } from './types.js';
+import type { Controller, Executor, Handler } from './types.js';
+import { checkSchedulerFits, schedulerFromConfig } from './scheduler-config.js';
+import { readBudget, withJobRunTime } from './budget.js';
+import { parseInitialRecommendations, SeededController } from './initial-recommendations.js';
 import './register.js';
 
 export interface AutoMLOptions {
@@ -46,8 +48,6 @@ export interface AutoMLOptions {
   extraHandlers?: NamedHandler[];
 }
 
-interface ComponentConf { name?: string; path?: string; args?: Record<string, unknown>; disabled?: boolean }
-
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function component(x: unknown, file: string, path: string): ComponentConf {
@@ -58,7 +58,7 @@ function component(x: unknown, file: string, path: string): ComponentConf {
 }
 
 /** config_automl.json, resolved by the MMAR loader with the train config's variable layers (`vars` as --set). */
-export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
+export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf; scheduler?: ComponentConf } {
   const j: unknown = loadAutomlConfig(mmar, { file, set: vars }).json;
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
@@ -69,6 +69,7 @@ export function readAutoMLConfig(mmar: string, file: string, vars: Record<string
     controller: component(j.controller, file, 'controller'),
     ...(j.executor !== undefined ? { executor: component(j.executor, file, 'executor') } : {}),
     ...(j.pruner !== undefined ? { pruner: component(j.pruner, file, 'pruner') } : {}),
+    ...(j.scheduler !== undefined ? { scheduler: component(j.scheduler, file, 'scheduler') } : {}),
   };
 }
 
@@ -106,31 +107,17 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   let mmarHandler: MMARHandler | undefined;
   for (const [i, h] of cfg.handlers.entries()) {
     if (h.disabled) continue;
-    const path = `handlers[${i}]`;
-    if (h.path) {
-      const make = await loadByoc(h.path, { file: cfgFile, path, mmarRoot: mmar });
-      handlers.push({ name: h.name ?? h.path, handler: asHandler(make(h.args ?? {}, { file: cfgFile, path, mmarRoot: mmar })) });
-    } else {
-      const spec = registry.require(h.name!, { file: cfgFile, path: joinPath(path, 'name') }, 'automl_handler');
-      registry.checkArgs(spec, h.args ?? {}, { file: cfgFile, path });
-      const inst = spec.factory(h.args ?? {}, { file: cfgFile, path, mmarRoot: mmar }) as Handler;
-      if (inst instanceof MMARHandler) mmarHandler = inst;
-      handlers.push({ name: h.name!, handler: inst });
-    }
+    const inst = await buildAutomlComponent(h, 'automl_handler', { file: cfgFile, path: `handlers[${i}]`, mmarRoot: mmar });
+    if (inst instanceof MMARHandler) mmarHandler = inst;
+    handlers.push({ name: h.name ?? h.path!, handler: h.path ? asHandler(inst) : inst as Handler });
   }
 
   handlers.push(...(o.extraHandlers ?? []));
 
   // Controller.
-  let controller: Controller;
   const cc = cfg.controller;
-  if (cc.path) {
-    const make = await loadByoc(cc.path, { file: cfgFile, path: 'controller', mmarRoot: mmar });
-    controller = asController(make(cc.args ?? {}, { file: cfgFile, path: 'controller', mmarRoot: mmar }), { file: cfgFile, path: 'controller' });
-  } else {
-    const spec = registry.require(cc.name!, { file: cfgFile, path: 'controller.name' }, 'controller');
-    controller = spec.factory(cc.args ?? {}, { file: cfgFile, path: 'controller', mmarRoot: mmar }) as Controller;
-  }
+  const madeController = await buildAutomlComponent(cc, 'controller', { file: cfgFile, path: 'controller', mmarRoot: mmar });
+  let controller: Controller = cc.path ? asController(madeController, { file: cfgFile, path: 'controller' }) : madeController as Controller;
   const controllerName = cc.path ?? cc.name!;
 
   // Search space from the train config.
@@ -139,67 +126,60 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const trainJson = readJsonFile(trainConfigFile);
   const space = source.parse(trainJson, trainConfigFile);
   for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
+  // Known-good configurations first (src/automl/initial-recommendations.ts).
+  const seeds = parseInitialRecommendations((readJsonFile(cfgFile) as { initial_recommendations?: unknown }).initial_recommendations, space, { file: cfgFile, path: 'initial_recommendations' });
+  if (seeds.length) controller = new SeededController(controller, seeds);
 
-  // Executor.
+  // Executor (workers=slurm:N runs the configured MMARExecutor's jobs on Slurm: its args carry over).
   const workersSpec = o.workers ?? vars.workers;
-  const slurmN = slurmWorkerCount(workersSpec);
   let ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
-  // workers=slurm:N runs the configured executor's jobs on Slurm (its args carry over).
-  if (slurmN !== undefined && ec.name === 'MMARExecutor') ec = { ...ec, name: 'SlurmExecutor' };
-  if (ec.path) throw new ClaraError('a BYOC executor is not supported yet; use MMARExecutor', { file: cfgFile, path: 'executor.path' });
-  const espec = registry.require(ec.name!, { file: cfgFile, path: 'executor.name' }, 'executor');
-  registry.checkArgs(espec, ec.args ?? {}, { file: cfgFile, path: 'executor' });
-  const ea = ec.args ?? {};
-  if (ea.command !== undefined && !(Array.isArray(ea.command) && ea.command.length > 0 && ea.command.every((x) => typeof x === 'string'))) {
-    throw new ClaraError('expected command: a non-empty list of strings ({mmar} is the job MMAR)', { file: cfgFile, path: 'executor.args.command' });
-  }
-  if (ea.msg_destination !== undefined && ea.msg_destination !== 'file' && ea.msg_destination !== 'console') {
-    throw new ClaraError(`expected msg_destination 'file' or 'console', got ${JSON.stringify(ea.msg_destination)}`, { file: cfgFile, path: 'executor.args.msg_destination' });
-  }
+  if (slurmWorkerCount(workersSpec) !== undefined && ec.name === 'MMARExecutor') ec = { ...ec, name: 'SlurmExecutor' };
+  // Budgets (src/automl/budget.ts): max_job_run_time is the executor's timeout_s.
+  const budget = readBudget(cfgFile, vars);
+  ec = { ...ec, args: withJobRunTime(ec.args ?? {}, budget, cfgFile) };
   const workDir = mmarHandler?.workDir;
   if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
-  const common = {
-    mmarRoot: mmar, trainConfigFile, space, source,
-    removeSearchAugs: ea.remove_search_augs !== false,
+  const env: ExecutorEnv = {
+    mmarRoot: mmar, trainConfigFile, trainJson, space, source, log,
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
     exclude: workDir && existsSync(workDir) ? [workDir] : [],
-    ...(ea.command ? { command: ea.command as string[] } : {}),
-    ...jobLimits(ea, trainJson, { file: cfgFile, path: 'executor.args' }),
-    ...(typeof ea.key_metric === 'string' ? { keyMetric: ea.key_metric } : {}),
+    ...(workersSpec !== undefined ? { workersSpec } : {}),
   };
-  const slurm = ec.name === 'SlurmExecutor' ? slurmExecutorFromArgs(ea, { file: cfgFile, path: 'executor' }, common, workersSpec, log) : undefined;
-  const executorOptions = { ...common, msgDestination: (ea.msg_destination as 'file' | 'console' | undefined) ?? 'file' };
-  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts); not on Slurm yet.
+  const ePlace = { file: cfgFile, path: 'executor', mmarRoot: mmar };
+  let executor = checkContract<Executor>(await buildAutomlComponent(ec, 'executor', ePlace, { ...env }), CONTRACTS.executor, ePlace);
+  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts), each fold a local job or, on Slurm, its own Slurm job.
   const cv = numFoldsOf(cfgFile, vars);
-  if (cv.numFolds > 1 && slurm) throw new ClaraError('num_folds > 1 runs on the local MMARExecutor only (not SlurmExecutor yet)', { file: cfgFile, path: 'num_folds' });
-  const crossValidation = cv.numFolds > 1 ? new CrossValidation({ numFolds: cv.numFolds, base: executorOptions, pruner: cv.pruner, log }) : undefined;
-  const executor = slurm?.executor ?? crossValidation ?? new MMARExecutor(executorOptions);
-  if (crossValidation) handlers.push({ name: 'CrossValidation', handler: crossValidation });
+  if (cv.numFolds > 1) {
+    const onSlurm = executor instanceof SlurmExecutor ? executor : undefined;
+    if (!(executor instanceof MMARExecutor) && !onSlurm) throw new ClaraError('num_folds > 1 runs on MMARExecutor or SlurmExecutor (not a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
+    const crossValidation = new CrossValidation({
+      numFolds: cv.numFolds, base: (executor as MMARExecutor | SlurmExecutor).opts, pruner: cv.pruner, log,
+      ...(onSlurm ? { foldExecutor: (f: { extraArgs: string[]; statsSubdir: string }) => onSlurm.forFold(f), cluster: onSlurm } : {}),
+    });
+    executor = crossValidation;
+    handlers.push({ name: 'CrossValidation', handler: crossValidation });
+  }
 
   // Pruner.
   let pruner: Pruner | undefined;
   if (cfg.pruner) {
-    const pc = cfg.pruner;
     const ctx = { file: cfgFile, path: 'pruner', mmarRoot: mmar };
-    let made: unknown;
-    if (pc.path) made = (await loadByoc(pc.path, ctx))(pc.args ?? {}, ctx);
-    else {
-      const spec = registry.require(pc.name!, { file: cfgFile, path: 'pruner.name' }, 'pruner');
-      registry.checkArgs(spec, pc.args ?? {}, ctx);
-      made = spec.factory(pc.args ?? {}, ctx);
-    }
-    pruner = checkContract<Pruner>(made, CONTRACTS.pruner, ctx);
+    pruner = checkContract<Pruner>(await buildAutomlComponent(cfg.pruner, 'pruner', ctx), CONTRACTS.pruner, ctx);
   }
 
-  if (slurm && workersSpec !== undefined && slurmN === undefined) throw new ClaraError(`SlurmExecutor takes workers 'slurm:N' (N concurrent Slurm jobs), got '${workersSpec}'`, { path: 'workers' });
-  const workers = slurm ? slurmWorkers(slurm.concurrent) : parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
-  if (!slurm) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // Slurm places GPUs on its own nodes
+  // Successive halving (ASHA/Hyperband): src/automl/scheduler-config.ts.
+  const scheduler = schedulerFromConfig(cfg.scheduler, vars, trainJson, cfgFile);
+  if (scheduler) checkSchedulerFits({ pruner: Boolean(pruner), localExecutor: executor instanceof MMARExecutor, numFolds: cv.numFolds }, cfgFile);
+
+  const slots = executor.workerSlots?.();
+  const workers = slots ?? parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
+  if (!slots) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // a cluster places GPUs on its own nodes
   const journal = new Journal(journalFile);
   journal.open();
   const engine = new AutoMLEngine({
     runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
-    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log,
-    props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {}, backend: describeBackend(await chooseBackend()) },
+    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), ...(scheduler ? { scheduler } : {}), budget, log,
+    props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {} },
   });
   o.onEngine?.(engine);
   try {

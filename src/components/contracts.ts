@@ -72,6 +72,12 @@ export const CONTRACTS = {
   executor: { kind: 'executor', methods: ['run'], shape: 'run(job, worker, onProgress, signal) → outcome' },
 } as const satisfies Record<string, Contract>;
 
+/** The contract a BYOC component of each kind is checked against where it is built. */
+export const CONTRACT_OF_KIND: Partial<Record<string, Contract>> = {
+  loss: CONTRACTS.loss, optimizer: CONTRACTS.optimizer, lr_policy: CONTRACTS.lrSchedule, inferer: CONTRACTS.inferer,
+  metric: CONTRACTS.caseMetric, pruner: CONTRACTS.pruner, executor: CONTRACTS.executor,
+};
+
 /** The methods `c` requires that `o` lacks (none when `o` fits). */
 function missingMethods(o: unknown, c: Contract): string[] {
   if (c.callable && typeof o === 'function') return [];
@@ -86,4 +92,10 @@ export function checkContract<T>(o: unknown, c: Contract, place: { file?: string
   if (missing.length === 0) return o as T;
   const got = o === null ? 'null' : Array.isArray(o) ? 'a list' : typeof o === 'object' ? `an object with ${Object.keys(o as object).join(', ') || 'no fields'}` : typeof o;
   throw new ClaraError(`the ${c.kind} component does not fit its contract (${c.shape}): ${got === 'undefined' ? 'nothing was built' : `${got}; missing ${missing.join(', ')}`}`, place);
+}
+
+/** For a class (what `config check` sees without constructing it): an error message when its instances would lack a method of the contract. */
+export function classMisfit(cls: Function, c: Contract): string | undefined {
+  const missing = missingMethods(cls.prototype, { ...c, callable: false });
+  return missing.length === 0 ? undefined : `class ${cls.name || '(anonymous)'} does not fit the ${c.kind} contract (${c.shape}): missing ${missing.join(', ')}`;
 }

@@ -6,7 +6,7 @@ import { ClaraError, closestNames } from '../util/errors.js';
 export type ComponentKind =
   | 'transform' | 'model' | 'loss' | 'optimizer' | 'lr_policy' | 'metric' | 'inferer'
   | 'dataset' | 'dataloader' | 'image_pipeline' | 'handler' | 'trainer' | 'evaluator'
-  | 'aux_op' | 'controller' | 'executor' | 'automl_handler' | 'pruner';
+  | 'aux_op' | 'controller' | 'executor' | 'automl_handler' | 'pruner' | 'scheduler';
 
 /** What a factory receives besides its args. */
 export interface BuildContext {
@@ -23,6 +23,8 @@ export interface BuildContext {
   alias?: string;
   /** Fields of the component besides name/path/args/disabled/apply/search (4.x `data_list_key`, `log_label`, `rank` ...), resolved. */
   extra?: Record<string, unknown>;
+  /** What the workflow that builds the kind hands each of its components (an AutoML executor's job setup: automl/executors/env.ts). */
+  env?: Readonly<Record<string, unknown>>;
 }
 
 export type Factory = (args: Record<string, unknown>, ctx: BuildContext) => unknown;
@@ -36,34 +38,43 @@ export interface ComponentSpec {
   args?: string[];
   /** One line for `config check`. */
   description?: string;
+  /**
+   * Checks the arg values without building anything (no I/O, no runtime context); `config
+   * check` runs it, and the factory runs the same checks, so both report the same error.
+   */
+  check?: (args: Record<string, unknown>, place: { file: string; path: string }) => void;
 }
 
 export class ComponentRegistry {
-  private readonly byName = new Map<string, ComponentSpec>();
+  /** A name may stand for one component of each kind (`StatsHandler`: a train handler and an AutoML handler). */
+  private readonly byName = new Map<string, ComponentSpec[]>();
 
   register(spec: ComponentSpec): void {
     for (const n of spec.names) {
-      const prev = this.byName.get(n);
-      if (prev && prev !== spec) throw new Error(`component name '${n}' registered twice (${prev.kind} and ${spec.kind})`);
-      this.byName.set(n, spec);
+      const specs = this.byName.get(n) ?? [];
+      const prev = specs.find((s) => s.kind === spec.kind);
+      if (prev && prev !== spec) throw new Error(`component name '${n}' registered twice (${prev.kind})`);
+      if (!prev) this.byName.set(n, [...specs, spec]);
     }
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
+  has(name: string, kind?: ComponentKind): boolean {
+    return kind ? this.get(name, kind)?.kind === kind : this.byName.has(name);
   }
 
-  get(name: string): ComponentSpec | undefined {
-    return this.byName.get(name);
+  /** The spec of `name`: of kind `kind` where the name has one, else the first registered. */
+  get(name: string, kind?: ComponentKind): ComponentSpec | undefined {
+    const specs = this.byName.get(name);
+    return specs?.find((s) => s.kind === kind) ?? specs?.[0];
   }
 
   names(kind?: ComponentKind): string[] {
-    return [...this.byName.entries()].filter(([, s]) => !kind || s.kind === kind).map(([n]) => n).sort();
+    return [...this.byName.entries()].filter(([, s]) => !kind || s.some((x) => x.kind === kind)).map(([n]) => n).sort();
   }
 
   /** The spec for `name`, or a ClaraError naming the file, JSON path and the closest known names. */
   require(name: string, place: { file: string; path: string }, kind?: ComponentKind): ComponentSpec {
-    const spec = this.byName.get(name);
+    const spec = this.get(name, kind);
     if (spec && (!kind || spec.kind === kind)) return spec;
     const known = this.names(kind);
     const close = closestNames(name, known);

@@ -158,7 +158,7 @@ export class ConfigBuilder {
         if (!f) throw new ClaraError(`BYOC "${node.byoc}" was not loaded (build with ConfigBuilder.create)`, this.place(`${node.path}.path`));
         factory = f;
       } else {
-        const spec = this.registry.require(node.name, this.place(`${node.path}.name`));
+        const spec = this.registry.get(node.name, node.slotKind) ?? this.registry.require(node.name, this.place(`${node.path}.name`));
         this.registry.checkArgs(spec, node.args, this.place(node.path));
         factory = spec.factory;
       }

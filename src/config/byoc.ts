@@ -10,6 +10,12 @@ import type { BuildContext, Factory } from './registry.js';
 import type { ByocModule } from '../components/recipe.js';
 
 const byocModules = new WeakMap<Factory, ByocModule>();
+const byocClasses = new WeakMap<Factory, Function>();
+
+/** The class a factory from loadByoc constructs (undefined for a factory function). */
+export function byocClassOf(factory: Factory): Function | undefined {
+  return byocClasses.get(factory);
+}
 
 /** The module a factory from loadByoc came from (so another thread can import it again). */
 export function byocModuleOf(factory: Factory): ByocModule | undefined {
@@ -57,5 +63,6 @@ export async function loadByoc(spec: string, place: { file: string; path: string
     ? (args: Record<string, unknown>, ctx: BuildContext) => new (fn as unknown as new (a: unknown, c: unknown) => unknown)(args, ctx)
     : (args: Record<string, unknown>, ctx: BuildContext) => fn(args, ctx);
   byocModules.set(factory, { url: pathToFileURL(found).href, exportName, construct });
+  if (construct === 'class') byocClasses.set(factory, fn);
   return factory;
 }

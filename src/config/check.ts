@@ -29,7 +29,7 @@ export interface CheckReport {
   search: SearchItem[];
   /** Component names no implementation is registered for (BYOC and refs excluded). */
   unregistered: { file: string; path: string; name: string }[];
-  byoc: { file: string; path: string; spec: string; module?: string; lookedIn: string[] }[];
+  byoc: { file: string; path: string; spec: string; kind?: string; disabled?: boolean; module?: string; lookedIn: string[] }[];
   refs: { file: string; path: string; ref: string; target: string }[];
   python: { file: string; path: string; value: string; mapped?: unknown; error?: string }[];
   /** Things that will fail at build time (the config still parses). */
@@ -49,7 +49,7 @@ export function checkConfigs(configs: ResolvedConfig[], opts: { registry?: Compo
   }
   for (const cfg of configs) {
     for (const n of cfg.components) {
-      const spec = n.byoc || n.ref ? undefined : reg.get(n.name);
+      const spec = n.byoc || n.ref ? undefined : reg.get(n.name, n.slotKind);
       const c: CheckedComponent = {
         file: cfg.file, path: n.path, name: n.ref ? `ref:${n.ref}` : n.name, disabled: isDisabled(n, cfg.file),
         registered: Boolean(spec) || Boolean(n.byoc) || Boolean(n.ref),
@@ -61,10 +61,20 @@ export function checkConfigs(configs: ResolvedConfig[], opts: { registry?: Compo
       if (n.ref) c.ref = n.ref;
       report.components.push(c);
       if (!c.registered) report.unregistered.push({ file: cfg.file, path: `${n.path}.name`, name: n.name });
+      if (spec && !c.disabled) {
+        // The same checks the builder and the component's factory make: arg names, then values.
+        try {
+          reg.checkArgs(spec, n.args, { file: cfg.file, path: n.path });
+          spec.check?.(n.args, { file: cfg.file, path: n.path });
+        } catch (e) {
+          if (!(e instanceof ClaraError)) throw e;
+          report.problems.push(e.message);
+        }
+      }
       if (n.byoc) {
         const lookedIn = opts.mmarRoot ? byocCandidates(opts.mmarRoot, n.byoc) : [];
         const module = lookedIn.find((p) => existsSync(p));
-        report.byoc.push({ file: cfg.file, path: `${n.path}.path`, spec: n.byoc, module, lookedIn });
+        report.byoc.push({ file: cfg.file, path: `${n.path}.path`, spec: n.byoc, ...(kind ? { kind } : {}), ...(c.disabled ? { disabled: true } : {}), module, lookedIn });
         if (!module) report.problems.push(`${cfg.file}: ${n.path}.path: BYOC module for "${n.byoc}" not found; looked for ${lookedIn.join(', ')}`);
       }
     }

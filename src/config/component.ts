@@ -80,6 +80,7 @@ export function kindOfSlot(key: string, section: string): ComponentKind | undefi
     if (key === 'handlers') return 'automl_handler';
     if (key === 'controller') return 'controller';
     if (key === 'executor') return 'executor';
+    if (key === 'pruner') return 'pruner';
     return undefined;
   }
   const map: Record<string, ComponentKind> = {

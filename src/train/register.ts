@@ -27,6 +27,6 @@ const SPECS: { names: string[]; kind: ComponentKind; description: string }[] = [
 ];
 
 for (const s of SPECS) {
-  if (s.names.some((n) => registry.has(n))) continue;
+  if (s.names.some((n) => registry.has(n, s.kind))) continue;
   registry.register({ names: s.names, kind: s.kind, description: s.description, factory: (args): EngineBlock => ({ component: s.names[0], kind: s.kind, args }) });
 }

@@ -20,7 +20,7 @@ export interface SimJob { name: string; lr: number; flip: number; fail: boolean;
 export function makeCtx(root: string, runId = 'run_1'): Context {
   const mmar = join(root, 'spleen_mmar');
   mkdirSync(mmar, { recursive: true });
-  return { RUN_ID: runId, RUN_ROOT: join(mmar, 'automl', runId), MMAR_ROOT: mmar, props: { controller: 'random', controller_args: { max_rounds: 2, seed: 7 }, workers: '0:1', backend: 'tfjs-node (cpu)' } };
+  return { RUN_ID: runId, RUN_ROOT: join(mmar, 'automl', runId), MMAR_ROOT: mmar, props: { controller: 'random', controller_args: { max_rounds: 2, seed: 7 }, workers: '0:1' } };
 }
 
 export function planJobs(n: number, epochs: number, seed = 1): SimJob[] {
@@ -46,6 +46,8 @@ export async function runJobs(h: Handler, ctx: Context, jobs: SimJob[], onEpoch?
     const rec = { id: Number(job.name.split('J')[1]), values };
     const jctx: Context = { ...ctx, JOB_NAME: job.name, JOB_MMAR_ROOT: root, CONCRETE_SEARCH_VALUE: values, WORKER: { id: 0, gpus: [] }, SEARCH_SPACE: SPACE };
     await h.startJob?.(jctx);
+    // the job says which backend it trains on (automl itself loads no engine)
+    await h.jobProgress?.(jctx, { type: 'train_start', epoch: 0, time: 1_700_000_000_000, info: { backend: 'tfjs-node (cpu)', epochs: job.losses.length } });
     const log: string[] = [];
     const n = job.fail ? 1 : job.losses.length;
     for (let e = 1; e <= n; e++) {
@@ -88,6 +90,7 @@ export async function assertSearchOnServer(uri: string, experiment: string, jobs
     const r = children.find((c) => c.info.run_name === job.name);
     assert.ok(r, `child run ${job.name}`);
     assert.equal(r.info.status, job.fail ? 'FAILED' : 'FINISHED');
+    assert.equal(tags(r)['clara.backend'], 'tfjs-node (cpu)', 'from the job\'s train_start event');
     assert.deepEqual(params(r), { learning_rate: String(job.lr), flipProb: job.flip ? '0.5' : '0.1', 'train.pre_transforms.3.disabled': job.flip ? 'true' : 'false' });
     const n = job.fail ? 1 : job.losses.length;
     assert.deepEqual(await hist(r.info.run_id, 'train_loss'), job.losses.slice(0, n).map((v, e) => [e + 1, v]));
