@@ -113,3 +113,20 @@ test('Adam and AdamW with the native update follow torch\'s trajectory', () => {
   }
   assert.ok(ran >= 2, 'the fixture has Adam and AdamW cases');
 });
+
+test('Dice loss and its gradient through the native Sum (sumSpatial) equal the matMul path', async () => {
+  const { diceLoss } = await import('../../../src/losses/dice.js');
+  const pred = t([2, 4, 5, 3, 3]);
+  const label = tf.tensor5d(Array.from({ length: 2 * 4 * 5 * 3 }, (_, i) => i % 3), [2, 4, 5, 3, 1]);
+  for (const batch of [false, true]) {
+    const loss = diceLoss({ includeBackground: false, toOnehotY: true, softmax: true, batch });
+    const c0 = nativeCallCounts.Sum ?? 0;
+    const [nat, ref] = both(() => tf.tidy(() => {
+      const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => loss(p, label) as tf.Scalar)(pred);
+      return [Array.from(value.dataSync()), Array.from(grad.dataSync())];
+    }));
+    assert.ok((nativeCallCounts.Sum ?? 0) > c0, 'sumSpatial ran the native Sum');
+    nat.forEach((a, i) => assert.ok(relErr(a, ref[i]) < 1e-5, `batch ${batch} output ${i}: rel err ${relErr(a, ref[i])}`));
+  }
+  tf.dispose([pred, label]);
+});
