@@ -36,6 +36,14 @@ void channel_sums(const NormGeom& n, std::vector<double>& out, F f) {
     }
 }
 
+// Sum of the per-channel totals of group g of sample s (channels g*per .. (g+1)*per - 1), or of
+// the per-channel values times w[c] when w is given; base is the sample's offset in sums.
+double group_total(const std::vector<double>& sums, int64_t base, int64_t g, int64_t per, const float* w = nullptr) {
+  double t = 0;
+  for (int64_t c = g * per; c < (g + 1) * per; ++c) t += (w ? double(w[c]) : 1.0) * sums[size_t(base + c)];
+  return t;
+}
+
 }  // namespace
 
 void group_norm_f32(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var) {
@@ -49,8 +57,7 @@ void group_norm_f32(const NormGeom& n, const float* x, const float* w, const flo
   std::vector<float> mc(size_t(n.s * C));  // each channel's group mean
   for (int64_t s = 0; s < n.s; ++s)
     for (int64_t g = 0; g < n.g; ++g) {
-      double t = 0;
-      for (int64_t c = g * per; c < (g + 1) * per; ++c) t += sums[size_t(s * C + c)];
+      const double t = group_total(sums, s * C, g, per);
       const float m = count > 0 ? float(t / count) : 0.f;
       mean[s * n.g + g] = m;
       for (int64_t c = g * per; c < (g + 1) * per; ++c) mc[size_t(s * C + c)] = m;
@@ -67,8 +74,7 @@ void group_norm_f32(const NormGeom& n, const float* x, const float* w, const flo
   std::vector<float> scale(size_t(n.s * C)), shift(size_t(n.s * C));
   for (int64_t s = 0; s < n.s; ++s)
     for (int64_t g = 0; g < n.g; ++g) {
-      double t = 0;
-      for (int64_t c = g * per; c < (g + 1) * per; ++c) t += sums[size_t(s * C + c)];
+      const double t = group_total(sums, s * C, g, per);
       const float vr = count > 0 ? float(t / count) : 0.f;
       var[s * n.g + g] = vr;
       const float rstd = 1.f / std::sqrt(vr + n.eps);
@@ -123,12 +129,7 @@ void group_norm_grad_f32(const NormGeom& n, const float* dy, const float* x, con
   std::vector<float> k1(size_t(n.s * C)), k2(size_t(n.s * C));
   for (int64_t s = 0; s < n.s; ++s)
     for (int64_t g = 0; g < n.g; ++g) {
-      double a = 0, bsum = 0;
-      for (int64_t c = g * per; c < (g + 1) * per; ++c) {
-        const double wc = w ? w[c] : 1.0;
-        a += wc * sums[size_t(s * 2 * C + c)];
-        bsum += wc * sums[size_t(s * 2 * C + C + c)];
-      }
+      const double a = group_total(sums, s * 2 * C, g, per, w), bsum = group_total(sums, s * 2 * C + C, g, per, w);
       for (int64_t c = g * per; c < (g + 1) * per; ++c) {
         k1[size_t(s * C + c)] = count > 0 ? float(a / count) : 0.f;
         k2[size_t(s * C + c)] = count > 0 ? float(bsum / count) : 0.f;

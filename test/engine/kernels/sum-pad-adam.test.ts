@@ -3,8 +3,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeKernels, unregisterNativeKernels, nativeCallCounts } from '../../../src/engine/native-kernels.js';
+import { registerNativeKernels, nativeCallCounts } from '../../../src/engine/native-kernels.js';
 import { adamFactory, adamWFactory } from '../../../src/optimizers/register.js';
+import { nativeAndTfjs } from '../../helpers/native-vs-tfjs.js';
 import { Rng } from '../../../src/util/random.js';
 import { randomArray, relErr } from '../../native/conv-geom.js';
 import { readFileSync } from 'node:fs';
@@ -13,16 +14,7 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-function both<T>(fn: () => T): [T, T] {
-  registerNativeKernels();
-  const nat = fn();
-  unregisterNativeKernels();
-  try {
-    return [nat, fn()];
-  } finally {
-    registerNativeKernels();
-  }
-}
+const both = nativeAndTfjs;
 
 const rng = new Rng(23);
 const t = (shape: number[]) => tf.tensor(randomArray(rng, shape.reduce((a, b) => a * b, 1)), shape);
