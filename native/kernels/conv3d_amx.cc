@@ -276,14 +276,28 @@ void fwd_block(const Plan& p, const uint16_t* const* planes, const int64_t* moff
           }
         }
     }
+  // A whole 16 x 16 block goes straight to y; a partial one (last pixels of a row, last
+  // channels) through a buffer. (The tile number must be a literal: the intrinsics paste it.)
   alignas(64) float buf[4][256];
-  _tile_stored(0, buf[0], 64);
-  if constexpr (MT * NT > 1) _tile_stored(1, buf[1], 64);
-  if constexpr (MT * NT > 2) _tile_stored(2, buf[2], 64);
-  if constexpr (MT * NT > 3) _tile_stored(3, buf[3], 64);
+  bool direct[4];
+  for (int i = 0; i < MT * NT; ++i) {
+    const int m = NT == 1 ? i : i / 2, nt = NT == 1 ? 0 : i % 2;
+    direct[i] = mvalid[m] == 16 && p.cout - 16 * (nb0 + nt) >= 16;
+  }
+  const int64_t ys = p.yW * 4;
+#define CLARA_STORE_C(T, M, NTI)                                                   \
+  if (direct[T]) _tile_stored(T, yout[M] + 16 * (nb0 + (NTI)), ys);                \
+  else _tile_stored(T, buf[T], 64);
+  CLARA_STORE_C(0, 0, 0)
+  if constexpr (MT * NT > 1) { CLARA_STORE_C(1, NT == 1 ? 1 : 0, NT == 1 ? 0 : 1) }
+  if constexpr (MT * NT > 2) { CLARA_STORE_C(2, NT == 1 ? 2 : 1, 0) }
+  if constexpr (MT * NT > 3) { CLARA_STORE_C(3, NT == 1 ? 3 : 1, NT == 1 ? 0 : 1) }
+#undef CLARA_STORE_C
   for (int m = 0; m < MT; ++m)
     for (int nt = 0; nt < NT; ++nt) {
-      const float* s = buf[NT == 1 ? m : 2 * m + nt];
+      const int i = NT == 1 ? m : 2 * m + nt;
+      if (direct[i]) continue;
+      const float* s = buf[i];
       const int c0 = 16 * (nb0 + nt), nc = std::min(16, p.cout - c0);
       if (nc <= 0) continue;
       for (int r = 0; r < mvalid[m]; ++r) std::memcpy(yout[m] + r * p.yW + c0, s + 16 * r, size_t(nc) * 4);
