@@ -446,15 +446,20 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
   }
   const int64_t pH = int64_t(len[2]) * cp, pD = pH * len[1], pN = pD * len[0];
   thread_local Buf P, W;
-  const size_t slack = size_t(16 + g.kw + 2) * cp + 128;
-  if (!P.get(size_t(pN) * g.n + slack, three)) {
-    *err = "out of memory for the AMX operands";
-    return false;
-  }
-  std::memset(P.hi + pN * g.n, 0, slack * 2);
-  if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
   const PlaneSrc src{dy, g.n, g.od, g.oh, g.ow, g.cout, before[0], before[1], before[2], len[0], len[1], len[2], cp};
-  if (!pack_padded(src, P.hi, P.lo)) return false;
+  // stride 1 (one phase): dy converted plane by plane into the workers' rings, like the
+  // forward input; strided: packed once for all the phases that read it
+  const bool one_phase = g.sd == 1 && g.sh == 1 && g.sw == 1;
+  if (!one_phase) {
+    const size_t slack = size_t(16 + g.kw + 2) * cp + 128;
+    if (!P.get(size_t(pN) * g.n + slack, three)) {
+      *err = "out of memory for the AMX operands";
+      return false;
+    }
+    std::memset(P.hi + pN * g.n, 0, slack * 2);
+    if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
+    if (!pack_padded(src, P.hi, P.lo)) return false;
+  }
   const int64_t xW = g.cin, xH = int64_t(g.w) * xW, xD = int64_t(g.h) * xH, xN = int64_t(g.d) * xD;
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
@@ -490,6 +495,7 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
                      W.hi, W.lo);
         Plan p{};
         p.P[0] = P.hi; p.P[1] = P.lo; p.W[0] = W.hi; p.W[1] = W.lo;
+        p.ring = one_phase ? &src : nullptr;
         p.terms = three ? 3 : 1;
         p.pN = pN; p.pD = pD; p.pH = pH; p.cp = cp;
         p.n = g.n; p.OD = a.count; p.OH = b.count; p.OW = c.count;
