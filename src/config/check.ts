@@ -105,7 +105,7 @@ function fmt(v: unknown): string {
 }
 
 /** Describes a search item's domain of values in one line. */
-export function describeSearchDomain(item: SearchItem): string {
+function describeSearchDomain(item: SearchItem): string {
   if (item.type === 'float' || item.type === 'int') return `[${item.range![0]}, ${item.range![1]}]${item.log ? ' log' : ''}`;
   return item.choices!.map((c) => (c.length === 1 ? fmt(c[0]) : `[${c.map(fmt).join(', ')}]`)).join(' | ');
 }

@@ -14,7 +14,7 @@ export function parseOverrideValue(v: string): unknown {
 }
 
 /** Splits `--set` items into K=V pairs (an item may hold several, space-separated). */
-export function splitOverrideItems(items: string[]): string[] {
+function splitOverrideItems(items: string[]): string[] {
   const out: string[] = [];
   for (const item of items) {
     const parts = item.trim().split(/\s+(?=[A-Za-z_][\w.-]*=)/);

@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { Rng } from '../util/random.js';
-import type { DirWriteHooks } from '../util/atomic-fs.js';
 import type { BatchSource, LossFn, LrSchedule, OptimizerLike } from './components.js';
 import type { TrainableNetwork } from './network.js';
 import { assignWeights, snapshotWeights } from './network.js';
@@ -45,10 +44,6 @@ export interface TrainerOptions {
   /** Load only the weights of this checkpoint (finetune). */
   initWeightsFrom?: string;
   progress?: ProgressLine;
-  /** Test hook: called while a checkpoint's files are written, before the swap. */
-  checkpointHooks?: DirWriteHooks;
-  /** Test hook: called with the checkpoint kind and epoch while its files are written, before the swap. */
-  onCheckpointWrite?: (kind: 'best' | 'last', epoch: number) => void;
   /** Where the stats go (default ckptDir/train_stats.json). */
   statsFile?: string;
   log?: (msg: string) => void;
@@ -153,11 +148,6 @@ export class Trainer {
           kind, model: this.o.modelSpec, epoch, keyMetricName: this.o.keyMetricName, keyMetric,
           backend: this.o.backend, amp: this.o.amp, seed: this.o.seed, ...this.o.checkpointMeta,
           ...(kind === 'last' ? { stats: this.stats } : {}),
-        },
-      }, {
-        beforeSwap: () => {
-          this.o.checkpointHooks?.beforeSwap?.();
-          this.o.onCheckpointWrite?.(kind, epoch);
         },
       });
     } finally {
