@@ -7,10 +7,12 @@ import { removeChild } from '../util/remove-child.js';
 import { join } from 'node:path';
 import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
-import { keyMetricOf } from '../jobs/key-metric.js';
+import { bestOf, searchScore } from '../jobs/objective.js';
+import { historyForPruner, outcomeForController, prunerValue } from './search-objective.js';
 import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
+import type { AshaScheduler, RungJob } from './asha.js';
 import type { Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
 
 export interface NamedHandler {
@@ -34,6 +36,10 @@ export interface EngineOptions {
   /** Journal state of the run being resumed. */
   resume?: JournalState;
   pruner?: Pruner;
+  /** Successive halving (ASHA/Hyperband): how many epochs each job trains and which configurations continue. */
+  scheduler?: AshaScheduler;
+  /** max_trials (configurations that finish with a score) and max_sys_run_time (seconds): src/automl/budget.ts. */
+  budget?: { maxTrials?: number; maxSysRunTimeS?: number };
   /** Where engine messages go (default stderr). */
   log?: (line: string) => void;
   /** Extra props for the context. */
@@ -64,6 +70,9 @@ export class AutoMLEngine {
   private readonly rounds = new Map<number, { issued: number; done: number; ended: boolean }>();
   /** Cluster jobs of a resumed search to re-attach to, by recommendation id. */
   private readonly reattach = new Map<number, { job: string; schedulerId: string; worker: number }>();
+  /** Successive halving: each configuration's first job (its folder and round), and promotions to rerun after a resume. */
+  private readonly firstJobs = new Map<number, { name: string; round: number; rec: Recommendation }>();
+  private readonly resumedPromotions: RungJob[] = [];
   private batch = 0;
   private stoppedBy: string | undefined;
   private draining: string | undefined;
@@ -122,7 +131,7 @@ export class AutoMLEngine {
   private jobCtx(job: Job, worker: Worker, outcome?: Outcome): Context {
     const c: Context = {
       ...this.ctx, JOB_NAME: job.name, JOB_MMAR_ROOT: job.mmarRoot, CONCRETE_SEARCH_VALUE: job.recommendation.values, WORKER: worker,
-      stopRequested: false,
+      stopRequested: false, ...(job.rung ? { JOB_RUNG: job.rung } : {}),
     };
     if (outcome) { c.SCORE = outcome.score; c.JOB_STATUS = outcome.status; c.OUTCOME = outcome; }
     return c;
@@ -159,9 +168,19 @@ export class AutoMLEngine {
       await this.announce(initial);
     }
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
+    const sysS = this.o.budget?.maxSysRunTimeS;
+    const sysTimer = sysS !== undefined ? setTimeout(() => {
+      this.log(`automl: max_sys_run_time ${sysS}s is spent: stopping (running jobs are ended; --resume continues)`);
+      this.stop(`max_sys_run_time ${sysS}s`);
+    }, sysS * 1000) : undefined;
+    sysTimer?.unref();
 
-    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0)) {
-      while (!this.stoppedBy && !this.draining && this.queue.length > 0 && this.pool.hasFree()) {
+    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.o.scheduler)) {
+      while (!this.stoppedBy && !this.draining && this.pool.hasFree()) {
+        // Successive halving promotes before it starts a new configuration.
+        const p = this.nextPromotion();
+        if (p) { this.startPromotion(p, this.pool.acquire()!); continue; }
+        if (this.queue.length === 0 || this.trialsSpent()) break;
         const rec = this.queue.shift()!;
         this.start(rec, this.pool.acquire(this.reattach.get(rec.id)?.worker)!);
       }
@@ -175,12 +194,14 @@ export class AutoMLEngine {
     }
     // Let killed jobs finish their bookkeeping.
     await Promise.all([...this.running.values()].map((r) => r.promise));
+    clearTimeout(sysTimer);
+    if (!this.stoppedBy && !this.draining && this.trialsSpent() && this.queue.length > 0) this.draining = `max_trials ${this.o.budget?.maxTrials}`;
     await this.endRounds(true);
     journal.append({ type: 'run_end', time: Date.now(), reason: this.stoppedBy ?? this.draining ?? 'no more recommendations' });
     controller.shutdown?.(this.ctx);
     await this.fire('shutdown', this.ctx);
     const valid = this.outcomes.filter((x) => x.status === 'FINISHED' || x.status === 'PRUNED');
-    const best = valid.reduce<Outcome | undefined>((b, x) => (!b || x.score > b.score ? x : b), undefined);
+    const best = bestOf(valid);
     return { outcomes: [...this.outcomes], best, stoppedBy: this.stoppedBy ?? this.draining, handlerErrors: this.handlerErrors };
   }
 
@@ -206,9 +227,17 @@ export class AutoMLEngine {
       const o: Outcome = { ...out, recommendation: rec };
       finishedIds.add(rec.id);
       this.outcomes.push(o);
+      if (this.o.scheduler && o.rung) {
+        // A rung result: the scheduler's state, as it was; only a configuration's first result goes to the controller.
+        const sch = this.o.scheduler;
+        if (o.rung.promoted) sch.resumePromotion(rec.id, o.rung.index);
+        else { sch.start(rec.id); this.firstJobs.set(rec.id, { name: o.rung.folder, round: rec.round ?? 0, rec }); }
+        sch.report(rec.id, o.rung.index, rungScore(o));
+        if (o.rung.promoted) continue;
+      }
       this.markDone(rec);
-      this.o.pruner?.jobEnded(o.history);
-      take(await this.o.controller.refineRecommendation(o, this.ctx));
+      this.o.pruner?.jobEnded(historyForPruner(o));
+      take(await this.o.controller.refineRecommendation(outcomeForController(o), this.ctx));
     }
     for (const it of st.interrupted) {
       const name = it.job;
@@ -216,6 +245,7 @@ export class AutoMLEngine {
       if (a && !finishedIds.has(a.recommendationId)) this.reattach.set(a.recommendationId, { job: name, schedulerId: a.schedulerId, worker: a.worker });
       else removeChild(this.o.runRoot, name);
     }
+    this.replayPromotions(st);
     const pending = [...issued.values()].filter((r) => !finishedIds.has(r.id)).sort((a, b) => a.id - b.id);
     const newOnes = pending.filter((r) => !st.recommendations.has(r.id));
     if (newOnes.length) this.o.journal.append({ type: 'recommendations', time: Date.now(), recommendations: newOnes });
@@ -225,6 +255,50 @@ export class AutoMLEngine {
     const ra = this.reattach.size ? `, ${this.reattach.size} cluster job(s) re-attached` : '';
     this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size} interrupted job(s) rerun${ra}, ${pending.length} to run`);
     await this.endRounds(false);
+  }
+
+  /** Successive halving after a resume: promotions whose job did not end run again (from their checkpoints) first. */
+  private replayPromotions(st: JournalState): void {
+    const sch = this.o.scheduler;
+    if (!sch) return;
+    for (const p of st.promotions) {
+      if (p.ended || this.resumedPromotions.some((q) => q.trial === p.trial && q.rung === p.rung)) continue;
+      if (sch.runningRung(p.trial) === undefined && this.firstJobs.has(p.trial)) this.resumedPromotions.push(sch.resumePromotion(p.trial, p.rung));
+    }
+  }
+
+  /** The next promotion to run: one a resume left, else the scheduler's choice. */
+  private nextPromotion(): (RungJob & { again?: boolean }) | undefined {
+    const sch = this.o.scheduler;
+    if (!sch) return undefined;
+    const again = this.resumedPromotions.shift();
+    if (again) return { ...again, again: true };
+    // No new configuration can come once the queue is empty and no first-rung job runs (only those refine the controller).
+    const final = (this.queue.length === 0 || this.trialsSpent()) && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
+    return sch.nextPromotion(final);
+  }
+
+  private startPromotion(p: RungJob & { again?: boolean }, worker: Worker): void {
+    const first = this.firstJobs.get(p.trial)!;
+    const name = `${first.name}_R${p.rung}`;
+    if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
+    else {
+      this.o.journal.append({ type: 'promotion', time: Date.now(), trial: p.trial, rung: p.rung, epochs: p.epochs, job: name, reason: `best of rung ${p.rung - 1}` });
+      this.log(`automl: promoting ${first.name} to ${p.epochs} epochs (rung ${p.rung}) as ${name}`);
+    }
+    this.launch({
+      name, round: first.round, index: p.trial, recommendation: first.rec, mmarRoot: join(this.o.runRoot, first.name), continues: true,
+      trainArgs: this.o.scheduler!.trainArgs(p), rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
+    }, worker);
+  }
+
+  /** max_trials: as many configurations finished with a score (or are still running their first job) as asked. */
+  private trialsSpent(): boolean {
+    const max = this.o.budget?.maxTrials;
+    if (max === undefined) return false;
+    const scored = new Set(this.outcomes.filter((o) => !o.rung?.promoted && (o.status === 'FINISHED' || o.status === 'PRUNED')).map((o) => o.recommendation.id));
+    const starting = [...this.running.values()].filter((r) => !r.job.rung?.promoted).length;
+    return scored.size + starting >= max;
   }
 
   /** Counts recs into their rounds (a new batch number for those without one) without queueing them. */
@@ -264,6 +338,18 @@ export class AutoMLEngine {
     this.reattach.delete(rec.id);
     const name = ra?.job ?? `W${worker.id}_${rec.round}_J${rec.id}`;
     const job: Job = { name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name), ...(ra ? { schedulerId: ra.schedulerId } : {}) };
+    const sch = this.o.scheduler;
+    if (sch) {
+      const rj = sch.start(rec.id);
+      this.firstJobs.set(rec.id, { name, round: job.round, rec });
+      job.trainArgs = sch.trainArgs(rj);
+      job.rung = { index: rj.rung, epochs: rj.epochs, promoted: false, folder: name };
+    }
+    this.launch(job, worker);
+  }
+
+  private launch(job: Job, worker: Worker): void {
+    const rec = job.recommendation;
     const abort = new AbortController();
     const entry = { job, worker, abort, promise: Promise.resolve() };
     this.running.set(rec.id, entry);
@@ -286,9 +372,9 @@ export class AutoMLEngine {
       chain = chain.then(() => this.fire('jobProgress', ctx, e));
       const p = this.o.pruner;
       if (p && e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
-        const v = keyMetricOf(e.metrics, p.metric);
+        const v = prunerValue(e, p.metric);
         if (v !== undefined && p.shouldPrune(e.epoch, v)) {
-          this.log(`automl: pruning ${job.name}: ${v} at epoch ${e.epoch} is below the median of earlier jobs`);
+          this.log(`automl: pruning ${job.name}: its key metric at epoch ${e.epoch} is worse than the median of earlier jobs`);
           abort.abort('prune');
         }
       }
@@ -300,17 +386,28 @@ export class AutoMLEngine {
       outcome = { recommendation: job.recommendation, jobName: job.name, score: -1000000, status: 'FAILED', error: `executor error: ${(e as Error).message}` };
     }
     await chain;
+    if (job.rung) {
+      outcome.rung = job.rung;
+      if (outcome.status === 'KILLED') this.o.scheduler?.abandon(job.index, job.rung.index);
+      else this.o.scheduler?.report(job.index, job.rung.index, rungScore(outcome));
+    }
     this.o.journal.append({ type: 'job_end', time: Date.now(), job: job.name, worker: worker.id, outcome });
     this.outcomes.push(outcome);
-    this.markDone(job.recommendation);
-    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(outcome.history);
+    if (!job.rung?.promoted) this.markDone(job.recommendation);
+    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(historyForPruner(outcome));
     if (outcome.status !== 'FINISHED') this.log(`automl: job ${job.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
     await this.fire('endJob', this.jobCtx(job, worker, outcome));
-    if (outcome.status !== 'KILLED' && !this.stoppedBy) {
-      const recs = await this.o.controller.refineRecommendation(outcome, this.ctx);
+    // A promotion's result only decides further promotions: the controller had this configuration's first one.
+    if (outcome.status !== 'KILLED' && !this.stoppedBy && !job.rung?.promoted) {
+      const recs = await this.o.controller.refineRecommendation(outcomeForController(outcome), this.ctx);
       this.accept(recs);
       await this.announce(recs);
     }
     await this.endRounds(false);
   }
+}
+
+/** The score a rung job leaves for successive halving; undefined when it produced none. */
+function rungScore(o: Outcome): number | undefined {
+  return (o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) ? searchScore(o) : undefined;
 }

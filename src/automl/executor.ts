@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
 import { isJobEventMessage, type JobEvent } from '../jobs/events.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
+import { keyMetricOfEvent } from '../jobs/objective.js';
 import { jobCkptDir, jobTrainStatsFile } from '../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE, type TrainStats } from '../jobs/train-stats.js';
 import { cloneMmar } from './mmar-clone.js';
@@ -75,17 +76,18 @@ export class MMARExecutor implements Executor {
     const base = { recommendation: job.recommendation, jobName: job.name };
     let configFile: string;
     try {
-      configFile = this.prepare(job);
+      configFile = job.continues ? continuedConfig(job) : this.prepare(job);
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
-    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? [])]
+    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? []), ...(job.trainArgs ?? [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const logFile = join(job.mmarRoot, 'log.txt');
     const logFd = openSync(logFile, 'a');
     const history: { epoch: number; value: number }[] = [];
     let best: number | undefined;
     let stalledS: number | undefined;
+    let lowerIsBetter = false;
     const result = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; why?: JobStatus; err?: string }>((done) => {
       let why: JobStatus | undefined;
       let child: ReturnType<typeof spawn>;
@@ -132,10 +134,12 @@ export class MMARExecutor implements Executor {
         if (!isJobEventMessage(m)) return;
         const e = m.claraJobEvent;
         if (e.type === 'validation_end' && e.metrics) {
-          const v = keyMetricOf(e.metrics, this.opts.keyMetric);
+          const km = keyMetricOfEvent(e.info);
+          if (km) lowerIsBetter = km.lowerIsBetter;
+          const v = keyMetricOf(e.metrics, this.opts.keyMetric ?? km?.name);
           if (v !== undefined && e.epoch !== undefined) {
             history.push({ epoch: e.epoch, value: v });
-            best = best === undefined ? v : Math.max(best, v);
+            best = best === undefined ? v : lowerIsBetter ? Math.min(best, v) : Math.max(best, v);
           }
         }
         try { onProgress(e); } catch { /* progress consumers never break a job */ }
@@ -156,7 +160,8 @@ export class MMARExecutor implements Executor {
     const statsFile = this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
     const stats = readTrainStats(statsFile);
     historyFromStats(stats, history, this.opts.keyMetric);
-    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
+    if (stats?.key_metric_lower_is_better) lowerIsBetter = true;
+    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}), ...(lowerIsBetter ? { lowerIsBetter } : {}) };
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
@@ -179,6 +184,13 @@ export class MMARExecutor implements Executor {
     }
     return { ...out, status: 'FINISHED', score: s };
   }
+}
+
+/** The concrete config of a job MMAR an earlier rung left (a promoted job trains on in it). */
+function continuedConfig(job: Job): string {
+  const file = join(job.mmarRoot, 'config', 'config_train.json');
+  if (!existsSync(file)) throw new Error(`the job MMAR of the earlier rung is gone (${file}); was it removed (MMARHandler num_mmars_to_keep)?`);
+  return file;
 }
 
 /** `node bin/clara-train.js train -m {mmar}`, or CLARA_TRAIN_COMMAND (a JSON list of strings) when set. */

@@ -11,7 +11,7 @@ const DEFAULT_STALL_S = 1800;
 const DEFAULT_EPOCHS = 100;
 
 /** The epochs a train config asks for: its top-level `epochs` (what {epochs} resolves to) when a number. */
-function configEpochs(train: unknown): number {
+export function configEpochs(train: unknown): number {
   const e = (train as { epochs?: unknown } | null)?.epochs;
   const n = typeof e === 'string' ? Number(e) : e;
   return typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.ceil(n) : DEFAULT_EPOCHS;

@@ -12,6 +12,7 @@ export type JournalEntry =
   | { type: 'job_submitted'; time: number; job: string; recommendationId: number; schedulerId: string }
   | { type: 'job_end'; time: number; job: string; worker: number; outcome: Outcome }
   | { type: 'round_ended'; time: number; round: number }
+  | { type: 'promotion'; time: number; trial: number; rung: number; epochs: number; job: string; reason: string }
   | { type: 'run_end'; time: number; reason: string };
 
 const WHAT = 'an AutoML journal holds one JSON entry per line';
@@ -56,10 +57,12 @@ export interface JournalState {
   jobNames: Map<number, string>;
   /** Cluster jobs that were queued or running at the kill: job name → scheduler id and worker (re-attached on resume). */
   attached: Map<string, { schedulerId: string; worker: number; recommendationId: number }>;
+  /** Successive-halving promotions in decision order, and whether their job ended (not KILLED). */
+  promotions: { trial: number; rung: number; epochs: number; job: string; ended: boolean }[];
 }
 
 export function journalState(entries: JournalEntry[]): JournalState {
-  const s: JournalState = { finished: [], recommendations: new Map(), interrupted: [], jobNames: new Map(), attached: new Map() };
+  const s: JournalState = { finished: [], recommendations: new Map(), interrupted: [], jobNames: new Map(), attached: new Map(), promotions: [] };
   const running = new Map<string, number>();
   const workerOf = new Map<string, number>();
   const submitted = new Map<string, string>();
@@ -74,12 +77,17 @@ export function journalState(entries: JournalEntry[]): JournalState {
       workerOf.set(e.job, e.worker);
       submitted.delete(e.job);
       s.jobNames.set(e.recommendationId, e.job);
+    } else if (e.type === 'promotion') {
+      s.promotions.push({ trial: e.trial, rung: e.rung, epochs: e.epochs, job: e.job, ended: false });
     } else if (e.type === 'job_submitted') {
       submitted.set(e.job, e.schedulerId);
     } else if (e.type === 'job_end') {
       running.delete(e.job);
       submitted.delete(e.job);
-      if (e.outcome.status !== 'KILLED') s.finished.push(e.outcome);
+      if (e.outcome.status !== 'KILLED') {
+        s.finished.push(e.outcome);
+        for (const p of s.promotions) if (p.job === e.job) p.ended = true;
+      }
       else killed.push({ job: e.job, recommendationId: e.outcome.recommendation.id });
     }
   }

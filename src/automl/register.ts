@@ -13,6 +13,7 @@ import { executorEnv } from './executors/env.js';
 import { MMARExecutor } from './executor.js';
 import { MMARStatsHandler, MMARTensorboardHandler, StatsHandler } from './handlers/stats-handler.js';
 import { MEDIAN_PRUNER_ARGS, MedianPruner } from './pruner.js';
+import { ASHA_ARGS } from './asha.js';
 
 const place = (c: { file: string; path: string }) => ({ file: c.file, path: c.path });
 
@@ -53,6 +54,14 @@ once('MMARTensorboardHandler', () => registry.register({
 once('MedianPruner', () => registry.register({
   names: ['MedianPruner'], kind: 'pruner', args: MEDIAN_PRUNER_ARGS,
   factory: (a, c) => new MedianPruner(a, place(c)), description: 'stops a job below the median of ended jobs at the same epoch',
+}));
+once('ASHA', () => registry.register({
+  names: ['ASHA', 'SuccessiveHalving'], kind: 'scheduler', args: ASHA_ARGS,
+  factory: (a) => a, description: 'asynchronous successive halving: rungs in epochs, promoted jobs continue from their checkpoints',
+}));
+once('Hyperband', () => registry.register({
+  names: ['Hyperband'], kind: 'scheduler', args: ASHA_ARGS,
+  factory: (a) => a, description: 'asynchronous Hyperband: ASHA brackets starting at successive rungs',
 }));
 once('MMARExecutor', () => registry.register({
   names: ['MMARExecutor'], kind: 'executor', args: MMAR_EXECUTOR_ARGS, check: checkExecutorArgs,

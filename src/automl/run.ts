@@ -15,6 +15,7 @@ import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
 import { CrossValidation, numFoldsOf } from './cross-validation.js';
 import { slurmWorkerCount } from './executors/slurm-config.js';
+import { SlurmExecutor } from './executors/slurm.js';
 import type { ExecutorEnv } from './executors/env.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
@@ -23,6 +24,9 @@ import { parseWorkers } from './scheduler.js';
 import { checkLocalGpus, localGpuCount } from './local-gpus.js';
 import { configSearchSource, type SearchSource } from './search-source.js';
 import type { Controller, Executor, Handler } from './types.js';
+import { checkSchedulerFits, schedulerFromConfig } from './scheduler-config.js';
+import { readBudget, withJobRunTime } from './budget.js';
+import { parseInitialRecommendations, SeededController } from './initial-recommendations.js';
 import './register.js';
 
 export interface AutoMLOptions {
@@ -54,7 +58,7 @@ function component(x: unknown, file: string, path: string): ComponentConf {
 }
 
 /** config_automl.json, resolved by the MMAR loader with the train config's variable layers (`vars` as --set). */
-export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf } {
+export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf; scheduler?: ComponentConf } {
   const j: unknown = loadAutomlConfig(mmar, { file, set: vars }).json;
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
@@ -65,6 +69,7 @@ export function readAutoMLConfig(mmar: string, file: string, vars: Record<string
     controller: component(j.controller, file, 'controller'),
     ...(j.executor !== undefined ? { executor: component(j.executor, file, 'executor') } : {}),
     ...(j.pruner !== undefined ? { pruner: component(j.pruner, file, 'pruner') } : {}),
+    ...(j.scheduler !== undefined ? { scheduler: component(j.scheduler, file, 'scheduler') } : {}),
   };
 }
 
@@ -112,7 +117,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   // Controller.
   const cc = cfg.controller;
   const madeController = await buildAutomlComponent(cc, 'controller', { file: cfgFile, path: 'controller', mmarRoot: mmar });
-  const controller = cc.path ? asController(madeController, { file: cfgFile, path: 'controller' }) : madeController as Controller;
+  let controller: Controller = cc.path ? asController(madeController, { file: cfgFile, path: 'controller' }) : madeController as Controller;
   const controllerName = cc.path ?? cc.name!;
 
   // Search space from the train config.
@@ -121,11 +126,17 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const trainJson = readJsonFile(trainConfigFile);
   const space = source.parse(trainJson, trainConfigFile);
   for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
+  // Known-good configurations first (src/automl/initial-recommendations.ts).
+  const seeds = parseInitialRecommendations((readJsonFile(cfgFile) as { initial_recommendations?: unknown }).initial_recommendations, space, { file: cfgFile, path: 'initial_recommendations' });
+  if (seeds.length) controller = new SeededController(controller, seeds);
 
   // Executor (workers=slurm:N runs the configured MMARExecutor's jobs on Slurm: its args carry over).
   const workersSpec = o.workers ?? vars.workers;
   let ec = cfg.executor ?? { name: 'MMARExecutor', args: {} };
   if (slurmWorkerCount(workersSpec) !== undefined && ec.name === 'MMARExecutor') ec = { ...ec, name: 'SlurmExecutor' };
+  // Budgets (src/automl/budget.ts): max_job_run_time is the executor's timeout_s.
+  const budget = readBudget(cfgFile, vars);
+  ec = { ...ec, args: withJobRunTime(ec.args ?? {}, budget, cfgFile) };
   const workDir = mmarHandler?.workDir;
   if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
   const env: ExecutorEnv = {
@@ -136,11 +147,15 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   };
   const ePlace = { file: cfgFile, path: 'executor', mmarRoot: mmar };
   let executor = checkContract<Executor>(await buildAutomlComponent(ec, 'executor', ePlace, { ...env }), CONTRACTS.executor, ePlace);
-  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts), each fold a local job.
+  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts), each fold a local job or, on Slurm, its own Slurm job.
   const cv = numFoldsOf(cfgFile, vars);
   if (cv.numFolds > 1) {
-    if (!(executor instanceof MMARExecutor)) throw new ClaraError('num_folds > 1 runs on the local MMARExecutor only (not SlurmExecutor or a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
-    const crossValidation = new CrossValidation({ numFolds: cv.numFolds, base: executor.opts, pruner: cv.pruner, log });
+    const onSlurm = executor instanceof SlurmExecutor ? executor : undefined;
+    if (!(executor instanceof MMARExecutor) && !onSlurm) throw new ClaraError('num_folds > 1 runs on MMARExecutor or SlurmExecutor (not a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
+    const crossValidation = new CrossValidation({
+      numFolds: cv.numFolds, base: (executor as MMARExecutor | SlurmExecutor).opts, pruner: cv.pruner, log,
+      ...(onSlurm ? { foldExecutor: (f: { extraArgs: string[]; statsSubdir: string }) => onSlurm.forFold(f), cluster: onSlurm } : {}),
+    });
     executor = crossValidation;
     handlers.push({ name: 'CrossValidation', handler: crossValidation });
   }
@@ -152,6 +167,10 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     pruner = checkContract<Pruner>(await buildAutomlComponent(cfg.pruner, 'pruner', ctx), CONTRACTS.pruner, ctx);
   }
 
+  // Successive halving (ASHA/Hyperband): src/automl/scheduler-config.ts.
+  const scheduler = schedulerFromConfig(cfg.scheduler, vars, trainJson, cfgFile);
+  if (scheduler) checkSchedulerFits({ pruner: Boolean(pruner), localExecutor: executor instanceof MMARExecutor, numFolds: cv.numFolds }, cfgFile);
+
   const slots = executor.workerSlots?.();
   const workers = slots ?? parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
   if (!slots) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // a cluster places GPUs on its own nodes
@@ -159,7 +178,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   journal.open();
   const engine = new AutoMLEngine({
     runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
-    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), log,
+    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), ...(scheduler ? { scheduler } : {}), budget, log,
     props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {} },
   });
   o.onEngine?.(engine);

@@ -22,8 +22,11 @@ export type JobStatus = 'FINISHED' | 'FAILED' | 'TIMEOUT' | 'KILLED' | 'PRUNED';
 export interface Outcome {
   recommendation: Recommendation;
   jobName: string;
+  /** The key metric's own value (Dice, HD95 ...); compared through searchScore (src/jobs/objective.ts). */
   score: number;
   status: JobStatus;
+  /** The key metric is a distance (HD95): lower is better; controllers see the score negated. */
+  lowerIsBetter?: boolean;
   /** Key-metric history (epoch → value) when known. */
   history?: { epoch: number; value: number }[];
   error?: string;
@@ -31,6 +34,17 @@ export interface Outcome {
   folds?: { fold: number; score: number; status: JobStatus }[];
   /** Cross-validated search: the key metric per validation case over the folds run (case id → value). */
   perCase?: Record<string, number>;
+  /** Under a successive-halving scheduler: the rung this job trained to (src/automl/asha.ts). */
+  rung?: RungInfo;
+}
+
+/** A job's rung: its index, the epochs it trained to, and whether it continued an earlier rung's checkpoint. */
+export interface RungInfo {
+  index: number;
+  epochs: number;
+  promoted: boolean;
+  /** The job folder under the run (the name of the configuration's first job). */
+  folder: string;
 }
 
 export interface Worker {
@@ -48,6 +62,11 @@ export interface Job {
   mmarRoot: string;      // the cloned job MMAR
   /** A cluster job (Slurm id) of a resumed search to re-attach to instead of starting it again. */
   schedulerId?: string;
+  /** Arguments for `clara-train train` after the executor's own (a rung's --epochs / --stop-after-epoch / --resume). */
+  trainArgs?: string[];
+  /** The job MMAR exists already (an earlier rung's): train in it again instead of cloning a fresh one. */
+  continues?: boolean;
+  rung?: RungInfo;
 }
 
 /** Clara's context keys, plus what handlers need. */
@@ -64,6 +83,8 @@ export interface Context {
   JOB_STATUS?: JobStatus;
   OUTCOME?: Outcome;
   WORKER?: Worker;
+  /** Under a successive-halving scheduler: the job's rung. */
+  JOB_RUNG?: RungInfo;
   /** Free-form data handlers may share (controller name and args, workers ...). */
   props: Record<string, unknown>;
   /** A handler may ask the engine to stop the search. */

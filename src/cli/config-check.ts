@@ -9,6 +9,7 @@ import { checkByocContracts } from '../config/check-byoc.js';
 import { refuseUnrunnable } from '../config/refuse-unrunnable.js';
 import { unusedSearchVariables, unusedSearchWarning } from '../config/unused-search.js';
 import { configFileLayout, loadStandaloneMmar } from '../train/standalone-config.js';
+import { searchSettingProblems } from '../automl/check-search-settings.js';
 
 export function registerConfigCheck(program: Command): void {
   const config = program.command('config').description('Clara config tools');
@@ -25,6 +26,7 @@ export function registerConfigCheck(program: Command): void {
         : loadStandaloneMmar({ mmarRoot: opts.mmar, config: opts.config, set: opts.set });
       const report = checkConfigs([m.train, ...(m.automl ? [m.automl] : [])], { mmarRoot: m.paths.root });
       await checkByocContracts(report, m.paths.root);
+      if (m.automl) report.problems.push(...searchSettingProblems(m.automl, m.train));
       if (opts.json) process.stdout.write(JSON.stringify({ mmarRoot: m.paths.root, ...report }, null, 2) + '\n');
       else process.stdout.write(`MMAR_ROOT ${m.paths.root}\n${formatCheckReport(report, m.paths.root)}\n`);
       for (const u of unusedSearchVariables(report.search)) process.stderr.write(`${unusedSearchWarning(u, m.train.file)}\n`);

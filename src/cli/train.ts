@@ -7,6 +7,7 @@ import { readTrainStats } from '../jobs/train-stats.js';
 import { startTrainTracking } from '../tracking/train-run-logger.js';
 import type { RunTrainOptions } from '../train/run-train.js';
 import { withMmarOptions } from './mmar-options.js';
+import { ClaraError } from '../util/errors.js';
 import { setWithFold, withFoldOption } from './fold-option.js';
 
 export interface TrainCliOptions {
@@ -18,6 +19,15 @@ export interface TrainCliOptions {
   quiet?: boolean;
   trackingUri?: string;
   fold?: string;
+  epochs?: string;
+  stopAfterEpoch?: string;
+}
+
+/** A whole number >= 1 from a command-line option, or a one-line usage error. */
+function epochOption(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(v.trim())) throw new ClaraError(`expected a whole number of epochs >= 1, got '${v}'`, { path: flag });
+  return Number(v);
 }
 
 /**
@@ -69,7 +79,12 @@ export async function trainCommand(o: TrainCliOptions): Promise<void> {
   exitWithParent();
   // An AutoML job is tracked by the parent's MLflowHandler; logging it here too would make a second run.
   const trackingUri = process.env.CLARA_JOB_NAME ? o.trackingUri : o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
-  const r = await runTraining({ mmarRoot: o.mmar, config: o.config, set: setWithFold(o), resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri) });
+  const epochs = epochOption(o.epochs, '--epochs');
+  const stopAfterEpoch = epochOption(o.stopAfterEpoch, '--stop-after-epoch');
+  const r = await runTraining({
+    mmarRoot: o.mmar, config: o.config, set: setWithFold(o), resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri),
+    ...(epochs !== undefined ? { epochs } : {}), ...(stopAfterEpoch !== undefined ? { stopAfterEpoch } : {}),
+  });
   const s = r.stats;
   process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
 }
@@ -84,6 +99,8 @@ export function registerTrain(program: Command): void {
   ))
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
+    .option('--epochs <n>', "train over n epochs instead of the config's (the length of the lr schedule)")
+    .option('--stop-after-epoch <n>', 'stop after epoch n (validated and checkpointed); --resume continues with the same lr schedule')
     .option('-q, --quiet', 'no progress line')
     .option('--tracking-uri <uri>', 'log the run to MLflow (default $MLFLOW_TRACKING_URI)')
     .action(async (opts: TrainCliOptions) => trainCommand(opts));

@@ -6,7 +6,7 @@ import { ClaraError, closestNames } from '../util/errors.js';
 export type ComponentKind =
   | 'transform' | 'model' | 'loss' | 'optimizer' | 'lr_policy' | 'metric' | 'inferer'
   | 'dataset' | 'dataloader' | 'image_pipeline' | 'handler' | 'trainer' | 'evaluator'
-  | 'aux_op' | 'controller' | 'executor' | 'automl_handler' | 'pruner';
+  | 'aux_op' | 'controller' | 'executor' | 'automl_handler' | 'pruner' | 'scheduler';
 
 /** What a factory receives besides its args. */
 export interface BuildContext {

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { ClaraError } from '../util/errors.js';
 import { native } from '../native/loader.js';
-import type { NativeKernels } from '../native/kernels.js';
 import { registerNativeKernels, unregisterNativeKernels } from './native-kernels.js';
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'cpu-native', 'cpu'] as const;
@@ -184,7 +183,7 @@ async function pick(opts: ChooseOptions): Promise<BackendInfo> {
     if (name === 'cpu-native') {
       const n = native();
       const i = n.info();
-      info.native = { simd: i.simd, bf16Dot: (n as unknown as NativeKernels).conv3dBf16Dot, threads: i.threads };
+      info.native = { simd: i.simd, bf16Dot: n.conv3dBf16Dot, threads: i.threads };
     }
     log(describeBackend(info));
     return info;

@@ -5,15 +5,14 @@
 // convolutions ran natively; these copy contiguous runs instead.
 
 import { tryNative } from '../native/loader.js';
-import type { NativeKernels } from '../native/kernels.js';
-import { collapseBroadcast } from '../native/kernels.js';
+import { collapseBroadcast, type NativeElementwise } from '../native/elementwise.js';
 
 export type NumArray = Float32Array | Int32Array | Uint8Array;
 
 /** The addon's strided copy for 4-byte arrays (undefined: use the TypeScript loops). */
-function nativeCopy(a: NumArray, b: NumArray): NativeKernels['stridedCopy4'] | undefined {
+function nativeCopy(a: NumArray, b: NumArray): NativeElementwise['stridedCopy4'] | undefined {
   if (a instanceof Uint8Array || b instanceof Uint8Array || a.constructor !== b.constructor) return undefined;
-  const k = tryNative() as unknown as NativeKernels | undefined;
+  const k: NativeElementwise | undefined = tryNative();
   return k?.stridedCopy4 ? k.stridedCopy4.bind(k) : undefined;
 }
 

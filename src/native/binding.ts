@@ -1,10 +1,13 @@
-// The typed interface of the native addon. Each area adds its functions in its
-// own interface (transforms.ts, kernels.ts) and they are merged here.
+// The typed interface of the native addon. Each area types its functions in its own
+// file (kernels.ts: conv/pool, elementwise.ts, datamove.ts, transforms.ts, components.ts,
+// alloc.ts) and they are merged here; callers take the area's interface (no casts).
 import type { NativeKernels } from './kernels.js';
+import type { NativeElementwise } from './elementwise.js';
 import type { NativeTransformsModule } from './transforms.js';
 import type { NativeAlloc } from './alloc.js';
 import type { NativeDataMove } from './datamove.js';
 import type { NativeComponentsModule } from './components.js';
+import type { NativeAmx } from './amx.js';
 
 export interface NativeInfo {
   version: string;
@@ -30,4 +33,4 @@ export interface NativeCore {
   exitWithParent(ppid: number): boolean;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule;
+export type NativeAddon = NativeCore & NativeKernels & NativeElementwise & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule & NativeAmx;

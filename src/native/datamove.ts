@@ -1,7 +1,7 @@
-// Typed interface of the native data-movement kernels (native/kernels/datamove.cc),
-// validated wrappers, and plain-TypeScript reference implementations that the tests
-// compare them with: nearest 3D upsampling (NDHWC, integer factors) and its adjoint
-// (block sums), concat / split along the last axis.
+// Typed interface of the native data-movement kernels (native/kernels/datamove.cc) and
+// validated wrappers: nearest 3D upsampling (NDHWC, integer factors) and its adjoint
+// (block sums), concat / split along the last axis. Their plain-TypeScript references
+// live in test/references/datamove.ts.
 import { native } from './loader.js';
 
 /** Raw addon functions (arguments are trusted: call the wrappers below). */
@@ -18,9 +18,7 @@ export type Shape5 = [number, number, number, number, number];
 export type Factors3 = [number, number, number];
 type Arr4 = Float32Array | Int32Array;
 
-function dm(): NativeDataMove {
-  return native() as unknown as NativeDataMove;
-}
+const dm = (): NativeDataMove => native();
 
 function checkUpsample(xShape: readonly number[], s: readonly number[], what: string): void {
   if (xShape.length !== 5 || xShape.some((v) => !Number.isInteger(v) || v < 0))
@@ -61,30 +59,6 @@ export function upsampleNearest3dGrad(dy: Float32Array, xShape: readonly number[
   const [n, d, h, w, c] = xShape;
   dm().upsampleNearest3dGradF32(dy, dx, n, d, h, w, c, s[0], s[1], s[2]);
   return dx;
-}
-
-/** Plain-TypeScript reference of upsampleNearest3d (out[o] = in[floor(o / s)] per axis). */
-export function upsampleNearest3dRef(x: Float32Array, xShape: readonly number[], s: readonly number[]): Float32Array {
-  const [n, d, h, w, c] = xShape, [, od, oh, ow] = upsampledShape(xShape, s);
-  const y = new Float32Array(n * od * oh * ow * c);
-  let o = 0;
-  for (let b = 0; b < n; b++) for (let i = 0; i < od; i++) for (let j = 0; j < oh; j++) for (let k = 0; k < ow; k++) {
-    const src = ((((b * d + Math.floor(i / s[0])) * h + Math.floor(j / s[1])) * w + Math.floor(k / s[2])) * c);
-    for (let ch = 0; ch < c; ch++) y[o++] = x[src + ch];
-  }
-  return y;
-}
-
-/** Plain-TypeScript reference of the adjoint (summed in float64, then rounded). */
-export function upsampleNearest3dGradRef(dy: Float32Array, xShape: readonly number[], s: readonly number[]): Float32Array {
-  const [n, d, h, w, c] = xShape, [, od, oh, ow] = upsampledShape(xShape, s);
-  const acc = new Float64Array(n * d * h * w * c);
-  let o = 0;
-  for (let b = 0; b < n; b++) for (let i = 0; i < od; i++) for (let j = 0; j < oh; j++) for (let k = 0; k < ow; k++) {
-    const dst = ((((b * d + Math.floor(i / s[0])) * h + Math.floor(j / s[1])) * w + Math.floor(k / s[2])) * c);
-    for (let ch = 0; ch < c; ch++) acc[dst + ch] += dy[o++];
-  }
-  return Float32Array.from(acc);
 }
 
 /**
@@ -134,15 +108,4 @@ export function splitLast(x: Arr4, rows: number, widths: readonly number[]): Arr
   const parts = widths.map((wd) => (x instanceof Float32Array ? new Float32Array(rows * wd) : new Int32Array(rows * wd)));
   dm().splitLast4(x, rows, parts);
   return parts;
-}
-
-/** Plain-TypeScript reference of concatLast. */
-export function concatLastRef(parts: Arr4[], rows: number): Float64Array {
-  const widths = parts.map((p) => (rows ? p.length / rows : 0)), total = widths.reduce((a, b) => a + b, 0);
-  const out = new Float64Array(rows * total);
-  for (let r = 0; r < rows; r++) {
-    let o = r * total;
-    parts.forEach((p, i) => { for (let q = 0; q < widths[i]; q++) out[o++] = p[r * widths[i] + q]; });
-  }
-  return out;
 }

@@ -29,6 +29,10 @@ export interface RunTrainOptions {
   resume?: boolean;
   /** Start from these weights (a checkpoint folder or model.json). */
   finetune?: string;
+  /** Train over this many epochs instead of the config's (the lr schedule's length). */
+  epochs?: number;
+  /** Stop after this epoch (an AutoML rung); --resume continues. */
+  stopAfterEpoch?: number;
   handlers?: JobEventHandler[];
   /** Handlers that need the loaded MMAR and where the stats go (the CLI's MLflow run logger). */
   makeHandlers?: (c: { mmar: LoadedMmar; ckptDir: string; statsFile: string; backend: string; amp: string }) => Promise<JobEventHandler[]>;
@@ -52,6 +56,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
   const workload = trainWorkload(m);
   const engine = await initEngine({ amp: ampWanted, log, measure: workload ? trainStepMeasure(workload, { log }) : undefined });
   const setup = await buildTrainSetup(m, log);
+  if (o.epochs !== undefined) setup.epochs = o.epochs;
   for (const n of setup.notices) log(`notice: ${n}`);
   const backend = engine.backend.name + (engine.backend.nativeKernels ? '+native' : '');
   log(`backend ${backend}, amp ${engine.amp}${engine.ampDetail ? ` (${engine.ampDetail})` : ''}, ${setup.epochs} epochs, validation every ${setup.valInterval}`);
@@ -83,7 +88,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,
     valInterval: setup.valInterval, evaluator, lrSchedule: setup.lrSchedule, baseLr: setup.baseLr,
     ckptDir: setup.ckptDir, keyMetricName: setup.keyMetricName, seed: setup.seed, backend, amp: engine.amp, bus,
-    modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, progress, log,
+    modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, stopAfterEpoch: o.stopAfterEpoch, progress, log,
     checkpointMeta: { config: m.paths.trainConfig, layout: setup.layout },
   });
   trainer.stats.backend_reason = engine.backend.reason;

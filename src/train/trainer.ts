@@ -12,6 +12,7 @@ import { loadCheckpoint, disposeCheckpoint, saveCheckpoint, type ModelSpec, type
 import type { EventBus } from './event-bus.js';
 import type { TrainStats } from '../jobs/train-stats.js';
 import { emptyStats, TrainStatsWriter, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
+import { keyMetricInfo } from '../jobs/objective.js';
 import { ProgressLine } from './progress-line.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import type { Evaluator, EvaluationResult } from './evaluator.js';
@@ -43,6 +44,8 @@ export interface TrainerOptions {
   resumeFrom?: string;
   /** Load only the weights of this checkpoint (finetune). */
   initWeightsFrom?: string;
+  /** Stop (validated, checkpointed, status finished) after this epoch though the lr schedule runs over `epochs` (an AutoML rung). */
+  stopAfterEpoch?: number;
   progress?: ProgressLine;
   /** Where the stats go (default ckptDir/train_stats.json). */
   statsFile?: string;
@@ -75,6 +78,7 @@ export class Trainer {
   constructor(private readonly o: TrainerOptions) {
     this.stats = emptyStats(o.keyMetricName, o.epochs, o.backend, o.amp);
     this.stats.seed = o.seed;
+    if (o.evaluator?.lowerIsBetter(o.keyMetricName)) this.stats.key_metric_lower_is_better = true;
     this.writer = new TrainStatsWriter(o.statsFile ?? join(o.ckptDir, TRAIN_STATS_FILE), this.stats);
     this.rngSeed = new Rng(o.seed).nextSeed();
     this.progress = o.progress ?? new ProgressLine();
@@ -171,7 +175,8 @@ export class Trainer {
     let lastVal: number | null = this.stats.best_key_metric;
     const epochTimes: number[] = [];
     try {
-      for (let epoch = this.startEpoch; epoch < o.epochs; epoch++) {
+      const endEpoch = Math.min(o.epochs, o.stopAfterEpoch ?? o.epochs);
+      for (let epoch = this.startEpoch; epoch < endEpoch; epoch++) {
         const e1 = epoch + 1;
         const te = Date.now();
         if (epoch > this.startEpoch && o.data.updateCache) await o.data.updateCache();
@@ -208,7 +213,7 @@ export class Trainer {
         const metrics: Record<string, number> = { train_loss: trainLoss, lr, samples_per_s: samplesPerS };
 
         let val: EvaluationResult | undefined;
-        const validateNow = o.evaluator && (e1 % o.valInterval === 0 || e1 === o.epochs);
+        const validateNow = o.evaluator && (e1 % o.valInterval === 0 || e1 === o.epochs || e1 === endEpoch);
         if (validateNow && o.evaluator) {
           val = await o.evaluator.run();
           const key = val.metrics[o.keyMetricName];
@@ -226,7 +231,7 @@ export class Trainer {
             bestCheckpoint = await this.saveCkpt('best', e1, lastVal);
             this.stats.best_key_metric_path = bestCheckpoint;
           }
-          await o.bus.emit('validation_end', { epoch: e1, metrics: { ...val.metrics, best_key_metric: this.stats.best_key_metric ?? NaN } });
+          await o.bus.emit('validation_end', { epoch: e1, metrics: { ...val.metrics, best_key_metric: this.stats.best_key_metric ?? NaN }, info: keyMetricInfo(o.keyMetricName, lower) });
         }
         const epochTime = (Date.now() - te) / 1000;
         epochTimes.push(epochTime);
@@ -248,6 +253,7 @@ export class Trainer {
           (process.env.CLARA_DEBUG_MEMORY ? `  tensors ${tf.memory().numTensors}` : ''));
         await o.bus.emit('epoch_end', { epoch: e1, metrics });
       }
+      if (endEpoch < o.epochs) this.log(`stopped after epoch ${endEpoch} of ${o.epochs} (--stop-after-epoch); --resume continues`);
       this.stats.status = 'finished';
       this.stats.total_time_s = (Date.now() - t0) / 1000;
       this.writer.write();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels, nativeCallCounts } from '../../src/engine/native-kernels.js';
 import { setAmp } from '../../src/engine/amp.js';
-import { roundBf16Array } from '../../src/native/kernels.js';
+import { roundBf16Array } from '../references/conv3d.js';
 import { Rng } from '../../src/util/random.js';
 import { CONV_CASES, randomArray, relErr } from '../native/conv-geom.js';
 

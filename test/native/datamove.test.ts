@@ -2,10 +2,8 @@
 // along the last axis) against their plain-TypeScript references, on odd shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  concatLast, concatLastRef, splitLast, upsampleNearest3d, upsampleNearest3dGrad, upsampleNearest3dGradRef,
-  upsampleNearest3dRef, upsampledShape,
-} from '../../src/native/datamove.js';
+import { concatLast, splitLast, upsampleNearest3d, upsampleNearest3dGrad, upsampledShape } from '../../src/native/datamove.js';
+import { concatLastRef, upsampleNearest3dGradRef, upsampleNearest3dRef } from '../references/datamove.js';
 import { Rng } from '../../src/util/random.js';
 
 function rand(rng: Rng, n: number): Float32Array {

@@ -101,6 +101,11 @@ export class TPEController extends BaseController {
     return Array.from({ length: n }, () => this.next());
   }
 
+  /** A result of a configuration this controller did not propose (an initial recommendation): one more observation. */
+  observe(values: ConcreteValues, outcome: Outcome): void {
+    this.trials.push({ id: -1 - this.trials.length, values, failed: isFailed(outcome), score: outcome.score });
+  }
+
   refineRecommendation(outcome: Outcome, ctx: Context): Recommendation[] {
     const t = this.trials.find((x) => x.id === outcome.recommendation.id);
     if (t) {

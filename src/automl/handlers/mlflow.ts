@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
-import type { Context, Handler, JobEvent, Outcome } from '../types.js';
+import type { Context, Handler, JobEvent, Outcome, RungInfo } from '../types.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { Args } from '../../components/args.js';
 import { createTracker, type TrackingSetup } from '../../tracking/create-tracker.js';
@@ -14,6 +14,7 @@ import type { JournalTracker } from '../../tracking/journal-tracker.js';
 import type { RunRef, RunStatus } from '../../tracking/tracker.js';
 import { TrainRunLogger, mmarArtifacts, mmarName } from '../../tracking/train-run-logger.js';
 import { redactUri } from '../../tracking/mlflow/config.js';
+import { byScoreDesc, searchScore } from '../../jobs/objective.js';
 
 export interface MLflowHandlerArgs {
   tracking_uri?: string;
@@ -104,8 +105,8 @@ export class MLflowHandler implements Handler {
         });
         if (Number.isFinite(o.score)) this.t.logMetrics(parent, [{ key: 'job_score', value: o.score, step: this.finished }]);
       }
-      if (Number.isFinite(o.score) && o.score > this.best) {
-        this.best = o.score;
+      if (Number.isFinite(o.score) && searchScore(o) > this.best) {
+        this.best = searchScore(o);
         if (run) {
           this.t.logMetrics(parent, [{ key: 'best_score', value: o.score, step: this.finished }]);
           this.t.setTags(parent, { 'clara.best_job': o.jobName });
@@ -136,6 +137,7 @@ export class MLflowHandler implements Handler {
     if (!jobName || !this.parent) return;
     const tags: Record<string, string> = { ...(this.args.tags ?? {}), 'clara.job_name': jobName, 'clara.automl_run_id': ctx.RUN_ID, 'clara.kind': 'job' };
     if (ctx.WORKER) tags['clara.worker'] = `${ctx.WORKER.id}${ctx.WORKER.gpus.length ? ` (gpus ${ctx.WORKER.gpus.join(',')})` : ''}`;
+    if (ctx.JOB_RUNG) Object.assign(tags, rungTags(ctx.JOB_RUNG));
     const values = ctx.CONCRETE_SEARCH_VALUE ?? {};
     const logger = await TrainRunLogger.start(this.t, {
       name: jobName, parentId: this.parent.localId, tags, params: readableParams(values, ctx.SEARCH_SPACE),
@@ -182,14 +184,17 @@ export class MLflowHandler implements Handler {
       const fo = outcome?.folds?.find((x) => x.fold === f);
       await (await fold).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
     }
+    if (outcome?.rung && score !== undefined && Number.isFinite(score)) this.t.logMetrics(job.logger.run, [{ key: 'rung_score', value: score, step: outcome.rung.epochs }]);
     await job.logger.finish({
       status, score, step: this.finished, error: outcome?.error,
       artifacts: mmarArtifacts(root),
     });
     if (score !== undefined && Number.isFinite(score)) {
       this.t.logMetrics(this.parent, [{ key: 'job_score', value: score, step: this.finished }]);
-      if (score > this.best) {
-        this.best = score;
+      const ss = outcome ? searchScore(outcome) : score;
+      if (outcome?.lowerIsBetter && this.best === -Infinity) this.t.setTags(this.parent, { 'clara.objective': 'minimize' });
+      if (ss > this.best) {
+        this.best = ss;
         this.t.logMetrics(this.parent, [{ key: 'best_score', value: score, step: this.finished }]);
         this.t.setTags(this.parent, { 'clara.best_job': job.name });
       }
@@ -225,7 +230,7 @@ export class MLflowHandler implements Handler {
 /** Outcomes best first (failed last), for the leaderboard artifact. */
 export function leaderboard(outcomes: Outcome[]): { rank: number; job: string; score: number; status: string; values: ConcreteValues }[] {
   return [...outcomes]
-    .sort((a, b) => b.score - a.score || a.jobName.localeCompare(b.jobName))
+    .sort((a, b) => byScoreDesc(a, b) || a.jobName.localeCompare(b.jobName))
     .map((o, i) => ({ rank: i + 1, job: o.jobName, score: o.score, status: o.status, values: o.recommendation.values }));
 }
 
@@ -276,4 +281,9 @@ export function createMLflowHandler(args: Record<string, unknown>, ctx?: Pick<Bu
     experiment_name: str('experiment_name'),
     tags: tags ? Object.fromEntries(Object.entries(tags as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined,
   }, opts);
+}
+
+/** A successive-halving job's tags: its rung, the epochs it trains to, and the folder it continues. */
+function rungTags(r: RungInfo): Record<string, string> {
+  return { 'clara.rung': String(r.index), 'clara.rung_epochs': String(r.epochs), 'clara.promoted': String(r.promoted), 'clara.configuration': r.folder };
 }

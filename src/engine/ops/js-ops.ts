@@ -157,7 +157,7 @@ function nearestPass(src: Float32Array, outer: number, n: number, inner: number,
  */
 export function nearestUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
   if (x.dtype === 'float32' && tf.getKernel(UPSAMPLE_NEAREST3D, tf.getBackend()))
-    return tf.engine().runKernel(UPSAMPLE_NEAREST3D, { x }, { size: [...s] } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
+    return tf.engine().runKernel(UPSAMPLE_NEAREST3D, { x }, { size: [...s] }) as tf.Tensor5D;
   return nearestUpsampleLoops(x, s);
 }
 

@@ -1,0 +1,124 @@
+// npm run bench -- search [--seeds 3] [--epochs 27] [--eta 3] [--min-epochs 1] [--cases 8] [--size 24] [--keep DIR]
+// Does successive halving spend a search's budget better? On the synthetic example (real
+// `clara-train automl`, real `clara-train train` jobs on the tfjs-node backend, two CPU
+// workers) the same 16 configurations (RandomController, one seed per repetition) are
+// searched three ways: every job trains all epochs ("full"), + MedianPruner ("median"),
+// + the ASHA scheduler ("asha", rungs min_epochs·η^k up to epochs). Figures: the process
+// CPU time of the jobs (every thread; benchmarks/lib/job-cpu.mjs) until a job scores within
+// 0.01 Dice of the full search's best, as a fraction of the full search's CPU time, and the
+// best score each reaches; medians over the seeds (a seed where a strategy never gets
+// there counts as never). A job still running at that moment counts with the share of its
+// CPU time its elapsed time makes.
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Journal } from '../src/automl/journal.js';
+import { median, printTable, writeResults, type Figure } from './lib/results.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'clara-train.js');
+const jobCpu = join(root, 'benchmarks', 'lib', 'job-cpu.mjs');
+if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('search: run `npm run build` first (the jobs run the built CLI)');
+
+const argv = process.argv.slice(2);
+const opt = (name: string, d: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : d; };
+const seeds = Number(opt('--seeds', '3')), epochs = Number(opt('--epochs', '27')), eta = Number(opt('--eta', '3'));
+const minEpochs = Number(opt('--min-epochs', '1')), cases = opt('--cases', '8'), size = opt('--size', '24');
+const keep = argv.includes('--keep') ? opt('--keep', '') : undefined;
+const CONFIGS = 16, TOLERANCE = 0.01;
+const dir = keep || mkdtempSync(join(tmpdir(), 'clara-bench-search-'));
+const mmar = join(dir, 'synth');
+const load: number[] = [loadavg()[0]];
+const t0 = Date.now();
+
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = fork(bin, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let err = '';
+    child.stderr!.on('data', (d) => { err = (err + d).slice(-4000); });
+    child.on('exit', (code) => { if (code !== 0) process.stderr.write(err); resolve(code); });
+  });
+}
+const readJson = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
+const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2));
+
+if ((await cli(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', cases, '--val-cases', '2'])) !== 0) throw new Error('init failed');
+const tf = join(mmar, 'config', 'config_train.json');
+const train = readJson(tf);
+train.epochs = epochs;
+train.num_interval_per_valid = 1;
+train.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [16, 16, 16];
+train.validate.inferer.args.roi_size = [16, 16, 16];
+writeJson(tf, train);
+const af = join(mmar, 'config', 'config_automl.json');
+const base = readJson(af);
+base.handlers = [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}', key_mmar_content_only: true } }];
+
+type Strategy = 'full' | 'median' | 'asha';
+const STRATEGIES: Strategy[] = ['full', 'median', 'asha'];
+interface Run { best: number; cpu: number; reachCpu: number; jobs: number; wall: number }
+
+async function search(strategy: Strategy, seed: number, target?: number): Promise<Run> {
+  const runId = `${strategy}_s${seed}`;
+  const cpuFile = join(dir, `cpu_${runId}.jsonl`);
+  rmSync(cpuFile, { force: true });
+  writeJson(af, {
+    ...base,
+    controller: { name: 'RandomController', args: { max_trials: CONFIGS, seed } },
+    ...(strategy === 'median' ? { pruner: { name: 'MedianPruner', args: { n_startup_jobs: 4, n_warmup_epochs: Math.min(3, epochs - 1) } } } : {}),
+    ...(strategy === 'asha' ? { scheduler: { name: 'ASHA', args: { min_epochs: minEpochs, reduction_factor: eta, max_epochs: epochs } } } : {}),
+  });
+  const env: NodeJS.ProcessEnv = { ...process.env, CLARA_BACKEND: 'tfjs-node', CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, jobCpu, cpuFile, 'train', '-m', '{mmar}', '-q']) };
+  delete env.MLFLOW_TRACKING_URI;
+  const ts = Date.now();
+  if ((await cli(['automl', '-m', mmar, '--set', `run_id=${runId}`, 'workers=cpu:cpu', '--no-report'], env)) !== 0) throw new Error(`${runId} failed`);
+  const wall = (Date.now() - ts) / 1000;
+  load.push(loadavg()[0]);
+  const cpuOf = new Map<string, number>();
+  for (const l of readFileSync(cpuFile, 'utf8').split('\n').filter(Boolean)) { const r = JSON.parse(l); cpuOf.set(r.job, (cpuOf.get(r.job) ?? 0) + r.cpu_s); }
+  const entries = Journal.read(join(mmar, 'automl', runId, 'journal.jsonl'));
+  const started = new Map<string, number>();
+  const jobs: { start: number; end: number; cpu: number; score: number }[] = [];
+  for (const e of entries) {
+    if (e.type === 'job_start') started.set(e.job, e.time);
+    if (e.type === 'job_end') {
+      const ok = e.outcome.status === 'FINISHED' || e.outcome.status === 'PRUNED';
+      if (!cpuOf.has(e.job)) process.stderr.write(`search: no CPU record of ${runId}/${e.job}\n`);
+      jobs.push({ start: started.get(e.job)!, end: e.time, cpu: cpuOf.get(e.job) ?? 0, score: ok ? e.outcome.score : -Infinity });
+    }
+  }
+  const best = Math.max(...jobs.map((j) => j.score));
+  const goal = (target ?? best) - (target === undefined ? 0 : TOLERANCE);
+  const reach = jobs.filter((j) => j.score >= goal).sort((a, b) => a.end - b.end)[0];
+  const cpuBy = (t: number) => jobs.reduce((s, j) => s + j.cpu * Math.min(1, Math.max(0, (t - j.start) / Math.max(1, j.end - j.start))), 0);
+  return { best, cpu: cpuBy(Infinity), reachCpu: reach ? cpuBy(reach.end) : Infinity, jobs: jobs.length, wall };
+}
+
+const runs: Record<Strategy, Run[]> = { full: [], median: [], asha: [] };
+for (let s = 0; s < seeds; s++) {
+  const full = await search('full', s);
+  runs.full.push(full);
+  for (const st of ['median', 'asha'] as const) runs[st].push(await search(st, s, full.best));
+  process.stderr.write(`search: seed ${s} done (${((Date.now() - t0) / 1000).toFixed(0)} s): ${STRATEGIES.map((st) => `${st} best ${runs[st][s].best.toFixed(4)} cpu ${runs[st][s].cpu.toFixed(0)} s`).join(', ')}\n`);
+}
+
+const fin = (x: number) => (Number.isFinite(x) ? x : null);
+const figures: Figure[] = [];
+for (const st of STRATEGIES) {
+  const fr = runs[st].map((r, i) => r.reachCpu / runs.full[i].cpu);
+  figures.push(
+    { name: `${st}: cpu time to the full search's best / full search's cpu time`, value: fin(median(fr)) ?? NaN, unit: 'fraction', per_seed: JSON.stringify(fr.map(fin)), reached: `${fr.filter(Number.isFinite).length}/${seeds}`, rule: st === 'asha' ? 'target <= 0.40' : '' },
+    { name: `${st}: best score`, value: median(runs[st].map((r) => r.best)), unit: 'dice (median over seeds)', per_seed: JSON.stringify(runs[st].map((r) => r.best)) },
+    { name: `${st}: cpu time`, value: median(runs[st].map((r) => r.cpu)), unit: 's (process CPU of the jobs, median over seeds)', jobs: JSON.stringify(runs[st].map((r) => r.jobs)) },
+    { name: `${st}: wall time`, value: median(runs[st].map((r) => r.wall)), unit: 's (median over seeds)' },
+  );
+}
+printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
+writeResults('search', figures, {
+  load_average_1m: load, seeds, configurations: CONFIGS, epochs, reduction_factor: eta, min_epochs: minEpochs, train_cases: Number(cases), val_cases: 2, size: Number(size),
+  crop: 16, backend: 'tfjs-node', workers: 'cpu:cpu', tolerance_dice: TOLERANCE, total_wall_s: (Date.now() - t0) / 1000,
+  command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size}`,
+});
+if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,15 @@
+// tfjs 'AvgPool3D' (NDHWC, float32): the native average pooling pass (NCDHW: tfjs's own).
+import { poolInfo, type Pool3DAttrs } from './conv-geometry.js';
+import { defineKernel, f32, sizeOf } from './kernel.js';
+
+export const avgPool3dKernel = defineKernel<'x', Pool3DAttrs>({
+  name: 'AvgPool3D', mode: 'replace',
+  run({ x }, be, attrs, k) {
+    const xv = f32(be, x);
+    if ((attrs.dataFormat && attrs.dataFormat !== 'NDHWC') || !xv) return undefined;
+    const { info, geom } = poolInfo(x.shape, attrs);
+    const y = new Float32Array(sizeOf(info.outShape));
+    k.avgPool3d(xv, y, geom);
+    return be.makeTensorInfo(info.outShape, 'float32', y);
+  },
+});

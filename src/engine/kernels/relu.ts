@@ -1,0 +1,13 @@
+// tfjs 'Relu' on float32: one native pass (other dtypes: tfjs's own).
+import { defineKernel, f32 } from './kernel.js';
+
+export const reluKernel = defineKernel<'x'>({
+  name: 'Relu', mode: 'replace',
+  run({ x }, be, _attrs, k) {
+    const xv = f32(be, x);
+    if (!xv) return undefined;
+    const y = new Float32Array(xv.length);
+    k.reluF32(xv, y);
+    return be.makeTensorInfo(x.shape, 'float32', y);
+  },
+});
