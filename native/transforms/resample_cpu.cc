@@ -311,7 +311,7 @@ inline void nearest8(const float* src, const RowVec& v, __m512d kv, float* dst) 
 }
 #endif
 
-void reresample_voxel(const ResampleArgs& a) {
+void resample_general(const ResampleArgs& a) {
   const ResampleGeom g{a.in_shape[0], a.in_shape[1], a.in_shape[2]};
   const int64_t oi = a.out_shape[0], oj = a.out_shape[1], ok = a.out_shape[2];
   const int64_t in_sp = g.ni * g.nj * g.nk, out_sp = oi * oj * ok;
@@ -382,7 +382,7 @@ bool resample_is_row_aligned(const double* m) { return m[2] == 0 && m[6] == 0; }
 
 void resample_cpu_path(const ResampleArgs& a, int path) {
   if (path != 2 && resample_is_row_aligned(a.xform)) resample_rows(a);
-  else reresample_voxel(a);
+  else resample_general(a);
 }
 
 void resample_cpu(const ResampleArgs& a) { resample_cpu_path(a, 0); }
