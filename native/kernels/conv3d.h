@@ -27,6 +27,15 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
 std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy,
                                    float* dfilter, ConvPrecision p);
 
+// The strided input gradient by phases (conv3d_backprop_input.cc, conv3d_amx.cc): along an
+// axis of input size `in`, filter size k, stride s and padding `pad`, the input positions
+// i = s*(q0+u) + r - pad (u < count) of phase r receive only the taps k = r + s*j (j < taps):
+// a stride-1 correlation of dy, padded by `pad` before, with that sub-filter flipped.
+struct Conv3DPhase {
+  int q0 = 0, count = 0, taps = 0, pad = 0;
+};
+Conv3DPhase conv3d_phase(int in, int k, int s, int pad, int r);
+
 // Naive reference loops (used by the ctest programs).
 void conv3d_forward_naive(const Conv3DGeom& g, const float* x, const float* filter, float* y);
 void conv3d_backprop_input_naive(const Conv3DGeom& g, const float* dy, const float* filter, float* dx);

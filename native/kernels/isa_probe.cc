@@ -1,5 +1,7 @@
 #include "kernels/isa_probe.h"
 
+#include "kernels/conv3d_amx.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -113,6 +115,11 @@ IsaProbe isa_probe(int trials, double ms_each) {
     for (auto& c : cfgs) c.best = std::max(c.best, c.run(iters_for(ms_each, c.guess, c.chains)));
   }
   for (auto& c : cfgs) p.rates.push_back({c.instr, c.chains, c.best, p.ghz > 0 ? c.best / p.ghz : 0, c.best * c.flops});
+  // AMX tile products (16x16 fp32 += 16x32 bf16 * 32x16 bf16: 16384 flops each), four
+  // independent accumulator tiles; only where AMX is usable (amx.h)
+  double amx = 0;
+  for (int t = 0; t < std::max(1, trials); ++t) amx = std::max(amx, amx_peak_gflops(1, ms_each * 1e-3));
+  if (amx > 0) p.rates.push_back({"tdpbf16ps tmm", 4, amx / 16384, p.ghz > 0 ? amx / 16384 / p.ghz : 0, amx});
   return p;
 }
 

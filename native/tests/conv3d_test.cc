@@ -8,21 +8,11 @@
 #include <cstring>
 
 #include "kernels/conv3d.h"
+#include "tests/conv3d_geom.h"
 
 using clara::Conv3DGeom;
 
 static int failures = 0;
-
-static Conv3DGeom make(int n, int d, int h, int w, int cin, int k, int cout, int s, bool same) {
-  Conv3DGeom g{};
-  g.n = n; g.d = d; g.h = h; g.w = w; g.cin = cin; g.kd = g.kh = g.kw = k; g.cout = cout;
-  g.sd = g.sh = g.sw = s;
-  auto out = [&](int in) { return same ? (in + s - 1) / s : (in - k + s) / s; };
-  g.od = out(d); g.oh = out(h); g.ow = out(w);
-  auto pad = [&](int in, int o) { int t = std::max((o - 1) * s + k - in, 0); return same ? t / 2 : 0; };
-  g.pf = pad(d, g.od); g.pt = pad(h, g.oh); g.pl = pad(w, g.ow);
-  return g;
-}
 
 static void compare(const char* what, const Conv3DGeom& g, const std::vector<float>& a,
                     const std::vector<float>& b, double tol) {
@@ -103,7 +93,7 @@ int main() {
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);
-    for (auto& c : cases) check_case(make(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
+    for (auto& c : cases) check_case(make_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
   }
   {  // the vectorized rounding equals the scalar one, specials included
     std::vector<float> v(37), r(37);

@@ -17,6 +17,7 @@ import type { JobEvent } from '../jobs/events.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { readJsonFile } from '../util/json-file.js';
 import type { Context, Handler, Outcome, Worker } from './types.js';
+import { betterThan } from '../jobs/objective.js';
 
 export const CONTROL_FILE = 'control.jsonl';
 const STATUS_FILE = 'status.json';
@@ -186,7 +187,7 @@ export class RunControl implements Handler {
   private noteOutcome(o: Outcome): void {
     const s = this.status!;
     s.finished.push({ job: o.jobName, status: o.status, score: o.score });
-    if ((o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) && (!s.best || o.score > s.best.score)) s.best = { job: o.jobName, score: o.score };
+    if ((o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) && betterThan(o, s.best && { ...s.best, status: 'FINISHED', lowerIsBetter: o.lowerIsBetter })) s.best = { job: o.jobName, score: o.score };
   }
 
   /** Reads new commands and applies them. */

@@ -20,12 +20,18 @@ import { jobCkptDir } from '../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
 import { CLARA_BIN, MMARExecutor, type MMARExecutorOptions } from './executor.js';
 import { copyBest } from './handlers/mmar-handler.js';
-import { FAILED_SCORE, type Context, type Executor, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
+import { FAILED_SCORE, type Context, type Executor, type ExecutorHooks, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
+import { betterThan } from '../jobs/objective.js';
 import { wilcoxonPrune } from './wilcoxon.js';
 
 interface CrossValidationOptions {
   numFolds: number;
   base: MMARExecutorOptions;
+  /** The executor of one fold (its extra train arguments and stats folder); default a local MMARExecutor.
+   *  On Slurm, each fold is its own Slurm job (SlurmExecutor.forFold). */
+  foldExecutor?: (fold: { extraArgs: string[]; statsSubdir: string }) => Executor;
+  /** The cluster executor the folds run on: its cancelAll (the stop path) and worker slots are this executor's. */
+  cluster?: Executor;
   /** WilcoxonPruner (Optuna's defaults: p 0.1, 2 startup cases); null = never prune. */
   pruner?: { pThreshold: number; nStartup: number } | null;
   /** Build the best configuration's fold ensemble in best/ at the end (default true). */
@@ -67,13 +73,18 @@ export class CrossValidation implements Executor, Handler {
   private readonly outcomes: Outcome[] = [];
   private readonly log: (s: string) => void;
 
+  /** A cluster's worker slots (one per concurrent job), else the local workers. */
+  readonly workerSlots?: () => Worker[];
+
   constructor(private readonly o: CrossValidationOptions) {
     this.log = o.log ?? ((s) => process.stderr.write(s + '\n'));
+    const slots = o.cluster?.workerSlots?.bind(o.cluster);
+    if (slots) this.workerSlots = slots;
   }
 
   private note(o: Outcome): void {
     this.outcomes.push(o);
-    if (o.status === 'FINISHED' && o.folds?.length === this.o.numFolds && (!this.best || o.score > this.best.score)) this.best = o;
+    if (o.status === 'FINISHED' && o.folds?.length === this.o.numFolds && betterThan(o, this.best)) this.best = o;
   }
 
   /** Resumed runs: the finished configurations are the bar again. */
@@ -82,24 +93,44 @@ export class CrossValidation implements Executor, Handler {
     if (Array.isArray(prev)) for (const o of prev as Outcome[]) this.note(o);
   }
 
-  async run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal): Promise<Outcome> {
+  async cancelAll(): Promise<void> {
+    await this.o.cluster?.cancelAll?.();
+  }
+
+  async run(job: Job, worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {
     const k = this.o.numFolds;
     mkdirSync(job.mmarRoot, { recursive: true });
     const folds: NonNullable<Outcome['folds']> = [];
     const perCase: Record<string, number> = {};
     const base = { recommendation: job.recommendation, jobName: job.name };
+    let lowerIsBetter = false;
     const done = (o: Omit<Outcome, 'recommendation' | 'jobName'>): Outcome => {
-      const out: Outcome = { ...base, ...o, folds, perCase };
+      const out: Outcome = { ...base, ...o, folds, perCase, ...(lowerIsBetter ? { lowerIsBetter } : {}) };
       writeJsonAtomic(join(job.mmarRoot, 'cv_outcome.json'), out);
       this.note(out);
       return out;
     };
+    // A re-attached cluster job (resumed search): the folds that finished are kept; folds run in
+    // order, so the journalled scheduler id belongs to the last fold whose folder exists.
+    const reattachFold = job.schedulerId === undefined ? -1 : lastStartedFold(job.mmarRoot, k);
     for (let f = 0; f < k; f++) {
-      const exec = new MMARExecutor({ ...this.o.base, extraArgs: [...(this.o.base.extraArgs ?? []), '--set', `fold=${f}`, `num_folds=${k}`], statsSubdir: `fold${f}` });
+      const extraArgs = [...(this.o.base.extraArgs ?? []), '--set', `fold=${f}`, `num_folds=${k}`];
+      const exec = this.o.foldExecutor?.({ extraArgs, statsSubdir: `fold${f}` }) ?? new MMARExecutor({ ...this.o.base, extraArgs, statsSubdir: `fold${f}` });
       const sub: Job = { ...job, mmarRoot: join(job.mmarRoot, `cv_fold${f}`) };
-      const r = await exec.run(sub, worker, (e) => onProgress({ ...e, fold: f }), signal);
+      delete sub.schedulerId;
+      const statsFile = join(jobCkptDir(sub.mmarRoot), `fold${f}`, TRAIN_STATS_FILE);
+      const kept = f <= reattachFold ? finishedFold(statsFile) : undefined;
+      let r: Pick<Outcome, 'score' | 'status' | 'error' | 'lowerIsBetter'>;
+      if (kept) {
+        r = kept;
+        this.log(`automl: ${job.name} fold ${f + 1}/${k} had finished before the resume: kept`);
+      } else {
+        if (f === reattachFold) sub.schedulerId = job.schedulerId;
+        r = await exec.run(sub, worker, (e) => onProgress({ ...e, fold: f }), signal, hooks);
+      }
+      if (r.lowerIsBetter) lowerIsBetter = true;
       folds.push({ fold: f, score: r.score, status: r.status });
-      const stats = readTrainStats(join(jobCkptDir(sub.mmarRoot), `fold${f}`, TRAIN_STATS_FILE));
+      const stats = readTrainStats(statsFile);
       for (const [id, ms] of Object.entries(stats?.best_val_per_case ?? {})) {
         const v = ms[stats!.key_metric_name] ?? keyMetricOf(ms, this.o.base.keyMetric);
         if (v !== undefined && Number.isFinite(v)) perCase[`${id}`] = v;
@@ -110,7 +141,7 @@ export class CrossValidation implements Executor, Handler {
       }
       this.log(`automl: ${job.name} fold ${f + 1}/${k}: ${r.score.toFixed(4)}`);
       if (f < k - 1 && this.o.pruner && this.best?.perCase) {
-        const w = wilcoxonPrune(perCase, this.best.perCase, this.o.pruner);
+        const w = wilcoxonPrune(perCase, this.best.perCase, { ...this.o.pruner, lowerIsBetter });
         if (w.prune) {
           this.log(`automl: pruning ${job.name} after fold ${f + 1}/${k}: worse than ${this.best.jobName} on ${w.n} paired case(s) (mean difference ${w.meanDiff.toFixed(4)}, Wilcoxon p ${w.p.toPrecision(3)} < ${this.o.pruner.pThreshold})`);
           return done({ status: 'PRUNED', score: mean(folds.map((x) => x.score)), error: `pruned after fold ${f + 1}/${k} (Wilcoxon p ${w.p.toPrecision(3)})` });
@@ -137,7 +168,7 @@ export class CrossValidation implements Executor, Handler {
     const dir = join(ctx.RUN_ROOT, 'best');
     const members = Array.from({ length: this.o.numFolds }, (_, f) => ['--member', `${join(dir, `cv_fold${f}`)}@${f}`]).flat();
     const logFile = join(ctx.RUN_ROOT, 'ensemble_log.txt');
-    this.log(`automl: building the ${this.o.numFolds}-fold ensemble of ${best.jobName} (mean score ${best.score.toFixed(4)}) in ${dir} (log: ${logFile})`);
+    this.log(`automl: building the ${this.o.numFolds}-fold ensemble of ${best.jobName} (mean ${best.lowerIsBetter ? 'key metric (lower is better)' : 'score'} ${best.score.toFixed(4)}) in ${dir} (log: ${logFile})`);
     const fd = openSync(logFile, 'a');
     const code = await new Promise<number | null>((res) => {
       const child = spawn(process.execPath, [CLARA_BIN, 'ensemble', '-o', dir, ...members, '--tta'], { stdio: ['ignore', fd, fd], env: process.env });
@@ -156,4 +187,18 @@ export class CrossValidation implements Executor, Handler {
     } catch { /* results.json is reported by the ensemble log */ }
     this.log(`automl: ready: clara-train infer --model ${dir} --input FILE -o DIR [--tta]`);
   }
+}
+
+/** A fold whose training finished (train_stats.json says so, with a score): its outcome, else undefined. */
+function finishedFold(statsFile: string): Pick<Outcome, 'score' | 'status' | 'lowerIsBetter'> | undefined {
+  const st = readTrainStats(statsFile);
+  const s = st?.best_key_metric;
+  if (st?.status !== 'finished' || typeof s !== 'number' || !Number.isFinite(s)) return undefined;
+  return { score: s, status: 'FINISHED', ...(st.key_metric_lower_is_better ? { lowerIsBetter: true } : {}) };
+}
+
+/** The last fold of a job whose folder exists (-1: none). */
+function lastStartedFold(jobRoot: string, k: number): number {
+  for (let f = k - 1; f >= 0; f--) if (existsSync(join(jobRoot, `cv_fold${f}`))) return f;
+  return -1;
 }

@@ -7,7 +7,8 @@ import { removeChild } from '../util/remove-child.js';
 import { join } from 'node:path';
 import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
-import { keyMetricOf } from '../jobs/key-metric.js';
+import { bestOf, searchScore } from '../jobs/objective.js';
+import { historyForPruner, outcomeForController, prunerValue } from './search-objective.js';
 import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
@@ -200,7 +201,7 @@ export class AutoMLEngine {
     controller.shutdown?.(this.ctx);
     await this.fire('shutdown', this.ctx);
     const valid = this.outcomes.filter((x) => x.status === 'FINISHED' || x.status === 'PRUNED');
-    const best = valid.reduce<Outcome | undefined>((b, x) => (!b || x.score > b.score ? x : b), undefined);
+    const best = bestOf(valid);
     return { outcomes: [...this.outcomes], best, stoppedBy: this.stoppedBy ?? this.draining, handlerErrors: this.handlerErrors };
   }
 
@@ -235,8 +236,8 @@ export class AutoMLEngine {
         if (o.rung.promoted) continue;
       }
       this.markDone(rec);
-      this.o.pruner?.jobEnded(o.history);
-      take(await this.o.controller.refineRecommendation(o, this.ctx));
+      this.o.pruner?.jobEnded(historyForPruner(o));
+      take(await this.o.controller.refineRecommendation(outcomeForController(o), this.ctx));
     }
     for (const it of st.interrupted) {
       const name = it.job;
@@ -371,9 +372,9 @@ export class AutoMLEngine {
       chain = chain.then(() => this.fire('jobProgress', ctx, e));
       const p = this.o.pruner;
       if (p && e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
-        const v = keyMetricOf(e.metrics, p.metric);
+        const v = prunerValue(e, p.metric);
         if (v !== undefined && p.shouldPrune(e.epoch, v)) {
-          this.log(`automl: pruning ${job.name}: ${v} at epoch ${e.epoch} is below the median of earlier jobs`);
+          this.log(`automl: pruning ${job.name}: its key metric at epoch ${e.epoch} is worse than the median of earlier jobs`);
           abort.abort('prune');
         }
       }
@@ -393,12 +394,12 @@ export class AutoMLEngine {
     this.o.journal.append({ type: 'job_end', time: Date.now(), job: job.name, worker: worker.id, outcome });
     this.outcomes.push(outcome);
     if (!job.rung?.promoted) this.markDone(job.recommendation);
-    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(outcome.history);
+    if (outcome.status !== 'KILLED') this.o.pruner?.jobEnded(historyForPruner(outcome));
     if (outcome.status !== 'FINISHED') this.log(`automl: job ${job.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
     await this.fire('endJob', this.jobCtx(job, worker, outcome));
     // A promotion's result only decides further promotions: the controller had this configuration's first one.
     if (outcome.status !== 'KILLED' && !this.stoppedBy && !job.rung?.promoted) {
-      const recs = await this.o.controller.refineRecommendation(outcome, this.ctx);
+      const recs = await this.o.controller.refineRecommendation(outcomeForController(outcome), this.ctx);
       this.accept(recs);
       await this.announce(recs);
     }
@@ -408,5 +409,5 @@ export class AutoMLEngine {
 
 /** The score a rung job leaves for successive halving; undefined when it produced none. */
 function rungScore(o: Outcome): number | undefined {
-  return (o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) ? o.score : undefined;
+  return (o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) ? searchScore(o) : undefined;
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConcreteValues, SearchSpace } from '../config/search-types.js';
 import { isJobEventMessage, type JobEvent } from '../jobs/events.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
+import { keyMetricOfEvent } from '../jobs/objective.js';
 import { jobCkptDir, jobTrainStatsFile } from '../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE, type TrainStats } from '../jobs/train-stats.js';
 import { cloneMmar } from './mmar-clone.js';
@@ -86,6 +87,7 @@ export class MMARExecutor implements Executor {
     const history: { epoch: number; value: number }[] = [];
     let best: number | undefined;
     let stalledS: number | undefined;
+    let lowerIsBetter = false;
     const result = await new Promise<{ code: number | null; sig: NodeJS.Signals | null; why?: JobStatus; err?: string }>((done) => {
       let why: JobStatus | undefined;
       let child: ReturnType<typeof spawn>;
@@ -132,10 +134,12 @@ export class MMARExecutor implements Executor {
         if (!isJobEventMessage(m)) return;
         const e = m.claraJobEvent;
         if (e.type === 'validation_end' && e.metrics) {
-          const v = keyMetricOf(e.metrics, this.opts.keyMetric);
+          const km = keyMetricOfEvent(e.info);
+          if (km) lowerIsBetter = km.lowerIsBetter;
+          const v = keyMetricOf(e.metrics, this.opts.keyMetric ?? km?.name);
           if (v !== undefined && e.epoch !== undefined) {
             history.push({ epoch: e.epoch, value: v });
-            best = best === undefined ? v : Math.max(best, v);
+            best = best === undefined ? v : lowerIsBetter ? Math.min(best, v) : Math.max(best, v);
           }
         }
         try { onProgress(e); } catch { /* progress consumers never break a job */ }
@@ -156,7 +160,8 @@ export class MMARExecutor implements Executor {
     const statsFile = this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
     const stats = readTrainStats(statsFile);
     historyFromStats(stats, history, this.opts.keyMetric);
-    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
+    if (stats?.key_metric_lower_is_better) lowerIsBetter = true;
+    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}), ...(lowerIsBetter ? { lowerIsBetter } : {}) };
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };

@@ -15,6 +15,7 @@ import { AutoMLEngine, type NamedHandler, type RunSummary } from './engine.js';
 import { MMARExecutor } from './executor.js';
 import { CrossValidation, numFoldsOf } from './cross-validation.js';
 import { slurmWorkerCount } from './executors/slurm-config.js';
+import { SlurmExecutor } from './executors/slurm.js';
 import type { ExecutorEnv } from './executors/env.js';
 import { MMARHandler } from './handlers/mmar-handler.js';
 import { Journal, journalState } from './journal.js';
@@ -146,11 +147,15 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   };
   const ePlace = { file: cfgFile, path: 'executor', mmarRoot: mmar };
   let executor = checkContract<Executor>(await buildAutomlComponent(ec, 'executor', ePlace, { ...env }), CONTRACTS.executor, ePlace);
-  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts), each fold a local job.
+  // num_folds > 1: a job is a configuration × k folds (src/automl/cross-validation.ts), each fold a local job or, on Slurm, its own Slurm job.
   const cv = numFoldsOf(cfgFile, vars);
   if (cv.numFolds > 1) {
-    if (!(executor instanceof MMARExecutor)) throw new ClaraError('num_folds > 1 runs on the local MMARExecutor only (not SlurmExecutor or a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
-    const crossValidation = new CrossValidation({ numFolds: cv.numFolds, base: executor.opts, pruner: cv.pruner, log });
+    const onSlurm = executor instanceof SlurmExecutor ? executor : undefined;
+    if (!(executor instanceof MMARExecutor) && !onSlurm) throw new ClaraError('num_folds > 1 runs on MMARExecutor or SlurmExecutor (not a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
+    const crossValidation = new CrossValidation({
+      numFolds: cv.numFolds, base: (executor as MMARExecutor | SlurmExecutor).opts, pruner: cv.pruner, log,
+      ...(onSlurm ? { foldExecutor: (f: { extraArgs: string[]; statsSubdir: string }) => onSlurm.forFold(f), cluster: onSlurm } : {}),
+    });
     executor = crossValidation;
     handlers.push({ name: 'CrossValidation', handler: crossValidation });
   }

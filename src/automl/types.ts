@@ -22,8 +22,11 @@ export type JobStatus = 'FINISHED' | 'FAILED' | 'TIMEOUT' | 'KILLED' | 'PRUNED';
 export interface Outcome {
   recommendation: Recommendation;
   jobName: string;
+  /** The key metric's own value (Dice, HD95 ...); compared through searchScore (src/jobs/objective.ts). */
   score: number;
   status: JobStatus;
+  /** The key metric is a distance (HD95): lower is better; controllers see the score negated. */
+  lowerIsBetter?: boolean;
   /** Key-metric history (epoch → value) when known. */
   history?: { epoch: number; value: number }[];
   error?: string;

@@ -42,13 +42,15 @@ interface WilcoxonDecision {
   meanDiff: number;
 }
 
-/** Optuna's WilcoxonPruner rule for a maximised score: prune when at least `nStartup` paired cases exist,
- *  the trial is worse on average, and the one-sided test says worse with p < pThreshold. */
-export function wilcoxonPrune(current: Record<string, number>, best: Record<string, number>, o: { pThreshold: number; nStartup: number }): WilcoxonDecision {
+/** Optuna's WilcoxonPruner rule: prune when at least `nStartup` paired cases exist, the trial is
+ *  worse on average, and the one-sided test says worse with p < pThreshold. Differences are taken
+ *  so that negative = worse: current − best for a score, best − current for a distance
+ *  (`lowerIsBetter`, HD95; Optuna's direction="minimize"). */
+export function wilcoxonPrune(current: Record<string, number>, best: Record<string, number>, o: { pThreshold: number; nStartup: number; lowerIsBetter?: boolean }): WilcoxonDecision {
   const d: number[] = [];
   for (const [id, v] of Object.entries(current)) {
     const b = best[id];
-    if (Number.isFinite(v) && b !== undefined && Number.isFinite(b)) d.push(v - b);
+    if (Number.isFinite(v) && b !== undefined && Number.isFinite(b)) d.push(o.lowerIsBetter ? b - v : v - b);
   }
   const meanDiff = d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0;
   if (d.length < o.nStartup || meanDiff >= 0) return { prune: false, p: 1, n: d.length, meanDiff };

@@ -2,6 +2,7 @@
 import { chooseBackend, type BackendInfo, type ChooseOptions } from './backend.js';
 import { setAmp, type AmpMode } from './amp.js';
 import { native } from '../native/loader.js';
+import { amxStatus } from '../native/amx.js';
 
 export { chooseBackend, describeBackend, forcedBackend, resetBackendChoice, BACKEND_NAMES } from './backend.js';
 export type { BackendInfo, BackendMeasure, BackendName, ChooseOptions } from './backend.js';
@@ -33,7 +34,9 @@ export async function initEngine(opts: { amp: boolean } & ChooseOptions): Promis
     setAmp(true);
     // The dot products are used only where this CPU runs them faster than fp32 FMA (measured once).
     const dot = backend.native?.bf16Dot ? native().setBf16Dot(null) : false;
-    const detail = dot
+    const detail = amxStatus().usable
+      ? 'bf16 convolutions on AMX tiles (tdpbf16ps), fp32 accumulation'
+      : dot
       ? 'bf16 convolutions with AVX512-BF16 dot products, fp32 accumulation'
       : `bf16 convolutions emulated exactly (bf16-rounded inputs, fp32 FMA)${backend.native?.bf16Dot ? ': AVX512-BF16 dot products measured slower than fp32 FMA on this CPU' : ''}`;
     return { backend, amp: 'bf16-native', ampDetail: detail };

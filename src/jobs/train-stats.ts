@@ -10,6 +10,8 @@ export const TRAIN_STATS_FILE = 'train_stats.json';
 /** The shape of MMAR_CKPT_DIR/train_stats.json (models/ by default), read by the AutoML executor and tracking. */
 export interface TrainStats {
   key_metric_name: string;
+  /** The key metric is a distance (HD95): lower is better; absent = higher is better (src/jobs/objective.ts). */
+  key_metric_lower_is_better?: boolean;
   best_key_metric: number | null;
   best_key_metric_epoch: number | null;
   epochs_completed: number;

@@ -7,6 +7,7 @@ import type { NativeTransformsModule } from './transforms.js';
 import type { NativeAlloc } from './alloc.js';
 import type { NativeDataMove } from './datamove.js';
 import type { NativeComponentsModule } from './components.js';
+import type { NativeAmx } from './amx.js';
 
 export interface NativeInfo {
   version: string;
@@ -32,4 +33,4 @@ export interface NativeCore {
   exitWithParent(ppid: number): boolean;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeElementwise & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule;
+export type NativeAddon = NativeCore & NativeKernels & NativeElementwise & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule & NativeAmx;

@@ -3,6 +3,7 @@
 import { IMPORTANCE_METHOD, parameterImportance } from './importance.js';
 import type { JobData, Param, RunData } from './run-data.js';
 import { barChart, esc, fmt, lineChart, parallelCoordinates, type Series } from './svg.js';
+import { betterThan, searchScore } from '../jobs/objective.js';
 
 export interface SliceImage {
   caseId: string;
@@ -92,7 +93,7 @@ export function renderReport(d: RunData, o: RenderOptions = {}): string {
   parts.push(`<h2>Run</h2><table class="facts">${facts.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`);
 
   // Leaderboard.
-  const board = [...jobs].sort((a, b) => (scored(b) ? b.score! : -Infinity) - (scored(a) ? a.score! : -Infinity) || a.name.localeCompare(b.name));
+  const board = [...jobs].sort((a, b) => (scored(b) ? searchScore(b) : -Infinity) - (scored(a) ? searchScore(a) : -Infinity) || a.name.localeCompare(b.name));
   const head = ['#', 'job', 'status', 'score', 'worker', 'time', 'epochs', ...d.params.map((p) => esc(p.label))];
   parts.push(`<h2>Leaderboard</h2><table class="leaderboard"><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>` + board.map((j, i) =>
     `<tr${j === best ? ' class="best"' : ''}><td class="num">${i + 1}</td><td>${esc(j.name)}</td><td>${esc(j.status)}${j.error ? ` <span class="note" title="${esc(j.error)}">(why)</span>` : ''}</td>` +
@@ -106,10 +107,11 @@ export function renderReport(d: RunData, o: RenderOptions = {}): string {
   const overJobs: { x: number; y: number }[] = [];
   const each: { x: number; y: number }[] = [];
   let bestSoFar = -Infinity;
+  let bestJob: JobData | undefined;
   byEnd.forEach((j, i) => {
     if (scored(j)) {
       each.push({ x: i + 1, y: j.score! });
-      if (j.score! > bestSoFar) bestSoFar = j.score!;
+      if (betterThan(j, bestJob)) { bestJob = j; bestSoFar = j.score!; }
     }
     if (Number.isFinite(bestSoFar)) {
       overTime.push({ x: (j.end! - (d.start ?? j.end!)) / 60000, y: bestSoFar });

@@ -17,6 +17,7 @@ import { decodeDouble } from '../tracking/mlflow/values.js';
 import { ClaraError } from '../util/errors.js';
 import { readRunInfo, type RunInfo } from './run-info.js';
 import { readSystemSamples, type SystemSample } from '../jobs/system-metrics.js';
+import { bestOf } from '../jobs/objective.js';
 
 export interface Param {
   key: string;
@@ -38,6 +39,8 @@ export interface JobData {
   end?: number;
   status: Outcome['status'] | 'RUNNING';
   score?: number;
+  /** The score is a distance (HD95): lower is better. */
+  lowerIsBetter?: boolean;
   error?: string;
   /** Param key → number (float, or an enum's choice index). */
   values: Record<string, number>;
@@ -192,6 +195,7 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
       j.end = e.time;
       j.status = e.outcome.status;
       j.score = e.outcome.score;
+      if (e.outcome.lowerIsBetter) j.lowerIsBetter = true;
       if (e.outcome.error) j.error = e.outcome.error;
       if (e.outcome.history?.length) { j.val = e.outcome.history.map((h) => ({ x: h.epoch, y: h.value })); j.source = 'journal'; }
     } else if (e.type === 'run_end') {
@@ -239,7 +243,7 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
   }
   // The best job's folder may only survive as automl/<run_id>/best/.
   const valid = data.jobs.filter((j) => VALID.has(j.status) && typeof j.score === 'number' && Number.isFinite(j.score));
-  data.best = valid.reduce<JobData | undefined>((b, j) => (!b || j.score! > b.score! ? j : b), undefined);
+  data.best = bestOf(valid);
   if (data.best && !data.best.folder && existsSync(join(runRoot, 'best'))) {
     data.best.folder = join(runRoot, 'best');
     const bestCkpt = jobCkptDir(join(runRoot, 'best'));

@@ -13,6 +13,7 @@ import { loadCheckpoint, disposeCheckpoint, saveCheckpoint, type ModelSpec, type
 import type { EventBus } from './event-bus.js';
 import type { TrainStats } from '../jobs/train-stats.js';
 import { emptyStats, TrainStatsWriter, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
+import { keyMetricInfo } from '../jobs/objective.js';
 import { ProgressLine } from './progress-line.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import type { Evaluator, EvaluationResult } from './evaluator.js';
@@ -82,6 +83,7 @@ export class Trainer {
   constructor(private readonly o: TrainerOptions) {
     this.stats = emptyStats(o.keyMetricName, o.epochs, o.backend, o.amp);
     this.stats.seed = o.seed;
+    if (o.evaluator?.lowerIsBetter(o.keyMetricName)) this.stats.key_metric_lower_is_better = true;
     this.writer = new TrainStatsWriter(o.statsFile ?? join(o.ckptDir, TRAIN_STATS_FILE), this.stats);
     this.rngSeed = new Rng(o.seed).nextSeed();
     this.progress = o.progress ?? new ProgressLine();
@@ -239,7 +241,7 @@ export class Trainer {
             bestCheckpoint = await this.saveCkpt('best', e1, lastVal);
             this.stats.best_key_metric_path = bestCheckpoint;
           }
-          await o.bus.emit('validation_end', { epoch: e1, metrics: { ...val.metrics, best_key_metric: this.stats.best_key_metric ?? NaN } });
+          await o.bus.emit('validation_end', { epoch: e1, metrics: { ...val.metrics, best_key_metric: this.stats.best_key_metric ?? NaN }, info: keyMetricInfo(o.keyMetricName, lower) });
         }
         const epochTime = (Date.now() - te) / 1000;
         epochTimes.push(epochTime);

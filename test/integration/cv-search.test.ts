@@ -8,52 +8,24 @@
 // run per configuration with a nested run per fold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Journal } from '../../src/automl/journal.js';
 import type { Outcome } from '../../src/automl/types.js';
-
-const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const readJson = <T = any>(f: string): T => JSON.parse(readFileSync(f, 'utf8')) as T;
-const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2) + '\n');
-
-function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv, ms: number): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  return new Promise((res) => child.on('exit', (code) => { clearTimeout(timer); res({ code, out, err }); }));
-}
+import { cvExample, mlrunsRuns, readJson, writeJson } from '../helpers/cv-example.js';
 
 test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --tta, postprocessed)', { timeout: 600_000 }, async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'clara-cv-'));
-  t.after(() => { if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true }); else console.log(`kept ${tmp}`); });
-  const mmar = join(tmp, 'synth');
-  const env: NodeJS.ProcessEnv = { ...process.env, CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, '--import', TSX, ENTRY, 'train', '-m', '{mmar}', '-q']) };
-  delete env.MLFLOW_TRACKING_URI;
-  delete env.CLARA_JOB_NAME;
-  const init = await cli(['init', '--example', 'synthetic', mmar, '--train-cases', '6', '--val-cases', '2', '--size', '20'], tmp, env, 120_000);
-  assert.equal(init.code, 0, init.err);
-  const tf = join(mmar, 'config', 'config_train.json');
-  const tc = readJson(tf);
-  tc.epochs = 2;
-  tc.num_interval_per_valid = 1;
-  tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [16, 16, 16];
-  tc.validate.inferer.args.roi_size = [16, 16, 16];
-  writeJson(tf, tc);
+  const { tmp, mmar, cli } = await cvExample(t, 'clara-cv-', (tc) => {
+    tc.epochs = 2;
+    tc.num_interval_per_valid = 1;
+  });
   writeJson(join(mmar, 'config', 'config_automl_cv.json'), {
     num_folds: 3,
     handlers: [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}' } }, { name: 'StatsHandler' }, { name: 'MLflowHandler', args: { experiment_name: 'cv' } }],
     executor: { name: 'MMARExecutor', args: {} },
     controller: { name: 'RandomController', args: { max_rounds: 1, max_jobs_per_round: 2, seed: 0 } },
   });
-  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=cv', 'workers=cpu:cpu', '--config', 'config/config_automl_cv.json'], tmp, env, 540_000);
+  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=cv', 'workers=cpu:cpu', '--config', 'config/config_automl_cv.json'], 540_000);
   assert.equal(r.code, 0, r.err.slice(-3000));
   const run = join(mmar, 'automl', 'cv');
 
@@ -77,15 +49,7 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   assert.equal(cvr.best, bestOutcome.jobName);
 
   // MLflow (the ./mlruns file store): one run per configuration, one nested run per fold with its epochs
-  const runs: { id: string; tags: Record<string, string>; metrics: string[] }[] = [];
-  for (const exp of readdirSync(join(tmp, 'mlruns')).filter((x) => /^\d+$/.test(x))) {
-    for (const id of readdirSync(join(tmp, 'mlruns', exp))) {
-      const tdir = join(tmp, 'mlruns', exp, id, 'tags');
-      if (!existsSync(tdir)) continue;
-      const tags = Object.fromEntries(readdirSync(tdir).map((k) => [k, readFileSync(join(tdir, k), 'utf8')]));
-      runs.push({ id, tags, metrics: existsSync(join(tmp, 'mlruns', exp, id, 'metrics')) ? readdirSync(join(tmp, 'mlruns', exp, id, 'metrics')) : [] });
-    }
-  }
+  const runs = mlrunsRuns(tmp);
   const configRuns = runs.filter((x) => x.tags['clara.kind'] === 'job');
   const foldRuns = runs.filter((x) => x.tags['clara.kind'] === 'fold');
   assert.equal(configRuns.length, 2);
@@ -119,7 +83,7 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   const image = join(mmar, 'data', 'imagesTr', 'case_007.nii.gz');
   for (const extra of [[], ['--tta'], ['--no-postprocess']]) {
     const out = join(tmp, `out${extra.join('')}`);
-    const inf = await cli(['infer', '--model', best, '--input', image, '-o', out, ...extra], tmp, env, 120_000);
+    const inf = await cli(['infer', '--model', best, '--input', image, '-o', out, ...extra], 120_000);
     assert.equal(inf.code, 0, inf.err);
     assert.ok(existsSync(join(out, 'case_007_seg.nii.gz')), `${extra}: segmentation written`);
   }

@@ -3,48 +3,22 @@
 // job that Slurm no longer knows is resubmitted on --resume while a live one is re-attached,
 // and a real `clara-train train` job (the default command: absolute node + bin) reports its
 // epochs through events.jsonl.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cancelRunSlurmJobs } from '../../src/automl/executors/slurm-stop.js';
 import { Journal, type JournalEntry } from '../../src/automl/journal.js';
 import { automlConfig, makeMmar, trainConfig } from '../automl/fixtures/mmar.js';
-import { SlurmTestCluster, skipUnlessSlurm } from '../helpers/slurm-cluster.js';
+import type { SlurmTestCluster } from '../helpers/slurm-cluster.js';
+import { slurmSuite } from '../helpers/slurm-suite.js';
 
-const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-const skip = skipUnlessSlurm();
+const { skip, cluster: clusterOf, cli } = slurmSuite({ gpus: 2, cpus: 4 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cluster: SlurmTestCluster;
-
-before(async () => {
-  if (skip) return;
-  cluster = new SlurmTestCluster({ gpus: 2, cpus: 4 });
-  await cluster.start();
-});
-// Children still running when a test failed or timed out are stopped before the cluster.
-const children = new Set<ReturnType<typeof spawn>>();
-after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await cluster?.stop();
-});
-
-function cli(args: string[], cwd?: string): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...cluster.env };
-  delete env.CLARA_TRAIN_COMMAND;
-  delete env.MLFLOW_TRACKING_URI;
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd ? { cwd } : {}) });
-  children.add(child);
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  return { child, done: new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, out, err }))) };
-}
+before(() => { if (!skip) cluster = clusterOf(); });
 
 function slurmMmar(train: Record<string, unknown>, controller: Record<string, unknown>): string {
   const base = automlConfig({ controller });

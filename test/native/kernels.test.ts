@@ -7,6 +7,7 @@ import {
 import { conv3dBackpropFilterRef, conv3dBackpropInputRef, conv3dForwardRef, roundBf16 } from '../references/conv3d.js';
 import { avgPool3dGradRef, avgPool3dRef, maxPool3dGradRef, maxPool3dRef } from '../references/pool3d.js';
 import { native } from '../../src/native/loader.js';
+import { amxStatus } from '../../src/native/amx.js';
 import { Rng } from '../../src/util/random.js';
 import { CONV_CASES, convGeometry, poolGeometry, randomArray, relErr } from './conv-geom.js';
 
@@ -93,7 +94,9 @@ test('isaProbe reports the clock and per-chain throughput of both instructions',
   assert.equal(dot.length, (native() as unknown as { conv3dBf16Dot: boolean }).conv3dBf16Dot ? 5 : 0);
   for (const r of p.rates) {
     assert.ok(r.perNs > 0 && r.perCycle > 0, `${r.instr} x${r.chains}: ${r.perNs}/ns`);
-    assert.ok(Math.abs(r.gflops - r.perNs * (r.instr.startsWith('vdpbf16ps') ? 64 : 32)) < 1e-9 * r.gflops + 1e-9);
+    assert.ok(Math.abs(r.gflops - r.perNs * (r.instr.startsWith('tdpbf16ps') ? 16384 : r.instr.startsWith('vdpbf16ps') ? 64 : 32)) < 1e-9 * r.gflops + 1e-9);
   }
+  // the AMX tile product is probed exactly where AMX is usable
+  assert.equal(p.rates.filter((r) => r.instr === 'tdpbf16ps tmm').length, amxStatus().usable ? 1 : 0);
   assert.throws(() => isaProbe(0, 2), /trials must be an integer >= 1/);
 });

@@ -66,7 +66,8 @@ export abstract class BaseController implements Controller {
 
   /** True (and remembered) once a score reaches stop_threshold. */
   protected checkStop(o: Outcome): boolean {
-    if (this.stopThreshold !== undefined && !isFailed(o) && o.score >= this.stopThreshold) this.stopped = true;
+    // stop_threshold is in the key metric's own units: a distance (o.score = −HD95 here) stops at or below it
+    if (this.stopThreshold !== undefined && !isFailed(o) && (o.lowerIsBetter ? -o.score <= this.stopThreshold : o.score >= this.stopThreshold)) this.stopped = true;
     return this.stopped;
   }
 

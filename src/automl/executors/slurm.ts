@@ -11,8 +11,9 @@ import { EVENTS_FILE_ENV, EVENTS_FILE_NAME, EventFileFollower } from '../../jobs
 import { writeFileAtomic } from '../../util/atomic-fs.js';
 import type { JobEvent } from '../../jobs/events.js';
 import { keyMetricOf } from '../../jobs/key-metric.js';
-import { jobTrainStatsFile } from '../../jobs/paths.js';
-import { readTrainStats } from '../../jobs/train-stats.js';
+import { jobCkptDir, jobTrainStatsFile } from '../../jobs/paths.js';
+import { readTrainStats, TRAIN_STATS_FILE } from '../../jobs/train-stats.js';
+import { keyMetricOfEvent } from '../../jobs/objective.js';
 import { StallWatch } from '../stall-watch.js';
 import { CLARA_BIN, MMARExecutor, historyFromStats, tail, type MMARExecutorOptions } from '../executor.js';
 import { FAILED_SCORE, type Executor, type ExecutorHooks, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
@@ -102,13 +103,24 @@ export class SlurmExecutor implements Executor {
   private readonly local: MMARExecutor;
   private readonly poller: SlurmPoller;
   /** The jobs this executor is following: Slurm id → how to cancel it. */
-  private readonly active = new Map<string, (status: JobStatus) => void>();
+  private readonly active: Map<string, (status: JobStatus) => void>;
   private readonly log: (l: string) => void;
 
-  constructor(readonly opts: SlurmExecutorOptions) {
+  constructor(readonly opts: SlurmExecutorOptions, owner?: SlurmExecutor) {
     this.local = new MMARExecutor(opts);
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
-    this.poller = new SlurmPoller(opts.client, Math.max(50, (opts.pollS ?? 2) * 1000), this.log);
+    this.poller = owner?.poller ?? new SlurmPoller(opts.client, Math.max(50, (opts.pollS ?? 2) * 1000), this.log);
+    this.active = owner?.active ?? new Map();
+  }
+
+  /** The executor of one cross-validation fold (each fold its own Slurm job): its extra train
+   *  arguments and stats folder; one poll and one cancel list with this executor. */
+  forFold(fold: { extraArgs: string[]; statsSubdir: string }): SlurmExecutor {
+    return new SlurmExecutor({ ...this.opts, extraArgs: [...(this.opts.extraArgs ?? []), ...fold.extraArgs], statsSubdir: fold.statsSubdir }, this);
+  }
+
+  private statsFile(job: Job): string {
+    return this.opts.statsSubdir ? join(jobCkptDir(job.mmarRoot), this.opts.statsSubdir, TRAIN_STATS_FILE) : jobTrainStatsFile(job.mmarRoot);
   }
 
   /** One worker slot per concurrent Slurm job (Slurm gives each its GPUs). */
@@ -118,7 +130,7 @@ export class SlurmExecutor implements Executor {
 
   /** The batch script of a job. */
   script(job: Job, configFile: string): string {
-    const cmd = (this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'])
+    const cmd = [...(this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}']), ...(this.opts.extraArgs ?? [])]
       .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const env: Record<string, string> = { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) };
     return [
@@ -156,6 +168,7 @@ export class SlurmExecutor implements Executor {
     const eventsFile = join(job.mmarRoot, EVENTS_FILE_NAME);
     const history: { epoch: number; value: number }[] = [];
     const follower = new EventFileFollower(eventsFile);
+    let lowerFromEvents = false;
     let warned = false;
     // stall_s: no event and no growth of log.txt for that long while RUNNING → scancel, TIMEOUT.
     let stall: StallWatch | undefined;
@@ -170,7 +183,9 @@ export class SlurmExecutor implements Executor {
       for (const e of got) {
         if (e.type === 'train_start') history.length = 0; // a requeued job starts over
         if (e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
-          const v = keyMetricOf(e.metrics, this.opts.keyMetric);
+          const km = keyMetricOfEvent(e.info);
+          if (km) lowerFromEvents = km.lowerIsBetter;
+          const v = keyMetricOf(e.metrics, this.opts.keyMetric ?? km?.name);
           if (v !== undefined) history.push({ epoch: e.epoch, value: v });
         }
         try { onProgress(e); } catch { /* progress consumers never break a job */ }
@@ -228,7 +243,7 @@ export class SlurmExecutor implements Executor {
         drain();
         if (!info) {
           // Forgotten by slurmctld and not in the completion log.
-          if (seen && readTrainStats(jobTrainStatsFile(job.mmarRoot))?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
+          if (seen && readTrainStats(this.statsFile(job))?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
           // A restarting controller may not know a job for a moment: lost only after a while.
           unknownSince ??= Date.now();
           if (!cancelled && Date.now() - unknownSince < LOST_AFTER_MS) continue;
@@ -279,17 +294,18 @@ export class SlurmExecutor implements Executor {
     }
     // The events written last are on disk once the job has ended.
     drain();
-    return this.outcome(job, id!, final!, why, history, base, stalledS);
+    return this.outcome(job, id!, final!, why, history, base, lowerFromEvents, stalledS);
   }
 
-  private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }, stalledS?: number): Outcome {
-    const stats = readTrainStats(jobTrainStatsFile(job.mmarRoot));
+  private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }, lowerFromEvents: boolean, stalledS?: number): Outcome {
+    const stats = readTrainStats(this.statsFile(job));
     historyFromStats(stats, history, this.opts.keyMetric);
-    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}) };
+    const lowerIsBetter = stats?.key_metric_lower_is_better === true || lowerFromEvents;
+    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}), ...(lowerIsBetter ? { lowerIsBetter } : {}) };
     const logFile = join(job.mmarRoot, 'log.txt');
     const state = normState(info.state);
     if (why === 'PRUNED') {
-      const s = stats?.best_key_metric ?? (history.length ? Math.max(...history.map((h) => h.value)) : undefined);
+      const s = stats?.best_key_metric ?? (history.length ? (lowerIsBetter ? Math.min : Math.max)(...history.map((h) => h.value)) : undefined);
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
     }
     if (why === 'KILLED') return { ...out, status: 'KILLED', error: `stopped by the AutoML engine (scancel ${id})` };

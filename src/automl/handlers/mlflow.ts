@@ -14,6 +14,7 @@ import type { JournalTracker } from '../../tracking/journal-tracker.js';
 import type { RunRef, RunStatus } from '../../tracking/tracker.js';
 import { TrainRunLogger, mmarArtifacts, mmarName } from '../../tracking/train-run-logger.js';
 import { redactUri } from '../../tracking/mlflow/config.js';
+import { byScoreDesc, searchScore } from '../../jobs/objective.js';
 
 export interface MLflowHandlerArgs {
   tracking_uri?: string;
@@ -104,8 +105,8 @@ export class MLflowHandler implements Handler {
         });
         if (Number.isFinite(o.score)) this.t.logMetrics(parent, [{ key: 'job_score', value: o.score, step: this.finished }]);
       }
-      if (Number.isFinite(o.score) && o.score > this.best) {
-        this.best = o.score;
+      if (Number.isFinite(o.score) && searchScore(o) > this.best) {
+        this.best = searchScore(o);
         if (run) {
           this.t.logMetrics(parent, [{ key: 'best_score', value: o.score, step: this.finished }]);
           this.t.setTags(parent, { 'clara.best_job': o.jobName });
@@ -190,8 +191,10 @@ export class MLflowHandler implements Handler {
     });
     if (score !== undefined && Number.isFinite(score)) {
       this.t.logMetrics(this.parent, [{ key: 'job_score', value: score, step: this.finished }]);
-      if (score > this.best) {
-        this.best = score;
+      const ss = outcome ? searchScore(outcome) : score;
+      if (outcome?.lowerIsBetter && this.best === -Infinity) this.t.setTags(this.parent, { 'clara.objective': 'minimize' });
+      if (ss > this.best) {
+        this.best = ss;
         this.t.logMetrics(this.parent, [{ key: 'best_score', value: score, step: this.finished }]);
         this.t.setTags(this.parent, { 'clara.best_job': job.name });
       }
@@ -227,7 +230,7 @@ export class MLflowHandler implements Handler {
 /** Outcomes best first (failed last), for the leaderboard artifact. */
 export function leaderboard(outcomes: Outcome[]): { rank: number; job: string; score: number; status: string; values: ConcreteValues }[] {
   return [...outcomes]
-    .sort((a, b) => b.score - a.score || a.jobName.localeCompare(b.jobName))
+    .sort((a, b) => byScoreDesc(a, b) || a.jobName.localeCompare(b.jobName))
     .map((o, i) => ({ rank: i + 1, job: o.jobName, score: o.score, status: o.status, values: o.recommendation.values }));
 }
 

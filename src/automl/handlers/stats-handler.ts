@@ -8,6 +8,7 @@ import type { SearchSpace } from '../../config/search-types.js';
 import type { Context, Handler, JobEvent, Outcome } from '../types.js';
 import { removeStaleTemps, writeJsonAtomic } from '../../util/atomic-fs.js';
 import { LiveJobs } from './live-jobs.js';
+import { bestOf, byScoreDesc } from '../../jobs/objective.js';
 
 const num = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? x.toPrecision(3) : JSON.stringify(x));
 
@@ -25,7 +26,7 @@ export function fmtValues(v: Record<string, unknown>, space?: SearchSpace): stri
 }
 
 export function leaderboard(outcomes: Outcome[], top = Infinity, space?: SearchSpace): string[] {
-  const rows = [...outcomes].sort((a, b) => b.score - a.score).slice(0, top);
+  const rows = [...outcomes].sort(byScoreDesc).slice(0, top);
   const cells = rows.map((o, i) => [String(i + 1), o.jobName, o.status, o.status === 'FINISHED' || o.status === 'PRUNED' ? o.score.toFixed(4) : '-', fmtValues(o.recommendation.values, space)]);
   const head = ['#', 'job', 'status', 'score', 'values'];
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
@@ -116,7 +117,7 @@ export class MMARStatsHandler implements Handler {
 
   private write(ctx: Context): void {
     const valid = this.outcomes.filter((o) => o.status === 'FINISHED' || o.status === 'PRUNED');
-    const best = valid.reduce<Outcome | undefined>((b, o) => (!b || o.score > b.score ? o : b), undefined);
+    const best = bestOf(valid);
     const file = join(ctx.RUN_ROOT, 'stats.json');
     const body = {
       run_id: ctx.RUN_ID, jobs: this.outcomes.length, best: best ? { job: best.jobName, score: best.score, values: best.recommendation.values } : null,

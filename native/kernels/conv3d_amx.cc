@@ -1,0 +1,826 @@
+// AMX conv3d: every pass is a sum of tile products C[16x16 fp32] += A[16x32 bf16] * B[32x16 bf16].
+//  - forward and input gradient: A rows are 16 output pixels of one row, read
+//    straight from a bf16 copy of the (padded) input whose K run for one (depth,
+//    height) tap is the kw*cp contiguous elements of the width taps; B is the
+//    weights packed per 32-element K chunk in the pair-interleaved (VNNI) layout,
+//    zero past the real K and output channels. The strided input gradient runs
+//    by phases (each a stride-1 correlation with a sub-filter), like conv3d.cc.
+//  - filter gradient: per tap, A = x transposed (input channels x output
+//    pixels of a row, split by width phase for strides > 1), B = dy pair-
+//    interleaved along the row (zero past its end), accumulated over row groups
+//    into per-group partial filters that are summed at the end.
+// Padding lanes multiply zero weights; a non-finite input would make them NaN,
+// so the packers report one and the caller falls back to its own kernels.
+#include "kernels/conv3d_amx.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "kernels/amx.h"
+
+#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__x86_64__)
+#define CLARA_AMX_ON 1
+#include <immintrin.h>
+#else
+#define CLARA_AMX_ON 0
+#endif
+
+namespace clara {
+
+bool conv3d_amx_takes_forward(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 8 && g.cout >= 8; }
+bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 8 && g.cout >= 8; }
+bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 8 && g.cout >= 8; }
+
+#if CLARA_AMX_ON
+namespace {
+
+inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
+inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+struct alignas(64) TileCfg {
+  uint8_t palette, start_row;
+  uint8_t reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+};
+
+// Every tile 16 rows x 64 bytes: C 16x16 fp32, A 16 x 32 bf16, B 16 pairs x 16 x 2 bf16.
+// Loaded by each worker at the start of its share of a call, released at its end.
+void tiles_on() {
+  TileCfg c;
+  std::memset(&c, 0, sizeof c);
+  c.palette = 1;
+  for (int i = 0; i < 8; ++i) {
+    c.rows[i] = 16;
+    c.colsb[i] = 64;
+  }
+  _tile_loadconfig(&c);
+}
+void tiles_off() { _tile_release(); }
+
+// ------------------------------------------------------------------ bf16 packing
+inline bool finite_bits(uint32_t u) { return (u & 0x7f800000u) != 0x7f800000u; }
+
+#if defined(__AVX512F__)
+// fp32 bits rounded to nearest even bf16, still in the upper half of each lane (finite input).
+inline __m512i rnd(__m512i u) {
+  const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff), top = _mm512_set1_epi32(int(0xffff0000u));
+  return _mm512_and_si512(_mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one))), top);
+}
+#endif
+
+// hi[i] = bf16(s[i]), lo[i] = bf16(s[i] - hi[i]) when lo != nullptr (round to nearest even).
+// Returns false when a value is not finite.
+bool cvt_run(const float* s, uint16_t* hi, uint16_t* lo, int64_t n) {
+  int64_t k = 0;
+  bool ok = true;
+#if defined(__AVX512F__)
+  const __m512i expo = _mm512_set1_epi32(0x7f800000);
+  __mmask16 bad = 0;
+  for (; k + 16 <= n; k += 16) {
+    const __m512i u = _mm512_loadu_si512(s + k);
+    bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(u, expo), expo);
+    const __m512i r = rnd(u);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(hi + k), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+    if (lo != nullptr) {
+      const __m512 d = _mm512_sub_ps(_mm512_castsi512_ps(u), _mm512_castsi512_ps(r));
+      const __m512i r2 = rnd(_mm512_castps_si512(d));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(lo + k), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r2, 16)));
+    }
+  }
+  ok = bad == 0;
+#endif
+  for (; k < n; ++k) {
+    uint32_t u;
+    std::memcpy(&u, s + k, 4);
+    ok = ok && finite_bits(u);
+    hi[k] = to_bf16_bits(s[k]);
+    if (lo != nullptr) lo[k] = to_bf16_bits(s[k] - round_bf16(s[k]));
+  }
+  return ok;
+}
+
+// A bf16 buffer (hi, and lo for the three-product mode) of a calling thread, kept between calls.
+struct Buf {
+  std::vector<uint16_t> v[2];
+  uint16_t* hi = nullptr;
+  uint16_t* lo = nullptr;
+  bool get(size_t n, bool with_lo) {
+    try {
+      if (v[0].size() < n) v[0].resize(n);
+      if (with_lo && v[1].size() < n) v[1].resize(n);
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+    hi = v[0].data();
+    lo = with_lo ? v[1].data() : nullptr;
+    return true;
+  }
+};
+
+// The bf16 copy of a padded input: P[n][PD][PH][PW][cp] = src[n][d-bd][h-bh][w-bw][c]
+// inside (c < C), 0 elsewhere.
+struct PlaneSrc {
+  const float* src;
+  int n, D, H, W, C;
+  int bd, bh, bw;
+  int PD, PH, PW, cp;
+  int64_t plane() const { return int64_t(PH) * PW * cp; }
+};
+
+// Plane d of batch item nn of P (hi, and lo when lo != nullptr). False when src holds a
+// non-finite value there.
+bool pack_plane(const PlaneSrc& q, int nn, int d, uint16_t* hi, uint16_t* lo) {
+  bool good = true;
+  const int64_t rowP = int64_t(q.PW) * q.cp;
+  const int cp = q.cp, C = q.C, sd = d - q.bd;
+  for (int h = 0; h < q.PH; ++h) {
+    uint16_t* dh = hi + h * rowP;
+    uint16_t* dl = lo ? lo + h * rowP : nullptr;
+    const int sh = h - q.bh;
+    if (sd < 0 || sd >= q.D || sh < 0 || sh >= q.H) {
+      std::memset(dh, 0, size_t(rowP) * 2);
+      if (dl) std::memset(dl, 0, size_t(rowP) * 2);
+      continue;
+    }
+    const float* srow = q.src + ((int64_t(nn) * q.D + sd) * q.H + sh) * int64_t(q.W) * C;
+    const int w0 = std::max(0, q.bw), w1 = std::min(q.PW, q.bw + q.W);  // P columns inside
+    std::memset(dh, 0, size_t(w0) * cp * 2);
+    if (dl) std::memset(dl, 0, size_t(w0) * cp * 2);
+    if (w1 < q.PW) {
+      std::memset(dh + int64_t(w1) * cp, 0, size_t(q.PW - w1) * cp * 2);
+      if (dl) std::memset(dl + int64_t(w1) * cp, 0, size_t(q.PW - w1) * cp * 2);
+    }
+    if (w1 <= w0) continue;
+    if (cp == C) {
+      good &= cvt_run(srow + int64_t(w0 - q.bw) * C, dh + int64_t(w0) * cp, dl ? dl + int64_t(w0) * cp : nullptr,
+                      int64_t(w1 - w0) * C);
+    } else {
+      for (int w = w0; w < w1; ++w) {
+        good &= cvt_run(srow + int64_t(w - q.bw) * C, dh + int64_t(w) * cp, dl ? dl + int64_t(w) * cp : nullptr, C);
+        for (int c = C; c < cp; ++c) {
+          dh[int64_t(w) * cp + c] = 0;
+          if (dl) dl[int64_t(w) * cp + c] = 0;
+        }
+      }
+    }
+  }
+  return good;
+}
+
+// All of P (hi, lo) at once. False when src holds a non-finite value.
+bool pack_padded(const PlaneSrc& q, uint16_t* hi, uint16_t* lo) {
+  std::atomic<bool> ok{true};
+  const int64_t pe = q.plane();
+  parallel_for(int64_t(q.n) * q.PD, 1, [&](int64_t b, int64_t e) {
+    bool good = true;
+    for (int64_t i = b; i < e; ++i)
+      good &= pack_plane(q, int(i / q.PD), int(i % q.PD), hi + i * pe, lo ? lo + i * pe : nullptr);
+    if (!good) ok.store(false);
+  });
+  return ok.load();
+}
+
+// Weights for the forward engine: [ab][chunk][nb][16 pairs][16 cols][2]; K element
+// kk = 32*chunk + 2*pair + e is width tap kk / cp, channel kk % cp. src(ab, k, ci, co).
+template <class Src>
+void pack_weights(int taps_ab, int kw, int cp, int cin, int cout, int nchunk, int NB, Src src, uint16_t* hi, uint16_t* lo) {
+  parallel_for(int64_t(taps_ab) * nchunk, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int ab = int(i / nchunk), ch = int(i % nchunk);
+      for (int nb = 0; nb < NB; ++nb) {
+        const int64_t base = (i * NB + nb) * 512;
+        for (int pr = 0; pr < 16; ++pr)
+          for (int col = 0; col < 16; ++col)
+            for (int el = 0; el < 2; ++el) {
+              const int kk = 32 * ch + 2 * pr + el, k = kk / cp, ci = kk % cp, co = 16 * nb + col;
+              const float v = k < kw && ci < cin && co < cout ? src(ab, k, ci, co) : 0.f;
+              const int64_t o = base + (pr * 16 + col) * 2 + el;
+              hi[o] = to_bf16_bits(v);
+              if (lo) lo[o] = to_bf16_bits(v - round_bf16(v));
+            }
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------ forward engine
+// y[n, o] = sum over taps (a, b, k) and channels of P[n, od*sd+a+offd, oh*sh+b+offh, ow*sw+k+offw, :] * W.
+// P is either packed whole beforehand (P[0], P[1]) or, with ring != nullptr, converted
+// plane by plane into a per-thread ring as the output planes reach it (read from
+// memory once, kept in cache, no full bf16 copy written and read back).
+struct Plan {
+  const uint16_t* P[2];
+  const PlaneSrc* ring;
+  const uint16_t* W[2];
+  int terms;  // 1: hi*hi; 3: + hi*lo + lo*hi
+  int64_t pN, pD, pH;
+  int cp;
+  int n, OD, OH, OW;
+  int sd, sh, sw, offd, offh, offw;
+  int kd, kh, kw, nchunk, NB;
+  int cout;
+  float* y;
+  int64_t yN, yD, yH, yW;
+};
+
+// MT output-pixel blocks (16 pixels each) x NT output-channel blocks from nb0 of one
+// output plane. planes[a] (hi) and planes[kd + a] (lo) are the P planes of depth tap a;
+// moff[m] the block's first pixel within a plane.
+template <int MT, int NT>
+void fwd_block(const Plan& p, const uint16_t* const* planes, const int64_t* moff, int nb0, float* const* yout, const int* mvalid) {
+  static_assert(MT * NT <= 4, "four accumulator tiles");
+  _tile_zero(0);
+  if constexpr (MT * NT > 1) _tile_zero(1);
+  if constexpr (MT * NT > 2) _tile_zero(2);
+  if constexpr (MT * NT > 3) _tile_zero(3);
+  const int64_t astride = int64_t(p.sw) * p.cp * 2;
+  for (int a = 0; a < p.kd; ++a)
+    for (int b = 0; b < p.kh; ++b) {
+      const int64_t wab = int64_t(a * p.kh + b) * p.nchunk;
+      for (int ch = 0; ch < p.nchunk; ++ch)
+        for (int t = 0; t < p.terms; ++t) {
+          const uint16_t* Pt = planes[(t == 2 ? p.kd : 0) + a] + b * p.pH + 32 * ch;
+          const uint16_t* wb = p.W[t == 1 ? 1 : 0] + ((wab + ch) * p.NB + nb0) * 512;
+          _tile_loadd(6, wb, 64);
+          if constexpr (NT == 2) _tile_loadd(7, wb + 512, 64);
+          if constexpr (NT == 1) {
+            _tile_loadd(4, Pt + moff[0], astride);
+            _tile_dpbf16ps(0, 4, 6);
+            if constexpr (MT > 1) {
+              _tile_loadd(5, Pt + moff[1], astride);
+              _tile_dpbf16ps(1, 5, 6);
+            }
+            if constexpr (MT > 2) {
+              _tile_loadd(7, Pt + moff[2], astride);
+              _tile_dpbf16ps(2, 7, 6);
+            }
+            if constexpr (MT > 3) {
+              _tile_loadd(4, Pt + moff[3], astride);
+              _tile_dpbf16ps(3, 4, 6);
+            }
+          } else {
+            _tile_loadd(4, Pt + moff[0], astride);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_dpbf16ps(1, 4, 7);
+            if constexpr (MT > 1) {
+              _tile_loadd(5, Pt + moff[1], astride);
+              _tile_dpbf16ps(2, 5, 6);
+              _tile_dpbf16ps(3, 5, 7);
+            }
+          }
+        }
+    }
+  alignas(64) float buf[4][256];
+  _tile_stored(0, buf[0], 64);
+  if constexpr (MT * NT > 1) _tile_stored(1, buf[1], 64);
+  if constexpr (MT * NT > 2) _tile_stored(2, buf[2], 64);
+  if constexpr (MT * NT > 3) _tile_stored(3, buf[3], 64);
+  for (int m = 0; m < MT; ++m)
+    for (int nt = 0; nt < NT; ++nt) {
+      const float* s = buf[NT == 1 ? m : 2 * m + nt];
+      const int c0 = 16 * (nb0 + nt), nc = std::min(16, p.cout - c0);
+      if (nc <= 0) continue;
+      for (int r = 0; r < mvalid[m]; ++r) std::memcpy(yout[m] + r * p.yW + c0, s + 16 * r, size_t(nc) * 4);
+    }
+}
+
+using FwdBlock = void (*)(const Plan&, const uint16_t* const*, const int64_t*, int, float* const*, const int*);
+
+// Per-thread ring of converted P planes: plane (nn, d) lives in slot d % slots.
+struct Ring {
+  std::vector<uint16_t> hi, lo;
+  std::vector<int64_t> tag;
+  int slots = 0;
+  int64_t pe = 0;
+  void reset(int s, int64_t plane_elems, size_t slack, bool with_lo) {
+    slots = s;
+    pe = plane_elems;
+    const size_t need = size_t(s) * size_t(pe) + slack;
+    if (hi.size() < need) hi.resize(need);  // zero-filled when grown: the slack stays finite
+    if (with_lo && lo.size() < need) lo.resize(need);
+    tag.assign(size_t(s), -1);
+  }
+};
+
+// False when a non-finite value was met (the outputs are then incomplete).
+bool run_plan(const Plan& p) {
+  static const FwdBlock one[5] = {nullptr, &fwd_block<1, 1>, &fwd_block<2, 1>, &fwd_block<3, 1>, &fwd_block<4, 1>};
+  static const FwdBlock two[3] = {nullptr, &fwd_block<1, 2>, &fwd_block<2, 2>};
+  const int OWb = ceil_div(p.OW, 16);
+  const int R = std::max(1, std::min(p.OH, 4 / std::max(1, OWb)));  // output rows per work item
+  const int OHg = ceil_div(p.OH, R);
+  const bool three = p.terms == 3;
+  std::atomic<bool> ok{true};
+  parallel_for(int64_t(p.n) * p.OD * OHg, 1, [&](int64_t b, int64_t e) {
+    thread_local Ring ring;
+    if (p.ring) ring.reset(p.kd + p.sd, p.ring->plane(), size_t(16 * p.sw + p.kw + 2) * p.cp + 128, three);
+    tiles_on();
+    std::vector<int64_t> moff;
+    std::vector<float*> yo;
+    std::vector<int> mv;
+    std::vector<const uint16_t*> planes(size_t(2 * p.kd));
+    bool good = true;
+    for (int64_t i = b; i < e && good; ++i) {
+      const int nn = int(i / (int64_t(p.OD) * OHg)), od = int(i / OHg % p.OD), g = int(i % OHg);
+      for (int a = 0; a < p.kd; ++a) {
+        const int d = od * p.sd + p.offd + a;
+        if (p.ring == nullptr) {
+          planes[size_t(a)] = p.P[0] + nn * p.pN + d * p.pD;
+          planes[size_t(p.kd + a)] = three ? p.P[1] + nn * p.pN + d * p.pD : nullptr;
+          continue;
+        }
+        const size_t slot = size_t(d % ring.slots);
+        uint16_t* h = ring.hi.data() + slot * size_t(ring.pe);
+        uint16_t* l = three ? ring.lo.data() + slot * size_t(ring.pe) : nullptr;
+        const int64_t tag = int64_t(nn) * p.ring->PD + d;
+        if (ring.tag[slot] != tag) {
+          ring.tag[slot] = tag;
+          if (!pack_plane(*p.ring, nn, d, h, l)) {
+            // keep the ring finite for later calls (tile rows read past a plane's end)
+            std::memset(h, 0, size_t(ring.pe) * 2);
+            if (l) std::memset(l, 0, size_t(ring.pe) * 2);
+            ring.tag[slot] = -1;
+            good = false;
+          }
+        }
+        planes[size_t(a)] = h;
+        planes[size_t(p.kd + a)] = l;
+      }
+      moff.clear();
+      yo.clear();
+      mv.clear();
+      for (int oh = g * R; oh < std::min(p.OH, g * R + R); ++oh)
+        for (int ob = 0; ob < OWb; ++ob) {
+          moff.push_back(int64_t(oh * p.sh + p.offh) * p.pH + int64_t(16 * ob * p.sw + p.offw) * p.cp);
+          yo.push_back(p.y + nn * p.yN + od * p.yD + oh * p.yH + 16 * ob * p.yW);
+          mv.push_back(std::min(16, p.OW - 16 * ob));
+        }
+      const int nm = int(moff.size());
+      for (int nb0 = 0; nb0 < p.NB;) {
+        const int nt = p.NB - nb0 >= 2 ? 2 : 1, mt_max = nt == 2 ? 2 : 4;
+        for (int m0 = 0; m0 < nm; m0 += mt_max) {
+          const int mt = std::min(mt_max, nm - m0);
+          (nt == 2 ? two : one)[mt](p, planes.data(), moff.data() + m0, nb0, yo.data() + m0, mv.data() + m0);
+        }
+        nb0 += nt;
+      }
+    }
+    tiles_off();
+    if (!good) ok.store(false);
+  });
+  return ok.load();
+}
+
+}  // namespace
+
+bool conv3d_amx_forward(const Conv3DGeom& g, const float* x, const float* filter, float* y, int terms, std::string* err) {
+  const bool three = terms == 3;
+  const int cp = round_up(g.cin, 2);
+  const int PD = (g.od - 1) * g.sd + g.kd, PH = (g.oh - 1) * g.sh + g.kh, PW = (g.ow - 1) * g.sw + g.kw;
+  const int64_t pH = int64_t(PW) * cp, pD = pH * PH, pN = pD * PD;
+  thread_local Buf W;
+  const int nchunk = ceil_div(g.kw * cp, 32), NB = ceil_div(g.cout, 16);
+  const size_t wsz = size_t(g.kd) * g.kh * nchunk * NB * 512;
+  if (!W.get(wsz, three)) {
+    *err = "out of memory for the AMX operands";
+    return false;
+  }
+  // x is converted plane by plane as the output planes reach it (Plan::ring)
+  const PlaneSrc src{x, g.n, g.d, g.h, g.w, g.cin, g.pf, g.pt, g.pl, PD, PH, PW, cp};
+  pack_weights(g.kd * g.kh, g.kw, cp, g.cin, g.cout, nchunk, NB,
+               [&](int ab, int k, int ci, int co) { return filter[((int64_t(ab) * g.kw + k) * g.cin + ci) * g.cout + co]; },
+               W.hi, W.lo);
+  Plan p{};
+  p.ring = &src;
+  p.W[0] = W.hi; p.W[1] = W.lo;
+  p.terms = three ? 3 : 1;
+  p.pN = pN; p.pD = pD; p.pH = pH; p.cp = cp;
+  p.n = g.n; p.OD = g.od; p.OH = g.oh; p.OW = g.ow;
+  p.sd = g.sd; p.sh = g.sh; p.sw = g.sw;
+  p.kd = g.kd; p.kh = g.kh; p.kw = g.kw; p.nchunk = nchunk; p.NB = NB;
+  p.cout = g.cout;
+  p.y = y;
+  p.yW = g.cout; p.yH = int64_t(g.ow) * g.cout; p.yD = p.yH * g.oh; p.yN = p.yD * g.od;
+  return run_plan(p);
+}
+
+bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float* filter, float* dx, int terms, std::string* err) {
+  const bool three = terms == 3;
+  const int cp = round_up(g.cout, 2);
+  // phases per axis and the padding of dy that covers every phase's reads
+  std::vector<Conv3DPhase> ph[3];
+  const int in[3] = {g.d, g.h, g.w}, kk[3] = {g.kd, g.kh, g.kw}, ss[3] = {g.sd, g.sh, g.sw}, pp[3] = {g.pf, g.pt, g.pl};
+  const int on[3] = {g.od, g.oh, g.ow};
+  int before[3], len[3];
+  for (int ax = 0; ax < 3; ++ax) {
+    int lo = 0, hi = on[ax] - 1;
+    for (int r = 0; r < ss[ax]; ++r) {
+      const Conv3DPhase q = conv3d_phase(in[ax], kk[ax], ss[ax], pp[ax], r);
+      ph[ax].push_back(q);
+      if (q.count == 0 || q.taps == 0) continue;
+      lo = std::min(lo, -q.pad);
+      hi = std::max(hi, q.count - 1 + q.taps - 1 - q.pad);
+    }
+    before[ax] = -lo;
+    len[ax] = hi - lo + 1;
+  }
+  const int64_t pH = int64_t(len[2]) * cp, pD = pH * len[1], pN = pD * len[0];
+  thread_local Buf P, W;
+  const size_t slack = size_t(16 + g.kw + 2) * cp + 128;
+  if (!P.get(size_t(pN) * g.n + slack, three)) {
+    *err = "out of memory for the AMX operands";
+    return false;
+  }
+  std::memset(P.hi + pN * g.n, 0, slack * 2);
+  if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
+  const PlaneSrc src{dy, g.n, g.od, g.oh, g.ow, g.cout, before[0], before[1], before[2], len[0], len[1], len[2], cp};
+  if (!pack_padded(src, P.hi, P.lo)) return false;
+  const int64_t xW = g.cin, xH = int64_t(g.w) * xW, xD = int64_t(g.h) * xH, xN = int64_t(g.d) * xD;
+  for (int rd = 0; rd < g.sd; ++rd)
+    for (int rh = 0; rh < g.sh; ++rh)
+      for (int rw = 0; rw < g.sw; ++rw) {
+        const Conv3DPhase& a = ph[0][size_t(rd)];
+        const Conv3DPhase& b = ph[1][size_t(rh)];
+        const Conv3DPhase& c = ph[2][size_t(rw)];
+        if (a.count == 0 || b.count == 0 || c.count == 0) continue;
+        const int id0 = g.sd * a.q0 + rd - g.pf, ih0 = g.sh * b.q0 + rh - g.pt, iw0 = g.sw * c.q0 + rw - g.pl;
+        float* y = dx + id0 * xD + ih0 * xH + iw0 * xW;
+        const int64_t yW = int64_t(g.sw) * xW, yH = int64_t(g.sh) * xH, yD = int64_t(g.sd) * xD;
+        if (a.taps == 0 || b.taps == 0 || c.taps == 0) {  // no tap reaches these positions
+          for (int nn = 0; nn < g.n; ++nn)
+            for (int u = 0; u < a.count; ++u)
+              for (int v = 0; v < b.count; ++v)
+                for (int w = 0; w < c.count; ++w)
+                  std::memset(y + nn * xN + u * yD + v * yH + w * yW, 0, size_t(g.cin) * 4);
+          continue;
+        }
+        const int nchunk = ceil_div(c.taps * cp, 32), NB = ceil_div(g.cin, 16);
+        if (!W.get(size_t(a.taps) * b.taps * nchunk * NB * 512, three)) {
+          *err = "out of memory for the AMX operands";
+          return false;
+        }
+        // sub-filter tap (i, j, k), flipped, is the original tap r + s*(taps-1-i) per axis; the
+        // correlation's input channels are the filter's outputs and its outputs the filter's inputs
+        pack_weights(a.taps * b.taps, c.taps, cp, g.cout, g.cin, nchunk, NB,
+                     [&](int ab, int k, int co, int ci) {
+                       const int i = ab / b.taps, j = ab % b.taps;
+                       const int td = rd + g.sd * (a.taps - 1 - i), th = rh + g.sh * (b.taps - 1 - j), tw = rw + g.sw * (c.taps - 1 - k);
+                       return filter[((int64_t(td * g.kh + th) * g.kw + tw) * g.cin + ci) * g.cout + co];
+                     },
+                     W.hi, W.lo);
+        Plan p{};
+        p.P[0] = P.hi; p.P[1] = P.lo; p.W[0] = W.hi; p.W[1] = W.lo;
+        p.terms = three ? 3 : 1;
+        p.pN = pN; p.pD = pD; p.pH = pH; p.cp = cp;
+        p.n = g.n; p.OD = a.count; p.OH = b.count; p.OW = c.count;
+        p.sd = p.sh = p.sw = 1;
+        p.offd = before[0] - a.pad; p.offh = before[1] - b.pad; p.offw = before[2] - c.pad;
+        p.kd = a.taps; p.kh = b.taps; p.kw = c.taps; p.nchunk = nchunk; p.NB = NB;
+        p.cout = g.cin;
+        p.y = y;
+        p.yN = xN; p.yD = yD; p.yH = yH; p.yW = yW;
+        if (!run_plan(p)) return false;
+      }
+  return true;
+}
+
+namespace {
+
+// ------------------------------------------------------------ filter gradient
+struct FgradPlan {
+  const uint16_t* XT[2];  // [n][PD][PH][sw][cin][PWq]
+  const uint16_t* DY[2];  // [n][od][oh][OWp/2][coP][2]
+  int terms;
+  int n, OD, OH, OW, OWp, PD, PH, PWq, cin, coP, MB, NB;
+  int sd, sh, sw, kd, kh, kw;
+};
+
+// dW partial [tap][MB*16][coP] of rows [r0, r1) (row = n, od, oh), for MT x NT tiles at (mb0, nb0).
+template <int MT, int NT>
+void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* part, bool first) {
+  const int64_t tap = (int64_t(a) * p.kh + b) * p.kw + k;
+  float* dst = part + (tap * p.MB * 16 + int64_t(mb0) * 16) * p.coP + 16 * nb0;
+  const int64_t ld = int64_t(p.coP) * 4;
+  if (first) {
+    _tile_zero(0);
+    if constexpr (MT * NT > 1) _tile_zero(1);
+    if constexpr (MT * NT > 2) _tile_zero(2);
+    if constexpr (MT * NT > 3) _tile_zero(3);
+  } else {  // go on from the partial sums of the earlier rows
+    _tile_loadd(0, dst, ld);
+    if constexpr (NT == 2) _tile_loadd(1, dst + 16, ld);
+    if constexpr (MT == 2) {
+      if constexpr (NT == 2) {
+        _tile_loadd(2, dst + 16 * p.coP, ld);
+        _tile_loadd(3, dst + 16 * p.coP + 16, ld);
+      } else {
+        _tile_loadd(1, dst + 16 * p.coP, ld);
+      }
+    }
+  }
+  const int64_t astride = int64_t(p.PWq) * 2, bstride = int64_t(p.coP) * 4;
+  const int nch = p.OWp / 32;
+  const int64_t dyrow = int64_t(p.OWp) * p.coP;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int nn = int(r / (int64_t(p.OD) * p.OH)), od = int(r / p.OH % p.OD), oh = int(r % p.OH);
+    const int64_t plane = ((int64_t(nn) * p.PD + od * p.sd + a) * p.PH + oh * p.sh + b) * p.sw + k % p.sw;
+    const int64_t xo = plane * p.cin * p.PWq + int64_t(mb0) * 16 * p.PWq + k / p.sw;
+    const int64_t yo = r * dyrow + int64_t(nb0) * 32;
+    for (int ch = 0; ch < nch; ++ch)
+      for (int t = 0; t < p.terms; ++t) {
+        const uint16_t* A = p.XT[t == 2 ? 1 : 0] + xo + 32 * ch;
+        const uint16_t* B = p.DY[t == 1 ? 1 : 0] + yo + int64_t(ch) * 16 * p.coP * 2;
+        _tile_loadd(6, B, bstride);
+        if constexpr (NT == 2) _tile_loadd(7, B + 32, bstride);
+        _tile_loadd(4, A, astride);
+        _tile_dpbf16ps(0, 4, 6);
+        if constexpr (NT == 2) _tile_dpbf16ps(1, 4, 7);
+        if constexpr (MT == 2) {
+          _tile_loadd(5, A + 16 * p.PWq, astride);
+          if constexpr (NT == 2) {
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+          } else {
+            _tile_dpbf16ps(1, 5, 6);
+          }
+        }
+      }
+  }
+  _tile_stored(0, dst, ld);
+  if constexpr (NT == 2) _tile_stored(1, dst + 16, ld);
+  if constexpr (MT == 2) {
+    if constexpr (NT == 2) {
+      _tile_stored(2, dst + 16 * p.coP, ld);
+      _tile_stored(3, dst + 16 * p.coP + 16, ld);
+    } else {
+      _tile_stored(1, dst + 16 * p.coP, ld);
+    }
+  }
+}
+
+using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
+
+}  // namespace
+
+namespace {
+
+// One row of x (W pixels x C channels, fp32) into its transposed bf16 planes:
+// out[ph][c][q] = x column q*sw + ph - pl (0 outside the row) for q < PWq, each plane
+// `xplane` elements apart. False on a non-finite value.
+bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int64_t xplane, uint16_t* hi, uint16_t* lo) {
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+  const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i expo = _mm512_set1_epi32(0x7f800000);
+  __mmask16 bad = 0;
+  for (int ph = 0; ph < sw; ++ph)
+    for (int q0 = 0; q0 < PWq; q0 += 16) {
+      const __m512i q = _mm512_add_epi32(_mm512_set1_epi32(q0), iota);
+      const __m512i col = _mm512_add_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(sw)), _mm512_set1_epi32(ph - pl));
+      const __mmask16 st = _mm512_cmplt_epi32_mask(q, _mm512_set1_epi32(PWq));
+      const __mmask16 in = st & _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(W));
+      const __m512i idx = _mm512_mullo_epi32(col, _mm512_set1_epi32(C));
+      for (int c = 0; c < C; ++c) {
+        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), in, idx, srow + c, 4);
+        const __m512i u = _mm512_castps_si512(v);
+        bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(u, expo), expo);
+        const __m512i r = rnd(u);
+        const int64_t o = ph * xplane + int64_t(c) * PWq + q0;
+        _mm256_mask_storeu_epi16(hi + o, st, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+        if (lo != nullptr) {
+          const __m512i r2 = rnd(_mm512_castps_si512(_mm512_sub_ps(v, _mm512_castsi512_ps(r))));
+          _mm256_mask_storeu_epi16(lo + o, st, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r2, 16)));
+        }
+      }
+    }
+  return bad == 0;
+#else
+  bool good = true;
+  for (int ph = 0; ph < sw; ++ph)
+    for (int c = 0; c < C; ++c)
+      for (int q = 0; q < PWq; ++q) {
+        const int col = q * sw + ph - pl;
+        const float v = col >= 0 && col < W ? srow[int64_t(col) * C + c] : 0.f;
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        good = good && finite_bits(u);
+        const int64_t o = ph * xplane + int64_t(c) * PWq + q;
+        hi[o] = to_bf16_bits(v);
+        if (lo != nullptr) lo[o] = to_bf16_bits(v - round_bf16(v));
+      }
+  return good;
+#endif
+}
+
+// One row of dy (ow pixels x C channels) pair-interleaved: out[w/2][c][w%2] for c < coP
+// (coP % 16 == 0; zero past C and past the row up to OWp pixels). False on a non-finite value.
+bool interleave_row(const float* drow, int ow, int C, int OWp, int coP, uint16_t* hi, uint16_t* lo) {
+#if defined(__AVX512F__)
+  const __m512i expo = _mm512_set1_epi32(0x7f800000), top = _mm512_set1_epi32(int(0xffff0000u));
+  __mmask16 bad = 0;
+  for (int w = 0; w < ow; w += 2)
+    for (int c0 = 0; c0 < coP; c0 += 16) {
+      const __mmask16 m = C - c0 >= 16 ? __mmask16(0xffff) : C > c0 ? __mmask16((1u << (C - c0)) - 1u) : __mmask16(0);
+      const __m512i ua = _mm512_maskz_loadu_epi32(m, drow + int64_t(w) * C + c0);
+      const __m512i ub = w + 1 < ow ? _mm512_maskz_loadu_epi32(m, drow + int64_t(w + 1) * C + c0) : _mm512_setzero_si512();
+      bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(ua, expo), expo) | _mm512_cmpeq_epi32_mask(_mm512_and_si512(ub, expo), expo);
+      const __m512i ra = rnd(ua), rb = rnd(ub);
+      const int64_t o = (int64_t(w / 2) * coP + c0) * 2;
+      _mm512_storeu_si512(hi + o, _mm512_or_si512(_mm512_srli_epi32(ra, 16), rb));
+      if (lo != nullptr) {
+        const __m512i la = rnd(_mm512_castps_si512(_mm512_sub_ps(_mm512_castsi512_ps(ua), _mm512_castsi512_ps(ra))));
+        const __m512i lb = rnd(_mm512_castps_si512(_mm512_sub_ps(_mm512_castsi512_ps(ub), _mm512_castsi512_ps(rb))));
+        _mm512_storeu_si512(lo + o, _mm512_or_si512(_mm512_srli_epi32(la, 16), _mm512_and_si512(lb, top)));
+      }
+    }
+  const int64_t done = int64_t((ow + 1) / 2) * coP * 2, all = int64_t(OWp) * coP;
+  std::memset(hi + done, 0, size_t(all - done) * 2);
+  if (lo != nullptr) std::memset(lo + done, 0, size_t(all - done) * 2);
+  return bad == 0;
+#else
+  bool good = true;
+  std::memset(hi, 0, size_t(OWp) * coP * 2);
+  if (lo != nullptr) std::memset(lo, 0, size_t(OWp) * coP * 2);
+  for (int w = 0; w < ow; ++w)
+    for (int c = 0; c < C; ++c) {
+      const float v = drow[int64_t(w) * C + c];
+      uint32_t u;
+      std::memcpy(&u, &v, 4);
+      good = good && finite_bits(u);
+      const int64_t o = (int64_t(w / 2) * coP + c) * 2 + (w & 1);
+      hi[o] = to_bf16_bits(v);
+      if (lo != nullptr) lo[o] = to_bf16_bits(v - round_bf16(v));
+    }
+  return good;
+#endif
+}
+
+}  // namespace
+
+bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err) {
+  const bool three = terms == 3;
+  FgradPlan p{};
+  p.terms = three ? 3 : 1;
+  p.n = g.n; p.OD = g.od; p.OH = g.oh; p.OW = g.ow;
+  p.OWp = round_up(g.ow, 32);
+  p.sd = g.sd; p.sh = g.sh; p.sw = g.sw; p.kd = g.kd; p.kh = g.kh; p.kw = g.kw;
+  p.PD = (g.od - 1) * g.sd + g.kd;
+  p.PH = (g.oh - 1) * g.sh + g.kh;
+  const int PW = (g.ow - 1) * g.sw + g.kw;
+  p.PWq = ceil_div(PW, g.sw);
+  p.cin = g.cin;
+  p.MB = ceil_div(g.cin, 16);
+  p.NB = ceil_div(g.cout, 16);
+  p.coP = 16 * p.NB;
+  const int taps = g.kd * g.kh * g.kw;
+  const int64_t xplane = int64_t(g.cin) * p.PWq;
+  const int64_t xsize = int64_t(g.n) * p.PD * p.PH * g.sw * xplane;
+  const int64_t rows = int64_t(g.n) * g.od * g.oh;
+  const int64_t dysize = rows * p.OWp * p.coP;
+  const size_t xslack = size_t(16 * p.PWq + 64), dyslack = 64;
+  thread_local Buf X, DY;
+  thread_local std::vector<float> part;
+  // row groups: enough for the threads, few enough that the partial filters stay small
+  const int64_t groups = std::min<int64_t>(rows, 4 * int64_t(num_threads()));
+  const size_t psize = size_t(taps) * p.MB * 16 * p.coP;
+  try {
+    if (part.size() < psize * size_t(groups)) part.resize(psize * size_t(groups));
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory for the AMX partial filters";
+    return false;
+  }
+  if (!X.get(size_t(xsize) + xslack, three) || !DY.get(size_t(dysize) + dyslack, three)) {
+    *err = "out of memory for the AMX operands";
+    return false;
+  }
+  std::memset(X.hi + xsize, 0, xslack * 2);
+  if (three) std::memset(X.lo + xsize, 0, xslack * 2);
+  // (thread_local buffers: the workers below must use these pointers, not X / DY)
+  uint16_t *const xh = X.hi, *const xl = X.lo, *const dh = DY.hi, *const dl = DY.lo;
+  p.XT[0] = xh; p.XT[1] = xl; p.DY[0] = dh; p.DY[1] = dl;
+  std::atomic<bool> ok{true};
+  // x transposed per (d, h, width phase): [cin][PWq], zero outside x
+  parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
+    bool good = true;
+    for (int64_t i = b; i < e; ++i) {
+      const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
+      for (int h = 0; h < p.PH; ++h) {
+        const int sh = h - g.pt;
+        uint16_t* base = xh + (i * p.PH + h) * g.sw * xplane;
+        uint16_t* basel = three ? xl + (i * p.PH + h) * g.sw * xplane : nullptr;
+        if (sd < 0 || sd >= g.d || sh < 0 || sh >= g.h) {
+          std::memset(base, 0, size_t(g.sw * xplane) * 2);
+          if (basel) std::memset(basel, 0, size_t(g.sw * xplane) * 2);
+          continue;
+        }
+        const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
+        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, xplane, base, basel);
+      }
+    }
+    if (!good) ok.store(false);
+  });
+  // dy pair-interleaved along the row: [row][OWp/2][coP][2], zero past the row and the channels
+  parallel_for(rows, 4, [&](int64_t b, int64_t e) {
+    bool good = true;
+    for (int64_t r = b; r < e; ++r)
+      good &= interleave_row(dy + r * g.ow * g.cout, g.ow, g.cout, p.OWp, p.coP, dh + r * p.OWp * p.coP,
+                             three ? dl + r * p.OWp * p.coP : nullptr);
+    if (!good) ok.store(false);
+  });
+  if (!ok.load()) return false;
+  static const FgradBlock blk[3][3] = {{nullptr, nullptr, nullptr},
+                                       {nullptr, &fgrad_block<1, 1>, &fgrad_block<1, 2>},
+                                       {nullptr, &fgrad_block<2, 1>, &fgrad_block<2, 2>}};
+  float* parts = part.data();
+  // rows per pass over the taps: their dy rows and the x rows the taps read (about
+  // (rows + kh) * kd row copies) within ~256 KiB
+  const int64_t row_bytes = int64_t(p.OWp) * p.coP * 2 + int64_t(g.kd) * g.sw * xplane * 2;
+  const int64_t sub_rows = std::max<int64_t>(1, (256 << 10) / std::max<int64_t>(1, row_bytes));
+  parallel_for(groups, 1, [&](int64_t b, int64_t e) {
+    tiles_on();
+    for (int64_t gi = b; gi < e; ++gi) {
+      const int64_t r0 = rows * gi / groups, r1 = rows * (gi + 1) / groups;
+      float* pp = parts + size_t(gi) * psize;
+      // a few rows at a time through every tap, so their x and dy stay in cache
+      for (int64_t rb = r0; rb < r1; rb += sub_rows)
+        for (int a = 0; a < g.kd; ++a)
+          for (int bb = 0; bb < g.kh; ++bb)
+            for (int k = 0; k < g.kw; ++k)
+              for (int mb = 0; mb < p.MB; mb += 2)
+                for (int nb = 0; nb < p.NB; nb += 2) {
+                  const int mt = std::min(2, p.MB - mb), nt = std::min(2, p.NB - nb);
+                  blk[mt][nt](p, a, bb, k, mb, nb, rb, std::min(r1, rb + sub_rows), pp, rb == r0);
+                }
+    }
+    tiles_off();
+  });
+  // sum the groups' partial filters into dfilter [tap][cin][cout]
+  const int64_t total = int64_t(taps) * g.cin;
+  parallel_for(total, 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t tap = i / g.cin, ci = i % g.cin;
+      float* o = dfilter + i * g.cout;
+      const float* s0 = parts + (tap * p.MB * 16 + ci) * p.coP;
+      for (int co = 0; co < g.cout; ++co) o[co] = s0[co];
+      for (int64_t gi = 1; gi < groups; ++gi) {
+        const float* s = s0 + size_t(gi) * psize;
+        for (int co = 0; co < g.cout; ++co) o[co] += s[co];
+      }
+    }
+  });
+  return true;
+}
+
+double amx_peak_gflops(int threads, double seconds) {
+  if (!amx_usable()) return 0;
+  threads = std::max(1, threads);
+  std::atomic<int64_t> total{0};
+  std::vector<std::thread> ts;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&] {
+      tiles_on();
+      alignas(64) static const uint16_t A[512] = {};
+      _tile_zero(0);
+      _tile_zero(1);
+      _tile_zero(2);
+      _tile_zero(3);
+      _tile_loadd(4, A, 64);
+      _tile_loadd(5, A, 64);
+      _tile_loadd(6, A, 64);
+      _tile_loadd(7, A, 64);
+      int64_t n = 0;
+      do {  // at least one batch, however late this thread started
+        for (int i = 0; i < 4096; ++i) {
+          _tile_dpbf16ps(0, 4, 6);
+          _tile_dpbf16ps(1, 4, 7);
+          _tile_dpbf16ps(2, 5, 6);
+          _tile_dpbf16ps(3, 5, 7);
+        }
+        n += 4096;
+      } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds);
+      alignas(64) float c[256];
+      _tile_stored(0, c, 64);
+      tiles_off();
+      total += n;
+    });
+  for (auto& t : ts) t.join();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return double(total.load()) * 4 * 16 * 16 * 32 * 2 / s / 1e9;
+}
+
+#else  // no AMX code compiled in
+
+bool conv3d_amx_forward(const Conv3DGeom&, const float*, const float*, float*, int, std::string*) { return false; }
+bool conv3d_amx_backprop_input(const Conv3DGeom&, const float*, const float*, float*, int, std::string*) { return false; }
+bool conv3d_amx_backprop_filter(const Conv3DGeom&, const float*, const float*, float*, int, std::string*) { return false; }
+double amx_peak_gflops(int, double) { return 0; }
+
+#endif
+
+}  // namespace clara
