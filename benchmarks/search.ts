@@ -102,28 +102,34 @@ async function search(strategy: Strategy, seed: number, target?: number): Promis
 }
 
 const runs: Record<Strategy, Run[]> = { full: [], median: [], asha: [] };
+const fin = (x: number) => (Number.isFinite(x) ? x : null);
 for (let s = 0; s < seeds; s++) {
   const full = await search('full', s);
   runs.full.push(full);
   for (const st of ['median', 'asha'] as const) runs[st].push(await search(st, s, full.best));
   process.stderr.write(`search: seed ${s} done (${((Date.now() - t0) / 1000).toFixed(0)} s): ${STRATEGIES.map((st) => `${st} best ${runs[st][s].best.toFixed(4)} cpu ${runs[st][s].cpu.toFixed(0)} s`).join(', ')}\n`);
+  // Written after every seed, so that a long run interrupted late still leaves its figures.
+  report(s + 1 < seeds);
 }
 
-const fin = (x: number) => (Number.isFinite(x) ? x : null);
-const figures: Figure[] = [];
-for (const st of STRATEGIES) {
-  const fr = runs[st].map((r, i) => r.reachCpu / runs.full[i].cpu);
-  figures.push(
-    { name: `${st}: cpu time to the full search's best / full search's cpu time`, value: fin(median(fr)) ?? NaN, unit: 'fraction', per_seed: JSON.stringify(fr.map(fin)), reached: `${fr.filter(Number.isFinite).length}/${seeds}`, rule: st === 'asha' ? 'target <= 0.40' : '' },
-    { name: `${st}: best score`, value: median(runs[st].map((r) => r.best)), unit: 'dice (median over seeds)', per_seed: JSON.stringify(runs[st].map((r) => r.best)) },
-    { name: `${st}: cpu time`, value: median(runs[st].map((r) => r.cpu)), unit: 's (process CPU of the jobs, median over seeds)', jobs: JSON.stringify(runs[st].map((r) => r.jobs)) },
-    { name: `${st}: wall time`, value: median(runs[st].map((r) => r.wall)), unit: 's (median over seeds)' },
-  );
+function report(partial: boolean): void {
+  const figures: Figure[] = [];
+  const n = runs.full.length;
+  for (const st of STRATEGIES) {
+    const fr = runs[st].map((r, i) => r.reachCpu / runs.full[i].cpu);
+    figures.push(
+      { name: `${st}: cpu time to the full search's best / full search's cpu time`, value: fin(median(fr)) ?? NaN, unit: 'fraction', per_seed: JSON.stringify(fr.map(fin)), reached: `${fr.filter(Number.isFinite).length}/${n}`, rule: st === 'asha' ? 'target <= 0.40' : '' },
+      { name: `${st}: best score`, value: median(runs[st].map((r) => r.best)), unit: 'dice (median over seeds)', per_seed: JSON.stringify(runs[st].map((r) => r.best)) },
+      { name: `${st}: cpu time`, value: median(runs[st].map((r) => r.cpu)), unit: 's (process CPU of the jobs, median over seeds)', jobs: JSON.stringify(runs[st].map((r) => r.jobs)) },
+      { name: `${st}: wall time`, value: median(runs[st].map((r) => r.wall)), unit: 's (median over seeds)' },
+    );
+  }
+  if (!partial) printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
+  writeResults(out, figures, {
+    load_average_1m: load, seeds_done: n, seeds, configurations: CONFIGS, epochs, reduction_factor: eta, min_epochs: minEpochs, train_cases: Number(cases), val_cases: 2, size: Number(size),
+    crop: 16, lr_schedule: lrSchedule === 'poly' ? 'PolynomialLR power 0.9 over the budget' : 'StepLR step 30 (constant within the budget)', backend: 'tfjs-node', workers: 'cpu:cpu',
+    tolerance_dice: TOLERANCE, total_wall_s: (Date.now() - t0) / 1000,
+    command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size} --lr-schedule ${lrSchedule}${out !== 'search' ? ` --out ${out}` : ''}`,
+  });
 }
-printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
-writeResults(out, figures, {
-  load_average_1m: load, seeds, configurations: CONFIGS, epochs, reduction_factor: eta, min_epochs: minEpochs, train_cases: Number(cases), val_cases: 2, size: Number(size),
-  crop: 16, lr_schedule: lrSchedule === 'poly' ? 'PolynomialLR power 0.9 over the budget' : 'StepLR step 30 (constant within the budget)', backend: 'tfjs-node', workers: 'cpu:cpu', tolerance_dice: TOLERANCE, total_wall_s: (Date.now() - t0) / 1000,
-  command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size} --lr-schedule ${lrSchedule}${out !== 'search' ? ` --out ${out}` : ''}`,
-});
 if (!keep) rmSync(dir, { recursive: true, force: true });
