@@ -2,6 +2,12 @@
 // `--set num_folds=k`; 1 = one split, as before). A job is one configuration × k folds: the
 // job MMAR holds one cloned MMAR per fold (cv_fold<f>/, trained with `--set fold=f
 // num_folds=k`, models in models/fold<f>), run one after the other on the job's worker.
+// On a cluster (SlurmExecutor) each fold is its own Slurm job rather than one job per
+// configuration: the Wilcoxon pruner decides between folds before the next is queued (a
+// pruned configuration never asks for its last folds' allocations), a node failure or a
+// requeue costs one fold, each fold's time limit is one training's, and a resumed search
+// keeps the folds that finished (their events replayed to the handlers) and re-attaches to
+// the fold that was running (the journal's last Slurm id of the job; folds run in order).
 // The job's score is the mean of the folds' best key metric; the key metric of every
 // validation case is kept (Outcome.perCase, journalled). After each fold but the last, the
 // cases seen so far are paired with the best finished configuration's and Optuna's
@@ -16,6 +22,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import { ClaraError } from '../util/errors.js';
 import { keyMetricOf } from '../jobs/key-metric.js';
+import { EVENTS_FILE_NAME, EventFileFollower } from '../jobs/event-file.js';
 import { jobCkptDir } from '../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
 import { CLARA_BIN, MMARExecutor, type MMARExecutorOptions } from './executor.js';
@@ -124,6 +131,8 @@ export class CrossValidation implements Executor, Handler {
       if (kept) {
         r = kept;
         this.log(`automl: ${job.name} fold ${f + 1}/${k} had finished before the resume: kept`);
+        // its recorded events (a cluster job's events.jsonl) go to the handlers again: MLflow's fold run of this attempt
+        for (const e of new EventFileFollower(join(sub.mmarRoot, EVENTS_FILE_NAME)).poll()) onProgress({ ...e, fold: f });
       } else {
         if (f === reattachFold) sub.schedulerId = job.schedulerId;
         r = await exec.run(sub, worker, (e) => onProgress({ ...e, fold: f }), signal, hooks);

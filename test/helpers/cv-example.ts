@@ -49,15 +49,16 @@ export async function cvExample(t: { after(fn: () => void): void }, prefix: stri
   return { tmp, mmar, cli };
 }
 
-/** Every run in the temp folder's ./mlruns: its id, tags and metric names. */
-export function mlrunsRuns(tmp: string): { id: string; tags: Record<string, string>; metrics: string[] }[] {
-  const runs: { id: string; tags: Record<string, string>; metrics: string[] }[] = [];
+/** Every run in the temp folder's ./mlruns: its id, tags, metric names and whether it is deleted. */
+export function mlrunsRuns(tmp: string): { id: string; tags: Record<string, string>; metrics: string[]; deleted: boolean }[] {
+  const runs: { id: string; tags: Record<string, string>; metrics: string[]; deleted: boolean }[] = [];
   for (const exp of readdirSync(join(tmp, 'mlruns')).filter((x) => /^\d+$/.test(x))) {
     for (const id of readdirSync(join(tmp, 'mlruns', exp))) {
       const dir = join(tmp, 'mlruns', exp, id);
       if (!existsSync(join(dir, 'tags'))) continue;
       const tags = Object.fromEntries(readdirSync(join(dir, 'tags')).map((k) => [k, readFileSync(join(dir, 'tags', k), 'utf8')]));
-      runs.push({ id, tags, metrics: existsSync(join(dir, 'metrics')) ? readdirSync(join(dir, 'metrics')) : [] });
+      const deleted = existsSync(join(dir, 'meta.yaml')) && /lifecycle_stage: deleted/.test(readFileSync(join(dir, 'meta.yaml'), 'utf8'));
+      runs.push({ id, tags, metrics: existsSync(join(dir, 'metrics')) ? readdirSync(join(dir, 'metrics')) : [], deleted });
     }
   }
   return runs;

@@ -112,5 +112,11 @@ test('kill -9 during a fold on Slurm; --resume keeps the finished folds and re-a
   // fold 0 was not run again; fold 1 kept its Slurm id; only fold 2 was new for this configuration
   const ids = submits(all).filter((s) => s.job === fold0.job).map((s) => s.schedulerId);
   assert.equal(new Set(ids).size, 3, `Slurm ids of ${fold0.job}: ${ids}`);
+  // MLflow: the resumed attempt's run of the configuration has its 3 folds (the kept one from its recorded events)
+  const runs = mlrunsRuns(mmar).filter((x) => !x.deleted);
+  const jobRun = runs.find((x) => x.tags['clara.kind'] === 'job' && x.tags['clara.job_name'] === fold0.job)!;
+  const folds = runs.filter((x) => x.tags['clara.kind'] === 'fold' && x.tags['mlflow.parentRunId'] === jobRun.id);
+  assert.deepEqual(folds.map((x) => x.tags['clara.fold']).sort(), ['0', '1', '2']);
+  assert.ok(folds.every((x) => x.metrics.includes('val_mean_dice')), 'every fold run has its epochs');
   rmSync(mmar, { recursive: true, force: true });
 });
