@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Layer, ParamStore } from './params.js';
 import { type LayerSpec, numArg } from './spec.js';
 
-export const ACT_NAMES = ['prelu', 'relu', 'leakyrelu', 'elu', 'selu', 'celu', 'sigmoid', 'tanh', 'gelu', 'swish', 'silu', 'mish', 'relu6', 'softplus'];
+const ACT_NAMES = ['prelu', 'relu', 'leakyrelu', 'elu', 'selu', 'celu', 'sigmoid', 'tanh', 'gelu', 'swish', 'silu', 'mish', 'relu6', 'softplus'];
 
 export function actLayer(store: ParamStore, name: string, spec: LayerSpec | null): Layer | null {
   if (!spec) return null;
