@@ -1,4 +1,4 @@
-// npm run bench -- search [--seeds 3] [--epochs 27] [--eta 3] [--min-epochs 1] [--cases 8] [--size 24] [--keep DIR]
+// npm run bench -- search [--seeds 3] [--epochs 27] [--eta 3] [--min-epochs 1] [--cases 8] [--size 24] [--lr-schedule poly|step] [--out search] [--keep DIR]
 // Does successive halving spend a search's budget better? On the synthetic example (real
 // `clara-train automl`, real `clara-train train` jobs on the tfjs-node backend, two CPU
 // workers) the same 16 configurations (RandomController, one seed per repetition) are
@@ -8,7 +8,9 @@
 // 0.01 Dice of the full search's best, as a fraction of the full search's CPU time, and the
 // best score each reaches; medians over the seeds (a seed where a strategy never gets
 // there counts as never). A job still running at that moment counts with the share of its
-// CPU time its elapsed time makes.
+// CPU time its elapsed time makes. The lr schedule: `poly` (PolynomialLR, power 0.9, over
+// the job's whole budget: the segmentation default, and what a rung's --epochs keeps
+// comparable) or `step` (the example's StepLR, step 30: a constant lr within 27 epochs).
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +29,8 @@ const opt = (name: string, d: string) => { const i = argv.indexOf(name); return 
 const seeds = Number(opt('--seeds', '3')), epochs = Number(opt('--epochs', '27')), eta = Number(opt('--eta', '3'));
 const minEpochs = Number(opt('--min-epochs', '1')), cases = opt('--cases', '8'), size = opt('--size', '24');
 const keep = argv.includes('--keep') ? opt('--keep', '') : undefined;
+const lrSchedule = opt('--lr-schedule', 'poly'), out = opt('--out', 'search');
+if (lrSchedule !== 'poly' && lrSchedule !== 'step') throw new Error(`--lr-schedule: expected poly or step, got ${lrSchedule}`);
 const CONFIGS = 16, TOLERANCE = 0.01;
 const dir = keep || mkdtempSync(join(tmpdir(), 'clara-bench-search-'));
 const mmar = join(dir, 'synth');
@@ -51,6 +55,7 @@ train.epochs = epochs;
 train.num_interval_per_valid = 1;
 train.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [16, 16, 16];
 train.validate.inferer.args.roi_size = [16, 16, 16];
+if (lrSchedule === 'poly') train.train.lr_scheduler = { name: 'PolynomialLR', args: { optimizer: '@optimizer', power: 0.9 } };
 writeJson(tf, train);
 const af = join(mmar, 'config', 'config_automl.json');
 const base = readJson(af);
@@ -97,28 +102,34 @@ async function search(strategy: Strategy, seed: number, target?: number): Promis
 }
 
 const runs: Record<Strategy, Run[]> = { full: [], median: [], asha: [] };
+const fin = (x: number) => (Number.isFinite(x) ? x : null);
 for (let s = 0; s < seeds; s++) {
   const full = await search('full', s);
   runs.full.push(full);
   for (const st of ['median', 'asha'] as const) runs[st].push(await search(st, s, full.best));
   process.stderr.write(`search: seed ${s} done (${((Date.now() - t0) / 1000).toFixed(0)} s): ${STRATEGIES.map((st) => `${st} best ${runs[st][s].best.toFixed(4)} cpu ${runs[st][s].cpu.toFixed(0)} s`).join(', ')}\n`);
+  // Written after every seed, so that a long run interrupted late still leaves its figures.
+  report(s + 1 < seeds);
 }
 
-const fin = (x: number) => (Number.isFinite(x) ? x : null);
-const figures: Figure[] = [];
-for (const st of STRATEGIES) {
-  const fr = runs[st].map((r, i) => r.reachCpu / runs.full[i].cpu);
-  figures.push(
-    { name: `${st}: cpu time to the full search's best / full search's cpu time`, value: fin(median(fr)) ?? NaN, unit: 'fraction', per_seed: JSON.stringify(fr.map(fin)), reached: `${fr.filter(Number.isFinite).length}/${seeds}`, rule: st === 'asha' ? 'target <= 0.40' : '' },
-    { name: `${st}: best score`, value: median(runs[st].map((r) => r.best)), unit: 'dice (median over seeds)', per_seed: JSON.stringify(runs[st].map((r) => r.best)) },
-    { name: `${st}: cpu time`, value: median(runs[st].map((r) => r.cpu)), unit: 's (process CPU of the jobs, median over seeds)', jobs: JSON.stringify(runs[st].map((r) => r.jobs)) },
-    { name: `${st}: wall time`, value: median(runs[st].map((r) => r.wall)), unit: 's (median over seeds)' },
-  );
+function report(partial: boolean): void {
+  const figures: Figure[] = [];
+  const n = runs.full.length;
+  for (const st of STRATEGIES) {
+    const fr = runs[st].map((r, i) => r.reachCpu / runs.full[i].cpu);
+    figures.push(
+      { name: `${st}: cpu time to the full search's best / full search's cpu time`, value: fin(median(fr)) ?? NaN, unit: 'fraction', per_seed: JSON.stringify(fr.map(fin)), reached: `${fr.filter(Number.isFinite).length}/${n}`, rule: st === 'asha' ? 'target <= 0.40' : '' },
+      { name: `${st}: best score`, value: median(runs[st].map((r) => r.best)), unit: 'dice (median over seeds)', per_seed: JSON.stringify(runs[st].map((r) => r.best)) },
+      { name: `${st}: cpu time`, value: median(runs[st].map((r) => r.cpu)), unit: 's (process CPU of the jobs, median over seeds)', jobs: JSON.stringify(runs[st].map((r) => r.jobs)) },
+      { name: `${st}: wall time`, value: median(runs[st].map((r) => r.wall)), unit: 's (median over seeds)' },
+    );
+  }
+  if (!partial) printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
+  writeResults(out, figures, {
+    load_average_1m: load, seeds_done: n, seeds, configurations: CONFIGS, epochs, reduction_factor: eta, min_epochs: minEpochs, train_cases: Number(cases), val_cases: 2, size: Number(size),
+    crop: 16, lr_schedule: lrSchedule === 'poly' ? 'PolynomialLR power 0.9 over the budget' : 'StepLR step 30 (constant within the budget)', backend: 'tfjs-node', workers: 'cpu:cpu',
+    tolerance_dice: TOLERANCE, total_wall_s: (Date.now() - t0) / 1000,
+    command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size} --lr-schedule ${lrSchedule}${out !== 'search' ? ` --out ${out}` : ''}`,
+  });
 }
-printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
-writeResults('search', figures, {
-  load_average_1m: load, seeds, configurations: CONFIGS, epochs, reduction_factor: eta, min_epochs: minEpochs, train_cases: Number(cases), val_cases: 2, size: Number(size),
-  crop: 16, backend: 'tfjs-node', workers: 'cpu:cpu', tolerance_dice: TOLERANCE, total_wall_s: (Date.now() - t0) / 1000,
-  command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size}`,
-});
 if (!keep) rmSync(dir, { recursive: true, force: true });

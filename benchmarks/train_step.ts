@@ -1,4 +1,9 @@
-// npm run bench -- train_step [--reps N] [--full] [--no-torch]
+// npm run bench -- train_step [--reps N] [--full] [--no-torch] [--models-only] [--models LIST] [--model-reps N]
+// Model section (benchmarks/lib/model-step-bench.ts): the product's models — the synthetic
+// example's MONAI UNet, the Clara examples' UNet and SegResNet (benchmarks/lib/model-workloads.ts)
+// — on cpu-native fp32 / use_amp, tfjs-node, PyTorch fp32 and PyTorch bf16 autocast, interleaved
+// step by step; --model-reps (default 9; unet-clara: 5, its steps are long); --models-only
+// skips the ReLU UNet section below.
 // Step time of a fixed small 3D UNet (benchmarks/unet3d.ts; batch 2, Adam, soft
 // Dice) with the native kernels (fp32 and AMP bf16) vs pure tfjs 'cpu', and vs
 // PyTorch on the CPU running the same architecture (benchmarks/train_step_torch.py)
@@ -14,11 +19,17 @@ import { setAmp } from '../src/engine/amp.js';
 import { native } from '../src/native/loader.js';
 import { makeBatch, makeParams, trainStep, upsample2, upsample2Tile, type Upsample } from './unet3d.js';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
+import { benchModelSteps } from './lib/model-step-bench.js';
+import { MODEL_WORKLOAD_NAMES, type ModelWorkload } from './lib/model-workloads.js';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1]) || 3;
 const full = args.includes('--full');
 const withTorch = !args.includes('--no-torch');
+const modelsOnly = args.includes('--models-only');
+const modelReps = args.includes('--model-reps') ? Number(args[args.indexOf('--model-reps') + 1]) : undefined;
+const models = (args.includes('--models') ? args[args.indexOf('--models') + 1].split(',') : MODEL_WORKLOAD_NAMES) as ModelWorkload[];
+for (const m of models) if (!MODEL_WORKLOAD_NAMES.includes(m)) throw new Error(`train_step: unknown model '${m}'; expected ${MODEL_WORKLOAD_NAMES.join(', ')}`);
 const here = dirname(fileURLToPath(import.meta.url));
 const load0 = loadavg()[0];
 await tf.setBackend('cpu');
@@ -81,7 +92,7 @@ const record = (cfg: (typeof CONFIGS)[number], impl: string, times: number[], mo
   return med;
 };
 
-for (const cfg of CONFIGS) {
+for (const cfg of modelsOnly ? [] : CONFIGS) {
   registerNativeKernels();
   setAmp(false);
   const nat = run(cfg.F, cfg.D, reps, 2);
@@ -127,10 +138,18 @@ for (const cfg of CONFIGS) {
   }
 }
 
+for (const m of models) {
+  const r = await benchModelSteps(m, { reps: modelReps ?? (m === 'unet-clara' ? 5 : 9), warmup: 2, threads: 2, withTorch, here });
+  figures.push(...r.figures);
+  rows.push(...r.rows);
+}
+
 printTable(rows);
-for (const f of figures.filter((f) => f.unit === 'x')) console.log(`${f.name}: ${f.value.toFixed(1)}x`);
-console.log('profile of a native small step (top kernels):');
-printTable((extra.profile_native_small as { kernel: string; ms: number; percent: number }[]).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent })));
+for (const f of figures.filter((f) => f.unit === 'x')) console.log(`${f.name}: ${f.value.toFixed(2)}x`);
+if (extra.profile_native_small) {
+  console.log('profile of a native small step (top kernels):');
+  printTable((extra.profile_native_small as { kernel: string; ms: number; percent: number }[]).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent })));
+}
 writeResults('train_step', figures, {
   note: 'Median step seconds (after two warm-up steps — the first steps of a process grow the heap; pure tfjs: one warm-up, one timed step). 2 threads for native and PyTorch. Implementations ran one after another in the same run; the 1-minute load averages before and after are below (the 2 vCPUs act as two cores only when nothing else runs: above a load of ~1.5 absolute times are inflated and noisy, and run-to-run spread was about ±10 % even when quiet).',
   reps, loadavg_before: load0, loadavg_after: loadavg()[0], ...extra,

@@ -2,7 +2,8 @@
 benchmarks/unet3d.ts: F filters, three levels, two 3x3x3 conv + ReLU per level,
 2x2x2 max-pool, nearest x2 up-sampling, skip concat, 1x1x1 conv to 2 classes,
 softmax, soft Dice, Adam 1e-3, batch 2). Prints one JSON line with step times.
-usage: python3 benchmarks/train_step_torch.py D F REPS [THREADS]"""
+usage: python3 benchmarks/train_step_torch.py D F REPS [THREADS]
+       python3 benchmarks/train_step_torch.py --serve MODEL THREADS   (see serve() below)"""
 import json
 import sys
 import time
@@ -62,5 +63,52 @@ def main():
                       "step_s": times[1:], "cpu_s": cpus[1:], "loss": losses}))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and (len(sys.argv) < 2 or sys.argv[1] != "--serve"):
     main()
+
+
+# --serve MODEL THREADS: the model section's PyTorch peer. MONAI's networks with the product's
+# benchmark configs (benchmarks/lib/model-workloads.ts), batch 2, softmax + MONAI DiceLoss
+# (include_background=False, to_onehot_y=True), Adam 1e-3. Each stdin line 'fp32' | 'bf16' runs
+# one timed step (bf16: torch.autocast('cpu', dtype=torch.bfloat16)) and prints a JSON line.
+def serve(model_name, threads):
+    from monai.losses import DiceLoss
+    from monai.networks.nets import UNet as MonaiUNet, SegResNet
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    if model_name == "unet-example":
+        net, d = MonaiUNet(spatial_dims=3, in_channels=1, out_channels=2, channels=(8, 16, 32), strides=(2, 2),
+                           num_res_units=0, norm="instance", act="relu"), 32
+    elif model_name == "unet-clara":
+        net, d = MonaiUNet(spatial_dims=3, in_channels=1, out_channels=2, channels=(16, 32, 64, 128, 256),
+                           strides=(2, 2, 2, 2), num_res_units=1, norm="batch"), 64
+    elif model_name == "segresnet":
+        net, d = SegResNet(spatial_dims=3, in_channels=1, out_channels=2, init_filters=8), 32
+    else:
+        raise SystemExit(f"unknown model {model_name}")
+    net.train()
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+    loss_fn = DiceLoss(include_background=False, to_onehot_y=True, softmax=True)
+    y = (torch.rand(2, 1, d, d, d) < 0.3).float()
+    x = y + 0.5 * torch.randn(2, 1, d, d, d)
+    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        mode = line.strip()
+        if mode == "quit":
+            break
+        t0, c0 = time.perf_counter(), time.process_time()
+        opt.zero_grad()
+        if mode == "bf16":
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = net(x)
+            loss = loss_fn(out.float(), y)
+        else:
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+        print(json.dumps({"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "loss": loss.item()}), flush=True)
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--serve":
+    serve(sys.argv[2], int(sys.argv[3]))

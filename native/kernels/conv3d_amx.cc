@@ -276,14 +276,28 @@ void fwd_block(const Plan& p, const uint16_t* const* planes, const int64_t* moff
           }
         }
     }
+  // A whole 16 x 16 block goes straight to y; a partial one (last pixels of a row, last
+  // channels) through a buffer. (The tile number must be a literal: the intrinsics paste it.)
   alignas(64) float buf[4][256];
-  _tile_stored(0, buf[0], 64);
-  if constexpr (MT * NT > 1) _tile_stored(1, buf[1], 64);
-  if constexpr (MT * NT > 2) _tile_stored(2, buf[2], 64);
-  if constexpr (MT * NT > 3) _tile_stored(3, buf[3], 64);
+  bool direct[4];
+  for (int i = 0; i < MT * NT; ++i) {
+    const int m = NT == 1 ? i : i / 2, nt = NT == 1 ? 0 : i % 2;
+    direct[i] = mvalid[m] == 16 && p.cout - 16 * (nb0 + nt) >= 16;
+  }
+  const int64_t ys = p.yW * 4;
+#define CLARA_STORE_C(T, M, NTI)                                                   \
+  if (direct[T]) _tile_stored(T, yout[M] + 16 * (nb0 + (NTI)), ys);                \
+  else _tile_stored(T, buf[T], 64);
+  CLARA_STORE_C(0, 0, 0)
+  if constexpr (MT * NT > 1) { CLARA_STORE_C(1, NT == 1 ? 1 : 0, NT == 1 ? 0 : 1) }
+  if constexpr (MT * NT > 2) { CLARA_STORE_C(2, NT == 1 ? 2 : 1, 0) }
+  if constexpr (MT * NT > 3) { CLARA_STORE_C(3, NT == 1 ? 3 : 1, NT == 1 ? 0 : 1) }
+#undef CLARA_STORE_C
   for (int m = 0; m < MT; ++m)
     for (int nt = 0; nt < NT; ++nt) {
-      const float* s = buf[NT == 1 ? m : 2 * m + nt];
+      const int i = NT == 1 ? m : 2 * m + nt;
+      if (direct[i]) continue;
+      const float* s = buf[i];
       const int c0 = 16 * (nb0 + nt), nc = std::min(16, p.cout - c0);
       if (nc <= 0) continue;
       for (int r = 0; r < mvalid[m]; ++r) std::memcpy(yout[m] + r * p.yW + c0, s + 16 * r, size_t(nc) * 4);
@@ -432,15 +446,20 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
   }
   const int64_t pH = int64_t(len[2]) * cp, pD = pH * len[1], pN = pD * len[0];
   thread_local Buf P, W;
-  const size_t slack = size_t(16 + g.kw + 2) * cp + 128;
-  if (!P.get(size_t(pN) * g.n + slack, three)) {
-    *err = "out of memory for the AMX operands";
-    return false;
-  }
-  std::memset(P.hi + pN * g.n, 0, slack * 2);
-  if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
   const PlaneSrc src{dy, g.n, g.od, g.oh, g.ow, g.cout, before[0], before[1], before[2], len[0], len[1], len[2], cp};
-  if (!pack_padded(src, P.hi, P.lo)) return false;
+  // stride 1 (one phase): dy converted plane by plane into the workers' rings, like the
+  // forward input; strided: packed once for all the phases that read it
+  const bool one_phase = g.sd == 1 && g.sh == 1 && g.sw == 1;
+  if (!one_phase) {
+    const size_t slack = size_t(16 + g.kw + 2) * cp + 128;
+    if (!P.get(size_t(pN) * g.n + slack, three)) {
+      *err = "out of memory for the AMX operands";
+      return false;
+    }
+    std::memset(P.hi + pN * g.n, 0, slack * 2);
+    if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
+    if (!pack_padded(src, P.hi, P.lo)) return false;
+  }
   const int64_t xW = g.cin, xH = int64_t(g.w) * xW, xD = int64_t(g.h) * xH, xN = int64_t(g.d) * xD;
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
@@ -476,6 +495,7 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
                      W.hi, W.lo);
         Plan p{};
         p.P[0] = P.hi; p.P[1] = P.lo; p.W[0] = W.hi; p.W[1] = W.lo;
+        p.ring = one_phase ? &src : nullptr;
         p.terms = three ? 3 : 1;
         p.pN = pN; p.pD = pD; p.pH = pH; p.cp = cp;
         p.n = g.n; p.OD = a.count; p.OH = b.count; p.OW = c.count;

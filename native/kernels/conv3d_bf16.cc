@@ -66,8 +66,10 @@ std::atomic<int> g_use_bf16_dot{-1};
 
 // The dot products pay only where vdpbf16ps (2 multiply-adds per lane) beats
 // fp32 FMA: on the Xeons these were measured on it reached 25-45 % of the fp32
-// FMA flop rate (no AMX), so the exact emulation (bf16-rounded inputs, fp32
-// FMA) is the faster bf16 path there. Measured once, one thread, best of 3.
+// FMA flop rate, so the exact emulation (bf16-rounded inputs, fp32 FMA) is the
+// faster non-AMX bf16 path there (those Xeons do have AMX: where it is usable the
+// bf16 convolutions run on its tiles instead, conv3d_amx.cc). Measured once, one
+// thread, best of 3.
 bool bf16_dot_faster() {
   static const bool faster = [] {
     double dot = 0, fma = 0;

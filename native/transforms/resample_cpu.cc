@@ -22,69 +22,16 @@
 #endif
 
 #include "common/thread_pool.h"
+#include "transforms/resample_sample.h"
 #include "transforms/transform_ops_cpu.h"
 
 namespace clara {
 namespace {
 
-// Maps a coordinate into range for border (clamp) and reflection (align_corners=False:
-// reflect about -0.5 and d-0.5, then clamp), as torch.grid_sample does.
-inline double pad_coord(double x, int64_t d, Pad p) {
-  if (p == Pad::Border) return x < 0 ? 0 : (x > d - 1 ? double(d - 1) : x);
-  if (p == Pad::Reflection) {
-    if (d == 1) return 0;
-    double lo = -0.5, span = double(d);
-    double t = std::fabs(x - lo);
-    double flips = std::floor(t / span);
-    double extra = t - flips * span;
-    x = (static_cast<int64_t>(flips) % 2 == 0) ? lo + extra : lo + span - extra;
-    return x < 0 ? 0 : (x > d - 1 ? double(d - 1) : x);
-  }
-  return x;
-}
-
-// pad_coord restricted to [0, d-1], where border and zeros are the identity but reflection
+// resample_pad_coord restricted to [0, d-1], where border and zeros are the identity but reflection
 // still rounds twice: -0.5 + (x + 0.5). The interior loops apply this, so they pick the
 // reference's taps and weights exactly.
 inline double inner_coord(double x, bool reflect) { return reflect ? -0.5 + (x - -0.5) : x; }
-
-struct Geom {
-  int64_t ni, nj, nk;
-};
-
-// One voxel with the full padding rule (the reference's arithmetic, any coordinate).
-inline float sample_general(const float* src, const Geom& g, double rx, double ry, double rz, Interp mode, Pad pad) {
-  const double x = pad_coord(rx, g.ni, pad), y = pad_coord(ry, g.nj, pad), z = pad_coord(rz, g.nk, pad);
-  if (mode == Interp::Nearest) {
-    const int64_t xi = static_cast<int64_t>(std::nearbyint(x));
-    const int64_t yi = static_cast<int64_t>(std::nearbyint(y));
-    const int64_t zi = static_cast<int64_t>(std::nearbyint(z));
-    return (xi < 0 || yi < 0 || zi < 0 || xi >= g.ni || yi >= g.nj || zi >= g.nk) ? 0.f
-                                                                                    : src[(xi * g.nj + yi) * g.nk + zi];
-  }
-  const double fx = std::floor(x), fy = std::floor(y), fz = std::floor(z);
-  const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
-  const double tx = x - fx, ty = y - fy, tz = z - fz;
-  double acc = 0;
-  for (int dx = 0; dx < 2; ++dx) {
-    const int64_t xx = x0 + dx;
-    const double wx = dx ? tx : 1 - tx;
-    if (xx < 0 || xx >= g.ni || wx == 0) continue;
-    for (int dy = 0; dy < 2; ++dy) {
-      const int64_t yy = y0 + dy;
-      const double wy = dy ? ty : 1 - ty;
-      if (yy < 0 || yy >= g.nj || wy == 0) continue;
-      const float* line = src + (xx * g.nj + yy) * g.nk;
-      for (int dz = 0; dz < 2; ++dz) {
-        const int64_t zz = z0 + dz;
-        const double wz = dz ? tz : 1 - tz;
-        if (zz < 0 || zz >= g.nk || wz == 0) continue;
-        acc += wx * wy * wz * line[zz];
-      }
-    }
-  }
-  return static_cast<float>(acc);
-}
 
 // Trilinear with the coordinate clamped to [0, n-1] (border padding; a no-op inside) and the
 // lower tap to n-2, so both taps of every axis exist (needs n >= 2): nested lerps
@@ -97,7 +44,7 @@ inline double clamp_axis(double r, int64_t n, int64_t* i0) {
   return x - f;
 }
 inline double lerp1(double p, double q, double t) { return (1 - t) * p + t * q; }
-inline float linear_clamped(const float* src, const Geom& g, double rx, double ry, double rz, bool reflect) {
+inline float linear_clamped(const float* src, const ResampleGeom& g, double rx, double ry, double rz, bool reflect) {
   rx = inner_coord(rx, reflect); ry = inner_coord(ry, reflect); rz = inner_coord(rz, reflect);
   int64_t x0, y0, z0;
   const double tx = clamp_axis(rx, g.ni, &x0), ty = clamp_axis(ry, g.nj, &y0), tz = clamp_axis(rz, g.nk, &z0);
@@ -110,7 +57,7 @@ inline float linear_clamped(const float* src, const Geom& g, double rx, double r
   return static_cast<float>(lerp1(lerp1(c00, c01, ty), lerp1(c10, c11, ty), tx));
 }
 
-inline float nearest_clamped(const float* src, const Geom& g, double rx, double ry, double rz, bool reflect) {
+inline float nearest_clamped(const float* src, const ResampleGeom& g, double rx, double ry, double rz, bool reflect) {
   rx = inner_coord(rx, reflect); ry = inner_coord(ry, reflect); rz = inner_coord(rz, reflect);
   auto cl = [](double r, int64_t n) { return r < 0 ? 0 : (r > double(n - 1) ? double(n - 1) : r); };
   const int64_t xi = static_cast<int64_t>(std::nearbyint(cl(rx, g.ni)));
@@ -159,7 +106,7 @@ struct AxisTap {  // the two linear taps of one coordinate after padding: index 
   double w0, w1;
 };
 inline AxisTap linear_tap(double r, int64_t n, Pad pad) {
-  const double x = pad_coord(r, n, pad);
+  const double x = resample_pad_coord(r, n, pad);
   const double f = std::floor(x);
   const int64_t x0 = static_cast<int64_t>(f);
   const double tx = x - f, wa = 1 - tx, wb = tx;
@@ -167,7 +114,7 @@ inline AxisTap linear_tap(double r, int64_t n, Pad pad) {
   return {va ? x0 : 0, vb ? x0 + 1 : 0, va ? wa : 0, vb ? wb : 0};
 }
 inline int64_t nearest_tap(double r, int64_t n, Pad pad) {
-  const int64_t xi = static_cast<int64_t>(std::nearbyint(pad_coord(r, n, pad)));
+  const int64_t xi = static_cast<int64_t>(std::nearbyint(resample_pad_coord(r, n, pad)));
   return (xi < 0 || xi >= n) ? -1 : xi;
 }
 
@@ -235,7 +182,7 @@ inline int64_t row_steps8(int64_t k, int64_t k1, double bz, double mz, Tap tap, 
 #endif
 
 void resample_rows(const ResampleArgs& a) {
-  const Geom g{a.in_shape[0], a.in_shape[1], a.in_shape[2]};
+  const ResampleGeom g{a.in_shape[0], a.in_shape[1], a.in_shape[2]};
   const int64_t oi = a.out_shape[0], oj = a.out_shape[1], ok = a.out_shape[2];
   const int64_t in_sp = g.ni * g.nj * g.nk, out_sp = oi * oj * ok;
   const double* m = a.xform;
@@ -365,7 +312,7 @@ inline void nearest8(const float* src, const RowVec& v, __m512d kv, float* dst) 
 #endif
 
 void resample_general(const ResampleArgs& a) {
-  const Geom g{a.in_shape[0], a.in_shape[1], a.in_shape[2]};
+  const ResampleGeom g{a.in_shape[0], a.in_shape[1], a.in_shape[2]};
   const int64_t oi = a.out_shape[0], oj = a.out_shape[1], ok = a.out_shape[2];
   const int64_t in_sp = g.ni * g.nj * g.nk, out_sp = oi * oj * ok;
   const double* m = a.xform;
@@ -398,7 +345,7 @@ void resample_general(const ResampleArgs& a) {
         if (k1 < k0) k1 = k0;
       }
       for (int64_t k = 0; k < k0; ++k)
-        dst[k] = sample_general(src, g, bx + m[2] * k, by + m[6] * k, bz + m[10] * k, a.mode, a.padding);
+        dst[k] = resample_voxel(src, g, bx + m[2] * k, by + m[6] * k, bz + m[10] * k, a.mode, a.padding);
       int64_t k = k0;
 #if defined(CLARA_RESAMPLE_AVX512)
       if (vec && k1 - k0 >= 8) {
@@ -424,7 +371,7 @@ void resample_general(const ResampleArgs& a) {
         for (; k < k1; ++k) dst[k] = nearest_clamped(src, g, bx + m[2] * k, by + m[6] * k, bz + m[10] * k, reflect);
       }
       for (k = k1; k < ok; ++k)
-        dst[k] = sample_general(src, g, bx + m[2] * k, by + m[6] * k, bz + m[10] * k, a.mode, a.padding);
+        dst[k] = resample_voxel(src, g, bx + m[2] * k, by + m[6] * k, bz + m[10] * k, a.mode, a.padding);
     }
   });
 }

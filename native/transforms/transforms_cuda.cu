@@ -1,11 +1,13 @@
 // CUDA kernels of the hot transforms: the same arithmetic as the *_cpu.cc kernels
-// (double coordinates and accumulation, the same counter-based noise hash), so the
+// (double coordinates and accumulation; the resample voxel and the counter-based noise hash
+// are the same host/device functions), so the
 // ctest program native/tests/transforms_cuda_test.cc can compare them.
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdint>
 
+#include "transforms/resample_sample.h"
 #include "transforms/transform_ops.h"
 #include "transforms/transform_ops_cuda.h"
 
@@ -21,63 +23,21 @@ struct DevBuf {
 
 inline unsigned blocks_for(int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
 
-__device__ inline double pad_coord_d(double x, int64_t d, int p) {
-  if (p == 1) return x < 0 ? 0 : (x > d - 1 ? double(d - 1) : x);
-  if (p == 2) {
-    if (d == 1) return 0;
-    double lo = -0.5, span = double(d);
-    double t = fabs(x - lo);
-    double flips = floor(t / span);
-    double extra = t - flips * span;
-    x = (static_cast<int64_t>(flips) % 2 == 0) ? lo + extra : lo + span - extra;
-    return x < 0 ? 0 : (x > d - 1 ? double(d - 1) : x);
-  }
-  return x;
-}
-
 struct ResampleDev {
   int64_t channels, ni, nj, nk, oi, oj, ok;
   double m[12];
-  int mode, padding;
+  Interp mode;
+  Pad padding;
 };
 
 __global__ void resample_kernel(const float* in, float* out, ResampleDev a) {
   const int64_t total = a.channels * a.oi * a.oj * a.ok;
+  const ResampleGeom g{a.ni, a.nj, a.nk};
   for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total; idx += int64_t(gridDim.x) * blockDim.x) {
     const int64_t k = idx % a.ok, j = (idx / a.ok) % a.oj, i = (idx / (a.ok * a.oj)) % a.oi, c = idx / (a.ok * a.oj * a.oi);
-    const float* src = in + c * a.ni * a.nj * a.nk;
     const double* m = a.m;
-    double x = pad_coord_d(m[0] * i + m[1] * j + m[3] + m[2] * k, a.ni, a.padding);
-    double y = pad_coord_d(m[4] * i + m[5] * j + m[7] + m[6] * k, a.nj, a.padding);
-    double z = pad_coord_d(m[8] * i + m[9] * j + m[11] + m[10] * k, a.nk, a.padding);
-    if (a.mode == 0) {
-      const int64_t xi = static_cast<int64_t>(nearbyint(x)), yi = static_cast<int64_t>(nearbyint(y)),
-                    zi = static_cast<int64_t>(nearbyint(z));
-      out[idx] = (xi < 0 || yi < 0 || zi < 0 || xi >= a.ni || yi >= a.nj || zi >= a.nk) ? 0.f
-                                                                                        : src[(xi * a.nj + yi) * a.nk + zi];
-      continue;
-    }
-    const double fx = floor(x), fy = floor(y), fz = floor(z);
-    const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
-    const double tx = x - fx, ty = y - fy, tz = z - fz;
-    double acc = 0;
-    for (int dx = 0; dx < 2; ++dx) {
-      const int64_t xx = x0 + dx;
-      const double wx = dx ? tx : 1 - tx;
-      if (xx < 0 || xx >= a.ni || wx == 0) continue;
-      for (int dy = 0; dy < 2; ++dy) {
-        const int64_t yy = y0 + dy;
-        const double wy = dy ? ty : 1 - ty;
-        if (yy < 0 || yy >= a.nj || wy == 0) continue;
-        for (int dz = 0; dz < 2; ++dz) {
-          const int64_t zz = z0 + dz;
-          const double wz = dz ? tz : 1 - tz;
-          if (zz < 0 || zz >= a.nk || wz == 0) continue;
-          acc += wx * wy * wz * src[(xx * a.nj + yy) * a.nk + zz];
-        }
-      }
-    }
-    out[idx] = static_cast<float>(acc);
+    out[idx] = resample_voxel(in + c * a.ni * a.nj * a.nk, g, m[0] * i + m[1] * j + m[3] + m[2] * k, m[4] * i + m[5] * j + m[7] + m[6] * k,
+                              m[8] * i + m[9] * j + m[11] + m[10] * k, a.mode, a.padding);
   }
 }
 
@@ -138,7 +98,7 @@ unsigned grid(int64_t n) { unsigned b = blocks_for(n, kThreads); return b > kMax
 }  // namespace
 
 bool resample_cuda(const ResampleArgs& a) {
-  ResampleDev d{a.channels, a.in_shape[0], a.in_shape[1], a.in_shape[2], a.out_shape[0], a.out_shape[1], a.out_shape[2], {}, int(a.mode), int(a.padding)};
+  ResampleDev d{a.channels, a.in_shape[0], a.in_shape[1], a.in_shape[2], a.out_shape[0], a.out_shape[1], a.out_shape[2], {}, a.mode, a.padding};
   for (int i = 0; i < 12; ++i) d.m[i] = a.xform[i];
   const int64_t n_in = a.channels * d.ni * d.nj * d.nk, n_out = a.channels * d.oi * d.oj * d.ok;
   return run_io(a.in, n_in, a.out, n_out, [&](const float* i, float* o) { resample_kernel<<<grid(n_out), kThreads>>>(i, o, d); });

@@ -96,12 +96,12 @@ export class AshaScheduler {
    * The promotion to run on a free worker, if any. `final`: no new configuration can come, so
    * brackets without a trial at max_epochs take their best trial up (one at a time).
    */
-  nextPromotion(final: boolean): RungJob | undefined {
+  nextPromotion(final: boolean, peek = false): RungJob | undefined {
     const top = this.rungs.length - 1;
     for (let k = top - 1; k >= 0; k--) {
       for (let b = 0; b <= Math.min(k, this.brackets - 1); b++) {
         const cand = this.promotable(k, b);
-        if (cand) return this.promote(cand, k + 1);
+        if (cand) return this.promote(cand, k + 1, peek);
       }
     }
     if (!final) return undefined;
@@ -110,7 +110,7 @@ export class AshaScheduler {
       if (ts.some((t) => t.running !== undefined || t.scores.has(top))) continue;
       for (let k = top - 1; k >= b; k--) {
         const best = ts.filter((t) => !t.dead && highest(t) === k).sort((x, y) => y.scores.get(k)! - x.scores.get(k)!)[0];
-        if (best) return this.promote(best, k + 1);
+        if (best) return this.promote(best, k + 1, peek);
       }
     }
     return undefined;
@@ -147,8 +147,9 @@ export class AshaScheduler {
     return this.trials.get(trial)?.running;
   }
 
-  private promote(t: Trial, rung: number): RungJob {
-    t.running = rung;
+  /** `peek`: say what would be promoted without deciding it. */
+  private promote(t: Trial, rung: number, peek = false): RungJob {
+    if (!peek) t.running = rung;
     return { trial: t.id, rung, epochs: this.rungs[rung], promoted: true };
   }
 

@@ -183,7 +183,7 @@ export class AutoMLEngine {
     }, sysS * 1000) : undefined;
     sysTimer?.unref();
 
-    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.o.scheduler)) {
+    while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.nextPromotion(true) !== undefined)) {
       while (!this.stoppedBy && !this.draining && this.pool.hasFree()) {
         // Successive halving promotes before it starts a new configuration.
         const p = this.nextPromotion();
@@ -278,14 +278,18 @@ export class AutoMLEngine {
   }
 
   /** The next promotion to run: one a resume left, else the scheduler's choice. */
-  private nextPromotion(): (RungJob & { again?: boolean }) | undefined {
+  private nextPromotion(peek = false): (RungJob & { again?: boolean }) | undefined {
     const sch = this.o.scheduler;
     if (!sch) return undefined;
+    if (peek) return this.resumedPromotions[0] ?? sch.nextPromotion(this.finalPhase(), true);
     const again = this.resumedPromotions.shift();
     if (again) return { ...again, again: true };
-    // No new configuration can come once the queue is empty and no first-rung job runs (only those refine the controller).
-    const final = (this.queue.length === 0 || this.trialsSpent()) && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
-    return sch.nextPromotion(final);
+    return sch.nextPromotion(this.finalPhase());
+  }
+
+  /** No new configuration can come once the queue is empty (or max_trials is spent) and no first-rung job runs (only those refine the controller). */
+  private finalPhase(): boolean {
+    return (this.queue.length === 0 || this.trialsSpent()) && ![...this.running.values()].some((r) => !r.job.rung?.promoted);
   }
 
   private startPromotion(p: RungJob & { again?: boolean }, worker: Worker): void {

@@ -25,10 +25,6 @@ export function parseWorkers(spec: string, place: { file?: string; path?: string
   });
 }
 
-export function formatWorkers(ws: Worker[]): string {
-  return ws.map((w) => (w.gpus.length ? w.gpus.join(',') : 'cpu')).join(':');
-}
-
 /** Free workers, lowest id first; a suspended worker is handed no job until it is resumed. */
 export class WorkerPool {
   private readonly free: Worker[];

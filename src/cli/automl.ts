@@ -4,20 +4,11 @@ import type { Command } from 'commander';
 import { runAutoML } from '../automl/run.js';
 import { checkRunId } from '../automl/run-id.js';
 import { ClaraError } from '../util/errors.js';
+import { setOverrideTexts } from '../mmar/overrides.js';
 import { ReportHandler } from '../report/report-handler.js';
 import { RunControl } from '../automl/control.js';
 import { registerAutoMLControl } from './automl-control.js';
 import './builtins.js';
-
-function parseSet(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const it of items) {
-    const eq = it.indexOf('=');
-    if (eq <= 0) throw new ClaraError(`expected KEY=VALUE, got '${it}'`, { path: '--set' });
-    out[it.slice(0, eq)] = it.slice(eq + 1);
-  }
-  return out;
-}
 
 export function registerAutoML(program: Command): void {
   const automl = program
@@ -35,7 +26,7 @@ export function registerAutoML(program: Command): void {
     .action(async (opts: { mmar?: string; set: string[]; runId?: string; workers?: string; config: string; resume?: boolean; seed?: string; report: boolean }) => {
       if (!opts.mmar) throw new ClaraError('the MMAR is required: -m MMAR', { path: '-m' });
       const mmar = opts.mmar;
-      const vars = parseSet(opts.set);
+      const vars = setOverrideTexts(opts.set);
       const runId = opts.runId ?? vars.run_id;
       if (!runId) throw new ClaraError('a run id is required: --set run_id=NAME or --run-id NAME', { path: 'run_id' });
       checkRunId(runId);

@@ -36,7 +36,7 @@ function isGzipFile(file: string): boolean {
 }
 
 /** Stats of the scaled data (NaNs counted and left out). */
-export function scaledStats(img: NiftiImage): { min: number | null; max: number | null; mean: number | null; nanCount: number } {
+function scaledStats(img: NiftiImage): { min: number | null; max: number | null; mean: number | null; nanCount: number } {
   const { data, sclSlope: s, sclInter: b } = img;
   let min = Infinity, max = -Infinity, sum = 0, count = 0, nan = 0;
   for (let i = 0; i < data.length; i++) {
@@ -50,7 +50,7 @@ export function scaledStats(img: NiftiImage): { min: number | null; max: number 
   return count ? { min, max, mean: sum / count, nanCount: nan } : { min: null, max: null, mean: null, nanCount: nan };
 }
 
-export async function niftiInfo(file: string): Promise<NiftiInfo> {
+async function niftiInfo(file: string): Promise<NiftiInfo> {
   const img = await readNifti(file);
   const h = img.header;
   return {
@@ -78,7 +78,7 @@ export async function niftiInfo(file: string): Promise<NiftiInfo> {
 const SPACE_UNITS: Record<number, string> = { 1: 'm', 2: 'mm', 3: 'um' };
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(7))));
 
-export function formatNiftiInfo(i: NiftiInfo): string {
+function formatNiftiInfo(i: NiftiInfo): string {
   const unit = SPACE_UNITS[i.xyztUnits & 7] ?? '(units unknown)';
   const cols = i.affine.map((r) => r.map(fmt));
   const width = Math.max(...cols.flat().map((s) => s.length));

@@ -19,7 +19,7 @@ import { registry as sharedRegistry, type BuildContext, type ComponentRegistry, 
 import type { ResolvedConfig } from './resolve.js';
 
 /** Slots that hold one component (a list there is a set of alternatives). */
-export const SINGLE_SLOTS = new Set([
+const SINGLE_SLOTS = new Set([
   'model', 'loss', 'optimizer', 'lr_policy', 'lr_scheduler', 'inferer', 'dataset', 'dataloader', 'trainer',
   'evaluator', 'key_metric', 'image_pipeline', 'controller', 'executor',
 ]);
@@ -203,11 +203,6 @@ export class ConfigBuilder {
     }
     return v;
   }
-}
-
-/** Builds one component node of `config` (convenience over ConfigBuilder). */
-export async function buildComponent(config: ResolvedConfig, path: string, opts: BuilderOptions = {}): Promise<unknown> {
-  return (await ConfigBuilder.create(config, opts)).build(path);
 }
 
 /** Builds a list block of `config` into its enabled components' instances. */

@@ -36,6 +36,9 @@ export interface CheckReport {
   problems: string[];
 }
 
+/** Slots whose components are built by kind (`require(name, kind)`): a name of another kind is refused there. */
+const STRICT_SLOTS = new Set<string>(['handler', 'automl_handler', 'controller', 'executor', 'pruner']);
+
 /** Builds the report; throws a ClaraError (file + JSON path) for what does not resolve (e.g. an unknown @ref). */
 export function checkConfigs(configs: ResolvedConfig[], opts: { registry?: ComponentRegistry; mmarRoot?: string } = {}): CheckReport {
   const reg = opts.registry ?? sharedRegistry;
@@ -62,8 +65,9 @@ export function checkConfigs(configs: ResolvedConfig[], opts: { registry?: Compo
       report.components.push(c);
       if (!c.registered) report.unregistered.push({ file: cfg.file, path: `${n.path}.name`, name: n.name });
       if (spec && !c.disabled) {
-        // The same checks the builder and the component's factory make: arg names, then values.
+        // The same checks the builder and the component's factory make: kind (where it is built strictly), arg names, then values.
         try {
+          if (n.slotKind && STRICT_SLOTS.has(n.slotKind)) reg.require(n.name, { file: cfg.file, path: `${n.path}.name` }, n.slotKind);
           reg.checkArgs(spec, n.args, { file: cfg.file, path: n.path });
           spec.check?.(n.args, { file: cfg.file, path: n.path });
         } catch (e) {
@@ -101,7 +105,7 @@ function fmt(v: unknown): string {
 }
 
 /** Describes a search item's domain of values in one line. */
-export function describeSearchDomain(item: SearchItem): string {
+function describeSearchDomain(item: SearchItem): string {
   if (item.type === 'float' || item.type === 'int') return `[${item.range![0]}, ${item.range![1]}]${item.log ? ' log' : ''}`;
   return item.choices!.map((c) => (c.length === 1 ? fmt(c[0]) : `[${c.map(fmt).join(', ')}]`)).join(' | ');
 }

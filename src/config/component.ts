@@ -5,7 +5,7 @@ import type { ComponentKind } from './registry.js';
 import { isPlainObject } from '../util/json-file.js';
 
 /** Keys that belong to the component notation itself (everything else is an extra field). */
-export const COMPONENT_KEYS = ['name', 'path', 'args', 'disabled', 'apply', 'search', 'ref'];
+const COMPONENT_KEYS = ['name', 'path', 'args', 'disabled', 'apply', 'search', 'ref'];
 
 /** True for an object that is a component: it has a string `name`, `path` or `ref`. */
 export function isComponent(v: unknown): v is Record<string, unknown> {
@@ -35,7 +35,7 @@ export interface ComponentNode {
 }
 
 /** Splits `Name#alias`. */
-export function splitAlias(s: string): { name: string; alias?: string } {
+function splitAlias(s: string): { name: string; alias?: string } {
   const i = s.indexOf('#');
   if (i < 0) return { name: s };
   return { name: s.slice(0, i), alias: s.slice(i + 1) || undefined };

@@ -15,7 +15,7 @@ export interface RefTarget {
 }
 
 /** The section a JSON path is in (`train.loss[0]` → `train`), `''` at the top level. */
-export function sectionOf(path: string): string {
+function sectionOf(path: string): string {
   const m = /^([^.[]+)[.[]/.exec(path);
   return m ? m[1] : '';
 }

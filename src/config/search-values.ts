@@ -11,7 +11,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** The enum index `v` stands for (an index, or the choice list itself). */
-export function enumIndex(item: SearchItem, v: unknown): number {
+function enumIndex(item: SearchItem, v: unknown): number {
   const choices = item.choices ?? [];
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < choices.length) return v;
   if (Array.isArray(v)) {
@@ -25,7 +25,7 @@ export function enumIndex(item: SearchItem, v: unknown): number {
 }
 
 /** Checks one value against its item; returns it normalised (enum → index). */
-export function checkValue(item: SearchItem, v: unknown): number | boolean {
+function checkValue(item: SearchItem, v: unknown): number | boolean {
   const where = { ...place, path: item.key };
   switch (item.type) {
     case 'float':

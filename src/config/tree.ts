@@ -11,7 +11,7 @@ export interface WalkOptions {
 }
 
 /** Keys the authors commented out by prefixing `__` (`__model`, `__search`): not read as components. */
-export function isCommentedOut(key: string): boolean {
+function isCommentedOut(key: string): boolean {
   return key.startsWith('__');
 }
 
@@ -55,14 +55,11 @@ export interface Block {
 }
 
 /** The `section.key` block (e.g. `train.loss`, `validate.metrics`), or undefined. */
-export function findBlock(config: Record<string, unknown>, section: string, key: string): Block | undefined {
+function findBlock(config: Record<string, unknown>, section: string, key: string): Block | undefined {
   const s = config[section];
   if (!isPlainObject(s) || !(key in s)) return undefined;
   return { value: s[key], path: joinPath(joinPath('', section), key) };
 }
-
-export const trainBlock = (config: Record<string, unknown>, key: string) => findBlock(config, 'train', key);
-export const validateBlock = (config: Record<string, unknown>, key: string) => findBlock(config, 'validate', key);
 
 /** Clara's layout version: 4 when it has `train.trainer` or `CLARA_TRAIN_VERSION` 4.x, else 3. */
 export function claraLayout(config: Record<string, unknown>): 3 | 4 {

@@ -72,13 +72,13 @@ const WHOLE = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const INNER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** True when the string holds at least one `{VAR}`. */
-export function hasVariable(s: string): boolean {
+function hasVariable(s: string): boolean {
   INNER.lastIndex = 0;
   return INNER.test(s);
 }
 
 /** The variable a whole-string `"{VAR}"` names, or undefined. */
-export function wholeVariable(s: string): string | undefined {
+function wholeVariable(s: string): string | undefined {
   return WHOLE.exec(s)?.[1];
 }
 
@@ -93,7 +93,7 @@ export interface SubstituteOptions {
 }
 
 /** Replaces `{VAR}` in one string; `path` names where it sits (for errors). */
-export function substituteString(s: string, vars: Variables, path: string, opts: SubstituteOptions, seen: string[] = []): unknown {
+function substituteString(s: string, vars: Variables, path: string, opts: SubstituteOptions, seen: string[] = []): unknown {
   const lookup = (name: string): unknown => {
     if (!vars.has(name) && opts.keep?.includes(name)) return `{${name}}`;
     if (!vars.has(name)) {

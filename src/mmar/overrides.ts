@@ -14,7 +14,7 @@ export function parseOverrideValue(v: string): unknown {
 }
 
 /** Splits `--set` items into K=V pairs (an item may hold several, space-separated). */
-export function splitOverrideItems(items: string[]): string[] {
+function splitOverrideItems(items: string[]): string[] {
   const out: string[] = [];
   for (const item of items) {
     const parts = item.trim().split(/\s+(?=[A-Za-z_][\w.-]*=)/);
@@ -25,7 +25,12 @@ export function splitOverrideItems(items: string[]): string[] {
 
 /** `["a=1", "b=x c=true"]` → `{a: 1, b: "x", c: true}`. Errors name the bad item. */
 export function parseSetOverrides(items: string[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  return Object.fromEntries(Object.entries(setOverrideTexts(items)).map(([k, v]) => [k, parseOverrideValue(v)]));
+}
+
+/** The same pairs with each value as written (`automl`'s run_id, workers, trainconf are text). */
+export function setOverrideTexts(items: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const pair of splitOverrideItems(items ?? [])) {
     const eq = pair.indexOf('=');
     if (eq < 0) throw new ClaraError(`'${pair}': expected KEY=VALUE (e.g. --set learning_rate=1e-4 epochs=10)`, { file: '--set' });
@@ -33,7 +38,7 @@ export function parseSetOverrides(items: string[] | undefined): Record<string, u
     if (!/^[A-Za-z_][\w.-]*$/.test(key)) {
       throw new ClaraError(`'${pair}': '${key}' is not a variable name (letters, digits, _ . -; not starting with a digit)`, { file: '--set' });
     }
-    out[key] = parseOverrideValue(pair.slice(eq + 1));
+    out[key] = pair.slice(eq + 1);
   }
   return out;
 }

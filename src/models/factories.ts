@@ -113,15 +113,3 @@ export function segResNetFactory(raw: Record<string, unknown>, ctx: BuildContext
     throw new ClaraError((e as Error).message, { file: ctx.file, path: `${ctx.path}.args` });
   }
 }
-
-const FACTORIES: Record<string, (raw: Record<string, unknown>, ctx: BuildContext) => SegModel> = {
-  UNet: unetFactory,
-  SegResNet: segResNetFactory,
-};
-
-/** Rebuilds a model from a checkpoint's saved spec. */
-export function buildModelFromSpec(spec: { name: string; args: Record<string, unknown> }, file = 'model.json'): SegModel {
-  const f = FACTORIES[spec.name];
-  if (!f) throw new ClaraError(`unknown model '${spec.name}'; known: ${Object.keys(FACTORIES).join(', ')}`, { file, path: 'model.name' });
-  return f(spec.args, { file, path: 'model' });
-}

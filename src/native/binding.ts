@@ -1,8 +1,11 @@
 // The typed interface of the native addon. Each area types its functions in its own
-// file (kernels.ts: conv/pool, elementwise.ts, datamove.ts, transforms.ts, components.ts,
+// file (kernels.ts: conv/pool, elementwise.ts, reduce.ts, adam.ts, norm.ts, datamove.ts, transforms.ts, components.ts,
 // alloc.ts) and they are merged here; callers take the area's interface (no casts).
 import type { NativeKernels } from './kernels.js';
 import type { NativeElementwise } from './elementwise.js';
+import type { NativeReduce } from './reduce.js';
+import type { NativeAdam } from './adam.js';
+import type { NativeNorm } from './norm.js';
 import type { NativeTransformsModule } from './transforms.js';
 import type { NativeAlloc } from './alloc.js';
 import type { NativeDataMove } from './datamove.js';
@@ -33,4 +36,4 @@ export interface NativeCore {
   exitWithParent(ppid: number): boolean;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeElementwise & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule & NativeAmx;
+export type NativeAddon = NativeCore & NativeKernels & NativeElementwise & NativeReduce & NativeAdam & NativeNorm & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule & NativeAmx;

@@ -3,6 +3,7 @@
 // optimizer state can be checkpointed and resumed by name.
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer as OptimizerContract } from '../components/contracts.js';
+import { adamKernelUpdate } from '../engine/kernels/adam-update.js';
 
 export interface OptimizerState {
   step: number;
@@ -120,10 +121,21 @@ export class Adam extends Optimizer {
     const [b1, b2] = this.o.betas ?? [0.9, 0.999];
     const eps = this.o.eps ?? 1e-8;
     const wd = this.o.weightDecay ?? (this.decoupled ? 1e-2 : 0);
+    const m = this.slot(name, 'exp_avg', p), v = this.slot(name, 'exp_avg_sq', p);
+    if (!this.o.amsgrad) {
+      // one native pass on cpu-native (fresh p, m, v: see engine/kernels/adam-update.ts)
+      const step = { lr: this.lr, beta1: b1, beta2: b2, eps, bc1: 1 - b1 ** this.stepCount, bc2: 1 - b2 ** this.stepCount, weightDecay: wd, decoupled: this.decoupled };
+      const r = adamKernelUpdate(step, p, m, v, g0);
+      if (r) {
+        m.assign(r[1]);
+        v.assign(r[2]);
+        p.assign(r[0]);
+        return;
+      }
+    }
     let g = g0;
     if (wd && this.decoupled) p.assign(tf.mul(p, 1 - this.lr * wd));
     else if (wd) g = tf.add(g, tf.mul(p, wd));
-    const m = this.slot(name, 'exp_avg', p), v = this.slot(name, 'exp_avg_sq', p);
     m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
     v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
     let vv: tf.Tensor = v;

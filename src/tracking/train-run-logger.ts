@@ -9,9 +9,6 @@ import type { MetricPoint, RunRef, RunStatus, Tracker } from './tracker.js';
 import { createTracker, type TrackingSetup } from './create-tracker.js';
 import type { JournalTracker } from './journal-tracker.js';
 
-/** The per-epoch metric names a job streams. */
-export const EPOCH_METRICS = ['train_loss', 'val_mean_dice', 'lr', 'epoch_time', 'samples_per_s'] as const;
-
 /** Metric points of an epoch-level JobEvent (epoch_end, validation_end, train_end); others give none. */
 export function jobEventMetrics(e: JobEvent): MetricPoint[] {
   if (e.type === 'system_metrics' && e.metrics && e.iteration !== undefined) {

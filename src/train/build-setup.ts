@@ -2,7 +2,8 @@
 // (train.model/loss/optimizer/lr_policy/image_pipeline, validate.metrics/image_pipeline/
 // inferer) and 4.x layout (train.trainer/dataloader/handlers/..., validate.evaluator/
 // key_metric/...). Components are built by the config area's ConfigBuilder from the shared
-// registry; handlers, metrics and post-transforms are interpreted here by name. Anything
+// registry, handlers by their registered factories; 3.x metrics and post-transforms are
+// interpreted here by name. Anything
 // that cannot run is an error naming its JSON path, or a one-line notice when ignoring it
 // changes nothing that matters (TensorBoard).
 import { ConfigBuilder } from '../config/build.js';
@@ -26,6 +27,7 @@ import { resolve } from 'node:path';
 import { buildDataPipeline } from '../data/build.js';
 import { asCompose } from '../data/dataset.js';
 import type { Transform } from '../transforms/base.js';
+import type { TrainHandler } from './handlers.js';
 
 type Obj = Record<string, unknown>;
 
@@ -267,13 +269,6 @@ export function buildEvalParts(m: LoadedMmar, parts: ModelParts, dataKey?: strin
   return { cases: asCaseSource(loader, { file, path: loaderPath }), inferer, metrics, keyMetricName: key };
 }
 
-const HANDLERS_KNOWN = new Set(['CheckpointLoader', 'LrScheduleHandler', 'ValidationHandler', 'StatsHandler', 'CheckpointSaver', 'MetricsSaver', 'EarlyStopHandler']);
-const HANDLERS_NOTICE: Record<string, string> = {
-  TensorBoardStatsHandler: 'TensorBoard is not written here; per-epoch metrics go to models/train_stats.json (and to MLflow when MLFLOW_TRACKING_URI is set)',
-  TensorBoardImageHandler: 'TensorBoard images are not written here',
-  SegmentationSaver: 'validation predictions are written by `clara-train infer`, not during training',
-};
-
 /** Everything `train` needs. */
 export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = () => {}): Promise<TrainSetup> {
   const parts = await buildModelParts(m, log);
@@ -287,7 +282,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   let valInterval = num(json.num_training_epoch_per_valid ?? json.num_interval_per_valid ?? 1, file, 'num_interval_per_valid');
   let loadCheckpoint: string | undefined;
 
-  // 4.x handlers, interpreted by name.
+  // 4.x handlers, built by their registered factories (train/handlers.ts): each says what it asks of the trainer.
   if (layout === 4) {
     for (const section of ['train', 'validate']) {
       const hs = obj(json[section])?.handlers;
@@ -297,17 +292,18 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
         const path = `${section}.handlers[${i}]`;
         if (isDisabled({ disabled: h.disabled, path }, file)) return;
         const name = nameOf(h);
-        const args = obj(h.args) ?? {};
-        if (name === 'ValidationHandler' && args.interval !== undefined) valInterval = num(args.interval, file, `${path}.args.interval`);
-        else if (name === 'CheckpointLoader') {
-          if (typeof args.load_path !== 'string' || args.load_path === '') throw new ClaraError('CheckpointLoader needs load_path', { file, path: `${path}.args.load_path` });
-          loadCheckpoint = resolve(m.paths.root, args.load_path);
-        } else if (name === 'LrScheduleHandler') {
-          // stepped by the trainer every iteration; the policy's own unit (its epoch_level arg) decides when it changes
+        if (h.path !== undefined) {
+          notices.push(`${file}: ${path}: handler '${name}' has no clara-train equivalent and is not run`);
+          return;
         }
-        else if (name === 'CheckpointSaver' && typeof args.save_dir === 'string') parts.ckptDir = foldPaths(m, { ckptDir: resolve(m.paths.root, args.save_dir), evalDir: '' }).ckptDir;
-        else if (HANDLERS_NOTICE[name]) notices.push(`${path}: ${name}: ${HANDLERS_NOTICE[name]}`);
-        else if (!HANDLERS_KNOWN.has(name)) notices.push(`${file}: ${path}: handler '${name}' has no clara-train equivalent and is not run`);
+        const spec = registry.require(name, { file, path: `${path}.name` }, 'handler');
+        const args = obj(h.args) ?? {};
+        registry.checkArgs(spec, args, { file, path });
+        const made = spec.factory(args, { file, path }) as TrainHandler;
+        if (made.does === 'validate' && made.interval !== undefined) valInterval = made.interval;
+        else if (made.does === 'load_checkpoint') loadCheckpoint = resolve(m.paths.root, made.loadPath);
+        else if (made.does === 'save_checkpoints' && made.saveDir) parts.ckptDir = foldPaths(m, { ckptDir: resolve(m.paths.root, made.saveDir), evalDir: '' }).ckptDir;
+        else if (made.does === 'notice') notices.push(`${path}: ${name}: ${made.notice}`);
       });
     }
   } else if (varValue(m, 'dont_load_ckpt_model') === false && parts.ckpt) {

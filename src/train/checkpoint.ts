@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ClaraError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import type { NamedTensor } from './components.js';
-import { recoverDir, replaceDirAtomic, type DirWriteHooks } from '../util/atomic-fs.js';
+import { recoverDir, replaceDirAtomic } from '../util/atomic-fs.js';
 import { firstNonFiniteWeight, NonFiniteError } from './non-finite.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -88,7 +88,7 @@ async function encode(tensors: NamedTensor[]): Promise<{ data: Uint8Array; specs
 }
 
 /** Writes a checkpoint folder atomically; returns the path of its model.json. */
-export async function saveCheckpoint(dir: string, c: CheckpointContent, hooks: DirWriteHooks = {}): Promise<string> {
+export async function saveCheckpoint(dir: string, c: CheckpointContent): Promise<string> {
   const bad = await firstNonFiniteWeight(c.weights);
   if (bad) throw new NonFiniteError(`weight '${bad.name}' holds ${bad.value} (element ${bad.index}): no checkpoint is written to ${dir} with non-finite weights`);
   const w = await encode(c.weights);
@@ -109,7 +109,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointContent, hooks: D
   if (c.state) json.clara.state = c.state;
   for (const [name, data] of Object.entries(c.extraFiles ?? {})) files[name] = data;
   files['model.json'] = JSON.stringify(json, null, 1) + '\n';
-  replaceDirAtomic(resolve(dir), files, hooks);
+  replaceDirAtomic(resolve(dir), files);
   return join(resolve(dir), 'model.json');
 }
 

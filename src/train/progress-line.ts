@@ -17,7 +17,7 @@ export interface ProgressState {
   lr?: number;
 }
 
-export function formatDuration(s: number): string {
+function formatDuration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
@@ -25,7 +25,7 @@ export function formatDuration(s: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-export function formatProgress(p: ProgressState): string {
+function formatProgress(p: ProgressState): string {
   const it = p.iterationsPerEpoch ? `${p.iteration}/${p.iterationsPerEpoch}` : `${p.iteration}`;
   const parts = [
     `epoch ${p.epoch}/${p.totalEpochs}`,

@@ -16,7 +16,6 @@ import { Evaluator } from './evaluator.js';
 import { ProgressLine } from './progress-line.js';
 import { Trainer, type TrainResult } from './trainer.js';
 import { resolveCheckpointPath } from './checkpoint.js';
-import type { DirWriteHooks } from '../util/atomic-fs.js';
 import { ClaraError } from '../util/errors.js';
 import { checkConfigs } from '../config/check.js';
 import { refuseUnrunnable } from '../config/refuse-unrunnable.js';
@@ -39,7 +38,6 @@ export interface RunTrainOptions {
   makeHandlers?: (c: { mmar: LoadedMmar; ckptDir: string; statsFile: string; backend: string; amp: string }) => Promise<JobEventHandler[]>;
   quiet?: boolean;
   log?: (s: string) => void;
-  checkpointHooks?: DirWriteHooks;
   /** Called with the loaded MMAR before building (the CLI uses it to set up tracking). */
   onLoaded?: (m: LoadedMmar) => void | Promise<void>;
 }
@@ -90,9 +88,8 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,
     valInterval: setup.valInterval, evaluator, lrSchedule: setup.lrSchedule, baseLr: setup.baseLr,
     ckptDir: setup.ckptDir, keyMetricName: setup.keyMetricName, seed: setup.seed, backend, amp: engine.amp, bus,
-    modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, stopAfterEpoch: o.stopAfterEpoch, progress, log, checkpointHooks: o.checkpointHooks,
+    modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, stopAfterEpoch: o.stopAfterEpoch, progress, log,
     checkpointMeta: { config: m.paths.trainConfig, layout: setup.layout },
-    onCheckpointWrite: crashHook(),
   });
   trainer.stats.backend_reason = engine.backend.reason;
   let ok = false;
@@ -104,18 +101,4 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     sampler?.stop();
     await bus.close(ok ? 'finished' : 'failed');
   }
-}
-
-/**
- * CLARA_TEST_CRASH_CHECKPOINT=KIND:EPOCH kills this process (SIGKILL) while the KIND
- * checkpoint of EPOCH is being written, after its files are on disk and before they
- * replace the previous one: the crash-safety test uses it.
- */
-function crashHook(): ((kind: 'best' | 'last', epoch: number) => void) | undefined {
-  const spec = process.env.CLARA_TEST_CRASH_CHECKPOINT;
-  const m = spec ? /^(best|last):(\d+)$/.exec(spec) : null;
-  if (!m) return undefined;
-  return (kind, epoch) => {
-    if (kind === m[1] && epoch === Number(m[2])) process.kill(process.pid, 'SIGKILL');
-  };
 }

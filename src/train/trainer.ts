@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { Rng } from '../util/random.js';
-import type { DirWriteHooks } from '../util/atomic-fs.js';
 import type { BatchSource, LossFn, LrSchedule, OptimizerLike } from './components.js';
 import type { TrainableNetwork } from './network.js';
 import { assignWeights, snapshotWeights } from './network.js';
@@ -48,10 +47,6 @@ export interface TrainerOptions {
   /** Stop (validated, checkpointed, status finished) after this epoch though the lr schedule runs over `epochs` (an AutoML rung). */
   stopAfterEpoch?: number;
   progress?: ProgressLine;
-  /** Test hook: called while a checkpoint's files are written, before the swap. */
-  checkpointHooks?: DirWriteHooks;
-  /** Test hook: called with the checkpoint kind and epoch while its files are written, before the swap. */
-  onCheckpointWrite?: (kind: 'best' | 'last', epoch: number) => void;
   /** Where the stats go (default ckptDir/train_stats.json). */
   statsFile?: string;
   log?: (msg: string) => void;
@@ -157,11 +152,6 @@ export class Trainer {
           kind, model: this.o.modelSpec, epoch, keyMetricName: this.o.keyMetricName, keyMetric,
           backend: this.o.backend, amp: this.o.amp, seed: this.o.seed, ...this.o.checkpointMeta,
           ...(kind === 'last' ? { stats: this.stats } : {}),
-        },
-      }, {
-        beforeSwap: () => {
-          this.o.checkpointHooks?.beforeSwap?.();
-          this.o.onCheckpointWrite?.(kind, epoch);
         },
       });
     } finally {

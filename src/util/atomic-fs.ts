@@ -86,28 +86,23 @@ export function writeJsonAtomic(path: string, value: unknown, indent = 2): void 
   writeFileAtomic(path, JSON.stringify(value, null, indent || undefined) + (indent ? '\n' : ''));
 }
 
-export interface DirWriteHooks {
-  /** Called after the files are written and before the folder is swapped in (tests use it to simulate a crash). */
-  beforeSwap?: () => void;
-}
-
 /**
  * Replaces the folder `dir` with a new one holding `files` (name → content), so that at
  * every instant either the old complete folder or the new complete folder is at `dir`,
  * or (between two renames) the old one is at a `.NAME.old-*` sibling that
  * `recoverDir` puts back. Returns `dir`.
  */
-export function replaceDirAtomic(dir: string, files: Record<string, string | Uint8Array>, hooks: DirWriteHooks = {}): string {
+export function replaceDirAtomic(dir: string, files: Record<string, string | Uint8Array>): string {
   return replaceDirWith(dir, (tmp) => {
     for (const [name, data] of Object.entries(files)) writeAndSync(join(tmp, name), data);
-  }, hooks);
+  });
 }
 
 /**
  * replaceDirAtomic for a folder filled by `fill` (given the empty temporary folder; a
  * copy of another folder, say). The same guarantee: the old or the new folder, whole.
  */
-export function replaceDirWith(dir: string, fill: (tmp: string) => void, hooks: DirWriteHooks = {}): string {
+export function replaceDirWith(dir: string, fill: (tmp: string) => void): string {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   recoverDir(dir);
@@ -116,7 +111,6 @@ export function replaceDirWith(dir: string, fill: (tmp: string) => void, hooks: 
   try {
     fill(tmp);
     fsyncDir(tmp);
-    hooks.beforeSwap?.();
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;

@@ -5,25 +5,13 @@ import { Rng } from './random.js';
 
 const DEFAULT_SEED = 0;
 let stream = new Rng(DEFAULT_SEED);
-let current = DEFAULT_SEED;
 
 /** Restarts the stream from `seed`. */
 export function setGlobalSeed(seed: number): void {
-  current = seed;
   stream = new Rng(seed);
-}
-
-/** The seed the stream was started from. */
-export function globalSeed(): number {
-  return current;
 }
 
 /** The next 31-bit seed of the stream (non-negative, fits tfjs's `seed` arguments). */
 export function nextSeed(): number {
   return stream.nextUint32() >>> 1;
-}
-
-/** An independent generator forked off the stream. */
-export function forkRng(): Rng {
-  return stream.fork();
 }

@@ -62,6 +62,7 @@ test('at the end, a bracket with no trial at max_epochs takes its best one up, o
   s.start(0); s.start(1);
   s.report(0, 0, 0.3); s.report(1, 0, 0.4);
   assert.equal(s.nextPromotion(false), undefined);
+  assert.deepEqual(s.nextPromotion(true, true), { trial: 1, rung: 1, epochs: 3, promoted: true }, 'a peek decides nothing');
   assert.deepEqual(s.nextPromotion(true), { trial: 1, rung: 1, epochs: 3, promoted: true });
   assert.equal(s.nextPromotion(true), undefined, 'one job of the bracket runs');
   s.report(1, 1, 0.5);

@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { runCli } from '../helpers/run-cli.js';
 import { readNifti } from '../../src/io/nifti/index.js';
 import type { TrainStats } from '../../src/jobs/train-stats.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
+
+const KILL_ON_RENAME = fileURLToPath(new URL('../helpers/kill-on-rename.mjs', import.meta.url));
 
 // 32^3 volumes, whole-volume crops, 2+1 cases: seconds per epoch.
 const SMALL = ['--set', 'epochs=2', 'num_interval_per_valid=1'];
@@ -80,7 +83,8 @@ test('train --resume continues from the last checkpoint', async () => {
 
 test('a process killed while writing a checkpoint leaves the previous one intact', async () => {
   const dir = copyMmar('crash');
-  const r = await runCli(['train', '-m', dir, ...SMALL], { env: { CLARA_TEST_CRASH_CHECKPOINT: 'last:2' } });
+  // killed at epoch 2's swap of models/last: its new files are on disk, the old folder not yet moved aside
+  const r = await runCli(['train', '-m', dir, ...SMALL], { env: { NODE_OPTIONS: `--import=${KILL_ON_RENAME}`, CLARA_KILL_ON_RENAME: '/models/last$@1' } });
   assert.equal(r.signal, 'SIGKILL');
   const ck = loadCheckpoint(join(dir, 'models', 'last'));
   assert.equal(ck.meta.epoch, 1);

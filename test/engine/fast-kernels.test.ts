@@ -3,9 +3,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeKernels, unregisterNativeKernels, nativeCallCounts } from '../../src/engine/native-kernels.js';
+import { nativeCallCounts } from '../../src/engine/native-kernels.js';
 import { binary, relu, reluGrad, softmax, step, tileGrad, type BinaryOpName } from '../../src/native/elementwise.js';
 import { binaryRef, reluGradRef, reluRef, softmaxRef, stepRef, tileGradRef } from '../references/elementwise.js';
+import { nativeAndTfjs } from '../helpers/native-vs-tfjs.js';
 import { Rng } from '../../src/util/random.js';
 import { randomArray, relErr } from '../native/conv-geom.js';
 import { concatCopy, sliceCopy, tileCopy } from '../../src/engine/strided-copy.js';
@@ -14,16 +15,7 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-function both<T>(fn: () => T): [T, T] {
-  registerNativeKernels();
-  const nat = fn();
-  unregisterNativeKernels();
-  try {
-    return [nat, fn()];
-  } finally {
-    registerNativeKernels();
-  }
-}
+const both = nativeAndTfjs;
 
 const rng = new Rng(17);
 const t = (shape: number[]) => tf.tensor(randomArray(rng, shape.reduce((a, b) => a * b, 1)), shape);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, type PathLike } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, resolveCheckpointPath, saveCheckpoint } from '../../src/train/checkpoint.js';
@@ -36,9 +37,23 @@ test('a crash while writing a checkpoint leaves the previous one intact', async 
   await saveCheckpoint(dir, { weights: snapshotWeights(net), meta: { kind: 'best', epoch: 1 } });
   const before = readFileSync(join(dir, 'weights.bin'));
   net.namedWeights()[0].variable.assign(tf.onesLike(net.namedWeights()[0].variable));
-  await assert.rejects(saveCheckpoint(dir, { weights: snapshotWeights(net), meta: { kind: 'best', epoch: 2 } }, { beforeSwap: () => { throw new Error('simulated crash'); } }), /simulated crash/);
+  // the write stops where a crash would: new files on disk, the old folder not yet moved aside
+  const rename = fs.renameSync;
+  fs.renameSync = (src: PathLike, dst: PathLike) => {
+    if (String(src) === dir) throw new Error('simulated crash');
+    rename(src, dst);
+  };
+  syncBuiltinESMExports();
+  try {
+    await assert.rejects(saveCheckpoint(dir, { weights: snapshotWeights(net), meta: { kind: 'best', epoch: 2 } }), /simulated crash/);
+  } finally {
+    fs.renameSync = rename;
+    syncBuiltinESMExports();
+  }
   assert.deepEqual(readFileSync(join(dir, 'weights.bin')), before);
   assert.equal(loadCheckpoint(dir).meta.epoch, 1);
+  // the half-written folder is removed by the next write's recovery
+  assert.equal(recoverDir(dir), true);
   assert.deepEqual(readdirSync(root).filter((n) => n !== 'best'), []);
 });
 

@@ -16,7 +16,7 @@ function startWorker(workerData: unknown): Worker {
   return FROM_TS ? new Worker(tsBootstrap(), { eval: true, workerData, execArgv: [] }) : new Worker(ENTRY, { workerData });
 }
 
-export class WorkerTaskError extends Error {
+class WorkerTaskError extends Error {
   constructor(message: string, readonly errorName: string) {
     super(message);
     this.name = 'WorkerTaskError';

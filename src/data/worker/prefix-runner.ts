@@ -21,7 +21,7 @@ function sayOnce(msg: string): void {
 }
 
 /** The file names of a data entry (for errors). */
-export function itemFiles(sample: Sample): string[] {
+function itemFiles(sample: Sample): string[] {
   const out: string[] = [];
   for (const v of Object.values(sample)) {
     if (typeof v === 'string' && /[./\\]/.test(v)) out.push(v);

@@ -21,15 +21,20 @@ import { tileKernel } from './tile.js';
 import { concatKernel } from './concat.js';
 import { reluGradKernel, reluGradient } from './relu-grad.js';
 import { tileGradKernel, tileGradient } from './tile-grad.js';
+import { sumKernel } from './sum.js';
+import { padV2Kernel } from './pad-v2.js';
+import { adamUpdateKernel } from './adam-update.js';
+import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
 export const ENGINE_KERNELS: readonly EngineKernel[] = [
   conv3dKernel, conv3dBackpropInputKernel, conv3dBackpropFilterKernel,
   maxPool3dKernel, maxPool3dGradKernel, avgPool3dKernel, avgPool3dGradKernel,
   addKernel, subKernel, mulKernel, divKernel, reluKernel, stepKernel, softmaxKernel,
-  sliceKernel, splitVKernel, tileKernel, concatKernel,
+  sliceKernel, splitVKernel, tileKernel, concatKernel, sumKernel, padV2Kernel,
   reluGradKernel, tileGradKernel, upsampleNearest3dKernel, upsampleNearest3dGradKernel,
+  adamUpdateKernel, groupNormKernel, groupNormGradKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
-export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient];
+export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient, groupNormGradient];

@@ -47,21 +47,32 @@ export function defineKernel<I extends string, A = Record<string, never>>(def: K
 /** A gradient replaced while the kernels are registered; undefined hands the call to tfjs's own. */
 interface GradientDef<A> {
   kernelName: string;
-  grad(dy: Tensor, saved: Tensor[], attrs: A): Record<string, () => Tensor> | undefined;
+  /** For the gradient of an added kernel (tfjs has none): what tfjs saves for it. */
+  inputsToSave?: string[];
+  outputsToSave?: boolean[];
+  /** dy is an array for a kernel with several outputs. */
+  grad(dy: Tensor | Tensor[], saved: Tensor[], attrs: A): Record<string, () => Tensor> | undefined;
 }
 
 export interface EngineGradient {
   kernelName: string;
-  grad(dy: Tensor, saved: Tensor[], attrs: NamedAttrMap): Record<string, () => Tensor> | undefined;
+  inputsToSave?: string[];
+  outputsToSave?: boolean[];
+  grad(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): Record<string, () => Tensor> | undefined;
 }
 
 export function defineGradient<A = Record<string, never>>(def: GradientDef<A>): EngineGradient {
-  return { kernelName: def.kernelName, grad: (dy, saved, attrs) => def.grad(dy, saved, attrs as unknown as A) };
+  return { ...def, grad: (dy, saved, attrs) => def.grad(dy, saved, attrs as unknown as A) };
 }
 
 /** Runs a kernel by name with typed attrs (gradients call the engine's own kernels this way). */
 export function runKernel(name: string, inputs: Record<string, Tensor>, attrs: object = {}): Tensor {
   return tf.engine().runKernel(name, inputs, attrs as NamedAttrMap) as Tensor;
+}
+
+/** runKernel for a kernel with several outputs. */
+export function runKernelOutputs(name: string, inputs: Record<string, Tensor>, attrs: object = {}): Tensor[] {
+  return tf.engine().runKernel(name, inputs, attrs as NamedAttrMap) as Tensor[];
 }
 
 /** The tensor's values when it is float32 on the cpu backend; undefined otherwise. */

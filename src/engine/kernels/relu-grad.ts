@@ -16,5 +16,5 @@ export const reluGradKernel = defineKernel<'dy' | 'x'>({
 
 export const reluGradient = defineGradient({
   kernelName: 'Relu',
-  grad: (dy, [x]) => (onNativeCpu([dy, x]) ? { x: () => runKernel(RELU_GRAD, { dy, x }) } : undefined),
+  grad: (dy, [x]) => (!Array.isArray(dy) && onNativeCpu([dy, x]) ? { x: () => runKernel(RELU_GRAD, { dy, x }) } : undefined),
 });

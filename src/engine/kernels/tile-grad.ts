@@ -16,5 +16,5 @@ export const tileGradKernel = defineKernel<'dy' | 'x', { reps: number[] }>({
 export const tileGradient = defineGradient<{ reps: number[] }>({
   kernelName: 'Tile',
   grad: (dy, [x], { reps }) =>
-    onNativeCpu([dy, x]) && x.rank <= 8 && reps.length === x.rank ? { x: () => runKernel(TILE_GRAD, { dy, x }, { reps }) } : undefined,
+    !Array.isArray(dy) && onNativeCpu([dy, x]) && x.rank <= 8 && reps.length === x.rank ? { x: () => runKernel(TILE_GRAD, { dy, x }, { reps }) } : undefined,
 });

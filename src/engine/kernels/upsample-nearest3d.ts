@@ -35,5 +35,5 @@ export const upsampleNearest3dGradKernel = defineKernel<'dy', UpsampleAttrs>({
 /** The gradient of the custom kernel (tfjs has none to fall back to). */
 export const upsampleNearest3dGradient = defineGradient<UpsampleAttrs>({
   kernelName: UPSAMPLE_NEAREST3D,
-  grad: (dy, _saved, { size }) => ({ x: () => runKernel(UPSAMPLE_NEAREST3D_GRAD, { dy }, { size }) }),
+  grad: (dy, _saved, { size }) => ({ x: () => runKernel(UPSAMPLE_NEAREST3D_GRAD, { dy: Array.isArray(dy) ? dy[0] : dy }, { size }) }),
 });

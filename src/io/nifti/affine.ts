@@ -10,16 +10,16 @@ export type AffineSource = 'sform' | 'qform' | 'pixdim';
 /** nibabel's quaternion threshold: 3 eps of the header's float type (float32 in NIfTI-1, float64 in NIfTI-2). */
 const quatThreshold = (h: NiftiHeader) => (h.version === 1 ? 2 ** -23 : 2 ** -52) * 3;
 
-export function sformAffine(h: NiftiHeader): Affine {
+function sformAffine(h: NiftiHeader): Affine {
   return [[...h.srow[0]], [...h.srow[1]], [...h.srow[2]], [0, 0, 0, 1]];
 }
 
 /** The qfac nibabel uses: pixdim[0] when it is ±1, else 1 (nibabel's header check fixes it to 1). */
-export function qfacOf(h: NiftiHeader): 1 | -1 {
+function qfacOf(h: NiftiHeader): 1 | -1 {
   return h.pixdim[0] === -1 ? -1 : 1;
 }
 
-export function quaternionToMatrix(w: number, x: number, y: number, z: number): number[][] {
+function quaternionToMatrix(w: number, x: number, y: number, z: number): number[][] {
   const nq = w * w + x * x + y * y + z * z;
   if (nq < Number.EPSILON) return [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
   const s = 2 / nq;
@@ -34,7 +34,7 @@ export function quaternionToMatrix(w: number, x: number, y: number, z: number): 
   ];
 }
 
-export function qformAffine(h: NiftiHeader, file = '<header>'): Affine {
+function qformAffine(h: NiftiHeader, file = '<header>'): Affine {
   const [b, c, d] = h.quatern;
   const w2 = 1 - (b * b + c * c + d * d);
   let a: number;
@@ -54,7 +54,7 @@ export function qformAffine(h: NiftiHeader, file = '<header>'): Affine {
 }
 
 /** nibabel's base affine: shape_zoom_affine(shape, pixdim, x_flip=True). */
-export function baseAffine(h: NiftiHeader): Affine {
+function baseAffine(h: NiftiHeader): Affine {
   const ndim = h.dim[0];
   const shape = [1, 1, 1], zooms = [1, 1, 1];
   for (let i = 0; i < Math.min(3, ndim); i++) { shape[i] = h.dim[i + 1]; zooms[i] = h.pixdim[i + 1]; }
@@ -99,7 +99,7 @@ function inv3T(m: number[][]): number[][] {
 }
 
 /** Closest orthogonal matrix (polar decomposition, Newton iteration; R must be non-singular). */
-export function nearestOrthogonal(R: number[][]): number[][] {
+function nearestOrthogonal(R: number[][]): number[][] {
   let X = R.map((r) => [...r]);
   for (let it = 0; it < 100; it++) {
     const Y = inv3T(X);
@@ -113,7 +113,7 @@ export function nearestOrthogonal(R: number[][]): number[][] {
 }
 
 /** Unit quaternion [w, x, y, z] (w >= 0) of a rotation matrix (Shepperd's method). */
-export function matrixToQuaternion(m: number[][]): [number, number, number, number] {
+function matrixToQuaternion(m: number[][]): [number, number, number, number] {
   const tr = m[0][0] + m[1][1] + m[2][2];
   let w: number, x: number, y: number, z: number;
   if (tr > 0) {

@@ -1,9 +1,10 @@
 // Activations by MONAI's names (monai.networks.layers.Act), PyTorch semantics.
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernelsRegistered } from '../../engine/native-kernels.js';
 import type { Layer, ParamStore } from './params.js';
 import { type LayerSpec, numArg } from './spec.js';
 
-export const ACT_NAMES = ['prelu', 'relu', 'leakyrelu', 'elu', 'selu', 'celu', 'sigmoid', 'tanh', 'gelu', 'swish', 'silu', 'mish', 'relu6', 'softplus'];
+const ACT_NAMES = ['prelu', 'relu', 'leakyrelu', 'elu', 'selu', 'celu', 'sigmoid', 'tanh', 'gelu', 'swish', 'silu', 'mish', 'relu6', 'softplus'];
 
 export function actLayer(store: ParamStore, name: string, spec: LayerSpec | null): Layer | null {
   if (!spec) return null;
@@ -19,7 +20,13 @@ function actFn(store: ParamStore, name: string, spec: LayerSpec): (x: tf.Tensor5
       const a = store.constant(`${name}.weight`, [n], numArg(spec.args, 'init', 0.25, what));
       // a scalar alpha keeps tfjs-cpu's binary op on its fast (non-broadcasting) path
       const scalarShape: number[] = [];
-      return (x) => tf.prelu(x as tf.Tensor, n === 1 ? tf.reshape(a as tf.Tensor, scalarShape) : a);
+      return (x) => {
+        const alpha = n === 1 ? tf.reshape(a as tf.Tensor, scalarShape) : a;
+        // on cpu-native: relu(x) + (-alpha) * relu(-x) (the same values; native Relu, Mul, Add and
+        // their gradients) instead of tfjs's pure-JS Prelu, Greater and Select
+        if (nativeKernelsRegistered() && tf.getBackend() === 'cpu') return tf.add(tf.relu(x), tf.mul(tf.mul(alpha, -1), tf.relu(tf.mul(x, -1))));
+        return tf.prelu(x as tf.Tensor, alpha);
+      };
     }
     case 'relu': return (x) => tf.relu(x);
     case 'relu6': return (x) => tf.relu6(x);

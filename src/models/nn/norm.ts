@@ -4,6 +4,7 @@
 // group (GroupNorm: affine).
 import * as tf from '@tensorflow/tfjs';
 import { colSum } from '../../engine/ops/fast-ops.js';
+import { groupNorm3d } from '../../engine/kernels/group-norm.js';
 import type { Layer, ParamStore } from './params.js';
 import { type LayerSpec, numArg } from './spec.js';
 
@@ -13,6 +14,13 @@ import { type LayerSpec, numArg } from './spec.js';
  */
 function normalize2d(x2d: tf.Tensor2D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const [rows, c] = x2d.shape;
+  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]) as tf.Tensor3D, groups, eps, w, b);
+  if (fused) {
+    // per-channel statistics, as the tensor-op path returns them
+    const per = c / groups;
+    const toC = (t: tf.Tensor) => (per === 1 ? tf.reshape(t, [c]) : tf.reshape(tf.tile(tf.reshape(t, [groups, 1]), [1, per]), [c])) as tf.Tensor1D;
+    return { y: tf.reshape(fused.y, [rows, c]) as tf.Tensor2D, mean: toC(fused.mean), variance: toC(fused.variance) };
+  }
   const per = c / groups;
   const toChannels = (s: tf.Tensor1D): tf.Tensor1D => {
     if (groups === c) return tf.div(s, rows) as tf.Tensor1D;
@@ -31,6 +39,8 @@ function normalize2d(x2d: tf.Tensor2D, groups: number, eps: number, w: tf.Tensor
 function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null): tf.Tensor5D {
   const [n, d, h, wd, c] = x.shape;
   const v = d * h * wd;
+  const fused = groupNorm3d(tf.reshape(x, [n, v, c]) as tf.Tensor3D, groups, eps, w, b);
+  if (fused) return tf.reshape(fused.y, x.shape) as tf.Tensor5D;
   const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b).y;
   const out = n === 1 ? one(x) : tf.stack(tf.unstack(x, 0).map(one));
   return tf.reshape(out, x.shape) as tf.Tensor5D;
