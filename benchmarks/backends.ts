@@ -25,7 +25,13 @@ const full = args.includes('--full');
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = fileURLToPath(new URL('../test/helpers/cli-entry.ts', import.meta.url));
 const loads: number[] = [loadavg()[0]];
-const env = { ...process.env, CLARA_NUM_THREADS: String(threads), TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' };
+const env = {
+  ...process.env,
+  CLARA_NUM_THREADS: String(threads),
+  TF_NUM_INTRAOP_THREADS: String(threads),
+  TF_NUM_INTEROP_THREADS: '1',
+  TF_CPP_MIN_LOG_LEVEL: '2',
+};
 
 const figures: Figure[] = [];
 const rows: Record<string, string | number>[] = [];
@@ -40,10 +46,27 @@ function parseLast(out: string): Record<string, unknown> | undefined {
   }
 }
 
-function record(workload: string, impl: string, stepS: number[], cpuS: number[] | undefined, more: Record<string, string | number | boolean | null> = {}): void {
+function record(
+  workload: string,
+  impl: string,
+  stepS: number[],
+  cpuS: number[] | undefined,
+  more: Record<string, string | number | boolean | null> = {},
+): void {
   const med = median(stepS);
   const cpu = cpuS?.length ? median(cpuS) : null;
-  figures.push({ name: `${workload} train step: ${impl}`, value: med, unit: 's', workload, impl, reps: stepS.length, best_s: Math.min(...stepS), cpu_s: cpu, threads, ...more });
+  figures.push({
+    name: `${workload} train step: ${impl}`,
+    value: med,
+    unit: 's',
+    workload,
+    impl,
+    reps: stepS.length,
+    best_s: Math.min(...stepS),
+    cpu_s: cpu,
+    threads,
+    ...more,
+  });
   rows.push({ workload, impl, 'median s': med, 'best s': Math.min(...stepS), 'cpu s': cpu ?? '', reps: stepS.length });
   loads.push(loadavg()[0]);
 }
@@ -58,15 +81,36 @@ for (const w of WORKLOADS) {
       continue;
     }
     const n = b === 'cpu' || w === 'unet-large' ? Math.min(reps, 2) : reps;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'backends_one.ts'), b, w, String(n), String(threads)], { encoding: 'utf8', env, timeout: 1_800_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'backends_one.ts'), b, w, String(n), String(threads)], {
+      encoding: 'utf8',
+      env,
+      timeout: 1_800_000,
+    });
     const j = parseLast(r.stdout ?? '') as { step_s?: number[]; cpu_s?: number[]; tfBackend?: string; losses?: number[] } | undefined;
     if (r.status === 0 && j?.step_s) record(w, impl, j.step_s, j.cpu_s, { tf_backend: j.tfBackend ?? '', first_loss: j.losses?.[0] ?? null });
-    else skipped[`${w} ${impl}`] = (r.stderr || String(r.error)).trim().split('\n').filter((l) => !/^I0000|WARNING: All log|To enable/.test(l)).slice(-2).join(' ');
+    else
+      skipped[`${w} ${impl}`] = (r.stderr || String(r.error))
+        .trim()
+        .split('\n')
+        .filter((l) => !/^I0000|WARNING: All log|To enable/.test(l))
+        .slice(-2)
+        .join(' ');
   }
   if (!args.includes('--no-torch')) {
-    const py = w === 'segresnet'
-      ? spawnSync('python3', [join(here, 'backends_segresnet_torch.py'), String(reps), String(threads)], { encoding: 'utf8', timeout: 1_800_000 })
-      : spawnSync('python3', [join(here, 'train_step_torch.py'), w === 'unet-small' ? '32' : '64', w === 'unet-small' ? '8' : '16', String(w === 'unet-large' ? Math.min(reps, 2) : reps), String(threads)], { encoding: 'utf8', timeout: 1_800_000 });
+    const py =
+      w === 'segresnet'
+        ? spawnSync('python3', [join(here, 'backends_segresnet_torch.py'), String(reps), String(threads)], { encoding: 'utf8', timeout: 1_800_000 })
+        : spawnSync(
+            'python3',
+            [
+              join(here, 'train_step_torch.py'),
+              w === 'unet-small' ? '32' : '64',
+              w === 'unet-small' ? '8' : '16',
+              String(w === 'unet-large' ? Math.min(reps, 2) : reps),
+              String(threads),
+            ],
+            { encoding: 'utf8', timeout: 1_800_000 },
+          );
     const j = parseLast(py.stdout ?? '') as { torch?: string; step_s?: number[]; cpu_s?: number[] } | undefined;
     if (py.status === 0 && j?.step_s) record(w, `pytorch ${j.torch} cpu`, j.step_s, j.cpu_s);
     else skipped[`${w} pytorch`] = (py.stderr || String(py.error)).trim().split('\n').slice(-1).join(' ');
@@ -79,7 +123,9 @@ function cli(a: string[], e: NodeJS.ProcessEnv): Promise<{ code: number | null; 
     const child = fork(entry, a, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: e });
     let err = '';
     child.stdout!.resume();
-    child.stderr!.on('data', (d) => { err += d; });
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
     child.on('exit', (code) => resolve({ code, seconds: (Date.now() - t0) / 1000, err }));
   });
 }
@@ -100,8 +146,23 @@ if (!args.includes('--no-train')) {
       }
       const s = JSON.parse(readFileSync(join(mm, 'models', 'train_stats.json'), 'utf8')) as TrainStats;
       const epochS = s.epoch_time.reduce((a, x) => a + x, 0);
-      figures.push({ name: `synthetic example training (${s.total_epochs} epochs): ${b}`, value: r.seconds, unit: 's', backend: b, epochs_s: epochS, best_dice: s.best_key_metric, best_epoch: s.best_key_metric_epoch, threads });
-      trainRows.push({ backend: b, 'wall s': r.seconds, 'epochs s': epochS, 'best Dice': s.best_key_metric ?? '', 'best epoch': s.best_key_metric_epoch ?? '' });
+      figures.push({
+        name: `synthetic example training (${s.total_epochs} epochs): ${b}`,
+        value: r.seconds,
+        unit: 's',
+        backend: b,
+        epochs_s: epochS,
+        best_dice: s.best_key_metric,
+        best_epoch: s.best_key_metric_epoch,
+        threads,
+      });
+      trainRows.push({
+        backend: b,
+        'wall s': r.seconds,
+        'epochs s': epochS,
+        'best Dice': s.best_key_metric ?? '',
+        'best epoch': s.best_key_metric_epoch ?? '',
+      });
       loads.push(loadavg()[0]);
     }
     skipped['synthetic training pytorch'] = 'no PyTorch training pipeline of the example exists here';
@@ -115,5 +176,8 @@ if (trainRows.length) printTable(trainRows);
 for (const [k, v] of Object.entries(skipped)) console.log(`skipped ${k}: ${v}`);
 writeResults('backends', figures, {
   note: `Median step seconds after one warm-up step, each backend in its own process, ${threads} threads each (pure tfjs: one JS thread). Run one after another; the 1-minute load average was sampled before and after each figure (loadavg) — above ~1.5 on this 2-vCPU machine wall times are inflated and noisy, CPU seconds (cpu_s) less so.`,
-  reps, threads, loadavg: loads, skipped,
+  reps,
+  threads,
+  loadavg: loads,
+  skipped,
 });

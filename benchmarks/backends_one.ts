@@ -25,9 +25,14 @@ if (workload === 'unet-small' || workload === 'unet-large') {
 } else if (workload === 'segresnet') {
   // MONAI's SegResNet defaults (init_filters 8, blocks_down 1,2,2,4), 2 classes, batch 2 of 32³
   const spec = registry.require('SegResNet', { file: 'bench', path: 'model' }, 'model');
-  const net = asNetwork(spec.factory({ spatial_dims: 3, in_channels: 1, out_channels: 2, init_filters: 8 }, { file: 'bench', path: 'model' }), { path: 'model' });
+  const net = asNetwork(spec.factory({ spatial_dims: 3, in_channels: 1, out_channels: 2, init_filters: 8 }, { file: 'bench', path: 'model' }), {
+    path: 'model',
+  });
   const { x, y } = makeBatch(32, 2);
-  const vars = net.namedWeights().filter((w) => w.trainable).map((w) => w.variable);
+  const vars = net
+    .namedWeights()
+    .filter((w) => w.trainable)
+    .map((w) => w.variable);
   const opt = tf.train.adam(1e-3);
   step = () => {
     const { value, grads } = tf.variableGrads(() => diceLoss(tf.softmax(net.apply(x, true)), y), vars);
@@ -38,7 +43,9 @@ if (workload === 'unet-small' || workload === 'unet-large') {
   };
 } else throw new Error(`unknown workload ${workload}`);
 
-const stepS: number[] = [], cpuS: number[] = [], losses: number[] = [];
+const stepS: number[] = [],
+  cpuS: number[] = [],
+  losses: number[] = [];
 for (let i = 0; i < 1 + reps; i++) {
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();

@@ -34,7 +34,8 @@ const SHAPES = [
 
 function geom(d: number, cin: number, cout: number, stride = 1): Conv3DGeometry {
   // tfjs 'same': out = ceil(d / stride), padding before = floor(total / 2)
-  const o = Math.ceil(d / stride), p = Math.floor(Math.max((o - 1) * stride + 3 - d, 0) / 2);
+  const o = Math.ceil(d / stride),
+    p = Math.floor(Math.max((o - 1) * stride + 3 - d, 0) / 2);
   return { n: 1, d, h: d, w: d, cin, kd: 3, kh: 3, kw: 3, cout, sd: stride, sh: stride, sw: stride, od: o, oh: o, ow: o, pf: p, pt: p, pl: p };
 }
 
@@ -80,9 +81,20 @@ const isa = k.isaProbe(8, 25);
 const isaRows = isa.rates.map((r) => ({ instr: r.instr, chains: r.chains, 'per cycle': r.perCycle, 'GFLOP/s': r.gflops }));
 printTable(isaRows);
 for (const r of isa.rates)
-  figures.push({ name: `throughput ${r.instr} ${r.chains} chains 1 thread`, value: r.perCycle, unit: 'instructions/cycle', instr: r.instr, chains: r.chains, per_ns: r.perNs, gflops: r.gflops, ghz: isa.ghz, threads: 1 });
+  figures.push({
+    name: `throughput ${r.instr} ${r.chains} chains 1 thread`,
+    value: r.perCycle,
+    unit: 'instructions/cycle',
+    instr: r.instr,
+    chains: r.chains,
+    per_ns: r.perNs,
+    gflops: r.gflops,
+    ghz: isa.ghz,
+    threads: 1,
+  });
 const bestRate = (prefix: string) => Math.max(0, ...isa.rates.filter((r) => r.instr.startsWith(prefix)).map((r) => r.perCycle));
-const fmaPerCycle = bestRate('vfmadd231ps'), dotPerCycle = bestRate('vdpbf16ps');
+const fmaPerCycle = bestRate('vfmadd231ps'),
+  dotPerCycle = bestRate('vdpbf16ps');
 
 const rng = new Rng(1);
 const fp32Best: Record<string, number> = {};
@@ -90,10 +102,15 @@ for (const s of SHAPES) {
   const stride = (s as { stride?: number }).stride ?? 1;
   const g = geom(s.d, s.cin, s.cout, stride);
   const ga = convGeomArray(g);
-  const vox = s.d ** 3, ovox = g.od ** 3;
-  const x = fill(rng, vox * s.cin), w = fill(rng, 27 * s.cin * s.cout), y = new Float32Array(ovox * s.cout), dy = fill(rng, ovox * s.cout);
-  const dx = new Float32Array(x.length), dw = new Float32Array(w.length);
-  const flops = 2 * ovox * s.cin * s.cout * 27;  // useful multiply-adds
+  const vox = s.d ** 3,
+    ovox = g.od ** 3;
+  const x = fill(rng, vox * s.cin),
+    w = fill(rng, 27 * s.cin * s.cout),
+    y = new Float32Array(ovox * s.cout),
+    dy = fill(rng, ovox * s.cout);
+  const dx = new Float32Array(x.length),
+    dw = new Float32Array(w.length);
+  const flops = 2 * ovox * s.cin * s.cout * 27; // useful multiply-adds
   const shape = `${s.d}³ ${s.cin}→${s.cout}${stride > 1 ? ` s${stride}` : ''}`;
   const ops: [string, (bf16: boolean) => void][] = [
     ['forward', (b) => k.conv3dForward(x, w, y, ga, b)],
@@ -117,10 +134,27 @@ for (const s of SHAPES) {
         k.setBf16Dot(null);
         setAmx(true);
         setAmxFp32(false);
-        const gf = flops / best / 1e9, peak = Math.max(peakHere, peaks[`fp32_fma_${threads}t`]);
+        const gf = flops / best / 1e9,
+          peak = Math.max(peakHere, peaks[`fp32_fma_${threads}t`]);
         if (prec === 'fp32') fp32Best[`${op} ${shape} ${threads}`] = best;
         const vsFp32 = prec === 'fp32' ? 1 : fp32Best[`${op} ${shape} ${threads}`] / best;
-        figures.push({ vs_fp32_speed: vsFp32,  name: `${op} ${prec} ${shape} ${threads}t`, value: gf, unit: 'GFLOP/s', op, precision: prec, shape, threads, batch: 1, best_s: best, median_s: med, gflops_median: flops / med / 1e9, fraction_of_fp32_peak: gf / peak, fraction_of_adjacent_peak: gf / peakHere, adjacent_peak_gflops: peakHere });
+        figures.push({
+          vs_fp32_speed: vsFp32,
+          name: `${op} ${prec} ${shape} ${threads}t`,
+          value: gf,
+          unit: 'GFLOP/s',
+          op,
+          precision: prec,
+          shape,
+          threads,
+          batch: 1,
+          best_s: best,
+          median_s: med,
+          gflops_median: flops / med / 1e9,
+          fraction_of_fp32_peak: gf / peak,
+          fraction_of_adjacent_peak: gf / peakHere,
+          adjacent_peak_gflops: peakHere,
+        });
         if (onAmx) {
           const ap = Math.max(amxHere, peaks[`amx_bf16_${threads}t`]);
           const f = figures[figures.length - 1];
@@ -128,7 +162,17 @@ for (const s of SHAPES) {
           figures.push({ name: `speed-up ${prec} vs fp32 ${op} ${shape} ${threads}t`, value: vsFp32, unit: 'x', op, shape, threads });
         }
         const ofPeak = onAmx ? gf / Math.max(amxHere, peaks[`amx_bf16_${threads}t`]) : gf / peak;
-        rows.push({ shape, op, prec, threads, 'GFLOP/s': gf, 'vs fp32': vsFp32, 'of peak': `${(100 * ofPeak).toFixed(0)}%${onAmx ? ' amx' : ''}`, 'of adjacent peak': `${((100 * gf) / (onAmx ? amxHere : peakHere)).toFixed(0)}%`, 'median ms': med * 1e3 });
+        rows.push({
+          shape,
+          op,
+          prec,
+          threads,
+          'GFLOP/s': gf,
+          'vs fp32': vsFp32,
+          'of peak': `${(100 * ofPeak).toFixed(0)}%${onAmx ? ' amx' : ''}`,
+          'of adjacent peak': `${((100 * gf) / (onAmx ? amxHere : peakHere)).toFixed(0)}%`,
+          'median ms': med * 1e3,
+        });
       }
   }
 }
@@ -155,8 +199,29 @@ if (withTfjs) {
       const sec = Number(process.hrtime.bigint() - t0) / 1e9;
       r.dispose();
       const gf = flops / sec / 1e9;
-      figures.push({ name: `tfjs cpu ${op} fp32 ${shape}`, value: gf, unit: 'GFLOP/s', op, precision: 'fp32', shape, threads: 1, batch: 1, best_s: sec, fraction_of_fp32_peak: gf / peaks.fp32_fma_1t, impl: 'tfjs-backend-cpu (pure JS)' });
-      rows.push({ shape, op, prec: 'tfjs JS', threads: 1, 'GFLOP/s': gf, 'of peak': `${((100 * gf) / peaks.fp32_fma_1t).toFixed(1)}%`, 'of adjacent peak': '', 'median ms': sec * 1e3 });
+      figures.push({
+        name: `tfjs cpu ${op} fp32 ${shape}`,
+        value: gf,
+        unit: 'GFLOP/s',
+        op,
+        precision: 'fp32',
+        shape,
+        threads: 1,
+        batch: 1,
+        best_s: sec,
+        fraction_of_fp32_peak: gf / peaks.fp32_fma_1t,
+        impl: 'tfjs-backend-cpu (pure JS)',
+      });
+      rows.push({
+        shape,
+        op,
+        prec: 'tfjs JS',
+        threads: 1,
+        'GFLOP/s': gf,
+        'of peak': `${((100 * gf) / peaks.fp32_fma_1t).toFixed(1)}%`,
+        'of adjacent peak': '',
+        'median ms': sec * 1e3,
+      });
       if (s.d === 64) break; // 64³ backprop in pure JS takes too long for a shared machine
     }
     tf.dispose([x, w, dy]);
@@ -166,8 +231,13 @@ if (withTfjs) {
 printTable(rows);
 const info = (k as unknown as { info(): { simd: string } }).info();
 writeResults('conv3d', figures, {
-  note: 'GFLOP/s from the best of at least `reps` calls and at least 0.3 s of calls (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine is shared by several engineers (load average before/after below). Its two vCPUs behave as one core (2-thread FMA peak ~172 GFLOP/s) or as two (~330) depending on what else runs: a 2-thread figure measured while another process held one vCPU is compared with a two-core peak measured a moment earlier, so 2-thread fractions are the noisiest. amx-bf16 = AMX tiles (tdpbf16ps, bf16 products, fp32 accumulation: what use_amp runs where AMX is usable, see amx), its fraction_of_amx_peak divides by the AMX tile peak (four independent tdpbf16ps per thread) measured in the same run; fp32-amx3 = fp32 convolutions as three bf16 tile products (opt-in, CLARA_AMX_FP32=1); bf16 = AVX512-BF16 dot products (vdpbf16ps, forced on, AMX off), bf16-emulated = bf16-rounded inputs and weights with fp32 FMA (AMX off; the use_amp path where AMX is not usable, see use_amp_path); vs_fp32_speed = fp32 time / this time for the same op, shape and threads. GFLOP/s count every tap of the \'same\' convolution (2·out·cin·cout·27), including taps that fall on the zero padding; the kernels skip those in depth and height (about 8 % of the nominal work at 16³, 4 % at 32³, 2 % at 64³), so small shapes read a few percent high, which is how a figure can pass 100 % of a peak probe that itself reaches ~1.85 of the 2 FMAs per cycle.',
-  reps, loadavg_before: load0, loadavg_after: loadavg()[0], peaks, simd: info.simd, bf16Dot: k.conv3dBf16Dot,
+  note: "GFLOP/s from the best of at least `reps` calls and at least 0.3 s of calls (median in each figure too). fraction_of_fp32_peak divides by the larger of the run-start peak and a peak measured right before that shape/thread block (fraction_of_adjacent_peak: by the adjacent one only), because the share of the cores this process got changed during the run. The machine is shared by several engineers (load average before/after below). Its two vCPUs behave as one core (2-thread FMA peak ~172 GFLOP/s) or as two (~330) depending on what else runs: a 2-thread figure measured while another process held one vCPU is compared with a two-core peak measured a moment earlier, so 2-thread fractions are the noisiest. amx-bf16 = AMX tiles (tdpbf16ps, bf16 products, fp32 accumulation: what use_amp runs where AMX is usable, see amx), its fraction_of_amx_peak divides by the AMX tile peak (four independent tdpbf16ps per thread) measured in the same run; fp32-amx3 = fp32 convolutions as three bf16 tile products (opt-in, CLARA_AMX_FP32=1); bf16 = AVX512-BF16 dot products (vdpbf16ps, forced on, AMX off), bf16-emulated = bf16-rounded inputs and weights with fp32 FMA (AMX off; the use_amp path where AMX is not usable, see use_amp_path); vs_fp32_speed = fp32 time / this time for the same op, shape and threads. GFLOP/s count every tap of the 'same' convolution (2·out·cin·cout·27), including taps that fall on the zero padding; the kernels skip those in depth and height (about 8 % of the nominal work at 16³, 4 % at 32³, 2 % at 64³), so small shapes read a few percent high, which is how a figure can pass 100 % of a peak probe that itself reaches ~1.85 of the 2 FMAs per cycle.",
+  reps,
+  loadavg_before: load0,
+  loadavg_after: loadavg()[0],
+  peaks,
+  simd: info.simd,
+  bf16Dot: k.conv3dBf16Dot,
   amx: amx.usable ? 'yes' : `no (${amx.reason})`,
   use_amp_path: `${amx.usable ? 'AMX tiles (tdpbf16ps) for convolutions with 8 or more channels on both sides; the others: ' : ''}${k.setBf16Dot(null) ? 'bf16 dot products (vdpbf16ps)' : 'exact emulation (bf16-rounded inputs and weights, fp32 FMA): the dot products measured slower than fp32 FMA here'}`,
   isa_probe: {

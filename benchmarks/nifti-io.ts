@@ -39,20 +39,29 @@ if (existsSync(real)) {
   const img = await readNifti(real);
   const t = await timeMedian(() => readNifti(real), reps);
   add(`readNifti ch2better.nii.gz (${img.shape.join('x')} ${img.dtype})`, t);
-  const py = spawnSync('python3', ['-c', `
+  const py = spawnSync(
+    'python3',
+    [
+      '-c',
+      `
 import time, nibabel as nib, numpy as np
 ts = []
 for _ in range(${reps + 1}):
     t = time.perf_counter(); a = np.ascontiguousarray(np.asanyarray(nib.load('${real}').dataobj)); ts.append(time.perf_counter() - t)
 print(sorted(ts[1:])[len(ts[1:]) // 2])
-`], { encoding: 'utf8' });
+`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (py.status === 0) add('nibabel load + C-order copy, same file', Number(py.stdout.trim()));
   const dir = mkdtempSync(join(tmpdir(), 'bench-nifti-'));
   try {
     add('writeNifti .nii (same volume)', await timeMedian(() => writeNifti(join(dir, 'o.nii'), img), reps));
     add('writeNifti .nii.gz level 6 (same volume)', await timeMedian(() => writeNifti(join(dir, 'o.nii.gz'), img), reps));
     add('writeNifti .nii.gz level 1 (same volume)', await timeMedian(() => writeNifti(join(dir, 'o.nii.gz'), img, { gzipLevel: 1 }), reps));
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 printTable(rows);

@@ -25,13 +25,22 @@ const jobCpu = join(root, 'benchmarks', 'lib', 'job-cpu.mjs');
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('search: run `npm run build` first (the jobs run the built CLI)');
 
 const argv = process.argv.slice(2);
-const opt = (name: string, d: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : d; };
-const seeds = Number(opt('--seeds', '3')), epochs = Number(opt('--epochs', '27')), eta = Number(opt('--eta', '3'));
-const minEpochs = Number(opt('--min-epochs', '1')), cases = opt('--cases', '8'), size = opt('--size', '24');
+const opt = (name: string, d: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : d;
+};
+const seeds = Number(opt('--seeds', '3')),
+  epochs = Number(opt('--epochs', '27')),
+  eta = Number(opt('--eta', '3'));
+const minEpochs = Number(opt('--min-epochs', '1')),
+  cases = opt('--cases', '8'),
+  size = opt('--size', '24');
 const keep = argv.includes('--keep') ? opt('--keep', '') : undefined;
-const lrSchedule = opt('--lr-schedule', 'poly'), out = opt('--out', 'search');
+const lrSchedule = opt('--lr-schedule', 'poly'),
+  out = opt('--out', 'search');
 if (lrSchedule !== 'poly' && lrSchedule !== 'step') throw new Error(`--lr-schedule: expected poly or step, got ${lrSchedule}`);
-const CONFIGS = 16, TOLERANCE = 0.01;
+const CONFIGS = 16,
+  TOLERANCE = 0.01;
 const dir = keep || mkdtempSync(join(tmpdir(), 'clara-bench-search-'));
 const mmar = join(dir, 'synth');
 const load: number[] = [loadavg()[0]];
@@ -41,14 +50,20 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<numb
   return new Promise((resolve) => {
     const child = fork(bin, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let err = '';
-    child.stderr!.on('data', (d) => { err = (err + d).slice(-4000); });
-    child.on('exit', (code) => { if (code !== 0) process.stderr.write(err); resolve(code); });
+    child.stderr!.on('data', (d) => {
+      err = (err + d).slice(-4000);
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) process.stderr.write(err);
+      resolve(code);
+    });
   });
 }
 const readJson = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2));
 
-if ((await cli(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', cases, '--val-cases', '2'])) !== 0) throw new Error('init failed');
+if ((await cli(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', cases, '--val-cases', '2'])) !== 0)
+  throw new Error('init failed');
 const tf = join(mmar, 'config', 'config_train.json');
 const train = readJson(tf);
 train.epochs = epochs;
@@ -63,7 +78,13 @@ base.handlers = [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}'
 
 type Strategy = 'full' | 'median' | 'asha';
 const STRATEGIES: Strategy[] = ['full', 'median', 'asha'];
-interface Run { best: number; cpu: number; reachCpu: number; jobs: number; wall: number }
+interface Run {
+  best: number;
+  cpu: number;
+  reachCpu: number;
+  jobs: number;
+  wall: number;
+}
 
 async function search(strategy: Strategy, seed: number, target?: number): Promise<Run> {
   const runId = `${strategy}_s${seed}`;
@@ -75,14 +96,21 @@ async function search(strategy: Strategy, seed: number, target?: number): Promis
     ...(strategy === 'median' ? { pruner: { name: 'MedianPruner', args: { n_startup_jobs: 4, n_warmup_epochs: Math.min(3, epochs - 1) } } } : {}),
     ...(strategy === 'asha' ? { scheduler: { name: 'ASHA', args: { min_epochs: minEpochs, reduction_factor: eta, max_epochs: epochs } } } : {}),
   });
-  const env: NodeJS.ProcessEnv = { ...process.env, CLARA_BACKEND: 'tfjs-node', CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, jobCpu, cpuFile, 'train', '-m', '{mmar}', '-q']) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLARA_BACKEND: 'tfjs-node',
+    CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, jobCpu, cpuFile, 'train', '-m', '{mmar}', '-q']),
+  };
   delete env.MLFLOW_TRACKING_URI;
   const ts = Date.now();
   if ((await cli(['automl', '-m', mmar, '--set', `run_id=${runId}`, 'workers=cpu:cpu', '--no-report'], env)) !== 0) throw new Error(`${runId} failed`);
   const wall = (Date.now() - ts) / 1000;
   load.push(loadavg()[0]);
   const cpuOf = new Map<string, number>();
-  for (const l of readFileSync(cpuFile, 'utf8').split('\n').filter(Boolean)) { const r = JSON.parse(l); cpuOf.set(r.job, (cpuOf.get(r.job) ?? 0) + r.cpu_s); }
+  for (const l of readFileSync(cpuFile, 'utf8').split('\n').filter(Boolean)) {
+    const r = JSON.parse(l);
+    cpuOf.set(r.job, (cpuOf.get(r.job) ?? 0) + r.cpu_s);
+  }
   const entries = Journal.read(join(mmar, 'automl', runId, 'journal.jsonl'));
   const started = new Map<string, number>();
   const jobs: { start: number; end: number; cpu: number; score: number }[] = [];
@@ -107,7 +135,9 @@ for (let s = 0; s < seeds; s++) {
   const full = await search('full', s);
   runs.full.push(full);
   for (const st of ['median', 'asha'] as const) runs[st].push(await search(st, s, full.best));
-  process.stderr.write(`search: seed ${s} done (${((Date.now() - t0) / 1000).toFixed(0)} s): ${STRATEGIES.map((st) => `${st} best ${runs[st][s].best.toFixed(4)} cpu ${runs[st][s].cpu.toFixed(0)} s`).join(', ')}\n`);
+  process.stderr.write(
+    `search: seed ${s} done (${((Date.now() - t0) / 1000).toFixed(0)} s): ${STRATEGIES.map((st) => `${st} best ${runs[st][s].best.toFixed(4)} cpu ${runs[st][s].cpu.toFixed(0)} s`).join(', ')}\n`,
+  );
   // Written after every seed, so that a long run interrupted late still leaves its figures.
   report(s + 1 < seeds);
 }
@@ -118,17 +148,47 @@ function report(partial: boolean): void {
   for (const st of STRATEGIES) {
     const fr = runs[st].map((r, i) => r.reachCpu / runs.full[i].cpu);
     figures.push(
-      { name: `${st}: cpu time to the full search's best / full search's cpu time`, value: fin(median(fr)) ?? NaN, unit: 'fraction', per_seed: JSON.stringify(fr.map(fin)), reached: `${fr.filter(Number.isFinite).length}/${n}`, rule: st === 'asha' ? 'target <= 0.40' : '' },
-      { name: `${st}: best score`, value: median(runs[st].map((r) => r.best)), unit: 'dice (median over seeds)', per_seed: JSON.stringify(runs[st].map((r) => r.best)) },
-      { name: `${st}: cpu time`, value: median(runs[st].map((r) => r.cpu)), unit: 's (process CPU of the jobs, median over seeds)', jobs: JSON.stringify(runs[st].map((r) => r.jobs)) },
+      {
+        name: `${st}: cpu time to the full search's best / full search's cpu time`,
+        value: fin(median(fr)) ?? NaN,
+        unit: 'fraction',
+        per_seed: JSON.stringify(fr.map(fin)),
+        reached: `${fr.filter(Number.isFinite).length}/${n}`,
+        rule: st === 'asha' ? 'target <= 0.40' : '',
+      },
+      {
+        name: `${st}: best score`,
+        value: median(runs[st].map((r) => r.best)),
+        unit: 'dice (median over seeds)',
+        per_seed: JSON.stringify(runs[st].map((r) => r.best)),
+      },
+      {
+        name: `${st}: cpu time`,
+        value: median(runs[st].map((r) => r.cpu)),
+        unit: 's (process CPU of the jobs, median over seeds)',
+        jobs: JSON.stringify(runs[st].map((r) => r.jobs)),
+      },
       { name: `${st}: wall time`, value: median(runs[st].map((r) => r.wall)), unit: 's (median over seeds)' },
     );
   }
   if (!partial) printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
   writeResults(out, figures, {
-    load_average_1m: load, seeds_done: n, seeds, configurations: CONFIGS, epochs, reduction_factor: eta, min_epochs: minEpochs, train_cases: Number(cases), val_cases: 2, size: Number(size),
-    crop: 16, lr_schedule: lrSchedule === 'poly' ? 'PolynomialLR power 0.9 over the budget' : 'StepLR step 30 (constant within the budget)', backend: 'tfjs-node', workers: 'cpu:cpu',
-    tolerance_dice: TOLERANCE, total_wall_s: (Date.now() - t0) / 1000,
+    load_average_1m: load,
+    seeds_done: n,
+    seeds,
+    configurations: CONFIGS,
+    epochs,
+    reduction_factor: eta,
+    min_epochs: minEpochs,
+    train_cases: Number(cases),
+    val_cases: 2,
+    size: Number(size),
+    crop: 16,
+    lr_schedule: lrSchedule === 'poly' ? 'PolynomialLR power 0.9 over the budget' : 'StepLR step 30 (constant within the budget)',
+    backend: 'tfjs-node',
+    workers: 'cpu:cpu',
+    tolerance_dice: TOLERANCE,
+    total_wall_s: (Date.now() - t0) / 1000,
     command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size} --lr-schedule ${lrSchedule}${out !== 'search' ? ` --out ${out}` : ''}`,
   });
 }

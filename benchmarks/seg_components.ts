@@ -25,8 +25,14 @@ const label = tf.cast(tf.greater(x, 0.5), 'float32');
 const loss = diceCELossFactory({ to_onehot_y: true, softmax: true }, ctx);
 
 for (const [name, model] of [
-  ['UNet(8,16,32; res 2; batch)', unetFactory({ channels: [8, 16, 32], strides: [2, 2], num_res_units: 2, norm: 'batch', in_channels: 1, out_channels: 2 }, ctx)],
-  ['SegResNet(8; 1,2,2 / 1,1; group 8)', segResNetFactory({ init_filters: 8, blocks_down: [1, 2, 2], blocks_up: [1, 1], in_channels: 1, out_channels: 2 }, ctx)],
+  [
+    'UNet(8,16,32; res 2; batch)',
+    unetFactory({ channels: [8, 16, 32], strides: [2, 2], num_res_units: 2, norm: 'batch', in_channels: 1, out_channels: 2 }, ctx),
+  ],
+  [
+    'SegResNet(8; 1,2,2 / 1,1; group 8)',
+    segResNetFactory({ init_filters: 8, blocks_down: [1, 2, 2], blocks_up: [1, 1], in_channels: 1, out_channels: 2 }, ctx),
+  ],
 ] as const) {
   const fwd = await timeMedian(() => tf.tidy(() => model.apply(x, false).dataSync()), reps);
   record(`${name} forward 1x${size}^3`, fwd, { params: model.paramCount() });
@@ -40,8 +46,26 @@ for (const [name, model] of [
 const logits = tf.randomNormal([2, 48, 48, 48, 3], 0, 1, 'float32', 2);
 const lab = tf.floor(tf.randomUniform([2, 48, 48, 48, 1], 0, 3, 'float32', 3));
 record('DiceLoss 2x48^3x3', await timeMedian(() => tf.tidy(() => diceLossFactory({ to_onehot_y: true, softmax: true }, ctx)(logits, lab).dataSync()), reps));
-record('DiceCELoss value+grad 2x48^3x3', await timeMedian(() => tf.tidy(() => tf.grad((p: tf.Tensor) => loss(p, lab) as tf.Scalar)(logits).dataSync()), reps));
-record('MeanDice 2x48^3x3', await timeMedian(() => { const m = new MeanDice(); m.update(logits, lab); return m.compute(); }, reps));
+record(
+  'DiceCELoss value+grad 2x48^3x3',
+  await timeMedian(
+    () =>
+      tf.tidy(() =>
+        tf
+          .grad((p: tf.Tensor) => loss(p, lab) as tf.Scalar)(logits)
+          .dataSync(),
+      ),
+    reps,
+  ),
+);
+record(
+  'MeanDice 2x48^3x3',
+  await timeMedian(() => {
+    const m = new MeanDice();
+    m.update(logits, lab);
+    return m.compute();
+  }, reps),
+);
 
 const vol = tf.randomNormal([1, 96, 96, 64, 1], 0, 1, 'float32', 4) as tf.Tensor5D;
 const sw = slidingWindowFactory({ roi_size: [32, 32, 32], sw_batch_size: 4, overlap: 0.25, mode: 'gaussian' }, ctx);

@@ -40,12 +40,26 @@ async function main(): Promise<void> {
     for (let i = 0; i < nJobs; i++) {
       const startFile = join(dir, `start-${i}`);
       const t = Date.now();
-      const id = await cli.submit({ script: '', scriptFile: script, jobName: `bench-${i}`, workdir: dir, output: join(dir, `out-${i}.txt`), env: { START_FILE: startFile } });
+      const id = await cli.submit({
+        script: '',
+        scriptFile: script,
+        jobName: `bench-${i}`,
+        workdir: dir,
+        output: join(dir, `out-${i}.txt`),
+        env: { START_FILE: startFile },
+      });
       sbatchMs.push(Date.now() - t);
       for (let k = 0; k < 600; k++) {
         let txt = '';
-        try { txt = readFileSync(startFile, 'utf8').trim(); } catch { /* not started */ }
-        if (txt) { startMs.push(Number(BigInt(txt) / 1_000_000n) - t); break; }
+        try {
+          txt = readFileSync(startFile, 'utf8').trim();
+        } catch {
+          /* not started */
+        }
+        if (txt) {
+          startMs.push(Number(BigInt(txt) / 1_000_000n) - t);
+          break;
+        }
         await sleep(10);
       }
       for (let k = 0; k < 300 && (await cli.query([id])).get(id)?.state !== 'COMPLETED'; k++) await sleep(20);
@@ -55,7 +69,17 @@ async function main(): Promise<void> {
 
     // 3. One poll of the search's jobs.
     const ids: string[] = [];
-    for (let i = 0; i < nJobs; i++) ids.push(await cli.submit({ script: '', scriptFile: script, jobName: `poll-${i}`, workdir: dir, output: join(dir, `p-${i}.txt`), env: { START_FILE: join(dir, `p-start-${i}`) } }));
+    for (let i = 0; i < nJobs; i++)
+      ids.push(
+        await cli.submit({
+          script: '',
+          scriptFile: script,
+          jobName: `poll-${i}`,
+          workdir: dir,
+          output: join(dir, `p-${i}.txt`),
+          env: { START_FILE: join(dir, `p-start-${i}`) },
+        }),
+      );
     for (const n of [1, nJobs]) {
       const ts: number[] = [];
       for (let r = 0; r < 10; r++) {
@@ -71,20 +95,36 @@ async function main(): Promise<void> {
       const n = 2 * conc;
       const mmar = makeMmar({
         train: trainConfig({ epochs: 1, fake_epoch_ms: 20 }),
-        automl: { ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: n, max_jobs_per_round: conc, seed: 1 } } }), executor: { name: 'SlurmExecutor', args: { command: (automlConfig().executor as { args: { command: string[] } }).args.command, gres: 'gpu:1', poll_s: 0.5 } } },
+        automl: {
+          ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: n, max_jobs_per_round: conc, seed: 1 } } }),
+          executor: {
+            name: 'SlurmExecutor',
+            args: { command: (automlConfig().executor as { args: { command: string[] } }).args.command, gres: 'gpu:1', poll_s: 0.5 },
+          },
+        },
       });
       const ts = Date.now();
       const res = await runAutoML({ mmarRoot: mmar, runId: 'bench', workers: `slurm:${conc}`, vars: { trainconf: 'trn_automl.json' }, seed: 1, log: () => {} });
       const wallS = (Date.now() - ts) / 1000;
-      if (res.outcomes.filter((o) => o.status === 'FINISHED').length !== n) throw new Error(`search: ${res.outcomes.map((o) => `${o.jobName} ${o.status} ${o.error ?? ''}`).join('; ')}`);
-      figures.push({ name: `search of ${n} trivial jobs, ${conc} at a time: wall per job per slot`, value: +(wallS * conc / n).toFixed(2), unit: 's', jobs: n, concurrent: conc, poll_s: 0.5, wall_s: +wallS.toFixed(1) });
+      if (res.outcomes.filter((o) => o.status === 'FINISHED').length !== n)
+        throw new Error(`search: ${res.outcomes.map((o) => `${o.jobName} ${o.status} ${o.error ?? ''}`).join('; ')}`);
+      figures.push({
+        name: `search of ${n} trivial jobs, ${conc} at a time: wall per job per slot`,
+        value: +((wallS * conc) / n).toFixed(2),
+        unit: 's',
+        jobs: n,
+        concurrent: conc,
+        poll_s: 0.5,
+        wall_s: +wallS.toFixed(1),
+      });
       rmSync(mmar, { recursive: true, force: true });
     }
 
     printTable(figures.map((f) => ({ figure: f.name, value: f.value, unit: f.unit })));
     writeResults('slurm', figures, {
       slurm: '22.05 one-node (munged, slurmctld, slurmd on loopback; cons_tres CR_Core, batch_sched_delay=0, bf_interval=1)',
-      clusterStartS: +upS.toFixed(2), loadavg: { start: +load0.toFixed(2), end: +loadavg()[0].toFixed(2) },
+      clusterStartS: +upS.toFixed(2),
+      loadavg: { start: +load0.toFixed(2), end: +loadavg()[0].toFixed(2) },
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,9 @@ const EPOCHS = quick ? 2 : 3;
 
 function busy(ms: number): void {
   const end = performance.now() + ms;
-  while (performance.now() < end) { /* the training step holds the main thread */ }
+  while (performance.now() < end) {
+    /* the training step holds the main thread */
+  }
 }
 
 async function dataset(dir: string): Promise<{ image: string; label: string; real: boolean }> {
@@ -38,9 +40,16 @@ async function dataset(dir: string): Promise<{ image: string; label: string; rea
     await writeNifti(label, { data: new Uint8Array(bet.data.length).map((_, i) => (bet.data[i] > 0 ? 1 : 0)), shape: bet.shape, affine: bet.affine });
     return { image: CH2, label, real: true };
   }
-  const s = [160, 192, 160], n = s[0] * s[1] * s[2];
-  const img = new Float32Array(n).map((_, v) => (v * 2654435761) % 251), lab = new Uint8Array(n).map((_, v) => (v % 9 === 0 ? 1 : 0));
-  const affine = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] as never;
+  const s = [160, 192, 160],
+    n = s[0] * s[1] * s[2];
+  const img = new Float32Array(n).map((_, v) => (v * 2654435761) % 251),
+    lab = new Uint8Array(n).map((_, v) => (v % 9 === 0 ? 1 : 0));
+  const affine = [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ] as never;
   const image = join(dir, 'image.nii.gz');
   await writeNifti(image, { data: img, shape: s, affine });
   await writeNifti(label, { data: lab, shape: s, affine });
@@ -56,14 +65,31 @@ const PRE = [
   { name: 'RandFlipd', args: { keys: ['image', 'label'], prob: 0.5, spatial_axis: 0 } },
 ];
 
-interface Run { epochMs: number; activeMs: number; waitMs: number; replacedPerEpoch: number; maxGapMs: number }
+interface Run {
+  epochMs: number;
+  activeMs: number;
+  waitMs: number;
+  replacedPerEpoch: number;
+  maxGapMs: number;
+}
 
 async function run(data: Sample[], replaceRate: number, threads: 'main' | 'worker'): Promise<Run> {
   const transform = composeFromConfig(PRE, { file: 'benchmarks/smartcache.ts', path: 'pre_transforms' }, 0);
-  const ds = new SmartCacheDataset(data, transform, { cacheNum: CACHE, replaceRate, numInitWorkers: 2, numReplaceWorkers: 2, seed: 0, progress: false, threads });
+  const ds = new SmartCacheDataset(data, transform, {
+    cacheNum: CACHE,
+    replaceRate,
+    numInitWorkers: 2,
+    numReplaceWorkers: 2,
+    seed: 0,
+    progress: false,
+    threads,
+  });
   const loader = new DataLoader(ds, { batchSize: 1, shuffle: true, seed: 0, prefetch: 2 });
   await ds.start(); // the initial fill is not timed
-  let epochMs = 0, activeMs = 0, waitMs = 0, maxGapMs = 0;
+  let epochMs = 0,
+    activeMs = 0,
+    waitMs = 0,
+    maxGapMs = 0;
   for (let e = 0; e < EPOCHS; e++) {
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
@@ -87,9 +113,19 @@ async function run(data: Sample[], replaceRate: number, threads: 'main' | 'worke
 /** Replacement alone (the main thread otherwise idle): its main-thread active ms and wall ms per item. */
 async function alone(data: Sample[], threads: 'main' | 'worker'): Promise<{ activeMsPerItem: number; wallMsPerItem: number }> {
   const transform = composeFromConfig(PRE, { file: 'benchmarks/smartcache.ts', path: 'pre_transforms' }, 0);
-  const ds = new SmartCacheDataset(data, transform, { cacheNum: CACHE, replaceRate: 1, numInitWorkers: 2, numReplaceWorkers: 2, seed: 0, progress: false, threads });
+  const ds = new SmartCacheDataset(data, transform, {
+    cacheNum: CACHE,
+    replaceRate: 1,
+    numInitWorkers: 2,
+    numReplaceWorkers: 2,
+    seed: 0,
+    progress: false,
+    threads,
+  });
   await ds.start();
-  let active = 0, wall = 0, items = 0;
+  let active = 0,
+    wall = 0,
+    items = 0;
   for (let e = 0; e < 2; e++) {
     // start()/updateCache() scheduled the next replacement: measure until it is swapped in
     const elu0 = performance.eventLoopUtilization();
@@ -110,25 +146,83 @@ async function main(): Promise<void> {
     const { image, label, real } = await dataset(dir);
     const entries = (n: number) => Array.from({ length: n }, (_, id) => ({ image, label, id }));
     const base = await run(entries(CACHE), 1, 'main'); // data == cache: nothing to replace
-    const figures: Figure[] = [{ name: 'baseline epoch (no replacement)', value: base.epochMs, unit: 'ms', activeMs: base.activeMs, maxGapBetweenStepsMs: base.maxGapMs, steps: CACHE, stepMs: STEP_MS }];
-    const rows: Record<string, string | number>[] = [{ replacement: 'none (baseline)', replace_rate: 0, 'replaced/epoch': 0, 'epoch ms': base.epochMs, 'main active ms': base.activeMs, 'extra main ms/item': 0, 'max gap between steps ms': base.maxGapMs, 'update_cache wait ms': 0 }];
+    const figures: Figure[] = [
+      {
+        name: 'baseline epoch (no replacement)',
+        value: base.epochMs,
+        unit: 'ms',
+        activeMs: base.activeMs,
+        maxGapBetweenStepsMs: base.maxGapMs,
+        steps: CACHE,
+        stepMs: STEP_MS,
+      },
+    ];
+    const rows: Record<string, string | number>[] = [
+      {
+        replacement: 'none (baseline)',
+        replace_rate: 0,
+        'replaced/epoch': 0,
+        'epoch ms': base.epochMs,
+        'main active ms': base.activeMs,
+        'extra main ms/item': 0,
+        'max gap between steps ms': base.maxGapMs,
+        'update_cache wait ms': 0,
+      },
+    ];
     for (const rate of quick ? [0.5, 1] : [0.25, 0.5, 1]) {
       for (const threads of ['main', 'worker'] as const) {
         const r = await run(entries(CACHE * 3), rate, threads);
         const extra = (r.activeMs - base.activeMs) / Math.max(1, r.replacedPerEpoch);
-        rows.push({ replacement: threads === 'main' ? 'main thread' : 'worker threads', replace_rate: rate, 'replaced/epoch': r.replacedPerEpoch, 'epoch ms': r.epochMs, 'main active ms': r.activeMs, 'extra main ms/item': extra, 'max gap between steps ms': r.maxGapMs, 'update_cache wait ms': r.waitMs });
-        figures.push({ name: `epoch, replace_rate ${rate}, ${threads}`, value: r.epochMs, unit: 'ms', threads, replaceRate: rate, replacedPerEpoch: r.replacedPerEpoch, mainActiveMs: r.activeMs, extraMainMsPerItem: extra, maxGapBetweenStepsMs: r.maxGapMs, updateCacheWaitMs: r.waitMs });
+        rows.push({
+          replacement: threads === 'main' ? 'main thread' : 'worker threads',
+          replace_rate: rate,
+          'replaced/epoch': r.replacedPerEpoch,
+          'epoch ms': r.epochMs,
+          'main active ms': r.activeMs,
+          'extra main ms/item': extra,
+          'max gap between steps ms': r.maxGapMs,
+          'update_cache wait ms': r.waitMs,
+        });
+        figures.push({
+          name: `epoch, replace_rate ${rate}, ${threads}`,
+          value: r.epochMs,
+          unit: 'ms',
+          threads,
+          replaceRate: rate,
+          replacedPerEpoch: r.replacedPerEpoch,
+          mainActiveMs: r.activeMs,
+          extraMainMsPerItem: extra,
+          maxGapBetweenStepsMs: r.maxGapMs,
+          updateCacheWaitMs: r.waitMs,
+        });
       }
     }
     printTable(rows);
     const aloneRows: Record<string, string | number>[] = [];
     for (const threads of ['main', 'worker'] as const) {
       const a = await alone(entries(CACHE * 3), threads);
-      aloneRows.push({ 'replacement alone (main thread idle)': threads === 'main' ? 'main thread' : 'worker threads', 'main-thread active ms/item': a.activeMsPerItem, 'wall ms/item (2 in flight)': a.wallMsPerItem });
-      figures.push({ name: `replacement alone, ${threads}: main-thread time per item`, value: a.activeMsPerItem, unit: 'ms', threads, wallMsPerItem: a.wallMsPerItem });
+      aloneRows.push({
+        'replacement alone (main thread idle)': threads === 'main' ? 'main thread' : 'worker threads',
+        'main-thread active ms/item': a.activeMsPerItem,
+        'wall ms/item (2 in flight)': a.wallMsPerItem,
+      });
+      figures.push({
+        name: `replacement alone, ${threads}: main-thread time per item`,
+        value: a.activeMsPerItem,
+        unit: 'ms',
+        threads,
+        wallMsPerItem: a.wallMsPerItem,
+      });
     }
     printTable(aloneRows);
-    writeResults('smartcache', figures, { quick, data: real ? 'mricron ch2 + ch2bet>0 label (181x217x181)' : 'synthetic 160x192x160', cacheNum: CACHE, epochs: EPOCHS, stepMs: STEP_MS, numReplaceWorkers: 2 });
+    writeResults('smartcache', figures, {
+      quick,
+      data: real ? 'mricron ch2 + ch2bet>0 label (181x217x181)' : 'synthetic 160x192x160',
+      cacheNum: CACHE,
+      epochs: EPOCHS,
+      stepMs: STEP_MS,
+      numReplaceWorkers: 2,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

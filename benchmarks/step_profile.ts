@@ -16,7 +16,8 @@ const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undef
 const reps = Number(opt('--reps')) || 3;
 const threads = Number(opt('--threads')) || 2;
 const models = (opt('--models')?.split(',') ?? ['unet-example', 'segresnet']) as ModelWorkload[];
-for (const m of models) if (!MODEL_WORKLOAD_NAMES.includes(m)) throw new Error(`step_profile: unknown model '${m}'; expected ${MODEL_WORKLOAD_NAMES.join(', ')}`);
+for (const m of models)
+  if (!MODEL_WORKLOAD_NAMES.includes(m)) throw new Error(`step_profile: unknown model '${m}'; expected ${MODEL_WORKLOAD_NAMES.join(', ')}`);
 const load0 = loadavg()[0];
 await tf.setBackend('cpu');
 registerNativeKernels();
@@ -42,7 +43,9 @@ for (const m of models) {
     total += t;
   }
   const ranNative = (name: string) => (nativeCallCounts[name] ?? 0) > (before[name] ?? 0);
-  profiles[m] = [...by].sort((a, b) => b[1].ms - a[1].ms).map(([kernel, e]) => ({ kernel, ms: e.ms, percent: (100 * e.ms) / total, calls: e.calls, native: ranNative(kernel) }));
+  profiles[m] = [...by]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(([kernel, e]) => ({ kernel, ms: e.ms, percent: (100 * e.ms) / total, calls: e.calls, native: ranNative(kernel) }));
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = process.hrtime.bigint();

@@ -35,7 +35,12 @@ async function main(): Promise<void> {
     const rates: number[] = [];
     for (let rep = 0; rep < 3; rep++) {
       const run = await client.createRun({ experimentId: exp, runName: `client_${rep}` });
-      const metrics = Array.from({ length: points }, (_, i) => ({ key: `m${i % 5}`, value: Math.sin(i), step: Math.floor(i / 5), timestamp: 1_700_000_000_000 + i }));
+      const metrics = Array.from({ length: points }, (_, i) => ({
+        key: `m${i % 5}`,
+        value: Math.sin(i),
+        step: Math.floor(i / 5),
+        timestamp: 1_700_000_000_000 + i,
+      }));
       const s = process.hrtime.bigint();
       await client.logBatch(run.info.run_id, { metrics });
       rates.push(points / (Number(process.hrtime.bigint() - s) / 1e9));
@@ -50,7 +55,10 @@ async function main(): Promise<void> {
     let callS = 0;
     for (let i = 0; i < points; i += 100) {
       const c = process.hrtime.bigint();
-      tracker.logMetrics(run, Array.from({ length: 100 }, (_, k) => ({ key: `m${k % 5}`, value: i + k, step: Math.floor((i + k) / 5), timestamp: 1_700_000_000_000 + i + k })));
+      tracker.logMetrics(
+        run,
+        Array.from({ length: 100 }, (_, k) => ({ key: `m${k % 5}`, value: i + k, step: Math.floor((i + k) / 5), timestamp: 1_700_000_000_000 + i + k })),
+      );
       callS += Number(process.hrtime.bigint() - c) / 1e9;
     }
     await tracker.endRun(run, 'FINISHED');
@@ -58,7 +66,7 @@ async function main(): Promise<void> {
     const pipeS = Number(process.hrtime.bigint() - s2) / 1e9;
     if (!ok) throw new Error('the sink did not catch up');
     figures.push({ name: 'journal+sink points/s (end to end)', value: Math.round(points / pipeS), unit: 'points/s', points, target: '>= 1000' });
-    figures.push({ name: 'logMetrics call (100 points, journal append)', value: +(1000 * callS / (points / 100)).toFixed(3), unit: 'ms' });
+    figures.push({ name: 'logMetrics call (100 points, journal append)', value: +((1000 * callS) / (points / 100)).toFixed(3), unit: 'ms' });
 
     // 3. Per-job overhead the handler adds to the search.
     const root = mkdtempSync(join(tmpdir(), 'clara-bench-h-'));
@@ -84,7 +92,15 @@ async function main(): Promise<void> {
     const drainAfterS = Number(process.hrtime.bigint() - sd) / 1e9;
     await h.shutdown(ctx);
     const overhead = [...perJob.values()];
-    figures.push({ name: 'handler overhead per job (search waits)', value: +median(overhead).toFixed(2), unit: 'ms', jobs: nJobs, epochs: 10, max: +Math.max(...overhead).toFixed(2), target: '<= 50' });
+    figures.push({
+      name: 'handler overhead per job (search waits)',
+      value: +median(overhead).toFixed(2),
+      unit: 'ms',
+      jobs: nJobs,
+      epochs: 10,
+      max: +Math.max(...overhead).toFixed(2),
+      target: '<= 50',
+    });
     figures.push({ name: 'sink delivery per job (background)', value: +((1000 * (searchS + drainAfterS)) / nJobs).toFixed(1), unit: 'ms', jobs: nJobs });
     figures.push({ name: 'mlflow server start', value: +startS.toFixed(1), unit: 's' });
     printTable(figures.map((f) => ({ figure: f.name, value: f.value, unit: f.unit })));
@@ -95,4 +111,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -44,7 +44,9 @@ function run(F: number, D: number, n: number, warmup: number, up: Upsample = ups
   const P = makeParams(F, 1);
   const { x, y } = makeBatch(D, 2);
   const opt = tf.train.adam(1e-3);
-  const times: number[] = [], cpus: number[] = [], losses: number[] = [];
+  const times: number[] = [],
+    cpus: number[] = [],
+    losses: number[] = [];
   for (let i = 0; i < warmup + n; i++) {
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
@@ -79,7 +81,10 @@ async function profile(F: number, D: number): Promise<{ kernel: string; ms: numb
   }
   tf.dispose([x, y, ...Object.values(P)]);
   opt.dispose();
-  return Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([kernel, ms]) => ({ kernel, ms, percent: (100 * ms) / total }));
+  return Object.entries(by)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([kernel, ms]) => ({ kernel, ms, percent: (100 * ms) / total }));
 }
 
 const figures: Figure[] = [];
@@ -87,8 +92,27 @@ const rows: Record<string, string | number>[] = [];
 const extra: Record<string, unknown> = {};
 const record = (cfg: (typeof CONFIGS)[number], impl: string, times: number[], more: Record<string, string | number | boolean | null> = {}) => {
   const med = median(times);
-  figures.push({ name: `${cfg.name} UNet F=${cfg.F} ${cfg.D}³ batch 2 step: ${impl}`, value: med, unit: 's', config: cfg.name, F: cfg.F, D: cfg.D, batch: 2, impl, reps: times.length, best_s: Math.min(...times), ...more });
-  rows.push({ config: `F=${cfg.F} ${cfg.D}³`, impl, 'median s': med, 'best s': Math.min(...times), 'cpu s': typeof more.cpu_s === 'number' ? more.cpu_s : '', reps: times.length });
+  figures.push({
+    name: `${cfg.name} UNet F=${cfg.F} ${cfg.D}³ batch 2 step: ${impl}`,
+    value: med,
+    unit: 's',
+    config: cfg.name,
+    F: cfg.F,
+    D: cfg.D,
+    batch: 2,
+    impl,
+    reps: times.length,
+    best_s: Math.min(...times),
+    ...more,
+  });
+  rows.push({
+    config: `F=${cfg.F} ${cfg.D}³`,
+    impl,
+    'median s': med,
+    'best s': Math.min(...times),
+    'cpu s': typeof more.cpu_s === 'number' ? more.cpu_s : '',
+    reps: times.length,
+  });
   return med;
 };
 
@@ -116,12 +140,21 @@ for (const cfg of modelsOnly ? [] : CONFIGS) {
     // same seed, same data: the loss curves agree
     extra[`loss_${cfg.name}`] = { native: nat.losses, pure: pure.losses };
   } else {
-    figures.push({ name: `${cfg.name} UNet step: pure tfjs cpu`, value: null as unknown as number, unit: 's', config: cfg.name, skipped: 'minutes per step on this machine; run with --full' });
+    figures.push({
+      name: `${cfg.name} UNet step: pure tfjs cpu`,
+      value: null as unknown as number,
+      unit: 's',
+      config: cfg.name,
+      skipped: 'minutes per step on this machine; run with --full',
+    });
   }
   registerNativeKernels();
 
   if (withTorch) {
-    const py = spawnSync('python3', [join(here, 'train_step_torch.py'), String(cfg.D), String(cfg.F), String(reps), '2'], { encoding: 'utf8', timeout: 1_800_000 });
+    const py = spawnSync('python3', [join(here, 'train_step_torch.py'), String(cfg.D), String(cfg.F), String(reps), '2'], {
+      encoding: 'utf8',
+      timeout: 1_800_000,
+    });
     const line = py.stdout?.trim().split('\n').pop() ?? '';
     if (py.status === 0 && line.startsWith('{')) {
       const r = JSON.parse(line) as { torch: string; step_s: number[]; cpu_s?: number[]; mkldnn: boolean };
@@ -133,7 +166,12 @@ for (const cfg of modelsOnly ? [] : CONFIGS) {
       if (cpuTorch !== null)
         figures.push({ name: `${cfg.name}: CPU-time ratio pytorch / native fp32`, value: cpuTorch / median(nat.cpus), unit: 'x', config: cfg.name });
     } else {
-      figures.push({ name: `${cfg.name} UNet step: pytorch`, value: null as unknown as number, unit: 's', skipped: `python3 train_step_torch.py failed: ${(py.stderr || String(py.error)).split('\n').slice(-2).join(' ')}` });
+      figures.push({
+        name: `${cfg.name} UNet step: pytorch`,
+        value: null as unknown as number,
+        unit: 's',
+        skipped: `python3 train_step_torch.py failed: ${(py.stderr || String(py.error)).split('\n').slice(-2).join(' ')}`,
+      });
     }
   }
 }
@@ -152,5 +190,8 @@ if (extra.profile_native_small) {
 }
 writeResults('train_step', figures, {
   note: 'Median step seconds (after two warm-up steps — the first steps of a process grow the heap; pure tfjs: one warm-up, one timed step). 2 threads for native and PyTorch. Implementations ran one after another in the same run; the 1-minute load averages before and after are below (the 2 vCPUs act as two cores only when nothing else runs: above a load of ~1.5 absolute times are inflated and noisy, and run-to-run spread was about ±10 % even when quiet).',
-  reps, loadavg_before: load0, loadavg_after: loadavg()[0], ...extra,
+  reps,
+  loadavg_before: load0,
+  loadavg_after: loadavg()[0],
+  ...extra,
 });

@@ -19,7 +19,9 @@ function cli(args: string[]): Promise<{ code: number | null; seconds: number; ou
   return new Promise((resolve) => {
     const child = fork(entry, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let out = '';
-    child.stdout!.on('data', (d) => { out += d; });
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
     child.on('exit', (code) => resolve({ code, seconds: (Date.now() - t0) / 1000, out }));
   });
 }
@@ -64,14 +66,24 @@ const figures: Figure[] = [
   { name: 'time_to_best', value: timeToBest, unit: 's' },
   { name: 'time_to_dice_0.9', value: timeTo09 ?? NaN, unit: 's', reached: timeTo09 !== null },
   { name: 'samples_per_s_median', value: [...stats.samples_per_s].sort((a, b) => a - b)[stats.samples_per_s.length >> 1], unit: 'samples/s' },
-  { name: 'target_met', value: (stats.best_key_metric ?? 0) >= 0.9 && train.seconds < 300 ? 1 : 0, unit: 'bool', rule: 'best mean Dice >= 0.9 and train wall < 300 s' },
+  {
+    name: 'target_met',
+    value: (stats.best_key_metric ?? 0) >= 0.9 && train.seconds < 300 ? 1 : 0,
+    unit: 'bool',
+    rule: 'best mean Dice >= 0.9 and train wall < 300 s',
+  },
 ];
 printTable(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit })));
 writeResults(opt('--results') ?? 'train_synthetic', figures, {
   sets,
-  backend: stats.backend, amp: stats.amp, load_average_1m: { before: loadBefore, after: loadavg()[0] }, epochs: stats.epochs_completed, seed: stats.seed ?? 0,
+  backend: stats.backend,
+  amp: stats.amp,
+  load_average_1m: { before: loadBefore, after: loadavg()[0] },
+  epochs: stats.epochs_completed,
+  seed: stats.seed ?? 0,
   per_epoch: { train_loss: stats.train_loss, epoch_time: stats.epoch_time, samples_per_s: stats.samples_per_s, val: stats.val_metrics },
-  per_case_dice: metrics.per_case, validate_exit: val.code,
+  per_case_dice: metrics.per_case,
+  validate_exit: val.code,
   command: `clara-train init --example synthetic DIR && clara-train train -m DIR${epochs ? ` --set epochs=${epochs}` : ''}`,
 });
 if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -12,14 +12,24 @@ export type Params = Record<string, tf.Variable>;
 export function makeParams(F: number, seed: number): Params {
   const rng = new Rng(seed);
   const w = (ci: number, co: number, k = 3) => {
-    const n = k * k * k * ci * co, std = Math.sqrt(2 / (k * k * k * ci));
+    const n = k * k * k * ci * co,
+      std = Math.sqrt(2 / (k * k * k * ci));
     const v = new Float32Array(n);
     for (let i = 0; i < n; i++) v[i] = rng.normal(0, std);
     return tf.variable(tf.tensor5d(v, [k, k, k, ci, co]));
   };
   return {
-    e1a: w(1, F), e1b: w(F, F), e2a: w(F, 2 * F), e2b: w(2 * F, 2 * F), ba: w(2 * F, 4 * F), bb: w(4 * F, 4 * F),
-    d2a: w(6 * F, 2 * F), d2b: w(2 * F, 2 * F), d1a: w(3 * F, F), d1b: w(F, F), out: w(F, 2, 1),
+    e1a: w(1, F),
+    e1b: w(F, F),
+    e2a: w(F, 2 * F),
+    e2b: w(2 * F, 2 * F),
+    ba: w(2 * F, 4 * F),
+    bb: w(4 * F, 4 * F),
+    d2a: w(6 * F, 2 * F),
+    d2b: w(2 * F, 2 * F),
+    d1a: w(3 * F, F),
+    d1b: w(F, F),
+    out: w(F, 2, 1),
   };
 }
 
@@ -58,7 +68,8 @@ export function diceLoss(p: tf.Tensor, y: tf.Tensor): tf.Scalar {
 export function makeBatch(D: number, seed: number): { x: tf.Tensor5D; y: tf.Tensor5D } {
   const rng = new Rng(seed);
   const n = 2 * D * D * D;
-  const xv = new Float32Array(n), yv = new Float32Array(2 * n);
+  const xv = new Float32Array(n),
+    yv = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) {
     xv[i] = rng.normal(0, 1);
     const cls = rng.random() < 0.5 ? 0 : 1;

@@ -21,24 +21,39 @@ function walk(dir) {
   return out;
 }
 const files = ['src', 'test', 'benchmarks', 'scripts', 'bin'].flatMap((d) => {
-  try { return walk(join(root, d)); } catch { return []; }
+  try {
+    return walk(join(root, d));
+  } catch {
+    return [];
+  }
 });
 const text = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
-const DECL = /^export\s+(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+const DECL =
+  /^export\s+(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
 const LIST = /^export\s+(?:type\s+)?\{([^}]*)\}(?!\s*from)/gm;
 const dead = [];
 for (const f of files.filter((f) => relative(root, f).startsWith('src/'))) {
   const src = text.get(f);
   const names = new Set();
   for (const m of src.matchAll(DECL)) names.add(m[1]);
-  for (const m of src.matchAll(LIST)) for (const part of m[1].split(',')) {
-    const n = part.trim().split(/\s+as\s+/).pop()?.replace(/^type\s+/, '').trim();
-    if (n) names.add(n);
-  }
+  for (const m of src.matchAll(LIST))
+    for (const part of m[1].split(',')) {
+      const n = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop()
+        ?.replace(/^type\s+/, '')
+        .trim();
+      if (n) names.add(n);
+    }
   for (const n of names) {
     const re = new RegExp(`(^|[^\\w$])${n.replace(/\$/g, '\\$')}($|[^\\w$])`);
     let used = false;
-    for (const [g, t] of text) if (g !== f && re.test(t)) { used = true; break; }
+    for (const [g, t] of text)
+      if (g !== f && re.test(t)) {
+        used = true;
+        break;
+      }
     if (!used) dead.push(`${relative(root, f)}: ${n}`);
   }
 }
@@ -56,5 +71,8 @@ if (fresh.length) {
   process.exit(1);
 }
 const stale = [...allowed].filter((d) => !dead.includes(d));
-console.log(`dead-exports: no new unused export (${files.length} files read; ${dead.length} old ones still listed in scripts/dead-exports.allow` +
-  (stale.length ? `; ${stale.length} listed there are used or gone now: run with --write-allow` : '') + ')');
+console.log(
+  `dead-exports: no new unused export (${files.length} files read; ${dead.length} old ones still listed in scripts/dead-exports.allow` +
+    (stale.length ? `; ${stale.length} listed there are used or gone now: run with --write-allow` : '') +
+    ')',
+);

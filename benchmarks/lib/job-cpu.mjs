@@ -11,9 +11,15 @@ const record = (how) => {
   if (written) return;
   written = true;
   const u = process.cpuUsage();
-  appendFileSync(out, JSON.stringify({ job: process.env.CLARA_JOB_NAME ?? null, cpu_s: (u.user + u.system) / 1e6, wall_s: (Date.now() - t0) / 1000, end: how }) + '\n');
+  appendFileSync(
+    out,
+    JSON.stringify({ job: process.env.CLARA_JOB_NAME ?? null, cpu_s: (u.user + u.system) / 1e6, wall_s: (Date.now() - t0) / 1000, end: how }) + '\n',
+  );
 };
 process.on('exit', () => record('exit'));
-process.on('SIGTERM', () => { record('SIGTERM'); process.exit(143); });
+process.on('SIGTERM', () => {
+  record('SIGTERM');
+  process.exit(143);
+});
 const { main } = await import('../../dist/cli/main.js');
 process.exitCode = await main([process.argv[0], 'clara-train', ...args]);

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { median, type Figure } from './results.js';
 import type { ModelWorkload } from './model-workloads.js';
 
-interface StepReply { s: number; cpu_s: number; loss: number }
+interface StepReply {
+  s: number;
+  cpu_s: number;
+  loss: number;
+}
 
 class StepServer {
   private readonly lines: Interface;
@@ -19,8 +23,12 @@ class StepServer {
   constructor(private readonly child: ChildProcess) {
     this.lines = createInterface({ input: child.stdout! });
     this.lines.on('line', (l) => (this.waiting.length ? this.waiting.shift()!(l) : this.buffered.push(l)));
-    child.stderr!.on('data', (d) => { this.stderr = (this.stderr + String(d)).slice(-2000); });
-    child.on('exit', () => { for (const w of this.waiting.splice(0)) w(''); });
+    child.stderr!.on('data', (d) => {
+      this.stderr = (this.stderr + String(d)).slice(-2000);
+    });
+    child.on('exit', () => {
+      for (const w of this.waiting.splice(0)) w('');
+    });
   }
   private next(): Promise<string> {
     return this.buffered.length ? Promise.resolve(this.buffered.shift()!) : new Promise((r) => this.waiting.push(r));
@@ -46,7 +54,11 @@ class StepServer {
   }
 }
 
-interface Impl { name: string; server: 'cpu-native' | 'tfjs-node' | 'torch'; mode: string }
+interface Impl {
+  name: string;
+  server: 'cpu-native' | 'tfjs-node' | 'torch';
+  mode: string;
+}
 const IMPLS: Impl[] = [
   { name: 'native fp32', server: 'cpu-native', mode: 'fp32' },
   { name: 'native use_amp', server: 'cpu-native', mode: 'amp' },
@@ -56,14 +68,27 @@ const IMPLS: Impl[] = [
 ];
 
 /** Runs one model's rounds; returns its figures and table rows (skipped implementations are said so). */
-export async function benchModelSteps(model: ModelWorkload, o: { reps: number; warmup: number; threads: number; withTorch: boolean; here: string }): Promise<{ figures: Figure[]; rows: Record<string, string | number>[] }> {
-  const env = { ...process.env, CLARA_NUM_THREADS: String(o.threads), TF_NUM_INTRAOP_THREADS: String(o.threads), TF_NUM_INTEROP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' };
+export async function benchModelSteps(
+  model: ModelWorkload,
+  o: { reps: number; warmup: number; threads: number; withTorch: boolean; here: string },
+): Promise<{ figures: Figure[]; rows: Record<string, string | number>[] }> {
+  const env = {
+    ...process.env,
+    CLARA_NUM_THREADS: String(o.threads),
+    TF_NUM_INTRAOP_THREADS: String(o.threads),
+    TF_NUM_INTEROP_THREADS: '1',
+    TF_CPP_MIN_LOG_LEVEL: '2',
+  };
   const servers = new Map<Impl['server'], StepServer>();
   const skipped: Record<string, string> = {};
   const start = async (kind: Impl['server']) => {
-    const child = kind === 'torch'
-      ? spawn('python3', [join(o.here, 'train_step_torch.py'), '--serve', model, String(o.threads)], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(process.execPath, ['--import', 'tsx', join(o.here, 'lib', 'model-step-server.ts'), kind, model, String(o.threads)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child =
+      kind === 'torch'
+        ? spawn('python3', [join(o.here, 'train_step_torch.py'), '--serve', model, String(o.threads)], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn(process.execPath, ['--import', 'tsx', join(o.here, 'lib', 'model-step-server.ts'), kind, model, String(o.threads)], {
+            env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
     const s = new StepServer(child);
     try {
       await s.ready();
@@ -91,16 +116,30 @@ export async function benchModelSteps(model: ModelWorkload, o: { reps: number; w
   }
   process.stderr.write('\n');
   for (const s of servers.values()) s.close();
-  const figures: Figure[] = [], rows: Record<string, string | number>[] = [];
+  const figures: Figure[] = [],
+    rows: Record<string, string | number>[] = [];
   const med = (n: string) => (times.get(n)?.length ? median(times.get(n)!) : undefined);
   for (const i of impls) {
     const t = times.get(i.name)!;
-    figures.push({ name: `${model} train step: ${i.name}`, value: median(t), unit: 's', model, impl: i.name, reps: t.length, warmup: o.warmup, best_s: Math.min(...t), cpu_s: median(cpu.get(i.name)!), threads: o.threads });
+    figures.push({
+      name: `${model} train step: ${i.name}`,
+      value: median(t),
+      unit: 's',
+      model,
+      impl: i.name,
+      reps: t.length,
+      warmup: o.warmup,
+      best_s: Math.min(...t),
+      cpu_s: median(cpu.get(i.name)!),
+      threads: o.threads,
+    });
     rows.push({ model, impl: i.name, 'median s': median(t), 'best s': Math.min(...t), 'cpu s': median(cpu.get(i.name)!), reps: t.length });
   }
-  for (const [kind, why] of Object.entries(skipped)) figures.push({ name: `${model} train step: ${kind}`, value: null as unknown as number, unit: 's', skipped: why });
+  for (const [kind, why] of Object.entries(skipped))
+    figures.push({ name: `${model} train step: ${kind}`, value: null as unknown as number, unit: 's', skipped: why });
   const ratio = (label: string, num: string, den: string) => {
-    const a = med(num), b = med(den);
+    const a = med(num),
+      b = med(den);
     if (a !== undefined && b !== undefined) figures.push({ name: `${model}: speed-up ${label}`, value: a / b, unit: 'x', model });
   };
   ratio('native fp32 vs pytorch fp32', 'pytorch fp32', 'native fp32');

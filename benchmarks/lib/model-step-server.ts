@@ -19,9 +19,11 @@ process.stdout.write(JSON.stringify({ ready: true, tfBackend: tf.getBackend() })
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'quit') break;
   setAmp(line === 'amp' && backend === 'cpu-native');
-  const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint(),
+    c0 = process.cpuUsage();
   const loss = runner.step();
-  const s = Number(process.hrtime.bigint() - t0) / 1e9, c = process.cpuUsage(c0);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9,
+    c = process.cpuUsage(c0);
   process.stdout.write(JSON.stringify({ s, cpu_s: (c.user + c.system) / 1e6, loss }) + '\n');
 }
 runner.dispose();

@@ -17,11 +17,13 @@ import { Rng } from '../../src/util/random.js';
 
 export const MODEL_WORKLOADS = {
   'unet-example': {
-    model: 'UNet', D: 32,
+    model: 'UNet',
+    D: 32,
     args: { spatial_dims: 3, in_channels: 1, out_channels: 2, channels: [8, 16, 32], strides: [2, 2], num_res_units: 0, norm: 'instance', act: 'relu' },
   },
   'unet-clara': {
-    model: 'UNet', D: 64,
+    model: 'UNet',
+    D: 64,
     args: { spatial_dims: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 1, norm: 'batch' },
   },
   segresnet: { model: 'SegResNet', D: 32, args: { spatial_dims: 3, in_channels: 1, out_channels: 2, init_filters: 8 } },
@@ -42,12 +44,14 @@ export function modelStep(name: ModelWorkload): StepRunner {
   const net = registry.require(w.model, place, 'model').factory({ ...w.args }, place) as SegModel;
   const rng = new Rng(7);
   const n = 2 * w.D ** 3;
-  const xv = new Float32Array(n), yv = new Float32Array(n);
+  const xv = new Float32Array(n),
+    yv = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     yv[i] = rng.random() < 0.3 ? 1 : 0;
     xv[i] = yv[i] + rng.normal(0, 0.5);
   }
-  const x = tf.tensor5d(xv, [2, w.D, w.D, w.D, 1]), y = tf.tensor5d(yv, [2, w.D, w.D, w.D, 1]);
+  const x = tf.tensor5d(xv, [2, w.D, w.D, w.D, 1]),
+    y = tf.tensor5d(yv, [2, w.D, w.D, w.D, 1]);
   const loss = diceLoss({ includeBackground: false, toOnehotY: true, softmax: true });
   const opt = new Adam({ lr: 1e-3 });
   const params = net.parameters();

@@ -15,13 +15,24 @@ export interface Figure {
 
 export function machine(): Record<string, string | number> {
   const c = cpus();
-  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memGiB: Math.round(totalmem() / 2 ** 30), platform: platform(), arch: arch(), node: process.version };
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    platform: platform(),
+    arch: arch(),
+    node: process.version,
+  };
 }
 
 export function commit(): string {
   try {
-    const sha = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execSync('git status --porcelain -- src native benchmarks', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const sha = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty = execSync('git status --porcelain -- src native benchmarks', { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     return dirty ? `${sha}+dirty` : sha;
   } catch {
     return 'unknown';
@@ -50,7 +61,8 @@ export async function timeMedian(fn: () => unknown | Promise<unknown>, reps = 5,
 export function printTable(rows: Record<string, string | number>[]): void {
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]);
-  const fmt = (v: string | number) => (typeof v === 'number' ? (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(Number.isInteger(v) ? 0 : 1) : v.toPrecision(3)) : v);
+  const fmt = (v: string | number) =>
+    typeof v === 'number' ? (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(Number.isInteger(v) ? 0 : 1) : v.toPrecision(3)) : v;
   const cells = rows.map((r) => cols.map((c) => String(fmt(r[c] ?? ''))));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   console.log(cols.map((c, i) => c.padEnd(widths[i])).join('  '));

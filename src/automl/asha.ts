@@ -59,7 +59,10 @@ export class AshaScheduler {
     this.rungs = rungEpochs(this.minEpochs, this.eta, this.maxEpochs);
     this.brackets = r.num('brackets', name === 'Hyperband' ? this.rungs.length - 1 : 1, { int: true, min: 1 });
     if (this.brackets > this.rungs.length - 1) {
-      throw new ClaraError(`brackets (${this.brackets}) must be at most ${this.rungs.length - 1}: a bracket starts at a rung below max_epochs, and the rungs are ${this.rungs.join(', ')} epochs`, r.place('brackets'));
+      throw new ClaraError(
+        `brackets (${this.brackets}) must be at most ${this.rungs.length - 1}: a bracket starts at a rung below max_epochs, and the rungs are ${this.rungs.join(', ')} epochs`,
+        r.place('brackets'),
+      );
     }
   }
 
@@ -82,8 +85,10 @@ export class AshaScheduler {
     if (!t) throw new Error(`ASHA: a result for trial ${trial}, which never started`);
     if (t.running === rung) t.running = undefined;
     // A failed job counts in its rung as the worst result (so the rung fills), and its trial stops.
-    if (score === undefined || !Number.isFinite(score)) { t.dead = true; t.scores.set(rung, -Infinity); }
-    else t.scores.set(rung, score);
+    if (score === undefined || !Number.isFinite(score)) {
+      t.dead = true;
+      t.scores.set(rung, -Infinity);
+    } else t.scores.set(rung, score);
   }
 
   /** A job ended without a result that counts (stopped by the user): it may run again. */
@@ -126,7 +131,12 @@ export class AshaScheduler {
 
   /** `clara-train train` arguments of a rung job: the lr schedule runs over max_epochs; a promotion resumes from `last`. */
   trainArgs(j: RungJob): string[] {
-    return [...(j.promoted ? ['--resume'] : []), '--epochs', String(this.maxEpochs), ...(j.epochs < this.maxEpochs ? ['--stop-after-epoch', String(j.epochs)] : [])];
+    return [
+      ...(j.promoted ? ['--resume'] : []),
+      '--epochs',
+      String(this.maxEpochs),
+      ...(j.epochs < this.maxEpochs ? ['--stop-after-epoch', String(j.epochs)] : []),
+    ];
   }
 
   /** True while some trial has a job running. */
@@ -138,7 +148,10 @@ export class AshaScheduler {
   table(): { epochs: number; results: { trial: number; score: number }[] }[] {
     return this.rungs.map((epochs, k) => ({
       epochs,
-      results: [...this.trials.values()].filter((t) => t.scores.has(k)).map((t) => ({ trial: t.id, score: t.scores.get(k)! })).sort((a, b) => b.score - a.score),
+      results: [...this.trials.values()]
+        .filter((t) => t.scores.has(k))
+        .map((t) => ({ trial: t.id, score: t.scores.get(k)! }))
+        .sort((a, b) => b.score - a.score),
     }));
   }
 

@@ -18,6 +18,12 @@ export function keepAttemptLogs(jobRoot: string): { restore(): void } {
   const kept: [string, Buffer][] = [];
   try {
     for (const n of readdirSync(jobRoot)) if (ATTEMPT_LOG.test(n)) kept.push([n, readFileSync(join(jobRoot, n))]);
-  } catch { /* no folder yet */ }
-  return { restore: () => { for (const [n, data] of kept) writeFileAtomic(join(jobRoot, n), data, 'attempt log'); } };
+  } catch {
+    /* no folder yet */
+  }
+  return {
+    restore: () => {
+      for (const [n, data] of kept) writeFileAtomic(join(jobRoot, n), data, 'attempt log');
+    },
+  };
 }

@@ -18,7 +18,11 @@ const KEYS = { max_trials: 'maxTrials', max_sys_run_time: 'maxSysRunTimeS', max_
 /** The budgets of config_automl.json (`file`), --set `vars` first. */
 export function readBudget(file: string, vars: Record<string, string>): Budget {
   let raw: Record<string, unknown> = {};
-  try { raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>; } catch { /* readAutoMLConfig reports it */ }
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* readAutoMLConfig reports it */
+  }
   const out: Budget = {};
   for (const [key, field] of Object.entries(KEYS)) {
     const v = vars[key] ?? raw[key];
@@ -38,7 +42,10 @@ export function readBudget(file: string, vars: Record<string, string>): Budget {
 export function withJobRunTime(args: Record<string, unknown>, b: Budget, file: string): Record<string, unknown> {
   if (b.maxJobRunTimeS === undefined) return args;
   if (args.timeout_s !== undefined && args.timeout_s !== b.maxJobRunTimeS) {
-    throw new ClaraError(`max_job_run_time (${b.maxJobRunTimeS}) and executor.args.timeout_s (${JSON.stringify(args.timeout_s)}) disagree; give one of them`, { file, path: 'max_job_run_time' });
+    throw new ClaraError(`max_job_run_time (${b.maxJobRunTimeS}) and executor.args.timeout_s (${JSON.stringify(args.timeout_s)}) disagree; give one of them`, {
+      file,
+      path: 'max_job_run_time',
+    });
   }
   return { ...args, timeout_s: b.maxJobRunTimeS };
 }

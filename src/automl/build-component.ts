@@ -7,9 +7,19 @@ import { loadByoc } from '../config/byoc.js';
 import { registry } from '../config/registry.js';
 import { joinPath } from '../util/errors.js';
 
-export interface ComponentConf { name?: string; path?: string; args?: Record<string, unknown>; disabled?: boolean }
+export interface ComponentConf {
+  name?: string;
+  path?: string;
+  args?: Record<string, unknown>;
+  disabled?: boolean;
+}
 
-export async function buildAutomlComponent(c: ComponentConf, kind: ComponentKind, place: { file: string; path: string; mmarRoot: string }, env?: Record<string, unknown>): Promise<unknown> {
+export async function buildAutomlComponent(
+  c: ComponentConf,
+  kind: ComponentKind,
+  place: { file: string; path: string; mmarRoot: string },
+  env?: Record<string, unknown>,
+): Promise<unknown> {
   const args = c.args ?? {};
   const ctx: BuildContext = { ...place, ...(env ? { env } : {}) };
   if (c.path) return (await loadByoc(c.path, ctx))(args, ctx);

@@ -18,7 +18,10 @@ export function asController(o: unknown, place: { file: string; path: string }):
   const init = method(obj, 'initialRecommendation', 'initial_recommendation');
   const refine = method(obj, 'refineRecommendation', 'refine_recommendation');
   if (!set || !init || !refine) {
-    throw new ClaraError('a BYOC controller needs setSearchSpace, initialRecommendation and refineRecommendation (or set_search_space, initial_recommendation, refine_recommendation)', place);
+    throw new ClaraError(
+      'a BYOC controller needs setSearchSpace, initialRecommendation and refineRecommendation (or set_search_space, initial_recommendation, refine_recommendation)',
+      place,
+    );
   }
   const shutdown = method(obj, 'shutdown');
   return {

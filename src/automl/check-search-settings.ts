@@ -13,7 +13,9 @@ export function searchSettingProblems(automl: { json: unknown; file: string }, t
   const j = (automl.json ?? {}) as { scheduler?: { name?: string; args?: Record<string, unknown> }; initial_recommendations?: unknown };
   const out: string[] = [];
   const attempt = (f: () => unknown) => {
-    try { f(); } catch (e) {
+    try {
+      f();
+    } catch (e) {
       if (!(e instanceof ClaraError)) throw e;
       // an unknown scheduler name is already reported as unregistered
       if (!/unknown scheduler/.test(e.message)) out.push(e.message);

@@ -23,7 +23,12 @@ export const CONTROL_FILE = 'control.jsonl';
 const STATUS_FILE = 'status.json';
 
 export type ControlVerb = 'stop' | 'stop_now' | 'suspend' | 'resume';
-interface ControlCommand { id: string; time: number; command: ControlVerb; worker?: number }
+interface ControlCommand {
+  id: string;
+  time: number;
+  command: ControlVerb;
+  worker?: number;
+}
 
 interface RunningJobStatus {
   job: string;
@@ -66,7 +71,11 @@ export function sendControl(runRoot: string, c: { command: ControlVerb; worker?:
   if (existsSync(file) && statSync(file).size > 0) {
     const last = Buffer.alloc(1);
     const rfd = openSync(file, 'r');
-    try { readSync(rfd, last, 0, 1, statSync(file).size - 1); } finally { closeSync(rfd); }
+    try {
+      readSync(rfd, last, 0, 1, statSync(file).size - 1);
+    } finally {
+      closeSync(rfd);
+    }
     torn = last[0] !== 0x0a;
   }
   const fd = openSync(file, 'a');
@@ -101,7 +110,9 @@ export function readControl(file: string, offset: number): { commands: ControlCo
     try {
       const c = JSON.parse(line) as ControlCommand;
       if (c && typeof c.id === 'string' && ['stop', 'stop_now', 'suspend', 'resume'].includes(c.command)) commands.push(c);
-    } catch { /* not a command */ }
+    } catch {
+      /* not a command */
+    }
   }
   return { commands, offset: offset + end + 1 };
 }
@@ -175,8 +186,16 @@ export class RunControl implements Handler {
     const workers = (ctx.props.workers as Worker[] | undefined) ?? [];
     const prev = Array.isArray(ctx.props.resumedOutcomes) ? (ctx.props.resumedOutcomes as Outcome[]) : [];
     this.status = {
-      run_id: ctx.RUN_ID, pid: process.pid, host: hostname(), state: 'running', started: Date.now(), updated: Date.now(),
-      workers: workers.map((w) => ({ id: w.id, gpus: w.gpus, suspended: false })), running: [], finished: [], applied: [],
+      run_id: ctx.RUN_ID,
+      pid: process.pid,
+      host: hostname(),
+      state: 'running',
+      started: Date.now(),
+      updated: Date.now(),
+      workers: workers.map((w) => ({ id: w.id, gpus: w.gpus, suspended: false })),
+      running: [],
+      finished: [],
+      applied: [],
     };
     for (const o of prev) this.noteOutcome(o);
     this.write(true);
@@ -187,7 +206,12 @@ export class RunControl implements Handler {
   private noteOutcome(o: Outcome): void {
     const s = this.status!;
     s.finished.push({ job: o.jobName, status: o.status, score: o.score });
-    if ((o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) && betterThan(o, s.best && { ...s.best, status: 'FINISHED', lowerIsBetter: o.lowerIsBetter })) s.best = { job: o.jobName, score: o.score };
+    if (
+      (o.status === 'FINISHED' || o.status === 'PRUNED') &&
+      Number.isFinite(o.score) &&
+      betterThan(o, s.best && { ...s.best, status: 'FINISHED', lowerIsBetter: o.lowerIsBetter })
+    )
+      s.best = { job: o.jobName, score: o.score };
   }
 
   /** Reads new commands and applies them. */
@@ -283,7 +307,10 @@ export class RunControl implements Handler {
     const due = this.lastWrite + (this.o.minWriteMs ?? 1000);
     if (!now && Date.now() < due) {
       if (!this.pendingWrite) {
-        this.pendingWrite = setTimeout(() => { this.pendingWrite = undefined; this.write(true); }, due - Date.now());
+        this.pendingWrite = setTimeout(() => {
+          this.pendingWrite = undefined;
+          this.write(true);
+        }, due - Date.now());
         this.pendingWrite.unref();
       }
       return;

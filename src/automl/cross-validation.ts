@@ -49,7 +49,11 @@ interface CrossValidationOptions {
 /** num_folds from --set (wins) or the AutoML config's top level; 1 when absent. */
 export function numFoldsOf(cfgFile: string, vars: Record<string, string>): { numFolds: number; pruner: CrossValidationOptions['pruner'] } {
   let raw: Record<string, unknown> = {};
-  try { raw = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>; } catch { /* readAutoMLConfig reports it */ }
+  try {
+    raw = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* readAutoMLConfig reports it */
+  }
   const v = vars.num_folds ?? raw.num_folds;
   const where = vars.num_folds !== undefined ? { path: '--set num_folds' } : { file: cfgFile, path: 'num_folds' };
   let numFolds = 1;
@@ -64,10 +68,17 @@ export function numFoldsOf(cfgFile: string, vars: Record<string, string>): { num
   else if (p !== undefined) {
     const args = (p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>).args : undefined) as Record<string, unknown> | undefined;
     const name = (p as Record<string, unknown>)?.name;
-    if (name !== 'WilcoxonPruner') throw new ClaraError(`expected {"name": "WilcoxonPruner", "args": {"p_threshold": 0.1, "n_startup_steps": 2}} or null, got ${JSON.stringify(p)}`, { file: cfgFile, path: 'cv_pruner' });
-    const pt = args?.p_threshold ?? 0.1, ns = args?.n_startup_steps ?? 2;
-    if (typeof pt !== 'number' || !(pt > 0 && pt <= 1)) throw new ClaraError(`p_threshold must be a number in (0, 1], got ${JSON.stringify(pt)}`, { file: cfgFile, path: 'cv_pruner.args.p_threshold' });
-    if (typeof ns !== 'number' || !Number.isInteger(ns) || ns < 1) throw new ClaraError(`n_startup_steps must be an integer >= 1, got ${JSON.stringify(ns)}`, { file: cfgFile, path: 'cv_pruner.args.n_startup_steps' });
+    if (name !== 'WilcoxonPruner')
+      throw new ClaraError(`expected {"name": "WilcoxonPruner", "args": {"p_threshold": 0.1, "n_startup_steps": 2}} or null, got ${JSON.stringify(p)}`, {
+        file: cfgFile,
+        path: 'cv_pruner',
+      });
+    const pt = args?.p_threshold ?? 0.1,
+      ns = args?.n_startup_steps ?? 2;
+    if (typeof pt !== 'number' || !(pt > 0 && pt <= 1))
+      throw new ClaraError(`p_threshold must be a number in (0, 1], got ${JSON.stringify(pt)}`, { file: cfgFile, path: 'cv_pruner.args.p_threshold' });
+    if (typeof ns !== 'number' || !Number.isInteger(ns) || ns < 1)
+      throw new ClaraError(`n_startup_steps must be an integer >= 1, got ${JSON.stringify(ns)}`, { file: cfgFile, path: 'cv_pruner.args.n_startup_steps' });
     pruner = { pThreshold: pt, nStartup: ns };
   }
   return { numFolds, pruner };
@@ -152,8 +163,14 @@ export class CrossValidation implements Executor, Handler {
       if (f < k - 1 && this.o.pruner && this.best?.perCase) {
         const w = wilcoxonPrune(perCase, this.best.perCase, { ...this.o.pruner, lowerIsBetter });
         if (w.prune) {
-          this.log(`automl: pruning ${job.name} after fold ${f + 1}/${k}: worse than ${this.best.jobName} on ${w.n} paired case(s) (mean difference ${w.meanDiff.toFixed(4)}, Wilcoxon p ${w.p.toPrecision(3)} < ${this.o.pruner.pThreshold})`);
-          return done({ status: 'PRUNED', score: mean(folds.map((x) => x.score)), error: `pruned after fold ${f + 1}/${k} (Wilcoxon p ${w.p.toPrecision(3)})` });
+          this.log(
+            `automl: pruning ${job.name} after fold ${f + 1}/${k}: worse than ${this.best.jobName} on ${w.n} paired case(s) (mean difference ${w.meanDiff.toFixed(4)}, Wilcoxon p ${w.p.toPrecision(3)} < ${this.o.pruner.pThreshold})`,
+          );
+          return done({
+            status: 'PRUNED',
+            score: mean(folds.map((x) => x.score)),
+            error: `pruned after fold ${f + 1}/${k} (Wilcoxon p ${w.p.toPrecision(3)})`,
+          });
         }
       }
     }
@@ -165,7 +182,14 @@ export class CrossValidation implements Executor, Handler {
     writeJsonAtomic(join(ctx.RUN_ROOT, 'cv_results.json'), {
       num_folds: this.o.numFolds,
       best: this.best?.jobName ?? null,
-      configurations: this.outcomes.map((o) => ({ job: o.jobName, status: o.status, score: o.score, folds: o.folds ?? [], values: o.recommendation.values, cases: Object.keys(o.perCase ?? {}).length })),
+      configurations: this.outcomes.map((o) => ({
+        job: o.jobName,
+        status: o.status,
+        score: o.score,
+        folds: o.folds ?? [],
+        values: o.recommendation.values,
+        cases: Object.keys(o.perCase ?? {}).length,
+      })),
     });
     if (this.o.ensemble === false) return;
     const best = this.best;
@@ -177,7 +201,9 @@ export class CrossValidation implements Executor, Handler {
     const dir = join(ctx.RUN_ROOT, 'best');
     const members = Array.from({ length: this.o.numFolds }, (_, f) => ['--member', `${join(dir, `cv_fold${f}`)}@${f}`]).flat();
     const logFile = join(ctx.RUN_ROOT, 'ensemble_log.txt');
-    this.log(`automl: building the ${this.o.numFolds}-fold ensemble of ${best.jobName} (mean ${best.lowerIsBetter ? 'key metric (lower is better)' : 'score'} ${best.score.toFixed(4)}) in ${dir} (log: ${logFile})`);
+    this.log(
+      `automl: building the ${this.o.numFolds}-fold ensemble of ${best.jobName} (mean ${best.lowerIsBetter ? 'key metric (lower is better)' : 'score'} ${best.score.toFixed(4)}) in ${dir} (log: ${logFile})`,
+    );
     const fd = openSync(logFile, 'a');
     const code = await new Promise<number | null>((res) => {
       const child = spawn(process.execPath, [CLARA_BIN, 'ensemble', '-o', dir, ...members, '--tta'], { stdio: ['ignore', fd, fd], env: process.env });
@@ -190,10 +216,22 @@ export class CrossValidation implements Executor, Handler {
       return;
     }
     try {
-      const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { held_out?: { cases?: number; best_single_fold_dice?: number; ensemble?: { dice: number | null; hd95: number | null; nsd: number | null }; ensemble_postprocessed?: { dice: number | null } } };
+      const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+        held_out?: {
+          cases?: number;
+          best_single_fold_dice?: number;
+          ensemble?: { dice: number | null; hd95: number | null; nsd: number | null };
+          ensemble_postprocessed?: { dice: number | null };
+        };
+      };
       const h = r.held_out;
-      if (h?.cases && h.ensemble) this.log(`automl: best/ ensemble on ${h.cases} held-out case(s): Dice ${h.ensemble.dice?.toFixed(4)} (best single fold ${h.best_single_fold_dice?.toFixed(4)}, postprocessed ${h.ensemble_postprocessed?.dice?.toFixed(4)}), HD95 ${h.ensemble.hd95?.toFixed(3)}, NSD ${h.ensemble.nsd?.toFixed(4)}`);
-    } catch { /* results.json is reported by the ensemble log */ }
+      if (h?.cases && h.ensemble)
+        this.log(
+          `automl: best/ ensemble on ${h.cases} held-out case(s): Dice ${h.ensemble.dice?.toFixed(4)} (best single fold ${h.best_single_fold_dice?.toFixed(4)}, postprocessed ${h.ensemble_postprocessed?.dice?.toFixed(4)}), HD95 ${h.ensemble.hd95?.toFixed(3)}, NSD ${h.ensemble.nsd?.toFixed(4)}`,
+        );
+    } catch {
+      /* results.json is reported by the ensemble log */
+    }
     this.log(`automl: ready: clara-train infer --model ${dir} --input FILE -o DIR [--tta]`);
   }
 }

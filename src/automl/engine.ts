@@ -56,8 +56,14 @@ export interface RunSummary {
 
 type EventName = 'startup' | 'searchSpaceAvailable' | 'recommendationsAvailable' | 'startJob' | 'jobProgress' | 'endJob' | 'roundEnded' | 'shutdown';
 const CLARA_EVENT: Record<EventName, string> = {
-  startup: 'startup', searchSpaceAvailable: 'search_space_available', recommendationsAvailable: 'recommendations_available',
-  startJob: 'start_job', jobProgress: 'job_progress', endJob: 'end_job', roundEnded: 'round_ended', shutdown: 'shutdown',
+  startup: 'startup',
+  searchSpaceAvailable: 'search_space_available',
+  recommendationsAvailable: 'recommendations_available',
+  startJob: 'start_job',
+  jobProgress: 'job_progress',
+  endJob: 'end_job',
+  roundEnded: 'round_ended',
+  shutdown: 'shutdown',
 };
 
 export class AutoMLEngine {
@@ -85,7 +91,9 @@ export class AutoMLEngine {
     this.pool = new WorkerPool(o.workers);
     this.log = o.log ?? ((l) => process.stderr.write(l + '\n'));
     this.ctx = {
-      RUN_ID: o.runId, RUN_ROOT: o.runRoot, MMAR_ROOT: o.mmarRoot,
+      RUN_ID: o.runId,
+      RUN_ROOT: o.runRoot,
+      MMAR_ROOT: o.mmarRoot,
       props: { ...o.props, seed: o.seed, numWorkers: o.workers.length, workers: o.workers, controller: o.controllerName },
     };
   }
@@ -133,10 +141,19 @@ export class AutoMLEngine {
 
   private jobCtx(job: Job, worker: Worker, outcome?: Outcome): Context {
     const c: Context = {
-      ...this.ctx, JOB_NAME: job.name, JOB_MMAR_ROOT: job.mmarRoot, CONCRETE_SEARCH_VALUE: job.recommendation.values, WORKER: worker,
-      stopRequested: false, ...(job.rung ? { JOB_RUNG: job.rung } : {}),
+      ...this.ctx,
+      JOB_NAME: job.name,
+      JOB_MMAR_ROOT: job.mmarRoot,
+      CONCRETE_SEARCH_VALUE: job.recommendation.values,
+      WORKER: worker,
+      stopRequested: false,
+      ...(job.rung ? { JOB_RUNG: job.rung } : {}),
     };
-    if (outcome) { c.SCORE = outcome.score; c.JOB_STATUS = outcome.status; c.OUTCOME = outcome; }
+    if (outcome) {
+      c.SCORE = outcome.score;
+      c.JOB_STATUS = outcome.status;
+      c.OUTCOME = outcome;
+    }
     return c;
   }
 
@@ -155,8 +172,13 @@ export class AutoMLEngine {
   async run(): Promise<RunSummary> {
     const { controller, journal } = this.o;
     journal.append({
-      type: 'run_start', time: Date.now(), runId: this.o.runId, seed: this.o.seed, controller: this.o.controllerName,
-      workers: this.o.workers.map((w) => w.gpus), ...(this.o.resume ? { resumed: true } : {}),
+      type: 'run_start',
+      time: Date.now(),
+      runId: this.o.runId,
+      seed: this.o.seed,
+      controller: this.o.controllerName,
+      workers: this.o.workers.map((w) => w.gpus),
+      ...(this.o.resume ? { resumed: true } : {}),
     });
     if (this.o.resume) {
       this.ctx.props.resumedOutcomes = this.o.resume.finished;
@@ -177,17 +199,23 @@ export class AutoMLEngine {
     }
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
     const sysS = this.o.budget?.maxSysRunTimeS;
-    const sysTimer = sysS !== undefined ? setTimeout(() => {
-      this.log(`automl: max_sys_run_time ${sysS}s is spent: stopping (running jobs are ended; --resume continues)`);
-      this.stop(`max_sys_run_time ${sysS}s`);
-    }, sysS * 1000) : undefined;
+    const sysTimer =
+      sysS !== undefined
+        ? setTimeout(() => {
+            this.log(`automl: max_sys_run_time ${sysS}s is spent: stopping (running jobs are ended; --resume continues)`);
+            this.stop(`max_sys_run_time ${sysS}s`);
+          }, sysS * 1000)
+        : undefined;
     sysTimer?.unref();
 
     while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.nextPromotion(true) !== undefined)) {
       while (!this.stoppedBy && !this.draining && this.pool.hasFree()) {
         // Successive halving promotes before it starts a new configuration.
         const p = this.nextPromotion();
-        if (p) { this.startPromotion(p, this.pool.acquire()!); continue; }
+        if (p) {
+          this.startPromotion(p, this.pool.acquire()!);
+          continue;
+        }
         if (this.queue.length === 0 || this.trialsSpent()) break;
         const rec = this.queue.shift()!;
         this.start(rec, this.pool.acquire(this.reattach.get(rec.id)?.worker)!);
@@ -196,7 +224,9 @@ export class AutoMLEngine {
       if (this.running.size === 0 && (this.draining || this.pool.suspended.size === 0)) break;
       // With no job running (every free worker suspended) nothing else keeps the process alive.
       const keepAlive = this.running.size === 0 ? setInterval(() => {}, 60_000) : undefined;
-      await new Promise<void>((res) => { this.wake = res; });
+      await new Promise<void>((res) => {
+        this.wake = res;
+      });
       clearInterval(keepAlive);
       this.wake = undefined;
     }
@@ -239,7 +269,10 @@ export class AutoMLEngine {
         // A rung result: the scheduler's state, as it was; only a configuration's first result goes to the controller.
         const sch = this.o.scheduler;
         if (o.rung.promoted) sch.resumePromotion(rec.id, o.rung.index);
-        else { sch.start(rec.id); this.firstJobs.set(rec.id, { name: o.rung.folder, round: rec.round ?? 0, rec }); }
+        else {
+          sch.start(rec.id);
+          this.firstJobs.set(rec.id, { name: o.rung.folder, round: rec.round ?? 0, rec });
+        }
         sch.report(rec.id, o.rung.index, rungScore(o));
         if (o.rung.promoted) continue;
       }
@@ -263,7 +296,9 @@ export class AutoMLEngine {
     const ra = this.reattach.size ? `, ${this.reattach.size} cluster job(s) re-attached` : '';
     const cont = [...this.continuing.values()].map((c) => `${c.job} at epoch ${c.epoch}`);
     const co = cont.length ? `, ${cont.length} continued from their last checkpoint (${cont.join(', ')})` : '';
-    this.log(`automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size - cont.length} interrupted job(s) rerun${co}${ra}, ${pending.length} to run`);
+    this.log(
+      `automl: resuming ${this.o.runId}: ${finishedIds.size} finished job(s) kept, ${st.interrupted.length - this.reattach.size - cont.length} interrupted job(s) rerun${co}${ra}, ${pending.length} to run`,
+    );
     await this.endRounds(false);
   }
 
@@ -297,20 +332,39 @@ export class AutoMLEngine {
     const name = `${first.name}_R${p.rung}`;
     if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
     else {
-      this.o.journal.append({ type: 'promotion', time: Date.now(), trial: p.trial, rung: p.rung, epochs: p.epochs, job: name, reason: `best of rung ${p.rung - 1}` });
+      this.o.journal.append({
+        type: 'promotion',
+        time: Date.now(),
+        trial: p.trial,
+        rung: p.rung,
+        epochs: p.epochs,
+        job: name,
+        reason: `best of rung ${p.rung - 1}`,
+      });
       this.log(`automl: promoting ${first.name} to ${p.epochs} epochs (rung ${p.rung}) as ${name}`);
     }
-    this.launch({
-      name, round: first.round, index: p.trial, recommendation: first.rec, mmarRoot: join(this.o.runRoot, first.name), continues: true,
-      trainArgs: this.o.scheduler!.trainArgs(p), rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
-    }, worker);
+    this.launch(
+      {
+        name,
+        round: first.round,
+        index: p.trial,
+        recommendation: first.rec,
+        mmarRoot: join(this.o.runRoot, first.name),
+        continues: true,
+        trainArgs: this.o.scheduler!.trainArgs(p),
+        rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
+      },
+      worker,
+    );
   }
 
   /** max_trials: as many configurations finished with a score (or are still running their first job) as asked. */
   private trialsSpent(): boolean {
     const max = this.o.budget?.maxTrials;
     if (max === undefined) return false;
-    const scored = new Set(this.outcomes.filter((o) => !o.rung?.promoted && (o.status === 'FINISHED' || o.status === 'PRUNED')).map((o) => o.recommendation.id));
+    const scored = new Set(
+      this.outcomes.filter((o) => !o.rung?.promoted && (o.status === 'FINISHED' || o.status === 'PRUNED')).map((o) => o.recommendation.id),
+    );
     const starting = [...this.running.values()].filter((r) => !r.job.rung?.promoted).length;
     return scored.size + starting >= max;
   }
@@ -354,8 +408,13 @@ export class AutoMLEngine {
     this.continuing.delete(rec.id);
     const name = ra?.job ?? co?.job ?? `W${worker.id}_${rec.round}_J${rec.id}`;
     const job: Job = {
-      name, round: rec.round ?? 0, index: rec.id, recommendation: rec, mmarRoot: join(this.o.runRoot, name),
-      ...(ra ? { schedulerId: ra.schedulerId } : {}), ...(co ? { resumeFrom: { epoch: co.epoch } } : {}),
+      name,
+      round: rec.round ?? 0,
+      index: rec.id,
+      recommendation: rec,
+      mmarRoot: join(this.o.runRoot, name),
+      ...(ra ? { schedulerId: ra.schedulerId } : {}),
+      ...(co ? { resumeFrom: { epoch: co.epoch } } : {}),
     };
     const sch = this.o.scheduler;
     if (sch) {
@@ -381,7 +440,8 @@ export class AutoMLEngine {
 
   private async runJob(job: Job, worker: Worker, abort: AbortController): Promise<void> {
     this.o.journal.append({ type: 'job_start', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, worker: worker.id, round: job.round });
-    const submitted = (schedulerId: string) => this.o.journal.append({ type: 'job_submitted', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, schedulerId });
+    const submitted = (schedulerId: string) =>
+      this.o.journal.append({ type: 'job_submitted', time: Date.now(), job: job.name, recommendationId: job.recommendation.id, schedulerId });
     const retrying = (attempt: Attempt) => this.o.journal.append({ type: 'job_attempt', time: Date.now(), job: job.name, attempt });
     if (job.schedulerId) submitted(job.schedulerId);
     const ctx = this.jobCtx(job, worker);

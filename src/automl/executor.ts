@@ -73,7 +73,8 @@ export class MMARExecutor implements Executor {
     kept.restore();
     const base = readJsonFile(this.opts.trainConfigFile);
     const concrete = this.opts.source.apply(base, this.opts.space, job.recommendation.values as ConcreteValues, {
-      removeSearch: this.opts.removeSearchAugs ?? true, file: this.opts.trainConfigFile,
+      removeSearch: this.opts.removeSearchAugs ?? true,
+      file: this.opts.trainConfigFile,
     });
     if (job.fidelity) applyFidelity(concrete, job.fidelity); // an out-of-memory back-off
     const file = join(job.mmarRoot, 'config', 'config_train.json');
@@ -94,8 +95,12 @@ export class MMARExecutor implements Executor {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not prepare the job MMAR: ${(e as Error).message}` };
     }
     const trainArgs = job.trainArgs ?? [];
-    const cmd = [...(this.opts.command ?? defaultTrainCommand()), ...(this.opts.extraArgs ?? []), ...trainArgs, ...(resume && !trainArgs.includes('--resume') ? ['--resume'] : [])]
-      .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
+    const cmd = [
+      ...(this.opts.command ?? defaultTrainCommand()),
+      ...(this.opts.extraArgs ?? []),
+      ...trainArgs,
+      ...(resume && !trainArgs.includes('--resume') ? ['--resume'] : []),
+    ].map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const oomKillsBefore = cgroupOomKills();
     let memory: MemoryWatch | undefined;
     const logFile = join(job.mmarRoot, 'log.txt');
@@ -113,7 +118,8 @@ export class MMARExecutor implements Executor {
           // 'file': the child writes log.txt itself (survives the parent's death); 'console': teed here.
           stdio: this.opts.msgDestination === 'console' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', logFd, logFd, 'ipc'],
           env: {
-            ...process.env, ...this.opts.env,
+            ...process.env,
+            ...this.opts.env,
             CUDA_VISIBLE_DEVICES: worker.gpus.join(','),
             MMAR_ROOT: job.mmarRoot,
             CLARA_JOB_NAME: job.name,
@@ -145,8 +151,13 @@ export class MMARExecutor implements Executor {
       if (this.opts.timeoutS && this.opts.timeoutS > 0) timer = setTimeout(() => kill('TIMEOUT'), this.opts.timeoutS * 1000);
       // memory_limit_mb: a child over it is killed and recorded as out of memory
       if (this.opts.memoryLimitMb && child.pid !== undefined) memory = new MemoryWatch(child.pid, this.opts.memoryLimitMb, () => child.kill('SIGKILL'));
-      const stall = this.opts.stallS && this.opts.stallS > 0
-        ? new StallWatch(this.opts.stallS, logFile, (idle) => { stalledS = idle; kill('TIMEOUT'); }) : undefined;
+      const stall =
+        this.opts.stallS && this.opts.stallS > 0
+          ? new StallWatch(this.opts.stallS, logFile, (idle) => {
+              stalledS = idle;
+              kill('TIMEOUT');
+            })
+          : undefined;
       child.on('message', (m) => {
         stall?.touch();
         if (!isJobEventMessage(m)) return;
@@ -160,15 +171,25 @@ export class MMARExecutor implements Executor {
             best = best === undefined ? v : lowerIsBetter ? Math.min(best, v) : Math.max(best, v);
           }
         }
-        try { onProgress(e); } catch { /* progress consumers never break a job */ }
+        try {
+          onProgress(e);
+        } catch {
+          /* progress consumers never break a job */
+        }
       });
       child.on('error', (e) => {
-        clearTimeout(timer); clearTimeout(killTimer); stall?.stop(); memory?.stop();
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        stall?.stop();
+        memory?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code: null, sig: null, why, err: e.message });
       });
       child.on('close', (code, sig) => {
-        clearTimeout(timer); clearTimeout(killTimer); stall?.stop(); memory?.stop();
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        stall?.stop();
+        memory?.stop();
         signal.removeEventListener('abort', onAbort);
         done({ code, sig, why });
       });
@@ -180,31 +201,52 @@ export class MMARExecutor implements Executor {
     historyFromStats(stats, history, this.opts.keyMetric, resume);
     if (stats?.key_metric_lower_is_better) lowerIsBetter = true;
     const out: Outcome = {
-      ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}), ...(lowerIsBetter ? { lowerIsBetter } : {}),
-      ...(resume ? { resumedFromEpoch: job.resumeFrom!.epoch } : {}), ...(job.fidelity ? { fidelity: job.fidelity } : {}),
+      ...base,
+      score: FAILED_SCORE,
+      status: 'FAILED',
+      ...(history.length ? { history } : {}),
+      ...(lowerIsBetter ? { lowerIsBetter } : {}),
+      ...(resume ? { resumedFromEpoch: job.resumeFrom!.epoch } : {}),
+      ...(job.fidelity ? { fidelity: job.fidelity } : {}),
     };
-    const failure = () => classifyFailure({
-      code: result.code, signal: result.sig, timedOut: result.why === 'TIMEOUT', log: fileTail(logFile),
-      ...(stats?.error ? { statsError: stats.error } : {}), ...(oomKillsBefore !== undefined ? { oomKillsBefore, oomKillsAfter: cgroupOomKills() } : {}),
-      ...(memory?.exceededMb !== undefined ? { overLimit: { rssMb: memory.exceededMb, limitMb: memory.limitMb } } : {}),
-    });
+    const failure = () =>
+      classifyFailure({
+        code: result.code,
+        signal: result.sig,
+        timedOut: result.why === 'TIMEOUT',
+        log: fileTail(logFile),
+        ...(stats?.error ? { statsError: stats.error } : {}),
+        ...(oomKillsBefore !== undefined ? { oomKillsBefore, oomKillsAfter: cgroupOomKills() } : {}),
+        ...(memory?.exceededMb !== undefined ? { overLimit: { rssMb: memory.exceededMb, limitMb: memory.limitMb } } : {}),
+      });
     if (result.why === 'PRUNED') {
       const s = stats?.best_key_metric ?? best;
       return { ...out, status: 'PRUNED', score: typeof s === 'number' && Number.isFinite(s) ? s : FAILED_SCORE };
     }
     if (result.why === 'KILLED') return { ...out, status: 'KILLED', error: 'stopped by the AutoML engine' };
     if (result.why === 'TIMEOUT') {
-      return { ...out, status: 'TIMEOUT', failure: failure(), error: stalledS !== undefined
-        ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS})`
-        : `exceeded the time limit of ${this.opts.timeoutS}s` };
+      return {
+        ...out,
+        status: 'TIMEOUT',
+        failure: failure(),
+        error:
+          stalledS !== undefined
+            ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS})`
+            : `exceeded the time limit of ${this.opts.timeoutS}s`,
+      };
     }
     if (result.err) return { ...out, failure: { kind: 'error' }, error: `could not run ${cmd[0]}: ${result.err}` };
     if (result.code !== 0) {
       const f = failure();
-      return { ...out, failure: f, error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}${f.kind === 'out_of_memory' ? ' (out of memory)' : ''}; last log lines: ${tail(logFile)}` };
+      return {
+        ...out,
+        failure: f,
+        error: `train exited with ${result.sig ? `signal ${result.sig}` : `code ${result.code}`}${f.kind === 'out_of_memory' ? ' (out of memory)' : ''}; last log lines: ${tail(logFile)}`,
+      };
     }
     const s = stats?.best_key_metric;
-    if (stats && stats.status !== 'finished') return { ...out, failure: failure(), error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
+    if (stats && stats.status !== 'finished')
+      return { ...out, failure: failure(), error: `train exited 0 but models/train_stats.json says ${stats.status}${stats.error ? `: ${stats.error}` : ''}` };
     if (typeof s !== 'number' || !Number.isFinite(s)) {
       const rel = relative(job.mmarRoot, statsFile);
       return { ...out, error: stats ? `${rel} has no best_key_metric (status ${stats.status})` : `no ${rel} was written` };
@@ -227,7 +269,9 @@ export function defaultTrainCommand(): string[] {
     try {
       const c = JSON.parse(env);
       if (Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'string')) return c;
-    } catch { /* fall through to the error */ }
+    } catch {
+      /* fall through to the error */
+    }
     throw new Error(`CLARA_TRAIN_COMMAND must be a JSON list of strings, got ${env}`);
   }
   return [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}'];

@@ -10,8 +10,14 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Failure } from './types.js';
 
 const OOM = [
-  /out of memory/i, /Array buffer allocation failed/, /OOM when allocating/, /ResourceExhausted/,
-  /std::bad_alloc/, /Cannot allocate memory/, /\bENOMEM\b/, /Reached heap limit/,
+  /out of memory/i,
+  /Array buffer allocation failed/,
+  /OOM when allocating/,
+  /ResourceExhausted/,
+  /std::bad_alloc/,
+  /Cannot allocate memory/,
+  /\bENOMEM\b/,
+  /Reached heap limit/,
 ];
 const NON_FINITE = /the training loss is (NaN|-?Infinity)|non-finite/i;
 
@@ -34,13 +40,19 @@ export function fileTail(file: string, bytes = 16_384): string {
 
 /** The first line of `text` that shows an out-of-memory failure. */
 function oomLine(text: string): string | undefined {
-  return text.split('\n').find((l) => OOM.some((re) => re.test(l)))?.trim().slice(0, 300);
+  return text
+    .split('\n')
+    .find((l) => OOM.some((re) => re.test(l)))
+    ?.trim()
+    .slice(0, 300);
 }
 
 /** The kernel's OOM kills in this process's cgroup so far (cgroup v2 memory.events), or undefined where unknown. */
 export function cgroupOomKills(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    const line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
     if (!line) return undefined;
     const ev = readFileSync(`/sys/fs/cgroup${line.slice(3).trim()}/memory.events`, 'utf8');
     const m = /^oom_kill (\d+)$/m.exec(ev);
@@ -70,7 +82,11 @@ export function classifyFailure(e: ChildEnd): Failure {
   const exit = { ...(e.code !== null ? { exitCode: e.code } : {}), ...(e.signal ? { signal: e.signal } : {}) };
   if (e.timedOut) return { kind: 'timeout', ...exit };
   if (e.overLimit) {
-    return { kind: 'out_of_memory', ...exit, evidence: `resident memory ${Math.round(e.overLimit.rssMb)} MiB went over memory_limit_mb ${e.overLimit.limitMb}; killed` };
+    return {
+      kind: 'out_of_memory',
+      ...exit,
+      evidence: `resident memory ${Math.round(e.overLimit.rssMb)} MiB went over memory_limit_mb ${e.overLimit.limitMb}; killed`,
+    };
   }
   const oom = oomLine(`${e.statsError ?? ''}\n${e.log}`);
   if (oom) return { kind: 'out_of_memory', ...exit, evidence: oom };

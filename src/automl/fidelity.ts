@@ -13,7 +13,10 @@ import type { Fidelity } from './types.js';
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-interface Site { holder: Obj; key: string }
+interface Site {
+  holder: Obj;
+  key: string;
+}
 
 function sites(config: unknown): { batch: Site[]; patch: Site[] } {
   const out = { batch: [] as Site[], patch: [] as Site[] };
@@ -44,7 +47,10 @@ const asInt = (v: unknown): number | undefined => {
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
 };
 const asDims = (v: unknown): number[] | undefined => {
-  if (typeof v === 'number' || typeof v === 'string') { const n = asInt(v); return n ? [n] : undefined; }
+  if (typeof v === 'number' || typeof v === 'string') {
+    const n = asInt(v);
+    return n ? [n] : undefined;
+  }
   if (!Array.isArray(v) || v.length === 0) return undefined;
   const d = v.map(asInt);
   return d.every((x) => x !== undefined) ? (d as number[]) : undefined;
@@ -95,7 +101,13 @@ export function describeFidelity(f: Fidelity): string {
 
 /** The batch size and patch of a job folder's concrete config/config_train.json (its environment.json's variables resolved). */
 export function jobFidelity(jobRoot: string): Fidelity {
-  const read = (f: string): unknown => { try { return JSON.parse(readFileSync(join(jobRoot, 'config', f), 'utf8')); } catch { return undefined; } };
+  const read = (f: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(join(jobRoot, 'config', f), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
   const env = read('environment.json');
   return readFidelity(read('config_train.json'), isObj(env) ? env : {});
 }

@@ -47,19 +47,24 @@ function valueOf(item: SearchItem, r: Record<string, unknown>, at: { file: strin
   if (item.type === 'enum') {
     const idx = (item.choices ?? []).findIndex((c) => c.length === vals.length && c.every((v, j) => JSON.stringify(v) === JSON.stringify(vals[j])));
     if (idx < 0) {
-      throw new ClaraError(`${args.join(', ')}${origin || ` = ${JSON.stringify(vals)}`} is none of the choices ${JSON.stringify(item.choices)} (values for ${args.join(', ')}, all of them)`, where);
+      throw new ClaraError(
+        `${args.join(', ')}${origin || ` = ${JSON.stringify(vals)}`} is none of the choices ${JSON.stringify(item.choices)} (values for ${args.join(', ')}, all of them)`,
+        where,
+      );
     }
     return idx;
   }
   if (given.some((v) => v === undefined) && !own) throw new ClaraError(`give one value for all of ${args.join(', ')} (one search entry)`, where);
-  if (new Set(vals.map((v) => JSON.stringify(v))).size > 1) throw new ClaraError(`${args.join(', ')} take one value together, got ${JSON.stringify(vals)}`, where);
+  if (new Set(vals.map((v) => JSON.stringify(v))).size > 1)
+    throw new ClaraError(`${args.join(', ')} take one value together, got ${JSON.stringify(vals)}`, where);
   return inRange(item, vals[0], where, origin);
 }
 
 function direct(item: SearchItem, v: unknown, at: { file: string; path: string }): number | boolean {
   if (item.type === 'enum') {
     const n = item.choices?.length ?? 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) throw new ClaraError(`expected a choice index from 0 to ${n - 1}, got ${JSON.stringify(v)}`, at);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n)
+      throw new ClaraError(`expected a choice index from 0 to ${n - 1}, got ${JSON.stringify(v)}`, at);
     return v;
   }
   return inRange(item, v, at, '');
@@ -80,7 +85,10 @@ function inRange(item: SearchItem, v: unknown, at: { file: string; path: string 
 
 /** Runs `seeds` first (ids 0..k-1), then the controller's recommendations (their ids shifted by k). */
 export class SeededController implements Controller {
-  constructor(readonly inner: Controller, readonly seeds: ConcreteValues[]) {}
+  constructor(
+    readonly inner: Controller,
+    readonly seeds: ConcreteValues[],
+  ) {}
 
   setSearchSpace(space: SearchSpace, ctx: Context): void {
     this.inner.setSearchSpace(space, ctx);

@@ -71,7 +71,10 @@ export function journalState(entries: JournalEntry[]): JournalState {
   const killed: { job: string; recommendationId: number }[] = [];
   for (const e of entries) {
     if (e.type === 'run_start') {
-      if (s.seed === undefined) { s.seed = e.seed; s.controller = e.controller; }
+      if (s.seed === undefined) {
+        s.seed = e.seed;
+        s.controller = e.controller;
+      }
     } else if (e.type === 'recommendations') {
       for (const r of e.recommendations) s.recommendations.set(r.id, r);
     } else if (e.type === 'job_start') {
@@ -89,8 +92,7 @@ export function journalState(entries: JournalEntry[]): JournalState {
       if (e.outcome.status !== 'KILLED') {
         s.finished.push(e.outcome);
         for (const p of s.promotions) if (p.job === e.job) p.ended = true;
-      }
-      else killed.push({ job: e.job, recommendationId: e.outcome.recommendation.id });
+      } else killed.push({ job: e.job, recommendationId: e.outcome.recommendation.id });
     }
   }
   const done = new Set(s.finished.map((o) => o.recommendation.id));
@@ -98,6 +100,9 @@ export function journalState(entries: JournalEntry[]): JournalState {
     const id = submitted.get(job);
     if (id !== undefined && !done.has(recommendationId)) s.attached.set(job, { schedulerId: id, worker: workerOf.get(job) ?? 0, recommendationId });
   }
-  s.interrupted = [...killed.filter((k) => !done.has(k.recommendationId)), ...[...running.entries()].map(([job, recommendationId]) => ({ job, recommendationId }))];
+  s.interrupted = [
+    ...killed.filter((k) => !done.has(k.recommendationId)),
+    ...[...running.entries()].map(([job, recommendationId]) => ({ job, recommendationId })),
+  ];
   return s;
 }

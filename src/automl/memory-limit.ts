@@ -23,7 +23,12 @@ export class MemoryWatch {
   /** The resident memory seen over the limit (MiB), once it was. */
   exceededMb: number | undefined;
 
-  constructor(pid: number, readonly limitMb: number, onExceed: (mb: number) => void, periodMs = 100) {
+  constructor(
+    pid: number,
+    readonly limitMb: number,
+    onExceed: (mb: number) => void,
+    periodMs = 100,
+  ) {
     this.timer = setInterval(() => {
       const mb = rssMb(pid);
       if (mb !== undefined && mb > limitMb && this.exceededMb === undefined) {
@@ -45,7 +50,10 @@ export function memoryLimitMb(args: Record<string, unknown>, place: ErrorPlace):
   const v = args.memory_limit_mb;
   if (v === undefined || v === 0) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 64) {
-    throw new ClaraError(`expected memory_limit_mb: a number of MiB >= 64 (0 = no limit), got ${JSON.stringify(v)}`, { ...place, path: `${place.path}.memory_limit_mb` });
+    throw new ClaraError(`expected memory_limit_mb: a number of MiB >= 64 (0 = no limit), got ${JSON.stringify(v)}`, {
+      ...place,
+      path: `${place.path}.memory_limit_mb`,
+    });
   }
   return v;
 }

@@ -14,7 +14,10 @@ export function outcomeTags(o: Outcome): Record<string, string> {
   }
   if (o.attempts?.length) {
     t['clara.attempts'] = String(o.attempts.length);
-    t['clara.attempt_failures'] = o.attempts.filter((a) => a.status !== 'FINISHED').map((a) => `${a.attempt}: ${a.failure?.kind ?? a.status.toLowerCase()}${a.fidelity ? ` at ${describeFidelity(a.fidelity)}` : ''}`).join('; ');
+    t['clara.attempt_failures'] = o.attempts
+      .filter((a) => a.status !== 'FINISHED')
+      .map((a) => `${a.attempt}: ${a.failure?.kind ?? a.status.toLowerCase()}${a.fidelity ? ` at ${describeFidelity(a.fidelity)}` : ''}`)
+      .join('; ');
   }
   if (o.fidelity) t['clara.fidelity'] = `lowered after out of memory: ${describeFidelity(o.fidelity)}`;
   if (o.resumedFromEpoch !== undefined) t['clara.resumed_from_epoch'] = String(o.resumedFromEpoch);

@@ -21,8 +21,12 @@ interface RetryOptions {
 
 function attemptOf(n: number, job: Job, out: Outcome): Attempt {
   return {
-    attempt: n, status: out.status, fromEpoch: job.resumeFrom?.epoch ?? 0,
-    ...(out.failure ? { failure: out.failure } : {}), ...(out.error ? { error: out.error } : {}), ...(job.fidelity ? { fidelity: job.fidelity } : {}),
+    attempt: n,
+    status: out.status,
+    fromEpoch: job.resumeFrom?.epoch ?? 0,
+    ...(out.failure ? { failure: out.failure } : {}),
+    ...(out.error ? { error: out.error } : {}),
+    ...(job.fidelity ? { fidelity: job.fidelity } : {}),
   };
 }
 
@@ -32,7 +36,10 @@ export class RetryingExecutor implements Executor {
   /** The inner executor's worker slots (a cluster's), when it places jobs itself. */
   readonly workerSlots?: () => Worker[];
 
-  constructor(readonly inner: Executor, readonly o: RetryOptions) {
+  constructor(
+    readonly inner: Executor,
+    readonly o: RetryOptions,
+  ) {
     this.log = o.log ?? ((l) => process.stderr.write(l + '\n'));
     if (inner.workerSlots) this.workerSlots = () => inner.workerSlots!();
   }
@@ -53,7 +60,11 @@ export class RetryingExecutor implements Executor {
       attempts.push(a);
       const kinds = attempts.map((x) => x.failure?.kind ?? x.status.toLowerCase()).join(', ');
       if (attempts.length > this.o.maxFailures) {
-        return { ...out, attempts, error: `${out.error ?? out.status}; gave up after ${attempts.length} attempt(s) (max_failures ${this.o.maxFailures}; failures: ${kinds})` };
+        return {
+          ...out,
+          attempts,
+          error: `${out.error ?? out.status}; gave up after ${attempts.length} attempt(s) (max_failures ${this.o.maxFailures}; failures: ${kinds})`,
+        };
       }
       let next: Job;
       const why = out.failure?.kind ?? out.status.toLowerCase();
@@ -61,14 +72,22 @@ export class RetryingExecutor implements Executor {
         const cur = j.fidelity ?? jobFidelity(j.mmarRoot);
         const nf = nextFidelity(cur);
         if (!nf) {
-          return { ...out, attempts, error: `${out.error ?? 'out of memory'}; not retried: out of memory at ${describeFidelity(cur) || 'a size the config does not name'} and nothing left to shrink` };
+          return {
+            ...out,
+            attempts,
+            error: `${out.error ?? 'out of memory'}; not retried: out of memory at ${describeFidelity(cur) || 'a size the config does not name'} and nothing left to shrink`,
+          };
         }
         next = { ...j, fidelity: nf.next, resumeFrom: undefined };
-        this.log(`automl: ${job.name} ran out of memory (${out.failure.evidence ?? 'no detail'}); retry ${attempts.length} of ${this.o.maxFailures} at a lower fidelity: ${nf.change}`);
+        this.log(
+          `automl: ${job.name} ran out of memory (${out.failure.evidence ?? 'no detail'}); retry ${attempts.length} of ${this.o.maxFailures} at a lower fidelity: ${nf.change}`,
+        );
       } else {
         const epoch = resumableEpoch(j.mmarRoot);
         next = { ...j, resumeFrom: epoch !== undefined ? { epoch } : undefined };
-        this.log(`automl: ${job.name} failed (${why}); retry ${attempts.length} of ${this.o.maxFailures} ${epoch !== undefined ? `from its epoch-${epoch} checkpoint` : 'from the start'}`);
+        this.log(
+          `automl: ${job.name} failed (${why}); retry ${attempts.length} of ${this.o.maxFailures} ${epoch !== undefined ? `from its epoch-${epoch} checkpoint` : 'from the start'}`,
+        );
       }
       hooks?.retrying?.(a);
       saveAttemptLog(j.mmarRoot, a.attempt);
@@ -80,13 +99,19 @@ export class RetryingExecutor implements Executor {
 /** max_failures from --set or config_automl.json's top level (default 0: no retry). */
 export function maxFailuresOf(cfgFile: string, vars: Record<string, string>): number {
   let raw: Record<string, unknown> = {};
-  try { raw = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>; } catch { /* readAutoMLConfig reports it */ }
+  try {
+    raw = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* readAutoMLConfig reports it */
+  }
   const v = vars.max_failures ?? raw.max_failures;
   if (v === undefined) return 0;
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    throw new ClaraError(`max_failures must be an integer >= 0 (retries of a failed job), got ${JSON.stringify(v)}`,
-      vars.max_failures !== undefined ? { path: '--set max_failures' } : { file: cfgFile, path: 'max_failures' });
+    throw new ClaraError(
+      `max_failures must be an integer >= 0 (retries of a failed job), got ${JSON.stringify(v)}`,
+      vars.max_failures !== undefined ? { path: '--set max_failures' } : { file: cfgFile, path: 'max_failures' },
+    );
   }
   return n;
 }

@@ -4,8 +4,7 @@ import { ClaraError } from '../util/errors.js';
 
 export function checkRunId(runId: string): string {
   if (!/^[\w.-]{1,200}$/.test(runId) || /^\.+$/.test(runId)) {
-    throw new ClaraError(
-      `run id '${runId}' must be a folder name of 1-200 letters, digits, '_', '-' and '.', not '.' or '..'`, { path: 'run_id' });
+    throw new ClaraError(`run id '${runId}' must be a folder name of 1-200 letters, digits, '_', '-' and '.', not '.' or '..'`, { path: 'run_id' });
   }
   return runId;
 }

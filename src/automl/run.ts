@@ -59,7 +59,11 @@ function component(x: unknown, file: string, path: string): ComponentConf {
 }
 
 /** config_automl.json, resolved by the MMAR loader with the train config's variable layers (`vars` as --set). */
-export function readAutoMLConfig(mmar: string, file: string, vars: Record<string, string>): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf; scheduler?: ComponentConf } {
+export function readAutoMLConfig(
+  mmar: string,
+  file: string,
+  vars: Record<string, string>,
+): { handlers: ComponentConf[]; executor?: ComponentConf; controller: ComponentConf; pruner?: ComponentConf; scheduler?: ComponentConf } {
   const j: unknown = loadAutomlConfig(mmar, { file, set: vars }).json;
   if (!isObj(j)) throw new ClaraError('expected an object with handlers, executor, controller', { file });
   const handlers = j.handlers ?? [];
@@ -110,7 +114,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     if (h.disabled) continue;
     const inst = await buildAutomlComponent(h, 'automl_handler', { file: cfgFile, path: `handlers[${i}]`, mmarRoot: mmar });
     if (inst instanceof MMARHandler) mmarHandler = inst;
-    handlers.push({ name: h.name ?? h.path!, handler: h.path ? asHandler(inst) : inst as Handler });
+    handlers.push({ name: h.name ?? h.path!, handler: h.path ? asHandler(inst) : (inst as Handler) });
   }
 
   handlers.push(...(o.extraHandlers ?? []));
@@ -118,7 +122,7 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   // Controller.
   const cc = cfg.controller;
   const madeController = await buildAutomlComponent(cc, 'controller', { file: cfgFile, path: 'controller', mmarRoot: mmar });
-  let controller: Controller = cc.path ? asController(madeController, { file: cfgFile, path: 'controller' }) : madeController as Controller;
+  let controller: Controller = cc.path ? asController(madeController, { file: cfgFile, path: 'controller' }) : (madeController as Controller);
   const controllerName = cc.path ?? cc.name!;
 
   // Search space from the train config.
@@ -128,7 +132,10 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const space = source.parse(trainJson, trainConfigFile);
   for (const u of unusedSearchVariables(space.items)) log(unusedSearchWarning(u, trainConfigFile));
   // Known-good configurations first (src/automl/initial-recommendations.ts).
-  const seeds = parseInitialRecommendations((readJsonFile(cfgFile) as { initial_recommendations?: unknown }).initial_recommendations, space, { file: cfgFile, path: 'initial_recommendations' });
+  const seeds = parseInitialRecommendations((readJsonFile(cfgFile) as { initial_recommendations?: unknown }).initial_recommendations, space, {
+    file: cfgFile,
+    path: 'initial_recommendations',
+  });
   if (seeds.length) controller = new SeededController(controller, seeds);
 
   // Executor (workers=slurm:N runs the configured MMARExecutor's jobs on Slurm: its args carry over).
@@ -141,7 +148,12 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const workDir = mmarHandler?.workDir;
   if (workDir && !existsSync(workDir)) log(`automl: MMARHandler work_dir ${workDir} does not exist here; jobs are kept under ${runRoot}`);
   const env: ExecutorEnv = {
-    mmarRoot: mmar, trainConfigFile, trainJson, space, source, log,
+    mmarRoot: mmar,
+    trainConfigFile,
+    trainJson,
+    space,
+    source,
+    log,
     keyMmarContentOnly: mmarHandler?.keyContentOnly ?? true,
     exclude: workDir && existsSync(workDir) ? [workDir] : [],
     ...(workersSpec !== undefined ? { workersSpec } : {}),
@@ -152,9 +164,13 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const cv = numFoldsOf(cfgFile, vars);
   if (cv.numFolds > 1) {
     const onSlurm = executor instanceof SlurmExecutor ? executor : undefined;
-    if (!(executor instanceof MMARExecutor) && !onSlurm) throw new ClaraError('num_folds > 1 runs on MMARExecutor or SlurmExecutor (not a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
+    if (!(executor instanceof MMARExecutor) && !onSlurm)
+      throw new ClaraError('num_folds > 1 runs on MMARExecutor or SlurmExecutor (not a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
     const crossValidation = new CrossValidation({
-      numFolds: cv.numFolds, base: (executor as MMARExecutor | SlurmExecutor).opts, pruner: cv.pruner, log,
+      numFolds: cv.numFolds,
+      base: (executor as MMARExecutor | SlurmExecutor).opts,
+      pruner: cv.pruner,
+      log,
       ...(onSlurm ? { foldExecutor: (f: { extraArgs: string[]; statsSubdir: string }) => onSlurm.forFold(f), cluster: onSlurm } : {}),
     });
     executor = crossValidation;
@@ -181,8 +197,22 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
   const journal = new Journal(journalFile);
   journal.open();
   const engine = new AutoMLEngine({
-    runId: o.runId, runRoot, mmarRoot: mmar, space, controller, controllerName, executor, handlers, workers, journal, seed,
-    ...(resume ? { resume } : {}), ...(pruner ? { pruner } : {}), ...(scheduler ? { scheduler } : {}), budget, log,
+    runId: o.runId,
+    runRoot,
+    mmarRoot: mmar,
+    space,
+    controller,
+    controllerName,
+    executor,
+    handlers,
+    workers,
+    journal,
+    seed,
+    ...(resume ? { resume } : {}),
+    ...(pruner ? { pruner } : {}),
+    ...(scheduler ? { scheduler } : {}),
+    budget,
+    log,
     props: { trainConfigFile, configFile: cfgFile, controller_args: cc.args ?? {} },
   });
   o.onEngine?.(engine);

@@ -7,10 +7,20 @@ import { ClaraError, joinPath } from '../util/errors.js';
 import { AshaScheduler } from './asha.js';
 import { configEpochs } from './job-limits.js';
 
-interface SchedulerConf { name?: string; path?: string; args?: Record<string, unknown>; disabled?: boolean }
+interface SchedulerConf {
+  name?: string;
+  path?: string;
+  args?: Record<string, unknown>;
+  disabled?: boolean;
+}
 
 /** The scheduler the config and --set ask for, or undefined (every job trains its full epochs). */
-export function schedulerFromConfig(conf: SchedulerConf | undefined, vars: Record<string, string>, trainJson: unknown, file: string): AshaScheduler | undefined {
+export function schedulerFromConfig(
+  conf: SchedulerConf | undefined,
+  vars: Record<string, string>,
+  trainJson: unknown,
+  file: string,
+): AshaScheduler | undefined {
   let c = conf && !conf.disabled ? conf : undefined;
   let place = { file, path: 'scheduler' };
   const pick = vars.scheduler;
@@ -31,7 +41,12 @@ export function schedulerFromConfig(conf: SchedulerConf | undefined, vars: Recor
 /** What a scheduler cannot run with, as one clear error. */
 export function checkSchedulerFits(o: { pruner: boolean; localExecutor: boolean; numFolds: number }, file: string): void {
   const at = { file, path: 'scheduler' };
-  if (o.pruner) throw new ClaraError('a scheduler (successive halving) and a pruner both stop jobs early; configure one of them', { file, path: joinPath('pruner', 'name') });
+  if (o.pruner)
+    throw new ClaraError('a scheduler (successive halving) and a pruner both stop jobs early; configure one of them', {
+      file,
+      path: joinPath('pruner', 'name'),
+    });
   if (o.numFolds > 1) throw new ClaraError('a scheduler (successive halving) does not run cross-validated searches (num_folds > 1) yet', at);
-  if (!o.localExecutor) throw new ClaraError('a scheduler (successive halving) runs on the local MMARExecutor only, not on SlurmExecutor or a BYOC executor yet', at);
+  if (!o.localExecutor)
+    throw new ClaraError('a scheduler (successive halving) runs on the local MMARExecutor only, not on SlurmExecutor or a BYOC executor yet', at);
 }

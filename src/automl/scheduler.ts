@@ -18,7 +18,8 @@ export function parseWorkers(spec: string, place: { file?: string; path?: string
     }
     for (const g of parts) {
       if (!/^\d+$/.test(g)) throw new ClaraError(`worker ${id}: '${g}' is not a GPU id (a number) in '${spec}'; use 'cpu' for a CPU slot`, place);
-      if (!/^(0|[1-9]\d{0,2})$/.test(g) || Number(g) > MAX_GPU_ID) throw new ClaraError(`worker ${id}: GPU id '${g}' in '${spec}' is not an id from 0 to ${MAX_GPU_ID} (no leading zeros)`, place);
+      if (!/^(0|[1-9]\d{0,2})$/.test(g) || Number(g) > MAX_GPU_ID)
+        throw new ClaraError(`worker ${id}: GPU id '${g}' in '${spec}' is not an id from 0 to ${MAX_GPU_ID} (no leading zeros)`, place);
     }
     if (new Set(parts).size !== parts.length) throw new ClaraError(`worker ${id} names a GPU twice in '${spec}'`, place);
     return { id, gpus: parts };

@@ -38,7 +38,8 @@ export function isNumeric(d: Dim): boolean {
 export function fromUnit(d: Dim, u: number): number {
   const x = Math.min(1, Math.max(0, u));
   if (d.kind === 'int') {
-    const lo = Math.ceil(d.item.range![0]), hi = Math.floor(d.item.range![1]);
+    const lo = Math.ceil(d.item.range![0]),
+      hi = Math.floor(d.item.range![1]);
     return Math.min(hi, Math.max(lo, Math.round(lo - 0.5 + x * (hi - lo + 1) - 1e-12)));
   }
   const v = d.low + x * (d.high - d.low);
@@ -50,7 +51,8 @@ export function fromUnit(d: Dim, u: number): number {
 /** The item's value → [0, 1]. */
 export function toUnit(d: Dim, v: number): number {
   if (d.kind === 'int') {
-    const lo = Math.ceil(d.item.range![0]), hi = Math.floor(d.item.range![1]);
+    const lo = Math.ceil(d.item.range![0]),
+      hi = Math.floor(d.item.range![1]);
     return hi === lo ? 0.5 : (v - lo + 0.5) / (hi - lo + 1);
   }
   const x = d.log ? Math.log(v) : v;
@@ -145,5 +147,9 @@ export function dropInactive(space: SearchSpace, values: ConcreteValues): Concre
 
 /** A stable string for a set of values (dedupe, logs). */
 export function valuesKey(values: ConcreteValues): string {
-  return JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+  return JSON.stringify(
+    Object.keys(values)
+      .sort()
+      .map((k) => [k, values[k]]),
+  );
 }

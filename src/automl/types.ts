@@ -91,11 +91,11 @@ export interface Worker {
 }
 
 export interface Job {
-  name: string;          // W<worker>_<round>_J<job>
+  name: string; // W<worker>_<round>_J<job>
   round: number;
   index: number;
   recommendation: Recommendation;
-  mmarRoot: string;      // the cloned job MMAR
+  mmarRoot: string; // the cloned job MMAR
   /** A cluster job (Slurm id) of a resumed search to re-attach to instead of starting it again. */
   schedulerId?: string;
   /** Continue the job's folder from its last checkpoint (this epoch) instead of starting over. */

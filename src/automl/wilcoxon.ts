@@ -10,14 +10,16 @@ export function wilcoxonLessP(d: readonly number[]): number {
   if (n === 0) return 1;
   const order = nz.map((x, i) => ({ a: Math.abs(x), i })).sort((p, q) => p.a - q.a);
   const r2 = new Array<number>(n); // doubled average ranks (integers)
-  for (let s = 0; s < n;) {
+  for (let s = 0; s < n; ) {
     let e = s;
     while (e + 1 < n && order[e + 1].a === order[s].a) e++;
     for (let k = s; k <= e; k++) r2[order[k].i] = s + 1 + e + 1; // 2 × (s+1 + e+1)/2
     s = e + 1;
   }
   let observed = 0;
-  nz.forEach((x, i) => { if (x > 0) observed += r2[i]; });
+  nz.forEach((x, i) => {
+    if (x > 0) observed += r2[i];
+  });
   const total = r2.reduce((a, b) => a + b, 0);
   let dp = new Float64Array(total + 1);
   dp[0] = 1;
@@ -46,7 +48,11 @@ interface WilcoxonDecision {
  *  worse on average, and the one-sided test says worse with p < pThreshold. Differences are taken
  *  so that negative = worse: current − best for a score, best − current for a distance
  *  (`lowerIsBetter`, HD95; Optuna's direction="minimize"). */
-export function wilcoxonPrune(current: Record<string, number>, best: Record<string, number>, o: { pThreshold: number; nStartup: number; lowerIsBetter?: boolean }): WilcoxonDecision {
+export function wilcoxonPrune(
+  current: Record<string, number>,
+  best: Record<string, number>,
+  o: { pThreshold: number; nStartup: number; lowerIsBetter?: boolean },
+): WilcoxonDecision {
   const d: number[] = [];
   for (const [id, v] of Object.entries(current)) {
     const b = best[id];

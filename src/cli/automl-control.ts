@@ -8,22 +8,35 @@ import { readStatus, sendControl, statusAlive, type ControlVerb, type RunStatus 
 import { formatStatus } from '../report/status-view.js';
 import { ClaraError } from '../util/errors.js';
 
-interface Common { mmar?: string; runId?: string }
+interface Common {
+  mmar?: string;
+  runId?: string;
+}
 
 function runRootOf(o: Common): string {
   if (!o.mmar) throw new ClaraError('the MMAR is required: -m MMAR', { path: '-m' });
   if (!o.runId) throw new ClaraError('a run id is required: --run-id NAME', { path: '--run-id' });
   const root = join(resolve(o.mmar), 'automl', o.runId);
-  if (!existsSync(join(root, 'journal.jsonl'))) throw new ClaraError(`no AutoML run '${o.runId}' in ${resolve(o.mmar)} (${root}/journal.jsonl does not exist)`, { path: '--run-id' });
+  if (!existsSync(join(root, 'journal.jsonl')))
+    throw new ClaraError(`no AutoML run '${o.runId}' in ${resolve(o.mmar)} (${root}/journal.jsonl does not exist)`, { path: '--run-id' });
   return root;
 }
 
 /** The status of a search that runs now, or a one-line error saying why it cannot be steered. */
 function liveStatus(root: string, runId: string): RunStatus {
   const s = readStatus(root);
-  if (!s) throw new ClaraError(`run '${runId}' has no status.json: it was not started by this version of clara-train, or it has not started yet`, { file: join(root, 'status.json') });
-  if (s.state === 'ended') throw new ClaraError(`run '${runId}' is not running (it ended at ${new Date(s.updated).toISOString()}); continue it with automl --resume`, { path: '--run-id' });
-  if (statusAlive(s) === false) throw new ClaraError(`run '${runId}' is not running (its process ${s.pid} is gone without a clean end); continue it with automl --resume`, { path: '--run-id' });
+  if (!s)
+    throw new ClaraError(`run '${runId}' has no status.json: it was not started by this version of clara-train, or it has not started yet`, {
+      file: join(root, 'status.json'),
+    });
+  if (s.state === 'ended')
+    throw new ClaraError(`run '${runId}' is not running (it ended at ${new Date(s.updated).toISOString()}); continue it with automl --resume`, {
+      path: '--run-id',
+    });
+  if (statusAlive(s) === false)
+    throw new ClaraError(`run '${runId}' is not running (its process ${s.pid} is gone without a clean end); continue it with automl --resume`, {
+      path: '--run-id',
+    });
   return s;
 }
 
@@ -45,7 +58,10 @@ async function command(o: Common, verb: ControlVerb, worker?: number, waitMs = 3
     if (now && statusAlive(now) === false) throw new ClaraError(`run '${o.runId}' ended before it took the command`, { path: '--run-id' });
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new ClaraError(`run '${o.runId}' did not take the command within ${waitMs / 1000} s (it is written to control.jsonl and is taken when the search polls it)`, { path: '--run-id' });
+  throw new ClaraError(
+    `run '${o.runId}' did not take the command within ${waitMs / 1000} s (it is written to control.jsonl and is taken when the search polls it)`,
+    { path: '--run-id' },
+  );
 }
 
 function workerId(v: string): number {
@@ -64,8 +80,14 @@ export function registerAutoMLControl(automl: Command): void {
     .action((o: Common & { json?: boolean }) => {
       const root = runRootOf(o);
       const s = readStatus(root);
-      if (!s) throw new ClaraError(`run '${o.runId}' has no status.json (not started by this version of clara-train, or not started yet)`, { file: join(root, 'status.json') });
-      if (o.json) { process.stdout.write(JSON.stringify({ ...s, alive: statusAlive(s) ?? null }, null, 2) + '\n'); return; }
+      if (!s)
+        throw new ClaraError(`run '${o.runId}' has no status.json (not started by this version of clara-train, or not started yet)`, {
+          file: join(root, 'status.json'),
+        });
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ ...s, alive: statusAlive(s) ?? null }, null, 2) + '\n');
+        return;
+      }
       process.stdout.write(formatStatus(s, statusAlive(s)).join('\n') + '\n');
     });
   automl
@@ -75,7 +97,10 @@ export function registerAutoMLControl(automl: Command): void {
     .option('--run-id <name>', 'run id')
     .option('--now', 'end the running jobs now')
     .action((o: Common & { now?: boolean }) => command(o, o.now ? 'stop_now' : 'stop'));
-  for (const [name, verb, what] of [['suspend-worker', 'suspend', 'the worker takes no new job (its running job finishes)'], ['resume-worker', 'resume', 'a suspended worker takes jobs again']] as const) {
+  for (const [name, verb, what] of [
+    ['suspend-worker', 'suspend', 'the worker takes no new job (its running job finishes)'],
+    ['resume-worker', 'resume', 'a suspended worker takes jobs again'],
+  ] as const) {
     automl
       .command(name)
       .description(what)

@@ -15,15 +15,17 @@ export function registerConfigCheck(program: Command): void {
   const config = program.command('config').description('Clara config tools');
   config
     .command('check')
-    .description('load an MMAR\'s configs, resolve variables, print the component tree, search space and unregistered names')
+    .description("load an MMAR's configs, resolve variables, print the component tree, search space and unregistered names")
     .requiredOption('-m, --mmar <dir>', 'MMAR root')
     .option('--config <file>', 'train config, relative to the MMAR root', 'config/config_train.json')
     .option('--set <kv...>', 'override variables: K=V (values parsed as JSON where they parse)')
     .option('--json', 'print a machine-readable report')
     .action(async (opts: { mmar: string; config: string; set?: string[]; json?: boolean }) => {
       // Clara's standalone validation/inference configs get their variable defaults (MMAR_TORCHSCRIPT ...)
-      const m = configFileLayout(opts.mmar, opts.config) === 'train' ? loadMmar(opts.mmar, { config: opts.config, set: opts.set })
-        : loadStandaloneMmar({ mmarRoot: opts.mmar, config: opts.config, set: opts.set });
+      const m =
+        configFileLayout(opts.mmar, opts.config) === 'train'
+          ? loadMmar(opts.mmar, { config: opts.config, set: opts.set })
+          : loadStandaloneMmar({ mmarRoot: opts.mmar, config: opts.config, set: opts.set });
       const report = checkConfigs([m.train, ...(m.automl ? [m.automl] : [])], { mmarRoot: m.paths.root });
       await checkByocContracts(report, m.paths.root);
       if (m.automl) report.problems.push(...searchSettingProblems(m.automl, m.train));

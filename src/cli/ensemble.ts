@@ -5,12 +5,23 @@ import { buildEnsemble } from '../train/build-ensemble.js';
 import { ClaraError } from '../util/errors.js';
 import { collect } from './mmar-options.js';
 
-interface Opts { output: string; member?: string[]; mmar?: string; folds?: string; set?: string[]; nsdTolerance?: string; heldOut?: string; tta?: boolean }
+interface Opts {
+  output: string;
+  member?: string[];
+  mmar?: string;
+  folds?: string;
+  set?: string[];
+  nsdTolerance?: string;
+  heldOut?: string;
+  tta?: boolean;
+}
 
 export function registerEnsemble(program: Command): void {
   program
     .command('ensemble')
-    .description('export the fold models of a cross-validation as one ensemble folder: postprocessing decided on the CV predictions, Dice/HD95/NSD per fold and for the ensemble in results.json')
+    .description(
+      'export the fold models of a cross-validation as one ensemble folder: postprocessing decided on the CV predictions, Dice/HD95/NSD per fold and for the ensemble in results.json',
+    )
     .requiredOption('-o, --output <dir>', 'the ensemble folder (infer --model DIR runs it)')
     .option('-m, --mmar <dir>', 'the MMAR whose folds (--folds) were trained with `train --fold k`')
     .option('--folds <list>', 'with -m: the folds to ensemble, e.g. 0,1,2')
@@ -28,7 +39,8 @@ export function registerEnsemble(program: Command): void {
         return at ? { mmar: at[1], set: [...(o.set ?? []), `fold=${Number(at[2])}`] } : { mmar: spec, set: o.set };
       });
       if (o.mmar) {
-        if (!o.folds || !/^\d+(,\d+)*$/.test(o.folds)) throw new ClaraError(`-m needs --folds with the fold numbers, e.g. --folds 0,1,2 (got ${o.folds === undefined ? 'none' : `"${o.folds}"`})`);
+        if (!o.folds || !/^\d+(,\d+)*$/.test(o.folds))
+          throw new ClaraError(`-m needs --folds with the fold numbers, e.g. --folds 0,1,2 (got ${o.folds === undefined ? 'none' : `"${o.folds}"`})`);
         for (const f of o.folds.split(',')) members.push({ mmar: o.mmar, set: [...(o.set ?? []), `fold=${Number(f)}`] });
       } else if (o.folds) throw new ClaraError('--folds goes with -m MMAR');
       if (members.length === 0) throw new ClaraError('give -m MMAR --folds 0,1,... or --member MMAR for every fold');

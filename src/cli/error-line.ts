@@ -16,7 +16,7 @@ const SYSTEM_ERRORS: Record<string, string> = {
 };
 
 export function errorLine(e: unknown, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CLARA_DEBUG) return e instanceof Error ? e.stack ?? e.message : String(e);
+  if (env.CLARA_DEBUG) return e instanceof Error ? (e.stack ?? e.message) : String(e);
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && SYSTEM_ERRORS[err.code]) {
     const where = err.path ? `${err.path}: ` : '';

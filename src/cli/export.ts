@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { runExport } from '../train/run-export.js';
 import { withMmarOptions } from './mmar-options.js';
 
-interface Opts { mmar: string; config?: string; set?: string[]; model?: string; output?: string }
+interface Opts {
+  mmar: string;
+  config?: string;
+  set?: string[];
+  model?: string;
+  output?: string;
+}
 
 export function registerExport(program: Command): void {
   withMmarOptions(

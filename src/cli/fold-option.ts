@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { ClaraError } from '../util/errors.js';
 
 export function withFoldOption(cmd: Command): Command {
-  return cmd.option('--fold <k>', 'cross-validation fold: train on the other folds of the train datalist, validate on fold k (= --set fold=k; num_folds=N, default 5)');
+  return cmd.option(
+    '--fold <k>',
+    'cross-validation fold: train on the other folds of the train datalist, validate on fold k (= --set fold=k; num_folds=N, default 5)',
+  );
 }
 
 /** The --set list with `fold=k` appended when --fold was given. */

@@ -3,7 +3,15 @@ import type { Command } from 'commander';
 import { EXAMPLES, initExample, type ExampleName } from './init/init-example.js';
 import { ClaraError } from '../util/errors.js';
 
-interface Opts { example: string; trainCases?: string; valCases?: string; size?: string; seed?: string; classes?: string; force?: boolean }
+interface Opts {
+  example: string;
+  trainCases?: string;
+  valCases?: string;
+  size?: string;
+  seed?: string;
+  classes?: string;
+  force?: boolean;
+}
 
 export function registerInit(program: Command): void {
   program
@@ -24,9 +32,14 @@ export function registerInit(program: Command): void {
         return n;
       };
       const out = await initExample({
-        example: o.example as ExampleName, dir, force: o.force,
-        trainCases: int(o.trainCases, 'train-cases'), valCases: int(o.valCases, 'val-cases'), size: int(o.size, 'size'),
-        seed: int(o.seed, 'seed'), classes: int(o.classes, 'classes') === 2 ? 2 : 1,
+        example: o.example as ExampleName,
+        dir,
+        force: o.force,
+        trainCases: int(o.trainCases, 'train-cases'),
+        valCases: int(o.valCases, 'val-cases'),
+        size: int(o.size, 'size'),
+        seed: int(o.seed, 'seed'),
+        classes: int(o.classes, 'classes') === 2 ? 2 : 1,
         log: (s) => process.stderr.write(s + '\n'),
       });
       process.stderr.write(`MMAR ready: ${out}\n  train it:  clara-train train -m ${out}\n`);

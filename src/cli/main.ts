@@ -13,8 +13,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }
-    if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string' &&
-        String((e as { code: string }).code).startsWith('commander.')) {
+    if (
+      e &&
+      typeof e === 'object' &&
+      'code' in e &&
+      typeof (e as { code: unknown }).code === 'string' &&
+      String((e as { code: string }).code).startsWith('commander.')
+    ) {
       return (e as { exitCode?: number }).exitCode ?? 1;
     }
     process.stderr.write(`error: ${errorLine(e)}\n`);

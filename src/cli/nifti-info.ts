@@ -32,16 +32,25 @@ function isGzipFile(file: string): boolean {
   try {
     const b = Buffer.alloc(2);
     return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Stats of the scaled data (NaNs counted and left out). */
 function scaledStats(img: NiftiImage): { min: number | null; max: number | null; mean: number | null; nanCount: number } {
   const { data, sclSlope: s, sclInter: b } = img;
-  let min = Infinity, max = -Infinity, sum = 0, count = 0, nan = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0,
+    count = 0,
+    nan = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] * s + b;
-    if (Number.isNaN(v)) { nan++; continue; }
+    if (Number.isNaN(v)) {
+      nan++;
+      continue;
+    }
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;

@@ -5,7 +5,13 @@ import type { Command } from 'commander';
 import { buildReport } from '../report/build-report.js';
 import { ClaraError } from '../util/errors.js';
 
-interface Opts { mmar: string; runId?: string; output?: string; watch?: string | boolean; images: boolean }
+interface Opts {
+  mmar: string;
+  runId?: string;
+  output?: string;
+  watch?: string | boolean;
+  images: boolean;
+}
 
 export function parseWatch(v: string | boolean | undefined): number | undefined {
   if (v === undefined || v === false) return undefined;
@@ -29,11 +35,20 @@ export function registerReport(program: Command): void {
       const every = parseWatch(o.watch);
       const log = (l: string) => process.stderr.write(l + '\n');
       for (;;) {
-        const r = await buildReport({ mmarRoot: o.mmar, runId: o.runId, ...(o.output ? { output: o.output } : {}), images: o.images, log, ...(every ? { refreshS: every } : {}) });
+        const r = await buildReport({
+          mmarRoot: o.mmar,
+          runId: o.runId,
+          ...(o.output ? { output: o.output } : {}),
+          images: o.images,
+          log,
+          ...(every ? { refreshS: every } : {}),
+        });
         const ended = r.data.ended;
         if (!every || ended) {
           if (every) await buildReport({ mmarRoot: o.mmar, runId: o.runId, ...(o.output ? { output: o.output } : {}), images: o.images, log });
-          process.stdout.write(`report ${r.file}: ${r.data.jobs.length} job(s)${r.data.best ? `, best ${r.data.best.name} ${r.data.best.score}` : ''}, ${r.images} image(s)${r.imagesNote ? ` (no images: ${r.imagesNote})` : ''}\n`);
+          process.stdout.write(
+            `report ${r.file}: ${r.data.jobs.length} job(s)${r.data.best ? `, best ${r.data.best.name} ${r.data.best.score}` : ''}, ${r.images} image(s)${r.imagesNote ? ` (no images: ${r.imagesNote})` : ''}\n`,
+          );
           return;
         }
         process.stderr.write(`report: ${r.file} updated (${r.data.jobs.length} job(s)); next in ${every} s (Ctrl-C stops)\n`);

@@ -8,7 +8,9 @@ export function registerSetup(program: Command): void {
   const setup = program.command('setup').description('install optional backends');
   setup
     .command('tensorflow')
-    .description(`libtensorflow from PyPI's TensorFlow wheel under tfjs-node (CPU) or tfjs-node-gpu (--gpu, CUDA 12 runtime wheels alongside); cached, idempotent`)
+    .description(
+      `libtensorflow from PyPI's TensorFlow wheel under tfjs-node (CPU) or tfjs-node-gpu (--gpu, CUDA 12 runtime wheels alongside); cached, idempotent`,
+    )
     .option('--gpu', 'the CUDA build (tensorflow[and-cuda]) for @tensorflow/tfjs-node-gpu')
     .option('--tf-version <V>', 'TensorFlow release', DEFAULT_TF_VERSION)
     .option('--from <site-packages>', 'use a TensorFlow pip already installed there (tensorflow/, and nvidia/ for --gpu) instead of downloading')

@@ -5,7 +5,14 @@ import { configFileLayout } from '../train/standalone-config.js';
 import { runStandalone } from '../train/run-standalone.js';
 import { runClara3Validation } from '../train/clara3-validation.js';
 
-interface Opts { mmar: string; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string }
+interface Opts {
+  mmar: string;
+  config?: string;
+  set?: string[];
+  model?: string;
+  dataKey?: string;
+  output?: string;
+}
 
 export async function runStandaloneCommand(o: Opts): Promise<boolean> {
   const layout = configFileLayout(o.mmar, o.config);

@@ -39,16 +39,25 @@ function trackingHandlers(uri: string | undefined): RunTrainOptions['makeHandler
   if (!trackingUri) return undefined;
   return async ({ mmar, statsFile, backend, amp }) => {
     const t = await startTrainTracking({
-      mmarRoot: mmar.paths.root, runName: `train-${new Date().toISOString().replace(/[:.]/g, '-')}`, trackingUri,
-      params: Object.fromEntries(mmar.train.vars.entries().filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v.value) && v.source !== 'builtin').map(([k, v]) => [k, v.value as string | number | boolean])),
+      mmarRoot: mmar.paths.root,
+      runName: `train-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+      trackingUri,
+      params: Object.fromEntries(
+        mmar.train.vars
+          .entries()
+          .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v.value) && v.source !== 'builtin')
+          .map(([k, v]) => [k, v.value as string | number | boolean]),
+      ),
       tags: { 'clara.backend': backend, 'clara.amp': amp, 'clara.config': mmar.paths.trainConfig },
     });
-    return [{
-      onJobEvent: (e: JobEvent) => t.logger.onEvent(e),
-      close: async (status: 'finished' | 'failed') => {
-        await t.close(readTrainStats(statsFile) ?? null, status === 'finished' ? 'FINISHED' : 'FAILED');
+    return [
+      {
+        onJobEvent: (e: JobEvent) => t.logger.onEvent(e),
+        close: async (status: 'finished' | 'failed') => {
+          await t.close(readTrainStats(statsFile) ?? null, status === 'finished' ? 'FINISHED' : 'FAILED');
+        },
       },
-    }];
+    ];
   };
 }
 
@@ -78,25 +87,34 @@ function exitWithParent(): void {
 export async function trainCommand(o: TrainCliOptions): Promise<void> {
   exitWithParent();
   // An AutoML job is tracked by the parent's MLflowHandler; logging it here too would make a second run.
-  const trackingUri = process.env.CLARA_JOB_NAME ? o.trackingUri : o.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+  const trackingUri = process.env.CLARA_JOB_NAME ? o.trackingUri : (o.trackingUri ?? process.env.MLFLOW_TRACKING_URI);
   const epochs = epochOption(o.epochs, '--epochs');
   const stopAfterEpoch = epochOption(o.stopAfterEpoch, '--stop-after-epoch');
   const r = await runTraining({
-    mmarRoot: o.mmar, config: o.config, set: setWithFold(o), resume: o.resume, finetune: o.finetune, quiet: o.quiet, makeHandlers: trackingHandlers(trackingUri),
-    ...(epochs !== undefined ? { epochs } : {}), ...(stopAfterEpoch !== undefined ? { stopAfterEpoch } : {}),
+    mmarRoot: o.mmar,
+    config: o.config,
+    set: setWithFold(o),
+    resume: o.resume,
+    finetune: o.finetune,
+    quiet: o.quiet,
+    makeHandlers: trackingHandlers(trackingUri),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(stopAfterEpoch !== undefined ? { stopAfterEpoch } : {}),
   });
   const s = r.stats;
-  process.stderr.write(`done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`);
+  process.stderr.write(
+    `done: ${s.epochs_completed} epoch(s), best ${s.key_metric_name} ${s.best_key_metric?.toFixed(4) ?? 'n/a'} at epoch ${s.best_key_metric_epoch ?? '-'}, ${s.total_time_s?.toFixed(1)}s; best model ${r.bestCheckpoint ?? '(none: no validation)'}\n`,
+  );
 }
 
 export { collect } from './mmar-options.js';
 
 export function registerTrain(program: Command): void {
-  withFoldOption(withMmarOptions(
-    program
-      .command('train')
-      .description('train a model from an MMAR (config/config_train.json): checkpoints and train_stats.json in MMAR_CKPT_DIR'),
-  ))
+  withFoldOption(
+    withMmarOptions(
+      program.command('train').description('train a model from an MMAR (config/config_train.json): checkpoints and train_stats.json in MMAR_CKPT_DIR'),
+    ),
+  )
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
     .option('--epochs <n>', "train over n epochs instead of the config's (the length of the lr schedule)")

@@ -5,16 +5,24 @@ import { withMmarOptions } from './mmar-options.js';
 import { setWithFold, withFoldOption } from './fold-option.js';
 import { runStandaloneCommand } from './standalone-eval.js';
 
-interface Opts { mmar: string; config?: string; set?: string[]; model?: string; dataKey?: string; output?: string; fold?: string }
+interface Opts {
+  mmar: string;
+  config?: string;
+  set?: string[];
+  model?: string;
+  dataKey?: string;
+  output?: string;
+  fold?: string;
+}
 
 export function registerValidate(program: Command): void {
-  withFoldOption(withMmarOptions(
-    program
-      .command('validate')
-      .description('evaluate the trained model on the validation cases: metrics.json with per-case Dice in MMAR_EVAL_OUTPUT_PATH'),
-  ))
+  withFoldOption(
+    withMmarOptions(
+      program.command('validate').description('evaluate the trained model on the validation cases: metrics.json with per-case Dice in MMAR_EVAL_OUTPUT_PATH'),
+    ),
+  )
     .option('--model <path>', 'weights: checkpoint or exported model folder (default MMAR_CKPT, else models/best)')
-    .option('--data-key <key>', 'datalist key of the cases (default: the validate dataset\'s)')
+    .option('--data-key <key>', "datalist key of the cases (default: the validate dataset's)")
     .option('-o, --output <dir>', 'output folder (default MMAR_EVAL_OUTPUT_PATH)')
     .action(async (o: Opts) => {
       if (await runStandaloneCommand(o)) return; // Clara's config_validation.json layouts

@@ -63,7 +63,10 @@ const absent = (v: unknown) => v === undefined || v === null;
 
 /** A component's args, read by the rules above; errors point at `${place.path}.args.KEY`. */
 export class Args {
-  constructor(readonly raw: Record<string, unknown>, readonly ctx: ArgsPlace) {}
+  constructor(
+    readonly raw: Record<string, unknown>,
+    readonly ctx: ArgsPlace,
+  ) {}
 
   /**
    * Refuses args not in `allowed`: `WHO has no argument 'k'; it accepts ... (closest: ...)`.

@@ -66,7 +66,11 @@ export const CONTRACTS = {
   loss: { kind: 'loss', methods: ['forward'], callable: true, shape: 'a function (pred, label) → scalar, or an object with forward(pred, label)' },
   lrSchedule: { kind: 'lr policy', methods: ['lrAt'], shape: 'lrAt(epoch, iteration, {baseLr, epochs, iterationsPerEpoch}) → lr' },
   inferer: { kind: 'inferer', methods: ['infer'], callable: true, shape: 'a function (image, predict) → logits, or an object with infer(image, predict)' },
-  optimizer: { kind: 'optimizer', methods: ['applyGradients', 'getState', 'setState'], shape: 'lr, applyGradients(params, grads), getState(), setState(state)' },
+  optimizer: {
+    kind: 'optimizer',
+    methods: ['applyGradients', 'getState', 'setState'],
+    shape: 'lr, applyGradients(params, grads), getState(), setState(state)',
+  },
   caseMetric: { kind: 'metric', methods: ['ofCase'], shape: 'name and ofCase(pred, label, numClasses) → number' },
   pruner: { kind: 'pruner', methods: ['shouldPrune', 'jobEnded'], shape: 'shouldPrune(epoch, value) → boolean and jobEnded(history)' },
   executor: { kind: 'executor', methods: ['run'], shape: 'run(job, worker, onProgress, signal) → outcome' },
@@ -74,8 +78,13 @@ export const CONTRACTS = {
 
 /** The contract a BYOC component of each kind is checked against where it is built. */
 export const CONTRACT_OF_KIND: Partial<Record<string, Contract>> = {
-  loss: CONTRACTS.loss, optimizer: CONTRACTS.optimizer, lr_policy: CONTRACTS.lrSchedule, inferer: CONTRACTS.inferer,
-  metric: CONTRACTS.caseMetric, pruner: CONTRACTS.pruner, executor: CONTRACTS.executor,
+  loss: CONTRACTS.loss,
+  optimizer: CONTRACTS.optimizer,
+  lr_policy: CONTRACTS.lrSchedule,
+  inferer: CONTRACTS.inferer,
+  metric: CONTRACTS.caseMetric,
+  pruner: CONTRACTS.pruner,
+  executor: CONTRACTS.executor,
 };
 
 /** The methods `c` requires that `o` lacks (none when `o` fits). */
@@ -90,12 +99,24 @@ function missingMethods(o: unknown, c: Contract): string[] {
 export function checkContract<T>(o: unknown, c: Contract, place: { file?: string; path?: string }): T {
   const missing = missingMethods(o, c);
   if (missing.length === 0) return o as T;
-  const got = o === null ? 'null' : Array.isArray(o) ? 'a list' : typeof o === 'object' ? `an object with ${Object.keys(o as object).join(', ') || 'no fields'}` : typeof o;
-  throw new ClaraError(`the ${c.kind} component does not fit its contract (${c.shape}): ${got === 'undefined' ? 'nothing was built' : `${got}; missing ${missing.join(', ')}`}`, place);
+  const got =
+    o === null
+      ? 'null'
+      : Array.isArray(o)
+        ? 'a list'
+        : typeof o === 'object'
+          ? `an object with ${Object.keys(o as object).join(', ') || 'no fields'}`
+          : typeof o;
+  throw new ClaraError(
+    `the ${c.kind} component does not fit its contract (${c.shape}): ${got === 'undefined' ? 'nothing was built' : `${got}; missing ${missing.join(', ')}`}`,
+    place,
+  );
 }
 
 /** For a class (what `config check` sees without constructing it): an error message when its instances would lack a method of the contract. */
 export function classMisfit(cls: Function, c: Contract): string | undefined {
   const missing = missingMethods(cls.prototype, { ...c, callable: false });
-  return missing.length === 0 ? undefined : `class ${cls.name || '(anonymous)'} does not fit the ${c.kind} contract (${c.shape}): missing ${missing.join(', ')}`;
+  return missing.length === 0
+    ? undefined
+    : `class ${cls.name || '(anonymous)'} does not fit the ${c.kind} contract (${c.shape}): missing ${missing.join(', ')}`;
 }

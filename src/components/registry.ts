@@ -4,9 +4,25 @@
 import { ClaraError, closestNames } from '../util/errors.js';
 
 export type ComponentKind =
-  | 'transform' | 'model' | 'loss' | 'optimizer' | 'lr_policy' | 'metric' | 'inferer'
-  | 'dataset' | 'dataloader' | 'image_pipeline' | 'handler' | 'trainer' | 'evaluator'
-  | 'aux_op' | 'controller' | 'executor' | 'automl_handler' | 'pruner' | 'scheduler';
+  | 'transform'
+  | 'model'
+  | 'loss'
+  | 'optimizer'
+  | 'lr_policy'
+  | 'metric'
+  | 'inferer'
+  | 'dataset'
+  | 'dataloader'
+  | 'image_pipeline'
+  | 'handler'
+  | 'trainer'
+  | 'evaluator'
+  | 'aux_op'
+  | 'controller'
+  | 'executor'
+  | 'automl_handler'
+  | 'pruner'
+  | 'scheduler';
 
 /** What a factory receives besides its args. */
 export interface BuildContext {
@@ -69,7 +85,10 @@ export class ComponentRegistry {
   }
 
   names(kind?: ComponentKind): string[] {
-    return [...this.byName.entries()].filter(([, s]) => !kind || s.some((x) => x.kind === kind)).map(([n]) => n).sort();
+    return [...this.byName.entries()]
+      .filter(([, s]) => !kind || s.some((x) => x.kind === kind))
+      .map(([n]) => n)
+      .sort();
   }
 
   /** The spec for `name`, or a ClaraError naming the file, JSON path and the closest known names. */
@@ -78,10 +97,7 @@ export class ComponentRegistry {
     if (spec && (!kind || spec.kind === kind)) return spec;
     const known = this.names(kind);
     const close = closestNames(name, known);
-    throw new ClaraError(
-      `unknown ${kind ?? 'component'} '${name}'` + (close.length ? `; closest known: ${close.join(', ')}` : ''),
-      place,
-    );
+    throw new ClaraError(`unknown ${kind ?? 'component'} '${name}'` + (close.length ? `; closest known: ${close.join(', ')}` : ''), place);
   }
 
   /** Checks args against the spec's accepted names. */
@@ -90,11 +106,10 @@ export class ComponentRegistry {
     for (const k of Object.keys(args)) {
       if (!spec.args.includes(k)) {
         const close = closestNames(k, spec.args);
-        throw new ClaraError(
-          `${spec.names[0]} has no argument '${k}'; it accepts ${spec.args.join(', ')}` +
-            (close.length ? ` (closest: ${close[0]})` : ''),
-          { file: place.file, path: `${place.path}.args.${k}` },
-        );
+        throw new ClaraError(`${spec.names[0]} has no argument '${k}'; it accepts ${spec.args.join(', ')}` + (close.length ? ` (closest: ${close[0]})` : ''), {
+          file: place.file,
+          path: `${place.path}.args.${k}`,
+        });
       }
     }
   }

@@ -20,8 +20,20 @@ import type { ResolvedConfig } from './resolve.js';
 
 /** Slots that hold one component (a list there is a set of alternatives). */
 const SINGLE_SLOTS = new Set([
-  'model', 'loss', 'optimizer', 'lr_policy', 'lr_scheduler', 'inferer', 'dataset', 'dataloader', 'trainer',
-  'evaluator', 'key_metric', 'image_pipeline', 'controller', 'executor',
+  'model',
+  'loss',
+  'optimizer',
+  'lr_policy',
+  'lr_scheduler',
+  'inferer',
+  'dataset',
+  'dataloader',
+  'trainer',
+  'evaluator',
+  'key_metric',
+  'image_pipeline',
+  'controller',
+  'executor',
 ]);
 
 export interface BuilderOptions {
@@ -44,7 +56,10 @@ export class ConfigBuilder {
   private readonly built = new Map<string, unknown>();
   private readonly building: string[] = [];
 
-  private constructor(readonly config: ResolvedConfig, private readonly opts: BuilderOptions) {
+  private constructor(
+    readonly config: ResolvedConfig,
+    private readonly opts: BuilderOptions,
+  ) {
     this.registry = opts.registry ?? sharedRegistry;
   }
 
@@ -102,7 +117,9 @@ export class ConfigBuilder {
     if (Array.isArray(value) && value.some(isComponent)) {
       const key = /\.([A-Za-z_]\w*)$/.exec(path)?.[1] ?? '';
       if (SINGLE_SLOTS.has(key)) {
-        const enabled = value.map((v, i) => ({ v, i })).filter(({ v, i }) => !isComponent(v) || !isDisabled({ disabled: v.disabled, path: joinPath(path, i) }, this.config.file));
+        const enabled = value
+          .map((v, i) => ({ v, i }))
+          .filter(({ v, i }) => !isComponent(v) || !isDisabled({ disabled: v.disabled, path: joinPath(path, i) }, this.config.file));
         if (enabled.length !== 1) {
           throw new ClaraError(
             `'${key}' lists ${value.length} alternatives and ${enabled.length} of them are enabled; exactly one must be (switch them with "disabled" or apply {"@disabled": var})`,
@@ -174,7 +191,16 @@ export class ConfigBuilder {
         extra,
       };
       const instance = factory(args, ctx);
-      setRecipe(instance, { name: node.name, alias: node.alias, args, extra, byoc: node.byoc ? byocModuleOf(factory) : undefined, file: this.config.file, path: node.path, mmarRoot: this.opts.mmarRoot });
+      setRecipe(instance, {
+        name: node.name,
+        alias: node.alias,
+        args,
+        extra,
+        byoc: node.byoc ? byocModuleOf(factory) : undefined,
+        file: this.config.file,
+        path: node.path,
+        mmarRoot: this.opts.mmarRoot,
+      });
       this.built.set(node.path, instance);
       return instance;
     } finally {

@@ -52,16 +52,14 @@ export async function loadByoc(spec: string, place: { file: string; path: string
   const exp = mod[exportName];
   if (typeof exp !== 'function') {
     const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
-    throw new ClaraError(
-      `${found} has no exported class or function '${exportName}'` + (names.length ? `; it exports ${names.join(', ')}` : ''),
-      where,
-    );
+    throw new ClaraError(`${found} has no exported class or function '${exportName}'` + (names.length ? `; it exports ${names.join(', ')}` : ''), where);
   }
   const fn = exp as (...a: unknown[]) => unknown;
   const construct = isClass(fn) ? 'class' : 'function';
-  const factory: Factory = construct === 'class'
-    ? (args: Record<string, unknown>, ctx: BuildContext) => new (fn as unknown as new (a: unknown, c: unknown) => unknown)(args, ctx)
-    : (args: Record<string, unknown>, ctx: BuildContext) => fn(args, ctx);
+  const factory: Factory =
+    construct === 'class'
+      ? (args: Record<string, unknown>, ctx: BuildContext) => new (fn as unknown as new (a: unknown, c: unknown) => unknown)(args, ctx)
+      : (args: Record<string, unknown>, ctx: BuildContext) => fn(args, ctx);
   byocModules.set(factory, { url: pathToFileURL(found).href, exportName, construct });
   if (construct === 'class') byocClasses.set(factory, fn);
   return factory;

@@ -43,18 +43,32 @@ const STRICT_SLOTS = new Set<string>(['handler', 'automl_handler', 'controller',
 export function checkConfigs(configs: ResolvedConfig[], opts: { registry?: ComponentRegistry; mmarRoot?: string } = {}): CheckReport {
   const reg = opts.registry ?? sharedRegistry;
   const report: CheckReport = {
-    files: configs.map((c) => c.file), variables: [], components: [], search: [], unregistered: [], byoc: [], refs: [], python: [], problems: [],
+    files: configs.map((c) => c.file),
+    variables: [],
+    components: [],
+    search: [],
+    unregistered: [],
+    byoc: [],
+    refs: [],
+    python: [],
+    problems: [],
   };
   const train = configs.find((c) => !c.automl);
   if (train) {
-    report.variables = train.vars.entries().map(([name, v]) => ({ name, value: v.value, source: v.source })).sort((a, b) => a.name.localeCompare(b.name));
+    report.variables = train.vars
+      .entries()
+      .map(([name, v]) => ({ name, value: v.value, source: v.source }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     report.search = train.space.items;
   }
   for (const cfg of configs) {
     for (const n of cfg.components) {
       const spec = n.byoc || n.ref ? undefined : reg.get(n.name, n.slotKind);
       const c: CheckedComponent = {
-        file: cfg.file, path: n.path, name: n.ref ? `ref:${n.ref}` : n.name, disabled: isDisabled(n, cfg.file),
+        file: cfg.file,
+        path: n.path,
+        name: n.ref ? `ref:${n.ref}` : n.name,
+        disabled: isDisabled(n, cfg.file),
         registered: Boolean(spec) || Boolean(n.byoc) || Boolean(n.ref),
       };
       if (n.alias) c.alias = n.alias;
@@ -78,7 +92,15 @@ export function checkConfigs(configs: ResolvedConfig[], opts: { registry?: Compo
       if (n.byoc) {
         const lookedIn = opts.mmarRoot ? byocCandidates(opts.mmarRoot, n.byoc) : [];
         const module = lookedIn.find((p) => existsSync(p));
-        report.byoc.push({ file: cfg.file, path: `${n.path}.path`, spec: n.byoc, ...(kind ? { kind } : {}), ...(c.disabled ? { disabled: true } : {}), module, lookedIn });
+        report.byoc.push({
+          file: cfg.file,
+          path: `${n.path}.path`,
+          spec: n.byoc,
+          ...(kind ? { kind } : {}),
+          ...(c.disabled ? { disabled: true } : {}),
+          module,
+          lookedIn,
+        });
         if (!module) report.problems.push(`${cfg.file}: ${n.path}.path: BYOC module for "${n.byoc}" not found; looked for ${lookedIn.join(', ')}`);
       }
     }

@@ -45,12 +45,14 @@ function splitAlias(s: string): { name: string; alias?: string } {
 export function parseComponent(raw: Record<string, unknown>, path: string, file: string, slotKind?: ComponentKind): ComponentNode {
   const place = (k: string) => ({ file, path: `${path}.${k}` });
   if (raw.args !== undefined && !isPlainObject(raw.args)) throw new ClaraError('expected "args" to be an object', place('args'));
-  if (raw.apply !== undefined && !isPlainObject(raw.apply)) throw new ClaraError('expected "apply" to be an object such as {"@disabled": "var"} or {"prob": "alias"}', place('apply'));
+  if (raw.apply !== undefined && !isPlainObject(raw.apply))
+    throw new ClaraError('expected "apply" to be an object such as {"@disabled": "var"} or {"prob": "alias"}', place('apply'));
   if (raw.search !== undefined && !Array.isArray(raw.search)) throw new ClaraError('expected "search" to be a list of search entries', place('search'));
   if (raw.path !== undefined && (typeof raw.path !== 'string' || !/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$/.test(raw.path))) {
     throw new ClaraError(`expected "path" to be "module.Export" (e.g. "myModels.MyNet"), found ${JSON.stringify(raw.path)}`, place('path'));
   }
-  if (raw.ref !== undefined && (typeof raw.ref !== 'string' || raw.ref === '')) throw new ClaraError('expected "ref" to be a component name or alias', place('ref'));
+  if (raw.ref !== undefined && (typeof raw.ref !== 'string' || raw.ref === ''))
+    throw new ClaraError('expected "ref" to be a component name or alias', place('ref'));
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!COMPONENT_KEYS.includes(k)) extra[k] = v;
   const byoc = typeof raw.path === 'string' ? raw.path : undefined;
@@ -84,11 +86,27 @@ export function kindOfSlot(key: string, section: string): ComponentKind | undefi
     return undefined;
   }
   const map: Record<string, ComponentKind> = {
-    model: 'model', loss: 'loss', optimizer: 'optimizer', lr_policy: 'lr_policy', lr_scheduler: 'lr_policy',
-    pre_transforms: 'transform', post_transforms: 'transform', transforms: 'transform', aux_ops: 'aux_op',
-    metrics: 'metric', key_metric: 'metric', additional_metrics: 'metric', inferer: 'inferer',
-    image_pipeline: 'image_pipeline', dataset: 'dataset', dataloader: 'dataloader', handlers: 'handler',
-    trainer: 'trainer', evaluator: 'evaluator', controller: 'controller', executor: 'executor',
+    model: 'model',
+    loss: 'loss',
+    optimizer: 'optimizer',
+    lr_policy: 'lr_policy',
+    lr_scheduler: 'lr_policy',
+    pre_transforms: 'transform',
+    post_transforms: 'transform',
+    transforms: 'transform',
+    aux_ops: 'aux_op',
+    metrics: 'metric',
+    key_metric: 'metric',
+    additional_metrics: 'metric',
+    inferer: 'inferer',
+    image_pipeline: 'image_pipeline',
+    dataset: 'dataset',
+    dataloader: 'dataloader',
+    handlers: 'handler',
+    trainer: 'trainer',
+    evaluator: 'evaluator',
+    controller: 'controller',
+    executor: 'executor',
   };
   return map[key];
 }

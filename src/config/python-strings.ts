@@ -5,10 +5,7 @@
 // Any other "#..." or "lambda ..." string is refused with its JSON path.
 import { ClaraError } from '../util/errors.js';
 
-export type PyMapped =
-  | { py: 'params'; of: string }
-  | { py: 'from_engine'; keys: string[]; first: boolean }
-  | { py: 'none' };
+export type PyMapped = { py: 'params'; of: string } | { py: 'from_engine'; keys: string[]; first: boolean } | { py: 'none' };
 
 /** True for strings that are Python expressions in a Clara config. */
 export function isPythonString(s: string): boolean {
@@ -22,15 +19,21 @@ export function mapPythonString(s: string): PyMapped | { error: string } {
   if (m) return { py: 'params', of: m[1] };
   m = /^#(?:monai\.handlers\.(?:utils\.)?)?from_engine\(\s*\[([^\]]*)\]\s*(?:,\s*first\s*=\s*(True|False)\s*)?\)$/.exec(t);
   if (m) {
-    const keys = m[1].split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => {
-      const q = /^(['"])(.*)\1$/.exec(k);
-      return q ? q[2] : undefined;
-    });
+    const keys = m[1]
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '')
+      .map((k) => {
+        const q = /^(['"])(.*)\1$/.exec(k);
+        return q ? q[2] : undefined;
+      });
     if (keys.some((k) => k === undefined)) return { error: `from_engine keys must be quoted strings: ${s}` };
     return { py: 'from_engine', keys: keys as string[], first: m[2] === 'True' };
   }
   if (/^lambda\s+\w+\s*:\s*None$/.test(t)) return { py: 'none' };
-  return { error: `Python expression ${JSON.stringify(s)} has no TypeScript equivalent here (known: "#@model.parameters()", "#monai.handlers.from_engine([...], first=...)", "lambda x: None")` };
+  return {
+    error: `Python expression ${JSON.stringify(s)} has no TypeScript equivalent here (known: "#@model.parameters()", "#monai.handlers.from_engine([...], first=...)", "lambda x: None")`,
+  };
 }
 
 /** Maps a Python-only string or throws a ClaraError naming the JSON path. */

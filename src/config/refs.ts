@@ -21,9 +21,7 @@ function sectionOf(path: string): string {
 }
 
 /** Resolves `@name` used at `fromPath`, or throws a ClaraError naming the path and close names. */
-export function resolveRefTarget(
-  name: string, fromPath: string, json: Record<string, unknown>, index: Map<string, ComponentNode>, file: string,
-): RefTarget {
+export function resolveRefTarget(name: string, fromPath: string, json: Record<string, unknown>, index: Map<string, ComponentNode>, file: string): RefTarget {
   if (name === 'conf') return { path: '', value: json };
   const section = sectionOf(fromPath);
   const sections = Object.keys(json).filter((k) => isPlainObject(json[k]));
@@ -39,7 +37,8 @@ export function resolveRefTarget(
   for (const s of sections) for (const k of Object.keys(json[s] as object)) known.add(k);
   const close = closestNames(name, known);
   throw new ClaraError(`'@${name}' refers to nothing` + (close.length ? `; closest: ${close.map((c) => `@${c}`).join(', ')}` : ''), {
-    file, path: fromPath,
+    file,
+    path: fromPath,
   });
 }
 

@@ -93,7 +93,8 @@ export function resolveConfig(raw: Record<string, unknown>, opts: ResolveOptions
           const known = [...aliasValues.keys(), ...vars.names()];
           const close = closestNames(name, known);
           throw new ClaraError(
-            `'${name}' is neither a variable nor a search alias` + (close.length ? `; closest: ${close.join(', ')}` : '') +
+            `'${name}' is neither a variable nor a search alias` +
+              (close.length ? `; closest: ${close.join(', ')}` : '') +
               (arg === '@disabled'
                 ? ` (declare it as a top-level variable, or search it with "args": ["@${name}"])`
                 : ` (declare it with "${arg}#${name}" in a search entry, or as a variable)`),
@@ -101,7 +102,8 @@ export function resolveConfig(raw: Record<string, unknown>, opts: ResolveOptions
           );
         }
         if (arg === '@disabled') {
-          if (typeof value !== 'boolean') throw new ClaraError(`variable '${name}' must be true or false to switch "disabled", found ${JSON.stringify(value)}`, { file, path });
+          if (typeof value !== 'boolean')
+            throw new ClaraError(`variable '${name}' must be true or false to switch "disabled", found ${JSON.stringify(value)}`, { file, path });
           n.raw.disabled = value;
         } else {
           if (!isPlainObject(n.raw.args)) n.raw.args = {};
@@ -119,7 +121,8 @@ export function resolveConfig(raw: Record<string, unknown>, opts: ResolveOptions
     if (n.ref && !index.has(n.ref)) {
       const close = closestNames(n.ref, index.keys());
       throw new ClaraError(`ref '${n.ref}' names no component` + (close.length ? `; closest: ${close.join(', ')}` : ''), {
-        file, path: `${n.path}.ref`,
+        file,
+        path: `${n.path}.ref`,
       });
     }
   }

@@ -17,7 +17,10 @@ export interface ApplyOptions extends ValidateOptions {
 
 /** A concrete config: `config` with `values` applied. `config` itself is not changed. */
 export function applySearchValues(
-  config: Record<string, unknown>, space: SearchSpace, values: ConcreteValues, opts: ApplyOptions = {},
+  config: Record<string, unknown>,
+  space: SearchSpace,
+  values: ConcreteValues,
+  opts: ApplyOptions = {},
 ): Record<string, unknown> {
   const file = opts.file ?? 'config';
   const checked = validateValues(space, values, opts);

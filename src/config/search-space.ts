@@ -43,8 +43,12 @@ function variableUses(tree: unknown): Map<string, string[]> {
 }
 
 function parseEntry(
-  entry: unknown, path: string, index: number, owner: ComponentNode | undefined,
-  config: Record<string, unknown>, file: string,
+  entry: unknown,
+  path: string,
+  index: number,
+  owner: ComponentNode | undefined,
+  config: Record<string, unknown>,
+  file: string,
 ): Omit<SearchItem, 'targets' | 'switches'> & { argSpecs: { spec: string; target: SearchTarget }[] } {
   const epath = `${path ? `${path}.` : ''}search[${index}]`;
   const place = (k?: string) => ({ file, path: k ? `${epath}.${k}` : epath });
@@ -68,7 +72,13 @@ function parseEntry(
     target.kind === 'var' ? config[target.name] : target.kind === 'disabled' ? (owner?.disabled ?? false) : owner?.args[target.name],
   );
   const item: ReturnType<typeof parseEntry> = {
-    key: searchKey(domain, type, path, index, args), domain, type: type as SearchType, args, path: epath, argSpecs, current,
+    key: searchKey(domain, type, path, index, args),
+    domain,
+    type: type as SearchType,
+    args,
+    path: epath,
+    argSpecs,
+    current,
   };
   const targets = entry.targets;
   if (type === 'float' || type === 'int') {
@@ -77,7 +87,8 @@ function parseEntry(
     }
     const [lo, hi] = targets as [number, number];
     if (lo > hi) throw new ClaraError(`expected min <= max in "targets", found [${lo}, ${hi}]`, place('targets'));
-    if (type === 'int' && (!Number.isInteger(lo) || !Number.isInteger(hi))) throw new ClaraError('expected integer [min, max] for an int search', place('targets'));
+    if (type === 'int' && (!Number.isInteger(lo) || !Number.isInteger(hi)))
+      throw new ClaraError('expected integer [min, max] for an int search', place('targets'));
     item.range = [lo, hi];
     if (type === 'float') {
       const explicit = entry.log === true || entry.scale === 'log' ? true : entry.log === false || entry.scale === 'linear' ? false : undefined;
@@ -90,7 +101,8 @@ function parseEntry(
       const choice = Array.isArray(c) ? c : args.length === 1 ? [c] : undefined;
       if (!choice || choice.length !== args.length) {
         throw new ClaraError(`expected choice ${i} to be a list with one value per arg (${args.length}: ${args.join(', ')}), found ${JSON.stringify(c)}`, {
-          file, path: `${epath}.targets[${i}]`,
+          file,
+          path: `${epath}.targets[${i}]`,
         });
       }
       return choice;
@@ -142,7 +154,8 @@ export function extractSearchSpace(config: Record<string, unknown>, opts: WalkOp
   const owner = new Map<string, string>();
   for (const p of parsed) {
     p.argSpecs.forEach(({ target }, j) => {
-      const id = target.kind === 'var' ? `variable '${target.name}'` : `${target.componentPath}.${target.kind === 'disabled' ? 'disabled' : `args.${target.name}`}`;
+      const id =
+        target.kind === 'var' ? `variable '${target.name}'` : `${target.componentPath}.${target.kind === 'disabled' ? 'disabled' : `args.${target.name}`}`;
       const prev = owner.get(id);
       if (prev) throw new ClaraError(`${id} is searched twice (also by ${prev})`, { file, path: `${p.path}.args[${j}]` });
       owner.set(id, p.key);
@@ -191,8 +204,9 @@ export function extractSearchSpace(config: Record<string, unknown>, opts: WalkOp
 /** Every alias the space declares → the item and target that declares it. */
 export function searchAliases(space: SearchSpace): Map<string, { item: SearchItem; target: SearchTarget; argIndex: number }> {
   const out = new Map<string, { item: SearchItem; target: SearchTarget; argIndex: number }>();
-  for (const item of space.items) item.targets.forEach((target, argIndex) => {
-    if (target.alias) out.set(target.alias, { item, target, argIndex });
-  });
+  for (const item of space.items)
+    item.targets.forEach((target, argIndex) => {
+      if (target.alias) out.set(target.alias, { item, target, argIndex });
+    });
   return out;
 }

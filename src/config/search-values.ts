@@ -18,10 +18,10 @@ function enumIndex(item: SearchItem, v: unknown): number {
     const i = choices.findIndex((c) => sameJson(c, v));
     if (i >= 0) return i;
   }
-  throw new ClaraError(
-    `expected the index of a choice (0..${choices.length - 1}) of ${JSON.stringify(choices)}, found ${JSON.stringify(v)}`,
-    { ...place, path: item.key },
-  );
+  throw new ClaraError(`expected the index of a choice (0..${choices.length - 1}) of ${JSON.stringify(choices)}, found ${JSON.stringify(v)}`, {
+    ...place,
+    path: item.key,
+  });
 }
 
 /** Checks one value against its item; returns it normalised (enum → index). */

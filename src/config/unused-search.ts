@@ -5,8 +5,18 @@ import type { SearchItem } from './search-types.js';
 
 /** Top-level variables the training program reads by name (build-setup, mmar paths). */
 const VARIABLES_READ_DIRECTLY = new Set([
-  'epochs', 'learning_rate', 'use_amp', 'amp', 'num_interval_per_valid', 'num_training_epoch_per_valid',
-  'dont_load_ckpt_model', 'MMAR_CKPT', 'MMAR_CKPT_DIR', 'MMAR_EVAL_OUTPUT_PATH', 'DATASET_JSON', 'DATA_ROOT',
+  'epochs',
+  'learning_rate',
+  'use_amp',
+  'amp',
+  'num_interval_per_valid',
+  'num_training_epoch_per_valid',
+  'dont_load_ckpt_model',
+  'MMAR_CKPT',
+  'MMAR_CKPT_DIR',
+  'MMAR_EVAL_OUTPUT_PATH',
+  'DATASET_JSON',
+  'DATA_ROOT',
 ]);
 
 /** Search targets that are variables nothing reads: `{ key, name }` per target. */
@@ -15,7 +25,8 @@ export function unusedSearchVariables(items: SearchItem[]): { key: string; name:
   for (const item of items) {
     for (const t of item.targets) {
       if (t.kind !== 'var') continue;
-      const used = (t.usedAt?.length ?? 0) > 0 || (t.appliedTo?.length ?? 0) > 0 || (item.switches?.[t.name]?.length ?? 0) > 0 || VARIABLES_READ_DIRECTLY.has(t.name);
+      const used =
+        (t.usedAt?.length ?? 0) > 0 || (t.appliedTo?.length ?? 0) > 0 || (item.switches?.[t.name]?.length ?? 0) > 0 || VARIABLES_READ_DIRECTLY.has(t.name);
       if (!used) out.push({ key: item.key, name: t.name });
     }
   }
@@ -23,6 +34,8 @@ export function unusedSearchVariables(items: SearchItem[]): { key: string; name:
 }
 
 export function unusedSearchWarning(u: { key: string; name: string }, file: string): string {
-  return `warning: ${file}: search item ${u.key} varies the variable '${u.name}', which nothing in the config uses ` +
-    `(no "{${u.name}}" string, apply or disabled refers to it): every job gets the same training`;
+  return (
+    `warning: ${file}: search item ${u.key} varies the variable '${u.name}', which nothing in the config uses ` +
+    `(no "{${u.name}}" string, apply or disabled refers to it): every job gets the same training`
+  );
 }

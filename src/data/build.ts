@@ -42,11 +42,52 @@ type Obj = Record<string, unknown>;
 const DATASET_ARGS: Record<string, string[]> = {
   Dataset: ['transform'],
   CacheDataset: ['transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
-  SmartCacheDataset: ['transform', 'replace_rate', 'cache_num', 'cache_rate', 'num_init_workers', 'num_replace_workers', 'progress', 'shuffle', 'seed', 'copy_cache', 'as_contiguous', 'runtime_cache'],
+  SmartCacheDataset: [
+    'transform',
+    'replace_rate',
+    'cache_num',
+    'cache_rate',
+    'num_init_workers',
+    'num_replace_workers',
+    'progress',
+    'shuffle',
+    'seed',
+    'copy_cache',
+    'as_contiguous',
+    'runtime_cache',
+  ],
 };
-const LOADER_ARGS = ['dataset', 'batch_size', 'shuffle', 'num_workers', 'pin_memory', 'drop_last', 'prefetch_factor', 'persistent_workers', 'collate_fn', 'sampler', 'worker_init_fn', 'timeout'];
-const PIPELINE_ARGS = ['data_list_file_path', 'data_file_base_dir', 'data_list_key', 'output_crop_size', 'output_batch_size', 'batched_by_transforms',
-  'output_image_channels', 'output_label_channels', 'num_workers', 'prefetch_size', 'num_cache_objects', 'replace_percent', 'caching_policy', 'num_channels', 'sampling'];
+const LOADER_ARGS = [
+  'dataset',
+  'batch_size',
+  'shuffle',
+  'num_workers',
+  'pin_memory',
+  'drop_last',
+  'prefetch_factor',
+  'persistent_workers',
+  'collate_fn',
+  'sampler',
+  'worker_init_fn',
+  'timeout',
+];
+const PIPELINE_ARGS = [
+  'data_list_file_path',
+  'data_file_base_dir',
+  'data_list_key',
+  'output_crop_size',
+  'output_batch_size',
+  'batched_by_transforms',
+  'output_image_channels',
+  'output_label_channels',
+  'num_workers',
+  'prefetch_size',
+  'num_cache_objects',
+  'replace_percent',
+  'caching_policy',
+  'num_channels',
+  'sampling',
+];
 
 function obj(v: unknown, file: string, path: string, what: string): Obj {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ClaraError(`${what} must be an object`, { file, path });
@@ -69,13 +110,19 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     const d = obj(section.dataset, file, dpath, 'dataset');
     const name = String(d.name ?? '').split('#')[0];
     const allowed = DATASET_ARGS[name === 'PersistentDataset' ? 'Dataset' : name];
-    if (!allowed) throw new ClaraError(`unknown dataset '${d.name}'; known: ${Object.keys(DATASET_ARGS).join(', ')}, PersistentDataset`, { file, path: joinPath(dpath, 'name') });
+    if (!allowed)
+      throw new ClaraError(`unknown dataset '${d.name}'; known: ${Object.keys(DATASET_ARGS).join(', ')}, PersistentDataset`, {
+        file,
+        path: joinPath(dpath, 'name'),
+      });
     const args = obj(d.args ?? {}, file, joinPath(dpath, 'args'), 'dataset args');
     checkArgs(args, allowed, file, dpath, name);
     if (args.transform !== undefined && args.transform !== '@pre_transforms' && JSON.stringify(args.transform) !== JSON.stringify(section.pre_transforms)) {
       // The section's pre_transforms are what runs; any other transform here would be silently ignored.
-      throw new ClaraError(`the dataset's transform must be "@pre_transforms" (this section's pre_transforms, which are what runs); found ${JSON.stringify(args.transform).slice(0, 200)}`,
-        { file, path: joinPath(joinPath(dpath, 'args'), 'transform') });
+      throw new ClaraError(
+        `the dataset's transform must be "@pre_transforms" (this section's pre_transforms, which are what runs); found ${JSON.stringify(args.transform).slice(0, 200)}`,
+        { file, path: joinPath(joinPath(dpath, 'args'), 'transform') },
+      );
     }
     const data = ctx.data ?? readClaraDatalist(d, { file, path: dpath }, ctx.mmarRoot);
     let dataset: Dataset;
@@ -85,7 +132,8 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     else dataset = new Dataset(data, transform, seed);
     const lpath = joinPath(ctx.path, 'dataloader');
     const l = section.dataloader === undefined ? { name: 'DataLoader', args: {} } : obj(section.dataloader, file, lpath, 'dataloader');
-    if (String(l.name ?? 'DataLoader').split('#')[0] !== 'DataLoader') throw new ClaraError(`unknown dataloader '${l.name}'; known: DataLoader`, { file, path: joinPath(lpath, 'name') });
+    if (String(l.name ?? 'DataLoader').split('#')[0] !== 'DataLoader')
+      throw new ClaraError(`unknown dataloader '${l.name}'; known: DataLoader`, { file, path: joinPath(lpath, 'name') });
     const la = obj(l.args ?? {}, file, joinPath(lpath, 'args'), 'dataloader args');
     checkArgs(la, LOADER_ARGS, file, lpath, 'DataLoader');
     const loader = new DataLoader(dataset, loaderOptions(new Args(la, { file, path: lpath }), seed));
@@ -103,10 +151,23 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     const data = ctx.data ?? readClaraDatalist(args, { file, path: ap }, ctx.mmarRoot);
     const workers = numArg(args, 'num_workers', file, ap, 1);
     const dataset = name.endsWith('WithCache')
-      ? new SmartCacheDataset(data, transform, { cacheNum: numArg(args, 'num_cache_objects', file, ap, data.length), replaceRate: numArg(args, 'replace_percent', file, ap, 0.1) || 0.1, numInitWorkers: workers, numReplaceWorkers: workers, seed, progress: ctx.progress })
+      ? new SmartCacheDataset(data, transform, {
+          cacheNum: numArg(args, 'num_cache_objects', file, ap, data.length),
+          replaceRate: numArg(args, 'replace_percent', file, ap, 0.1) || 0.1,
+          numInitWorkers: workers,
+          numReplaceWorkers: workers,
+          seed,
+          progress: ctx.progress,
+        })
       : new CacheDataset(data, transform, { cacheRate: 1, numWorkers: workers, seed, progress: ctx.progress });
     const training = ctx.path.startsWith('train');
-    const loader = new DataLoader(dataset, { batchSize: numArg(args, 'output_batch_size', file, ap, 1), shuffle: training, seed, numWorkers: workers, prefetch: numArg(args, 'prefetch_size', file, ap, 2) });
+    const loader = new DataLoader(dataset, {
+      batchSize: numArg(args, 'output_batch_size', file, ap, 1),
+      shuffle: training,
+      seed,
+      numWorkers: workers,
+      prefetch: numArg(args, 'prefetch_size', file, ap, 2),
+    });
     return { transform, dataset, loader, data };
   }
   throw new ClaraError('the section has neither a 4.x "dataset" nor a 3.x "image_pipeline"', { file, path: ctx.path });

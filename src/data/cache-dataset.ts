@@ -26,7 +26,11 @@ export class CacheDataset extends Dataset {
   private initDone: Promise<void> | undefined;
   /** Runs the cached prefix (worker threads or the main thread). */
   readonly runner: PrefixRunner;
-  constructor(data: Sample[], transform: Transform | Transform[] | undefined, readonly opts: CacheOptions = {}) {
+  constructor(
+    data: Sample[],
+    transform: Transform | Transform[] | undefined,
+    readonly opts: CacheOptions = {},
+  ) {
     super(data, transform, opts.seed ?? 0);
     const rate = opts.cacheRate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`cache_rate must be in [0, 1], got ${rate}`);
@@ -46,7 +50,12 @@ export class CacheDataset extends Dataset {
       const bar = this.opts.progress === false || this.cacheCount === 0 ? undefined : new Progress({ label: 'Loading dataset', total: this.cacheCount });
       const idx = Array.from({ length: this.cacheCount }, (_, i) => i);
       try {
-        this.cache = await mapConcurrent(idx, this.numWorkers, (i) => this.prepare(i), () => bar?.tick());
+        this.cache = await mapConcurrent(
+          idx,
+          this.numWorkers,
+          (i) => this.prepare(i),
+          () => bar?.tick(),
+        );
       } finally {
         await this.runner.close(); // the cache is filled: the workers are not needed again
       }

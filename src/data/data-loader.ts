@@ -39,8 +39,10 @@ export function collate(samples: Sample[]): CollatedBatch {
     samples.forEach((s, i) => {
       const t = s[key];
       if (!isTensor(t) || t.shape.length !== first.shape.length || t.shape.some((d, j) => d !== first.shape[j]))
-        throw new ClaraError(`collate: '${key}' of sample ${i} has shape [${isTensor(t) ? t.shape : typeof t}], sample 0 has [${first.shape}]; ` +
-          'crop or pad to one size (e.g. RandCropByPosNegLabeld / SpatialPadd) or use batch_size 1');
+        throw new ClaraError(
+          `collate: '${key}' of sample ${i} has shape [${isTensor(t) ? t.shape : typeof t}], sample 0 has [${first.shape}]; ` +
+            'crop or pad to one size (e.g. RandCropByPosNegLabeld / SpatialPadd) or use batch_size 1',
+        );
       data.set(t.data, i * per);
     });
     tensors[key] = { data, shape: [samples.length, ...first.shape] };
@@ -52,9 +54,13 @@ export function collate(samples: Sample[]): CollatedBatch {
 export class DataLoader {
   readonly batchSize: number;
   private epochCount = 0;
-  constructor(readonly dataset: ItemSource, readonly opts: DataLoaderOptions = {}) {
+  constructor(
+    readonly dataset: ItemSource,
+    readonly opts: DataLoaderOptions = {},
+  ) {
     this.batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ClaraError(`DataLoader: batch_size must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new ClaraError(`DataLoader: batch_size must be a positive integer, got ${opts.batchSize}`);
   }
 
   /** Reseeds the shuffling and the dataset (its transforms and item streams). */
@@ -86,7 +92,8 @@ export class DataLoader {
     this.epochCount = epoch + 1;
     const ds = this.dataset;
     if (ds instanceof SmartCacheDataset) {
-      if (epoch === 0) await ds.start(); else await ds.updateCache();
+      if (epoch === 0) await ds.start();
+      else await ds.updateCache();
     } else if (ds instanceof CacheDataset) await ds.init();
     const order = this.order(epoch);
     const batches: number[][] = [];

@@ -2,7 +2,10 @@
 import { loadClaraDatalist } from '../io/datalist.js';
 import type { Sample } from '../transforms/types.js';
 
-export function readClaraDatalist(args: { data_list_file_path?: unknown; data_file_base_dir?: unknown; data_list_key?: unknown },
-  place: { file: string; path: string }, mmarRoot?: string): Sample[] {
+export function readClaraDatalist(
+  args: { data_list_file_path?: unknown; data_file_base_dir?: unknown; data_list_key?: unknown },
+  place: { file: string; path: string },
+  mmarRoot?: string,
+): Sample[] {
   return loadClaraDatalist(args, { mmarRoot, place }) as Sample[];
 }

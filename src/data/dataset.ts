@@ -28,7 +28,11 @@ export function asCompose(t: Transform | Transform[] | undefined, seed = 0): Com
 export class Dataset implements ItemSource {
   readonly transform: Compose;
   private readonly fetches: number[];
-  constructor(readonly data: Sample[], transform?: Transform | Transform[], public seed = 0) {
+  constructor(
+    readonly data: Sample[],
+    transform?: Transform | Transform[],
+    public seed = 0,
+  ) {
     this.transform = asCompose(transform, seed);
     this.fetches = data.map(() => 0);
   }

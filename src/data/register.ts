@@ -39,23 +39,75 @@ const SEED = 0;
 
 export function registerData(): void {
   if (registry.has('CacheDataset')) return;
-  registry.register({ names: ['Dataset', 'PersistentDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'cache_dir'], description: 'applies the transforms on every fetch',
-    factory: (a, ctx) => new Dataset(dataOf(a, ctx), transformOf(a.transform, ctx)) });
-  registry.register({ names: ['CacheDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
+  registry.register({
+    names: ['Dataset', 'PersistentDataset'],
+    kind: 'dataset',
+    args: [...LOCATION, 'transform', 'cache_dir'],
+    description: 'applies the transforms on every fetch',
+    factory: (a, ctx) => new Dataset(dataOf(a, ctx), transformOf(a.transform, ctx)),
+  });
+  registry.register({
+    names: ['CacheDataset'],
+    kind: 'dataset',
+    args: [...LOCATION, 'transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
     description: 'caches the deterministic transform prefix',
-    factory: (a, ctx) => new CacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), cacheOptions(new ArgReader(a, ctx), SEED)) });
-  registry.register({ names: ['SmartCacheDataset'], kind: 'dataset', args: [...LOCATION, 'transform', 'replace_rate', 'cache_num', 'cache_rate', 'num_init_workers', 'num_replace_workers', 'progress', 'shuffle', 'seed', 'copy_cache', 'as_contiguous', 'runtime_cache'],
+    factory: (a, ctx) => new CacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), cacheOptions(new ArgReader(a, ctx), SEED)),
+  });
+  registry.register({
+    names: ['SmartCacheDataset'],
+    kind: 'dataset',
+    args: [
+      ...LOCATION,
+      'transform',
+      'replace_rate',
+      'cache_num',
+      'cache_rate',
+      'num_init_workers',
+      'num_replace_workers',
+      'progress',
+      'shuffle',
+      'seed',
+      'copy_cache',
+      'as_contiguous',
+      'runtime_cache',
+    ],
     description: 'a cache whose items are replaced in the background between epochs',
-    factory: (a, ctx) => new SmartCacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), smartCacheOptions(new ArgReader(a, ctx), SEED)) });
-  registry.register({ names: ['DataLoader'], kind: 'dataloader', args: ['dataset', 'batch_size', 'shuffle', 'num_workers', 'pin_memory', 'drop_last', 'prefetch_factor', 'persistent_workers', 'collate_fn', 'sampler', 'worker_init_fn', 'timeout'],
+    factory: (a, ctx) => new SmartCacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), smartCacheOptions(new ArgReader(a, ctx), SEED)),
+  });
+  registry.register({
+    names: ['DataLoader'],
+    kind: 'dataloader',
+    args: [
+      'dataset',
+      'batch_size',
+      'shuffle',
+      'num_workers',
+      'pin_memory',
+      'drop_last',
+      'prefetch_factor',
+      'persistent_workers',
+      'collate_fn',
+      'sampler',
+      'worker_init_fn',
+      'timeout',
+    ],
     description: 'batches, shuffles and prefetches',
     factory: (a, ctx) => {
-      if (!(a.dataset instanceof Dataset)) throw new ClaraError('dataset must be @dataset (a built dataset)', { file: ctx.file, path: `${ctx.path}.args.dataset` });
+      if (!(a.dataset instanceof Dataset))
+        throw new ClaraError('dataset must be @dataset (a built dataset)', { file: ctx.file, path: `${ctx.path}.args.dataset` });
       return new DataLoader(a.dataset, loaderOptions(new ArgReader(a, ctx), SEED));
-    } });
-  registry.register({ names: ['SegmentationImagePipeline', 'SegmentationImagePipelineWithCache', 'ClassificationImagePipeline', 'ClassificationImagePipelineWithCache'], kind: 'image_pipeline',
-    description: 'Clara 3.x image pipeline: use buildDataPipeline(section) (it needs the section\'s pre_transforms)',
-    factory: (a, ctx) => buildDataPipeline({ image_pipeline: { name: ctx.name ?? 'SegmentationImagePipeline', args: a }, pre_transforms: [] }, { file: ctx.file, path: ctx.path, mmarRoot: ctx.mmarRoot }) });
+    },
+  });
+  registry.register({
+    names: ['SegmentationImagePipeline', 'SegmentationImagePipelineWithCache', 'ClassificationImagePipeline', 'ClassificationImagePipelineWithCache'],
+    kind: 'image_pipeline',
+    description: "Clara 3.x image pipeline: use buildDataPipeline(section) (it needs the section's pre_transforms)",
+    factory: (a, ctx) =>
+      buildDataPipeline(
+        { image_pipeline: { name: ctx.name ?? 'SegmentationImagePipeline', args: a }, pre_transforms: [] },
+        { file: ctx.file, path: ctx.path, mmarRoot: ctx.mmarRoot },
+      ),
+  });
 }
 
 registerData();

@@ -46,7 +46,11 @@ export class SmartCacheDataset extends Dataset {
   /** Runs the cached prefix (worker threads or the main thread). */
   readonly runner: PrefixRunner;
 
-  constructor(data: Sample[], transform: Transform | Transform[] | undefined, readonly opts: SmartCacheOptions = {}) {
+  constructor(
+    data: Sample[],
+    transform: Transform | Transform[] | undefined,
+    readonly opts: SmartCacheOptions = {},
+  ) {
     super(data, transform, opts.seed ?? 0);
     const rate = opts.cacheRate ?? 1;
     const replaceRate = opts.replaceRate ?? 0.1;
@@ -94,7 +98,12 @@ export class SmartCacheDataset extends Dataset {
     this.started ??= (async () => {
       const pos = Array.from({ length: this.cacheNum }, (_, i) => i);
       const bar = this.opts.progress === false ? undefined : new Progress({ label: 'Loading SmartCache', total: this.cacheNum });
-      this.cache = await mapConcurrent(pos, Math.max(1, this.opts.numInitWorkers ?? 1), (q) => this.prepare(q), () => bar?.tick());
+      this.cache = await mapConcurrent(
+        pos,
+        Math.max(1, this.opts.numInitWorkers ?? 1),
+        (q) => this.prepare(q),
+        () => bar?.tick(),
+      );
       this.slots = pos;
       await this.runner.shrink(Math.max(1, this.opts.numReplaceWorkers ?? 1));
       this.scheduleReplacement();
@@ -105,7 +114,11 @@ export class SmartCacheDataset extends Dataset {
   /** Swaps the finished replacements in for the oldest items; returns the ms it waited. */
   async updateCache(): Promise<number> {
     await this.start();
-    if (!this.pending) { this.lastWaitMs = 0; this.lastReplaced = 0; return 0; }
+    if (!this.pending) {
+      this.lastWaitMs = 0;
+      this.lastReplaced = 0;
+      return 0;
+    }
     const t0 = performance.now();
     const { pos, items } = await this.pending;
     this.lastWaitMs = performance.now() - t0;

@@ -54,7 +54,9 @@ async function tryTfjsNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-
     await import(pkg);
   } catch (e) {
     const msg = firstLine(e);
-    return /Cannot find (package|module)/.test(msg) ? `${pkg} is not installed (clara-train setup tensorflow${pkg.endsWith('gpu') ? ' --gpu' : ''} installs it)` : `${pkg} failed to load: ${msg} (rerun clara-train setup tensorflow${pkg.endsWith('gpu') ? ' --gpu' : ''})`;
+    return /Cannot find (package|module)/.test(msg)
+      ? `${pkg} is not installed (clara-train setup tensorflow${pkg.endsWith('gpu') ? ' --gpu' : ''} installs it)`
+      : `${pkg} failed to load: ${msg} (rerun clara-train setup tensorflow${pkg.endsWith('gpu') ? ' --gpu' : ''})`;
   }
   // Our kernels are registered for 'cpu' only; unregister them anyway so that nothing of
   // the native path (its Relu/Tile gradients, the upsampling kernel) is in play here.

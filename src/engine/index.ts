@@ -37,8 +37,8 @@ export async function initEngine(opts: { amp: boolean } & ChooseOptions): Promis
     const detail = amxStatus().usable
       ? 'bf16 convolutions on AMX tiles (tdpbf16ps), fp32 accumulation'
       : dot
-      ? 'bf16 convolutions with AVX512-BF16 dot products, fp32 accumulation'
-      : `bf16 convolutions emulated exactly (bf16-rounded inputs, fp32 FMA)${backend.native?.bf16Dot ? ': AVX512-BF16 dot products measured slower than fp32 FMA on this CPU' : ''}`;
+        ? 'bf16 convolutions with AVX512-BF16 dot products, fp32 accumulation'
+        : `bf16 convolutions emulated exactly (bf16-rounded inputs, fp32 FMA)${backend.native?.bf16Dot ? ': AVX512-BF16 dot products measured slower than fp32 FMA on this CPU' : ''}`;
     return { backend, amp: 'bf16-native', ampDetail: detail };
   }
   setAmp(false);

@@ -63,7 +63,12 @@ export function registerNativeKernels(): void {
     if (!orig) {
       if (addedGradients.has(g.kernelName)) continue;
       addedGradients.add(g.kernelName);
-      tf.registerGradient({ kernelName: g.kernelName, inputsToSave: g.inputsToSave ?? [], outputsToSave: g.outputsToSave, gradFunc: (dy, saved, attrs) => g.grad(dy, saved, attrs)! });
+      tf.registerGradient({
+        kernelName: g.kernelName,
+        inputsToSave: g.inputsToSave ?? [],
+        outputsToSave: g.outputsToSave,
+        gradFunc: (dy, saved, attrs) => g.grad(dy, saved, attrs)!,
+      });
       continue;
     }
     gradOriginals.set(g.kernelName, orig);

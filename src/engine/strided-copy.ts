@@ -46,7 +46,8 @@ export function sliceCopy(x: NumArray, shape: readonly number[], begin: readonly
     nc(c.shape, x as Float32Array, off, c.as, out as Float32Array, 0, c.bs);
     return;
   }
-  let k = r - 1, run = 1;
+  let k = r - 1,
+    run = 1;
   while (k >= 0 && begin[k] === 0 && size[k] === shape[k]) run *= shape[k--];
   let base = 0;
   for (let i = 0; i < r; i++) base += begin[i] * st[i];
@@ -59,7 +60,8 @@ export function sliceCopy(x: NumArray, shape: readonly number[], begin: readonly
   for (let i = 0; i < k; i++) outer *= size[i];
   if (outer === 0 || run === 0) return;
   const idx = new Array<number>(k).fill(0);
-  let src = base, dst = 0;
+  let src = base,
+    dst = 0;
   for (let o = 0; o < outer; o++) {
     copyRun(x, src, out, dst, run);
     dst += run;
@@ -102,7 +104,8 @@ export function tileCopy(x: NumArray, shape: readonly number[], reps: readonly n
     }
     return;
   }
-  const last = shape[r - 1], lastReps = reps[r - 1];
+  const last = shape[r - 1],
+    lastReps = reps[r - 1];
   let rows = 1;
   for (let i = 0; i < r - 1; i++) rows *= os[i];
   if (rows === 0 || last * lastReps === 0) return;

@@ -30,7 +30,9 @@ const PATH_KEYS = ['image', 'label'] as const;
 /** Parses a datalist file's JSON with an error naming the file. */
 export function readDatalistJson(file: string): Record<string, unknown> {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
     const code = (e as { code?: string }).code;
     throw new ClaraError(code === 'ENOENT' ? 'datalist file not found' : `cannot read datalist: ${(e as Error).message}`, { file });
   }

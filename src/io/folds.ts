@@ -58,10 +58,18 @@ export function seededKFold(ids: string[], k: number, seed: number): SplitsFinal
 
 function readSplits(file: string): SplitsFinal {
   let j: unknown;
-  try { j = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+  try {
+    j = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
     throw new ClaraError(`cannot read the saved folds: ${(e as Error).message} (delete it to make new ones)`, { file });
   }
-  if (!Array.isArray(j) || j.some((f) => !f || typeof f !== 'object' || !Array.isArray(f.train) || !Array.isArray(f.val) || [...f.train, ...f.val].some((x: unknown) => typeof x !== 'string'))) {
+  if (
+    !Array.isArray(j) ||
+    j.some(
+      (f) =>
+        !f || typeof f !== 'object' || !Array.isArray(f.train) || !Array.isArray(f.val) || [...f.train, ...f.val].some((x: unknown) => typeof x !== 'string'),
+    )
+  ) {
     throw new ClaraError('expected nnU-Net\'s splits_final.json: a list of {"train": [case, ...], "val": [case, ...]} (delete it to make new ones)', { file });
   }
   return j as SplitsFinal;
@@ -88,12 +96,16 @@ export function assignFolds(o: AssignFoldsOptions): FoldAssignment {
     const folds = list.map((e, i) => {
       const f = (e as Record<string, unknown>)?.fold;
       if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) {
-        throw new ClaraError(`expected an integer fold >= 0 on every entry (${withFold} of ${list.length} have one), got ${JSON.stringify(f)}`, { file: o.datalist, path: joinPath(joinPath(key, i), 'fold') });
+        throw new ClaraError(`expected an integer fold >= 0 on every entry (${withFold} of ${list.length} have one), got ${JSON.stringify(f)}`, {
+          file: o.datalist,
+          path: joinPath(joinPath(key, i), 'fold'),
+        });
       }
       return f;
     });
     const k = Math.max(...folds) + 1;
-    if (o.numFolds !== undefined && o.numFolds !== k) throw new ClaraError(`num_folds is ${o.numFolds} but the entries' "fold" keys make ${k} folds (0..${k - 1})`, { file: o.datalist, path: key });
+    if (o.numFolds !== undefined && o.numFolds !== k)
+      throw new ClaraError(`num_folds is ${o.numFolds} but the entries' "fold" keys make ${k} folds (0..${k - 1})`, { file: o.datalist, path: key });
     return { numFolds: k, folds, source: 'datalist' };
   }
   const ids = list.map((e, i) => {
@@ -110,11 +122,15 @@ export function assignFolds(o: AssignFoldsOptions): FoldAssignment {
     splits = readSplits(o.splitsFile);
     // without num_folds, a saved split says how many folds there are
     k = o.numFolds ?? splits.length;
-    if (splits.length !== k) throw new ClaraError(`the saved split has ${splits.length} folds, num_folds is ${k} (delete the file to make a new split)`, { file: o.splitsFile });
+    if (splits.length !== k)
+      throw new ClaraError(`the saved split has ${splits.length} folds, num_folds is ${k} (delete the file to make a new split)`, { file: o.splitsFile });
     const saved = new Set(splits.flatMap((f) => f.val));
     const missing = ids.filter((x) => !saved.has(x));
     if (missing.length || saved.size !== ids.length) {
-      throw new ClaraError(`the saved split does not cover the datalist's "${key}" cases (${missing.length ? `not in it: ${missing.slice(0, 3).join(', ')}` : `${saved.size} saved, ${ids.length} listed`}); delete it to make a new split`, { file: o.splitsFile });
+      throw new ClaraError(
+        `the saved split does not cover the datalist's "${key}" cases (${missing.length ? `not in it: ${missing.slice(0, 3).join(', ')}` : `${saved.size} saved, ${ids.length} listed`}); delete it to make a new split`,
+        { file: o.splitsFile },
+      );
     }
   } else {
     splits = seededKFold(ids, k, o.seed ?? DEFAULT_SPLIT_SEED);

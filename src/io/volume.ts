@@ -5,8 +5,7 @@
 // ((i * nj) + j) * nk + k. Channel-first samples in transforms are [C, i, j, k].
 // For TensorFlow.js (NDHWC) the spatial axes (i, j, k) become (D, H, W).
 
-export type VoxelArray =
-  | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type VoxelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 export type DType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
@@ -35,5 +34,10 @@ export function dtypeOf(a: VoxelArray): DType {
 }
 
 export function identityAffine(): Affine {
-  return [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+  return [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ];
 }

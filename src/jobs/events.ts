@@ -3,7 +3,13 @@
 // read by automl and tracking.
 
 export type JobEventType =
-  | 'train_start' | 'epoch_start' | 'iteration_end' | 'epoch_end' | 'validation_end' | 'train_end' | 'log'
+  | 'train_start'
+  | 'epoch_start'
+  | 'iteration_end'
+  | 'epoch_end'
+  | 'validation_end'
+  | 'train_end'
+  | 'log'
   /** Every 10 s: CPU, memory, GPU under MLflow's system-metric names; iteration = sample index (src/jobs/system-metrics.ts). */
   | 'system_metrics';
 

@@ -16,7 +16,12 @@ import { ClaraError } from '../util/errors.js';
 const SYSTEM_METRICS_FILE = 'system_metrics.jsonl';
 const DEFAULT_SYSTEM_METRICS_INTERVAL_S = 10;
 
-interface GpuSample { index: number; util: number; memMb: number; memTotalMb: number }
+interface GpuSample {
+  index: number;
+  util: number;
+  memMb: number;
+  memTotalMb: number;
+}
 
 /** One line of system_metrics.jsonl. */
 export interface SystemSample {
@@ -62,7 +67,9 @@ export function readSystemSamples(ckptDir: string): SystemSample[] {
     try {
       const s = JSON.parse(line) as SystemSample;
       if (typeof s.t === 'number' && typeof s.cpu === 'number') out.push(s);
-    } catch { /* torn line */ }
+    } catch {
+      /* torn line */
+    }
   }
   return out;
 }
@@ -82,7 +89,8 @@ function onPath(cmd: string): boolean {
 }
 
 function cpuTimes(): { idle: number; total: number } {
-  let idle = 0, total = 0;
+  let idle = 0,
+    total = 0;
   for (const c of cpus()) {
     const t = c.times;
     idle += t.idle;
@@ -122,7 +130,9 @@ export class SystemSampler {
 
   start(): this {
     const ms = Math.max(0.05, this.o.intervalS ?? DEFAULT_SYSTEM_METRICS_INTERVAL_S) * 1000;
-    this.timer = setInterval(() => { void this.sample(); }, ms);
+    this.timer = setInterval(() => {
+      void this.sample();
+    }, ms);
     this.timer.unref();
     return this;
   }
@@ -159,18 +169,26 @@ export class SystemSampler {
       const procCpu = dWallUs > 0 ? (100 * (proc.user - this.lastProc.user + proc.system - this.lastProc.system)) / dWallUs : 0;
       this.lastWall = wall;
       this.lastProc = proc;
-      const total = totalmem(), used = total - freemem();
+      const total = totalmem(),
+        used = total - freemem();
       const gpus = await this.gpus();
       const r1 = (x: number) => Math.round(x * 10) / 10;
       const s: SystemSample = {
-        t: r1((Date.now() - this.t0) / 1000), time: Date.now(), cpu: r1(cpu), procCpu: r1(procCpu), rssMb: r1(process.memoryUsage.rss() / 1e6),
-        memMb: r1(used / 1e6), memPct: r1((100 * used) / total),
+        t: r1((Date.now() - this.t0) / 1000),
+        time: Date.now(),
+        cpu: r1(cpu),
+        procCpu: r1(procCpu),
+        rssMb: r1(process.memoryUsage.rss() / 1e6),
+        memMb: r1(used / 1e6),
+        memPct: r1((100 * used) / total),
         ...(gpus.length ? { gpus, gpuUtil: gpus.reduce((a, g) => a + g.util, 0) / gpus.length, gpuMemMb: gpus.reduce((a, g) => a + g.memMb, 0) } : {}),
       };
       try {
         mkdirSync(dirname(this.file), { recursive: true });
         appendFileSync(this.file, JSON.stringify(s) + '\n');
-      } catch { /* a full disk never stops training */ }
+      } catch {
+        /* a full disk never stops training */
+      }
       this.o.onSample?.(s, this.index++);
       return s;
     } finally {

@@ -63,7 +63,10 @@ function finite(v: number | null | undefined): number | null {
 }
 
 export class TrainStatsWriter {
-  constructor(readonly file: string, readonly stats: TrainStats) {
+  constructor(
+    readonly file: string,
+    readonly stats: TrainStats,
+  ) {
     removeStaleTemps(file); // a job killed at the stats rename left its temp file
   }
 

@@ -17,7 +17,10 @@ function checkLambda(v: number | undefined, name: string): number {
 }
 
 function checkTarget(pred: tf.Tensor, label: tf.Tensor, what: string): void {
-  if (pred.rank !== label.rank) throw new Error(`${what}: prediction [${pred.shape}] and label [${label.shape}] have different ranks; a label of class indices needs shape [N, D, H, W, 1]`);
+  if (pred.rank !== label.rank)
+    throw new Error(
+      `${what}: prediction [${pred.shape}] and label [${label.shape}] have different ranks; a label of class indices needs shape [N, D, H, W, 1]`,
+    );
   const lc = channels(label);
   if (lc !== 1 && lc !== channels(pred)) throw new Error(`${what}: label has ${lc} channels; expected 1 (class indices) or ${channels(pred)} (one-hot)`);
 }
@@ -58,16 +61,15 @@ function bceWithLogits(x: tf.Tensor, t: tf.Tensor, posWeight: number[] | undefin
 export function diceCELoss(o: DiceCELossOptions = {}): Loss {
   const reduction = o.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum') throw new Error(`DiceCELoss: reduction must be mean or sum, got '${reduction}'`);
-  const ld = checkLambda(o.lambdaDice, 'lambda_dice'), lc = checkLambda(o.lambdaCe, 'lambda_ce');
+  const ld = checkLambda(o.lambdaDice, 'lambda_dice'),
+    lc = checkLambda(o.lambdaCe, 'lambda_ce');
   const w = o.weight === undefined ? undefined : typeof o.weight === 'number' ? undefined : o.weight;
   if (typeof o.weight === 'number') throw new Error('DiceCELoss: weight must be a list with one value per class');
   const dice = diceLoss({ ...o, weight: w && o.includeBackground === false ? w.slice(1) : w });
   return makeLoss('DiceCELoss', (pred, label) => {
     checkTarget(pred, label, 'DiceCELoss');
     const d = dice(pred, label);
-    const ce = channels(pred) !== 1
-      ? crossEntropy(pred, label, w, reduction, o.labelSmoothing ?? 0)
-      : bceWithLogits(pred, label.toFloat(), w, reduction);
+    const ce = channels(pred) !== 1 ? crossEntropy(pred, label, w, reduction, o.labelSmoothing ?? 0) : bceWithLogits(pred, label.toFloat(), w, reduction);
     return tf.add(tf.mul(d, ld), tf.mul(ce, lc));
   });
 }
@@ -80,7 +82,8 @@ export interface DiceFocalLossOptions extends DiceLossOptions {
 }
 
 export function diceFocalLoss(o: DiceFocalLossOptions = {}): Loss {
-  const ld = checkLambda(o.lambdaDice, 'lambda_dice'), lf = checkLambda(o.lambdaFocal, 'lambda_focal');
+  const ld = checkLambda(o.lambdaDice, 'lambda_dice'),
+    lf = checkLambda(o.lambdaFocal, 'lambda_focal');
   const dice = diceLoss({ ...o, toOnehotY: false });
   // MONAI's DiceFocalLoss uses the sigmoid form of the focal loss on the raw input.
   const focal = focalLoss({ includeBackground: o.includeBackground, gamma: o.gamma, weight: o.weight, alpha: o.alpha, reduction: o.reduction });
@@ -90,4 +93,3 @@ export function diceFocalLoss(o: DiceFocalLossOptions = {}): Loss {
     return tf.add(tf.mul(dice(pred, label), ld), tf.mul(focal(pred, label), lf));
   });
 }
-

@@ -51,7 +51,13 @@ export function checkSameShape(pred: tf.Tensor, label: tf.Tensor, what: string):
 /** The loss inputs as MONAI prepares them: the label one-hot encoded when toOnehotY (and the
  * prediction has several channels), the background channel dropped from both when
  * includeBackground is false, then their shapes checked. */
-export function matchTarget(pred: tf.Tensor, label: tf.Tensor, nc: number, o: { toOnehotY?: boolean; includeBackground?: boolean }, what: string): { pred: tf.Tensor; target: tf.Tensor } {
+export function matchTarget(
+  pred: tf.Tensor,
+  label: tf.Tensor,
+  nc: number,
+  o: { toOnehotY?: boolean; includeBackground?: boolean },
+  what: string,
+): { pred: tf.Tensor; target: tf.Tensor } {
   let target = label.toFloat();
   if (o.toOnehotY && nc > 1) target = oneHot(target, nc);
   if (o.includeBackground === false && nc > 1) {
@@ -67,7 +73,9 @@ export function classWeights(weight: number | number[] | undefined, numClasses: 
   if (weight === undefined || weight === null) return null;
   const w = typeof weight === 'number' ? Array(numClasses).fill(weight) : weight;
   if (w.length !== numClasses) {
-    throw new Error(`${what}: weight has ${w.length} values for ${numClasses} classes (with include_background=false the weight should not include the background class)`);
+    throw new Error(
+      `${what}: weight has ${w.length} values for ${numClasses} classes (with include_background=false the weight should not include the background class)`,
+    );
   }
   if (w.some((v) => v < 0)) throw new Error(`${what}: weight values must be >= 0`);
   return tf.tensor1d(w);

@@ -35,11 +35,10 @@ export function diceTerms(pred: tf.Tensor, target: tf.Tensor, o: DiceLossOptions
     g = norm(target);
     tp = tf.div(tf.sub(tf.add(p, g), norm(tf.sub(pred, target))), 2);
   }
-  const fp = tf.sub(p, tp), fn = tf.sub(g, tp);
+  const fp = tf.sub(p, tp),
+    fn = tf.sub(g, tp);
   const num = tf.add(tf.mul(2, tp), o.smoothNr ?? 1e-5);
-  const den = o.jaccard
-    ? tf.add(tf.mul(2, tf.add(tf.add(tp, fp), fn)), o.smoothDr ?? 1e-5)
-    : tf.add(tf.add(tf.mul(2, tp), tf.add(fp, fn)), o.smoothDr ?? 1e-5);
+  const den = o.jaccard ? tf.add(tf.mul(2, tf.add(tf.add(tp, fp), fn)), o.smoothDr ?? 1e-5) : tf.add(tf.add(tf.mul(2, tp), tf.add(fp, fn)), o.smoothDr ?? 1e-5);
   return tf.sub(1, tf.div(num, den));
 }
 

@@ -10,11 +10,28 @@ import { type DiceLossOptions, diceLoss } from './dice.js';
 import { focalLoss } from './focal.js';
 
 const OTHER_ACTS: Record<string, (t: tf.Tensor) => tf.Tensor> = {
-  tanh: (t) => tf.tanh(t), relu: (t) => tf.relu(t), sigmoid: (t) => tf.sigmoid(t), softplus: (t) => tf.softplus(t),
-  exp: (t) => tf.exp(t), abs: (t) => tf.abs(t),
+  tanh: (t) => tf.tanh(t),
+  relu: (t) => tf.relu(t),
+  sigmoid: (t) => tf.sigmoid(t),
+  softplus: (t) => tf.softplus(t),
+  exp: (t) => tf.exp(t),
+  abs: (t) => tf.abs(t),
 };
 
-const DICE_COMMON = ['include_background', 'to_onehot_y', 'sigmoid', 'softmax', 'other_act', 'squared_pred', 'jaccard', 'reduction', 'smooth_nr', 'smooth_dr', 'batch', 'weight'];
+const DICE_COMMON = [
+  'include_background',
+  'to_onehot_y',
+  'sigmoid',
+  'softmax',
+  'other_act',
+  'squared_pred',
+  'jaccard',
+  'reduction',
+  'smooth_nr',
+  'smooth_dr',
+  'batch',
+  'weight',
+];
 export const DICE_ARGS = [...DICE_COMMON, 'soft_label'];
 export const FOCAL_ARGS = ['include_background', 'to_onehot_y', 'gamma', 'alpha', 'weight', 'reduction', 'use_softmax'];
 export const DICE_CE_ARGS = [...DICE_COMMON, 'lambda_dice', 'lambda_ce', 'label_smoothing'];
@@ -26,10 +43,18 @@ function otherAct(a: Args): ((t: tf.Tensor) => tf.Tensor) | null {
   const v = a.raw.other_act;
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') {
-    const key = v.replace(/^#/, '').replace(/^(torch\.(nn\.functional\.)?|F\.)/, '').toLowerCase();
+    const key = v
+      .replace(/^#/, '')
+      .replace(/^(torch\.(nn\.functional\.)?|F\.)/, '')
+      .toLowerCase();
     if (OTHER_ACTS[key]) return OTHER_ACTS[key];
   }
-  return a.fail('other_act', `one of ${Object.keys(OTHER_ACTS).map((k) => `"torch.${k}"`).join(', ')}`);
+  return a.fail(
+    'other_act',
+    `one of ${Object.keys(OTHER_ACTS)
+      .map((k) => `"torch.${k}"`)
+      .join(', ')}`,
+  );
 }
 
 function common(a: Args): DiceLossOptions {

@@ -24,9 +24,7 @@ export function focalTerms(x: tf.Tensor, t: tf.Tensor, gamma: number, alpha: num
     const ls = tf.logSoftmax(x, -1);
     let loss = tf.mul(tf.neg(tf.pow(tf.sub(1, tf.exp(ls)), gamma)), tf.mul(ls, t));
     if (alpha !== undefined && alpha !== null) {
-      const fac = typeof alpha === 'number'
-        ? tf.tensor1d([1 - alpha, ...Array(k - 1).fill(alpha)])
-        : perClass(alpha, k, 'alpha');
+      const fac = typeof alpha === 'number' ? tf.tensor1d([1 - alpha, ...Array(k - 1).fill(alpha)]) : perClass(alpha, k, 'alpha');
       loss = tf.mul(loss, fac);
     }
     return loss;
@@ -37,9 +35,10 @@ export function focalTerms(x: tf.Tensor, t: tf.Tensor, gamma: number, alpha: num
   const inv = tf.neg(tf.softplus(tf.mul(x, tf.sub(tf.mul(t, 2), 1))));
   loss = tf.mul(tf.exp(tf.mul(inv, gamma)), loss);
   if (alpha !== undefined && alpha !== null) {
-    const fac = typeof alpha === 'number'
-      ? tf.add(tf.mul(t, alpha), tf.mul(tf.sub(1, t), 1 - alpha))
-      : tf.where(tf.equal(t, 1), tf.mul(tf.onesLike(t), perClass(alpha, k, 'alpha')), tf.onesLike(t));
+    const fac =
+      typeof alpha === 'number'
+        ? tf.add(tf.mul(t, alpha), tf.mul(tf.sub(1, t), 1 - alpha))
+        : tf.where(tf.equal(t, 1), tf.mul(tf.onesLike(t), perClass(alpha, k, 'alpha')), tf.onesLike(t));
     loss = tf.mul(fac, loss);
   }
   return loss;

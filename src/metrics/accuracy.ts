@@ -16,14 +16,23 @@ export class Accuracy implements Metric, CaseMetric {
   }
 
   reset(): void {
-    this.correct = 0; this.total = 0; this.rows = [];
+    this.correct = 0;
+    this.total = 0;
+    this.rows = [];
   }
 
   update(pred: tf.Tensor, label: tf.Tensor): number[][] {
-    const p = toIndices(pred, this.o), y = toIndices(label);
+    const p = toIndices(pred, this.o),
+      y = toIndices(label);
     try {
-      if (p.shape.join(',') !== y.shape.join(',')) throw new Error(`Accuracy: prediction [${pred.shape}] and label [${label.shape}] do not cover the same voxels`);
-      const eq = tf.tidy(() => tf.sum(tf.equal(p, y).toFloat(), Array.from({ length: p.rank - 1 }, (_, i) => i + 1)));
+      if (p.shape.join(',') !== y.shape.join(','))
+        throw new Error(`Accuracy: prediction [${pred.shape}] and label [${label.shape}] do not cover the same voxels`);
+      const eq = tf.tidy(() =>
+        tf.sum(
+          tf.equal(p, y).toFloat(),
+          Array.from({ length: p.rank - 1 }, (_, i) => i + 1),
+        ),
+      );
       const perCase = Array.from(eq.dataSync());
       eq.dispose();
       const per = p.size / p.shape[0];

@@ -3,9 +3,12 @@
 // 1 when the prediction is empty too, else 0). The evaluator and MeanDice both use it.
 
 export function diceOfClass(pred: ArrayLike<number>, label: ArrayLike<number>, c: number, ignoreEmpty = true): number {
-  let inter = 0, p = 0, g = 0;
+  let inter = 0,
+    p = 0,
+    g = 0;
   for (let i = 0; i < pred.length; i++) {
-    const a = pred[i] === c, b = label[i] === c;
+    const a = pred[i] === c,
+      b = label[i] === c;
     if (a) p++;
     if (b) g++;
     if (a && b) inter++;

@@ -19,10 +19,13 @@ export interface MeanDiceOptions extends DiscretizeOptions {
 
 /** Per-case, per-class Dice [N][classes] for index volumes [N, ...] (NaN where ignored). */
 export function diceTable(predIdx: tf.Tensor, labelIdx: tf.Tensor, classes: number[], ignoreEmpty: boolean): number[][] {
-  const P = predIdx.dataSync(), Y = labelIdx.dataSync();
-  const n = predIdx.shape[0], per = n ? P.length / n : 0;
+  const P = predIdx.dataSync(),
+    Y = labelIdx.dataSync();
+  const n = predIdx.shape[0],
+    per = n ? P.length / n : 0;
   return Array.from({ length: n }, (_, b) => {
-    const p = P.subarray(b * per, (b + 1) * per), y = Y.subarray(b * per, (b + 1) * per);
+    const p = P.subarray(b * per, (b + 1) * per),
+      y = Y.subarray(b * per, (b + 1) * per);
     return classes.map((c) => diceOfClass(p, y, c, ignoreEmpty));
   });
 }
@@ -36,16 +39,28 @@ export function reduceMetric(f: number[][], reduction: MetricReduction): number 
   const nansum = (xs: number[]) => xs.filter((x) => !Number.isNaN(x)).reduce((a, b) => a + b, 0);
   const cols = f.length ? f[0].map((_, c) => f.map((r) => r[c])) : [];
   switch (reduction) {
-    case 'none': return f;
+    case 'none':
+      return f;
     case 'mean': {
       const perCase = f.map(nanmean).filter((x) => !Number.isNaN(x));
       return perCase.length ? perCase.reduce((a, b) => a + b, 0) / perCase.length : 0;
     }
-    case 'sum': return f.reduce((a, r) => a + nansum(r), 0);
-    case 'mean_batch': return cols.map((c) => { const m = nanmean(c); return Number.isNaN(m) ? 0 : m; });
-    case 'sum_batch': return cols.map(nansum);
-    case 'mean_channel': return f.map((r) => { const m = nanmean(r); return Number.isNaN(m) ? 0 : m; });
-    case 'sum_channel': return f.map(nansum);
+    case 'sum':
+      return f.reduce((a, r) => a + nansum(r), 0);
+    case 'mean_batch':
+      return cols.map((c) => {
+        const m = nanmean(c);
+        return Number.isNaN(m) ? 0 : m;
+      });
+    case 'sum_batch':
+      return cols.map(nansum);
+    case 'mean_channel':
+      return f.map((r) => {
+        const m = nanmean(r);
+        return Number.isNaN(m) ? 0 : m;
+      });
+    case 'sum_channel':
+      return f.map(nansum);
   }
 }
 
@@ -65,12 +80,13 @@ export class MeanDice implements Metric, CaseMetric {
     const c = pred.shape[pred.rank - 1];
     // MONAI: classes first..C-1 for multi-channel predictions; only class 1 for a single channel.
     const n = this.o.numClasses ?? c;
-    const first = this.o.includeBackground ?? true ? 0 : 1;
+    const first = (this.o.includeBackground ?? true) ? 0 : 1;
     const classes = n > 1 ? Array.from({ length: n - first }, (_, i) => i + first) : [1];
     const p = toIndices(pred, this.o);
     const y = toIndices(label);
     try {
-      if (p.shape.join(',') !== y.shape.join(',')) throw new Error(`MeanDice: prediction [${pred.shape}] and label [${label.shape}] do not cover the same voxels`);
+      if (p.shape.join(',') !== y.shape.join(','))
+        throw new Error(`MeanDice: prediction [${pred.shape}] and label [${label.shape}] do not cover the same voxels`);
       const rows = diceTable(p, y, classes, this.o.ignoreEmpty ?? true);
       this.rows.push(...rows);
       return rows;
@@ -85,10 +101,14 @@ export class MeanDice implements Metric, CaseMetric {
 
   /** One case's mean Dice over its counted classes (background from 0 unless excluded; NaN when none counted). */
   ofCase(pred: Int32Array, label: Int32Array, numClasses: number): number {
-    let s = 0, n = 0;
-    for (let c = this.o.includeBackground ?? true ? 0 : 1; c < (this.o.numClasses ?? numClasses); c++) {
+    let s = 0,
+      n = 0;
+    for (let c = (this.o.includeBackground ?? true) ? 0 : 1; c < (this.o.numClasses ?? numClasses); c++) {
       const d = diceOfClass(pred, label, c, this.o.ignoreEmpty ?? true);
-      if (!Number.isNaN(d)) { s += d; n++; }
+      if (!Number.isNaN(d)) {
+        s += d;
+        n++;
+      }
     }
     return n > 0 ? s / n : NaN;
   }

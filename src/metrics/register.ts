@@ -38,12 +38,16 @@ export function accuracyFactory(raw: Record<string, unknown>, ctx: BuildContext)
 }
 
 registry.register({
-  names: ['MeanDice', 'DiceMetric', 'monai.handlers.MeanDice', 'monai.metrics.DiceMetric'], kind: 'metric', factory: meanDiceFactory,
+  names: ['MeanDice', 'DiceMetric', 'monai.handlers.MeanDice', 'monai.metrics.DiceMetric'],
+  kind: 'metric',
+  factory: meanDiceFactory,
   args: ['include_background', 'ignore_empty', 'num_classes', 'reduction', 'threshold', 'activate', ...IGNORED],
   description: "MONAI's mean Dice (empty ground truth ignored)",
 });
 registry.register({
-  names: ['Accuracy', 'monai.handlers.Accuracy'], kind: 'metric', factory: accuracyFactory,
+  names: ['Accuracy', 'monai.handlers.Accuracy'],
+  kind: 'metric',
+  factory: accuracyFactory,
   args: ['threshold', 'activate', ...IGNORED],
   description: 'voxel accuracy',
 });

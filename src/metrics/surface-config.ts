@@ -18,13 +18,22 @@ function checkArgs(a: Args, known: string[]): void {
 }
 
 /** The metric for a config component named `name`, or undefined when the name is not a surface metric. */
-export function surfaceMetricFromConfig(name: string, raw: Record<string, unknown>, label: string | undefined, place: { file: string; path: string }): CaseMetric | undefined {
+export function surfaceMetricFromConfig(
+  name: string,
+  raw: Record<string, unknown>,
+  label: string | undefined,
+  place: { file: string; path: string },
+): CaseMetric | undefined {
   const a = new Args(raw, place);
   if (HD.includes(name)) {
     checkArgs(a, [...COMMON, 'percentile', 'directed', 'distance_metric']);
     if (a.bool('directed', false)) a.fail('directed', 'false (the symmetric distance)');
     const percentile = a.has('percentile') ? a.num('percentile', 95, { min: 0, max: 100 }) : undefined;
-    return hausdorffMetric({ name: label ?? (percentile === undefined ? 'val_hd' : `val_hd${percentile}`), percentile, includeBackground: a.bool('include_background', false) });
+    return hausdorffMetric({
+      name: label ?? (percentile === undefined ? 'val_hd' : `val_hd${percentile}`),
+      percentile,
+      includeBackground: a.bool('include_background', false),
+    });
   }
   if (NSD.includes(name)) {
     checkArgs(a, [...COMMON, 'class_thresholds', 'tolerance', 'distance_metric', 'use_subvoxels']);
@@ -34,7 +43,8 @@ export function surfaceMetricFromConfig(name: string, raw: Record<string, unknow
     if (t) {
       const [k, v] = t;
       const list = Array.isArray(v) ? v : [v];
-      if (!list.length || list.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0)) a.fail(k, 'a tolerance in mm (a number >= 0, or one per class)');
+      if (!list.length || list.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0))
+        a.fail(k, 'a tolerance in mm (a number >= 0, or one per class)');
       tolerance = list.length === 1 ? (list[0] as number) : (list as number[]);
     }
     return surfaceDiceMetric({ name: label ?? 'val_nsd', tolerance, includeBackground: a.bool('include_background', false) });
@@ -48,12 +58,16 @@ function labelOf(raw: Record<string, unknown>, ctx: BuildContext): string | unde
 }
 
 registry.register({
-  names: HD, kind: 'metric', factory: (raw, ctx) => surfaceMetricFromConfig(HD[0], raw, labelOf(raw, ctx), ctx),
+  names: HD,
+  kind: 'metric',
+  factory: (raw, ctx) => surfaceMetricFromConfig(HD[0], raw, labelOf(raw, ctx), ctx),
   args: [...COMMON, 'percentile', 'directed', 'distance_metric'],
   description: "MONAI's Hausdorff distance per class in mm (percentile 95 → val_hd95; lower is better)",
 });
 registry.register({
-  names: NSD, kind: 'metric', factory: (raw, ctx) => surfaceMetricFromConfig(NSD[0], raw, labelOf(raw, ctx), ctx),
+  names: NSD,
+  kind: 'metric',
+  factory: (raw, ctx) => surfaceMetricFromConfig(NSD[0], raw, labelOf(raw, ctx), ctx),
   args: [...COMMON, 'class_thresholds', 'tolerance', 'distance_metric', 'use_subvoxels'],
   description: "MONAI's normalised surface Dice at a tolerance in mm (val_nsd)",
 });

@@ -22,8 +22,21 @@ export function maskEdges(m: Uint8Array, shape: readonly number[]): Uint8Array {
       for (let z = 0; z < nz; z++) {
         const i = x * sx + y * nz + z;
         if (!m[i]) continue;
-        if (x === 0 || x === nx - 1 || y === 0 || y === ny - 1 || z === 0 || z === nz - 1 ||
-          !m[i - sx] || !m[i + sx] || !m[i - nz] || !m[i + nz] || !m[i - 1] || !m[i + 1]) out[i] = 1;
+        if (
+          x === 0 ||
+          x === nx - 1 ||
+          y === 0 ||
+          y === ny - 1 ||
+          z === 0 ||
+          z === nz - 1 ||
+          !m[i - sx] ||
+          !m[i + sx] ||
+          !m[i - nz] ||
+          !m[i + nz] ||
+          !m[i - 1] ||
+          !m[i + 1]
+        )
+          out[i] = 1;
       }
     }
   }
@@ -48,8 +61,13 @@ function dt1d(f: Float64Array, n: number, s: number, d: Float64Array, v: Int32Ar
   let k = 0;
   let first = 0;
   while (first < n && f[first] === Infinity) first++;
-  if (first === n) { for (let q = 0; q < n; q++) d[q] = Infinity; return; }
-  v[0] = first; z[0] = -Infinity; z[1] = Infinity;
+  if (first === n) {
+    for (let q = 0; q < n; q++) d[q] = Infinity;
+    return;
+  }
+  v[0] = first;
+  z[0] = -Infinity;
+  z[1] = Infinity;
   for (let q = first + 1; q < n; q++) {
     if (f[q] === Infinity) continue;
     const xq = q * s;
@@ -57,11 +75,14 @@ function dt1d(f: Float64Array, n: number, s: number, d: Float64Array, v: Int32Ar
     let x = 0;
     for (;;) {
       const xp = v[k] * s;
-      x = ((f[q] + xq * xq) - (f[v[k]] + xp * xp)) / (2 * (xq - xp));
+      x = (f[q] + xq * xq - (f[v[k]] + xp * xp)) / (2 * (xq - xp));
       if (x > z[k]) break;
       k--;
     }
-    k++; v[k] = q; z[k] = x; z[k + 1] = Infinity;
+    k++;
+    v[k] = q;
+    z[k] = x;
+    z[k + 1] = Infinity;
   }
   k = 0;
   for (let q = 0; q < n; q++) {
@@ -78,7 +99,10 @@ function squaredEdt(feature: Uint8Array, shape: readonly number[], spacing: read
   const g = new Float64Array(feature.length);
   for (let i = 0; i < g.length; i++) g[i] = feature[i] ? 0 : Infinity;
   const n = Math.max(nx, ny, nz);
-  const f = new Float64Array(n), d = new Float64Array(n), v = new Int32Array(n), z = new Float64Array(n + 1);
+  const f = new Float64Array(n),
+    d = new Float64Array(n),
+    v = new Int32Array(n),
+    z = new Float64Array(n + 1);
   const pass = (len: number, stride: number, s: number, starts: Iterable<number>) => {
     for (const base of starts) {
       for (let q = 0; q < len; q++) f[q] = g[base + q * stride];
@@ -86,7 +110,9 @@ function squaredEdt(feature: Uint8Array, shape: readonly number[], spacing: read
       for (let q = 0; q < len; q++) g[base + q * stride] = d[q];
     }
   };
-  function* lines(a: number, b: number, sa: number, sb: number) { for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) yield i * sa + j * sb; }
+  function* lines(a: number, b: number, sa: number, sb: number) {
+    for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) yield i * sa + j * sb;
+  }
   pass(nz, 1, spacing[2], lines(nx, ny, ny * nz, nz));
   pass(ny, nz, spacing[1], lines(nx, nz, ny * nz, 1));
   pass(nx, ny * nz, spacing[0], lines(ny, nz, nz, 1));
@@ -96,13 +122,19 @@ function squaredEdt(feature: Uint8Array, shape: readonly number[], spacing: read
 /** Bounding box [lo, hi) over the voxels set in any of the masks; undefined when none is set. */
 function boundingBox(masks: Uint8Array[], shape: readonly number[]): { lo: number[]; hi: number[] } | undefined {
   const [, ny, nz] = shape;
-  const lo = [Infinity, Infinity, Infinity], hi = [-1, -1, -1];
+  const lo = [Infinity, Infinity, Infinity],
+    hi = [-1, -1, -1];
   for (const m of masks) {
     for (let i = 0; i < m.length; i++) {
       if (!m[i]) continue;
-      const x = Math.floor(i / (ny * nz)), y = Math.floor(i / nz) % ny, z = i % nz;
+      const x = Math.floor(i / (ny * nz)),
+        y = Math.floor(i / nz) % ny,
+        z = i % nz;
       const c = [x, y, z];
-      for (let a = 0; a < 3; a++) { if (c[a] < lo[a]) lo[a] = c[a]; if (c[a] > hi[a]) hi[a] = c[a]; }
+      for (let a = 0; a < 3; a++) {
+        if (c[a] < lo[a]) lo[a] = c[a];
+        if (c[a] > hi[a]) hi[a] = c[a];
+      }
     }
   }
   if (hi[0] < 0) return undefined;
@@ -123,12 +155,14 @@ function crop(m: Uint8Array, shape: readonly number[], lo: number[], bshape: num
 
 /** Distances from each edge voxel of `a` to the nearest edge voxel of `b` (MONAI's get_surface_distance, euclidean). */
 export function surfaceDistances(a: Uint8Array, b: Uint8Array, shape: readonly number[], spacing: readonly number[]): Float64Array {
-  const na = count(a), nb = count(b);
+  const na = count(a),
+    nb = count(b);
   if (nb === 0) return new Float64Array(na).fill(Infinity);
   if (na === 0) return new Float64Array(nb).fill(Infinity);
   const box = boundingBox([a, b], shape)!;
   const bshape = box.hi.map((h, i) => h - box.lo[i]);
-  const ca = crop(a, shape, box.lo, bshape), cb = crop(b, shape, box.lo, bshape);
+  const ca = crop(a, shape, box.lo, bshape),
+    cb = crop(b, shape, box.lo, bshape);
   const g = squaredEdt(cb, bshape, spacing);
   const out = new Float64Array(na);
   let k = 0;
@@ -142,9 +176,11 @@ export function quantile(values: Float64Array, q: number): number {
   if (n === 0) return NaN;
   const s = Float64Array.from(values).sort();
   const pos = q * (n - 1);
-  const lo = Math.floor(pos), hi = Math.min(lo + 1, n - 1);
+  const lo = Math.floor(pos),
+    hi = Math.min(lo + 1, n - 1);
   const w = pos - lo;
-  const a = s[lo], b = s[hi];
+  const a = s[lo],
+    b = s[hi];
   return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
 }
 
@@ -154,15 +190,28 @@ interface SurfacePair {
 }
 
 /** Both directed surface-distance lists of class `c` between a prediction and a label (class-index volumes). */
-export function classSurfaceDistances(pred: ArrayLike<number>, label: ArrayLike<number>, c: number, shape: readonly number[], spacing: readonly number[]): SurfacePair {
-  const ep = maskEdges(classMask(pred, c), shape), eg = maskEdges(classMask(label, c), shape);
+export function classSurfaceDistances(
+  pred: ArrayLike<number>,
+  label: ArrayLike<number>,
+  c: number,
+  shape: readonly number[],
+  spacing: readonly number[],
+): SurfacePair {
+  const ep = maskEdges(classMask(pred, c), shape),
+    eg = maskEdges(classMask(label, c), shape);
   return { predToGt: surfaceDistances(ep, eg, shape, spacing), gtToPred: surfaceDistances(eg, ep, shape, spacing) };
 }
 
 /** MONAI's compute_hausdorff_distance for one class (percentile in 0..100; undefined = the maximum). */
 export function hausdorffFromPair(p: SurfacePair, percentile?: number): number {
-  const one = (d: Float64Array) => (d.length === 0 ? NaN : percentile === undefined || percentile === 0 ? d.reduce((m, x) => (x > m || Number.isNaN(x) ? x : m), -Infinity) : quantile(d, percentile / 100));
-  const a = one(p.predToGt), b = one(p.gtToPred);
+  const one = (d: Float64Array) =>
+    d.length === 0
+      ? NaN
+      : percentile === undefined || percentile === 0
+        ? d.reduce((m, x) => (x > m || Number.isNaN(x) ? x : m), -Infinity)
+        : quantile(d, percentile / 100);
+  const a = one(p.predToGt),
+    b = one(p.gtToPred);
   return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
 }
 

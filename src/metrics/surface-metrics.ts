@@ -43,7 +43,9 @@ export function hausdorffPerClass(pred: Int32Array, label: Int32Array, cls: numb
 
 /** Per-class normalised surface Dice of one case; one tolerance per class (or one for all). */
 export function surfaceDicePerClass(pred: Int32Array, label: Int32Array, cls: number[], geom: CaseGeometry, tolerance: number | number[]): number[] {
-  return cls.map((c, i) => surfaceDiceFromPair(classSurfaceDistances(pred, label, c, geom.shape, geom.spacing), Array.isArray(tolerance) ? tolerance[i] : tolerance));
+  return cls.map((c, i) =>
+    surfaceDiceFromPair(classSurfaceDistances(pred, label, c, geom.shape, geom.spacing), Array.isArray(tolerance) ? tolerance[i] : tolerance),
+  );
 }
 
 export function hausdorffMetric(o: { name?: string; percentile?: number; includeBackground?: boolean } = {}): SurfaceCaseMetric {

@@ -20,9 +20,7 @@ export function loadEnvironment(file: string): Record<string, unknown> {
 export function resolvePathVariables(vars: Record<string, unknown>, root: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
-    out[k] = isPathVariable(k) && typeof v === 'string' && v !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !v.includes('{')
-      ? resolveInMmar(root, v)
-      : v;
+    out[k] = isPathVariable(k) && typeof v === 'string' && v !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !v.includes('{') ? resolveInMmar(root, v) : v;
   }
   return out;
 }

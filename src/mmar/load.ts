@@ -63,9 +63,17 @@ const JOB_PLACEHOLDERS = ['mmar', 'config'];
  * A config_automl.json resolved with the train config's variable layers. Clara fills
  * {trainconf} from --set; its default is the train config's file name.
  */
-function resolveAutomlConfig(file: string, paths: MmarPaths, environment: Record<string, unknown>, overrides: Record<string, unknown>, builtins: Record<string, unknown> = {}): ResolvedConfig {
+function resolveAutomlConfig(
+  file: string,
+  paths: MmarPaths,
+  environment: Record<string, unknown>,
+  overrides: Record<string, unknown>,
+  builtins: Record<string, unknown> = {},
+): ResolvedConfig {
   return resolveConfig(readJsonObject(file), {
-    file, automl: true, keep: JOB_PLACEHOLDERS,
+    file,
+    automl: true,
+    keep: JOB_PLACEHOLDERS,
     layers: variableLayers(paths, environment, overrides, { trainconf: basename(paths.trainConfig), ...builtins }),
   });
 }
@@ -74,7 +82,10 @@ function resolveAutomlConfig(file: string, paths: MmarPaths, environment: Record
  * `clara-train automl`'s config (config/config_automl.json unless `file` is given), loaded
  * the way loadMmar loads it for `config check`: the same layers, `set` as --set.
  */
-export function loadAutomlConfig(root: string, opts: { file?: string; set?: Record<string, unknown>; builtins?: Record<string, unknown> } = {}): ResolvedConfig {
+export function loadAutomlConfig(
+  root: string,
+  opts: { file?: string; set?: Record<string, unknown>; builtins?: Record<string, unknown> } = {},
+): ResolvedConfig {
   const paths = mmarPaths(root);
   const file = opts.file ? resolveInMmar(paths.root, opts.file) : paths.automlConfig;
   if (!existsSync(file)) throw new ClaraError('the AutoML config was not found', { file });

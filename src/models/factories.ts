@@ -7,17 +7,58 @@ import type { SegModel } from './seg-model.js';
 import { buildUNet } from './unet.js';
 
 export const UNET_ARGS = [
-  'spatial_dims', 'dimensions', 'in_channels', 'out_channels', 'num_classes', 'channels', 'strides', 'kernel_size',
-  'up_kernel_size', 'num_res_units', 'act', 'norm', 'dropout', 'bias', 'adn_ordering',
-  'use_batch_norm', 'use_group_norm', 'use_group_normG', 'seed',
+  'spatial_dims',
+  'dimensions',
+  'in_channels',
+  'out_channels',
+  'num_classes',
+  'channels',
+  'strides',
+  'kernel_size',
+  'up_kernel_size',
+  'num_res_units',
+  'act',
+  'norm',
+  'dropout',
+  'bias',
+  'adn_ordering',
+  'use_batch_norm',
+  'use_group_norm',
+  'use_group_normG',
+  'seed',
 ];
 
 export const SEGRESNET_ARGS = [
-  'spatial_dims', 'dimensions', 'init_filters', 'in_channels', 'out_channels', 'num_classes', 'dropout_prob', 'act',
-  'norm', 'norm_name', 'num_groups', 'use_conv_final', 'blocks_down', 'blocks_up', 'upsample_mode', 'seed',
+  'spatial_dims',
+  'dimensions',
+  'init_filters',
+  'in_channels',
+  'out_channels',
+  'num_classes',
+  'dropout_prob',
+  'act',
+  'norm',
+  'norm_name',
+  'num_groups',
+  'use_conv_final',
+  'blocks_down',
+  'blocks_up',
+  'upsample_mode',
+  'seed',
   // Clara 3.x SegResnet
-  'use_batch_norm', 'use_group_norm', 'use_group_normG', 'leaky_relu_alpha', 'final_activation', 'reg_weight',
-  'use_vae', 'pabloBN', 'factor', 'skipConnection', 'concat_enc_dec', 'blockHas2convs', 'data_format',
+  'use_batch_norm',
+  'use_group_norm',
+  'use_group_normG',
+  'leaky_relu_alpha',
+  'final_activation',
+  'reg_weight',
+  'use_vae',
+  'pabloBN',
+  'factor',
+  'skipConnection',
+  'concat_enc_dec',
+  'blockHas2convs',
+  'data_format',
 ];
 
 /** Clara 3.x norm flags → a MONAI norm spec (undefined when none is given). */
@@ -43,20 +84,26 @@ export function unetFactory(raw: Record<string, unknown>, ctx: BuildContext): Se
   if (!strides || strides.length < channels.length - 1) return a.fail('strides', `a list of ${channels.length - 1} strides (len(channels) - 1)`);
   const norm = a.has('norm') ? raw.norm : claraNorm(a);
   try {
-    return withSpec(buildUNet({
-      spatialDims: 3,
-      inChannels: a.num('in_channels', 1, { int: true, min: 1 }),
-      outChannels: a.num(['out_channels', 'num_classes'], 2, { int: true, min: 1 }),
-      channels, strides,
-      kernelSize: a.ints('kernel_size', undefined, 3) ?? 3,
-      upKernelSize: a.ints('up_kernel_size', undefined, 3) ?? 3,
-      numResUnits: a.num('num_res_units', 0, { int: true, min: 0 }),
-      act: raw.act, norm,
-      dropout: a.num('dropout', 0, { min: 0, max: 0.999 }),
-      bias: a.bool('bias', true),
-      adnOrdering: a.str('adn_ordering', 'NDA'),
-      seed: a.num('seed', 0, { int: true }),
-    }), 'UNet', raw);
+    return withSpec(
+      buildUNet({
+        spatialDims: 3,
+        inChannels: a.num('in_channels', 1, { int: true, min: 1 }),
+        outChannels: a.num(['out_channels', 'num_classes'], 2, { int: true, min: 1 }),
+        channels,
+        strides,
+        kernelSize: a.ints('kernel_size', undefined, 3) ?? 3,
+        upKernelSize: a.ints('up_kernel_size', undefined, 3) ?? 3,
+        numResUnits: a.num('num_res_units', 0, { int: true, min: 0 }),
+        act: raw.act,
+        norm,
+        dropout: a.num('dropout', 0, { min: 0, max: 0.999 }),
+        bias: a.bool('bias', true),
+        adnOrdering: a.str('adn_ordering', 'NDA'),
+        seed: a.num('seed', 0, { int: true }),
+      }),
+      'UNet',
+      raw,
+    );
   } catch (e) {
     if (e instanceof ClaraError) throw e;
     throw new ClaraError((e as Error).message, { file: ctx.file, path: `${ctx.path}.args` });
@@ -98,7 +145,8 @@ export function segResNetFactory(raw: Record<string, unknown>, ctx: BuildContext
       inChannels: a.num('in_channels', 1, { int: true, min: 1 }),
       outChannels: a.num(['out_channels', 'num_classes'], 2, { int: true, min: 1 }),
       dropoutProb: dp === undefined || dp === 0 ? null : dp,
-      act, norm,
+      act,
+      norm,
       blocksDown: a.ints('blocks_down', [1, 2, 2, 4]),
       blocksUp: a.ints('blocks_up', [1, 1, 1]),
       upsampleMode: a.str('upsample_mode', 'nontrainable', ['nontrainable', 'deconv'] as const),

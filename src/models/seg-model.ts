@@ -27,10 +27,19 @@ export interface SegModel {
 }
 
 export function makeSegModel(
-  arch: string, store: ParamStore, net: Layer, inChannels: number, outChannels: number, sizeDivisor: [number, number, number],
+  arch: string,
+  store: ParamStore,
+  net: Layer,
+  inChannels: number,
+  outChannels: number,
+  sizeDivisor: [number, number, number],
 ): SegModel {
   return {
-    arch, inChannels, outChannels, sizeDivisor, store,
+    arch,
+    inChannels,
+    outChannels,
+    sizeDivisor,
+    store,
     apply(x, training = false) {
       if (x.rank !== 5 || x.shape[4] !== inChannels) {
         throw new Error(`${arch}: expected input [N, D, H, W, ${inChannels}], got [${x.shape}]`);
@@ -38,7 +47,9 @@ export function makeSegModel(
       return net(x, training);
     },
     trainableVariables: () => store.trainable(),
-    get trainableWeights() { return store.params; },
+    get trainableWeights() {
+      return store.params;
+    },
     parameters: () => store.params,
     paramCount: () => store.count(),
     dispose: () => store.dispose(),

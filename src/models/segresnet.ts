@@ -41,17 +41,18 @@ export function buildSegResNet(o: SegResNetOptions): SegModel {
   ensureGradients();
   if ((o.spatialDims ?? 3) !== 3) throw new Error(`SegResNet: spatial_dims must be 3, got ${o.spatialDims}`);
   const f = o.initFilters ?? 8;
-  const inC = o.inChannels ?? 1, outC = o.outChannels ?? 2;
+  const inC = o.inChannels ?? 1,
+    outC = o.outChannels ?? 2;
   const blocksDown = o.blocksDown ?? [1, 2, 2, 4];
   const blocksUp = o.blocksUp ?? [1, 1, 1];
-  if (blocksUp.length >= blocksDown.length) throw new Error(`SegResNet: blocks_up (${blocksUp.length} levels) must have fewer levels than blocks_down (${blocksDown.length})`);
+  if (blocksUp.length >= blocksDown.length)
+    throw new Error(`SegResNet: blocks_up (${blocksUp.length} levels) must have fewer levels than blocks_down (${blocksDown.length})`);
   const mode = o.upsampleMode ?? 'nontrainable';
   if (mode !== 'nontrainable' && mode !== 'deconv') throw new Error(`SegResNet: upsample_mode must be 'nontrainable' or 'deconv', got '${String(mode)}'`);
   const norm = parseSpec(o.norm ?? ['group', { num_groups: 8 }], 'SegResNet norm')!;
   const act = parseSpec(o.act ?? 'relu', 'SegResNet act')!;
   const store = new ParamStore(o.seed ?? 0);
   try {
-  
     const convInit = conv3d(store, 'convInit.conv', inC, f, { kernel: 3, bias: false });
     const drop = o.dropoutProb != null ? dropoutLayer(store, o.dropoutProb, true) : null;
     const downs: Layer[] = blocksDown.map((nb, i) => {
@@ -61,26 +62,35 @@ export function buildSegResNet(o: SegResNetOptions): SegModel {
       return sequential(...pre, ...blocks);
     });
     const nUp = blocksUp.length;
-    const ups: Layer[] = [], upSamples: Layer[] = [];
+    const ups: Layer[] = [],
+      upSamples: Layer[] = [];
     for (let i = 0; i < nUp; i++) {
       const c = f * 2 ** (nUp - i);
       ups.push(sequential(...Array.from({ length: blocksUp[i] }, (_, j) => resBlock(store, `up_layers.${i}.${j}`, c / 2, norm, act))));
       const red = conv3d(store, `up_samples.${i}.0.conv`, c, c / 2, { kernel: 1, bias: false });
-      const upl: Layer = mode === 'deconv'
-        ? convTranspose3d(store, `up_samples.${i}.1.deconv`, c / 2, c / 2, { kernel: 2, stride: 2, padding: 0, outputPadding: 0 })
-        : (x) => upsampleTrilinear3d(x, 2);
+      const upl: Layer =
+        mode === 'deconv'
+          ? convTranspose3d(store, `up_samples.${i}.1.deconv`, c / 2, c / 2, { kernel: 2, stride: 2, padding: 0, outputPadding: 0 })
+          : (x) => upsampleTrilinear3d(x, 2);
       upSamples.push(sequential(red, upl));
     }
     const useFinal = o.useConvFinal ?? true;
     const final = useFinal
-      ? sequential(normLayer(store, 'conv_final.0', norm, f)!, actLayer(store, 'conv_final.1', act)!, conv3d(store, 'conv_final.2.conv', f, outC, { kernel: 1, bias: true }))
+      ? sequential(
+          normLayer(store, 'conv_final.0', norm, f)!,
+          actLayer(store, 'conv_final.1', act)!,
+          conv3d(store, 'conv_final.2.conv', f, outC, { kernel: 1, bias: true }),
+        )
       : null;
-  
+
     const net: Layer = (x, training) => {
       let y = convInit(x, training);
       if (drop) y = drop(y, training);
       const skips: tf.Tensor5D[] = [];
-      for (const d of downs) { y = d(y, training); skips.push(y); }
+      for (const d of downs) {
+        y = d(y, training);
+        skips.push(y);
+      }
       skips.reverse();
       for (let i = 0; i < nUp; i++) {
         y = ups[i](tf.add(upSamples[i](y, training), skips[i + 1]), training);

@@ -30,7 +30,8 @@ export function buildUNet(opts: UNetOptions): SegModel {
   if (dims !== 3) throw new Error(`UNet: spatial_dims must be 3 (NDHWC volumes), got ${dims}`);
   const { channels, strides } = opts;
   if (!Array.isArray(channels) || channels.length < 2) throw new Error('UNet: channels needs at least 2 entries');
-  if (!Array.isArray(strides) || strides.length < channels.length - 1) throw new Error(`UNet: strides needs len(channels) - 1 = ${channels.length - 1} entries`);
+  if (!Array.isArray(strides) || strides.length < channels.length - 1)
+    throw new Error(`UNet: strides needs len(channels) - 1 = ${channels.length - 1} entries`);
   for (const s of strides) if (!Number.isInteger(s) || s < 1) throw new Error(`UNet: strides must be positive integers, got ${JSON.stringify(strides)}`);
   const nres = opts.numResUnits ?? 0;
   const store = new ParamStore(opts.seed ?? 0);
@@ -44,20 +45,21 @@ export function buildUNet(opts: UNetOptions): SegModel {
       adnOrdering: opts.adnOrdering ?? 'NDA',
     };
     const up: BlockOptions = { ...base, kernel: opts.upKernelSize ?? 3 };
-  
+
     const down = (name: string, inC: number, outC: number, s: number): Layer =>
       nres > 0 ? residualUnit(store, name, inC, outC, s, nres, base) : convolution(store, name, inC, outC, s, base);
-  
+
     const upLayer = (name: string, inC: number, outC: number, s: number, isTop: boolean): Layer => {
       if (nres === 0) return convolution(store, name, inC, outC, s, up, { transposed: true, convOnly: isTop });
       const conv = convolution(store, `${name}.0`, inC, outC, s, up, { transposed: true });
       const ru = residualUnit(store, `${name}.1`, outC, outC, 1, 1, base, isTop);
       return sequential(conv, ru);
     };
-  
+
     // Parameters are created in MONAI's order: down, then the subblock, then up.
     const block = (name: string, inc: number, outc: number, ch: number[], st: number[], isTop: boolean): Layer => {
-      const c = ch[0], s = st[0];
+      const c = ch[0],
+        s = st[0];
       const d = down(`${name}.0`, inc, c, s);
       let sub: Layer, upc: number;
       if (ch.length > 2) {

@@ -4,13 +4,35 @@ import { native } from './loader.js';
 
 export interface NativeAdam {
   /** Writes the updated p, m, v (trusted: equal lengths, finite hyper-parameters). */
-  adamF32(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
-    lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void;
+  adamF32(
+    p: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    bc1: number,
+    bc2: number,
+    weightDecay: number,
+    decoupled: boolean,
+  ): void;
 }
 
 /** Adam's hyper-parameters for one step; bc1/bc2 are 1 - beta^t. */
 export interface AdamStepParams {
-  lr: number; beta1: number; beta2: number; eps: number; bc1: number; bc2: number; weightDecay: number; decoupled: boolean;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  bc1: number;
+  bc2: number;
+  weightDecay: number;
+  decoupled: boolean;
 }
 
 function checkAdamStep(s: AdamStepParams): void {
@@ -20,9 +42,20 @@ function checkAdamStep(s: AdamStepParams): void {
 }
 
 /** One Adam step of a parameter: new { p, m, v } (inputs untouched). */
-export function adamUpdate(s: AdamStepParams, p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array): { p: Float32Array; m: Float32Array; v: Float32Array } {
+export function adamUpdate(
+  s: AdamStepParams,
+  p: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+): { p: Float32Array; m: Float32Array; v: Float32Array } {
   checkAdamStep(s);
-  for (const [a, name] of [[p, 'p'], [m, 'm'], [v, 'v'], [g, 'g']] as const) {
+  for (const [a, name] of [
+    [p, 'p'],
+    [m, 'm'],
+    [v, 'v'],
+    [g, 'g'],
+  ] as const) {
     if (!(a instanceof Float32Array)) throw new TypeError(`adam: ${name} must be a Float32Array`);
     if (a.length !== p.length) throw new RangeError(`adam: ${name} has ${a.length} elements, p has ${p.length}`);
   }

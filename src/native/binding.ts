@@ -36,4 +36,14 @@ export interface NativeCore {
   exitWithParent(ppid: number): boolean;
 }
 
-export type NativeAddon = NativeCore & NativeKernels & NativeElementwise & NativeReduce & NativeAdam & NativeNorm & NativeTransformsModule & NativeAlloc & NativeDataMove & NativeComponentsModule & NativeAmx;
+export type NativeAddon = NativeCore &
+  NativeKernels &
+  NativeElementwise &
+  NativeReduce &
+  NativeAdam &
+  NativeNorm &
+  NativeTransformsModule &
+  NativeAlloc &
+  NativeDataMove &
+  NativeComponentsModule &
+  NativeAmx;

@@ -23,8 +23,7 @@ const dm = (): NativeDataMove => native();
 function checkUpsample(xShape: readonly number[], s: readonly number[], what: string): void {
   if (xShape.length !== 5 || xShape.some((v) => !Number.isInteger(v) || v < 0))
     throw new RangeError(`${what}: expected an NDHWC shape of five non-negative integers, got [${xShape}]`);
-  if (s.length !== 3 || s.some((v) => !Number.isInteger(v) || v < 1))
-    throw new RangeError(`${what}: factors must be three positive integers, got [${s}]`);
+  if (s.length !== 3 || s.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError(`${what}: factors must be three positive integers, got [${s}]`);
 }
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -67,12 +66,18 @@ export function upsampleNearest3dGrad(dy: Float32Array, xShape: readonly number[
  * [outer, n·s, inner] gradient and the result [outer, n, inner]).
  */
 export function upsampleLinearAxis(src: Float32Array, outer: number, n: number, inner: number, s: number, adjoint = false): Float32Array {
-  for (const [v, name] of [[outer, 'outer'], [n, 'n'], [inner, 'inner']] as const)
+  for (const [v, name] of [
+    [outer, 'outer'],
+    [n, 'n'],
+    [inner, 'inner'],
+  ] as const)
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`upsampleLinearAxis: ${name} must be a non-negative integer, got ${v}`);
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`upsampleLinearAxis: factor s must be a positive integer, got ${s}`);
   if (!(src instanceof Float32Array)) throw new TypeError('upsampleLinearAxis src must be a Float32Array');
-  const small = outer * n * inner, big = small * s;
-  if (src.length !== (adjoint ? big : small)) throw new RangeError(`upsampleLinearAxis src has ${src.length} elements, the shape needs ${adjoint ? big : small}`);
+  const small = outer * n * inner,
+    big = small * s;
+  if (src.length !== (adjoint ? big : small))
+    throw new RangeError(`upsampleLinearAxis src has ${src.length} elements, the shape needs ${adjoint ? big : small}`);
   const dst = new Float32Array(adjoint ? small : big);
   if (adjoint) dm().upsampleLinearAxisGradF32(src, dst, outer, n, inner, s);
   else dm().upsampleLinearAxisF32(src, dst, outer, n, inner, s);
@@ -86,7 +91,8 @@ function checkParts(parts: Arr4[], rows: number, what: string): number[] {
   return parts.map((p, i) => {
     if (!(p instanceof Float32Array) && !(p instanceof Int32Array)) throw new TypeError(`${what}: part ${i} must be a Float32Array or Int32Array`);
     if (p.constructor !== ctor) throw new TypeError(`${what}: part ${i} is a ${p.constructor.name}, part 0 a ${ctor.name}`);
-    if (rows === 0 ? p.length !== 0 : p.length % rows !== 0) throw new RangeError(`${what}: part ${i} has ${p.length} elements, not a multiple of ${rows} rows`);
+    if (rows === 0 ? p.length !== 0 : p.length % rows !== 0)
+      throw new RangeError(`${what}: part ${i} has ${p.length} elements, not a multiple of ${rows} rows`);
     return rows === 0 ? 0 : p.length / rows;
   });
 }

@@ -10,7 +10,15 @@ export interface NativeElementwise {
   binaryF32(op: number, shape: Float64Array, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array): void;
   reluF32(x: Float32Array, y: Float32Array): void;
   /** dst[dstOffset + idx·dstStrides] = src[srcOffset + idx·srcStrides] over `shape` (rank <= 8), 4-byte elements. */
-  stridedCopy4(shape: Float64Array, src: Float32Array | Int32Array, srcOffset: number, srcStrides: Float64Array, dst: Float32Array | Int32Array, dstOffset: number, dstStrides: Float64Array): void;
+  stridedCopy4(
+    shape: Float64Array,
+    src: Float32Array | Int32Array,
+    srcOffset: number,
+    srcStrides: Float64Array,
+    dst: Float32Array | Int32Array,
+    dstOffset: number,
+    dstStrides: Float64Array,
+  ): void;
   stepF32(x: Float32Array, y: Float32Array, alpha: number): void;
   softmaxF32(x: Float32Array, y: Float32Array, cols: number): void;
   /** dx = dy * step(x) (ReLU's gradient, one pass). */
@@ -34,7 +42,8 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
   const r = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < r; i++) {
-    const x = a[a.length - r + i] ?? 1, y = b[b.length - r + i] ?? 1;
+    const x = a[a.length - r + i] ?? 1,
+      y = b[b.length - r + i] ?? 1;
     if (x !== y && x !== 1 && y !== 1) throw new RangeError(`shapes [${a}] and [${b}] do not broadcast`);
     out.push(x === 1 ? y : x);
   }
@@ -60,7 +69,9 @@ export function broadcastStrides(shape: readonly number[], out: readonly number[
  * loop in the native kernel.
  */
 export function collapseBroadcast(shape: readonly number[], as: Float64Array, bs: Float64Array): { shape: Float64Array; as: Float64Array; bs: Float64Array } {
-  const sh: number[] = [], sa: number[] = [], sb: number[] = [];
+  const sh: number[] = [],
+    sa: number[] = [],
+    sb: number[] = [];
   for (let i = 0; i < shape.length; i++) {
     if (shape[i] === 1) continue;
     const j = sh.length - 1;
@@ -81,8 +92,16 @@ export function collapseBroadcast(shape: readonly number[], as: Float64Array, bs
 export function binary(op: BinaryOpName, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[]): { values: Float32Array; shape: number[] } {
   const shape = broadcastShape(aShape, bShape);
   if (shape.length > 8) throw new RangeError(`binary ${op}: rank ${shape.length} > 8`);
-  checkLen(a, aShape.reduce((p, q) => p * q, 1), `${op} a`);
-  checkLen(b, bShape.reduce((p, q) => p * q, 1), `${op} b`);
+  checkLen(
+    a,
+    aShape.reduce((p, q) => p * q, 1),
+    `${op} a`,
+  );
+  checkLen(
+    b,
+    bShape.reduce((p, q) => p * q, 1),
+    `${op} b`,
+  );
   const out = new Float32Array(shape.reduce((p, q) => p * q, 1));
   const c = collapseBroadcast(shape, broadcastStrides(aShape, shape), broadcastStrides(bShape, shape));
   k().binaryF32(BINARY_OPS[op], c.shape, a, c.as, b, c.bs, out);
@@ -108,7 +127,8 @@ export function reluGrad(dy: Float32Array, x: Float32Array): Float32Array {
 }
 export function checkTile(xShape: readonly number[], reps: readonly number[], dyLen: number): void {
   if (xShape.length !== reps.length || xShape.length > 8) throw new RangeError(`tileGrad: shape [${xShape}] and reps [${reps}] must have one equal rank <= 8`);
-  if ([...xShape, ...reps].some((v) => !Number.isInteger(v) || v < 0)) throw new RangeError(`tileGrad: shape [${xShape}] and reps [${reps}] must be non-negative integers`);
+  if ([...xShape, ...reps].some((v) => !Number.isInteger(v) || v < 0))
+    throw new RangeError(`tileGrad: shape [${xShape}] and reps [${reps}] must be non-negative integers`);
   const n = xShape.reduce((a, s, i) => a * s * reps[i], 1);
   if (n !== dyLen) throw new RangeError(`tileGrad: dy has ${dyLen} elements, shape [${xShape}] x reps [${reps}] needs ${n}`);
 }

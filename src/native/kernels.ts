@@ -34,20 +34,45 @@ export interface IsaProbeResult {
 
 /** Geometry of a 3D convolution (padding = before-padding, as tfjs computes it). */
 export interface Conv3DGeometry {
-  n: number; d: number; h: number; w: number; cin: number;
-  kd: number; kh: number; kw: number; cout: number;
-  sd: number; sh: number; sw: number;
-  od: number; oh: number; ow: number;
-  pf: number; pt: number; pl: number;
+  n: number;
+  d: number;
+  h: number;
+  w: number;
+  cin: number;
+  kd: number;
+  kh: number;
+  kw: number;
+  cout: number;
+  sd: number;
+  sh: number;
+  sw: number;
+  od: number;
+  oh: number;
+  ow: number;
+  pf: number;
+  pt: number;
+  pl: number;
 }
 
 /** Geometry of a 3D pooling window (channels c are pooled independently). */
 export interface Pool3DGeometry {
-  n: number; d: number; h: number; w: number; c: number;
-  fd: number; fh: number; fw: number;
-  sd: number; sh: number; sw: number;
-  od: number; oh: number; ow: number;
-  pf: number; pt: number; pl: number;
+  n: number;
+  d: number;
+  h: number;
+  w: number;
+  c: number;
+  fd: number;
+  fh: number;
+  fw: number;
+  sd: number;
+  sh: number;
+  sw: number;
+  od: number;
+  oh: number;
+  ow: number;
+  pf: number;
+  pt: number;
+  pl: number;
 }
 
 const CONV_KEYS = ['n', 'd', 'h', 'w', 'cin', 'kd', 'kh', 'kw', 'cout', 'sd', 'sh', 'sw', 'od', 'oh', 'ow', 'pf', 'pt', 'pl'] as const;
@@ -66,22 +91,23 @@ function checkInts<K extends string>(g: Record<K, number>, keys: readonly K[], w
 /** Validates a conv geometry (consistency of output size and padding) and packs it. */
 export function convGeomArray(g: Conv3DGeometry): Int32Array {
   const a = checkInts(g, CONV_KEYS, 'conv3d');
-  for (const k of ['kd', 'kh', 'kw', 'sd', 'sh', 'sw'] as const)
-    if (g[k] < 1) throw new RangeError(`conv3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
+  for (const k of ['kd', 'kh', 'kw', 'sd', 'sh', 'sw'] as const) if (g[k] < 1) throw new RangeError(`conv3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
   const dims: [number, number, number, number, number, string][] = [
-    [g.d, g.kd, g.sd, g.od, g.pf, 'depth'], [g.h, g.kh, g.sh, g.oh, g.pt, 'height'], [g.w, g.kw, g.sw, g.ow, g.pl, 'width'],
+    [g.d, g.kd, g.sd, g.od, g.pf, 'depth'],
+    [g.h, g.kh, g.sh, g.oh, g.pt, 'height'],
+    [g.w, g.kw, g.sw, g.ow, g.pl, 'width'],
   ];
   for (const [inp, k, s, o, p, name] of dims) {
     if (o > 0 && p > k - 1) throw new RangeError(`conv3d: ${name} padding ${p} exceeds filter size ${k} - 1`);
-    if (o > 0 && (o - 1) * s + k - p > inp + k - 1) throw new RangeError(`conv3d: ${name} output ${o} does not fit input ${inp} (filter ${k}, stride ${s}, pad ${p})`);
+    if (o > 0 && (o - 1) * s + k - p > inp + k - 1)
+      throw new RangeError(`conv3d: ${name} output ${o} does not fit input ${inp} (filter ${k}, stride ${s}, pad ${p})`);
   }
   return a;
 }
 
 export function poolGeomArray(g: Pool3DGeometry): Int32Array {
   const a = checkInts(g, POOL_KEYS, 'pool3d');
-  for (const k of ['fd', 'fh', 'fw', 'sd', 'sh', 'sw'] as const)
-    if (g[k] < 1) throw new RangeError(`pool3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
+  for (const k of ['fd', 'fh', 'fw', 'sd', 'sh', 'sw'] as const) if (g[k] < 1) throw new RangeError(`pool3d: geometry field '${k}' must be >= 1, got ${g[k]}`);
   return a;
 }
 
@@ -91,22 +117,47 @@ export type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 /** The conv geometry of a tfjs Conv3DInfo. */
 export function convGeomFromInfo(ci: Conv3DInfo): Conv3DGeometry {
   return {
-    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, cin: ci.inChannels,
-    kd: ci.filterDepth, kh: ci.filterHeight, kw: ci.filterWidth, cout: ci.outChannels,
-    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
-    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
-    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+    n: ci.batchSize,
+    d: ci.inDepth,
+    h: ci.inHeight,
+    w: ci.inWidth,
+    cin: ci.inChannels,
+    kd: ci.filterDepth,
+    kh: ci.filterHeight,
+    kw: ci.filterWidth,
+    cout: ci.outChannels,
+    sd: ci.strideDepth,
+    sh: ci.strideHeight,
+    sw: ci.strideWidth,
+    od: ci.outDepth,
+    oh: ci.outHeight,
+    ow: ci.outWidth,
+    pf: ci.padInfo.front,
+    pt: ci.padInfo.top,
+    pl: ci.padInfo.left,
   };
 }
 
 /** The pool geometry of a tfjs Conv3DInfo (as computePool3DInfo returns). */
 export function poolGeomFromInfo(ci: Conv3DInfo): Pool3DGeometry {
   return {
-    n: ci.batchSize, d: ci.inDepth, h: ci.inHeight, w: ci.inWidth, c: ci.inChannels,
-    fd: ci.filterDepth, fh: ci.filterHeight, fw: ci.filterWidth,
-    sd: ci.strideDepth, sh: ci.strideHeight, sw: ci.strideWidth,
-    od: ci.outDepth, oh: ci.outHeight, ow: ci.outWidth,
-    pf: ci.padInfo.front, pt: ci.padInfo.top, pl: ci.padInfo.left,
+    n: ci.batchSize,
+    d: ci.inDepth,
+    h: ci.inHeight,
+    w: ci.inWidth,
+    c: ci.inChannels,
+    fd: ci.filterDepth,
+    fh: ci.filterHeight,
+    fw: ci.filterWidth,
+    sd: ci.strideDepth,
+    sh: ci.strideHeight,
+    sw: ci.strideWidth,
+    od: ci.outDepth,
+    oh: ci.outHeight,
+    ow: ci.outWidth,
+    pf: ci.padInfo.front,
+    pt: ci.padInfo.top,
+    pl: ci.padInfo.left,
   };
 }
 
@@ -131,8 +182,10 @@ export interface ConvOptions {
 
 /** Native Conv3D forward: y [N,OD,OH,OW,Cout]. */
 export function conv3dForward(g: Conv3DGeometry, x: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
-  const geom = convGeomArray(g), s = convSizes(g);
-  checkLen(x, s.x, 'conv3d x'); checkLen(filter, s.filter, 'conv3d filter');
+  const geom = convGeomArray(g),
+    s = convSizes(g);
+  checkLen(x, s.x, 'conv3d x');
+  checkLen(filter, s.filter, 'conv3d filter');
   const y = new Float32Array(s.y);
   k().conv3dForward(x, filter, y, geom, !!o.bf16);
   return y;
@@ -140,8 +193,10 @@ export function conv3dForward(g: Conv3DGeometry, x: Float32Array, filter: Float3
 
 /** Native gradient of Conv3D with respect to its input: dx [N,D,H,W,Cin]. */
 export function conv3dBackpropInput(g: Conv3DGeometry, dy: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
-  const geom = convGeomArray(g), s = convSizes(g);
-  checkLen(dy, s.y, 'conv3d dy'); checkLen(filter, s.filter, 'conv3d filter');
+  const geom = convGeomArray(g),
+    s = convSizes(g);
+  checkLen(dy, s.y, 'conv3d dy');
+  checkLen(filter, s.filter, 'conv3d filter');
   const dx = new Float32Array(s.x);
   k().conv3dBackpropInput(dy, filter, dx, geom, !!o.bf16);
   return dx;
@@ -149,36 +204,43 @@ export function conv3dBackpropInput(g: Conv3DGeometry, dy: Float32Array, filter:
 
 /** Native gradient of Conv3D with respect to its filter: [KD,KH,KW,Cin,Cout]. */
 export function conv3dBackpropFilter(g: Conv3DGeometry, x: Float32Array, dy: Float32Array, o: ConvOptions = {}): Float32Array {
-  const geom = convGeomArray(g), s = convSizes(g);
-  checkLen(x, s.x, 'conv3d x'); checkLen(dy, s.y, 'conv3d dy');
+  const geom = convGeomArray(g),
+    s = convSizes(g);
+  checkLen(x, s.x, 'conv3d x');
+  checkLen(dy, s.y, 'conv3d dy');
   const df = new Float32Array(s.filter);
   k().conv3dBackpropFilter(x, dy, df, geom, !!o.bf16);
   return df;
 }
 
 export function maxPool3d(g: Pool3DGeometry, x: Float32Array): Float32Array {
-  const geom = poolGeomArray(g), s = poolSizes(g);
+  const geom = poolGeomArray(g),
+    s = poolSizes(g);
   checkLen(x, s.x, 'maxPool3d x');
   const y = new Float32Array(s.y);
   k().maxPool3d(x, y, geom);
   return y;
 }
 export function avgPool3d(g: Pool3DGeometry, x: Float32Array): Float32Array {
-  const geom = poolGeomArray(g), s = poolSizes(g);
+  const geom = poolGeomArray(g),
+    s = poolSizes(g);
   checkLen(x, s.x, 'avgPool3d x');
   const y = new Float32Array(s.y);
   k().avgPool3d(x, y, geom);
   return y;
 }
 export function maxPool3dGrad(g: Pool3DGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-  const geom = poolGeomArray(g), s = poolSizes(g);
-  checkLen(x, s.x, 'maxPool3dGrad x'); checkLen(dy, s.y, 'maxPool3dGrad dy');
+  const geom = poolGeomArray(g),
+    s = poolSizes(g);
+  checkLen(x, s.x, 'maxPool3dGrad x');
+  checkLen(dy, s.y, 'maxPool3dGrad dy');
   const dx = new Float32Array(s.x);
   k().maxPool3dGrad(x, dy, dx, geom);
   return dx;
 }
 export function avgPool3dGrad(g: Pool3DGeometry, dy: Float32Array): Float32Array {
-  const geom = poolGeomArray(g), s = poolSizes(g);
+  const geom = poolGeomArray(g),
+    s = poolSizes(g);
   checkLen(dy, s.y, 'avgPool3dGrad dy');
   const dx = new Float32Array(s.x);
   k().avgPool3dGrad(dy, dx, geom);

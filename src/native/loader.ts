@@ -19,7 +19,10 @@ export function packageRoot(): string {
 }
 
 export class NativeLoadError extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'NativeLoadError';
   }
@@ -36,28 +39,18 @@ export function largeBuffers(): LargeBufferPolicy | undefined {
 /** Candidate paths of the compiled addon, first found wins. CLARA_NATIVE_PATH overrides. */
 export function addonCandidates(root = packageRoot()): string[] {
   const env = process.env.CLARA_NATIVE_PATH;
-  return [
-    ...(env ? [resolve(env)] : []),
-    join(root, 'build', 'Release', 'clara_native.node'),
-    join(root, 'build', 'Debug', 'clara_native.node'),
-  ];
+  return [...(env ? [resolve(env)] : []), join(root, 'build', 'Release', 'clara_native.node'), join(root, 'build', 'Debug', 'clara_native.node')];
 }
 
 /** Explains why the addon is not there and how to build it. */
 export function explainMissingAddon(root: string, tried: string[], cause?: unknown): string {
-  const lines = [
-    'clara-train: the native addon (clara_native.node) could not be loaded.',
-    `  looked in: ${tried.join(', ')}`,
-  ];
+  const lines = ['clara-train: the native addon (clara_native.node) could not be loaded.', `  looked in: ${tried.join(', ')}`];
   if (cause instanceof Error) lines.push(`  loader said: ${cause.message.split('\n')[0]}`);
   const hints: string[] = [];
-  const onPath = (cmd: string) =>
-    (process.env.PATH ?? '').split(':').some((p) => p && existsSync(join(p, cmd)));
+  const onPath = (cmd: string) => (process.env.PATH ?? '').split(':').some((p) => p && existsSync(join(p, cmd)));
   if (!onPath('cmake')) hints.push('cmake is not on PATH: install it (Debian: apt-get install cmake; or pip install cmake)');
-  if (!onPath('c++') && !onPath('g++') && !onPath('clang++'))
-    hints.push('no C++ compiler on PATH: install one (Debian: apt-get install g++)');
-  if (!existsSync(join(root, 'node_modules', 'node-addon-api')))
-    hints.push('node-addon-api is missing: run npm ci in the package folder');
+  if (!onPath('c++') && !onPath('g++') && !onPath('clang++')) hints.push('no C++ compiler on PATH: install one (Debian: apt-get install g++)');
+  if (!existsSync(join(root, 'node_modules', 'node-addon-api'))) hints.push('node-addon-api is missing: run npm ci in the package folder');
   hints.push(`rebuild with: (cd ${root} && npx cmake-js compile --out build)`);
   return [...lines, ...hints.map((h) => `  - ${h}`)].join('\n');
 }

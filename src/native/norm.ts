@@ -4,20 +4,48 @@
 import { native } from './loader.js';
 
 export interface NativeNorm {
-  groupNormF32(s: number, v: number, c: number, g: number, eps: number, x: Float32Array, w: Float32Array | null, b: Float32Array | null,
-    y: Float32Array, mean: Float32Array, variance: Float32Array): void;
-  groupNormGradF32(s: number, v: number, c: number, g: number, eps: number, dy: Float32Array, x: Float32Array, mean: Float32Array,
-    variance: Float32Array, w: Float32Array | null, dx: Float32Array, dw: Float32Array | null, db: Float32Array | null): void;
+  groupNormF32(
+    s: number,
+    v: number,
+    c: number,
+    g: number,
+    eps: number,
+    x: Float32Array,
+    w: Float32Array | null,
+    b: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+  ): void;
+  groupNormGradF32(
+    s: number,
+    v: number,
+    c: number,
+    g: number,
+    eps: number,
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    w: Float32Array | null,
+    dx: Float32Array,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+  ): void;
 }
 
 /** The view: S samples of V voxels with C channels in G groups. */
 export interface NormShape {
-  s: number; v: number; c: number; g: number;
+  s: number;
+  v: number;
+  c: number;
+  g: number;
 }
 
 function checkNormShape(n: NormShape, eps: number): void {
   for (const k of ['s', 'v', 'c', 'g'] as const)
-    if (!Number.isInteger(n[k]) || n[k] < (k === 'v' || k === 's' ? 0 : 1)) throw new RangeError(`groupNorm: ${k} must be a ${k === 'v' || k === 's' ? 'non-negative' : 'positive'} integer, got ${n[k]}`);
+    if (!Number.isInteger(n[k]) || n[k] < (k === 'v' || k === 's' ? 0 : 1))
+      throw new RangeError(`groupNorm: ${k} must be a ${k === 'v' || k === 's' ? 'non-negative' : 'positive'} integer, got ${n[k]}`);
   if (n.c % n.g !== 0) throw new RangeError(`groupNorm: ${n.g} groups do not divide ${n.c} channels`);
   if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`groupNorm: eps must be a finite number > 0, got ${eps}`);
 }
@@ -31,7 +59,13 @@ function checkLen(a: Float32Array | null, len: number, what: string): void {
 const k = (): NativeNorm => native();
 
 /** y (and the per-(sample, group) mean and biased variance); w and b together, or neither. */
-export function groupNorm(n: NormShape, eps: number, x: Float32Array, w: Float32Array | null = null, b: Float32Array | null = null): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
+export function groupNorm(
+  n: NormShape,
+  eps: number,
+  x: Float32Array,
+  w: Float32Array | null = null,
+  b: Float32Array | null = null,
+): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
   checkNormShape(n, eps);
   if ((w === null) !== (b === null)) throw new TypeError('groupNorm: pass both w and b, or neither');
   checkLen(x, n.s * n.v * n.c, 'x');
@@ -43,7 +77,15 @@ export function groupNorm(n: NormShape, eps: number, x: Float32Array, w: Float32
 }
 
 /** dx, and dw / db when w is given. */
-export function groupNormGrad(n: NormShape, eps: number, dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, w: Float32Array | null = null): { dx: Float32Array; dw: Float32Array | null; db: Float32Array | null } {
+export function groupNormGrad(
+  n: NormShape,
+  eps: number,
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  w: Float32Array | null = null,
+): { dx: Float32Array; dw: Float32Array | null; db: Float32Array | null } {
   checkNormShape(n, eps);
   checkLen(dy, n.s * n.v * n.c, 'dy');
   checkLen(x, n.s * n.v * n.c, 'x');

@@ -9,10 +9,15 @@ export interface NativeReduce {
 
 /** Sums an [outer, mid, inner] float32 view over its middle axis → [outer, inner]. */
 export function sumMiddle(x: Float32Array, outer: number, mid: number, inner: number): Float32Array {
-  for (const [v, name] of [[outer, 'outer'], [mid, 'mid'], [inner, 'inner']] as const)
+  for (const [v, name] of [
+    [outer, 'outer'],
+    [mid, 'mid'],
+    [inner, 'inner'],
+  ] as const)
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`sumMiddle: ${name} must be a non-negative integer, got ${v}`);
   if (!(x instanceof Float32Array)) throw new TypeError('sumMiddle: x must be a Float32Array');
-  if (x.length !== outer * mid * inner) throw new RangeError(`sumMiddle: x has ${x.length} elements, [${outer}, ${mid}, ${inner}] needs ${outer * mid * inner}`);
+  if (x.length !== outer * mid * inner)
+    throw new RangeError(`sumMiddle: x has ${x.length} elements, [${outer}, ${mid}, ${inner}] needs ${outer * mid * inner}`);
   const out = new Float32Array(outer * inner);
   const k: NativeReduce = native();
   k.sumMiddleF32(x, outer, mid, inner, out);
@@ -25,7 +30,10 @@ export function sumMiddle(x: Float32Array, outer: number, mid: number, inner: nu
  */
 export function middleView(shape: readonly number[], axes: readonly number[]): [number, number, number] | undefined {
   const red = new Set(axes);
-  let outer = 1, mid = 1, inner = 1, phase = 0; // 0: before the reduced run, 1: in it, 2: after
+  let outer = 1,
+    mid = 1,
+    inner = 1,
+    phase = 0; // 0: before the reduced run, 1: in it, 2: after
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;
     if (red.has(d)) {

@@ -12,7 +12,13 @@ export interface LrPolicy extends LrSchedule {
 }
 
 /** Sets the bound (or given) optimizer's lr for this epoch/iteration; returns the lr. */
-export function applyLr(policy: LrPolicy, epoch: number, iteration: number, ctx: Omit<LrContext, 'baseLr'> & { baseLr?: number }, optimizer = policy.optimizer): number {
+export function applyLr(
+  policy: LrPolicy,
+  epoch: number,
+  iteration: number,
+  ctx: Omit<LrContext, 'baseLr'> & { baseLr?: number },
+  optimizer = policy.optimizer,
+): number {
   if (!optimizer) throw new Error(`${policy.name}: no optimizer bound to this lr policy`);
   const lr = policy.lrAt(epoch, iteration, { ...ctx, baseLr: ctx.baseLr ?? optimizer.initialLr });
   optimizer.lr = lr;
@@ -75,7 +81,7 @@ export function reducePoly(power: number, unit: Unit = 'epoch', totalSteps?: num
  * lr · rate · (1 + cos(pi · epoch / epochs)), which is this with rate 0.5.
  */
 export function cosine(name: string, unit: Unit, tMax: number | undefined, etaMin: number, rate = 0.5, warmup?: Warmup): LrPolicy {
-  return makePolicy(name, unit, (t, T, b) => etaMin + (b - etaMin) * rate * 2 * (1 + Math.cos((Math.PI * t) / (tMax ?? T))) / 2, warmup);
+  return makePolicy(name, unit, (t, T, b) => etaMin + ((b - etaMin) * rate * 2 * (1 + Math.cos((Math.PI * t) / (tMax ?? T)))) / 2, warmup);
 }
 
 /** Constant lr (the default when a config has no lr policy). */

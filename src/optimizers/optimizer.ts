@@ -87,7 +87,13 @@ export abstract class Optimizer implements OptimizerContract {
   }
 }
 
-export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
 
 export class SGD extends Optimizer {
   readonly name = 'SGD';
@@ -109,7 +115,13 @@ export class SGD extends Optimizer {
   }
 }
 
-export interface AdamOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean }
+export interface AdamOptions {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
 
 export class Adam extends Optimizer {
   readonly name: string = 'Adam';
@@ -121,10 +133,20 @@ export class Adam extends Optimizer {
     const [b1, b2] = this.o.betas ?? [0.9, 0.999];
     const eps = this.o.eps ?? 1e-8;
     const wd = this.o.weightDecay ?? (this.decoupled ? 1e-2 : 0);
-    const m = this.slot(name, 'exp_avg', p), v = this.slot(name, 'exp_avg_sq', p);
+    const m = this.slot(name, 'exp_avg', p),
+      v = this.slot(name, 'exp_avg_sq', p);
     if (!this.o.amsgrad) {
       // one native pass on cpu-native (fresh p, m, v: see engine/kernels/adam-update.ts)
-      const step = { lr: this.lr, beta1: b1, beta2: b2, eps, bc1: 1 - b1 ** this.stepCount, bc2: 1 - b2 ** this.stepCount, weightDecay: wd, decoupled: this.decoupled };
+      const step = {
+        lr: this.lr,
+        beta1: b1,
+        beta2: b2,
+        eps,
+        bc1: 1 - b1 ** this.stepCount,
+        bc2: 1 - b2 ** this.stepCount,
+        weightDecay: wd,
+        decoupled: this.decoupled,
+      };
       const r = adamKernelUpdate(step, p, m, v, g0);
       if (r) {
         m.assign(r[1]);
@@ -144,7 +166,8 @@ export class Adam extends Optimizer {
       vmax.assign(tf.maximum(vmax, v));
       vv = vmax;
     }
-    const bc1 = 1 - b1 ** this.stepCount, bc2 = 1 - b2 ** this.stepCount;
+    const bc1 = 1 - b1 ** this.stepCount,
+      bc2 = 1 - b2 ** this.stepCount;
     const denom = tf.add(tf.div(tf.sqrt(vv), Math.sqrt(bc2)), eps);
     p.assign(tf.sub(p, tf.mul(tf.div(m, denom), this.lr / bc1)));
   }
@@ -158,7 +181,14 @@ export class AdamW extends Adam {
   }
 }
 
-export interface NovogradOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number; gradAveraging?: boolean; amsgrad?: boolean }
+export interface NovogradOptions {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  gradAveraging?: boolean;
+  amsgrad?: boolean;
+}
 
 /** monai.optimizers.Novograd: layer-wise second moment (a scalar per parameter tensor). */
 export class Novograd extends Optimizer {
@@ -169,7 +199,8 @@ export class Novograd extends Optimizer {
   protected update(name: string, p: tf.Variable, g0: tf.Tensor): void {
     const [b1, b2] = this.o.betas ?? [0.9, 0.98];
     const eps = this.o.eps ?? 1e-8;
-    const m = this.slot(name, 'exp_avg', p), v = this.slot(name, 'exp_avg_sq', []);
+    const m = this.slot(name, 'exp_avg', p),
+      v = this.slot(name, 'exp_avg_sq', []);
     const norm = tf.sum(tf.square(g0));
     // MONAI starts the running norm at the first (non-zero) norm
     const vNew = tf.where(tf.equal(v, 0), norm, tf.add(tf.mul(v, b2), tf.mul(norm, 1 - b2)));

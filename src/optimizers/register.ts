@@ -26,12 +26,24 @@ const OPT_COMMON = ['params', 'lr', 'learning_rate', 'weight_decay'];
 
 export function adamFactory(raw: Record<string, unknown>, ctx: BuildContext): Optimizer {
   const a = new Args(raw, ctx);
-  return new Adam({ lr: lr(a, 1e-3), betas: betas(a, [0.9, 0.999]), eps: a.num(['eps', 'epsilon'], 1e-8, { min: 0 }), weightDecay: a.num('weight_decay', 0, { min: 0 }), amsgrad: a.bool('amsgrad', false) });
+  return new Adam({
+    lr: lr(a, 1e-3),
+    betas: betas(a, [0.9, 0.999]),
+    eps: a.num(['eps', 'epsilon'], 1e-8, { min: 0 }),
+    weightDecay: a.num('weight_decay', 0, { min: 0 }),
+    amsgrad: a.bool('amsgrad', false),
+  });
 }
 
 export function adamWFactory(raw: Record<string, unknown>, ctx: BuildContext): Optimizer {
   const a = new Args(raw, ctx);
-  return new AdamW({ lr: lr(a, 1e-3), betas: betas(a, [0.9, 0.999]), eps: a.num(['eps', 'epsilon'], 1e-8, { min: 0 }), weightDecay: a.num('weight_decay', 1e-2, { min: 0 }), amsgrad: a.bool('amsgrad', false) });
+  return new AdamW({
+    lr: lr(a, 1e-3),
+    betas: betas(a, [0.9, 0.999]),
+    eps: a.num(['eps', 'epsilon'], 1e-8, { min: 0 }),
+    weightDecay: a.num('weight_decay', 1e-2, { min: 0 }),
+    amsgrad: a.bool('amsgrad', false),
+  });
 }
 
 export function sgdFactory(raw: Record<string, unknown>, ctx: BuildContext): Optimizer {
@@ -50,7 +62,14 @@ export function momentumFactory(raw: Record<string, unknown>, ctx: BuildContext)
 
 export function novogradFactory(raw: Record<string, unknown>, ctx: BuildContext): Optimizer {
   const a = new Args(raw, ctx);
-  return new Novograd({ lr: lr(a, 1e-3), betas: betas(a, [0.9, 0.98]), eps: a.num(['eps', 'epsilon'], 1e-8, { min: 0 }), weightDecay: a.num('weight_decay', 0, { min: 0 }), gradAveraging: a.bool('grad_averaging', false), amsgrad: a.bool('amsgrad', false) });
+  return new Novograd({
+    lr: lr(a, 1e-3),
+    betas: betas(a, [0.9, 0.98]),
+    eps: a.num(['eps', 'epsilon'], 1e-8, { min: 0 }),
+    weightDecay: a.num('weight_decay', 0, { min: 0 }),
+    gradAveraging: a.bool('grad_averaging', false),
+    amsgrad: a.bool('amsgrad', false),
+  });
 }
 
 /** Binds a config's resolved "params" (the model's named parameters) to the optimizer. */
@@ -71,11 +90,41 @@ function bindOptimizer(f: (raw: Record<string, unknown>, ctx: BuildContext) => L
   };
 }
 
-registry.register({ names: ['Adam', 'torch.optim.Adam'], kind: 'optimizer', factory: bindParams(adamFactory), args: [...OPT_COMMON, 'betas', 'beta1', 'beta2', 'eps', 'epsilon', 'amsgrad'], description: 'torch.optim.Adam' });
-registry.register({ names: ['AdamW', 'torch.optim.AdamW'], kind: 'optimizer', factory: bindParams(adamWFactory), args: [...OPT_COMMON, 'betas', 'beta1', 'beta2', 'eps', 'epsilon', 'amsgrad'], description: 'torch.optim.AdamW' });
-registry.register({ names: ['SGD', 'torch.optim.SGD'], kind: 'optimizer', factory: bindParams(sgdFactory), args: [...OPT_COMMON, 'momentum', 'dampening', 'nesterov', 'use_nesterov'], description: 'torch.optim.SGD' });
-registry.register({ names: ['Momentum'], kind: 'optimizer', factory: bindParams(momentumFactory), args: [...OPT_COMMON, 'momentum', 'dampening', 'nesterov', 'use_nesterov'], description: 'Clara 3.x Momentum (SGD with momentum 0.9)' });
-registry.register({ names: ['Novograd', 'NovoGrad', 'monai.optimizers.Novograd'], kind: 'optimizer', factory: bindParams(novogradFactory), args: [...OPT_COMMON, 'betas', 'beta1', 'beta2', 'eps', 'epsilon', 'grad_averaging', 'amsgrad'], description: "MONAI's Novograd" });
+registry.register({
+  names: ['Adam', 'torch.optim.Adam'],
+  kind: 'optimizer',
+  factory: bindParams(adamFactory),
+  args: [...OPT_COMMON, 'betas', 'beta1', 'beta2', 'eps', 'epsilon', 'amsgrad'],
+  description: 'torch.optim.Adam',
+});
+registry.register({
+  names: ['AdamW', 'torch.optim.AdamW'],
+  kind: 'optimizer',
+  factory: bindParams(adamWFactory),
+  args: [...OPT_COMMON, 'betas', 'beta1', 'beta2', 'eps', 'epsilon', 'amsgrad'],
+  description: 'torch.optim.AdamW',
+});
+registry.register({
+  names: ['SGD', 'torch.optim.SGD'],
+  kind: 'optimizer',
+  factory: bindParams(sgdFactory),
+  args: [...OPT_COMMON, 'momentum', 'dampening', 'nesterov', 'use_nesterov'],
+  description: 'torch.optim.SGD',
+});
+registry.register({
+  names: ['Momentum'],
+  kind: 'optimizer',
+  factory: bindParams(momentumFactory),
+  args: [...OPT_COMMON, 'momentum', 'dampening', 'nesterov', 'use_nesterov'],
+  description: 'Clara 3.x Momentum (SGD with momentum 0.9)',
+});
+registry.register({
+  names: ['Novograd', 'NovoGrad', 'monai.optimizers.Novograd'],
+  kind: 'optimizer',
+  factory: bindParams(novogradFactory),
+  args: [...OPT_COMMON, 'betas', 'beta1', 'beta2', 'eps', 'epsilon', 'grad_averaging', 'amsgrad'],
+  description: "MONAI's Novograd",
+});
 
 // ---- lr policies ----
 
@@ -134,10 +183,52 @@ export function constantFactory(raw: Record<string, unknown>, ctx: BuildContext)
   return constant(warmupArg(new Args(raw, ctx)));
 }
 
-registry.register({ names: ['StepLR', 'ReduceStep', 'torch.optim.lr_scheduler.StepLR'], kind: 'lr_policy', factory: bindOptimizer(stepLRFactory), args: [...LR_COMMON, 'step_size', 'gamma'], description: 'lr · gamma^floor(epoch / step_size)' });
-registry.register({ names: ['ReducePoly', 'PolynomialLR', 'torch.optim.lr_scheduler.PolynomialLR'], kind: 'lr_policy', factory: bindOptimizer(reducePolyFactory), args: [...LR_COMMON, 'poly_power', 'power', 'total_iters'], description: 'lr · (1 - epoch / epochs)^poly_power' });
-registry.register({ names: ['ReduceCosine'], kind: 'lr_policy', factory: bindOptimizer(reduceCosineFactory), args: [...LR_COMMON, 'rate'], description: 'Clara 3.x: lr · rate · (1 + cos(pi · epoch / epochs))' });
-registry.register({ names: ['CosineAnnealing', 'CosineAnnealingLR', 'torch.optim.lr_scheduler.CosineAnnealingLR'], kind: 'lr_policy', factory: bindOptimizer(cosineAnnealingFactory), args: [...LR_COMMON, 'T_max', 'eta_min'], description: 'cosine annealing to eta_min over T_max (default: the run)' });
-registry.register({ names: ['DecayOnStep'], kind: 'lr_policy', factory: bindOptimizer(decayOnStepFactory), args: [...LR_COMMON, 'decay_ratio', 'decay_freq'], description: 'Clara 3.x: lr · decay_ratio every decay_freq steps' });
-registry.register({ names: ['WarmupCosineSchedule', 'monai.optimizers.WarmupCosineSchedule'], kind: 'lr_policy', factory: bindOptimizer(warmupCosineFactory), args: ['optimizer', 'warmup_steps', 't_total', 'end_lr', 'cycles', 'warmup_multiplier', 'last_epoch'], description: "MONAI's WarmupCosineSchedule (per iteration)" });
-registry.register({ names: ['Constant'], kind: 'lr_policy', factory: bindOptimizer(constantFactory), args: LR_COMMON, description: 'constant lr (optional warmup)' });
+registry.register({
+  names: ['StepLR', 'ReduceStep', 'torch.optim.lr_scheduler.StepLR'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(stepLRFactory),
+  args: [...LR_COMMON, 'step_size', 'gamma'],
+  description: 'lr · gamma^floor(epoch / step_size)',
+});
+registry.register({
+  names: ['ReducePoly', 'PolynomialLR', 'torch.optim.lr_scheduler.PolynomialLR'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(reducePolyFactory),
+  args: [...LR_COMMON, 'poly_power', 'power', 'total_iters'],
+  description: 'lr · (1 - epoch / epochs)^poly_power',
+});
+registry.register({
+  names: ['ReduceCosine'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(reduceCosineFactory),
+  args: [...LR_COMMON, 'rate'],
+  description: 'Clara 3.x: lr · rate · (1 + cos(pi · epoch / epochs))',
+});
+registry.register({
+  names: ['CosineAnnealing', 'CosineAnnealingLR', 'torch.optim.lr_scheduler.CosineAnnealingLR'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(cosineAnnealingFactory),
+  args: [...LR_COMMON, 'T_max', 'eta_min'],
+  description: 'cosine annealing to eta_min over T_max (default: the run)',
+});
+registry.register({
+  names: ['DecayOnStep'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(decayOnStepFactory),
+  args: [...LR_COMMON, 'decay_ratio', 'decay_freq'],
+  description: 'Clara 3.x: lr · decay_ratio every decay_freq steps',
+});
+registry.register({
+  names: ['WarmupCosineSchedule', 'monai.optimizers.WarmupCosineSchedule'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(warmupCosineFactory),
+  args: ['optimizer', 'warmup_steps', 't_total', 'end_lr', 'cycles', 'warmup_multiplier', 'last_epoch'],
+  description: "MONAI's WarmupCosineSchedule (per iteration)",
+});
+registry.register({
+  names: ['Constant'],
+  kind: 'lr_policy',
+  factory: bindOptimizer(constantFactory),
+  args: LR_COMMON,
+  description: 'constant lr (optional warmup)',
+});

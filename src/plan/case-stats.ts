@@ -42,7 +42,11 @@ export interface CaseIssue {
   problem: string;
 }
 
-interface FileStamp { path: string; size: number; mtimeMs: number }
+interface FileStamp {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
 
 export interface CaseFingerprint {
   id: string;
@@ -85,7 +89,8 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   const pos = (q / 100) * (n - 1);
-  const lo = Math.floor(pos), hi = Math.min(n - 1, lo + 1);
+  const lo = Math.floor(pos),
+    hi = Math.min(n - 1, lo + 1);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
@@ -99,10 +104,18 @@ export function channelStats(values: Float32Array): ChannelStats | null {
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (s[i] - mean) ** 2;
   const m = Math.min(n, MAX_STORED_VALUES);
-  const sorted = m === n ? Array.from(s, (v) => +v.toPrecision(7)) : Array.from({ length: m }, (_, i) => +s[Math.round((i * (n - 1)) / (m - 1))].toPrecision(7));
+  const sorted =
+    m === n ? Array.from(s, (v) => +v.toPrecision(7)) : Array.from({ length: m }, (_, i) => +s[Math.round((i * (n - 1)) / (m - 1))].toPrecision(7));
   return {
-    count: n, mean, std: Math.sqrt(ss / n), min: s[0], max: s[n - 1], median: percentileSorted(s, 50),
-    percentile_00_5: percentileSorted(s, 0.5), percentile_99_5: percentileSorted(s, 99.5), sorted,
+    count: n,
+    mean,
+    std: Math.sqrt(ss / n),
+    min: s[0],
+    max: s[n - 1],
+    median: percentileSorted(s, 50),
+    percentile_00_5: percentileSorted(s, 0.5),
+    percentile_99_5: percentileSorted(s, 99.5),
+    sorted,
   };
 }
 
@@ -129,7 +142,11 @@ async function tryRead(file: string): Promise<ReadResult> {
  * Analyses one case. Returns the fingerprint (null when a file cannot be read or the geometry
  * disagrees so badly that statistics would be meaningless) and every problem found.
  */
-export async function analyseCase(c: PlanCase, nChannels: number, labels: ReadonlyMap<number, string>): Promise<{ fp: CaseFingerprint | null; issues: CaseIssue[] }> {
+export async function analyseCase(
+  c: PlanCase,
+  nChannels: number,
+  labels: ReadonlyMap<number, string>,
+): Promise<{ fp: CaseFingerprint | null; issues: CaseIssue[] }> {
   const issues: CaseIssue[] = [];
   const issue = (file: string, problem: string) => issues.push({ case: c.id, file, problem });
   const lab = await tryRead(c.label);
@@ -148,7 +165,10 @@ export async function analyseCase(c: PlanCase, nChannels: number, labels: Readon
   const extra = (v: NiftiImage) => v.shape.slice(3).reduce((a, b) => a * b, 1);
   const channels: { data: Float32Array; file: string }[] = [];
   if (imgs.length === 1 && extra(imgs[0]) > 1) {
-    const v = imgs[0], nc = extra(v), s = v.scaled(), sp = s.length / nc;
+    const v = imgs[0],
+      nc = extra(v),
+      s = v.scaled(),
+      sp = s.length / nc;
     if (nc !== nChannels) issue(c.images[0], `has ${nc} channels (4th dimension), dataset.json's modality lists ${nChannels}`);
     for (let ch = 0; ch < Math.min(nc, nChannels); ch++) {
       const d = new Float32Array(sp);
@@ -159,7 +179,13 @@ export async function analyseCase(c: PlanCase, nChannels: number, labels: Readon
     if (imgs.length !== nChannels) issue(c.images[0], `the case has ${imgs.length} image file(s), dataset.json's modality lists ${nChannels} channel(s)`);
     imgs.forEach((v, i) => {
       if (extra(v) > 1) issue(c.images[i], `expected a 3D image per channel, got shape ${fmt(v.shape)}`);
-      channels.push({ data: v.scaled().subarray(0, spatialOf(v).reduce((a, b) => a * b, 1)), file: c.images[i] });
+      channels.push({
+        data: v.scaled().subarray(
+          0,
+          spatialOf(v).reduce((a, b) => a * b, 1),
+        ),
+        file: c.images[i],
+      });
     });
   }
   const ref = imgs[0];
@@ -178,12 +204,16 @@ export async function analyseCase(c: PlanCase, nChannels: number, labels: Readon
     if (sp.some((x, i) => Math.abs(x - spacing[i]) > 1e-4 * Math.max(1, spacing[i]))) {
       issue(file, `spacing ${fmt(sp)} mm differs from the image's ${fmt(spacing)} mm (${c.images[0]})`);
     } else if (maxAbsDiff(v.affine, ref.affine) > 1e-3) {
-      issue(file, `affine (origin/direction) differs from the image's by up to ${maxAbsDiff(v.affine, ref.affine).toPrecision(3)} mm: ` +
-        `origin ${fmt(v.affine.map((r) => r[3]).slice(0, 3))} vs ${fmt(ref.affine.map((r) => r[3]).slice(0, 3))}, orientation ${axcodesOf(v.affine)} vs ${axcodesOf(ref.affine)} (${c.images[0]})`);
+      issue(
+        file,
+        `affine (origin/direction) differs from the image's by up to ${maxAbsDiff(v.affine, ref.affine).toPrecision(3)} mm: ` +
+          `origin ${fmt(v.affine.map((r) => r[3]).slice(0, 3))} vs ${fmt(ref.affine.map((r) => r[3]).slice(0, 3))}, orientation ${axcodesOf(v.affine)} vs ${axcodesOf(ref.affine)} (${c.images[0]})`,
+      );
     }
   }
   for (const ch of channels) {
-    let nan = 0, inf = 0;
+    let nan = 0,
+      inf = 0;
     for (let x = 0; x < ch.data.length; x++) {
       const v = ch.data[x];
       if (v !== v) nan++;
@@ -199,13 +229,19 @@ export async function analyseCase(c: PlanCase, nChannels: number, labels: Readon
   let nonInteger = 0;
   for (let x = 0; x < n; x++) {
     const v = lab32[x];
-    if (!Number.isInteger(v)) { nonInteger++; continue; }
+    if (!Number.isInteger(v)) {
+      nonInteger++;
+      continue;
+    }
     counts.set(v, (counts.get(v) ?? 0) + 1);
   }
   if (nonInteger) issue(c.label, `${nonInteger} voxel(s) are not integer label values`);
   const outside = [...counts.keys()].filter((v) => !labels.has(v)).sort((a, b) => a - b);
   if (outside.length) {
-    issue(c.label, `label value(s) ${outside.map((v) => `${v} (${counts.get(v)} voxels)`).join(', ')} are not in dataset.json's labels {${[...labels.keys()].join(', ')}}`);
+    issue(
+      c.label,
+      `label value(s) ${outside.map((v) => `${v} (${counts.get(v)} voxels)`).join(', ')} are not in dataset.json's labels {${[...labels.keys()].join(', ')}}`,
+    );
   }
 
   // Non-zero box (any channel != 0) and foreground box (label > 0) with the native kernel.
@@ -217,11 +253,19 @@ export async function analyseCase(c: PlanCase, nChannels: number, labels: Readon
   const fgBox = boundingBox(lab32 as Float32Array, 1, s3, 0);
   const fgMask = new Uint8Array(n);
   let nfg = 0;
-  for (let x = 0; x < n; x++) if (lab32[x] > 0) { fgMask[x] = 1; nfg++; }
+  for (let x = 0; x < n; x++)
+    if (lab32[x] > 0) {
+      fgMask[x] = 1;
+      nfg++;
+    }
   const intensity = channels.map((ch) => {
     const vals = new Float32Array(nfg);
     let m = 0;
-    for (let x = 0; x < n; x++) if (fgMask[x]) { const v = ch.data[x]; if (Number.isFinite(v)) vals[m++] = v; }
+    for (let x = 0; x < n; x++)
+      if (fgMask[x]) {
+        const v = ch.data[x];
+        if (Number.isFinite(v)) vals[m++] = v;
+      }
     return channelStats(vals.subarray(0, m));
   });
   const classVoxels: Record<string, number> = {};
@@ -230,11 +274,21 @@ export async function analyseCase(c: PlanCase, nChannels: number, labels: Readon
   for (const [v, k] of [...componentCounts(lab32, shape).entries()].sort((a, b) => a[0] - b[0])) if (Number.isInteger(v)) components[String(v)] = k;
   return {
     fp: {
-      id: c.id, list: c.list, images: c.images, label: c.label, stamps: stampFiles([...c.images, c.label]),
-      shape, spacing, orientation: axcodesOf(ref.affine), affine: ref.affine.map((r) => r.slice()),
-      nonzeroBoxSize, relativeSizeAfterCrop: nonzeroBoxSize.reduce((a, b) => a * b, 1) / n,
+      id: c.id,
+      list: c.list,
+      images: c.images,
+      label: c.label,
+      stamps: stampFiles([...c.images, c.label]),
+      shape,
+      spacing,
+      orientation: axcodesOf(ref.affine),
+      affine: ref.affine.map((r) => r.slice()),
+      nonzeroBoxSize,
+      relativeSizeAfterCrop: nonzeroBoxSize.reduce((a, b) => a * b, 1) / n,
       foregroundBox: fgBox ? { start: [...fgBox.start], end: [...fgBox.end], size: fgBox.end.map((e, i) => e - fgBox.start[i]) } : null,
-      classVoxels, components, intensity,
+      classVoxels,
+      components,
+      intensity,
     },
     issues,
   };

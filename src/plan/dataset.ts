@@ -47,7 +47,8 @@ function channelNames(json: Record<string, unknown>, file: string): string[] {
   const out: string[] = [];
   for (const [k, v] of entries) {
     const i = Number(k);
-    if (!Number.isInteger(i) || i < 0 || i >= entries.length) throw new ClaraError(`channel keys must be 0..${entries.length - 1}, got "${k}"`, { file, path: joinPath(key, k) });
+    if (!Number.isInteger(i) || i < 0 || i >= entries.length)
+      throw new ClaraError(`channel keys must be 0..${entries.length - 1}, got "${k}"`, { file, path: joinPath(key, k) });
     if (typeof v !== 'string' || !v) throw new ClaraError(`expected a channel name (string), got ${JSON.stringify(v)}`, { file, path: joinPath(key, k) });
     out[i] = v;
   }
@@ -66,7 +67,10 @@ function labelMap(json: Record<string, unknown>, file: string): Map<number, stri
     const value = msd ? Number(k) : v;
     const name = msd ? (v as string) : k;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
-      throw new ClaraError(`expected a label value 0..255 (MSD "1": "name" or nnU-Net v2 "name": 1), got ${JSON.stringify(k)}: ${JSON.stringify(v)}`, { file, path: joinPath('labels', k) });
+      throw new ClaraError(`expected a label value 0..255 (MSD "1": "name" or nnU-Net v2 "name": 1), got ${JSON.stringify(k)}: ${JSON.stringify(v)}`, {
+        file,
+        path: joinPath('labels', k),
+      });
     }
     out.set(value, name);
   }
@@ -104,11 +108,14 @@ function discoverNnunet(json: Record<string, unknown>, file: string, root: strin
   if (typeof ending !== 'string' || !ending) return [];
   const labelsDir = join(root, 'labelsTr');
   if (!existsSync(labelsDir)) throw new ClaraError(`nnU-Net v2 layout (file_ending ${ending}) but no labelsTr/ folder`, { file });
-  return readdirSync(labelsDir).filter((n) => n.endsWith(ending)).sort().map((n, i) => {
-    const id = n.slice(0, -ending.length);
-    const images = Array.from({ length: nChannels }, (_, c) => join(root, 'imagesTr', `${id}_${String(c).padStart(4, '0')}${ending}`));
-    return { id, images, label: join(labelsDir, n), list: 'training' as const, at: `labelsTr/${n} (case ${i})` };
-  });
+  return readdirSync(labelsDir)
+    .filter((n) => n.endsWith(ending))
+    .sort()
+    .map((n, i) => {
+      const id = n.slice(0, -ending.length);
+      const images = Array.from({ length: nChannels }, (_, c) => join(root, 'imagesTr', `${id}_${String(c).padStart(4, '0')}${ending}`));
+      return { id, images, label: join(labelsDir, n), list: 'training' as const, at: `labelsTr/${n} (case ${i})` };
+    });
 }
 
 /** Reads a dataset folder (holding dataset.json) or a dataset.json file. */
@@ -123,7 +130,10 @@ export function readPlanDataset(arg: string): PlanDataset {
   const labels = labelMap(json, file);
   const training = json.training === undefined ? discoverNnunet(json, file, root, channels.length) : readList(json, 'training', file, root);
   if (training.length === 0) {
-    throw new ClaraError('expected a non-empty "training" list of {"image", "label"} (MSD), or "file_ending" with imagesTr/ and labelsTr/ (nnU-Net v2)', { file, path: 'training' });
+    throw new ClaraError('expected a non-empty "training" list of {"image", "label"} (MSD), or "file_ending" with imagesTr/ and labelsTr/ (nnU-Net v2)', {
+      file,
+      path: 'training',
+    });
   }
   const validation = readList(json, 'validation', file, root);
   // A validation entry naming the same files as a training one (a one-subject demo) is analysed once.

@@ -43,7 +43,8 @@ export interface Fingerprint {
 
 export function median(v: number[]): number {
   if (v.length === 0) return NaN;
-  const s = [...v].sort((a, b) => a - b), m = s.length >> 1;
+  const s = [...v].sort((a, b) => a - b),
+    m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
@@ -51,8 +52,13 @@ const medianPerAxis = (rows: number[][]) => [0, 1, 2].map((a) => median(rows.map
 
 /** The empirical CDF of one case's stored sorted values at x: the fraction at or below it. */
 function cdf(v: number[], x: number): number {
-  let lo = 0, hi = v.length; // first index with v[i] > x
-  while (lo < hi) { const m = (lo + hi) >> 1; if (v[m] <= x) lo = m + 1; else hi = m; }
+  let lo = 0,
+    hi = v.length; // first index with v[i] > x
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (v[m] <= x) lo = m + 1;
+    else hi = m;
+  }
   return lo / v.length;
 }
 
@@ -64,8 +70,13 @@ function cdf(v: number[], x: number): number {
 export function mixtureQuantile(cases: number[][], p: number): number {
   const all = [...new Set(cases.flat())].sort((a, b) => a - b);
   const F = (x: number) => cases.reduce((s, v) => s + cdf(v, x), 0) / cases.length;
-  let lo = 0, hi = all.length - 1;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (F(all[m]) >= p - 1e-12) hi = m; else lo = m + 1; }
+  let lo = 0,
+    hi = all.length - 1;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (F(all[m]) >= p - 1e-12) hi = m;
+    else lo = m + 1;
+  }
   return all[lo];
 }
 
@@ -76,9 +87,13 @@ function poolChannel(stats: ChannelStats[]): PooledChannelStats | null {
   const second = stats.reduce((s, c) => s + c.std ** 2 + c.mean ** 2, 0) / k;
   const qs = stats.map((c) => c.sorted);
   return {
-    mean, std: Math.sqrt(Math.max(0, second - mean * mean)),
-    min: Math.min(...stats.map((c) => c.min)), max: Math.max(...stats.map((c) => c.max)),
-    median: mixtureQuantile(qs, 0.5), percentile_00_5: mixtureQuantile(qs, 0.005), percentile_99_5: mixtureQuantile(qs, 0.995),
+    mean,
+    std: Math.sqrt(Math.max(0, second - mean * mean)),
+    min: Math.min(...stats.map((c) => c.min)),
+    max: Math.max(...stats.map((c) => c.max)),
+    median: mixtureQuantile(qs, 0.5),
+    percentile_00_5: mixtureQuantile(qs, 0.005),
+    percentile_99_5: mixtureQuantile(qs, 0.995),
   };
 }
 
@@ -88,13 +103,18 @@ function summarise(cases: CaseFingerprint[], nChannels: number): DatasetSummary 
   for (const c of cases) orientations[c.orientation] = (orientations[c.orientation] ?? 0) + 1;
   const totals = new Map<string, number>();
   let all = 0;
-  for (const c of cases) for (const [k, v] of Object.entries(c.classVoxels)) { totals.set(k, (totals.get(k) ?? 0) + v); all += v; }
+  for (const c of cases)
+    for (const [k, v] of Object.entries(c.classVoxels)) {
+      totals.set(k, (totals.get(k) ?? 0) + v);
+      all += v;
+    }
   const classFrequency: Record<string, number> = {};
   for (const [k, v] of [...totals.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) classFrequency[k] = v / all;
   const comp = new Map<string, number[]>();
   for (const c of cases) for (const [k, v] of Object.entries(c.components)) comp.set(k, [...(comp.get(k) ?? []), v]);
   const components: DatasetSummary['components'] = {};
-  for (const [k, v] of [...comp.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) components[k] = { median: median(v), max: Math.max(...v), cases: v.length };
+  for (const [k, v] of [...comp.entries()].sort((a, b) => Number(a[0]) - Number(b[0])))
+    components[k] = { median: median(v), max: Math.max(...v), cases: v.length };
   const fgBoxes = cases.filter((c) => c.foregroundBox).map((c) => c.foregroundBox!.size);
   return {
     cases: cases.length,
@@ -103,15 +123,21 @@ function summarise(cases: CaseFingerprint[], nChannels: number): DatasetSummary 
     medianShapeAfterCrop: medianPerAxis(cases.map((c) => c.nonzeroBoxSize)),
     medianRelativeSizeAfterCrop: median(cases.map((c) => c.relativeSizeAfterCrop)),
     orientations,
-    intensity: Array.from({ length: nChannels }, (_, ch) => poolChannel(cases.map((c) => c.intensity[ch]).filter((s): s is ChannelStats => s !== null && s !== undefined))),
-    classFrequency, components,
+    intensity: Array.from({ length: nChannels }, (_, ch) =>
+      poolChannel(cases.map((c) => c.intensity[ch]).filter((s): s is ChannelStats => s !== null && s !== undefined)),
+    ),
+    classFrequency,
+    components,
     medianForegroundBoxSize: fgBoxes.length ? medianPerAxis(fgBoxes) : null,
   };
 }
 
 function sameStamps(a: CaseFingerprint, paths: string[]): boolean {
   const now = stampFiles(paths);
-  return a.stamps.length === now.length && now.every((s, i) => s.size >= 0 && s.path === a.stamps[i].path && s.size === a.stamps[i].size && s.mtimeMs === a.stamps[i].mtimeMs);
+  return (
+    a.stamps.length === now.length &&
+    now.every((s, i) => s.size >= 0 && s.path === a.stamps[i].path && s.size === a.stamps[i].size && s.mtimeMs === a.stamps[i].mtimeMs)
+  );
 }
 
 function readCache(file: string | undefined): Map<string, CaseFingerprint> {
@@ -120,8 +146,10 @@ function readCache(file: string | undefined): Map<string, CaseFingerprint> {
   try {
     const j = JSON.parse(readFileSync(file, 'utf8')) as Fingerprint;
     if (j.version !== FINGERPRINT_VERSION || !Array.isArray(j.cases)) return m;
-    for (const c of j.cases) if (c.intensity.every((s) => s === null || Array.isArray(s.sorted) && s.sorted.length > 0)) m.set(c.id, c);
-  } catch { /* an unreadable cache is recomputed */ }
+    for (const c of j.cases) if (c.intensity.every((s) => s === null || (Array.isArray(s.sorted) && s.sorted.length > 0))) m.set(c.id, c);
+  } catch {
+    /* an unreadable cache is recomputed */
+  }
   return m;
 }
 
@@ -145,9 +173,15 @@ export async function fingerprintDataset(ds: PlanDataset, o: FingerprintOptions 
     const hit = cache.get(c.id);
     if (hit && sameStamps(hit, [...c.images, c.label]) && hit.label === c.label && hit.intensity.length === ds.channels.length) {
       // dataset.json may have changed since: check the cached label values against today's labels
-      const outside = Object.keys(hit.classVoxels).map(Number).filter((v) => !ds.labels.has(v));
+      const outside = Object.keys(hit.classVoxels)
+        .map(Number)
+        .filter((v) => !ds.labels.has(v));
       if (outside.length) {
-        issues.push({ case: c.id, file: c.label, problem: `label value(s) ${outside.map((v) => `${v} (${hit.classVoxels[String(v)]} voxels)`).join(', ')} are not in dataset.json's labels {${[...ds.labels.keys()].join(', ')}}` });
+        issues.push({
+          case: c.id,
+          file: c.label,
+          problem: `label value(s) ${outside.map((v) => `${v} (${hit.classVoxels[String(v)]} voxels)`).join(', ')} are not in dataset.json's labels {${[...ds.labels.keys()].join(', ')}}`,
+        });
       }
       cases.push({ ...hit, list: c.list });
       reused++;
@@ -164,7 +198,9 @@ export async function fingerprintDataset(ds: PlanDataset, o: FingerprintOptions 
   const fp: Fingerprint = {
     version: FINGERPRINT_VERSION,
     dataset: { file: ds.file, name: ds.name, channels: ds.channels, labels },
-    cases, issues, summary: summarise(cases, ds.channels.length),
+    cases,
+    issues,
+    summary: summarise(cases, ds.channels.length),
   };
   if (o.cacheFile && issues.length === 0) writeJsonAtomic(o.cacheFile, fp);
   return { ...fp, reused };

@@ -38,8 +38,15 @@ export async function planEngine(log?: (s: string) => void): Promise<EngineInfo>
 export async function measureTrainStep(s: StepSpec): Promise<StepMeasurement> {
   await planEngine();
   const model = buildUNet({
-    spatialDims: 3, inChannels: s.inChannels, outChannels: s.outChannels, channels: s.channels, strides: s.strides,
-    numResUnits: 0, norm: 'instance', act: 'relu', seed: 0,
+    spatialDims: 3,
+    inChannels: s.inChannels,
+    outChannels: s.outChannels,
+    channels: s.channels,
+    strides: s.strides,
+    numResUnits: 0,
+    norm: 'instance',
+    act: 'relu',
+    seed: 0,
   });
   const rng = new Rng(0);
   const [d, h, w] = s.patch;

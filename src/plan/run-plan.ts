@@ -24,7 +24,10 @@ interface RunPlanOptions {
 }
 
 class DatasetIntegrityError extends ClaraError {
-  constructor(readonly issues: CaseIssue[], file: string) {
+  constructor(
+    readonly issues: CaseIssue[],
+    file: string,
+  ) {
     super(`${issues.length} problem(s) in ${new Set(issues.map((i) => i.case)).size} case(s); nothing was planned:\n${formatIssues(issues)}`, { file });
     this.name = 'DatasetIntegrityError';
   }
@@ -34,7 +37,13 @@ function formatIssues(issues: CaseIssue[]): string {
   return issues.map((i) => `  ${i.case}: ${i.file}: ${i.problem}`).join('\n');
 }
 
-interface PlanResult { dir: string; plan: Plan; fingerprint: Fingerprint; reused: number; files: string[] }
+interface PlanResult {
+  dir: string;
+  plan: Plan;
+  fingerprint: Fingerprint;
+  reused: number;
+  files: string[];
+}
 
 export async function runPlan(o: RunPlanOptions): Promise<PlanResult> {
   const log = o.log ?? (() => {});
@@ -43,7 +52,9 @@ export async function runPlan(o: RunPlanOptions): Promise<PlanResult> {
     throw new ClaraError('the output folder exists, is not empty and is not a planned MMAR (use --force to write into it)', { file: dir });
   }
   const ds = readPlanDataset(o.dataset);
-  log(`dataset ${ds.name}: ${ds.cases.length} labelled case(s), channels ${ds.channels.join(', ')}, labels ${[...ds.labels.entries()].map(([v, n]) => `${v}=${n}`).join(', ')}`);
+  log(
+    `dataset ${ds.name}: ${ds.cases.length} labelled case(s), channels ${ds.channels.join(', ')}, labels ${[...ds.labels.entries()].map(([v, n]) => `${v}=${n}`).join(', ')}`,
+  );
   const cacheFile = join(dir, 'plan', 'fingerprint.json');
   const fp = await fingerprintDataset(ds, { cacheFile, force: o.force, progress: o.progress });
   if (fp.reused) log(`fingerprint: ${fp.reused} of ${ds.cases.length} case(s) from the cache ${cacheFile}`);

@@ -11,7 +11,9 @@ export const MIN_FEATURE_MAP = 4;
 /** numpy.percentile(values, q) (linear). */
 export function percentile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
-  const pos = (q / 100) * (s.length - 1), lo = Math.floor(pos), hi = Math.min(s.length - 1, lo + 1);
+  const pos = (q / 100) * (s.length - 1),
+    lo = Math.floor(pos),
+    hi = Math.min(s.length - 1, lo + 1);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
@@ -28,23 +30,42 @@ interface TargetSpacing {
  * target is the 10th percentile of that axis' spacings (not below the other axes' spacing).
  */
 export function targetSpacing(spacings: number[][], shapesAfterCrop: number[][]): TargetSpacing {
-  const target = [0, 1, 2].map((a) => percentile(spacings.map((s) => s[a]), 50));
-  const size = [0, 1, 2].map((a) => percentile(shapesAfterCrop.map((s) => s[a]), 50));
+  const target = [0, 1, 2].map((a) =>
+    percentile(
+      spacings.map((s) => s[a]),
+      50,
+    ),
+  );
+  const size = [0, 1, 2].map((a) =>
+    percentile(
+      shapesAfterCrop.map((s) => s[a]),
+      50,
+    ),
+  );
   const worst = target.indexOf(Math.max(...target));
   const others = [0, 1, 2].filter((a) => a !== worst);
-  const otherSp = others.map((a) => target[a]), otherSz = others.map((a) => size[a]);
+  const otherSp = others.map((a) => target[a]),
+    otherSz = others.map((a) => size[a]);
   const anisoSpacing = target[worst] > ANISO_THRESHOLD * Math.max(...otherSp);
   const anisoVoxels = size[worst] * ANISO_THRESHOLD < Math.min(...otherSz);
   const med = `median spacing per axis over ${spacings.length} case(s): [${target.map((x) => +x.toFixed(4)).join(', ')}] mm`;
   if (!(anisoSpacing && anisoVoxels)) {
-    return { spacing: target, anisotropicAxis: null, reason: `${med}; no axis is both ${ANISO_THRESHOLD}x coarser and ${ANISO_THRESHOLD}x shorter than the others (nnU-Net's anisotropy rule does not apply)` };
+    return {
+      spacing: target,
+      anisotropicAxis: null,
+      reason: `${med}; no axis is both ${ANISO_THRESHOLD}x coarser and ${ANISO_THRESHOLD}x shorter than the others (nnU-Net's anisotropy rule does not apply)`,
+    };
   }
-  let t = percentile(spacings.map((s) => s[worst]), 10);
+  let t = percentile(
+    spacings.map((s) => s[worst]),
+    10,
+  );
   if (t < Math.max(...otherSp)) t = Math.max(Math.max(...otherSp), t) + 1e-5;
   const out = target.slice();
   out[worst] = t;
   return {
-    spacing: out, anisotropicAxis: worst,
+    spacing: out,
+    anisotropicAxis: worst,
     reason: `${med}; axis ${worst} is anisotropic (${target[worst]} mm > ${ANISO_THRESHOLD} x ${Math.max(...otherSp)} mm and ${size[worst]} voxels x ${ANISO_THRESHOLD} < ${Math.min(...otherSz)}), so its target is the 10th percentile of its spacings (nnU-Net): ${+t.toFixed(5)} mm`,
   };
 }
@@ -70,7 +91,8 @@ export interface Topology {
 /** nnU-Net's get_pool_and_conv_props (min feature map MIN_FEATURE_MAP, no pooling cap). */
 export function poolAndConvProps(spacing: number[], patch: number[], minFeature = MIN_FEATURE_MAP, maxPool = 999999): Topology {
   const dim = spacing.length;
-  const sp = spacing.slice(), size = patch.slice();
+  const sp = spacing.slice(),
+    size = patch.slice();
   const poolKernels: number[][] = [Array(dim).fill(1)];
   const convKernels: number[][] = [];
   const numPool = Array(dim).fill(0);
@@ -85,7 +107,12 @@ export function poolAndConvProps(spacing: number[], patch: number[], minFeature 
     const minAll = Math.min(...sp);
     for (let d = 0; d < dim; d++) if (kernel[d] !== 3 && sp[d] / minAll < 2) kernel[d] = 3;
     const pk = Array(dim).fill(1);
-    for (const v of valid) { pk[v] = 2; numPool[v]++; sp[v] *= 2; size[v] = Math.ceil(size[v] / 2); }
+    for (const v of valid) {
+      pk[v] = 2;
+      numPool[v]++;
+      sp[v] *= 2;
+      size[v] = Math.ceil(size[v] / 2);
+    }
     poolKernels.push(pk);
     convKernels.push(kernel.slice());
   }

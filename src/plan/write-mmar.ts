@@ -20,14 +20,19 @@ function splitCases(ds: PlanDataset, seed = 0): { training: PlanCase[]; validati
     const v = val.length ? val : train;
     return { training: train, validation: v, reason: 'the dataset\'s own "training" and "validation" lists' };
   }
-  if (train.length === 1) return { training: train, validation: train, reason: 'one case: it is both trained and validated on (a demonstration, not a generalisation test)' };
+  if (train.length === 1)
+    return { training: train, validation: train, reason: 'one case: it is both trained and validated on (a demonstration, not a generalisation test)' };
   const idx = train.map((_, i) => i);
   const rng = new Rng(seed);
-  for (let i = idx.length - 1; i > 0; i--) { const j = rng.int(0, i + 1); [idx[i], idx[j]] = [idx[j], idx[i]]; }
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
   const nVal = Math.max(1, Math.round(train.length * 0.2));
   const vs = new Set(idx.slice(0, nVal));
   return {
-    training: train.filter((_, i) => !vs.has(i)), validation: train.filter((_, i) => vs.has(i)),
+    training: train.filter((_, i) => !vs.has(i)),
+    validation: train.filter((_, i) => vs.has(i)),
     reason: `no "validation" list: ${nVal} of ${train.length} cases held out for validation (seeded shuffle, seed ${seed})`,
   };
 }
@@ -66,7 +71,10 @@ export function trainConfig(plan: Plan): Obj {
   ];
   const lossArgs = { include_background: false, to_onehot_y: true, softmax: true };
   const dataset = (key: string) => ({
-    name: 'CacheDataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: key,
+    name: 'CacheDataset',
+    data_list_file_path: '{DATASET_JSON}',
+    data_file_base_dir: '{DATA_ROOT}',
+    data_list_key: key,
     args: { transform: '@pre_transforms', cache_rate: 1.0, num_workers: 2 },
   });
   const sw = plan.sliding_window;
@@ -86,7 +94,9 @@ export function trainConfig(plan: Plan): Obj {
     search: [
       { domain: 'lr', type: 'float', args: ['learning_rate'], targets: plan.search.learning_rate, log: true },
       {
-        domain: 'net', type: 'enum', args: ['disableDiceLoss', 'disableDiceCELoss', 'disableDiceFocalLoss'],
+        domain: 'net',
+        type: 'enum',
+        args: ['disableDiceLoss', 'disableDiceCELoss', 'disableDiceFocalLoss'],
         targets: plan.search.losses.map((l) => plan.search.losses.map((m) => m !== l)),
       },
       { domain: 'transform', type: 'float', args: ['aug_prob'], targets: plan.search.aug_prob },
@@ -103,11 +113,19 @@ export function trainConfig(plan: Plan): Obj {
       model: {
         name: 'UNet',
         args: {
-          spatial_dims: 3, in_channels: plan.dataset.channels.length, out_channels: outChannels,
-          channels: plan.network.channels, strides: plan.network.strides, num_res_units: 0, norm: 'instance', act: 'relu',
+          spatial_dims: 3,
+          in_channels: plan.dataset.channels.length,
+          out_channels: outChannels,
+          channels: plan.network.channels,
+          strides: plan.network.strides,
+          num_res_units: 0,
+          norm: 'instance',
+          act: 'relu',
         },
         // the width search sits on the component (a list is not a top-level variable); none when one width fits
-        ...(plan.search.widths.length > 1 ? { search: [{ domain: 'net', type: 'enum', args: ['channels'], targets: plan.search.widths.map((w) => [w]) }] } : {}),
+        ...(plan.search.widths.length > 1
+          ? { search: [{ domain: 'net', type: 'enum', args: ['channels'], targets: plan.search.widths.map((w) => [w]) }] }
+          : {}),
       },
       pre_transforms: train,
       dataset: dataset('training'),
@@ -126,8 +144,15 @@ export function trainConfig(plan: Plan): Obj {
       trainer: {
         name: 'SupervisedTrainer',
         args: {
-          max_epochs: '{epochs}', train_data_loader: '@dataloader', network: '@model', loss_function: '@loss', optimizer: '@optimizer',
-          inferer: '@inferer', postprocessing: '@post_transforms', train_handlers: '@handlers', amp: '{use_amp}',
+          max_epochs: '{epochs}',
+          train_data_loader: '@dataloader',
+          network: '@model',
+          loss_function: '@loss',
+          optimizer: '@optimizer',
+          inferer: '@inferer',
+          postprocessing: '@post_transforms',
+          train_handlers: '@handlers',
+          amp: '{use_amp}',
         },
       },
     },
@@ -135,18 +160,30 @@ export function trainConfig(plan: Plan): Obj {
       pre_transforms: [...pre.map((t) => ({ ref: t.name as string })).slice(0, nPre), { ref: 'ToTensord' }],
       dataset: dataset('validation'),
       dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 1, shuffle: false, num_workers: 2 } },
-      inferer: { name: 'SlidingWindowInferer', args: { roi_size: sw.roi_size, sw_batch_size: sw.sw_batch_size, overlap: sw.overlap, mode: sw.mode, sigma_scale: sw.sigma_scale } },
+      inferer: {
+        name: 'SlidingWindowInferer',
+        args: { roi_size: sw.roi_size, sw_batch_size: sw.sw_batch_size, overlap: sw.overlap, mode: sw.mode, sigma_scale: sw.sigma_scale },
+      },
       handlers: [
         { name: 'StatsHandler', rank: 0, args: { output_transform: 'lambda x: None' } },
         { name: 'CheckpointSaver', rank: 0, args: { save_dir: '{MMAR_CKPT_DIR}', save_dict: { model: '@model' }, save_key_metric: true } },
       ],
       post_transforms: [{ ref: 'Activationsd' }, { ref: 'AsDiscreted' }],
-      key_metric: { name: 'MeanDice', log_label: 'val_mean_dice', args: { include_background: false, output_transform: "#monai.handlers.from_engine(['pred', 'label'])" } },
+      key_metric: {
+        name: 'MeanDice',
+        log_label: 'val_mean_dice',
+        args: { include_background: false, output_transform: "#monai.handlers.from_engine(['pred', 'label'])" },
+      },
       evaluator: {
         name: 'SupervisedEvaluator',
         args: {
-          val_data_loader: '@dataloader', network: '@model', inferer: '@inferer', postprocessing: '@post_transforms',
-          key_val_metric: '@key_metric', val_handlers: '@handlers', amp: '{use_amp}',
+          val_data_loader: '@dataloader',
+          network: '@model',
+          inferer: '@inferer',
+          postprocessing: '@post_transforms',
+          key_val_metric: '@key_metric',
+          val_handlers: '@handlers',
+          amp: '{use_amp}',
         },
       },
     },
@@ -161,7 +198,10 @@ export function automlConfig(plan: Plan, name: string): Obj {
       { name: 'MLflowHandler', args: { experiment_name: `clara-train-${name.replace(/[^\w.-]+/g, '-')}` } },
     ],
     executor: { name: 'MMARExecutor', args: {} },
-    controller: { name: 'TPEController', args: { max_trials: plan.automl.jobs, max_rounds: plan.automl.max_rounds, max_jobs_per_round: plan.automl.max_jobs_per_round, seed: 0 } },
+    controller: {
+      name: 'TPEController',
+      args: { max_trials: plan.automl.jobs, max_rounds: plan.automl.max_rounds, max_jobs_per_round: plan.automl.max_jobs_per_round, seed: 0 },
+    },
   };
 }
 
@@ -172,13 +212,20 @@ export function writePlannedMmar(dir: string, ds: PlanDataset, plan: Plan): { fi
     'config/config_train.json': trainConfig(plan),
     'config/config_automl.json': automlConfig(plan, ds.name),
     'config/environment.json': {
-      DATA_ROOT: ds.root, DATASET_JSON: 'config/datalist.json', PROCESSING_TASK: 'segmentation',
-      MMAR_EVAL_OUTPUT_PATH: 'eval', MMAR_CKPT_DIR: 'models', MMAR_CKPT: 'models/best',
+      DATA_ROOT: ds.root,
+      DATASET_JSON: 'config/datalist.json',
+      PROCESSING_TASK: 'segmentation',
+      MMAR_EVAL_OUTPUT_PATH: 'eval',
+      MMAR_CKPT_DIR: 'models',
+      MMAR_CKPT: 'models/best',
     },
     'config/datalist.json': {
-      name: ds.name, description: `planned by clara-train plan from ${ds.file}: ${split.reason}`,
-      labels: plan.dataset.labels, modality: Object.fromEntries(plan.dataset.channels.map((c, i) => [String(i), c])),
-      training: split.training.map((c) => entry(c, ds.root)), validation: split.validation.map((c) => entry(c, ds.root)),
+      name: ds.name,
+      description: `planned by clara-train plan from ${ds.file}: ${split.reason}`,
+      labels: plan.dataset.labels,
+      modality: Object.fromEntries(plan.dataset.channels.map((c, i) => [String(i), c])),
+      training: split.training.map((c) => entry(c, ds.root)),
+      validation: split.validation.map((c) => entry(c, ds.root)),
     },
     'plan/plan.json': { ...plan, split: { training: split.training.length, validation: split.validation.length, reason: split.reason } },
   };

@@ -31,7 +31,11 @@ export async function buildReport(o: BuildReportOptions): Promise<{ file: string
   if (o.images === false) images.note = 'not asked for (--no-images)';
   else if (!data.best) images.note = 'no job has a score yet';
   else images = await predictionImages(data.best.name, data.best.folder, reportDir(data.runRoot), { log: o.log });
-  const html = renderReport(data, { images: images.images, ...(images.note ? { imagesNote: images.note } : {}), ...(o.refreshS ? { refreshS: o.refreshS } : {}) });
+  const html = renderReport(data, {
+    images: images.images,
+    ...(images.note ? { imagesNote: images.note } : {}),
+    ...(o.refreshS ? { refreshS: o.refreshS } : {}),
+  });
   const file = resolve(o.output ?? join(data.runRoot, 'report.html'));
   writeFileAtomic(file, html);
   return { file, data, images: images.images.length, ...(images.note ? { imagesNote: images.note } : {}) };

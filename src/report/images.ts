@@ -17,9 +17,15 @@ import type { SliceImage } from './html.js';
 import { encodePng } from './png.js';
 import { binaryDice, foregroundCentre, renderSlice, VIEWS } from './slices.js';
 
-interface ImagesResult { images: SliceImage[]; note?: string }
+interface ImagesResult {
+  images: SliceImage[];
+  note?: string;
+}
 
-interface Manifest { job: string; images: { caseId: string; view: SliceImage['view']; file: string; dice?: number }[] }
+interface Manifest {
+  job: string;
+  images: { caseId: string; view: SliceImage['view']; file: string; dice?: number }[];
+}
 
 const stripExt = (f: string) => basename(f).replace(/\.nii(\.gz)?$/, '');
 
@@ -29,19 +35,33 @@ function runInfer(jobFolder: string, out: string, datalist: string, log: (l: str
     const env = process.env.CLARA_CLI_COMMAND;
     if (env) {
       let c: unknown;
-      try { c = JSON.parse(env); } catch { /* below */ }
-      if (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'string')) return res(`CLARA_CLI_COMMAND must be a JSON list of strings, got ${env}`);
+      try {
+        c = JSON.parse(env);
+      } catch {
+        /* below */
+      }
+      if (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'string'))
+        return res(`CLARA_CLI_COMMAND must be a JSON list of strings, got ${env}`);
       cmd = c;
     }
     // Only the cases shown: a data list of them (absolute paths) as DATASET_JSON.
     const args = [...cmd.slice(1), 'infer', '-m', jobFolder, '-o', out, '--set', `DATASET_JSON=${datalist}`];
     log(`report: segmenting the validation cases of ${basename(jobFolder)} for the prediction images`);
-    const child = spawn(cmd[0], args, { cwd: jobFolder, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CUDA_VISIBLE_DEVICES: process.env.CUDA_VISIBLE_DEVICES ?? '' } });
+    const child = spawn(cmd[0], args, {
+      cwd: jobFolder,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: process.env.CUDA_VISIBLE_DEVICES ?? '' },
+    });
     let err = '';
-    child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-2000);
+    });
     child.stdout.resume();
     const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
-    child.on('error', (e) => { clearTimeout(timer); res(`could not run clara-train infer: ${e.message}`); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      res(`could not run clara-train infer: ${e.message}`);
+    });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       res(code === 0 ? undefined : `clara-train infer exited with ${sig ?? code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
@@ -58,8 +78,13 @@ function validationCases(jobFolder: string): { image: string; label?: string }[]
   for (const key of ['validation', 'testing', 'training']) {
     try {
       const items = loadDatalist(ds, { key, baseDir: base });
-      return items.map((it) => ({ image: Array.isArray(it.image) ? it.image[0] : it.image, ...(it.label ? { label: Array.isArray(it.label) ? it.label[0] : it.label } : {}) }));
-    } catch { /* try the next list */ }
+      return items.map((it) => ({
+        image: Array.isArray(it.image) ? it.image[0] : it.image,
+        ...(it.label ? { label: Array.isArray(it.label) ? it.label[0] : it.label } : {}),
+      }));
+    } catch {
+      /* try the next list */
+    }
   }
   return [];
 }
@@ -68,16 +93,30 @@ function validationCases(jobFolder: string): { image: string; label?: string }[]
  * The images of `job` (its folder `jobFolder`) under `dir` (automl/<run_id>/report):
  * reused when made for the same job, else made with `clara-train infer`.
  */
-export async function predictionImages(job: string, jobFolder: string | undefined, dir: string, o: { maxCases?: number; log?: (l: string) => void } = {}): Promise<ImagesResult> {
+export async function predictionImages(
+  job: string,
+  jobFolder: string | undefined,
+  dir: string,
+  o: { maxCases?: number; log?: (l: string) => void } = {},
+): Promise<ImagesResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const manifestFile = join(dir, 'images.json');
   if (existsSync(manifestFile)) {
     try {
       const m = readJsonFile(manifestFile) as Manifest;
       if (m.job === job && m.images.every((im) => existsSync(join(dir, im.file)))) {
-        return { images: m.images.map((im) => ({ caseId: im.caseId, view: im.view, png: readFileSync(join(dir, im.file)), ...(im.dice !== undefined ? { dice: im.dice } : {}) })) };
+        return {
+          images: m.images.map((im) => ({
+            caseId: im.caseId,
+            view: im.view,
+            png: readFileSync(join(dir, im.file)),
+            ...(im.dice !== undefined ? { dice: im.dice } : {}),
+          })),
+        };
       }
-    } catch { /* made again */ }
+    } catch {
+      /* made again */
+    }
   }
   if (!jobFolder || !existsSync(jobFolder)) return { images: [], note: `the folder of ${job} is gone (num_mmars_to_keep)` };
   if (!existsSync(jobCkptDir(jobFolder))) return { images: [], note: `${job} has no checkpoint folder (MMAR_CKPT_DIR)` };
@@ -101,11 +140,19 @@ export async function predictionImages(job: string, jobFolder: string | undefine
   const notes: string[] = [];
   for (const c of cases) {
     const seg = join(predDir, `${stripExt(c.image)}_seg.nii.gz`);
-    if (!existsSync(seg)) { notes.push(`no prediction for ${basename(c.image)}`); continue; }
-    const img = await readNifti(c.image), pred = await readNifti(seg), lab = c.label && existsSync(c.label) ? await readNifti(c.label) : undefined;
+    if (!existsSync(seg)) {
+      notes.push(`no prediction for ${basename(c.image)}`);
+      continue;
+    }
+    const img = await readNifti(c.image),
+      pred = await readNifti(seg),
+      lab = c.label && existsSync(c.label) ? await readNifti(c.label) : undefined;
     const shape = img.shape.slice(0, 3);
     const same = (s: number[]) => s.length >= 3 && s.slice(0, 3).every((x, i) => x === shape[i]) && s.slice(3).every((x) => x === 1);
-    if (!same(img.shape) || !same(pred.shape) || (lab && !same(lab.shape))) { notes.push(`${basename(c.image)}: image, label and prediction are not on one 3-D grid`); continue; }
+    if (!same(img.shape) || !same(pred.shape) || (lab && !same(lab.shape))) {
+      notes.push(`${basename(c.image)}: image, label and prediction are not on one 3-D grid`);
+      continue;
+    }
     const at = foregroundCentre(shape, lab?.data, pred.data);
     const dice = lab ? binaryDice(lab.data, pred.data) : undefined;
     const caseId = stripExt(c.image);

@@ -8,7 +8,12 @@ import type { Param } from './run-data.js';
 
 export const IMPORTANCE_METHOD = 'one-way ANOVA main effect (η² = share of the score variance explained by the parameter alone; floats in ≤4 quantile bins)';
 
-interface Importance { key: string; label: string; eta2: number; groups: number }
+interface Importance {
+  key: string;
+  label: string;
+  eta2: number;
+  groups: number;
+}
 
 /** Groups of equal-size rank bins (ties stay together). */
 function bins(values: number[], k: number): number[] {
@@ -36,7 +41,8 @@ export function parameterImportance(params: Param[], rows: { values: Record<stri
     const sums = new Map<number, { s: number; n: number }>();
     have.forEach((r, i) => {
       const g = sums.get(group[i]) ?? { s: 0, n: 0 };
-      g.s += r.score; g.n++;
+      g.s += r.score;
+      g.n++;
       sums.set(group[i], g);
     });
     const m = have.reduce((a, r) => a + r.score, 0) / have.length;

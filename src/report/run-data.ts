@@ -28,7 +28,10 @@ export interface Param {
   categories?: string[];
 }
 
-interface Curve { x: number; y: number }
+interface Curve {
+  x: number;
+  y: number;
+}
 
 export interface JobData {
   name: string;
@@ -89,7 +92,8 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-const short = (x: unknown): string => (typeof x === 'number' && !Number.isInteger(x) ? String(Number(x.toPrecision(4))) : typeof x === 'string' ? x : JSON.stringify(x));
+const short = (x: unknown): string =>
+  typeof x === 'number' && !Number.isInteger(x) ? String(Number(x.toPrecision(4))) : typeof x === 'string' ? x : JSON.stringify(x);
 
 /** The search space: automl/<run_id>/search_space.json when written by the run, else the MMAR's train config. */
 function readSpace(runRoot: string, mmarRoot: string): SearchSpace | undefined {
@@ -152,7 +156,9 @@ function fromStats(j: JobData, s: TrainStats): void {
   j.lr = (s.lr ?? []).map((y, i) => ({ x: i + 1, y }));
   j.epochTime = (s.epoch_time ?? []).map((y, i) => ({ x: i + 1, y }));
   j.keyMetric = s.key_metric_name;
-  j.val = (s.val_metrics ?? []).map((v) => ({ x: v.epoch, y: v.metrics[s.key_metric_name] ?? Object.values(v.metrics)[0] })).filter((c) => typeof c.y === 'number');
+  j.val = (s.val_metrics ?? [])
+    .map((v) => ({ x: v.epoch, y: v.metrics[s.key_metric_name] ?? Object.values(v.metrics)[0] }))
+    .filter((c) => typeof c.y === 'number');
   j.epochsCompleted = s.epochs_completed;
   j.totalEpochs = s.total_epochs;
   j.backend = s.backend;
@@ -179,15 +185,31 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
   const recs = new Map<number, Record<string, unknown>>();
   for (const e of entries) {
     if (e.type === 'run_start') {
-      if (data.start === undefined) { data.start = e.time; data.seed = e.seed; data.controller = e.controller; data.workers = e.workers; } else data.resumes++;
+      if (data.start === undefined) {
+        data.start = e.time;
+        data.seed = e.seed;
+        data.controller = e.controller;
+        data.workers = e.workers;
+      } else data.resumes++;
       data.ended = false;
     } else if (e.type === 'recommendations') {
       for (const r of e.recommendations) recs.set(r.id, r.values);
     } else if (e.type === 'job_start') {
       // A rerun (resume) replaces the interrupted attempt.
       jobs.set(e.job, {
-        name: e.job, recommendationId: e.recommendationId, round: e.round, worker: e.worker, start: e.time, status: 'RUNNING',
-        values: {}, loss: [], val: [], lr: [], epochTime: [], system: [], source: 'none',
+        name: e.job,
+        recommendationId: e.recommendationId,
+        round: e.round,
+        worker: e.worker,
+        start: e.time,
+        status: 'RUNNING',
+        values: {},
+        loss: [],
+        val: [],
+        lr: [],
+        epochTime: [],
+        system: [],
+        source: 'none',
       });
     } else if (e.type === 'job_end') {
       const j = jobs.get(e.job);
@@ -197,7 +219,10 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
       j.score = e.outcome.score;
       if (e.outcome.lowerIsBetter) j.lowerIsBetter = true;
       if (e.outcome.error) j.error = e.outcome.error;
-      if (e.outcome.history?.length) { j.val = e.outcome.history.map((h) => ({ x: h.epoch, y: h.value })); j.source = 'journal'; }
+      if (e.outcome.history?.length) {
+        j.val = e.outcome.history.map((h) => ({ x: h.epoch, y: h.value }));
+        j.source = 'journal';
+      }
     } else if (e.type === 'run_end') {
       data.end = e.time;
       data.endReason = e.reason;
@@ -216,7 +241,10 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
     for (const [k, v] of Object.entries(values)) {
       const n = toNumber(v);
       if (n !== undefined) j.values[k] = n;
-      if (!known.has(k)) { known.add(k); params.push({ key: k, label: k.split(':').pop() ?? k, kind: 'num' }); }
+      if (!known.has(k)) {
+        known.add(k);
+        params.push({ key: k, label: k.split(':').pop() ?? k, kind: 'num' });
+      }
     }
     const folder = join(runRoot, j.name);
     const ckpt = existsSync(folder) ? jobCkptDir(folder) : undefined;
@@ -231,7 +259,10 @@ export function loadRunData(mmarRoot: string, runId: string): RunData {
         j.lr = t.lr ?? [];
         j.epochTime = t.epoch_time ?? [];
         const valKey = Object.keys(t).find((k) => k.startsWith('val_'));
-        if (valKey) { j.val = t[valKey]; j.keyMetric = valKey; }
+        if (valKey) {
+          j.val = t[valKey];
+          j.keyMetric = valKey;
+        }
       }
     }
     j.system = ckpt ? readSystemSamples(ckpt) : [];
@@ -262,7 +293,8 @@ function systemFromTracking(t: Record<string, Curve[]>): SystemSample[] {
   if (!cpu?.length) return [];
   const at = (k: string, i: number) => t[k]?.[i]?.y;
   return cpu.map((c, i) => ({
-    t: c.x * 10, cpu: c.y,
+    t: c.x * 10,
+    cpu: c.y,
     ...(at('system/process_rss_megabytes', i) !== undefined ? { rssMb: at('system/process_rss_megabytes', i) } : {}),
     ...(at('system/system_memory_usage_megabytes', i) !== undefined ? { memMb: at('system/system_memory_usage_megabytes', i) } : {}),
     ...(at('system/gpu_0_utilization_percentage', i) !== undefined ? { gpuUtil: at('system/gpu_0_utilization_percentage', i) } : {}),

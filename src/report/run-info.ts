@@ -25,8 +25,15 @@ export interface RunInfo {
 
 function gpuNames(): string[] {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const out = execFileSync('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -35,8 +42,13 @@ function gpuNames(): string[] {
 export function collectRunInfo(props: Record<string, unknown> = {}): RunInfo {
   const c = cpus();
   return {
-    host: hostname(), os: `${platform()} ${release()}`, cpuModel: c[0]?.model?.trim() ?? 'unknown', cpus: c.length,
-    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version, gpus: gpuNames(),
+    host: hostname(),
+    os: `${platform()} ${release()}`,
+    cpuModel: c[0]?.model?.trim() ?? 'unknown',
+    cpus: c.length,
+    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    gpus: gpuNames(),
     ...(typeof props.backend === 'string' ? { backend: props.backend } : {}),
     ...(typeof props.controller === 'string' ? { controller: props.controller } : {}),
     ...(props.controller_args !== undefined ? { controllerArgs: props.controller_args } : {}),

@@ -3,8 +3,18 @@
 // <figure class="chart"> whose data-points attribute counts the data marks it drew, so a
 // viewer (and the browser test) can tell an empty chart from a drawn one.
 
-interface Pt { x: number; y: number }
-export interface Series { name: string; points: Pt[]; color?: string; step?: boolean; dots?: boolean; dashed?: boolean }
+interface Pt {
+  x: number;
+  y: number;
+}
+export interface Series {
+  name: string;
+  points: Pt[];
+  color?: string;
+  step?: boolean;
+  dots?: boolean;
+  dashed?: boolean;
+}
 
 /** At most n characters (an ellipsis in the middle). */
 export const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, Math.ceil(n / 2) - 1)}…${s.slice(s.length - Math.floor(n / 2))}`);
@@ -26,7 +36,13 @@ export const color = (i: number): string => PALETTE[i % PALETTE.length];
 
 /** Viridis-like ramp, t in [0, 1]. */
 export function ramp(t: number): string {
-  const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
@@ -34,7 +50,11 @@ export function ramp(t: number): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
-interface Scale { map(v: number): number; ticks: number[]; log: boolean }
+interface Scale {
+  map(v: number): number;
+  ticks: number[];
+  log: boolean;
+}
 
 function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) return [lo];
@@ -52,12 +72,24 @@ export function scale(values: number[], range: [number, number], opts: { log?: b
   const tr = (v: number) => (log ? Math.log10(v) : v);
   let lo = finite.length ? Math.min(...finite.map(tr)) : 0;
   let hi = finite.length ? Math.max(...finite.map(tr)) : 1;
-  if (opts.zero && !log) { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }
-  if (hi - lo < 1e-12) { const pad = Math.abs(lo) * 0.1 || 0.5; lo -= pad; hi += pad; }
+  if (opts.zero && !log) {
+    lo = Math.min(lo, 0);
+    hi = Math.max(hi, 0);
+  }
+  if (hi - lo < 1e-12) {
+    const pad = Math.abs(lo) * 0.1 || 0.5;
+    lo -= pad;
+    hi += pad;
+  }
   const ticks = log
-    ? niceTicks(Math.floor(lo), Math.ceil(hi), Math.min(5, Math.ceil(hi) - Math.floor(lo) || 1)).filter((t) => Number.isInteger(t)).map((t) => 10 ** t)
+    ? niceTicks(Math.floor(lo), Math.ceil(hi), Math.min(5, Math.ceil(hi) - Math.floor(lo) || 1))
+        .filter((t) => Number.isInteger(t))
+        .map((t) => 10 ** t)
     : niceTicks(lo, hi);
-  if (log) { lo = Math.min(lo, Math.floor(lo)); hi = Math.max(hi, Math.ceil(hi)); }
+  if (log) {
+    lo = Math.min(lo, Math.floor(lo));
+    hi = Math.max(hi, Math.ceil(hi));
+  }
   const [r0, r1] = range;
   return { log, ticks, map: (v: number) => r0 + ((tr(v) - lo) / (hi - lo)) * (r1 - r0) };
 }
@@ -84,14 +116,22 @@ interface LineChartOptions {
 }
 
 export function lineChart(o: LineChartOptions): string {
-  const w = o.width ?? 360, h = o.height ?? 220;
+  const w = o.width ?? 360,
+    h = o.height ?? 220;
   const m = { l: 52, r: 10, t: 10, b: 34 };
   const pts = o.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!o.logY || p.y > 0));
   let body = '';
   if (pts.length === 0) body = noData(w, h);
   else {
-    const xs = scale(pts.map((p) => p.x), [m.l, w - m.r]);
-    const ys = scale(pts.map((p) => p.y), [h - m.b, m.t], { log: o.logY });
+    const xs = scale(
+      pts.map((p) => p.x),
+      [m.l, w - m.r],
+    );
+    const ys = scale(
+      pts.map((p) => p.y),
+      [h - m.b, m.t],
+      { log: o.logY },
+    );
     body += axes(xs, ys, w, h, m, o.xLabel, o.yLabel);
     o.series.forEach((s, i) => {
       const c = s.color ?? color(i);
@@ -99,14 +139,16 @@ export function lineChart(o: LineChartOptions): string {
       if (good.length === 0) return;
       let d = '';
       good.forEach((p, k) => {
-        const X = xs.map(p.x).toFixed(1), Y = ys.map(p.y).toFixed(1);
+        const X = xs.map(p.x).toFixed(1),
+          Y = ys.map(p.y).toFixed(1);
         if (k === 0) d += `M${X},${Y}`;
         else if (s.step) d += `H${X}V${Y}`;
         else d += `L${X},${Y}`;
       });
       body += `<path class="series" d="${d}" fill="none" stroke="${c}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="4 3"' : ''}><title>${esc(s.name)}</title></path>`;
       if (s.dots || good.length === 1) {
-        for (const p of good) body += `<circle class="pt" cx="${xs.map(p.x).toFixed(1)}" cy="${ys.map(p.y).toFixed(1)}" r="3" fill="${c}"><title>${esc(s.name)}: ${fmt(p.x)}, ${fmt(p.y)}</title></circle>`;
+        for (const p of good)
+          body += `<circle class="pt" cx="${xs.map(p.x).toFixed(1)}" cy="${ys.map(p.y).toFixed(1)}" r="3" fill="${c}"><title>${esc(s.name)}: ${fmt(p.x)}, ${fmt(p.y)}</title></circle>`;
       }
     });
     if (o.legend && o.series.length > 1) {
@@ -136,12 +178,27 @@ function axes(xs: Scale, ys: Scale, w: number, h: number, m: { l: number; r: num
   return s + '</g>';
 }
 
-interface PcAxis { label: string; values: (number | undefined)[]; categories?: string[]; log?: boolean }
+interface PcAxis {
+  label: string;
+  values: (number | undefined)[];
+  categories?: string[];
+  log?: boolean;
+}
 
 /** Parallel coordinates: one polyline per row, coloured by `colorBy` (higher = yellower); rows with no colour value are grey. */
-export function parallelCoordinates(o: { id: string; title: string; axes: PcAxis[]; colorBy: (number | undefined)[]; rowNames: string[]; width?: number; height?: number; note?: string }): string {
+export function parallelCoordinates(o: {
+  id: string;
+  title: string;
+  axes: PcAxis[];
+  colorBy: (number | undefined)[];
+  rowNames: string[];
+  width?: number;
+  height?: number;
+  note?: string;
+}): string {
   const n = o.rowNames.length;
-  const w = o.width ?? Math.max(420, 140 * o.axes.length), h = o.height ?? 280;
+  const w = o.width ?? Math.max(420, 140 * o.axes.length),
+    h = o.height ?? 280;
   const m = { l: 70, r: 50, t: 30, b: 40 };
   if (n === 0 || o.axes.length === 0) return figure(o.id, o.title, 0, `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">${noData(w, h)}</svg>`, o.note);
   const ax = o.axes.map((a, i) => {
@@ -151,11 +208,16 @@ export function parallelCoordinates(o: { id: string; title: string; axes: PcAxis
       const y = (v: number) => (k <= 1 ? (m.t + h - m.b) / 2 : h - m.b - (v / (k - 1)) * (h - m.b - m.t));
       return { x, y, ticks: a.categories.map((c, j) => ({ v: y(j), t: c })) };
     }
-    const sc = scale(a.values.filter((v): v is number => v !== undefined), [h - m.b, m.t], { log: a.log });
+    const sc = scale(
+      a.values.filter((v): v is number => v !== undefined),
+      [h - m.b, m.t],
+      { log: a.log },
+    );
     return { x, y: sc.map, ticks: sc.ticks.map((t) => ({ v: sc.map(t), t: fmt(t, 3) })) };
   });
   const cv = o.colorBy.filter((v): v is number => v !== undefined && Number.isFinite(v));
-  const lo = cv.length ? Math.min(...cv) : 0, hi = cv.length ? Math.max(...cv) : 1;
+  const lo = cv.length ? Math.min(...cv) : 0,
+    hi = cv.length ? Math.max(...cv) : 1;
   let body = '';
   let drawn = 0;
   // Worst first, so the best lines are on top.
@@ -181,8 +243,18 @@ export function parallelCoordinates(o: { id: string; title: string; axes: PcAxis
 }
 
 /** Horizontal bars, one per row. */
-export function barChart(o: { id: string; title: string; rows: { label: string; value: number | undefined }[]; max?: number; width?: number; note?: string; valueLabel?: (v: number) => string }): string {
-  const rowH = 18, w = o.width ?? 520, lw = 220;
+export function barChart(o: {
+  id: string;
+  title: string;
+  rows: { label: string; value: number | undefined }[];
+  max?: number;
+  width?: number;
+  note?: string;
+  valueLabel?: (v: number) => string;
+}): string {
+  const rowH = 18,
+    w = o.width ?? 520,
+    lw = 220;
   const h = Math.max(40, o.rows.length * rowH + 24);
   const vals = o.rows.map((r) => r.value).filter((v): v is number => v !== undefined && Number.isFinite(v));
   if (vals.length === 0) return figure(o.id, o.title, 0, `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">${noData(w, h)}</svg>`, o.note);
@@ -192,7 +264,10 @@ export function barChart(o: { id: string; title: string; rows: { label: string; 
   o.rows.forEach((r, i) => {
     const y = 6 + i * rowH;
     body += `<text x="${lw - 6}" y="${y + 12}" text-anchor="end">${esc(clip(r.label, 36))}<title>${esc(r.label)}</title></text>`;
-    if (r.value === undefined || !Number.isFinite(r.value)) { body += `<text x="${lw + 4}" y="${y + 12}" class="nodata">–</text>`; return; }
+    if (r.value === undefined || !Number.isFinite(r.value)) {
+      body += `<text x="${lw + 4}" y="${y + 12}" class="nodata">–</text>`;
+      return;
+    }
     const bw = Math.max(1, (Math.max(0, r.value) / max) * (w - lw - 60));
     body += `<rect class="bar" x="${lw}" y="${y + 2}" width="${bw.toFixed(1)}" height="${rowH - 5}" fill="${color(0)}"><title>${esc(r.label)}: ${fmt(r.value)}</title></rect>`;
     body += `<text x="${(lw + bw + 4).toFixed(1)}" y="${y + 12}">${esc(o.valueLabel ? o.valueLabel(r.value) : fmt(r.value, 3))}</text>`;

@@ -5,7 +5,10 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { isInside } from '../util/path-inside.js';
 
-export interface ArtifactFile { local: string; dest: string }
+export interface ArtifactFile {
+  local: string;
+  dest: string;
+}
 
 export function artifactFiles(localPath: string, artifactPath: string, root?: { dir: string; outside: (file: string) => void }): ArtifactFile[] | null {
   if (!existsSync(localPath)) return null;
@@ -24,9 +27,14 @@ export function artifactFiles(localPath: string, artifactPath: string, root?: { 
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       let s;
-      try { s = statSync(p); } catch { continue; } // a dangling symlink
-      if (s.isDirectory()) { if (allowed(p)) walk(p); }
-      else if (s.isFile() && allowed(p)) out.push({ local: p, dest: `${prefix}${relative(localPath, p).split(sep).join('/')}` });
+      try {
+        s = statSync(p);
+      } catch {
+        continue;
+      } // a dangling symlink
+      if (s.isDirectory()) {
+        if (allowed(p)) walk(p);
+      } else if (s.isFile() && allowed(p)) out.push({ local: p, dest: `${prefix}${relative(localPath, p).split(sep).join('/')}` });
     }
   };
   walk(localPath);

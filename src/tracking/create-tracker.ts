@@ -42,9 +42,16 @@ export function sinkStateFile(journal: string, destination: string): string {
   return `${resolve(journal)}.sink-${h}.json`;
 }
 
-export function createSink(journal: string, uri: string, opts: {
-  env?: NodeJS.ProcessEnv; log?: SinkLog; requestRetries?: number; retry?: { minMs: number; maxMs: number };
-} = {}): Sink {
+export function createSink(
+  journal: string,
+  uri: string,
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    log?: SinkLog;
+    requestRetries?: number;
+    retry?: { minMs: number; maxMs: number };
+  } = {},
+): Sink {
   const env = opts.env ?? process.env;
   if (isHttpUri(uri)) {
     const o = clientOptionsFromEnv(env, { trackingUri: uri });

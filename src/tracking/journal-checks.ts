@@ -51,7 +51,6 @@ function artifactPathProblem(p: unknown): string | null {
   return null;
 }
 
-
 /** Where an artifact source may be: inside `runFolder`, symlinks followed. Null when fine or gone (the sink says "no longer exists"). */
 function artifactSourceProblem(path: unknown, runFolder: string): string | null {
   if (typeof path !== 'string' || !isAbsolute(path)) return `artifact source ${JSON.stringify(path)} is not an absolute path`;
@@ -79,7 +78,10 @@ export function journalEventProblem(e: unknown, runFolder: string): string | nul
     case 'run_start': {
       const p = runIdProblem(e.run, 'run');
       if (p) return p;
-      if (e.parent !== undefined) { const q = runIdProblem(e.parent, 'parent'); if (q) return q; }
+      if (e.parent !== undefined) {
+        const q = runIdProblem(e.parent, 'parent');
+        if (q) return q;
+      }
       if (typeof e.experiment !== 'string' || typeof e.name !== 'string') return 'run_start needs string experiment and name';
       if (!isInt(e.time)) return 'run_start time is not an integer';
       return stringMapProblem(e.tags, 'tags', MAX_TAG_VALUE_LENGTH);
@@ -96,7 +98,8 @@ export function journalEventProblem(e: unknown, runFolder: string): string | nul
         if (!isRecord(m) || typeof m.key !== 'string') return 'a metric has no string key';
         const k = keyProblem(m.key, 'metric');
         if (k) return k;
-        if (!(typeof m.value === 'number' || (typeof m.value === 'string' && NON_FINITE.has(m.value)))) return `metric '${m.key}' has a value that is not a number`;
+        if (!(typeof m.value === 'number' || (typeof m.value === 'string' && NON_FINITE.has(m.value))))
+          return `metric '${m.key}' has a value that is not a number`;
         if (!isInt(m.step) || !isInt(m.timestamp)) return `metric '${m.key}' has a step or timestamp that is not an integer`;
       }
       return null;
@@ -104,7 +107,8 @@ export function journalEventProblem(e: unknown, runFolder: string): string | nul
     case 'artifact':
       return runIdProblem(e.run, 'run') ?? artifactPathProblem(e.artifactPath) ?? artifactSourceProblem(e.path, runFolder);
     case 'run_end':
-      if (typeof e.status !== 'string' || !STATUSES.has(e.status)) return `run_end status ${JSON.stringify(e.status)} is not one of ${[...STATUSES].join(', ')}`;
+      if (typeof e.status !== 'string' || !STATUSES.has(e.status))
+        return `run_end status ${JSON.stringify(e.status)} is not one of ${[...STATUSES].join(', ')}`;
       return runIdProblem(e.run, 'run') ?? (isInt(e.time) ? null : 'run_end time is not an integer');
     case 'run_delete':
     case 'run_reopen':

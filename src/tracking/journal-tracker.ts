@@ -100,7 +100,8 @@ export class JournalTracker implements Tracker {
     if (m.length === 0) return;
     const now = Date.now();
     this.emit({
-      type: 'metrics', run: run.localId,
+      type: 'metrics',
+      run: run.localId,
       metrics: m.map((x) => ({ key: mlflowKey(x.key), value: encodeDouble(x.value), step: Math.trunc(x.step), timestamp: Math.trunc(x.timestamp ?? now) })),
     });
   }

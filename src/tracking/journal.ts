@@ -5,7 +5,12 @@ import type { RunStatus } from './tracker.js';
 import { JsonlWriter, readJsonl } from '../util/jsonl.js';
 
 /** A metric point as journalled: NaN/±Infinity as the strings "NaN", "Infinity", "-Infinity". */
-export interface JournalMetric { key: string; value: number | string; step: number; timestamp: number }
+export interface JournalMetric {
+  key: string;
+  value: number | string;
+  step: number;
+  timestamp: number;
+}
 
 export type JournalEvent =
   | { type: 'journal'; v: 1; uid: string; time: number }
@@ -20,7 +25,10 @@ export type JournalEvent =
   /** An ended (or abandoned) run continues: RUNNING again, its history kept (a resumed AutoML job). */
   | { type: 'run_reopen'; run: string; time: number };
 
-export interface JournalEntry { event: JournalEvent; /** byte offset just after this line */ end: number }
+export interface JournalEntry {
+  event: JournalEvent;
+  /** byte offset just after this line */ end: number;
+}
 
 const WHAT = 'a tracking journal holds one JSON event per line';
 

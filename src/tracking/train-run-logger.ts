@@ -12,7 +12,9 @@ import type { JournalTracker } from './journal-tracker.js';
 /** Metric points of an epoch-level JobEvent (epoch_end, validation_end, train_end); others give none. */
 export function jobEventMetrics(e: JobEvent): MetricPoint[] {
   if (e.type === 'system_metrics' && e.metrics && e.iteration !== undefined) {
-    return Object.entries(e.metrics).filter(([, v]) => typeof v === 'number').map(([key, value]) => ({ key, value, step: e.iteration as number, timestamp: e.time }));
+    return Object.entries(e.metrics)
+      .filter(([, v]) => typeof v === 'number')
+      .map(([key, value]) => ({ key, value, step: e.iteration as number, timestamp: e.time }));
   }
   if (e.type !== 'epoch_end' && e.type !== 'validation_end' && e.type !== 'train_end') return [];
   if (e.epoch === undefined || !e.metrics) return [];
@@ -21,17 +23,30 @@ export function jobEventMetrics(e: JobEvent): MetricPoint[] {
     .map(([key, value]) => ({ key, value, step: e.epoch as number, timestamp: e.time }));
 }
 
-export interface RunArtifact { path: string; artifactPath?: string }
+export interface RunArtifact {
+  path: string;
+  artifactPath?: string;
+}
 
 export class TrainRunLogger {
   private ended = false;
 
   /** `seen`: `key\0step` already logged to the run (a continued run's earlier steps). */
-  constructor(readonly tracker: Tracker, readonly run: RunRef, private readonly seen = new Set<string>()) {}
+  constructor(
+    readonly tracker: Tracker,
+    readonly run: RunRef,
+    private readonly seen = new Set<string>(),
+  ) {}
 
-  static async start(tracker: Tracker, r: {
-    name: string; parentId?: string; tags?: Record<string, string>; params?: Record<string, string | number | boolean>;
-  }): Promise<TrainRunLogger> {
+  static async start(
+    tracker: Tracker,
+    r: {
+      name: string;
+      parentId?: string;
+      tags?: Record<string, string>;
+      params?: Record<string, string | number | boolean>;
+    },
+  ): Promise<TrainRunLogger> {
     const run = await tracker.startRun({ name: r.name, parentId: r.parentId, tags: r.tags });
     if (r.params && Object.keys(r.params).length) tracker.logParams(run, r.params);
     return new TrainRunLogger(tracker, run);
@@ -59,14 +74,21 @@ export class TrainRunLogger {
     if (stats.key_metric_name) tags['clara.key_metric'] = stats.key_metric_name;
     if (Object.keys(tags).length) this.tracker.setTags(this.run, tags);
     if (stats.best_key_metric !== null && stats.best_key_metric !== undefined) {
-      this.tracker.logMetrics(this.run, [{ key: `best_${stats.key_metric_name || 'key_metric'}`, value: stats.best_key_metric, step: stats.best_key_metric_epoch ?? 0 }]);
+      this.tracker.logMetrics(this.run, [
+        { key: `best_${stats.key_metric_name || 'key_metric'}`, value: stats.best_key_metric, step: stats.best_key_metric_epoch ?? 0 },
+      ]);
     }
   }
 
   /** The per-epoch metrics of train_stats.json not logged yet (step = epoch): a continued job's epochs whose events a kill lost. */
   logEpochStats(stats: TrainStats): void {
     const pts: MetricPoint[] = [];
-    const perEpoch: [string, number[]][] = [['train_loss', stats.train_loss], ['lr', stats.lr], ['epoch_time', stats.epoch_time], ['samples_per_s', stats.samples_per_s]];
+    const perEpoch: [string, number[]][] = [
+      ['train_loss', stats.train_loss],
+      ['lr', stats.lr],
+      ['epoch_time', stats.epoch_time],
+      ['samples_per_s', stats.samples_per_s],
+    ];
     for (const [key, xs] of perEpoch) (xs ?? []).forEach((value, i) => pts.push({ key, value, step: i + 1 }));
     for (const v of stats.val_metrics ?? []) for (const [key, value] of Object.entries(v.metrics)) pts.push({ key, value, step: v.epoch });
     const fresh = pts.filter((p) => !this.seen.has(`${p.key}\0${p.step}`));
@@ -92,7 +114,10 @@ export function mmarArtifacts(root: string): RunArtifact[] {
   const cfg = join(root, 'config', 'config_train.json');
   if (existsSync(cfg)) out.push({ path: cfg, artifactPath: 'config' });
   for (const log of ['log.txt', join('models', 'log.txt')]) {
-    if (existsSync(join(root, log))) { out.push({ path: join(root, log), artifactPath: '' }); break; }
+    if (existsSync(join(root, log))) {
+      out.push({ path: join(root, log), artifactPath: '' });
+      break;
+    }
   }
   if (existsSync(join(root, 'models'))) out.push({ path: join(root, 'models'), artifactPath: 'models' });
   return out;
@@ -103,17 +128,29 @@ export function mmarArtifacts(root: string): RunArtifact[] {
  * `<mmar>/tracking.jsonl`, a run named `runName`, and a logger to feed JobEvents to.
  * Call `close(stats, status)` at the end.
  */
-export async function startTrainTracking(o: {
-  mmarRoot: string; runName: string; trackingUri?: string; experimentName?: string;
-  params?: Record<string, string | number | boolean>; tags?: Record<string, string>; journal?: string;
-} & Pick<TrackingSetup, 'env' | 'log'>): Promise<{ tracker: JournalTracker; logger: TrainRunLogger; close: (stats: TrainStats | null, status: RunStatus) => Promise<boolean> }> {
+export async function startTrainTracking(
+  o: {
+    mmarRoot: string;
+    runName: string;
+    trackingUri?: string;
+    experimentName?: string;
+    params?: Record<string, string | number | boolean>;
+    tags?: Record<string, string>;
+    journal?: string;
+  } & Pick<TrackingSetup, 'env' | 'log'>,
+): Promise<{ tracker: JournalTracker; logger: TrainRunLogger; close: (stats: TrainStats | null, status: RunStatus) => Promise<boolean> }> {
   const tracker = createTracker({
     journal: o.journal ?? join(o.mmarRoot, 'tracking.jsonl'),
-    trackingUri: o.trackingUri, experimentName: o.experimentName, fallbackExperiment: mmarName(o.mmarRoot), env: o.env, log: o.log,
+    trackingUri: o.trackingUri,
+    experimentName: o.experimentName,
+    fallbackExperiment: mmarName(o.mmarRoot),
+    env: o.env,
+    log: o.log,
   });
   const logger = await TrainRunLogger.start(tracker, { name: o.runName, params: o.params, tags: { 'clara.mmar': o.mmarRoot, ...o.tags } });
   return {
-    tracker, logger,
+    tracker,
+    logger,
     close: async (stats, status) => {
       await logger.finish({ status, stats, score: stats?.best_key_metric ?? undefined, step: stats?.epochs_completed, artifacts: mmarArtifacts(o.mmarRoot) });
       return tracker.close();

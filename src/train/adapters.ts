@@ -47,9 +47,15 @@ function namedParamOptimizer(o: Optimizer, params: () => { name: string; variabl
       const step = ws.find((w) => w.name === STEP_KEY);
       o.setState({ step: step ? step.tensor.dataSync()[0] : 0, slots: new Map(ws.filter((w) => w.name !== STEP_KEY).map((w) => [w.name, w.tensor])) });
     },
-    setLearningRate(lr: number) { o.lr = lr; },
-    getLearningRate() { return o.lr; },
-    dispose() { o.dispose?.(); },
+    setLearningRate(lr: number) {
+      o.lr = lr;
+    },
+    getLearningRate() {
+      return o.lr;
+    },
+    dispose() {
+      o.dispose?.();
+    },
   } as OptimizerLike;
 }
 
@@ -134,7 +140,8 @@ function isCollated(x: unknown): x is Collated {
 export function toBatch(item: unknown, imageKey = 'image', labelKey = 'label'): Batch {
   if (isCollated(item)) {
     const t = item.tensors;
-    if (!(imageKey in t) || !(labelKey in t)) throw new Error(`the training batch has no '${imageKey}'/'${labelKey}' tensors (has: ${Object.keys(t).join(', ')})`);
+    if (!(imageKey in t) || !(labelKey in t))
+      throw new Error(`the training batch has no '${imageKey}'/'${labelKey}' tensors (has: ${Object.keys(t).join(', ')})`);
     return { image: toNDHWC(t[imageKey], `batch '${imageKey}'`), label: toNDHWC(t[labelKey], `batch '${labelKey}'`) };
   }
   const samples = samplesOf(item);
@@ -144,8 +151,14 @@ export function toBatch(item: unknown, imageKey = 'image', labelKey = 'label'): 
     return { image: toNDHWC(s[imageKey], `sample ${i} '${imageKey}'`), label: toNDHWC(s[labelKey], `sample ${i} '${labelKey}'`) };
   });
   if (parts.length === 1) return parts[0];
-  const image = tf.concat(parts.map((p) => p.image), 0);
-  const label = tf.concat(parts.map((p) => p.label), 0);
+  const image = tf.concat(
+    parts.map((p) => p.image),
+    0,
+  );
+  const label = tf.concat(
+    parts.map((p) => p.label),
+    0,
+  );
   tf.dispose(parts.flatMap((p) => [p.image, p.label]));
   return { image, label };
 }
@@ -160,7 +173,7 @@ export function loaderEpoch(loader: unknown, epoch: number, place: Place): Async
 }
 
 function datasetOf(loader: unknown): unknown {
-  return isObj(loader) ? loader.dataset ?? (isObj(loader.args) ? loader.args.dataset : undefined) : undefined;
+  return isObj(loader) ? (loader.dataset ?? (isObj(loader.args) ? loader.args.dataset : undefined)) : undefined;
 }
 
 /** A training data loader → BatchSource (SmartCache update and shutdown passed through). */

@@ -7,18 +7,34 @@ import { registry } from '../components/registry.js';
 import { chooseBackend, type BackendName } from '../engine/index.js';
 import { asNetwork } from './network.js';
 
-interface Req { backend: BackendName; model: { name: string; args: Record<string, unknown> }; input: number[]; steps: number }
+interface Req {
+  backend: BackendName;
+  model: { name: string; args: Record<string, unknown> };
+  input: number[];
+  steps: number;
+}
 
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2] ?? '{}') as Req;
   await chooseBackend({ force: req.backend, log: () => {} });
   const spec = registry.require(req.model.name, { file: '(backend probe)', path: 'train.model' }, 'model');
-  const net = asNetwork(spec.factory(spec.args?.includes('seed') && req.model.args.seed === undefined ? { ...req.model.args, seed: 0 } : req.model.args, { file: '(backend probe)', path: 'train.model' }), { file: '(backend probe)', path: 'train.model' });
+  const net = asNetwork(
+    spec.factory(spec.args?.includes('seed') && req.model.args.seed === undefined ? { ...req.model.args, seed: 0 } : req.model.args, {
+      file: '(backend probe)',
+      path: 'train.model',
+    }),
+    { file: '(backend probe)', path: 'train.model' },
+  );
   const x = tf.randomNormal(req.input, 0, 1, 'float32', 1);
   const out = tf.tidy(() => net.apply(x, true));
-  const y = tf.tidy(() => tf.oneHot(tf.randomUniform(out.shape.slice(0, -1), 0, out.shape[out.shape.length - 1], 'int32', 2), out.shape[out.shape.length - 1]).toFloat());
+  const y = tf.tidy(() =>
+    tf.oneHot(tf.randomUniform(out.shape.slice(0, -1), 0, out.shape[out.shape.length - 1], 'int32', 2), out.shape[out.shape.length - 1]).toFloat(),
+  );
   out.dispose();
-  const vars = net.namedWeights().filter((w) => w.trainable).map((w) => w.variable);
+  const vars = net
+    .namedWeights()
+    .filter((w) => w.trainable)
+    .map((w) => w.variable);
   const opt = tf.train.adam(1e-4);
   const times: number[] = [];
   for (let i = 0; i < 1 + req.steps; i++) {

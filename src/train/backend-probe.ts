@@ -21,9 +21,14 @@ const CHILD_TIMEOUT_MS = 180_000;
 function probeKey(w: TrainWorkload, env: NodeJS.ProcessEnv = process.env): string {
   const c = cpus();
   return JSON.stringify({
-    cpu: c[0]?.model ?? 'unknown', cores: c.length, node: process.versions.modules,
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    node: process.versions.modules,
     threads: [env.CLARA_NUM_THREADS, env.TF_NUM_INTRAOP_THREADS, env.TF_NUM_INTEROP_THREADS, env.TF_ENABLE_ONEDNN_OPTS].map((x) => x ?? ''),
-    model: w.model, input: w.input, steps: PROBE_STEPS, v: 1,
+    model: w.model,
+    input: w.input,
+    steps: PROBE_STEPS,
+    v: 1,
   });
 }
 
@@ -36,7 +41,8 @@ function runChild(backend: BackendName, w: TrainWorkload, env: NodeJS.ProcessEnv
   const execArgv = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...execArgv, script, JSON.stringify({ backend, model: w.model, input: w.input, steps: PROBE_STEPS })], {
-      env: { ...env, CLARA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL ?? '2' }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...env, CLARA_BACKEND: backend, TF_CPP_MIN_LOG_LEVEL: env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';

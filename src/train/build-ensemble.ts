@@ -21,8 +21,18 @@ import { disposeCheckpoint, loadCheckpoint, resolveCheckpointPath } from './chec
 import { exportModel } from './export-model.js';
 import { foldData, foldOf } from './fold-data.js';
 import {
-  DEFAULT_NSD_TOLERANCE, ENSEMBLE_FILE, ENSEMBLE_FORMAT, disposeMembers, loadMember, meanScores, runEnsembleInfer, scoreCase,
-  type CaseInput, type CaseScores, type EnsembleManifest, type LoadedMember,
+  DEFAULT_NSD_TOLERANCE,
+  ENSEMBLE_FILE,
+  ENSEMBLE_FORMAT,
+  disposeMembers,
+  loadMember,
+  meanScores,
+  runEnsembleInfer,
+  scoreCase,
+  type CaseInput,
+  type CaseScores,
+  type EnsembleManifest,
+  type LoadedMember,
 } from './infer-ensemble.js';
 import { applyPostprocessing, decidePostprocessing, type PredictedCase } from './inference/postprocessing.js';
 import { loadMmarWithOverrides } from './load-with-overrides.js';
@@ -46,11 +56,13 @@ const clean = (s: CaseScores | undefined) => s && Object.fromEntries(Object.entr
 /** The held-out list of the train section's datalist (absolute paths), when it has one. */
 function heldOutCases(m: LoadedMmar, key: string): CaseInput[] {
   const t = obj(m.train.json.train) ?? {};
-  const a = claraLayout(m.train.json) === 4 ? { ...(obj(obj(t.dataset)?.args) ?? {}), ...(obj(t.dataset) ?? {}) } : obj(obj(t.image_pipeline)?.args) ?? {};
+  const a = claraLayout(m.train.json) === 4 ? { ...(obj(obj(t.dataset)?.args) ?? {}), ...(obj(t.dataset) ?? {}) } : (obj(obj(t.image_pipeline)?.args) ?? {});
   if (typeof a.data_list_file_path !== 'string') return [];
   const file = resolve(m.paths.root, a.data_list_file_path);
   if (!existsSync(file) || !Array.isArray(readDatalistJson(file)[key])) return [];
-  return loadClaraDatalist({ ...a, data_list_key: key }, { mmarRoot: m.paths.root }).filter((x) => typeof x.image === 'string').map((x) => ({ image: x.image as string, label: typeof x.label === 'string' ? x.label : undefined }));
+  return loadClaraDatalist({ ...a, data_list_key: key }, { mmarRoot: m.paths.root })
+    .filter((x) => typeof x.image === 'string')
+    .map((x) => ({ image: x.image as string, label: typeof x.label === 'string' ? x.label : undefined }));
 }
 
 export async function buildEnsemble(o: BuildEnsembleOptions) {
@@ -87,14 +99,30 @@ export async function buildEnsemble(o: BuildEnsembleOptions) {
       const cv = f ? (foldData(m, 'validate') ?? []).map((x) => ({ image: String(x.image), label: typeof x.label === 'string' ? x.label : undefined })) : [];
       const r = await runEnsembleInfer({ members: [member], cases: cv, nsdTolerance: tolerance, keepPredictions: true, log: () => {} });
       cvPreds.push(...r.predictions);
-      perFold.push({ member: name, mmar: resolve(spec.mmar), fold: f?.fold ?? null, cv_cases: Object.keys(r.perCase).length, cv: clean(r.mean?.raw), cv_per_case: Object.fromEntries(Object.entries(r.perCase).map(([id, s]) => [id, clean(s.raw)])) });
-      log(`${name}: exported; cross-validation on ${Object.keys(r.perCase).length} case(s): Dice ${r.mean?.raw.dice.toFixed(4) ?? 'n/a'}, HD95 ${r.mean?.raw.hd95.toFixed(3) ?? 'n/a'}, NSD ${r.mean?.raw.nsd.toFixed(4) ?? 'n/a'}`);
+      perFold.push({
+        member: name,
+        mmar: resolve(spec.mmar),
+        fold: f?.fold ?? null,
+        cv_cases: Object.keys(r.perCase).length,
+        cv: clean(r.mean?.raw),
+        cv_per_case: Object.fromEntries(Object.entries(r.perCase).map(([id, s]) => [id, clean(s.raw)])),
+      });
+      log(
+        `${name}: exported; cross-validation on ${Object.keys(r.perCase).length} case(s): Dice ${r.mean?.raw.dice.toFixed(4) ?? 'n/a'}, HD95 ${r.mean?.raw.hd95.toFixed(3) ?? 'n/a'}, NSD ${r.mean?.raw.nsd.toFixed(4) ?? 'n/a'}`,
+      );
       if (i === 0 && f && o.heldOutKey !== '') heldOut = heldOutCases(m, o.heldOutKey ?? 'validation');
     }
     const decision = decidePostprocessing(cvPreds, numClasses);
-    log(`postprocessing: largest component kept for class(es) [${decision.largest_component_classes.join(', ')}] (CV mean Dice ${decision.mean_dice_before?.toFixed(4)} → ${decision.mean_dice_after?.toFixed(4)})`);
-    const cvScores = (post: boolean) => meanScores(cvPreds.map((c) => scoreCase(post ? applyPostprocessing(c.pred, c.shape, decision) : c.pred, c.label, c.shape, c.spacing ?? [1, 1, 1], numClasses, tolerance)));
-    const held: Obj = { key: heldOut.length ? o.heldOutKey ?? 'validation' : null, cases: heldOut.length };
+    log(
+      `postprocessing: largest component kept for class(es) [${decision.largest_component_classes.join(', ')}] (CV mean Dice ${decision.mean_dice_before?.toFixed(4)} → ${decision.mean_dice_after?.toFixed(4)})`,
+    );
+    const cvScores = (post: boolean) =>
+      meanScores(
+        cvPreds.map((c) =>
+          scoreCase(post ? applyPostprocessing(c.pred, c.shape, decision) : c.pred, c.label, c.shape, c.spacing ?? [1, 1, 1], numClasses, tolerance),
+        ),
+      );
+    const held: Obj = { key: heldOut.length ? (o.heldOutKey ?? 'validation') : null, cases: heldOut.length };
     if (heldOut.length) {
       const single: Obj[] = [];
       for (const [k, mem] of members.entries()) {
@@ -113,7 +141,9 @@ export async function buildEnsemble(o: BuildEnsembleOptions) {
       }
       const best = Math.max(...single.map((s) => (s.dice as number | null) ?? -Infinity));
       held.best_single_fold_dice = best;
-      log(`held-out "${held.key}" (${heldOut.length} case(s)): best single fold Dice ${best.toFixed(4)}, ensemble ${e.mean!.raw.dice.toFixed(4)}, postprocessed ${e.mean!.post!.dice.toFixed(4)}; HD95 ${e.mean!.raw.hd95.toFixed(3)}, NSD ${e.mean!.raw.nsd.toFixed(4)}`);
+      log(
+        `held-out "${held.key}" (${heldOut.length} case(s)): best single fold Dice ${best.toFixed(4)}, ensemble ${e.mean!.raw.dice.toFixed(4)}, postprocessed ${e.mean!.post!.dice.toFixed(4)}; HD95 ${e.mean!.raw.hd95.toFixed(3)}, NSD ${e.mean!.raw.nsd.toFixed(4)}`,
+      );
     }
     const results = {
       nsd_tolerance_mm: tolerance,
@@ -124,7 +154,13 @@ export async function buildEnsemble(o: BuildEnsembleOptions) {
     };
     writeJsonAtomic(join(out, 'results.json'), results);
     writeJsonAtomic(join(out, 'postprocessing.json'), decision);
-    const manifest: EnsembleManifest = { format: ENSEMBLE_FORMAT, members: names, postprocessing: { largest_component_classes: decision.largest_component_classes }, nsd_tolerance_mm: tolerance, created: new Date().toISOString() };
+    const manifest: EnsembleManifest = {
+      format: ENSEMBLE_FORMAT,
+      members: names,
+      postprocessing: { largest_component_classes: decision.largest_component_classes },
+      nsd_tolerance_mm: tolerance,
+      created: new Date().toISOString(),
+    };
     // written last: a folder is an ensemble only once everything it names is there
     writeJsonAtomic(join(out, ENSEMBLE_FILE), manifest);
     log(`ensemble of ${names.length} model(s) → ${out} (infer --model ${out} --input FILE -o DIR)`);

@@ -73,7 +73,12 @@ function obj(v: unknown): Obj | undefined {
 
 /** The last key of a JSON path (`train.trainer.args.max_epochs` → `max_epochs`). */
 function keyOf(path: string): string {
-  return path.replace(/\[\d+\]$/, '').split('.').pop() ?? path;
+  return (
+    path
+      .replace(/\[\d+\]$/, '')
+      .split('.')
+      .pop() ?? path
+  );
 }
 
 function num(v: unknown, file: string, path: string): number {
@@ -96,7 +101,9 @@ export function enabledComponent(json: Obj, section: string, key: string, file: 
   const base = joinPath(joinPath('', section), key);
   const v = s[key];
   if (Array.isArray(v)) {
-    const on = v.map((x, i) => ({ node: x as Obj, path: joinPath(base, i) })).filter((x) => isPlainObject(x.node) && !isDisabled({ disabled: x.node.disabled, path: x.path }, file));
+    const on = v
+      .map((x, i) => ({ node: x as Obj, path: joinPath(base, i) }))
+      .filter((x) => isPlainObject(x.node) && !isDisabled({ disabled: x.node.disabled, path: x.path }, file));
     return on[0];
   }
   return isPlainObject(v) && !isDisabled({ disabled: v.disabled, path: base }, file) ? { node: v, path: base } : undefined;
@@ -116,7 +123,11 @@ function pathVar(m: LoadedMmar, name: string, dflt: string): string {
 }
 
 /** Builds the network and the paths every command needs. */
-export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = () => {}, given?: { net: TrainableNetwork; modelSpec?: ModelSpec }): Promise<ModelParts> {
+export async function buildModelParts(
+  m: LoadedMmar,
+  log: (s: string) => void = () => {},
+  given?: { net: TrainableNetwork; modelSpec?: ModelSpec },
+): Promise<ModelParts> {
   const cfg = m.train;
   const json = cfg.json;
   const file = cfg.file;
@@ -134,7 +145,10 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
     if (args.seed === undefined) model.node.args = { ...args, seed };
   }
   const trainer = obj(obj(obj(json.train)?.trainer)?.args);
-  const amp = layout === 4 && trainer && trainer.amp !== undefined ? bool(trainer.amp, file, 'train.trainer.args.amp') : bool(json.use_amp ?? json.amp ?? false, file, json.use_amp !== undefined ? 'use_amp' : 'amp');
+  const amp =
+    layout === 4 && trainer && trainer.amp !== undefined
+      ? bool(trainer.amp, file, 'train.trainer.args.amp')
+      : bool(json.use_amp ?? json.amp ?? false, file, json.use_amp !== undefined ? 'use_amp' : 'amp');
   const builder = await ConfigBuilder.create(cfg, { mmarRoot: m.paths.root });
   let net: TrainableNetwork;
   let modelSpec: ModelSpec | undefined;
@@ -146,7 +160,14 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
     // `"params": "#@model.parameters()"` (4.x optimizers) reads trainableWeights or parameters().
     const b = built as { trainableWeights?: unknown; parameters?: unknown } | undefined;
     if (b && typeof b === 'object' && b.trainableWeights === undefined && typeof b.parameters !== 'function') {
-      Object.defineProperty(b, 'parameters', { value: () => net.namedWeights().filter((w) => w.trainable).map((w) => w.variable), enumerable: false });
+      Object.defineProperty(b, 'parameters', {
+        value: () =>
+          net
+            .namedWeights()
+            .filter((w) => w.trainable)
+            .map((w) => w.variable),
+        enumerable: false,
+      });
     }
     const s = (built as { spec?: { name: string; args: Obj } }).spec;
     modelSpec = s ? { name: s.name, args: s.args } : model.node.path ? undefined : { name: nameOf(model.node), args: obj(model.node.args) ?? {} };
@@ -154,7 +175,14 @@ export async function buildModelParts(m: LoadedMmar, log: (s: string) => void = 
   const ck = varValue(m, 'MMAR_CKPT');
   log(`model ${nameOf(model.node)} (${model.path}), layout Clara ${layout}.x, seed ${seed}`);
   return {
-    layout, file, seed, amp, builder, net, modelSpec, notices,
+    layout,
+    file,
+    seed,
+    amp,
+    builder,
+    net,
+    modelSpec,
+    notices,
     ...foldPaths(m, {
       ckptDir: ckptDirFrom(m.paths.root, varValue(m, 'MMAR_CKPT_DIR')),
       ckpt: typeof ck === 'string' && ck !== '' ? resolve(m.paths.root, ck) : undefined,
@@ -195,7 +223,11 @@ function buildMetrics(json: Obj, layout: 3 | 4, file: string, notices: string[],
       }
       default:
         // The metrics area's registered factories (MeanDice, Accuracy ...), args honoured as configured.
-        if (registry.get(name)?.kind !== 'metric') throw new ClaraError(`metric '${name}' is not computed by clara-train's evaluator (known: ${registry.names('metric').join(', ')})`, { file, path: `${path}.name` });
+        if (registry.get(name)?.kind !== 'metric')
+          throw new ClaraError(`metric '${name}' is not computed by clara-train's evaluator (known: ${registry.names('metric').join(', ')})`, {
+            file,
+            path: `${path}.name`,
+          });
         metric = checkContract<CaseMetric>(builder.build(path), CONTRACTS.caseMetric, { file, path });
     }
     out.push(metric);
@@ -243,7 +275,15 @@ export function buildLoader(m: LoadedMmar, parts: ModelParts, section: 'train' |
   const seed = (parts.seed + (section === 'validate' ? 0x5eed : 0)) >>> 0;
   const list = sec.pre_transforms === undefined ? [] : parts.builder.buildList(`${section}.pre_transforms`);
   const data = foldData(m, section, (s) => parts.notices.push(s));
-  const p = buildDataPipeline(sec, { file: parts.file, path: section, mmarRoot: m.paths.root, seed, transform: asCompose(list as Transform[], seed), progress: true, data });
+  const p = buildDataPipeline(sec, {
+    file: parts.file,
+    path: section,
+    mmarRoot: m.paths.root,
+    seed,
+    transform: asCompose(list as Transform[], seed),
+    progress: true,
+    data,
+  });
   return p.loader;
 }
 
@@ -275,7 +315,7 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const { file, layout, builder, notices } = parts;
   const json = m.train.json;
   const t = obj(json.train) ?? {};
-  const trainerArgs = layout === 4 ? obj(obj(t.trainer)?.args) ?? {} : {};
+  const trainerArgs = layout === 4 ? (obj(obj(t.trainer)?.args) ?? {}) : {};
 
   const epochsPath = layout === 4 && trainerArgs.max_epochs !== undefined ? 'train.trainer.args.max_epochs' : 'epochs';
   const epochs = wholeEpochs(trainerArgs.max_epochs ?? json.epochs ?? 1, file, epochsPath);
@@ -302,7 +342,8 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
         const made = spec.factory(args, { file, path }) as TrainHandler;
         if (made.does === 'validate' && made.interval !== undefined) valInterval = made.interval;
         else if (made.does === 'load_checkpoint') loadCheckpoint = resolve(m.paths.root, made.loadPath);
-        else if (made.does === 'save_checkpoints' && made.saveDir) parts.ckptDir = foldPaths(m, { ckptDir: resolve(m.paths.root, made.saveDir), evalDir: '' }).ckptDir;
+        else if (made.does === 'save_checkpoints' && made.saveDir)
+          parts.ckptDir = foldPaths(m, { ckptDir: resolve(m.paths.root, made.saveDir), evalDir: '' }).ckptDir;
         else if (made.does === 'notice') notices.push(`${path}: ${name}: ${made.notice}`);
       });
     }
@@ -329,8 +370,12 @@ export async function buildTrainSetup(m: LoadedMmar, log: (s: string) => void = 
   const optimizer = asOptimizer(builder.build('train.optimizer'), { file, path: optC.path }, () => parts.net.namedWeights().filter((w) => w.trainable));
   const oargs = obj(optC.node.args) ?? {};
   const lrArg = oargs.lr ?? oargs.learning_rate;
-  const baseLr = lrArg !== undefined ? num(lrArg, file, `${optC.path}.args.lr`)
-    : json.learning_rate !== undefined ? num(json.learning_rate, file, 'learning_rate') : optimizerLr(optimizer, 1e-3);
+  const baseLr =
+    lrArg !== undefined
+      ? num(lrArg, file, `${optC.path}.args.lr`)
+      : json.learning_rate !== undefined
+        ? num(json.learning_rate, file, 'learning_rate')
+        : optimizerLr(optimizer, 1e-3);
 
   const lrKey = t.lr_scheduler !== undefined ? 'lr_scheduler' : t.lr_policy !== undefined ? 'lr_policy' : undefined;
   let lrSchedule: LrSchedule | undefined;

@@ -90,7 +90,8 @@ async function encode(tensors: NamedTensor[]): Promise<{ data: Uint8Array; specs
 /** Writes a checkpoint folder atomically; returns the path of its model.json. */
 export async function saveCheckpoint(dir: string, c: CheckpointContent): Promise<string> {
   const bad = await firstNonFiniteWeight(c.weights);
-  if (bad) throw new NonFiniteError(`weight '${bad.name}' holds ${bad.value} (element ${bad.index}): no checkpoint is written to ${dir} with non-finite weights`);
+  if (bad)
+    throw new NonFiniteError(`weight '${bad.name}' holds ${bad.value} (element ${bad.index}): no checkpoint is written to ${dir} with non-finite weights`);
   const w = await encode(c.weights);
   const files: Record<string, string | Uint8Array> = { 'weights.bin': w.data };
   const json: ModelJson = {
@@ -138,7 +139,8 @@ export function loadCheckpoint(p: string): LoadedCheckpoint {
   if (!existsSync(modelJson)) throw new ClaraError(`no checkpoint here (expected a TensorFlow.js model.json with weights.bin)`, { file: modelJson });
   const dir = dirname(modelJson);
   const json = readJsonFile(modelJson) as ModelJson;
-  if (!Array.isArray(json.weightsManifest)) throw new ClaraError('no weightsManifest: not a TensorFlow.js model.json', { file: modelJson, path: 'weightsManifest' });
+  if (!Array.isArray(json.weightsManifest))
+    throw new ClaraError('no weightsManifest: not a TensorFlow.js model.json', { file: modelJson, path: 'weightsManifest' });
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
   for (const [gi, group] of json.weightsManifest.entries()) {
@@ -151,11 +153,20 @@ export function loadCheckpoint(p: string): LoadedCheckpoint {
   }
   const all = Buffer.concat(buffers);
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s.dtype), 0);
-  if (all.length !== expected) throw new ClaraError(`weights hold ${all.length} bytes, the manifest needs ${expected}: a truncated or mismatched weights file`, { file: modelJson, path: 'weightsManifest' });
+  if (all.length !== expected)
+    throw new ClaraError(`weights hold ${all.length} bytes, the manifest needs ${expected}: a truncated or mismatched weights file`, {
+      file: modelJson,
+      path: 'weightsManifest',
+    });
   const weights = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.length), specs);
   const out: LoadedCheckpoint = {
-    dir, modelJson, weights, weightNames: specs.map((s) => s.name),
-    topology: json.modelTopology, meta: json.clara?.meta ?? { kind: 'external' }, state: json.clara?.state,
+    dir,
+    modelJson,
+    weights,
+    weightNames: specs.map((s) => s.name),
+    topology: json.modelTopology,
+    meta: json.clara?.meta ?? { kind: 'external' },
+    state: json.clara?.state,
   };
   const o = json.clara?.optimizer;
   if (o) {

@@ -43,7 +43,8 @@ const nameOf = (c: Obj): string => String(c.name ?? c.path ?? '').replace(/#.*$/
 function enabledList(json: Obj, key: string, file: string): { c: Obj; path: string }[] {
   const v = json[key];
   const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return list.map((c, i) => ({ c: c as Obj, path: Array.isArray(v) ? joinPath(key, i) : key }))
+  return list
+    .map((c, i) => ({ c: c as Obj, path: Array.isArray(v) ? joinPath(key, i) : key }))
     .filter(({ c, path }) => isPlainObject(c) && !isDisabled({ disabled: c.disabled, path }, file));
 }
 
@@ -59,7 +60,10 @@ function modelLoaderPath(json: Obj, file: string, root: string): string {
   if (!ml) throw new ClaraError('no model_loader: the 3.x validation config needs one (or give --model)', { file, path: 'model_loader' });
   const name = nameOf(ml);
   if (!['FrozenGraphModelLoader', 'TRTModelLoader', 'CheckpointModelLoader'].includes(name)) {
-    throw new ClaraError(`model_loader '${name}' is not known (FrozenGraphModelLoader, TRTModelLoader, CheckpointModelLoader)`, { file, path: 'model_loader.name' });
+    throw new ClaraError(`model_loader '${name}' is not known (FrozenGraphModelLoader, TRTModelLoader, CheckpointModelLoader)`, {
+      file,
+      path: 'model_loader.name',
+    });
   }
   const args = obj(ml.args) ?? {};
   const p = args.model_file_path ?? args.checkpoint_dir;
@@ -67,7 +71,10 @@ function modelLoaderPath(json: Obj, file: string, root: string): string {
   const abs = resolve(root, p);
   const place = { file, path: `model_loader.args.${args.model_file_path !== undefined ? 'model_file_path' : 'checkpoint_dir'}` };
   if (existsSync(abs) && statSync(abs).isFile() && /\.pb$/.test(abs)) {
-    throw new ClaraError(`${abs} is a TensorFlow frozen graph (or TensorRT plan), which clara-train cannot run; point model_file_path at the folder \`clara-train export\` writes (${join(dirname(abs), 'export')})`, place);
+    throw new ClaraError(
+      `${abs} is a TensorFlow frozen graph (or TensorRT plan), which clara-train cannot run; point model_file_path at the folder \`clara-train export\` writes (${join(dirname(abs), 'export')})`,
+      place,
+    );
   }
   if (/\.pb$/.test(abs)) return torchScriptSlotPath(join(dirname(abs), 'export'), place);
   const mj = resolveCheckpointPath(abs);
@@ -87,7 +94,11 @@ export async function runClara3Validation(o: StandaloneOptions): Promise<Standal
   const dsJson = m.train.vars.has('DATASET_JSON') ? m.train.vars.value('DATASET_JSON') : undefined;
   if (typeof dsJson !== 'string') throw new ClaraError('no DATASET_JSON: set it in environment.json or with --set', { file, path: 'DATASET_JSON' });
   const dataRoot = m.train.vars.has('DATA_ROOT') ? m.train.vars.value('DATA_ROOT') : undefined;
-  const data = readClaraDatalist({ data_list_file_path: dsJson, data_file_base_dir: dataRoot, data_list_key: o.dataKey ?? 'validation' }, { file, path: 'DATASET_JSON' }, root);
+  const data = readClaraDatalist(
+    { data_list_file_path: dsJson, data_file_base_dir: dataRoot, data_list_key: o.dataKey ?? 'validation' },
+    { file, path: 'DATASET_JSON' },
+    root,
+  );
 
   const engine = await initEngine({ amp: json.use_amp === true, log });
   log(`backend ${engine.backend.name}${engine.backend.nativeKernels ? '+native' : ''}`);
@@ -97,15 +108,26 @@ export async function runClara3Validation(o: StandaloneOptions): Promise<Standal
   const builder = await ConfigBuilder.create(m.train, { mmarRoot: root });
   const compose = (key: string) => {
     const list = builder.buildList(key);
-    list.forEach((t, i) => { if (!(t instanceof Transform)) throw new ClaraError('not a transform', { file, path: joinPath(key, i) }); });
+    list.forEach((t, i) => {
+      if (!(t instanceof Transform)) throw new ClaraError('not a transform', { file, path: joinPath(key, i) });
+    });
     return new Compose(list as Transform[], 0);
   };
-  const pre = compose('pre_transforms'), labelT = compose('label_transforms'), post = compose('post_transforms');
+  const pre = compose('pre_transforms'),
+    labelT = compose('label_transforms'),
+    post = compose('post_transforms');
   const inferer = asInferer(json.inferer !== undefined ? builder.build('inferer') : undefined, { file, path: 'inferer' });
 
   const metrics = enabledList(json, 'val_metrics', file).map(({ c, path }) => {
-    if (nameOf(c) !== 'ComputeAverageDice') throw new ClaraError(`val metric '${nameOf(c)}' is not computed here (known: ComputeAverageDice)`, { file, path: `${path}.name` });
-    return { name: needString(c, 'name', file, path), field: needString(c, 'field', file, path), labelField: needString(c, 'label_field', file, path), reportPath: resolve(root, needString(c, 'report_path', file, path)), path };
+    if (nameOf(c) !== 'ComputeAverageDice')
+      throw new ClaraError(`val metric '${nameOf(c)}' is not computed here (known: ComputeAverageDice)`, { file, path: `${path}.name` });
+    return {
+      name: needString(c, 'name', file, path),
+      field: needString(c, 'field', file, path),
+      labelField: needString(c, 'label_field', file, path),
+      reportPath: resolve(root, needString(c, 'report_path', file, path)),
+      path,
+    };
   });
   const writers = enabledList(json, 'writers', file).map(({ c, path }) => {
     if (nameOf(c) !== 'WriteNifti') throw new ClaraError(`writer '${nameOf(c)}' is not known (WriteNifti)`, { file, path: `${path}.name` });
@@ -135,13 +157,22 @@ export async function runClara3Validation(o: StandaloneOptions): Promise<Standal
     images.push(src);
     const row: Record<string, number> = {};
     for (const mt of metrics) {
-      const p = s[mt.field], l = s[mt.labelField];
+      const p = s[mt.field],
+        l = s[mt.labelField];
       if (!isTensor(p) || !isTensor(l)) {
         if (!isTensor(l) && typeof data[i].label !== 'string') continue; // no label for this case
-        throw new ClaraError(`ComputeAverageDice: '${mt.field}' and '${mt.labelField}' must be fields after the post/label transforms`, { file, path: mt.path });
+        throw new ClaraError(`ComputeAverageDice: '${mt.field}' and '${mt.labelField}' must be fields after the post/label transforms`, {
+          file,
+          path: mt.path,
+        });
       }
-      const P = classIndices(p), L = classIndices(l);
-      if (P.idx.length !== L.idx.length) throw new ClaraError(`ComputeAverageDice: '${mt.field}' [${p.shape.slice(1)}] and '${mt.labelField}' [${l.shape.slice(1)}] are on different grids`, { file, path: mt.path });
+      const P = classIndices(p),
+        L = classIndices(l);
+      if (P.idx.length !== L.idx.length)
+        throw new ClaraError(`ComputeAverageDice: '${mt.field}' [${p.shape.slice(1)}] and '${mt.labelField}' [${l.shape.slice(1)}] are on different grids`, {
+          file,
+          path: mt.path,
+        });
       row[mt.name] = diceOfClass(P.idx, L.idx, 1);
     }
     perCase.push(row);
@@ -152,11 +183,30 @@ export async function runClara3Validation(o: StandaloneOptions): Promise<Standal
       const out = monaiOutputPath(src, { outputDir: w.writePath, postfix: w.field, ext: '.nii.gz', separateFolder: true });
       mkdirSync(dirname(out), { recursive: true });
       const c = t.shape[0];
-      if (c !== 1) throw new ClaraError(`WriteNifti: field '${w.field}' has ${c} channels; write a one-channel field (after ArgmaxAcrossChannels / SplitBasedOnLabel)`, { file, path: 'writers' });
-      await writeNifti(out, { data: t.data, shape: t.shape.slice(1), affine: meta?.affine ?? [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, { dtype: w.dtype });
+      if (c !== 1)
+        throw new ClaraError(`WriteNifti: field '${w.field}' has ${c} channels; write a one-channel field (after ArgmaxAcrossChannels / SplitBasedOnLabel)`, {
+          file,
+          path: 'writers',
+        });
+      await writeNifti(
+        out,
+        {
+          data: t.data,
+          shape: t.shape.slice(1),
+          affine: meta?.affine ?? [
+            [1, 0, 0, 0],
+            [0, 1, 0, 0],
+            [0, 0, 1, 0],
+            [0, 0, 0, 1],
+          ],
+        },
+        { dtype: w.dtype },
+      );
       outputs.push(out);
     }
-    const shown = Object.entries(row).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+    const shown = Object.entries(row)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(' ');
     log(`case ${i + 1}/${data.length} ${src.replace(/^.*\//, '')}${shown ? ' ' + shown : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   tf.dispose(net.namedWeights().map((w) => w.variable));
@@ -169,11 +219,14 @@ export async function runClara3Validation(o: StandaloneOptions): Promise<Standal
   for (const dir of new Set(metrics.map((mt) => mt.reportPath))) {
     const here = metrics.filter((mt) => mt.reportPath === dir && means[mt.name] !== undefined);
     if (!here.length) continue;
-    outputs.push(...writeMetricsReports({
-      saveDir: dir, images,
-      metrics: Object.fromEntries(here.map((mt) => [mt.name, means[mt.name]])),
-      details: Object.fromEntries(here.map((mt) => [mt.name, perCase.map((r) => [r[mt.name] ?? NaN])])),
-    }));
+    outputs.push(
+      ...writeMetricsReports({
+        saveDir: dir,
+        images,
+        metrics: Object.fromEntries(here.map((mt) => [mt.name, means[mt.name]])),
+        details: Object.fromEntries(here.map((mt) => [mt.name, perCase.map((r) => [r[mt.name] ?? NaN])])),
+      }),
+    );
   }
   const key = metrics[0]?.name;
   if (key && means[key] !== undefined) log(`${key} ${means[key].toFixed(4)} over ${data.length} case(s)`);

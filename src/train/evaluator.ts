@@ -71,11 +71,15 @@ export class Evaluator {
         const labT = tf.tidy(() => tf.cast(c.label!, 'int32'));
         const lab = (await labT.data()) as Int32Array;
         labT.dispose();
-        if (lab.length !== pred.length) throw new Error(`case ${c.id}: prediction has ${pred.length} voxels, label ${lab.length} (the inferer changed the shape)`);
+        if (lab.length !== pred.length)
+          throw new Error(`case ${c.id}: prediction has ${pred.length} voxels, label ${lab.length} (the inferer changed the shape)`);
         for (const m of metrics) {
           const v = m.ofCase(pred, lab, numClasses, { shape, spacing: spacingOf(c.affine) });
           perCase[id][m.name] = v;
-          if (Number.isFinite(v)) { sums[m.name].s += v; sums[m.name].n++; }
+          if (Number.isFinite(v)) {
+            sums[m.name].s += v;
+            sums[m.name].n++;
+          }
         }
       }
       await this.o.onPrediction?.(c, pred, shape);

@@ -42,7 +42,10 @@ export class EventBus {
   private readonly failed = new Set<JobEventHandler>();
   private pending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly send: EventSender | undefined = processSender() ?? fileSender(), private readonly warn: (m: string) => void = (m) => process.stderr.write(m + '\n')) {}
+  constructor(
+    private readonly send: EventSender | undefined = processSender() ?? fileSender(),
+    private readonly warn: (m: string) => void = (m) => process.stderr.write(m + '\n'),
+  ) {}
 
   add(h: JobEventHandler): void {
     this.handlers.push(h);

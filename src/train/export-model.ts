@@ -68,7 +68,8 @@ function imageOnlyTransforms(m: LoadedMmar): Obj[] {
       else {
         args[k] = ['image'];
         // per-key lists (mode: ["bilinear", "nearest"]) keep the image's entry
-        for (const [a, v] of Object.entries(args)) if (a !== k && Array.isArray(v) && v.length === ks.length && ks.length > 1 && typeof v[0] !== 'number') args[a] = [v[idx[0]]];
+        for (const [a, v] of Object.entries(args))
+          if (a !== k && Array.isArray(v) && v.length === ks.length && ks.length > 1 && typeof v[0] !== 'number') args[a] = [v[idx[0]]];
       }
     }
     for (const k of ['label_key', 'source_key']) if (args[k] === 'label') keep = false;
@@ -90,7 +91,8 @@ function labelsOf(m: LoadedMmar): Record<string, string> | undefined {
 
 /** Writes the export folder; returns its path. */
 export async function exportModel(m: LoadedMmar, parts: ModelParts, ck: LoadedCheckpoint, outDir: string): Promise<string> {
-  if (!parts.modelSpec) throw new ClaraError('the model has no architecture spec to export (a BYOC model must expose `spec`)', { file: parts.file, path: 'train.model' });
+  if (!parts.modelSpec)
+    throw new ClaraError('the model has no architecture spec to export (a BYOC model must expose `spec`)', { file: parts.file, path: 'train.model' });
   assignWeights(parts.net, ck.weights, ck.weightNames, ck.modelJson);
   const transforms = imageOnlyTransforms(m);
   const inferer = obj(obj(m.train.json.validate)?.inferer);
@@ -110,7 +112,9 @@ export async function exportModel(m: LoadedMmar, parts: ModelParts, ck: LoadedCh
     pre_transforms: transforms,
     inferer: inferer ? { name: nameOf(inferer), args: obj(inferer.args) ?? {} } : undefined,
     labels: labelsOf(m),
-    key_metric: ck.meta.keyMetricName ? { name: String(ck.meta.keyMetricName), value: (ck.meta.keyMetric as number | null) ?? null, epoch: ck.meta.epoch } : undefined,
+    key_metric: ck.meta.keyMetricName
+      ? { name: String(ck.meta.keyMetricName), value: (ck.meta.keyMetric as number | null) ?? null, epoch: ck.meta.epoch }
+      : undefined,
     source: { mmar: m.paths.root, config: m.paths.trainConfig, checkpoint: ck.modelJson },
     created: new Date().toISOString(),
   };

@@ -20,7 +20,8 @@ function intVar(m: LoadedMmar, name: string, min: number): number | undefined {
   const v = m.train.vars.value(name);
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new ClaraError(`variable ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`, { file: m.train.file, path: name });
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
+    throw new ClaraError(`variable ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`, { file: m.train.file, path: name });
   return n;
 }
 
@@ -37,11 +38,15 @@ function trainDatalistArgs(m: LoadedMmar): { args: Obj; path: string } {
   const t = obj(json.train) ?? {};
   if (claraLayout(json) === 4) {
     const d = obj(t.dataset);
-    if (!d) throw new ClaraError('fold needs the train section\'s dataset (its datalist is split into folds)', { file: m.train.file, path: 'train.dataset' });
+    if (!d) throw new ClaraError("fold needs the train section's dataset (its datalist is split into folds)", { file: m.train.file, path: 'train.dataset' });
     return { args: { ...(obj(d.args) ?? {}), ...d }, path: 'train.dataset' };
   }
   const a = obj(obj(t.image_pipeline)?.args);
-  if (!a) throw new ClaraError('fold needs the train section\'s image_pipeline args (its datalist is split into folds)', { file: m.train.file, path: 'train.image_pipeline.args' });
+  if (!a)
+    throw new ClaraError("fold needs the train section's image_pipeline args (its datalist is split into folds)", {
+      file: m.train.file,
+      path: 'train.image_pipeline.args',
+    });
   return { args: a, path: 'train.image_pipeline.args' };
 }
 
@@ -53,7 +58,9 @@ function foldAssignment(m: LoadedMmar, numFolds?: number): { assignment: FoldAss
   const assignment = assignFolds({
     datalist: resolve(m.paths.root, f),
     key: typeof args.data_list_key === 'string' ? args.data_list_key : 'training',
-    numFolds, seed: intVar(m, 'split_seed', 0) ?? DEFAULT_SPLIT_SEED, splitsFile: join(m.paths.root, SPLITS_FILE),
+    numFolds,
+    seed: intVar(m, 'split_seed', 0) ?? DEFAULT_SPLIT_SEED,
+    splitsFile: join(m.paths.root, SPLITS_FILE),
   });
   return { assignment, items };
 }
@@ -63,9 +70,15 @@ export function foldData(m: LoadedMmar, section: 'train' | 'validate', log: (s: 
   const sel = foldOf(m);
   if (!sel) return undefined;
   const { assignment, items } = foldAssignment(m, sel.numFolds);
-  if (sel.fold >= assignment.numFolds) throw new ClaraError(`fold ${sel.fold} does not exist: there are ${assignment.numFolds} folds (0..${assignment.numFolds - 1})`, { file: m.train.file, path: 'fold' });
+  if (sel.fold >= assignment.numFolds)
+    throw new ClaraError(`fold ${sel.fold} does not exist: there are ${assignment.numFolds} folds (0..${assignment.numFolds - 1})`, {
+      file: m.train.file,
+      path: 'fold',
+    });
   const out = items.filter((_, i) => (section === 'validate') === (assignment.folds[i] === sel.fold));
-  log(`fold ${sel.fold} of ${assignment.numFolds} (${assignment.source === 'datalist' ? 'the datalist\'s fold keys' : assignment.splitsFile}): ${out.length} ${section === 'train' ? 'training' : 'validation'} case(s)`);
+  log(
+    `fold ${sel.fold} of ${assignment.numFolds} (${assignment.source === 'datalist' ? "the datalist's fold keys" : assignment.splitsFile}): ${out.length} ${section === 'train' ? 'training' : 'validation'} case(s)`,
+  );
   return out;
 }
 

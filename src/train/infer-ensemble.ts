@@ -43,11 +43,20 @@ export function readEnsembleManifest(dir: string): EnsembleManifest | undefined 
   const f = join(dir, ENSEMBLE_FILE);
   if (!existsSync(f)) return undefined;
   let j: EnsembleManifest;
-  try { j = JSON.parse(readFileSync(f, 'utf8')) as EnsembleManifest; } catch (e) { throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file: f }); }
+  try {
+    j = JSON.parse(readFileSync(f, 'utf8')) as EnsembleManifest;
+  } catch (e) {
+    throw new ClaraError(`not valid JSON: ${(e as Error).message}`, { file: f });
+  }
   if (j.format !== ENSEMBLE_FORMAT) throw new ClaraError(`format is '${j.format}', expected '${ENSEMBLE_FORMAT}'`, { file: f, path: 'format' });
-  if (!Array.isArray(j.members) || j.members.length === 0 || j.members.some((m) => typeof m !== 'string')) throw new ClaraError('expected a non-empty list of member folders', { file: f, path: 'members' });
+  if (!Array.isArray(j.members) || j.members.length === 0 || j.members.some((m) => typeof m !== 'string'))
+    throw new ClaraError('expected a non-empty list of member folders', { file: f, path: 'members' });
   const pp = j.postprocessing;
-  if (pp !== null && pp !== undefined && (!Array.isArray(pp.largest_component_classes) || pp.largest_component_classes.some((c) => !Number.isInteger(c) || c < 1))) {
+  if (
+    pp !== null &&
+    pp !== undefined &&
+    (!Array.isArray(pp.largest_component_classes) || pp.largest_component_classes.some((c) => !Number.isInteger(c) || c < 1))
+  ) {
     throw new ClaraError('expected {"largest_component_classes": [class, ...]} or null', { file: f, path: 'postprocessing' });
   }
   return j;
@@ -66,7 +75,11 @@ export function loadMember(dir: string): LoadedMember {
   const { net, ck } = networkFromCheckpoint(abs);
   disposeCheckpoint(ck);
   const place = { file: join(abs, 'metadata.json'), path: 'inferer' };
-  const inf = meta.inferer ? registry.require(String(meta.inferer.name), { ...place, path: 'inferer.name' }, 'inferer').factory((meta.inferer.args ?? {}) as Record<string, unknown>, place) : undefined;
+  const inf = meta.inferer
+    ? registry
+        .require(String(meta.inferer.name), { ...place, path: 'inferer.name' }, 'inferer')
+        .factory((meta.inferer.args ?? {}) as Record<string, unknown>, place)
+    : undefined;
   return { net, inferer: asInferer(inf, place), activation: meta.output.activation, meta, dir: abs, name: abs };
 }
 
@@ -74,8 +87,15 @@ export function disposeMembers(ms: LoadedMember[]): void {
   for (const m of ms) tf.dispose(m.net.namedWeights().map((w) => w.variable));
 }
 
-export interface CaseInput { image: string; label?: string }
-export interface CaseScores { dice: number; hd95: number; nsd: number }
+export interface CaseInput {
+  image: string;
+  label?: string;
+}
+export interface CaseScores {
+  dice: number;
+  hd95: number;
+  nsd: number;
+}
 
 interface EnsembleInferOptions {
   members: LoadedMember[];
@@ -124,7 +144,11 @@ export async function runEnsembleInfer(o: EnsembleInferOptions): Promise<Ensembl
   if (!first) throw new Error('an ensemble needs at least one model');
   const K = first.meta.output.channels;
   for (const m of o.members) {
-    if (m.meta.output.channels !== K) throw new ClaraError(`this model has ${m.meta.output.channels} output channels, the first member ${K}: an ensemble needs one label set`, { file: join(m.dir, 'metadata.json'), path: 'output.channels' });
+    if (m.meta.output.channels !== K)
+      throw new ClaraError(`this model has ${m.meta.output.channels} output channels, the first member ${K}: an ensemble needs one label set`, {
+        file: join(m.dir, 'metadata.json'),
+        path: 'output.channels',
+      });
   }
   const numClasses = K === 1 ? 2 : K;
   const tolerance = o.nsdTolerance ?? DEFAULT_NSD_TOLERANCE;
@@ -145,11 +169,16 @@ export async function runEnsembleInfer(o: EnsembleInferOptions): Promise<Ensembl
   const perCase: EnsembleInferResult['perCase'] = {};
   const predictions: PredictedCase[] = [];
   await new Evaluator({
-    net: first.net, inferer: ensembleInferer(o.members, o.tta ?? false), cases: asCaseSource(loader, place, { image: 'image', label: '__none__' }), metrics: [], log: () => {},
+    net: first.net,
+    inferer: ensembleInferer(o.members, o.tta ?? false),
+    cases: asCaseSource(loader, place, { image: 'image', label: '__none__' }),
+    metrics: [],
+    log: () => {},
     onPrediction: async (c, pred, shape) => {
       const affine = c.affine ?? identityAffine();
       const back = c.originalAffine && c.originalShape && !sameGrid(affine, shape, c.originalAffine, c.originalShape);
-      const outShape = back ? c.originalShape! : shape, outAffine = back ? c.originalAffine! : affine;
+      const outShape = back ? c.originalShape! : shape,
+        outAffine = back ? c.originalAffine! : affine;
       const raw = back ? Int32Array.from(resampleLabels(pred, shape, affine, c.originalShape!, c.originalAffine!)) : pred.slice();
       const post = o.postprocessing ? applyPostprocessing(raw, outShape, o.postprocessing) : raw;
       const name = `${(c.file ? basename(c.file) : c.id).replace(/\.nii(\.gz)?$/, '')}_seg.nii.gz`;
@@ -162,7 +191,8 @@ export async function runEnsembleInfer(o: EnsembleInferOptions): Promise<Ensembl
       const labelFile = c.file ? labelOf.get(c.file) : undefined;
       if (labelFile) {
         const lab = await readNifti(labelFile);
-        if (lab.data.length !== raw.length) throw new ClaraError(`the label has ${lab.data.length} voxels, the image ${raw.length}: they must share a grid`, { file: labelFile });
+        if (lab.data.length !== raw.length)
+          throw new ClaraError(`the label has ${lab.data.length} voxels, the image ${raw.length}: they must share a grid`, { file: labelFile });
         const label = Int32Array.from(lab.data as ArrayLike<number>, (v) => Math.round(v));
         const spacing = spacingOf(outAffine);
         const r = scoreCase(raw, label, outShape, spacing, numClasses, tolerance);
@@ -177,15 +207,25 @@ export async function runEnsembleInfer(o: EnsembleInferOptions): Promise<Ensembl
 }
 
 /** `infer --model DIR --input FILES`: DIR an ensemble folder (its members and postprocessing) or one exported model. */
-export async function runInferWithEnsemble(o: { model: string; inputs: string[]; output: string; tta?: boolean; postprocess?: boolean; extraModels?: string[]; log?: (s: string) => void }): Promise<string[]> {
+export async function runInferWithEnsemble(o: {
+  model: string;
+  inputs: string[];
+  output: string;
+  tta?: boolean;
+  postprocess?: boolean;
+  extraModels?: string[];
+  log?: (s: string) => void;
+}): Promise<string[]> {
   const dir = resolve(o.model);
   const manifest = readEnsembleManifest(dir);
   const dirs = manifest ? manifest.members.map((m) => join(dir, m)) : [dir];
   dirs.push(...(o.extraModels ?? []).map((m) => resolve(m)));
   const members = dirs.map(loadMember);
-  const pp = o.postprocess === false ? null : manifest?.postprocessing ?? null;
+  const pp = o.postprocess === false ? null : (manifest?.postprocessing ?? null);
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  log(`ensemble of ${members.length} model(s)${o.tta ? ', mirror TTA (8 flips)' : ''}${pp?.largest_component_classes.length ? `, largest component kept for class(es) ${pp.largest_component_classes.join(', ')}` : ''}`);
+  log(
+    `ensemble of ${members.length} model(s)${o.tta ? ', mirror TTA (8 flips)' : ''}${pp?.largest_component_classes.length ? `, largest component kept for class(es) ${pp.largest_component_classes.join(', ')}` : ''}`,
+  );
   try {
     const r = await runEnsembleInfer({ members, cases: o.inputs.map((image) => ({ image })), output: o.output, tta: o.tta, postprocessing: pp, log });
     return r.outputs;

@@ -34,7 +34,11 @@ export async function runInferFiles(o: InferFilesOptions): Promise<string[]> {
   disposeCheckpoint(ck);
   const place = { file: join(dir, 'metadata.json'), path: 'pre_transforms' };
   const compose = composeFromConfig(meta.pre_transforms, place, 0);
-  const inf = meta.inferer ? registry.require(String(meta.inferer.name), { file: place.file, path: 'inferer.name' }, 'inferer').factory((meta.inferer.args ?? {}) as Record<string, unknown>, { file: place.file, path: 'inferer' }) : undefined;
+  const inf = meta.inferer
+    ? registry
+        .require(String(meta.inferer.name), { file: place.file, path: 'inferer.name' }, 'inferer')
+        .factory((meta.inferer.args ?? {}) as Record<string, unknown>, { file: place.file, path: 'inferer' })
+    : undefined;
   const inferer = asInferer(inf, { file: place.file, path: 'inferer' });
   // The inputs as a loader of transformed samples (one case at a time).
   const loader = {
@@ -46,7 +50,11 @@ export async function runInferFiles(o: InferFilesOptions): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const outputs: string[] = [];
   await new Evaluator({
-    net, inferer, cases: asCaseSource(loader, place, { image: 'image', label: '__none__' }), metrics: [], log,
+    net,
+    inferer,
+    cases: asCaseSource(loader, place, { image: 'image', label: '__none__' }),
+    metrics: [],
+    log,
     onPrediction: async (c, pred, shape) => {
       const affine = c.affine ?? identityAffine();
       const back = c.originalAffine && c.originalShape && !sameGrid(affine, shape, c.originalAffine, c.originalShape);

@@ -19,7 +19,10 @@ export function splitPath(p: string): (string | number)[] {
 
 /** Splits --set items into K=V pairs (several per item, space-separated; keys may be JSON paths). */
 function splitItems(items: string[]): string[] {
-  return items.flatMap((item) => item.trim().split(/\s+(?=[A-Za-z_][\w.\-[\]]*=)/)).map((p) => p.trim()).filter((p) => p !== '');
+  return items
+    .flatMap((item) => item.trim().split(/\s+(?=[A-Za-z_][\w.\-[\]]*=)/))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 /** Items whose key is a JSON path (has `.` or `[i]`) vs plain variables. */

@@ -56,15 +56,25 @@ export function nanPercentile(xs: number[], q: number): number {
   const v = finite(xs).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const pos = (q / 100) * (v.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
 const SUMMARY_OPS: Record<string, (xs: number[]) => number> = {
-  mean: (xs) => { const v = finite(xs); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN; },
+  mean: (xs) => {
+    const v = finite(xs);
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+  },
   median: (xs) => nanPercentile(xs, 50),
-  max: (xs) => { const v = finite(xs); return v.length ? Math.max(...v) : NaN; },
-  min: (xs) => { const v = finite(xs); return v.length ? Math.min(...v) : NaN; },
+  max: (xs) => {
+    const v = finite(xs);
+    return v.length ? Math.max(...v) : NaN;
+  },
+  min: (xs) => {
+    const v = finite(xs);
+    return v.length ? Math.min(...v) : NaN;
+  },
   '90percentile': (xs) => nanPercentile(xs, 90),
   std: (xs) => {
     const v = finite(xs);
@@ -79,7 +89,8 @@ const SUMMARY_OPS: Record<string, (xs: number[]) => number> = {
 export function summaryOps(v: unknown, place: { file: string; path: string }): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw new ClaraError(`summary_ops must be "*" or a list of op names, got ${JSON.stringify(v)}`, place);
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+    throw new ClaraError(`summary_ops must be "*" or a list of op names, got ${JSON.stringify(v)}`, place);
   if (list.includes('*')) return Object.keys(SUMMARY_OPS);
   for (const op of list) {
     const pct = /^(\d+)percentile$/.exec(op);
@@ -119,7 +130,12 @@ export function writeMetricsReports(r: MetricsReport): string[] {
     written.push(f);
   };
   if (r.metrics && Object.keys(r.metrics).length) {
-    put('metrics.csv', Object.entries(r.metrics).map(([k, v]) => `${k}${d}${pyFloatRepr(f32(v))}\n`).join(''));
+    put(
+      'metrics.csv',
+      Object.entries(r.metrics)
+        .map(([k, v]) => `${k}${d}${pyFloatRepr(f32(v))}\n`)
+        .join(''),
+    );
   }
   for (const [k, rows0] of Object.entries(r.details ?? {})) {
     const width = rows0.reduce((m, row) => Math.max(m, row.length), 0) || 1;
@@ -131,7 +147,9 @@ export function writeMetricsReports(r: MetricsReport): string[] {
       return [...v, fin.length ? f32(fin.reduce((a, b) => a + b, 0) / fin.length) : NaN];
     });
     let raw = `filename${d}${labels.join(d)}\n`;
-    rows.forEach((row, i) => { raw += `${r.images?.[i] ?? String(i)}${d}${row.map(float32Repr).join(d)}\n`; });
+    rows.forEach((row, i) => {
+      raw += `${r.images?.[i] ?? String(i)}${d}${row.map(float32Repr).join(d)}\n`;
+    });
     put(`${k}_raw.csv`, raw);
     if (r.summaryOps) {
       let sum = `class${d}${r.summaryOps.join(d)}\n`;

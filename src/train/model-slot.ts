@@ -29,14 +29,18 @@ interface ModelSlotEntry {
 /** The one enabled entry of the model slot at `key`. */
 export function enabledModelEntry(json: Obj, key: string, file: string): ModelSlotEntry {
   const v = json[key];
-  if (v === undefined) throw new ClaraError(`no "${key}": the config needs a model entry ({"ts_path": ...}, {"ckpt_path": ...} or a model component)`, { file, path: key });
+  if (v === undefined)
+    throw new ClaraError(`no "${key}": the config needs a model entry ({"ts_path": ...}, {"ckpt_path": ...} or a model component)`, { file, path: key });
   const list = Array.isArray(v) ? v.map((x, i) => ({ x, path: joinPath(key, i) })) : [{ x: v, path: key }];
   const on = list.filter(({ x, path }) => {
     if (!isPlainObject(x)) throw new ClaraError(`expected a model entry object, found ${JSON.stringify(x)}`, { file, path });
     return !isDisabled({ disabled: x.disabled, path }, file);
   });
   if (on.length !== 1) {
-    throw new ClaraError(`"${key}" has ${list.length} entr${list.length === 1 ? 'y' : 'ies'} and ${on.length} enabled; exactly one must be (switch them with "disabled", e.g. --set dont_load_ts_model=true dont_load_ckpt_model=false)`, { file, path: key });
+    throw new ClaraError(
+      `"${key}" has ${list.length} entr${list.length === 1 ? 'y' : 'ies'} and ${on.length} enabled; exactly one must be (switch them with "disabled", e.g. --set dont_load_ts_model=true dont_load_ckpt_model=false)`,
+      { file, path: key },
+    );
   }
   const { x, path } = on[0] as { x: Obj; path: string };
   if (typeof x.ts_path === 'string') return { kind: 'torchscript', node: x, path };
@@ -68,7 +72,10 @@ export function torchScriptSlotPath(p: string, place: { file: string; path: stri
   }
   const dir = /\.(ts|pt|pth|jit)$/.test(abs) && !existsSync(abs) ? join(dirname(abs), 'export') : abs;
   if (!existsSync(join(dir, 'model.json'))) {
-    throw new ClaraError(`no exported model at ${dir} (the TorchScript slot is the folder \`clara-train export\` writes: run it after train, or set MMAR_TORCHSCRIPT)`, place);
+    throw new ClaraError(
+      `no exported model at ${dir} (the TorchScript slot is the folder \`clara-train export\` writes: run it after train, or set MMAR_TORCHSCRIPT)`,
+      place,
+    );
   }
   return join(dir, 'model.json');
 }
@@ -77,10 +84,14 @@ export function torchScriptSlotPath(p: string, place: { file: string; path: stri
 export function checkpointSlotPath(p: string, place: { file: string; path: string }): string {
   const abs = resolve(p);
   if (existsSync(abs) && statSync(abs).isFile() && basename(abs) !== 'model.json') {
-    throw new ClaraError(`${abs} is a PyTorch checkpoint file, which clara-train cannot load; its checkpoints are TensorFlow.js folders (models/best, models/last): --set MMAR_CKPT=${join(dirname(abs), 'best')}`, place);
+    throw new ClaraError(
+      `${abs} is a PyTorch checkpoint file, which clara-train cannot load; its checkpoints are TensorFlow.js folders (models/best, models/last): --set MMAR_CKPT=${join(dirname(abs), 'best')}`,
+      place,
+    );
   }
   const mj = resolveCheckpointPath(abs);
-  if (!existsSync(mj)) throw new ClaraError(`no checkpoint at ${dirname(mj)} (train first, or set MMAR_CKPT to a checkpoint folder such as models/best)`, place);
+  if (!existsSync(mj))
+    throw new ClaraError(`no checkpoint at ${dirname(mj)} (train first, or set MMAR_CKPT to a checkpoint folder such as models/best)`, place);
   return mj;
 }
 
@@ -97,7 +108,13 @@ interface LoadedModel {
  * entry; a CheckpointLoader's `load_path` (when given) then loads the weights into it.
  */
 export function loadSlotModel(o: {
-  json: Obj; file: string; root: string; key: string; builder: ConfigBuilder; override?: string; checkpointLoader?: { loadPath: string; path: string };
+  json: Obj;
+  file: string;
+  root: string;
+  key: string;
+  builder: ConfigBuilder;
+  override?: string;
+  checkpointLoader?: { loadPath: string; path: string };
 }): LoadedModel {
   const { json, file, key, builder } = o;
   if (o.override) {
@@ -135,6 +152,7 @@ export function loadSlotModel(o: {
       from = o.checkpointLoader.path;
     }
   }
-  if (!weights) throw new ClaraError('the model component has no weights: enable a CheckpointLoader handler (load_path) or give --model', { file, path: e.path });
+  if (!weights)
+    throw new ClaraError('the model component has no weights: enable a CheckpointLoader handler (load_path) or give --model', { file, path: e.path });
   return { net, weights, from };
 }

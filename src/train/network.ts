@@ -23,7 +23,15 @@ export interface TrainableNetwork {
 }
 
 function isLayersModel(x: unknown): x is tf.LayersModel {
-  return x instanceof tf.LayersModel || (typeof x === 'object' && x !== null && 'layers' in x && 'weights' in x && typeof (x as tf.LayersModel).apply === 'function' && typeof (x as tf.LayersModel).toJSON === 'function');
+  return (
+    x instanceof tf.LayersModel ||
+    (typeof x === 'object' &&
+      x !== null &&
+      'layers' in x &&
+      'weights' in x &&
+      typeof (x as tf.LayersModel).apply === 'function' &&
+      typeof (x as tf.LayersModel).toJSON === 'function')
+  );
 }
 
 function layerVariable(lv: tf.LayerVariable): tf.Variable {
@@ -32,7 +40,13 @@ function layerVariable(lv: tf.LayerVariable): tf.Variable {
 
 /** Wraps what a model factory returned; `place` names the config component in errors. */
 export function asNetwork(m: unknown, place: { file?: string; path?: string } = {}): TrainableNetwork {
-  if (m && typeof m === 'object' && 'inner' in m && typeof (m as TrainableNetwork).namedWeights === 'function' && typeof (m as TrainableNetwork).apply === 'function') {
+  if (
+    m &&
+    typeof m === 'object' &&
+    'inner' in m &&
+    typeof (m as TrainableNetwork).namedWeights === 'function' &&
+    typeof (m as TrainableNetwork).apply === 'function'
+  ) {
     return m as TrainableNetwork;
   }
   if (isLayersModel(m)) {
@@ -71,7 +85,7 @@ export function asNetwork(m: unknown, place: { file?: string; path?: string } = 
     const fwd = (['apply', 'call', 'forward', 'predict'] as const).find((k) => typeof o[k] === 'function');
     const weightsOf = (): NamedVariable[] => {
       if (typeof o.namedWeights === 'function') return (o.namedWeights as () => NamedVariable[])();
-      const ws = (typeof o.getWeights === 'function' ? (o.getWeights as () => unknown[])() : o.weights ?? o.variables) as unknown;
+      const ws = (typeof o.getWeights === 'function' ? (o.getWeights as () => unknown[])() : (o.weights ?? o.variables)) as unknown;
       if (Array.isArray(ws)) {
         return ws.map((w, i) => {
           if (w instanceof tf.Variable) return { name: w.name || `w${i}`, variable: w, trainable: w.trainable };

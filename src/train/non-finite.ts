@@ -15,14 +15,15 @@ export class NonFiniteError extends ClaraError {
 export function nonFiniteLoss(loss: number, epoch: number, iteration: number): NonFiniteError {
   return new NonFiniteError(
     `epoch ${epoch}, iteration ${iteration}: the training loss is ${loss}; training stopped as failed ` +
-      '(the weights diverged or the data holds NaN/Infinity: lower learning_rate, check the images and labels, or try use_amp=false)');
+      '(the weights diverged or the data holds NaN/Infinity: lower learning_rate, check the images and labels, or try use_amp=false)',
+  );
 }
 
 /** The first weight holding NaN or ±Infinity, or null. */
 export async function firstNonFiniteWeight(weights: { name: string; tensor: tf.Tensor }[]): Promise<{ name: string; index: number; value: number } | null> {
   for (const w of weights) {
     if (w.tensor.dtype !== 'float32') continue;
-    const d = await w.tensor.data() as Float32Array;
+    const d = (await w.tensor.data()) as Float32Array;
     for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return { name: w.name, index: i, value: d[i] };
   }
   return null;

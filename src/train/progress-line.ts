@@ -2,9 +2,9 @@
 // Redrawn in place on a terminal, a plain line per epoch (and every few seconds) otherwise.
 
 export interface ProgressState {
-  epoch: number;          // 1-based
+  epoch: number; // 1-based
   totalEpochs: number;
-  iteration: number;      // 1-based within the epoch
+  iteration: number; // 1-based within the epoch
   iterationsPerEpoch?: number;
   loss: number;
   keyMetricName: string;
@@ -27,11 +27,7 @@ function formatDuration(s: number): string {
 
 function formatProgress(p: ProgressState): string {
   const it = p.iterationsPerEpoch ? `${p.iteration}/${p.iterationsPerEpoch}` : `${p.iteration}`;
-  const parts = [
-    `epoch ${p.epoch}/${p.totalEpochs}`,
-    `it ${it}`,
-    `loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : String(p.loss)}`,
-  ];
+  const parts = [`epoch ${p.epoch}/${p.totalEpochs}`, `it ${it}`, `loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : String(p.loss)}`];
   if (p.keyMetric !== undefined && p.keyMetric !== null) parts.push(`${p.keyMetricName} ${p.keyMetric.toFixed(4)}`);
   if (p.best !== undefined && p.best !== null) parts.push(`best ${p.best.toFixed(4)}@${p.bestEpoch}`);
   if (p.lr !== undefined) parts.push(`lr ${p.lr.toExponential(2)}`);
@@ -43,7 +39,11 @@ function formatProgress(p: ProgressState): string {
 export class ProgressLine {
   private lastDraw = 0;
   private readonly tty: boolean;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = false, private readonly intervalMs?: number) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = false,
+    private readonly intervalMs?: number,
+  ) {
     this.tty = Boolean(stream.isTTY);
   }
 

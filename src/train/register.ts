@@ -14,9 +14,17 @@ export interface EngineBlock {
 }
 
 const SPECS: { names: string[]; kind: ComponentKind; description: string }[] = [
-  { names: ['SupervisedTrainer', 'monai.engines.SupervisedTrainer'], kind: 'trainer', description: 'the training loop (max_epochs, amp, ... read by clara-train train)' },
-  { names: ['SupervisedEvaluator', 'monai.engines.SupervisedEvaluator'], kind: 'evaluator', description: 'validation: the validate section\'s data, inferer and metrics' },
-  { names: ['ComputeAverage'], kind: 'metric', description: 'Clara 3.x: the mean over cases of an aux op\'s field (Dice)' },
+  {
+    names: ['SupervisedTrainer', 'monai.engines.SupervisedTrainer'],
+    kind: 'trainer',
+    description: 'the training loop (max_epochs, amp, ... read by clara-train train)',
+  },
+  {
+    names: ['SupervisedEvaluator', 'monai.engines.SupervisedEvaluator'],
+    kind: 'evaluator',
+    description: "validation: the validate section's data, inferer and metrics",
+  },
+  { names: ['ComputeAverage'], kind: 'metric', description: "Clara 3.x: the mean over cases of an aux op's field (Dice)" },
   { names: ['DiceMaskedOutput'], kind: 'aux_op', description: 'Clara 3.x: per-case Dice for ComputeAverage' },
 ];
 
@@ -28,5 +36,10 @@ for (const h of TRAIN_HANDLERS) {
 
 for (const s of SPECS) {
   if (s.names.some((n) => registry.has(n, s.kind))) continue;
-  registry.register({ names: s.names, kind: s.kind, description: s.description, factory: (args): EngineBlock => ({ component: s.names[0], kind: s.kind, args }) });
+  registry.register({
+    names: s.names,
+    kind: s.kind,
+    description: s.description,
+    factory: (args): EngineBlock => ({ component: s.names[0], kind: s.kind, args }),
+  });
 }

@@ -113,13 +113,18 @@ export async function runInfer(o: EvalRunOptions): Promise<InferResult> {
   mkdirSync(outDir, { recursive: true });
   const outputs: string[] = [];
   const r = await new Evaluator({
-    net: parts.net, inferer: ev.inferer, cases: ev.cases, metrics: ev.metrics, log,
+    net: parts.net,
+    inferer: ev.inferer,
+    cases: ev.cases,
+    metrics: ev.metrics,
+    log,
     onPrediction: async (c, pred, shape) => {
       const name = `${(c.file ? basename(c.file) : c.id).replace(/\.nii(\.gz)?$/, '')}_seg.nii.gz`;
       const file = join(outDir, name);
       const affine = c.affine ?? identityAffine();
       let data: Uint8Array;
-      let outShape = shape, outAffine = affine;
+      let outShape = shape,
+        outAffine = affine;
       if (c.originalAffine && c.originalShape && !sameGrid(affine, shape, c.originalAffine, c.originalShape)) {
         // the pre-transforms moved the grid (Spacingd, CropForegroundd ...): back onto the image's
         data = resampleLabels(pred, shape, affine, c.originalShape, c.originalAffine);

@@ -80,7 +80,14 @@ function metricDefs(json: Obj, keyKey: string | undefined, addKey: string | unde
     const label = typeof c.log_label === 'string' ? c.log_label : undefined;
     const [predKey, labelKey] = fromEngineKeys(args.output_transform, ['pred', 'label']);
     if (['MeanDice', 'DiceMetric', 'Dice'].includes(name)) {
-      defs.push({ name: label ?? 'val_mean_dice', kind: 'dice', includeBackground: args.include_background === undefined ? true : args.include_background === true, predKey, labelKey, path });
+      defs.push({
+        name: label ?? 'val_mean_dice',
+        kind: 'dice',
+        includeBackground: args.include_background === undefined ? true : args.include_background === true,
+        predKey,
+        labelKey,
+        path,
+      });
     } else if (name === 'Accuracy') {
       defs.push({ name: label ?? 'val_acc', kind: 'accuracy', includeBackground: true, predKey, labelKey, path });
     } else {
@@ -111,14 +118,16 @@ export async function predictChannelFirst(img: Tensor, inferer: InfererFn, forwa
 
 /** Class indices of a channel-first tensor: argmax over channels (one-hot or probabilities), or the values of one channel. */
 export function classIndices(t: Tensor): { idx: Int32Array; channels: number } {
-  const c = t.shape[0], n = t.data.length / c;
+  const c = t.shape[0],
+    n = t.data.length / c;
   const idx = new Int32Array(n);
   if (c === 1) for (let v = 0; v < n; v++) idx[v] = Math.round(t.data[v]);
-  else for (let v = 0; v < n; v++) {
-    let best = 0;
-    for (let ch = 1; ch < c; ch++) if (t.data[ch * n + v] > t.data[best * n + v]) best = ch;
-    idx[v] = best;
-  }
+  else
+    for (let v = 0; v < n; v++) {
+      let best = 0;
+      for (let ch = 1; ch < c; ch++) if (t.data[ch * n + v] > t.data[best * n + v]) best = ch;
+      idx[v] = best;
+    }
   return { idx, channels: c };
 }
 
@@ -165,20 +174,35 @@ function planHandlers(json: Obj, key: string | undefined, file: string, root: st
         break;
       case 'MetricsSaver':
         plan.metricsSavers.push({
-          saveDir: resolve(root, str('save_dir')), metrics: args.metrics === undefined ? ['*'] : strList(args.metrics), details: strList(args.metric_details),
-          ops: summaryOps(args.summary_ops, { file, path: `${path}.args.summary_ops` }), delimiter: typeof args.delimiter === 'string' ? args.delimiter : ',', path,
+          saveDir: resolve(root, str('save_dir')),
+          metrics: args.metrics === undefined ? ['*'] : strList(args.metrics),
+          details: strList(args.metric_details),
+          ops: summaryOps(args.summary_ops, { file, path: `${path}.args.summary_ops` }),
+          delimiter: typeof args.delimiter === 'string' ? args.delimiter : ',',
+          path,
         });
         break;
       case 'SegmentationSaver':
-        plan.segSavers.push(new SaveImaged('pred', {
-          outputDir: resolve(root, str('output_dir', './')), outputPostfix: typeof args.output_postfix === 'string' ? args.output_postfix : 'seg',
-          outputExt: typeof args.output_ext === 'string' ? args.output_ext : '.nii.gz', resample: args.resample === undefined ? true : args.resample === true,
-          mode: args.mode === 'bilinear' ? 'bilinear' : 'nearest', separateFolder: args.separate_folder === undefined ? true : args.separate_folder === true,
-          squeezeEndDims: args.squeeze_end_dims !== false, dataRootDir: typeof args.data_root_dir === 'string' && args.data_root_dir ? args.data_root_dir : undefined, onWrite,
-          outputDtype: args.output_dtype === undefined || args.output_dtype === null ? undefined : dtypeOf(args.output_dtype, { file, path: `${path}.args.output_dtype` }),
-        }));
+        plan.segSavers.push(
+          new SaveImaged('pred', {
+            outputDir: resolve(root, str('output_dir', './')),
+            outputPostfix: typeof args.output_postfix === 'string' ? args.output_postfix : 'seg',
+            outputExt: typeof args.output_ext === 'string' ? args.output_ext : '.nii.gz',
+            resample: args.resample === undefined ? true : args.resample === true,
+            mode: args.mode === 'bilinear' ? 'bilinear' : 'nearest',
+            separateFolder: args.separate_folder === undefined ? true : args.separate_folder === true,
+            squeezeEndDims: args.squeeze_end_dims !== false,
+            dataRootDir: typeof args.data_root_dir === 'string' && args.data_root_dir ? args.data_root_dir : undefined,
+            onWrite,
+            outputDtype:
+              args.output_dtype === undefined || args.output_dtype === null
+                ? undefined
+                : dtypeOf(args.output_dtype, { file, path: `${path}.args.output_dtype` }),
+          }),
+        );
         break;
-      case 'TensorBoardStatsHandler': case 'TensorBoardImageHandler':
+      case 'TensorBoardStatsHandler':
+      case 'TensorBoardImageHandler':
         plan.notices.push(`${path}: ${name}: TensorBoard is not written here`);
         break;
       default:
@@ -215,9 +239,13 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
   if (loaderKey && (!loader || nameOf(loader) !== 'DataLoader')) throw new ClaraError(`expected a DataLoader component`, { file, path: loaderKey });
   const datasetKey = refKey(obj(loader?.args)?.dataset, 'dataset', json, file, loaderKey ? `${loaderKey}.args.dataset` : 'dataset');
   const dataset = datasetKey ? obj(json[datasetKey]) : undefined;
-  if (!datasetKey || !dataset) throw new ClaraError('no dataset: the config needs a "dataset" with data_list_file_path and data_list_key', { file, path: datasetKey ?? 'dataset' });
+  if (!datasetKey || !dataset)
+    throw new ClaraError('no dataset: the config needs a "dataset" with data_list_file_path and data_list_key', { file, path: datasetKey ?? 'dataset' });
   if (!['Dataset', 'CacheDataset', 'SmartCacheDataset', 'PersistentDataset'].includes(nameOf(dataset))) {
-    throw new ClaraError(`dataset '${nameOf(dataset)}' is not known (Dataset, CacheDataset, SmartCacheDataset, PersistentDataset)`, { file, path: `${datasetKey}.name` });
+    throw new ClaraError(`dataset '${nameOf(dataset)}' is not known (Dataset, CacheDataset, SmartCacheDataset, PersistentDataset)`, {
+      file,
+      path: `${datasetKey}.name`,
+    });
   }
   if (o.dataKey) dataset.data_list_key = o.dataKey;
   let data: Sample[];
@@ -240,7 +268,9 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
   log(`model from ${model.from}: ${model.weights}`);
 
   const preList = transformsKey ? builder.buildList(transformsKey) : [];
-  preList.forEach((t, i) => { if (!(t instanceof Transform)) throw new ClaraError('not a transform', { file, path: joinPath(transformsKey!, i) }); });
+  preList.forEach((t, i) => {
+    if (!(t instanceof Transform)) throw new ClaraError('not a transform', { file, path: joinPath(transformsKey!, i) });
+  });
   const seed = 0;
   const pre = new Compose(traceGeometry(preList as Transform[]), seed);
   const postList = postKey ? builder.buildList(postKey) : [];
@@ -262,7 +292,11 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
       if (e instanceof ClaraError && e.file) throw e;
       throw new ClaraError(`case ${fileOfItem(data[i])}: ${e.message}`, { file, path: transformsKey ?? 'pre_transforms' });
     });
-    if (Array.isArray(out)) throw new ClaraError(`the pre-transforms gave ${out.length} samples for case ${i}; evaluation needs one per case`, { file, path: transformsKey ?? 'pre_transforms' });
+    if (Array.isArray(out))
+      throw new ClaraError(`the pre-transforms gave ${out.length} samples for case ${i}; evaluation needs one per case`, {
+        file,
+        path: transformsKey ?? 'pre_transforms',
+      });
     let s: Sample = out;
     const img = s.image;
     if (!isTensor(img)) throw new ClaraError(`case ${i}: no 'image' tensor after the pre-transforms`, { file, path: transformsKey ?? 'pre_transforms' });
@@ -284,14 +318,19 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
     images.push(fileName);
     const row: Record<string, number[]> = {};
     for (const d of defs) {
-      const p = s[d.predKey], l = s[d.labelKey];
+      const p = s[d.predKey],
+        l = s[d.labelKey];
       if (!isTensor(p) || !isTensor(l)) {
         if (l === undefined || typeof l === 'string') continue; // no label (inference): no metric
         throw new ClaraError(`${d.name}: '${d.predKey}'/'${d.labelKey}' are not tensors after the post-transforms`, { file, path: d.path });
       }
-      const P = classIndices(p), L = classIndices(l);
+      const P = classIndices(p),
+        L = classIndices(l);
       if (P.idx.length !== L.idx.length) {
-        throw new ClaraError(`${d.name}: '${d.predKey}' has grid [${p.shape.slice(1)}] and '${d.labelKey}' [${l.shape.slice(1)}]: bring them onto one grid (Invertd for the prediction, or the same spatial pre-transforms for the label)`, { file, path: d.path });
+        throw new ClaraError(
+          `${d.name}: '${d.predKey}' has grid [${p.shape.slice(1)}] and '${d.labelKey}' [${l.shape.slice(1)}]: bring them onto one grid (Invertd for the prediction, or the same spatial pre-transforms for the label)`,
+          { file, path: d.path },
+        );
       }
       if (d.kind === 'dice') {
         const k = Math.max(P.channels, L.channels, 2);
@@ -308,7 +347,9 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
       }
     }
     perCase.push(row);
-    const shown = Object.entries(row).map(([k, v]) => `${k} ${caseMean(v).toFixed(4)}`).join(' ');
+    const shown = Object.entries(row)
+      .map(([k, v]) => `${k} ${caseMean(v).toFixed(4)}`)
+      .join(' ');
     log(`case ${i + 1}/${data.length} ${fileName.replace(/^.*\//, '')}${shown ? ' ' + shown : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   // MONAI's "mean" reduction for Dice: a case's mean over its non-NaN classes, then the mean over
@@ -319,20 +360,35 @@ export async function runStandalone(o: StandaloneOptions): Promise<StandaloneRes
       if (accTotals[d.name]) metrics[d.name] = accTotals[d.name].n ? accTotals[d.name].ok / accTotals[d.name].n : NaN;
       continue;
     }
-    const per = perCase.filter((r) => r[d.name]).map((r) => caseMean(r[d.name])).filter((v) => !Number.isNaN(v));
+    const per = perCase
+      .filter((r) => r[d.name])
+      .map((r) => caseMean(r[d.name]))
+      .filter((v) => !Number.isNaN(v));
     if (perCase.some((r) => r[d.name])) metrics[d.name] = per.length ? per.reduce((a, b) => a + b, 0) / per.length : 0;
   }
-  if (plan.stats && Object.keys(metrics).length) log(`Epoch[1] Metrics -- ${Object.entries(metrics).map(([k, v]) => `${k}: ${v.toFixed(4)} `).join('')}`);
+  if (plan.stats && Object.keys(metrics).length)
+    log(
+      `Epoch[1] Metrics -- ${Object.entries(metrics)
+        .map(([k, v]) => `${k}: ${v.toFixed(4)} `)
+        .join('')}`,
+    );
   for (const ms of plan.metricsSavers) {
     const pick = (names: string[] | null, all: string[]) => (names === null ? [] : all.filter((n) => names.includes('*') || names.includes(n)));
     const mNames = pick(ms.metrics, Object.keys(metrics));
-    const dNames = pick(ms.details, defs.filter((d) => d.kind === 'dice' && perCase.some((r) => r[d.name])).map((d) => d.name));
-    outputs.push(...writeMetricsReports({
-      saveDir: ms.saveDir, images: ms.details ? images : undefined,
-      metrics: Object.fromEntries(mNames.map((n) => [n, metrics[n]])),
-      details: Object.fromEntries(dNames.map((n) => [n, perCase.map((r) => r[n])])),
-      summaryOps: ms.ops, delimiter: ms.delimiter,
-    }));
+    const dNames = pick(
+      ms.details,
+      defs.filter((d) => d.kind === 'dice' && perCase.some((r) => r[d.name])).map((d) => d.name),
+    );
+    outputs.push(
+      ...writeMetricsReports({
+        saveDir: ms.saveDir,
+        images: ms.details ? images : undefined,
+        metrics: Object.fromEntries(mNames.map((n) => [n, metrics[n]])),
+        details: Object.fromEntries(dNames.map((n) => [n, perCase.map((r) => r[n])])),
+        summaryOps: ms.ops,
+        delimiter: ms.delimiter,
+      }),
+    );
   }
   tf.dispose(model.net.namedWeights().map((w) => w.variable));
   if (key && metrics[key] !== undefined) log(`${key} ${metrics[key].toFixed(4)} over ${data.length} case(s)`);

@@ -59,7 +59,9 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
   if (o.epochs !== undefined) setup.epochs = o.epochs;
   for (const n of setup.notices) log(`notice: ${n}`);
   const backend = engine.backend.name + (engine.backend.nativeKernels ? '+native' : '');
-  log(`backend ${backend}, amp ${engine.amp}${engine.ampDetail ? ` (${engine.ampDetail})` : ''}, ${setup.epochs} epochs, validation every ${setup.valInterval}`);
+  log(
+    `backend ${backend}, amp ${engine.amp}${engine.ampDetail ? ` (${engine.ampDetail})` : ''}, ${setup.epochs} epochs, validation every ${setup.valInterval}`,
+  );
 
   let resumeFrom: string | undefined;
   let initWeightsFrom: string | undefined = o.finetune;
@@ -69,7 +71,8 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     resumeFrom = last;
   } else if (!initWeightsFrom && setup.loadCheckpoint) {
     const p = resolveCheckpointPath(setup.loadCheckpoint);
-    if (!existsSync(p)) throw new ClaraError('dont_load_ckpt_model is false but the checkpoint to load does not exist (MMAR_CKPT / CheckpointLoader load_path)', { file: p });
+    if (!existsSync(p))
+      throw new ClaraError('dont_load_ckpt_model is false but the checkpoint to load does not exist (MMAR_CKPT / CheckpointLoader load_path)', { file: p });
     // A `last` checkpoint with training state resumes; anything else initialises the weights.
     if (/\/last\/model\.json$/.test(p)) resumeFrom = p;
     else initWeightsFrom = p;
@@ -77,18 +80,46 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
 
   const bus = new EventBus();
   for (const h of o.handlers ?? []) bus.add(h);
-  if (o.makeHandlers) for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, TRAIN_STATS_FILE), backend, amp: engine.amp })) bus.add(h);
+  if (o.makeHandlers)
+    for (const h of await o.makeHandlers({ mmar: m, ckptDir: setup.ckptDir, statsFile: join(setup.ckptDir, TRAIN_STATS_FILE), backend, amp: engine.amp }))
+      bus.add(h);
   const sysInterval = systemMetricsInterval();
-  const sampler = sysInterval > 0 ? new SystemSampler({
-    dir: setup.ckptDir, intervalS: sysInterval, gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),
-    onSample: (s, i) => { void bus.emit('system_metrics', { iteration: i, metrics: systemMetricNames(s) }); },
-  }).start() : undefined;
-  const evaluator = setup.val ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log }) : undefined;
+  const sampler =
+    sysInterval > 0
+      ? new SystemSampler({
+          dir: setup.ckptDir,
+          intervalS: sysInterval,
+          gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),
+          onSample: (s, i) => {
+            void bus.emit('system_metrics', { iteration: i, metrics: systemMetricNames(s) });
+          },
+        }).start()
+      : undefined;
+  const evaluator = setup.val
+    ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log })
+    : undefined;
   const trainer = new Trainer({
-    net: setup.net, loss: setup.loss, optimizer: setup.optimizer, data: setup.data, epochs: setup.epochs,
-    valInterval: setup.valInterval, evaluator, lrSchedule: setup.lrSchedule, baseLr: setup.baseLr,
-    ckptDir: setup.ckptDir, keyMetricName: setup.keyMetricName, seed: setup.seed, backend, amp: engine.amp, bus,
-    modelSpec: setup.modelSpec, resumeFrom, initWeightsFrom, stopAfterEpoch: o.stopAfterEpoch, progress, log,
+    net: setup.net,
+    loss: setup.loss,
+    optimizer: setup.optimizer,
+    data: setup.data,
+    epochs: setup.epochs,
+    valInterval: setup.valInterval,
+    evaluator,
+    lrSchedule: setup.lrSchedule,
+    baseLr: setup.baseLr,
+    ckptDir: setup.ckptDir,
+    keyMetricName: setup.keyMetricName,
+    seed: setup.seed,
+    backend,
+    amp: engine.amp,
+    bus,
+    modelSpec: setup.modelSpec,
+    resumeFrom,
+    initWeightsFrom,
+    stopAfterEpoch: o.stopAfterEpoch,
+    progress,
+    log,
     checkpointMeta: { config: m.paths.trainConfig, layout: setup.layout },
   });
   trainer.stats.backend_reason = engine.backend.reason;

@@ -88,7 +88,10 @@ export class Trainer {
   }
 
   private trainableVariables(): tf.Variable[] {
-    return this.o.net.namedWeights().filter((w) => w.trainable).map((w) => w.variable);
+    return this.o.net
+      .namedWeights()
+      .filter((w) => w.trainable)
+      .map((w) => w.variable);
   }
 
   /** Loads a resume or finetune checkpoint before training. */
@@ -139,18 +142,32 @@ export class Trainer {
     const weights = snapshotWeights(this.o.net);
     const optimizer = kind === 'last' ? await this.o.optimizer.getWeights() : undefined;
     try {
-      const state: TrainState | undefined = kind === 'last' ? {
-        epoch, totalEpochs: this.o.epochs, globalStep: this.globalStep,
-        bestKeyMetric: this.stats.best_key_metric, bestKeyMetricEpoch: this.stats.best_key_metric_epoch, rngSeed: this.rngSeed,
-      } : undefined;
+      const state: TrainState | undefined =
+        kind === 'last'
+          ? {
+              epoch,
+              totalEpochs: this.o.epochs,
+              globalStep: this.globalStep,
+              bestKeyMetric: this.stats.best_key_metric,
+              bestKeyMetricEpoch: this.stats.best_key_metric_epoch,
+              rngSeed: this.rngSeed,
+            }
+          : undefined;
       return await saveCheckpoint(kind === 'best' ? this.bestDir : this.lastDir, {
         weights,
         topology: this.o.net.topology?.(),
         optimizer,
         state,
         meta: {
-          kind, model: this.o.modelSpec, epoch, keyMetricName: this.o.keyMetricName, keyMetric,
-          backend: this.o.backend, amp: this.o.amp, seed: this.o.seed, ...this.o.checkpointMeta,
+          kind,
+          model: this.o.modelSpec,
+          epoch,
+          keyMetricName: this.o.keyMetricName,
+          keyMetric,
+          backend: this.o.backend,
+          amp: this.o.amp,
+          seed: this.o.seed,
+          ...this.o.checkpointMeta,
           ...(kind === 'last' ? { stats: this.stats } : {}),
         },
       });
@@ -168,7 +185,16 @@ export class Trainer {
     this.writer.write();
     await o.bus.emit('train_start', {
       epoch: this.startEpoch,
-      info: { epochs: o.epochs, start_epoch: this.startEpoch, seed: o.seed, backend: o.backend, amp: o.amp, key_metric: o.keyMetricName, val_interval: o.valInterval, base_lr: o.baseLr },
+      info: {
+        epochs: o.epochs,
+        start_epoch: this.startEpoch,
+        seed: o.seed,
+        backend: o.backend,
+        amp: o.amp,
+        key_metric: o.keyMetricName,
+        val_interval: o.valInterval,
+        base_lr: o.baseLr,
+      },
     });
     let bestCheckpoint: string | undefined = this.stats.best_key_metric_epoch !== null ? join(this.bestDir, 'model.json') : undefined;
     let lastCheckpoint = join(this.lastDir, 'model.json');
@@ -184,7 +210,10 @@ export class Trainer {
         const stepsPerEpoch = o.data.batchesPerEpoch?.() ?? 0;
         let lr = this.lrFor(epoch, stepsPerEpoch);
         setLearningRate(o.optimizer, lr);
-        let lossSum = 0, lossN = 0, samples = 0, it = 0;
+        let lossSum = 0,
+          lossN = 0,
+          samples = 0,
+          it = 0;
         const trainStart = Date.now();
         for await (const batch of o.data.epoch(epoch)) {
           if (o.lrSchedule?.perIteration) {
@@ -198,13 +227,29 @@ export class Trainer {
           lossT.dispose();
           if (!Number.isFinite(loss)) throw nonFiniteLoss(loss, e1, it + 1);
           await yieldToEventLoop();
-          it++; this.globalStep++; samples += n;
-          lossSum += loss * n; lossN += n;
+          it++;
+          this.globalStep++;
+          samples += n;
+          lossSum += loss * n;
+          lossN += n;
           const sps = samples / Math.max(1e-9, (Date.now() - trainStart) / 1000);
           void o.bus.emit('iteration_end', { epoch: e1, iteration: this.globalStep, metrics: { train_loss: loss, lr } });
           const perEpoch = epochTimes.length ? epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length : undefined;
           const eta = perEpoch !== undefined ? perEpoch * (o.epochs - e1) + Math.max(0, perEpoch - (Date.now() - te) / 1000) : undefined;
-          this.progress.update({ epoch: e1, totalEpochs: o.epochs, iteration: it, iterationsPerEpoch: stepsPerEpoch || undefined, loss: lossSum / lossN, keyMetricName: o.keyMetricName, keyMetric: lastVal, best: this.stats.best_key_metric, bestEpoch: this.stats.best_key_metric_epoch, samplesPerS: sps, etaS: eta, lr });
+          this.progress.update({
+            epoch: e1,
+            totalEpochs: o.epochs,
+            iteration: it,
+            iterationsPerEpoch: stepsPerEpoch || undefined,
+            loss: lossSum / lossN,
+            keyMetricName: o.keyMetricName,
+            keyMetric: lastVal,
+            best: this.stats.best_key_metric,
+            bestEpoch: this.stats.best_key_metric_epoch,
+            samplesPerS: sps,
+            etaS: eta,
+            lr,
+          });
         }
         if (it === 0) throw new Error(`epoch ${e1} produced no training batch: the training data list is empty or every sample was filtered out`);
         const trainTime = (Date.now() - trainStart) / 1000;
@@ -223,7 +268,8 @@ export class Trainer {
           this.stats.val_per_case = val.perCase;
           Object.assign(metrics, val.metrics);
           const lower = o.evaluator.lowerIsBetter(o.keyMetricName);
-          const improved = lastVal !== null && (this.stats.best_key_metric === null || (lower ? lastVal < this.stats.best_key_metric : lastVal > this.stats.best_key_metric));
+          const improved =
+            lastVal !== null && (this.stats.best_key_metric === null || (lower ? lastVal < this.stats.best_key_metric : lastVal > this.stats.best_key_metric));
           if (improved) {
             this.stats.best_key_metric = lastVal;
             this.stats.best_key_metric_epoch = e1;
@@ -231,7 +277,11 @@ export class Trainer {
             bestCheckpoint = await this.saveCkpt('best', e1, lastVal);
             this.stats.best_key_metric_path = bestCheckpoint;
           }
-          await o.bus.emit('validation_end', { epoch: e1, metrics: { ...val.metrics, best_key_metric: this.stats.best_key_metric ?? NaN }, info: keyMetricInfo(o.keyMetricName, lower) });
+          await o.bus.emit('validation_end', {
+            epoch: e1,
+            metrics: { ...val.metrics, best_key_metric: this.stats.best_key_metric ?? NaN },
+            info: keyMetricInfo(o.keyMetricName, lower),
+          });
         }
         const epochTime = (Date.now() - te) / 1000;
         epochTimes.push(epochTime);
@@ -247,10 +297,14 @@ export class Trainer {
         lastCheckpoint = await this.saveCkpt('last', e1, lastVal);
         this.stats.last_checkpoint_path = lastCheckpoint;
         this.writer.write();
-        this.log(`epoch ${e1}/${o.epochs}  loss ${trainLoss.toFixed(4)}` +
-          (val ? `  ${o.keyMetricName} ${lastVal === null ? 'n/a' : lastVal.toFixed(4)} (best ${this.stats.best_key_metric?.toFixed(4) ?? '-'} @ ${this.stats.best_key_metric_epoch ?? '-'})` : '') +
-          `  lr ${lr.toExponential(2)}  ${samplesPerS.toFixed(2)} samples/s  ${epochTime.toFixed(1)}s` +
-          (process.env.CLARA_DEBUG_MEMORY ? `  tensors ${tf.memory().numTensors}` : ''));
+        this.log(
+          `epoch ${e1}/${o.epochs}  loss ${trainLoss.toFixed(4)}` +
+            (val
+              ? `  ${o.keyMetricName} ${lastVal === null ? 'n/a' : lastVal.toFixed(4)} (best ${this.stats.best_key_metric?.toFixed(4) ?? '-'} @ ${this.stats.best_key_metric_epoch ?? '-'})`
+              : '') +
+            `  lr ${lr.toExponential(2)}  ${samplesPerS.toFixed(2)} samples/s  ${epochTime.toFixed(1)}s` +
+            (process.env.CLARA_DEBUG_MEMORY ? `  tensors ${tf.memory().numTensors}` : ''),
+        );
         await o.bus.emit('epoch_end', { epoch: e1, metrics });
       }
       if (endEpoch < o.epochs) this.log(`stopped after epoch ${endEpoch} of ${o.epochs} (--stop-after-epoch); --resume continues`);
@@ -259,7 +313,11 @@ export class Trainer {
       this.writer.write();
       await o.bus.emit('train_end', {
         epoch: this.stats.epochs_completed,
-        metrics: { best_key_metric: this.stats.best_key_metric ?? NaN, best_key_metric_epoch: this.stats.best_key_metric_epoch ?? NaN, total_time_s: this.stats.total_time_s },
+        metrics: {
+          best_key_metric: this.stats.best_key_metric ?? NaN,
+          best_key_metric_epoch: this.stats.best_key_metric_epoch ?? NaN,
+          total_time_s: this.stats.total_time_s,
+        },
         message: 'finished',
       });
       return { stats: this.stats, bestCheckpoint, lastCheckpoint };

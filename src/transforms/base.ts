@@ -58,8 +58,11 @@ export function getTensor(s: Sample, key: string, name: string): Tensor {
   const v = s[key];
   if (!isTensor(v)) {
     const known = Object.keys(s).filter((k) => isTensor(s[k]));
-    throw new ClaraError(`${name}: sample has no image tensor '${key}'` + (known.length ? ` (it has ${known.join(', ')})` : '') +
-      (typeof v === 'string' ? `; '${key}' is still a file name: load it first (LoadImaged)` : ''));
+    throw new ClaraError(
+      `${name}: sample has no image tensor '${key}'` +
+        (known.length ? ` (it has ${known.join(', ')})` : '') +
+        (typeof v === 'string' ? `; '${key}' is still a file name: load it first (LoadImaged)` : ''),
+    );
   }
   return v;
 }
@@ -83,7 +86,10 @@ export function copySample(s: Sample): Sample {
 
 /** Dict transform over `keys`; subclasses implement applyKey with one shared random draw. */
 export abstract class MapTransform<P = void> extends Transform {
-  constructor(readonly keys: string[], readonly allowMissingKeys = false) {
+  constructor(
+    readonly keys: string[],
+    readonly allowMissingKeys = false,
+  ) {
     super();
   }
   /** Draws this call's random parameters (none for deterministic transforms). */

@@ -36,7 +36,10 @@ export function composeFromConfig(entries: unknown, place: { file: string; path:
   const ts: Transform[] = [];
   entries.forEach((e, i) => {
     const p = { file: place.file, path: joinPath(place.path, i) };
-    if (e instanceof Transform) { ts.push(e); return; }
+    if (e instanceof Transform) {
+      ts.push(e);
+      return;
+    }
     if ((e as TransformEntry)?.disabled === true) return;
     if ((e as TransformEntry)?.ref !== undefined || (e as TransformEntry)?.apply !== undefined)
       throw new ClaraError('"ref" and "apply" must be resolved by the config loader before building transforms', p);

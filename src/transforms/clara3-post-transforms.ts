@@ -17,7 +17,8 @@ export class ArgmaxAcrossChannels extends Transform {
     const s = { ...sample };
     for (const f of this.fields) {
       const t = getTensor(s, f, this.name);
-      const c = t.shape[0], n = t.data.length / c;
+      const c = t.shape[0],
+        n = t.data.length / c;
       const out = new Float32Array(n);
       for (let v = 0; v < n; v++) {
         let best = 0;
@@ -32,7 +33,10 @@ export class ArgmaxAcrossChannels extends Transform {
 
 export class SplitBasedOnLabel extends Transform {
   readonly name = 'SplitBasedOnLabel';
-  constructor(readonly field: string, readonly labelNames: string[]) {
+  constructor(
+    readonly field: string,
+    readonly labelNames: string[],
+  ) {
     super();
     if (!Array.isArray(labelNames) || labelNames.length === 0 || !labelNames.every((x) => typeof x === 'string')) {
       throw new ClaraError(`SplitBasedOnLabel: label_names must be a non-empty list of names, got ${JSON.stringify(labelNames)}`);
@@ -41,7 +45,8 @@ export class SplitBasedOnLabel extends Transform {
   apply(sample: Sample): Sample {
     const s = { ...sample };
     const t = getTensor(s, this.field, this.name);
-    if (t.shape[0] !== 1) throw new ClaraError(`SplitBasedOnLabel: '${this.field}' must be a one-channel label map, got ${t.shape[0]} channels (add ArgmaxAcrossChannels)`);
+    if (t.shape[0] !== 1)
+      throw new ClaraError(`SplitBasedOnLabel: '${this.field}' must be a one-channel label map, got ${t.shape[0]} channels (add ArgmaxAcrossChannels)`);
     const meta = s[`${this.field}_meta_dict`] as MetaDict | undefined;
     this.labelNames.forEach((name, i) => {
       const out = new Float32Array(t.data.length);
@@ -56,7 +61,11 @@ export class SplitBasedOnLabel extends Transform {
 export class CopyProperties extends Transform {
   readonly name = 'CopyProperties';
   readonly fields: string[];
-  constructor(fields: string | string[], readonly fromField: string, readonly properties: string[]) {
+  constructor(
+    fields: string | string[],
+    readonly fromField: string,
+    readonly properties: string[],
+  ) {
     super();
     this.fields = keyList(fields, this.name, 'fields');
   }

@@ -11,7 +11,10 @@ export class Compose extends Transform {
   override readonly random: boolean;
   private rng: Rng;
 
-  constructor(readonly transforms: Transform[], seed = 0) {
+  constructor(
+    readonly transforms: Transform[],
+    seed = 0,
+  ) {
     super();
     this.random = transforms.some((t) => t.random);
     this.rng = new Rng(seed);
@@ -42,7 +45,10 @@ export class Compose extends Transform {
       const next: Sample[] = [];
       for (let i = 0; i < items.length; i++) {
         const r = await tr.apply(items[i], streams[i]);
-        if (Array.isArray(r)) { next.push(...r); multi = true; } else next.push(r);
+        if (Array.isArray(r)) {
+          next.push(...r);
+          multi = true;
+        } else next.push(r);
       }
       items = next;
     }

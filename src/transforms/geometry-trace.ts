@@ -41,8 +41,11 @@ function grid(s: Sample, key: string): { shape: number[]; affine: Affine } | und
 }
 
 function sameGridOf(a: { shape: number[]; affine: Affine }, b: { shape: number[]; affine: Affine }): boolean {
-  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]) &&
-    a.affine.every((r, i) => r.every((x, j) => Math.abs(x - b.affine[i][j]) <= 1e-9 * Math.max(1, Math.abs(x))));
+  return (
+    a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i]) &&
+    a.affine.every((r, i) => r.every((x, j) => Math.abs(x - b.affine[i][j]) <= 1e-9 * Math.max(1, Math.abs(x))))
+  );
 }
 
 /** The i-th entry of a per-key argument (a value or a list with one per key). */

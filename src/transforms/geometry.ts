@@ -51,15 +51,33 @@ export function zoomAffine(affine: Affine, pixdim: number[], diagonal = false): 
   const r = [0, 1, 2].map((i) => [0, 1, 2].map((j) => affine[i][j]));
   // Cholesky of RᵀR = LLᵀ; zs = Lᵀ (upper), rotation = R · zs⁻¹
   const rtr = [0, 1, 2].map((i) => [0, 1, 2].map((j) => r[0][i] * r[0][j] + r[1][i] * r[1][j] + r[2][i] * r[2][j]));
-  const L = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
-  for (let i = 0; i < 3; i++) for (let j = 0; j <= i; j++) {
-    let s = rtr[i][j];
-    for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-    L[i][j] = i === j ? Math.sqrt(s) : s / L[j][j];
-  }
+  const L = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = rtr[i][j];
+      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      L[i][j] = i === j ? Math.sqrt(s) : s / L[j][j];
+    }
   const zs = [0, 1, 2].map((i) => [0, 1, 2].map((j) => L[j][i]));
-  const zsInv = inverse([[...zs[0], 0], [...zs[1], 0], [...zs[2], 0], [0, 0, 0, 1]]);
-  const rot = matmul([[...r[0], 0], [...r[1], 0], [...r[2], 0], [0, 0, 0, 1]], zsInv);
+  const zsInv = inverse([
+    [...zs[0], 0],
+    [...zs[1], 0],
+    [...zs[2], 0],
+    [0, 0, 0, 1],
+  ]);
+  const rot = matmul(
+    [
+      [...r[0], 0],
+      [...r[1], 0],
+      [...r[2], 0],
+      [0, 0, 0, 1],
+    ],
+    zsInv,
+  );
   const s = [0, 1, 2].map((i) => Math.sign(zs[i][i]) * Math.abs(scale[i]));
   const out = eye();
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[i][j] = rot[i][j] * s[j];
@@ -84,12 +102,18 @@ export function computeShapeOffset(shape: number[], inAffine: Affine, outAffine:
   for (let i = 0; i < out.length; i++) {
     // numpy allclose(min_j(out_j - out_i), 0, rtol=1e-3): |.| <= 1e-8
     const isMin = [0, 1, 2].every((d) => Math.abs(Math.min(...out.map((p) => p[d] - out[i][d]))) <= 1e-8);
-    if (isMin) { offset = world[i].slice(0, 3); break; }
+    if (isMin) {
+      offset = world[i].slice(0, 3);
+      break;
+    }
   }
   if (!offset) {
-    offset = [0, 1, 2].map((d) =>
-      [0, 1, 2].reduce((s, k) => s + inAffine[d][k] * (shape[k] / 2), 0) + inAffine[d][3] -
-      [0, 1, 2].reduce((s, k) => s + outAffine[d][k] * (outShape[k] / 2), 0));
+    offset = [0, 1, 2].map(
+      (d) =>
+        [0, 1, 2].reduce((s, k) => s + inAffine[d][k] * (shape[k] / 2), 0) +
+        inAffine[d][3] -
+        [0, 1, 2].reduce((s, k) => s + outAffine[d][k] * (outShape[k] / 2), 0),
+    );
   }
   if (scaleExtent) {
     const inOff = [0, 1, 2].map((d) => 0.5 * (shape[d] / outShape[d] - 1));
@@ -112,28 +136,47 @@ export function voxelXform(src: Mat, dst: Mat): number[] {
 
 // ---- orientation (nibabel io_orientation / axcodes) ----
 
-const LABELS: [string, string][] = [['L', 'R'], ['P', 'A'], ['I', 'S']];
+const LABELS: [string, string][] = [
+  ['L', 'R'],
+  ['P', 'A'],
+  ['I', 'S'],
+];
 
 /** For each voxel axis: [world axis, +1|-1] (nibabel io_orientation, greedy on |R·S⁻¹|). */
 export function ioOrientation(affine: Affine): [number, number][] {
   const sp = affineSpacing(affine);
   const rs = [0, 1, 2].map((i) => [0, 1, 2].map((j) => affine[i][j] / (sp[j] || 1)));
-  const out: [number, number][] = [[-1, 0], [-1, 0], [-1, 0]];
-  const usedW = new Set<number>(), usedV = new Set<number>();
+  const out: [number, number][] = [
+    [-1, 0],
+    [-1, 0],
+    [-1, 0],
+  ];
+  const usedW = new Set<number>(),
+    usedV = new Set<number>();
   for (let n = 0; n < 3; n++) {
-    let best = -1, bw = -1, bv = -1;
-    for (let w = 0; w < 3; w++) for (let v = 0; v < 3; v++) {
-      if (usedW.has(w) || usedV.has(v)) continue;
-      if (Math.abs(rs[w][v]) > best) { best = Math.abs(rs[w][v]); bw = w; bv = v; }
-    }
-    usedW.add(bw); usedV.add(bv);
+    let best = -1,
+      bw = -1,
+      bv = -1;
+    for (let w = 0; w < 3; w++)
+      for (let v = 0; v < 3; v++) {
+        if (usedW.has(w) || usedV.has(v)) continue;
+        if (Math.abs(rs[w][v]) > best) {
+          best = Math.abs(rs[w][v]);
+          bw = w;
+          bv = v;
+        }
+      }
+    usedW.add(bw);
+    usedV.add(bv);
     out[bv] = [bw, rs[bw][bv] < 0 ? -1 : 1];
   }
   return out;
 }
 
 export function axcodesOf(affine: Affine): string {
-  return ioOrientation(affine).map(([w, s]) => LABELS[w][s > 0 ? 1 : 0]).join('');
+  return ioOrientation(affine)
+    .map(([w, s]) => LABELS[w][s > 0 ? 1 : 0])
+    .join('');
 }
 
 /** The target orientation of axcodes like "RAS": for each output axis [world axis, sign]. */
@@ -156,9 +199,14 @@ export function axcodesToOrnt(axcodes: string): [number, number][] {
 export function createRotate(radians: number[]): Mat {
   let out = eye();
   radians.slice(0, 3).forEach((r, axis) => {
-    const c = Math.cos(r), s = Math.sin(r), m = eye();
+    const c = Math.cos(r),
+      s = Math.sin(r),
+      m = eye();
     const [a, b] = axis === 0 ? [1, 2] : axis === 1 ? [2, 0] : [0, 1];
-    m[a][a] = c; m[a][b] = -s; m[b][a] = s; m[b][b] = c;
+    m[a][a] = c;
+    m[a][b] = -s;
+    m[b][a] = s;
+    m[b][b] = c;
     out = matmul(out, m);
   });
   return out;
@@ -168,7 +216,14 @@ export function createRotate(radians: number[]): Mat {
  * (0,1) (0,2) (1,0) (1,2) (2,0) (2,1), each elementary shear pre-multiplied in that order
  * (a proper shear with determinant 1). */
 export function createShear(coefs: number[]): Mat {
-  const idx: [number, number][] = [[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1]];
+  const idx: [number, number][] = [
+    [0, 1],
+    [0, 2],
+    [1, 0],
+    [1, 2],
+    [2, 0],
+    [2, 1],
+  ];
   let out = eye();
   idx.forEach(([i, j], n) => {
     const s = eye();
@@ -190,7 +245,12 @@ export function createTranslate(shift: number[]): Mat {
   return translate([0, 1, 2].map((d) => shift[d] ?? 0));
 }
 
-export interface AffineParams { rotate?: number[] | null; shear?: number[] | null; translate?: number[] | null; scale?: number[] | null }
+export interface AffineParams {
+  rotate?: number[] | null;
+  shear?: number[] | null;
+  translate?: number[] | null;
+  scale?: number[] | null;
+}
 
 /** MONAI AffineGrid: rotate · shear · translate · scale, each skipped when absent or empty. The
  * result maps output voxel coordinates (relative to the output centre) to input coordinates

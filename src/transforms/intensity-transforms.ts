@@ -15,18 +15,27 @@ function setData(s: Sample, key: string, data: Float32Array): void {
 /** MONAI ScaleIntensityRange: (x - a_min) / (a_max - a_min) · (b_max - b_min) + b_min, clipped to [b_min, b_max]. */
 export class ScaleIntensityRanged extends MapTransform {
   readonly name: string;
-  constructor(keys: string[], readonly a: { a_min: number; a_max: number; b_min?: number | null; b_max?: number | null; clip?: boolean },
-    opts: { allowMissingKeys?: boolean; name?: string } = {}) {
+  constructor(
+    keys: string[],
+    readonly a: { a_min: number; a_max: number; b_min?: number | null; b_max?: number | null; clip?: boolean },
+    opts: { allowMissingKeys?: boolean; name?: string } = {},
+  ) {
     super(keys, opts.allowMissingKeys);
     this.name = opts.name ?? 'ScaleIntensityRanged';
-    for (const k of ['a_min', 'a_max'] as const) if (typeof a[k] !== 'number') throw new ClaraError(`${this.name}: '${k}' must be a number, got ${JSON.stringify(a[k])}`);
+    for (const k of ['a_min', 'a_max'] as const)
+      if (typeof a[k] !== 'number') throw new ClaraError(`${this.name}: '${k}' must be a number, got ${JSON.stringify(a[k])}`);
   }
   protected async applyKey(s: Sample, key: string): Promise<void> {
     const t = getTensor(s, key, this.name);
     const { a_min, a_max, clip = false } = this.a;
-    const bMin = this.a.b_min ?? 0, bMax = this.a.b_max ?? 1;
-    if (a_max - a_min === 0) { setData(s, key, await K.affineIntensity(t.data, 0, bMin)); return; }
-    const scale = (bMax - bMin) / (a_max - a_min), shift = bMin - a_min * scale;
+    const bMin = this.a.b_min ?? 0,
+      bMax = this.a.b_max ?? 1;
+    if (a_max - a_min === 0) {
+      setData(s, key, await K.affineIntensity(t.data, 0, bMin));
+      return;
+    }
+    const scale = (bMax - bMin) / (a_max - a_min),
+      shift = bMin - a_min * scale;
     setData(s, key, await K.affineIntensity(t.data, scale, shift, clip, Math.min(bMin, bMax), Math.max(bMin, bMax)));
   }
 }
@@ -34,7 +43,11 @@ export class ScaleIntensityRanged extends MapTransform {
 /** MONAI NormalizeIntensity (whole volume or per channel; nonzero: only non-zero voxels). */
 export class NormalizeIntensityd extends MapTransform {
   readonly name = 'NormalizeIntensityd';
-  constructor(keys: string[], readonly opts: { subtrahend?: number | null; divisor?: number | null; nonzero?: boolean; channel_wise?: boolean } = {}, allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    readonly opts: { subtrahend?: number | null; divisor?: number | null; nonzero?: boolean; channel_wise?: boolean } = {},
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
   }
   private async norm(x: Float32Array): Promise<Float32Array> {
@@ -48,8 +61,12 @@ export class NormalizeIntensityd extends MapTransform {
   }
   protected async applyKey(s: Sample, key: string): Promise<void> {
     const t = getTensor(s, key, this.name);
-    if (!this.opts.channel_wise) { setData(s, key, await this.norm(t.data)); return; }
-    const c = t.shape[0], n = t.data.length / c;
+    if (!this.opts.channel_wise) {
+      setData(s, key, await this.norm(t.data));
+      return;
+    }
+    const c = t.shape[0],
+      n = t.data.length / c;
     const out = new Float32Array(t.data.length);
     for (let ch = 0; ch < c; ch++) out.set(await this.norm(t.data.subarray(ch * n, (ch + 1) * n)), ch * n);
     setData(s, key, out);
@@ -66,7 +83,12 @@ function range(v: number | number[], name: string, arg: string): [number, number
 export class RandShiftIntensityd extends RandomMapTransform<number | null> {
   readonly name = 'RandShiftIntensityd';
   private readonly r: [number, number];
-  constructor(keys: string[], offsets: number | number[], readonly prob = 0.1, allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    offsets: number | number[],
+    readonly prob = 0.1,
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
     this.r = range(offsets, this.name, 'offsets');
   }
@@ -86,7 +108,12 @@ export class RandShiftIntensityd extends RandomMapTransform<number | null> {
 export class RandScaleIntensityd extends RandomMapTransform<number | null> {
   readonly name = 'RandScaleIntensityd';
   private readonly r: [number, number];
-  constructor(keys: string[], factors: number | number[], readonly prob = 0.1, allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    factors: number | number[],
+    readonly prob = 0.1,
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
     this.r = range(factors, this.name, 'factors');
   }
@@ -106,13 +133,19 @@ export class RandScaleIntensityd extends RandomMapTransform<number | null> {
  * x · (1 + u(-scale, scale)) + u(-shift, shift). */
 export class ScaleShiftIntensity extends RandomMapTransform<[number, number] | null> {
   readonly name = 'ScaleShiftIntensity';
-  constructor(keys: string[], readonly scale = 0.1, readonly shift = 0.1, readonly probability = 0.5) {
+  constructor(
+    keys: string[],
+    readonly scale = 0.1,
+    readonly shift = 0.1,
+    readonly probability = 0.5,
+  ) {
     super(keys);
   }
   protected override draw(_s: Sample, rng?: Rng): [number, number] | null {
     const g = this.stream(rng);
     const doIt = g.random() < this.probability;
-    const a = 1 + g.uniform(-this.scale, this.scale), b = g.uniform(-this.shift, this.shift);
+    const a = 1 + g.uniform(-this.scale, this.scale),
+      b = g.uniform(-this.shift, this.shift);
     return doIt ? [a, b] : null;
   }
   protected async applyKey(s: Sample, key: string, _i: number, p: [number, number] | null): Promise<void> {
@@ -125,7 +158,11 @@ export class ScaleShiftIntensity extends RandomMapTransform<[number, number] | n
  * multiplies the intensities by 1 + u(-magnitude, magnitude). */
 export class ScaleIntensityOscillation extends RandomMapTransform<number | null> {
   readonly name = 'ScaleIntensityOscillation';
-  constructor(keys: string[], readonly magnitude = 0.1, readonly probability = 0.5) {
+  constructor(
+    keys: string[],
+    readonly magnitude = 0.1,
+    readonly probability = 0.5,
+  ) {
     super(keys);
   }
   protected override draw(_s: Sample, rng?: Rng): number | null {
@@ -146,7 +183,14 @@ export class ScaleIntensityOscillation extends RandomMapTransform<number | null>
  * counter-based kernel with a seed drawn here, so every key gets its own stream. */
 export class RandGaussianNoised extends RandomMapTransform<{ std: number; seed: number } | null> {
   readonly name: string;
-  constructor(keys: string[], readonly prob = 0.1, readonly mean = 0, readonly std = 0.1, readonly sampleStd = true, name = 'RandGaussianNoised') {
+  constructor(
+    keys: string[],
+    readonly prob = 0.1,
+    readonly mean = 0,
+    readonly std = 0.1,
+    readonly sampleStd = true,
+    name = 'RandGaussianNoised',
+  ) {
     super(keys);
     this.name = name;
   }

@@ -34,7 +34,9 @@ export async function invertGeometry(t: Tensor, ops: GeometryOp[], nearest: bool
   if (ops.length) {
     const last = ops[ops.length - 1].to.shape;
     if (!last.every((d, i) => d === shape[i])) {
-      throw new ClaraError(`${what}: the tensor has spatial shape [${shape}] but the pre-transforms left the original key on [${last}]; it must come from that grid`);
+      throw new ClaraError(
+        `${what}: the tensor has spatial shape [${shape}] but the pre-transforms left the original key on [${last}]; it must come from that grid`,
+      );
     }
   }
   for (let i = ops.length - 1; i >= 0; i--) {
@@ -54,7 +56,10 @@ export class Invertd extends Transform {
   private readonly metaKeys: string[];
   private readonly origMetaKeys: string[];
   private readonly nearest: boolean[];
-  constructor(keys: string | string[], readonly opts: InvertdOptions = {}) {
+  constructor(
+    keys: string | string[],
+    readonly opts: InvertdOptions = {},
+  ) {
     super();
     this.keys = keyList(keys, this.name);
     const postfix = opts.metaKeyPostfix ?? 'meta_dict';
@@ -73,7 +78,9 @@ export class Invertd extends Transform {
       const orig = this.origKeys[i];
       const origMeta = s[this.origMetaKeys[i]] as MetaDict | undefined;
       if (!origMeta) {
-        throw new ClaraError(`Invertd: no '${this.origMetaKeys[i]}' in the sample: orig_keys '${orig}' must name a key the pre-transforms loaded (the sample has ${Object.keys(s).join(', ')})`);
+        throw new ClaraError(
+          `Invertd: no '${this.origMetaKeys[i]}' in the sample: orig_keys '${orig}' must name a key the pre-transforms loaded (the sample has ${Object.keys(s).join(', ')})`,
+        );
       }
       const ops = appliedOperations(s, orig);
       const t = await invertGeometry(getTensor(s, key, this.name), ops, this.nearest[i]);

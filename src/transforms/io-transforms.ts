@@ -20,8 +20,11 @@ export class LoadImaged extends MapTransform {
     const im = await loadNiftiImage(file);
     s[key] = { data: im.data, shape: im.shape };
     const meta: MetaDict = {
-      affine: im.affine.map((r) => [...r]), original_affine: im.affine.map((r) => [...r]),
-      spatial_shape: im.shape.slice(0, 3), pixdim: im.pixdim, filename_or_obj: file,
+      affine: im.affine.map((r) => [...r]),
+      original_affine: im.affine.map((r) => [...r]),
+      spatial_shape: im.shape.slice(0, 3),
+      pixdim: im.pixdim,
+      filename_or_obj: file,
     };
     s[metaKey(key)] = meta;
   }
@@ -36,7 +39,10 @@ export class EnsureChannelFirstd extends MapTransform {
   }
   protected applyKey(s: Sample, key: string): void {
     const t = getTensor(s, key, this.name);
-    if (t.shape.length === 3) { s[key] = { data: t.data, shape: [1, ...t.shape] }; return; }
+    if (t.shape.length === 3) {
+      s[key] = { data: t.data, shape: [1, ...t.shape] };
+      return;
+    }
     if (t.shape.length !== 4) throw new ClaraError(`${this.name}: '${key}' has shape [${t.shape}]; expected 3D or 4D (channels last)`);
     const [ni, nj, nk, c] = t.shape;
     const sp = ni * nj * nk;

@@ -37,15 +37,35 @@ function checkShape(data: Float32Array, channels: number, shape: Shape3, what: s
   check(data.length === channels * vox(shape), `${what} has ${data.length} elements, expected ${channels}x${shape.join('x')}`);
 }
 
-export async function resample(input: Float32Array, channels: number, inShape: Shape3, outShape: Shape3,
-  xform: ArrayLike<number>, mode: InterpMode, padding: PaddingMode): Promise<Float32Array> {
+export async function resample(
+  input: Float32Array,
+  channels: number,
+  inShape: Shape3,
+  outShape: Shape3,
+  xform: ArrayLike<number>,
+  mode: InterpMode,
+  padding: PaddingMode,
+): Promise<Float32Array> {
   checkShape(input, channels, inShape, 'resample input');
-  check(outShape.every((d) => Number.isInteger(d) && d > 0), `resample output shape must be positive integers, got [${outShape}]`);
+  check(
+    outShape.every((d) => Number.isInteger(d) && d > 0),
+    `resample output shape must be positive integers, got [${outShape}]`,
+  );
   check(xform.length === 12 && Array.from(xform).every(Number.isFinite), 'resample xform must be 12 finite numbers (3x4)');
   const n = nat();
   if (!n) return resampleRef(input, channels, inShape, outShape, xform, mode, padding);
   const out = new Float32Array(channels * vox(outShape));
-  await n.resample(input, channels, inShape, out, outShape, Float64Array.from(xform), INTERP_CODE[mode], PADDING_CODE[padding], out.length >= ASYNC_MIN_ELEMENTS);
+  await n.resample(
+    input,
+    channels,
+    inShape,
+    out,
+    outShape,
+    Float64Array.from(xform),
+    INTERP_CODE[mode],
+    PADDING_CODE[padding],
+    out.length >= ASYNC_MIN_ELEMENTS,
+  );
   return out;
 }
 
@@ -81,7 +101,14 @@ export async function flip(input: Float32Array, channels: number, shape: Shape3,
   return out;
 }
 
-export async function rot90(input: Float32Array, channels: number, shape: Shape3, k: number, a0: number, a1: number): Promise<{ data: Float32Array; shape: Shape3 }> {
+export async function rot90(
+  input: Float32Array,
+  channels: number,
+  shape: Shape3,
+  k: number,
+  a0: number,
+  a1: number,
+): Promise<{ data: Float32Array; shape: Shape3 }> {
   checkShape(input, channels, shape, 'rot90 input');
   check(Number.isInteger(k), 'rot90 k must be an integer');
   check([a0, a1].every((a) => a === 0 || a === 1 || a === 2) && a0 !== a1, `rot90 axes must be two different spatial axes 0..2, got (${a0}, ${a1})`);
@@ -95,7 +122,10 @@ export async function rot90(input: Float32Array, channels: number, shape: Shape3
 
 export async function cropPad(input: Float32Array, channels: number, inShape: Shape3, outShape: Shape3, start: Shape3, fill = 0): Promise<Float32Array> {
   checkShape(input, channels, inShape, 'crop/pad input');
-  check(outShape.every((d) => Number.isInteger(d) && d > 0), `crop/pad output shape must be positive integers, got [${outShape}]`);
+  check(
+    outShape.every((d) => Number.isInteger(d) && d > 0),
+    `crop/pad output shape must be positive integers, got [${outShape}]`,
+  );
   check(start.every(Number.isInteger), `crop/pad start must be integers, got [${start}]`);
   const n = nat();
   if (!n) return cropPadRef(input, channels, inShape, outShape, start, fill);
@@ -113,8 +143,14 @@ export async function gaussianNoise(input: Float32Array, seed: number, mean: num
   return out;
 }
 
-export async function fgBgIndices(label: Float32Array, labelChannels: number, image: Float32Array | null, imageChannels: number,
-  spatial: number, imageThreshold: number): Promise<{ fg: Int32Array; bg: Int32Array }> {
+export async function fgBgIndices(
+  label: Float32Array,
+  labelChannels: number,
+  image: Float32Array | null,
+  imageChannels: number,
+  spatial: number,
+  imageThreshold: number,
+): Promise<{ fg: Int32Array; bg: Int32Array }> {
   check(label.length === labelChannels * spatial, `label has ${label.length} elements, expected ${labelChannels}x${spatial}`);
   check(!image || image.length === imageChannels * spatial, `image has ${image?.length} elements, expected ${imageChannels}x${spatial}`);
   const n = nat();

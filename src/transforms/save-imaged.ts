@@ -54,7 +54,13 @@ export function monaiOutputPath(source: string, o: { outputDir: string; postfix:
 
 /** numpy/torch dtype names (`np.uint8`, `torch.float32`, `uint8`) → ours. */
 export function dtypeName(v: unknown, what: string): DType {
-  const s = typeof v === 'string' ? v.replace(/^(np|numpy|torch)\./, '').replace(/^float$/, 'float64').replace(/^int$/, 'int64') : '';
+  const s =
+    typeof v === 'string'
+      ? v
+          .replace(/^(np|numpy|torch)\./, '')
+          .replace(/^float$/, 'float64')
+          .replace(/^int$/, 'int64')
+      : '';
   const known: DType[] = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
   if (!known.includes(s as DType)) throw new ClaraError(`${what}: dtype ${JSON.stringify(v)} is not supported; use one of ${known.join(', ')}`);
   return s as DType;
@@ -64,11 +70,17 @@ export class SaveImaged extends Transform {
   readonly name = 'SaveImaged';
   readonly keys: string[];
   private readonly metaKeys: string[];
-  constructor(keys: string | string[], readonly opts: SaveImagedOptions = {}) {
+  constructor(
+    keys: string | string[],
+    readonly opts: SaveImagedOptions = {},
+  ) {
     super();
     this.keys = keyList(keys, this.name);
     const postfix = opts.metaKeyPostfix ?? 'meta_dict';
-    this.metaKeys = opts.metaKeys === undefined || opts.metaKeys === null ? this.keys.map((k) => `${k}_${postfix}`) : perKey(opts.metaKeys, this.keys, '', this.name, 'meta_keys');
+    this.metaKeys =
+      opts.metaKeys === undefined || opts.metaKeys === null
+        ? this.keys.map((k) => `${k}_${postfix}`)
+        : perKey(opts.metaKeys, this.keys, '', this.name, 'meta_keys');
   }
   async apply(sample: Sample): Promise<Sample> {
     const o = this.opts;
@@ -78,13 +90,25 @@ export class SaveImaged extends Transform {
       const t = getTensor(sample, key, this.name);
       if (t.shape.length !== 4) throw new ClaraError(`SaveImaged: '${key}' must be channel-first [C, i, j, k], got [${t.shape}]`);
       const meta = sample[this.metaKeys[i]] as MetaDict | undefined;
-      if (!meta) throw new ClaraError(`SaveImaged: no '${this.metaKeys[i]}' in the sample (it has ${Object.keys(sample).join(', ')}); name the meta dict with meta_keys`);
+      if (!meta)
+        throw new ClaraError(
+          `SaveImaged: no '${this.metaKeys[i]}' in the sample (it has ${Object.keys(sample).join(', ')}); name the meta dict with meta_keys`,
+        );
       const c = t.shape[0];
-      let data = t.data, sp = t.shape.slice(1);
+      let data = t.data,
+        sp = t.shape.slice(1);
       let affine = meta.affine;
       if (o.resample && meta.original_affine && Array.isArray(meta.spatial_shape)) {
         const dst = meta.spatial_shape.slice(0, 3);
-        data = await K.resample(data, c, sp as Shape3, dst as Shape3, voxelXform(meta.affine, meta.original_affine), o.mode === 'bilinear' ? 'linear' : 'nearest', o.paddingMode ?? 'border');
+        data = await K.resample(
+          data,
+          c,
+          sp as Shape3,
+          dst as Shape3,
+          voxelXform(meta.affine, meta.original_affine),
+          o.mode === 'bilinear' ? 'linear' : 'nearest',
+          o.paddingMode ?? 'border',
+        );
         sp = dst;
         affine = meta.original_affine;
       }
@@ -100,8 +124,11 @@ export class SaveImaged extends Transform {
       if (o.squeezeEndDims !== false) while (shape.length > 1 && shape[shape.length - 1] === 1) shape = shape.slice(0, -1);
       const src = typeof meta.filename_or_obj === 'string' && meta.filename_or_obj ? meta.filename_or_obj : `${key}`;
       const file = monaiOutputPath(src, {
-        outputDir: resolve(o.outputDir ?? './'), postfix: o.outputPostfix ?? 'trans', ext: o.outputExt ?? '.nii.gz',
-        dataRootDir: o.dataRootDir ? resolve(o.dataRootDir) : undefined, separateFolder: o.separateFolder !== false,
+        outputDir: resolve(o.outputDir ?? './'),
+        postfix: o.outputPostfix ?? 'trans',
+        ext: o.outputExt ?? '.nii.gz',
+        dataRootDir: o.dataRootDir ? resolve(o.dataRootDir) : undefined,
+        separateFolder: o.separateFolder !== false,
       });
       if (!/\.nii(\.gz)?$/.test(file)) throw new ClaraError(`SaveImaged: output_ext '${o.outputExt}' is not written here; use '.nii.gz' or '.nii'`);
       mkdirSync(dirname(file), { recursive: true });

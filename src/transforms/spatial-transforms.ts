@@ -7,7 +7,19 @@ import { Rng } from '../util/random.js';
 import type { Shape3 } from '../native/transforms.js';
 import { copySample, getMeta, getTensor, MapTransform, RandomMapTransform, RandomTransform, spatialOf, Transform } from './base.js';
 import {
-  affineFromParams, affineSpacing, axcodesToOrnt, centredToIndex, computeShapeOffset, eye, ioOrientation, matmul, scaleAffine, translate, voxelXform, zoomAffine, type Mat,
+  affineFromParams,
+  affineSpacing,
+  axcodesToOrnt,
+  centredToIndex,
+  computeShapeOffset,
+  eye,
+  ioOrientation,
+  matmul,
+  scaleAffine,
+  translate,
+  voxelXform,
+  zoomAffine,
+  type Mat,
 } from './geometry.js';
 import * as K from './kernels.js';
 import type { InterpMode, PaddingMode } from './ops/resample.js';
@@ -42,7 +54,11 @@ export function paddingMode(v: string, name: string): PaddingMode {
 
 export class Orientationd extends MapTransform {
   readonly name = 'Orientationd';
-  constructor(keys: string[], readonly axcodes = 'RAS', allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    readonly axcodes = 'RAS',
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
     axcodesToOrnt(axcodes);
   }
@@ -50,9 +66,15 @@ export class Orientationd extends MapTransform {
     const t = getTensor(s, key, this.name);
     const { c, sp } = spatialOf(t, this.name, key);
     const affine = affineOf(s, key);
-    const src = ioOrientation(affine), dst = axcodesToOrnt(this.axcodes);
+    const src = ioOrientation(affine),
+      dst = axcodesToOrnt(this.axcodes);
     // M: new voxel index → old voxel index (a permutation with flips)
-    const m = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]];
+    const m = [
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 1],
+    ];
     const outShape = [0, 0, 0] as Shape3;
     dst.forEach(([w, sign], o) => {
       const v = src.findIndex(([sw]) => sw === w);
@@ -69,7 +91,10 @@ export class Orientationd extends MapTransform {
 }
 
 export interface SpacingOptions {
-  mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean; name?: string;
+  mode?: string | string[];
+  padding_mode?: string | string[];
+  allowMissingKeys?: boolean;
+  name?: string;
   /** MONAI diagonal: resample onto diag(pixdim) (drops the rotation). */
   diagonal?: boolean;
   /** Per key (or one for all): only changes size-1 axes and recompute_affine (see MONAI SpatialResample). */
@@ -77,7 +102,8 @@ export interface SpacingOptions {
   scale_extent?: boolean | boolean[];
   recompute_affine?: boolean;
   /** NaN entries = unset (MONAI None); a shorter list leaves the other axes unset. */
-  min_pixdim?: number[]; max_pixdim?: number[];
+  min_pixdim?: number[];
+  max_pixdim?: number[];
   ensure_same_shape?: boolean;
 }
 
@@ -88,7 +114,9 @@ function allClose(a: number[], b: number[], atol: number): boolean {
 
 /** MONAI Spacing(d): resamples to pixdim (a shorter list repeats its last value), keeping the
  * rotation unless diagonal; the output shape and first-voxel position from compute_shape_offset. */
-interface SpacingCall { first?: { inShape: number[]; pixdim: number[]; outShape: number[] } }
+interface SpacingCall {
+  first?: { inShape: number[]; pixdim: number[]; outShape: number[] };
+}
 
 export class Spacingd extends MapTransform<SpacingCall> {
   readonly name: string;
@@ -97,12 +125,23 @@ export class Spacingd extends MapTransform<SpacingCall> {
   private readonly alignCorners: boolean[];
   private readonly scaleExtent: boolean[];
   private readonly pd: number[];
-  constructor(keys: string[], readonly pixdim: number[], readonly opts: SpacingOptions = {}) {
+  constructor(
+    keys: string[],
+    readonly pixdim: number[],
+    readonly opts: SpacingOptions = {},
+  ) {
     super(keys, opts.allowMissingKeys);
     this.name = opts.name ?? 'Spacingd';
-    const m = opts.mode ?? 'bilinear', p = opts.padding_mode ?? 'border';
-    for (const [arg, v] of [['mode', m], ['padding_mode', p], ['align_corners', opts.align_corners], ['scale_extent', opts.scale_extent]] as const)
-      if (Array.isArray(v) && v.length !== keys.length) throw new ClaraError(`${this.name}: '${arg}' needs one entry per key (${keys.length}), got ${v.length}`);
+    const m = opts.mode ?? 'bilinear',
+      p = opts.padding_mode ?? 'border';
+    for (const [arg, v] of [
+      ['mode', m],
+      ['padding_mode', p],
+      ['align_corners', opts.align_corners],
+      ['scale_extent', opts.scale_extent],
+    ] as const)
+      if (Array.isArray(v) && v.length !== keys.length)
+        throw new ClaraError(`${this.name}: '${arg}' needs one entry per key (${keys.length}), got ${v.length}`);
     this.modes = keys.map((_, i) => interpMode(Array.isArray(m) ? m[i] : m, this.name));
     this.paddings = keys.map((_, i) => paddingMode(Array.isArray(p) ? p[i] : p, this.name));
     const flag = (v: boolean | boolean[] | undefined, i: number) => (Array.isArray(v) ? v[i] : v) === true;
@@ -111,7 +150,8 @@ export class Spacingd extends MapTransform<SpacingCall> {
     if (!Array.isArray(pixdim) || pixdim.length === 0 || !pixdim.every((x) => typeof x === 'number' && Number.isFinite(x)))
       throw new ClaraError(`${this.name}: pixdim must be numbers, got ${JSON.stringify(pixdim)}`);
     this.pd = [0, 1, 2].map((d) => pixdim[Math.min(d, pixdim.length - 1)]);
-    const mn = opts.min_pixdim ?? [], mx = opts.max_pixdim ?? [];
+    const mn = opts.min_pixdim ?? [],
+      mx = opts.max_pixdim ?? [];
     for (let d = 0; d < Math.min(mn.length, mx.length); d++)
       if (!Number.isNaN(mn[d]) && !Number.isNaN(mx[d]) && (mx[d] < mn[d] || mn[d] < 0))
         throw new ClaraError(`${this.name}: min_pixdim [${mn}] must be positive and not larger than max_pixdim [${mx}]`);
@@ -125,8 +165,10 @@ export class Spacingd extends MapTransform<SpacingCall> {
   targetSpacing(orig: number[]): number[] {
     return [0, 1, 2].map((d) => {
       const target = this.pd[d];
-      const mn0 = this.opts.min_pixdim?.[d] ?? NaN, mx0 = this.opts.max_pixdim?.[d] ?? NaN;
-      const mn = Number.isNaN(mn0) ? target : Math.min(mn0, target), mx = Number.isNaN(mx0) ? target : Math.max(mx0, target);
+      const mn0 = this.opts.min_pixdim?.[d] ?? NaN,
+        mx0 = this.opts.max_pixdim?.[d] ?? NaN;
+      const mn = Number.isNaN(mn0) ? target : Math.min(mn0, target),
+        mx = Number.isNaN(mx0) ? target : Math.max(mx0, target);
       if (mn > mx) throw new ClaraError(`${this.name}: min_pixdim is larger than max_pixdim at dim ${d}: min ${mn} max ${mx} out ${target}`);
       return mn - AFFINE_TOL <= orig[d] && orig[d] <= mx + AFFINE_TOL ? orig[d] : target;
     });
@@ -148,7 +190,8 @@ export class Spacingd extends MapTransform<SpacingCall> {
     }
     const xform = voxelXform(affine, next);
     const I = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0];
-    const flatA = affine.slice(0, 3).flat(), flatN = next.slice(0, 3).flat();
+    const flatA = affine.slice(0, 3).flat(),
+      flatN = next.slice(0, 3).flat();
     const sameSize = shape.every((d, j) => d === sp[j]);
     const unchanged = sameSize && (allClose(flatA, flatN, AFFINE_TOL) || allClose(xform, I, AFFINE_TOL));
     if (!unchanged) {
@@ -169,15 +212,25 @@ export class Spacingd extends MapTransform<SpacingCall> {
 /** Crops every key to the bounding box of `source_key` > threshold (MONAI select_fn x > 0), with margin and k_divisible. */
 export class CropForegroundd extends Transform {
   readonly name = 'CropForegroundd';
-  constructor(readonly keys: string[], readonly sourceKey: string,
-    readonly opts: { margin?: number | number[]; k_divisible?: number | number[]; threshold?: number; channel_indices?: number[]; allowMissingKeys?: boolean } = {}) {
+  constructor(
+    readonly keys: string[],
+    readonly sourceKey: string,
+    readonly opts: {
+      margin?: number | number[];
+      k_divisible?: number | number[];
+      threshold?: number;
+      channel_indices?: number[];
+      allowMissingKeys?: boolean;
+    } = {},
+  ) {
     super();
   }
   /** The crop box [start, end) in the source's voxels (may extend past the image with k_divisible). */
   box(s: Sample): { start: Shape3; end: Shape3 } | null {
     const src = getTensor(s, this.sourceKey, this.name);
     const { c, sp } = spatialOf(src, this.name, this.sourceKey);
-    let data = src.data, ch = c;
+    let data = src.data,
+      ch = c;
     if (this.opts.channel_indices) {
       const n = sp[0] * sp[1] * sp[2];
       ch = this.opts.channel_indices.length;
@@ -186,12 +239,13 @@ export class CropForegroundd extends Transform {
     }
     const bb = K.boundingBox(data, ch, sp, this.opts.threshold ?? 0);
     if (!bb) return null;
-    const margin = [0, 1, 2].map((d) => (Array.isArray(this.opts.margin) ? this.opts.margin[d] : this.opts.margin ?? 0));
-    const kdiv = [0, 1, 2].map((d) => (Array.isArray(this.opts.k_divisible) ? this.opts.k_divisible[d] : this.opts.k_divisible ?? 1));
+    const margin = [0, 1, 2].map((d) => (Array.isArray(this.opts.margin) ? this.opts.margin[d] : (this.opts.margin ?? 0)));
+    const kdiv = [0, 1, 2].map((d) => (Array.isArray(this.opts.k_divisible) ? this.opts.k_divisible[d] : (this.opts.k_divisible ?? 1)));
     const start = [0, 1, 2].map((d) => Math.max(bb.start[d] - margin[d], 0)) as Shape3;
     const end = [0, 1, 2].map((d) => Math.min(bb.end[d] + margin[d], sp[d])) as Shape3;
     for (let d = 0; d < 3; d++) {
-      const size = end[d] - start[d], want = Math.ceil(size / kdiv[d]) * kdiv[d];
+      const size = end[d] - start[d],
+        want = Math.ceil(size / kdiv[d]) * kdiv[d];
       if (want !== size) {
         start[d] -= Math.floor((want - size) / 2);
         end[d] = start[d] + want;
@@ -215,7 +269,13 @@ export class CropForegroundd extends Transform {
 
 export class SpatialPadd extends MapTransform {
   readonly name = 'SpatialPadd';
-  constructor(keys: string[], readonly spatialSize: number[], readonly method: 'symmetric' | 'end' = 'symmetric', readonly value = 0, allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    readonly spatialSize: number[],
+    readonly method: 'symmetric' | 'end' = 'symmetric',
+    readonly value = 0,
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
     if (method !== 'symmetric' && method !== 'end') throw new ClaraError(`SpatialPadd: method must be 'symmetric' or 'end', got '${method}'`);
   }
@@ -232,7 +292,8 @@ export class SpatialPadd extends MapTransform {
 
 /** MONAI correct_crop_centers + SpatialCrop: the crop start for a center, clipped to the image. */
 export function cropStartForCenter(center: number[], size: number[], dims: number[]): { start: Shape3; size: Shape3 } {
-  const start = [0, 0, 0] as Shape3, out = [0, 0, 0] as Shape3;
+  const start = [0, 0, 0] as Shape3,
+    out = [0, 0, 0] as Shape3;
   for (let d = 0; d < 3; d++) {
     const sz = Math.min(size[d], dims[d]);
     const validStart = Math.floor(sz / 2);
@@ -241,21 +302,38 @@ export function cropStartForCenter(center: number[], size: number[], dims: numbe
     const c = Math.min(Math.max(center[d], validStart), validEnd - 1);
     const s0 = Math.max(c - Math.floor(sz / 2), 0);
     const e0 = Math.min(s0 + sz, dims[d]);
-    start[d] = s0; out[d] = e0 - s0;
+    start[d] = s0;
+    out[d] = e0 - s0;
   }
   return { start, size: out };
 }
 
-interface PosNegDraw { starts: { start: Shape3; size: Shape3 }[] }
+interface PosNegDraw {
+  starts: { start: Shape3; size: Shape3 }[];
+}
 
 export class RandCropByPosNegLabeld extends RandomTransform {
   readonly name = 'RandCropByPosNegLabeld';
-  constructor(readonly keys: string[], readonly labelKey: string, readonly spatialSize: number[],
-    readonly opts: { pos?: number; neg?: number; num_samples?: number; image_key?: string; image_threshold?: number; allow_smaller?: boolean; allowMissingKeys?: boolean } = {}) {
+  constructor(
+    readonly keys: string[],
+    readonly labelKey: string,
+    readonly spatialSize: number[],
+    readonly opts: {
+      pos?: number;
+      neg?: number;
+      num_samples?: number;
+      image_key?: string;
+      image_threshold?: number;
+      allow_smaller?: boolean;
+      allowMissingKeys?: boolean;
+    } = {},
+  ) {
     super();
-    const pos = opts.pos ?? 1, neg = opts.neg ?? 1;
+    const pos = opts.pos ?? 1,
+      neg = opts.neg ?? 1;
     if (pos < 0 || neg < 0 || pos + neg === 0) throw new ClaraError(`RandCropByPosNegLabeld: pos and neg must be >= 0 and not both 0 (got ${pos}, ${neg})`);
-    if (!Number.isInteger(opts.num_samples ?? 1) || (opts.num_samples ?? 1) < 1) throw new ClaraError('RandCropByPosNegLabeld: num_samples must be a positive integer');
+    if (!Number.isInteger(opts.num_samples ?? 1) || (opts.num_samples ?? 1) < 1)
+      throw new ClaraError('RandCropByPosNegLabeld: num_samples must be a positive integer');
   }
 
   /** Foreground/background indices, computed once per label and cached in its meta dict. */
@@ -269,16 +347,19 @@ export class RandCropByPosNegLabeld extends RandomTransform {
     const image = this.opts.image_key ? getTensor(s, this.opts.image_key, this.name) : undefined;
     const got = await K.fgBgIndices(label.data, c, image?.data ?? null, image?.shape[0] ?? 0, sp[0] * sp[1] * sp[2], this.opts.image_threshold ?? 0);
     // Written into the meta object shared with the cached sample: later epochs reuse it.
-    const sharedMeta = meta ? (s as Record<string, unknown>)[`${this.labelKey}_meta_dict`] as typeof meta : undefined;
+    const sharedMeta = meta ? ((s as Record<string, unknown>)[`${this.labelKey}_meta_dict`] as typeof meta) : undefined;
     if (sharedMeta) sharedMeta.fg_bg_indices = { ...got, shape: [...sp], key: cacheKey };
     return got;
   }
 
   draw(dims: number[], idx: { fg: Int32Array; bg: Int32Array }, rng: Rng): PosNegDraw {
-    const pos = this.opts.pos ?? 1, neg = this.opts.neg ?? 1;
+    const pos = this.opts.pos ?? 1,
+      neg = this.opts.neg ?? 1;
     const size = this.spatialSize.map((d, i) => (d > 0 ? d : dims[i]));
     if (!this.opts.allow_smaller && size.some((d, i) => d > dims[i]))
-      throw new ClaraError(`${this.name}: the crop spatial_size [${size}] is larger than the image [${dims}] (after the earlier transforms); set allow_smaller or pad first (SpatialPadd)`);
+      throw new ClaraError(
+        `${this.name}: the crop spatial_size [${size}] is larger than the image [${dims}] (after the earlier transforms); set allow_smaller or pad first (SpatialPadd)`,
+      );
     const starts: PosNegDraw['starts'] = [];
     for (let n = 0; n < (this.opts.num_samples ?? 1); n++) {
       let usePos = rng.random() < pos / (pos + neg);
@@ -319,9 +400,14 @@ export class RandCropByPosNegLabeld extends RandomTransform {
 /** Clara 3.x CropFixedSizeRandomCenter: a `size` crop at a uniformly random position fully inside
  * the image (padded with zeros, centered, where the image is smaller). */
 export class CropFixedSizeRandomCenter extends RandomMapTransform<Shape3> {
-  constructor(keys: string[], readonly size: number[], readonly name = 'CropFixedSizeRandomCenter') {
+  constructor(
+    keys: string[],
+    readonly size: number[],
+    readonly name = 'CropFixedSizeRandomCenter',
+  ) {
     super(keys);
-    if (size.length !== 3 || !size.every((d) => Number.isInteger(d) && d > 0)) throw new ClaraError(`CropFixedSizeRandomCenter: size must be 3 positive integers, got ${JSON.stringify(size)}`);
+    if (size.length !== 3 || !size.every((d) => Number.isInteger(d) && d > 0))
+      throw new ClaraError(`CropFixedSizeRandomCenter: size must be 3 positive integers, got ${JSON.stringify(size)}`);
   }
   protected override draw(s: Sample, rng?: Rng): Shape3 {
     const { sp } = spatialOf(getTensor(s, this.keys[0], this.name), this.name, this.keys[0]);
@@ -337,7 +423,11 @@ export class CropFixedSizeRandomCenter extends RandomMapTransform<Shape3> {
 function flipAffine(s: Sample, key: string, mask: number, sp: Shape3): void {
   if (!getMeta(s, key)) return;
   const m = eye();
-  for (let d = 0; d < 3; d++) if (mask & (1 << d)) { m[d][d] = -1; m[d][3] = sp[d] - 1; }
+  for (let d = 0; d < 3; d++)
+    if (mask & (1 << d)) {
+      m[d][d] = -1;
+      m[d][3] = sp[d] - 1;
+    }
   setAffine(s, key, matmul(affineOf(s, key), m));
 }
 
@@ -357,12 +447,18 @@ abstract class RandomFlipTransform extends RandomMapTransform<number> {
 export class RandFlipd extends RandomFlipTransform {
   readonly name: string;
   readonly mask: number;
-  constructor(keys: string[], readonly prob = 0.1, spatialAxis: number | number[] | null = null, opts: { allowMissingKeys?: boolean; name?: string } = {}) {
+  constructor(
+    keys: string[],
+    readonly prob = 0.1,
+    spatialAxis: number | number[] | null = null,
+    opts: { allowMissingKeys?: boolean; name?: string } = {},
+  ) {
     super(keys, opts.allowMissingKeys);
     this.name = opts.name ?? 'RandFlipd';
     const axes = spatialAxis === null ? [0, 1, 2] : Array.isArray(spatialAxis) ? spatialAxis : [spatialAxis];
-    if (!axes.every((a) => a === 0 || a === 1 || a === 2 || a === -1 || a === -2 || a === -3)) throw new ClaraError(`${this.name}: spatial_axis must be in 0..2, got ${JSON.stringify(spatialAxis)}`);
-    this.mask = (axes as number[]).reduce((m: number, a: number) => m | (1 << ((a + 3) % 3)), 0);
+    if (!axes.every((a) => a === 0 || a === 1 || a === 2 || a === -1 || a === -2 || a === -3))
+      throw new ClaraError(`${this.name}: spatial_axis must be in 0..2, got ${JSON.stringify(spatialAxis)}`);
+    this.mask = (axes as number[]).reduce((m: number, a: number) => m | (1 << (a + 3) % 3), 0);
   }
   protected override draw(_s: Sample, rng?: Rng): number {
     return this.stream(rng).random() < this.prob ? this.mask : 0;
@@ -373,7 +469,10 @@ export class RandFlipd extends RandomFlipTransform {
  * with probability `probability` (default 0.5); image and label share the draw. */
 export class RandomSpatialFlip extends RandomFlipTransform {
   readonly name = 'RandomSpatialFlip';
-  constructor(keys: string[], readonly probability = 0.5) {
+  constructor(
+    keys: string[],
+    readonly probability = 0.5,
+  ) {
     super(keys);
   }
   protected override draw(_s: Sample, rng?: Rng): number {
@@ -387,7 +486,10 @@ export class RandomSpatialFlip extends RandomFlipTransform {
 /** Clara 3.x RandomAxisFlip / MONAI RandAxisFlipd: with probability flips one spatial axis chosen uniformly. */
 export class RandomAxisFlip extends RandomFlipTransform {
   readonly name = 'RandomAxisFlip';
-  constructor(keys: string[], readonly probability = 0.5) {
+  constructor(
+    keys: string[],
+    readonly probability = 0.5,
+  ) {
     super(keys);
   }
   protected override draw(_s: Sample, rng?: Rng): number {
@@ -402,7 +504,13 @@ export class RandomAxisFlip extends RandomFlipTransform {
 export class RandRotate90d extends RandomMapTransform<number> {
   readonly name = 'RandRotate90d';
   readonly spatialAxes: [number, number];
-  constructor(keys: string[], readonly prob = 0.1, readonly maxK = 3, spatialAxes: [number, number] = [0, 1], allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    readonly prob = 0.1,
+    readonly maxK = 3,
+    spatialAxes: [number, number] = [0, 1],
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
     this.spatialAxes = checkAxes(spatialAxes, this.name);
     if (!Number.isInteger(maxK) || maxK < 1) throw new ClaraError(`RandRotate90d: max_k must be a positive integer, got ${maxK}`);
@@ -426,10 +534,22 @@ export function rot90IndexMap(shape: number[], k: number, a0: number, a1: number
   k = ((k % 4) + 4) % 4;
   const m = eye();
   if (k === 0) return m;
-  m[a0][a0] = 0; m[a1][a1] = 0;
-  if (k === 1) { m[a0][a1] = 1; m[a1][a0] = -1; m[a1][3] = shape[a1] - 1; }
-  else if (k === 2) { m[a0][a0] = -1; m[a0][3] = shape[a0] - 1; m[a1][a1] = -1; m[a1][3] = shape[a1] - 1; }
-  else { m[a0][a1] = -1; m[a0][3] = shape[a0] - 1; m[a1][a0] = 1; }
+  m[a0][a0] = 0;
+  m[a1][a1] = 0;
+  if (k === 1) {
+    m[a0][a1] = 1;
+    m[a1][a0] = -1;
+    m[a1][3] = shape[a1] - 1;
+  } else if (k === 2) {
+    m[a0][a0] = -1;
+    m[a0][3] = shape[a0] - 1;
+    m[a1][a1] = -1;
+    m[a1][3] = shape[a1] - 1;
+  } else {
+    m[a0][a1] = -1;
+    m[a0][3] = shape[a0] - 1;
+    m[a1][a0] = 1;
+  }
   return m;
 }
 
@@ -452,7 +572,12 @@ async function rotate90Key(s: Sample, key: string, name: string, k: number, axes
 export class Rotate90d extends MapTransform {
   readonly name = 'Rotate90d';
   readonly spatialAxes: [number, number];
-  constructor(keys: string[], readonly k = 1, spatialAxes: [number, number] = [0, 1], allowMissingKeys = false) {
+  constructor(
+    keys: string[],
+    readonly k = 1,
+    spatialAxes: [number, number] = [0, 1],
+    allowMissingKeys = false,
+  ) {
     super(keys, allowMissingKeys);
     if (!Number.isInteger(k)) throw new ClaraError(`Rotate90d: k must be an integer, got ${k}`);
     this.spatialAxes = checkAxes(spatialAxes, this.name);
@@ -469,8 +594,9 @@ export class Flipd extends MapTransform {
   constructor(keys: string[], spatialAxis: number | number[] | null = null, allowMissingKeys = false) {
     super(keys, allowMissingKeys);
     const axes = spatialAxis === null ? [0, 1, 2] : Array.isArray(spatialAxis) ? spatialAxis : [spatialAxis];
-    if (!axes.every((a) => Number.isInteger(a) && a >= -3 && a <= 2)) throw new ClaraError(`Flipd: spatial_axis must be in 0..2, got ${JSON.stringify(spatialAxis)}`);
-    this.mask = axes.reduce((m: number, a: number) => m | (1 << ((a + 3) % 3)), 0);
+    if (!axes.every((a) => Number.isInteger(a) && a >= -3 && a <= 2))
+      throw new ClaraError(`Flipd: spatial_axis must be in 0..2, got ${JSON.stringify(spatialAxis)}`);
+    this.mask = axes.reduce((m: number, a: number) => m | (1 << (a + 3) % 3), 0);
   }
   protected async applyKey(s: Sample, key: string): Promise<void> {
     const t = getTensor(s, key, this.name);
@@ -503,7 +629,10 @@ export function fallbackSize(size: number | number[] | null | undefined, sp: num
   return sp.map((d, i) => (list[i] !== undefined && list[i] !== null && list[i] >= 1 ? list[i] : d)) as Shape3;
 }
 
-interface AffineDraw { a: Mat; out: Shape3 }
+interface AffineDraw {
+  a: Mat;
+  out: Shape3;
+}
 
 /** Shared by Affined and RandAffined: resamples every key through the centred affine `a`
  * (output voxel − output centre → input voxel − input centre, MONAI AffineGrid + Resample) and
@@ -513,8 +642,12 @@ abstract class AffineResampleTransform extends RandomMapTransform<AffineDraw | n
   protected readonly paddings: PaddingMode[];
   constructor(keys: string[], name: string, mode: string | string[] | undefined, padding: string | string[] | undefined, allowMissingKeys = false) {
     super(keys, allowMissingKeys);
-    const m = mode ?? 'bilinear', p = padding ?? 'reflection';
-    for (const [arg, v] of [['mode', m], ['padding_mode', p]] as const)
+    const m = mode ?? 'bilinear',
+      p = padding ?? 'reflection';
+    for (const [arg, v] of [
+      ['mode', m],
+      ['padding_mode', p],
+    ] as const)
       if (Array.isArray(v) && v.length !== keys.length) throw new ClaraError(`${name}: '${arg}' needs one entry per key (${keys.length}), got ${v.length}`);
     this.modes = keys.map((_, i) => interpMode(Array.isArray(m) ? m[i] : m, name));
     this.paddings = keys.map((_, i) => paddingMode(Array.isArray(p) ? p[i] : p, name));
@@ -539,10 +672,20 @@ export class Affined extends AffineResampleTransform {
   readonly name = 'Affined';
   override readonly random = false;
   private readonly a: Mat;
-  constructor(keys: string[], readonly opts: {
-    rotate_params?: number | number[] | null; shear_params?: number | number[] | null; translate_params?: number | number[] | null; scale_params?: number | number[] | null;
-    affine?: number[][] | null; spatial_size?: number | number[] | null; mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean;
-  } = {}) {
+  constructor(
+    keys: string[],
+    readonly opts: {
+      rotate_params?: number | number[] | null;
+      shear_params?: number | number[] | null;
+      translate_params?: number | number[] | null;
+      scale_params?: number | number[] | null;
+      affine?: number[][] | null;
+      spatial_size?: number | number[] | null;
+      mode?: string | string[];
+      padding_mode?: string | string[];
+      allowMissingKeys?: boolean;
+    } = {},
+  ) {
     super(keys, 'Affined', opts.mode, opts.padding_mode, opts.allowMissingKeys);
     // MONAI tests `if params:` — a scalar 0 or an empty list means none
     const list = (v: number | number[] | null | undefined) => (v === null || v === undefined || v === 0 ? [] : Array.isArray(v) ? v : [v]);
@@ -551,7 +694,12 @@ export class Affined extends AffineResampleTransform {
       if (!ok) throw new ClaraError(`Affined: affine must be a 4x4 matrix, got ${JSON.stringify(opts.affine)}`);
       this.a = opts.affine.map((r) => [...r]);
     } else {
-      this.a = affineFromParams({ rotate: list(opts.rotate_params), shear: list(opts.shear_params), translate: list(opts.translate_params), scale: list(opts.scale_params) });
+      this.a = affineFromParams({
+        rotate: list(opts.rotate_params),
+        shear: list(opts.shear_params),
+        translate: list(opts.translate_params),
+        scale: list(opts.scale_params),
+      });
     }
   }
   protected override draw(s: Sample): AffineDraw {
@@ -565,15 +713,30 @@ export class Affined extends AffineResampleTransform {
  * When not drawn but spatial_size differs from the image, the centred crop/pad resample still runs. */
 export class RandAffined extends AffineResampleTransform {
   readonly name = 'RandAffined';
-  constructor(keys: string[], readonly opts: {
-    prob?: number; rotate_range?: RandRange; shear_range?: RandRange; scale_range?: RandRange; translate_range?: RandRange;
-    spatial_size?: number | number[] | null; mode?: string | string[]; padding_mode?: string | string[]; allowMissingKeys?: boolean;
-  } = {}) {
+  constructor(
+    keys: string[],
+    readonly opts: {
+      prob?: number;
+      rotate_range?: RandRange;
+      shear_range?: RandRange;
+      scale_range?: RandRange;
+      translate_range?: RandRange;
+      spatial_size?: number | number[] | null;
+      mode?: string | string[];
+      padding_mode?: string | string[];
+      allowMissingKeys?: boolean;
+    } = {},
+  ) {
     super(keys, 'RandAffined', opts.mode, opts.padding_mode, opts.allowMissingKeys);
     for (const arg of ['rotate_range', 'shear_range', 'translate_range', 'scale_range'] as const) {
       const v = opts[arg];
       const entries = v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
-      const ok = entries.every((f) => f === null || (typeof f === 'number' && Number.isFinite(f)) || (Array.isArray(f) && f.length === 2 && f.every((x) => typeof x === 'number' && Number.isFinite(x))));
+      const ok = entries.every(
+        (f) =>
+          f === null ||
+          (typeof f === 'number' && Number.isFinite(f)) ||
+          (Array.isArray(f) && f.length === 2 && f.every((x) => typeof x === 'number' && Number.isFinite(x))),
+      );
       if (!ok) throw new ClaraError(`RandAffined: ${arg} must be a number or a list of numbers / [min, max] pairs, got ${JSON.stringify(v)}`);
     }
   }
@@ -582,8 +745,10 @@ export class RandAffined extends AffineResampleTransform {
     // all parameters are drawn on every call so the stream advances the same way whatever the outcome
     const doIt = r.random() < (this.opts.prob ?? 0.1);
     const params = {
-      rotate: drawRange(this.opts.rotate_range, r), shear: drawRange(this.opts.shear_range, r),
-      translate: drawRange(this.opts.translate_range, r), scale: drawRange(this.opts.scale_range, r, 1),
+      rotate: drawRange(this.opts.rotate_range, r),
+      shear: drawRange(this.opts.shear_range, r),
+      translate: drawRange(this.opts.translate_range, r),
+      scale: drawRange(this.opts.scale_range, r, 1),
     };
     const sp = this.firstSpatial(s);
     const out = fallbackSize(this.opts.spatial_size, sp);

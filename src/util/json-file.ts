@@ -28,10 +28,7 @@ export function parseJsonText(text: string, file: string): unknown {
     if (offset < 0 && /Unexpected end of JSON input/i.test(msg)) offset = body.length;
     const where = offset >= 0 ? lineColumn(body, offset) : undefined;
     const reason = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new ClaraError(
-      `invalid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${reason}`,
-      { file },
-    );
+    throw new ClaraError(`invalid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${reason}`, { file });
   }
 }
 

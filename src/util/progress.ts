@@ -36,7 +36,10 @@ export class Progress {
     const filled = Math.round(frac * width);
     const elapsed = (Date.now() - this.start) / 1000;
     const eta = frac > 0 && frac < 1 ? (elapsed / frac) * (1 - frac) : 0;
-    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${total} ${elapsed.toFixed(1)}s` +
-      (eta > 0 ? ` eta ${eta.toFixed(1)}s` : '') + (extra ? ` ${extra}` : '');
+    return (
+      `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${total} ${elapsed.toFixed(1)}s` +
+      (eta > 0 ? ` eta ${eta.toFixed(1)}s` : '') +
+      (extra ? ` ${extra}` : '')
+    );
   }
 }

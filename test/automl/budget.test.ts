@@ -20,9 +20,15 @@ test('budgets come from config_automl.json, --set wins; bad values name the key'
   const f = cfgFile({ ...automlConfig(), max_trials: 5, max_sys_run_time: 60, max_job_run_time: 10 });
   assert.deepEqual(readBudget(f, {}), { maxTrials: 5, maxSysRunTimeS: 60, maxJobRunTimeS: 10 });
   assert.deepEqual(readBudget(f, { max_trials: '2' }), { maxTrials: 2, maxSysRunTimeS: 60, maxJobRunTimeS: 10 });
-  assert.throws(() => readBudget(f, { max_trials: '2.5' }), (e: unknown) => e instanceof ClaraError && /--set max_trials: max_trials must be a whole number/.test(e.message));
+  assert.throws(
+    () => readBudget(f, { max_trials: '2.5' }),
+    (e: unknown) => e instanceof ClaraError && /--set max_trials: max_trials must be a whole number/.test(e.message),
+  );
   const bad = cfgFile({ ...automlConfig(), max_sys_run_time: 'soon' });
-  assert.throws(() => readBudget(bad, {}), (e: unknown) => e instanceof ClaraError && /config_automl\.json: max_sys_run_time: .*seconds > 0, got "soon"/.test(e.message));
+  assert.throws(
+    () => readBudget(bad, {}),
+    (e: unknown) => e instanceof ClaraError && /config_automl\.json: max_sys_run_time: .*seconds > 0, got "soon"/.test(e.message),
+  );
   assert.deepEqual(withJobRunTime({ stall_s: 5 }, { maxJobRunTimeS: 9 }, f), { stall_s: 5, timeout_s: 9 });
   assert.deepEqual(withJobRunTime({ timeout_s: 9 }, { maxJobRunTimeS: 9 }, f), { timeout_s: 9 });
   assert.throws(() => withJobRunTime({ timeout_s: 3 }, { maxJobRunTimeS: 9 }, f), /max_job_run_time \(9\) and executor\.args\.timeout_s \(3\) disagree/);
@@ -51,8 +57,14 @@ test('max_sys_run_time stops the search (running jobs end KILLED); max_job_run_t
   assert.ok(Date.now() - t0 < 15_000);
   assert.ok(s.outcomes.some((o) => o.status === 'KILLED'));
 
-  const m2 = makeMmar({ train: trainConfig({ epochs: 20, fake_epoch_ms: 300 }), automl: { ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: 1, seed: 1 } } }) } });
-  writeFileSync(join(m2, 'config', 'config_automl.json'), JSON.stringify({ ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: 1, seed: 1 } } }), max_job_run_time: 1 }));
+  const m2 = makeMmar({
+    train: trainConfig({ epochs: 20, fake_epoch_ms: 300 }),
+    automl: { ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: 1, seed: 1 } } }) },
+  });
+  writeFileSync(
+    join(m2, 'config', 'config_automl.json'),
+    JSON.stringify({ ...automlConfig({ controller: { name: 'RandomController', args: { max_trials: 1, seed: 1 } } }), max_job_run_time: 1 }),
+  );
   const s2 = await runAutoML({ mmarRoot: m2, runId: 'jt', vars: { trainconf: 'trn_automl.json' }, workers: 'cpu', log: () => {} });
   assert.equal(s2.outcomes[0].status, 'TIMEOUT');
   assert.match(s2.outcomes[0].error ?? '', /time limit of 1s/);

@@ -51,17 +51,25 @@ async function withTrainCommand<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
-    if (prev === undefined) delete process.env.CLARA_TRAIN_COMMAND; else process.env.CLARA_TRAIN_COMMAND = prev;
+    if (prev === undefined) delete process.env.CLARA_TRAIN_COMMAND;
+    else process.env.CLARA_TRAIN_COMMAND = prev;
   }
 }
 
 test('clara4/config_automl_BYO_RandomController.json runs with a JS BYOC handler and controller', { skip: !haveExamples && 'no clara-examples' }, async () => {
   const mmar = claraMmar('clara4/config_automl_BYO_RandomController.json', 'clara4/trn_autoML_LR_LP.json', true);
   const lines: string[] = [];
-  const s = await withTrainCommand(() => runAutoML({ mmarRoot: mmar, runId: 'byoc', vars: { trainconf: 'trn_autoML_LR_LP.json' }, workers: 'cpu:cpu', log: (l) => lines.push(l) }));
+  const s = await withTrainCommand(() =>
+    runAutoML({ mmarRoot: mmar, runId: 'byoc', vars: { trainconf: 'trn_autoML_LR_LP.json' }, workers: 'cpu:cpu', log: (l) => lines.push(l) }),
+  );
   assert.equal(s.outcomes.length, 8);
-  assert.ok(s.outcomes.every((o) => o.status === 'FINISHED'), JSON.stringify(s.outcomes.map((o) => o.error)));
-  const log = readFileSync(join(mmar, 'automl', 'byoc', 'my_handler.log'), 'utf8').trim().split('\n');
+  assert.ok(
+    s.outcomes.every((o) => o.status === 'FINISHED'),
+    JSON.stringify(s.outcomes.map((o) => o.error)),
+  );
+  const log = readFileSync(join(mmar, 'automl', 'byoc', 'my_handler.log'), 'utf8')
+    .trim()
+    .split('\n');
   assert.equal(log[0], 'startup');
   assert.equal(log.filter((l) => l.startsWith('end_job W')).length, 8);
   assert.equal(log.at(-1), 'shutdown');
@@ -72,39 +80,55 @@ test('clara4/config_automl_BYO_RandomController.json runs with a JS BYOC handler
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('clara4/config_automl.json (ReinforcementController, max_rounds 8) runs on the Loss/Optimizer search', { skip: !haveExamples && 'no clara-examples' }, async () => {
-  const mmar = claraMmar('clara4/config_automl.json', 'clara4/trn_autoML_Loss_Optimizer.json', false);
-  const s = await withTrainCommand(() => runAutoML({ mmarRoot: mmar, runId: 'rl', vars: { trainconf: 'trn_autoML_Loss_Optimizer.json' }, workers: 'cpu:cpu', log: () => {} }));
-  assert.equal(s.outcomes.length, 16, '8 rounds × 2 workers');
-  const rounds = new Set(s.outcomes.map((o) => o.jobName.split('_')[1]));
-  assert.equal(rounds.size, 8);
-  const stats = JSON.parse(readFileSync(join(mmar, 'automl', 'rl', 'stats.json'), 'utf8'));
-  assert.equal(stats.jobs, 16);
-  // The concrete configs switch exactly one loss on.
-  const cfg = JSON.parse(readFileSync(join(mmar, 'automl', 'rl', 'best', 'config', 'config_train.json'), 'utf8'));
-  assert.notEqual(cfg.mySearchLoss1, cfg.mySearchLoss2);
-  rmSync(mmar, { recursive: true, force: true });
-});
+test(
+  'clara4/config_automl.json (ReinforcementController, max_rounds 8) runs on the Loss/Optimizer search',
+  { skip: !haveExamples && 'no clara-examples' },
+  async () => {
+    const mmar = claraMmar('clara4/config_automl.json', 'clara4/trn_autoML_Loss_Optimizer.json', false);
+    const s = await withTrainCommand(() =>
+      runAutoML({ mmarRoot: mmar, runId: 'rl', vars: { trainconf: 'trn_autoML_Loss_Optimizer.json' }, workers: 'cpu:cpu', log: () => {} }),
+    );
+    assert.equal(s.outcomes.length, 16, '8 rounds × 2 workers');
+    const rounds = new Set(s.outcomes.map((o) => o.jobName.split('_')[1]));
+    assert.equal(rounds.size, 8);
+    const stats = JSON.parse(readFileSync(join(mmar, 'automl', 'rl', 'stats.json'), 'utf8'));
+    assert.equal(stats.jobs, 16);
+    // The concrete configs switch exactly one loss on.
+    const cfg = JSON.parse(readFileSync(join(mmar, 'automl', 'rl', 'best', 'config', 'config_train.json'), 'utf8'));
+    assert.notEqual(cfg.mySearchLoss1, cfg.mySearchLoss2);
+    rmSync(mmar, { recursive: true, force: true });
+  },
+);
 
-test('clara3/config_automl_BYO_handler.json: a missing BYOC module is an error naming it; with it the run goes, TensorBoard skipped with a notice', { skip: !haveExamples && 'no clara-examples' }, async () => {
-  const missing = claraMmar('clara3/config_automl_BYO_handler.json', 'clara3/trn_autoML_AMP.json', false);
-  await assert.rejects(
-    withTrainCommand(() => runAutoML({ mmarRoot: missing, runId: 'x', vars: { trainconf: 'trn_autoML_AMP.json' }, log: () => {} })),
-    (e: Error) => /config_automl\.json: handlers\[4\]\.path: BYOC module for "myAutoMLController\.MyHandler" not found; looked for .*custom\/myAutoMLController\.js/.test(e.message),
-  );
-  rmSync(missing, { recursive: true, force: true });
+test(
+  'clara3/config_automl_BYO_handler.json: a missing BYOC module is an error naming it; with it the run goes, TensorBoard skipped with a notice',
+  { skip: !haveExamples && 'no clara-examples' },
+  async () => {
+    const missing = claraMmar('clara3/config_automl_BYO_handler.json', 'clara3/trn_autoML_AMP.json', false);
+    await assert.rejects(
+      withTrainCommand(() => runAutoML({ mmarRoot: missing, runId: 'x', vars: { trainconf: 'trn_autoML_AMP.json' }, log: () => {} })),
+      (e: Error) =>
+        /config_automl\.json: handlers\[4\]\.path: BYOC module for "myAutoMLController\.MyHandler" not found; looked for .*custom\/myAutoMLController\.js/.test(
+          e.message,
+        ),
+    );
+    rmSync(missing, { recursive: true, force: true });
 
-  const mmar = claraMmar('clara3/config_automl_BYO_handler.json', 'clara3/trn_autoML_AMP.json', true);
-  const written: string[] = [];
-  const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => { written.push(String(chunk)); return (orig as (...a: unknown[]) => boolean)(chunk, ...rest); }) as typeof process.stderr.write;
-  let s;
-  try {
-    s = await withTrainCommand(() => runAutoML({ mmarRoot: mmar, runId: 'c3', vars: { trainconf: 'trn_autoML_AMP.json' }, workers: 'cpu', log: () => {} }));
-  } finally {
-    process.stderr.write = orig;
-  }
-  assert.equal(s.outcomes.length, 8, 'ReinforcementController max_rounds 8 × 1 worker');
-  assert.ok(written.some((w) => /MMARTensorboardHandler: TensorBoard is not supported.*skipped/.test(w)));
-  rmSync(mmar, { recursive: true, force: true });
-});
+    const mmar = claraMmar('clara3/config_automl_BYO_handler.json', 'clara3/trn_autoML_AMP.json', true);
+    const written: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(String(chunk));
+      return (orig as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    let s;
+    try {
+      s = await withTrainCommand(() => runAutoML({ mmarRoot: mmar, runId: 'c3', vars: { trainconf: 'trn_autoML_AMP.json' }, workers: 'cpu', log: () => {} }));
+    } finally {
+      process.stderr.write = orig;
+    }
+    assert.equal(s.outcomes.length, 8, 'ReinforcementController max_rounds 8 × 1 worker');
+    assert.ok(written.some((w) => /MMARTensorboardHandler: TensorBoard is not supported.*skipped/.test(w)));
+    rmSync(mmar, { recursive: true, force: true });
+  },
+);

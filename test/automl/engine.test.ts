@@ -27,9 +27,21 @@ export class Recorder {
 `;
 
 test('workers: Clara spec parsing', () => {
-  assert.deepEqual(parseWorkers('0:0:1:1').map((w) => w.gpus), [['0'], ['0'], ['1'], ['1']]);
-  assert.deepEqual(parseWorkers('0,1:2,3').map((w) => w.gpus), [['0', '1'], ['2', '3']]);
-  assert.deepEqual(parseWorkers('cpu:cpu').map((w) => w.gpus), [[], []]);
+  assert.deepEqual(
+    parseWorkers('0:0:1:1').map((w) => w.gpus),
+    [['0'], ['0'], ['1'], ['1']],
+  );
+  assert.deepEqual(
+    parseWorkers('0,1:2,3').map((w) => w.gpus),
+    [
+      ['0', '1'],
+      ['2', '3'],
+    ],
+  );
+  assert.deepEqual(
+    parseWorkers('cpu:cpu').map((w) => w.gpus),
+    [[], []],
+  );
   assert.throws(() => parseWorkers('0:x'), /worker 1: 'x' is not a GPU id/);
   assert.throws(() => parseWorkers('0::1'), /worker 1 is empty/);
 });
@@ -51,7 +63,10 @@ test('a search with two workers runs 8 jobs as real processes, in order, with ev
   const lines: string[] = [];
   const s = await runAutoML({ mmarRoot: mmar, runId: 'r1', vars: { trainconf: 'trn_automl.json' }, workers: 'cpu:cpu', log: (l) => lines.push(l) });
   assert.equal(s.outcomes.length, 8);
-  assert.ok(s.outcomes.every((o) => o.status === 'FINISHED'), JSON.stringify(s.outcomes.map((o) => o.error)));
+  assert.ok(
+    s.outcomes.every((o) => o.status === 'FINISHED'),
+    JSON.stringify(s.outcomes.map((o) => o.error)),
+  );
   assert.equal(s.handlerErrors.length, 0);
   const run = join(mmar, 'automl', 'r1');
   const jobs = readdirSync(run).filter((d) => /^W\d+_\d+_J\d+$/.test(d));
@@ -70,8 +85,14 @@ test('a search with two workers runs 8 jobs as real processes, in order, with ev
   assert.ok(!existsSync(join(run, best.jobName, 'automl')));
   assert.match(readFileSync(join(run, best.jobName, 'log.txt'), 'utf8'), /fake-train .* CUDA_VISIBLE_DEVICES=\n/);
   // Events in Clara's order; shutdown last; every job has start → progress → end.
-  const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(ev.slice(0, 3).map((e) => e.ev), ['startup', 'search_space_available', 'recommendations_available']);
+  const ev = readFileSync(events, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    ev.slice(0, 3).map((e) => e.ev),
+    ['startup', 'search_space_available', 'recommendations_available'],
+  );
   assert.equal(ev.at(-1).ev, 'shutdown');
   assert.equal(ev.filter((e) => e.ev === 'end_job').length, 8);
   for (const j of new Set(ev.filter((e) => e.job).map((e) => e.job))) {
@@ -96,7 +117,16 @@ test('a search with two workers runs 8 jobs as real processes, in order, with ev
 
 test('crashing and hanging jobs score -1000000 and the search goes on; a throwing handler is reported', async () => {
   const train = trainConfig({ fake_crash: false, fake_hang: false });
-  (train.search as unknown[]).push({ domain: 'net', type: 'enum', args: ['fake_crash', 'fake_hang'], targets: [[true, false], [false, true], [false, false]] });
+  (train.search as unknown[]).push({
+    domain: 'net',
+    type: 'enum',
+    args: ['fake_crash', 'fake_hang'],
+    targets: [
+      [true, false],
+      [false, true],
+      [false, false],
+    ],
+  });
   const events = '/tmp/clara-automl-events2-' + process.pid + '.jsonl';
   rmSync(events, { force: true });
   const mmar = makeMmar({
@@ -163,7 +193,10 @@ test('an existing run is not overwritten; --resume of a missing run is an error'
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'r5', vars: { trainconf: 'trn_automl.json' }, log: () => {} }), /run 'r5' already exists.*--resume/);
   await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'nope', resume: true, vars: { trainconf: 'trn_automl.json' }, log: () => {} }), /nothing to resume/);
   // without --set trainconf the MMAR's config_train.json is meant (this MMAR has none): an error naming it
-  await assert.rejects(runAutoML({ mmarRoot: mmar, runId: 'r6', vars: {}, log: () => {} }), /train_config_file: train config 'config_train\.json' not found; looked for .*config\/config_train\.json/);
+  await assert.rejects(
+    runAutoML({ mmarRoot: mmar, runId: 'r6', vars: {}, log: () => {} }),
+    /train_config_file: train config 'config_train\.json' not found; looked for .*config\/config_train\.json/,
+  );
   rmSync(mmar, { recursive: true, force: true });
 });
 
@@ -183,9 +216,18 @@ test('handlers fire in order, shutdown in reverse; each worker sees its GPUs as 
   });
   const s = await runAutoML({ mmarRoot: mmar, runId: 'r7', vars: { trainconf: 'trn_automl.json' }, workers: '0:1,2', log: () => {} });
   assert.equal(s.outcomes.length, 4);
-  const ev = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(ev.filter((e) => e.ev === 'startup').map((e) => e.tag), ['A', 'B']);
-  assert.deepEqual(ev.filter((e) => e.ev === 'shutdown').map((e) => e.tag), ['B', 'A']);
+  const ev = readFileSync(events, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    ev.filter((e) => e.ev === 'startup').map((e) => e.tag),
+    ['A', 'B'],
+  );
+  assert.deepEqual(
+    ev.filter((e) => e.ev === 'shutdown').map((e) => e.tag),
+    ['B', 'A'],
+  );
   for (const o of s.outcomes) {
     const log = readFileSync(join(mmar, 'automl', 'r7', o.jobName, 'log.txt'), 'utf8');
     assert.match(log, o.jobName.startsWith('W0_') ? /CUDA_VISIBLE_DEVICES=0\n/ : /CUDA_VISIBLE_DEVICES=1,2\n/);

@@ -20,7 +20,12 @@ test('Clara 4.x: batch_size and a crop spatial_size; a disabled crop and the val
 });
 
 test('Clara 3.x: the image pipeline batch and crop, a Crop transform size', () => {
-  const j: any = { train: { pre_transforms: [{ name: 'CropFixedSizeRandomCenter', args: { size: [64, 64, 64] } }], image_pipeline: { args: { output_batch_size: 32, output_crop_size: [64, 64, 64] } } } };
+  const j: any = {
+    train: {
+      pre_transforms: [{ name: 'CropFixedSizeRandomCenter', args: { size: [64, 64, 64] } }],
+      image_pipeline: { args: { output_batch_size: 32, output_crop_size: [64, 64, 64] } },
+    },
+  };
   assert.deepEqual(readFidelity(j), { batchSize: 32, patch: [64, 64, 64] });
   applyFidelity(j, { batchSize: 16, patch: [48, 48, 48] });
   assert.equal(j.train.image_pipeline.args.output_batch_size, 16);
@@ -43,10 +48,19 @@ test('"{VAR}" sizes resolve through environment.json, then the top level; a chan
 test('the back-off halves the batch down to 1, then shrinks the patch (×0.75, multiples of 8, at least 8), then gives up', () => {
   const steps: string[] = [];
   let f = readFidelity(clara4());
-  for (let n = nextFidelity(f); n; n = nextFidelity(f)) { steps.push(n.change); f = n.next; }
+  for (let n = nextFidelity(f); n; n = nextFidelity(f)) {
+    steps.push(n.change);
+    f = n.next;
+  }
   assert.deepEqual(steps, [
-    'batch 4 → 2', 'batch 2 → 1', 'patch 96x96x64 → 72x72x48', 'patch 72x72x48 → 48x48x32', 'patch 48x48x32 → 32x32x24',
-    'patch 32x32x24 → 24x24x16', 'patch 24x24x16 → 16x16x8', 'patch 16x16x8 → 8x8x8',
+    'batch 4 → 2',
+    'batch 2 → 1',
+    'patch 96x96x64 → 72x72x48',
+    'patch 72x72x48 → 48x48x32',
+    'patch 48x48x32 → 32x32x24',
+    'patch 32x32x24 → 24x24x16',
+    'patch 24x24x16 → 16x16x8',
+    'patch 16x16x8 → 8x8x8',
   ]);
   assert.equal(describeFidelity(f), 'batch 1, patch 8x8x8');
   assert.equal(nextFidelity({}), undefined, 'a config that names no size cannot back off');

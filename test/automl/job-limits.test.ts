@@ -13,7 +13,10 @@ test('the default time limit follows the configured epochs; stall_s defaults to 
   assert.equal(defaultJobTimeoutS({ epochs: 1 }), 3600);
   assert.equal(defaultJobTimeoutS({ epochs: '{x}' }), 100 * 1800);
   assert.deepEqual(jobLimits({ timeout_s: 0, stall_s: 0 }, { epochs: 4 }, { path: 'executor.args' }), { timeoutS: 0, stallS: 0 });
-  assert.throws(() => jobLimits({ stall_s: -1 }, {}, { file: 'a.json', path: 'executor.args' }), /a\.json: executor\.args\.stall_s: expected stall_s in seconds/);
+  assert.throws(
+    () => jobLimits({ stall_s: -1 }, {}, { file: 'a.json', path: 'executor.args' }),
+    /a\.json: executor\.args\.stall_s: expected stall_s in seconds/,
+  );
 });
 
 test('a hung job is stopped by the stall detector and scored -1000000; the others finish', async () => {

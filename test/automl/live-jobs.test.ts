@@ -8,7 +8,14 @@ import { LiveJobs } from '../../src/automl/handlers/live-jobs.js';
 import { StatsHandler } from '../../src/automl/handlers/stats-handler.js';
 import type { Context } from '../../src/automl/types.js';
 
-const ctx = (job: string, worker: number): Context => ({ RUN_ID: 'r', RUN_ROOT: '/tmp/x', MMAR_ROOT: '/tmp', JOB_NAME: job, WORKER: { id: worker, gpus: [] }, props: {} });
+const ctx = (job: string, worker: number): Context => ({
+  RUN_ID: 'r',
+  RUN_ROOT: '/tmp/x',
+  MMAR_ROOT: '/tmp',
+  JOB_NAME: job,
+  WORKER: { id: worker, gpus: [] },
+  props: {},
+});
 
 test('live jobs: epoch of total, loss, val and ETA from the mean epoch time', () => {
   let now = 1000;
@@ -21,7 +28,14 @@ test('live jobs: epoch of total, loss, val and ETA from the mean epoch time', ()
   const r = l.progress(ctx('W0_1_J0', 0), { type: 'epoch_end', epoch: 2, time: now, metrics: { train_loss: 0.25, lr: 1e-3 } })!;
   assert.equal(l.eta(r), 12);
   assert.equal(l.line(r), 'W0_1_J0 epoch 2/8 loss 0.25 val 0.5 ETA 12 s');
-  assert.deepEqual(l.table().map((x) => x.split(/\s+/)), [['running', 'worker', 'epoch', 'loss', 'val', 'ETA'], ['W0_1_J0', '0', '2/8', '0.25', '0.5', '12', 's'], ['W1_1_J1', '1', '0/?', '-', '-', '-']]);
+  assert.deepEqual(
+    l.table().map((x) => x.split(/\s+/)),
+    [
+      ['running', 'worker', 'epoch', 'loss', 'val', 'ETA'],
+      ['W0_1_J0', '0', '2/8', '0.25', '0.5', '12', 's'],
+      ['W1_1_J1', '1', '0/?', '-', '-', '-'],
+    ],
+  );
   l.end('W0_1_J0');
   l.end('W1_1_J1');
   assert.deepEqual(l.table(), []);
@@ -30,7 +44,9 @@ test('live jobs: epoch of total, loss, val and ETA from the mean epoch time', ()
 test('StatsHandler: plain lines per epoch on a pipe; on a terminal the block is redrawn in place', () => {
   const pipe = new PassThrough();
   let out = '';
-  pipe.on('data', (d) => { out += d; });
+  pipe.on('data', (d) => {
+    out += d;
+  });
   const h = new StatsHandler();
   (h as unknown as { stream: NodeJS.WriteStream }).stream = pipe as unknown as NodeJS.WriteStream;
   h.startJob(ctx('W0_1_J0', 0));
@@ -41,7 +57,9 @@ test('StatsHandler: plain lines per epoch on a pipe; on a terminal the block is 
 
   const tty = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
   let screen = '';
-  tty.on('data', (d: Buffer) => { screen += d; });
+  tty.on('data', (d: Buffer) => {
+    screen += d;
+  });
   (tty as unknown as { isTTY: boolean }).isTTY = true;
   const t = new StatsHandler();
   (t as unknown as { stream: NodeJS.WriteStream }).stream = tty;

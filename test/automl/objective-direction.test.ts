@@ -49,13 +49,18 @@ for (const [name, controller] of CONTROLLERS) {
     const done = s.outcomes.filter((o) => o.status === 'FINISHED');
     assert.ok(done.length >= 3, `${done.length} finished: ${s.outcomes.map((o) => o.error)}`);
     const run = join(mmar, 'automl', 'd');
-    const journal = Journal.read(join(run, 'journal.jsonl')).filter((e) => e.type === 'job_end').map((e) => (e as { outcome: Outcome }).outcome);
+    const journal = Journal.read(join(run, 'journal.jsonl'))
+      .filter((e) => e.type === 'job_end')
+      .map((e) => (e as { outcome: Outcome }).outcome);
     for (const o of journal) {
       assert.equal(o.lowerIsBetter, true);
       assert.ok(o.score > 0 && o.score <= 20, `the journal holds HD95 itself: ${o.score}`);
     }
     const lowest = Math.min(...done.map((o) => o.score));
-    assert.ok(done.some((o) => o.score > lowest), 'the jobs differ');
+    assert.ok(
+      done.some((o) => o.score > lowest),
+      'the jobs differ',
+    );
     assert.equal(s.best!.score, lowest, 'the best job has the lowest HD95');
     const bestStats = JSON.parse(readFileSync(join(run, 'best', 'models', 'train_stats.json'), 'utf8'));
     assert.equal(bestStats.best_key_metric, lowest, 'best/ holds the lowest-HD95 job');
@@ -64,7 +69,10 @@ for (const [name, controller] of CONTROLLERS) {
     const board = leaderboard(s.outcomes);
     assert.equal(board[0].score, lowest, 'leaderboard: lowest HD95 first');
     if (name === 'BYOC') {
-      const seen = readFileSync(join(run, 'recorded.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { job: string; score: number });
+      const seen = readFileSync(join(run, 'recorded.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { job: string; score: number });
       assert.equal(seen.length, journal.length);
       for (const r of seen) assert.equal(r.score, -journal.find((o) => o.jobName === r.job)!.score, 'a controller maximises −HD95');
     }
@@ -82,7 +90,10 @@ test('the median pruner stops a job whose HD95 is above the median (not below it
     files: { 'custom/recording.js': RECORDING_CONTROLLER.replace('[1e-5, 1e-3, 3e-2, 1e-4]', '[1e-3, 1.1e-3, 1e-5]') },
   });
   const s = await runAutoML({ mmarRoot: mmar, runId: 'p', vars: { trainconf: 'trn_automl.json' }, workers: 'cpu', log: () => {} });
-  assert.deepEqual(s.outcomes.map((o) => o.status), ['FINISHED', 'FINISHED', 'PRUNED']);
+  assert.deepEqual(
+    s.outcomes.map((o) => o.status),
+    ['FINISHED', 'FINISHED', 'PRUNED'],
+  );
   assert.ok(s.outcomes[2].score > s.outcomes[0].score, 'the pruned job had the higher HD95');
   assert.equal(s.best!.jobName, s.outcomes[0].jobName);
 });

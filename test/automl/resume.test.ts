@@ -11,9 +11,14 @@ import { automlConfig, CLI, makeMmar, trainConfig } from './fixtures/mmar.js';
 
 function cli(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; out: string; err: string }> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
+  let out = '',
+    err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   const done = new Promise<{ code: number | null; out: string; err: string }>((res) => child.on('exit', (code) => res({ code, out, err })));
   return { child, done };
 }
@@ -40,7 +45,9 @@ test('resume after kill -9 reruns only the interrupted jobs and rebuilds the con
   const r1 = await first.done;
   assert.equal(r1.code, null, 'killed');
   before = Journal.read(journalFile);
-  const endedBefore = new Set(before.filter((e) => e.type === 'job_end').map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id));
+  const endedBefore = new Set(
+    before.filter((e) => e.type === 'job_end').map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id),
+  );
   const startedBefore = before.filter((e) => e.type === 'job_start').map((e) => (e as { recommendationId: number }).recommendationId);
   const interrupted = startedBefore.filter((id) => !endedBefore.has(id));
   assert.ok(endedBefore.size >= 3 && interrupted.length >= 1, `ended ${[...endedBefore]} interrupted ${interrupted}`);
@@ -58,17 +65,21 @@ test('resume after kill -9 reruns only the interrupted jobs and rebuilds the con
   const startsAfter = after.filter((e) => e.type === 'job_start').map((e) => (e as { recommendationId: number }).recommendationId);
   for (const id of endedBefore) assert.ok(!startsAfter.includes(id), `finished job ${id} was rerun`);
   for (const id of interrupted) assert.ok(startsAfter.includes(id), `interrupted job ${id} was not rerun`);
-  const finished = all.filter((e) => e.type === 'job_end' && (e as { outcome: { status: string } }).outcome.status !== 'KILLED')
-    .map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id).sort((a, b) => a - b);
+  const finished = all
+    .filter((e) => e.type === 'job_end' && (e as { outcome: { status: string } }).outcome.status !== 'KILLED')
+    .map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id)
+    .sort((a, b) => a - b);
   assert.deepEqual(finished, [0, 1, 2, 3, 4, 5, 6, 7]);
   assert.equal(all.at(-1)!.type, 'run_end');
   // The journalled recommendations agree wherever an id appears twice.
   const seen = new Map<number, string>();
-  for (const e of all) if (e.type === 'recommendations') for (const r of e.recommendations) {
-    const v = JSON.stringify(r.values);
-    if (seen.has(r.id)) assert.equal(seen.get(r.id), v);
-    seen.set(r.id, v);
-  }
+  for (const e of all)
+    if (e.type === 'recommendations')
+      for (const r of e.recommendations) {
+        const v = JSON.stringify(r.values);
+        if (seen.has(r.id)) assert.equal(seen.get(r.id), v);
+        seen.set(r.id, v);
+      }
   assert.ok(existsSync(join(mmar, 'automl', 'rk', 'best', 'models', 'train_stats.json')));
   rmSync(mmar, { recursive: true, force: true });
 });
@@ -97,8 +108,10 @@ test('Ctrl-C stops the search (running jobs KILLED, journal closed); --resume re
   const r2 = await cli([...args, '--resume']).done;
   assert.equal(r2.code, 0, r2.err);
   const all = Journal.read(journalFile);
-  const finished = all.filter((e) => e.type === 'job_end' && (e as { outcome: { status: string } }).outcome.status === 'FINISHED')
-    .map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id).sort((a, b) => a - b);
+  const finished = all
+    .filter((e) => e.type === 'job_end' && (e as { outcome: { status: string } }).outcome.status === 'FINISHED')
+    .map((e) => (e as { outcome: { recommendation: { id: number } } }).outcome.recommendation.id)
+    .sort((a, b) => a - b);
   assert.deepEqual(finished, [0, 1, 2, 3, 4, 5]);
   rmSync(mmar, { recursive: true, force: true });
 });

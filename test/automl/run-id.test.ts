@@ -35,7 +35,7 @@ test('a handler never deletes outside its run, whatever name a journal gives', (
   assert.ok(!existsSync(join(runRoot, 'W0_1_J0')));
   // A resumed outcome (read back from journal.jsonl) with a crafted job name.
   const h = new MMARHandler({ num_mmars_to_keep: 1 });
-  const o = (jobName: string, score: number): Outcome => ({ jobName, score, status: 'FINISHED' } as unknown as Outcome);
+  const o = (jobName: string, score: number): Outcome => ({ jobName, score, status: 'FINISHED' }) as unknown as Outcome;
   const ctx = { RUN_ROOT: runRoot, props: { resumedOutcomes: [o('W0_1_J1', 0.9)] } } as unknown as Context;
   h.startup(ctx);
   assert.throws(() => h.endJob({ ...ctx, OUTCOME: o('../victim', 0.1) } as unknown as Context), /refusing to remove/);

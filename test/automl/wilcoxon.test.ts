@@ -20,7 +20,11 @@ test('p-values equal scipy.stats.wilcoxon(alternative="less", method="exact") on
 test('with tied |differences| the p-value is the exact sign-flip distribution of the average-rank statistic', () => {
   const d = [-0.2, 0.2, -0.2, -0.5, 0.1, -0.5, -0.3];
   const abs = d.map(Math.abs);
-  const rank = abs.map((a) => { const lt = abs.filter((b) => b < a).length, eq = abs.filter((b) => b === a).length; return lt + (eq + 1) / 2; });
+  const rank = abs.map((a) => {
+    const lt = abs.filter((b) => b < a).length,
+      eq = abs.filter((b) => b === a).length;
+    return lt + (eq + 1) / 2;
+  });
   const stat = (signs: number[]) => signs.reduce((s, x, i) => s + (x > 0 ? rank[i] : 0), 0);
   const obs = stat(d);
   let le = 0;

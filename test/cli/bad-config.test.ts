@@ -38,7 +38,10 @@ function oneLineError(r: { code: number | null; stderr: string }, pattern: RegEx
 test('11: epochs -1 / 0.5 and a zero validation interval are errors, before any training', async () => {
   for (const e of ['-1', '0.5']) {
     const r = await runCli(['train', '-m', base, '--set', `epochs=${e}`]);
-    oneLineError(r, new RegExp(`config_train\\.json: train\\.trainer\\.args\\.max_epochs: 'max_epochs' must be an integer( >= 1)?, got ${e.replace('.', '\\.')}`));
+    oneLineError(
+      r,
+      new RegExp(`config_train\\.json: train\\.trainer\\.args\\.max_epochs: 'max_epochs' must be an integer( >= 1)?, got ${e.replace('.', '\\.')}`),
+    );
   }
   const r = await runCli(['train', '-m', base, '--set', 'num_interval_per_valid=0']);
   // the 4.x config reads it through ValidationHandler's interval ("{num_interval_per_valid}"): the error names where it landed
@@ -47,12 +50,16 @@ test('11: epochs -1 / 0.5 and a zero validation interval are errors, before any 
 });
 
 test('11: a trainer reference to nothing and an unregistered component fail train and config check alike', async () => {
-  const ref = variant('ref', (j) => { j.train.trainer.args.network = '@no_such_component'; });
+  const ref = variant('ref', (j) => {
+    j.train.trainer.args.network = '@no_such_component';
+  });
   const r1 = await runCli(['train', '-m', ref]);
   oneLineError(r1, /no_such_component/);
   const c1 = await runCli(['config', 'check', '-m', ref]);
   assert.equal(c1.code, 1);
-  const unreg = variant('unreg', (j) => { j.train.handlers.push({ name: 'MyMissingHandler', args: {} }); });
+  const unreg = variant('unreg', (j) => {
+    j.train.handlers.push({ name: 'MyMissingHandler', args: {} });
+  });
   const c2 = await runCli(['config', 'check', '-m', unreg]);
   oneLineError(c2, /train\.handlers\[4\]\.name: unknown component 'MyMissingHandler'/);
   assert.match(c2.stdout, /not registered yet \(1\)/); // the report is still printed
@@ -61,7 +68,9 @@ test('11: a trainer reference to nothing and an unregistered component fail trai
 });
 
 test('11: dataset.args.transform other than @pre_transforms is an error, not ignored', async () => {
-  const dir = variant('transform', (j) => { j.train.dataset.args.transform = '@post_transforms'; });
+  const dir = variant('transform', (j) => {
+    j.train.dataset.args.transform = '@post_transforms';
+  });
   const r = await runCli(['train', '-m', dir]);
   oneLineError(r, /train\.dataset\.args\.transform: the dataset's transform must be "@pre_transforms"/);
 });
@@ -82,7 +91,10 @@ test('11: absurd GPU ids in workers are refused', async () => {
   assert.throws(() => parseWorkers('0:99999999999999999999'), /GPU id '99999999999999999999' in .* is not an id from 0 to 255/);
   assert.throws(() => parseWorkers('007'), /no leading zeros/);
   assert.throws(() => parseWorkers('1,1'), /names a GPU twice/);
-  assert.throws(() => checkLocalGpus(parseWorkers('0:3'), 2, { path: 'workers' }), /worker 1: GPU 3 does not exist on this machine \(it has 2 GPU\(s\): 0\.\.1\)/);
+  assert.throws(
+    () => checkLocalGpus(parseWorkers('0:3'), 2, { path: 'workers' }),
+    /worker 1: GPU 3 does not exist on this machine \(it has 2 GPU\(s\): 0\.\.1\)/,
+  );
   checkLocalGpus(parseWorkers('0:1'), 2, { path: 'workers' });
   const r = await runCli(['automl', '-m', base, '--set', 'run_id=gpu', 'workers=0:4096']);
   oneLineError(r, /workers: worker 1: GPU id '4096'/);
@@ -92,7 +104,10 @@ test('10: a job whose loss goes NaN exits 1 with one line, stats failed, no best
   const dir = variant('nan', () => {});
   // A learning rate that overflows float32 weights on the first step.
   const r = await runCli(['train', '-m', dir, '--set', 'epochs=2', 'learning_rate=1e38']);
-  oneLineError(r, /the training loss is (NaN|Infinity|-Infinity); training stopped as failed|weight '[^']+' holds (NaN|Infinity|-Infinity) .*: no checkpoint is written/);
+  oneLineError(
+    r,
+    /the training loss is (NaN|Infinity|-Infinity); training stopped as failed|weight '[^']+' holds (NaN|Infinity|-Infinity) .*: no checkpoint is written/,
+  );
   const s = JSON.parse(readFileSync(join(dir, 'models', 'train_stats.json'), 'utf8')) as TrainStats;
   assert.equal(s.status, 'failed');
   assert.ok(!existsSync(join(dir, 'models', 'best', 'model.json')));

@@ -48,11 +48,17 @@ test('config check --json on the 4.x MMARs: float lr range, exclusive loss/optim
   r = runCli(['config', 'check', '-m', join(MM, 'clara4_Loss_Optimizer'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   j = JSON.parse(r.stdout);
-  assert.deepEqual(j.search.map((s: { switches: unknown }) => s.switches), [
-    { mySearchLoss1: ['train.loss[0]'], mySearchLoss2: ['train.loss[1]'] },
-    { mySearchOptimizer1: ['train.optimizer[0]'], mySearchOptimizer2: ['train.optimizer[1]'] },
+  assert.deepEqual(
+    j.search.map((s: { switches: unknown }) => s.switches),
+    [
+      { mySearchLoss1: ['train.loss[0]'], mySearchLoss2: ['train.loss[1]'] },
+      { mySearchOptimizer1: ['train.optimizer[0]'], mySearchOptimizer2: ['train.optimizer[1]'] },
+    ],
+  );
+  assert.deepEqual(j.search[0].choices, [
+    [true, false],
+    [false, true],
   ]);
-  assert.deepEqual(j.search[0].choices, [[true, false], [false, true]]);
 });
 
 test('config check --set changes variables; --config picks another train config', () => {
@@ -78,7 +84,9 @@ test('config check exits 1 with a clear message: bad JSON, unknown variable, unk
   assert.equal(r.code, 1);
   assert.match(r.stderr, /config_train\.json: train\.model\.args\.n: unknown variable '\{num_classes\}'/);
 
-  const unkRef = tmpMmar({ 'config/config_train.json': { validate: { pre_transforms: [{ ref: 'LoadNifty' }] }, train: { pre_transforms: [{ name: 'LoadNifti' }] } } });
+  const unkRef = tmpMmar({
+    'config/config_train.json': { validate: { pre_transforms: [{ ref: 'LoadNifty' }] }, train: { pre_transforms: [{ name: 'LoadNifti' }] } },
+  });
   r = runCli(['config', 'check', '-m', unkRef]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /validate\.pre_transforms\[0\]\.ref: ref 'LoadNifty' names no component; closest: LoadNifti/);

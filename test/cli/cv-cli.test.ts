@@ -5,7 +5,10 @@ import { runCli } from './run-cli.js';
 
 const oneLine = (r: { code: number; stderr: string }, re: RegExp) => {
   assert.equal(r.code, 1);
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('error:'));
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], re);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

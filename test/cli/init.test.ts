@@ -10,7 +10,9 @@ import { readNifti } from '../../src/io/nifti/index.js';
 const opts = { size: 24, spacing: 2, classes: 2 as const, noise: 30 };
 
 test('synthetic cases are seeded: same seed, same bytes; another seed, another case', () => {
-  const a = syntheticCase(7, opts), b = syntheticCase(7, opts), c = syntheticCase(8, opts);
+  const a = syntheticCase(7, opts),
+    b = syntheticCase(7, opts),
+    c = syntheticCase(8, opts);
   assert.deepEqual(a.image, b.image);
   assert.deepEqual(a.label, b.label);
   assert.notDeepEqual(a.image, c.image);
@@ -19,11 +21,19 @@ test('synthetic cases are seeded: same seed, same bytes; another seed, another c
 test('synthetic organs are brighter than the background and labelled 1 and 2', () => {
   const s = syntheticCase(3, opts);
   const mean = (l: number) => {
-    let sum = 0, n = 0;
-    s.label.forEach((v, i) => { if (v === l) { sum += s.image[i]; n++; } });
+    let sum = 0,
+      n = 0;
+    s.label.forEach((v, i) => {
+      if (v === l) {
+        sum += s.image[i];
+        n++;
+      }
+    });
     return { m: sum / n, n };
   };
-  const bg = mean(0), o1 = mean(1), o2 = mean(2);
+  const bg = mean(0),
+    o1 = mean(1),
+    o2 = mean(2);
   assert.ok(o1.n > 100 && o2.n > 20, `organ voxels ${o1.n} ${o2.n}`);
   assert.ok(o1.m > bg.m + 100 && o2.m > o1.m, `means ${bg.m} ${o1.m} ${o2.m}`);
   assert.deepEqual(s.affine[0], [2, 0, 0, -23]);
@@ -49,16 +59,29 @@ test('init --example brain says how to get mricron-data when it is missing', asy
   await assert.rejects(initBrain({ example: 'brain', dir, templatesDir: join(dir, 'no-such-templates') }), /apt-get install mricron-data/);
 });
 
-test('init --example brain builds the ch2 MMAR with the ch2bet > 0 mask', { skip: !existsSync(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz')) && process.env.CI !== 'true' ? 'mricron-data is not installed (apt-get install mricron-data)' : false }, async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'clara-brain-')), 'mmar');
-  await initExample({ example: 'brain', dir });
-  const lab = await readNifti(join(dir, 'data', 'labelsTr', 'ch2_brain.nii.gz'));
-  const bet = await readNifti(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz'));
-  assert.deepEqual(lab.shape, [181, 217, 181]);
-  assert.deepEqual(lab.affine, bet.affine);
-  let n = 0, m = 0;
-  for (let i = 0; i < lab.data.length; i++) { if (lab.data[i]) n++; if (bet.data[i] > 0) m++; }
-  assert.equal(n, m);
-  assert.ok(n > 1e6);
-  assert.ok(existsSync(join(dir, 'config', 'config_train.json')));
-});
+test(
+  'init --example brain builds the ch2 MMAR with the ch2bet > 0 mask',
+  {
+    skip:
+      !existsSync(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz')) && process.env.CI !== 'true'
+        ? 'mricron-data is not installed (apt-get install mricron-data)'
+        : false,
+  },
+  async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'clara-brain-')), 'mmar');
+    await initExample({ example: 'brain', dir });
+    const lab = await readNifti(join(dir, 'data', 'labelsTr', 'ch2_brain.nii.gz'));
+    const bet = await readNifti(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz'));
+    assert.deepEqual(lab.shape, [181, 217, 181]);
+    assert.deepEqual(lab.affine, bet.affine);
+    let n = 0,
+      m = 0;
+    for (let i = 0; i < lab.data.length; i++) {
+      if (lab.data[i]) n++;
+      if (bet.data[i] > 0) m++;
+    }
+    assert.equal(n, m);
+    assert.ok(n > 1e6);
+    assert.ok(existsSync(join(dir, 'config', 'config_train.json')));
+  },
+);

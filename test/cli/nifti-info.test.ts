@@ -28,7 +28,10 @@ function distStale(): boolean {
 
 before(() => {
   if (distStale()) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `build failed: ${r.stdout}${r.stderr}`);
   }
 });
@@ -42,7 +45,12 @@ test('nifti info --json reports header, affine source, scaling and scaled stats'
   try {
     const file = join(dir, 'v.nii.gz');
     const data = Int16Array.from({ length: 4 * 3 * 2 }, (_, i) => i - 5);
-    const affine = [[-2, 0, 0, 10], [0, 2.5, 0, -20], [0, 0, 3, 30], [0, 0, 0, 1]];
+    const affine = [
+      [-2, 0, 0, 10],
+      [0, 2.5, 0, -20],
+      [0, 0, 3, 30],
+      [0, 0, 0, 1],
+    ];
     writeNiftiSync(file, { data, shape: [4, 3, 2], affine }, { sclSlope: 0.5, sclInter: 1, description: 'cli test' });
     const r = run('nifti', 'info', file, '--json');
     assert.equal(r.status, 0, r.stderr);
@@ -73,7 +81,9 @@ test('nifti info --json reports header, affine source, scaling and scaled stats'
     assert.match(t.stdout, /voxel size +2 x 2\.5 x 3 mm/);
     assert.match(t.stdout, /affine +from sform \(sform_code 1, qform_code 1\)|affine +from sform +\(sform_code 1, qform_code 1\)/);
     assert.match(t.stdout, /scaled data +min -1\.5 +max 10 +mean 4\.25/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('nifti info on a bad file exits 1 naming the file and the problem', () => {
@@ -85,7 +95,9 @@ test('nifti info on a bad file exits 1 naming the file and the problem', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`error: ${file}: .*not a NIfTI file: sizeof_hdr`));
     assert.equal(r.stdout, '');
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('nifti is listed in --help', () => {

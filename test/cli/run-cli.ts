@@ -7,7 +7,9 @@ const ENTRY = "const {main}=await import('./src/cli/main.ts'); process.exitCode 
 
 export function runCli(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, ...args], {
-    cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -44,7 +44,14 @@ function copyMmar(name: string): string {
 const dataset = (dir: string) => JSON.parse(readFileSync(join(dir, 'data', 'dataset.json'), 'utf8')) as { validation: { image: string; label: string }[] };
 
 function nibabelView(file: string): { shape: number[]; affine: number[][]; dtype: string } | undefined {
-  const py = spawnSync('python3', ['-c', `import nibabel as nib, json; i = nib.load(${JSON.stringify(file)}); print(json.dumps({"dtype": str(i.get_data_dtype()), "shape": list(i.shape), "affine": i.affine.tolist()}))`], { encoding: 'utf8' });
+  const py = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import nibabel as nib, json; i = nib.load(${JSON.stringify(file)}); print(json.dumps({"dtype": str(i.get_data_dtype()), "shape": list(i.shape), "affine": i.affine.tolist()}))`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (py.status === 0) return JSON.parse(py.stdout);
   if (process.env.CI === 'true') assert.fail(`nibabel is required under CI: ${py.stderr}`);
   return undefined;
@@ -65,15 +72,30 @@ test('validate runs GettingStarted config_validation.json: MetricsSaver files, s
   assert.equal(out.cases, 2);
 
   const ev = join(dir, 'eval');
-  const metricsCsv = readFileSync(join(ev, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
-  assert.deepEqual(metricsCsv.map((l) => l[0]), ['val_mean_dice', 'val_acc']);
-  const raw = readFileSync(join(ev, 'val_mean_dice_raw.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const metricsCsv = readFileSync(join(ev, 'metrics.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
+  assert.deepEqual(
+    metricsCsv.map((l) => l[0]),
+    ['val_mean_dice', 'val_acc'],
+  );
+  const raw = readFileSync(join(ev, 'val_mean_dice_raw.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   assert.deepEqual(raw[0], ['filename', 'class0', 'class1', 'mean']);
   const ds = dataset(dir);
-  assert.deepEqual(raw.slice(1).map((l) => l[0]), ds.validation.map((c) => join(dir, 'data', c.image)));
+  assert.deepEqual(
+    raw.slice(1).map((l) => l[0]),
+    ds.validation.map((c) => join(dir, 'data', c.image)),
+  );
   const summary = readFileSync(join(ev, 'val_mean_dice_summary.csv'), 'utf8').trim().split('\n');
   assert.equal(summary[0], 'class,mean,median,max,min,90percentile,std,notnans');
-  assert.deepEqual(summary.slice(1).map((l) => l.split(',')[0]), ['class0', 'class1', 'mean']);
+  assert.deepEqual(
+    summary.slice(1).map((l) => l.split(',')[0]),
+    ['class0', 'class1', 'mean'],
+  );
   const caseMeans = raw.slice(1).map((l) => Number(l[3]));
   assert.ok(Math.abs(Number(metricsCsv[0][1]) - (caseMeans[0] + caseMeans[1]) / 2) < 1e-4, 'val_mean_dice = mean of the per-case means');
   assert.ok(Math.abs(Number(metricsCsv[0][1]) - out.val_mean_dice) < 1e-6);
@@ -95,9 +117,12 @@ test('validate runs GettingStarted config_validation.json: MetricsSaver files, s
     // Dice of each class from the saved one-hot prediction against the label file (MONAI: NaN for an empty class)
     const n = input.data.length;
     for (let cls = 0; cls < 2; cls++) {
-      let inter = 0, p = 0, g = 0;
+      let inter = 0,
+        p = 0,
+        g = 0;
       for (let v = 0; v < n; v++) {
-        const a = seg.data[v * 2 + cls] > 0.5, b = Math.round(Number(label.data[v])) === cls;
+        const a = seg.data[v * 2 + cls] > 0.5,
+          b = Math.round(Number(label.data[v])) === cls;
         if (a) p++;
         if (b) g++;
         if (a && b) inter++;
@@ -118,7 +143,19 @@ test('infer runs GettingStarted config_inference.json and environment.json (--da
 
   // NVIDIA's environment.json too (models/model.ts, models/model.pt names): only the data paths set
   copyFileSync(join(FIX, 'environment.json'), join(dir, 'config', 'environment.json'));
-  const r = await runCli(['infer', '-m', dir, '-c', 'config/config_inference.json', '--set', ROI, 'DATA_ROOT=data', 'DATASET_JSON=data/dataset.json', '--data-key', 'validation']);
+  const r = await runCli([
+    'infer',
+    '-m',
+    dir,
+    '-c',
+    'config/config_inference.json',
+    '--set',
+    ROI,
+    'DATA_ROOT=data',
+    'DATASET_JSON=data/dataset.json',
+    '--data-key',
+    'validation',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   const ds = dataset(dir);
@@ -137,7 +174,7 @@ test('infer runs GettingStarted config_inference.json and environment.json (--da
   }
 });
 
-test('the model slot: checkpoint alternative, Clara\'s file names, and what cannot be loaded', async () => {
+test("the model slot: checkpoint alternative, Clara's file names, and what cannot be loaded", async () => {
   const dir = copyMmar('slot');
   const run = (...set: string[]) => runCli(['validate', '-m', dir, '-c', 'config/config_validation.json', '--set', ROI, ...set]);
   // the checkpoint alternative and its CheckpointLoader; Clara's models/model.pt names our models/best
@@ -152,7 +189,10 @@ test('the model slot: checkpoint alternative, Clara\'s file names, and what cann
   writeFileSync(join(dir, 'models', 'model.ts'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]));
   const real = await run('MMAR_TORCHSCRIPT=models/model.ts');
   assert.notEqual(real.code, 0);
-  assert.match(real.stderr, /config_validation\.json: model\[0\]\.ts_path: .*model\.ts is a TorchScript archive, which clara-train cannot run.*MMAR_TORCHSCRIPT=/);
+  assert.match(
+    real.stderr,
+    /config_validation\.json: model\[0\]\.ts_path: .*model\.ts is a TorchScript archive, which clara-train cannot run.*MMAR_TORCHSCRIPT=/,
+  );
   assert.doesNotMatch(real.stderr, /\n\s+at /);
   rmSync(join(dir, 'models', 'model.ts'));
   // both alternatives on
@@ -173,7 +213,10 @@ test('validate runs the Clara 3.x (TensorFlow-era) GettingStarted config_validat
   assert.match(r.stderr, /model from model_loader: .*models\/export\/model\.json/);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(out.cases, 2);
-  const raw = readFileSync(join(dir, 'eval', 'mean_dice_class1_raw.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const raw = readFileSync(join(dir, 'eval', 'mean_dice_class1_raw.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   assert.deepEqual(raw[0], ['filename', 'class0', 'mean']);
   const metricsCsv = readFileSync(join(dir, 'eval', 'metrics.csv'), 'utf8');
   assert.match(metricsCsv, /^mean_dice_class1,0\.\d+\nmean_dice_class2,nan\n$/, 'the example has no class 2: NaN, as MONAI would');
@@ -184,7 +227,10 @@ test('validate runs the Clara 3.x (TensorFlow-era) GettingStarted config_validat
     const model = await readNifti(join(dir, 'eval', name, `${name}_model.nii.gz`));
     const p1 = await readNifti(join(dir, 'eval', name, `${name}_pred_class1.nii.gz`));
     // 3.x writes on the grid after ScaleByResolution (1 mm): 32 voxels of 1.5 mm → 48, the same world origin
-    assert.deepEqual(model.shape, input.shape.map((d) => d * 1.5));
+    assert.deepEqual(
+      model.shape,
+      input.shape.map((d) => d * 1.5),
+    );
     for (let a = 0; a < 3; a++) {
       assert.ok(Math.abs(Math.hypot(model.affine[0][a], model.affine[1][a], model.affine[2][a]) - 1) < 1e-6, 'spacing 1 mm');
       assert.ok(Math.abs(model.affine[a][3] - input.affine[a][3]) < 1.5, 'same world position');

@@ -94,7 +94,10 @@ test('a process killed while writing a checkpoint leaves the previous one intact
   const again = await runCli(['train', '-m', dir, '--resume', ...SMALL]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(stats(dir).epochs_completed, 2);
-  assert.deepEqual(readdirSync(join(dir, 'models')).filter((n) => n.startsWith('.')), []);
+  assert.deepEqual(
+    readdirSync(join(dir, 'models')).filter((n) => n.startsWith('.')),
+    [],
+  );
 });
 
 test('validate, infer, export and infer --model on the trained MMAR', async () => {
@@ -117,7 +120,14 @@ test('validate, infer, export and infer --model on the trained MMAR', async () =
   assert.deepEqual(seg.shape, input.shape);
   assert.deepEqual(seg.affine, input.affine);
   assert.ok(seg.data instanceof Uint8Array);
-  const py = spawnSync('python3', ['-c', `import nibabel as nib, json; i = nib.load(${JSON.stringify(segFile)}); print(json.dumps({"dtype": str(i.get_data_dtype()), "shape": list(i.shape), "affine": i.affine.tolist()}))`], { encoding: 'utf8' });
+  const py = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import nibabel as nib, json; i = nib.load(${JSON.stringify(segFile)}); print(json.dumps({"dtype": str(i.get_data_dtype()), "shape": list(i.shape), "affine": i.affine.tolist()}))`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (py.status === 0) {
     const n = JSON.parse(py.stdout);
     assert.equal(n.dtype, 'uint8');
@@ -160,7 +170,9 @@ test('errors name the file and path: unknown component, missing MMAR', async () 
 });
 
 test('the same seed gives the same run; use_amp switches bf16 convolutions on the native path', async () => {
-  const a = copyMmar('seed-a'), b = copyMmar('seed-b'), c = copyMmar('amp');
+  const a = copyMmar('seed-a'),
+    b = copyMmar('seed-b'),
+    c = copyMmar('amp');
   const one = ['--set', 'epochs=1', 'num_interval_per_valid=1'];
   assert.equal((await runCli(['train', '-m', a, ...one])).code, 0);
   assert.equal((await runCli(['train', '-m', b, ...one])).code, 0);
@@ -176,8 +188,16 @@ test('the same seed gives the same run; use_amp switches bf16 convolutions on th
 
 test('a SmartCacheDataset (MONAI args) trains, its cache updated by the data loader every epoch', async () => {
   const dir = copyMmar('smartcache');
-  const r = await runCli(['train', '-m', dir, '--set', 'epochs=3', 'num_interval_per_valid=3',
-    'train.dataset.name="SmartCacheDataset"', 'train.dataset.args={"transform":"@pre_transforms","cache_num":1,"replace_rate":1.0}']);
+  const r = await runCli([
+    'train',
+    '-m',
+    dir,
+    '--set',
+    'epochs=3',
+    'num_interval_per_valid=3',
+    'train.dataset.name="SmartCacheDataset"',
+    'train.dataset.args={"transform":"@pre_transforms","cache_num":1,"replace_rate":1.0}',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const s = stats(dir);
   assert.equal(s.epochs_completed, 3);

@@ -16,7 +16,9 @@ test('train logs its run to MLflow', { skip }, async () => {
   await server.start();
   const dir = join(mkdtempSync(join(tmpdir(), 'clara-mlf-')), 'mlfmmar');
   assert.equal((await runCli(['init', '--example', 'synthetic', dir, '--train-cases', '2', '--val-cases', '1', '--size', '32'])).code, 0);
-  const r = await runCli(['train', '-m', dir, '--tracking-uri', server.uri, '--set', 'epochs=2', 'num_interval_per_valid=1'], { env: { MLFLOW_TRACKING_URI: '' } });
+  const r = await runCli(['train', '-m', dir, '--tracking-uri', server.uri, '--set', 'epochs=2', 'num_interval_per_valid=1'], {
+    env: { MLFLOW_TRACKING_URI: '' },
+  });
   assert.equal(r.code, 0, r.stderr);
   const exp = await api(server.uri, 'experiments/get-by-name?experiment_name=mlfmmar');
   const runs = await api(server.uri, 'runs/search', { experiment_ids: [exp.experiment.experiment_id] });

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/run-cli.js';
 
 const entry = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a train job whose parent is killed -9 right after starting it stops by itself', { timeout: 180_000 }, async () => {
@@ -33,7 +40,10 @@ test('a train job whose parent is killed -9 right after starting it stops by its
     if (survived) process.kill(pid, 'SIGKILL');
     const err = existsSync(errFile) ? readFileSync(errFile, 'utf8') : '';
     assert.ok(!survived, `the orphaned job was still running 120 s after its parent died:\n${err.slice(-1500)}`);
-    assert.ok(!existsSync(join(mm, 'models', 'train_stats.json')) || !/"status": "finished"/.test(readFileSync(join(mm, 'models', 'train_stats.json'), 'utf8')), 'the job trained to the end instead of stopping');
+    assert.ok(
+      !existsSync(join(mm, 'models', 'train_stats.json')) || !/"status": "finished"/.test(readFileSync(join(mm, 'models', 'train_stats.json'), 'utf8')),
+      'the job trained to the end instead of stopping',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,11 @@ import { runCli } from './run-cli.js';
 
 test('--epochs and --stop-after-epoch take whole numbers >= 1', () => {
   const mmar = join(mkdtempSync(join(tmpdir(), 'clara-rung-cli-')), 'none');
-  for (const [flag, v] of [['--epochs', '0'], ['--stop-after-epoch', '2.5'], ['--stop-after-epoch', 'x']] as const) {
+  for (const [flag, v] of [
+    ['--epochs', '0'],
+    ['--stop-after-epoch', '2.5'],
+    ['--stop-after-epoch', 'x'],
+  ] as const) {
     const r = runCli(['train', '-m', mmar, flag, v]);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

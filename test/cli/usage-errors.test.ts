@@ -36,7 +36,13 @@ test('bad init options are one line; an absurd size leaves no MMAR and no temp f
 test('an unexpected error is one line; a full disk names the file and what to do', () => {
   const fd = openSync('/dev/full', 'w');
   let enospc: unknown;
-  try { writeSync(fd, 'x'); } catch (e) { enospc = e; } finally { closeSync(fd); }
+  try {
+    writeSync(fd, 'x');
+  } catch (e) {
+    enospc = e;
+  } finally {
+    closeSync(fd);
+  }
   assert.ok(enospc, '/dev/full refuses writes');
   (enospc as NodeJS.ErrnoException).path = '/data/models/best/weights.bin';
   assert.equal(errorLine(enospc, {}), '/data/models/best/weights.bin: no space left on the device: free some space and run again (write ENOSPC)');
@@ -54,8 +60,8 @@ test('temp files of a writer killed at the stats rename are removed by the next 
   writeFileSync(dead, '{"half":');
   writeFileSync(mine, '{}');
   new TrainStatsWriter(file, emptyStats('val_mean_dice', 1, 'cpu', 'off')).write();
-  assert.ok(!existsSync(dead), 'the dead writer\'s temp is gone');
-  assert.ok(existsSync(mine), 'a live writer\'s temp is kept');
+  assert.ok(!existsSync(dead), "the dead writer's temp is gone");
+  assert.ok(existsSync(mine), "a live writer's temp is kept");
   assert.ok(existsSync(file));
   assert.equal(removeStaleTemps(file), 0);
 });

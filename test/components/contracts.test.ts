@@ -11,12 +11,23 @@ import { SimpleInferer } from '../../src/train/inferers/inferer.js';
 const place = { file: 'config/config_train.json', path: 'train.loss' };
 
 test('a BYOC object that misses a contract method gets one error naming the file, path, contract and what is missing', () => {
-  assert.throws(() => asLossFn({ call: () => tf.scalar(0) }, place),
-    /config\/config_train\.json: train\.loss: the loss component does not fit its contract \(a function \(pred, label\) → scalar, or an object with forward\(pred, label\)\): an object with call; missing forward/);
-  assert.throws(() => asLrSchedule({ getLr: () => 0.1 }, 0.1, { file: 'c.json', path: 'train.lr_policy' }), /train\.lr_policy: the lr policy component does not fit its contract .*missing lrAt/);
-  assert.throws(() => asInferer({ predict: () => 0 }, { file: 'c.json', path: 'validate.inferer' }), /validate\.inferer: the inferer component .*missing infer/);
+  assert.throws(
+    () => asLossFn({ call: () => tf.scalar(0) }, place),
+    /config\/config_train\.json: train\.loss: the loss component does not fit its contract \(a function \(pred, label\) → scalar, or an object with forward\(pred, label\)\): an object with call; missing forward/,
+  );
+  assert.throws(
+    () => asLrSchedule({ getLr: () => 0.1 }, 0.1, { file: 'c.json', path: 'train.lr_policy' }),
+    /train\.lr_policy: the lr policy component does not fit its contract .*missing lrAt/,
+  );
+  assert.throws(
+    () => asInferer({ predict: () => 0 }, { file: 'c.json', path: 'validate.inferer' }),
+    /validate\.inferer: the inferer component .*missing infer/,
+  );
   assert.throws(() => asOptimizer({ applyGradients() {} }, { file: 'c.json', path: 'train.optimizer' }, () => []), /missing getState, setState/);
-  assert.throws(() => checkContract({}, CONTRACTS.pruner, { file: 'a.json', path: 'pruner' }), /a\.json: pruner: the pruner component .*missing shouldPrune, jobEnded/);
+  assert.throws(
+    () => checkContract({}, CONTRACTS.pruner, { file: 'a.json', path: 'pruner' }),
+    /a\.json: pruner: the pruner component .*missing shouldPrune, jobEnded/,
+  );
   assert.throws(() => checkContract(undefined, CONTRACTS.executor, { path: 'executor' }), /executor: the executor component .*nothing was built/);
 });
 
@@ -42,7 +53,10 @@ test('the areas implement their contracts directly: losses, lr policies, optimiz
   const inf = asInferer(new SimpleInferer(), place);
   const y = await inf(x, (t) => t.mul(2));
   assert.equal((await y.sum().data())[0], 16);
-  assert.equal(asInferer(undefined, place)(x, (t) => t) , x);
+  assert.equal(
+    asInferer(undefined, place)(x, (t) => t),
+    x,
+  );
   assert.equal(checkContract(new MedianPruner(), CONTRACTS.pruner, place) instanceof MedianPruner, true);
   tf.dispose([x, y, v]);
 });

@@ -10,14 +10,20 @@ import { tmpMmar } from '../mmar/tmp-mmar.js';
 
 const MM = resolve('test/fixtures/mmars');
 
-interface Built { name: string; args: Record<string, any>; ctx: BuildContext; trainableWeights?: unknown }
+interface Built {
+  name: string;
+  args: Record<string, any>;
+  ctx: BuildContext;
+  trainableWeights?: unknown;
+}
 
 /** A registry in which every name builds a record of what its factory received. */
 function recordingRegistry(names: string[]): ComponentRegistry {
   const reg = new ComponentRegistry();
   for (const n of names) {
     reg.register({
-      names: [n], kind: 'transform',
+      names: [n],
+      kind: 'transform',
       factory: (args, ctx): Built => ({ name: n, args, ctx, ...(n === 'UNet' ? { trainableWeights: ['w1', 'w2'] } : {}) }),
     });
   }
@@ -42,7 +48,10 @@ test('4.x tree: @refs are scoped (train → validate → top), shared, disabled 
   assert.equal(trainer.args.max_epochs, 1);
   assert.equal(trainer.args.amp, true);
   const handlers = trainer.args.train_handlers as Built[];
-  assert.deepEqual(handlers.map((h) => h.name), ['LrScheduleHandler', 'ValidationHandler', 'StatsHandler', 'TensorBoardStatsHandler']);
+  assert.deepEqual(
+    handlers.map((h) => h.name),
+    ['LrScheduleHandler', 'ValidationHandler', 'StatsHandler', 'TensorBoardStatsHandler'],
+  );
   assert.deepEqual(handlers[2].args.output_transform, { py: 'from_engine', keys: ['loss'], first: true });
   const evaluator = handlers[1].args.validator as Built;
   assert.equal(evaluator.name, 'SupervisedEvaluator');
@@ -69,7 +78,10 @@ test('3.x BYOC model: custom/CustomArch.mjs export SegResnet is constructed with
   assert.equal(model.constructor.name, 'SegResnet');
   assert.equal(model.args.blocks_down, '1,2,2,4');
   const vpre = b.buildList('validate.pre_transforms') as Built[];
-  assert.deepEqual(vpre.map((t) => t.name), ['LoadNifti', 'ConvertToChannelsFirst', 'ScaleByResolution', 'ScaleByResolution', 'ScaleIntensityRange', 'CropFixedSizeRandomCenter']);
+  assert.deepEqual(
+    vpre.map((t) => t.name),
+    ['LoadNifti', 'ConvertToChannelsFirst', 'ScaleByResolution', 'ScaleByResolution', 'ScaleIntensityRange', 'CropFixedSizeRandomCenter'],
+  );
   assert.equal(vpre[3].args.is_label, true, 'ref ScaleLb → the #ScaleLb alias');
   assert.equal(vpre[3].ctx.alias, 'ScaleLb');
 });
@@ -79,7 +91,10 @@ test('BYOC errors list where they looked; unknown names give the closest registe
   const m = loadMmar(root);
   await assert.rejects(ConfigBuilder.create(m.train, { mmarRoot: root }), (e: unknown) => {
     assert.ok(e instanceof ClaraError);
-    assert.match(e.message, /train\.model\.path: BYOC module for "nets\.Missing" not found; looked for .*custom\/nets\.js, .*custom\/nets\.mjs, .*nets\.js, .*nets\.mjs/);
+    assert.match(
+      e.message,
+      /train\.model\.path: BYOC module for "nets\.Missing" not found; looked for .*custom\/nets\.js, .*custom\/nets\.mjs, .*nets\.js, .*nets\.mjs/,
+    );
     return true;
   });
   const root2 = tmpMmar({
@@ -99,7 +114,10 @@ test('alternatives: exactly one enabled; refs to nothing and cycles are errors w
   const two = resolveConfig({ train: { loss: [{ name: 'A' }, { name: 'B' }] } }, { file: 'c.json' });
   const b = await ConfigBuilder.create(two, { registry: reg });
   assert.throws(() => b.build('train.loss'), /train\.loss: 'loss' lists 2 alternatives and 2 of them are enabled/);
-  assert.throws(() => resolveConfig({ train: { t: [{ ref: 'Nope' }, { name: 'A#alpha' }] } }, { file: 'c.json' }), /train\.t\[0\]\.ref: ref 'Nope' names no component/);
+  assert.throws(
+    () => resolveConfig({ train: { t: [{ ref: 'Nope' }, { name: 'A#alpha' }] } }, { file: 'c.json' }),
+    /train\.t\[0\]\.ref: ref 'Nope' names no component/,
+  );
   const bad = resolveConfig({ train: { x: { name: 'A', args: { m: '@modle' } }, model: { name: 'B' } } }, { file: 'c.json' });
   const b2 = await ConfigBuilder.create(bad, { registry: reg });
   assert.throws(() => b2.build('train.x'), /train\.x\.args\.m: '@modle' refers to nothing; closest: @model/);
@@ -115,15 +133,36 @@ test('alternatives: exactly one enabled; refs to nothing and cycles are errors w
 });
 
 test('disabled as "{var}" and apply @disabled from a variable; a non-boolean is an error at its path', async () => {
-  const r = resolveConfig({ dropA: true, on: false, train: { t: [{ name: 'A', disabled: '{dropA}' }, { name: 'B', apply: { '@disabled': 'on' } }] } }, { file: 'c.json' });
+  const r = resolveConfig(
+    {
+      dropA: true,
+      on: false,
+      train: {
+        t: [
+          { name: 'A', disabled: '{dropA}' },
+          { name: 'B', apply: { '@disabled': 'on' } },
+        ],
+      },
+    },
+    { file: 'c.json' },
+  );
   const b = await ConfigBuilder.create(r, { registry: recordingRegistry(['A', 'B']) });
-  assert.deepEqual((b.buildList('train.t') as Built[]).map((x) => x.name), ['B']);
-  assert.throws(() => resolveConfig({ n: 3, train: { t: [{ name: 'A', apply: { '@disabled': 'n' } }] } }, { file: 'c.json' }),
-    /train\.t\[0\]\.apply\.@disabled: variable 'n' must be true or false/);
-  assert.throws(() => resolveConfig({ train: { t: [{ name: 'A', apply: { '@disabled': 'nope' } }] } }, { file: 'c.json' }),
-    /train\.t\[0\]\.apply\.@disabled: 'nope' is neither a variable nor a search alias/);
-  assert.throws(() => resolveConfig({ train: { t: [{ name: 'A', disabled: 'maybe' }] } }, { file: 'c.json' }),
-    /train\.t\[0\]\.disabled: expected "disabled" to be true or false/);
+  assert.deepEqual(
+    (b.buildList('train.t') as Built[]).map((x) => x.name),
+    ['B'],
+  );
+  assert.throws(
+    () => resolveConfig({ n: 3, train: { t: [{ name: 'A', apply: { '@disabled': 'n' } }] } }, { file: 'c.json' }),
+    /train\.t\[0\]\.apply\.@disabled: variable 'n' must be true or false/,
+  );
+  assert.throws(
+    () => resolveConfig({ train: { t: [{ name: 'A', apply: { '@disabled': 'nope' } }] } }, { file: 'c.json' }),
+    /train\.t\[0\]\.apply\.@disabled: 'nope' is neither a variable nor a search alias/,
+  );
+  assert.throws(
+    () => resolveConfig({ train: { t: [{ name: 'A', disabled: 'maybe' }] } }, { file: 'c.json' }),
+    /train\.t\[0\]\.disabled: expected "disabled" to be true or false/,
+  );
 });
 
 test('examples/synthetic: loads, 3 search items, every loss choice builds exactly one loss', async () => {
@@ -132,7 +171,10 @@ test('examples/synthetic: loads, 3 search items, every loss choice builds exactl
   const { applySearchValues } = await import('../../src/config/search-apply.js');
   const { sampleDefaults } = await import('../../src/config/search-values.js');
   const enumKey = 'net.enum.$1:disableDiceLoss,disableFocalLoss';
-  for (const [choice, want] of [[0, 'DiceLoss'], [1, 'FocalLoss']] as const) {
+  for (const [choice, want] of [
+    [0, 'DiceLoss'],
+    [1, 'FocalLoss'],
+  ] as const) {
     const concrete = applySearchValues(m.train.raw, m.train.space, { ...sampleDefaults(m.train.space), [enumKey]: choice });
     const r = resolveConfig(concrete, { file: 'job.json', layers: [{ values: m.environment, source: 'environment' }] });
     const b = await ConfigBuilder.create(r, { registry: recordingRegistry(namesOf(m)) });

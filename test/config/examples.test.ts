@@ -33,7 +33,10 @@ test('every JSON in clara-examples parses and resolves', () => {
         assert.ok(r.components.length > 10, f);
       } else if (f.startsWith('config_automl')) {
         const r = resolveConfig(json, { file, automl: true, layers: [{ values: { trainconf: 'c.json' }, source: 'builtin' }] });
-        assert.ok(r.components.some((c) => c.slotKind === 'controller'), f);
+        assert.ok(
+          r.components.some((c) => c.slotKind === 'controller'),
+          f,
+        );
       }
     }
   }
@@ -66,10 +69,15 @@ test('trn_autoML_LR_LP.json: learning-rate float range [1e-4, 1e-3], gamma, and 
   const gamma = space.items.find((i) => i.key === 'lr.float.train.lr_scheduler$0:gamma')!;
   assert.deepEqual(gamma.range, [0.1, 0.2]);
   const prob = space.items.find((i) => i.key === 'transform.float.train.pre_transforms[6]$0:prob#myProb')!;
-  assert.deepEqual(prob.targets, [{
-    kind: 'arg', name: 'prob', componentPath: 'train.pre_transforms[6]', alias: 'myProb',
-    appliedTo: [{ componentPath: 'train.pre_transforms[7]', arg: 'prob' }],
-  }]);
+  assert.deepEqual(prob.targets, [
+    {
+      kind: 'arg',
+      name: 'prob',
+      componentPath: 'train.pre_transforms[6]',
+      alias: 'myProb',
+      appliedTo: [{ componentPath: 'train.pre_transforms[7]', arg: 'prob' }],
+    },
+  ]);
   const out = applySearchValues(cfg, space, { [lr.key]: 5e-4, [gamma.key]: 0.15, [prob.key]: 0.3 });
   assert.equal(out.learning_rate, 5e-4);
   assert.equal(getAtPath(out, 'train.lr_scheduler.args.gamma'), 0.15);
@@ -88,17 +96,20 @@ test('trn_autoML_Loss_Optimizer.json: two enum variables make DiceLoss/FocalLoss
   const file = join(EX, 'clara4/trn_autoML_Loss_Optimizer.json');
   const cfg = readJsonObject(file);
   const space = extractSearchSpace(cfg, { file });
-  assert.deepEqual(space.items.map((i) => i.key), [
-    'transform.enum.$0:mySearchLoss1,mySearchLoss2',
-    'transform.enum.$1:mySearchOptimizer1,mySearchOptimizer2',
-  ]);
+  assert.deepEqual(
+    space.items.map((i) => i.key),
+    ['transform.enum.$0:mySearchLoss1,mySearchLoss2', 'transform.enum.$1:mySearchOptimizer1,mySearchOptimizer2'],
+  );
   assert.deepEqual(space.items[0].switches, { mySearchLoss1: ['train.loss[0]'], mySearchLoss2: ['train.loss[1]'] });
   assert.deepEqual(space.items[1].switches, { mySearchOptimizer1: ['train.optimizer[0]'], mySearchOptimizer2: ['train.optimizer[1]'] });
   const seen = new Set<string>();
   for (const a of [0, 1]) {
     for (const b of [0, 1]) {
       const out = applySearchValues(cfg, space, { [space.items[0].key]: a, [space.items[1].key]: b });
-      const r = resolveConfig(out, { file, layers: [{ values: { DATA_ROOT: '/d', DATASET_JSON: '/d/x.json', MMAR_CKPT: 'm', MMAR_CKPT_DIR: 'models' }, source: 'environment' }] });
+      const r = resolveConfig(out, {
+        file,
+        layers: [{ values: { DATA_ROOT: '/d', DATASET_JSON: '/d/x.json', MMAR_CKPT: 'm', MMAR_CKPT_DIR: 'models' }, source: 'environment' }],
+      });
       const enabled = (slot: string) => r.components.filter((c) => c.path.startsWith(`train.${slot}[`) && !isDisabled(c, file)).map((c) => c.name);
       const losses = enabled('loss');
       const opts = enabled('optimizer');
@@ -124,7 +135,12 @@ test('trn_autoML_Transform.json: @myTransformDisable switches RandFlipd + RandSh
   assert.equal(b.key, 'transform.enum.train.pre_transforms[8]$0:@disabled');
   assert.deepEqual(b.targets, [{ kind: 'disabled', name: 'disabled', componentPath: 'train.pre_transforms[8]' }]);
   assert.deepEqual(b.switches, { '@disabled': ['train.pre_transforms[8]'] });
-  for (const [ia, ib] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+  for (const [ia, ib] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]) {
     const out = applySearchValues(cfg, space, { [a.key]: ia, [b.key]: ib });
     assert.equal(getAtPath(out, 'train.pre_transforms[6].disabled'), ia === 0);
     assert.equal(getAtPath(out, 'train.pre_transforms[7].disabled'), ia === 0);
@@ -136,7 +152,10 @@ test('trn_autoML_Transform.json: @myTransformDisable switches RandFlipd + RandSh
 
 test('trn_autoML_AMP.json: the commented-out train.__model block is not a component', () => {
   const m = loadMmar(join(MM, 'clara3_AMP'));
-  assert.equal(m.train.components.some((c) => c.path.includes('__model')), false);
+  assert.equal(
+    m.train.components.some((c) => c.path.includes('__model')),
+    false,
+  );
   assert.equal(m.train.components.find((c) => c.path === 'train.model')?.byoc, 'CustomArch.SegResnet');
 });
 

@@ -20,8 +20,20 @@ const cfg = {
   train: {
     lr_policy: [{ name: 'ReducePoly', args: { poly_power: 0.9 }, search: [{ domain: 'lr', type: 'float', args: ['poly_power'], targets: [0.5, 1.5] }] }],
     model: {
-      name: 'Net', args: { a: 1, b: 'x', c: 1 },
-      search: [{ domain: 'net', type: 'enum', args: 'c', targets: [1, 2, 3] }, { domain: 'net', type: 'enum', args: ['a', 'b'], targets: [[1, 'x'], [2, 'y']] }],
+      name: 'Net',
+      args: { a: 1, b: 'x', c: 1 },
+      search: [
+        { domain: 'net', type: 'enum', args: 'c', targets: [1, 2, 3] },
+        {
+          domain: 'net',
+          type: 'enum',
+          args: ['a', 'b'],
+          targets: [
+            [1, 'x'],
+            [2, 'y'],
+          ],
+        },
+      ],
       __search: [{ domain: 'net', type: 'enum', args: ['zzz'], targets: [[1]] }],
     },
   },
@@ -29,16 +41,19 @@ const cfg = {
 
 test('Clara-style keys: domain.type.path$index:args', () => {
   const space = extractSearchSpace(cfg, { file });
-  assert.deepEqual(space.items.map((i) => i.key), [
-    'lr.float.$0:learning_rate',
-    'lr.float.$1:lr2',
-    'net.float.$2:wd',
-    'net.int.$3:batch',
-    'net.bool.$4:@flag',
-    'lr.float.train.lr_policy[0]$0:poly_power',
-    'net.enum.train.model$0:c',
-    'net.enum.train.model$1:a,b',
-  ]);
+  assert.deepEqual(
+    space.items.map((i) => i.key),
+    [
+      'lr.float.$0:learning_rate',
+      'lr.float.$1:lr2',
+      'net.float.$2:wd',
+      'net.int.$3:batch',
+      'net.bool.$4:@flag',
+      'lr.float.train.lr_policy[0]$0:poly_power',
+      'net.enum.train.model$0:c',
+      'net.enum.train.model$1:a,b',
+    ],
+  );
   assert.equal(searchKey('lr', 'float', 'train.lr_policy', 0, ['poly_power']), 'lr.float.train.lr_policy$0:poly_power');
 });
 
@@ -67,7 +82,10 @@ test('validation errors name the key', () => {
   const space = extractSearchSpace(cfg, { file });
   const d = sampleDefaults(space);
   const bad = (patch: Record<string, unknown>, re: RegExp) =>
-    assert.throws(() => validateValues(space, { ...d, ...patch } as never), (e: unknown) => e instanceof ClaraError && re.test(e.message));
+    assert.throws(
+      () => validateValues(space, { ...d, ...patch } as never),
+      (e: unknown) => e instanceof ClaraError && re.test(e.message),
+    );
   bad({ 'lr.float.$0:learning_rate': 1 }, /lr\.float\.\$0:learning_rate: expected a number in \[0\.00001, 0\.01\], found 1/);
   bad({ 'net.int.$3:batch': 2.5 }, /net\.int\.\$3:batch: expected an integer/);
   bad({ 'net.enum.train.model$0:c': 3 }, /expected the index of a choice \(0\.\.2\)/);
@@ -82,7 +100,13 @@ test('validation errors name the key', () => {
 
 test('applySearchValues sets variables, args and grouped enum args; drops search entries but keeps __search', () => {
   const space = extractSearchSpace(cfg, { file });
-  const values = { ...sampleDefaults(space), 'lr.float.$0:learning_rate': 5e-3, 'net.int.$3:batch': 4, 'net.bool.$4:@flag': true, 'net.enum.train.model$1:a,b': 1 };
+  const values = {
+    ...sampleDefaults(space),
+    'lr.float.$0:learning_rate': 5e-3,
+    'net.int.$3:batch': 4,
+    'net.bool.$4:@flag': true,
+    'net.enum.train.model$1:a,b': 1,
+  };
   const out = applySearchValues(cfg, space, values);
   assert.equal(out.learning_rate, 5e-3);
   assert.equal(out.batch, 4);
@@ -98,13 +122,29 @@ test('bad search entries are errors with the JSON path', () => {
   const bad = (entry: unknown, re: RegExp, where = { name: 'M', args: { p: 1 } }) =>
     assert.throws(() => extractSearchSpace({ train: { m: { ...where, search: [entry] } } }, { file }), re);
   bad({ domain: 'net', type: 'range', args: ['p'], targets: [0, 1] }, /train\.m\.search\[0\]\.type: expected "type" to be one of float, enum, int, bool/);
-  bad({ domain: 'net', type: 'float', args: ['q'], targets: [0, 1] }, /train\.m\.search\[0\]\.args\[0\]: search arg 'q' is not an argument of M; its args are p/);
+  bad(
+    { domain: 'net', type: 'float', args: ['q'], targets: [0, 1] },
+    /train\.m\.search\[0\]\.args\[0\]: search arg 'q' is not an argument of M; its args are p/,
+  );
   bad({ domain: 'net', type: 'float', args: ['p'], targets: [1, 0] }, /expected min <= max/);
   bad({ domain: 'net', type: 'float', args: ['p'], targets: [0, 1], log: true }, /log-scale range needs min > 0/);
-  bad({ domain: 'net', type: 'enum', args: ['p', 'p'], targets: [[1]] }, /train\.m\.search\[0\]\.targets\[0\]: expected choice 0 to be a list with one value per arg/);
+  bad(
+    { domain: 'net', type: 'enum', args: ['p', 'p'], targets: [[1]] },
+    /train\.m\.search\[0\]\.targets\[0\]: expected choice 0 to be a list with one value per arg/,
+  );
   bad({ type: 'float', args: ['p'], targets: [0, 1] }, /expected "domain"/);
   assert.throws(
-    () => extractSearchSpace({ x: 1, search: [{ domain: 'net', type: 'bool', args: ['x'] }, { domain: 'net', type: 'enum', args: ['@x'], targets: [[1]] }] }, { file }),
+    () =>
+      extractSearchSpace(
+        {
+          x: 1,
+          search: [
+            { domain: 'net', type: 'bool', args: ['x'] },
+            { domain: 'net', type: 'enum', args: ['@x'], targets: [[1]] },
+          ],
+        },
+        { file },
+      ),
     /search\[1\]\.args\[0\]: variable 'x' is searched twice \(also by net\.bool\.\$0:x\)/,
   );
 });

@@ -33,10 +33,16 @@ async function dataDir(): Promise<string> {
   const bet = await readNifti(CH2BET);
   const lab = new Uint8Array(bet.data.length).map((_, i) => (bet.data[i] > 0 ? 1 : 0));
   await writeNifti(join(dir, 'label.nii.gz'), { data: lab, shape: bet.shape, affine: bet.affine });
-  writeFileSync(join(dir, 'dataset.json'), JSON.stringify({
-    training: [{ image: CH2, label: 'label.nii.gz' }, { image: CH2, label: 'label.nii.gz' }],
-    validation: [{ image: CH2, label: 'label.nii.gz' }],
-  }));
+  writeFileSync(
+    join(dir, 'dataset.json'),
+    JSON.stringify({
+      training: [
+        { image: CH2, label: 'label.nii.gz' },
+        { image: CH2, label: 'label.nii.gz' },
+      ],
+      validation: [{ image: CH2, label: 'label.nii.gz' }],
+    }),
+  );
   return dir;
 }
 
@@ -75,7 +81,10 @@ test('buildDataPipeline: 4.x validate section and a 3.x image_pipeline section',
     assert.equal(p3.loader.batchSize, 32);
     const b3 = [];
     for await (const b of p3.loader.epoch(0)) b3.push(b);
-    assert.deepEqual(b3.map((b) => b.tensors.image.shape), [[2, 1, 64, 64, 64]]);
+    assert.deepEqual(
+      b3.map((b) => b.tensors.image.shape),
+      [[2, 1, 64, 64, 64]],
+    );
     // 4.x validate: refs to the train transforms, batch_size 1, whole volumes
     const f4 = join(fixtures, 'clara4', 'trn_autoML_Loss_Optimizer.json');
     const c4 = resolveConfig(JSON.parse(readFileSync(f4, 'utf8')), { file: f4, layers: [{ values: envFor('clara4', dir), source: 'environment' }] });
@@ -83,31 +92,53 @@ test('buildDataPipeline: 4.x validate section and a 3.x image_pipeline section',
     const transforms = builder.buildList('validate.pre_transforms');
     assert.equal(transforms.length, 6);
     const { Compose } = await import('../../src/transforms/compose.js');
-    const p4 = buildDataPipeline(c4.json.validate as Record<string, unknown>, { file: f4, path: 'validate', mmarRoot: dir, transform: new Compose(transforms as never[]), progress: false });
+    const p4 = buildDataPipeline(c4.json.validate as Record<string, unknown>, {
+      file: f4,
+      path: 'validate',
+      mmarRoot: dir,
+      transform: new Compose(transforms as never[]),
+      progress: false,
+    });
     const b4 = [];
     for await (const b of p4.loader.epoch(0)) b4.push(b);
-    assert.deepEqual(b4.map((b) => b.tensors.image.shape), [[1, 1, 181, 217, 181]]);
+    assert.deepEqual(
+      b4.map((b) => b.tensors.image.shape),
+      [[1, 1, 181, 217, 181]],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('bad data blocks name the file and JSON path', () => {
-  assert.throws(() => buildDataPipeline({ dataset: { name: 'CacheDatasett', args: {} } }, { file: 'c.json', path: 'train', data: [] }),
-    /c\.json: train\.dataset\.name: unknown dataset 'CacheDatasett'/);
-  assert.throws(() => buildDataPipeline({ dataset: { name: 'CacheDataset', args: { cache_nun: 3 } } }, { file: 'c.json', path: 'train', data: [] }),
-    /train\.dataset\.args\.cache_nun: CacheDataset has no argument 'cache_nun'/);
-  assert.throws(() => buildDataPipeline({ pre_transforms: [{ name: 'Spacingd', args: { keys: 'image', pixdim: [1, 1, 1], modee: 'nearest' } }], dataset: { name: 'Dataset' } }, { file: 'c.json', path: 'train', data: [] }),
-    /c\.json: train\.pre_transforms\[0\]\.args\.modee: Spacingd has no argument 'modee'/);
-  assert.throws(() => buildDataPipeline({ pre_transforms: [{ name: 'Spacingd', args: { keys: 'image', pixdim: 'x' } }] }, { file: 'c.json', path: 'train', data: [] }),
-    /train\.pre_transforms\[0\]\.args\.pixdim: 'pixdim' must be a list of numbers/);
+  assert.throws(
+    () => buildDataPipeline({ dataset: { name: 'CacheDatasett', args: {} } }, { file: 'c.json', path: 'train', data: [] }),
+    /c\.json: train\.dataset\.name: unknown dataset 'CacheDatasett'/,
+  );
+  assert.throws(
+    () => buildDataPipeline({ dataset: { name: 'CacheDataset', args: { cache_nun: 3 } } }, { file: 'c.json', path: 'train', data: [] }),
+    /train\.dataset\.args\.cache_nun: CacheDataset has no argument 'cache_nun'/,
+  );
+  assert.throws(
+    () =>
+      buildDataPipeline(
+        { pre_transforms: [{ name: 'Spacingd', args: { keys: 'image', pixdim: [1, 1, 1], modee: 'nearest' } }], dataset: { name: 'Dataset' } },
+        { file: 'c.json', path: 'train', data: [] },
+      ),
+    /c\.json: train\.pre_transforms\[0\]\.args\.modee: Spacingd has no argument 'modee'/,
+  );
+  assert.throws(
+    () => buildDataPipeline({ pre_transforms: [{ name: 'Spacingd', args: { keys: 'image', pixdim: 'x' } }] }, { file: 'c.json', path: 'train', data: [] }),
+    /train\.pre_transforms\[0\]\.args\.pixdim: 'pixdim' must be a list of numbers/,
+  );
 });
 
-test('the registry\'s dataset/loader factories (config check) and buildDataPipeline (train) read args by the same rules', async () => {
+test("the registry's dataset/loader factories (config check) and buildDataPipeline (train) read args by the same rules", async () => {
   const { registry } = await import('../../src/components/registry.js');
   const ctx = { file: 'c.json', path: 'train.dataset' };
   const viaRegistry = (args: Record<string, unknown>) => registry.require('CacheDataset', ctx).factory({ data: [], ...args }, ctx);
-  const viaPipeline = (args: Record<string, unknown>) => buildDataPipeline({ dataset: { name: 'CacheDataset', args } }, { file: 'c.json', path: 'train', data: [] });
+  const viaPipeline = (args: Record<string, unknown>) =>
+    buildDataPipeline({ dataset: { name: 'CacheDataset', args } }, { file: 'c.json', path: 'train', data: [] });
   for (const build of [viaRegistry, viaPipeline]) {
     assert.throws(() => build({ cache_rate: 'all' }), /c\.json: train\.dataset\.args\.cache_rate: 'cache_rate' must be a number, got "all"/);
     assert.throws(() => build({ cache_rate: 2 }), /'cache_rate' must be a number <= 1, got 2/);
@@ -116,7 +147,16 @@ test('the registry\'s dataset/loader factories (config check) and buildDataPipel
   }
   const lctx = { file: 'c.json', path: 'train.dataloader' };
   const ds = viaRegistry({});
-  assert.throws(() => registry.require('DataLoader', lctx).factory({ dataset: ds, shuffle: 'yes' }, lctx), /train\.dataloader\.args\.shuffle: 'shuffle' must be true or false, got "yes"/);
-  assert.throws(() => buildDataPipeline({ dataset: { name: 'Dataset' }, dataloader: { name: 'DataLoader', args: { shuffle: 'yes' } } }, { file: 'c.json', path: 'train', data: [] }),
-    /train\.dataloader\.args\.shuffle: 'shuffle' must be true or false, got "yes"/);
+  assert.throws(
+    () => registry.require('DataLoader', lctx).factory({ dataset: ds, shuffle: 'yes' }, lctx),
+    /train\.dataloader\.args\.shuffle: 'shuffle' must be true or false, got "yes"/,
+  );
+  assert.throws(
+    () =>
+      buildDataPipeline(
+        { dataset: { name: 'Dataset' }, dataloader: { name: 'DataLoader', args: { shuffle: 'yes' } } },
+        { file: 'c.json', path: 'train', data: [] },
+      ),
+    /train\.dataloader\.args\.shuffle: 'shuffle' must be true or false, got "yes"/,
+  );
 });

@@ -8,7 +8,10 @@ import { pipelineHash } from './determinism-run.js';
 
 const script = fileURLToPath(new URL('./determinism-run.ts', import.meta.url));
 function child(seed: number, workers: number, prefetch: number, env: Record<string, string> = {}): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(seed), String(workers), String(prefetch)], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(seed), String(workers), String(prefetch)], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }

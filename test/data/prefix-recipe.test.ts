@@ -12,15 +12,24 @@ import { SyntheticLoad } from './synthetic.js';
 const place = { file: 'config_train.json', path: 'train.pre_transforms' };
 
 test('a config-built prefix is described up to the first random transform', () => {
-  const c = composeFromConfig([
-    { name: 'LoadImaged#load', args: { keys: ['image'] } },
-    { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: 0, a_max: 1, b_min: 0, b_max: 1 } },
-    { name: 'RandFlipd', args: { keys: 'image', prob: 0.5 } },
-    { name: 'EnsureChannelFirstd', args: { keys: 'image' } },
-  ], place);
+  const c = composeFromConfig(
+    [
+      { name: 'LoadImaged#load', args: { keys: ['image'] } },
+      { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: 0, a_max: 1, b_min: 0, b_max: 1 } },
+      { name: 'RandFlipd', args: { keys: 'image', prob: 0.5 } },
+      { name: 'EnsureChannelFirstd', args: { keys: 'image' } },
+    ],
+    place,
+  );
   const d = describePrefix(c);
   assert.ok('recipes' in d);
-  assert.deepEqual(d.recipes.map((r) => [r.name, r.path]), [['LoadImaged', 'train.pre_transforms[0]'], ['ScaleIntensityRanged', 'train.pre_transforms[1]']]);
+  assert.deepEqual(
+    d.recipes.map((r) => [r.name, r.path]),
+    [
+      ['LoadImaged', 'train.pre_transforms[0]'],
+      ['ScaleIntensityRanged', 'train.pre_transforms[1]'],
+    ],
+  );
   assert.equal(d.recipes[0].alias, 'load');
   assert.deepEqual(structuredClone(d.recipes), d.recipes, 'recipes survive a structured clone');
 });
@@ -37,7 +46,9 @@ test('code-built transforms and non-plain args have no usable recipe, and the re
 
 test('transferList lists each buffer once (shared views, nested meta)', () => {
   const buf = new ArrayBuffer(64);
-  const a = new Float32Array(buf, 0, 4), b = new Float32Array(buf, 16, 4), c = new Int32Array(8);
+  const a = new Float32Array(buf, 0, 4),
+    b = new Float32Array(buf, 16, 4),
+    c = new Int32Array(8);
   const list = transferList([{ image: { data: a, shape: [4] }, label: { data: b, shape: [4] }, meta: { fg: c, name: 'x' } }]);
   assert.equal(list.length, 2);
   assert.ok(list.includes(buf) && list.includes(c.buffer as ArrayBuffer));

@@ -22,11 +22,17 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Tensors as bytes, everything else as JSON, the probe's thread id left out. */
 function fingerprint(r: TransformResult): unknown {
-  const one = (s: Sample) => Object.fromEntries(Object.entries(s).map(([k, v]) => {
-    if (isTensor(v)) return [k, { shape: v.shape, bytes: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString('base64') }];
-    if (k.endsWith('_meta_dict') && v && typeof v === 'object') { const { thread_id: _t, ...m } = v as Record<string, unknown>; return [k, JSON.stringify(m)]; }
-    return [k, JSON.stringify(v)];
-  }));
+  const one = (s: Sample) =>
+    Object.fromEntries(
+      Object.entries(s).map(([k, v]) => {
+        if (isTensor(v)) return [k, { shape: v.shape, bytes: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString('base64') }];
+        if (k.endsWith('_meta_dict') && v && typeof v === 'object') {
+          const { thread_id: _t, ...m } = v as Record<string, unknown>;
+          return [k, JSON.stringify(m)];
+        }
+        return [k, JSON.stringify(v)];
+      }),
+    );
   return Array.isArray(r) ? r.map(one) : one(r);
 }
 const threadOf = (r: TransformResult) => ((Array.isArray(r) ? r[0] : r).image_meta_dict as { thread_id: number }).thread_id;
@@ -38,7 +44,15 @@ test('worker and main-thread paths give byte-identical caches, at start and afte
     const threads: number[][] = [];
     const items: Sample[][] = [];
     for (const mode of ['worker', 'main'] as const) {
-      const ds = new SmartCacheDataset(m.data, await buildPre(m.root, 7), { cacheNum: 5, replaceRate: 0.4, numInitWorkers: 2, numReplaceWorkers: 2, seed: 11, progress: false, threads: mode });
+      const ds = new SmartCacheDataset(m.data, await buildPre(m.root, 7), {
+        cacheNum: 5,
+        replaceRate: 0.4,
+        numInitWorkers: 2,
+        numReplaceWorkers: 2,
+        seed: 11,
+        progress: false,
+        threads: mode,
+      });
       await ds.start();
       const snap = [ds.cachedResults().map(fingerprint)];
       const th = ds.cachedResults().map(threadOf);
@@ -57,8 +71,14 @@ test('worker and main-thread paths give byte-identical caches, at start and afte
     }
     assert.deepEqual(caches[0], caches[1], 'the cache content does not depend on the thread that computed it');
     assert.deepEqual(items[0].map(fingerprint), items[1].map(fingerprint), 'nor do the randomly transformed items');
-    assert.ok(threads[0].every((t) => t !== threadId), `worker path: every item was prepared off the main thread (${threads[0]})`);
-    assert.ok(threads[1].every((t) => t === threadId), 'main path: on the main thread');
+    assert.ok(
+      threads[0].every((t) => t !== threadId),
+      `worker path: every item was prepared off the main thread (${threads[0]})`,
+    );
+    assert.ok(
+      threads[1].every((t) => t === threadId),
+      'main path: on the main thread',
+    );
   } finally {
     rmSync(m.root, { recursive: true, force: true });
   }
@@ -67,7 +87,15 @@ test('worker and main-thread paths give byte-identical caches, at start and afte
 test('with workers each epoch still replaces replace_rate of the cache, and every item is seen', async () => {
   const m = await makeMmar(10);
   try {
-    const ds = new SmartCacheDataset(m.data, await buildPre(m.root, 3), { cacheNum: 4, replaceRate: 0.5, numInitWorkers: 3, numReplaceWorkers: 2, seed: 5, progress: false, threads: 'worker' });
+    const ds = new SmartCacheDataset(m.data, await buildPre(m.root, 3), {
+      cacheNum: 4,
+      replaceRate: 0.5,
+      numInitWorkers: 3,
+      numReplaceWorkers: 2,
+      seed: 5,
+      progress: false,
+      threads: 'worker',
+    });
     const loader = new DataLoader(ds, { batchSize: 2, shuffle: true, seed: 1 });
     const seen = new Set<number>();
     let prev: number[] = [];
@@ -95,12 +123,26 @@ test('an item failing in a worker surfaces as a ClaraError naming its file (fill
   try {
     const missing = join(m.root, 'nope.nii.gz');
     const bad = [...m.data.slice(0, 2), { image: missing, label: m.data[0].label, id: 99 }, ...m.data.slice(2)];
-    const ds = new SmartCacheDataset(bad, await buildPre(m.root, 1), { cacheNum: 4, replaceRate: 0.5, shuffle: false, seed: 1, progress: false, threads: 'worker' });
+    const ds = new SmartCacheDataset(bad, await buildPre(m.root, 1), {
+      cacheNum: 4,
+      replaceRate: 0.5,
+      shuffle: false,
+      seed: 1,
+      progress: false,
+      threads: 'worker',
+    });
     await assert.rejects(ds.start(), (e: Error) => e instanceof ClaraError && e.message.includes(missing));
     await ds.shutdown();
     // a transform error in a replacement: named with the item's file by updateCache()
     const failing = m.data[5].image as string;
-    const ds2 = new SmartCacheDataset(m.data, await buildPre(m.root, 1, { failOn: 'img5.nii.gz' }), { cacheNum: 4, replaceRate: 0.5, shuffle: false, seed: 1, progress: false, threads: 'worker' });
+    const ds2 = new SmartCacheDataset(m.data, await buildPre(m.root, 1, { failOn: 'img5.nii.gz' }), {
+      cacheNum: 4,
+      replaceRate: 0.5,
+      shuffle: false,
+      seed: 1,
+      progress: false,
+      threads: 'worker',
+    });
     await ds2.start(); // items 0-3 cached; items 4 and 5 are being prepared as the replacement
     await assert.rejects(ds2.updateCache(), (e: Error) => e instanceof ClaraError && e.file === failing && /refusing/.test(e.message));
     await ds2.shutdown();
@@ -114,7 +156,12 @@ test('transforms built in code fall back to the main thread; threads: worker mak
   await ds.start();
   assert.equal(ds.runner.where, 'main');
   await ds.shutdown();
-  const strict = new SmartCacheDataset(items(6), new Compose([new SyntheticLoad([4, 4, 4])]), { cacheNum: 3, replaceRate: 0.5, progress: false, threads: 'worker' });
+  const strict = new SmartCacheDataset(items(6), new Compose([new SyntheticLoad([4, 4, 4])]), {
+    cacheNum: 3,
+    replaceRate: 0.5,
+    progress: false,
+    threads: 'worker',
+  });
   await assert.rejects(strict.start(), /SyntheticLoad\) was built in code/);
 });
 
@@ -141,7 +188,9 @@ test('the worker threads never keep the process alive: shutdown() ends them, and
   try {
     for (const callShutdown of [true, false]) {
       const script = join(m.root, `run-${callShutdown}.mts`);
-      writeFileSync(script, `
+      writeFileSync(
+        script,
+        `
 import { SmartCacheDataset } from ${JSON.stringify(join(root, 'src/data/smart-cache-dataset.ts'))};
 import { buildPre } from ${JSON.stringify(join(root, 'test/data/smartcache-mmar.ts'))};
 const data = ${JSON.stringify(m.data)};
@@ -151,7 +200,8 @@ await ds.updateCache();
 console.log('workers', (await ds.runner.threadIds()).length);
 ${callShutdown ? 'await ds.shutdown();' : 'await ds.updateCache();'}
 console.log('done');
-`);
+`,
+      );
       const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.signal, null, `the process did not exit by itself (shutdown: ${callShutdown}): ${r.stderr}`);
       assert.equal(r.status, 0, r.stderr);

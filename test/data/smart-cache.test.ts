@@ -10,7 +10,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('over 10 epochs every item is seen and each update replaces ceil(cache_num * replace_rate) items', async () => {
   const load = new SyntheticLoad([6, 6, 6], 1);
-  const ds = new SmartCacheDataset(items(20), new Compose([load, new RandFlipd(['image', 'label'], 0.5)]), { cacheNum: 8, replaceRate: 0.25, numInitWorkers: 2, numReplaceWorkers: 2, seed: 3, progress: false });
+  const ds = new SmartCacheDataset(items(20), new Compose([load, new RandFlipd(['image', 'label'], 0.5)]), {
+    cacheNum: 8,
+    replaceRate: 0.25,
+    numInitWorkers: 2,
+    numReplaceWorkers: 2,
+    seed: 3,
+    progress: false,
+  });
   const loader = new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 1 });
   assert.equal(ds.replaceNum, 2);
   const seen = new Set<number>();
@@ -37,7 +44,13 @@ test('over 10 epochs every item is seen and each update replaces ceil(cache_num 
 });
 
 test('training never waits on replacement when replacement is faster than the epoch', async () => {
-  const ds = new SmartCacheDataset(items(12), new Compose([new SyntheticLoad([6, 6, 6], 4)]), { cacheNum: 6, replaceRate: 0.5, numReplaceWorkers: 2, seed: 1, progress: false });
+  const ds = new SmartCacheDataset(items(12), new Compose([new SyntheticLoad([6, 6, 6], 4)]), {
+    cacheNum: 6,
+    replaceRate: 0.5,
+    numReplaceWorkers: 2,
+    seed: 1,
+    progress: false,
+  });
   await ds.start();
   const waits: number[] = [];
   for (let epoch = 0; epoch < 5; epoch++) {
@@ -52,7 +65,13 @@ test('training never waits on replacement when replacement is faster than the ep
 });
 
 test('updateCache waits (and says so) when replacement is slower than the epoch', async () => {
-  const ds = new SmartCacheDataset(items(8), new Compose([new SyntheticLoad([4, 4, 4], 60)]), { cacheNum: 4, replaceRate: 0.5, numReplaceWorkers: 1, seed: 1, progress: false });
+  const ds = new SmartCacheDataset(items(8), new Compose([new SyntheticLoad([4, 4, 4], 60)]), {
+    cacheNum: 4,
+    replaceRate: 0.5,
+    numReplaceWorkers: 1,
+    seed: 1,
+    progress: false,
+  });
   await ds.start();
   const w = await ds.updateCache();
   assert.ok(w > 50, `waited only ${w} ms`);

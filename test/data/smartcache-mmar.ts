@@ -23,7 +23,10 @@ export class ThreadProbe {
 }
 `;
 
-export interface Mmar { root: string; data: Sample[] }
+export interface Mmar {
+  root: string;
+  data: Sample[];
+}
 
 /** n items of 12x10x8 volumes with distinct content. */
 export async function makeMmar(n: number): Promise<Mmar> {
@@ -31,12 +34,18 @@ export async function makeMmar(n: number): Promise<Mmar> {
   mkdirSync(join(root, 'custom'));
   writeFileSync(join(root, 'custom', 'thread_probe.mjs'), THREAD_PROBE);
   const shape = [12, 10, 8];
-  const affine = [[2, 0, 0, -10], [0, 1.5, 0, 4], [0, 0, 3, 1], [0, 0, 0, 1]];
+  const affine = [
+    [2, 0, 0, -10],
+    [0, 1.5, 0, 4],
+    [0, 0, 3, 1],
+    [0, 0, 0, 1],
+  ];
   const data: Sample[] = [];
   for (let id = 0; id < n; id++) {
     const img = new Float32Array(12 * 10 * 8).map((_, v) => ((v * 37 + id * 101) % 211) - 50 + id * 0.25);
     const lab = new Uint8Array(img.length).map((_, v) => ((v + id) % 7 === 0 ? 1 : 0));
-    const image = join(root, `img${id}.nii.gz`), label = join(root, `lab${id}.nii.gz`);
+    const image = join(root, `img${id}.nii.gz`),
+      label = join(root, `lab${id}.nii.gz`);
     await writeNifti(image, { data: img, shape, affine: affine as never });
     await writeNifti(label, { data: lab, shape, affine: affine as never });
     data.push({ image, label, id });

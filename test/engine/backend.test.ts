@@ -24,8 +24,11 @@ async function canImport(pkg: string): Promise<boolean> {
 test('CLARA_BACKEND is parsed; a wrong value names the variable and the choices', () => {
   assert.equal(forcedBackend({}), undefined);
   assert.equal(forcedBackend({ CLARA_BACKEND: 'cpu-native' }), 'cpu-native');
-  assert.throws(() => forcedBackend({ CLARA_BACKEND: 'gpu' }), (e: unknown) =>
-    e instanceof ClaraError && /CLARA_BACKEND='gpu' is not a backend; expected one of tfjs-node-gpu, tfjs-node, cpu-native, cpu/.test(e.message));
+  assert.throws(
+    () => forcedBackend({ CLARA_BACKEND: 'gpu' }),
+    (e: unknown) =>
+      e instanceof ClaraError && /CLARA_BACKEND='gpu' is not a backend; expected one of tfjs-node-gpu, tfjs-node, cpu-native, cpu/.test(e.message),
+  );
 });
 
 test('the default choice walks the order, logs once with the reasons, and is cached', async (t) => {
@@ -42,9 +45,15 @@ test('the default choice walks the order, logs once with the reasons, and is cac
   assert.equal(a.name, 'cpu-native');
   assert.equal(a.tfBackend, 'cpu');
   assert.ok(a.nativeKernels && nativeKernelsRegistered());
-  assert.deepEqual(a.skipped.map((s) => s.name), ['tfjs-node-gpu', 'tfjs-node']);
+  assert.deepEqual(
+    a.skipped.map((s) => s.name),
+    ['tfjs-node-gpu', 'tfjs-node'],
+  );
   assert.match(a.skipped[1].reason, /@tensorflow\/tfjs-node is not installed/);
-  assert.match(lines[0], /backend cpu-native \(native .*\) \[first usable in the order tfjs-node-gpu, tfjs-node, cpu-native, cpu\] — skipped tfjs-node-gpu: .*; tfjs-node: /);
+  assert.match(
+    lines[0],
+    /backend cpu-native \(native .*\) \[first usable in the order tfjs-node-gpu, tfjs-node, cpu-native, cpu\] — skipped tfjs-node-gpu: .*; tfjs-node: /,
+  );
 });
 
 test('initEngine({amp: true}) on the native path switches the convs to bf16', async () => {
@@ -55,8 +64,14 @@ test('initEngine({amp: true}) on the native path switches the convs to bf16', as
   assert.equal(e.amp, 'bf16-native');
   assert.ok(ampEnabled());
   // bf16 changes what the conv computes
-  const x = tf.tensor5d(Array.from({ length: 64 }, (_, i) => Math.sin(i) * 1.2345), [1, 4, 4, 4, 1]);
-  const w = tf.tensor5d(Array.from({ length: 27 }, (_, i) => Math.cos(i) * 0.777), [3, 3, 3, 1, 1]);
+  const x = tf.tensor5d(
+    Array.from({ length: 64 }, (_, i) => Math.sin(i) * 1.2345),
+    [1, 4, 4, 4, 1],
+  );
+  const w = tf.tensor5d(
+    Array.from({ length: 27 }, (_, i) => Math.cos(i) * 0.777),
+    [3, 3, 3, 1, 1],
+  );
   const bf = tf.conv3d(x, w, 1, 'same').dataSync();
   setAmp(false);
   const fp = tf.conv3d(x, w, 1, 'same').dataSync();

@@ -37,14 +37,31 @@ for (const c of CONV_CASES) {
     registerNativeKernels();
     const rng = new Rng(3);
     const fshape = [c.k, c.k, c.k, c.x[4], c.cout];
-    const x = tf.tensor5d(randomArray(rng, c.x.reduce((a, b) => a * b)), c.x as never);
-    const w = tf.tensor5d(randomArray(rng, fshape.reduce((a, b) => a * b)), fshape as never);
+    const x = tf.tensor5d(
+      randomArray(
+        rng,
+        c.x.reduce((a, b) => a * b),
+      ),
+      c.x as never,
+    );
+    const w = tf.tensor5d(
+      randomArray(
+        rng,
+        fshape.reduce((a, b) => a * b),
+      ),
+      fshape as never,
+    );
     const yshape = tf.conv3d(x, w, c.stride, c.pad).shape;
-    const dy = tf.tensor(randomArray(rng, yshape.reduce((a, b) => a * b)), yshape);
+    const dy = tf.tensor(
+      randomArray(
+        rng,
+        yshape.reduce((a, b) => a * b),
+      ),
+      yshape,
+    );
     const calls = { ...nativeCallCounts };
     const nat = convAndGrads(x, w, dy, c.stride, c.pad);
-    for (const k of ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'])
-      assert.ok((nativeCallCounts[k] ?? 0) > (calls[k] ?? 0), `${k} ran natively`);
+    for (const k of ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2']) assert.ok((nativeCallCounts[k] ?? 0) > (calls[k] ?? 0), `${k} ran natively`);
     const ref = withPureTfjs(() => convAndGrads(x, w, dy, c.stride, c.pad));
     ['forward', 'dx', 'dfilter'].forEach((what, i) => assert.ok(relErr(nat[i], ref[i]) < 1e-4, `${what}: ${relErr(nat[i], ref[i])}`));
 
@@ -80,11 +97,15 @@ test('MaxPool3DGrad on exactly tiling windows with ties and NaN follows tfjs (la
   // few distinct values: many ties inside each window; a few NaN and -Infinity
   const v = Float32Array.from({ length: n }, (_, i) => (i % 37 === 0 ? NaN : i % 41 === 0 ? -Infinity : (i * 7919) % 3));
   const x = tf.tensor5d(v, shape as never);
-  const run = () => tf.tidy(() => {
-    const mp = (a: tf.Tensor) => tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'valid');
-    const dy = tf.tensor(randomArray(new Rng(2), mp(x).size), mp(x).shape);
-    return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(mp(a), dy)))(x).dataSync().slice();
-  });
+  const run = () =>
+    tf.tidy(() => {
+      const mp = (a: tf.Tensor) => tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'valid');
+      const dy = tf.tensor(randomArray(new Rng(2), mp(x).size), mp(x).shape);
+      return tf
+        .grad((a: tf.Tensor) => tf.sum(tf.mul(mp(a), dy)))(x)
+        .dataSync()
+        .slice();
+    });
   const calls = nativeCallCounts.MaxPool3DGrad ?? 0;
   const nat = run();
   assert.ok((nativeCallCounts.MaxPool3DGrad ?? 0) > calls, 'ran natively');
@@ -96,7 +117,13 @@ for (const c of POOLS) {
   test(`MaxPool3D/AvgPool3D + gradients ${c.x.join('x')} size ${c.size} s${c.stride} ${c.pad}: native = tfjs cpu`, () => {
     registerNativeKernels();
     const rng = new Rng(5);
-    const x = tf.tensor5d(randomArray(rng, c.x.reduce((a, b) => a * b)), c.x as never);
+    const x = tf.tensor5d(
+      randomArray(
+        rng,
+        c.x.reduce((a, b) => a * b),
+      ),
+      c.x as never,
+    );
     const run = () =>
       tf.tidy(() => {
         const mp = (a: tf.Tensor) => tf.maxPool3d(a as tf.Tensor5D, c.size, c.stride, c.pad);
@@ -105,9 +132,15 @@ for (const c of POOLS) {
         const dy = tf.tensor(randomArray(new Rng(9), r.size), r.shape);
         return [
           r.dataSync().slice(),
-          tf.grad((a: tf.Tensor) => tf.sum(tf.mul(mp(a), dy)))(x).dataSync().slice(),
+          tf
+            .grad((a: tf.Tensor) => tf.sum(tf.mul(mp(a), dy)))(x)
+            .dataSync()
+            .slice(),
           ap(x).dataSync().slice(),
-          tf.grad((a: tf.Tensor) => tf.sum(tf.mul(ap(a), dy)))(x).dataSync().slice(),
+          tf
+            .grad((a: tf.Tensor) => tf.sum(tf.mul(ap(a), dy)))(x)
+            .dataSync()
+            .slice(),
         ];
       });
     const nat = run();
@@ -150,7 +183,11 @@ test('finite differences agree with the native Conv3D and pooling gradients (tin
   const rng = new Rng(21);
   const x = tf.tensor5d(randomArray(rng, 2 * 5 * 4 * 5 * 3), [2, 5, 4, 5, 3]);
   const w = tf.tensor5d(randomArray(rng, 27 * 3 * 4), [3, 3, 3, 3, 4]);
-  for (const [stride, pad] of [[1, 'same'], [2, 'same'], [2, 'valid']] as const) {
+  for (const [stride, pad] of [
+    [1, 'same'],
+    [2, 'same'],
+    [2, 'valid'],
+  ] as const) {
     const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.sigmoid(tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, stride, pad)))) as tf.Scalar;
     fdCheck(f, x, w, 0, rng);
     fdCheck(f, x, w, 1, rng);
@@ -161,7 +198,10 @@ test('finite differences agree with the native Conv3D and pooling gradients (tin
     const j = rng.int(0, i + 1);
     [perm[i], perm[j]] = [perm[j], perm[i]];
   }
-  const xp = tf.tensor5d(perm.map((v) => v * 0.05), [2, 5, 4, 5, 3]);
+  const xp = tf.tensor5d(
+    perm.map((v) => v * 0.05),
+    [2, 5, 4, 5, 3],
+  );
   const pool = (a: tf.Tensor, b: tf.Tensor) =>
     tf.sum(tf.mul(tf.add(tf.maxPool3d(a as tf.Tensor5D, 2, 2, 'same'), tf.avgPool3d(a as tf.Tensor5D, 2, 2, 'same')), tf.sum(b))) as tf.Scalar;
   fdCheck(pool, xp, tf.scalar(0.7), 0, rng);
@@ -169,26 +209,36 @@ test('finite differences agree with the native Conv3D and pooling gradients (tin
 });
 
 function tinyCurve(): number[] {
-    const rng = new Rng(99);
-    const x = tf.tensor5d(randomArray(rng, 2 * 8 * 8 * 8 * 1), [2, 8, 8, 8, 1]);
-    const target = tf.tensor5d(randomArray(rng, 2 * 4 * 4 * 4 * 2), [2, 4, 4, 4, 2]);
-    const w1 = tf.variable(tf.tensor5d(randomArray(rng, 27 * 1 * 6).map((v) => v * 0.5), [3, 3, 3, 1, 6]));
-    const w2 = tf.variable(tf.tensor5d(randomArray(rng, 27 * 6 * 2).map((v) => v * 0.2), [3, 3, 3, 6, 2]));
-    const opt = tf.train.adam(0.01);
-    const losses: number[] = [];
-    for (let s = 0; s < 6; s++) {
-      const loss = opt.minimize(() => {
-        const h = tf.relu(tf.conv3d(x, w1, 1, 'same'));
-        const p = tf.maxPool3d(h, 2, 2, 'valid');
-        const y = tf.conv3d(p, w2, 1, 'same');
-        return tf.mean(tf.square(tf.sub(y, target))) as tf.Scalar;
-      }, true)!;
-      losses.push(loss.dataSync()[0]);
-      loss.dispose();
-    }
-    tf.dispose([x, target, w1, w2]);
-    opt.dispose();
-    return losses;
+  const rng = new Rng(99);
+  const x = tf.tensor5d(randomArray(rng, 2 * 8 * 8 * 8 * 1), [2, 8, 8, 8, 1]);
+  const target = tf.tensor5d(randomArray(rng, 2 * 4 * 4 * 4 * 2), [2, 4, 4, 4, 2]);
+  const w1 = tf.variable(
+    tf.tensor5d(
+      randomArray(rng, 27 * 1 * 6).map((v) => v * 0.5),
+      [3, 3, 3, 1, 6],
+    ),
+  );
+  const w2 = tf.variable(
+    tf.tensor5d(
+      randomArray(rng, 27 * 6 * 2).map((v) => v * 0.2),
+      [3, 3, 3, 6, 2],
+    ),
+  );
+  const opt = tf.train.adam(0.01);
+  const losses: number[] = [];
+  for (let s = 0; s < 6; s++) {
+    const loss = opt.minimize(() => {
+      const h = tf.relu(tf.conv3d(x, w1, 1, 'same'));
+      const p = tf.maxPool3d(h, 2, 2, 'valid');
+      const y = tf.conv3d(p, w2, 1, 'same');
+      return tf.mean(tf.square(tf.sub(y, target))) as tf.Scalar;
+    }, true)!;
+    losses.push(loss.dataSync()[0]);
+    loss.dispose();
+  }
+  tf.dispose([x, target, w1, w2]);
+  opt.dispose();
+  return losses;
 }
 
 test('a tiny model trains to the same loss curve with native kernels and pure tfjs (1e-3)', () => {

@@ -24,9 +24,14 @@ function curve(up: Upsample, steps = 3): number[] {
 
 test('UNet step: native kernels = pure tfjs loss curve (1e-5), native up-sampling = tiles', () => {
   registerNativeKernels();
-  const g0 = nativeCallCounts[UPSAMPLE_NEAREST3D_GRAD] ?? 0, s0 = nativeCallCounts.SplitV ?? 0, p0 = nativeCallCounts.MaxPool3DGrad ?? 0;
+  const g0 = nativeCallCounts[UPSAMPLE_NEAREST3D_GRAD] ?? 0,
+    s0 = nativeCallCounts.SplitV ?? 0,
+    p0 = nativeCallCounts.MaxPool3DGrad ?? 0;
   const nat = curve(upsample2);
-  assert.ok((nativeCallCounts[UPSAMPLE_NEAREST3D_GRAD] ?? 0) > g0 && (nativeCallCounts.SplitV ?? 0) > s0 && (nativeCallCounts.MaxPool3DGrad ?? 0) > p0, 'native kernels ran');
+  assert.ok(
+    (nativeCallCounts[UPSAMPLE_NEAREST3D_GRAD] ?? 0) > g0 && (nativeCallCounts.SplitV ?? 0) > s0 && (nativeCallCounts.MaxPool3DGrad ?? 0) > p0,
+    'native kernels ran',
+  );
   const tiled = curve(upsample2Tile);
   unregisterNativeKernels();
   let pure: number[];

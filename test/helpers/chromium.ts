@@ -19,7 +19,16 @@ export function skipUnlessChromium(): string | false {
   return 'chromium is not installed (apt-get install chromium)';
 }
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--hide-scrollbars', '--mute-audio', '--disable-extensions'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--disable-extensions',
+];
 
 /** Runs chromium with the flags and returns stdout; kills it after timeoutMs. */
 export function chromium(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -27,10 +36,18 @@ export function chromium(args: string[], timeoutMs = 120_000): Promise<{ code: n
   if (!bin) throw new Error('chromium is not installed');
   return new Promise((res) => {
     const child = spawn(bin, [...FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => { clearTimeout(t); res({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(t);
+      res({ code, stdout, stderr });
+    });
   });
 }

@@ -25,18 +25,34 @@ export interface CvExample {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function cvExample(t: { after(fn: () => void): void }, prefix: string, patch: (tc: any) => void): Promise<CvExample> {
   const tmp = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => { if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true }); else console.log(`kept ${tmp}`); });
+  t.after(() => {
+    if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true });
+    else console.log(`kept ${tmp}`);
+  });
   const mmar = join(tmp, 'synth');
-  const env: NodeJS.ProcessEnv = { ...process.env, CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, '--import', TSX, ENTRY, 'train', '-m', '{mmar}', '-q']) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, '--import', TSX, ENTRY, 'train', '-m', '{mmar}', '-q']),
+  };
   delete env.MLFLOW_TRACKING_URI;
   delete env.CLARA_JOB_NAME;
   const cli = (args: string[], ms: number) => {
     const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout!.on('data', (d) => { out += d; });
-    child.stderr!.on('data', (d) => { err += d; });
+    let out = '',
+      err = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    return new Promise<{ code: number | null; out: string; err: string }>((res) => child.on('exit', (code) => { clearTimeout(timer); res({ code, out, err }); }));
+    return new Promise<{ code: number | null; out: string; err: string }>((res) =>
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        res({ code, out, err });
+      }),
+    );
   };
   const init = await cli(['init', '--example', 'synthetic', mmar, '--train-cases', '6', '--val-cases', '2', '--size', '20'], 120_000);
   if (init.code !== 0) throw new Error(`init failed: ${init.err}`);

@@ -4,7 +4,10 @@ import { Rng } from '../../src/util/random.js';
 
 export function randTensor(shape: number[], rng: Rng, scale = 1): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal() * scale),
+    shape,
+  );
 }
 
 /**
@@ -23,8 +26,10 @@ export function maxGradError(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Te
     const scale = Math.max(1e-3, ...Array.from(g, Math.abs));
     for (let s = 0; s < Math.min(samples, base.length); s++) {
       const i = rng.int(0, base.length);
-      const plus = base.slice(); plus[i] += eps;
-      const minus = base.slice(); minus[i] -= eps;
+      const plus = base.slice();
+      plus[i] += eps;
+      const minus = base.slice();
+      minus[i] -= eps;
       const at = (v: Float32Array) => {
         const xs = inputs.map((t, j) => (j === k ? tf.tensor(v, t.shape) : t));
         return loss(...xs).dataSync()[0];

@@ -50,18 +50,32 @@ export class MlflowTestServer {
     if (!this.port) this.port = await freePort();
     mkdirSync(join(this.dir, 'artifacts'), { recursive: true });
     const log = openSync(join(this.dir, `server-${Date.now()}.log`), 'a');
-    this.proc = spawn('mlflow', [
-      'server', '--host', '127.0.0.1', '--port', String(this.port), '--workers', '1',
-      '--backend-store-uri', `sqlite:///${join(this.dir, 'db.sqlite')}`,
-      '--artifacts-destination', join(this.dir, 'artifacts'),
-    ], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, MLFLOW_TRACKING_URI: '' } });
+    this.proc = spawn(
+      'mlflow',
+      [
+        'server',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--workers',
+        '1',
+        '--backend-store-uri',
+        `sqlite:///${join(this.dir, 'db.sqlite')}`,
+        '--artifacts-destination',
+        join(this.dir, 'artifacts'),
+      ],
+      { detached: true, stdio: ['ignore', log, log], env: { ...process.env, MLFLOW_TRACKING_URI: '' } },
+    );
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.proc.exitCode !== null) throw new Error(`mlflow server exited with ${this.proc.exitCode}; see ${this.dir}/server-*.log`);
       try {
         const r = await fetch(`${this.uri}/health`);
         if (r.ok) return;
-      } catch { /* not up yet */ }
+      } catch {
+        /* not up yet */
+      }
       await new Promise((r) => setTimeout(r, 300));
     }
     await this.stop();
@@ -74,16 +88,34 @@ export class MlflowTestServer {
     this.proc = null;
     if (p.exitCode !== null) return;
     const gone = new Promise<void>((r) => p.once('exit', () => r()));
-    try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
-    const t = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    try {
+      process.kill(-p.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const t = setTimeout(() => {
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
     await gone;
     clearTimeout(t);
     // Workers of the group may outlive the leader for a moment: wait until the port is free.
     for (let i = 0; i < 50; i++) {
-      try { await fetch(`${this.uri}/health`); } catch { return; }
+      try {
+        await fetch(`${this.uri}/health`);
+      } catch {
+        return;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
-    try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -101,9 +133,16 @@ export async function fetchRetry(url: string, init?: RequestInit): Promise<Respo
 
 /** GET/POST JSON against the server's REST API (for assertions). */
 export async function api(uri: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetchRetry(`${uri}/api/2.0/mlflow/${path}`, body === undefined ? {} : {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
+  const r = await fetchRetry(
+    `${uri}/api/2.0/mlflow/${path}`,
+    body === undefined
+      ? {}
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+  );
   const j = await r.json();
   if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(j)}`);
   return j;

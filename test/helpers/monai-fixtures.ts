@@ -12,8 +12,7 @@ let available: boolean | undefined;
 
 export function monaiImportable(): boolean {
   if (available === undefined) {
-    available = process.env.MONAI_FIXTURES !== 'committed' &&
-      spawnSync('python3', ['-c', 'import monai, torch'], { stdio: 'ignore' }).status === 0;
+    available = process.env.MONAI_FIXTURES !== 'committed' && spawnSync('python3', ['-c', 'import monai, torch'], { stdio: 'ignore' }).status === 0;
   }
   return available;
 }

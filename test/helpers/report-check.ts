@@ -5,9 +5,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from './chromium.js';
 
-export interface ChartCheck { id: string; points: number; w: number; h: number; marks: number; drawn: number }
-export interface ImageCheck { alt: string; complete: boolean; w: number; h: number }
-export interface PageCheck { errors: string[]; charts: ChartCheck[]; images: ImageCheck[]; title: string; loaded: boolean }
+export interface ChartCheck {
+  id: string;
+  points: number;
+  w: number;
+  h: number;
+  marks: number;
+  drawn: number;
+}
+export interface ImageCheck {
+  alt: string;
+  complete: boolean;
+  w: number;
+  h: number;
+}
+export interface PageCheck {
+  errors: string[];
+  charts: ChartCheck[];
+  images: ImageCheck[];
+  title: string;
+  loaded: boolean;
+}
 
 const HEAD = `<script>window.__errors=[];addEventListener('error',function(e){__errors.push(String(e.message||e.type)+(e.filename?' @'+e.filename:''))},true);</script>`;
 const TAIL = `<script>addEventListener('load',function(){var o={errors:window.__errors,charts:[],images:[],title:document.title,loaded:true};
@@ -24,7 +42,12 @@ export async function checkReport(htmlFile: string, copy: string): Promise<PageC
   const r = await chromium(['--virtual-time-budget=10000', '--dump-dom', `file://${copy}`]);
   const m = /<pre id="__check">([\s\S]*?)<\/pre>/.exec(r.stdout);
   if (!m) throw new Error(`chromium gave no check result (exit ${r.code}): ${r.stderr.slice(-1500)}`);
-  const json = m[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const json = m[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
   return JSON.parse(json) as PageCheck;
 }
 

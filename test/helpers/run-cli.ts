@@ -13,13 +13,21 @@ export interface CliRun {
 
 const entry = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onEvent?: (e: JobEvent, kill: () => void) => void } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onEvent?: (e: JobEvent, kill: () => void) => void } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = fork(entry, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...opts.env } });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     const events: JobEvent[] = [];
-    child.stdout!.on('data', (d) => { stdout += d; });
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     child.on('message', (m) => {
       if (isJobEventMessage(m)) {
         events.push(m.claraJobEvent);

@@ -21,7 +21,8 @@ function which(bin: string): string | undefined {
 /** Why Slurm cannot run here, or null. */
 export function slurmAvailable(opts: { rest?: boolean } = {}): string | null {
   const missing = [...BINARIES, ...(opts.rest ? ['slurmrestd'] : [])].filter((b) => !which(b));
-  if (missing.length) return `Slurm is not installed (missing ${missing.join(', ')}; apt-get install slurm-wlm munge${opts.rest ? ' slurmrestd slurm-wlm-jwt-plugin' : ''})`;
+  if (missing.length)
+    return `Slurm is not installed (missing ${missing.join(', ')}; apt-get install slurm-wlm munge${opts.rest ? ' slurmrestd slurm-wlm-jwt-plugin' : ''})`;
   if (process.getuid?.() !== 0) return 'the test Slurm cluster runs its daemons as root';
   return null;
 }
@@ -87,8 +88,22 @@ export class SlurmTestCluster {
     const key = join(d, 'munge', 'munge.key');
     writeFileSync(key, Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7919 + Date.now()) & 255)), { mode: 0o400 });
     const sock = join(d, 'munge', 'munge.socket');
-    this.spawnDaemon('munged', 'munged', ['-F', '--force', '--key-file', key, '--socket', sock, '--pid-file', join(d, 'munge', 'munged.pid'),
-      '--log-file', join(d, 'log', 'munged.log'), '--seed-file', join(d, 'munge', 'seed'), '--num-threads', '2']);
+    this.spawnDaemon('munged', 'munged', [
+      '-F',
+      '--force',
+      '--key-file',
+      key,
+      '--socket',
+      sock,
+      '--pid-file',
+      join(d, 'munge', 'munged.pid'),
+      '--log-file',
+      join(d, 'log', 'munged.log'),
+      '--seed-file',
+      join(d, 'munge', 'seed'),
+      '--num-threads',
+      '2',
+    ]);
     const ctldPort = await freePort();
     let dPort = await freePort();
     while (dPort === ctldPort) dPort = await freePort();
@@ -108,51 +123,96 @@ export class SlurmTestCluster {
       'SlurmctldHost=localhost(127.0.0.1)',
       `SlurmctldPort=${ctldPort}`,
       `SlurmdPort=${dPort}`,
-      'SlurmUser=root', 'SlurmdUser=root',
-      `AuthType=auth/munge`, `AuthInfo=socket=${sock}`, `CryptoType=crypto/munge`,
+      'SlurmUser=root',
+      'SlurmdUser=root',
+      `AuthType=auth/munge`,
+      `AuthInfo=socket=${sock}`,
+      `CryptoType=crypto/munge`,
       ...(this.opts.rest ? ['AuthAltTypes=auth/jwt', `AuthAltParameters=jwt_key=${join(d, 'state', 'jwt_hs256.key')}`] : []),
-      `StateSaveLocation=${join(d, 'state')}`, `SlurmdSpoolDir=${join(d, 'spool')}`,
-      `SlurmctldPidFile=${join(d, 'slurmctld.pid')}`, `SlurmdPidFile=${join(d, 'slurmd.pid')}`,
-      `SlurmctldLogFile=${join(d, 'log', 'slurmctld.log')}`, `SlurmdLogFile=${join(d, 'log', 'slurmd.log')}`,
-      'SlurmctldDebug=info', 'SlurmdDebug=info',
-      'ProctrackType=proctrack/pgid', 'TaskPlugin=task/none', 'MpiDefault=none', 'SwitchType=switch/none',
-      'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core',
-      'SchedulerType=sched/backfill', 'SchedulerParameters=batch_sched_delay=0,bf_interval=1,sched_min_interval=0',
+      `StateSaveLocation=${join(d, 'state')}`,
+      `SlurmdSpoolDir=${join(d, 'spool')}`,
+      `SlurmctldPidFile=${join(d, 'slurmctld.pid')}`,
+      `SlurmdPidFile=${join(d, 'slurmd.pid')}`,
+      `SlurmctldLogFile=${join(d, 'log', 'slurmctld.log')}`,
+      `SlurmdLogFile=${join(d, 'log', 'slurmd.log')}`,
+      'SlurmctldDebug=info',
+      'SlurmdDebug=info',
+      'ProctrackType=proctrack/pgid',
+      'TaskPlugin=task/none',
+      'MpiDefault=none',
+      'SwitchType=switch/none',
+      'SelectType=select/cons_tres',
+      'SelectTypeParameters=CR_Core',
+      'SchedulerType=sched/backfill',
+      'SchedulerParameters=batch_sched_delay=0,bf_interval=1,sched_min_interval=0',
       'AccountingStorageType=accounting_storage/none',
-      'JobCompType=jobcomp/filetxt', `JobCompLoc=${join(d, 'log', 'jobcomp.txt')}`,
+      'JobCompType=jobcomp/filetxt',
+      `JobCompLoc=${join(d, 'log', 'jobcomp.txt')}`,
       'JobAcctGatherType=jobacct_gather/none',
-      'ReturnToService=2', 'SlurmdTimeout=30', 'InactiveLimit=0', 'KillWait=2', 'MinJobAge=300', 'MessageTimeout=10',
-      'GresTypes=gpu', 'SlurmdParameters=config_overrides',
+      'ReturnToService=2',
+      'SlurmdTimeout=30',
+      'InactiveLimit=0',
+      'KillWait=2',
+      'MinJobAge=300',
+      'MessageTimeout=10',
+      'GresTypes=gpu',
+      'SlurmdParameters=config_overrides',
       `NodeName=${this.nodeName} NodeAddr=127.0.0.1 NodeHostname=${this.nodeName} CPUs=${ncpu} RealMemory=1000 Gres=gpu:${gpus} State=UNKNOWN`,
       `PartitionName=${this.partition} Nodes=${this.nodeName} Default=YES MaxTime=INFINITE State=UP`,
     ];
     writeFileSync(this.conf, lines.join('\n') + '\n');
     if (this.opts.rest) {
-      writeFileSync(join(d, 'state', 'jwt_hs256.key'), Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 131 + Date.now()) & 255).map((x) => x.toString(16).padStart(2, '0')).join('')), { mode: 0o600 });
+      writeFileSync(
+        join(d, 'state', 'jwt_hs256.key'),
+        Buffer.from(
+          Array.from({ length: 32 }, (_, i) => (i * 131 + Date.now()) & 255)
+            .map((x) => x.toString(16).padStart(2, '0'))
+            .join(''),
+        ),
+        { mode: 0o600 },
+      );
     }
     await this.waitFor(() => existsSync(sock), 'munged socket', timeoutMs, 'munged');
     this.spawnDaemon('slurmctld', 'slurmctld', ['-D', '-i', '-f', this.conf]);
-    await this.waitFor(() => spawnSync(which('scontrol')!, ['ping'], { env: { ...process.env, ...this.env }, encoding: 'utf8' }).stdout?.includes('UP') ?? false, 'slurmctld ping', timeoutMs, 'slurmctld');
+    await this.waitFor(
+      () => spawnSync(which('scontrol')!, ['ping'], { env: { ...process.env, ...this.env }, encoding: 'utf8' }).stdout?.includes('UP') ?? false,
+      'slurmctld ping',
+      timeoutMs,
+      'slurmctld',
+    );
     this.spawnDaemon('slurmd', 'slurmd', ['-D', '-N', this.nodeName, '-f', this.conf]);
-    await this.waitFor(() => {
-      const r = spawnSync(which('sinfo')!, ['-h', '-N', '-o', '%T'], { env: { ...process.env, ...this.env }, encoding: 'utf8' });
-      return /^idle/m.test(r.stdout ?? '');
-    }, 'the node to become idle', timeoutMs, 'slurmd');
+    await this.waitFor(
+      () => {
+        const r = spawnSync(which('sinfo')!, ['-h', '-N', '-o', '%T'], { env: { ...process.env, ...this.env }, encoding: 'utf8' });
+        return /^idle/m.test(r.stdout ?? '');
+      },
+      'the node to become idle',
+      timeoutMs,
+      'slurmd',
+    );
     if (this.opts.rest) await this.startRest(timeoutMs);
   }
 
   private async startRest(timeoutMs: number): Promise<void> {
     const port = await freePort();
     this.spawnDaemon('slurmrestd', 'slurmrestd', ['-s', 'openapi/v0.0.38', `127.0.0.1:${port}`], {
-      SLURM_JWT: 'daemon', SLURMRESTD_SECURITY: 'disable_user_check',
+      SLURM_JWT: 'daemon',
+      SLURMRESTD_SECURITY: 'disable_user_check',
     });
     this.restUrl = `http://127.0.0.1:${port}`;
-    await this.waitFor(async () => {
-      try {
-        const r = await fetch(`${this.restUrl}/slurm/v0.0.38/ping`, { headers: { 'X-SLURM-USER-NAME': 'root', 'X-SLURM-USER-TOKEN': this.token() } });
-        return r.status < 500;
-      } catch { return false; }
-    }, 'slurmrestd', timeoutMs, 'slurmrestd');
+    await this.waitFor(
+      async () => {
+        try {
+          const r = await fetch(`${this.restUrl}/slurm/v0.0.38/ping`, { headers: { 'X-SLURM-USER-NAME': 'root', 'X-SLURM-USER-TOKEN': this.token() } });
+          return r.status < 500;
+        } catch {
+          return false;
+        }
+      },
+      'slurmrestd',
+      timeoutMs,
+      'slurmrestd',
+    );
   }
 
   /** A JWT for the REST API (`scontrol token`). */
@@ -189,7 +249,12 @@ export class SlurmTestCluster {
     this.procs.splice(i, 1);
     await sleep(downMs);
     this.spawnDaemon('slurmctld', 'slurmctld', ['-D', '-i', '-f', this.conf]);
-    await this.waitFor(() => spawnSync(which('scontrol')!, ['ping'], { env: { ...process.env, ...this.env }, encoding: 'utf8' }).stdout?.includes('UP') ?? false, 'slurmctld ping', timeoutMs, 'slurmctld');
+    await this.waitFor(
+      () => spawnSync(which('scontrol')!, ['ping'], { env: { ...process.env, ...this.env }, encoding: 'utf8' }).stdout?.includes('UP') ?? false,
+      'slurmctld ping',
+      timeoutMs,
+      'slurmctld',
+    );
   }
 
   /** Runs a Slurm client command against this cluster. */
@@ -205,8 +270,18 @@ export class SlurmTestCluster {
     for (const { proc } of [...this.procs].reverse()) {
       if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) continue;
       const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-      try { proc.kill('SIGTERM'); } catch { /* gone */ }
-      const t = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
+      try {
+        proc.kill('SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const t = setTimeout(() => {
+        try {
+          proc.kill('SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
       await gone;
       clearTimeout(t);
     }

@@ -15,7 +15,11 @@ export interface CliProc {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
 }
 
-export function slurmSuite(opts: SlurmClusterOptions = {}): { skip: string | false; cluster: () => SlurmTestCluster; cli: (args: string[], cwd?: string) => CliProc } {
+export function slurmSuite(opts: SlurmClusterOptions = {}): {
+  skip: string | false;
+  cluster: () => SlurmTestCluster;
+  cli: (args: string[], cwd?: string) => CliProc;
+} {
   const skip = skipUnlessSlurm({ rest: opts.rest });
   let cluster: SlurmTestCluster | undefined;
   const children = new Set<ChildProcess>();
@@ -34,9 +38,14 @@ export function slurmSuite(opts: SlurmClusterOptions = {}): { skip: string | fal
     delete env.MLFLOW_TRACKING_URI;
     const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd ? { cwd } : {}) });
     children.add(child);
-    let out = '', err = '';
-    child.stdout!.on('data', (d) => { out += d; });
-    child.stderr!.on('data', (d) => { err += d; });
+    let out = '',
+      err = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
     return { child, done: new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, out, err }))) };
   };
   return { skip, cluster: () => cluster!, cli };

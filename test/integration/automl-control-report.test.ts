@@ -24,12 +24,22 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 const RUN_ID = 'ctl';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Done { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }
+interface Done {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
 function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv): { child: ReturnType<typeof spawn>; done: Promise<Done> } {
   const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
+  let out = '',
+    err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   const done = new Promise<Done>((res) => child.on('exit', (code, signal) => res({ code, signal, out, err })));
   return { child, done };
 }
@@ -61,11 +71,16 @@ const ends = (es: JournalEntry[]) => es.filter((e): e is Extract<JournalEntry, {
 test('status, suspend/resume a worker, stop --now, --resume, stop; the report renders in Chromium', { timeout: 900_000 }, async (t) => {
   const skipChromium = skipUnlessChromium();
   const tmp = mkdtempSync(join(tmpdir(), 'clara-ctl-'));
-  t.after(() => { if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true }); else console.log(`kept ${tmp}`); });
+  t.after(() => {
+    if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true });
+    else console.log(`kept ${tmp}`);
+  });
   const mmar = join(tmp, 'mmar');
   const cmd = [process.execPath, '--import', TSX, ENTRY];
   const env: NodeJS.ProcessEnv = {
-    ...process.env, CLARA_TRAIN_COMMAND: JSON.stringify([...cmd, 'train', '-m', '{mmar}', '-q']), CLARA_CLI_COMMAND: JSON.stringify(cmd),
+    ...process.env,
+    CLARA_TRAIN_COMMAND: JSON.stringify([...cmd, 'train', '-m', '{mmar}', '-q']),
+    CLARA_CLI_COMMAND: JSON.stringify(cmd),
     CLARA_SYSTEM_METRICS_INTERVAL_S: '1',
   };
   delete env.MLFLOW_TRACKING_URI;
@@ -87,7 +102,9 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
   // 1. The search; status from another process while both workers train.
   const first = cli(['automl', '-m', mmar, '--set', `run_id=${RUN_ID}`, 'workers=cpu:cpu'], tmp, env);
   let firstExited = false;
-  void first.done.then(() => { firstExited = true; });
+  void first.done.then(() => {
+    firstExited = true;
+  });
   const aliveFirst = () => !firstExited;
   // The status command's own output: a running job with its epoch of 8 and an ETA (tried again while jobs are between epochs).
   let st = '';
@@ -98,10 +115,16 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
   assert.match(st, /automl ctl: running/);
   assert.match(st, /W\d_\d+_J\d+\s+\d\s+[1-7]\/8\s+\S+\s+\S+\s+\d+ s/, `no running job with epoch and ETA in:\n${st}`);
   const s0 = status(runRoot)!;
-  assert.deepEqual(s0.workers.map((w) => w.suspended), [false, false]);
+  assert.deepEqual(
+    s0.workers.map((w) => w.suspended),
+    [false, false],
+  );
 
   // 2. Worker 1 suspended: its job finishes, then it takes no job while worker 0 does.
-  const applied = (verb: string) => status(runRoot)!.applied.filter((a) => a.command === verb).at(-1)!;
+  const applied = (verb: string) =>
+    status(runRoot)!
+      .applied.filter((a) => a.command === verb)
+      .at(-1)!;
   const sus = await ctl('suspend-worker', '--worker', '1');
   assert.match(sus, /worker 1 suspended/);
   const tSuspend = applied('suspend').time;
@@ -121,18 +144,35 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
   assert.equal(r1.code, 0, r1.err.slice(-3000));
   const j1 = journal();
   assert.match((j1.at(-1) as { reason: string }).reason, /stop --now/);
-  const killed = ends(j1).filter((e) => e.outcome.status === 'KILLED').map((e) => e.outcome.recommendation.id);
+  const killed = ends(j1)
+    .filter((e) => e.outcome.status === 'KILLED')
+    .map((e) => e.outcome.recommendation.id);
   assert.ok(killed.length >= 1, 'stop --now ended no running job');
-  assert.deepEqual(starts(j1).map((e) => e.job).sort(), ends(j1).map((e) => e.job).sort(), 'every started job has an end in the journal');
+  assert.deepEqual(
+    starts(j1)
+      .map((e) => e.job)
+      .sort(),
+    ends(j1)
+      .map((e) => e.job)
+      .sort(),
+    'every started job has an end in the journal',
+  );
   assert.equal(status(runRoot)!.state, 'ended');
   assert.match((await cli(['automl', 'stop', '-m', mmar, '--run-id', RUN_ID], tmp, env).done).err, /is not running/);
 
   // 4. --resume reruns the killed jobs; `automl stop` lets them finish and starts nothing new.
   const second = cli(['automl', '-m', mmar, '--set', `run_id=${RUN_ID}`, 'workers=cpu:cpu', '--resume'], tmp, env);
   let secondExited = false;
-  void second.done.then(() => { secondExited = true; });
+  void second.done.then(() => {
+    secondExited = true;
+  });
   const n1 = starts(j1).length;
-  await until('the resumed search starts the killed jobs', 300_000, () => starts(journal()).length >= n1 + killed.length && status(runRoot)?.state === 'running', () => !secondExited);
+  await until(
+    'the resumed search starts the killed jobs',
+    300_000,
+    () => starts(journal()).length >= n1 + killed.length && status(runRoot)?.state === 'running',
+    () => !secondExited,
+  );
   assert.match(await ctl('stop'), /stopping: \d running job\(s\) finish/);
   const tStop = Date.now();
   const r2 = await second.done;
@@ -140,8 +180,12 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
   const j2 = journal();
   assert.match((j2.at(-1) as { reason: string }).reason, /automl stop\)/);
   const resumedEnds = ends(j2).slice(ends(j1).length);
-  for (const id of killed) assert.equal(resumedEnds.find((e) => e.outcome.recommendation.id === id)?.outcome.status, 'FINISHED', `killed job ${id} did not finish after --resume`);
-  assert.ok(resumedEnds.every((e) => e.outcome.status === 'FINISHED'), 'automl stop killed a job');
+  for (const id of killed)
+    assert.equal(resumedEnds.find((e) => e.outcome.recommendation.id === id)?.outcome.status, 'FINISHED', `killed job ${id} did not finish after --resume`);
+  assert.ok(
+    resumedEnds.every((e) => e.outcome.status === 'FINISHED'),
+    'automl stop killed a job',
+  );
   assert.ok(!starts(j2).some((e) => e.time > tStop + 1000), 'a job started after automl stop');
 
   // 5. The report (written by the search at its end), logged to MLflow's mlruns store.
@@ -152,7 +196,13 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
   const images = readdirSync(join(runRoot, 'report', 'images'));
   assert.equal(images.length, 6, `2 validation cases × 3 views, got ${images}`);
   const mlruns = join(tmp, 'mlruns');
-  const runDirs = readdirSync(mlruns).filter((d) => /^\d+$/.test(d) && d !== '0').flatMap((e) => readdirSync(join(mlruns, e)).filter((r) => existsSync(join(mlruns, e, r, 'meta.yaml'))).map((r) => join(mlruns, e, r)));
+  const runDirs = readdirSync(mlruns)
+    .filter((d) => /^\d+$/.test(d) && d !== '0')
+    .flatMap((e) =>
+      readdirSync(join(mlruns, e))
+        .filter((r) => existsSync(join(mlruns, e, r, 'meta.yaml')))
+        .map((r) => join(mlruns, e, r)),
+    );
   const parent = runDirs.find((d) => existsSync(join(d, 'artifacts', 'report.html')));
   assert.ok(parent, 'no MLflow run has report.html');
   assert.equal(readdirSync(join(parent, 'artifacts', 'report_images')).length, 6);
@@ -160,13 +210,17 @@ test('status, suspend/resume a worker, stop --now, --resume, stop; the report re
   assert.ok(withSystem.length >= 2, `system metrics on ${withSystem.length} job run(s)`);
   assert.ok(existsSync(join(withSystem[0], 'metrics', 'system', 'system_memory_usage_megabytes')));
 
-  if (skipChromium) { t.diagnostic(`browser check skipped: ${skipChromium}`); return; }
+  if (skipChromium) {
+    t.diagnostic(`browser check skipped: ${skipChromium}`);
+    return;
+  }
   mkdirSync(ARTIFACTS, { recursive: true });
   const page = await checkReport(report, join(tmp, 'checked.html'));
   assert.ok(page.loaded);
   assert.deepEqual(page.errors, [], 'script errors');
   const ids = page.charts.map((c) => c.id);
-  for (const id of ['best-over-time', 'best-over-jobs', 'parallel-coordinates', 'importance', 'per-case', 'system-cpu', 'system-rss']) assert.ok(ids.includes(id), `chart ${id} is missing (have ${ids})`);
+  for (const id of ['best-over-time', 'best-over-jobs', 'parallel-coordinates', 'importance', 'per-case', 'system-cpu', 'system-rss'])
+    assert.ok(ids.includes(id), `chart ${id} is missing (have ${ids})`);
   // A job killed by stop --now and rerun on another worker has a new name: the last attempt is reported.
   const jobs = new Set(new Map(starts(j2).map((e) => [e.recommendationId, e.job])).values());
   for (const j of jobs) for (const k of ['loss', 'val', 'lr']) assert.ok(ids.includes(`${k}-${j}`), `no ${k} curve for ${j}`);

@@ -41,7 +41,10 @@ const skip = skipUnlessMlflow();
 test('a search and its job killed mid-epoch: --resume continues the job from its checkpoint, its MLflow run goes on', { skip, timeout: 300_000 }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'clara-jobresume-'));
   const server = new MlflowTestServer(join(tmp, 'mlflow'));
-  t.after(async () => { await server.stop(); rmSync(tmp, { recursive: true, force: true }); });
+  t.after(async () => {
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
   const env = automlEnv();
   const mmar = join(tmp, 'mmar');
   const init = await spawnCli(['init', '--example', 'synthetic', mmar, '--train-cases', '8', '--val-cases', '1', '--size', '32'], tmp, env).done;
@@ -50,7 +53,10 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
   // epochs long enough (a few seconds) to be caught in the middle: 8 cases × 4 crops of 24³
   const tf = join(mmar, 'config', 'config_train.json');
   const tc = readJson(tf);
-  Object.assign(tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args, { spatial_size: [24, 24, 24], num_samples: 4 });
+  Object.assign(tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args, {
+    spatial_size: [24, 24, 24],
+    num_samples: 4,
+  });
   writeFileSync(tf, JSON.stringify(tc, null, 2));
   await server.start();
   const af = join(mmar, 'config', 'config_automl.json');
@@ -63,7 +69,9 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
   const runRoot = join(mmar, 'automl', 'jr');
   const first = spawnCli(args, tmp, env);
   let exited = false;
-  void first.done.then(() => { exited = true; });
+  void first.done.then(() => {
+    exited = true;
+  });
   // Wait for the job to have checkpointed epoch 2, then kill the search and the job while epoch 3 trains.
   let jobName = '';
   let jobPid: number | undefined;
@@ -82,9 +90,17 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
   await sleep(100);
   first.child.kill('SIGKILL');
   // the job may be gone already: train asks the kernel to end it with its parent (PR_SET_PDEATHSIG)
-  try { process.kill(jobPid!, 'SIGKILL'); } catch (e) { assert.equal((e as NodeJS.ErrnoException).code, 'ESRCH'); }
+  try {
+    process.kill(jobPid!, 'SIGKILL');
+  } catch (e) {
+    assert.equal((e as NodeJS.ErrnoException).code, 'ESRCH');
+  }
   const r1 = await first.done;
-  assert.equal(r1.signal, 'SIGKILL', `the search was killed (it exited with ${r1.code} after epoch ${lastEpoch(join(runRoot, jobName))}: ${r1.err.slice(-2000)})`);
+  assert.equal(
+    r1.signal,
+    'SIGKILL',
+    `the search was killed (it exited with ${r1.code} after epoch ${lastEpoch(join(runRoot, jobName))}: ${r1.err.slice(-2000)})`,
+  );
   for (let i = 0; i < 100 && cmdline(jobPid!) !== ''; i++) await sleep(50);
   assert.equal(cmdline(jobPid!), '', 'the job process is gone');
   const jobDir = join(runRoot, jobName);
@@ -107,11 +123,19 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
   assert.equal(stats.train_loss.length, EPOCHS);
   const all = Journal.read(join(runRoot, 'journal.jsonl'));
   const starts = all.filter((e) => e.type === 'job_start');
-  assert.deepEqual(starts.map((e) => e.type === 'job_start' && e.job), [jobName, jobName], 'the same job folder continues');
+  assert.deepEqual(
+    starts.map((e) => e.type === 'job_start' && e.job),
+    [jobName, jobName],
+    'the same job folder continues',
+  );
   const end = all.find((e) => e.type === 'job_end') as { outcome: Outcome } | undefined;
   assert.equal(end?.outcome.status, 'FINISHED');
   assert.equal(end?.outcome.resumedFromEpoch, k);
-  assert.deepEqual(end?.outcome.history?.map((h) => h.epoch), [1, 2, 3, 4], 'the key-metric history covers every epoch');
+  assert.deepEqual(
+    end?.outcome.history?.map((h) => h.epoch),
+    [1, 2, 3, 4],
+    'the key-metric history covers every epoch',
+  );
 
   // MLflow: one run for the job, FINISHED, with every epoch once.
   const exp = await api(server.uri, `experiments/get-by-name?experiment_name=jobresume`);
@@ -125,9 +149,16 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
   assert.equal(tags['clara.resumed_from_epoch'], String(k));
   for (const key of ['train_loss', 'lr', 'epoch_time', 'val_mean_dice']) {
     const h = (await api(server.uri, `metrics/get-history?run_id=${run.info.run_id}&metric_key=${key}&max_results=1000`)).metrics as { step: number }[];
-    assert.deepEqual(h.map((m) => Number(m.step)).sort((x, y) => x - y), [1, 2, 3, 4], `${key}: every epoch once (no gap, no duplicate step)`);
+    assert.deepEqual(
+      h.map((m) => Number(m.step)).sort((x, y) => x - y),
+      [1, 2, 3, 4],
+      `${key}: every epoch once (no gap, no duplicate step)`,
+    );
   }
   // The epochs before the kill were logged by the first process, the later ones by the resumed one.
-  const loss = (await api(server.uri, `metrics/get-history?run_id=${run.info.run_id}&metric_key=train_loss&max_results=1000`)).metrics as { step: number; value: number }[];
+  const loss = (await api(server.uri, `metrics/get-history?run_id=${run.info.run_id}&metric_key=train_loss&max_results=1000`)).metrics as {
+    step: number;
+    value: number;
+  }[];
   for (const m of loss) assert.ok(Math.abs(m.value - stats.train_loss[Number(m.step) - 1]) < 1e-6, `train_loss at step ${m.step} is the job's`);
 });

@@ -32,7 +32,10 @@ test('an out-of-memory job is retried at a halved batch and the smaller batch fi
   const tf = join(mmar, 'config', 'config_train.json');
   const tc = readJson(tf);
   tc.train.dataloader.args.batch_size = 8;
-  Object.assign(tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args, { spatial_size: [48, 48, 48], num_samples: 2 });
+  Object.assign(tc.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args, {
+    spatial_size: [48, 48, 48],
+    num_samples: 2,
+  });
   writeFileSync(tf, JSON.stringify(tc, null, 2));
   const af = join(mmar, 'config', 'config_automl.json');
   const a = readJson(af);
@@ -62,7 +65,10 @@ test('an out-of-memory job is retried at a halved batch and the smaller batch fi
   assert.match(r.err, /ran out of memory \(resident memory \d+ MiB went over memory_limit_mb \d+; killed\); retry 1 of 3 at a lower fidelity: batch 8 → 4/);
   // journalled: one job_attempt per failed attempt, before the job's end
   const js = journal.filter((e) => e.type === 'job_attempt') as { attempt: Attempt }[];
-  assert.deepEqual(js.map((x) => x.attempt.attempt), failed.map((x) => x.attempt));
+  assert.deepEqual(
+    js.map((x) => x.attempt.attempt),
+    failed.map((x) => x.attempt),
+  );
   // the job that finished trained at the lowered batch; the failed attempts' logs are kept
   const jobDir = join(runRoot, o.jobName);
   assert.equal(readJson(join(jobDir, 'config', 'config_train.json')).train.dataloader.args.batch_size, o.fidelity!.batchSize);
@@ -74,7 +80,9 @@ test('an out-of-memory job is retried at a halved batch and the smaller batch fi
   assert.deepEqual(board[0].fidelity, o.fidelity);
   assert.equal(board[0].attempts, attempts.length);
   const mlruns = join(tmp, 'mlruns');
-  const runDirs = readdirSync(mlruns).filter((d) => /^\d+$/.test(d)).flatMap((e) => readdirSync(join(mlruns, e)).map((r) => join(mlruns, e, r)))
+  const runDirs = readdirSync(mlruns)
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((e) => readdirSync(join(mlruns, e)).map((r) => join(mlruns, e, r)))
     .filter((d) => existsSync(join(d, 'tags', 'mlflow.runName')) && readFileSync(join(d, 'tags', 'mlflow.runName'), 'utf8') === o.jobName);
   assert.equal(runDirs.length, 1);
   assert.match(readFileSync(join(runDirs[0], 'tags', 'clara.fidelity'), 'utf8'), new RegExp(`batch ${o.fidelity!.batchSize}`));

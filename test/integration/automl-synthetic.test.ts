@@ -31,7 +31,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function within<T>(p: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => { t = setTimeout(() => { onTimeout?.(); rej(new Error(`${what} did not finish within ${ms / 1000} s`)); }, ms); });
+  const timeout = new Promise<never>((_, rej) => {
+    t = setTimeout(() => {
+      onTimeout?.();
+      rej(new Error(`${what} did not finish within ${ms / 1000} s`));
+    }, ms);
+  });
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -86,19 +91,38 @@ for e in exps:
 print(json.dumps(out))
 `;
 
-interface PyRun { id: string; experiment: string; name: string; status: string; stage: string; params: Record<string, string>; tags: Record<string, string>; history: Record<string, [number, number][]> }
+interface PyRun {
+  id: string;
+  experiment: string;
+  name: string;
+  status: string;
+  stage: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  history: Record<string, [number, number][]>;
+}
 
 test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, best/, MLflow runs', { timeout: 900_000 }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'clara-e2e-'));
-  t.after(() => { if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true }); else console.log(`kept ${tmp}`); });
+  t.after(() => {
+    if (!process.env.KEEP_E2E) rmSync(tmp, { recursive: true, force: true });
+    else console.log(`kept ${tmp}`);
+  });
   const mmar = join(tmp, 'mmar');
-  const env: NodeJS.ProcessEnv = { ...process.env, CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, '--import', TSX, ENTRY, 'train', '-m', '{mmar}', '-q']) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, '--import', TSX, ENTRY, 'train', '-m', '{mmar}', '-q']),
+  };
   delete env.MLFLOW_TRACKING_URI;
   delete env.MLFLOW_EXPERIMENT_NAME;
   delete env.CLARA_JOB_NAME;
 
   // 1. The example, shrunk.
-  const init = await within(cli(['init', '--example', 'synthetic', mmar, '--train-cases', '4', '--val-cases', '2', '--size', '24'], tmp, env).done, 120_000, 'init');
+  const init = await within(
+    cli(['init', '--example', 'synthetic', mmar, '--train-cases', '4', '--val-cases', '2', '--size', '24'], tmp, env).done,
+    120_000,
+    'init',
+  );
   assert.equal(init.code, 0, init.err);
   const ds = readJson(join(mmar, 'data', 'dataset.json'));
   assert.equal(ds.training.length, 4);
@@ -111,7 +135,9 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
   const journalFile = join(runRoot, 'journal.jsonl');
   const first = cli(args, tmp, env);
   let exited = false;
-  void first.done.then(() => { exited = true; });
+  void first.done.then(() => {
+    exited = true;
+  });
   let entriesBefore: JournalEntry[] = [];
   let before = summarize([]);
   let kids: number[] = [];
@@ -156,17 +182,28 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
   }
   // The interrupted ones were rerun to the end.
   const interrupted = [...startsBefore.keys()].filter((id) => !finishedBefore.some((f) => f.id === id));
-  const interruptedNames = entriesBefore.filter((e) => e.type === 'job_start' && interrupted.includes(e.recommendationId)).map((e) => (e as { job: string }).job);
+  const interruptedNames = entriesBefore
+    .filter((e) => e.type === 'job_start' && interrupted.includes(e.recommendationId))
+    .map((e) => (e as { job: string }).job);
   assert.ok(interrupted.length > 0);
   for (const id of interrupted) {
     assert.equal(after.starts.get(id), (startsBefore.get(id) ?? 0) + 1, `interrupted job ${id} was not started exactly once more`);
     assert.equal(after.ends.get(id)?.status, 'FINISHED', `interrupted job ${id} did not finish on resume`);
   }
   assert.ok(after.finished.length >= MIN_JOBS, `only ${after.finished.length} finished jobs`);
-  assert.equal(after.finished.length, after.ends.size, `failed jobs: ${[...after.ends.values()].filter((o) => o.status !== 'FINISHED').map((o) => `${o.jobName}: ${o.error}`).join('; ')}`);
+  assert.equal(
+    after.finished.length,
+    after.ends.size,
+    `failed jobs: ${[...after.ends.values()]
+      .filter((o) => o.status !== 'FINISHED')
+      .map((o) => `${o.jobName}: ${o.error}`)
+      .join('; ')}`,
+  );
 
   // Every job's score is its train_stats.json best_key_metric; the values were searched.
-  const lrs = new Set<number>(), losses = new Set<string>(), amps = new Set<string>();
+  const lrs = new Set<number>(),
+    losses = new Set<string>(),
+    amps = new Set<string>();
   for (const o of after.finished) {
     const stats = readJson<TrainStats>(join(runRoot, o.jobName, 'models', 'train_stats.json'));
     assert.equal(o.score, stats.best_key_metric, `${o.jobName}: score ${o.score} vs best_key_metric ${stats.best_key_metric}`);
@@ -197,15 +234,26 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
 
   // 4. Tracking: ./mlruns in the cwd, read back with python mlflow.
   const skip = requirePython('mlflow');
-  if (skip) { t.diagnostic(`MLflow read-back skipped: ${skip}`); return; }
+  if (skip) {
+    t.diagnostic(`MLflow read-back skipped: ${skip}`);
+    return;
+  }
   const mlruns = join(tmp, 'mlruns');
   assert.ok(existsSync(mlruns), 'no ./mlruns in the cwd of clara-train automl');
-  const py = spawnSync('python3', ['-c', PY_READ, `file:${mlruns}`], { encoding: 'utf8', env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' }, timeout: 180_000 });
+  const py = spawnSync('python3', ['-c', PY_READ, `file:${mlruns}`], {
+    encoding: 'utf8',
+    env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' },
+    timeout: 180_000,
+  });
   assert.equal(py.status, 0, py.stderr);
   const got = JSON.parse(py.stdout.trim().split('\n').pop()!) as { runs: PyRun[] };
   const active = got.runs.filter((r) => r.stage === 'active');
   const tops = active.filter((r) => !r.tags['mlflow.parentRunId']);
-  assert.deepEqual(tops.map((r) => r.name), [`automl_${RUN_ID}`], 'exactly one top-level run: the AutoML parent (no job tracked itself)');
+  assert.deepEqual(
+    tops.map((r) => r.name),
+    [`automl_${RUN_ID}`],
+    'exactly one top-level run: the AutoML parent (no job tracked itself)',
+  );
   const parent = tops[0];
   assert.equal(parent.experiment, 'clara-train-synthetic');
   assert.equal(parent.status, 'FINISHED');
@@ -226,15 +274,30 @@ test('synthetic AutoML with real train jobs: kill -9, --resume, leaderboard, bes
     const cfg = readJson(join(runRoot, o.jobName, 'config', 'config_train.json'));
     assert.equal(Number(r.params.learning_rate), cfg.learning_rate, `${o.jobName} learning_rate param`);
     assert.equal(r.params.use_amp, String(cfg.use_amp));
-    assert.deepEqual(r.history.val_mean_dice.map(([s]) => s), [1, 2], `${o.jobName} val_mean_dice history`);
-    assert.deepEqual(r.history.train_loss.map(([s]) => s), [1, 2], `${o.jobName} train_loss history`);
+    assert.deepEqual(
+      r.history.val_mean_dice.map(([s]) => s),
+      [1, 2],
+      `${o.jobName} val_mean_dice history`,
+    );
+    assert.deepEqual(
+      r.history.train_loss.map(([s]) => s),
+      [1, 2],
+      `${o.jobName} train_loss history`,
+    );
     const stats = readJson<TrainStats>(join(runRoot, o.jobName, 'models', 'train_stats.json'));
-    assert.deepEqual(r.history.val_mean_dice.map(([, v]) => v), stats.val_metrics.map((v) => v.metrics.val_mean_dice));
-    assert.deepEqual(r.history.score.map(([, v]) => v), [o.score]);
+    assert.deepEqual(
+      r.history.val_mean_dice.map(([, v]) => v),
+      stats.val_metrics.map((v) => v.metrics.val_mean_dice),
+    );
+    assert.deepEqual(
+      r.history.score.map(([, v]) => v),
+      [o.score],
+    );
   }
   // The attempts the kill interrupted are kept out of sight: KILLED, in the deleted stage.
   const attempts = got.runs.filter((r) => r.stage === 'deleted');
-  assert.deepEqual(attempts.map((r) => `${r.name} ${r.status} ${r.tags['mlflow.parentRunId'] === parent.id}`).sort(),
-    interruptedNames.map((n) => `${n} KILLED true`).sort());
+  assert.deepEqual(
+    attempts.map((r) => `${r.name} ${r.status} ${r.tags['mlflow.parentRunId'] === parent.id}`).sort(),
+    interruptedNames.map((n) => `${n} KILLED true`).sort(),
+  );
 });
-

@@ -21,7 +21,11 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   });
   writeJson(join(mmar, 'config', 'config_automl_cv.json'), {
     num_folds: 3,
-    handlers: [{ name: 'MMARHandler', args: { train_config_file: '{trainconf}' } }, { name: 'StatsHandler' }, { name: 'MLflowHandler', args: { experiment_name: 'cv' } }],
+    handlers: [
+      { name: 'MMARHandler', args: { train_config_file: '{trainconf}' } },
+      { name: 'StatsHandler' },
+      { name: 'MLflowHandler', args: { experiment_name: 'cv' } },
+    ],
     executor: { name: 'MMARExecutor', args: {} },
     controller: { name: 'RandomController', args: { max_rounds: 1, max_jobs_per_round: 2, seed: 0 } },
   });
@@ -29,12 +33,17 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   assert.equal(r.code, 0, r.err.slice(-3000));
   const run = join(mmar, 'automl', 'cv');
 
-  const outcomes = Journal.read(join(run, "journal.jsonl")).filter((e) => e.type === 'job_end').map((e) => (e as { outcome: Outcome }).outcome);
+  const outcomes = Journal.read(join(run, 'journal.jsonl'))
+    .filter((e) => e.type === 'job_end')
+    .map((e) => (e as { outcome: Outcome }).outcome);
   assert.equal(outcomes.length, 2);
   const splits = readFileSync(join(run, outcomes[0].jobName, 'cv_fold0', 'config', 'splits_final.json'), 'utf8');
   for (const o of outcomes) {
     assert.equal(o.status, 'FINISHED', o.error);
-    assert.deepEqual(o.folds!.map((f) => f.fold), [0, 1, 2]);
+    assert.deepEqual(
+      o.folds!.map((f) => f.fold),
+      [0, 1, 2],
+    );
     assert.ok(Math.abs(o.score - o.folds!.reduce((s, f) => s + f.score, 0) / 3) < 1e-12, 'the score is the mean over the folds');
     assert.equal(Object.keys(o.perCase!).length, 6, 'every training case is validated once over the folds');
     for (let f = 0; f < 3; f++) {
@@ -55,7 +64,10 @@ test('a 3-fold search ends with a best/ fold ensemble that infer runs (plain, --
   assert.equal(configRuns.length, 2);
   assert.equal(foldRuns.length, 6);
   for (const fr of foldRuns) {
-    assert.ok(configRuns.some((c) => c.id === fr.tags['mlflow.parentRunId'] && c.tags['clara.job_name'] === fr.tags['clara.job_name']), 'nested in its configuration\'s run');
+    assert.ok(
+      configRuns.some((c) => c.id === fr.tags['mlflow.parentRunId'] && c.tags['clara.job_name'] === fr.tags['clara.job_name']),
+      "nested in its configuration's run",
+    );
     assert.ok(fr.metrics.includes('val_mean_dice') && fr.metrics.includes('score'), `fold run metrics: ${fr.metrics}`);
   }
 

@@ -43,14 +43,25 @@ export class ProgressLog {
 }
 `;
 
-interface Proc { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> }
+interface Proc {
+  child: ReturnType<typeof spawn>;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
+}
 
 function cli(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...cluster.env, ...env } });
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...cluster.env, ...env },
+  });
   children.add(child);
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
+  let out = '',
+    err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   return { child, done: new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, out, err }))) };
 }
 
@@ -62,7 +73,10 @@ function slurmMmar(train: Record<string, unknown>, controller: Record<string, un
     automl: {
       ...base,
       handlers: [...(base.handlers as unknown[]), { path: 'progressLog.ProgressLog' }],
-      executor: { name: 'SlurmExecutor', args: { command: ex.args.command, partition: cluster.partition, gres: 'gpu:1', cpus_per_task: 1, poll_s: 0.2, ...executorArgs } },
+      executor: {
+        name: 'SlurmExecutor',
+        args: { command: ex.args.command, partition: cluster.partition, gres: 'gpu:1', cpus_per_task: 1, poll_s: 0.2, ...executorArgs },
+      },
     },
     files: { 'custom/progressLog.js': PROGRESS_HANDLER },
   });
@@ -75,13 +89,21 @@ const submits = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, 
 // search starts first and is checked last, while the other tests run beside it.
 let slurmTimeLimit: { mmar: string; done: Proc['done'] } | undefined;
 test('a job past its Slurm time limit (started here, checked at the end)', { skip }, () => {
-  const train = { ...trainConfig({ epochs: 2, fake_epoch_ms: 100, fake_hang: true }), train: { loss: [{ name: 'DiceLoss', args: {} }] }, search: [{ domain: 'lr', type: 'float', args: ['learning_rate'], targets: [1e-4, 1e-2] }] };
+  const train = {
+    ...trainConfig({ epochs: 2, fake_epoch_ms: 100, fake_hang: true }),
+    train: { loss: [{ name: 'DiceLoss', args: {} }] },
+    search: [{ domain: 'lr', type: 'float', args: ['learning_rate'], targets: [1e-4, 1e-2] }],
+  };
   const mmar = slurmMmar(train, { name: 'RandomController', args: { max_trials: 1, seed: 1 } }, { time: '1', gres: undefined });
   slurmTimeLimit = { mmar, done: cli(['automl', '-m', mmar, '--set', 'run_id=tl', 'trainconf=trn_automl.json', 'workers=slurm:1']).done };
 });
 
 test('a search of 6 Slurm jobs, 2 at a time on their own fake GPUs, events through events.jsonl', { skip, timeout: 180_000 }, async () => {
-  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 400 }), { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 3 } }, {});
+  const mmar = slurmMmar(
+    trainConfig({ epochs: 3, fake_epoch_ms: 400 }),
+    { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 3 } },
+    {},
+  );
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=s6', 'trainconf=trn_automl.json', 'workers=slurm:2', '--seed', '1']).done;
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /final leaderboard \(6 jobs\)/);
@@ -96,35 +118,56 @@ test('a search of 6 Slurm jobs, 2 at a time on their own fake GPUs, events throu
   // The slots: workers W0 and W1 only.
   for (const o of outs) assert.match(o.jobName, /^W[01]_/);
   // Each job: its batch script, its Slurm log, its events file; the handler saw the events.
-  const progress = readFileSync(join(run, 'progress.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const progress = readFileSync(join(run, 'progress.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const spans: { job: string; gpu: string; start: number; end: number }[] = [];
   for (const o of outs) {
     const dir = join(run, o.jobName);
     assert.ok(existsSync(join(dir, 'slurm_job.sh')));
     const log = readFileSync(join(dir, 'log.txt'), 'utf8');
     assert.match(log, /slurm job \d+ \(restart 0\) on /);
-    const ev = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(ev.map((e) => e.type), ['train_start', 'epoch_end', 'validation_end', 'epoch_end', 'validation_end', 'epoch_end', 'validation_end', 'train_end']);
+    const ev = readFileSync(join(dir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      ev.map((e) => e.type),
+      ['train_start', 'epoch_end', 'validation_end', 'epoch_end', 'validation_end', 'epoch_end', 'validation_end', 'train_end'],
+    );
     const seen = progress.filter((p) => p.job === o.jobName).map((p) => p.type);
-    assert.deepEqual(seen, ev.map((e) => e.type), `${o.jobName}: the handler got every event in order`);
-    assert.deepEqual(o.history?.map((h) => h.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      seen,
+      ev.map((e) => e.type),
+      `${o.jobName}: the handler got every event in order`,
+    );
+    assert.deepEqual(
+      o.history?.map((h) => h.epoch),
+      [1, 2, 3],
+    );
     const gpu = ev[0].info.cuda_visible_devices as string;
     assert.ok(gpu === '0' || gpu === '1', `CUDA_VISIBLE_DEVICES=${gpu}`);
     spans.push({ job: o.jobName, gpu, start: ev[0].time, end: ev.at(-1).time });
   }
   // Two jobs ran at the same time, never on the same fake GPU.
   let overlaps = 0;
-  for (const a of spans) for (const b of spans) {
-    if (a.job >= b.job || a.end <= b.start || b.end <= a.start) continue;
-    overlaps++;
-    assert.notEqual(a.gpu, b.gpu, `${a.job} and ${b.job} ran at once on GPU ${a.gpu}`);
-  }
+  for (const a of spans)
+    for (const b of spans) {
+      if (a.job >= b.job || a.end <= b.start || b.end <= a.start) continue;
+      overlaps++;
+      assert.notEqual(a.gpu, b.gpu, `${a.job} and ${b.job} ran at once on GPU ${a.gpu}`);
+    }
   assert.ok(overlaps >= 1, 'jobs ran concurrently');
   rmSync(mmar, { recursive: true, force: true });
 });
 
 test('kill -9 of automl while Slurm jobs run; --resume re-attaches without resubmitting', { skip, timeout: 180_000 }, async () => {
-  const mmar = slurmMmar(trainConfig({ epochs: 4, fake_epoch_ms: 700 }), { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 5 } }, {});
+  const mmar = slurmMmar(
+    trainConfig({ epochs: 4, fake_epoch_ms: 700 }),
+    { name: 'RandomController', args: { max_trials: 6, max_jobs_per_round: 2, seed: 5 } },
+    {},
+  );
   const args = ['automl', '-m', mmar, '--set', 'run_id=rk', 'trainconf=trn_automl.json', 'workers=slurm:2', '--seed', '2'];
   const jf = join(mmar, 'automl', 'rk', 'journal.jsonl');
   const first = cli(args);
@@ -154,11 +197,18 @@ test('kill -9 of automl while Slurm jobs run; --resume re-attaches without resub
   const after = all.slice(j.length);
   // Re-attached jobs keep their Slurm id; every other submission after the resume is a job that had not started.
   const subsAfter = submits(after);
-  for (const s of running) assert.ok(subsAfter.some((x) => x.job === s.job && x.schedulerId === s.schedulerId), `${s.job} re-attached`);
+  for (const s of running)
+    assert.ok(
+      subsAfter.some((x) => x.job === s.job && x.schedulerId === s.schedulerId),
+      `${s.job} re-attached`,
+    );
   const beforeIds = new Set(submits(j).map((s) => s.schedulerId));
   const newIds = subsAfter.filter((s) => !beforeIds.has(s.schedulerId));
   for (const s of newIds) assert.ok(!submits(j).some((x) => x.job === s.job), `${s.job} was submitted twice`);
-  const finished = ends(all).filter((e) => e.outcome.status === 'FINISHED').map((e) => e.outcome.recommendation.id).sort((a, b) => a - b);
+  const finished = ends(all)
+    .filter((e) => e.outcome.status === 'FINISHED')
+    .map((e) => e.outcome.recommendation.id)
+    .sort((a, b) => a - b);
   assert.deepEqual(finished, [0, 1, 2, 3, 4, 5]);
   // Slurm ran exactly 6 jobs for the 6 trials.
   assert.equal(new Set(submits(all).map((s) => s.schedulerId)).size, 6);
@@ -177,16 +227,29 @@ function searchOutcomes(mmar: string, runId: string): { outs: Outcome[]; conf: (
 test('a failing job scores -1000000 with its log; a timed-out job is cancelled and scored TIMEOUT', { skip, timeout: 180_000 }, async () => {
   const train = {
     ...trainConfig({ epochs: 2, fake_epoch_ms: 200 }),
-    fake_crash: false, fake_hang: false,
+    fake_crash: false,
+    fake_hang: false,
     train: { loss: [{ name: 'DiceLoss', args: {} }] },
-    search: [{ domain: 'net', type: 'enum', args: ['fake_crash', 'fake_hang'], targets: [[true, false], [false, true], [false, false]] }],
+    search: [
+      {
+        domain: 'net',
+        type: 'enum',
+        args: ['fake_crash', 'fake_hang'],
+        targets: [
+          [true, false],
+          [false, true],
+          [false, false],
+        ],
+      },
+    ],
   };
   const mmar = slurmMmar(train, { name: 'GridController', args: {} }, { timeout_s: 3 });
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=ft', 'trainconf=trn_automl.json', 'workers=slurm:3']).done;
   assert.equal(r.code, 0, r.err);
   const { outs, conf } = searchOutcomes(mmar, 'ft');
   assert.equal(outs.length, 3);
-  const failed = outs.find((o) => conf(o).fake_crash)!, hung = outs.find((o) => conf(o).fake_hang)!;
+  const failed = outs.find((o) => conf(o).fake_crash)!,
+    hung = outs.find((o) => conf(o).fake_hang)!;
   const ok = outs.find((o) => !conf(o).fake_crash && !conf(o).fake_hang)!;
   assert.equal(failed.status, 'FAILED');
   assert.equal(failed.score, -1000000);
@@ -213,7 +276,8 @@ test('a Slurm job that stops making progress (no event, no log output for stall_
   assert.equal(r.code, 0, r.err);
   const { outs, conf } = searchOutcomes(mmar, 'stall');
   assert.equal(outs.length, 2);
-  const hung = outs.find((o) => conf(o).fake_hang)!, ok = outs.find((o) => !conf(o).fake_hang)!;
+  const hung = outs.find((o) => conf(o).fake_hang)!,
+    ok = outs.find((o) => !conf(o).fake_hang)!;
   assert.equal(hung.status, 'TIMEOUT');
   assert.equal(hung.score, -1000000);
   assert.match(hung.error!, /stalled: no progress event and no log output for \d+s \(stall_s 2; scancel \d+\)/);
@@ -222,7 +286,11 @@ test('a Slurm job that stops making progress (no event, no log output for stall_
 });
 
 test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip, timeout: 180_000 }, async () => {
-  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 20000 }), { name: 'RandomController', args: { max_trials: 4, max_jobs_per_round: 2, seed: 9 } }, {});
+  const mmar = slurmMmar(
+    trainConfig({ epochs: 3, fake_epoch_ms: 20000 }),
+    { name: 'RandomController', args: { max_trials: 4, max_jobs_per_round: 2, seed: 9 } },
+    {},
+  );
   const jf = join(mmar, 'automl', 'st', 'journal.jsonl');
   const p = cli(['automl', '-m', mmar, '--set', 'run_id=st', 'trainconf=trn_automl.json', 'workers=slurm:2']);
   let ids: string[] = [];
@@ -231,7 +299,14 @@ test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip,
     ids = submits(Journal.read(jf)).map((s) => s.schedulerId);
   }
   for (let t = 0; t < 100; t++) {
-    if (cluster.cmd('squeue', ['-h', '-j', ids.join(','), '-o', '%T']).out.trim().split('\n').filter((s) => s === 'RUNNING').length === 2) break;
+    if (
+      cluster
+        .cmd('squeue', ['-h', '-j', ids.join(','), '-o', '%T'])
+        .out.trim()
+        .split('\n')
+        .filter((s) => s === 'RUNNING').length === 2
+    )
+      break;
     await sleep(100);
   }
   p.child.kill('SIGINT');
@@ -250,7 +325,11 @@ test('stopping the search (SIGINT) cancels its Slurm jobs with scancel', { skip,
 });
 
 test('the slurmrestd path: jobs submitted, followed and scored over REST with a JWT', { skip, timeout: 180_000 }, async () => {
-  const mmar = slurmMmar(trainConfig({ epochs: 2, fake_epoch_ms: 200 }), { name: 'RandomController', args: { max_trials: 3, max_jobs_per_round: 2, seed: 4 } }, { rest_url: cluster.restUrl, rest_user: 'root' });
+  const mmar = slurmMmar(
+    trainConfig({ epochs: 2, fake_epoch_ms: 200 }),
+    { name: 'RandomController', args: { max_trials: 3, max_jobs_per_round: 2, seed: 4 } },
+    { rest_url: cluster.restUrl, rest_user: 'root' },
+  );
   const token = cluster.token();
   const r = await cli(['automl', '-m', mmar, '--set', 'run_id=rest', 'trainconf=trn_automl.json', 'workers=slurm:2'], { SLURM_JWT: token }).done;
   assert.equal(r.code, 0, r.err);
@@ -261,7 +340,10 @@ test('the slurmrestd path: jobs submitted, followed and scored over REST with a 
   for (const o of outs) assert.equal(o.status, 'FINISHED', o.error);
   const run = join(mmar, 'automl', 'rest');
   for (const name of readdirSync(run).filter((n) => /^W\d_/.test(n))) {
-    const ev = readFileSync(join(run, name, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ev = readFileSync(join(run, name, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.match(ev[0].info.cuda_visible_devices, /^[01]$/);
   }
   // Without a token the REST client fails with a clear message, naming how to get one.

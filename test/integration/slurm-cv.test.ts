@@ -20,7 +20,9 @@ import { mlrunsRuns } from '../helpers/cv-example.js';
 const { skip, cluster: clusterOf, cli } = slurmSuite({ gpus: 2, cpus: 4 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cluster: SlurmTestCluster;
-before(() => { if (!skip) cluster = clusterOf(); });
+before(() => {
+  if (!skip) cluster = clusterOf();
+});
 
 /** Configurations in order of `lrs` (1e-3 is the fake trainer's best, 1e-5 clearly worse). */
 function cvMmar(epochMs: number, lrs: number[]): string {
@@ -28,7 +30,8 @@ function cvMmar(epochMs: number, lrs: number[]): string {
   const ex = base.executor as { args: Record<string, unknown> };
   return makeMmar({
     train: {
-      ...trainConfig({ epochs: 2, fake_epoch_ms: epochMs }), train: { loss: [{ name: 'DiceLoss', args: {} }] },
+      ...trainConfig({ epochs: 2, fake_epoch_ms: epochMs }),
+      train: { loss: [{ name: 'DiceLoss', args: {} }] },
       search: [{ domain: 'lr', type: 'enum', args: ['learning_rate'], targets: lrs.map((x) => [x]) }],
     },
     automl: {
@@ -43,44 +46,61 @@ function cvMmar(epochMs: number, lrs: number[]): string {
 const ends = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end');
 const submits = (j: JournalEntry[]) => j.filter((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted');
 
-test('a 3-fold search on Slurm: one Slurm job per fold, the bad configuration pruned after 2 folds, a nested MLflow run per fold', { skip, timeout: 180_000 }, async () => {
-  const mmar = cvMmar(50, [1e-3, 1e-5]);
-  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=cv', 'trainconf=trn_automl.json', 'workers=slurm:1'], mmar).done;
-  assert.equal(r.code, 0, r.err.slice(-3000));
-  const run = join(mmar, 'automl', 'cv');
-  const j = Journal.read(join(run, 'journal.jsonl'));
-  const [good, bad] = ends(j).map((e) => e.outcome);
-  assert.equal(good.status, 'FINISHED', good.error);
-  assert.deepEqual(good.folds!.map((f) => f.status), ['FINISHED', 'FINISHED', 'FINISHED']);
-  assert.equal(Object.keys(good.perCase!).length, 6);
-  assert.equal(bad.status, 'PRUNED', JSON.stringify(bad));
-  assert.deepEqual(bad.folds!.map((f) => f.fold), [0, 1], 'pruned after its second fold');
-  assert.match(r.err, new RegExp(`pruning ${bad.jobName} after fold 2/3: worse than ${good.jobName} on 4 paired case\\(s\\)`));
-  assert.ok(!existsSync(join(run, bad.jobName, 'cv_fold2')), 'the pruned fold never ran');
-  // one Slurm job per fold run, each with its own id, log and events
-  const subs = submits(j);
-  assert.equal(subs.filter((s) => s.job === good.jobName).length, 3);
-  assert.equal(subs.filter((s) => s.job === bad.jobName).length, 2);
-  assert.equal(new Set(subs.map((s) => s.schedulerId)).size, 5);
-  for (const [o, n] of [[good, 3], [bad, 2]] as const) {
-    for (let f = 0; f < n; f++) {
-      const dir = join(run, o.jobName, `cv_fold${f}`);
-      const id = subs.filter((s) => s.job === o.jobName)[f].schedulerId;
-      assert.match(readFileSync(join(dir, 'log.txt'), 'utf8'), new RegExp(`slurm job ${id} `), `fold ${f} ran as Slurm job ${id}`);
-      assert.match(readFileSync(join(dir, 'slurm_job.sh'), 'utf8'), new RegExp(`--set fold=${f} num_folds=3`));
-      assert.ok(readFileSync(join(dir, 'events.jsonl'), 'utf8').includes('"validation_end"'));
+test(
+  'a 3-fold search on Slurm: one Slurm job per fold, the bad configuration pruned after 2 folds, a nested MLflow run per fold',
+  { skip, timeout: 180_000 },
+  async () => {
+    const mmar = cvMmar(50, [1e-3, 1e-5]);
+    const r = await cli(['automl', '-m', mmar, '--set', 'run_id=cv', 'trainconf=trn_automl.json', 'workers=slurm:1'], mmar).done;
+    assert.equal(r.code, 0, r.err.slice(-3000));
+    const run = join(mmar, 'automl', 'cv');
+    const j = Journal.read(join(run, 'journal.jsonl'));
+    const [good, bad] = ends(j).map((e) => e.outcome);
+    assert.equal(good.status, 'FINISHED', good.error);
+    assert.deepEqual(
+      good.folds!.map((f) => f.status),
+      ['FINISHED', 'FINISHED', 'FINISHED'],
+    );
+    assert.equal(Object.keys(good.perCase!).length, 6);
+    assert.equal(bad.status, 'PRUNED', JSON.stringify(bad));
+    assert.deepEqual(
+      bad.folds!.map((f) => f.fold),
+      [0, 1],
+      'pruned after its second fold',
+    );
+    assert.match(r.err, new RegExp(`pruning ${bad.jobName} after fold 2/3: worse than ${good.jobName} on 4 paired case\\(s\\)`));
+    assert.ok(!existsSync(join(run, bad.jobName, 'cv_fold2')), 'the pruned fold never ran');
+    // one Slurm job per fold run, each with its own id, log and events
+    const subs = submits(j);
+    assert.equal(subs.filter((s) => s.job === good.jobName).length, 3);
+    assert.equal(subs.filter((s) => s.job === bad.jobName).length, 2);
+    assert.equal(new Set(subs.map((s) => s.schedulerId)).size, 5);
+    for (const [o, n] of [
+      [good, 3],
+      [bad, 2],
+    ] as const) {
+      for (let f = 0; f < n; f++) {
+        const dir = join(run, o.jobName, `cv_fold${f}`);
+        const id = subs.filter((s) => s.job === o.jobName)[f].schedulerId;
+        assert.match(readFileSync(join(dir, 'log.txt'), 'utf8'), new RegExp(`slurm job ${id} `), `fold ${f} ran as Slurm job ${id}`);
+        assert.match(readFileSync(join(dir, 'slurm_job.sh'), 'utf8'), new RegExp(`--set fold=${f} num_folds=3`));
+        assert.ok(readFileSync(join(dir, 'events.jsonl'), 'utf8').includes('"validation_end"'));
+      }
     }
-  }
-  // MLflow (./mlruns): a run per configuration, a nested run per fold that ran
-  const runs: Record<string, string>[] = mlrunsRuns(mmar).map((x) => ({ id: x.id, ...x.tags }));
-  const jobRun = (n: string) => runs.find((x) => x['clara.kind'] === 'job' && x['clara.job_name'] === n)!;
-  for (const [o, n] of [[good, 3], [bad, 2]] as const) {
-    const folds = runs.filter((x) => x['clara.kind'] === 'fold' && x['clara.job_name'] === o.jobName);
-    assert.equal(folds.length, n, `${o.jobName}: ${n} fold runs`);
-    for (const f of folds) assert.equal(f['mlflow.parentRunId'], jobRun(o.jobName).id);
-  }
-  rmSync(mmar, { recursive: true, force: true });
-});
+    // MLflow (./mlruns): a run per configuration, a nested run per fold that ran
+    const runs: Record<string, string>[] = mlrunsRuns(mmar).map((x) => ({ id: x.id, ...x.tags }));
+    const jobRun = (n: string) => runs.find((x) => x['clara.kind'] === 'job' && x['clara.job_name'] === n)!;
+    for (const [o, n] of [
+      [good, 3],
+      [bad, 2],
+    ] as const) {
+      const folds = runs.filter((x) => x['clara.kind'] === 'fold' && x['clara.job_name'] === o.jobName);
+      assert.equal(folds.length, n, `${o.jobName}: ${n} fold runs`);
+      for (const f of folds) assert.equal(f['mlflow.parentRunId'], jobRun(o.jobName).id);
+    }
+    rmSync(mmar, { recursive: true, force: true });
+  },
+);
 
 test('kill -9 during a fold on Slurm; --resume keeps the finished folds and re-attaches to the running one', { skip, timeout: 180_000 }, async () => {
   const mmar = cvMmar(4000, [1e-3]); // 8 s a fold: the resume comes while fold 2 still runs
@@ -107,16 +127,24 @@ test('kill -9 during a fold on Slurm; --resume keeps the finished folds and re-a
   const all = Journal.read(jf);
   const job = ends(all).find((e) => e.job === fold0.job)!.outcome;
   assert.equal(job.status, 'FINISHED', job.error);
-  assert.deepEqual(job.folds!.map((f) => f.status), ['FINISHED', 'FINISHED', 'FINISHED']);
-  assert.equal(Object.keys(job.perCase!).length, 6, 'the kept fold\'s cases are paired too');
+  assert.deepEqual(
+    job.folds!.map((f) => f.status),
+    ['FINISHED', 'FINISHED', 'FINISHED'],
+  );
+  assert.equal(Object.keys(job.perCase!).length, 6, "the kept fold's cases are paired too");
   // fold 0 was not run again; fold 1 kept its Slurm id; only fold 2 was new for this configuration
-  const ids = submits(all).filter((s) => s.job === fold0.job).map((s) => s.schedulerId);
+  const ids = submits(all)
+    .filter((s) => s.job === fold0.job)
+    .map((s) => s.schedulerId);
   assert.equal(new Set(ids).size, 3, `Slurm ids of ${fold0.job}: ${ids}`);
   // MLflow: the resumed attempt's run of the configuration has its 3 folds (the kept one from its recorded events)
   const runs = mlrunsRuns(mmar).filter((x) => !x.deleted);
   const jobRun = runs.find((x) => x.tags['clara.kind'] === 'job' && x.tags['clara.job_name'] === fold0.job)!;
   const folds = runs.filter((x) => x.tags['clara.kind'] === 'fold' && x.tags['mlflow.parentRunId'] === jobRun.id);
   assert.deepEqual(folds.map((x) => x.tags['clara.fold']).sort(), ['0', '1', '2']);
-  assert.ok(folds.every((x) => x.metrics.includes('val_mean_dice')), 'every fold run has its epochs');
+  assert.ok(
+    folds.every((x) => x.metrics.includes('val_mean_dice')),
+    'every fold run has its epochs',
+  );
   rmSync(mmar, { recursive: true, force: true });
 });

@@ -6,7 +6,8 @@ import { datalistKeys, loadClaraDatalist, loadDatalist } from '../../src/io/data
 import { tempDir } from './helpers.js';
 
 const DATASET = {
-  name: 'Spleen', labels: { 0: 'background', 1: 'spleen' },
+  name: 'Spleen',
+  labels: { 0: 'background', 1: 'spleen' },
   training: [
     { image: './imagesTr/spleen_2.nii.gz', label: './labelsTr/spleen_2.nii.gz' },
     { image: 'imagesTr/spleen_3.nii.gz', label: 'labelsTr/spleen_3.nii.gz', weight: 2 },
@@ -39,7 +40,9 @@ test('training / validation / test lists resolve against the base dir', () => {
     assert.equal(loadDatalist(file)[0].image, join(dir, 'lists', 'imagesTr/spleen_2.nii.gz'));
     // labels untouched when not segmentation
     assert.equal(loadDatalist(file, { baseDir: dir, isSegmentation: false })[0].label, './labelsTr/spleen_2.nii.gz');
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('errors name the file, the key and the index', () => {
@@ -48,9 +51,14 @@ test('errors name the file, the key and the index', () => {
     assert.throws(() => loadDatalist(file), new RegExp(`${file}: training\\[1\\]: missing "image"`));
     assert.throws(() => loadDatalist(file, { key: 'validation' }), /validation\[0\]\.image: expected a file path \(non-empty string\), got number 5/);
     assert.throws(() => loadDatalist(file, { key: 'test' }), /test\[0\]: expected \{"image": \.\.\., "label": \.\.\.\} or a path string, got number 3/);
-    assert.throws(() => loadDatalist(file, { key: 'trainig' }), /data_list_key "trainig" is not in the datalist; it has "training", "validation", "test" \(closest: training/);
+    assert.throws(
+      () => loadDatalist(file, { key: 'trainig' }),
+      /data_list_key "trainig" is not in the datalist; it has "training", "validation", "test" \(closest: training/,
+    );
     assert.throws(() => loadDatalist(file, { key: 'other' }), /other: expected a list, got an object/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('checkExists, bad JSON, missing file', () => {
@@ -64,22 +72,27 @@ test('checkExists, bad JSON, missing file', () => {
     assert.throws(() => loadDatalist(join(dir, 'nope.json')), /nope\.json: datalist file not found/);
     writeFileSync(file, '[1]');
     assert.throws(() => loadDatalist(file), /must be a JSON object/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('loadClaraDatalist: Clara args, paths relative to the MMAR root, errors name config + JSON path', () => {
   const { dir, file, cleanup } = setup(DATASET);
   try {
-    const items = loadClaraDatalist(
-      { data_list_file_path: 'lists/dataset.json', data_file_base_dir: 'data', data_list_key: 'validation' },
-      { mmarRoot: dir },
-    );
+    const items = loadClaraDatalist({ data_list_file_path: 'lists/dataset.json', data_file_base_dir: 'data', data_list_key: 'validation' }, { mmarRoot: dir });
     assert.deepEqual(items[0].image, [join(dir, 'data/imagesTr/a_t1.nii.gz'), join(dir, 'data/imagesTr/a_t2.nii.gz')]);
     assert.equal(loadClaraDatalist({ data_list_file_path: file })[0].image, join(dir, 'lists/imagesTr/spleen_2.nii.gz'));
     const place = { file: 'config/config_train.json', path: 'train.dataset' };
-    assert.throws(() => loadClaraDatalist({ data_list_file_path: 3 }, { place }),
-      /config\/config_train\.json: train\.dataset\.data_list_file_path: data_list_file_path must be a path/);
-    assert.throws(() => loadClaraDatalist({ data_list_file_path: file, data_list_key: ['x'] }, { place }),
-      /train\.dataset\.data_list_key: data_list_key must be a string/);
-  } finally { cleanup(); }
+    assert.throws(
+      () => loadClaraDatalist({ data_list_file_path: 3 }, { place }),
+      /config\/config_train\.json: train\.dataset\.data_list_file_path: data_list_file_path must be a path/,
+    );
+    assert.throws(
+      () => loadClaraDatalist({ data_list_file_path: file, data_list_key: ['x'] }, { place }),
+      /train\.dataset\.data_list_key: data_list_key must be a string/,
+    );
+  } finally {
+    cleanup();
+  }
 });

@@ -14,7 +14,10 @@ const ids = Array.from({ length: 11 }, (_, i) => `imagesTr/case_${i}.nii.gz`);
 test('seededKFold: k disjoint folds covering every case, sizes differ by at most one, same seed same split', () => {
   const s = seededKFold(ids, 3, 7);
   assert.equal(s.length, 3);
-  assert.deepEqual(s.map((f) => f.val.length), [4, 4, 3]);
+  assert.deepEqual(
+    s.map((f) => f.val.length),
+    [4, 4, 3],
+  );
   assert.deepEqual(s.flatMap((f) => f.val).sort(), [...ids].sort());
   for (const f of s) assert.deepEqual([...f.train, ...f.val].sort(), [...ids].sort());
   assert.deepEqual(seededKFold(ids, 3, 7), s);
@@ -32,9 +35,15 @@ test('assignFolds: fold keys win; otherwise the split is saved and read back; st
   const k = assignFolds({ datalist: join(root, 'keys.json'), splitsFile: join(root, 'unused.json') });
   assert.equal(k.numFolds, 4);
   assert.equal(k.source, 'datalist');
-  assert.deepEqual(k.folds, ids.map((_, i) => i % 4));
+  assert.deepEqual(
+    k.folds,
+    ids.map((_, i) => i % 4),
+  );
   assert.ok(!existsSync(join(root, 'unused.json')));
-  assert.throws(() => assignFolds({ datalist: join(root, 'keys.json'), numFolds: 3, splitsFile: join(root, 'x.json') }), /num_folds is 3 but the entries' "fold" keys make 4 folds/);
+  assert.throws(
+    () => assignFolds({ datalist: join(root, 'keys.json'), numFolds: 3, splitsFile: join(root, 'x.json') }),
+    /num_folds is 3 but the entries' "fold" keys make 4 folds/,
+  );
   assert.throws(() => assignFolds({ datalist: join(root, 'mixed.json'), splitsFile: join(root, 'x.json') }), /mixed\.json.*training\[1\]\.fold.*integer fold/s);
 
   const splits = join(root, 'config', 'splits_final.json');
@@ -48,7 +57,14 @@ test('assignFolds: fold keys win; otherwise the split is saved and read back; st
   assert.equal(b.source, 'splits_file');
   assert.deepEqual(b.folds, a.folds);
   assert.throws(() => assignFolds({ datalist: join(root, 'plain.json'), numFolds: 5, splitsFile: splits }), /splits_final\.json.*has 3 folds, num_folds is 5/s);
-  writeFileSync(splits, JSON.stringify([{ train: [], val: ids.slice(1) }, { train: [], val: [] }, { train: [], val: [] }]));
+  writeFileSync(
+    splits,
+    JSON.stringify([
+      { train: [], val: ids.slice(1) },
+      { train: [], val: [] },
+      { train: [], val: [] },
+    ]),
+  );
   assert.throws(() => assignFolds({ datalist: join(root, 'plain.json'), numFolds: 3, splitsFile: splits }), /does not cover.*case_0/s);
   writeFileSync(splits, '{"train": 1}');
   assert.throws(() => assignFolds({ datalist: join(root, 'plain.json'), numFolds: 3, splitsFile: splits }), /splits_final\.json.*list of \{"train"/s);
@@ -65,10 +81,14 @@ test('fold=k: training reads the other folds of the train list, validation fold 
   const seen: string[] = [];
   for (let f = 0; f < 3; f++) {
     const m = load([`fold=${f}`, 'num_folds=3']);
-    const tr = foldData(m, 'train')!.map((x) => String(x.image)), va = foldData(m, 'validate')!.map((x) => String(x.image));
+    const tr = foldData(m, 'train')!.map((x) => String(x.image)),
+      va = foldData(m, 'validate')!.map((x) => String(x.image));
     assert.equal(tr.length + va.length, ids.length);
     assert.ok(va.every((v) => !tr.includes(v)));
-    assert.ok(va.every((v) => v.startsWith(join(root, 'data'))), 'absolute paths');
+    assert.ok(
+      va.every((v) => v.startsWith(join(root, 'data'))),
+      'absolute paths',
+    );
     seen.push(...va);
   }
   assert.equal(new Set(seen).size, ids.length, 'every case is validated once');

@@ -32,23 +32,44 @@ export function mricronMissing(): string | undefined {
 }
 
 export interface NibabelView {
-  file: string; version: number; shape: number[]; dtype: string; affine: number[][];
-  sform_code: number; qform_code: number; slope: number | null; inter: number | null;
-  sha256: string; min: number | null; max: number | null; mean: number | null; zooms: number[]; descrip: string;
+  file: string;
+  version: number;
+  shape: number[];
+  dtype: string;
+  affine: number[][];
+  sform_code: number;
+  qform_code: number;
+  slope: number | null;
+  inter: number | null;
+  sha256: string;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  zooms: number[];
+  descrip: string;
 }
 
 /** nibabel's view of each file (one python process for all). */
 export function nibabelView(files: string[]): NibabelView[] {
   const r = spawnSync('python3', [NIBABEL_VIEW, ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`nibabel_view.py failed: ${r.stderr}`);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as NibabelView);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as NibabelView);
 }
 
 export function randomData(dtype: DType, n: number, rng: Rng): VoxelArray {
   const a = typedArrayFor(dtype, n);
   const ranges: Record<DType, [number, number]> = {
-    uint8: [0, 256], int8: [-128, 128], uint16: [0, 65536], int16: [-32768, 32768],
-    uint32: [0, 2 ** 32], int32: [-(2 ** 31), 2 ** 31], float32: [-1e6, 1e6], float64: [-1e12, 1e12],
+    uint8: [0, 256],
+    int8: [-128, 128],
+    uint16: [0, 65536],
+    int16: [-32768, 32768],
+    uint32: [0, 2 ** 32],
+    int32: [-(2 ** 31), 2 ** 31],
+    float32: [-1e6, 1e6],
+    float64: [-1e12, 1e12],
   };
   const [lo, hi] = ranges[dtype];
   for (let i = 0; i < n; i++) a[i] = dtype.startsWith('float') ? rng.uniform(lo, hi) : Math.floor(rng.uniform(lo, hi));

@@ -29,7 +29,15 @@ const SEED = 19;
 const VERDICT = fileURLToPath(new URL('./fixtures/nibabel_verdict.py', import.meta.url));
 const SLACK_BOMB = 256 << 20;
 
-interface Original { name: string; plain: Uint8Array; gz: Buffer; img: NiftiImage; hdrSize: number; offset: number; bpv: number }
+interface Original {
+  name: string;
+  plain: Uint8Array;
+  gz: Buffer;
+  img: NiftiImage;
+  hdrSize: number;
+  offset: number;
+  bpv: number;
+}
 
 const BPV: Record<DType, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
 
@@ -44,7 +52,9 @@ function sha(a: VoxelArray): string {
 
 function firstDiffs(a: VoxelArray, b: VoxelArray, max = 3): number[] {
   const out: number[] = [];
-  const x = bytesOf(a), y = bytesOf(b), s = a.BYTES_PER_ELEMENT;
+  const x = bytesOf(a),
+    y = bytesOf(b),
+    s = a.BYTES_PER_ELEMENT;
   for (let i = 0; i < a.length && out.length < max; i++) if (x.compare(y, i * s, (i + 1) * s, i * s, (i + 1) * s) !== 0) out.push(i);
   return out;
 }
@@ -52,7 +62,10 @@ function firstDiffs(a: VoxelArray, b: VoxelArray, max = 3): number[] {
 /** C-order index of Fortran index `f` over `shape`. */
 function cIndex(f: number, shape: number[]): number {
   const idx: number[] = [];
-  for (const d of shape) { idx.push(f % d); f = Math.floor(f / d); }
+  for (const d of shape) {
+    idx.push(f % d);
+    f = Math.floor(f / d);
+  }
   let c = 0;
   for (let a = 0; a < shape.length; a++) c = c * shape[a] + idx[a];
   return c;
@@ -80,11 +93,19 @@ async function originals(dir: string): Promise<Original[]> {
   const real = join(MRICRON, 'JHU-WhiteMatter-labels-2mm.nii.gz');
   if (existsSync(real)) await add('jhu2mm', gunzipSync(readFileSync(real)));
   const vols: [DType, number[], 1 | 2, boolean][] = [
-    ['int16', [13, 11, 7], 1, true], ['float32', [9, 8, 7, 2], 2, false], ['uint8', [31, 17, 3], 1, false], ['float64', [5, 6, 7], 2, true],
+    ['int16', [13, 11, 7], 1, true],
+    ['float32', [9, 8, 7, 2], 2, false],
+    ['uint8', [31, 17, 3], 1, false],
+    ['float64', [5, 6, 7], 2, true],
   ];
   for (const [dtype, shape, version, littleEndian] of vols) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const affine = [[1.5, 0, 0, -10], [0, 2, 0, 4], [0, 0, 2.5, 7], [0, 0, 0, 1]];
+    const affine = [
+      [1.5, 0, 0, -10],
+      [0, 2, 0, 4],
+      [0, 0, 2.5, 7],
+      [0, 0, 0, 1],
+    ];
     await add(`${dtype}-v${version}-${littleEndian ? 'le' : 'be'}`, encodeNifti({ data: randomData(dtype, n, rng), shape, affine }, { version, littleEndian }));
   }
   return out;
@@ -92,7 +113,16 @@ async function originals(dir: string): Promise<Original[]> {
 
 type Kind = 'hdr-bit' | 'hdr-unused' | 'data-bit' | 'trunc-plain' | 'trunc-gz' | 'gz-flip' | 'gz-frame' | 'gz-bomb' | 'dims' | 'vox';
 const KINDS: [Kind, number][] = [
-  ['hdr-bit', 30], ['hdr-unused', 6], ['data-bit', 12], ['trunc-plain', 8], ['trunc-gz', 8], ['gz-flip', 12], ['gz-frame', 4], ['gz-bomb', 1], ['dims', 12], ['vox', 7],
+  ['hdr-bit', 30],
+  ['hdr-unused', 6],
+  ['data-bit', 12],
+  ['trunc-plain', 8],
+  ['trunc-gz', 8],
+  ['gz-flip', 12],
+  ['gz-frame', 4],
+  ['gz-bomb', 1],
+  ['dims', 12],
+  ['vox', 7],
 ];
 
 /** Expected outcome: 'same' (original values), 'reject', { voxel } (one voxel differs), 'zlib' / 'nibabel' (an oracle decides). */
@@ -125,7 +155,16 @@ function mutate(o: Original, kind: Kind, rng: Rng): { bytes: Uint8Array; expect:
     }
     case 'hdr-unused': {
       // descrip and aux_file (both versions), intent_name: never read for the values.
-      const ranges = o.img.header.version === 1 ? [[148, 252], [328, 344]] : [[240, 344], [508, 524]];
+      const ranges =
+        o.img.header.version === 1
+          ? [
+              [148, 252],
+              [328, 344],
+            ]
+          : [
+              [240, 344],
+              [508, 524],
+            ];
       const [a, b] = rng.choice(ranges);
       for (let i = 0, n = rng.int(1, 8); i < n; i++) p[rng.int(a, b)] = rng.int(0, 256);
       return { bytes: rng.random() < 0.5 ? p : gzipSync(p, { level: 1 }), expect: { kind: 'same' } };
@@ -150,7 +189,11 @@ function mutate(o: Original, kind: Kind, rng: Rng): { bytes: Uint8Array; expect:
       const g = Buffer.from(o.gz);
       for (let i = 0, n = rng.int(1, 4); i < n; i++) g[rng.int(0, g.length)] ^= 1 << rng.int(0, 8);
       let zlibOk = false;
-      try { zlibOk = Buffer.compare(gunzipSync(g), Buffer.from(o.plain)) === 0; } catch { zlibOk = false; }
+      try {
+        zlibOk = Buffer.compare(gunzipSync(g), Buffer.from(o.plain)) === 0;
+      } catch {
+        zlibOk = false;
+      }
       return { bytes: g, expect: zlibOk ? { kind: 'same' } : { kind: 'reject' } };
     }
     case 'gz-frame': {
@@ -160,7 +203,12 @@ function mutate(o: Original, kind: Kind, rng: Rng): { bytes: Uint8Array; expect:
     case 'gz-bomb': {
       const where = rng.int(0, 3);
       const bomb = BOMB!;
-      const parts = where === 0 ? [gzipMember(p), bomb] : where === 1 ? [gzipSync(Buffer.concat([p, Buffer.alloc(2 << 20)]))] : [...Array.from({ length: 2000 }, () => gzipSync(Buffer.alloc(0))), gzipMember(p, 100_000), bomb];
+      const parts =
+        where === 0
+          ? [gzipMember(p), bomb]
+          : where === 1
+            ? [gzipSync(Buffer.concat([p, Buffer.alloc(2 << 20)]))]
+            : [...Array.from({ length: 2000 }, () => gzipSync(Buffer.alloc(0))), gzipMember(p, 100_000), bomb];
       return { bytes: Buffer.concat(parts), expect: { kind: 'reject' } };
     }
     case 'dims': {
@@ -172,7 +220,8 @@ function mutate(o: Original, kind: Kind, rng: Rng): { bytes: Uint8Array; expect:
     }
     case 'vox': {
       const v = rng.choice([0, 1, o.hdrSize - 1, o.hdrSize, o.hdrSize + 2, o.hdrSize + 4, o.offset + 16, o.offset + need, 1e9, -5, rng.int(0, 1024)]);
-      if (o.img.header.version === 1) dv.setFloat32(108, v, le); else dv.setBigInt64(168, BigInt(Math.trunc(v)), le);
+      if (o.img.header.version === 1) dv.setFloat32(108, v, le);
+      else dv.setBigInt64(168, BigInt(Math.trunc(v)), le);
       return { bytes: rng.random() < 0.5 ? p : gzipSync(p, { level: 1 }), expect: { kind: 'nibabel' } };
     }
   }
@@ -181,7 +230,9 @@ function mutate(o: Original, kind: Kind, rng: Rng): { bytes: Uint8Array; expect:
 test(`fuzz: ${CASES} seeded mutations of real NIfTI files: no hang, no crash, no silent wrong value`, { timeout: 600_000 }, async () => {
   const { dir, cleanup } = tempDir();
   const counts: Record<string, number> = {};
-  const bump = (k: string) => { counts[k] = (counts[k] ?? 0) + 1; };
+  const bump = (k: string) => {
+    counts[k] = (counts[k] ?? 0) + 1;
+  };
   const problems: string[] = [];
   try {
     const origs = await originals(dir);
@@ -192,7 +243,8 @@ test(`fuzz: ${CASES} seeded mutations of real NIfTI files: no hang, no crash, no
     const nibabelSkip = nibabelMissing();
     const sample: { file: string; ours: { ok: boolean; sha?: string; shape?: number[] }; label: string }[] = [];
     const rss0 = process.resourceUsage().maxRSS;
-    let slowest = 0, slowestLabel = '';
+    let slowest = 0,
+      slowestLabel = '';
     for (let c = 0; c < CASES; c++) {
       const o = origs[c % origs.length];
       const kind = KINDS[rng.weightedIndex(KINDS.map((k) => k[1]))][0];
@@ -204,24 +256,41 @@ test(`fuzz: ${CASES} seeded mutations of real NIfTI files: no hang, no crash, no
       writeFileSync(file, bytes);
       const t0 = performance.now();
       let img: NiftiImage | undefined, err: unknown;
-      try { img = await readNifti(file); } catch (e) { err = e; }
+      try {
+        img = await readNifti(file);
+      } catch (e) {
+        err = e;
+      }
       const ms = performance.now() - t0;
-      if (ms > slowest) { slowest = ms; slowestLabel = label; }
+      if (ms > slowest) {
+        slowest = ms;
+        slowestLabel = label;
+      }
       if (ms > 10_000) problems.push(`${label}: took ${ms.toFixed(0)} ms`);
-      if (err !== undefined && !(err instanceof ClaraError)) { problems.push(`${label}: crash: ${(err as Error)?.stack ?? err}`); bump('crash'); continue; }
+      if (err !== undefined && !(err instanceof ClaraError)) {
+        problems.push(`${label}: crash: ${(err as Error)?.stack ?? err}`);
+        bump('crash');
+        continue;
+      }
       if (err instanceof ClaraError && !err.message.includes(file)) problems.push(`${label}: the error does not name the file: ${err.message}`);
       if (c % 5 === 0) {
         // The synchronous reader gives the same verdict and values.
         let s: NiftiImage | undefined, serr: unknown;
-        try { s = readNiftiSync(file); } catch (e) { serr = e; }
+        try {
+          s = readNiftiSync(file);
+        } catch (e) {
+          serr = e;
+        }
         if (serr !== undefined && !(serr instanceof ClaraError)) problems.push(`${label}: sync crash: ${(serr as Error)?.stack}`);
-        if (!!s !== !!img || (s && img && sha(s.data) !== sha(img.data))) problems.push(`${label}: sync and async readers disagree (${(err as Error)?.message ?? 'ok'} vs ${(serr as Error)?.message ?? 'ok'})`);
+        if (!!s !== !!img || (s && img && sha(s.data) !== sha(img.data)))
+          problems.push(`${label}: sync and async readers disagree (${(err as Error)?.message ?? 'ok'} vs ${(serr as Error)?.message ?? 'ok'})`);
       }
       bump(`${kind}:${img ? 'accepted' : 'rejected'}`);
       switch (expect.kind) {
         case 'same':
           if (!img) problems.push(`${label}: refused a file with the original values: ${(err as Error).message}`);
-          else if (sha(img.data) !== sha(o.img.data) || img.shape.join() !== o.img.shape.join()) problems.push(`${label}: accepted with values that differ from the original`);
+          else if (sha(img.data) !== sha(o.img.data) || img.shape.join() !== o.img.shape.join())
+            problems.push(`${label}: accepted with values that differ from the original`);
           break;
         case 'reject':
           if (img) problems.push(`${label}: accepted a file that must be refused (${sha(img.data) === sha(o.img.data) ? 'same values' : 'WRONG VALUES'})`);
@@ -242,30 +311,46 @@ test(`fuzz: ${CASES} seeded mutations of real NIfTI files: no hang, no crash, no
     }
     const grewMb = (process.resourceUsage().maxRSS - rss0) / 1024;
     // nibabel's verdict on the sampled header/dims/vox_offset mutations.
-    let agree = 0, stricter = 0;
+    let agree = 0,
+      stricter = 0;
     if (!nibabelSkip && sample.length) {
       for (let i = 0; i < sample.length; i += 400) {
         const batch = sample.slice(i, i + 400);
         const r = spawnSync('python3', [VERDICT, ...batch.map((s) => s.file)], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000 });
         assert.equal(r.status, 0, r.stderr);
-        const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ok: boolean; sha256?: string; shape?: number[]; error?: string });
+        const lines = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { ok: boolean; sha256?: string; shape?: number[]; error?: string });
         batch.forEach((s, j) => {
           const nb = lines[j];
           if (s.ours.ok && !nb.ok) problems.push(`${s.label}: accepted, nibabel refuses (${nb.error})`);
-          else if (s.ours.ok && nb.ok && (nb.sha256 !== s.ours.sha || nb.shape!.join() !== s.ours.shape!.join())) problems.push(`${s.label}: accepted with values or shape other than nibabel's`);
+          else if (s.ours.ok && nb.ok && (nb.sha256 !== s.ours.sha || nb.shape!.join() !== s.ours.shape!.join()))
+            problems.push(`${s.label}: accepted with values or shape other than nibabel's`);
           else if (!s.ours.ok && nb.ok) stricter++;
           else agree++;
         });
       }
     }
-    const summary = { cases: CASES, seed: SEED, counts, nibabelSample: sample.length, nibabelAgree: agree, refusedWhereNibabelLoads: stricter,
-      slowestMs: Math.round(slowest), slowestCase: slowestLabel, maxRssGrowthMb: Math.round(grewMb), maxDecodedBytes: maxDecoded, problems: problems.length };
+    const summary = {
+      cases: CASES,
+      seed: SEED,
+      counts,
+      nibabelSample: sample.length,
+      nibabelAgree: agree,
+      refusedWhereNibabelLoads: stricter,
+      slowestMs: Math.round(slowest),
+      slowestCase: slowestLabel,
+      maxRssGrowthMb: Math.round(grewMb),
+      maxDecodedBytes: maxDecoded,
+      problems: problems.length,
+    };
     process.stderr.write(`nifti fuzz: ${JSON.stringify(summary)}\n`);
     assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problem(s)`);
     assert.equal(counts.crash ?? 0, 0);
     assert.ok(slowest < 10_000, `slowest case ${slowestLabel}: ${slowest} ms`);
     // 256 MiB bombs were refused without inflating them: the peak memory grew by far less.
-    assert.ok(grewMb < 2 * maxDecoded / 2 ** 20 + 128, `peak RSS grew ${grewMb.toFixed(0)} MB over the run`);
+    assert.ok(grewMb < (2 * maxDecoded) / 2 ** 20 + 128, `peak RSS grew ${grewMb.toFixed(0)} MB over the run`);
   } finally {
     cleanup();
   }

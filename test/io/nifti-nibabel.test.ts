@@ -10,16 +10,28 @@ import { encodeNifti, readNifti, writeNifti } from '../../src/io/nifti/index.js'
 import type { Affine, VoxelArray } from '../../src/io/volume.js';
 import { ALL_DTYPES, MRICRON, NIBABEL_WRITE, maxAbsDiff, mricronMissing, nibabelMissing, nibabelView, randomData, tempDir } from './helpers.js';
 
-const sha = (a: VoxelArray) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+const sha = (a: VoxelArray) =>
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 function stats(a: Float64Array): { min: number; max: number; mean: number } {
-  let min = Infinity, max = -Infinity, sum = 0;
-  for (const v of a) { if (v < min) min = v; if (v > max) max = v; sum += v; }
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0;
+  for (const v of a) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
   return { min, max, mean: sum / a.length };
 }
 
 test('every mricron template reads as nibabel reads it', { skip: nibabelMissing() ?? mricronMissing() }, async () => {
-  const files = readdirSync(MRICRON).filter((f) => f.endsWith('.nii.gz')).sort().map((f) => join(MRICRON, f));
+  const files = readdirSync(MRICRON)
+    .filter((f) => f.endsWith('.nii.gz'))
+    .sort()
+    .map((f) => join(MRICRON, f));
   assert.ok(files.length >= 10, `expected the mricron templates, found ${files.length}`);
   const views = nibabelView(files);
   for (const nb of views) {
@@ -32,7 +44,11 @@ test('every mricron template reads as nibabel reads it', { skip: nibabelMissing(
     assert.equal(s.min, nb.min, nb.file);
     assert.equal(s.max, nb.max, nb.file);
     assert.ok(Math.abs(s.mean - nb.mean!) <= 1e-9 * Math.max(1, Math.abs(nb.mean!)), `${nb.file}: mean ${s.mean} vs ${nb.mean}`);
-    assert.deepEqual(img.pixdim.map((v) => Math.fround(v)), nb.zooms.map((v) => Math.fround(v)), nb.file);
+    assert.deepEqual(
+      img.pixdim.map((v) => Math.fround(v)),
+      nb.zooms.map((v) => Math.fround(v)),
+      nb.file,
+    );
   }
 });
 
@@ -41,9 +57,24 @@ test('files we write read back in nibabel unchanged (every dtype, both byte orde
   try {
     const rng = new Rng(42);
     const affines: Affine[] = [
-      [[-1.2, 0, 0, 90], [0, 1.2, 0, -126], [0, 0, 2, -72], [0, 0, 0, 1]],
-      [[0.8, -0.3, 0.1, 12.5], [0.3, 0.9, -0.05, -40], [-0.1, 0.05, 2.2, 3], [0, 0, 0, 1]], // rotation + zooms
-      [[1, 0.4, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], // shear: sform exact, qform stripped
+      [
+        [-1.2, 0, 0, 90],
+        [0, 1.2, 0, -126],
+        [0, 0, 2, -72],
+        [0, 0, 0, 1],
+      ],
+      [
+        [0.8, -0.3, 0.1, 12.5],
+        [0.3, 0.9, -0.05, -40],
+        [-0.1, 0.05, 2.2, 3],
+        [0, 0, 0, 1],
+      ], // rotation + zooms
+      [
+        [1, 0.4, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ], // shear: sform exact, qform stripped
     ];
     const written: { file: string; data: VoxelArray; shape: number[]; affine: Affine; version: number }[] = [];
     let idx = 0;
@@ -79,19 +110,42 @@ test('files we write read back in nibabel unchanged (every dtype, both byte orde
       assert.equal(img.dtype, nb.dtype);
       assert.ok(maxAbsDiff(img.affine, nb.affine) < 1e-9);
     }
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
-test('qform written for an orthogonal affine matches nibabel\'s qform', { skip: nibabelMissing() }, async () => {
+test("qform written for an orthogonal affine matches nibabel's qform", { skip: nibabelMissing() }, async () => {
   // sform_code 0 → nibabel's affine comes from our quaternion
   const { dir, cleanup } = tempDir();
   try {
-    const c = Math.cos(0.3), s = Math.sin(0.3);
+    const c = Math.cos(0.3),
+      s = Math.sin(0.3);
     const affines: Affine[] = [
-      [[c * 1.5, -s * 2, 0, 10], [s * 1.5, c * 2, 0, -20], [0, 0, 3, 30], [0, 0, 0, 1]],
-      [[-c * 1.5, -s * 2, 0, 10], [-s * 1.5, c * 2, 0, -20], [0, 0, -3, 30], [0, 0, 0, 1]],
-      [[0, 0, -1, 1], [0, -1, 0, 2], [-1, 0, 0, 3], [0, 0, 0, 1]], // 180° turns: trace ≤ 0 branches
-      [[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+      [
+        [c * 1.5, -s * 2, 0, 10],
+        [s * 1.5, c * 2, 0, -20],
+        [0, 0, 3, 30],
+        [0, 0, 0, 1],
+      ],
+      [
+        [-c * 1.5, -s * 2, 0, 10],
+        [-s * 1.5, c * 2, 0, -20],
+        [0, 0, -3, 30],
+        [0, 0, 0, 1],
+      ],
+      [
+        [0, 0, -1, 1],
+        [0, -1, 0, 2],
+        [-1, 0, 0, 3],
+        [0, 0, 0, 1],
+      ], // 180° turns: trace ≤ 0 branches
+      [
+        [-1, 0, 0, 0],
+        [0, -1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
     ];
     const files = affines.map((affine, i) => {
       const file = join(dir, `q${i}.nii`);
@@ -104,17 +158,38 @@ test('qform written for an orthogonal affine matches nibabel\'s qform', { skip: 
       assert.equal(img.affineSource, 'qform');
       assert.ok(maxAbsDiff(img.affine, nb.affine) < 1e-9);
     }
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('with sform_code = qform_code = 0 both fall back to the same base affine', { skip: nibabelMissing() }, async () => {
   const { dir, cleanup } = tempDir();
   try {
     const files: string[] = [];
-    for (const shape of [[5, 4, 3], [6, 2], [4, 3, 2, 5]]) {
+    for (const shape of [
+      [5, 4, 3],
+      [6, 2],
+      [4, 3, 2, 5],
+    ]) {
       const file = join(dir, `b${shape.length}.nii`);
       const n = shape.reduce((a, b) => a * b, 1);
-      writeFileSync(file, encodeNifti({ data: new Int16Array(n), shape, affine: [[0, 2, 0, 5], [1.5, 0, 0, 1], [0, 0, 3, 1], [0, 0, 0, 1]] }, { sformCode: 0, qformCode: 0 }));
+      writeFileSync(
+        file,
+        encodeNifti(
+          {
+            data: new Int16Array(n),
+            shape,
+            affine: [
+              [0, 2, 0, 5],
+              [1.5, 0, 0, 1],
+              [0, 0, 3, 1],
+              [0, 0, 0, 1],
+            ],
+          },
+          { sformCode: 0, qformCode: 0 },
+        ),
+      );
       files.push(file);
     }
     for (const nb of nibabelView(files)) {
@@ -122,7 +197,9 @@ test('with sform_code = qform_code = 0 both fall back to the same base affine', 
       assert.equal(img.affineSource, 'pixdim');
       assert.ok(maxAbsDiff(img.affine, nb.affine) < 1e-9, `${nb.file}: ${JSON.stringify(img.affine)} vs ${JSON.stringify(nb.affine)}`);
     }
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('files nibabel writes (NIfTI-2, big-endian, scaled, qform-only, pixdim-only) read as nibabel reads them', { skip: nibabelMissing() }, async () => {
@@ -147,5 +224,7 @@ test('files nibabel writes (NIfTI-2, big-endian, scaled, qform-only, pixdim-only
       assert.ok(Math.abs(st.mean - nb.mean!) <= 1e-9 * Math.max(1, Math.abs(nb.mean!)), nb.file);
     }
     assert.deepEqual([...sources].sort(), ['pixdim', 'qform', 'sform']);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

@@ -8,7 +8,12 @@ import { readNifti, readNiftiSync, writeNifti, writeNiftiSync, encodeNifti, fort
 import type { Affine } from '../../src/io/volume.js';
 import { ALL_DTYPES, maxAbsDiff, randomData, tempDir } from './helpers.js';
 
-const AFFINE: Affine = [[-0.9, 0.1, 0, 91.5], [0.05, 1.1, 0.2, -126], [0, -0.2, 2.5, -72.25], [0, 0, 0, 1]];
+const AFFINE: Affine = [
+  [-0.9, 0.1, 0, 91.5],
+  [0.05, 1.1, 0.2, -126],
+  [0, -0.2, 2.5, -72.25],
+  [0, 0, 0, 1],
+];
 
 test('F→C transpose matches the index formula for ranks 1..5', () => {
   for (const shape of [[7], [5, 3], [3, 4, 5], [33, 2, 40], [2, 3, 4, 5], [2, 1, 3, 2, 2], [1, 1, 6]]) {
@@ -17,11 +22,18 @@ test('F→C transpose matches the index formula for ranks 1..5', () => {
     const c = fortranToC(f, new Float64Array(n), shape);
     // element with multi-index idx: F index = sum idx[a]*prod(shape[<a]), C index = sum idx[a]*prod(shape[>a])
     for (let ci = 0; ci < n; ci++) {
-      let rem = ci, fi = 0;
+      let rem = ci,
+        fi = 0;
       const idx = new Array(shape.length);
-      for (let a = shape.length - 1; a >= 0; a--) { idx[a] = rem % shape[a]; rem = Math.floor(rem / shape[a]); }
+      for (let a = shape.length - 1; a >= 0; a--) {
+        idx[a] = rem % shape[a];
+        rem = Math.floor(rem / shape[a]);
+      }
       let stride = 1;
-      for (let a = 0; a < shape.length; a++) { fi += idx[a] * stride; stride *= shape[a]; }
+      for (let a = 0; a < shape.length; a++) {
+        fi += idx[a] * stride;
+        stride *= shape[a];
+      }
       assert.equal(c[ci], fi, `shape ${shape} C index ${ci}`);
     }
     assert.deepEqual(cToFortran(c, new Float64Array(n), shape), f);
@@ -50,7 +62,9 @@ for (const version of [1, 2] as const) {
           assert.equal(img.header.descrip, `rt ${dtype}`);
           assert.equal(img.isScaled, false);
         }
-      } finally { cleanup(); }
+      } finally {
+        cleanup();
+      }
     });
   }
 }
@@ -73,7 +87,9 @@ test('writeNifti .nii.gz round trip, 4-D, async; no temp files left behind', asy
     const first = new Float32Array(raw.buffer.slice(raw.byteOffset + 352, raw.byteOffset + 352 + 8));
     assert.equal(first[0], data[0]);
     assert.equal(first[1], data[5 * 4 * 3]); // (i=1, j=0, k=0, t=0) in C order
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('dtype conversion on write rounds and range-checks', () => {
@@ -89,7 +105,9 @@ test('dtype conversion on write rounds and range-checks', () => {
       () => writeNiftiSync(file, { data: Float32Array.from([256]), shape: [1], affine: AFFINE }, { dtype: 'uint8' }),
       /value 256 at index 0 does not fit uint8/,
     );
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('scaling: applied like nibabel, disabled by slope 0 / NaN', () => {
@@ -114,13 +132,20 @@ test('scaling: applied like nibabel, disabled by slope 0 / NaN', () => {
     const file = join(dir, 'bad.nii');
     writeNiftiSync(file, { data, shape: [4], affine: AFFINE }, { sclSlope: 2, sclInter: Infinity });
     assert.throws(() => readNiftiSync(file), /scl_slope 2 is valid but scl_inter is Infinity/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('affine falls back to qform, then to the pixdim base affine (nibabel rules)', () => {
   const { dir, cleanup } = tempDir();
   try {
-    const rot: Affine = [[0, -2, 0, 10], [1.5, 0, 0, -5], [0, 0, -3, 7], [0, 0, 0, 1]]; // det < 0 → qfac -1
+    const rot: Affine = [
+      [0, -2, 0, 10],
+      [1.5, 0, 0, -5],
+      [0, 0, -3, 7],
+      [0, 0, 0, 1],
+    ]; // det < 0 → qfac -1
     const data = new Uint8Array(2 * 3 * 4);
     const file = join(dir, 'q.nii');
     writeNiftiSync(file, { data, shape: [2, 3, 4], affine: rot }, { sformCode: 0, qformCode: 1 });
@@ -132,9 +157,16 @@ test('affine falls back to qform, then to the pixdim base affine (nibabel rules)
     const p = readNiftiSync(file);
     assert.equal(p.affineSource, 'pixdim');
     // zooms are the column norms (1.5, 2, 3); x flipped, origin at the centre
-    assert.deepEqual(p.affine, [[-1.5, 0, 0, 0.75], [0, 2, 0, -2], [0, 0, 3, -4.5], [0, 0, 0, 1]]);
+    assert.deepEqual(p.affine, [
+      [-1.5, 0, 0, 0.75],
+      [0, 2, 0, -2],
+      [0, 0, 3, -4.5],
+      [0, 0, 0, 1],
+    ]);
     assert.deepEqual(p.pixdim, [1.5, 2, 3]);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('data after an extension block at an unaligned vox_offset, both byte orders', () => {
@@ -154,5 +186,7 @@ test('data after an extension block at an unaligned vox_offset, both byte orders
       const img = readNiftiSync(file);
       assert.deepEqual(img.data, data);
     }
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

@@ -14,7 +14,7 @@ function mmar(config: Record<string, unknown>, env?: Record<string, unknown>): s
   return root;
 }
 
-test('a job\'s train_stats.json is in its MMAR_CKPT_DIR: environment.json over the config top level, models/ by default', () => {
+test("a job's train_stats.json is in its MMAR_CKPT_DIR: environment.json over the config top level, models/ by default", () => {
   const a = mmar({ epochs: 1 });
   assert.equal(jobTrainStatsFile(a), join(a, 'models', 'train_stats.json'));
   const b = mmar({ MMAR_CKPT_DIR: 'ck_config' }, { MMAR_CKPT_DIR: 'ck_env' });

@@ -14,8 +14,14 @@ test('the sampler: process CPU and RSS as /proc says, lines read back', async ()
   const dir = mkdtempSync(join(tmpdir(), 'clara-sys-'));
   const got: number[] = [];
   // /proc/self/stat's utime+stime (clock ticks of 10 ms) over the same window: the reference.
-  const ticks = () => { const f = readFileSync('/proc/self/stat', 'utf8').slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2).split(' '); return Number(f[11]) + Number(f[12]); };
-  const k0 = ticks(), w0 = process.hrtime.bigint();
+  const ticks = () => {
+    const f = readFileSync('/proc/self/stat', 'utf8')
+      .slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2)
+      .split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const k0 = ticks(),
+    w0 = process.hrtime.bigint();
   const s = new SystemSampler({ dir: join(dir, 'models'), nvidiaSmi: join(dir, 'no-such-nvidia-smi'), onSample: (_, i) => got.push(i) });
   const t0 = Date.now();
   let x = 0;
@@ -24,7 +30,7 @@ test('the sampler: process CPU and RSS as /proc says, lines read back', async ()
   const ref = (100 * (ticks() - k0) * 10) / (Number(process.hrtime.bigint() - w0) / 1e6);
   assert.ok(Math.abs(a.procCpu! - ref) < 15, `process CPU ${a.procCpu} % vs /proc ${ref.toFixed(1)} % (load ${readFileSync('/proc/loadavg', 'utf8').trim()})`);
   assert.ok(a.cpu >= 0 && a.cpu <= 100);
-  const statm = Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096 / 1e6;
+  const statm = (Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096) / 1e6;
   assert.ok(Math.abs(a.rssMb! - statm) < 0.2 * statm, `RSS ${a.rssMb} MB vs /proc ${statm} MB`);
   assert.ok(a.memMb! > 0 && a.memPct! > 0 && a.memPct! < 100);
   assert.equal(a.gpus, undefined);
@@ -33,16 +39,21 @@ test('the sampler: process CPU and RSS as /proc says, lines read back', async ()
   assert.ok(b.procCpu! < 50, `idle process CPU ${b.procCpu}`);
   assert.deepEqual(got, [0, 1]);
   const back = readSystemSamples(join(dir, 'models'));
-  assert.deepEqual(back.map((r) => r.rssMb), [a.rssMb, b.rssMb]);
+  assert.deepEqual(
+    back.map((r) => r.rssMb),
+    [a.rssMb, b.rssMb],
+  );
   // A torn last line (the job was killed mid-write) is skipped.
   writeFileSync(join(dir, 'models', 'system_metrics.jsonl'), `${JSON.stringify(a)}\n{"t":3,"cp`);
   assert.equal(readSystemSamples(join(dir, 'models')).length, 1);
   void x;
 });
 
-test('GPUs from nvidia-smi CSV (only the job\'s CUDA_VISIBLE_DEVICES), under MLflow\'s names', async () => {
+test("GPUs from nvidia-smi CSV (only the job's CUDA_VISIBLE_DEVICES), under MLflow's names", async () => {
   assert.deepEqual(parseNvidiaSmi('0, 87, 30120, 81559\n1, 3, 10, 81559\n\n'), [
-    { index: 0, util: 87, memMb: 30120, memTotalMb: 81559 }, { index: 1, util: 3, memMb: 10, memTotalMb: 81559 }]);
+    { index: 0, util: 87, memMb: 30120, memTotalMb: 81559 },
+    { index: 1, util: 3, memMb: 10, memTotalMb: 81559 },
+  ]);
   assert.deepEqual(parseNvidiaSmi('NVIDIA-SMI has failed'), []);
   const dir = mkdtempSync(join(tmpdir(), 'clara-sys-'));
   const smi = join(dir, 'nvidia-smi');
@@ -53,8 +64,14 @@ test('GPUs from nvidia-smi CSV (only the job\'s CUDA_VISIBLE_DEVICES), under MLf
   const m = systemMetricNames(s!);
   assert.equal(m['system/gpu_1_utilization_percentage'], 3);
   assert.equal(m['system/gpu_1_memory_usage_megabytes'], 10);
-  assert.ok(Math.abs(m['system/gpu_1_memory_usage_percentage'] - 100 * 10 / 81559) < 1e-9);
-  for (const k of ['system/cpu_utilization_percentage', 'system/system_memory_usage_megabytes', 'system/system_memory_usage_percentage', 'system/process_rss_megabytes']) assert.equal(typeof m[k], 'number', k);
+  assert.ok(Math.abs(m['system/gpu_1_memory_usage_percentage'] - (100 * 10) / 81559) < 1e-9);
+  for (const k of [
+    'system/cpu_utilization_percentage',
+    'system/system_memory_usage_megabytes',
+    'system/system_memory_usage_percentage',
+    'system/process_rss_megabytes',
+  ])
+    assert.equal(typeof m[k], 'number', k);
   const pts = jobEventMetrics({ type: 'system_metrics', iteration: 4, time: 1234, metrics: m });
   assert.ok(pts.length === Object.keys(m).length && pts.every((p) => p.step === 4 && p.timestamp === 1234));
   assert.deepEqual(jobEventMetrics({ type: 'system_metrics', time: 1, metrics: m }), []);
@@ -64,5 +81,8 @@ test('CLARA_SYSTEM_METRICS_INTERVAL_S: default 10 s, 0 turns it off, nonsense is
   assert.equal(systemMetricsInterval({}), 10);
   assert.equal(systemMetricsInterval({ CLARA_SYSTEM_METRICS_INTERVAL_S: '0' }), 0);
   assert.equal(systemMetricsInterval({ CLARA_SYSTEM_METRICS_INTERVAL_S: '2.5' }), 2.5);
-  assert.throws(() => systemMetricsInterval({ CLARA_SYSTEM_METRICS_INTERVAL_S: 'soon' }), /CLARA_SYSTEM_METRICS_INTERVAL_S.*'soon'|'soon'.*CLARA_SYSTEM_METRICS_INTERVAL_S/);
+  assert.throws(
+    () => systemMetricsInterval({ CLARA_SYSTEM_METRICS_INTERVAL_S: 'soon' }),
+    /CLARA_SYSTEM_METRICS_INTERVAL_S.*'soon'|'soon'.*CLARA_SYSTEM_METRICS_INTERVAL_S/,
+  );
 });

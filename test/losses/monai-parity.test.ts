@@ -8,11 +8,20 @@ import { useTestBackend } from '../helpers/test-backend.js';
 
 await useTestBackend();
 
-interface T { shape: number[]; data: number[] }
-interface Fixture { inputs: Record<string, { pred: T; label: T }>; cases: { loss: string; args: Record<string, unknown>; input: string; value: number[] }[] }
+interface T {
+  shape: number[];
+  data: number[];
+}
+interface Fixture {
+  inputs: Record<string, { pred: T; label: T }>;
+  cases: { loss: string; args: Record<string, unknown>; input: string; value: number[] }[];
+}
 const { data, source } = monaiFixture<Fixture>('make_loss_fixtures.py', 'losses.json');
 const factories: Record<string, typeof diceLossFactory> = {
-  DiceLoss: diceLossFactory, FocalLoss: focalLossFactory, DiceCELoss: diceCELossFactory, DiceFocalLoss: diceFocalLossFactory,
+  DiceLoss: diceLossFactory,
+  FocalLoss: focalLossFactory,
+  DiceCELoss: diceCELossFactory,
+  DiceFocalLoss: diceFocalLossFactory,
 };
 
 for (const c of data.cases) {

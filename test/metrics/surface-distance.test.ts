@@ -2,14 +2,27 @@
 // distance transform against a brute-force nearest-edge search.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classMask, classSurfaceDistances, hausdorffFromPair, maskEdges, quantile, spacingOf, surfaceDiceFromPair, surfaceDistances } from '../../src/metrics/surface-distance.js';
+import {
+  classMask,
+  classSurfaceDistances,
+  hausdorffFromPair,
+  maskEdges,
+  quantile,
+  spacingOf,
+  surfaceDiceFromPair,
+  surfaceDistances,
+} from '../../src/metrics/surface-distance.js';
 import { hausdorffMetric, surfaceDiceMetric } from '../../src/metrics/surface-metrics.js';
 import { surfaceMetricFromConfig } from '../../src/metrics/surface-config.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
 import { Rng } from '../../src/util/random.js';
 
 type V = number | null | 'inf';
-interface Fx { shape: number[]; classes: number[]; cases: { spacing: number[]; pred: number[]; label: number[]; hd95: V[]; hd: V[]; nsd: Record<string, V[]> }[] }
+interface Fx {
+  shape: number[];
+  classes: number[];
+  cases: { spacing: number[]; pred: number[]; label: number[]; hd95: V[]; hd: V[]; nsd: Record<string, V[]> }[];
+}
 const { data, source } = monaiFixture<Fx>('make_surface_fixtures.py', 'surface.json');
 
 function same(got: number, want: V, what: string): void {
@@ -20,7 +33,8 @@ function same(got: number, want: V, what: string): void {
 
 test(`HD95, HD and NSD per class equal MONAI's compute_hausdorff_distance / compute_surface_dice (${source})`, () => {
   data.cases.forEach((c, i) => {
-    const pred = Int32Array.from(c.pred), label = Int32Array.from(c.label);
+    const pred = Int32Array.from(c.pred),
+      label = Int32Array.from(c.label);
     data.classes.forEach((cls, k) => {
       const pair = classSurfaceDistances(pred, label, cls, data.shape, c.spacing);
       same(hausdorffFromPair(pair, 95), c.hd95[k], `case ${i} class ${cls} hd95`);
@@ -33,7 +47,8 @@ test(`HD95, HD and NSD per class equal MONAI's compute_hausdorff_distance / comp
 test('the case metrics average the defined classes (MONAI mean reduction) and read config args', () => {
   const c = data.cases[3]; // class 2 in neither volume: only class 1 counts
   const geom = { shape: data.shape, spacing: c.spacing };
-  const pred = Int32Array.from(c.pred), label = Int32Array.from(c.label);
+  const pred = Int32Array.from(c.pred),
+    label = Int32Array.from(c.label);
   same(hausdorffMetric().ofCase(pred, label, 3, geom), c.hd95[0], 'mean hd95');
   same(surfaceDiceMetric({ tolerance: 2.5 }).ofCase(pred, label, 3, geom), c.nsd['2.5'][0], 'mean nsd');
   const place = { file: 'config_train.json', path: 'validate.metrics[1]' };
@@ -78,14 +93,28 @@ test('edges, quantile and spacing follow their definitions', () => {
   const m = new Uint8Array(125);
   for (let x = 1; x < 4; x++) for (let y = 1; y < 4; y++) for (let z = 1; z < 4; z++) m[x * 25 + y * 5 + z] = 1;
   const e = maskEdges(m, [5, 5, 5]);
-  assert.equal(e.reduce((s, v) => s + v, 0), 26);
+  assert.equal(
+    e.reduce((s, v) => s + v, 0),
+    26,
+  );
   assert.equal(e[2 * 25 + 2 * 5 + 2], 0);
   // a mask touching the border has edges there
-  assert.equal(maskEdges(new Uint8Array(27).fill(1), [3, 3, 3]).reduce((s, v) => s + v, 0), 26);
+  assert.equal(
+    maskEdges(new Uint8Array(27).fill(1), [3, 3, 3]).reduce((s, v) => s + v, 0),
+    26,
+  );
   assert.deepEqual(Array.from(classMask(Int32Array.from([0, 2, 1, 2]), 2)), [0, 1, 0, 1]);
   assert.equal(quantile(Float64Array.from([4, 1, 3, 2]), 0.5), 2.5);
   assert.ok(Number.isNaN(quantile(new Float64Array(0), 0.95)));
   assert.ok(Number.isNaN(quantile(Float64Array.from([Infinity, Infinity]), 0.95)));
-  assert.deepEqual(spacingOf([[0, 0, 2, 0], [0, -1.5, 0, 0], [3, 0, 0, 0], [0, 0, 0, 1]]), [3, 1.5, 2]);
+  assert.deepEqual(
+    spacingOf([
+      [0, 0, 2, 0],
+      [0, -1.5, 0, 0],
+      [3, 0, 0, 0],
+      [0, 0, 0, 1],
+    ]),
+    [3, 1.5, 2],
+  );
   assert.deepEqual(spacingOf(undefined), [1, 1, 1]);
 });

@@ -66,11 +66,14 @@ test('path variables are relative to MMAR_ROOT unless absolute', () => {
 
 test('unknown variable: error names file, JSON path and the closest defined names', () => {
   const root = tmpMmar({ 'config/config_train.json': { learning_rate: 1, train: { opt: { name: 'Adam', args: { lr: '{learning_rat}' } } } } });
-  assert.throws(() => loadMmar(root), (e: unknown) => {
-    assert.ok(e instanceof ClaraError);
-    assert.match(e.message, /config_train\.json: train\.opt\.args\.lr: unknown variable '\{learning_rat\}'; closest defined: learning_rate/);
-    return true;
-  });
+  assert.throws(
+    () => loadMmar(root),
+    (e: unknown) => {
+      assert.ok(e instanceof ClaraError);
+      assert.match(e.message, /config_train\.json: train\.opt\.args\.lr: unknown variable '\{learning_rat\}'; closest defined: learning_rate/);
+      return true;
+    },
+  );
 });
 
 test('the 3.x AMP config with the raw 3.x environment.json: DATASET_JSON is undefined (named with its path)', () => {
@@ -86,12 +89,15 @@ test('the 3.x AMP config with the raw 3.x environment.json: DATASET_JSON is unde
 
 test('bad JSON: file, line and column', () => {
   const root = tmpMmar({ 'config/config_train.json': '{\n  "epochs": 2,\n  "train": {\n    "model": { "name": "UNet", }\n  }\n}\n' });
-  assert.throws(() => loadMmar(root), (e: unknown) => {
-    assert.ok(e instanceof ClaraError);
-    assert.equal(e.file, join(root, 'config/config_train.json'));
-    assert.match(e.message, /invalid JSON at line 4, column 3\d/);
-    return true;
-  });
+  assert.throws(
+    () => loadMmar(root),
+    (e: unknown) => {
+      assert.ok(e instanceof ClaraError);
+      assert.equal(e.file, join(root, 'config/config_train.json'));
+      assert.match(e.message, /invalid JSON at line 4, column 3\d/);
+      return true;
+    },
+  );
 });
 
 test('missing MMAR or train config', () => {

@@ -10,11 +10,28 @@ await useTestBackend();
 const ctx = { file: 'config_train.json', path: 'train.model' };
 
 test('Clara 3.x SegResnet args build the model they describe', () => {
-  const m = segResNetFactory({
-    num_classes: 3, use_vae: false, blocks_down: '1,1', blocks_up: '1', init_filters: 4, use_batch_norm: false,
-    use_group_norm: true, pabloBN: false, use_group_normG: 2, reg_weight: 1e-5, dropout_prob: 0.2,
-    final_activation: 'sigmoid', factor: 2, skipConnection: true, leaky_relu_alpha: 0.2, concat_enc_dec: false, blockHas2convs: true,
-  }, ctx);
+  const m = segResNetFactory(
+    {
+      num_classes: 3,
+      use_vae: false,
+      blocks_down: '1,1',
+      blocks_up: '1',
+      init_filters: 4,
+      use_batch_norm: false,
+      use_group_norm: true,
+      pabloBN: false,
+      use_group_normG: 2,
+      reg_weight: 1e-5,
+      dropout_prob: 0.2,
+      final_activation: 'sigmoid',
+      factor: 2,
+      skipConnection: true,
+      leaky_relu_alpha: 0.2,
+      concat_enc_dec: false,
+      blockHas2convs: true,
+    },
+    ctx,
+  );
   assert.equal(m.outChannels, 3);
   assert.equal(m.finalActivation, 'sigmoid');
   assert.equal(m.regWeight, 1e-5);
@@ -26,7 +43,10 @@ test('Clara 3.x SegResnet args build the model they describe', () => {
 test('unsupported or malformed args are refused with their JSON path', () => {
   assert.throws(() => segResNetFactory({ use_vae: true }, ctx), /config_train\.json: train\.model\.args\.use_vae: 'use_vae' must be false/);
   assert.throws(() => unetFactory({ channels: [4], strides: [] }, ctx), /train\.model\.args\.channels: .*at least 2/);
-  assert.throws(() => unetFactory({ channels: [4, 8], strides: [2], norm: ['group', { num_groups: 3 }] }, ctx), /train\.model\.args: .*num_groups \(3\) must divide/);
+  assert.throws(
+    () => unetFactory({ channels: [4, 8], strides: [2], norm: ['group', { num_groups: 3 }] }, ctx),
+    /train\.model\.args: .*num_groups \(3\) must divide/,
+  );
   assert.throws(() => unetFactory({ channels: [4, 8], strides: [2], act: 'bogus' }, ctx), /unknown act 'bogus'/);
   const spec = registry.require('UNet', ctx, 'model');
   assert.throws(() => registry.checkArgs(spec, { chanels: [1] }, ctx), /no argument 'chanels'.*closest: channels/);

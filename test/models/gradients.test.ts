@@ -31,7 +31,15 @@ function check(model: SegModel, shape: number[]): void {
     const analytic = Array.from(g).reduce((s: number, gi: number, i: number) => s + gi * d[i], 0);
     const base = v.dataSync().slice();
     const eps = 5e-3;
-    const at = (s: number) => { v.assign(tf.tensor(base.map((b, i) => b + s * d[i]), v.shape)); return loss().dataSync()[0]; };
+    const at = (s: number) => {
+      v.assign(
+        tf.tensor(
+          base.map((b, i) => b + s * d[i]),
+          v.shape,
+        ),
+      );
+      return loss().dataSync()[0];
+    };
     const numeric = (at(eps) - at(-eps)) / (2 * eps);
     v.assign(tf.tensor(base, v.shape));
     rows.push([name, analytic, numeric]);
@@ -49,6 +57,12 @@ test('UNet (instance norm, residual units, transposed convs) gradients', () => {
 });
 
 test('SegResNet (group norm, trilinear upsampling) and deconv variant gradients', () => {
-  check(segResNetFactory({ init_filters: 2, blocks_down: [1, 1], blocks_up: [1], norm: ['group', { num_groups: 2 }], act: 'tanh', out_channels: 2 }, ctx), [1, 8, 8, 8, 1]);
-  check(segResNetFactory({ init_filters: 2, blocks_down: [1, 1], blocks_up: [1], norm: 'instance', upsample_mode: 'deconv', act: 'tanh' }, ctx), [1, 8, 8, 8, 1]);
+  check(
+    segResNetFactory({ init_filters: 2, blocks_down: [1, 1], blocks_up: [1], norm: ['group', { num_groups: 2 }], act: 'tanh', out_channels: 2 }, ctx),
+    [1, 8, 8, 8, 1],
+  );
+  check(
+    segResNetFactory({ init_filters: 2, blocks_down: [1, 1], blocks_up: [1], norm: 'instance', upsample_mode: 'deconv', act: 'tanh' }, ctx),
+    [1, 8, 8, 8, 1],
+  );
 });

@@ -10,10 +10,19 @@ import { useTestBackend } from '../helpers/test-backend.js';
 
 await useTestBackend();
 
-interface Case { train_mode?: boolean; state_after?: Record<string, TorchTensor>; name: string; kind: string; args: Record<string, unknown>; params: number; state_dict: Record<string, TorchTensor>; input: TorchTensor; output: TorchTensor }
+interface Case {
+  train_mode?: boolean;
+  state_after?: Record<string, TorchTensor>;
+  name: string;
+  kind: string;
+  args: Record<string, unknown>;
+  params: number;
+  state_dict: Record<string, TorchTensor>;
+  input: TorchTensor;
+  output: TorchTensor;
+}
 const { data, source } = monaiFixture<{ cases: Case[]; counts: Omit<Case, 'state_dict' | 'input' | 'output'>[] }>('make_model_fixtures.py', 'models.json');
-const build = (kind: string, args: Record<string, unknown>) =>
-  (kind === 'UNet' ? unetFactory : segResNetFactory)(args, { file: 'test', path: 'model' });
+const build = (kind: string, args: Record<string, unknown>) => (kind === 'UNet' ? unetFactory : segResNetFactory)(args, { file: 'test', path: 'model' });
 
 for (const c of data.cases) {
   test(`${c.name}: outputs${c.train_mode ? ' (training mode) and running stats' : ''} equal MONAI's with MONAI's weights (${source})`, () => {

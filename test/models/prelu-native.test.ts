@@ -15,13 +15,15 @@ before(async () => {
 
 for (const n of [1, 4]) {
   test(`PReLU (num_parameters ${n}) on the native kernels equals tfjs's Prelu, with gradients`, () => {
-    const xv = randomArray(new Rng(3), 2 * 3 * 4 * 5 * 4), dyv = randomArray(new Rng(4), xv.length);
+    const xv = randomArray(new Rng(3), 2 * 3 * 4 * 5 * 4),
+      dyv = randomArray(new Rng(4), xv.length);
     const run = () => {
       const store = new ParamStore(1);
       const act = actLayer(store, 'a', { name: 'prelu', args: { num_parameters: n, init: 0.2 } })!;
       const [a] = store.trainable();
       a.assign(tf.tensor(randomArray(new Rng(5), n), a.shape));
-      const x = tf.tensor5d(xv, [2, 3, 4, 5, 4]), dy = tf.tensor5d(dyv, x.shape);
+      const x = tf.tensor5d(xv, [2, 3, 4, 5, 4]),
+        dy = tf.tensor5d(dyv, x.shape);
       const f = (xx: tf.Tensor) => tf.sum(tf.mul(act(xx as tf.Tensor5D, true), dy)) as tf.Scalar;
       const { value, grads } = tf.variableGrads(() => f(x), [a]);
       const dx = tf.grad(f)(x);

@@ -18,8 +18,11 @@ console.log(JSON.stringify({ policy: largeBuffers(), heap: after.heapBytes - bef
 `;
 
 function run(env: NodeJS.ProcessEnv): { policy: string; heap: number; mmapped: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe],
-    { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }

@@ -22,7 +22,8 @@ export function randomArray(rng: Rng, n: number): Float32Array {
 /** max |a-b| / max(1, max |b|). */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
-  let e = 0, m = 0;
+  let e = 0,
+    m = 0;
   for (let i = 0; i < a.length; i++) {
     e = Math.max(e, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));

@@ -38,7 +38,8 @@ function worstRatio(a: ArrayLike<number>, b: ArrayLike<number>, bound: ArrayLike
 }
 
 function operands(g: Conv3DGeometry, seed: number) {
-  const rng = new Rng(seed), s = convSizes(g);
+  const rng = new Rng(seed),
+    s = convSizes(g);
   return { x: randomArray(rng, s.x), w: randomArray(rng, s.filter), dy: randomArray(rng, s.y) };
 }
 
@@ -74,7 +75,12 @@ for (const c of CASES) {
     const wt = tf.tensor5d(w, [c.k, c.k, c.k, c.x[4], c.cout]);
     const yt = tf.conv3d(xt, wt, c.stride, c.pad);
     const dyt = tf.tensor(dy, yt.shape);
-    const [dxt, dwt] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, c.stride, c.pad).mul(dyt).sum())([xt, wt]);
+    const [dxt, dwt] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf
+        .conv3d(a as tf.Tensor5D, b as tf.Tensor5D, c.stride, c.pad)
+        .mul(dyt)
+        .sum(),
+    )([xt, wt]);
     const bound = (a: Float32Array) => a.map((v) => BF16_BOUND * v + 1e-6);
     const o = { bf16: true };
     const fwd = worstRatio(conv3dForward(g, x, w, o), yt.dataSync(), bound(conv3dForwardRef(g, abs(x), abs(w))));

@@ -28,17 +28,23 @@ for (const c of UP_CASES) {
     const x = rand(rng, size(c.x));
     assert.deepEqual(upsampleNearest3d(x, c.x, c.s), upsampleNearest3dRef(x, c.x, c.s));
     const dy = rand(rng, size(upsampledShape(c.x, c.s)));
-    const g = upsampleNearest3dGrad(dy, c.x, c.s), r = upsampleNearest3dGradRef(dy, c.x, c.s);
+    const g = upsampleNearest3dGrad(dy, c.x, c.s),
+      r = upsampleNearest3dGradRef(dy, c.x, c.s);
     assert.equal(g.length, r.length);
     for (let i = 0; i < g.length; i++) assert.ok(Math.abs(g[i] - r[i]) <= 1e-6 * (1 + Math.abs(r[i])), `dx[${i}] ${g[i]} vs ${r[i]}`);
   });
 }
 
 test('upsampleNearest3dGrad is the adjoint of upsampleNearest3d: <up(x), dy> = <x, grad(dy)>', () => {
-  const rng = new Rng(9), xs = [2, 3, 5, 4, 6], s = [2, 3, 2];
-  const x = rand(rng, size(xs)), dy = rand(rng, size(upsampledShape(xs, s)));
-  const y = upsampleNearest3d(x, xs, s), g = upsampleNearest3dGrad(dy, xs, s);
-  let a = 0, b = 0;
+  const rng = new Rng(9),
+    xs = [2, 3, 5, 4, 6],
+    s = [2, 3, 2];
+  const x = rand(rng, size(xs)),
+    dy = rand(rng, size(upsampledShape(xs, s)));
+  const y = upsampleNearest3d(x, xs, s),
+    g = upsampleNearest3dGrad(dy, xs, s);
+  let a = 0,
+    b = 0;
   for (let i = 0; i < y.length; i++) a += y[i] * dy[i];
   for (let i = 0; i < x.length; i++) b += x[i] * g[i];
   assert.ok(Math.abs(a - b) < 1e-4 * (1 + Math.abs(a)), `${a} vs ${b}`);
@@ -51,9 +57,15 @@ test('upsampleNearest3d rejects bad shapes and factors with the field named', ()
   assert.throws(() => upsampleNearest3dGrad(new Float32Array(8), [1, 2, 2, 2, 1], [2, 2, 2]), /dy has 8 elements/);
 });
 
-for (const widths of [[3, 5], [16, 8], [1, 1, 1], [300, 7, 0, 2]]) {
+for (const widths of [
+  [3, 5],
+  [16, 8],
+  [1, 1, 1],
+  [300, 7, 0, 2],
+]) {
   test(`concatLast / splitLast widths [${widths}]: native = reference (exact), split inverts concat`, () => {
-    const rng = new Rng(11), rows = 37;
+    const rng = new Rng(11),
+      rows = 37;
     const parts = widths.map((w) => rand(rng, rows * w));
     const out = concatLast(parts, rows);
     assert.deepEqual(Array.from(out), Array.from(concatLastRef(parts, rows)));
@@ -75,10 +87,18 @@ test('concatLast / splitLast reject mismatched parts', () => {
 test('upsampleLinearAxis: the adjoint identity <up(x), g> = <x, up*(g)> and edge clamping', async () => {
   const { upsampleLinearAxis } = await import('../../src/native/datamove.js');
   const rng = new Rng(13);
-  for (const [outer, n, inner, s] of [[3, 5, 7, 2], [2, 1, 3, 3], [1, 4, 1, 4], [4, 6, 33, 1]]) {
-    const x = rand(rng, outer * n * inner), g = rand(rng, outer * n * s * inner);
-    const y = upsampleLinearAxis(x, outer, n, inner, s), gx = upsampleLinearAxis(g, outer, n, inner, s, true);
-    let a = 0, b = 0;
+  for (const [outer, n, inner, s] of [
+    [3, 5, 7, 2],
+    [2, 1, 3, 3],
+    [1, 4, 1, 4],
+    [4, 6, 33, 1],
+  ]) {
+    const x = rand(rng, outer * n * inner),
+      g = rand(rng, outer * n * s * inner);
+    const y = upsampleLinearAxis(x, outer, n, inner, s),
+      gx = upsampleLinearAxis(g, outer, n, inner, s, true);
+    let a = 0,
+      b = 0;
     for (let i = 0; i < y.length; i++) a += y[i] * g[i];
     for (let i = 0; i < x.length; i++) b += x[i] * gx[i];
     assert.ok(Math.abs(a - b) < 1e-4 * (1 + Math.abs(a)), `[${outer},${n},${inner}]x${s}: ${a} vs ${b}`);

@@ -7,7 +7,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const loader = fileURLToPath(new URL('../../src/native/loader.ts', import.meta.url));
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function orphanSurvives(arm: boolean): Promise<boolean> {
@@ -29,7 +36,11 @@ async function orphanSurvives(arm: boolean): Promise<boolean> {
   return survived;
 }
 
-test('an armed child with a blocked event loop ends when its parent is killed -9; an unarmed one does not', { skip: process.platform !== 'linux' && 'Linux only (PR_SET_PDEATHSIG)', timeout: 120_000 }, async () => {
-  assert.equal(await orphanSurvives(true), false, 'the armed child outlived its parent by 5 s');
-  assert.equal(await orphanSurvives(false), true, 'without arming, the blocked child keeps running (the test would prove nothing)');
-});
+test(
+  'an armed child with a blocked event loop ends when its parent is killed -9; an unarmed one does not',
+  { skip: process.platform !== 'linux' && 'Linux only (PR_SET_PDEATHSIG)', timeout: 120_000 },
+  async () => {
+    assert.equal(await orphanSurvives(true), false, 'the armed child outlived its parent by 5 s');
+    assert.equal(await orphanSurvives(false), true, 'without arming, the blocked child keeps running (the test would prove nothing)');
+  },
+);

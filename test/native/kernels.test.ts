@@ -1,8 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  avgPool3d, avgPool3dGrad, conv3dBackpropFilter, conv3dBackpropInput, conv3dForward, convSizes, fmaPeak, isaProbe, maxPool3d,
-  maxPool3dGrad, poolSizes,
+  avgPool3d,
+  avgPool3dGrad,
+  conv3dBackpropFilter,
+  conv3dBackpropInput,
+  conv3dForward,
+  convSizes,
+  fmaPeak,
+  isaProbe,
+  maxPool3d,
+  maxPool3dGrad,
+  poolSizes,
 } from '../../src/native/kernels.js';
 import { conv3dBackpropFilterRef, conv3dBackpropInputRef, conv3dForwardRef, roundBf16 } from '../references/conv3d.js';
 import { avgPool3dGradRef, avgPool3dRef, maxPool3dGradRef, maxPool3dRef } from '../references/pool3d.js';
@@ -21,7 +30,9 @@ for (const threads of [1, 2]) {
         const g = convGeometry(c.x, [c.k, c.k, c.k, c.x[4], c.cout], c.stride, c.pad);
         const rng = new Rng(7);
         const s = convSizes(g);
-        const x = randomArray(rng, s.x), w = randomArray(rng, s.filter), dy = randomArray(rng, s.y);
+        const x = randomArray(rng, s.x),
+          w = randomArray(rng, s.filter),
+          dy = randomArray(rng, s.y);
         for (const bf16 of [false, true]) {
           const tag = bf16 ? 'bf16' : 'fp32';
           assert.ok(relErr(conv3dForward(g, x, w, { bf16 }), conv3dForwardRef(g, x, w, { bf16 })) < 1e-5, `forward ${tag}`);
@@ -58,7 +69,8 @@ for (const c of POOL_CASES) {
     const g = poolGeometry(c.x, c.size, c.stride, c.pad);
     const rng = new Rng(11);
     const s = poolSizes(g);
-    const x = randomArray(rng, s.x), dy = randomArray(rng, s.y);
+    const x = randomArray(rng, s.x),
+      dy = randomArray(rng, s.y);
     x[5] = NaN; // max ignores NaN, as tfjs does
     assert.deepEqual(maxPool3d(g, x), maxPool3dRef(g, x));
     assert.deepEqual(maxPool3dGrad(g, x, dy), maxPool3dGradRef(g, x, dy));
@@ -89,7 +101,10 @@ test('isaProbe reports the clock and per-chain throughput of both instructions',
     return;
   }
   const fma = p.rates.filter((r) => r.instr.startsWith('vfmadd231ps'));
-  assert.deepEqual(fma.map((r) => r.chains), [4, 8, 12, 16, 24]);
+  assert.deepEqual(
+    fma.map((r) => r.chains),
+    [4, 8, 12, 16, 24],
+  );
   const dot = p.rates.filter((r) => r.instr.startsWith('vdpbf16ps'));
   assert.equal(dot.length, (native() as unknown as { conv3dBf16Dot: boolean }).conv3dBf16Dot ? 5 : 0);
   for (const r of p.rates) {

@@ -13,7 +13,11 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 };
 
 const SHAPES: NormShape[] = [
-  { s: 2, v: 343, c: 8, g: 8 }, { s: 1, v: 40000, c: 3, g: 3 }, { s: 3, v: 125, c: 12, g: 4 }, { s: 1, v: 2 * 729, c: 6, g: 6 }, { s: 2, v: 1, c: 4, g: 2 },
+  { s: 2, v: 343, c: 8, g: 8 },
+  { s: 1, v: 40000, c: 3, g: 3 },
+  { s: 3, v: 125, c: 12, g: 4 },
+  { s: 1, v: 2 * 729, c: 6, g: 6 },
+  { s: 2, v: 1, c: 4, g: 2 },
 ];
 
 for (const n of SHAPES) {
@@ -21,13 +25,16 @@ for (const n of SHAPES) {
     test(`groupNorm and its gradients equal the reference: S ${n.s} V ${n.v} C ${n.c} G ${n.g}${affine ? ' affine' : ''}`, () => {
       const size = n.s * n.v * n.c;
       const x = randomArray(rng, size).map((v, i) => v * 2 + (i % n.c));
-      const w = affine ? randomArray(rng, n.c) : null, b = affine ? randomArray(rng, n.c) : null;
-      const got = groupNorm(n, 1e-5, x, w, b), ref = groupNormRef(n, 1e-5, x, w, b);
+      const w = affine ? randomArray(rng, n.c) : null,
+        b = affine ? randomArray(rng, n.c) : null;
+      const got = groupNorm(n, 1e-5, x, w, b),
+        ref = groupNormRef(n, 1e-5, x, w, b);
       close(got.y, ref.y, 2e-4, 'y');
       close(got.mean, ref.mean, 1e-5, 'mean');
       close(got.variance, ref.variance, 1e-4, 'variance');
       const dy = randomArray(rng, size);
-      const g = groupNormGrad(n, 1e-5, dy, x, got.mean, got.variance, w), r = groupNormGradRef(n, 1e-5, dy, x, w);
+      const g = groupNormGrad(n, 1e-5, dy, x, got.mean, got.variance, w),
+        r = groupNormGradRef(n, 1e-5, dy, x, w);
       close(g.dx, r.dx, 2e-3, 'dx');
       if (affine) {
         close(g.dw!, r.dw, 1e-3, 'dw');

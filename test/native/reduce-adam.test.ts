@@ -13,7 +13,17 @@ import { randomArray } from './conv-geom.js';
 const rng = new Rng(5);
 
 test('sumMiddle equals the float64 reference on odd views, with 1 and 2 threads alike', () => {
-  for (const [o, m, i] of [[1, 1, 1], [1, 65537, 1], [3, 1000, 1], [1, 40000, 3], [2, 5000, 17], [4, 3, 9], [1, 2, 33000], [3, 0, 2], [0, 4, 4]]) {
+  for (const [o, m, i] of [
+    [1, 1, 1],
+    [1, 65537, 1],
+    [3, 1000, 1],
+    [1, 40000, 3],
+    [2, 5000, 17],
+    [4, 3, 9],
+    [1, 2, 33000],
+    [3, 0, 2],
+    [0, 4, 4],
+  ]) {
     const x = randomArray(rng, o * m * i);
     const before = native().setNumThreads(1);
     const one = sumMiddle(x, o, m, i);
@@ -42,14 +52,31 @@ test('middleView merges adjacent reduced axes and skips size-1 axes', () => {
 
 test('adamUpdate equals the float64 reference (Adam, Adam + L2, AdamW) and leaves its inputs alone', () => {
   const n = 777;
-  const p = randomArray(rng, n), m = randomArray(rng, n).map((v) => v * 0.1), v = randomArray(rng, n).map((x) => Math.abs(x) * 0.01), g = randomArray(rng, n);
+  const p = randomArray(rng, n),
+    m = randomArray(rng, n).map((v) => v * 0.1),
+    v = randomArray(rng, n).map((x) => Math.abs(x) * 0.01),
+    g = randomArray(rng, n);
   const keep = [p, m, v, g].map((a) => a.slice());
-  for (const [wd, decoupled] of [[0, false], [0.01, false], [0.01, true]] as const) {
+  for (const [wd, decoupled] of [
+    [0, false],
+    [0.01, false],
+    [0.01, true],
+  ] as const) {
     const s: AdamStepParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 1 - 0.9 ** 4, bc2: 1 - 0.999 ** 4, weightDecay: wd, decoupled };
-    const got = adamUpdate(s, p, m, v, g), ref = adamRef(s, p, m, v, g);
-    for (const k of ['p', 'm', 'v'] as const) got[k].forEach((x, i) => assert.ok(Math.abs(x - ref[k][i]) <= 1e-6 * (1 + Math.abs(ref[k][i])), `${k}[${i}] wd ${wd} ${decoupled}: ${x} vs ${ref[k][i]}`));
+    const got = adamUpdate(s, p, m, v, g),
+      ref = adamRef(s, p, m, v, g);
+    for (const k of ['p', 'm', 'v'] as const)
+      got[k].forEach((x, i) =>
+        assert.ok(Math.abs(x - ref[k][i]) <= 1e-6 * (1 + Math.abs(ref[k][i])), `${k}[${i}] wd ${wd} ${decoupled}: ${x} vs ${ref[k][i]}`),
+      );
   }
   [p, m, v, g].forEach((a, i) => assert.deepEqual(a, keep[i]));
-  assert.throws(() => adamUpdate({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0, bc2: 0.1, weightDecay: 0, decoupled: false }, p, m, v, g), /bias corrections must be > 0/);
-  assert.throws(() => adamUpdate({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0.1, bc2: 0.1, weightDecay: 0, decoupled: false }, p, m, v.subarray(1), g), /v has 776 elements/);
+  assert.throws(
+    () => adamUpdate({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0, bc2: 0.1, weightDecay: 0, decoupled: false }, p, m, v, g),
+    /bias corrections must be > 0/,
+  );
+  assert.throws(
+    () => adamUpdate({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0.1, bc2: 0.1, weightDecay: 0, decoupled: false }, p, m, v.subarray(1), g),
+    /v has 776 elements/,
+  );
 });

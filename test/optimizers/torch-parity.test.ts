@@ -2,7 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { adamFactory, adamWFactory, novogradFactory, sgdFactory, stepLRFactory, cosineAnnealingFactory, reducePolyFactory, warmupCosineFactory } from '../../src/optimizers/register.js';
+import {
+  adamFactory,
+  adamWFactory,
+  novogradFactory,
+  sgdFactory,
+  stepLRFactory,
+  cosineAnnealingFactory,
+  reducePolyFactory,
+  warmupCosineFactory,
+} from '../../src/optimizers/register.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
 
 await tf.setBackend('cpu');

@@ -33,8 +33,13 @@ export async function makeBrainDataset(dir: string): Promise<string> {
     training.push({ image: `./imagesTr/${id}.nii.gz`, label: `./labelsTr/${id}.nii.gz` });
   }
   writeJsonAtomic(join(dir, 'dataset.json'), {
-    name: 'MricronBrains', description: 'brain masks of three mricron templates (ch2, jhu189, inia19)', tensorImageSize: '3D',
-    modality: { 0: 'MRI' }, labels: { 0: 'background', 1: 'brain' }, numTraining: training.length, training,
+    name: 'MricronBrains',
+    description: 'brain masks of three mricron templates (ch2, jhu189, inia19)',
+    tensorImageSize: '3D',
+    modality: { 0: 'MRI' },
+    labels: { 0: 'background', 1: 'brain' },
+    numTraining: training.length,
+    training,
   });
   return dir;
 }
@@ -51,7 +56,8 @@ export async function breakDataset(src: string, dst: string): Promise<{ dir: str
   const abs = (p: string) => join(dst, p);
   const la = await readNifti(abs(a.label));
   const aff = la.affine.map((r) => r.slice());
-  aff[0][3] += 5; aff[1][3] -= 3;
+  aff[0][3] += 5;
+  aff[1][3] -= 3;
   await writeNifti(abs(a.label), { data: la.data, shape: la.shape, affine: aff }, { dtype: la.dtype });
   const ib = await readNifti(abs(b.image));
   const f = ib.scaled();
@@ -78,11 +84,14 @@ export async function makeAnisotropicDataset(dir: string, size = 48): Promise<st
     const s = steps[c];
     const v = syntheticCase(1000 + c, { ...DEFAULT_SYNTHETIC, size });
     const nk = Math.ceil(size / s);
-    const img = new Int16Array(size * size * nk), lab = new Uint8Array(size * size * nk);
-    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) for (let k = 0; k < nk; k++) {
-      img[(i * size + j) * nk + k] = v.image[(i * size + j) * size + k * s];
-      lab[(i * size + j) * nk + k] = v.label[(i * size + j) * size + k * s];
-    }
+    const img = new Int16Array(size * size * nk),
+      lab = new Uint8Array(size * size * nk);
+    for (let i = 0; i < size; i++)
+      for (let j = 0; j < size; j++)
+        for (let k = 0; k < nk; k++) {
+          img[(i * size + j) * nk + k] = v.image[(i * size + j) * size + k * s];
+          lab[(i * size + j) * nk + k] = v.label[(i * size + j) * size + k * s];
+        }
     const aff = v.affine.map((r) => r.slice());
     aff[2][2] *= s;
     const id = `aniso_${c}`;
@@ -91,8 +100,13 @@ export async function makeAnisotropicDataset(dir: string, size = 48): Promise<st
     training.push({ image: `./imagesTr/${id}.nii.gz`, label: `./labelsTr/${id}.nii.gz` });
   }
   writeJsonAtomic(join(dir, 'dataset.json'), {
-    name: 'AnisotropicSynthetic', description: 'synthetic organs, thick slices along k', tensorImageSize: '3D',
-    modality: { 0: 'CT' }, labels: { 0: 'background', 1: 'organ' }, numTraining: training.length, training,
+    name: 'AnisotropicSynthetic',
+    description: 'synthetic organs, thick slices along k',
+    tensorImageSize: '3D',
+    modality: { 0: 'CT' },
+    labels: { 0: 'background', 1: 'organ' },
+    numTraining: training.length,
+    training,
   });
   return dir;
 }

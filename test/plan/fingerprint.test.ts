@@ -27,11 +27,13 @@ test('per-case geometry, class voxels and foreground intensities match the NIfTI
   const fp = await fingerprintDataset(ds, { progress: null });
   assert.deepEqual(fp.issues, []);
   const c = fp.cases[0];
-  const img = await readNifti(c.images[0]), lab = await readNifti(c.label);
+  const img = await readNifti(c.images[0]),
+    lab = await readNifti(c.label);
   assert.deepEqual(c.shape, [24, 24, 24]);
   assert.deepEqual(c.spacing, [1.5, 1.5, 1.5]);
   assert.equal(c.orientation, 'RAS');
-  const iv = img.scaled(), lv = lab.scaled();
+  const iv = img.scaled(),
+    lv = lab.scaled();
   const fg: number[] = [];
   const counts: Record<string, number> = {};
   for (let i = 0; i < lv.length; i++) {
@@ -59,12 +61,14 @@ test('pooled percentiles are those of the equal-weight mixture of the cases', ()
   const rng = new Rng(3);
   const a = Float32Array.from({ length: 4000 }, () => rng.normal(0, 1));
   const b = Float32Array.from({ length: 1000 }, () => rng.normal(1.5, 2)); // fewer voxels, same weight
-  const qa = channelStats(a)!.sorted, qb = channelStats(b)!.sorted;
+  const qa = channelStats(a)!.sorted,
+    qb = channelStats(b)!.sorted;
   // reference: repeat the smaller case so both weigh the same, and take the plain percentile
   const r7 = (v: number) => +v.toPrecision(7);
   const pooled = Float64Array.from([...a, ...b, ...b, ...b, ...b].map(r7)).sort();
   for (const p of [0.005, 0.25, 0.5, 0.9, 0.995]) {
-    const want = percentileSorted(pooled, p * 100), got = mixtureQuantile([qa, qb], p);
+    const want = percentileSorted(pooled, p * 100),
+      got = mixtureQuantile([qa, qb], p);
     assert.ok(Math.abs(got - want) < 0.01, `p=${p}: ${got} vs ${want}`);
   }
 });
@@ -90,7 +94,11 @@ test('fingerprint.json is a cache: unchanged cases are reused, a touched file is
   try {
     const relabelled = await fingerprintDataset(readPlanDataset(data), { cacheFile, progress: null });
     assert.equal(relabelled.reused, 6);
-    assert.ok(relabelled.issues.length >= 1 && relabelled.issues.every((i) => /label value\(s\) 2 \(\d+ voxels\) are not in dataset.json's labels \{0, 1\}/.test(i.problem)), JSON.stringify(relabelled.issues));
+    assert.ok(
+      relabelled.issues.length >= 1 &&
+        relabelled.issues.every((i) => /label value\(s\) 2 \(\d+ voxels\) are not in dataset.json's labels \{0, 1\}/.test(i.problem)),
+      JSON.stringify(relabelled.issues),
+    );
   } finally {
     writeFileSync(dsFile, original);
   }
@@ -107,11 +115,23 @@ test('the verification pass names every bad file: shifted label affine, NaN imag
   writeFileSync(join(b.dir, 'dataset.json'), JSON.stringify(dsj));
   // case_003: the label at another spacing; case_004: the label one slice short
   const l3 = await readNifti(join(b.dir, dsj.training[3].label));
-  await writeNifti(join(b.dir, dsj.training[3].label), { data: l3.data, shape: l3.shape, affine: l3.affine.map((r, i) => r.map((v, j) => (i === j && i < 3 ? 2 : v))) }, { dtype: 'uint8' });
+  await writeNifti(
+    join(b.dir, dsj.training[3].label),
+    { data: l3.data, shape: l3.shape, affine: l3.affine.map((r, i) => r.map((v, j) => (i === j && i < 3 ? 2 : v))) },
+    { dtype: 'uint8' },
+  );
   const l4 = await readNifti(join(b.dir, dsj.validation[0].label));
-  await writeNifti(join(b.dir, dsj.validation[0].label), { data: l4.data.subarray(0, 24 * 24 * 23), shape: [24, 24, 23], affine: l4.affine }, { dtype: 'uint8' });
+  await writeNifti(
+    join(b.dir, dsj.validation[0].label),
+    { data: l4.data.subarray(0, 24 * 24 * 23), shape: [24, 24, 23], affine: l4.affine },
+    { dtype: 'uint8' },
+  );
   const fp = await fingerprintDataset(readPlanDataset(b.dir), { progress: null, cacheFile: join(b.dir, 'fp.json') });
-  const by = (f: string) => fp.issues.filter((i) => i.file === f).map((i) => i.problem).join(' | ');
+  const by = (f: string) =>
+    fp.issues
+      .filter((i) => i.file === f)
+      .map((i) => i.problem)
+      .join(' | ');
   assert.match(by(b.affineLabel), /affine \(origin\/direction\) differs from the image's by up to 5\.00 mm/);
   assert.match(by(b.nanImage), /^10 NaN voxel value\(s\)$/);
   assert.match(by(b.badValueLabel), /label value\(s\) 7 \(1 voxels\) are not in dataset.json's labels \{0, 1, 2\}/);

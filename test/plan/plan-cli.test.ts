@@ -24,7 +24,14 @@ test('plan → a complete MMAR that config check accepts and train runs unchange
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /fingerprint \[#+\] 6\/6/);
   assert.match(r.stderr, /MMAR ready/);
-  for (const f of ['config/config_train.json', 'config/config_automl.json', 'config/environment.json', 'config/datalist.json', 'plan/plan.json', 'plan/fingerprint.json']) {
+  for (const f of [
+    'config/config_train.json',
+    'config/config_automl.json',
+    'config/environment.json',
+    'config/datalist.json',
+    'plan/plan.json',
+    'plan/fingerprint.json',
+  ]) {
     assert.ok(existsSync(join(out, f)), f);
   }
   const plan = JSON.parse(readFileSync(join(out, 'plan', 'plan.json'), 'utf8'));
@@ -55,7 +62,10 @@ test('plan → a complete MMAR that config check accepts and train runs unchange
   automl.controller.args.max_rounds = 1;
   automl.controller.args.max_trials = 2;
   writeFileSync(join(out, 'config', 'config_automl_one.json'), JSON.stringify(automl));
-  const run = await runCli(['automl', '-m', out, '--set', 'run_id=p1', 'workers=cpu:cpu', '--config', 'config/config_automl_one.json'], { ...slow, env: { MLFLOW_TRACKING_URI: `file:${join(tmp, 'mlruns')}` } });
+  const run = await runCli(['automl', '-m', out, '--set', 'run_id=p1', 'workers=cpu:cpu', '--config', 'config/config_automl_one.json'], {
+    ...slow,
+    env: { MLFLOW_TRACKING_URI: `file:${join(tmp, 'mlruns')}` },
+  });
   assert.equal(run.code, 0, `exit ${run.code} ${run.signal ?? ''}: ${run.stderr}`);
   assert.match(run.stderr + run.stdout, /2 job\(s\); best W\d_1_J\d score 0\.\d+/);
   assert.doesNotMatch(run.stderr + run.stdout, /FAILED/);

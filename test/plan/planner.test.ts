@@ -23,7 +23,12 @@ before(async () => {
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const opts = (budgetMiB: number, extra: Partial<PlanOptions> = {}): PlanOptions => ({
-  memoryBudgetBytes: budgetMiB * MiB, baseFeatures: 4, targetIterations: 20, backend: 'test', measure: measureTrainStep, ...extra,
+  memoryBudgetBytes: budgetMiB * MiB,
+  baseFeatures: 4,
+  targetIterations: 20,
+  backend: 'test',
+  measure: measureTrainStep,
+  ...extra,
 });
 
 test('the patch shrinks to fit a smaller budget, and the chosen step is measured within it', { timeout: 600_000 }, async () => {
@@ -31,7 +36,7 @@ test('the patch shrinks to fit a smaller budget, and the chosen step is measured
   assert.deepEqual(big.patch_size.value, [40, 40, 40]);
   assert.ok(big.memory.measured_bytes <= 512 * MiB);
   // a budget under the full patch's measured need forces nnU-Net's reduction
-  const budget = Math.floor((big.memory.measured_bytes / big.batch_size.value) * 2 * 0.6 / MiB);
+  const budget = Math.floor(((big.memory.measured_bytes / big.batch_size.value) * 2 * 0.6) / MiB);
   const small = await makePlan(fp, opts(budget));
   const vox = (p: number[]) => p.reduce((a, b) => a * b, 1);
   assert.ok(vox(small.patch_size.value) < vox(big.patch_size.value), `${small.patch_size.value} < ${big.patch_size.value}`);
@@ -41,7 +46,9 @@ test('the patch shrinks to fit a smaller budget, and the chosen step is measured
   assert.deepEqual(last.patch, small.patch_size.value);
   assert.equal(last.batch, small.batch_size.value);
   // the generated config trains exactly the planned patch and batch
-  const cfg = trainConfig(small) as { train: { pre_transforms: { name: string; args: Record<string, unknown> }[]; dataloader: { args: { batch_size: number } } } };
+  const cfg = trainConfig(small) as {
+    train: { pre_transforms: { name: string; args: Record<string, unknown> }[]; dataloader: { args: { batch_size: number } } };
+  };
   const crop = cfg.train.pre_transforms.find((t) => t.name === 'RandCropByPosNegLabeld')!;
   assert.deepEqual(crop.args.spatial_size, small.patch_size.value);
   assert.equal(cfg.train.dataloader.args.batch_size * (crop.args.num_samples as number), small.batch_size.value);

@@ -5,19 +5,48 @@ import assert from 'node:assert/strict';
 import { initialPatch, padShape, poolAndConvProps, pyRound, reducePatch, resampledShape, targetSpacing } from '../../src/plan/topology.js';
 
 test('target spacing: the median, unless one axis is 3x coarser and 3x shorter (then its 10th percentile)', () => {
-  const iso = targetSpacing([[1, 1, 1], [0.5, 0.5, 0.5], [1, 1, 1]], [[100, 100, 100], [200, 200, 200], [90, 90, 90]]);
+  const iso = targetSpacing(
+    [
+      [1, 1, 1],
+      [0.5, 0.5, 0.5],
+      [1, 1, 1],
+    ],
+    [
+      [100, 100, 100],
+      [200, 200, 200],
+      [90, 90, 90],
+    ],
+  );
   assert.deepEqual(iso.spacing, [1, 1, 1]);
   assert.equal(iso.anisotropicAxis, null);
   // ACDC-like: thick slices along axis 2
-  const sp = [[1.5, 1.5, 10], [1.5, 1.5, 5], [1.5, 1.5, 10], [1.5, 1.5, 6.5], [1.5, 1.5, 10]];
-  const sh = [[200, 200, 10], [200, 200, 18], [200, 200, 9], [200, 200, 14], [200, 200, 10]];
+  const sp = [
+    [1.5, 1.5, 10],
+    [1.5, 1.5, 5],
+    [1.5, 1.5, 10],
+    [1.5, 1.5, 6.5],
+    [1.5, 1.5, 10],
+  ];
+  const sh = [
+    [200, 200, 10],
+    [200, 200, 18],
+    [200, 200, 9],
+    [200, 200, 14],
+    [200, 200, 10],
+  ];
   const a = targetSpacing(sp, sh);
   assert.equal(a.anisotropicAxis, 2);
   // numpy.percentile([10, 5, 10, 6.5, 10], 10) = 5 + 0.4 * (6.5 - 5) = 5.6
   assert.ok(Math.abs(a.spacing[2] - 5.6) < 1e-12, String(a.spacing));
   assert.deepEqual(a.spacing.slice(0, 2), [1.5, 1.5]);
   // coarse but not short: the rule does not apply
-  assert.equal(targetSpacing(sp, sh.map(() => [20, 20, 20])).anisotropicAxis, null);
+  assert.equal(
+    targetSpacing(
+      sp,
+      sh.map(() => [20, 20, 20]),
+    ).anisotropicAxis,
+    null,
+  );
 });
 
 test('pool/conv topology, padding and the initial patch', () => {

@@ -46,11 +46,13 @@ function forEachTap(g: Conv3DGeometry, fn: (yo: number, xo: number, wo: number) 
 const maybeRound = (a: Float32Array, bf16?: boolean) => (bf16 ? roundBf16Array(a) : a);
 
 export function conv3dForwardRef(g: Conv3DGeometry, x: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
-  const xs = maybeRound(x, o.bf16), ws = maybeRound(filter, o.bf16);
+  const xs = maybeRound(x, o.bf16),
+    ws = maybeRound(filter, o.bf16);
   const y = new Float64Array(convSizes(g).y);
   forEachTap(g, (yo, xo, wo) => {
     for (let ci = 0; ci < g.cin; ci++) {
-      const xv = xs[xo + ci], wr = wo + ci * g.cout;
+      const xv = xs[xo + ci],
+        wr = wo + ci * g.cout;
       for (let co = 0; co < g.cout; co++) y[yo + co] += xv * ws[wr + co];
     }
   });
@@ -58,7 +60,8 @@ export function conv3dForwardRef(g: Conv3DGeometry, x: Float32Array, filter: Flo
 }
 
 export function conv3dBackpropInputRef(g: Conv3DGeometry, dy: Float32Array, filter: Float32Array, o: ConvOptions = {}): Float32Array {
-  const ds = maybeRound(dy, o.bf16), ws = maybeRound(filter, o.bf16);
+  const ds = maybeRound(dy, o.bf16),
+    ws = maybeRound(filter, o.bf16);
   const dx = new Float64Array(convSizes(g).x);
   forEachTap(g, (yo, xo, wo) => {
     for (let ci = 0; ci < g.cin; ci++) {
@@ -72,11 +75,13 @@ export function conv3dBackpropInputRef(g: Conv3DGeometry, dy: Float32Array, filt
 }
 
 export function conv3dBackpropFilterRef(g: Conv3DGeometry, x: Float32Array, dy: Float32Array, o: ConvOptions = {}): Float32Array {
-  const xs = maybeRound(x, o.bf16), ds = maybeRound(dy, o.bf16);
+  const xs = maybeRound(x, o.bf16),
+    ds = maybeRound(dy, o.bf16);
   const df = new Float64Array(convSizes(g).filter);
   forEachTap(g, (yo, xo, wo) => {
     for (let ci = 0; ci < g.cin; ci++) {
-      const xv = xs[xo + ci], wr = wo + ci * g.cout;
+      const xv = xs[xo + ci],
+        wr = wo + ci * g.cout;
       for (let co = 0; co < g.cout; co++) df[wr + co] += xv * ds[yo + co];
     }
   });

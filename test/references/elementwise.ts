@@ -2,17 +2,23 @@
 import { broadcastShape, broadcastStrides, checkTile, type BinaryOpName } from '../../src/native/elementwise.js';
 
 const binFns: Record<BinaryOpName, (x: number, y: number) => number> = {
-  add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
 };
 
 export function binaryRef(op: BinaryOpName, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[]): { values: Float32Array; shape: number[] } {
   const shape = broadcastShape(aShape, bShape);
-  const as = broadcastStrides(aShape, shape), bs = broadcastStrides(bShape, shape);
+  const as = broadcastStrides(aShape, shape),
+    bs = broadcastStrides(bShape, shape);
   const n = shape.reduce((p, q) => p * q, 1);
   const out = new Float32Array(n);
   const f = binFns[op];
   for (let i = 0; i < n; i++) {
-    let rem = i, ia = 0, ib = 0;
+    let rem = i,
+      ia = 0,
+      ib = 0;
     for (let d = shape.length - 1; d >= 0; d--) {
       const c = rem % shape[d];
       rem = Math.floor(rem / shape[d]);
@@ -52,9 +58,10 @@ export function tileGradRef(xShape: readonly number[], reps: readonly number[], 
 export function softmaxRef(x: Float32Array, cols: number): Float32Array {
   const y = new Float32Array(x.length);
   for (let r = 0; r < x.length; r += cols) {
-    let m = -Infinity, s = 0;
+    let m = -Infinity,
+      s = 0;
     for (let j = 0; j < cols; j++) m = Math.max(m, x[r + j]);
-    for (let j = 0; j < cols; j++) s += (y[r + j] = Math.exp(x[r + j] - m));
+    for (let j = 0; j < cols; j++) s += y[r + j] = Math.exp(x[r + j] - m);
     for (let j = 0; j < cols; j++) y[r + j] /= s;
   }
   return y;

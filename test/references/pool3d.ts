@@ -54,8 +54,13 @@ export function maxPool3dGradRef(g: Pool3DGeometry, x: Float32Array, dy: Float32
   const dx = new Float32Array(poolSizes(g).x);
   forEachWindow(g, (yo, xs) => {
     for (let c = 0; c < g.c; c++) {
-      let m = -Infinity, at = -1;
-      for (const xo of xs) if (x[xo + c] >= m) { m = x[xo + c]; at = xo + c; }
+      let m = -Infinity,
+        at = -1;
+      for (const xo of xs)
+        if (x[xo + c] >= m) {
+          m = x[xo + c];
+          at = xo + c;
+        }
       if (at >= 0) dx[at] += dy[yo + c];
     }
   });

@@ -11,10 +11,12 @@ const idx = (i: number, j: number, k: number) => (i * 5 + j) * 6 + k;
 
 test('slices: axial is fixed k with j up, coronal fixed j and sagittal fixed i with k up; GT green, prediction red, both yellow', () => {
   const img = new Float32Array(4 * 5 * 6).map((_, x) => x);
-  const lab = new Uint8Array(img.length), pred = new Uint8Array(img.length);
-  lab[idx(1, 2, 3)] = 1; pred[idx(1, 2, 3)] = 1; // both
-  lab[idx(2, 2, 3)] = 1;                         // ground truth only
-  pred[idx(1, 3, 3)] = 1;                        // prediction only
+  const lab = new Uint8Array(img.length),
+    pred = new Uint8Array(img.length);
+  lab[idx(1, 2, 3)] = 1;
+  pred[idx(1, 2, 3)] = 1; // both
+  lab[idx(2, 2, 3)] = 1; // ground truth only
+  pred[idx(1, 3, 3)] = 1; // prediction only
   assert.deepEqual(foregroundCentre(shape, lab, pred), [2, 2, 3]);
   const ax = renderSlice('axial', shape, img, lab, pred, [1, 2, 3], 1);
   assert.deepEqual([ax.width, ax.height], [4, 5]);
@@ -37,21 +39,26 @@ test('slices: axial is fixed k with j up, coronal fixed j and sagittal fixed i w
   // Upscaled by an integer factor to at least minSize.
   const big = renderSlice('axial', shape, img, lab, pred, [1, 2, 3], 160);
   assert.deepEqual([big.width, big.height], [4 * 32, 5 * 32]);
-  assert.equal(binaryDice(lab, pred), 2 * 1 / (2 + 2));
+  assert.equal(binaryDice(lab, pred), (2 * 1) / (2 + 2));
   assert.equal(binaryDice(new Uint8Array(3), new Uint8Array(3)), undefined);
 });
 
 test('importance: the parameter that makes the score explains most of its variance', () => {
   const rng = new Rng(3);
   const rows = Array.from({ length: 24 }, () => {
-    const lr = rng.random(), loss = Math.floor(rng.random() * 2), amp = Math.floor(rng.random() * 2);
+    const lr = rng.random(),
+      loss = Math.floor(rng.random() * 2),
+      amp = Math.floor(rng.random() * 2);
     return { values: { lr, loss, amp }, score: 0.5 * lr + 0.02 * rng.random() + 0.3 * loss };
   });
-  const imp = parameterImportance([
-    { key: 'lr', label: 'learning_rate', kind: 'num' },
-    { key: 'loss', label: 'loss', kind: 'cat', categories: ['dice', 'focal'] },
-    { key: 'amp', label: 'amp', kind: 'cat', categories: ['off', 'on'] },
-  ], rows);
+  const imp = parameterImportance(
+    [
+      { key: 'lr', label: 'learning_rate', kind: 'num' },
+      { key: 'loss', label: 'loss', kind: 'cat', categories: ['dice', 'focal'] },
+      { key: 'amp', label: 'amp', kind: 'cat', categories: ['off', 'on'] },
+    ],
+    rows,
+  );
   assert.deepEqual(imp.map((x) => x.key).sort(), ['amp', 'loss', 'lr']);
   const by = Object.fromEntries(imp.map((x) => [x.key, x.eta2]));
   assert.ok(by.amp < 0.15, `amp does nothing: ${by.amp}`);

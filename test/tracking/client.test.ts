@@ -10,8 +10,12 @@ import { MlflowHttpError } from '../../src/tracking/mlflow/http.js';
 
 const skip = skipUnlessMlflow();
 const server = new MlflowTestServer();
-before(async () => { if (!skip) await server.start(); });
-after(async () => { await server.stop(); });
+before(async () => {
+  if (!skip) await server.start();
+});
+after(async () => {
+  await server.stop();
+});
 
 test('experiments, runs, chunked log-batch, tags, search, history and artifacts on a real server', { skip }, async () => {
   const c = new MlflowClient({ ...clientOptionsFromEnv({}), trackingUri: server.uri });
@@ -28,7 +32,7 @@ test('experiments, runs, chunked log-batch, tags, search, history and artifacts 
   metrics[4].value = Infinity;
   metrics[5].value = -Infinity;
   const params = Array.from({ length: 150 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
-  assert.ok(await c.logBatch(run.info.run_id, { metrics, params }) >= 3);
+  assert.ok((await c.logBatch(run.info.run_id, { metrics, params })) >= 3);
   // A param may be logged again with the same value, never with another one.
   await c.logBatch(run.info.run_id, { params: [{ key: 'p1', value: '1' }] });
   const err = await c.logBatch(run.info.run_id, { params: [{ key: 'p1', value: 'other' }] }).catch((e) => e);
@@ -47,10 +51,16 @@ test('experiments, runs, chunked log-batch, tags, search, history and artifacts 
   assert.equal(got.data.params.p149, '149');
   assert.equal(got.data.tags.stage, 'x');
   const found = await c.searchRuns([exp], "tags.stage = 'x'");
-  assert.deepEqual(found.map((r) => r.info.run_id), [run.info.run_id]);
+  assert.deepEqual(
+    found.map((r) => r.info.run_id),
+    [run.info.run_id],
+  );
   const bytes = randomBytes(2 * 1024 * 1024 + 17);
   await c.uploadArtifact(run.info.artifact_uri, 'models/model ckpt.bin', bytes);
   assert.ok((await c.downloadArtifact(run.info.artifact_uri, 'models/model ckpt.bin')).equals(bytes));
-  assert.deepEqual((await c.listArtifacts(run.info.run_id, 'models')).map((f) => [f.path, f.file_size]), [['models/model ckpt.bin', bytes.length]]);
+  assert.deepEqual(
+    (await c.listArtifacts(run.info.run_id, 'models')).map((f) => [f.path, f.file_size]),
+    [['models/model ckpt.bin', bytes.length]],
+  );
   await c.close();
 });

@@ -13,8 +13,12 @@ import { EXPERIMENT_KIND, EXPERIMENT_KIND_TAG } from '../../src/tracking/experim
 
 const skip = skipUnlessMlflow();
 const server = new MlflowTestServer();
-before(async () => { if (!skip) await server.start(); });
-after(async () => { await server.stop(); });
+before(async () => {
+  if (!skip) await server.start();
+});
+after(async () => {
+  await server.stop();
+});
 const silent = () => {};
 
 async function logOneRun(dir: string, uri: string, experimentName: string): Promise<void> {

@@ -19,7 +19,8 @@ function files(dir: string): string[] {
   const walk = (d: string) => {
     for (const n of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, n.name);
-      if (n.isDirectory()) walk(p); else out.push(relative(dir, p));
+      if (n.isDirectory()) walk(p);
+      else out.push(relative(dir, p));
     }
   };
   walk(dir);
@@ -85,23 +86,44 @@ test('mlflow sync to an mlruns folder writes nothing outside it and sends no out
   assert.equal(r.error, undefined);
   assert.equal(r.remainingBytes, 0);
   // Nothing named evil anywhere under dir, and mlruns holds only the good run's files.
-  assert.deepEqual(files(dir).filter((f) => /evil|owned/.test(f)), []);
+  assert.deepEqual(
+    files(dir).filter((f) => /evil|owned/.test(f)),
+    [],
+  );
   const got = files(mlruns);
-  assert.ok(got.some((f) => f.endsWith('params/good_param')), got.join('\n'));
-  assert.ok(got.some((f) => f.endsWith('artifacts/models/model.bin')), got.join('\n'));
+  assert.ok(
+    got.some((f) => f.endsWith('params/good_param')),
+    got.join('\n'),
+  );
+  assert.ok(
+    got.some((f) => f.endsWith('artifacts/models/model.bin')),
+    got.join('\n'),
+  );
   assert.ok(!got.some((f) => /hostname|secret|link\.bin/.test(f)), got.join('\n'));
   for (const f of got) assert.ok(!readFileSync(join(mlruns, f), 'utf8').includes('outside the run'), f);
   assert.equal(log.filter((l) => /refused/.test(l)).length, 8, log.join('\n'));
-  assert.ok(log.some((l) => /link\.bin resolves outside the run folder/.test(l)), log.join('\n'));
+  assert.ok(
+    log.some((l) => /link\.bin resolves outside the run folder/.test(l)),
+    log.join('\n'),
+  );
 });
 
 test('a crafted mlruns state file cannot turn ids into paths', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clara-hostile-'));
   const journal = craft(dir, []);
   const mlruns = join(dir, 'mlruns');
-  writeFileSync(sinkStateFile(journal, `file:${mlruns}`), JSON.stringify({
-    version: 1, journal, offset: 0, skipped: [], root: mlruns, experiments: { exp: '../..' }, runs: { r1: { experimentId: '../..', runId: '..' } },
-  }));
+  writeFileSync(
+    sinkStateFile(journal, `file:${mlruns}`),
+    JSON.stringify({
+      version: 1,
+      journal,
+      offset: 0,
+      skipped: [],
+      root: mlruns,
+      experiments: { exp: '../..' },
+      runs: { r1: { experimentId: '../..', runId: '..' } },
+    }),
+  );
   await assert.rejects(syncJournal(journal, mlruns, { log: () => {} }), /experiment 'exp' id "\.\.\/\.\." is not an id this program writes/);
   assert.ok(!existsSync(join(dir, 'params')));
 });
@@ -113,8 +135,10 @@ test('a raw @ in the password is redacted whole, in messages and on stderr', asy
   const dir = mkdtempSync(join(tmpdir(), 'clara-hostile-'));
   const journal = craft(dir, []);
   const port = await freePort(); // nothing listens
-  const r = await runCli(['mlflow', 'sync', '--to', `http://bob:hunter@2secret@127.0.0.1:${port}`, '--journal', journal],
-    { env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', MLFLOW_HTTP_REQUEST_TIMEOUT: '5' }, timeoutMs: 60_000 });
+  const r = await runCli(['mlflow', 'sync', '--to', `http://bob:hunter@2secret@127.0.0.1:${port}`, '--journal', journal], {
+    env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', MLFLOW_HTTP_REQUEST_TIMEOUT: '5' },
+    timeoutMs: 60_000,
+  });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /mlflow sync: stopped/);
   assert.ok(!/2secret|hunter/.test(r.stderr + r.stdout), r.stderr);
@@ -131,7 +155,12 @@ test('mlflow sync to a real server: no upload into another run, no outside file'
     const dir = mkdtempSync(join(tmpdir(), 'clara-hostile-'));
     const hostile = hostileEvents(dir);
     // The victim's artifacts sit beside ours: <exp>/<victim>/artifacts; climb to it.
-    hostile.push({ type: 'artifact', run: 'r1', path: join(dir, 'mmar', 'automl', 'run1', 'W0_1_J0', 'models', 'model.bin'), artifactPath: `../../${victim.info.run_id}/artifacts` });
+    hostile.push({
+      type: 'artifact',
+      run: 'r1',
+      path: join(dir, 'mmar', 'automl', 'run1', 'W0_1_J0', 'models', 'model.bin'),
+      artifactPath: `../../${victim.info.run_id}/artifacts`,
+    });
     const journal = craft(dir, hostile);
     const log: string[] = [];
     const r = await syncJournal(journal, server.uri, { log: (m) => log.push(m) });
@@ -139,8 +168,14 @@ test('mlflow sync to a real server: no upload into another run, no outside file'
     assert.deepEqual(await c.listArtifacts(victim.info.run_id), []);
     const mine = (await c.searchRuns([exp], "attributes.run_name = 'parent'"))[0];
     assert.ok(mine, 'our run was created');
-    assert.deepEqual((await c.listArtifacts(mine.info.run_id, 'models')).map((f) => f.path), ['models/model.bin']);
-    assert.deepEqual((await c.listArtifacts(mine.info.run_id)).map((f) => f.path), ['models']);
+    assert.deepEqual(
+      (await c.listArtifacts(mine.info.run_id, 'models')).map((f) => f.path),
+      ['models/model.bin'],
+    );
+    assert.deepEqual(
+      (await c.listArtifacts(mine.info.run_id)).map((f) => f.path),
+      ['models'],
+    );
     const got = await c.getRun(mine.info.run_id);
     assert.deepEqual(Object.keys(got.data.params), ['good_param']);
     assert.equal(log.filter((l) => /refused/.test(l)).length, 9, log.join('\n'));
@@ -167,21 +202,37 @@ test('a crafted server state file cannot point a journal at another run on a rea
     mkdirSync(run, { recursive: true });
     const t = Date.now();
     const journal = join(run, 'tracking.jsonl');
-    writeFileSync(journal, [
-      { type: 'journal', v: 1, uid: 'fedcba9876543210', time: t },
-      { type: 'run_start', run: 'r1', experiment: 'exp', name: 'intruder', tags: {}, time: t },
-      { type: 'params', run: 'r1', params: { intruder_param: 'x' } },
-      { type: 'metrics', run: 'r1', metrics: [{ key: 'intruder_metric', value: 1, step: 0, timestamp: t }] },
-      { type: 'run_end', run: 'r1', status: 'FAILED', time: t + 1 },
-    ].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    writeFileSync(
+      journal,
+      [
+        { type: 'journal', v: 1, uid: 'fedcba9876543210', time: t },
+        { type: 'run_start', run: 'r1', experiment: 'exp', name: 'intruder', tags: {}, time: t },
+        { type: 'params', run: 'r1', params: { intruder_param: 'x' } },
+        { type: 'metrics', run: 'r1', metrics: [{ key: 'intruder_metric', value: 1, step: 0, timestamp: t }] },
+        { type: 'run_end', run: 'r1', status: 'FAILED', time: t + 1 },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n') + '\n',
+    );
     const stateFile = sinkStateFile(journal, server.uri);
-    writeFileSync(stateFile, JSON.stringify({
-      version: 1, journal, offset: 0, skipped: [], server: server.uri, experiments: { exp },
-      runs: { r1: { runId: victim.info.run_id, artifactUri: victim.info.artifact_uri } },
-    }));
+    writeFileSync(
+      stateFile,
+      JSON.stringify({
+        version: 1,
+        journal,
+        offset: 0,
+        skipped: [],
+        server: server.uri,
+        experiments: { exp },
+        runs: { r1: { runId: victim.info.run_id, artifactUri: victim.info.artifact_uri } },
+      }),
+    );
     const log: string[] = [];
     await syncJournal(journal, server.uri, { log: (m) => log.push(m) });
-    assert.ok(log.some((l) => /is not this journal's run/.test(l)), log.join('\n'));
+    assert.ok(
+      log.some((l) => /is not this journal's run/.test(l)),
+      log.join('\n'),
+    );
     const after = await c.getRun(victim.info.run_id);
     assert.deepEqual(Object.keys(after.data.params), ['good_param']);
     assert.equal(after.info.status, 'FINISHED');

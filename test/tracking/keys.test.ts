@@ -7,10 +7,24 @@ import { artifactProxyPath } from '../../src/tracking/mlflow/client.js';
 import { spawnSync } from 'node:child_process';
 import { skipUnlessMlflow } from '../helpers/mlflow-server.js';
 
-const ODD_KEYS = ['lr.float.train.lr_policy$0:poly_power', 'a//b', '/abs', './x', '../up', 'x/../y', 'prob#myProb', '', 'ü ok', 'a'.repeat(300), 'tab\tand\nnewline', 'a/'];
+const ODD_KEYS = [
+  'lr.float.train.lr_policy$0:poly_power',
+  'a//b',
+  '/abs',
+  './x',
+  '../up',
+  'x/../y',
+  'prob#myProb',
+  '',
+  'ü ok',
+  'a'.repeat(300),
+  'tab\tand\nnewline',
+  'a/',
+];
 
 // MLflow's rule (mlflow/utils/validation.py): ^[/\w.\- :]*$ and posix-normalised == itself.
-const valid = (k: string) => /^[/\p{L}\p{N}_.\- :]*$/u.test(k) && !k.startsWith('/') && !k.split('/').some((s) => s === '' || s === '.' || s === '..') && k.length <= 250;
+const valid = (k: string) =>
+  /^[/\p{L}\p{N}_.\- :]*$/u.test(k) && !k.startsWith('/') && !k.split('/').some((s) => s === '' || s === '.' || s === '..') && k.length <= 250;
 
 test('keys become valid MLflow names and valid ones stay as they are', () => {
   for (const k of ODD_KEYS) {
@@ -20,7 +34,7 @@ test('keys become valid MLflow names and valid ones stay as they are', () => {
   for (const k of ['train_loss', 'val_mean_dice', 'search_space/x.y', 'a b:c-d']) assert.equal(mlflowKey(k), k);
   assert.equal(mlflowKey('lr.float.train$0:x'), 'lr.float.train_0:x');
   assert.equal(mlflowKey('a'.repeat(300)).length, MAX_KEY_LENGTH);
-  const m = mlflowKeys({ 'a$b': 1, 'a#b': 2 });
+  const m = mlflowKeys({ a$b: 1, 'a#b': 2 });
   assert.deepEqual(Object.keys(m), ['a_b', 'a_b_2']);
 });
 
@@ -44,9 +58,18 @@ test('log-batch chunks respect 1000 metrics, 100 params, 100 tags, 1000 entities
     assert.ok(c.metrics.length + c.params.length + c.tags.length <= LIMITS.entities);
     assert.ok(JSON.stringify({ run_id: 'x'.repeat(32), ...c }).length < LIMITS.bytes);
   }
-  assert.deepEqual(chunks.flatMap((c) => c.metrics), metrics);
-  assert.deepEqual(chunks.flatMap((c) => c.params), params);
-  assert.deepEqual(chunks.flatMap((c) => c.tags), tags);
+  assert.deepEqual(
+    chunks.flatMap((c) => c.metrics),
+    metrics,
+  );
+  assert.deepEqual(
+    chunks.flatMap((c) => c.params),
+    params,
+  );
+  assert.deepEqual(
+    chunks.flatMap((c) => c.tags),
+    tags,
+  );
   // Big values: the byte limit splits before the count limits do.
   const big = Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(6000) }));
   const tagsBig = Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'y'.repeat(8000) }));

@@ -19,7 +19,10 @@ async function writeSearch(dir: string) {
   const child = await t.startRun({ name: 'W0_1_J0', parentId: parent.localId });
   t.logParams(child, { learning_rate: 0.001, 'prob#myProb': 0.5 });
   for (let e = 1; e <= 5; e++) t.logMetrics(child, [{ key: 'train_loss', value: 1 / e, step: e, timestamp: 1000 + e }]);
-  t.logMetrics(child, [{ key: 'val_mean_dice', value: NaN, step: 1, timestamp: 2000 }, { key: 'val_mean_dice', value: 0.7, step: 2, timestamp: 2001 }]);
+  t.logMetrics(child, [
+    { key: 'val_mean_dice', value: NaN, step: 1, timestamp: 2000 },
+    { key: 'val_mean_dice', value: 0.7, step: 2, timestamp: 2001 },
+  ]);
   const art = join(dir, 'automl', 'run1', 'W0_1_J0', 'models'); // artifacts of a run lie in its folder
   mkdirSync(art, { recursive: true });
   writeFileSync(join(art, 'model.bin'), Buffer.from([0, 1, 2, 255]));
@@ -78,16 +81,26 @@ print(json.dumps(out))
   const r = spawnSync('python3', ['-c', py, mlruns], { encoding: 'utf8', env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' }, timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   const runs = JSON.parse(r.stdout.trim().split('\n').pop() as string);
-  const p = runs.automl_run1, c = runs.W0_1_J0;
+  const p = runs.automl_run1,
+    c = runs.W0_1_J0;
   assert.equal(p.status, 'FINISHED');
   assert.deepEqual(p.params, { controller: 'random', workers: '0:0' });
   assert.equal(p.tags.team, 'radiology');
   assert.equal(c.tags['mlflow.parentRunId'], p.run_id);
-  assert.deepEqual(c.params, { learning_rate: '0.001', 'prob_myProb': '0.5' });
-  assert.deepEqual(c.metrics.train_loss, [1, 2, 3, 4, 5].map((e) => [e, 1 / e, 1000 + e]));
-  assert.deepEqual(c.metrics.val_mean_dice, [[1, null, 2000], [2, 0.7, 2001]]);
+  assert.deepEqual(c.params, { learning_rate: '0.001', prob_myProb: '0.5' });
+  assert.deepEqual(
+    c.metrics.train_loss,
+    [1, 2, 3, 4, 5].map((e) => [e, 1 / e, 1000 + e]),
+  );
+  assert.deepEqual(c.metrics.val_mean_dice, [
+    [1, null, 2000],
+    [2, 0.7, 2001],
+  ]);
   assert.deepEqual(c.artifacts, ['models/model.bin']);
-  assert.deepEqual(p.metrics.best_score.map((x: number[]) => x.slice(0, 2)), [[1, 0.7]]);
+  assert.deepEqual(
+    p.metrics.best_score.map((x: number[]) => x.slice(0, 2)),
+    [[1, 0.7]],
+  );
 });
 
 test('a metrics event applied just before a crash (cursor not saved) is not written twice on restart', async () => {
@@ -95,12 +108,17 @@ test('a metrics event applied just before a crash (cursor not saved) is not writ
   const { t, journal, mlruns } = await writeSearch(dir);
   assert.equal(await t.close(), true);
   const expDir = readdirSync(mlruns).find((d) => /^\d+$/.test(d) && d !== '0')!;
-  const runDir = readdirSync(join(mlruns, expDir)).map((d) => join(mlruns, expDir, d)).find((d) => existsSync(join(d, 'metrics', 'train_loss')))!;
+  const runDir = readdirSync(join(mlruns, expDir))
+    .map((d) => join(mlruns, expDir, d))
+    .find((d) => existsSync(join(d, 'metrics', 'train_loss')))!;
   const before = readFileSync(join(runDir, 'metrics', 'train_loss'), 'utf8');
   assert.equal(before.trim().split('\n').length, 5);
   // The crash: the last train_loss event landed, its cursor did not.
   const entries = readJournal(journal).entries;
-  const isLoss = (i: number) => { const e = entries[i].event; return e.type === 'metrics' && e.metrics.some((m) => m.key === 'train_loss'); };
+  const isLoss = (i: number) => {
+    const e = entries[i].event;
+    return e.type === 'metrics' && e.metrics.some((m) => m.key === 'train_loss');
+  };
   let lastLoss = entries.length - 1;
   while (!isLoss(lastLoss)) lastLoss--;
   const stateFile = sinkStateFile(journal, `file:${mlruns}`);

@@ -13,14 +13,21 @@ import type { Handler } from '../../src/automl/types.js';
 
 const skip = skipUnlessMlflow();
 const server = new MlflowTestServer();
-after(async () => { await server.stop(); });
+after(async () => {
+  await server.stop();
+});
 
 /** Wraps every handler method to record how long the search waited on it. */
 function timed(h: Handler, waits: number[]): Handler {
   const out: Record<string, unknown> = {};
   for (const k of ['startup', 'searchSpaceAvailable', 'startJob', 'jobProgress', 'endJob', 'shutdown'] as const) {
     const f = (h as Record<string, unknown>)[k] as ((...a: unknown[]) => unknown) | undefined;
-    if (f) out[k] = async (...a: unknown[]) => { const t0 = Date.now(); await f.apply(h, a); if (k !== 'shutdown') waits.push(Date.now() - t0); };
+    if (f)
+      out[k] = async (...a: unknown[]) => {
+        const t0 = Date.now();
+        await f.apply(h, a);
+        if (k !== 'shutdown') waits.push(Date.now() - t0);
+      };
   }
   return out as Handler;
 }
@@ -32,7 +39,10 @@ test('a 30 s server outage mid-search loses nothing and duplicates nothing', { s
   const logs: string[] = [];
   const env = { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.05', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0.05', MLFLOW_HTTP_REQUEST_TIMEOUT: '10' };
   const inner = createMLflowHandler({ tracking_uri: server.uri }, undefined, {
-    env, log: (m) => logs.push(m), retry: { minMs: 500, maxMs: 4000 }, shutdownTimeoutMs: 120_000,
+    env,
+    log: (m) => logs.push(m),
+    retry: { minMs: 500, maxMs: 4000 },
+    shutdownTimeoutMs: 120_000,
   });
   const waits: number[] = [];
   const h = timed(inner, waits);
@@ -56,6 +66,9 @@ test('a 30 s server outage mid-search loses nothing and duplicates nothing', { s
   if (!server.proc) await server.start(server.port);
   await h.shutdown!(ctx);
   assert.ok(Math.max(...waits) < 1000, `the search never waited on the server (longest handler call ${Math.max(...waits)} ms)`);
-  assert.ok(logs.some((l) => /unavailable, tracking continues in the journal/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /unavailable, tracking continues in the journal/.test(l)),
+    logs.join('\n'),
+  );
   await assertSearchOnServer(server.uri, 'spleen_mmar', jobs);
 });

@@ -41,7 +41,10 @@ test('a train step is measured on both backends once, then read from the cache; 
   const cache = mkdtempSync(join(tmpdir(), 'probe-cache-'));
   try {
     const env = { ...process.env, CLARA_CACHE_DIR: cache };
-    const w = { model: { name: 'UNet', args: { spatial_dims: 3, in_channels: 1, out_channels: 2, channels: [4, 8], strides: [2], num_res_units: 0 } }, input: [1, 16, 16, 16, 1] as [number, number, number, number, number] };
+    const w = {
+      model: { name: 'UNet', args: { spatial_dims: 3, in_channels: 1, out_channels: 2, channels: [4, 8], strides: [2], num_res_units: 0 } },
+      input: [1, 16, 16, 16, 1] as [number, number, number, number, number],
+    };
     const lines: string[] = [];
     const measure = trainStepMeasure(w, { env, log: (l) => lines.push(l) });
     const first = await measure(['tfjs-node', 'cpu-native']);
@@ -81,7 +84,12 @@ for (const winner of ['tfjs-node', 'cpu-native'] as const) {
 
 test('a measurement that fails falls back to the list order and says why', { skip }, async () => {
   delete process.env.CLARA_BACKEND;
-  const b = await chooseBackend({ measure: async () => { throw new Error('probe exited 1'); }, log: () => {} });
+  const b = await chooseBackend({
+    measure: async () => {
+      throw new Error('probe exited 1');
+    },
+    log: () => {},
+  });
   assert.equal(b.name, 'tfjs-node');
   assert.match(b.reason, /first usable in the order .* \(could not measure: probe exited 1\)/);
 });

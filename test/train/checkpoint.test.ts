@@ -17,7 +17,12 @@ test('a checkpoint round-trips weights, optimizer state and training state', asy
   const net = tinyNet(3);
   const w = snapshotWeights(net);
   const opt = [{ name: 'x/m', tensor: tf.tensor1d([1, 2, 3]) }];
-  await saveCheckpoint(dir, { weights: w, optimizer: opt, meta: { kind: 'last', epoch: 2 }, state: { epoch: 2, totalEpochs: 5, globalStep: 6, bestKeyMetric: 0.5, bestKeyMetricEpoch: 2, rngSeed: 7 } });
+  await saveCheckpoint(dir, {
+    weights: w,
+    optimizer: opt,
+    meta: { kind: 'last', epoch: 2 },
+    state: { epoch: 2, totalEpochs: 5, globalStep: 6, bestKeyMetric: 0.5, bestKeyMetricEpoch: 2, rngSeed: 7 },
+  });
   const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   assert.equal(j.weightsManifest[0].paths[0], 'weights.bin');
   const ck = loadCheckpoint(dir);
@@ -54,7 +59,10 @@ test('a crash while writing a checkpoint leaves the previous one intact', async 
   assert.equal(loadCheckpoint(dir).meta.epoch, 1);
   // the half-written folder is removed by the next write's recovery
   assert.equal(recoverDir(dir), true);
-  assert.deepEqual(readdirSync(root).filter((n) => n !== 'best'), []);
+  assert.deepEqual(
+    readdirSync(root).filter((n) => n !== 'best'),
+    [],
+  );
 });
 
 test('a crash between the two renames is recovered from the .old folder', async () => {

@@ -34,7 +34,10 @@ async function outputsOn(backend: 'cpu-native' | 'tfjs-node', ckpt: string, x: n
   return out;
 }
 
-for (const [trainOn, inferOn] of [['cpu-native', 'tfjs-node'], ['tfjs-node', 'cpu-native']] as const) {
+for (const [trainOn, inferOn] of [
+  ['cpu-native', 'tfjs-node'],
+  ['tfjs-node', 'cpu-native'],
+] as const) {
   test(`trained on ${trainOn}, the checkpoint gives the same outputs on ${inferOn} (1e-5) and the same segmentations`, { skip, timeout: 600_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xbackend-'));
     try {
@@ -59,7 +62,9 @@ for (const [trainOn, inferOn] of [['cpu-native', 'tfjs-node'], ['tfjs-node', 'cp
         const out = join(dir, `infer-${be}`);
         r = await runCli(['infer', '-m', mm, '-o', out], { env: { CLARA_BACKEND: be } });
         assert.equal(r.code, 0, r.stderr);
-        const files = readdirSync(out).filter((f) => f.endsWith('_seg.nii.gz')).sort();
+        const files = readdirSync(out)
+          .filter((f) => f.endsWith('_seg.nii.gz'))
+          .sort();
         assert.ok(files.length > 0, `no segmentation in ${out}`);
         segs[be] = files.map((f) => gunzipSync(readFileSync(join(out, f))));
       }

@@ -30,7 +30,10 @@ test('the handler factories say what they ask of the trainer, and check their va
   assert.deepEqual(build('monai.handlers.CheckpointLoader', { load_path: 'models/model.ckpt' }), { does: 'load_checkpoint', loadPath: 'models/model.ckpt' });
   assert.deepEqual(build('CheckpointSaver', { save_dir: 'out' }), { does: 'save_checkpoints', saveDir: 'out' });
   assert.equal(build('TensorBoardStatsHandler', { log_dir: 'x' }).does, 'notice');
-  assert.throws(() => build('ValidationHandler', { interval: 0 }), /^ClaraError: config_train\.json: train\.handlers\[2\]\.args\.interval: 'interval' must be an integer >= 1, got 0$/);
+  assert.throws(
+    () => build('ValidationHandler', { interval: 0 }),
+    /^ClaraError: config_train\.json: train\.handlers\[2\]\.args\.interval: 'interval' must be an integer >= 1, got 0$/,
+  );
   assert.throws(() => build('CheckpointLoader', {}), /train\.handlers\[2\]\.args\.load_path: CheckpointLoader needs load_path/);
   // A train config's StatsHandler is the train handler, not the AutoML handler of the same name.
   assert.equal(registry.get('StatsHandler', 'handler')!.kind, 'handler');
@@ -38,12 +41,27 @@ test('the handler factories say what they ask of the trainer, and check their va
 });
 
 for (const [what, edit, want] of [
-  ['a misspelt handler arg name', (j) => { j.train.handlers[2].args.intervall = 2; },
-    /config_train\.json: train\.handlers\[2\]\.args\.intervall: ValidationHandler has no argument 'intervall'; it accepts interval, validator, epoch_level, exec_at_start \(closest: interval\)/],
-  ['a bad handler arg value', (j) => { j.train.handlers[2].args.interval = 'two'; },
-    /config_train\.json: train\.handlers\[2\]\.args\.interval: 'interval' must be an integer, got "two"/],
-  ['an AutoML handler in a 4.x train config', (j) => { j.train.handlers[3].name = 'MMARStatsHandler'; },
-    /config_train\.json: train\.handlers\[3\]\.name: unknown handler 'MMARStatsHandler'; closest known: /],
+  [
+    'a misspelt handler arg name',
+    (j) => {
+      j.train.handlers[2].args.intervall = 2;
+    },
+    /config_train\.json: train\.handlers\[2\]\.args\.intervall: ValidationHandler has no argument 'intervall'; it accepts interval, validator, epoch_level, exec_at_start \(closest: interval\)/,
+  ],
+  [
+    'a bad handler arg value',
+    (j) => {
+      j.train.handlers[2].args.interval = 'two';
+    },
+    /config_train\.json: train\.handlers\[2\]\.args\.interval: 'interval' must be an integer, got "two"/,
+  ],
+  [
+    'an AutoML handler in a 4.x train config',
+    (j) => {
+      j.train.handlers[3].name = 'MMARStatsHandler';
+    },
+    /config_train\.json: train\.handlers\[3\]\.name: unknown handler 'MMARStatsHandler'; closest known: /,
+  ],
 ] as [string, (j: { train: { handlers: { name: string; args: Record<string, unknown> }[] } }) => void, RegExp][]) {
   test(`config check and train refuse ${what} with the same error`, () => {
     const dir = mmarWith(edit);

@@ -13,5 +13,8 @@ test('setAtPath sets inside lists and names a path that does not exist', () => {
   const o = { train: { pre_transforms: [{ args: { a: 1 } }] } };
   setAtPath(o, 'train.pre_transforms[0].args.a', 5, 'f.json');
   assert.equal(o.train.pre_transforms[0].args.a, 5);
-  assert.throws(() => setAtPath(o, 'train.pre_transforms[4].args.a', 1, 'f.json'), /f\.json: train\.pre_transforms\[4\]\.args\.a: .*nothing at train\.pre_transforms\.4/);
+  assert.throws(
+    () => setAtPath(o, 'train.pre_transforms[4].args.a', 1, 'f.json'),
+    /f\.json: train\.pre_transforms\[4\]\.args\.a: .*nothing at train\.pre_transforms\.4/,
+  );
 });

@@ -25,9 +25,12 @@ for (const r of data.reports) {
     const dir = mkdtempSync(join(tmpdir(), 'metrics-saver-'));
     try {
       const written = writeMetricsReports({
-        saveDir: dir, images: data.images, metrics: data.metrics,
+        saveDir: dir,
+        images: data.images,
+        metrics: data.metrics,
         details: { val_mean_dice: data.details.map((row) => row.map((v) => (v === null ? NaN : v))) },
-        summaryOps: summaryOps(r.summary_ops ?? undefined, { file: 't', path: 'summary_ops' }), delimiter: r.delimiter,
+        summaryOps: summaryOps(r.summary_ops ?? undefined, { file: 't', path: 'summary_ops' }),
+        delimiter: r.delimiter,
       });
       assert.deepEqual(readdirSync(dir).sort(), Object.keys(r.files).sort());
       assert.equal(written.length, Object.keys(r.files).length);
@@ -40,7 +43,17 @@ for (const r of data.reports) {
 
 test(`SaveImaged file names = MONAI's create_file_basename (${source})`, () => {
   for (const n of data.naming) {
-    assert.equal(monaiOutputPath(n.source, { outputDir: n.output_dir, postfix: n.postfix, ext: '.nii.gz', dataRootDir: n.data_root_dir || undefined, separateFolder: n.separate_folder }), n.expected, n.source);
+    assert.equal(
+      monaiOutputPath(n.source, {
+        outputDir: n.output_dir,
+        postfix: n.postfix,
+        ext: '.nii.gz',
+        dataRootDir: n.data_root_dir || undefined,
+        separateFolder: n.separate_folder,
+      }),
+      n.expected,
+      n.source,
+    );
   }
 });
 

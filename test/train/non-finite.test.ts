@@ -21,10 +21,22 @@ test('a NaN loss stops training as failed; no best checkpoint, stats say why', a
   const logs: string[] = [];
   const nanLoss = (p: tf.Tensor, l: tf.Tensor) => tf.mul(ceLoss(p, l), NaN) as tf.Scalar;
   const trainer = new Trainer({
-    net, loss: nanLoss, optimizer: tf.train.adam(0.05), data: tinyData(1), epochs: 3, valInterval: 1,
-    evaluator: new Evaluator({ net, inferer: (x, f) => f(x), cases: tinyCases(5), metrics: [meanDiceMetric()] }), baseLr: 0.05,
-    ckptDir: dir, keyMetricName: 'val_mean_dice', seed: 1, backend: 'cpu', amp: 'off', bus: new EventBus(undefined),
-    progress: new ProgressLine(process.stderr, true), log: (m) => logs.push(m),
+    net,
+    loss: nanLoss,
+    optimizer: tf.train.adam(0.05),
+    data: tinyData(1),
+    epochs: 3,
+    valInterval: 1,
+    evaluator: new Evaluator({ net, inferer: (x, f) => f(x), cases: tinyCases(5), metrics: [meanDiceMetric()] }),
+    baseLr: 0.05,
+    ckptDir: dir,
+    keyMetricName: 'val_mean_dice',
+    seed: 1,
+    backend: 'cpu',
+    amp: 'off',
+    bus: new EventBus(undefined),
+    progress: new ProgressLine(process.stderr, true),
+    log: (m) => logs.push(m),
   });
   await assert.rejects(trainer.run(), /epoch 1, iteration 1: the training loss is NaN; training stopped as failed/);
   const stats = JSON.parse(readFileSync(join(dir, 'train_stats.json'), 'utf8')) as TrainStats;
@@ -39,8 +51,10 @@ test('no checkpoint is ever written with a non-finite weight', async () => {
   const good = tf.tensor1d([1, 2, 3]);
   const bad = tf.tensor1d([1, Infinity, 3]);
   await saveCheckpoint(join(dir, 'ok'), { weights: [{ name: 'w', tensor: good }], meta: {} } as never);
-  await assert.rejects(saveCheckpoint(join(dir, 'best'), { weights: [{ name: 'conv/kernel', tensor: bad }], meta: {} } as never),
-    /weight 'conv\/kernel' holds Infinity \(element 1\): no checkpoint is written/);
+  await assert.rejects(
+    saveCheckpoint(join(dir, 'best'), { weights: [{ name: 'conv/kernel', tensor: bad }], meta: {} } as never),
+    /weight 'conv\/kernel' holds Infinity \(element 1\): no checkpoint is written/,
+  );
   assert.ok(existsSync(join(dir, 'ok', 'model.json')));
   assert.ok(!existsSync(join(dir, 'best')));
   tf.dispose([good, bad]);

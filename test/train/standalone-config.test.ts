@@ -27,7 +27,16 @@ test('config layouts: 4.x and 3.x standalone evaluation configs vs train configs
 test('the model slot: exactly one enabled entry, each kind recognised, errors name the JSON path', () => {
   const f = 'c.json';
   assert.equal(enabledModelEntry({ model: { ts_path: 'x' } }, 'model', f).kind, 'torchscript');
-  const e = enabledModelEntry({ model: [{ ts_path: 'x', disabled: true }, { ckpt_path: 'y', disabled: false }] }, 'model', f);
+  const e = enabledModelEntry(
+    {
+      model: [
+        { ts_path: 'x', disabled: true },
+        { ckpt_path: 'y', disabled: false },
+      ],
+    },
+    'model',
+    f,
+  );
   assert.deepEqual([e.kind, e.path], ['checkpoint', 'model[1]']);
   assert.equal(enabledModelEntry({ model: { name: 'UNet', args: {} } }, 'model', f).kind, 'component');
   assert.throws(() => enabledModelEntry({}, 'model', f), /c\.json: model: no "model"/);
@@ -55,23 +64,43 @@ test('slot paths: Clara names map to ours; real TorchScript / PyTorch files are 
   }
 });
 
-test('the geometry trace records each key\'s grid changes with the inverse\'s interpolation and padding', async () => {
-  const chain = composeFromConfig([
-    { name: 'Spacingd', args: { keys: ['image', 'label'], pixdim: [2, 2, 2], mode: ['bilinear', 'nearest'], padding_mode: 'zeros' } },
-    { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: 0, a_max: 1, b_min: 0, b_max: 1 } },
-    { name: 'Flipd', args: { keys: ['image'], spatial_axis: 0 } },
-  ], { file: 't', path: 'pre_transforms' });
-  const eye = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+test("the geometry trace records each key's grid changes with the inverse's interpolation and padding", async () => {
+  const chain = composeFromConfig(
+    [
+      { name: 'Spacingd', args: { keys: ['image', 'label'], pixdim: [2, 2, 2], mode: ['bilinear', 'nearest'], padding_mode: 'zeros' } },
+      { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: 0, a_max: 1, b_min: 0, b_max: 1 } },
+      { name: 'Flipd', args: { keys: ['image'], spatial_axis: 0 } },
+    ],
+    { file: 't', path: 'pre_transforms' },
+  );
+  const eye = [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ];
   const meta = () => ({ affine: eye.map((r) => [...r]), original_affine: eye, spatial_shape: [4, 4, 4], pixdim: [1, 1, 1], filename_or_obj: 'a.nii.gz' });
   const s: Sample = {
-    image: { data: new Float32Array(64).fill(1), shape: [1, 4, 4, 4] }, image_meta_dict: meta(),
-    label: { data: new Float32Array(64), shape: [1, 4, 4, 4] }, label_meta_dict: meta(),
+    image: { data: new Float32Array(64).fill(1), shape: [1, 4, 4, 4] },
+    image_meta_dict: meta(),
+    label: { data: new Float32Array(64), shape: [1, 4, 4, 4] },
+    label_meta_dict: meta(),
   };
   const input = { ...s };
   const out = (await new Compose(traceGeometry(chain.transforms)).apply(s)) as Sample;
-  const img = appliedOperations(out, 'image'), lab = appliedOperations(out, 'label');
-  assert.deepEqual(img.map((o) => [o.transform, o.mode, o.padding]), [['Spacingd', 'bilinear', 'zeros'], ['Flipd', 'exact', 'zeros']]);
-  assert.deepEqual(lab.map((o) => [o.transform, o.mode, o.padding]), [['Spacingd', 'nearest', 'zeros']]);
+  const img = appliedOperations(out, 'image'),
+    lab = appliedOperations(out, 'label');
+  assert.deepEqual(
+    img.map((o) => [o.transform, o.mode, o.padding]),
+    [
+      ['Spacingd', 'bilinear', 'zeros'],
+      ['Flipd', 'exact', 'zeros'],
+    ],
+  );
+  assert.deepEqual(
+    lab.map((o) => [o.transform, o.mode, o.padding]),
+    [['Spacingd', 'nearest', 'zeros']],
+  );
   assert.deepEqual(img[0].from.shape, [4, 4, 4]);
   assert.deepEqual(img[0].to.shape, [2, 2, 2]);
   assert.deepEqual(appliedOperations(input, 'image'), [], 'the input sample keeps its own (empty) record');

@@ -24,12 +24,31 @@ function trainer(dir: string, extra: Partial<ConstructorParameters<typeof Traine
   const net = tinyNet(11);
   const events: JobEvent[] = [];
   const bus = new EventBus(undefined);
-  bus.add({ onJobEvent: (e) => { events.push(e); } });
+  bus.add({
+    onJobEvent: (e) => {
+      events.push(e);
+    },
+  });
   const evaluator = new Evaluator({ net, inferer: (x, f) => f(x), cases: tinyCases(5), metrics: [meanDiceMetric()] });
   const t = new Trainer({
-    net, loss: ceLoss, optimizer: tf.train.adam(0.05), data: tinyData(1), epochs: 4, valInterval: 3, evaluator, baseLr: 0.05, lrSchedule: linear,
-    ckptDir: dir, keyMetricName: 'val_mean_dice', seed: 1, backend: 'cpu', amp: 'off', bus,
-    progress: new ProgressLine(process.stderr, true), log: () => {}, ...extra,
+    net,
+    loss: ceLoss,
+    optimizer: tf.train.adam(0.05),
+    data: tinyData(1),
+    epochs: 4,
+    valInterval: 3,
+    evaluator,
+    baseLr: 0.05,
+    lrSchedule: linear,
+    ckptDir: dir,
+    keyMetricName: 'val_mean_dice',
+    seed: 1,
+    backend: 'cpu',
+    amp: 'off',
+    bus,
+    progress: new ProgressLine(process.stderr, true),
+    log: () => {},
+    ...extra,
   });
   return { t, events, net };
 }
@@ -37,7 +56,10 @@ function trainer(dir: string, extra: Partial<ConstructorParameters<typeof Traine
 test('stopAfterEpoch stops a longer schedule validated and checkpointed; resume continues it exactly', async (ctx) => {
   const a = mkdtempSync(join(tmpdir(), 'clara-rung-a-'));
   const b = mkdtempSync(join(tmpdir(), 'clara-rung-b-'));
-  ctx.after(() => { rmSync(a, { recursive: true, force: true }); rmSync(b, { recursive: true, force: true }); });
+  ctx.after(() => {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  });
   const full = trainer(a);
   const rf = await full.t.run();
 
@@ -45,18 +67,28 @@ test('stopAfterEpoch stops a longer schedule validated and checkpointed; resume 
   const r1 = await rung.t.run();
   assert.equal(r1.stats.status, 'finished');
   assert.equal(r1.stats.epochs_completed, 2);
-  assert.deepEqual(r1.stats.val_metrics.map((v) => v.epoch), [2], 'validated at the rung though val_interval is 3');
+  assert.deepEqual(
+    r1.stats.val_metrics.map((v) => v.epoch),
+    [2],
+    'validated at the rung though val_interval is 3',
+  );
   assert.ok(r1.stats.lr[1] > rf.stats.lr[3], 'the lr did not decay to its end at the rung');
 
   const rest = trainer(b, { resumeFrom: join(b, 'last') });
   const r2 = await rest.t.run();
   const start = rest.events.find((e) => e.type === 'train_start');
   assert.equal((start?.info as { start_epoch?: number } | undefined)?.start_epoch, 2, 'continued from its checkpoint epoch');
-  assert.deepEqual(rest.events.filter((e) => e.type === 'epoch_end').map((e) => e.epoch), [3, 4]);
+  assert.deepEqual(
+    rest.events.filter((e) => e.type === 'epoch_end').map((e) => e.epoch),
+    [3, 4],
+  );
   assert.equal(r2.stats.epochs_completed, 4);
   for (let i = 0; i < 4; i++) {
     assert.ok(Math.abs(rf.stats.lr[i] - r2.stats.lr[i]) < 1e-9, `lr at epoch ${i + 1}: ${rf.stats.lr[i]} vs ${r2.stats.lr[i]}`);
-    assert.ok(Math.abs(rf.stats.train_loss[i] - r2.stats.train_loss[i]) < 1e-5, `loss at epoch ${i + 1}: ${rf.stats.train_loss[i]} vs ${r2.stats.train_loss[i]}`);
+    assert.ok(
+      Math.abs(rf.stats.train_loss[i] - r2.stats.train_loss[i]) < 1e-5,
+      `loss at epoch ${i + 1}: ${rf.stats.train_loss[i]} vs ${r2.stats.train_loss[i]}`,
+    );
   }
   const wa = await full.net.namedWeights()[0].variable.data();
   const wb = await rest.net.namedWeights()[0].variable.data();

@@ -9,9 +9,19 @@ let made = 0;
 export function tinyNet(seed = 1): TrainableNetwork {
   const id = made++;
   const rng = new Rng(seed);
-  const k = tf.variable(tf.tensor5d(Float32Array.from({ length: 27 * 2 }, () => rng.normal(0, 0.2)), [3, 3, 3, 1, 2]), true, `tiny${id}/kernel`);
+  const k = tf.variable(
+    tf.tensor5d(
+      Float32Array.from({ length: 27 * 2 }, () => rng.normal(0, 0.2)),
+      [3, 3, 3, 1, 2],
+    ),
+    true,
+    `tiny${id}/kernel`,
+  );
   const b = tf.variable(tf.zeros([2]), true, `tiny${id}/bias`);
-  const w = [{ name: 'conv/kernel', variable: k, trainable: true }, { name: 'conv/bias', variable: b, trainable: true }];
+  const w = [
+    { name: 'conv/kernel', variable: k, trainable: true },
+    { name: 'conv/bias', variable: b, trainable: true },
+  ];
   return {
     inner: null,
     apply: (x) => tf.add(tf.conv3d(x as tf.Tensor5D, k as unknown as tf.Tensor5D, 1, 'same'), b),

@@ -20,12 +20,30 @@ function setup(dir: string, epochs: number, extra: Partial<ConstructorParameters
   const net = tinyNet(11);
   const events: JobEvent[] = [];
   const bus = new EventBus(undefined);
-  bus.add({ onJobEvent: (e) => { events.push(e); } });
+  bus.add({
+    onJobEvent: (e) => {
+      events.push(e);
+    },
+  });
   const evaluator = new Evaluator({ net, inferer: (x, f) => f(x), cases: tinyCases(5), metrics: [meanDiceMetric()] });
   const trainer = new Trainer({
-    net, loss: ceLoss, optimizer: tf.train.adam(0.05), data: tinyData(1), epochs, valInterval: 2, evaluator, baseLr: 0.05,
-    ckptDir: dir, keyMetricName: 'val_mean_dice', seed: 1, backend: 'cpu', amp: 'off', bus,
-    progress: new ProgressLine(process.stderr, true), log: () => {}, ...extra,
+    net,
+    loss: ceLoss,
+    optimizer: tf.train.adam(0.05),
+    data: tinyData(1),
+    epochs,
+    valInterval: 2,
+    evaluator,
+    baseLr: 0.05,
+    ckptDir: dir,
+    keyMetricName: 'val_mean_dice',
+    seed: 1,
+    backend: 'cpu',
+    amp: 'off',
+    bus,
+    progress: new ProgressLine(process.stderr, true),
+    log: () => {},
+    ...extra,
   });
   return { trainer, events, net };
 }
@@ -44,7 +62,10 @@ test('the trainer learns, validates on schedule and at the end, writes stats, ch
   assert.equal(stats.epochs_completed, 3);
   assert.equal(stats.train_loss.length, 3);
   assert.ok(stats.train_loss[2] < stats.train_loss[0], `loss went down: ${stats.train_loss}`);
-  assert.deepEqual(stats.val_metrics.map((v) => v.epoch), [2, 3]);
+  assert.deepEqual(
+    stats.val_metrics.map((v) => v.epoch),
+    [2, 3],
+  );
   assert.ok(stats.best_key_metric! > 0.5, `dice ${stats.best_key_metric}`);
   assert.ok(r.bestCheckpoint && r.lastCheckpoint);
   const types = events.map((e) => e.type);
@@ -61,7 +82,11 @@ test('no tensors leak from one epoch to the next (training and validation)', asy
   const dir = mkdtempSync(join(tmpdir(), 'clara-leak-'));
   const { trainer, events } = setup(dir, 4);
   const counts: number[] = [];
-  (trainer as unknown as { o: { bus: EventBus } }).o.bus.add({ onJobEvent: (e) => { if (e.type === 'epoch_end') counts.push(tf.memory().numTensors); } });
+  (trainer as unknown as { o: { bus: EventBus } }).o.bus.add({
+    onJobEvent: (e) => {
+      if (e.type === 'epoch_end') counts.push(tf.memory().numTensors);
+    },
+  });
   await trainer.run();
   assert.equal(events.filter((e) => e.type === 'epoch_end').length, 4);
   assert.equal(counts[3], counts[1], `tensors per epoch end: ${counts}`);
@@ -79,7 +104,8 @@ test('resume continues from the last checkpoint and gives the same result as one
   assert.equal(r.stats.epochs_completed, 4);
   assert.equal(r.stats.train_loss.length, 4);
   const sa = JSON.parse(readFileSync(join(a, 'train_stats.json'), 'utf8')) as TrainStats;
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(sa.train_loss[i] - r.stats.train_loss[i]) < 1e-5, `epoch ${i + 1}: ${sa.train_loss[i]} vs ${r.stats.train_loss[i]}`);
+  for (let i = 0; i < 4; i++)
+    assert.ok(Math.abs(sa.train_loss[i] - r.stats.train_loss[i]) < 1e-5, `epoch ${i + 1}: ${sa.train_loss[i]} vs ${r.stats.train_loss[i]}`);
   const wa = await full.net.namedWeights()[0].variable.data();
   const wb = await second.net.namedWeights()[0].variable.data();
   for (let i = 0; i < wa.length; i++) assert.ok(Math.abs(wa[i] - wb[i]) < 1e-5);
@@ -87,7 +113,13 @@ test('resume continues from the last checkpoint and gives the same result as one
 
 test('a failing epoch marks train_stats failed with the error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clara-fail-'));
-  const { trainer } = setup(dir, 2, { data: { async *epoch() { /* nothing */ } } });
+  const { trainer } = setup(dir, 2, {
+    data: {
+      async *epoch() {
+        /* nothing */
+      },
+    },
+  });
   await assert.rejects(trainer.run(), /no training batch/);
   const stats = JSON.parse(readFileSync(join(dir, 'train_stats.json'), 'utf8')) as TrainStats;
   assert.equal(stats.status, 'failed');
@@ -99,12 +131,16 @@ test('the training loop gives the event loop a turn every step (IPC, signals, wo
   const { trainer } = setup(dir, 1);
   // tinyData's batches come from memory: without a yield the loop would only await microtasks
   // and a macrotask queued at the first step would run only after the epoch.
-  let firedAt = -1, steps = 0;
+  let firedAt = -1,
+    steps = 0;
   (trainer as unknown as { o: { bus: EventBus } }).o.bus.add({
     onJobEvent: (e) => {
       if (e.type !== 'iteration_end') return;
       steps++;
-      if (steps === 1) setImmediate(() => { firedAt = steps; });
+      if (steps === 1)
+        setImmediate(() => {
+          firedAt = steps;
+        });
     },
   });
   await trainer.run();

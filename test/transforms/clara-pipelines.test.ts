@@ -28,20 +28,31 @@ function configs(): { name: string; cfg: { train: { pre_transforms: unknown[] } 
     if (t.name === 'Spacingd') t.args.pixdim = [1.2, 1.3, 1.1];
     if (t.name === 'ScaleIntensityRanged') t.args.a_min = 30;
   }
-  return [{ name: 'clara3 trn_autoML_AMP', cfg: c3 }, { name: 'clara4 trn_autoML_Loss_Optimizer', cfg: c4 }, { name: 'clara4 variant (pixdim 1.2x1.3x1.1, a_min 30)', cfg: variant }];
+  return [
+    { name: 'clara3 trn_autoML_AMP', cfg: c3 },
+    { name: 'clara4 trn_autoML_Loss_Optimizer', cfg: c4 },
+    { name: 'clara4 variant (pixdim 1.2x1.3x1.1, a_min 30)', cfg: variant },
+  ];
 }
 
 const missingData = !existsSync(CH2) || !existsSync(CH2BET) ? 'mricron-data is not installed (/usr/share/mricron/templates)' : undefined;
 if (missingData && process.env.CI === 'true') throw new Error(`${missingData} (required under CI=true)`);
 const skip = missingData ?? requirePython('nibabel');
 
-test('Clara 3.x and 4.x pre_transforms run on ch2 and give MONAI\'s shapes', { skip }, async (t) => {
+test("Clara 3.x and 4.x pre_transforms run on ch2 and give MONAI's shapes", { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'clara-pipe-'));
   try {
     const label = join(dir, 'ch2bet_label.nii.gz');
-    const mk = spawnSync('python3', ['-c', `import nibabel as nib, numpy as np
+    const mk = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import nibabel as nib, numpy as np
 im = nib.load('${CH2BET}')
-nib.save(nib.Nifti1Image((np.asarray(im.dataobj) > 0).astype(np.uint8), im.affine), '${label}')`], { encoding: 'utf8' });
+nib.save(nib.Nifti1Image((np.asarray(im.dataobj) > 0).astype(np.uint8), im.affine), '${label}')`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(mk.status, 0, mk.stderr);
     const live = pythonHas('monai');
     const stored = JSON.parse(readFileSync(join(fixtures, 'monai', 'pipeline_shapes.json'), 'utf8')) as Record<string, Expected>;
@@ -62,10 +73,15 @@ nib.save(nib.Nifti1Image((np.asarray(im.dataobj) > 0).astype(np.uint8), im.affin
         assert.deepEqual((prefix.image as Tensor).shape, want.prefix.image);
         assert.deepEqual((prefix.label as Tensor).shape, want.prefix.label);
         const aff = (prefix.image_meta_dict as MetaDict).affine;
-        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) assert.ok(Math.abs(aff[i][j] - want.prefix_affine[i][j]) < 1e-4, `affine[${i}][${j}] ${aff[i][j]} vs ${want.prefix_affine[i][j]}`);
+        for (let i = 0; i < 4; i++)
+          for (let j = 0; j < 4; j++)
+            assert.ok(Math.abs(aff[i][j] - want.prefix_affine[i][j]) < 1e-4, `affine[${i}][${j}] ${aff[i][j]} vs ${want.prefix_affine[i][j]}`);
         const out = await compose.applyRange(prefix, k, compose.transforms.length);
         const items = Array.isArray(out) ? out : [out];
-        assert.deepEqual(items.map((s) => ({ image: (s.image as Tensor).shape, label: (s.label as Tensor).shape })), want.samples);
+        assert.deepEqual(
+          items.map((s) => ({ image: (s.image as Tensor).shape, label: (s.label as Tensor).shape })),
+          want.samples,
+        );
         // labels stay binary through nearest resampling and crops
         for (const s of items) assert.ok((s.label as Tensor).data.every((v) => v === 0 || v === 1));
       });
@@ -75,4 +91,8 @@ nib.save(nib.Nifti1Image((np.asarray(im.dataobj) > 0).astype(np.uint8), im.affin
   }
 });
 
-interface Expected { prefix: { image: number[]; label: number[] }; samples: { image: number[]; label: number[] }[]; prefix_affine: number[][] }
+interface Expected {
+  prefix: { image: number[]; label: number[] };
+  samples: { image: number[]; label: number[] }[];
+  prefix_affine: number[][];
+}

@@ -24,7 +24,16 @@ const refused: [string, Record<string, unknown>, string][] = [
   ['Affined', { align_corners: true }, 'align_corners'],
   ['Affined', { normalized: true }, 'normalized'],
   ['Affined', { shear_params: 'big' }, 'shear_params'],
-  ['Affined', { affine: [[1, 0], [0, 1]] }, 'affine'],
+  [
+    'Affined',
+    {
+      affine: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+    'affine',
+  ],
   ['Affined', { mode: 'bicubic' }, 'mode'],
   ['Affined', { rotate_order: 'zyx' }, 'rotate_order'],
   ['RandAffined', { shear_range: ['x'] }, 'shear_range'],
@@ -52,18 +61,36 @@ for (const [name, args, arg] of refused) {
 
 test('the features that were refused before now build', () => {
   for (const [name, args] of [
-    ['Spacingd', { pixdim: [1, 1, 1], diagonal: true, align_corners: true, scale_extent: [true, false], recompute_affine: true, min_pixdim: 0.5, max_pixdim: [2, null, 2] }],
-    ['RandAffined', { prob: 0.5, shear_range: [0.1, [0, 0.2]], spatial_size: [8, -1, 8], cache_grid: true, mode: ['bilinear', 'nearest'], padding_mode: ['zeros', 'border'] }],
+    [
+      'Spacingd',
+      {
+        pixdim: [1, 1, 1],
+        diagonal: true,
+        align_corners: true,
+        scale_extent: [true, false],
+        recompute_affine: true,
+        min_pixdim: 0.5,
+        max_pixdim: [2, null, 2],
+      },
+    ],
+    [
+      'RandAffined',
+      { prob: 0.5, shear_range: [0.1, [0, 0.2]], spatial_size: [8, -1, 8], cache_grid: true, mode: ['bilinear', 'nearest'], padding_mode: ['zeros', 'border'] },
+    ],
     ['Affined', { shear_params: [0.1, 0, 0, 0.2, 0, 0], spatial_size: 8 }],
-  ] as const) composeFromConfig([{ name, args: { keys: ['image', 'label'], ...args } }], { file: 'c.json', path: 'p' });
+  ] as const)
+    composeFromConfig([{ name, args: { keys: ['image', 'label'], ...args } }], { file: 'c.json', path: 'p' });
 });
 
 test('create_shear has determinant 1 and create_rotate is Rx·Ry·Rz', () => {
   const s = createShear([0.1, -0.2, 0.3, 0.05, -0.15, 0.25]);
-  const det = s[0][0] * (s[1][1] * s[2][2] - s[1][2] * s[2][1]) - s[0][1] * (s[1][0] * s[2][2] - s[1][2] * s[2][0]) + s[0][2] * (s[1][0] * s[2][1] - s[1][1] * s[2][0]);
+  const det =
+    s[0][0] * (s[1][1] * s[2][2] - s[1][2] * s[2][1]) - s[0][1] * (s[1][0] * s[2][2] - s[1][2] * s[2][0]) + s[0][2] * (s[1][0] * s[2][1] - s[1][1] * s[2][0]);
   assert.ok(Math.abs(det - 1) < 1e-12, `det ${det}`);
   const r = createRotate([0.3, -0.2, 0.1]);
-  const rx = createRotate([0.3]), ry = matmul(createRotate([0, -0.2]), createRotate([0])), rz = createRotate([0, 0, 0.1]);
+  const rx = createRotate([0.3]),
+    ry = matmul(createRotate([0, -0.2]), createRotate([0])),
+    rz = createRotate([0, 0, 0.1]);
   const want = matmul(matmul(rx, ry), rz);
   for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) assert.ok(Math.abs(r[i][j] - want[i][j]) < 1e-12);
 });
@@ -78,12 +105,19 @@ function sample(): Sample {
 
 test('RandAffined with shear: the same seed gives the same bytes, another seed others', async () => {
   const make = (seed: number) => {
-    const t = new RandAffined(['image', 'label'], { prob: 1, shear_range: [0.2, 0.2, 0.2, 0.2, 0.2, 0.2], rotate_range: [0.1, 0.1, 0.1], mode: ['bilinear', 'nearest'] });
+    const t = new RandAffined(['image', 'label'], {
+      prob: 1,
+      shear_range: [0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
+      rotate_range: [0.1, 0.1, 0.1],
+      mode: ['bilinear', 'nearest'],
+    });
     t.setRandomState(seed);
     return t;
   };
   const run = async (seed: number) => ((await make(seed).apply(sample())) as Sample).image as Tensor;
-  const a = await run(5), b = await run(5), c = await run(6);
+  const a = await run(5),
+    b = await run(5),
+    c = await run(6);
   assert.deepEqual(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer));
   assert.notDeepEqual(Buffer.from(a.data.buffer), Buffer.from(c.data.buffer));
 });
@@ -95,5 +129,14 @@ test('RandAffined ranges draw like MONAI RandAffineGrid: one value per entry, a 
   const v = drawRange([0.1, null, [1, 2]], r, 1);
   assert.equal(v.length, 2);
   assert.ok(v[0] >= 0.9 && v[0] <= 1.1 && v[1] >= 2 && v[1] <= 3, `${v}`);
-  assert.deepEqual(drawRange([[0.25, 0.25], [-1, -1]], r), [0.25, -1]);
+  assert.deepEqual(
+    drawRange(
+      [
+        [0.25, 0.25],
+        [-1, -1],
+      ],
+      r,
+    ),
+    [0.25, -1],
+  );
 });

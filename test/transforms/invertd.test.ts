@@ -14,11 +14,18 @@ import type { GeometryOp } from '../../src/transforms/geometry-trace.js';
 import type { MetaDict, Sample, Tensor } from '../../src/transforms/types.js';
 import { monaiFixture } from '../helpers/monai-fixtures.js';
 
-interface Arr { shape: number[]; data: number[] }
+interface Arr {
+  shape: number[];
+  data: number[];
+}
 interface Case {
-  name: string; chain: { name: string; args: Record<string, unknown> }[]; nearest_interp: boolean;
-  input: { image: Arr; affine: number[][] }; transformed: { shape: number[]; affine: number[][] };
-  pred: Arr; inverted: Arr & { affine: number[][] };
+  name: string;
+  chain: { name: string; args: Record<string, unknown> }[];
+  nearest_interp: boolean;
+  input: { image: Arr; affine: number[][] };
+  transformed: { shape: number[]; affine: number[][] };
+  pred: Arr;
+  inverted: Arr & { affine: number[][] };
 }
 
 const { data, source } = monaiFixture<{ cases: Case[] }>('make_invertd_fixtures.py', 'invertd.json');
@@ -31,7 +38,13 @@ async function transformed(c: Case): Promise<Sample> {
   const list = composeFromConfig(c.chain, { file: 'invertd', path: c.name });
   const pre = new Compose(traceGeometry(list.transforms));
   const shape = c.input.image.shape.slice(1);
-  const meta: MetaDict = { affine: c.input.affine.map((r) => [...r]), original_affine: c.input.affine, spatial_shape: shape, pixdim: [1, 1, 1], filename_or_obj: 'x.nii.gz' };
+  const meta: MetaDict = {
+    affine: c.input.affine.map((r) => [...r]),
+    original_affine: c.input.affine,
+    spatial_shape: shape,
+    pixdim: [1, 1, 1],
+    filename_or_obj: 'x.nii.gz',
+  };
   const out = await pre.apply({ image: { data: Float32Array.from(c.input.image.data), shape: c.input.image.shape }, image_meta_dict: meta });
   return out as Sample;
 }
@@ -57,7 +70,7 @@ for (const c of data.cases) {
   test(`Invertd = MONAI (${source}): ${c.name}`, { todo: KNOWN[c.name] }, async () => {
     const s = await transformed(c);
     const img = s.image as Tensor;
-    assert.deepEqual(img.shape, c.transformed.shape, 'the chain gives MONAI\'s grid');
+    assert.deepEqual(img.shape, c.transformed.shape, "the chain gives MONAI's grid");
     closeAffine((s.image_meta_dict as MetaDict).affine, c.transformed.affine, 1e-6, 'transformed');
     assert.ok(appliedOperations(s, 'image').length >= 1, 'the grid changes are recorded');
     s.pred = { data: Float32Array.from(c.pred.data), shape: c.pred.shape };
@@ -70,7 +83,8 @@ for (const c of data.cases) {
     // nearest: a voxel whose source coordinate is an exact .5 tie may round either way in torch's
     // float32 grid arithmetic; such a voxel must equal our result with the tie broken another way
     const alternatives = c.nearest_interp ? await tieAlternatives(s.pred as Tensor, appliedOperations(s, 'image')) : [];
-    let bad = 0, worst = 0;
+    let bad = 0,
+      worst = 0;
     for (let i = 0; i < got.data.length; i++) {
       const d = Math.abs(got.data[i] - c.inverted.data[i]);
       if (d <= 1e-4 || alternatives.some((a) => Math.abs(a[i] - c.inverted.data[i]) <= 1e-4)) continue;
@@ -84,9 +98,48 @@ for (const c of data.cases) {
 test('Invertd names what is missing', async () => {
   await assert.rejects(new Invertd('pred', { origKeys: 'image' }).apply({ pred: { data: new Float32Array(8), shape: [1, 2, 2, 2] } }), /no 'image_meta_dict'/);
   const s: Sample = {
-    image: { data: new Float32Array(27), shape: [1, 3, 3, 3] }, pred: { data: new Float32Array(8), shape: [1, 2, 2, 2] },
-    image_meta_dict: { affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], original_affine: [], spatial_shape: [4, 4, 4], pixdim: [], filename_or_obj: 'x',
-      applied_operations: [{ transform: 'CropForegroundd', from: { shape: [4, 4, 4], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, to: { shape: [3, 3, 3], affine: [[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1], [0, 0, 0, 1]] }, mode: 'exact', padding: 'zeros' }] },
+    image: { data: new Float32Array(27), shape: [1, 3, 3, 3] },
+    pred: { data: new Float32Array(8), shape: [1, 2, 2, 2] },
+    image_meta_dict: {
+      affine: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+      ],
+      original_affine: [],
+      spatial_shape: [4, 4, 4],
+      pixdim: [],
+      filename_or_obj: 'x',
+      applied_operations: [
+        {
+          transform: 'CropForegroundd',
+          from: {
+            shape: [4, 4, 4],
+            affine: [
+              [1, 0, 0, 0],
+              [0, 1, 0, 0],
+              [0, 0, 1, 0],
+              [0, 0, 0, 1],
+            ],
+          },
+          to: {
+            shape: [3, 3, 3],
+            affine: [
+              [1, 0, 0, 1],
+              [0, 1, 0, 1],
+              [0, 0, 1, 1],
+              [0, 0, 0, 1],
+            ],
+          },
+          mode: 'exact',
+          padding: 'zeros',
+        },
+      ],
+    },
   };
-  await assert.rejects(new Invertd('pred', { origKeys: 'image' }).apply(s), /spatial shape \[2,2,2\] but the pre-transforms left the original key on \[3,3,3\]/);
+  await assert.rejects(
+    new Invertd('pred', { origKeys: 'image' }).apply(s),
+    /spatial shape \[2,2,2\] but the pre-transforms left the original key on \[3,3,3\]/,
+  );
 });

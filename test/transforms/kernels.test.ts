@@ -34,12 +34,24 @@ for (const mode of ['linear', 'nearest'] as const) {
       test(`resample ${mode} ${padding} ${async ? 'async' : 'sync'} equals the reference`, async () => {
         const outShape: Shape3 = [9, 20, 14];
         // rotation + scale + translation reaching outside the input
-        const a = 0.3, s = 0.8;
+        const a = 0.3,
+          s = 0.8;
         const xform = [s * Math.cos(a), -s * Math.sin(a), 0.1, -1.7, s * Math.sin(a), s * Math.cos(a), 0.05, 2.2, 0.02, 0, 1.1, -1.3];
         const out = new Float32Array(C * outShape[0] * outShape[1] * outShape[2]);
-        await T.resample(x, C, shape, out, outShape, Float64Array.from(xform), mode === 'linear' ? 1 : 0, { zeros: 0, border: 1, reflection: 2 }[padding], async);
+        await T.resample(
+          x,
+          C,
+          shape,
+          out,
+          outShape,
+          Float64Array.from(xform),
+          mode === 'linear' ? 1 : 0,
+          { zeros: 0, border: 1, reflection: 2 }[padding],
+          async,
+        );
         const ref = resampleRef(x, C, shape, outShape, xform, mode, padding);
-        if (mode === 'nearest') assert.deepEqual(out, ref); else close(out, ref);
+        if (mode === 'nearest') assert.deepEqual(out, ref);
+        else close(out, ref);
         assert.ok(out.some((v) => v !== 0));
       });
     }
@@ -83,7 +95,12 @@ test('flip over every axis combination is exact', () => {
 });
 
 test('rot90 for every k and axis pair is exact and matches numpy semantics on a 2x3 plane', () => {
-  for (const [a0, a1] of [[0, 1], [0, 2], [1, 2], [1, 0]]) {
+  for (const [a0, a1] of [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+    [1, 0],
+  ]) {
     for (let k = -1; k < 5; k++) {
       const out = new Float32Array(N);
       T.rot90(x, out, C, shape, k, a0, a1, false);
@@ -98,7 +115,24 @@ test('rot90 for every k and axis pair is exact and matches numpy semantics on a 
 });
 
 test('crop/pad with negative starts and overhang is exact', () => {
-  for (const [os, st] of [[[5, 6, 7], [2, 3, 1]], [[20, 4, 15], [-3, 5, -2]], [[4, 4, 4], [12, 16, 10]], [[3, 3, 3], [-5, 0, 0]]] as [Shape3, Shape3][]) {
+  for (const [os, st] of [
+    [
+      [5, 6, 7],
+      [2, 3, 1],
+    ],
+    [
+      [20, 4, 15],
+      [-3, 5, -2],
+    ],
+    [
+      [4, 4, 4],
+      [12, 16, 10],
+    ],
+    [
+      [3, 3, 3],
+      [-5, 0, 0],
+    ],
+  ] as [Shape3, Shape3][]) {
     const out = new Float32Array(C * os[0] * os[1] * os[2]);
     T.cropPad(x, out, C, shape, os, st, -7, false);
     assert.deepEqual(out, cropPadRef(x, C, shape, os, st, -7));
@@ -107,7 +141,8 @@ test('crop/pad with negative starts and overhang is exact', () => {
 
 test('gaussian noise equals the reference, depends on the seed only, and is standard normal', async () => {
   const zero = new Float32Array(200000);
-  const a = new Float32Array(zero.length), b = new Float32Array(zero.length);
+  const a = new Float32Array(zero.length),
+    b = new Float32Array(zero.length);
   await T.gaussianNoise(zero, a, 1234, 0, 1, true);
   T.gaussianNoise(zero, b, 1234, 0, 1, false);
   assert.deepEqual(a, b);

@@ -15,13 +15,16 @@ import { flipRef } from '../../src/transforms/ops/spatial.js';
 const N = native();
 const T = N.transforms;
 const threadsBefore = N.info().threads;
-after(() => { N.setNumThreads(threadsBefore); });
+after(() => {
+  N.setNumThreads(threadsBefore);
+});
 
 function close(a: Float32Array, b: Float32Array, what: string, rel = 1e-5): void {
   assert.equal(a.length, b.length);
   for (let i = 0; i < a.length; i++) {
     const tol = rel * Math.max(1, Math.abs(b[i]));
-    if (!(Math.abs(a[i] - b[i]) <= tol) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) assert.fail(`${what}: element ${i}: native ${a[i]} vs reference ${b[i]}`);
+    if (!(Math.abs(a[i] - b[i]) <= tol) && !(Number.isNaN(a[i]) && Number.isNaN(b[i])))
+      assert.fail(`${what}: element ${i}: native ${a[i]} vs reference ${b[i]}`);
   }
 }
 /** A Float32Array of n elements starting `offset` floats into its buffer (misaligned when offset % 16 != 0). */
@@ -29,7 +32,7 @@ function at(offset: number, n: number): Float32Array {
   return new Float32Array(new ArrayBuffer(4 * (n + offset)), 4 * offset, n);
 }
 
-const f01 = Math.fround(0.1);  // > 0.1: above a threshold of 0.1
+const f01 = Math.fround(0.1); // > 0.1: above a threshold of 0.1
 
 for (const threads of [1, 2]) {
   test(`fg/bg indices equal the reference: odd sizes, several chunks, channels, empty and full masks (${threads} thread(s))`, async () => {
@@ -38,10 +41,17 @@ for (const threads of [1, 2]) {
     for (const sp of [1, 15, 17, 1000, 70001]) {
       const lab2 = Float32Array.from({ length: 2 * sp }, () => (r.random() < 0.1 ? 1 : r.random() < 0.05 ? -1 : 0));
       const img2 = Float32Array.from({ length: 2 * sp }, () => [0, 0.1, f01, -3, 7][Math.floor(r.random() * 5)]);
-      const empty = new Float32Array(sp), full = new Float32Array(sp).fill(2);
+      const empty = new Float32Array(sp),
+        full = new Float32Array(sp).fill(2);
       const cases: [Float32Array, number, Float32Array | null, number, number][] = [
-        [lab2, 2, img2, 2, 0.1], [lab2, 1, img2, 1, 0], [lab2, 2, null, 0, 0], [empty, 1, img2, 2, -1],
-        [empty, 1, null, 0, 0], [full, 1, img2, 1, 0], [lab2.subarray(0, sp), 1, img2, 2, 1e40], [lab2.subarray(0, sp), 1, img2, 1, -1e40],
+        [lab2, 2, img2, 2, 0.1],
+        [lab2, 1, img2, 1, 0],
+        [lab2, 2, null, 0, 0],
+        [empty, 1, img2, 2, -1],
+        [empty, 1, null, 0, 0],
+        [full, 1, img2, 1, 0],
+        [lab2.subarray(0, sp), 1, img2, 2, 1e40],
+        [lab2.subarray(0, sp), 1, img2, 1, -1e40],
       ];
       for (const [label, lc, image, ic, thr] of cases) {
         const ref = fgBgIndicesRef(label, lc, image, ic, sp, thr);
@@ -57,23 +67,30 @@ for (const threads of [1, 2]) {
   test(`bounding box equals the reference: odd row lengths, hits at row ends, empty and full (${threads} thread(s))`, () => {
     N.setNumThreads(threads);
     const r = new Rng(9);
-    for (const shape of [[3, 4, 5], [5, 3, 16], [4, 6, 17], [7, 5, 37], [2, 3, 64]] as Shape3[]) {
+    for (const shape of [
+      [3, 4, 5],
+      [5, 3, 16],
+      [4, 6, 17],
+      [7, 5, 37],
+      [2, 3, 64],
+    ] as Shape3[]) {
       const sp = shape[0] * shape[1] * shape[2];
       for (const C of [1, 2]) {
         const vols: Float32Array[] = [];
-        vols.push(new Float32Array(C * sp));  // empty
-        vols.push(new Float32Array(C * sp).fill(1));  // full
+        vols.push(new Float32Array(C * sp)); // empty
+        vols.push(new Float32Array(C * sp).fill(1)); // full
         const ends = new Float32Array(C * sp);
-        ends[(1 * shape[1] + 2) * shape[2] + 0] = 1;  // k = 0
-        ends[(C - 1) * sp + ((shape[0] - 1) * shape[1] + 1) * shape[2] + shape[2] - 1] = 1;  // k = nk-1
+        ends[(1 * shape[1] + 2) * shape[2] + 0] = 1; // k = 0
+        ends[(C - 1) * sp + ((shape[0] - 1) * shape[1] + 1) * shape[2] + shape[2] - 1] = 1; // k = nk-1
         vols.push(ends);
         const single = new Float32Array(C * sp);
         single[(C - 1) * sp + Math.floor(sp / 2)] = f01;
         vols.push(single);
         vols.push(Float32Array.from({ length: C * sp }, () => (r.random() < 0.03 ? r.uniform(-1, 1) : 0)));
-        for (const v of vols) for (const thr of [0, 0.1, -0.5]) {
-          assert.deepEqual(T.boundingBox(v, C, shape, thr), boundingBoxRef(v, C, shape, thr), `shape ${shape} C=${C} thr=${thr}`);
-        }
+        for (const v of vols)
+          for (const thr of [0, 0.1, -0.5]) {
+            assert.deepEqual(T.boundingBox(v, C, shape, thr), boundingBoxRef(v, C, shape, thr), `shape ${shape} C=${C} thr=${thr}`);
+          }
       }
     }
   });
@@ -81,7 +98,12 @@ for (const threads of [1, 2]) {
   test(`one-hot equals the reference, small and streamed, aligned and misaligned (${threads} thread(s))`, async () => {
     N.setNumThreads(threads);
     const r = new Rng(4);
-    for (const [sp, n] of [[1, 1], [17, 3], [1000, 4], [400_003, 3]]) {
+    for (const [sp, n] of [
+      [1, 1],
+      [17, 3],
+      [1000, 4],
+      [400_003, 3],
+    ]) {
       const lab = Float32Array.from({ length: sp }, () => [0, 1, 2, 3, -0, 0.5, -1, Number.NaN, 1e9][Math.floor(r.random() * 9)]);
       const ref = oneHotRef(lab, sp, n);
       for (const offset of [0, 3]) {
@@ -103,10 +125,13 @@ for (const threads of [1, 2]) {
       // a large mean with a small spread: a float accumulation would lose the variance
       const x = Float32Array.from({ length: n }, () => (r.random() < 0.3 ? 0 : r.uniform(1020, 1030)));
       for (const nz of [false, true]) {
-        const got = T.moments(x, nz), ref = momentsRef(x, nz);
+        const got = T.moments(x, nz),
+          ref = momentsRef(x, nz);
         assert.equal(got[2], ref[2], `count n=${n} nonzero=${nz}`);
-        for (const i of [0, 1]) assert.ok(Math.abs(got[i] - ref[i]) <= 1e-12 * Math.abs(ref[i]) + 1e-9, `moment ${i} n=${n} nonzero=${nz}: ${got[i]} vs ${ref[i]}`);
-        const mean = got[0] / got[2], rmean = ref[0] / ref[2];
+        for (const i of [0, 1])
+          assert.ok(Math.abs(got[i] - ref[i]) <= 1e-12 * Math.abs(ref[i]) + 1e-9, `moment ${i} n=${n} nonzero=${nz}: ${got[i]} vs ${ref[i]}`);
+        const mean = got[0] / got[2],
+          rmean = ref[0] / ref[2];
         assert.ok(Math.abs(got[1] / got[2] - mean * mean - (ref[1] / ref[2] - rmean * rmean)) < 1e-6, 'variance');
       }
     }
@@ -130,7 +155,11 @@ for (const threads of [1, 2]) {
       }
     }
     // flip: rows of whole 64-byte lines (streamed) and odd rows (not)
-    for (const shape of [[16, 16, 4096], [9, 11, 17], [64, 130, 129]] as Shape3[]) {
+    for (const shape of [
+      [16, 16, 4096],
+      [9, 11, 17],
+      [64, 130, 129],
+    ] as Shape3[]) {
       const sp = shape[0] * shape[1] * shape[2];
       const v = Float32Array.from({ length: sp }, (_, i) => i);
       for (const mask of [1, 4, 5, 7]) {

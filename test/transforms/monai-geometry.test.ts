@@ -23,14 +23,36 @@ function tieAlternatives(c: Case, key: 'image' | 'label', i: number, gotAffine: 
   for (let m = 0; m < 8; m++) {
     const xf = [...x];
     for (let d = 0; d < 3; d++) xf[d * 4 + 3] += (m & (1 << d) ? 1 : -1) * 1e-3;
-    out.push(resampleRef(Float32Array.from(inp.data), inp.shape[0], inp.shape.slice(1) as [number, number, number], outShape.slice(1) as [number, number, number], xf, 'nearest', padding));
+    out.push(
+      resampleRef(
+        Float32Array.from(inp.data),
+        inp.shape[0],
+        inp.shape.slice(1) as [number, number, number],
+        outShape.slice(1) as [number, number, number],
+        xf,
+        'nearest',
+        padding,
+      ),
+    );
   }
   return out;
 }
 
-interface Arr { shape: number[]; data: number[] }
-interface Out extends Arr { affine: number[][]; spatial_shape: number[] }
-interface Case { name: string; transform: string; args: Record<string, unknown>; input: { image: Arr; label: Arr; affine: number[][] }; output: Record<string, Out> }
+interface Arr {
+  shape: number[];
+  data: number[];
+}
+interface Out extends Arr {
+  affine: number[][];
+  spatial_shape: number[];
+}
+interface Case {
+  name: string;
+  transform: string;
+  args: Record<string, unknown>;
+  input: { image: Arr; label: Arr; affine: number[][] };
+  output: Record<string, Out>;
+}
 
 const { data, source } = monaiFixture<{ cases: Case[] }>('make_geometry_fixtures.py', 'geometry.json');
 const INDEX_ONLY = new Set(['Rotate90d', 'RandRotate90d', 'Flipd', 'CropForegroundd', 'SpatialPadd', 'RandCropByPosNegLabeld', 'Orientationd']);
@@ -73,21 +95,27 @@ for (const backend of ['native', 'ts'] as const) {
           const m = r[`${key}_meta_dict`] as MetaDict;
           const resampled = nearest && !INDEX_ONLY.has(c.transform) && c.args.recompute_affine !== true;
           let alts: Float32Array[] | undefined;
-          let bad = 0, worst = 0, ties = 0;
+          let bad = 0,
+            worst = 0,
+            ties = 0;
           for (let j = 0; j < want.data.length; j++) {
             const d = Math.abs(got.data[j] - want.data[j]);
             if (!(nearest ? d !== 0 : d > 1e-5 * scale)) continue;
             if (resampled) {
               alts ??= tieAlternatives(c, key as 'image' | 'label', i, m.affine, want.shape);
-              if (alts.some((a) => a[j] === want.data[j]) && alts.some((a) => a[j] === got.data[j])) { ties++; continue; }
+              if (alts.some((a) => a[j] === want.data[j]) && alts.some((a) => a[j] === got.data[j])) {
+                ties++;
+                continue;
+              }
             }
             worst = Math.max(worst, d);
             bad++;
           }
           assert.ok(ties <= want.data.length / 10, `${key}: ${ties} tie-broken voxels`);
           assert.equal(bad, 0, `${key}: ${bad} of ${want.data.length} voxels differ (worst ${worst})`);
-          for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++)
-            assert.ok(Math.abs(m.affine[a][b] - want.affine[a][b]) < 1e-6, `${key} affine[${a}][${b}] ${m.affine[a][b]} vs ${want.affine[a][b]}`);
+          for (let a = 0; a < 4; a++)
+            for (let b = 0; b < 4; b++)
+              assert.ok(Math.abs(m.affine[a][b] - want.affine[a][b]) < 1e-6, `${key} affine[${a}][${b}] ${m.affine[a][b]} vs ${want.affine[a][b]}`);
           assert.deepEqual(m.spatial_shape, want.spatial_shape, `${key} spatial_shape`);
         }
       } finally {

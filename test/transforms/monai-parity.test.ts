@@ -24,7 +24,17 @@ function tieAlternatives(c: Case, key: 'image' | 'label', want: Arr & { affine: 
   for (let m = 0; m < 8; m++) {
     const xf = [...x];
     for (let d = 0; d < 3; d++) xf[d * 4 + 3] += (m & (1 << d) ? 1 : -1) * 1e-3;
-    out.push(resampleRef(Float32Array.from(inp.data), inp.shape[0], inp.shape.slice(1) as [number, number, number], want.shape.slice(1) as [number, number, number], xf, 'nearest', 'border'));
+    out.push(
+      resampleRef(
+        Float32Array.from(inp.data),
+        inp.shape[0],
+        inp.shape.slice(1) as [number, number, number],
+        want.shape.slice(1) as [number, number, number],
+        xf,
+        'nearest',
+        'border',
+      ),
+    );
   }
   return out;
 }
@@ -32,8 +42,17 @@ function tieAlternatives(c: Case, key: 'image' | 'label', want: Arr & { affine: 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const script = join(here, '..', 'fixtures', 'monai', 'make_transform_fixtures.py');
 
-interface Arr { shape: number[]; data: number[] }
-interface Case { name: string; transform: string; args: Record<string, unknown>; input: { image: Arr; label: Arr; affine: number[][] }; output: Record<string, Arr & { affine: number[][] }> }
+interface Arr {
+  shape: number[];
+  data: number[];
+}
+interface Case {
+  name: string;
+  transform: string;
+  args: Record<string, unknown>;
+  input: { image: Arr; label: Arr; affine: number[][] };
+  output: Record<string, Arr & { affine: number[][] }>;
+}
 
 function loadCases(): { cases: Case[]; source: string } {
   if (pythonHas('monai')) {
@@ -76,7 +95,8 @@ for (const backend of ['native', 'ts'] as const) {
           assert.deepEqual(got.shape, want.shape, `${key} shape`);
           const nearest = key === 'label' || c.transform !== 'Spacingd';
           const scale = Math.max(1, ...want.data.map(Math.abs));
-          let bad = 0, ties = 0;
+          let bad = 0,
+            ties = 0;
           const alts = c.transform === 'Spacingd' && key === 'label' ? tieAlternatives(c, key, want) : [];
           for (let i = 0; i < want.data.length; i++) {
             const d = Math.abs(got.data[i] - want.data[i]);
@@ -88,7 +108,9 @@ for (const backend of ['native', 'ts'] as const) {
           assert.ok(ties <= want.data.length / 10, `${key}: ${ties} tie-broken voxels`);
           assert.equal(bad, 0, `${key}: ${bad} of ${want.data.length} voxels differ`);
           const aff = (r[`${key}_meta_dict`] as MetaDict).affine;
-          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) assert.ok(Math.abs(aff[i][j] - want.affine[i][j]) < 1e-5, `${key} affine[${i}][${j}] ${aff[i][j]} vs ${want.affine[i][j]}`);
+          for (let i = 0; i < 4; i++)
+            for (let j = 0; j < 4; j++)
+              assert.ok(Math.abs(aff[i][j] - want.affine[i][j]) < 1e-5, `${key} affine[${i}][${j}] ${aff[i][j]} vs ${want.affine[i][j]}`);
         }
       } finally {
         setKernelBackend(undefined);

@@ -14,7 +14,9 @@ import { resampleRef, type InterpMode, type PaddingMode } from '../../src/transf
 const N = native();
 const T = N.transforms;
 const threadsBefore = N.info().threads;
-after(() => { N.setNumThreads(threadsBefore); });
+after(() => {
+  N.setNumThreads(threadsBefore);
+});
 
 function volume(seed: number, n: number): Float32Array {
   const r = new Rng(seed);
@@ -35,7 +37,8 @@ function firstDiff(a: Float32Array, b: Float32Array): string {
 const PAD: Record<PaddingMode, number> = { zeros: 0, border: 1, reflection: 2 };
 function run(x: Float32Array, C: number, s: Shape3, os: Shape3, xf: number[], mode: InterpMode, pad: PaddingMode, path: 0 | 2): Float32Array {
   // the output sits between two guard bands that must stay untouched (no write past either end)
-  const len = C * os[0] * os[1] * os[2], G = 64;
+  const len = C * os[0] * os[1] * os[2],
+    G = 64;
   const buf = new Float32Array(len + 2 * G).fill(-7.25);
   const out = buf.subarray(G, G + len).fill(Number.NaN);
   T.resample(x, C, s, out, os, Float64Array.from(xf), mode === 'linear' ? 1 : 0, PAD[pad], false, path);
@@ -46,14 +49,38 @@ function run(x: Float32Array, C: number, s: Shape3, os: Shape3, xf: number[], mo
   return out.slice();
 }
 
-interface Case { name: string; s: Shape3; os: Shape3; xf: number[]; rowAligned: boolean }
-const rot = (a: number, sc: number, t: number[]): number[] =>
-  [sc * Math.cos(a), -sc * Math.sin(a), 0, t[0], sc * Math.sin(a), sc * Math.cos(a), 0, t[1], 0, 0, sc, t[2]];
+interface Case {
+  name: string;
+  s: Shape3;
+  os: Shape3;
+  xf: number[];
+  rowAligned: boolean;
+}
+const rot = (a: number, sc: number, t: number[]): number[] => [
+  sc * Math.cos(a),
+  -sc * Math.sin(a),
+  0,
+  t[0],
+  sc * Math.sin(a),
+  sc * Math.cos(a),
+  0,
+  t[1],
+  0,
+  0,
+  sc,
+  t[2],
+];
 const cases: Case[] = [
   // Spacingd-like zoom, output reaching past the input end (rows end outside)
   { name: 'zoom 1.25 (diagonal)', s: [13, 17, 37], os: [11, 15, 33], xf: [1.25, 0, 0, 0.125, 0, 0.8, 0, -0.1, 0, 0, 1.25, 0.125], rowAligned: true },
   // zoom in (0.5: exact half-voxel coordinates, nearest ties) with rows starting outside
-  { name: 'zoom 0.5, rows start and end outside', s: [9, 7, 21], os: [19, 15, 53], xf: [0.5, 0, 0, -0.25, 0, 0.5, 0, -0.25, 0, 0, 0.5, -3.5], rowAligned: true },
+  {
+    name: 'zoom 0.5, rows start and end outside',
+    s: [9, 7, 21],
+    os: [19, 15, 53],
+    xf: [0.5, 0, 0, -0.25, 0, 0.5, 0, -0.25, 0, 0, 0.5, -3.5],
+    rowAligned: true,
+  },
   // the k axis reversed (m10 < 0) and a row of 1 and 5 voxels
   { name: 'k reversed', s: [8, 9, 19], os: [8, 9, 23], xf: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, -0.9, 19.3], rowAligned: true },
   { name: 'rows of 1 voxel', s: [6, 7, 9], os: [7, 5, 1], xf: [0.9, 0, 0, 0.2, 0, 1.3, 0, -0.4, 0, 0, 1, 4.5], rowAligned: true },
@@ -104,7 +131,8 @@ for (const threads of [1, 2]) {
 
 test('resample: a large row-aligned volume (vector windows at line and volume ends) equals the reference', () => {
   N.setNumThreads(2);
-  const s: Shape3 = [21, 19, 67], os: Shape3 = [17, 16, 54];
+  const s: Shape3 = [21, 19, 67],
+    os: Shape3 = [17, 16, 54];
   const x = volume(11, s[0] * s[1] * s[2]);
   const xf = rot(-0.15, 1.25, [1.1, 0.7, 0.3]);
   for (const mode of ['linear', 'nearest'] as const) {

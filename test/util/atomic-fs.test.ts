@@ -19,7 +19,10 @@ test('writeFileAtomic / writeJsonAtomic: whole files, folders made, no temp file
   assert.deepEqual(readdirSync(join(dir, 'a')).sort(), ['b.json', 'c.bin']);
   // A folder where the file should go: the error names the file and what it is.
   mkdirSync(join(dir, 'a', 'd.nii'));
-  assert.throws(() => writeFileAtomic(join(dir, 'a', 'd.nii'), 'x', 'NIfTI'), (e: Error) => e.message.startsWith(`${join(dir, 'a', 'd.nii')}: cannot write NIfTI (`));
+  assert.throws(
+    () => writeFileAtomic(join(dir, 'a', 'd.nii'), 'x', 'NIfTI'),
+    (e: Error) => e.message.startsWith(`${join(dir, 'a', 'd.nii')}: cannot write NIfTI (`),
+  );
   await assert.rejects(writeFileAtomicAsync(join(dir, 'a', 'd.nii'), 'x'), /d\.nii: cannot write file \(/);
   assert.deepEqual(readdirSync(join(dir, 'a')).sort(), ['b.json', 'c.bin', 'd.nii'], 'no temp file is left behind');
   assert.equal(readFileSync(f, 'utf8'), '{"x":2}');
@@ -31,7 +34,14 @@ test('replaceDirWith: a failed fill keeps the old folder; a good one replaces it
   const best = join(dir, 'best');
   replaceDirWith(best, (t) => writeFileSync(join(t, 'v'), '1'));
   assert.equal(readFileSync(join(best, 'v'), 'utf8'), '1');
-  assert.throws(() => replaceDirWith(best, (t) => { writeFileSync(join(t, 'v'), '2'); throw new Error('disk full'); }), /disk full/);
+  assert.throws(
+    () =>
+      replaceDirWith(best, (t) => {
+        writeFileSync(join(t, 'v'), '2');
+        throw new Error('disk full');
+      }),
+    /disk full/,
+  );
   assert.equal(readFileSync(join(best, 'v'), 'utf8'), '1');
   replaceDirWith(best, (t) => writeFileSync(join(t, 'w'), '3'));
   assert.deepEqual(readdirSync(best), ['w']);

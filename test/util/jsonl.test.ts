@@ -14,10 +14,19 @@ test('readJsonl: complete lines with their end offsets; a torn last line is left
   const f = join(dir, 'j.jsonl');
   writeFileSync(f, '{"a":1}\n\n{"a":2}\n{"a":');
   const r = readJsonl<{ a: number }>(f);
-  assert.deepEqual(r.lines.map((l) => l.value.a), [1, 2]);
-  assert.deepEqual(r.lines.map((l) => l.end), [8, 17]);
+  assert.deepEqual(
+    r.lines.map((l) => l.value.a),
+    [1, 2],
+  );
+  assert.deepEqual(
+    r.lines.map((l) => l.end),
+    [8, 17],
+  );
   assert.equal(r.size, 17);
-  assert.deepEqual(readJsonl<{ a: number }>(f, 8).lines.map((l) => l.value.a), [2]);
+  assert.deepEqual(
+    readJsonl<{ a: number }>(f, 8).lines.map((l) => l.value.a),
+    [2],
+  );
   assert.deepEqual(readJsonl(join(dir, 'missing.jsonl')), { lines: [], size: 0 });
   rmSync(dir, { recursive: true, force: true });
 });
@@ -26,7 +35,10 @@ test('readJsonl: a complete line that is not JSON names the file and the line', 
   const dir = tmp();
   const f = join(dir, 'j.jsonl');
   writeFileSync(f, '{"a":1}\n{oops}\n{"a":2}\n');
-  assert.throws(() => readJsonl(f), (e: Error) => e.message.startsWith(`${f}: line 2 is not JSON`));
+  assert.throws(
+    () => readJsonl(f),
+    (e: Error) => e.message.startsWith(`${f}: line 2 is not JSON`),
+  );
   assert.throws(() => readJsonl(f, 8), /the line at byte 8 is not JSON/);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -59,7 +71,10 @@ test('the AutoML journal and the tracking journal follow the same torn-line rule
   const j2 = new Journal(a);
   j2.append({ type: 'round_ended', time: 2, round: 2 });
   j2.close();
-  assert.deepEqual(Journal.read(a).map((e) => (e as { round: number }).round), [1, 2]);
+  assert.deepEqual(
+    Journal.read(a).map((e) => (e as { round: number }).round),
+    [1, 2],
+  );
 
   const t = join(dir, 'tracking.jsonl');
   const w = new JournalWriter(t);
@@ -71,6 +86,9 @@ test('the AutoML journal and the tracking journal follow the same torn-line rule
   assert.equal(w2.uid, w.uid, 'the header survives');
   w2.append({ type: 'tags', run: 'r1', tags: { c: 'd' } });
   w2.close();
-  assert.deepEqual(readJournal(t).entries.map((e) => e.event.type), ['journal', 'tags', 'tags']);
+  assert.deepEqual(
+    readJournal(t).entries.map((e) => e.event.type),
+    ['journal', 'tags', 'tags'],
+  );
   rmSync(dir, { recursive: true, force: true });
 });

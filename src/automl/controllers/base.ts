@@ -31,7 +31,10 @@ export abstract class BaseController implements Controller {
   protected stopped = false;
   seed = 0;
 
-  constructor(protected readonly reader: Args, defaults: { maxRounds: number } = { maxRounds: 10 }) {
+  constructor(
+    protected readonly reader: Args,
+    defaults: { maxRounds: number } = { maxRounds: 10 },
+  ) {
     this.maxRounds = reader.num('max_rounds', defaults.maxRounds, { int: true, min: 1 });
     this.maxJobsPerRound = reader.optNum('max_jobs_per_round', { int: true, min: 1 });
     this.maxTrials = reader.optNum('max_trials', { int: true, min: 1 });
@@ -67,7 +70,8 @@ export abstract class BaseController implements Controller {
   /** True (and remembered) once a score reaches stop_threshold. */
   protected checkStop(o: Outcome): boolean {
     // stop_threshold is in the key metric's own units: a distance (o.score = −HD95 here) stops at or below it
-    if (this.stopThreshold !== undefined && !isFailed(o) && (o.lowerIsBetter ? -o.score <= this.stopThreshold : o.score >= this.stopThreshold)) this.stopped = true;
+    if (this.stopThreshold !== undefined && !isFailed(o) && (o.lowerIsBetter ? -o.score <= this.stopThreshold : o.score >= this.stopThreshold))
+      this.stopped = true;
     return this.stopped;
   }
 

@@ -44,7 +44,10 @@ export class GridController extends BaseController {
     for (const c of combos) {
       const v = dropInactive(this.space, c);
       const k = valuesKey(v);
-      if (!seen.has(k)) { seen.add(k); out.push(v); }
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(v);
+      }
     }
     return out;
   }

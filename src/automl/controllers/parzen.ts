@@ -10,8 +10,17 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 export function erf(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - r : r - 1;
 }
 
@@ -32,7 +41,11 @@ export interface NumericParzen {
  * shared Scott-style width for `dims` joint dimensions. Widths are clipped to
  * [1/min(100, n+1), 1] (the "magic clip").
  */
-export function fitNumeric(xs: number[], ws: number[], opts: { priorWeight: number; bandwidth: 'neighbour' | 'scott'; dims?: number; minSigma?: number }): NumericParzen {
+export function fitNumeric(
+  xs: number[],
+  ws: number[],
+  opts: { priorWeight: number; bandwidth: 'neighbour' | 'scott'; dims?: number; minSigma?: number },
+): NumericParzen {
   const n = xs.length;
   const mus = [...xs, 0.5];
   const weights = [...ws, opts.priorWeight];
@@ -54,7 +67,9 @@ export function fitNumeric(xs: number[], ws: number[], opts: { priorWeight: numb
       inner[0] = sorted[2] - sorted[1];
       inner[order.length - 1] = sorted[order.length] - sorted[order.length - 1];
     }
-    order.forEach((o, j) => { sigmas[o[1]] = inner[j]; });
+    order.forEach((o, j) => {
+      sigmas[o[1]] = inner[j];
+    });
     sigmas[mus.length - 1] = 1;
   }
   const minSigma = opts.minSigma ?? 1 / Math.min(100, n + 2);
@@ -103,7 +118,9 @@ export function sampleNumeric(p: NumericParzen, rng: Rng): number {
 /** Category probabilities: prior weight spread evenly plus weighted counts. */
 export function fitCategorical(idx: number[], ws: number[], k: number, priorWeight: number): number[] {
   const p = new Array(k).fill(priorWeight / k);
-  idx.forEach((c, i) => { if (c >= 0 && c < k) p[c] += ws[i]; });
+  idx.forEach((c, i) => {
+    if (c >= 0 && c < k) p[c] += ws[i];
+  });
   const total = p.reduce((a, b) => a + b, 0);
   return p.map((x) => x / total);
 }

@@ -51,8 +51,10 @@ export class ReinforcementController extends BaseController {
 
   initialRecommendation(ctx: Context): Recommendation[] {
     for (const d of this.dims) {
-      if (isNumeric(d)) { this.mu[d.key] = 0.5; this.logSigma[d.key] = Math.log(this.initSigma); }
-      else this.logits[d.key] = new Array(Math.max(1, d.n)).fill(0);
+      if (isNumeric(d)) {
+        this.mu[d.key] = 0.5;
+        this.logSigma[d.key] = Math.log(this.initSigma);
+      } else this.logits[d.key] = new Array(Math.max(1, d.n)).fill(0);
     }
     this.perRound = this.maxTrials !== undefined ? Math.min(this.jobsPerRound(ctx), this.maxTrials) : this.jobsPerRound(ctx);
     if (this.dims.length === 0) return [this.make({}, 1)];

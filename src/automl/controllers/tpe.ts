@@ -18,12 +18,19 @@ import { dropInactive, fromIndex, fromUnit, isNumeric, sampleUniform, toIndex, t
 import type { Context, Outcome, Recommendation } from '../types.js';
 import { ClaraError } from '../../util/errors.js';
 import { BaseController, COMMON_ARGS, isFailed, type Place } from './base.js';
-import {
-  ageWeights, fitCategorical, fitNumeric, kernelLogPdfs, logSumExp, numericLogPdf, sampleKernel, sampleNumeric,
-  type NumericParzen,
-} from './parzen.js';
+import { ageWeights, fitCategorical, fitNumeric, kernelLogPdfs, logSumExp, numericLogPdf, sampleKernel, sampleNumeric, type NumericParzen } from './parzen.js';
 
-export const TPE_ARGS = [...COMMON_ARGS, 'n_startup_trials', 'gamma', 'n_ei_candidates', 'prior_weight', 'multivariate', 'constant_liar', 'startup', 'magic_clip'];
+export const TPE_ARGS = [
+  ...COMMON_ARGS,
+  'n_startup_trials',
+  'gamma',
+  'n_ei_candidates',
+  'prior_weight',
+  'multivariate',
+  'constant_liar',
+  'startup',
+  'magic_clip',
+];
 
 /** Latin hypercubes tried by the maximin startup design. */
 const MAXIMIN_TRIES = 20;
@@ -59,10 +66,15 @@ export class TPEController extends BaseController {
     this.multivariate = reader.bool('multivariate', true);
     this.constantLiar = reader.bool('constant_liar', true);
     const st = args.startup ?? 'maximin';
-    if (st !== 'maximin' && st !== 'lhs' && st !== 'random') throw new ClaraError(`expected startup 'maximin', 'lhs' or 'random', got ${JSON.stringify(st)}`, { file: place.file, path: `${place.path}.args.startup` });
+    if (st !== 'maximin' && st !== 'lhs' && st !== 'random')
+      throw new ClaraError(`expected startup 'maximin', 'lhs' or 'random', got ${JSON.stringify(st)}`, {
+        file: place.file,
+        path: `${place.path}.args.startup`,
+      });
     this.startup = st;
     const mc = args.magic_clip ?? 'all';
-    if (mc !== 'all' && mc !== 'own') throw new ClaraError(`expected magic_clip 'all' or 'own', got ${JSON.stringify(mc)}`, { file: place.file, path: `${place.path}.args.magic_clip` });
+    if (mc !== 'all' && mc !== 'own')
+      throw new ClaraError(`expected magic_clip 'all' or 'own', got ${JSON.stringify(mc)}`, { file: place.file, path: `${place.path}.args.magic_clip` });
     this.magicClip = mc;
   }
 
@@ -70,11 +82,15 @@ export class TPEController extends BaseController {
   private makeDesign(n: number): ConcreteValues[] {
     const tries = this.startup === 'maximin' ? MAXIMIN_TRIES : 1;
     const num = this.dims.filter(isNumeric);
-    let best: ConcreteValues[] = [], bestDist = -1;
+    let best: ConcreteValues[] = [],
+      bestDist = -1;
     for (let t = 0; t < tries; t++) {
       const pts = this.latinHypercube(n);
       const dist = minPairDistance(pts.map((p) => num.map((d) => toUnit(d, Number(p[d.key])))));
-      if (dist > bestDist) { bestDist = dist; best = pts; }
+      if (dist > bestDist) {
+        bestDist = dist;
+        best = pts;
+      }
     }
     return best.map((p) => dropInactive(this.space, p));
   }
@@ -85,11 +101,15 @@ export class TPEController extends BaseController {
     for (const d of this.dims) {
       if (isNumeric(d)) {
         const strata = this.rng.shuffle(Array.from({ length: n }, (_, i) => i));
-        strata.forEach((k, i) => { pts[i][d.key] = fromUnit(d, (k + this.rng.random()) / n); });
+        strata.forEach((k, i) => {
+          pts[i][d.key] = fromUnit(d, (k + this.rng.random()) / n);
+        });
       } else {
         const k = Math.max(1, d.n);
         const cats = this.rng.shuffle(Array.from({ length: n }, (_, i) => i % k));
-        cats.forEach((c, i) => { pts[i][d.key] = fromIndex(d, c); });
+        cats.forEach((c, i) => {
+          pts[i][d.key] = fromIndex(d, c);
+        });
       }
     }
     return pts;
@@ -159,7 +179,8 @@ export class TPEController extends BaseController {
 
   private observations(d: Dim, trials: Trial[]): { xs: number[]; ws: number[] } {
     const w = ageWeights(trials.length);
-    const xs: number[] = [], ws: number[] = [];
+    const xs: number[] = [],
+      ws: number[] = [];
     trials.forEach((t, i) => {
       if (!(d.key in t.values)) return;
       xs.push(isNumeric(d) ? toUnit(d, Number(t.values[d.key])) : toIndex(d, t.values[d.key]));
@@ -171,18 +192,23 @@ export class TPEController extends BaseController {
   private suggestIndependent(good: Trial[], bad: Trial[], which: Dim[] = this.dims): ConcreteValues {
     const values: ConcreteValues = {};
     for (const d of which) {
-      const g = this.observations(d, good), b = this.observations(d, bad);
+      const g = this.observations(d, good),
+        b = this.observations(d, bad);
       if (isNumeric(d)) {
         // Independent estimators keep the per-estimator clip: a floor from all observations
         // narrows each marginal alone and over-exploits (Hartmann6 univariate median regret
         // @100 0.80 with it, 0.28 without, seeds 1000-1059).
         const l = fitNumeric(g.xs, g.ws, { priorWeight: this.priorWeight, bandwidth: 'neighbour' });
         const h = fitNumeric(b.xs, b.ws, { priorWeight: this.priorWeight, bandwidth: 'neighbour' });
-        let best = 0.5, bestScore = -Infinity;
+        let best = 0.5,
+          bestScore = -Infinity;
         for (let c = 0; c < this.nCandidates; c++) {
           const x = sampleNumeric(l, this.rng);
           const s = numericLogPdf(l, x) - numericLogPdf(h, x);
-          if (s > bestScore) { bestScore = s; best = x; }
+          if (s > bestScore) {
+            bestScore = s;
+            best = x;
+          }
         }
         values[d.key] = fromUnit(d, best);
       } else {
@@ -196,11 +222,15 @@ export class TPEController extends BaseController {
     const k = Math.max(1, d.n);
     const pl = fitCategorical(g.xs, g.ws, k, this.priorWeight);
     const pg = fitCategorical(b.xs, b.ws, k, this.priorWeight);
-    let best = 0, bestScore = -Infinity;
+    let best = 0,
+      bestScore = -Infinity;
     for (let c = 0; c < this.nCandidates; c++) {
       const i = this.rng.weightedIndex(pl);
       const s = Math.log(pl[i]) - Math.log(pg[i]);
-      if (s > bestScore) { bestScore = s; best = i; }
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
     }
     return best;
   }
@@ -225,7 +255,14 @@ export class TPEController extends BaseController {
       const m: Model = { num: new Map(), cat: new Map(), logw: w.map((x) => Math.log(x / total)) };
       for (const d of joint) {
         if (isNumeric(d)) {
-          m.num.set(d.key, fitNumeric(trials.map((t) => toUnit(d, Number(t.values[d.key]))), w.slice(0, -1), { priorWeight: this.priorWeight, bandwidth: 'neighbour', minSigma: this.minSigma(all.length) }));
+          m.num.set(
+            d.key,
+            fitNumeric(
+              trials.map((t) => toUnit(d, Number(t.values[d.key]))),
+              w.slice(0, -1),
+              { priorWeight: this.priorWeight, bandwidth: 'neighbour', minSigma: this.minSigma(all.length) },
+            ),
+          );
         } else {
           const k = Math.max(1, d.n);
           const rows = trials.map((t) => {
@@ -240,14 +277,22 @@ export class TPEController extends BaseController {
       }
       return m;
     };
-    const lm = fit(good), gm = fit(bad);
+    const lm = fit(good),
+      gm = fit(bad);
     const logJoint = (m: Model, x: Map<string, number>) => {
       const per = [...m.logw];
-      for (const [key, p] of m.num) kernelLogPdfs(p, x.get(key)!).forEach((l, i) => { per[i] += l; });
-      for (const [key, rows] of m.cat) rows.forEach((row, i) => { per[i] += Math.log(row[x.get(key)!]); });
+      for (const [key, p] of m.num)
+        kernelLogPdfs(p, x.get(key)!).forEach((l, i) => {
+          per[i] += l;
+        });
+      for (const [key, rows] of m.cat)
+        rows.forEach((row, i) => {
+          per[i] += Math.log(row[x.get(key)!]);
+        });
       return logSumExp(per);
     };
-    let best = new Map<string, number>(), bestScore = -Infinity;
+    let best = new Map<string, number>(),
+      bestScore = -Infinity;
     const kernelWeights = lm.logw.map(Math.exp);
     for (let c = 0; c < this.nCandidates; c++) {
       const k = this.rng.weightedIndex(kernelWeights);
@@ -257,7 +302,10 @@ export class TPEController extends BaseController {
         else x.set(d.key, this.rng.weightedIndex(lm.cat.get(d.key)![k]));
       }
       const s = logJoint(lm, x) - logJoint(gm, x);
-      if (s > bestScore) { bestScore = s; best = x; }
+      if (s > bestScore) {
+        bestScore = s;
+        best = x;
+      }
     }
     for (const d of joint) values[d.key] = isNumeric(d) ? fromUnit(d, best.get(d.key)!) : fromIndex(d, best.get(d.key)!);
     return values;

@@ -17,7 +17,10 @@ export function checkExecutorArgs(a: Record<string, unknown>, place: Place): voi
     throw new ClaraError('expected command: a non-empty list of strings ({mmar} is the job MMAR)', { file: place.file, path: `${place.path}.args.command` });
   }
   if (a.msg_destination !== undefined && a.msg_destination !== 'file' && a.msg_destination !== 'console') {
-    throw new ClaraError(`expected msg_destination 'file' or 'console', got ${JSON.stringify(a.msg_destination)}`, { file: place.file, path: `${place.path}.args.msg_destination` });
+    throw new ClaraError(`expected msg_destination 'file' or 'console', got ${JSON.stringify(a.msg_destination)}`, {
+      file: place.file,
+      path: `${place.path}.args.msg_destination`,
+    });
   }
   jobLimits(a, undefined, { file: place.file, path: `${place.path}.args` });
   memoryLimitMb(a, { file: place.file, path: `${place.path}.args` });
@@ -27,7 +30,10 @@ export function checkExecutorArgs(a: Record<string, unknown>, place: Place): voi
 export function mmarExecutorOptions(a: Record<string, unknown>, place: Place, env: ExecutorEnv): MMARExecutorOptions {
   checkExecutorArgs(a, place);
   return {
-    mmarRoot: env.mmarRoot, trainConfigFile: env.trainConfigFile, space: env.space, source: env.source,
+    mmarRoot: env.mmarRoot,
+    trainConfigFile: env.trainConfigFile,
+    space: env.space,
+    source: env.source,
     removeSearchAugs: a.remove_search_augs !== false,
     keyMmarContentOnly: env.keyMmarContentOnly,
     exclude: env.exclude,

@@ -11,7 +11,11 @@ export interface SlurmCliOptions {
   timeoutS?: number;
 }
 
-interface Ran { code: number; out: string; err: string }
+interface Ran {
+  code: number;
+  out: string;
+  err: string;
+}
 
 export class SlurmCli implements SlurmClient {
   readonly kind = 'cli';
@@ -19,11 +23,16 @@ export class SlurmCli implements SlurmClient {
 
   private run(cmd: string, args: string[]): Promise<Ran> {
     return new Promise((res) => {
-      execFile(cmd, args, { env: this.o.env ?? process.env, timeout: (this.o.timeoutS ?? 60) * 1000, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, out, errText) => {
-        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-        const code = e ? (typeof e.code === 'number' ? e.code : -1) : 0;
-        res({ code, out: out ?? '', err: (errText || (e && typeof e.code !== 'number' ? e.message : '') || '').trim() });
-      });
+      execFile(
+        cmd,
+        args,
+        { env: this.o.env ?? process.env, timeout: (this.o.timeoutS ?? 60) * 1000, maxBuffer: 64 << 20, encoding: 'utf8' },
+        (err, out, errText) => {
+          const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+          const code = e ? (typeof e.code === 'number' ? e.code : -1) : 0;
+          res({ code, out: out ?? '', err: (errText || (e && typeof e.code !== 'number' ? e.message : '') || '').trim() });
+        },
+      );
     });
   }
 
@@ -43,10 +52,15 @@ export class SlurmCli implements SlurmClient {
   async submit(s: SlurmSubmission): Promise<string> {
     // The job's own variables travel in the environment sbatch exports (--export=ALL).
     const r = await new Promise<Ran>((res) => {
-      execFile('sbatch', SlurmCli.sbatchArgs(s), { env: { ...(this.o.env ?? process.env), ...s.env }, timeout: (this.o.timeoutS ?? 60) * 1000, encoding: 'utf8' }, (err, out, errText) => {
-        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-        res({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out: out ?? '', err: (errText || (e ? e.message : '')).trim() });
-      });
+      execFile(
+        'sbatch',
+        SlurmCli.sbatchArgs(s),
+        { env: { ...(this.o.env ?? process.env), ...s.env }, timeout: (this.o.timeoutS ?? 60) * 1000, encoding: 'utf8' },
+        (err, out, errText) => {
+          const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+          res({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out: out ?? '', err: (errText || (e ? e.message : '')).trim() });
+        },
+      );
     });
     const id = r.out.trim().split(';')[0];
     if (r.code !== 0 || !/^\d+$/.test(id)) throw new Error(`sbatch failed (exit ${r.code}): ${r.err || r.out.trim() || 'no output'}`);

@@ -13,8 +13,26 @@ import { SlurmExecutor } from './slurm.js';
 
 /** Every argument SlurmExecutor accepts (the registry checks names against this list). */
 export const SLURM_EXECUTOR_ARGS = [
-  'partition', 'gres', 'cpus_per_task', 'mem', 'time', 'account', 'qos', 'sbatch_args', 'max_concurrent', 'node_env',
-  'rest_url', 'rest_user', 'poll_s', 'max_resubmits', 'timeout_s', 'stall_s', 'command', 'key_metric', 'remove_search_augs', 'msg_destination',
+  'partition',
+  'gres',
+  'cpus_per_task',
+  'mem',
+  'time',
+  'account',
+  'qos',
+  'sbatch_args',
+  'max_concurrent',
+  'node_env',
+  'rest_url',
+  'rest_user',
+  'poll_s',
+  'max_resubmits',
+  'timeout_s',
+  'stall_s',
+  'command',
+  'key_metric',
+  'remove_search_augs',
+  'msg_destination',
 ];
 
 /** `slurm` or `slurm:N` → N concurrent Slurm jobs (undefined for any other workers spec). */
@@ -31,7 +49,8 @@ type Place = { file: string; path: string };
 function str(a: Record<string, unknown>, k: string, p: Place, re?: RegExp, what?: string): string | undefined {
   const v = a[k];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !v.trim()) throw new ClaraError(`expected a non-empty string${what ? ` (${what})` : ''}, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
+  if (typeof v !== 'string' || !v.trim())
+    throw new ClaraError(`expected a non-empty string${what ? ` (${what})` : ''}, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
   if (re && !re.test(v)) throw new ClaraError(`expected ${what}, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
   return v;
 }
@@ -39,14 +58,16 @@ function str(a: Record<string, unknown>, k: string, p: Place, re?: RegExp, what?
 function posInt(a: Record<string, unknown>, k: string, p: Place, min = 1): number | undefined {
   const v = a[k];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ClaraError(`expected an integer ≥ ${min}, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ClaraError(`expected an integer ≥ ${min}, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
   return v;
 }
 
 function posNum(a: Record<string, unknown>, k: string, p: Place): number | undefined {
   const v = a[k];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ClaraError(`expected a number > 0, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new ClaraError(`expected a number > 0, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
   return v;
 }
 
@@ -54,7 +75,8 @@ function strList(a: Record<string, unknown>, k: string, p: Place): string[] | un
   const v = a[k];
   if (v === undefined) return undefined;
   if (typeof v === 'string') return [v];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ClaraError(`expected a list of strings, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new ClaraError(`expected a list of strings, got ${JSON.stringify(v)}`, { file: p.file, path: `${p.path}.args.${k}` });
   return v as string[];
 }
 
@@ -72,8 +94,18 @@ function slurmArgs(args: Record<string, unknown>, place: Place) {
   const mem = str(a, 'mem', place, /^\d+[KMGT]?$/i, "memory per node like '16G' or '4000M'");
   const restUrl = str(a, 'rest_url', place, /^https?:\/\/[^\s]+$/, 'an http(s) URL of slurmrestd');
   const sbatchArgs = strList(a, 'sbatch_args', place);
-  if (restUrl && sbatchArgs?.length) throw new ClaraError('sbatch_args are command-line options and cannot go through slurmrestd; drop rest_url or sbatch_args', { file: place.file, path: `${place.path}.args.sbatch_args` });
-  if (sbatchArgs) for (const [i, x] of sbatchArgs.entries()) if (!x.startsWith('-')) throw new ClaraError(`expected an sbatch option starting with '-', got ${JSON.stringify(x)}`, { file: place.file, path: `${place.path}.args.sbatch_args[${i}]` });
+  if (restUrl && sbatchArgs?.length)
+    throw new ClaraError('sbatch_args are command-line options and cannot go through slurmrestd; drop rest_url or sbatch_args', {
+      file: place.file,
+      path: `${place.path}.args.sbatch_args`,
+    });
+  if (sbatchArgs)
+    for (const [i, x] of sbatchArgs.entries())
+      if (!x.startsWith('-'))
+        throw new ClaraError(`expected an sbatch option starting with '-', got ${JSON.stringify(x)}`, {
+          file: place.file,
+          path: `${place.path}.args.sbatch_args[${i}]`,
+        });
   const job: SlurmJobOptions = {
     ...(str(a, 'partition', place) ? { partition: a.partition as string } : {}),
     ...(gres ? { gres } : {}),
@@ -99,12 +131,16 @@ export function checkSlurmArgs(args: Record<string, unknown>, place: Place): voi
  * The executor from its args; `common` carries what every executor gets (MMAR, space,
  * source ...), `workersSpec` the --set workers value (slurm:N wins over max_concurrent).
  */
-export function slurmExecutorFromArgs(args: Record<string, unknown>, place: Place, common: Omit<MMARExecutorOptions, 'msgDestination'>, workersSpec: string | undefined, log?: (l: string) => void): SlurmSetup {
+export function slurmExecutorFromArgs(
+  args: Record<string, unknown>,
+  place: Place,
+  common: Omit<MMARExecutorOptions, 'msgDestination'>,
+  workersSpec: string | undefined,
+  log?: (l: string) => void,
+): SlurmSetup {
   const a = slurmArgs(args, place);
   const concurrent = slurmWorkerCount(workersSpec) || a.maxConcurrent || 1;
-  const client = a.restUrl
-    ? new SlurmRest({ url: a.restUrl, ...(a.restUser ? { user: a.restUser } : {}) })
-    : new SlurmCli();
+  const client = a.restUrl ? new SlurmRest({ url: a.restUrl, ...(a.restUser ? { user: a.restUser } : {}) }) : new SlurmCli();
   const executor = new SlurmExecutor({
     ...common,
     client,

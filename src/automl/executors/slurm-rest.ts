@@ -51,7 +51,8 @@ export class SlurmRest implements SlurmClient {
       method,
       headers: { 'X-SLURM-USER-NAME': this.user, 'X-SLURM-USER-TOKEN': this.token(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      headersTimeout: (this.o.timeoutS ?? 60) * 1000, bodyTimeout: (this.o.timeoutS ?? 60) * 1000,
+      headersTimeout: (this.o.timeoutS ?? 60) * 1000,
+      bodyTimeout: (this.o.timeoutS ?? 60) * 1000,
     });
     const text = await r.body.text();
     let json: any;
@@ -65,15 +66,27 @@ export class SlurmRest implements SlurmClient {
 
   private static errors(j: any): string {
     const list = Array.isArray(j?.errors) ? j.errors : [];
-    return list.map((e: any) => [e.error, e.description].filter(Boolean).join(': ')).filter(Boolean).join('; ');
+    return list
+      .map((e: any) => [e.error, e.description].filter(Boolean).join(': '))
+      .filter(Boolean)
+      .join('; ');
   }
 
   async submit(s: SlurmSubmission): Promise<string> {
     // A REST job gets no environment from a shell: the basics, then the job's own variables.
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: process.env.LANG ?? 'C.UTF-8', ...s.env };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      LANG: process.env.LANG ?? 'C.UTF-8',
+      ...s.env,
+    };
     const job: Record<string, unknown> = {
-      name: s.jobName, current_working_directory: s.workdir, standard_output: s.output, standard_error: s.output,
-      environment: env, requeue: true,
+      name: s.jobName,
+      current_working_directory: s.workdir,
+      standard_output: s.output,
+      standard_error: s.output,
+      environment: env,
+      requeue: true,
     };
     if (s.partition) job.partition = s.partition;
     if (s.gres) job.gres = s.gres;
@@ -100,7 +113,10 @@ export class SlurmRest implements SlurmClient {
       if (!want.has(id)) continue;
       const info: SlurmJobInfo = { id, state: String(j.job_state ?? 'UNKNOWN') };
       if (j.state_reason && j.state_reason !== 'None') info.reason = String(j.state_reason);
-      if (typeof j.exit_code === 'number') { info.exitCode = (j.exit_code >> 8) & 0xff; info.signal = j.exit_code & 0x7f; }
+      if (typeof j.exit_code === 'number') {
+        info.exitCode = (j.exit_code >> 8) & 0xff;
+        info.signal = j.exit_code & 0x7f;
+      }
       out.set(id, info);
     }
     return out;
@@ -110,7 +126,8 @@ export class SlurmRest implements SlurmClient {
     for (const id of ids) {
       const r = await this.call('DELETE', `/job/${encodeURIComponent(id)}`);
       const err = SlurmRest.errors(r.json);
-      if (r.status >= 300 && !/already completing|completed|Invalid job id/i.test(err)) throw new Error(`slurmrestd cancel ${id} failed (HTTP ${r.status}): ${err}`);
+      if (r.status >= 300 && !/already completing|completed|Invalid job id/i.test(err))
+        throw new Error(`slurmrestd cancel ${id} failed (HTTP ${r.status}): ${err}`);
     }
   }
 }

@@ -39,8 +39,9 @@ const LOST_AFTER_MS = 15_000;
 
 /** Errors of a controller that is restarting or unreachable (worth another try), not of a bad request. */
 export function isTransient(e: unknown): boolean {
-  return /Unable to contact slurm controller|connect failure|Connection refused|ECONNREFUSED|ECONNRESET|Socket timed out|timed out|ETIMEDOUT|Zero Bytes were transmitted|UND_ERR|HTTP 5\d\d|Resource temporarily unavailable|try again/i
-    .test(e instanceof Error ? e.message : String(e));
+  return /Unable to contact slurm controller|connect failure|Connection refused|ECONNREFUSED|ECONNRESET|Socket timed out|timed out|ETIMEDOUT|Zero Bytes were transmitted|UND_ERR|HTTP 5\d\d|Resource temporarily unavailable|try again/i.test(
+    e instanceof Error ? e.message : String(e),
+  );
 }
 
 /** fn, tried again after 1, 2, 4, 8 and 16 s while it fails transiently. */
@@ -68,13 +69,19 @@ class SlurmPoller {
   private failures = 0;
   private kick: (() => void) | undefined;
 
-  constructor(private readonly client: SlurmClient, private readonly intervalMs: number, private readonly log: (l: string) => void) {}
+  constructor(
+    private readonly client: SlurmClient,
+    private readonly intervalMs: number,
+    private readonly log: (l: string) => void,
+  ) {}
 
   /** `cb` gets the job's state at the next poll (a job new to the poller is polled at once). */
   watch(id: string, cb: (info: SlurmJobInfo | undefined) => void): void {
     const isNew = !this.watched.has(id);
     this.watched.set(id, cb);
-    this.loop ??= this.run().finally(() => { this.loop = undefined; });
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+    });
     if (isNew) this.kick?.();
   }
 
@@ -93,7 +100,13 @@ class SlurmPoller {
       } catch (e) {
         if (this.failures++ % 30 === 0) this.log(`slurm: could not poll job states (${(e as Error).message}); retrying`);
       }
-      await new Promise<void>((r) => { const t = setTimeout(r, this.intervalMs); this.kick = () => { clearTimeout(t); r(); }; });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, this.intervalMs);
+        this.kick = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
       this.kick = undefined;
     }
   }
@@ -106,7 +119,10 @@ export class SlurmExecutor implements Executor {
   private readonly active: Map<string, (status: JobStatus) => void>;
   private readonly log: (l: string) => void;
 
-  constructor(readonly opts: SlurmExecutorOptions, owner?: SlurmExecutor) {
+  constructor(
+    readonly opts: SlurmExecutorOptions,
+    owner?: SlurmExecutor,
+  ) {
     this.local = new MMARExecutor(opts);
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
     this.poller = owner?.poller ?? new SlurmPoller(opts.client, Math.max(50, (opts.pollS ?? 2) * 1000), this.log);
@@ -130,9 +146,15 @@ export class SlurmExecutor implements Executor {
 
   /** The batch script of a job. */
   script(job: Job, configFile: string): string {
-    const cmd = [...(this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}']), ...(this.opts.extraArgs ?? [])]
-      .map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
-    const env: Record<string, string> = { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) };
+    const cmd = [...(this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}']), ...(this.opts.extraArgs ?? [])].map((a) =>
+      a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile),
+    );
+    const env: Record<string, string> = {
+      ...this.opts.env,
+      MMAR_ROOT: job.mmarRoot,
+      CLARA_JOB_NAME: job.name,
+      [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME),
+    };
     return [
       '#!/bin/bash',
       `# ${job.name}: written by clara-train automl (SlurmExecutor)`,
@@ -150,7 +172,12 @@ export class SlurmExecutor implements Executor {
     const script = this.script(job, configFile);
     writeFileAtomic(scriptFile, script, 'Slurm batch script');
     return {
-      ...this.opts.job, script, scriptFile, jobName: `clara-${job.name}`, workdir: job.mmarRoot, output: join(job.mmarRoot, 'log.txt'),
+      ...this.opts.job,
+      script,
+      scriptFile,
+      jobName: `clara-${job.name}`,
+      workdir: job.mmarRoot,
+      output: join(job.mmarRoot, 'log.txt'),
       env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) },
     };
   }
@@ -159,7 +186,9 @@ export class SlurmExecutor implements Executor {
   async cancelAll(): Promise<void> {
     const ids = [...this.active.keys()];
     for (const cancel of [...this.active.values()]) cancel('KILLED');
-    await this.opts.client.cancel(ids).catch(() => { /* each job's own scancel reports */ });
+    await this.opts.client.cancel(ids).catch(() => {
+      /* each job's own scancel reports */
+    });
   }
 
   async run(job: Job, _worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {
@@ -188,7 +217,11 @@ export class SlurmExecutor implements Executor {
           const v = keyMetricOf(e.metrics, this.opts.keyMetric ?? km?.name);
           if (v !== undefined) history.push({ epoch: e.epoch, value: v });
         }
-        try { onProgress(e); } catch { /* progress consumers never break a job */ }
+        try {
+          onProgress(e);
+        } catch {
+          /* progress consumers never break a job */
+        }
       }
     };
 
@@ -214,7 +247,8 @@ export class SlurmExecutor implements Executor {
         } else this.log(`slurm: ${job.name}: re-attached to job ${id} (${normState(known.state)})`);
       }
       if (!id) {
-        if (signal.aborted) return { ...base, score: FAILED_SCORE, status: signal.reason === 'prune' ? 'PRUNED' : 'KILLED', error: 'stopped before it was submitted' };
+        if (signal.aborted)
+          return { ...base, score: FAILED_SCORE, status: signal.reason === 'prune' ? 'PRUNED' : 'KILLED', error: 'stopped before it was submitted' };
         id = await submit(job.schedulerId === undefined);
       }
     } catch (e) {
@@ -243,12 +277,18 @@ export class SlurmExecutor implements Executor {
         drain();
         if (!info) {
           // Forgotten by slurmctld and not in the completion log.
-          if (seen && readTrainStats(this.statsFile(job))?.status === 'finished') { final = { id: id!, state: 'COMPLETED' }; break; }
+          if (seen && readTrainStats(this.statsFile(job))?.status === 'finished') {
+            final = { id: id!, state: 'COMPLETED' };
+            break;
+          }
           // A restarting controller may not know a job for a moment: lost only after a while.
           unknownSince ??= Date.now();
           if (!cancelled && Date.now() - unknownSince < LOST_AFTER_MS) continue;
           unknownSince = undefined;
-          if (cancelled || resubmits >= (this.opts.maxResubmits ?? 3)) { final = { id: id!, state: cancelled ? 'CANCELLED' : 'NODE_FAIL' }; break; }
+          if (cancelled || resubmits >= (this.opts.maxResubmits ?? 3)) {
+            final = { id: id!, state: cancelled ? 'CANCELLED' : 'NODE_FAIL' };
+            break;
+          }
           resubmits++;
           this.log(`slurm: ${job.name}: job ${id} is unknown to Slurm; submitting it again (${resubmits})`);
           this.active.delete(id!);
@@ -263,10 +303,17 @@ export class SlurmExecutor implements Executor {
         if (st === 'RUNNING' && runningSince === undefined) {
           runningSince = Date.now();
           if (this.opts.stallS && this.opts.stallS > 0 && !stall) {
-            stall = new StallWatch(this.opts.stallS, join(job.mmarRoot, 'log.txt'), (idle) => { stalledS = idle; cancel('TIMEOUT'); });
+            stall = new StallWatch(this.opts.stallS, join(job.mmarRoot, 'log.txt'), (idle) => {
+              stalledS = idle;
+              cancel('TIMEOUT');
+            });
           }
         }
-        if (st === 'PENDING' && runningSince !== undefined) { runningSince = undefined; stall?.stop(); stall = undefined; } // requeued by Slurm
+        if (st === 'PENDING' && runningSince !== undefined) {
+          runningSince = undefined;
+          stall?.stop();
+          stall = undefined;
+        } // requeued by Slurm
         if (this.opts.timeoutS && runningSince !== undefined && Date.now() - runningSince > this.opts.timeoutS * 1000) cancel('TIMEOUT');
         if (!isTerminal(st)) continue;
         if (isLost(st) && !cancelled && resubmits < (this.opts.maxResubmits ?? 3)) {
@@ -297,11 +344,26 @@ export class SlurmExecutor implements Executor {
     return this.outcome(job, id!, final!, why, history, base, lowerFromEvents, stalledS);
   }
 
-  private outcome(job: Job, id: string, info: SlurmJobInfo, why: JobStatus | undefined, history: { epoch: number; value: number }[], base: { recommendation: Job['recommendation']; jobName: string }, lowerFromEvents: boolean, stalledS?: number): Outcome {
+  private outcome(
+    job: Job,
+    id: string,
+    info: SlurmJobInfo,
+    why: JobStatus | undefined,
+    history: { epoch: number; value: number }[],
+    base: { recommendation: Job['recommendation']; jobName: string },
+    lowerFromEvents: boolean,
+    stalledS?: number,
+  ): Outcome {
     const stats = readTrainStats(this.statsFile(job));
     historyFromStats(stats, history, this.opts.keyMetric);
     const lowerIsBetter = stats?.key_metric_lower_is_better === true || lowerFromEvents;
-    const out: Outcome = { ...base, score: FAILED_SCORE, status: 'FAILED', ...(history.length ? { history } : {}), ...(lowerIsBetter ? { lowerIsBetter } : {}) };
+    const out: Outcome = {
+      ...base,
+      score: FAILED_SCORE,
+      status: 'FAILED',
+      ...(history.length ? { history } : {}),
+      ...(lowerIsBetter ? { lowerIsBetter } : {}),
+    };
     const logFile = join(job.mmarRoot, 'log.txt');
     const state = normState(info.state);
     if (why === 'PRUNED') {
@@ -310,9 +372,14 @@ export class SlurmExecutor implements Executor {
     }
     if (why === 'KILLED') return { ...out, status: 'KILLED', error: `stopped by the AutoML engine (scancel ${id})` };
     if (why === 'TIMEOUT') {
-      return { ...out, status: 'TIMEOUT', error: stalledS !== undefined
-        ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS}; scancel ${id})`
-        : `exceeded the time limit of ${this.opts.timeoutS}s (scancel ${id})` };
+      return {
+        ...out,
+        status: 'TIMEOUT',
+        error:
+          stalledS !== undefined
+            ? `stalled: no progress event and no log output for ${Math.round(stalledS)}s (stall_s ${this.opts.stallS}; scancel ${id})`
+            : `exceeded the time limit of ${this.opts.timeoutS}s (scancel ${id})`,
+      };
     }
     const m = statusOf(state, false);
     const where = `Slurm job ${id}${info.exitCode !== undefined ? `, exit ${info.exitCode}${info.signal ? ` signal ${info.signal}` : ''}` : ''}`;
@@ -321,7 +388,10 @@ export class SlurmExecutor implements Executor {
     }
     const s = stats?.best_key_metric;
     if (typeof s !== 'number' || !Number.isFinite(s)) {
-      return { ...out, error: `${stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written'} (${where}); last log lines: ${tail(logFile)}` };
+      return {
+        ...out,
+        error: `${stats ? `models/train_stats.json has no best_key_metric (status ${stats.status})` : 'no models/train_stats.json was written'} (${where}); last log lines: ${tail(logFile)}`,
+      };
     }
     return { ...out, status: 'FINISHED', score: s };
   }

@@ -3,7 +3,15 @@
 // terminal that is redrawn in place, one plain line per epoch otherwise.
 import type { Context, JobEvent } from '../types.js';
 
-interface Live { job: string; worker: number; started: number; epoch: number; epochs?: number; loss?: number; val?: number }
+interface Live {
+  job: string;
+  worker: number;
+  started: number;
+  epoch: number;
+  epochs?: number;
+  loss?: number;
+  val?: number;
+}
 
 const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : Number(v.toPrecision(4)).toString());
 const secs = (s: number | undefined) => (s === undefined ? '-' : s < 120 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
@@ -52,10 +60,16 @@ export class LiveJobs {
   /** The running jobs as a table (no lines when none runs). */
   table(): string[] {
     if (this.running.size === 0) return [];
-    const rows = [...this.running.values()].sort((a, b) => a.worker - b.worker)
+    const rows = [...this.running.values()]
+      .sort((a, b) => a.worker - b.worker)
       .map((r) => [r.job, String(r.worker), `${r.epoch}/${r.epochs ?? '?'}`, num(r.loss), num(r.val), secs(this.eta(r))]);
     const head = ['running', 'worker', 'epoch', 'loss', 'val', 'ETA'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((c) => c[i].length)));
-    return [head, ...rows].map((c) => c.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd());
+    return [head, ...rows].map((c) =>
+      c
+        .map((x, i) => x.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   }
 }

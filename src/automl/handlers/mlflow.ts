@@ -30,7 +30,12 @@ export interface MLflowHandlerOptions extends Pick<TrackingSetup, 'env' | 'log' 
   shutdownTimeoutMs?: number;
 }
 
-interface JobEntry { logger: TrainRunLogger; name: string; folds?: Map<number, Promise<TrainRunLogger>>; continued?: boolean }
+interface JobEntry {
+  logger: TrainRunLogger;
+  name: string;
+  folds?: Map<number, Promise<TrainRunLogger>>;
+  continued?: boolean;
+}
 
 export class MLflowHandler implements Handler {
   tracker?: JournalTracker;
@@ -45,7 +50,10 @@ export class MLflowHandler implements Handler {
   private readonly backends = new Set<string>();
   private log: (m: string) => void;
 
-  constructor(readonly args: MLflowHandlerArgs = {}, readonly opts: MLflowHandlerOptions = {}) {
+  constructor(
+    readonly args: MLflowHandlerArgs = {},
+    readonly opts: MLflowHandlerOptions = {},
+  ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`MLflowHandler: ${m}\n`));
   }
 
@@ -60,7 +68,10 @@ export class MLflowHandler implements Handler {
       trackingUri: this.args.tracking_uri,
       experimentName: this.args.experiment_name,
       fallbackExperiment: mmarName(ctx.MMAR_ROOT),
-      env: this.opts.env, log: this.opts.log, retry: this.opts.retry, requestRetries: this.opts.requestRetries,
+      env: this.opts.env,
+      log: this.opts.log,
+      retry: this.opts.retry,
+      requestRetries: this.opts.requestRetries,
     });
     const name = `automl_${ctx.RUN_ID}`;
     // On resume the parent run of this AutoML run is reused.
@@ -97,7 +108,9 @@ export class MLflowHandler implements Handler {
   private async resumeRuns(ctx: Context): Promise<void> {
     const parent = this.parent!;
     const prev = Array.isArray(ctx.props?.resumedOutcomes) ? (ctx.props.resumedOutcomes as Outcome[]) : [];
-    const open = this.t.knownRuns().filter((r) => r.parent === parent.localId && !r.deleted && (!r.ended || r.ended === 'KILLED'))
+    const open = this.t
+      .knownRuns()
+      .filter((r) => r.parent === parent.localId && !r.deleted && (!r.ended || r.ended === 'KILLED'))
       .map((r) => ({ localId: r.localId, name: r.name, ended: r.ended }));
     const continuing = (ctx.props?.continuedJobs ?? {}) as Record<string, number>;
     const completed = new Set<string>();
@@ -108,7 +121,10 @@ export class MLflowHandler implements Handler {
       if (run) {
         completed.add(run.localId);
         await new TrainRunLogger(this.t, { localId: run.localId }).finish({
-          status: o.status === 'FINISHED' ? 'FINISHED' : 'FAILED', score: o.score, step: this.finished, error: o.error,
+          status: o.status === 'FINISHED' ? 'FINISHED' : 'FAILED',
+          score: o.score,
+          step: this.finished,
+          error: o.error,
           artifacts: mmarArtifacts(join(ctx.RUN_ROOT, o.jobName)),
         });
         if (Number.isFinite(o.score)) this.t.logMetrics(parent, [{ key: 'job_score', value: o.score, step: this.finished }]);
@@ -164,7 +180,10 @@ export class MLflowHandler implements Handler {
       return;
     }
     const logger = await TrainRunLogger.start(this.t, {
-      name: jobName, parentId: this.parent.localId, tags, params: readableParams(values, ctx.SEARCH_SPACE),
+      name: jobName,
+      parentId: this.parent.localId,
+      tags,
+      params: readableParams(values, ctx.SEARCH_SPACE),
     });
     this.jobs.set(jobName, { logger, name: jobName });
   }
@@ -173,12 +192,19 @@ export class MLflowHandler implements Handler {
     const job = ctx.JOB_NAME ? this.jobs.get(ctx.JOB_NAME) : undefined;
     if (!job) return;
     if (e.type === 'train_start' && typeof e.info?.backend === 'string') this.tagBackend(job.logger.run, e.info.backend);
-    if (e.fold === undefined) { job.logger.onEvent(e); return; }
+    if (e.fold === undefined) {
+      job.logger.onEvent(e);
+      return;
+    }
     // a cross-validated job: one run nested in the configuration's run per fold
     job.folds ??= new Map();
     let fold = job.folds.get(e.fold);
     if (!fold) {
-      fold = TrainRunLogger.start(this.t, { name: `${job.name}/fold${e.fold}`, parentId: job.logger.run.localId, tags: { 'clara.job_name': job.name, 'clara.fold': String(e.fold), 'clara.kind': 'fold' } });
+      fold = TrainRunLogger.start(this.t, {
+        name: `${job.name}/fold${e.fold}`,
+        parentId: job.logger.run.localId,
+        tags: { 'clara.job_name': job.name, 'clara.fold': String(e.fold), 'clara.kind': 'fold' },
+      });
       job.folds.set(e.fold, fold);
     }
     (await fold).onEvent(e);
@@ -212,11 +238,17 @@ export class MLflowHandler implements Handler {
     }
     for (const [f, fold] of job.folds ?? []) {
       const fo = outcome?.folds?.find((x) => x.fold === f);
-      await (await fold).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
+      await (
+        await fold
+      ).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
     }
-    if (outcome?.rung && score !== undefined && Number.isFinite(score)) this.t.logMetrics(job.logger.run, [{ key: 'rung_score', value: score, step: outcome.rung.epochs }]);
+    if (outcome?.rung && score !== undefined && Number.isFinite(score))
+      this.t.logMetrics(job.logger.run, [{ key: 'rung_score', value: score, step: outcome.rung.epochs }]);
     await job.logger.finish({
-      status, score, step: this.finished, error: outcome?.error,
+      status,
+      score,
+      step: this.finished,
+      error: outcome?.error,
       artifacts: mmarArtifacts(root),
     });
     if (score !== undefined && Number.isFinite(score)) {
@@ -254,19 +286,29 @@ export class MLflowHandler implements Handler {
     const ok = await this.t.close(this.opts.shutdownTimeoutMs ?? 60_000);
     if (!ok) {
       const uri = this.args.tracking_uri ?? this.opts.env?.MLFLOW_TRACKING_URI ?? process.env.MLFLOW_TRACKING_URI ?? 'URI';
-      this.log(`the tracking server did not take every event in time; they are safe in ${this.t.journalPath}. ` +
-        `Send them later with: clara-train mlflow sync --to ${redactUri(uri)} --journal ${this.t.journalPath}`);
+      this.log(
+        `the tracking server did not take every event in time; they are safe in ${this.t.journalPath}. ` +
+          `Send them later with: clara-train mlflow sync --to ${redactUri(uri)} --journal ${this.t.journalPath}`,
+      );
     }
   }
 }
 
 /** Outcomes best first (failed last), for the leaderboard artifact. */
-export function leaderboard(outcomes: Outcome[]): { rank: number; job: string; score: number; status: string; values: ConcreteValues; fidelity?: Fidelity; failure?: string; attempts?: number }[] {
+export function leaderboard(
+  outcomes: Outcome[],
+): { rank: number; job: string; score: number; status: string; values: ConcreteValues; fidelity?: Fidelity; failure?: string; attempts?: number }[] {
   return [...outcomes]
     .sort((a, b) => byScoreDesc(a, b) || a.jobName.localeCompare(b.jobName))
     .map((o, i) => ({
-      rank: i + 1, job: o.jobName, score: o.score, status: o.status, values: o.recommendation.values,
-      ...(o.fidelity ? { fidelity: o.fidelity } : {}), ...(o.failure ? { failure: o.failure.kind } : {}), ...(o.attempts ? { attempts: o.attempts.length } : {}),
+      rank: i + 1,
+      job: o.jobName,
+      score: o.score,
+      status: o.status,
+      values: o.recommendation.values,
+      ...(o.fidelity ? { fidelity: o.fidelity } : {}),
+      ...(o.failure ? { failure: o.failure.kind } : {}),
+      ...(o.attempts ? { attempts: o.attempts.length } : {}),
     }));
 }
 
@@ -284,7 +326,10 @@ export function readableParams(values: ConcreteValues, space?: SearchSpace): Rec
   const items = new Map((space?.items ?? []).map((it) => [it.key, it]));
   for (const [key, v] of Object.entries(values)) {
     const it = items.get(key);
-    if (!it) { put(key, v, key); continue; }
+    if (!it) {
+      put(key, v, key);
+      continue;
+    }
     let perArg: unknown[];
     if (it.type === 'enum') {
       const choice = typeof v === 'number' && it.choices ? it.choices[v] : v;
@@ -308,15 +353,23 @@ export function createMLflowHandler(args: Record<string, unknown>, ctx?: Pick<Bu
   const a = new Args(args, { file: ctx?.file, path: ctx?.path ?? 'handlers' });
   const str = (k: string): string | undefined => a.optStr(k) || undefined;
   const tags = args.tags;
-  if (tags !== undefined && (typeof tags !== 'object' || tags === null || Array.isArray(tags) ||
-      Object.values(tags).some((v) => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))) {
+  if (
+    tags !== undefined &&
+    (typeof tags !== 'object' ||
+      tags === null ||
+      Array.isArray(tags) ||
+      Object.values(tags).some((v) => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
+  ) {
     a.fail('tags', 'an object of string values');
   }
-  return new MLflowHandler({
-    tracking_uri: str('tracking_uri'),
-    experiment_name: str('experiment_name'),
-    tags: tags ? Object.fromEntries(Object.entries(tags as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined,
-  }, opts);
+  return new MLflowHandler(
+    {
+      tracking_uri: str('tracking_uri'),
+      experiment_name: str('experiment_name'),
+      tags: tags ? Object.fromEntries(Object.entries(tags as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined,
+    },
+    opts,
+  );
 }
 
 /** A successive-halving job's tags: its rung, the epochs it trains to, and the folder it continues. */

@@ -42,7 +42,10 @@ export class MMARHandler implements Handler {
   private note(o: Outcome): boolean {
     if (o.status !== 'FINISHED' && o.status !== 'PRUNED') return false;
     this.ended.push(o);
-    if (betterThan(o, this.best)) { this.best = o; return true; }
+    if (betterThan(o, this.best)) {
+      this.best = o;
+      return true;
+    }
     return false;
   }
 
@@ -54,11 +57,20 @@ export class MMARHandler implements Handler {
     if (this.numToKeep !== undefined) {
       // Under a successive-halving scheduler the rungs of one configuration share its folder.
       const folder = (x: Outcome) => x.rung?.folder ?? x.jobName;
-      const ranked = [...this.ended].sort(byScoreDesc).map(folder).filter((f, i, all) => all.indexOf(f) === i);
+      const ranked = [...this.ended]
+        .sort(byScoreDesc)
+        .map(folder)
+        .filter((f, i, all) => all.indexOf(f) === i);
       for (const worse of ranked.slice(this.numToKeep)) removeChild(ctx.RUN_ROOT, worse);
     }
-    if (this.stopThreshold !== undefined && (o.status === 'FINISHED' || o.status === 'PRUNED') && (o.lowerIsBetter ? o.score <= this.stopThreshold : o.score >= this.stopThreshold)) {
-      process.stderr.write(`automl: ${o.jobName} scored ${o.score} ${o.lowerIsBetter ? '<=' : '>='} stop_threshold ${this.stopThreshold}: stopping the search\n`);
+    if (
+      this.stopThreshold !== undefined &&
+      (o.status === 'FINISHED' || o.status === 'PRUNED') &&
+      (o.lowerIsBetter ? o.score <= this.stopThreshold : o.score >= this.stopThreshold)
+    ) {
+      process.stderr.write(
+        `automl: ${o.jobName} scored ${o.score} ${o.lowerIsBetter ? '<=' : '>='} stop_threshold ${this.stopThreshold}: stopping the search\n`,
+      );
       ctx.stopRequested = true;
     }
   }

@@ -16,26 +16,37 @@ const num = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? x.t
 /** `arg=value` per search key; an enum shows its chosen values (`use_amp=true`), not the index. */
 export function fmtValues(v: Record<string, unknown>, space?: SearchSpace): string {
   const items = new Map((space?.items ?? []).map((i) => [i.key, i]));
-  return Object.entries(v).map(([k, x]) => {
-    const it = items.get(k);
-    if (it?.type === 'enum' && typeof x === 'number' && it.choices?.[x]) {
-      return it.args.map((a, j) => `${a.replace(/^@/, '')}=${num(it.choices![x][j])}`).join(' ');
-    }
-    const name = it ? it.args.map((a) => a.split('#')[0]).join(',') : k.split(':').pop();
-    return `${name}=${num(x)}`;
-  }).join(' ');
+  return Object.entries(v)
+    .map(([k, x]) => {
+      const it = items.get(k);
+      if (it?.type === 'enum' && typeof x === 'number' && it.choices?.[x]) {
+        return it.args.map((a, j) => `${a.replace(/^@/, '')}=${num(it.choices![x][j])}`).join(' ');
+      }
+      const name = it ? it.args.map((a) => a.split('#')[0]).join(',') : k.split(':').pop();
+      return `${name}=${num(x)}`;
+    })
+    .join(' ');
 }
 
 /** A retried job's lowered fidelity and a failed job's failure kind, for the values column. */
 function outcomeNote(o: Outcome): string {
-  const notes = [o.fidelity ? `lowered after out of memory to ${describeFidelity(o.fidelity)}` : '', o.failure && o.status !== 'FINISHED' ? o.failure.kind : '',
-    o.attempts && o.attempts.length > 1 ? `${o.attempts.length} attempts` : ''].filter(Boolean);
+  const notes = [
+    o.fidelity ? `lowered after out of memory to ${describeFidelity(o.fidelity)}` : '',
+    o.failure && o.status !== 'FINISHED' ? o.failure.kind : '',
+    o.attempts && o.attempts.length > 1 ? `${o.attempts.length} attempts` : '',
+  ].filter(Boolean);
   return notes.length ? `  [${notes.join('; ')}]` : '';
 }
 
 export function leaderboard(outcomes: Outcome[], top = Infinity, space?: SearchSpace): string[] {
   const rows = [...outcomes].sort(byScoreDesc).slice(0, top);
-  const cells = rows.map((o, i) => [String(i + 1), o.jobName, o.status, o.status === 'FINISHED' || o.status === 'PRUNED' ? o.score.toFixed(4) : '-', fmtValues(o.recommendation.values, space) + outcomeNote(o)]);
+  const cells = rows.map((o, i) => [
+    String(i + 1),
+    o.jobName,
+    o.status,
+    o.status === 'FINISHED' || o.status === 'PRUNED' ? o.score.toFixed(4) : '-',
+    fmtValues(o.recommendation.values, space) + outcomeNote(o),
+  ]);
   const head = ['#', 'job', 'status', 'score', 'values'];
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(w[i]))).join('  ');
@@ -84,14 +95,20 @@ export class StatsHandler implements Handler {
     const tty = Boolean(this.stream.isTTY);
     if (tty && !now && Date.now() - this.lastDraw < 1000) {
       if (!this.redrawTimer) {
-        this.redrawTimer = setTimeout(() => { this.redrawTimer = undefined; this.draw(ctx, true); }, 1000);
+        this.redrawTimer = setTimeout(() => {
+          this.redrawTimer = undefined;
+          this.draw(ctx, true);
+        }, 1000);
         this.redrawTimer.unref();
       }
       return;
     }
     this.lastDraw = Date.now();
-    const lines = [`automl ${ctx.RUN_ID}: ${this.outcomes.length} job(s) done${this.live.size ? `, ${this.live.size} running` : ''}`,
-      ...(tty ? this.live.table() : []), ...(this.outcomes.length ? leaderboard(this.outcomes, 5, ctx.SEARCH_SPACE) : [])];
+    const lines = [
+      `automl ${ctx.RUN_ID}: ${this.outcomes.length} job(s) done${this.live.size ? `, ${this.live.size} running` : ''}`,
+      ...(tty ? this.live.table() : []),
+      ...(this.outcomes.length ? leaderboard(this.outcomes, 5, ctx.SEARCH_SPACE) : []),
+    ];
     if (tty && this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
     this.stream.write(lines.join('\n') + '\n');
     this.drawn = tty ? lines.length : 0;
@@ -128,8 +145,16 @@ export class MMARStatsHandler implements Handler {
     const best = bestOf(valid);
     const file = join(ctx.RUN_ROOT, 'stats.json');
     const body = {
-      run_id: ctx.RUN_ID, jobs: this.outcomes.length, best: best ? { job: best.jobName, score: best.score, values: best.recommendation.values } : null,
-      outcomes: this.outcomes.map((o) => ({ job: o.jobName, status: o.status, score: o.score, values: o.recommendation.values, ...(o.error ? { error: o.error } : {}) })),
+      run_id: ctx.RUN_ID,
+      jobs: this.outcomes.length,
+      best: best ? { job: best.jobName, score: best.score, values: best.recommendation.values } : null,
+      outcomes: this.outcomes.map((o) => ({
+        job: o.jobName,
+        status: o.status,
+        score: o.score,
+        values: o.recommendation.values,
+        ...(o.error ? { error: o.error } : {}),
+      })),
     };
     writeJsonAtomic(file, body);
   }
@@ -137,6 +162,8 @@ export class MMARStatsHandler implements Handler {
 
 export class MMARTensorboardHandler implements Handler {
   startup(): void {
-    process.stderr.write('automl: MMARTensorboardHandler: TensorBoard is not supported by clara-train; this handler is skipped (see stats.json and MLflow instead)\n');
+    process.stderr.write(
+      'automl: MMARTensorboardHandler: TensorBoard is not supported by clara-train; this handler is skipped (see stats.json and MLflow instead)\n',
+    );
   }
 }

@@ -32,7 +32,8 @@ export const MRICRON_TEMPLATES = '/usr/share/mricron/templates';
 function copyDir(src: string, dst: string): void {
   mkdirSync(dst, { recursive: true });
   for (const n of readdirSync(src)) {
-    const s = join(src, n), d = join(dst, n);
+    const s = join(src, n),
+      d = join(dst, n);
     if (statSync(s).isDirectory()) copyDir(s, d);
     else copyFileSync(s, d);
   }
@@ -48,7 +49,8 @@ export async function initSynthetic(o: InitOptions): Promise<string> {
   const dir = resolve(o.dir);
   const log = o.log ?? (() => {});
   const opts: SyntheticOptions = { ...DEFAULT_SYNTHETIC, size: o.size ?? DEFAULT_SYNTHETIC.size, classes: o.classes ?? DEFAULT_SYNTHETIC.classes };
-  const nTrain = o.trainCases ?? 12, nVal = o.valCases ?? 4;
+  const nTrain = o.trainCases ?? 12,
+    nVal = o.valCases ?? 4;
   const seed = o.seed ?? 0;
   mkdirSync(join(dir, 'data', 'imagesTr'), { recursive: true });
   mkdirSync(join(dir, 'data', 'labelsTr'), { recursive: true });
@@ -56,7 +58,8 @@ export async function initSynthetic(o: InitOptions): Promise<string> {
   for (let i = 0; i < nTrain + nVal; i++) {
     const c = syntheticCase(seed * 100003 + i + 1, opts);
     const id = `case_${String(i).padStart(3, '0')}`;
-    const image = `imagesTr/${id}.nii.gz`, label = `labelsTr/${id}.nii.gz`;
+    const image = `imagesTr/${id}.nii.gz`,
+      label = `labelsTr/${id}.nii.gz`;
     await writeNifti(join(dir, 'data', image), { data: c.image, shape: c.shape, affine: c.affine }, { dtype: 'int16' });
     await writeNifti(join(dir, 'data', label), { data: c.label, shape: c.shape, affine: c.affine }, { dtype: 'uint8' });
     entries.push({ image, label });
@@ -82,7 +85,8 @@ export async function initBrain(o: InitOptions): Promise<string> {
   const dir = resolve(o.dir);
   const log = o.log ?? (() => {});
   const t = o.templatesDir ?? MRICRON_TEMPLATES;
-  const img = join(t, 'ch2.nii.gz'), bet = join(t, 'ch2bet.nii.gz');
+  const img = join(t, 'ch2.nii.gz'),
+    bet = join(t, 'ch2bet.nii.gz');
   for (const f of [img, bet]) {
     if (!existsSync(f)) {
       throw new ClaraError(
@@ -102,7 +106,8 @@ export async function initBrain(o: InitOptions): Promise<string> {
   const e = { image: 'imagesTr/ch2.nii.gz', label: 'labelsTr/ch2_brain.nii.gz' };
   writeJsonAtomic(join(dir, 'data', 'dataset.json'), {
     name: 'BrainMask-ch2',
-    description: "Brain extraction on the Colin27 T1 template (Debian mricron-data: ch2.nii.gz; label = ch2bet.nii.gz > 0). One subject: training and validation use the same volume (a real-data demonstration, not a generalisation test).",
+    description:
+      'Brain extraction on the Colin27 T1 template (Debian mricron-data: ch2.nii.gz; label = ch2bet.nii.gz > 0). One subject: training and validation use the same volume (a real-data demonstration, not a generalisation test).',
     tensorImageSize: '3D',
     modality: { '0': 'MRI-T1' },
     labels: { '0': 'background', '1': 'brain' },
@@ -123,8 +128,12 @@ function checkSyntheticOptions(o: InitOptions): void {
   if (!Number.isInteger(size) || size < SYNTHETIC_SIZE.min || size > SYNTHETIC_SIZE.max) {
     throw new ClaraError(`expected a volume edge of ${SYNTHETIC_SIZE.min} to ${SYNTHETIC_SIZE.max} voxels, got ${size}`, { path: '--size' });
   }
-  for (const [flag, v, min] of [['--train-cases', o.trainCases, 1], ['--val-cases', o.valCases, 1]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > MAX_CASES)) throw new ClaraError(`expected ${min} to ${MAX_CASES} cases, got ${v}`, { path: flag });
+  for (const [flag, v, min] of [
+    ['--train-cases', o.trainCases, 1],
+    ['--val-cases', o.valCases, 1],
+  ] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > MAX_CASES))
+      throw new ClaraError(`expected ${min} to ${MAX_CASES} cases, got ${v}`, { path: flag });
   }
 }
 
@@ -146,13 +155,17 @@ export async function initExample(o: InitOptions): Promise<string> {
   try {
     copyDir(tpl, tmp);
     const inner = { ...o, dir: tmp, log: (m: string) => o.log?.(m.split(tmp).join(dir)) };
-    if (o.example === 'synthetic') await initSynthetic(inner); else await initBrain(inner);
+    if (o.example === 'synthetic') await initSynthetic(inner);
+    else await initBrain(inner);
     mkdirSync(join(tmp, 'models'), { recursive: true });
     if (!existsSync(dir) || readdirSync(dir).length === 0) {
       if (existsSync(dir)) rmdirSync(dir);
       renameSync(tmp, dir);
     } else {
-      for (const n of readdirSync(tmp)) { rmSync(join(dir, n), { recursive: true, force: true }); renameSync(join(tmp, n), join(dir, n)); }
+      for (const n of readdirSync(tmp)) {
+        rmSync(join(dir, n), { recursive: true, force: true });
+        renameSync(join(tmp, n), join(dir, n));
+      }
       rmSync(tmp, { recursive: true, force: true });
     }
   } catch (e) {

@@ -26,8 +26,11 @@ export interface SyntheticCase {
 
 /** A random rotation matrix (uniform unit quaternion). */
 function randomRotation(rng: Rng): number[][] {
-  const u1 = rng.random(), u2 = rng.random(), u3 = rng.random();
-  const a = Math.sqrt(1 - u1), b = Math.sqrt(u1);
+  const u1 = rng.random(),
+    u2 = rng.random(),
+    u3 = rng.random();
+  const a = Math.sqrt(1 - u1),
+    b = Math.sqrt(u1);
   const [w, x, y, z] = [a * Math.sin(2 * Math.PI * u2), a * Math.cos(2 * Math.PI * u2), b * Math.sin(2 * Math.PI * u3), b * Math.cos(2 * Math.PI * u3)];
   return [
     [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
@@ -55,7 +58,7 @@ function makeOrgan(rng: Rng, n: number, label: number, scale: number, mean: numb
     rot: randomRotation(rng),
     mean,
     amp: rng.uniform(10, 25),
-    wave: [0, 1, 2].map(() => rng.uniform(-1, 1) * (2 * Math.PI / 6)),
+    wave: [0, 1, 2].map(() => rng.uniform(-1, 1) * ((2 * Math.PI) / 6)),
   };
 }
 
@@ -66,7 +69,11 @@ export function syntheticCase(seed: number, o: SyntheticOptions = DEFAULT_SYNTHE
   const organs: Organ[] = [makeOrgan(rng, n, 1, 1, rng.uniform(90, 130), 0.38, 0.62)];
   if (o.classes === 2) organs.push(makeOrgan(rng, n, 2, 0.6, rng.uniform(180, 220), 0.3, 0.7));
   // Slowly varying background: a few random low-frequency cosines.
-  const waves = Array.from({ length: 4 }, () => ({ k: [0, 1, 2].map(() => rng.uniform(-1, 1) * (2 * Math.PI / n) * 2), ph: rng.uniform(0, 2 * Math.PI), a: rng.uniform(5, 20) }));
+  const waves = Array.from({ length: 4 }, () => ({
+    k: [0, 1, 2].map(() => rng.uniform(-1, 1) * ((2 * Math.PI) / n) * 2),
+    ph: rng.uniform(0, 2 * Math.PI),
+    a: rng.uniform(5, 20),
+  }));
   const bgMean = rng.uniform(-70, -40);
   const image = new Int16Array(n * n * n);
   const label = new Uint8Array(n * n * n);
@@ -92,5 +99,15 @@ export function syntheticCase(seed: number, o: SyntheticOptions = DEFAULT_SYNTHE
   }
   const s = o.spacing;
   const c = -((n - 1) * s) / 2;
-  return { shape: [n, n, n], affine: [[s, 0, 0, c], [0, s, 0, c], [0, 0, s, c], [0, 0, 0, 1]], image, label };
+  return {
+    shape: [n, n, n],
+    affine: [
+      [s, 0, 0, c],
+      [0, s, 0, c],
+      [0, 0, s, c],
+      [0, 0, 0, 1],
+    ],
+    image,
+    label,
+  };
 }

@@ -10,21 +10,37 @@ const FROM_TS = import.meta.url.endsWith('.ts');
 const ENTRY = new URL(FROM_TS ? './prefix-worker.ts' : './prefix-worker.js', import.meta.url);
 // Running from TypeScript sources (tsx: tests, benchmarks): Node 20 does not carry tsx's
 // loader hooks into a worker, so a tiny bootstrap registers them before importing the entry.
-const tsBootstrap = () => `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY.href)}); })`;
+const tsBootstrap = () =>
+  `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY.href)}); })`;
 
 function startWorker(workerData: unknown): Worker {
   return FROM_TS ? new Worker(tsBootstrap(), { eval: true, workerData, execArgv: [] }) : new Worker(ENTRY, { workerData });
 }
 
 class WorkerTaskError extends Error {
-  constructor(message: string, readonly errorName: string) {
+  constructor(
+    message: string,
+    readonly errorName: string,
+  ) {
     super(message);
     this.name = 'WorkerTaskError';
   }
 }
 
-interface Task { id: number; sample: Record<string, unknown>; seed: number; resolve: (r: TransformResult) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; task?: Task; retire?: boolean; exited?: boolean; threadId?: number }
+interface Task {
+  id: number;
+  sample: Record<string, unknown>;
+  seed: number;
+  resolve: (r: TransformResult) => void;
+  reject: (e: Error) => void;
+}
+interface Slot {
+  worker: Worker;
+  task?: Task;
+  retire?: boolean;
+  exited?: boolean;
+  threadId?: number;
+}
 
 export class PrefixPool {
   private readonly slots: Slot[] = [];
@@ -87,7 +103,10 @@ export class PrefixPool {
         }
       });
       const died = (e: Error) => {
-        if (!ready) { reject(e); return; }
+        if (!ready) {
+          reject(e);
+          return;
+        }
         this.remove(slot);
         slot.task?.reject(e);
         slot.task = undefined;
@@ -136,7 +155,11 @@ export class PrefixPool {
       if (s.task) s.retire = true;
       else this.remove(s);
     }
-    for (const s of extra) if (s.retire) { const i = this.slots.indexOf(s); if (i >= 0) this.slots.splice(i, 1); }
+    for (const s of extra)
+      if (s.retire) {
+        const i = this.slots.indexOf(s);
+        if (i >= 0) this.slots.splice(i, 1);
+      }
   }
 
   /** Stops every worker (each after its item in flight); queued items are rejected, results in flight are dropped. */
@@ -148,11 +171,13 @@ export class PrefixPool {
     // Workers are unref'd: hold the loop open until every worker has exited.
     const hold = setInterval(() => undefined, 1000);
     try {
-      await Promise.all([...this.every].map((s) => {
-        s.task?.reject(new Error('the worker pool was closed'));
-        s.task = undefined;
-        return stopWorker(s);
-      }));
+      await Promise.all(
+        [...this.every].map((s) => {
+          s.task?.reject(new Error('the worker pool was closed'));
+          s.task = undefined;
+          return stopWorker(s);
+        }),
+      );
     } finally {
       clearInterval(hold);
     }
@@ -169,7 +194,10 @@ function stopWorker(s: Slot): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => void s.worker.terminate(), 60_000);
     timer.unref();
-    s.worker.once('exit', () => { clearTimeout(timer); resolve(); });
+    s.worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     try {
       s.worker.postMessage({ type: 'close' });
     } catch {

@@ -36,7 +36,10 @@ export class PrefixRunner {
   /** 'worker' or 'main' once decided. */
   where: 'worker' | 'main' | undefined;
 
-  constructor(private readonly compose: Compose, private readonly opts: { workers: number; threads?: PrefixThreads; owner: string }) {}
+  constructor(
+    private readonly compose: Compose,
+    private readonly opts: { workers: number; threads?: PrefixThreads; owner: string },
+  ) {}
 
   private threads(): PrefixThreads {
     if (process.env.CLARA_DATA_WORKERS === '0') return 'main';
@@ -48,13 +51,20 @@ export class PrefixRunner {
     this.pool ??= (async () => {
       const end = this.compose.firstRandomIndex();
       const mode = this.threads();
-      if (mode === 'main' || end === 0) { this.where = 'main'; return undefined; }
+      if (mode === 'main' || end === 0) {
+        this.where = 'main';
+        return undefined;
+      }
       const d = describePrefix(this.compose, end);
       let reason: string;
       if ('recipes' in d) {
         try {
           const pool = await PrefixPool.open(d.recipes, this.opts.workers);
-          if (this.closed) { await pool.close(); this.where = 'main'; return undefined; }
+          if (this.closed) {
+            await pool.close();
+            this.where = 'main';
+            return undefined;
+          }
           this.where = 'worker';
           return pool;
         } catch (e) {
@@ -100,7 +110,10 @@ export class PrefixRunner {
     const named = files.find((f) => msg.includes(f));
     const file = named ?? files[0];
     const rest = named ? [] : files.slice(1);
-    return new ClaraError(`${this.opts.owner}: item ${index}${rest.length ? ` (with ${rest.join(', ')})` : ''}${this.where === 'worker' ? ' (in a worker thread)' : ''}: ${msg}`, { file });
+    return new ClaraError(
+      `${this.opts.owner}: item ${index}${rest.length ? ` (with ${rest.join(', ')})` : ''}${this.where === 'worker' ? ' (in a worker thread)' : ''}: ${msg}`,
+      { file },
+    );
   }
 
   /** Keeps at most n workers (after the initial fill). */

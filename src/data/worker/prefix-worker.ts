@@ -9,7 +9,12 @@ import type { ComponentRecipe } from '../../components/recipe.js';
 import { buildPrefix } from './build-prefix.js';
 import { transferList } from './transfer.js';
 
-interface Task { type: 'task'; id: number; sample: Record<string, unknown>; seed: number }
+interface Task {
+  type: 'task';
+  id: number;
+  sample: Record<string, unknown>;
+  seed: number;
+}
 
 const port = parentPort!;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -22,11 +27,18 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'init-error', message: errText(e) });
     return;
   }
-  let busy = false, closing = false;
+  let busy = false,
+    closing = false;
   // Exits only between items: never while a native op of this thread is in flight.
-  const exitIfClosing = () => { if (closing && !busy) process.exit(0); };
+  const exitIfClosing = () => {
+    if (closing && !busy) process.exit(0);
+  };
   port.on('message', async (m: Task | { type: 'close' }) => {
-    if (m.type === 'close') { closing = true; exitIfClosing(); return; }
+    if (m.type === 'close') {
+      closing = true;
+      exitIfClosing();
+      return;
+    }
     busy = true;
     try {
       const result = await compose.applyRange(m.sample, 0, compose.transforms.length, new Rng(m.seed));

@@ -21,7 +21,9 @@ export const conv3dBackpropInputGradConfig: tf.GradConfig = {
       dy: () => tf.conv3d(g, filter, strides, pad),
       filter: () =>
         tf.engine().runKernel('Conv3DBackpropFilterV2', { x: g, dy }, {
-          strides, pad, filterShape: filter.shape,
+          strides,
+          pad,
+          filterShape: filter.shape,
         } as unknown as tf.NamedAttrMap) as tf.Tensor5D,
     };
   },

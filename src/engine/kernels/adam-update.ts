@@ -10,10 +10,17 @@ import { defineKernel, f32, runKernelOutputs } from './kernel.js';
 const ADAM_UPDATE = 'ClaraAdamUpdate';
 
 export const adamUpdateKernel = defineKernel<'p' | 'm' | 'v' | 'g', AdamStepParams>({
-  name: ADAM_UPDATE, mode: 'add',
+  name: ADAM_UPDATE,
+  mode: 'add',
   run({ p, m, v, g }, be, s, k) {
-    const pv = f32(be, p)!, mv = f32(be, m)!, vv = f32(be, v)!, gv = f32(be, g)!;
-    const n = pv.length, po = new Float32Array(n), mo = new Float32Array(n), vo = new Float32Array(n);
+    const pv = f32(be, p)!,
+      mv = f32(be, m)!,
+      vv = f32(be, v)!,
+      gv = f32(be, g)!;
+    const n = pv.length,
+      po = new Float32Array(n),
+      mo = new Float32Array(n),
+      vo = new Float32Array(n);
     k.adamF32(pv, mv, vv, gv, po, mo, vo, s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled);
     return [be.makeTensorInfo(p.shape, 'float32', po), be.makeTensorInfo(p.shape, 'float32', mo), be.makeTensorInfo(p.shape, 'float32', vo)];
   },

@@ -3,7 +3,8 @@ import { poolInfo, type Pool3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
 
 export const avgPool3dGradKernel = defineKernel<'dy' | 'input', Pool3DAttrs>({
-  name: 'AvgPool3DGrad', mode: 'replace',
+  name: 'AvgPool3DGrad',
+  mode: 'replace',
   run({ dy, input }, be, attrs, k) {
     const dv = f32(be, dy);
     if (!dv) return undefined;

@@ -3,7 +3,8 @@ import { poolInfo, type Pool3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
 
 export const avgPool3dKernel = defineKernel<'x', Pool3DAttrs>({
-  name: 'AvgPool3D', mode: 'replace',
+  name: 'AvgPool3D',
+  mode: 'replace',
   run({ x }, be, attrs, k) {
     const xv = f32(be, x);
     if ((attrs.dataFormat && attrs.dataFormat !== 'NDHWC') || !xv) return undefined;

@@ -6,9 +6,11 @@ import { defineKernel, f32, sizeOf, type EngineKernel } from './kernel.js';
 
 export function binaryKernel(name: string, op: BinaryOpName): EngineKernel {
   return defineKernel<'a' | 'b'>({
-    name, mode: 'replace',
+    name,
+    mode: 'replace',
     run({ a, b }, be, _attrs, k) {
-      const av = f32(be, a), bv = f32(be, b);
+      const av = f32(be, a),
+        bv = f32(be, b);
       if (!av || !bv) return undefined;
       const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       if (shape.length > 8) return undefined;

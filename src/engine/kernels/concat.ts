@@ -6,7 +6,8 @@ import { concatCopy, type NumArray } from '../strided-copy.js';
 import { alloc, defineKernel, numeric, sizeOf } from './kernel.js';
 
 export const concatKernel = defineKernel<string, { axis: number }>({
-  name: 'Concat', mode: 'replace',
+  name: 'Concat',
+  mode: 'replace',
   run(inputs, be, attrs, k) {
     const xs: TensorInfo[] = Object.values(inputs);
     if (xs.length === 0 || xs.some((t) => t.dtype !== xs[0].dtype)) return undefined;
@@ -17,7 +18,10 @@ export const concatKernel = defineKernel<string, { axis: number }>({
       vals.push(v);
     }
     const ax = tf.util.parseAxisParam(attrs.axis, xs[0].shape)[0];
-    const shape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), ax);
+    const shape = tf.backend_util.computeOutShape(
+      xs.map((t) => t.shape),
+      ax,
+    );
     const v0 = vals[0];
     if (ax === shape.length - 1 && shape.length > 0 && !(v0 instanceof Uint8Array)) {
       const out = v0 instanceof Float32Array ? new Float32Array(sizeOf(shape)) : new Int32Array(sizeOf(shape));
@@ -25,7 +29,12 @@ export const concatKernel = defineKernel<string, { axis: number }>({
       return be.makeTensorInfo(shape, xs[0].dtype, out);
     }
     const out = alloc(v0, sizeOf(shape));
-    concatCopy(vals, xs.map((t) => t.shape), ax, out);
+    concatCopy(
+      vals,
+      xs.map((t) => t.shape),
+      ax,
+      out,
+    );
     return be.makeTensorInfo(shape, xs[0].dtype, out);
   },
 });

@@ -5,9 +5,11 @@ import { convInfo, type Conv3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
 
 export const conv3dBackpropInputKernel = defineKernel<'dy' | 'filter', Conv3DAttrs & { inputShape: number[] }>({
-  name: 'Conv3DBackpropInputV2', mode: 'replace',
+  name: 'Conv3DBackpropInputV2',
+  mode: 'replace',
   run({ dy, filter }, be, attrs, k) {
-    const dv = f32(be, dy), wv = f32(be, filter);
+    const dv = f32(be, dy),
+      wv = f32(be, filter);
     if (!dv || !wv) return undefined;
     const { info, geom } = convInfo(attrs.inputShape, filter.shape, attrs);
     const dx = new Float32Array(sizeOf(info.inShape));

@@ -5,9 +5,11 @@ import { convInfo, type Conv3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, noDilation, sizeOf } from './kernel.js';
 
 export const conv3dKernel = defineKernel<'x' | 'filter', Conv3DAttrs>({
-  name: 'Conv3D', mode: 'replace',
+  name: 'Conv3D',
+  mode: 'replace',
   run({ x, filter }, be, attrs, k) {
-    const xv = f32(be, x), wv = f32(be, filter);
+    const xv = f32(be, x),
+      wv = f32(be, filter);
     if (!noDilation(attrs.dilations) || !xv || !wv) return undefined;
     const { info, geom } = convInfo(x.shape, filter.shape, attrs);
     const y = new Float32Array(sizeOf(info.outShape));

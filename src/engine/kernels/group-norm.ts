@@ -18,21 +18,41 @@ interface NormAttrs {
 }
 
 export const groupNormKernel = defineKernel<'x' | 'w' | 'b', NormAttrs>({
-  name: GROUP_NORM, mode: 'add',
+  name: GROUP_NORM,
+  mode: 'add',
   run({ x, w, b }, be, { groups, eps, affine }, k) {
     const [s, v, c] = x.shape;
-    const y = new Float32Array(s * v * c), mean = new Float32Array(s * groups), variance = new Float32Array(s * groups);
+    const y = new Float32Array(s * v * c),
+      mean = new Float32Array(s * groups),
+      variance = new Float32Array(s * groups);
     k.groupNormF32(s, v, c, groups, eps, f32(be, x)!, affine ? f32(be, w)! : null, affine ? f32(be, b)! : null, y, mean, variance);
     return [be.makeTensorInfo(x.shape, 'float32', y), be.makeTensorInfo([s, groups], 'float32', mean), be.makeTensorInfo([s, groups], 'float32', variance)];
   },
 });
 
 export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance' | 'w', NormAttrs>({
-  name: GROUP_NORM_GRAD, mode: 'add',
+  name: GROUP_NORM_GRAD,
+  mode: 'add',
   run({ dy, x, mean, variance, w }, be, { groups, eps, affine }, k) {
     const [s, v, c] = x.shape;
-    const dx = new Float32Array(s * v * c), dw = new Float32Array(c), db = new Float32Array(c);
-    k.groupNormGradF32(s, v, c, groups, eps, f32(be, dy)!, f32(be, x)!, f32(be, mean)!, f32(be, variance)!, affine ? f32(be, w)! : null, dx, affine ? dw : null, affine ? db : null);
+    const dx = new Float32Array(s * v * c),
+      dw = new Float32Array(c),
+      db = new Float32Array(c);
+    k.groupNormGradF32(
+      s,
+      v,
+      c,
+      groups,
+      eps,
+      f32(be, dy)!,
+      f32(be, x)!,
+      f32(be, mean)!,
+      f32(be, variance)!,
+      affine ? f32(be, w)! : null,
+      dx,
+      affine ? dw : null,
+      affine ? db : null,
+    );
     return [be.makeTensorInfo(x.shape, 'float32', dx), be.makeTensorInfo([c], 'float32', dw), be.makeTensorInfo([c], 'float32', db)];
   },
 });
@@ -54,12 +74,19 @@ export const groupNormGradient = defineGradient<NormAttrs>({
  * ([C], both or neither): { y, mean [S, G], variance [S, G] }; undefined where the native
  * kernel is not registered on the current backend or x is not float32.
  */
-export function groupNorm3d(x: Tensor3D, groups: number, eps: number, w: Tensor | null, b: Tensor | null): { y: Tensor3D; mean: Tensor; variance: Tensor } | undefined {
+export function groupNorm3d(
+  x: Tensor3D,
+  groups: number,
+  eps: number,
+  w: Tensor | null,
+  b: Tensor | null,
+): { y: Tensor3D; mean: Tensor; variance: Tensor } | undefined {
   if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || x.dtype !== 'float32' || x.shape[2] % groups !== 0) return undefined;
   if ((w && w.dtype !== 'float32') || (b && b.dtype !== 'float32')) return undefined;
   const c = x.shape[2];
   const affine = !!(w && b);
-  const wt = affine ? (tf.reshape(w!, [c]) as Tensor1D) : tf.ones([c]), bt = affine ? (tf.reshape(b!, [c]) as Tensor1D) : tf.zeros([c]);
+  const wt = affine ? (tf.reshape(w!, [c]) as Tensor1D) : tf.ones([c]),
+    bt = affine ? (tf.reshape(b!, [c]) as Tensor1D) : tf.zeros([c]);
   const [y, mean, variance] = runKernelOutputs(GROUP_NORM, { x, w: wt, b: bt }, { groups, eps, affine });
   return { y: y as Tensor3D, mean, variance };
 }

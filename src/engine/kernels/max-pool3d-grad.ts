@@ -3,9 +3,11 @@ import { poolInfo, type Pool3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
 
 export const maxPool3dGradKernel = defineKernel<'dy' | 'input', Pool3DAttrs>({
-  name: 'MaxPool3DGrad', mode: 'replace',
+  name: 'MaxPool3DGrad',
+  mode: 'replace',
   run({ dy, input }, be, attrs, k) {
-    const dv = f32(be, dy), xv = f32(be, input);
+    const dv = f32(be, dy),
+      xv = f32(be, input);
     if (!dv || !xv) return undefined;
     const { geom } = poolInfo(input.shape, attrs);
     const dx = new Float32Array(sizeOf(input.shape));

@@ -16,7 +16,8 @@ function strides(shape: readonly number[]): Float64Array {
 }
 
 export const padV2Kernel = defineKernel<'x', { paddings: [number, number][]; constantValue: number }>({
-  name: 'PadV2', mode: 'replace',
+  name: 'PadV2',
+  mode: 'replace',
   run({ x }, be, { paddings, constantValue }, k) {
     const xv = numeric(be, x);
     if (!xv || xv instanceof Uint8Array || x.shape.length > 8 || x.shape.length === 0) return undefined;

@@ -6,7 +6,8 @@ import { defineGradient, defineKernel, f32, onNativeCpu, runKernel, sizeOf } fro
 const RELU_GRAD = 'ClaraReluGrad';
 
 export const reluGradKernel = defineKernel<'dy' | 'x'>({
-  name: RELU_GRAD, mode: 'add',
+  name: RELU_GRAD,
+  mode: 'add',
   run({ dy, x }, be, _attrs, k) {
     const dx = new Float32Array(sizeOf(x.shape));
     k.reluGradF32(f32(be, dy)!, f32(be, x)!, dx);

@@ -2,7 +2,8 @@
 import { defineKernel, f32 } from './kernel.js';
 
 export const reluKernel = defineKernel<'x'>({
-  name: 'Relu', mode: 'replace',
+  name: 'Relu',
+  mode: 'replace',
   run({ x }, be, _attrs, k) {
     const xv = f32(be, x);
     if (!xv) return undefined;

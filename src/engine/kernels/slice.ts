@@ -17,6 +17,7 @@ export function sliceInfo(x: TensorInfo, be: CpuBackendLike, begin: number | num
 }
 
 export const sliceKernel = defineKernel<'x', { begin: number | number[]; size: number | number[] }>({
-  name: 'Slice', mode: 'replace',
+  name: 'Slice',
+  mode: 'replace',
   run: ({ x }, be, attrs) => sliceInfo(x, be, attrs.begin, attrs.size),
 });

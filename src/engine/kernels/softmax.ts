@@ -3,10 +3,12 @@
 import { defineKernel, f32 } from './kernel.js';
 
 export const softmaxKernel = defineKernel<'logits', { dim?: number }>({
-  name: 'Softmax', mode: 'replace',
+  name: 'Softmax',
+  mode: 'replace',
   run({ logits }, be, attrs, k) {
     const xv = f32(be, logits);
-    const dim = Number(attrs.dim ?? -1), r = logits.shape.length;
+    const dim = Number(attrs.dim ?? -1),
+      r = logits.shape.length;
     if (!xv || r === 0 || (dim !== -1 && dim !== r - 1)) return undefined;
     const y = new Float32Array(xv.length);
     k.softmaxF32(xv, y, logits.shape[r - 1]);

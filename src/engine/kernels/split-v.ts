@@ -5,7 +5,8 @@ import { defineKernel, numeric, sizeOf } from './kernel.js';
 import { sliceInfo } from './slice.js';
 
 export const splitVKernel = defineKernel<'x', { numOrSizeSplits: number | number[]; axis: number }>({
-  name: 'SplitV', mode: 'replace',
+  name: 'SplitV',
+  mode: 'replace',
   run({ x }, be, attrs, k) {
     const xv = numeric(be, x);
     if (!xv) return undefined;

@@ -2,7 +2,8 @@
 import { defineKernel, f32 } from './kernel.js';
 
 export const stepKernel = defineKernel<'x', { alpha?: number }>({
-  name: 'Step', mode: 'replace',
+  name: 'Step',
+  mode: 'replace',
   run({ x }, be, attrs, k) {
     const xv = f32(be, x);
     if (!xv) return undefined;

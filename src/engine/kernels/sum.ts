@@ -7,7 +7,8 @@ import { middleView } from '../../native/reduce.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
 
 export const sumKernel = defineKernel<'x', { axis: number | number[]; keepDims: boolean }>({
-  name: 'Sum', mode: 'replace',
+  name: 'Sum',
+  mode: 'replace',
   run({ x }, be, { axis, keepDims }, k) {
     const xv = f32(be, x);
     if (!xv) return undefined;

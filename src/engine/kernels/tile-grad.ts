@@ -5,7 +5,8 @@ import { defineGradient, defineKernel, f32, onNativeCpu, runKernel, sizeOf } fro
 const TILE_GRAD = 'ClaraTileGrad';
 
 export const tileGradKernel = defineKernel<'dy' | 'x', { reps: number[] }>({
-  name: TILE_GRAD, mode: 'add',
+  name: TILE_GRAD,
+  mode: 'add',
   run({ dy, x }, be, { reps }, k) {
     const dx = new Float32Array(sizeOf(x.shape));
     k.tileGradF32(Float64Array.from(x.shape), Float64Array.from(reps), f32(be, dy)!, dx);

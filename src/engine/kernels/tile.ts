@@ -3,7 +3,8 @@ import { alloc, defineKernel, numeric, sizeOf } from './kernel.js';
 import { tileCopy } from '../strided-copy.js';
 
 export const tileKernel = defineKernel<'x', { reps: number[] }>({
-  name: 'Tile', mode: 'replace',
+  name: 'Tile',
+  mode: 'replace',
   run({ x }, be, { reps }) {
     const xv = numeric(be, x);
     if (!xv || reps.length !== x.shape.length) return undefined;

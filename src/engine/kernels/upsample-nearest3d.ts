@@ -11,7 +11,8 @@ interface UpsampleAttrs {
 }
 
 export const upsampleNearest3dKernel = defineKernel<'x', UpsampleAttrs>({
-  name: UPSAMPLE_NEAREST3D, mode: 'add',
+  name: UPSAMPLE_NEAREST3D,
+  mode: 'add',
   run({ x }, be, { size: s }, k) {
     const [n, d, h, w, c] = x.shape;
     const shape = [n, d * s[0], h * s[1], w * s[2], c];
@@ -22,7 +23,8 @@ export const upsampleNearest3dKernel = defineKernel<'x', UpsampleAttrs>({
 });
 
 export const upsampleNearest3dGradKernel = defineKernel<'dy', UpsampleAttrs>({
-  name: UPSAMPLE_NEAREST3D_GRAD, mode: 'add',
+  name: UPSAMPLE_NEAREST3D_GRAD,
+  mode: 'add',
   run({ dy }, be, { size: s }, k) {
     const [n, od, oh, ow, c] = dy.shape;
     const shape = [n, od / s[0], oh / s[1], ow / s[2], c];

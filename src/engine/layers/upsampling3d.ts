@@ -49,7 +49,11 @@ export function upsampleNearest3dOps(x: tf.Tensor5D, size: number | number[]): t
  */
 function linearAxis(y: tf.Tensor, axis: number, s: number): tf.Tensor {
   const n = y.shape[axis];
-  const idx = (shift: number) => tf.tensor1d(Int32Array.from({ length: n }, (_, i) => Math.min(n - 1, Math.max(0, i + shift))), 'int32');
+  const idx = (shift: number) =>
+    tf.tensor1d(
+      Int32Array.from({ length: n }, (_, i) => Math.min(n - 1, Math.max(0, i + shift))),
+      'int32',
+    );
   const prev = tf.gather(y, idx(-1), axis);
   const next = tf.gather(y, idx(1), axis);
   const parts: tf.Tensor[] = [];

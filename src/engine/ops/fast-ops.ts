@@ -16,7 +16,8 @@ export function colSum(x2d: tf.Tensor2D): tf.Tensor1D {
 
 /** Sum over the spatial axes of [N, ...spatial, C] → [N, C] (or [C] with `batch`: over N too). */
 export function sumSpatial(t: tf.Tensor, batch = false): tf.Tensor {
-  const n = t.shape[0], c = t.shape[t.rank - 1];
+  const n = t.shape[0],
+    c = t.shape[t.rank - 1];
   const v = t.size / (n * c);
   if (nativeSum() && t.dtype === 'float32') return tf.sum(tf.reshape(t, batch ? [n * v, c] : [n, v, c]), batch ? 0 : 1);
   if (batch) return colSum(tf.reshape(t, [n * v, c]) as tf.Tensor2D);

@@ -14,15 +14,27 @@ function values(t: tf.Tensor): Float32Array {
 }
 
 /** out[b, i, j, k, c] = x[b, i + o0, j + o1, k + o2, c] for the region `size` (begin = offset). */
-function copyBox(src: Float32Array, srcShape: Shape5, dst: Float32Array, dstShape: Shape5, offSrc: number[], offDst: number[], box: number[], add: boolean): void {
-  const [, sd, sh, sw, c] = srcShape, [, dd, dh, dw] = dstShape;
+function copyBox(
+  src: Float32Array,
+  srcShape: Shape5,
+  dst: Float32Array,
+  dstShape: Shape5,
+  offSrc: number[],
+  offDst: number[],
+  box: number[],
+  add: boolean,
+): void {
+  const [, sd, sh, sw, c] = srcShape,
+    [, dd, dh, dw] = dstShape;
   const row = box[3] * c;
-  for (let b = 0; b < box[0]; b++) for (let i = 0; i < box[1]; i++) for (let j = 0; j < box[2]; j++) {
-    const s = ((((b + offSrc[0]) * sd + i + offSrc[1]) * sh + j + offSrc[2]) * sw + offSrc[3]) * c;
-    const d = ((((b + offDst[0]) * dd + i + offDst[1]) * dh + j + offDst[2]) * dw + offDst[3]) * c;
-    if (add) for (let q = 0; q < row; q++) dst[d + q] += src[s + q];
-    else dst.set(src.subarray(s, s + row), d);
-  }
+  for (let b = 0; b < box[0]; b++)
+    for (let i = 0; i < box[1]; i++)
+      for (let j = 0; j < box[2]; j++) {
+        const s = ((((b + offSrc[0]) * sd + i + offSrc[1]) * sh + j + offSrc[2]) * sw + offSrc[3]) * c;
+        const d = ((((b + offDst[0]) * dd + i + offDst[1]) * dh + j + offDst[2]) * dw + offDst[3]) * c;
+        if (add) for (let q = 0; q < row; q++) dst[d + q] += src[s + q];
+        else dst.set(src.subarray(s, s + row), d);
+      }
 }
 
 /** A spatial crop x[:, b0:b0+s0, b1:b1+s1, b2:b2+s2, :] (all channels, all batch items). */
@@ -47,8 +59,12 @@ export function crop5d(x: tf.Tensor5D, begin: [number, number, number], size: [n
 /** Concatenation along the channel (last) axis. */
 export function concatChannels(a: tf.Tensor5D, b: tf.Tensor5D): tf.Tensor5D {
   const f = tf.customGrad(((ta: tf.Tensor, tb: tf.Tensor) => {
-    const ca = ta.shape[4]!, cb = tb.shape[4]!, c = ca + cb, n = ta.size / ca;
-    const av = values(ta), bv = values(tb);
+    const ca = ta.shape[4]!,
+      cb = tb.shape[4]!,
+      c = ca + cb,
+      n = ta.size / ca;
+    const av = values(ta),
+      bv = values(tb);
     const out = new Float32Array(n * c);
     for (let v = 0; v < n; v++) {
       out.set(av.subarray(v * ca, v * ca + ca), v * c);
@@ -58,7 +74,9 @@ export function concatChannels(a: tf.Tensor5D, b: tf.Tensor5D): tf.Tensor5D {
     return {
       value: tf.tensor(out, shape),
       gradFunc: (dy: tf.Tensor) => {
-        const g = values(dy), ga = new Float32Array(n * ca), gb = new Float32Array(n * cb);
+        const g = values(dy),
+          ga = new Float32Array(n * ca),
+          gb = new Float32Array(n * cb);
         for (let v = 0; v < n; v++) {
           ga.set(g.subarray(v * c, v * c + ca), v * ca);
           gb.set(g.subarray(v * c + ca, v * c + c), v * cb);
@@ -80,14 +98,23 @@ export function concatChannels(a: tf.Tensor5D, b: tf.Tensor5D): tf.Tensor5D {
 function linearPass(src: Float32Array, outer: number, n: number, inner: number, s: number, adjoint: boolean): Float32Array {
   const dst = new Float32Array(adjoint ? outer * n * inner : outer * n * s * inner);
   for (let r = 0; r < s; r++) {
-    const delta = (r + 0.5) / s - 0.5, k = Math.abs(delta), w0 = 1 - k;
-    for (let o = 0; o < outer; o++) for (let i = 0; i < n; i++) {
-      const nb = Math.min(n - 1, Math.max(0, delta < 0 ? i - 1 : i + 1));
-      const up = ((o * n + i) * s + r) * inner; // index in the upsampled array
-      const a = (o * n + i) * inner, b = (o * n + nb) * inner;
-      if (!adjoint) for (let q = 0; q < inner; q++) dst[up + q] = w0 * src[a + q] + k * src[b + q];
-      else for (let q = 0; q < inner; q++) { const g = src[up + q]; dst[a + q] += w0 * g; dst[b + q] += k * g; }
-    }
+    const delta = (r + 0.5) / s - 0.5,
+      k = Math.abs(delta),
+      w0 = 1 - k;
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < n; i++) {
+        const nb = Math.min(n - 1, Math.max(0, delta < 0 ? i - 1 : i + 1));
+        const up = ((o * n + i) * s + r) * inner; // index in the upsampled array
+        const a = (o * n + i) * inner,
+          b = (o * n + nb) * inner;
+        if (!adjoint) for (let q = 0; q < inner; q++) dst[up + q] = w0 * src[a + q] + k * src[b + q];
+        else
+          for (let q = 0; q < inner; q++) {
+            const g = src[up + q];
+            dst[a + q] += w0 * g;
+            dst[b + q] += k * g;
+          }
+      }
   }
   return dst;
 }
@@ -109,7 +136,8 @@ function separableUpsample(x: tf.Tensor5D, s: [number, number, number], pass: Up
     for (let a = 0; a < 3; a++) {
       const [outer, inner] = outerInner(a);
       if (s[a] > 1) v = pass(v, outer, shapes[a][a], inner, s[a], false);
-      const next = shapes[a].slice(); next[a] *= s[a];
+      const next = shapes[a].slice();
+      next[a] *= s[a];
       shapes.push(next);
     }
     return {
@@ -142,11 +170,14 @@ export function trilinearUpsampleLoops(x: tf.Tensor5D, s: [number, number, numbe
 /** Nearest-neighbour upsampling of [outer, n, inner] by s along the middle axis, or its adjoint (block sums). */
 function nearestPass(src: Float32Array, outer: number, n: number, inner: number, s: number, adjoint: boolean): Float32Array {
   const dst = new Float32Array(adjoint ? outer * n * inner : outer * n * s * inner);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < n; i++) for (let r = 0; r < s; r++) {
-    const up = ((o * n + i) * s + r) * inner, a = (o * n + i) * inner;
-    if (!adjoint) dst.set(src.subarray(a, a + inner), up);
-    else for (let q = 0; q < inner; q++) dst[a + q] += src[up + q];
-  }
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < n; i++)
+      for (let r = 0; r < s; r++) {
+        const up = ((o * n + i) * s + r) * inner,
+          a = (o * n + i) * inner;
+        if (!adjoint) dst.set(src.subarray(a, a + inner), up);
+        else for (let q = 0; q < inner; q++) dst[a + q] += src[up + q];
+      }
   return dst;
 }
 

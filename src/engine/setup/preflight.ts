@@ -41,8 +41,12 @@ export function checkPlatform(glibc = glibcVersion(), platform = process.platfor
 export function checkPip(env: NodeJS.ProcessEnv = process.env): string {
   const py = env.CLARA_PYTHON || 'python3';
   const r = spawnSync(py, ['-m', 'pip', '--version'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) throw new ClaraError(`setup tensorflow: no Python to run pip ('${py}': ${firstLine(r.error.message)}); install python3 and pip, or set CLARA_PYTHON`);
-  if (r.status !== 0) throw new ClaraError(`setup tensorflow: '${py} -m pip' does not run (${firstLine(r.stderr) || `exit ${r.status}`}); install pip (Debian: apt-get install python3-pip)`);
+  if (r.error)
+    throw new ClaraError(`setup tensorflow: no Python to run pip ('${py}': ${firstLine(r.error.message)}); install python3 and pip, or set CLARA_PYTHON`);
+  if (r.status !== 0)
+    throw new ClaraError(
+      `setup tensorflow: '${py} -m pip' does not run (${firstLine(r.stderr) || `exit ${r.status}`}); install pip (Debian: apt-get install python3-pip)`,
+    );
   return py;
 }
 
@@ -50,7 +54,8 @@ export function checkPip(env: NodeJS.ProcessEnv = process.env): string {
 export function checkCompiler(env: NodeJS.ProcessEnv = process.env): void {
   const cxx = env.CXX || 'c++';
   const r = spawnSync(cxx, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error || r.status !== 0) throw new ClaraError(`setup tensorflow: no C++ compiler ('${cxx}' does not run); install one (Debian: apt-get install g++) or set CXX`);
+  if (r.error || r.status !== 0)
+    throw new ClaraError(`setup tensorflow: no C++ compiler ('${cxx}' does not run); install one (Debian: apt-get install g++) or set CXX`);
   const m = spawnSync('make', ['--version'], { encoding: 'utf8', timeout: 30_000 });
   if (m.error || m.status !== 0) throw new ClaraError("setup tensorflow: no 'make' (node-gyp needs it); install it (Debian: apt-get install make)");
 }
@@ -59,7 +64,9 @@ export function checkCompiler(env: NodeJS.ProcessEnv = process.env): void {
 export function nodeHeadersDir(execPath = process.execPath): string {
   const prefix = dirname(dirname(execPath));
   if (!existsSync(join(prefix, 'include', 'node', 'node_api.h')) || !existsSync(join(prefix, 'include', 'node', 'common.gypi')))
-    throw new ClaraError(`setup tensorflow: Node's headers are not in ${join(prefix, 'include', 'node')} (node_api.h, common.gypi); install Node with its headers (Debian: apt-get install libnode-dev) — setup never downloads them`);
+    throw new ClaraError(
+      `setup tensorflow: Node's headers are not in ${join(prefix, 'include', 'node')} (node_api.h, common.gypi); install Node with its headers (Debian: apt-get install libnode-dev) — setup never downloads them`,
+    );
   return prefix;
 }
 
@@ -73,5 +80,7 @@ function freeBytes(dir: string): number {
 export function checkDisk(dir: string, needBytes: number, what: string): void {
   const free = freeBytes(dir);
   if (free < needBytes)
-    throw new ClaraError(`setup tensorflow: too little disk for ${what} in ${dir}: ${(free / 2 ** 30).toFixed(1)} GiB free, ${(needBytes / 2 ** 30).toFixed(1)} GiB needed`);
+    throw new ClaraError(
+      `setup tensorflow: too little disk for ${what} in ${dir}: ${(free / 2 ** 30).toFixed(1)} GiB free, ${(needBytes / 2 ** 30).toFixed(1)} GiB needed`,
+    );
 }

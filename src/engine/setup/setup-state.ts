@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { tfjsProject, type TfjsNodePackage } from './tfjs-node-package.js';
 import { SETUP_STATE_FILE } from './tensorflow-setup.js';
 
-interface TensorflowSetupState { package: TfjsNodePackage; tfVersion?: string; variant?: string; libDir?: string; setupAt?: string }
+interface TensorflowSetupState {
+  package: TfjsNodePackage;
+  tfVersion?: string;
+  variant?: string;
+  libDir?: string;
+  setupAt?: string;
+}
 
 export function tensorflowSetupStates(): TensorflowSetupState[] {
   const out: TensorflowSetupState[] = [];

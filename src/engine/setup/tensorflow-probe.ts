@@ -4,7 +4,10 @@
 // TensorFlow's own start-up log (oneDNN, devices) goes to stderr, which the parent reads.
 import * as tf from '@tensorflow/tfjs';
 
-interface TfBinding { TF_Version?: string; isUsingGpuDevice?: () => boolean }
+interface TfBinding {
+  TF_Version?: string;
+  isUsingGpuDevice?: () => boolean;
+}
 
 async function main(): Promise<void> {
   const pkg = process.argv[2] === 'gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
@@ -20,9 +23,14 @@ async function main(): Promise<void> {
   const onCpu = tf.conv3d(tf.tensor(xs) as tf.Tensor5D, tf.tensor(ws) as tf.Tensor5D, 1, 'same').dataSync();
   let maxDiff = 0;
   for (let i = 0; i < onCpu.length; i++) maxDiff = Math.max(maxDiff, Math.abs(onCpu[i] - onTf[i]));
-  process.stdout.write(JSON.stringify({
-    package: pkg, tfVersion: binding?.TF_Version ?? 'unknown', gpu: binding?.isUsingGpuDevice?.() ?? false, conv3dMaxDiffVsCpu: maxDiff,
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      package: pkg,
+      tfVersion: binding?.TF_Version ?? 'unknown',
+      gpu: binding?.isUsingGpuDevice?.() ?? false,
+      conv3dMaxDiffVsCpu: maxDiff,
+    }) + '\n',
+  );
 }
 
 main().catch((e: unknown) => {

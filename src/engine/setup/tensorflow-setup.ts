@@ -53,7 +53,8 @@ export function setupTensorflow(o: SetupTensorflowOptions = {}): SetupTensorflow
   const bindingsDir = join(cacheDir, 'bindings');
   const bindingCachedBefore = existsSync(bindingsDir) && readdirSync(bindingsDir).some((d) => d.startsWith(bindingKeyPrefix));
   if (!bindingCachedBefore) checkCompiler();
-  if (!o.from && !existsSync(join(cacheDir, 'tensorflow', `${version}-${variant}`, '.clara-unpacked.json'))) checkDisk(cacheDir, DISK_NEED[variant], `TensorFlow ${version} (${variant})`);
+  if (!o.from && !existsSync(join(cacheDir, 'tensorflow', `${version}-${variant}`, '.clara-unpacked.json')))
+    checkDisk(cacheDir, DISK_NEED[variant], `TensorFlow ${version} (${variant})`);
 
   const tf = o.from ? existingTensorflow(resolve(o.from), variant) : ensureTensorflow({ cacheDir, version, variant, python, log });
   log(`${tf.cached ? 'cached' : 'unpacked'} TensorFlow ${version} (${variant}) libraries in ${tf.libDir}`);
@@ -66,8 +67,16 @@ export function setupTensorflow(o: SetupTensorflowOptions = {}): SetupTensorflow
   if (probe.conv3dMaxDiffVsCpu !== undefined && !(probe.conv3dMaxDiffVsCpu <= 1e-4))
     throw new ClaraError(`setup tensorflow: ${pkg} loads but its conv3d differs from tfjs 'cpu' by ${probe.conv3dMaxDiffVsCpu}`);
   const report: SetupTensorflowReport = {
-    package: pkg, packageDir: pkgDir, tfVersion: probe.tfVersion ?? version, variant, libDir: tf.libDir,
-    binding: b.file, bindingCached: b.cached, librariesCached: tf.cached, probe, seconds: (performance.now() - t0) / 1000,
+    package: pkg,
+    packageDir: pkgDir,
+    tfVersion: probe.tfVersion ?? version,
+    variant,
+    libDir: tf.libDir,
+    binding: b.file,
+    bindingCached: b.cached,
+    librariesCached: tf.cached,
+    probe,
+    seconds: (performance.now() - t0) / 1000,
   };
   writeJsonAtomic(join(pkgDir, 'deps', SETUP_STATE_FILE), { ...report, wheel: tf.wheel, setupAt: new Date().toISOString() });
   return report;

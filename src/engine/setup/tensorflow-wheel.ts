@@ -36,18 +36,27 @@ export interface UnpackedTf {
 }
 
 export function checkVersion(v: string): string {
-  if (!/^\d+\.\d+\.\d+([a-z]+\d+)?$/.test(v)) throw new ClaraError(`--tf-version '${v}' is not a TensorFlow release number (e.g. ${DEFAULT_TF_VERSION})`, { path: '--tf-version' });
+  if (!/^\d+\.\d+\.\d+([a-z]+\d+)?$/.test(v))
+    throw new ClaraError(`--tf-version '${v}' is not a TensorFlow release number (e.g. ${DEFAULT_TF_VERSION})`, { path: '--tf-version' });
   return v;
 }
 
 function lastLines(s: string, n = 2): string {
-  return s.trim().split('\n').filter((l) => l.trim()).slice(-n).join(' | ');
+  return s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join(' | ');
 }
 
 function findWheel(dir: string, project: string, version: string): string | undefined {
   if (!existsSync(dir)) return undefined;
   const prefix = `${project.replace(/-/g, '_')}-${version}-`;
-  return readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.whl')).sort().map((f) => join(dir, f))[0];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.whl'))
+    .sort()
+    .map((f) => join(dir, f))[0];
 }
 
 /** `pip download` one or more requirements (no dependencies, binary wheels only) into `dest`. */
@@ -55,7 +64,9 @@ function pipDownload(python: string, dest: string, reqs: string[], log: (s: stri
   mkdirSync(dest, { recursive: true });
   log(`pip download ${reqs.join(' ')}`);
   const r = spawnSync(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--progress-bar', 'off', '-d', dest, ...reqs], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
   });
   if (r.error || r.status !== 0)
     throw new ClaraError(`setup tensorflow: pip could not download ${reqs.join(' ')}: ${lastLines(r.stderr || r.error?.message || '') || `exit ${r.status}`}`);
@@ -86,7 +97,8 @@ elif op == 'extra':
 
 function py(python: string, args: string[], what: string): string {
   const r = spawnSync(python, ['-c', PY_UNZIP, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error || r.status !== 0) throw new ClaraError(`setup tensorflow: ${what} failed: ${lastLines(r.stderr || r.error?.message || '') || `exit ${r.status}`}`);
+  if (r.error || r.status !== 0)
+    throw new ClaraError(`setup tensorflow: ${what} failed: ${lastLines(r.stderr || r.error?.message || '') || `exit ${r.status}`}`);
   return r.stdout;
 }
 
@@ -97,8 +109,14 @@ function wheelExtraRequirements(python: string, wheel: string, extra: string): s
 
 /** A downloaded wheel of requirement `req` ("nvidia-cublas-cu12<13.0,>=12.5") in `dir`, newest name last. */
 function wheelFor(dir: string, req: string): string | undefined {
-  const name = req.split(/[<>=!~ ]/)[0].replace(/[-.]/g, '_').toLowerCase();
-  const f = readdirSync(dir).filter((x) => x.toLowerCase().startsWith(name + '-') && x.endsWith('.whl')).sort().pop();
+  const name = req
+    .split(/[<>=!~ ]/)[0]
+    .replace(/[-.]/g, '_')
+    .toLowerCase();
+  const f = readdirSync(dir)
+    .filter((x) => x.toLowerCase().startsWith(name + '-') && x.endsWith('.whl'))
+    .sort()
+    .pop();
   return f ? join(dir, f) : undefined;
 }
 
@@ -111,12 +129,24 @@ const MARKER = '.clara-unpacked.json';
  */
 export function existingTensorflow(dir: string, variant: TfVariant): UnpackedTf {
   const libDir = join(dir, 'tensorflow');
-  for (const l of TF_LIBS) if (!existsSync(join(libDir, l))) throw new ClaraError(`setup tensorflow --from: ${join(libDir, l)} does not exist (give the site-packages folder that holds tensorflow/)`, { path: '--from' });
+  for (const l of TF_LIBS)
+    if (!existsSync(join(libDir, l)))
+      throw new ClaraError(`setup tensorflow --from: ${join(libDir, l)} does not exist (give the site-packages folder that holds tensorflow/)`, {
+        path: '--from',
+      });
   const includeDir = join(libDir, 'include');
-  if (!existsSync(join(includeDir, 'tensorflow', 'c', 'eager', 'c_api.h'))) throw new ClaraError(`setup tensorflow --from: ${includeDir} has no tensorflow/c/eager/c_api.h`, { path: '--from' });
+  if (!existsSync(join(includeDir, 'tensorflow', 'c', 'eager', 'c_api.h')))
+    throw new ClaraError(`setup tensorflow --from: ${includeDir} has no tensorflow/c/eager/c_api.h`, { path: '--from' });
   const nvidiaDir = variant === 'gpu' ? join(dir, 'nvidia') : undefined;
-  if (nvidiaDir && !existsSync(nvidiaDir)) throw new ClaraError(`setup tensorflow --gpu --from: ${nvidiaDir} does not exist (install tensorflow[and-cuda], which brings the nvidia-*-cu12 wheels)`, { path: '--from' });
-  const m = /^(\d+\.\d+\.\d+)/.exec(readdirSync(dir).find((f) => /^tensorflow(_cpu)?-\d.*\.dist-info$/.test(f))?.replace(/^tensorflow(_cpu)?-/, '') ?? '');
+  if (nvidiaDir && !existsSync(nvidiaDir))
+    throw new ClaraError(`setup tensorflow --gpu --from: ${nvidiaDir} does not exist (install tensorflow[and-cuda], which brings the nvidia-*-cu12 wheels)`, {
+      path: '--from',
+    });
+  const m = /^(\d+\.\d+\.\d+)/.exec(
+    readdirSync(dir)
+      .find((f) => /^tensorflow(_cpu)?-\d.*\.dist-info$/.test(f))
+      ?.replace(/^tensorflow(_cpu)?-/, '') ?? '',
+  );
   return { version: m?.[1] ?? 'unknown', variant, dir, libDir, includeDir, nvidiaDir, wheel: `(installed in ${dir})`, cached: true };
 }
 
@@ -131,8 +161,14 @@ export function ensureTensorflow(o: { cacheDir: string; version: string; variant
   const wheels = join(cacheDir, 'wheels');
   const dir = join(cacheDir, 'tensorflow', `${version}-${variant}`);
   const res = (wheel: string, cached: boolean): UnpackedTf => ({
-    version, variant, dir, libDir: join(dir, 'tensorflow'), includeDir: join(dir, 'tensorflow', 'include'),
-    nvidiaDir: variant === 'gpu' ? join(dir, 'nvidia') : undefined, wheel, cached,
+    version,
+    variant,
+    dir,
+    libDir: join(dir, 'tensorflow'),
+    includeDir: join(dir, 'tensorflow', 'include'),
+    nvidiaDir: variant === 'gpu' ? join(dir, 'nvidia') : undefined,
+    wheel,
+    cached,
   });
   const marker = join(dir, MARKER);
   if (existsSync(marker)) {
@@ -148,7 +184,8 @@ export function ensureTensorflow(o: { cacheDir: string; version: string; variant
   const all = [wheel];
   if (variant === 'gpu') {
     const reqs = wheelExtraRequirements(python, wheel, 'and-cuda');
-    if (reqs.length === 0) throw new ClaraError(`setup tensorflow --gpu: ${wheel} declares no 'and-cuda' requirements; pick a --tf-version that does (>= 2.14)`);
+    if (reqs.length === 0)
+      throw new ClaraError(`setup tensorflow --gpu: ${wheel} declares no 'and-cuda' requirements; pick a --tf-version that does (>= 2.14)`);
     const missing = reqs.filter((r) => !wheelFor(wheels, r));
     if (missing.length) pipDownload(python, wheels, missing, log);
     for (const r of reqs) {
@@ -161,7 +198,9 @@ export function ensureTensorflow(o: { cacheDir: string; version: string; variant
   mkdirSync(dir, { recursive: true });
   log(`unpacking ${all.length} wheel(s) into ${dir}`);
   py(python, ['extract', dir, JSON.stringify([...TF_LIBS.map((l) => `tensorflow/${l}`), 'tensorflow/include/', 'nvidia/']), ...all], 'unpacking');
-  for (const l of TF_LIBS) if (!existsSync(join(dir, 'tensorflow', l))) throw new ClaraError(`setup tensorflow: ${wheel} has no tensorflow/${l}; it is not a TensorFlow >= 2.x Linux wheel`);
+  for (const l of TF_LIBS)
+    if (!existsSync(join(dir, 'tensorflow', l)))
+      throw new ClaraError(`setup tensorflow: ${wheel} has no tensorflow/${l}; it is not a TensorFlow >= 2.x Linux wheel`);
   if (!existsSync(join(dir, 'tensorflow', 'include', 'tensorflow', 'c', 'eager', 'c_api.h')))
     throw new ClaraError(`setup tensorflow: ${wheel} has no tensorflow/include/tensorflow/c/eager/c_api.h`);
   writeJsonAtomic(marker, { version, variant, wheel, wheels: all, unpacked: new Date().toISOString() });

@@ -38,7 +38,12 @@ function readJson<T>(file: string): T | undefined {
 }
 
 function lastLines(s: string, n = 3): string {
-  return s.trim().split('\n').filter((l) => l.trim()).slice(-n).join(' | ');
+  return s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join(' | ');
 }
 
 /**
@@ -53,7 +58,10 @@ export function ensureNpmPackage(root: string, pkg: TfjsNodePackage, version: st
   const npm = process.env.CLARA_NPM || 'npm';
   log(`npm install --no-save --ignore-scripts ${pkg}@${version}`);
   const r = spawnSync(npm, ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${version}`], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20,
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
   });
   if (r.error) throw new ClaraError(`setup tensorflow: cannot run npm ('${npm}': ${r.error.message.split('\n')[0]}); set CLARA_NPM to its path`);
   if (r.status !== 0) throw new ClaraError(`setup tensorflow: npm could not install ${pkg}@${version}: ${lastLines(r.stderr) || `exit ${r.status}`}`);
@@ -76,7 +84,12 @@ export function linkDeps(pkgDir: string, tf: UnpackedTf): string {
   mkdirSync(lib, { recursive: true });
   const [cc, fw] = TF_LIBS;
   const links: [string, string][] = [
-    [cc, cc], [fw, fw], ['libtensorflow.so', cc], ['libtensorflow_framework.so', fw], ['libtensorflow.so.2.9.1', cc], ['libtensorflow_framework.so.2.9.1', fw],
+    [cc, cc],
+    [fw, fw],
+    ['libtensorflow.so', cc],
+    ['libtensorflow_framework.so', fw],
+    ['libtensorflow.so.2.9.1', cc],
+    ['libtensorflow_framework.so.2.9.1', fw],
   ];
   for (const [name, target] of links) symlinkSync(join(tf.libDir, target), join(lib, name));
   symlinkSync(tf.includeDir, join(deps, 'include'));
@@ -90,14 +103,17 @@ export function linkDeps(pkgDir: string, tf: UnpackedTf): string {
 /** node-gyp's entry script: CLARA_NODE_GYP, npm's node-gyp setting, npm's bundled copy, or one in node_modules. */
 function findNodeGyp(env: NodeJS.ProcessEnv = process.env, execPath = process.execPath): string {
   const cands = [
-    env.CLARA_NODE_GYP, env.npm_config_node_gyp,
+    env.CLARA_NODE_GYP,
+    env.npm_config_node_gyp,
     join(dirname(dirname(execPath)), 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
   ].filter((x): x is string => !!x);
   for (const c of cands) if (existsSync(c)) return resolve(c);
   try {
     return require.resolve('node-gyp/bin/node-gyp.js');
   } catch {
-    throw new ClaraError(`setup tensorflow: node-gyp not found (looked at ${cands.join(', ')} and node_modules); install npm (it bundles node-gyp) or set CLARA_NODE_GYP`);
+    throw new ClaraError(
+      `setup tensorflow: node-gyp not found (looked at ${cands.join(', ')} and node_modules); install npm (it bundles node-gyp) or set CLARA_NODE_GYP`,
+    );
   }
 }
 
@@ -122,7 +138,10 @@ export function bindingPath(pkgDir: string): { file: string; napi: number } {
  * The binding for this package + TensorFlow + Node: copied from the cache when built before,
  * otherwise built with node-gyp (Node's headers from --nodedir: never downloaded).
  */
-export function ensureBinding(o: { pkgDir: string; tf: UnpackedTf; cacheDir: string; nodeDir: string; log: (s: string) => void }): { file: string; cached: boolean } {
+export function ensureBinding(o: { pkgDir: string; tf: UnpackedTf; cacheDir: string; nodeDir: string; log: (s: string) => void }): {
+  file: string;
+  cached: boolean;
+} {
   const { pkgDir, tf, cacheDir, nodeDir, log } = o;
   const pj = readJson<PkgJson>(join(pkgDir, 'package.json'))!;
   const { file, napi } = bindingPath(pkgDir);
@@ -136,11 +155,21 @@ export function ensureBinding(o: { pkgDir: string; tf: UnpackedTf; cacheDir: str
   }
   const gyp = findNodeGyp();
   log(`building ${pj.name}'s binding with node-gyp (Node headers from ${nodeDir})`);
-  const args = [gyp, 'rebuild', `--nodedir=${nodeDir}`, `--module_name=${pj.binary.module_name}`, `--module_path=${dirname(file)}`,
-    `--napi_build_version=${napi}`, `-j`, String(Math.max(1, availableParallelism()))];
+  const args = [
+    gyp,
+    'rebuild',
+    `--nodedir=${nodeDir}`,
+    `--module_name=${pj.binary.module_name}`,
+    `--module_path=${dirname(file)}`,
+    `--napi_build_version=${napi}`,
+    `-j`,
+    String(Math.max(1, availableParallelism())),
+  ];
   const r = spawnSync(process.execPath, args, { cwd: pkgDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   if (r.error || r.status !== 0 || !existsSync(file))
-    throw new ClaraError(`setup tensorflow: building ${pj.name}'s binding failed: ${lastLines(r.stderr || r.stdout || r.error?.message || '') || `exit ${r.status}`}`);
+    throw new ClaraError(
+      `setup tensorflow: building ${pj.name}'s binding failed: ${lastLines(r.stderr || r.stdout || r.error?.message || '') || `exit ${r.status}`}`,
+    );
   writeFileAtomic(cached, readFileSync(file));
   return { file, cached: false };
 }

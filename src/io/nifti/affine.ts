@@ -21,12 +21,25 @@ function qfacOf(h: NiftiHeader): 1 | -1 {
 
 function quaternionToMatrix(w: number, x: number, y: number, z: number): number[][] {
   const nq = w * w + x * x + y * y + z * z;
-  if (nq < Number.EPSILON) return [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  if (nq < Number.EPSILON)
+    return [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
   const s = 2 / nq;
-  const X = x * s, Y = y * s, Z = z * s;
-  const wX = w * X, wY = w * Y, wZ = w * Z;
-  const xX = x * X, xY = x * Y, xZ = x * Z;
-  const yY = y * Y, yZ = y * Z, zZ = z * Z;
+  const X = x * s,
+    Y = y * s,
+    Z = z * s;
+  const wX = w * X,
+    wY = w * Y,
+    wZ = w * Z;
+  const xX = x * X,
+    xY = x * Y,
+    xZ = x * Z;
+  const yY = y * Y,
+    yZ = y * Z,
+    zZ = z * Z;
   return [
     [1 - (yY + zZ), xY - wZ, xZ + wY],
     [xY + wZ, 1 - (xX + zZ), yZ - wX],
@@ -48,7 +61,12 @@ function qformAffine(h: NiftiHeader, file = '<header>'): Affine {
     throw new ClaraError(`pixdim[1..3] = ${vox.join(', ')} should be positive for a qform`, { file, path: 'header.pixdim' });
   }
   vox[2] *= qfacOf(h);
-  const out: Affine = [[0, 0, 0, h.qoffset[0]], [0, 0, 0, h.qoffset[1]], [0, 0, 0, h.qoffset[2]], [0, 0, 0, 1]];
+  const out: Affine = [
+    [0, 0, 0, h.qoffset[0]],
+    [0, 0, 0, h.qoffset[1]],
+    [0, 0, 0, h.qoffset[2]],
+    [0, 0, 0, 1],
+  ];
   for (let r = 0; r < 3; r++) for (let col = 0; col < 3; col++) out[r][col] = R[r][col] * vox[col];
   return out;
 }
@@ -56,10 +74,19 @@ function qformAffine(h: NiftiHeader, file = '<header>'): Affine {
 /** nibabel's base affine: shape_zoom_affine(shape, pixdim, x_flip=True). */
 function baseAffine(h: NiftiHeader): Affine {
   const ndim = h.dim[0];
-  const shape = [1, 1, 1], zooms = [1, 1, 1];
-  for (let i = 0; i < Math.min(3, ndim); i++) { shape[i] = h.dim[i + 1]; zooms[i] = h.pixdim[i + 1]; }
+  const shape = [1, 1, 1],
+    zooms = [1, 1, 1];
+  for (let i = 0; i < Math.min(3, ndim); i++) {
+    shape[i] = h.dim[i + 1];
+    zooms[i] = h.pixdim[i + 1];
+  }
   zooms[0] *= -1;
-  const out: Affine = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+  const out: Affine = [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ];
   for (let i = 0; i < 3; i++) {
     out[i][i] = zooms[i];
     out[i][3] = -((shape[i] - 1) / 2) * zooms[i];
@@ -82,9 +109,9 @@ export function bestAffine(h: NiftiHeader, file?: string): { affine: Affine; sou
 // ---- writing: affine → quaternion (nibabel's set_qform, strip_shears=True) ----
 
 function det3(m: number[][]): number {
-  return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-    - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-    + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  return (
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+  );
 }
 
 function inv3T(m: number[][]): number[][] {
@@ -118,16 +145,28 @@ function matrixToQuaternion(m: number[][]): [number, number, number, number] {
   let w: number, x: number, y: number, z: number;
   if (tr > 0) {
     const s = Math.sqrt(tr + 1) * 2;
-    w = s / 4; x = (m[2][1] - m[1][2]) / s; y = (m[0][2] - m[2][0]) / s; z = (m[1][0] - m[0][1]) / s;
+    w = s / 4;
+    x = (m[2][1] - m[1][2]) / s;
+    y = (m[0][2] - m[2][0]) / s;
+    z = (m[1][0] - m[0][1]) / s;
   } else if (m[0][0] > m[1][1] && m[0][0] > m[2][2]) {
     const s = Math.sqrt(1 + m[0][0] - m[1][1] - m[2][2]) * 2;
-    w = (m[2][1] - m[1][2]) / s; x = s / 4; y = (m[0][1] + m[1][0]) / s; z = (m[0][2] + m[2][0]) / s;
+    w = (m[2][1] - m[1][2]) / s;
+    x = s / 4;
+    y = (m[0][1] + m[1][0]) / s;
+    z = (m[0][2] + m[2][0]) / s;
   } else if (m[1][1] > m[2][2]) {
     const s = Math.sqrt(1 + m[1][1] - m[0][0] - m[2][2]) * 2;
-    w = (m[0][2] - m[2][0]) / s; x = (m[0][1] + m[1][0]) / s; y = s / 4; z = (m[1][2] + m[2][1]) / s;
+    w = (m[0][2] - m[2][0]) / s;
+    x = (m[0][1] + m[1][0]) / s;
+    y = s / 4;
+    z = (m[1][2] + m[2][1]) / s;
   } else {
     const s = Math.sqrt(1 + m[2][2] - m[0][0] - m[1][1]) * 2;
-    w = (m[1][0] - m[0][1]) / s; x = (m[0][2] + m[2][0]) / s; y = (m[1][2] + m[2][1]) / s; z = s / 4;
+    w = (m[1][0] - m[0][1]) / s;
+    x = (m[0][2] + m[2][0]) / s;
+    y = (m[1][2] + m[2][1]) / s;
+    z = s / 4;
   }
   const n = Math.hypot(w, x, y, z);
   const sign = w < 0 ? -1 : 1;
@@ -150,7 +189,10 @@ export function affineToQform(affine: Affine): QformParams {
   // A zero column (degenerate affine) gets the unit axis so the rotation stays defined.
   for (let c = 0; c < 3; c++) if (zooms[c] === 0) for (let r = 0; r < 3; r++) R[r][c] = r === c ? 1 : 0;
   let qfac: 1 | -1 = 1;
-  if (det3(R) <= 0) { qfac = -1; for (let r = 0; r < 3; r++) R[r][2] *= -1; }
+  if (det3(R) <= 0) {
+    qfac = -1;
+    for (let r = 0; r < 3; r++) R[r][2] *= -1;
+  }
   const PR = nearestOrthogonal(R);
   const q = matrixToQuaternion(PR);
   return { quatern: [q[1], q[2], q[3]], qoffset: [affine[0][3], affine[1][3], affine[2][3]], zooms, qfac };

@@ -15,7 +15,15 @@ import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib'
 import { constants as bufferConstants } from 'node:buffer';
 import { ClaraError } from '../../util/errors.js';
 import {
-  DTYPE_BYTES, NIFTI1_HEADER_SIZE, NIFTI2_HEADER_SIZE, dataOffset, detectHeader, dtypeFromCode, headerShape, parseHeader, type NiftiHeader,
+  DTYPE_BYTES,
+  NIFTI1_HEADER_SIZE,
+  NIFTI2_HEADER_SIZE,
+  dataOffset,
+  detectHeader,
+  dtypeFromCode,
+  headerShape,
+  parseHeader,
+  type NiftiHeader,
 } from './header.js';
 import { FortranToCSink } from './fortran-sink.js';
 import type { VoxelArray } from '../volume.js';
@@ -58,18 +66,32 @@ function kindOf(st: Stats): string {
 function ioError(path: string, e: unknown): ClaraError {
   if (e instanceof ClaraError) return e;
   const code = (e as { code?: string }).code;
-  const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a NIfTI file'
-    : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  const what =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EISDIR'
+        ? 'is a directory, not a NIfTI file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (e as Error).message;
   return new ClaraError(`cannot read NIfTI: ${what}`, { file: path });
 }
 
 /** Opens `path` for reading when it is a regular file (by path, then by descriptor); returns the fd and size. */
 function openRegular(path: string): { fd: number; size: number } {
   let st: Stats;
-  try { st = statSync(path); } catch (e) { throw ioError(path, e); }
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw ioError(path, e);
+  }
   if (!st.isFile()) throw new ClaraError(`cannot read NIfTI: is ${kindOf(st)}, not a regular file`, { file: path });
   let fd: number;
-  try { fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK); } catch (e) { throw ioError(path, e); }
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    throw ioError(path, e);
+  }
   const fst = fstatSync(fd);
   if (!fst.isFile()) {
     closeSync(fd);
@@ -99,8 +121,9 @@ function plan(header: NiftiHeader, file: string, limits: ReadLimits): { offset: 
   if (need > limit) {
     throw new ClaraError(
       `dims ${shape.join('x')} of ${dtype} need ${need} bytes in memory, over the limit of ${limit} bytes ` +
-        `(${limits.maxBytes !== undefined ? 'as set' : 'half of this machine\'s memory'}); nothing was allocated`,
-      { file, path: 'header.dim' });
+        `(${limits.maxBytes !== undefined ? 'as set' : "half of this machine's memory"}); nothing was allocated`,
+      { file, path: 'header.dim' },
+    );
   }
   if (offset > MAX_BYTES) throw new ClaraError(`vox_offset ${offset} is beyond any file this reader accepts`, { file, path: 'header.vox_offset' });
   return { offset, need, shape };
@@ -111,7 +134,8 @@ function truncated(header: NiftiHeader, file: string, offset: number, need: numb
   const shape = headerShape(header);
   return new ClaraError(
     `truncated data: dims ${shape.join('x')} of ${dtypeFromCode(header.datatypeCode, file)} need ${need} bytes from offset ${offset}, the file has ${have - offset}`,
-    { file });
+    { file },
+  );
 }
 
 function sinkFor(header: NiftiHeader, shape: number[], file: string): FortranToCSink {
@@ -130,14 +154,20 @@ function isGzipMagic(b: Uint8Array): boolean {
 function gzError(file: string, e: unknown): ClaraError {
   if (e instanceof ClaraError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  const hint = /unexpected end/.test(msg) ? ': the file is truncated' : /incorrect (data|length) check/.test(msg) ? ': the data does not match its checksum (the file is corrupt)' : '';
+  const hint = /unexpected end/.test(msg)
+    ? ': the file is truncated'
+    : /incorrect (data|length) check/.test(msg)
+      ? ': the data does not match its checksum (the file is corrupt)'
+      : '';
   return new ClaraError(`bad gzip data (${msg})${hint}`, { file });
 }
 
 function tooMuch(file: string, offset: number, need: number): ClaraError {
   return new ClaraError(
     `the gzip stream holds more than the ${offset + need} bytes its NIfTI header describes (vox_offset ${offset} + ${need} voxel bytes, ` +
-      `${TRAILING_SLACK} bytes of slack allowed); refused as a possible decompression bomb`, { file });
+      `${TRAILING_SLACK} bytes of slack allowed); refused as a possible decompression bomb`,
+    { file },
+  );
 }
 
 // ---------- uncompressed ----------
@@ -172,10 +202,16 @@ class GzipNiftiConsumer {
   /** Decompressed bytes seen so far. */
   total = 0;
 
-  constructor(private readonly file: string, private readonly limits: ReadLimits) {}
+  constructor(
+    private readonly file: string,
+    private readonly limits: ReadLimits,
+  ) {}
 
   push(chunk: Uint8Array): void {
-    if (this.header) { this.consume(chunk); return; }
+    if (this.header) {
+      this.consume(chunk);
+      return;
+    }
     const n = Math.min(chunk.length, this.head.length - this.headFill);
     this.head.set(chunk.subarray(0, n), this.headFill);
     this.headFill += n;
@@ -241,14 +277,22 @@ function inflateStream(fd: number, file: string, limits: ReadLimits): Promise<Ra
     };
     z.on('data', (chunk: Buffer) => {
       if (done) return;
-      try { consumer.push(chunk); } catch (e) { fail(e); }
+      try {
+        consumer.push(chunk);
+      } catch (e) {
+        fail(e);
+      }
     });
     z.on('error', fail);
     input.on('error', (e) => fail(ioError(file, e)));
     z.on('end', () => {
       if (done) return;
       done = true;
-      try { resolveP(consumer.finish()); } catch (e) { rejectP(gzError(file, e)); }
+      try {
+        resolveP(consumer.finish());
+      } catch (e) {
+        rejectP(gzError(file, e));
+      }
     });
     input.pipe(z);
   });
@@ -286,12 +330,18 @@ function gzipHeaderPrefix(raw: Uint8Array, file: string): Uint8Array {
     let out: Buffer;
     try {
       out = gunzipSync(raw.subarray(0, k), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1100 * k + (1 << 16) });
-    } catch (e) { throw gzError(file, e); }
+    } catch (e) {
+      throw gzError(file, e);
+    }
     if (out.length >= NIFTI2_HEADER_SIZE) return out;
     if (out.length >= NIFTI1_HEADER_SIZE && detectHeader(out, file).version === 1) return out;
     if (k === raw.length) {
       // The whole stream gives less than a header: inflate it properly for zlib's verdict (truncated, bad CRC).
-      try { gunzipSync(raw, { maxOutputLength: 1 << 16 }); } catch (e) { throw gzError(file, e); }
+      try {
+        gunzipSync(raw, { maxOutputLength: 1 << 16 });
+      } catch (e) {
+        throw gzError(file, e);
+      }
       return out;
     }
     if (k >= HEADER_SEARCH_BYTES) {

@@ -7,8 +7,14 @@ import type { DType, VoxelArray } from '../volume.js';
 import { fortranToC } from './transpose.js';
 
 const CTORS = {
-  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
-  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
 } as const;
 
 const BPV: Record<DType, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
@@ -17,7 +23,11 @@ const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function swapBytes(b: Uint8Array, size: number): void {
   for (let i = 0; i < b.length; i += size) {
-    for (let a = i, z = i + size - 1; a < z; a++, z--) { const t = b[a]; b[a] = b[z]; b[z] = t; }
+    for (let a = i, z = i + size - 1; a < z; a++, z--) {
+      const t = b[a];
+      b[a] = b[z];
+      b[z] = t;
+    }
   }
 }
 
@@ -41,7 +51,11 @@ export class FortranToCSink {
   private readonly direct: boolean;
   private outBytes: Uint8Array;
 
-  constructor(readonly dtype: DType, shape: readonly number[], littleEndian: boolean) {
+  constructor(
+    readonly dtype: DType,
+    shape: readonly number[],
+    littleEndian: boolean,
+  ) {
     const n = shape.reduce((a, b) => a * b, 1);
     this.bpv = BPV[dtype];
     this.out = new CTORS[dtype](n);
@@ -96,7 +110,9 @@ export class FortranToCSink {
     // Fortran over [head..., planes] → C over [head..., planes]: tmp[c * planes + b].
     const t = this.tmp.subarray(0, planes * this.P) as VoxelArray;
     fortranToC(src, t, [...this.head, planes]);
-    const out = this.out, S = this.S, s0 = this.s0;
+    const out = this.out,
+      S = this.S,
+      s0 = this.s0;
     for (let c = 0, o = s0, i = 0; c < this.P; c++, o += S) {
       for (let b = 0; b < planes; b++, i++) out[o + b] = t[i];
     }

@@ -45,25 +45,46 @@ export const NIFTI2_HEADER_SIZE = 540;
 
 /** NIfTI datatype codes of the supported dtypes. */
 export const DTYPE_CODES: Record<DType, number> = {
-  uint8: 2, int16: 4, int32: 8, float32: 16, float64: 64, int8: 256, uint16: 512, uint32: 768,
+  uint8: 2,
+  int16: 4,
+  int32: 8,
+  float32: 16,
+  float64: 64,
+  int8: 256,
+  uint16: 512,
+  uint32: 768,
 };
 const CODE_TO_DTYPE = new Map<number, DType>(Object.entries(DTYPE_CODES).map(([k, v]) => [v, k as DType]));
 const KNOWN_UNSUPPORTED: Record<number, string> = {
-  1: 'binary (1 bit)', 32: 'complex64', 128: 'rgb24', 1024: 'int64', 1280: 'uint64', 1536: 'float128',
-  1792: 'complex128', 2048: 'complex256', 2304: 'rgba32',
+  1: 'binary (1 bit)',
+  32: 'complex64',
+  128: 'rgb24',
+  1024: 'int64',
+  1280: 'uint64',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'rgba32',
 };
 export const DTYPE_BYTES: Record<DType, number> = {
-  uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8,
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  uint32: 4,
+  int32: 4,
+  float32: 4,
+  float64: 8,
 };
 
 export function dtypeFromCode(code: number, file: string): DType {
   const d = CODE_TO_DTYPE.get(code);
   if (d) return d;
   const what = KNOWN_UNSUPPORTED[code] ? `${KNOWN_UNSUPPORTED[code]} (code ${code})` : `unknown code ${code}`;
-  throw new ClaraError(
-    `unsupported NIfTI datatype ${what}; supported: ${[...CODE_TO_DTYPE].map(([c, n]) => `${n} (${c})`).join(', ')}`,
-    { file, path: 'header.datatype' },
-  );
+  throw new ClaraError(`unsupported NIfTI datatype ${what}; supported: ${[...CODE_TO_DTYPE].map(([c, n]) => `${n} (${c})`).join(', ')}`, {
+    file,
+    path: 'header.datatype',
+  });
 }
 
 /** Largest voxel count we will allocate for (2^31 - 1: a JS typed array index stays an int). */
@@ -84,10 +105,10 @@ export function detectHeader(buf: Uint8Array, file: string): { version: 1 | 2; l
     if (size === NIFTI1_HEADER_SIZE) return { version: 1, littleEndian: le };
     if (size === NIFTI2_HEADER_SIZE) return { version: 2, littleEndian: le };
   }
-  throw new ClaraError(
-    `not a NIfTI file: sizeof_hdr is ${dv.getInt32(0, true)} (expected 348 for NIfTI-1 or 540 for NIfTI-2, in either byte order)`,
-    { file, path: 'header.sizeof_hdr' },
-  );
+  throw new ClaraError(`not a NIfTI file: sizeof_hdr is ${dv.getInt32(0, true)} (expected 348 for NIfTI-1 or 540 for NIfTI-2, in either byte order)`, {
+    file,
+    path: 'header.sizeof_hdr',
+  });
 }
 
 /** Parses and validates the header at the start of `buf` (the whole file or at least the header). */
@@ -110,7 +131,9 @@ export function parseHeader(buf: Uint8Array, file: string): NiftiHeader {
   let h: NiftiHeader;
   if (version === 1) {
     h = {
-      version, littleEndian: le, sizeofHdr: i32(0),
+      version,
+      littleEndian: le,
+      sizeofHdr: i32(0),
       dimInfo: buf[39],
       dim: Array.from({ length: 8 }, (_, i) => i16(40 + 2 * i)),
       intentP: [f32(56), f32(60), f32(64)],
@@ -145,7 +168,9 @@ export function parseHeader(buf: Uint8Array, file: string): NiftiHeader {
     }
   } else {
     h = {
-      version, littleEndian: le, sizeofHdr: i32(0),
+      version,
+      littleEndian: le,
+      sizeofHdr: i32(0),
       magic: cstr(buf, 4, 8),
       datatypeCode: i16(12),
       bitpix: i16(14),
@@ -205,10 +230,7 @@ function validateHeader(h: NiftiHeader, file: string): void {
     n *= d;
   }
   if (n > MAX_VOXELS) {
-    throw new ClaraError(
-      `dims ${h.dim.slice(1, ndim + 1).join('x')} hold ${n} voxels, over the limit of ${MAX_VOXELS}`,
-      { file, path: 'header.dim' },
-    );
+    throw new ClaraError(`dims ${h.dim.slice(1, ndim + 1).join('x')} hold ${n} voxels, over the limit of ${MAX_VOXELS}`, { file, path: 'header.dim' });
   }
   dtypeFromCode(h.datatypeCode, file); // bitpix is not checked: nibabel trusts datatype, and writers leave bitpix stale
   const minOffset = h.version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE;
@@ -221,7 +243,10 @@ function validateHeader(h: NiftiHeader, file: string): void {
   }
   // nibabel: a single-file NIfTI's data starts after the 4 extension-flag bytes at the earliest.
   if (h.voxOffset < minOffset + 4) {
-    throw new ClaraError(`vox_offset ${h.voxOffset} lies inside the 4 extension-flag bytes after the header (at least ${minOffset + 4} for a single .nii file)`, { file, path: 'header.vox_offset' });
+    throw new ClaraError(
+      `vox_offset ${h.voxOffset} lies inside the 4 extension-flag bytes after the header (at least ${minOffset + 4} for a single .nii file)`,
+      { file, path: 'header.vox_offset' },
+    );
   }
 }
 

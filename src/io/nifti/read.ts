@@ -31,8 +31,14 @@ export interface NiftiImage extends Volume {
 }
 
 const CTORS = {
-  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
-  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
 } as const;
 
 export function typedArrayFor(dtype: DType, n: number): VoxelArray {
@@ -68,25 +74,41 @@ function niftiImage(header: NiftiHeader, data: VoxelArray, file: string): NiftiI
   const n = data.length;
   const { affine, source } = bestAffine(header, file);
   // nibabel: no scaling when slope is 0 or not finite; a finite slope with a non-finite inter is an error.
-  let slope = header.sclSlope, inter = header.sclInter;
-  if (slope === 0 || !Number.isFinite(slope)) { slope = 1; inter = 0; }
-  else if (!Number.isFinite(inter)) {
+  let slope = header.sclSlope,
+    inter = header.sclInter;
+  if (slope === 0 || !Number.isFinite(slope)) {
+    slope = 1;
+    inter = 0;
+  } else if (!Number.isFinite(inter)) {
     throw new ClaraError(`scl_slope ${slope} is valid but scl_inter is ${inter}`, { file, path: 'header.scl_inter' });
   }
   const isScaled = slope !== 1 || inter !== 0;
   return {
-    header, shape, dtype, data, affine, affineSource: source,
+    header,
+    shape,
+    dtype,
+    data,
+    affine,
+    affineSource: source,
     pixdim: header.pixdim.slice(1, shape.length + 1),
-    sclSlope: slope, sclInter: inter, isScaled,
+    sclSlope: slope,
+    sclInter: inter,
+    isScaled,
     scaled(): Float32Array {
       const out = new Float32Array(n);
-      if (!isScaled) { out.set(data); return out; }
+      if (!isScaled) {
+        out.set(data);
+        return out;
+      }
       for (let i = 0; i < n; i++) out[i] = data[i] * slope + inter;
       return out;
     },
     scaled64(): Float64Array {
       const out = new Float64Array(n);
-      if (!isScaled) { out.set(data); return out; }
+      if (!isScaled) {
+        out.set(data);
+        return out;
+      }
       for (let i = 0; i < n; i++) out[i] = data[i] * slope + inter;
       return out;
     },

@@ -33,7 +33,8 @@ function reverseAxes<T extends Indexable>(src: Indexable, dst: T, shape: readonl
       for (let jb = 0; jb < n1; jb += B) {
         const je = Math.min(jb + B, n1);
         for (let i = ib; i < ie; i++) {
-          let o = i * n1 + jb, s = i + n0 * jb;
+          let o = i * n1 + jb,
+            s = i + n0 * jb;
           for (let j = jb; j < je; j++, o++, s += n0) dst[o] = src[s];
         }
       }
@@ -50,7 +51,8 @@ function reverseAxes<T extends Indexable>(src: Indexable, dst: T, shape: readonl
         for (let kb = 0; kb < n2; kb += B) {
           const ke = Math.min(kb + B, n2);
           for (let i = ib; i < ie; i++) {
-            let o = (i * n1 + j) * n2 + kb, s = i + n0 * j + s01 * kb;
+            let o = (i * n1 + j) * n2 + kb,
+              s = i + n0 * j + s01 * kb;
             for (let k = kb; k < ke; k++, o++, s += s01) dst[o] = src[s];
           }
         }
@@ -64,7 +66,9 @@ function reverseAxes<T extends Indexable>(src: Indexable, dst: T, shape: readonl
   fstride[0] = 1;
   for (let a = 1; a < r; a++) fstride[a] = fstride[a - 1] * dims[a - 1];
   const idx = new Array<number>(r).fill(0);
-  const last = r - 1, nl = dims[last], sl = fstride[last];
+  const last = r - 1,
+    nl = dims[last],
+    sl = fstride[last];
   let s = 0;
   for (let o = 0; o < n; ) {
     let p = s;

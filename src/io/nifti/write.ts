@@ -31,8 +31,12 @@ export interface WriteNiftiOptions {
 }
 
 const INT_RANGE: Partial<Record<DType, [number, number]>> = {
-  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767],
-  uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
 };
 
 /** Converts values to `dtype`: floats as IEEE casts, integers rounded (half away from zero) and range-checked. */
@@ -40,7 +44,10 @@ export function convertDType(src: VoxelArray, dtype: DType, file = '<volume>'): 
   if (dtypeOf(src) === dtype) return src;
   const out = typedArrayFor(dtype, src.length);
   const range = INT_RANGE[dtype];
-  if (!range) { out.set(src); return out; }
+  if (!range) {
+    out.set(src);
+    return out;
+  }
   const [lo, hi] = range;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
@@ -63,7 +70,8 @@ export function encodeNifti(volume: Volume, opts: WriteNiftiOptions = {}, file =
   const n = shape.reduce((a, b) => a * b, 1);
   for (const [i, d] of shape.entries()) {
     if (!Number.isInteger(d) || d < 0) throw new ClaraError(`shape[${i}] is ${d}, expected a non-negative integer`, { file, path: `shape[${i}]` });
-    if (version === 1 && d > 32767) throw new ClaraError(`shape[${i}] = ${d} exceeds NIfTI-1's 32767; write NIfTI-2 (version: 2)`, { file, path: `shape[${i}]` });
+    if (version === 1 && d > 32767)
+      throw new ClaraError(`shape[${i}] = ${d} exceeds NIfTI-1's 32767; write NIfTI-2 (version: 2)`, { file, path: `shape[${i}]` });
   }
   if (volume.data.length !== n) {
     throw new ClaraError(`data has ${volume.data.length} values, shape ${shape.join('x')} needs ${n}`, { file, path: 'data' });
@@ -83,8 +91,10 @@ export function encodeNifti(volume: Volume, opts: WriteNiftiOptions = {}, file =
   const pixdim = [q.qfac, ...q.zooms, 1, 1, 1, 1];
   const dims = [ndim, ...shape, ...new Array(7 - ndim).fill(1)];
   const xyzt = ndim >= 4 ? 2 | 8 : 2; // mm (+ sec)
-  const sform = opts.sformCode ?? 1, qform = opts.qformCode ?? 1;
-  const slope = opts.sclSlope ?? 1, inter = opts.sclInter ?? 0;
+  const sform = opts.sformCode ?? 1,
+    qform = opts.qformCode ?? 1;
+  const slope = opts.sclSlope ?? 1,
+    inter = opts.sclInter ?? 0;
   const descrip = Buffer.from((opts.description ?? '').slice(0, 79), 'latin1');
   if (version === 1) {
     dv.setInt32(0, hsize, le);
@@ -129,7 +139,11 @@ export function encodeNifti(volume: Volume, opts: WriteNiftiOptions = {}, file =
   const nativeLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   if (le !== nativeLE && bpv > 1) {
     for (let i = offset; i < out.length; i += bpv) {
-      for (let a = i, z = i + bpv - 1; a < z; a++, z--) { const t = out[a]; out[a] = out[z]; out[z] = t; }
+      for (let a = i, z = i + bpv - 1; a < z; a++, z--) {
+        const t = out[a];
+        out[a] = out[z];
+        out[z] = t;
+      }
     }
   }
   return out;

@@ -28,8 +28,10 @@ function actFn(store: ParamStore, name: string, spec: LayerSpec): (x: tf.Tensor5
         return tf.prelu(x as tf.Tensor, alpha);
       };
     }
-    case 'relu': return (x) => tf.relu(x);
-    case 'relu6': return (x) => tf.relu6(x);
+    case 'relu':
+      return (x) => tf.relu(x);
+    case 'relu6':
+      return (x) => tf.relu6(x);
     case 'leakyrelu': {
       const slope = numArg(spec.args, 'negative_slope', 0.01, what);
       return (x) => tf.leakyRelu(x, slope);
@@ -42,14 +44,21 @@ function actFn(store: ParamStore, name: string, spec: LayerSpec): (x: tf.Tensor5
       const alpha = numArg(spec.args, 'alpha', 1, what);
       return (x) => tf.add(tf.relu(x), tf.minimum(0, tf.mul(alpha, tf.sub(tf.exp(tf.div(x, alpha)), 1))));
     }
-    case 'selu': return (x) => tf.selu(x);
-    case 'sigmoid': return (x) => tf.sigmoid(x);
-    case 'tanh': return (x) => tf.tanh(x);
-    case 'softplus': return (x) => tf.softplus(x);
-    case 'gelu': return (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
+    case 'selu':
+      return (x) => tf.selu(x);
+    case 'sigmoid':
+      return (x) => tf.sigmoid(x);
+    case 'tanh':
+      return (x) => tf.tanh(x);
+    case 'softplus':
+      return (x) => tf.softplus(x);
+    case 'gelu':
+      return (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
     case 'swish':
-    case 'silu': return (x) => tf.mul(x, tf.sigmoid(x));
-    case 'mish': return (x) => tf.mul(x, tf.tanh(tf.softplus(x)));
+    case 'silu':
+      return (x) => tf.mul(x, tf.sigmoid(x));
+    case 'mish':
+      return (x) => tf.mul(x, tf.tanh(tf.softplus(x)));
     default:
       throw new Error(`${name}: unknown act '${spec.name}'; expected one of ${ACT_NAMES.join(', ')}`);
   }

@@ -19,10 +19,16 @@ export interface BlockOptions {
 function adn(store: ParamStore, name: string, channels: number, o: BlockOptions): Layer | null {
   const parts: Layer[] = [];
   for (const ch of o.adnOrdering.toUpperCase()) {
-    const l = ch === 'N' ? normLayer(store, `${name}.N`, o.norm, channels)
-      : ch === 'A' ? actLayer(store, `${name}.A`, o.act)
-      : ch === 'D' ? dropoutLayer(store, o.dropout, false)
-      : (() => { throw new Error(`adn_ordering: unknown letter '${ch}' (expected N, D, A)`); })();
+    const l =
+      ch === 'N'
+        ? normLayer(store, `${name}.N`, o.norm, channels)
+        : ch === 'A'
+          ? actLayer(store, `${name}.A`, o.act)
+          : ch === 'D'
+            ? dropoutLayer(store, o.dropout, false)
+            : (() => {
+                throw new Error(`adn_ordering: unknown letter '${ch}' (expected N, D, A)`);
+              })();
     if (l) parts.push(l);
   }
   return parts.length ? sequential(...parts) : null;
@@ -30,7 +36,12 @@ function adn(store: ParamStore, name: string, channels: number, o: BlockOptions)
 
 /** monai.networks.blocks.Convolution (conv, then ADN unless conv_only). */
 export function convolution(
-  store: ParamStore, name: string, inC: number, outC: number, stride: number | number[], o: BlockOptions,
+  store: ParamStore,
+  name: string,
+  inC: number,
+  outC: number,
+  stride: number | number[],
+  o: BlockOptions,
   extra: { convOnly?: boolean; transposed?: boolean } = {},
 ): Layer {
   const conv = extra.transposed
@@ -42,11 +53,18 @@ export function convolution(
 
 /** monai.networks.blocks.ResidualUnit. */
 export function residualUnit(
-  store: ParamStore, name: string, inC: number, outC: number, stride: number, subunits: number, o: BlockOptions,
+  store: ParamStore,
+  name: string,
+  inC: number,
+  outC: number,
+  stride: number,
+  subunits: number,
+  o: BlockOptions,
   lastConvOnly = false,
 ): Layer {
   const units: Layer[] = [];
-  let sc = inC, ss = stride;
+  let sc = inC,
+    ss = stride;
   const n = Math.max(1, subunits);
   for (let su = 0; su < n; su++) {
     units.push(convolution(store, `${name}.conv.unit${su}`, sc, outC, ss, o, { convOnly: lastConvOnly && su === n - 1 }));
@@ -55,9 +73,10 @@ export function residualUnit(
   }
   let residual: Layer = (x) => x;
   if (stride !== 1 || inC !== outC) {
-    residual = stride === 1
-      ? conv3d(store, `${name}.residual`, inC, outC, { kernel: 1, padding: 0, bias: o.bias })
-      : conv3d(store, `${name}.residual`, inC, outC, { kernel: o.kernel, stride, bias: o.bias });
+    residual =
+      stride === 1
+        ? conv3d(store, `${name}.residual`, inC, outC, { kernel: 1, padding: 0, bias: o.bias })
+        : conv3d(store, `${name}.residual`, inC, outC, { kernel: o.kernel, stride, bias: o.bias });
   }
   const body = sequential(...units);
   return (x, training) => tf.add(body(x, training), residual(x, training));

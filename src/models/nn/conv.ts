@@ -34,7 +34,15 @@ export function conv3d(store: ParamStore, name: string, inC: number, outC: numbe
     if (sameAsTf) {
       y = tf.conv3d(x, w as tf.Tensor5D, 1, 'same');
     } else {
-      const padded = p.some((v) => v > 0) ? tf.pad(x, [[0, 0], [p[0], p[0]], [p[1], p[1]], [p[2], p[2]], [0, 0]]) : x;
+      const padded = p.some((v) => v > 0)
+        ? tf.pad(x, [
+            [0, 0],
+            [p[0], p[0]],
+            [p[1], p[1]],
+            [p[2], p[2]],
+            [0, 0],
+          ])
+        : x;
       y = tf.conv3d(padded, w as tf.Tensor5D, s, 'valid');
     }
     return b ? tf.add(y, b) : y;
@@ -67,7 +75,14 @@ export function convTranspose3d(store: ParamStore, name: string, inC: number, ou
       y = crop5d(y, [p[0], p[1], p[2]], [crop[0], crop[1], crop[2]]);
     }
     const extra = want.map((v, i) => v - crop[i]);
-    if (extra.some((v) => v > 0)) y = tf.pad(y, [[0, 0], [0, extra[0]], [0, extra[1]], [0, extra[2]], [0, 0]]);
+    if (extra.some((v) => v > 0))
+      y = tf.pad(y, [
+        [0, 0],
+        [0, extra[0]],
+        [0, extra[1]],
+        [0, extra[2]],
+        [0, 0],
+      ]);
     return b ? tf.add(y, b) : y;
   };
 }

@@ -12,7 +12,13 @@ import { type LayerSpec, numArg } from './spec.js';
  * Normalises rows of x2d [R, C] with per-channel statistics pooled over `groups` channel groups
  * (groups = C: per channel), then applies the optional affine. All broadcasts are [C] vectors.
  */
-function normalize2d(x2d: tf.Tensor2D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+function normalize2d(
+  x2d: tf.Tensor2D,
+  groups: number,
+  eps: number,
+  w: tf.Tensor | null,
+  b: tf.Tensor | null,
+): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const [rows, c] = x2d.shape;
   const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]) as tf.Tensor3D, groups, eps, w, b);
   if (fused) {

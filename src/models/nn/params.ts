@@ -23,7 +23,13 @@ export class ParamStore {
   uniform(name: string, shape: number[], bound: number): tf.Variable {
     this.unique(name);
     const n = shape.reduce((a, b) => a * b, 1);
-    const v = tf.variable(tf.tensor(Float32Array.from({ length: n }, () => this.rng.uniform(-bound, bound)), shape), true);
+    const v = tf.variable(
+      tf.tensor(
+        Float32Array.from({ length: n }, () => this.rng.uniform(-bound, bound)),
+        shape,
+      ),
+      true,
+    );
     this.params.set(name, v);
     return v;
   }

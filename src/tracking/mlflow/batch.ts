@@ -4,9 +4,21 @@ import { encodeDouble } from './values.js';
 
 export const LIMITS = { metrics: 1000, params: 100, tags: 100, entities: 1000, bytes: 1_000_000 } as const;
 
-export interface WireMetric { key: string; value: number; step: number; timestamp: number }
-export interface KeyValue { key: string; value: string }
-export interface Batch { metrics: WireMetric[]; params: KeyValue[]; tags: KeyValue[] }
+export interface WireMetric {
+  key: string;
+  value: number;
+  step: number;
+  timestamp: number;
+}
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+export interface Batch {
+  metrics: WireMetric[];
+  params: KeyValue[];
+  tags: KeyValue[];
+}
 
 function entitySize(x: WireMetric | KeyValue): number {
   if (typeof x.value === 'number') {

@@ -25,7 +25,12 @@ export interface MlflowRun {
   data: { params: Record<string, string>; tags: Record<string, string>; metrics: Record<string, number> };
 }
 
-export interface MetricRecord { key: string; value: number; step: number; timestamp: number }
+export interface MetricRecord {
+  key: string;
+  value: number;
+  step: number;
+  timestamp: number;
+}
 
 export class MlflowClient {
   readonly http: MlflowHttp;
@@ -51,7 +56,8 @@ export class MlflowClient {
 
   async createExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
     const r = await this.http.send({
-      method: 'POST', path: `${API}/experiments/create`,
+      method: 'POST',
+      path: `${API}/experiments/create`,
       json: { name, tags: Object.entries(tags).map(([key, value]) => ({ key, value })) },
     });
     return String(r.experiment_id);
@@ -84,7 +90,8 @@ export class MlflowClient {
 
   async createRun(r: { experimentId: string; runName?: string; startTime?: number; tags?: Record<string, string> }): Promise<MlflowRun> {
     const res = await this.http.send({
-      method: 'POST', path: `${API}/runs/create`,
+      method: 'POST',
+      path: `${API}/runs/create`,
       json: {
         experiment_id: r.experimentId,
         run_name: r.runName,
@@ -102,7 +109,8 @@ export class MlflowClient {
 
   async updateRun(runId: string, u: { status?: MlflowRunStatus; endTime?: number; runName?: string }): Promise<void> {
     await this.http.send({
-      method: 'POST', path: `${API}/runs/update`,
+      method: 'POST',
+      path: `${API}/runs/update`,
       json: { run_id: runId, status: u.status, end_time: u.endTime, run_name: u.runName },
     });
   }
@@ -120,7 +128,8 @@ export class MlflowClient {
     const chunks = chunkBatch({ metrics: b.metrics ?? [], params: b.params ?? [], tags: b.tags ?? [] });
     for (const c of chunks) {
       await this.http.send({
-        method: 'POST', path: `${API}/runs/log-batch`,
+        method: 'POST',
+        path: `${API}/runs/log-batch`,
         json: {
           run_id: runId,
           metrics: c.metrics.map((m: WireMetric) => ({ key: m.key, value: encodeDouble(m.value), step: m.step, timestamp: m.timestamp })),
@@ -138,7 +147,8 @@ export class MlflowClient {
     let pageToken: string | undefined;
     do {
       const r = await this.http.send({
-        method: 'POST', path: `${API}/runs/search`,
+        method: 'POST',
+        path: `${API}/runs/search`,
         json: { experiment_ids: experimentIds, filter, max_results: maxResults, page_token: pageToken },
       });
       for (const run of (r.runs as unknown[] | undefined) ?? []) out.push(parseRun(run));
@@ -153,7 +163,8 @@ export class MlflowClient {
     let pageToken: string | undefined;
     do {
       const r = await this.http.send({
-        method: 'GET', path: `${API}/metrics/get-history`,
+        method: 'GET',
+        path: `${API}/metrics/get-history`,
         query: { run_id: runId, metric_key: key, max_results: 25000, page_token: pageToken },
       });
       for (const m of (r.metrics as Record<string, unknown>[] | undefined) ?? []) {
@@ -176,7 +187,9 @@ export class MlflowClient {
   async listArtifacts(runId: string, path?: string): Promise<{ path: string; is_dir: boolean; file_size?: number }[]> {
     const r = await this.http.send({ method: 'GET', path: `${API}/artifacts/list`, query: { run_id: runId, path } });
     return ((r.files as { path: string; is_dir: boolean; file_size?: unknown }[] | undefined) ?? []).map((f) => ({
-      path: f.path, is_dir: !!f.is_dir, file_size: f.file_size === undefined ? undefined : decodeInt(f.file_size),
+      path: f.path,
+      is_dir: !!f.is_dir,
+      file_size: f.file_size === undefined ? undefined : decodeInt(f.file_size),
     }));
   }
 
@@ -194,7 +207,8 @@ export function artifactProxyPath(artifactUri: string, artifactPath: string): st
   if (!m) {
     throw new MlflowHttpError(
       `run artifact_uri '${artifactUri}' is not served by the tracking server (mlflow-artifacts:/...); ` +
-        'start the server with --serve-artifacts (the default) and --artifacts-destination', null,
+        'start the server with --serve-artifacts (the default) and --artifacts-destination',
+      null,
     );
   }
   const segs = [...m[1].split('/'), ...artifactPath.split('/')].filter((s) => s.length > 0);

@@ -36,10 +36,7 @@ function bool(env: NodeJS.ProcessEnv, name: string): boolean {
 }
 
 /** Options from the environment; `overrides` win (e.g. a handler's tracking_uri). */
-export function clientOptionsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<MlflowClientOptions> = {},
-): MlflowClientOptions {
+export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<MlflowClientOptions> = {}): MlflowClientOptions {
   const trackingUri = overrides.trackingUri ?? env.MLFLOW_TRACKING_URI ?? '';
   return {
     trackingUri,

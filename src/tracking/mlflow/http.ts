@@ -39,9 +39,13 @@ export class MlflowHttp {
   private readonly base: URL;
   private readonly auth?: string;
 
-  constructor(readonly opts: MlflowClientOptions, private readonly jitter: Jitter = Math.random) {
+  constructor(
+    readonly opts: MlflowClientOptions,
+    private readonly jitter: Jitter = Math.random,
+  ) {
     const u = new URL(opts.trackingUri);
-    let user = opts.username, pass = opts.password;
+    let user = opts.username,
+      pass = opts.password;
     if (u.username || u.password) {
       user ??= decodeURIComponent(u.username);
       pass ??= decodeURIComponent(u.password);
@@ -116,16 +120,20 @@ export class MlflowHttp {
         await sleep(ra ?? this.backoffMs(attempt));
         continue;
       }
-      let code: string | undefined, message = buf.toString('utf8').slice(0, 500);
+      let code: string | undefined,
+        message = buf.toString('utf8').slice(0, 500);
       try {
         const j = JSON.parse(buf.toString('utf8')) as { error_code?: string; message?: string };
         code = j.error_code;
         if (j.message) message = j.message;
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
       throw new MlflowHttpError(
-        `${what}: HTTP ${res.statusCode}${code ? ` ${code}` : ''}: ${this.scrub(message)}` +
-          (retryable ? ` (after ${attempt + 1} attempt(s))` : ''),
-        res.statusCode, code, retryable,
+        `${what}: HTTP ${res.statusCode}${code ? ` ${code}` : ''}: ${this.scrub(message)}` + (retryable ? ` (after ${attempt + 1} attempt(s))` : ''),
+        res.statusCode,
+        code,
+        retryable,
       );
     }
   }

@@ -9,7 +9,12 @@ import { journalEventProblem } from '../journal-checks.js';
 import { readState, writeState } from '../state-file.js';
 import { defaultSinkLog, type DrainResult, type Sink, type SinkLog } from './sink.js';
 
-export interface SinkStateBase { version: 1; journal: string; offset: number; skipped: string[] }
+export interface SinkStateBase {
+  version: 1;
+  journal: string;
+  offset: number;
+  skipped: string[];
+}
 
 export abstract class JournalSink<S extends SinkStateBase> implements Sink {
   abstract readonly description: string;
@@ -24,8 +29,13 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
   /** The folder holding the journal: artifact sources must lie inside it. */
   readonly runFolder: string;
 
-  constructor(readonly journal: string, readonly stateFile: string, initial: S, log?: SinkLog,
-              private readonly retry = { minMs: 1000, maxMs: 30_000 }) {
+  constructor(
+    readonly journal: string,
+    readonly stateFile: string,
+    initial: S,
+    log?: SinkLog,
+    private readonly retry = { minMs: 1000, maxMs: 30_000 },
+  ) {
     this.state = readState<S>(stateFile, initial);
     this.log = log ?? defaultSinkLog;
     this.runFolder = dirname(resolve(journal));
@@ -57,7 +67,10 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
     let batch: JournalEntry[] = [];
     for (const entry of entries) {
       const why = journalEventProblem(entry.event, this.runFolder);
-      if (!why) { batch.push(entry); continue; }
+      if (!why) {
+        batch.push(entry);
+        continue;
+      }
       if (batch.length) await this.apply(batch);
       batch = [];
       this.skip(entry, `refused: ${why}`);
@@ -83,13 +96,18 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
       if (this.down) return; // waiting out an outage; the timer will come
       clearTimeout(this.timer);
     }
-    this.timer = setTimeout(() => { this.timer = null; void this.drain(); }, 0);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drain();
+    }, 0);
     this.timer.unref();
   }
 
   drain(): Promise<DrainResult> {
     if (this.running) return this.running;
-    this.running = this.drainOnce().finally(() => { this.running = null; });
+    this.running = this.drainOnce().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
@@ -114,7 +132,10 @@ export abstract class JournalSink<S extends SinkStateBase> implements Sink {
       this.retryMs = Math.min(this.retry.maxMs, this.retryMs ? this.retryMs * 2 : this.retry.minMs);
       if (!this.closed) {
         if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => { this.timer = null; void this.drain(); }, this.retryMs);
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          void this.drain();
+        }, this.retryMs);
         this.timer.unref();
       }
     }

@@ -72,21 +72,27 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
       let n = m[1].trim();
       if (n.startsWith('"')) n = JSON.parse(n) as string;
       else if (n.startsWith("'")) n = n.slice(1, -1).replace(/''/g, "'");
-      if (n === name) { id = d; break; }
+      if (n === name) {
+        id = d;
+        break;
+      }
     }
     if (!id) {
       // Deterministic numeric id from the name (MLflow's are numeric strings too).
       id = String(BigInt('0x' + createHash('sha256').update(name).digest('hex').slice(0, 14)));
       const dir = join(this.root, id);
-      writeFileAtomic(join(dir, 'meta.yaml'), [
-        `artifact_location: ${yamlStr(pathToFileURL(dir).href)}`,
-        `creation_time: ${time}`,
-        `experiment_id: '${id}'`,
-        `last_update_time: ${time}`,
-        'lifecycle_stage: active',
-        `name: ${yamlStr(name)}`,
-        '',
-      ].join('\n'));
+      writeFileAtomic(
+        join(dir, 'meta.yaml'),
+        [
+          `artifact_location: ${yamlStr(pathToFileURL(dir).href)}`,
+          `creation_time: ${time}`,
+          `experiment_id: '${id}'`,
+          `last_update_time: ${time}`,
+          'lifecycle_stage: active',
+          `name: ${yamlStr(name)}`,
+          '',
+        ].join('\n'),
+      );
     }
     // Experiment tags live in <exp>/tags/<key>; a kind already there is kept.
     const kind = join(this.root, id, 'tags', EXPERIMENT_KIND_TAG);
@@ -101,31 +107,40 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
     return join(this.root, r.experimentId, r.runId);
   }
 
-  private writeRunMeta(dir: string, m: { runId: string; experimentId: string; name: string; start: number; end: number | null; status: number; deletedTime?: number }): void {
-    writeFileAtomic(join(dir, 'meta.yaml'), [
-      `artifact_uri: ${yamlStr(pathToFileURL(join(dir, 'artifacts')).href)}`,
-      ...(m.deletedTime !== undefined ? [`deleted_time: ${m.deletedTime}`] : []),
-      `end_time: ${m.end ?? 'null'}`,
-      "entry_point_name: ''",
-      `experiment_id: '${m.experimentId}'`,
-      `lifecycle_stage: ${m.deletedTime !== undefined ? 'deleted' : 'active'}`,
-      `run_id: ${m.runId}`,
-      `run_name: ${yamlStr(m.name)}`,
-      "source_name: ''",
-      'source_type: 4',
-      "source_version: ''",
-      `start_time: ${m.start}`,
-      `status: ${m.status}`,
-      'tags: []',
-      `user_id: ${yamlStr(safeUser())}`,
-      '',
-    ].join('\n'));
+  private writeRunMeta(
+    dir: string,
+    m: { runId: string; experimentId: string; name: string; start: number; end: number | null; status: number; deletedTime?: number },
+  ): void {
+    writeFileAtomic(
+      join(dir, 'meta.yaml'),
+      [
+        `artifact_uri: ${yamlStr(pathToFileURL(join(dir, 'artifacts')).href)}`,
+        ...(m.deletedTime !== undefined ? [`deleted_time: ${m.deletedTime}`] : []),
+        `end_time: ${m.end ?? 'null'}`,
+        "entry_point_name: ''",
+        `experiment_id: '${m.experimentId}'`,
+        `lifecycle_stage: ${m.deletedTime !== undefined ? 'deleted' : 'active'}`,
+        `run_id: ${m.runId}`,
+        `run_name: ${yamlStr(m.name)}`,
+        "source_name: ''",
+        'source_type: 4',
+        "source_version: ''",
+        `start_time: ${m.start}`,
+        `status: ${m.status}`,
+        'tags: []',
+        `user_id: ${yamlStr(safeUser())}`,
+        '',
+      ].join('\n'),
+    );
   }
 
   private startRun(e: Extract<JournalEvent, { type: 'run_start' }>): void {
     if (this.state.runs[e.run]) return;
     const experimentId = this.experimentId(e.experiment, e.time);
-    const runId = createHash('sha256').update(`${journalUid(this.journal)}:${e.run}`).digest('hex').slice(0, 32);
+    const runId = createHash('sha256')
+      .update(`${journalUid(this.journal)}:${e.run}`)
+      .digest('hex')
+      .slice(0, 32);
     this.state.runs[e.run] = { experimentId, runId };
     const dir = join(this.root, experimentId, runId);
     for (const sub of ['params', 'metrics', 'tags', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
@@ -173,7 +188,11 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
             mkdirSync(dirname(f), { recursive: true });
             let add = lines;
             if (this.firstSinceStart && existsSync(f)) {
-              const have = new Set(readFileSync(f, 'utf8').split('\n').map((l) => `${l}\n`));
+              const have = new Set(
+                readFileSync(f, 'utf8')
+                  .split('\n')
+                  .map((l) => `${l}\n`),
+              );
               add = lines.filter((l) => !have.has(l));
             }
             if (add.length) appendFileSync(f, add.join(''));
@@ -186,7 +205,8 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
         case 'artifact': {
           const dir = this.runDir(e.run);
           const files = artifactFiles(e.path, e.artifactPath, {
-            dir: this.runFolder, outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
+            dir: this.runFolder,
+            outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
           });
           if (!files) {
             this.skip(entry, `artifact '${e.path}' no longer exists`);
@@ -209,10 +229,20 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
           const start = Number(/^start_time: (\d+)$/m.exec(meta)?.[1] ?? e.time);
           if (e.type === 'run_delete') r.deletedTime = e.time;
           const endText = /^end_time: (\d+)$/m.exec(meta)?.[1];
-          const status = e.type === 'run_end' ? STATUS_CODE[e.status] ?? 4 : e.type === 'run_reopen' ? STATUS_CODE.RUNNING : Number(/^status: (\d+)$/m.exec(meta)?.[1] ?? STATUS_CODE.KILLED);
+          const status =
+            e.type === 'run_end'
+              ? (STATUS_CODE[e.status] ?? 4)
+              : e.type === 'run_reopen'
+                ? STATUS_CODE.RUNNING
+                : Number(/^status: (\d+)$/m.exec(meta)?.[1] ?? STATUS_CODE.KILLED);
           this.writeRunMeta(dir, {
-            runId: r.runId, experimentId: r.experimentId, name: JSON.parse(name) as string, start,
-            end: e.type === 'run_end' ? e.time : e.type === 'run_reopen' || endText === undefined ? null : Number(endText), status, deletedTime: r.deletedTime,
+            runId: r.runId,
+            experimentId: r.experimentId,
+            name: JSON.parse(name) as string,
+            start,
+            end: e.type === 'run_end' ? e.time : e.type === 'run_reopen' || endText === undefined ? null : Number(endText),
+            status,
+            deletedTime: r.deletedTime,
           });
           break;
         }
@@ -225,9 +255,10 @@ export class MlrunsSink extends JournalSink<MlrunsState> {
 
 /** The ids a state file (which may come with a received MMAR) names become paths: only the shapes this sink writes. */
 function checkMlrunsState(state: MlrunsState, file: string): void {
-  const bad = (what: string, v: unknown) => new ClaraError(
-    `${what} ${JSON.stringify(v)} is not an id this program writes; delete the file to send the journal again`, { file });
-  for (const [name, id] of Object.entries(state.experiments ?? {})) if (typeof id !== 'string' || !/^\d{1,40}$/.test(id)) throw bad(`experiment '${name}' id`, id);
+  const bad = (what: string, v: unknown) =>
+    new ClaraError(`${what} ${JSON.stringify(v)} is not an id this program writes; delete the file to send the journal again`, { file });
+  for (const [name, id] of Object.entries(state.experiments ?? {}))
+    if (typeof id !== 'string' || !/^\d{1,40}$/.test(id)) throw bad(`experiment '${name}' id`, id);
   for (const r of Object.values(state.runs ?? {})) {
     if (typeof r?.experimentId !== 'string' || !/^\d{1,40}$/.test(r.experimentId)) throw bad('experiment id', r?.experimentId);
     if (typeof r.runId !== 'string' || !/^[0-9a-f]{32}$/.test(r.runId)) throw bad('run id', r.runId);

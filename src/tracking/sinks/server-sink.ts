@@ -30,11 +30,28 @@ export class MlflowServerSink extends JournalSink<ServerState> {
   readonly description: string;
   private uid: string | null = null;
 
-  constructor(readonly client: MlflowClient, journal: string, stateFile: string, log?: SinkLog,
-              retry?: { minMs: number; maxMs: number }) {
-    super(journal, stateFile, {
-      version: 1, journal, offset: 0, skipped: [], server: client.where, experiments: {}, runs: {},
-    }, log, retry);
+  constructor(
+    readonly client: MlflowClient,
+    journal: string,
+    stateFile: string,
+    log?: SinkLog,
+    retry?: { minMs: number; maxMs: number },
+  ) {
+    super(
+      journal,
+      stateFile,
+      {
+        version: 1,
+        journal,
+        offset: 0,
+        skipped: [],
+        server: client.where,
+        experiments: {},
+        runs: {},
+      },
+      log,
+      retry,
+    );
     this.description = `MLflow server ${client.where}`;
   }
 
@@ -76,8 +93,11 @@ export class MlflowServerSink extends JournalSink<ServerState> {
     const r = this.state.runs[local];
     if (!r) throw new MlflowHttpError(`run '${local}' was never created on the server (its run_start was skipped)`, 400);
     if (this.verified.has(local)) return r;
-    const refuse = (why: string) => new MlflowHttpError(
-      `${this.stateFile}: run '${local}' is mapped to server run ${JSON.stringify(r.runId)}, ${why}; delete the state file to send the journal again`, 400);
+    const refuse = (why: string) =>
+      new MlflowHttpError(
+        `${this.stateFile}: run '${local}' is mapped to server run ${JSON.stringify(r.runId)}, ${why}; delete the state file to send the journal again`,
+        400,
+      );
     if (typeof r.runId !== 'string' || !/^[0-9a-zA-Z_-]{1,64}$/.test(r.runId)) throw refuse('not a run id');
     let run;
     try {
@@ -132,18 +152,26 @@ export class MlflowServerSink extends JournalSink<ServerState> {
             await this.startRun(e);
             this.advance(entry);
             break;
-          case 'params': case 'metrics': case 'tags': {
+          case 'params':
+          case 'metrics':
+          case 'tags': {
             // Consecutive batchable events of one run become one (chunked) log-batch.
-            const metrics: WireMetric[] = [], params: KeyValue[] = [], tags: KeyValue[] = [];
+            const metrics: WireMetric[] = [],
+              params: KeyValue[] = [],
+              tags: KeyValue[] = [];
             let j = i;
             for (; j < entries.length; j++) {
               const x = entries[j].event;
               if (!('run' in x) || x.run !== e.run) break;
               if (x.type === 'params') for (const [key, value] of Object.entries(x.params)) params.push({ key, value });
               else if (x.type === 'tags') for (const [key, value] of Object.entries(x.tags)) tags.push({ key, value });
-              else if (x.type === 'metrics') for (const m of x.metrics) metrics.push({ key: m.key, value: decodeDouble(m.value), step: m.step, timestamp: m.timestamp });
+              else if (x.type === 'metrics')
+                for (const m of x.metrics) metrics.push({ key: m.key, value: decodeDouble(m.value), step: m.step, timestamp: m.timestamp });
               else break;
-              if (metrics.length >= MAX_METRICS_PER_DRAIN_BATCH) { j++; break; }
+              if (metrics.length >= MAX_METRICS_PER_DRAIN_BATCH) {
+                j++;
+                break;
+              }
             }
             const last = entries[j - 1];
             try {
@@ -161,8 +189,9 @@ export class MlflowServerSink extends JournalSink<ServerState> {
           case 'artifact': {
             const run = await this.serverRun(e.run);
             const files = artifactFiles(e.path, e.artifactPath, {
-            dir: this.runFolder, outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
-          });
+              dir: this.runFolder,
+              outside: (f) => this.log(`artifact file ${f} resolves outside the run folder ${this.runFolder}: not sent`),
+            });
             if (!files) {
               this.skip(entry, `artifact '${e.path}' no longer exists`);
               break;

@@ -14,14 +14,16 @@ export interface Components {
 
 function checkShape(length: number, shape: readonly number[], what: string): Shape3 {
   if (shape.length !== 3 || shape.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`${what}: shape must be 3 positive integers, got [${shape}]`);
-  if (shape[0] * shape[1] * shape[2] !== length) throw new Error(`${what}: shape [${shape}] holds ${shape[0] * shape[1] * shape[2]} voxels, the volume has ${length}`);
+  if (shape[0] * shape[1] * shape[2] !== length)
+    throw new Error(`${what}: shape [${shape}] holds ${shape[0] * shape[1] * shape[2]} voxels, the volume has ${length}`);
   return [shape[0], shape[1], shape[2]];
 }
 
 /** Labels the nonzero voxels of a binary mask. */
 export function labelComponents(mask: Uint8Array, shape: readonly number[], connectivity: Connectivity = 26): Components {
   const s = checkShape(mask.length, shape, 'labelComponents');
-  if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) throw new Error(`labelComponents: connectivity must be 6, 18 or 26, got ${String(connectivity)}`);
+  if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26)
+    throw new Error(`labelComponents: connectivity must be 6, 18 or 26, got ${String(connectivity)}`);
   const labels = new Int32Array(mask.length);
   const sizes = native().components.label3d(mask, s, connectivity, labels);
   return { labels, sizes: Array.from(sizes) };
@@ -35,7 +37,11 @@ export function keepLargestComponent(pred: Int32Array, shape: readonly number[],
   const mask = new Uint8Array(pred.length);
   for (const c of classes) {
     let any = false;
-    for (let i = 0; i < pred.length; i++) { const m = pred[i] === c ? 1 : 0; mask[i] = m; any ||= m === 1; }
+    for (let i = 0; i < pred.length; i++) {
+      const m = pred[i] === c ? 1 : 0;
+      mask[i] = m;
+      any ||= m === 1;
+    }
     if (!any) continue;
     const { labels, sizes } = labelComponents(mask, shape, connectivity);
     if (sizes.length < 2) continue;

@@ -39,9 +39,13 @@ export async function ensembleProbabilities(image: tf.Tensor, members: EnsembleM
         return axes.length ? tf.reverse(q, axes) : q;
       });
       logits.dispose();
-      if (sum && sum.shape.join(',') !== p.shape.join(',')) throw new Error(`ensemble members disagree on the output shape: [${sum.shape}] vs [${p.shape}]${m.name ? ` (${m.name})` : ''}`);
+      if (sum && sum.shape.join(',') !== p.shape.join(','))
+        throw new Error(`ensemble members disagree on the output shape: [${sum.shape}] vs [${p.shape}]${m.name ? ` (${m.name})` : ''}`);
       const next: tf.Tensor = sum ? tf.add(sum, p) : p;
-      if (sum) { sum.dispose(); p.dispose(); }
+      if (sum) {
+        sum.dispose();
+        p.dispose();
+      }
       sum = next;
       n++;
     }

@@ -45,7 +45,14 @@ export function decidePostprocessing(cases: PredictedCase[], numClasses: number)
   }
   const mb = meanDefined(per.map((p) => p.dice_before ?? NaN));
   const ma = meanDefined(per.map((p) => p.dice_after ?? NaN));
-  return { largest_component_classes: applied, connectivity: 26, per_class: per, mean_dice_before: orNull(mb), mean_dice_after: orNull(ma), cases: cases.length };
+  return {
+    largest_component_classes: applied,
+    connectivity: 26,
+    per_class: per,
+    mean_dice_before: orNull(mb),
+    mean_dice_after: orNull(ma),
+    cases: cases.length,
+  };
 }
 
 /** Applies a decision to one prediction. */

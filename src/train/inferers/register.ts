@@ -28,11 +28,16 @@ export function slidingWindowFactory(raw: Record<string, unknown>, ctx: BuildCon
 }
 
 registry.register({
-  names: ['SlidingWindowInferer', 'TFScanWindowInferer', 'TFSlidingWindowInferer', 'monai.inferers.SlidingWindowInferer'], kind: 'inferer', factory: slidingWindowFactory,
+  names: ['SlidingWindowInferer', 'TFScanWindowInferer', 'TFSlidingWindowInferer', 'monai.inferers.SlidingWindowInferer'],
+  kind: 'inferer',
+  factory: slidingWindowFactory,
   args: ['roi_size', 'sw_batch_size', 'overlap', 'mode', 'sigma_scale', 'padding_mode', 'cval', 'sw_device', 'device', 'progress'],
   description: "MONAI's sliding-window inference",
 });
 registry.register({
-  names: ['SimpleInferer', 'TFSimpleInferer', 'monai.inferers.SimpleInferer'], kind: 'inferer', factory: () => new SimpleInferer(), args: [],
+  names: ['SimpleInferer', 'TFSimpleInferer', 'monai.inferers.SimpleInferer'],
+  kind: 'inferer',
+  factory: () => new SimpleInferer(),
+  args: [],
   description: 'the whole volume in one call',
 });

@@ -45,7 +45,11 @@ export function windowStarts(image: V3, patch0: V3, interval: V3): V3[] {
     if (interval[i] !== 0) {
       const num = Math.ceil(image[i] / interval[i]);
       let found = -1;
-      for (let d = 0; d < num; d++) if (d * interval[i] + patch[i] >= image[i]) { found = d; break; }
+      for (let d = 0; d < num; d++)
+        if (d * interval[i] + patch[i] >= image[i]) {
+          found = d;
+          break;
+        }
       n = found >= 0 ? found + 1 : 1;
     }
     return Array.from({ length: n }, (_, k) => {
@@ -73,7 +77,8 @@ export function importanceMap(patch: V3, mode: BlendMode, sigmaScale: V3): Float
       });
     });
     let q = 0;
-    for (let a = 0; a < patch[0]; a++) for (let b = 0; b < patch[1]; b++) for (let c = 0; c < patch[2]; c++) map[q++] = Math.fround(Math.fround(g[0][a] * g[1][b]) * g[2][c]);
+    for (let a = 0; a < patch[0]; a++)
+      for (let b = 0; b < patch[1]; b++) for (let c = 0; c < patch[2]; c++) map[q++] = Math.fround(Math.fround(g[0][a] * g[1][b]) * g[2][c]);
   }
   let min = Infinity;
   for (const v of map) min = Math.min(min, v);
@@ -86,7 +91,8 @@ export class SlidingWindowInferer implements Inferer {
   readonly name = 'SlidingWindowInferer';
   constructor(readonly o: SlidingWindowOptions) {
     if (o.roiSize.length !== 3) throw new Error(`roi_size needs 3 values, got ${JSON.stringify(o.roiSize)}`);
-    for (const v of rep(o.overlap ?? 0.25, 'overlap')) if (!(v >= 0 && v < 1)) throw new Error(`overlap must be >= 0 and < 1, got ${JSON.stringify(o.overlap)}`);
+    for (const v of rep(o.overlap ?? 0.25, 'overlap'))
+      if (!(v >= 0 && v < 1)) throw new Error(`overlap must be >= 0 and < 1, got ${JSON.stringify(o.overlap)}`);
     if (!Number.isInteger(o.swBatchSize ?? 1) || (o.swBatchSize ?? 1) < 1) throw new Error(`sw_batch_size must be a positive integer, got ${o.swBatchSize}`);
   }
 
@@ -113,18 +119,20 @@ export class SlidingWindowInferer implements Inferer {
 
   /** Copies windows (batch item idx / nWin, start starts[idx % nWin]) into one [n, pd, ph, pw, cin] buffer. */
   private gather(xv: Float32Array, idxs: number[], starts: V3[], nWin: number, image: V3, patch: V3, cin: number): Float32Array {
-    const [D, H, W] = image, [pd, ph, pw] = patch;
+    const [D, H, W] = image,
+      [pd, ph, pw] = patch;
     const row = pw * cin;
     const buf = new Float32Array(idxs.length * pd * ph * row);
     let q = 0;
     for (const idx of idxs) {
       const n = Math.floor(idx / nWin);
       const [a, b, c] = starts[idx % nWin];
-      for (let i = 0; i < pd; i++) for (let j = 0; j < ph; j++) {
-        const o = (((n * D + a + i) * H + b + j) * W + c) * cin;
-        buf.set(xv.subarray(o, o + row), q);
-        q += row;
-      }
+      for (let i = 0; i < pd; i++)
+        for (let j = 0; j < ph; j++) {
+          const o = (((n * D + a + i) * H + b + j) * W + c) * cin;
+          buf.set(xv.subarray(o, o + row), q);
+          q += row;
+        }
     }
     return buf;
   }
@@ -133,8 +141,13 @@ export class SlidingWindowInferer implements Inferer {
     const patch = image.map((s, i) => Math.min(s, roi[i])) as V3;
     const starts = windowStarts(image, roi, scanInterval(image, roi, rep(this.o.overlap ?? 0.25, 'overlap')));
     const w = importanceMap(patch, this.o.mode ?? 'constant', rep(this.o.sigmaScale ?? 0.125, 'sigma_scale'));
-    const nWin = starts.length, total = nWin * batch, swb = this.o.swBatchSize ?? 1;
-    const [D, H, W] = image, [pd, ph, pw] = patch, vox = D * H * W, pvox = pd * ph * pw;
+    const nWin = starts.length,
+      total = nWin * batch,
+      swb = this.o.swBatchSize ?? 1;
+    const [D, H, W] = image,
+      [pd, ph, pw] = patch,
+      vox = D * H * W,
+      pvox = pd * ph * pw;
     let out: Float32Array | null = null;
     let C = 0;
     const cin = x.shape[4];
@@ -147,19 +160,26 @@ export class SlidingWindowInferer implements Inferer {
       win.dispose();
       if (pred.shape.slice(1, 4).join(',') !== patch.join(',')) {
         pred.dispose();
-        throw new Error(`SlidingWindowInferer: the predictor returned spatial size [${pred.shape.slice(1, 4)}] for a window of [${patch}]; it must keep the size`);
+        throw new Error(
+          `SlidingWindowInferer: the predictor returned spatial size [${pred.shape.slice(1, 4)}] for a window of [${patch}]; it must keep the size`,
+        );
       }
-      if (!out) { C = pred.shape[4]; out = new Float32Array(batch * vox * C); }
+      if (!out) {
+        C = pred.shape[4];
+        out = new Float32Array(batch * vox * C);
+      }
       const pv = pred.dataSync() as Float32Array;
       pred.dispose();
       idxs.forEach((idx, k) => {
         const n = Math.floor(idx / nWin);
         const [a, b, c] = starts[idx % nWin];
-        let q = k * pvox * C, m = 0;
-        for (let i = 0; i < pd; i++) for (let j = 0; j < ph; j++) {
-          let o = ((n * D + a + i) * H + b + j) * W * C + c * C;
-          for (let l = 0; l < pw; l++, m++) for (let ch = 0; ch < C; ch++) out![o++] += Math.fround(pv[q++] * w[m]);
-        }
+        let q = k * pvox * C,
+          m = 0;
+        for (let i = 0; i < pd; i++)
+          for (let j = 0; j < ph; j++) {
+            let o = ((n * D + a + i) * H + b + j) * W * C + c * C;
+            for (let l = 0; l < pw; l++, m++) for (let ch = 0; ch < C; ch++) out![o++] += Math.fround(pv[q++] * w[m]);
+          }
       });
       this.o.progress?.(Math.min(g + swb, total), total);
     }
@@ -167,23 +187,26 @@ export class SlidingWindowInferer implements Inferer {
     const count = new Float32Array(vox);
     for (const [a, b, c] of starts) {
       let m = 0;
-      for (let i = 0; i < pd; i++) for (let j = 0; j < ph; j++) {
-        let o = ((a + i) * H + b + j) * W + c;
-        for (let l = 0; l < pw; l++) count[o++] += w[m++];
-      }
+      for (let i = 0; i < pd; i++)
+        for (let j = 0; j < ph; j++) {
+          let o = ((a + i) * H + b + j) * W + c;
+          for (let l = 0; l < pw; l++) count[o++] += w[m++];
+        }
     }
     // divide, and crop the padding back off
     const [d0, h0, w0] = image0;
     const res = new Float32Array(batch * d0 * h0 * w0 * C);
     let r = 0;
-    for (let n = 0; n < batch; n++) for (let i = 0; i < d0; i++) for (let j = 0; j < h0; j++) {
-      const vi = ((i + before[0]) * H + j + before[1]) * W + before[2];
-      let o = (n * vox + vi) * C;
-      for (let l = 0; l < w0; l++) {
-        const cnt = count[vi + l];
-        for (let ch = 0; ch < C; ch++) res[r++] = out![o++] / cnt;
-      }
-    }
+    for (let n = 0; n < batch; n++)
+      for (let i = 0; i < d0; i++)
+        for (let j = 0; j < h0; j++) {
+          const vi = ((i + before[0]) * H + j + before[1]) * W + before[2];
+          let o = (n * vox + vi) * C;
+          for (let l = 0; l < w0; l++) {
+            const cnt = count[vi + l];
+            for (let ch = 0; ch < C; ch++) res[r++] = out![o++] / cnt;
+          }
+        }
     return tf.tensor5d(res, [batch, d0, h0, w0, C]);
   }
 }

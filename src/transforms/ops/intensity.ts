@@ -3,7 +3,10 @@
 /** out = in * scale + shift (float32 arithmetic), clipped to [lo, hi] when clip. */
 export function affineIntensityRef(input: Float32Array, scale: number, shift: number, clip: boolean, lo: number, hi: number): Float32Array {
   const out = new Float32Array(input.length);
-  const s = Math.fround(scale), t = Math.fround(shift), l = Math.fround(lo), h = Math.fround(hi);
+  const s = Math.fround(scale),
+    t = Math.fround(shift),
+    l = Math.fround(lo),
+    h = Math.fround(hi);
   for (let i = 0; i < input.length; i++) {
     const v = Math.fround(Math.fround(input[i] * s) + t);
     out[i] = clip ? Math.min(h, Math.max(l, v)) : v;
@@ -13,11 +16,15 @@ export function affineIntensityRef(input: Float32Array, scale: number, shift: nu
 
 /** [sum, sum of squares, count] over all elements, or over the non-zero ones. */
 export function momentsRef(input: Float32Array, nonzero: boolean): [number, number, number] {
-  let s = 0, q = 0, n = 0;
+  let s = 0,
+    q = 0,
+    n = 0;
   for (let i = 0; i < input.length; i++) {
     const v = input[i];
     if (nonzero && v === 0) continue;
-    s += v; q += v * v; n++;
+    s += v;
+    q += v * v;
+    n++;
   }
   return [s, q, n];
 }

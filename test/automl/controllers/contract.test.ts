@@ -32,7 +32,13 @@ function ctx(workers: number): Context {
 /** A toy objective: best at lr=1e-3 with the Focal loss (choice 1) and amp on (choice 0). */
 function objective(v: ConcreteValues): number {
   const lr = Number(v[lrKey]);
-  return 1 - Math.abs(Math.log10(lr) + 3) / 4 + (v[lossKey] === 1 ? 0.2 : 0) + (v[ampKey] === 0 ? 0.1 : 0) - (gammaKey in v ? Math.abs(Number(v[gammaKey]) - 2) * 0.05 : 0);
+  return (
+    1 -
+    Math.abs(Math.log10(lr) + 3) / 4 +
+    (v[lossKey] === 1 ? 0.2 : 0) +
+    (v[ampKey] === 0 ? 0.1 : 0) -
+    (gammaKey in v ? Math.abs(Number(v[gammaKey]) - 2) * 0.05 : 0)
+  );
 }
 
 /** Simulates `workers` parallel slots, outcomes back in start order; `fail(i)` marks job i failed. */
@@ -47,7 +53,12 @@ async function drive(c: Controller, workers: number, fail: (i: number) => boolea
     while (queue.length && running.length < workers) running.push(queue.shift()!);
     const rec = running.shift()!;
     const failed = fail(n++);
-    const o: Outcome = { recommendation: rec, jobName: `J${rec.id}`, score: failed ? FAILED_SCORE : objective(rec.values), status: failed ? 'FAILED' : 'FINISHED' };
+    const o: Outcome = {
+      recommendation: rec,
+      jobName: `J${rec.id}`,
+      score: failed ? FAILED_SCORE : objective(rec.values),
+      status: failed ? 'FAILED' : 'FINISHED',
+    };
     const more = await c.refineRecommendation(o, cx);
     all.push(...more);
     queue.push(...more);
@@ -61,7 +72,10 @@ for (const [name, make] of Object.entries(CONTROLLERS)) {
     const b = await drive(make({ seed: 3, max_rounds: 4, max_jobs_per_round: 3 }), 2);
     assert.deepEqual(a, b);
     const c = await drive(make({ seed: 4, max_rounds: 4, max_jobs_per_round: 3 }), 2);
-    assert.notDeepEqual(a.map((r) => r.values), c.map((r) => r.values));
+    assert.notDeepEqual(
+      a.map((r) => r.values),
+      c.map((r) => r.values),
+    );
   });
 
   test(`${name}: budgets are respected`, async () => {
@@ -70,7 +84,11 @@ for (const [name, make] of Object.entries(CONTROLLERS)) {
     assert.ok(recs.length <= 6, `${recs.length} recommendations for 3 rounds × 2 jobs`);
     const capped = await drive(make({ seed: 1, max_trials: 5, max_jobs_per_round: 2 }), 2);
     assert.ok(capped.length <= 5 && capped.length > 0, `${capped.length} recommendations for max_trials 5`);
-    assert.deepEqual(recs.map((r) => r.id), recs.map((_, i) => i), 'ids are 0, 1, 2, ...');
+    assert.deepEqual(
+      recs.map((r) => r.id),
+      recs.map((_, i) => i),
+      'ids are 0, 1, 2, ...',
+    );
   });
 
   test(`${name}: failed jobs (-1000000) do not stop or poison the search`, async () => {
@@ -81,7 +99,8 @@ for (const [name, make] of Object.entries(CONTROLLERS)) {
 
   test(`${name}: values lie within the space and conditional parameters appear only when active`, async () => {
     const recs = await drive(make({ seed: 5, max_rounds: 6, max_jobs_per_round: 3 }), 3);
-    let sawGamma = 0, sawNoGamma = 0;
+    let sawGamma = 0,
+      sawNoGamma = 0;
     for (const r of recs) {
       const lr = Number(r.values[lrKey]);
       assert.ok(lr >= 1e-5 && lr <= 1e-1, `lr ${lr}`);
@@ -140,7 +159,11 @@ test('ReinforcementController moves its policies toward the better choices', asy
   const c = new ReinforcementController({ seed: 9, max_rounds: 25, max_jobs_per_round: 6 });
   await drive(c, 6);
   const p = c.policy();
-  const soft = (l: number[]) => { const e = l.map(Math.exp); const s = e.reduce((a, b) => a + b, 0); return e.map((x) => x / s); };
+  const soft = (l: number[]) => {
+    const e = l.map(Math.exp);
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / s);
+  };
   assert.ok(soft(p.logits[lossKey])[1] > 0.6, `P(Focal) = ${soft(p.logits[lossKey])[1]}`);
   assert.ok(soft(p.logits[ampKey])[0] > 0.6, `P(amp on) = ${soft(p.logits[ampKey])[0]}`);
   // lr optimum 1e-3 sits at unit 0.5 of [1e-5, 1e-1] (log): the mean stays near it.
@@ -148,17 +171,29 @@ test('ReinforcementController moves its policies toward the better choices', asy
 });
 
 test('controller args are checked with the file and JSON path', () => {
-  assert.throws(() => new TPEController({ gama: 0.2 }, { file: 'config_automl.json', path: 'controller' }),
-    /config_automl\.json: controller\.args\.gama: TPEController has no argument 'gama'.*closest: gamma/);
-  assert.throws(() => new RandomController({ max_rounds: 0 }, { file: 'c.json', path: 'controller' }), /c\.json: controller\.args\.max_rounds: 'max_rounds' must be an integer >= 1, got 0/);
+  assert.throws(
+    () => new TPEController({ gama: 0.2 }, { file: 'config_automl.json', path: 'controller' }),
+    /config_automl\.json: controller\.args\.gama: TPEController has no argument 'gama'.*closest: gamma/,
+  );
+  assert.throws(
+    () => new RandomController({ max_rounds: 0 }, { file: 'c.json', path: 'controller' }),
+    /c\.json: controller\.args\.max_rounds: 'max_rounds' must be an integer >= 1, got 0/,
+  );
   // One reader, one set of rules: a numeric string is a number, "true" a boolean, 1 is not a boolean.
   assert.equal(new RandomController({ max_rounds: '3' }).maxRounds, 3);
-  assert.throws(() => new GridController({ shuffle: 1 }, { file: 'c.json', path: 'controller' }), /c\.json: controller\.args\.shuffle: 'shuffle' must be true or false, got 1/);
+  assert.throws(
+    () => new GridController({ shuffle: 1 }, { file: 'c.json', path: 'controller' }),
+    /c\.json: controller\.args\.shuffle: 'shuffle' must be true or false, got 1/,
+  );
   assert.equal(new GridController({ shuffle: 'true' }).shuffle, true);
 });
 
 test('ReinforcementController learns with one job per round too (a single worker)', async () => {
-  const soft = (l: number[]) => { const e = l.map(Math.exp); const s = e.reduce((a, b) => a + b, 0); return e.map((x) => x / s); };
+  const soft = (l: number[]) => {
+    const e = l.map(Math.exp);
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / s);
+  };
   let wins = 0;
   for (let seed = 0; seed < 5; seed++) {
     const c = new ReinforcementController({ seed, max_rounds: 60, max_jobs_per_round: 1 });

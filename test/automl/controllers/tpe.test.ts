@@ -8,7 +8,15 @@ import type { Context, Outcome } from '../../../src/automl/types.js';
 import { fitNumeric } from '../../../src/automl/controllers/parzen.js';
 
 function floatItem(key: string, lo: number, hi: number) {
-  return { key, domain: 'lr', type: 'float' as const, args: [key], targets: [{ kind: 'var' as const, name: key }], range: [lo, hi] as [number, number], path: `search.${key}` };
+  return {
+    key,
+    domain: 'lr',
+    type: 'float' as const,
+    args: [key],
+    targets: [{ kind: 'var' as const, name: key }],
+    range: [lo, hi] as [number, number],
+    path: `search.${key}`,
+  };
 }
 const space: SearchSpace = { items: [floatItem('a', 0, 1), floatItem('b', 0, 1), floatItem('c', 0, 1)] };
 const ctx: Context = { RUN_ID: 't', RUN_ROOT: '/tmp', MMAR_ROOT: '/tmp', props: { numWorkers: 1 } };
@@ -17,12 +25,14 @@ const ctx: Context = { RUN_ID: 't', RUN_ROOT: '/tmp', MMAR_ROOT: '/tmp', props: 
 async function run(c: TPEController, f: (x: number[]) => number, n: number): Promise<{ xs: number[][]; ys: number[] }> {
   c.setSearchSpace(space, ctx);
   const queue = [...(await c.initialRecommendation(ctx))];
-  const xs: number[][] = [], ys: number[] = [];
+  const xs: number[][] = [],
+    ys: number[] = [];
   while (queue.length && xs.length < n) {
     const rec = queue.shift()!;
     const x = ['a', 'b', 'c'].map((k) => Number(rec.values[k]));
     const y = f(x);
-    xs.push(x); ys.push(y);
+    xs.push(x);
+    ys.push(y);
     const o: Outcome = { recommendation: rec, jobName: `J${rec.id}`, score: -y, status: 'FINISHED' };
     queue.push(...(await c.refineRecommendation(o, ctx)));
   }
@@ -30,12 +40,17 @@ async function run(c: TPEController, f: (x: number[]) => number, n: number): Pro
 }
 
 test('the maximin startup is a Latin hypercube spread wider than a plain one', async () => {
-  let maximin = 0, plain = 0;
+  let maximin = 0,
+    plain = 0;
   for (let seed = 0; seed < 8; seed++) {
     const m = (await run(new TPEController({ seed, n_startup_trials: 10, max_trials: 10 }), () => 0, 10)).xs;
     const p = (await run(new TPEController({ seed, n_startup_trials: 10, max_trials: 10, startup: 'lhs' }), () => 0, 10)).xs;
     for (const pts of [m, p]) {
-      for (let k = 0; k < 3; k++) assert.deepEqual(pts.map((x) => Math.floor(x[k] * 10)).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      for (let k = 0; k < 3; k++)
+        assert.deepEqual(
+          pts.map((x) => Math.floor(x[k] * 10)).sort((a, b) => a - b),
+          [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        );
     }
     maximin += minPairDistance(m);
     plain += minPairDistance(p);
@@ -44,7 +59,14 @@ test('the maximin startup is a Latin hypercube spread wider than a plain one', a
 });
 
 test('minPairDistance', () => {
-  assert.equal(minPairDistance([[0, 0], [3, 4], [0, 1]]), 1);
+  assert.equal(
+    minPairDistance([
+      [0, 0],
+      [3, 4],
+      [0, 1],
+    ]),
+    1,
+  );
   assert.equal(minPairDistance([[0.5]]), Infinity);
   assert.equal(minPairDistance([[], []]), Infinity);
 });
@@ -64,13 +86,18 @@ test("magic_clip 'all' refines a basin closer than Optuna's 'own' (median of 7 s
     for (let seed = 0; seed < 7; seed++) out.push(Math.min(...(await run(new TPEController({ seed, max_trials: 40, magic_clip: clip }), f, 40)).ys));
     return out.sort((a, b) => a - b)[3];
   };
-  const all = await best('all'), own = await best('own');
+  const all = await best('all'),
+    own = await best('own');
   assert.ok(all < own / 2, `all ${all} vs own ${own}`);
 });
 
 test('startup and magic_clip are checked with the JSON path', () => {
-  assert.throws(() => new TPEController({ startup: 'sobol' }, { file: 'config_automl.json', path: 'controller' }),
-    /config_automl\.json: controller\.args\.startup: expected startup 'maximin', 'lhs' or 'random', got "sobol"/);
-  assert.throws(() => new TPEController({ magic_clip: 'none' }, { file: 'config_automl.json', path: 'controller' }),
-    /config_automl\.json: controller\.args\.magic_clip: expected magic_clip 'all' or 'own', got "none"/);
+  assert.throws(
+    () => new TPEController({ startup: 'sobol' }, { file: 'config_automl.json', path: 'controller' }),
+    /config_automl\.json: controller\.args\.startup: expected startup 'maximin', 'lhs' or 'random', got "sobol"/,
+  );
+  assert.throws(
+    () => new TPEController({ magic_clip: 'none' }, { file: 'config_automl.json', path: 'controller' }),
+    /config_automl\.json: controller\.args\.magic_clip: expected magic_clip 'all' or 'own', got "none"/,
+  );
 });

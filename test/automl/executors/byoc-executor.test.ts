@@ -58,7 +58,10 @@ test('a BYOC executor without run() is refused once, naming the file, the JSON p
   );
   const r = runCli(['config', 'check', '-m', mmar, '--config', 'config/trn_automl.json', '--set', 'trainconf=trn_automl.json']);
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /config_automl\.json: executor: class NoRun does not fit the executor contract \(run\(job, worker, onProgress, signal\) → outcome\): missing run/);
+  assert.match(
+    r.stderr,
+    /config_automl\.json: executor: class NoRun does not fit the executor contract \(run\(job, worker, onProgress, signal\) → outcome\): missing run/,
+  );
   rmSync(mmar, { recursive: true, force: true });
 });
 

@@ -36,7 +36,10 @@ test('arguments: each mistake names its JSON path and what was expected', () => 
     [{ cpus_per_task: 0 }, /executor\.args\.cpus_per_task: expected an integer ≥ 1, got 0/],
     [{ max_concurrent: 1.5 }, /executor\.args\.max_concurrent: expected an integer ≥ 1/],
     [{ sbatch_args: ['exclusive'] }, /executor\.args\.sbatch_args\[0\]: expected an sbatch option starting with '-'/],
-    [{ sbatch_args: ['--exclusive'], rest_url: 'http://h:6820' }, /executor\.args\.sbatch_args: sbatch_args are command-line options and cannot go through slurmrestd/],
+    [
+      { sbatch_args: ['--exclusive'], rest_url: 'http://h:6820' },
+      /executor\.args\.sbatch_args: sbatch_args are command-line options and cannot go through slurmrestd/,
+    ],
     [{ rest_url: 'h:6820' }, /executor\.args\.rest_url: expected an http\(s\) URL/],
     [{ node_env: [1] }, /executor\.args\.node_env: expected a list of strings/],
     [{ poll_s: -1 }, /executor\.args\.poll_s: expected a number > 0/],
@@ -75,8 +78,16 @@ test('time limits in whole minutes for slurmrestd', () => {
 
 test('the batch script runs node_env first and the train command with the job variables, quoted for bash', () => {
   const dir = mkdtempSync(join(tmpdir(), "clara slurm 'q'-"));
-  const { executor } = slurmExecutorFromArgs({ node_env: ['export FROM_NODE_ENV=yes'], gres: 'gpu:1', time: '10', partition: 'p1', sbatch_args: ['--exclusive'] }, place,
-    { ...common(), command: ['/bin/sh', '-c', 'echo "$FROM_NODE_ENV $CLARA_JOB_NAME $CLARA_EVENTS_FILE" > "$1/out.txt"', 'sh', '{mmar}'], env: { EXTRA: "a b'c" } }, undefined);
+  const { executor } = slurmExecutorFromArgs(
+    { node_env: ['export FROM_NODE_ENV=yes'], gres: 'gpu:1', time: '10', partition: 'p1', sbatch_args: ['--exclusive'] },
+    place,
+    {
+      ...common(),
+      command: ['/bin/sh', '-c', 'echo "$FROM_NODE_ENV $CLARA_JOB_NAME $CLARA_EVENTS_FILE" > "$1/out.txt"', 'sh', '{mmar}'],
+      env: { EXTRA: "a b'c" },
+    },
+    undefined,
+  );
   const job: Job = { name: 'W0_1_J0', round: 1, index: 0, recommendation: { id: 0, values: {} }, mmarRoot: dir };
   const script = executor.script(job, join(dir, 'config', 'config_train.json'));
   writeFileSync(join(dir, 'job.sh'), script);
@@ -86,9 +97,40 @@ test('the batch script runs node_env first and the train command with the job va
   assert.equal(spawnSync('cat', [join(dir, 'out.txt')], { encoding: 'utf8' }).stdout.trim(), `yes W0_1_J0 ${join(dir, 'events.jsonl')}`);
   assert.match(script, /export EXTRA='a b'\\''c'/);
   assert.equal(shQuote('/a/b-c.json'), '/a/b-c.json');
-  const a = SlurmCli.sbatchArgs({ script, scriptFile: '/j/slurm_job.sh', jobName: 'clara-W0', workdir: '/j', output: '/j/log.txt', env: {}, gres: 'gpu:1', time: '10', partition: 'p1', cpusPerTask: 2, mem: '8G', account: 'a', qos: 'q', sbatchArgs: ['--exclusive'] });
-  assert.deepEqual(a, ['--parsable', '--job-name=clara-W0', '--chdir=/j', '--output=/j/log.txt', '--open-mode=append', '--requeue', '--export=ALL',
-    '--partition=p1', '--gres=gpu:1', '--cpus-per-task=2', '--mem=8G', '--time=10', '--account=a', '--qos=q', '--exclusive', '/j/slurm_job.sh']);
+  const a = SlurmCli.sbatchArgs({
+    script,
+    scriptFile: '/j/slurm_job.sh',
+    jobName: 'clara-W0',
+    workdir: '/j',
+    output: '/j/log.txt',
+    env: {},
+    gres: 'gpu:1',
+    time: '10',
+    partition: 'p1',
+    cpusPerTask: 2,
+    mem: '8G',
+    account: 'a',
+    qos: 'q',
+    sbatchArgs: ['--exclusive'],
+  });
+  assert.deepEqual(a, [
+    '--parsable',
+    '--job-name=clara-W0',
+    '--chdir=/j',
+    '--output=/j/log.txt',
+    '--open-mode=append',
+    '--requeue',
+    '--export=ALL',
+    '--partition=p1',
+    '--gres=gpu:1',
+    '--cpus-per-task=2',
+    '--mem=8G',
+    '--time=10',
+    '--account=a',
+    '--qos=q',
+    '--exclusive',
+    '/j/slurm_job.sh',
+  ]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -99,8 +141,37 @@ test('an unreachable controller is tried again; a bad request is not', async () 
   assert.ok(!isTransient(new Error('sbatch failed (exit 1): sbatch: error: invalid partition specified: nope')));
   let n = 0;
   const waits: number[] = [];
-  assert.equal(await retryTransient(async () => { if (++n < 3) throw new Error('Socket timed out on send/recv operation'); return 'ok'; }, (_e, s) => waits.push(s), [0.01, 0.01, 0.01]), 'ok');
+  assert.equal(
+    await retryTransient(
+      async () => {
+        if (++n < 3) throw new Error('Socket timed out on send/recv operation');
+        return 'ok';
+      },
+      (_e, s) => waits.push(s),
+      [0.01, 0.01, 0.01],
+    ),
+    'ok',
+  );
   assert.deepEqual(waits, [0.01, 0.01]);
-  await assert.rejects(retryTransient(async () => { throw new Error('invalid partition specified'); }, () => assert.fail('no retry'), [0.01]), /invalid partition/);
-  await assert.rejects(retryTransient(async () => { throw new Error('connect failure'); }, () => {}, [0.01]), /connect failure/, 'gives up after the last delay');
+  await assert.rejects(
+    retryTransient(
+      async () => {
+        throw new Error('invalid partition specified');
+      },
+      () => assert.fail('no retry'),
+      [0.01],
+    ),
+    /invalid partition/,
+  );
+  await assert.rejects(
+    retryTransient(
+      async () => {
+        throw new Error('connect failure');
+      },
+      () => {},
+      [0.01],
+    ),
+    /connect failure/,
+    'gives up after the last delay',
+  );
 });

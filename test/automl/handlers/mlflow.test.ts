@@ -14,19 +14,32 @@ const skip = skipUnlessMlflow();
 const server = new MlflowTestServer();
 const silent = () => {};
 
-before(async () => { if (!skip) await server.start(); });
-after(async () => { await server.stop(); });
+before(async () => {
+  if (!skip) await server.start();
+});
+after(async () => {
+  await server.stop();
+});
 
 test('MLflowHandler is registered and validates its args with the JSON path', () => {
   const spec = registry.require('MLflowHandler', { file: 'config_automl.json', path: 'handlers[0]' }, 'automl_handler');
-  assert.throws(() => registry.checkArgs(spec, { tracking_url: 'x' }, { file: 'config/config_automl.json', path: 'handlers[0]' }), /handlers\[0\]\.args\.tracking_url.*closest: tracking_uri/);
-  assert.throws(() => createMLflowHandler({ tags: ['a'] }, { file: 'config/config_automl.json', path: 'handlers[1]' }), /config_automl\.json: handlers\[1\]\.args\.tags: .*object of string values/);
+  assert.throws(
+    () => registry.checkArgs(spec, { tracking_url: 'x' }, { file: 'config/config_automl.json', path: 'handlers[0]' }),
+    /handlers\[0\]\.args\.tracking_url.*closest: tracking_uri/,
+  );
+  assert.throws(
+    () => createMLflowHandler({ tags: ['a'] }, { file: 'config/config_automl.json', path: 'handlers[1]' }),
+    /config_automl\.json: handlers\[1\]\.args\.tags: .*object of string values/,
+  );
   assert.throws(() => createMLflowHandler({ tracking_uri: 5 }, { file: 'c.json', path: 'handlers[0]' }), /handlers\[0\]\.args\.tracking_uri.*must be a string/);
 });
 
 test('concrete search values get readable keys (aliases, variables, enum choices resolved)', () => {
-  assert.deepEqual(readableParams({ 'lr.float.learning_rate': 0.001, 'transform.enum.train.pre_transforms$3:prob': 1 }, SPACE),
-    { learning_rate: 0.001, flipProb: 0.5, 'train.pre_transforms.3.disabled': true });
+  assert.deepEqual(readableParams({ 'lr.float.learning_rate': 0.001, 'transform.enum.train.pre_transforms$3:prob': 1 }, SPACE), {
+    learning_rate: 0.001,
+    flipProb: 0.5,
+    'train.pre_transforms.3.disabled': true,
+  });
   assert.deepEqual(readableParams({ 'x.float.y': 2 }), { 'x.float.y': 2 });
 });
 
@@ -70,8 +83,17 @@ process.exitCode = await main(['node', 'clara-train', 'mlflow', 'sync', '--to', 
   }
   await assertSearchOnServer(server.uri, 'pushed later', jobs, { runId: 'run_2' });
   // Bad use is explained.
-  const bad = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-    `const { main } = await import(${JSON.stringify(resolve('src/cli/main.ts'))}); process.exitCode = await main(['node','clara-train','mlflow','sync','--to','http://127.0.0.1:1','--run-dir','/nonexistent']);`], { encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { main } = await import(${JSON.stringify(resolve('src/cli/main.ts'))}); process.exitCode = await main(['node','clara-train','mlflow','sync','--to','http://127.0.0.1:1','--run-dir','/nonexistent']);`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /\/nonexistent\/tracking\.jsonl: no tracking journal/);
 });
@@ -84,7 +106,8 @@ test('a search that crashed while the server was unreachable is completed on res
   // First process: the server URI is wrong (nothing listens); it dies in the middle of job 2.
   const dead = `http://127.0.0.1:${await freePort()}`;
   const a = createMLflowHandler({ tracking_uri: dead, experiment_name: 'resumed' }, undefined, {
-    log: (m) => logs.push(m), env: { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' },
+    log: (m) => logs.push(m),
+    env: { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0.01', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' },
   });
   await a.startup(ctx);
   await runJobs(a, ctx, jobs.slice(0, 2));
@@ -102,14 +125,22 @@ test('a search that crashed while the server was unreachable is completed on res
   const parents = runs.filter((r) => !tag(r, 'mlflow.parentRunId'));
   assert.equal(parents.length, 1);
   const kids = runs.filter((r) => tag(r, 'mlflow.parentRunId') === parents[0].info.run_id);
-  assert.deepEqual(kids.map((r) => `${r.info.run_name} ${r.info.status}`).sort(),
-    [`${jobs[0].name} FINISHED`, `${jobs[1].name} FINISHED`, `${jobs[2].name} FINISHED`].sort());
+  assert.deepEqual(
+    kids.map((r) => `${r.info.run_name} ${r.info.status}`).sort(),
+    [`${jobs[0].name} FINISHED`, `${jobs[1].name} FINISHED`, `${jobs[2].name} FINISHED`].sort(),
+  );
   // The interrupted attempt of job 2 is kept, KILLED, in the deleted stage (one active run per job).
   const deleted: any[] = (await api(server.uri, 'runs/search', { experiment_ids: [exp.experiment_id], run_view_type: 'DELETED_ONLY' })).runs ?? [];
-  assert.deepEqual(deleted.map((r) => `${r.info.run_name} ${r.info.status} ${tag(r, 'mlflow.parentRunId') === parents[0].info.run_id}`), [`${jobs[2].name} KILLED true`]);
+  assert.deepEqual(
+    deleted.map((r) => `${r.info.run_name} ${r.info.status} ${tag(r, 'mlflow.parentRunId') === parents[0].info.run_id}`),
+    [`${jobs[2].name} KILLED true`],
+  );
   const j0 = kids.find((r) => r.info.run_name === jobs[0].name);
   const h = (await api(server.uri, `metrics/get-history?run_id=${j0.info.run_id}&metric_key=train_loss`)).metrics;
-  assert.deepEqual(h.map((m: any) => [Number(m.step), m.value]).sort((x: number[], y: number[]) => x[0] - y[0]), jobs[0].losses.map((v, e) => [e + 1, v]));
+  assert.deepEqual(
+    h.map((m: any) => [Number(m.step), m.value]).sort((x: number[], y: number[]) => x[0] - y[0]),
+    jobs[0].losses.map((v, e) => [e + 1, v]),
+  );
   assert.equal(parents[0].info.status, 'FINISHED');
 });
 
@@ -125,7 +156,10 @@ test('a bad event (a param changed on resume) is skipped and reported; the rest 
   t.logMetrics(r, [{ key: 'm', value: 2, step: 2 }]);
   await t.endRun(r, 'FINISHED');
   assert.equal(await t.close(), true, 'caught up despite the bad event');
-  assert.ok(logs.some((l) => /skipped journal event .*params/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /skipped journal event .*params/.test(l)),
+    logs.join('\n'),
+  );
   const exp = (await api(server.uri, 'experiments/get-by-name?experiment_name=skips')).experiment;
   const run = (await api(server.uri, 'runs/search', { experiment_ids: [exp.experiment_id] })).runs[0];
   assert.deepEqual(run.data.params, [{ key: 'p', value: '1' }]);

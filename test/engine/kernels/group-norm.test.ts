@@ -16,7 +16,10 @@ before(async () => {
 const rng = new Rng(41);
 
 for (const spec of [
-  { name: 'instance', args: {} }, { name: 'instance', args: { affine: true } }, { name: 'group', args: { num_groups: 2 } }, { name: 'batch', args: {} },
+  { name: 'instance', args: {} },
+  { name: 'instance', args: { affine: true } },
+  { name: 'group', args: { num_groups: 2 } },
+  { name: 'batch', args: {} },
 ]) {
   test(`${spec.name} norm ${JSON.stringify(spec.args)}: native output, statistics and gradients equal the tensor ops`, () => {
     const c = 6;
@@ -27,7 +30,8 @@ for (const spec of [
       const layer = normLayer(store, 'n', spec, c)!;
       // non-trivial affine parameters
       for (const [, p] of store.params) p.assign(tf.tensor(randomArray(new Rng(9), p.size), p.shape));
-      const x = tf.tensor5d(xv, [2, 5, 4, 3, c]), dy = tf.tensor5d(dyv, x.shape);
+      const x = tf.tensor5d(xv, [2, 5, 4, 3, c]),
+        dy = tf.tensor5d(dyv, x.shape);
       const vars = store.trainable();
       const f = () => tf.sum(tf.mul(layer(x, true), dy)) as tf.Scalar;
       const { value, grads } = vars.length ? tf.variableGrads(f, vars) : { value: f(), grads: {} };
@@ -39,7 +43,8 @@ for (const spec of [
       return [...out, ...bufs];
     };
     registerNativeKernels();
-    const c0 = nativeCallCounts.ClaraGroupNorm ?? 0, g0 = nativeCallCounts.ClaraGroupNormGrad ?? 0;
+    const c0 = nativeCallCounts.ClaraGroupNorm ?? 0,
+      g0 = nativeCallCounts.ClaraGroupNormGrad ?? 0;
     const nat = run();
     assert.ok((nativeCallCounts.ClaraGroupNorm ?? 0) > c0 && (nativeCallCounts.ClaraGroupNormGrad ?? 0) > g0, 'the native norm and its gradient ran');
     unregisterNativeKernels();

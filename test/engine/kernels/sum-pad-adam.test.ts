@@ -17,16 +17,33 @@ before(async () => {
 const both = nativeAndTfjs;
 
 const rng = new Rng(23);
-const t = (shape: number[]) => tf.tensor(randomArray(rng, shape.reduce((a, b) => a * b, 1)), shape);
+const t = (shape: number[]) =>
+  tf.tensor(
+    randomArray(
+      rng,
+      shape.reduce((a, b) => a * b, 1),
+    ),
+    shape,
+  );
 
 test('Sum over adjacent axes equals tfjs (bias / norm / Dice / total patterns, keepDims); other patterns fall back', () => {
-  const x = t([2, 6, 5, 7, 3]), y = t([3, 1, 4000]);
+  const x = t([2, 6, 5, 7, 3]),
+    y = t([3, 1, 4000]);
   const c0 = nativeCallCounts.Sum ?? 0;
   const [nat, ref] = both(() =>
-    tf.tidy(() => [
-      tf.sum(x, [0, 1, 2, 3]), tf.sum(x, [1, 2, 3]), tf.sum(x, -1), tf.sum(x), tf.sum(x, [1, 2, 3], true),
-      tf.sum(y, 2), tf.sum(y, [0, 1]), tf.sum(x, [0, 2]), tf.sum(tf.tensor([1, 2, 3], [3], 'int32')),
-    ].map((r) => Array.from(r.dataSync()))),
+    tf.tidy(() =>
+      [
+        tf.sum(x, [0, 1, 2, 3]),
+        tf.sum(x, [1, 2, 3]),
+        tf.sum(x, -1),
+        tf.sum(x),
+        tf.sum(x, [1, 2, 3], true),
+        tf.sum(y, 2),
+        tf.sum(y, [0, 1]),
+        tf.sum(x, [0, 2]),
+        tf.sum(tf.tensor([1, 2, 3], [3], 'int32')),
+      ].map((r) => Array.from(r.dataSync())),
+    ),
   );
   nat.forEach((a, i) => assert.ok(relErr(a, ref[i]) < 1e-5, `case ${i}: rel err ${relErr(a, ref[i])}`));
   assert.ok((nativeCallCounts.Sum ?? 0) >= c0 + 7, 'the adjacent-axes sums ran natively');
@@ -36,13 +53,44 @@ test('Sum over adjacent axes equals tfjs (bias / norm / Dice / total patterns, k
 
 test('PadV2 equals tfjs (float32 and int32, zero and non-zero constants, rank 1 to 5)', () => {
   const x = t([2, 3, 4, 5, 2]);
-  const xi = tf.tensor(Array.from({ length: 12 }, (_, i) => i), [3, 4], 'int32');
+  const xi = tf.tensor(
+    Array.from({ length: 12 }, (_, i) => i),
+    [3, 4],
+    'int32',
+  );
   const c0 = nativeCallCounts.PadV2 ?? 0;
   const [nat, ref] = both(() =>
-    tf.tidy(() => [
-      tf.pad(x, [[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]]), tf.pad(x, [[1, 0], [0, 2], [3, 0], [0, 0], [1, 1]], -2.5),
-      tf.pad(xi, [[2, 1], [0, 3]], 7), tf.pad(tf.tensor1d([1, 2]), [[3, 0]]),
-    ].map((r) => Array.from(r.dataSync()))),
+    tf.tidy(() =>
+      [
+        tf.pad(x, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        tf.pad(
+          x,
+          [
+            [1, 0],
+            [0, 2],
+            [3, 0],
+            [0, 0],
+            [1, 1],
+          ],
+          -2.5,
+        ),
+        tf.pad(
+          xi,
+          [
+            [2, 1],
+            [0, 3],
+          ],
+          7,
+        ),
+        tf.pad(tf.tensor1d([1, 2]), [[3, 0]]),
+      ].map((r) => Array.from(r.dataSync())),
+    ),
   );
   assert.deepEqual(nat, ref);
   assert.ok((nativeCallCounts.PadV2 ?? 0) >= c0 + 4);
@@ -51,7 +99,11 @@ test('PadV2 equals tfjs (float32 and int32, zero and non-zero constants, rank 1 
 
 test('Adam / AdamW through the native update follow the tensor-op path step by step', () => {
   const ctx = { file: 'config_train.json', path: 'train.optimizer' };
-  for (const [make, args] of [[adamFactory, { lr: 0.01 }], [adamFactory, { lr: 0.01, weight_decay: 0.05 }], [adamWFactory, { lr: 0.02 }]] as const) {
+  for (const [make, args] of [
+    [adamFactory, { lr: 0.01 }],
+    [adamFactory, { lr: 0.01, weight_decay: 0.05 }],
+    [adamWFactory, { lr: 0.02 }],
+  ] as const) {
     const run = () => {
       const opt = make(args, ctx);
       const w = tf.variable(tf.tensor(randomArray(new Rng(1), 300), [10, 30]));
@@ -81,7 +133,7 @@ interface Fx {
 }
 // torch's values from the committed fixture (test/optimizers/torch-parity.test.ts regenerates it live
 // where torch imports; the tensor-op path is checked against it there)
-test('Adam and AdamW with the native update follow torch\'s trajectory', () => {
+test("Adam and AdamW with the native update follow torch's trajectory", () => {
   const source = 'committed fixture';
   const data = JSON.parse(readFileSync(new URL('../../fixtures/monai/optimizers.json', import.meta.url), 'utf8')) as Fx;
   registerNativeKernels();
@@ -109,14 +161,19 @@ test('Adam and AdamW with the native update follow torch\'s trajectory', () => {
 test('Dice loss and its gradient through the native Sum (sumSpatial) equal the matMul path', async () => {
   const { diceLoss } = await import('../../../src/losses/dice.js');
   const pred = t([2, 4, 5, 3, 3]);
-  const label = tf.tensor5d(Array.from({ length: 2 * 4 * 5 * 3 }, (_, i) => i % 3), [2, 4, 5, 3, 1]);
+  const label = tf.tensor5d(
+    Array.from({ length: 2 * 4 * 5 * 3 }, (_, i) => i % 3),
+    [2, 4, 5, 3, 1],
+  );
   for (const batch of [false, true]) {
     const loss = diceLoss({ includeBackground: false, toOnehotY: true, softmax: true, batch });
     const c0 = nativeCallCounts.Sum ?? 0;
-    const [nat, ref] = both(() => tf.tidy(() => {
-      const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => loss(p, label) as tf.Scalar)(pred);
-      return [Array.from(value.dataSync()), Array.from(grad.dataSync())];
-    }));
+    const [nat, ref] = both(() =>
+      tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => loss(p, label) as tf.Scalar)(pred);
+        return [Array.from(value.dataSync()), Array.from(grad.dataSync())];
+      }),
+    );
     assert.ok((nativeCallCounts.Sum ?? 0) > c0, 'sumSpatial ran the native Sum');
     nat.forEach((a, i) => assert.ok(relErr(a, ref[i]) < 1e-5, `batch ${batch} output ${i}: rel err ${relErr(a, ref[i])}`));
   }

@@ -10,7 +10,8 @@ import { useTestBackend } from '../../helpers/test-backend.js';
 await useTestBackend();
 const same = (a: tf.Tensor, b: tf.Tensor, tol = 1e-6) => {
   assert.deepEqual(a.shape, b.shape);
-  const x = a.dataSync(), y = b.dataSync();
+  const x = a.dataSync(),
+    y = b.dataSync();
   for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) <= tol, `[${i}] ${x[i]} vs ${y[i]}`);
 };
 
@@ -28,13 +29,23 @@ test('crop5d and concatChannels equal tf.slice / tf.concat, and their gradients 
 test('loop trilinear upsampling equals the tfjs-ops version; its gradient is the exact adjoint', () => {
   const rng = new Rng(2);
   const x = randTensor([2, 3, 4, 2, 3], rng) as tf.Tensor5D;
-  for (const s of [[2, 2, 2], [3, 1, 2], [1, 4, 1]] as [number, number, number][]) same(trilinearUpsample(x, s), upsampleTrilinear3dOps(x, s), 1e-5);
+  for (const s of [
+    [2, 2, 2],
+    [3, 1, 2],
+    [1, 4, 1],
+  ] as [number, number, number][])
+    same(trilinearUpsample(x, s), upsampleTrilinear3dOps(x, s), 1e-5);
   assert.ok(maxGradError((a) => trilinearUpsample(a as tf.Tensor5D, [2, 3, 2]), [x], rng, 0.5, 24) < 1e-3);
 });
 
 test('loop nearest upsampling equals the gather version; its gradient sums each block', () => {
   const rng = new Rng(3);
   const x = randTensor([2, 3, 2, 4, 3], rng) as tf.Tensor5D;
-  for (const s of [[2, 2, 2], [3, 1, 2], [1, 1, 4]] as [number, number, number][]) same(nearestUpsample(x, s), upsampleNearest3dOps(x, s));
+  for (const s of [
+    [2, 2, 2],
+    [3, 1, 2],
+    [1, 1, 4],
+  ] as [number, number, number][])
+    same(nearestUpsample(x, s), upsampleNearest3dOps(x, s));
   assert.ok(maxGradError((a) => nearestUpsample(a as tf.Tensor5D, [2, 1, 3]), [x], rng, 0.5, 24) < 1e-3);
 });

@@ -29,7 +29,10 @@ test('preflight: old glibc, no glibc, other platforms, no pip, no compiler, too 
   assert.throws(() => nodeHeadersDir('/nonexistent/bin/node'), isErr(/Node's headers are not in \/nonexistent\/include\/node/));
   const d = mkdtempSync(join(tmpdir(), 'disk-'));
   try {
-    assert.throws(() => checkDisk(d, 2 ** 60, 'TensorFlow 2.21.0 (cpu)'), isErr(/too little disk for TensorFlow 2\.21\.0 \(cpu\) in .*: [\d.]+ GiB free, 1073741824\.0 GiB needed/));
+    assert.throws(
+      () => checkDisk(d, 2 ** 60, 'TensorFlow 2.21.0 (cpu)'),
+      isErr(/too little disk for TensorFlow 2\.21\.0 \(cpu\) in .*: [\d.]+ GiB free, 1073741824\.0 GiB needed/),
+    );
     assert.doesNotThrow(() => checkDisk(d, 1, 'x'));
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -44,7 +47,9 @@ test("TensorFlow's start-up log gives the oneDNN state and the devices", () => {
   const on = parseTfLog('I0000 port.cc:153] oneDNN custom operations are on. You may see ...\n');
   assert.deepEqual(on, { onednn: 'on', devices: [] });
   assert.equal(parseTfLog('nothing').onednn, 'unknown');
-  const gpu = parseTfLog('I gpu_device.cc:2019] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 79000 MB memory:  -> device: 0, name: NVIDIA H100 80GB HBM3, pci bus id: 0000:00:05.0\n');
+  const gpu = parseTfLog(
+    'I gpu_device.cc:2019] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 79000 MB memory:  -> device: 0, name: NVIDIA H100 80GB HBM3, pci bus id: 0000:00:05.0\n',
+  );
   assert.deepEqual(gpu.devices, ['GPU:0 (NVIDIA H100 80GB HBM3)']);
 });
 
@@ -57,7 +62,16 @@ test("deps/ holds the libraries under the names the binding links, loads and the
     for (const l of TF_LIBS) writeFileSync(join(tfDir, 'tensorflow', l), 'x');
     const pkg = join(d, 'pkg');
     mkdirSync(join(pkg, 'deps', 'old'), { recursive: true });
-    const tf: UnpackedTf = { version: '2.21.0', variant: 'gpu', dir: tfDir, libDir: join(tfDir, 'tensorflow'), includeDir: join(tfDir, 'tensorflow', 'include'), nvidiaDir: join(tfDir, 'nvidia'), wheel: 'w', cached: false };
+    const tf: UnpackedTf = {
+      version: '2.21.0',
+      variant: 'gpu',
+      dir: tfDir,
+      libDir: join(tfDir, 'tensorflow'),
+      includeDir: join(tfDir, 'tensorflow', 'include'),
+      nvidiaDir: join(tfDir, 'nvidia'),
+      wheel: 'w',
+      cached: false,
+    };
     linkDeps(pkg, tf);
     assert.ok(!existsSync(join(pkg, 'deps', 'old')), 'the old deps/ is replaced');
     const lib = join(pkg, 'deps', 'lib');
@@ -92,7 +106,12 @@ test('set up here: a second `setup tensorflow` is cached, loads TensorFlow and r
   const r = await runCli(['setup', 'tensorflow', '--json']);
   const s = (Date.now() - t0) / 1000;
   assert.equal(r.code, 0, r.stderr);
-  const rep = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tfVersion: string; librariesCached: boolean; bindingCached: boolean; probe: { ok: boolean; onednn: string; devices: string[]; conv3dMaxDiffVsCpu: number } };
+  const rep = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    tfVersion: string;
+    librariesCached: boolean;
+    bindingCached: boolean;
+    probe: { ok: boolean; onednn: string; devices: string[]; conv3dMaxDiffVsCpu: number };
+  };
   assert.ok(rep.librariesCached && rep.bindingCached, 'everything comes from the cache');
   assert.match(rep.tfVersion, /^2\.\d+\.\d+/);
   assert.ok(rep.probe.ok && rep.probe.devices.length >= 1);

@@ -10,7 +10,13 @@ import { tinyNet } from '../tiny-net.js';
 await tf.setBackend('cpu');
 const direct = (x: tf.Tensor, m: EnsembleMember) => m.net.apply(x, false);
 const member = (seed: number, activation: 'softmax' | 'sigmoid' = 'softmax'): EnsembleMember => ({ net: tinyNet(seed), inferer: (x, f) => f(x), activation });
-const image = () => { const r = new Rng(3); return tf.tensor5d(Float32Array.from({ length: 5 * 6 * 7 }, () => r.random()), [1, 5, 6, 7, 1]); };
+const image = () => {
+  const r = new Rng(3);
+  return tf.tensor5d(
+    Float32Array.from({ length: 5 * 6 * 7 }, () => r.random()),
+    [1, 5, 6, 7, 1],
+  );
+};
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 test('mirrorAxes: identity without TTA, the 8 subsets of the spatial axes with it', () => {
@@ -21,7 +27,7 @@ test('mirrorAxes: identity without TTA, the 8 subsets of the spatial axes with i
   assert.ok(all.every((a) => a.every((x) => x >= 1 && x <= 3)));
 });
 
-test('the ensemble is the mean of the members\' softmax probabilities', async () => {
+test("the ensemble is the mean of the members' softmax probabilities", async () => {
   const x = image();
   const ms = [member(1), member(2), member(3)];
   const got = await ensembleProbabilities(x, ms, false);
@@ -30,7 +36,9 @@ test('the ensemble is the mean of the members\' softmax probabilities', async ()
   const sums = tf.tidy(() => tf.sum(got, -1));
   assert.ok(maxDiff(sums, tf.onesLike(sums)) < 1e-5, 'probabilities');
   // the evaluator's argmax of the inferer's output is the argmax of the mean probabilities
-  const inf = await ensembleInferer(ms, false)(x, () => { throw new Error('the evaluator network is not used'); });
+  const inf = await ensembleInferer(ms, false)(x, () => {
+    throw new Error('the evaluator network is not used');
+  });
   assert.deepEqual(Array.from(tf.argMax(inf, -1).dataSync()), Array.from(tf.argMax(want, -1).dataSync()));
 });
 
@@ -38,13 +46,19 @@ test('TTA averages the 8 mirrored predictions flipped back; a sigmoid member is 
   const x = image();
   const m = member(4);
   const got = await ensembleProbabilities(x, [m], true);
-  const want = tf.tidy(() => tf.div(tf.addN(mirrorAxes(true).map((ax) => ax.length ? tf.reverse(tf.softmax(direct(tf.reverse(x, ax), m), -1), ax) : tf.softmax(direct(x, m), -1))), 8));
+  const want = tf.tidy(() =>
+    tf.div(tf.addN(mirrorAxes(true).map((ax) => (ax.length ? tf.reverse(tf.softmax(direct(tf.reverse(x, ax), m), -1), ax) : tf.softmax(direct(x, m), -1)))), 8),
+  );
   assert.ok(maxDiff(got, want) < 1e-6);
   // a conv with an asymmetric kernel is not mirror-equivariant: TTA changes the result
   const plain = await ensembleProbabilities(x, [m], false);
   assert.ok(maxDiff(got, plain) > 1e-4);
   // one-channel (sigmoid) members: the inferer returns mean probability − 0.5 (> 0 = foreground)
-  const one: EnsembleMember = { net: { inner: null, apply: (t) => tf.sub(t as tf.Tensor, 0.5), namedWeights: () => [] }, inferer: (t, f) => f(t), activation: 'sigmoid' };
+  const one: EnsembleMember = {
+    net: { inner: null, apply: (t) => tf.sub(t as tf.Tensor, 0.5), namedWeights: () => [] },
+    inferer: (t, f) => f(t),
+    activation: 'sigmoid',
+  };
   const out = await ensembleInferer([one], false)(x, (t) => t);
   const wantOne = tf.tidy(() => tf.sub(tf.sigmoid(tf.sub(x, 0.5)), 0.5));
   assert.ok(maxDiff(out, wantOne) < 1e-6);
