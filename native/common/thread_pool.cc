@@ -38,49 +38,69 @@ class Pool {
     int64_t chunks = std::min<int64_t>(int64_t(size()) * 4, (n + grain - 1) / grain);
     if (size() <= 1 || chunks <= 1 || tl_in_worker) { fn(0, n); return; }
     std::lock_guard<std::mutex> run_guard(run_mu_);
+    Call call;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      fn_ = &fn; n_ = n; chunks_ = chunks; next_.store(0); done_ = 0; ++generation_; fp_mode_ = fp_mode_get();
+      ++generation_;
+      call_ = call = Call{&fn, n, chunks, generation_, fp_mode_get()};
+      done_ = 0;
+      next_.store(tagged(generation_, 0));
     }
     cv_.notify_all();
     tl_in_worker = true;
-    work();
+    work(call);
     tl_in_worker = false;
     std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [&] { return done_ == chunks_; });
-    fn_ = nullptr;
+    done_cv_.wait(lk, [&] { return done_ == chunks; });
   }
 
  private:
-  void work() {
+  // One call's work, as the thread that takes part saw it under mu_.
+  struct Call {
+    const std::function<void(int64_t, int64_t)>* fn = nullptr;
+    int64_t n = 0, chunks = 0;
+    uint64_t generation = 0;
+    unsigned fp_mode = 0;
+  };
+  // The chunk counter carries the call's generation in its high half, so a thread
+  // still in an earlier call can never claim (and count) a chunk of the next one.
+  static uint64_t tagged(uint64_t generation, uint64_t chunk) { return (generation << 32) | chunk; }
+
+  void work(const Call& call) {
     // Workers compute in the caller's floating-point mode (e.g. flush denormals).
     const unsigned own = fp_mode_get();
-    const bool other = own != fp_mode_;
-    if (other) fp_mode_set(fp_mode_);
+    const bool other = own != call.fp_mode;
+    if (other) fp_mode_set(call.fp_mode);
     struct Restore {
       bool on; unsigned m;
       ~Restore() { if (on) fp_mode_set(m); }
     } restore{other, own};
+    const uint64_t gen = call.generation & 0xffffffffu;
     for (;;) {
-      int64_t c = next_.fetch_add(1);
-      if (c >= chunks_) return;
-      int64_t b = n_ * c / chunks_, e = n_ * (c + 1) / chunks_;
-      (*fn_)(b, e);
+      uint64_t v = next_.load();
+      if ((v >> 32) != gen) return;
+      const int64_t c = int64_t(v & 0xffffffffu);
+      if (c >= call.chunks) return;
+      if (!next_.compare_exchange_weak(v, v + 1)) continue;
+      const int64_t b = call.n * c / call.chunks, e = call.n * (c + 1) / call.chunks;
+      (*call.fn)(b, e);
       std::lock_guard<std::mutex> lk(mu_);
-      if (++done_ == chunks_) done_cv_.notify_all();
+      if (++done_ == call.chunks) done_cv_.notify_all();
     }
   }
   void loop() {
     tl_in_worker = true;
     uint64_t seen = 0;
     for (;;) {
+      Call call;
       {
         std::unique_lock<std::mutex> lk(mu_);
         cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
         if (stop_) return;
         seen = generation_;
+        call = call_;
       }
-      work();
+      work(call);
     }
   }
   void stop_all() {
@@ -93,11 +113,10 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex mu_, run_mu_;
   std::condition_variable cv_, done_cv_;
-  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  int64_t n_ = 0, chunks_ = 0, done_ = 0;
-  std::atomic<int64_t> next_{0};
+  Call call_;
+  int64_t done_ = 0;
+  std::atomic<uint64_t> next_{0};
   uint64_t generation_ = 0;
-  unsigned fp_mode_ = 0;
   bool stop_ = false;
 };
 
