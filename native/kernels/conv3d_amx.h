@@ -27,7 +27,7 @@ bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float
 bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err);
 
 // Peak of tdpbf16ps on 16x32 bf16 tiles, four independent accumulators per
-// thread (the probe of /work/shared/peers/amx_peak.c), GFLOP/s; 0 where AMX is not usable.
+// thread (like a standalone amx_peak probe: four independent tdpbf16ps), GFLOP/s; 0 where AMX is not usable.
 double amx_peak_gflops(int threads, double seconds);
 
 }  // namespace clara
