@@ -258,14 +258,16 @@ test('the Slurm jobs of a search whose AutoML process died are cancelled from it
 });
 
 test('slurmctld killed (-9) and restarted mid-search: the executor keeps polling and every job finishes', { skip, timeout: 180_000 }, async () => {
-  const mmar = slurmMmar(trainConfig({ epochs: 3, fake_epoch_ms: 3000 }), {
+  const mmar = slurmMmar(trainConfig({ epochs: 5, fake_epoch_ms: 3000 }), {
     name: 'RandomController',
     args: { max_trials: 3, max_jobs_per_round: 2, seed: 6 },
   });
   const run = join(mmar, 'automl', 'cr');
   const p = cli(['automl', '-m', mmar, '--set', 'run_id=cr', 'trainconf=trn_automl.json', 'workers=slurm:2']);
   // slurmctld saves its state a few seconds after a job starts: a crash before that loses the
-  // job (Slurm's behaviour); after it, running jobs survive. Crash once both ran 2 epochs (6 s).
+  // job (Slurm's behaviour); after it, running jobs survive. Crash once both ran 2 epochs (6 s),
+  // and 3 s more: a busy slurmctld saved its state later than that once (the search then waited
+  // for a job Slurm had lost); the jobs still have 3 s to run after the crash.
   const epochs = (job: string) => {
     try {
       return readFileSync(join(run, job, 'events.jsonl'), 'utf8').split('epoch_end').length - 1;
@@ -278,6 +280,7 @@ test('slurmctld killed (-9) and restarted mid-search: the executor keeps polling
     const s = submits(Journal.read(join(run, 'journal.jsonl')));
     if (s.length >= 2 && s.every((x) => epochs(x.job) >= 2)) break;
   }
+  await sleep(3000);
   const crashAt = Date.now();
   await cluster.crashController(4000);
   const r = await p.done;
