@@ -4,27 +4,12 @@
 // `validate`. Records wall time to the best model, the best mean Dice and per-epoch
 // figures in benchmarks/results/train_synthetic.json.
 // Target (issue 5): mean Dice >= 0.9 on the validation cases in under 5 minutes on a 2-core CPU.
-import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli as cli } from './lib/cli-run.js';
 import { printTable, writeResults, type Figure } from './lib/results.js';
 import type { TrainStats } from '../src/jobs/train-stats.js';
-
-const entry = fileURLToPath(new URL('../test/helpers/cli-entry.ts', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; seconds: number; out: string }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = fork(entry, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => resolve({ code, seconds: (Date.now() - t0) / 1000, out }));
-  });
-}
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => {
