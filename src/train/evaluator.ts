@@ -8,6 +8,7 @@ import { yieldToEventLoop } from '../util/yield.js';
 import { spacingOf } from '../metrics/surface-distance.js';
 import { diceOfClass } from '../metrics/dice.js';
 import { MeanDice } from '../metrics/mean-dice.js';
+import { logitsToLabels } from './logits-to-labels.js';
 
 export interface EvaluationResult {
   /** Means over cases (NaN cases ignored), by metric name (key metric included). */
@@ -25,15 +26,6 @@ export interface EvaluatorOptions {
   /** Called with each case's prediction (class indices, [D, H, W]) before it is freed: `infer` writes it. */
   onPrediction?: (c: Case, pred: Int32Array, shape: number[]) => void | Promise<void>;
   log?: (msg: string) => void;
-}
-
-/** Class indices from logits [1, D, H, W, K]: argmax, or > 0 for one channel (sigmoid > 0.5). */
-export function logitsToLabels(logits: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const k = logits.shape[logits.shape.length - 1];
-    if (k === 1) return tf.cast(tf.greater(logits, 0), 'int32').squeeze([logits.rank - 1]);
-    return tf.argMax(logits, -1).toInt();
-  });
 }
 
 export class Evaluator {
@@ -58,12 +50,9 @@ export class Evaluator {
       const logits = await inferer(c.image, forward);
       const k = logits.shape[logits.shape.length - 1] as number;
       const numClasses = k === 1 ? 2 : k;
-      const labelsT = logitsToLabels(logits);
+      const { labels: pred, shape } = await logitsToLabels(logits);
       logits.dispose();
-      const pred = (await labelsT.data()) as Int32Array;
       await yieldToEventLoop();
-      const shape = labelsT.shape.slice(1) as number[];
-      labelsT.dispose();
       let id = c.id;
       for (let dup = 2; id in perCase; dup++) id = `${c.id}#${dup}`;
       perCase[id] = {};
