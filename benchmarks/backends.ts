@@ -16,6 +16,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
 import type { TrainStats } from '../src/jobs/train-stats.js';
+import { threadsEnv } from './lib/cli-run.js';
 
 const args = process.argv.slice(2);
 const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
@@ -25,13 +26,7 @@ const full = args.includes('--full');
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = fileURLToPath(new URL('../test/helpers/cli-entry.ts', import.meta.url));
 const loads: number[] = [loadavg()[0]];
-const env = {
-  ...process.env,
-  CLARA_NUM_THREADS: String(threads),
-  TF_NUM_INTRAOP_THREADS: String(threads),
-  TF_NUM_INTEROP_THREADS: '1',
-  TF_CPP_MIN_LOG_LEVEL: '2',
-};
+const env = threadsEnv(threads);
 
 const figures: Figure[] = [];
 const rows: Record<string, string | number>[] = [];

@@ -18,7 +18,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './lib/cli-run.js';
+import { runCli, threadsEnv } from './lib/cli-run.js';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
 import type { TrainStats } from '../src/jobs/train-stats.js';
 
@@ -55,13 +55,7 @@ interface Variant {
   run(dir: string): Promise<Run>;
 }
 
-const env = {
-  ...process.env,
-  CLARA_NUM_THREADS: String(threads),
-  TF_NUM_INTRAOP_THREADS: String(threads),
-  TF_NUM_INTEROP_THREADS: '1',
-  TF_CPP_MIN_LOG_LEVEL: '2',
-};
+const env = threadsEnv(threads);
 
 function clara(backend: 'cpu-native' | 'tfjs-node', sets: string[]): Variant['run'] {
   return async (dir) => {

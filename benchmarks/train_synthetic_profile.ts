@@ -23,6 +23,7 @@ import { Evaluator } from '../src/train/evaluator.js';
 import { EventBus } from '../src/train/event-bus.js';
 import { ProgressLine } from '../src/train/progress-line.js';
 import { Trainer } from '../src/train/trainer.js';
+import { setupTrainerOptions } from '../src/train/setup-trainer-options.js';
 import type { Batch, BatchSource } from '../src/train/components.js';
 import type { BackendName } from '../src/engine/backend.js';
 import { runCli } from './lib/cli-run.js';
@@ -133,22 +134,12 @@ bus.add({
 });
 const progress = new ProgressLine(process.stderr, false);
 const trainer = new Trainer({
-  net: setup.net,
-  loss: setup.loss,
-  optimizer: setup.optimizer,
+  ...setupTrainerOptions(setup),
   data,
-  epochs: setup.epochs,
-  valInterval: setup.valInterval,
   evaluator,
-  lrSchedule: setup.lrSchedule,
-  baseLr: setup.baseLr,
-  ckptDir: setup.ckptDir,
-  keyMetricName: setup.keyMetricName,
-  seed: setup.seed,
   backend: engine.backend.name,
   amp: engine.amp,
   bus,
-  modelSpec: setup.modelSpec,
   progress,
   log: (s) => progress.log(s),
 });

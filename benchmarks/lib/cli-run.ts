@@ -26,3 +26,14 @@ export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; quiet?: boo
     child.on('exit', (code) => resolve({ code, seconds: (Date.now() - t0) / 1000, out }));
   });
 }
+
+/** The environment that gives a child (clara-train on either backend, or python) `threads` compute threads. */
+export function threadsEnv(threads: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CLARA_NUM_THREADS: String(threads),
+    TF_NUM_INTRAOP_THREADS: String(threads),
+    TF_NUM_INTEROP_THREADS: '1',
+    TF_CPP_MIN_LOG_LEVEL: '2',
+  };
+}

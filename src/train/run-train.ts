@@ -15,6 +15,7 @@ import { SystemSampler, systemMetricNames, systemMetricsInterval } from '../jobs
 import { Evaluator } from './evaluator.js';
 import { ProgressLine } from './progress-line.js';
 import { Trainer, type TrainResult } from './trainer.js';
+import { setupTrainerOptions } from './setup-trainer-options.js';
 import { resolveCheckpointPath } from './checkpoint.js';
 import { ClaraError } from '../util/errors.js';
 import { checkConfigs } from '../config/check.js';
@@ -99,22 +100,11 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
     ? new Evaluator({ net: setup.net, inferer: setup.val.inferer, cases: setup.val.cases, metrics: setup.val.metrics, log })
     : undefined;
   const trainer = new Trainer({
-    net: setup.net,
-    loss: setup.loss,
-    optimizer: setup.optimizer,
-    data: setup.data,
-    epochs: setup.epochs,
-    valInterval: setup.valInterval,
+    ...setupTrainerOptions(setup),
     evaluator,
-    lrSchedule: setup.lrSchedule,
-    baseLr: setup.baseLr,
-    ckptDir: setup.ckptDir,
-    keyMetricName: setup.keyMetricName,
-    seed: setup.seed,
     backend,
     amp: engine.amp,
     bus,
-    modelSpec: setup.modelSpec,
     resumeFrom,
     initWeightsFrom,
     stopAfterEpoch: o.stopAfterEpoch,

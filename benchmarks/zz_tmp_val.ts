@@ -1,0 +1,13 @@
+import '../src/cli/builtins.js';
+import { loadMmarWithOverrides } from '../src/train/load-with-overrides.js';
+import { initEngine } from '../src/engine/index.js';
+import { buildTrainSetup } from '../src/train/build-setup.js';
+import { Evaluator } from '../src/train/evaluator.js';
+const m = loadMmarWithOverrides('/tmp/ac-syn', { automl: false });
+await initEngine({ amp: false, force: 'cpu-native', log: () => {} });
+const s = await buildTrainSetup(m, () => {});
+const ev = new Evaluator({ net: s.net, inferer: s.val!.inferer, cases: s.val!.cases, metrics: s.val!.metrics, log: () => {} });
+await ev.run();
+const t0 = performance.now();
+for (let e = 0; e < 20; e++) await ev.run();
+console.log(`val mean ${((performance.now() - t0) / 20).toFixed(1)} ms`);
