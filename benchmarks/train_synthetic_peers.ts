@@ -15,7 +15,7 @@
 // use_amp reaches mean Dice >= 0.9.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, threadsEnv } from './lib/cli-run.js';
@@ -233,6 +233,10 @@ writeResults(opt('--results') ?? 'train_synthetic_peers', figures, {
   epochs: epochs ? Number(epochs) : 'config (15)',
   amx: amxLine,
   load_average_1m: { before: loadBefore, after: loadavg()[0] },
+  // PyTorch's OpenMP threads stall when the cores are taken (its epoch grew 30x at load 10-20), ours far less
+  ...(Math.max(loadBefore, loadavg()[0]) > cpus().length
+    ? { note: `load average above the ${cpus().length} cores during the run: provisional figures, rerun on a quiet machine` }
+    : {}),
   skipped,
   runs: Object.fromEntries(
     [...runs].map(([k, rs]) => [k, rs.map((x) => ({ epoch_time: x.epochTime, train_loss: x.trainLoss, best_dice: x.bestDice, wall_s: x.wall, ...x.detail }))]),
