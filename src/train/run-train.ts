@@ -93,6 +93,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
           dir: setup.ckptDir,
           intervalS: sysInterval,
           gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),
+          continues: resumeFrom !== undefined,
           onSample: (s, i) => {
             void bus.emit('system_metrics', { iteration: i, metrics: systemMetricNames(s) });
           },

@@ -8,7 +8,8 @@ import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
 import type { Context, Fidelity, Handler, JobEvent, Outcome, RungInfo } from '../types.js';
 import { outcomeTags } from '../outcome-tags.js';
-import { jobTrainStatsFile } from '../../jobs/paths.js';
+import { jobCkptDir, jobTrainStatsFile } from '../../jobs/paths.js';
+import { readSystemSamples } from '../../jobs/system-metrics.js';
 import { readTrainStats } from '../../jobs/train-stats.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { Args } from '../../components/args.js';
@@ -235,6 +236,8 @@ export class MLflowHandler implements Handler {
     if (job.continued) {
       const stats = readTrainStats(jobTrainStatsFile(root));
       if (stats) job.logger.logEpochStats(stats);
+      // and its system-metric samples (their steps go on across the resume)
+      job.logger.logSystemSamples(readSystemSamples(jobCkptDir(root)));
     }
     for (const [f, fold] of job.folds ?? []) {
       const fo = outcome?.folds?.find((x) => x.fold === f);
