@@ -338,7 +338,10 @@ export class AutoMLEngine {
   private startPromotion(p: RungJob & { again?: boolean }, worker: Worker): void {
     const first = this.firstJobs.get(p.trial)!;
     const name = `${first.name}_R${p.rung}`;
-    if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
+    // a cluster promotion still queued or running when the search went down is re-attached to
+    const attached = p.again ? this.o.resume?.attached.get(name) : undefined;
+    if (attached) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) is re-attached to its cluster job ${attached.schedulerId}`);
+    else if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
     else {
       this.o.journal.append({
         type: 'promotion',
@@ -359,6 +362,7 @@ export class AutoMLEngine {
         recommendation: first.rec,
         mmarRoot: join(this.o.runRoot, first.name),
         continues: true,
+        ...(attached ? { schedulerId: attached.schedulerId } : {}),
         trainArgs: this.o.scheduler!.trainArgs(p),
         rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
       },

@@ -109,9 +109,12 @@ export function journalState(entries: JournalEntry[]): JournalState {
     }
   }
   const done = new Set(s.finished.map((o) => o.recommendation.id));
+  // a promotion shares its configuration's recommendation, whose first rung is done
+  const promoted = new Set(s.promotions.map((p) => p.job));
   for (const [job, recommendationId] of running) {
     const id = submitted.get(job);
-    if (id !== undefined && !done.has(recommendationId)) s.attached.set(job, { schedulerId: id, worker: workerOf.get(job) ?? 0, recommendationId });
+    if (id !== undefined && (!done.has(recommendationId) || promoted.has(job)))
+      s.attached.set(job, { schedulerId: id, worker: workerOf.get(job) ?? 0, recommendationId });
   }
   s.interrupted = [
     ...killed.filter((k) => !done.has(k.recommendationId)),

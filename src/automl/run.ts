@@ -188,7 +188,10 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
 
   // Successive halving (ASHA/Hyperband): src/automl/scheduler-config.ts.
   const scheduler = schedulerFromConfig(cfg.scheduler, vars, trainJson, cfgFile);
-  if (scheduler) checkSchedulerFits({ pruner: Boolean(pruner), localExecutor: executor instanceof MMARExecutor, numFolds: cv.numFolds }, cfgFile);
+  if (scheduler) checkSchedulerFits(
+      { pruner: Boolean(pruner), builtinExecutor: executor instanceof MMARExecutor || executor instanceof SlurmExecutor, numFolds: cv.numFolds },
+      cfgFile,
+    );
 
   // max_failures: failed jobs are tried again, out-of-memory ones at a lower fidelity (src/automl/retry.ts); a cross-validated job's folds each on their own
   const maxFailures = maxFailuresOf(cfgFile, vars);

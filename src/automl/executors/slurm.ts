@@ -116,6 +116,12 @@ class SlurmPoller {
   }
 }
 
+/** A job's events file: events.jsonl in its folder; a successive-halving promotion, which trains on in
+ *  its configuration's folder, has its own (events_<job>.jsonl), so that it follows only its own rung. */
+export function eventsFileOf(job: Job): string {
+  return join(job.mmarRoot, job.continues ? `events_${job.name}.jsonl` : EVENTS_FILE_NAME);
+}
+
 /** SIGKILL for 9 (a Slurm job's ending signal), or the number as text. */
 function signalName(n: number): string {
   return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
@@ -167,7 +173,7 @@ export class SlurmExecutor implements Executor {
       ...this.opts.env,
       MMAR_ROOT: job.mmarRoot,
       CLARA_JOB_NAME: job.name,
-      [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME),
+      [EVENTS_FILE_ENV]: eventsFileOf(job),
     };
     return [
       '#!/bin/bash',
@@ -182,7 +188,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private submission(job: Job, configFile: string): SlurmSubmission {
-    const scriptFile = join(job.mmarRoot, 'slurm_job.sh');
+    const scriptFile = join(job.mmarRoot, job.continues ? `slurm_job_${job.name}.sh` : 'slurm_job.sh');
     const script = this.script(job, configFile);
     writeFileAtomic(scriptFile, script, 'Slurm batch script');
     return {
@@ -192,7 +198,7 @@ export class SlurmExecutor implements Executor {
       jobName: `clara-${job.name}`,
       workdir: job.mmarRoot,
       output: join(job.mmarRoot, 'log.txt'),
-      env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) },
+      env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: eventsFileOf(job) },
     };
   }
 
@@ -208,7 +214,7 @@ export class SlurmExecutor implements Executor {
   async run(job: Job, _worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {
     const base = { recommendation: job.recommendation, jobName: job.name };
     const client = this.opts.client;
-    const eventsFile = join(job.mmarRoot, EVENTS_FILE_NAME);
+    const eventsFile = eventsFileOf(job);
     const history: { epoch: number; value: number }[] = [];
     const follower = new EventFileFollower(eventsFile);
     let lowerFromEvents = false;
