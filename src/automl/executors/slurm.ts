@@ -37,7 +37,7 @@ export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDest
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The train flag every Slurm job runs with: continue from the last checkpoint when there is one. */
-export const RESUME_IF_CHECKPOINT = '--resume-if-checkpoint';
+const RESUME_IF_CHECKPOINT = '--resume-if-checkpoint';
 /** How long a followed job may be unknown to Slurm before it counts as lost and is submitted again. */
 const LOST_AFTER_MS = 15_000;
 
@@ -118,7 +118,7 @@ class SlurmPoller {
 
 /** A job's events file: events.jsonl in its folder; a successive-halving promotion, which trains on in
  *  its configuration's folder, has its own (events_<job>.jsonl), so that it follows only its own rung. */
-export function eventsFileOf(job: Job): string {
+function eventsFileOf(job: Job): string {
   return join(job.mmarRoot, job.continues ? `events_${job.name}.jsonl` : EVENTS_FILE_NAME);
 }
 
