@@ -232,8 +232,9 @@ export class MLflowHandler implements Handler {
     this.finished++;
     if (outcome) this.outcomes.push(outcome);
     const root = ctx.JOB_MMAR_ROOT ?? join(ctx.RUN_ROOT, job.name);
-    // a continued job: the epochs up to its checkpoint whose events the kill lost come from its train_stats.json
-    if (job.continued) {
+    // a continued job (a resumed search's, or a cluster job requeued from its checkpoint): the epochs up to
+    // its checkpoint whose events the kill lost come from its train_stats.json (a promotion's folder holds earlier rungs too)
+    if (job.continued || (outcome?.resumedFromEpoch !== undefined && !outcome.rung?.promoted)) {
       const stats = readTrainStats(jobTrainStatsFile(root));
       if (stats) job.logger.logEpochStats(stats);
       // and its system-metric samples (their steps go on across the resume)
