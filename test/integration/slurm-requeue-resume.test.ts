@@ -51,14 +51,22 @@ async function slurmSearch(runId: string): Promise<{ tmp: string; mmar: string; 
   return { tmp, mmar, run, jf: join(run, 'journal.jsonl'), args: ['automl', '-m', mmar, '--set', `run_id=${runId}`, 'workers=slurm:1'] };
 }
 
-/** The first Slurm job of the search once its epoch-2 checkpoint is written (or undefined when the search ended first). */
-async function whenCheckpointed(run: string, jf: string, exited: () => boolean): Promise<{ id: string; job: string } | undefined> {
-  for (let i = 0; i < 3000 && !exited(); i++) {
+/** Starts the search and waits until its Slurm job has written its epoch-2 checkpoint: the job's Slurm id and name. */
+async function searchUntilCheckpointed(runId: string) {
+  const search = await slurmSearch(runId);
+  const p = cli(search.args, search.tmp);
+  let exited = false;
+  void p.done.then(() => {
+    exited = true;
+  });
+  let got: { id: string; job: string } | undefined;
+  for (let i = 0; i < 3000 && !exited && !got; i++) {
     await sleep(100);
-    const s = existsSync(jf) ? Journal.read(jf).find((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted') : undefined;
-    if (s && lastEpoch(join(run, s.job)) >= 2) return { id: s.schedulerId, job: s.job };
+    const s = existsSync(search.jf) ? Journal.read(search.jf).find((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted') : undefined;
+    if (s && lastEpoch(join(search.run, s.job)) >= 2) got = { id: s.schedulerId, job: s.job };
   }
-  return undefined;
+  assert.ok(got, `the job checkpointed epoch 2 before the search ended: ${exited ? (await p.done).err.slice(-2000) : ''}`);
+  return { ...search, p, got };
 }
 
 /** The MLflow runs (the default mlruns store in `tmp`) named `name` that are not deleted, and their metrics folder. */
@@ -87,14 +95,7 @@ const stepsOf = (runDir: string, key: string) =>
 const allEpochs = Array.from({ length: EPOCHS }, (_, i) => i + 1);
 
 test('scontrol requeue of a training Slurm job: it continues from its checkpoint epoch (same Slurm id, same MLflow run)', { skip, timeout: 420_000 }, async () => {
-  const { tmp, run, jf, args } = await slurmSearch('rq');
-  const p = cli(args, tmp);
-  let exited = false;
-  void p.done.then(() => {
-    exited = true;
-  });
-  const got = await whenCheckpointed(run, jf, () => exited);
-  assert.ok(got, `the job checkpointed epoch 2 before the search ended: ${exited ? (await p.done).err.slice(-2000) : ''}`);
+  const { tmp, run, jf, p, got } = await searchUntilCheckpointed('rq');
   const { id, job } = got;
   const rq = cluster().cmd('scontrol', ['requeue', id]);
   assert.equal(rq.code, 0, rq.err);
@@ -152,14 +153,7 @@ test('scontrol requeue of a training Slurm job: it continues from its checkpoint
 });
 
 test('a Slurm search stopped (SIGINT: its job cancelled) and resumed: the job is submitted again in its folder and continues from its checkpoint', { skip, timeout: 420_000 }, async () => {
-  const { tmp, run, jf, args } = await slurmSearch('st');
-  const p = cli(args, tmp);
-  let exited = false;
-  void p.done.then(() => {
-    exited = true;
-  });
-  const got = await whenCheckpointed(run, jf, () => exited);
-  assert.ok(got, `the job checkpointed epoch 2 before the search ended: ${exited ? (await p.done).err.slice(-2000) : ''}`);
+  const { tmp, run, jf, args, p, got } = await searchUntilCheckpointed('st');
   p.child.kill('SIGINT');
   const r1 = await p.done;
   assert.equal(r1.signal, null, 'the search ended on its own after the stop');
