@@ -1,7 +1,10 @@
 // SlurmExecutor: each AutoML job is an sbatch job running `clara-train train -m JOBDIR` on a
 // shared filesystem. The job MMAR is cloned as for local jobs; the batch script
 // (JOBDIR/slurm_job.sh) exports MMAR_ROOT, CLARA_JOB_NAME and CLARA_EVENTS_FILE and runs the
-// node_env lines first (module loads); its output goes to JOBDIR/log.txt. Events come back
+// node_env lines first (module loads), and runs train with --resume-if-checkpoint, so that a
+// requeued or resubmitted job continues from its last checkpoint; its output goes to
+// JOBDIR/log.txt (a promotion of successive halving: slurm_job_<job>.sh, events_<job>.jsonl
+// in its configuration's folder). Events come back
 // through JOBDIR/events.jsonl (followed here, since IPC does not cross hosts), the state
 // through one poll of every job of the search per interval. The Slurm id is reported to the
 // engine (which journals it) so that a resumed search re-attaches instead of resubmitting.
