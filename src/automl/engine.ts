@@ -340,6 +340,8 @@ export class AutoMLEngine {
     const name = `${first.name}_R${p.rung}`;
     // a cluster promotion still queued or running when the search went down is re-attached to
     const attached = p.again ? this.o.resume?.attached.get(name) : undefined;
+    // an earlier rung lowered after out of memory: this one trains (and is recorded) at that size
+    const lowered = [...this.outcomes].reverse().find((o) => o.rung?.folder === first.name && o.fidelity)?.fidelity;
     if (attached) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) is re-attached to its cluster job ${attached.schedulerId}`);
     else if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
     else {
@@ -363,6 +365,7 @@ export class AutoMLEngine {
         mmarRoot: join(this.o.runRoot, first.name),
         continues: true,
         ...(attached ? { schedulerId: attached.schedulerId } : {}),
+        ...(lowered ? { fidelity: lowered } : {}),
         trainArgs: this.o.scheduler!.trainArgs(p),
         rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
       },

@@ -115,9 +115,9 @@ test('an ASHA promotion that runs out of memory retries at a halved batch from i
     controller: { name: 'RandomController', args: { max_trials: 2, seed: 5 } },
     executorArgs: { memory_limit_mb: 260 },
   });
-  // the first rung (epoch 1) fits at batch 8; epoch 2 (the promotion) needs the memory
+  // rungs of 1, 2 and 4 epochs: the first rung (epoch 1) fits at batch 8; epoch 2 on (the promotions) needs the memory
   const mmar = makeMmar({
-    train: oomTrain({ epochs: 2, fake_mem_after_epoch: 1 }),
+    train: oomTrain({ epochs: 4, fake_mem_after_epoch: 1 }),
     automl: { ...base, max_failures: 2, scheduler: { name: 'ASHA', args: { min_epochs: 1, reduction_factor: 2 } } },
   });
   const lines: string[] = [];
@@ -131,6 +131,12 @@ test('an ASHA promotion that runs out of memory retries at a halved batch from i
   const p = promoted[0];
   assert.equal(p.status, 'FINISHED', `${p.error}\n${lines.join('\n')}`);
   assert.deepEqual(p.rung, { index: 1, epochs: 2, promoted: true, folder: p.rung!.folder }, 'the rung it was promoted to');
+  // the next rung of the same configuration trains at the lowered size (no second out of memory) and says so
+  const next = promoted.find((o) => o.rung!.folder === p.rung!.folder && o.rung!.index === 2);
+  assert.ok(next, `promoted on to 4 epochs: ${promoted.map((o) => o.jobName).join(', ')}`);
+  assert.equal(next.status, 'FINISHED', next.error);
+  assert.equal(next.attempts, undefined);
+  assert.deepEqual(next.fidelity, { batchSize: 4 });
   assert.equal(p.jobName, `${p.rung!.folder}_R1`);
   assert.deepEqual(
     p.attempts?.map((a) => [a.attempt, a.status, a.failure?.kind, a.fidelity?.batchSize]),
@@ -145,8 +151,8 @@ test('an ASHA promotion that runs out of memory retries at a halved batch from i
   // continued from its rung-1 checkpoint: epoch 1 is the first rung's, trained once
   const first = firsts.find((f) => f.jobName === p.rung!.folder)!;
   const stats = readJson(join(dir, 'models', 'train_stats.json'));
-  assert.equal(stats.epochs_completed, 2);
-  assert.equal(stats.train_loss.length, 2);
+  assert.equal(stats.epochs_completed, 4);
+  assert.equal(stats.train_loss.length, 4);
   assert.deepEqual(
     p.history?.map((h) => h.epoch),
     [2],
