@@ -49,24 +49,25 @@ test('a search stopped by max_sys_run_time, resumed: stops at once; with a large
   assert.equal(session2.filter((x) => x.type === 'job_start').length, 0, 'no job started');
   assert.equal(session2.at(-1)?.type, 'run_end');
 
-  // Resumed with a budget of 6 s: it runs for what is left (6 - spent), not 6 s more.
+  // Resumed with a budget of 10 s: it runs for what is left (10 - spent), not 10 s more.
   const spent2 = spentSysRunTimeS(after2);
-  const left = 6 - spent2;
+  const left = 10 - spent2;
   assert.ok(left > 1, `${left}s left`);
   let stopAt = 0;
   const s3 = await runAutoML({
     ...base,
-    vars: { ...base.vars, max_sys_run_time: '6' },
+    vars: { ...base.vars, max_sys_run_time: '10' },
     resume: true,
     log: (l) => {
-      if (/max_sys_run_time 6s is spent/.test(l)) stopAt = Date.now();
+      if (/max_sys_run_time 10s is spent/.test(l)) stopAt = Date.now();
     },
   });
-  assert.match(s3.stoppedBy ?? '', /^max_sys_run_time 6s/);
+  assert.match(s3.stoppedBy ?? '', /^max_sys_run_time 10s/);
   const session3 = Journal.read(jf).slice(after2.length);
   const start3 = session3.find((x) => x.type === 'run_start')!.time;
   assert.ok(session3.some((x) => x.type === 'job_start'), 'jobs ran again');
   assert.ok(stopAt > 0, 'stopped by the budget');
   const ran = (stopAt - start3) / 1000;
-  assert.ok(Math.abs(ran - left) < 1.5, `stopped after ${ran.toFixed(2)}s, ${left.toFixed(2)}s were left (a fresh budget would be 6s)`);
+  // (the clock starts once the controller is rebuilt, a moment after run_start: a busy machine may add a second or so)
+  assert.ok(ran >= left - 0.2 && ran < left + 1.9, `stopped after ${ran.toFixed(2)}s, ${left.toFixed(2)}s were left (a fresh budget would be 10s)`);
 });
