@@ -24,6 +24,7 @@ import { tileGradKernel, tileGradient } from './tile-grad.js';
 import { sumKernel } from './sum.js';
 import { padV2Kernel } from './pad-v2.js';
 import { adamUpdateKernel } from './adam-update.js';
+import { preluGradient, preluGradKernel, preluKernel } from './prelu.js';
 import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
@@ -55,7 +56,9 @@ export const ENGINE_KERNELS: readonly EngineKernel[] = [
   adamUpdateKernel,
   groupNormKernel,
   groupNormGradKernel,
+  preluKernel,
+  preluGradKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
-export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient, groupNormGradient];
+export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient, groupNormGradient, preluGradient];
