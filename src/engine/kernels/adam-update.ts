@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { AdamStepParams } from '../../native/adam.js';
 import { defineKernel, f32, runKernelOutputs } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 const ADAM_UPDATE = 'ClaraAdamUpdate';
 
@@ -18,9 +19,9 @@ export const adamUpdateKernel = defineKernel<'p' | 'm' | 'v' | 'g', AdamStepPara
       vv = f32(be, v)!,
       gv = f32(be, g)!;
     const n = pv.length,
-      po = new Float32Array(n),
-      mo = new Float32Array(n),
-      vo = new Float32Array(n);
+      po = outputF32(n),
+      mo = outputF32(n),
+      vo = outputF32(n);
     k.adamF32(pv, mv, vv, gv, po, mo, vo, s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled);
     return [be.makeTensorInfo(p.shape, 'float32', po), be.makeTensorInfo(p.shape, 'float32', mo), be.makeTensorInfo(p.shape, 'float32', vo)];
   },

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor, Tensor1D, Tensor3D } from '@tensorflow/tfjs';
 import { defineGradient, defineKernel, f32, runKernelOutputs } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 const GROUP_NORM = 'ClaraGroupNorm';
 const GROUP_NORM_GRAD = 'ClaraGroupNormGrad';
@@ -22,7 +23,7 @@ export const groupNormKernel = defineKernel<'x' | 'w' | 'b', NormAttrs>({
   mode: 'add',
   run({ x, w, b }, be, { groups, eps, affine }, k) {
     const [s, v, c] = x.shape;
-    const y = new Float32Array(s * v * c),
+    const y = outputF32(s * v * c),
       mean = new Float32Array(s * groups),
       variance = new Float32Array(s * groups);
     k.groupNormF32(s, v, c, groups, eps, f32(be, x)!, affine ? f32(be, w)! : null, affine ? f32(be, b)! : null, y, mean, variance);
@@ -35,7 +36,7 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
   mode: 'add',
   run({ dy, x, mean, variance, w }, be, { groups, eps, affine }, k) {
     const [s, v, c] = x.shape;
-    const dx = new Float32Array(s * v * c),
+    const dx = outputF32(s * v * c),
       dw = new Float32Array(c),
       db = new Float32Array(c);
     k.groupNormGradF32(

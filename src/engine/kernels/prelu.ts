@@ -6,6 +6,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { defineGradient, defineKernel, f32, onNativeCpu, runKernelOutputs, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 const PRELU_GRAD = 'ClaraPreluGrad';
 
@@ -27,7 +28,7 @@ export const preluKernel = defineKernel<'x' | 'alpha'>({
       av = f32(be, alpha);
     const c = preluChannels(x, alpha);
     if (!xv || !av || c === undefined) return undefined;
-    const y = new Float32Array(xv.length);
+    const y = outputF32(xv.length);
     k.preluF32(xv, av, y, c);
     return be.makeTensorInfo(x.shape, 'float32', y);
   },
@@ -38,7 +39,7 @@ export const preluGradKernel = defineKernel<'dy' | 'x' | 'alpha'>({
   mode: 'add',
   run({ dy, x, alpha }, be, _attrs, k) {
     const xv = f32(be, x)!;
-    const dx = new Float32Array(xv.length),
+    const dx = outputF32(xv.length),
       dalpha = new Float32Array(sizeOf(alpha.shape));
     k.preluGradF32(f32(be, dy)!, xv, f32(be, alpha)!, dx, dalpha, preluChannels(x, alpha)!);
     const out: TensorInfo[] = [be.makeTensorInfo(x.shape, 'float32', dx), be.makeTensorInfo(alpha.shape, 'float32', dalpha)];
