@@ -25,6 +25,7 @@ import { sumKernel } from './sum.js';
 import { padV2Kernel } from './pad-v2.js';
 import { adamUpdateKernel } from './adam-update.js';
 import { preluGradient, preluGradKernel, preluKernel } from './prelu.js';
+import { labelOneHotKernel } from './label-one-hot.js';
 import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
@@ -58,6 +59,7 @@ export const ENGINE_KERNELS: readonly EngineKernel[] = [
   groupNormGradKernel,
   preluKernel,
   preluGradKernel,
+  labelOneHotKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
