@@ -39,6 +39,8 @@ function copyBox(
 
 /** A spatial crop x[:, b0:b0+s0, b1:b1+s1, b2:b2+s2, :] (all channels, all batch items). */
 export function crop5d(x: tf.Tensor5D, begin: [number, number, number], size: [number, number, number]): tf.Tensor5D {
+  // with the native kernels registered, Slice and its gradient (PadV2) are one native pass each
+  if (nativeKernelsRegistered() && tf.getBackend() === 'cpu' && x.dtype === 'float32') return tf.slice(x, [0, ...begin, 0], [x.shape[0], ...size, x.shape[4]]);
   const f = tf.customGrad(((t: tf.Tensor) => {
     const xs = t.shape as Shape5;
     const os: Shape5 = [xs[0], size[0], size[1], size[2], xs[4]];
