@@ -18,7 +18,8 @@
 // A shared or escaped array is simply left to the garbage collector, as without the pool.
 // Arrays a user or tfjs created are never taken (they are not the pool's). Kernels that get a
 // recycled array must write every element (outputF32) or ask for a zeroed one (zeroed = true).
-// CLARA_OUTPUT_POOL_MB caps the bytes held (default 1024; 0 turns the pool off).
+// CLARA_OUTPUT_POOL_MB caps the bytes held (default 1024; 0 turns the pool off); over the cap the
+// longest-unused arrays are dropped first.
 import type { TensorInfo } from '@tensorflow/tfjs';
 
 /** What the pool hooks on tfjs's MathBackendCPU (the methods through which values enter and leave). */
@@ -49,7 +50,7 @@ let capBytes = 0;
 let installed: { be: PoolableBackend; saved: Record<string, unknown> } | null = null;
 
 /** Counters (cumulative; tests and the step profile read them). */
-export const outputPoolStats = { hits: 0, misses: 0, released: 0, escaped: 0 };
+export const outputPoolStats = { hits: 0, misses: 0, released: 0, escaped: 0, evicted: 0 };
 
 function poolCapBytes(env: NodeJS.ProcessEnv): number {
   const raw = env.CLARA_OUTPUT_POOL_MB;
@@ -81,12 +82,30 @@ function release(values: unknown): void {
   const st = owned.get(values.buffer);
   if (!st || st.arr !== values || st.escaped || st.writes !== 1) return;
   owned.delete(values.buffer);
-  if (freeBytes + values.byteLength > capBytes) return;
+  if (values.byteLength > capBytes) return;
+  // over the cap, the longest-unused arrays go first (a length that stopped recurring, e.g. a
+  // validation volume of another size, does not hold the pool forever)
+  while (freeBytes + values.byteLength > capBytes && free.size) evictOldest();
   const list = free.get(values.length) ?? [];
+  free.delete(values.length);
   list.push(values);
   free.set(values.length, list);
   freeBytes += values.byteLength;
   outputPoolStats.released++;
+}
+
+function evictOldest(): void {
+  // Map iteration follows insertion: re-inserting a length on each release keeps the
+  // least recently released length first
+  for (const [len, list] of free) {
+    const a = list.shift();
+    if (!list.length) free.delete(len);
+    if (a) {
+      freeBytes -= a.byteLength;
+      outputPoolStats.evicted++;
+      return;
+    }
+  }
 }
 
 /**
@@ -98,6 +117,7 @@ export function outputF32(n: number, zeroed = false): Float32Array {
   if (!installed || n < MIN_POOLED) return new Float32Array(n);
   const list = free.get(n);
   let arr = list?.pop();
+  if (list && !list.length) free.delete(n);
   if (arr) {
     freeBytes -= arr.byteLength;
     outputPoolStats.hits++;

@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels } from '../../src/engine/native-kernels.js';
-import { backingArray, installOutputPool, outputF32, outputPoolStats, type PoolableBackend } from '../../src/engine/output-pool.js';
+import { backingArray, installOutputPool, outputF32, outputPoolStats, uninstallOutputPool, type PoolableBackend } from '../../src/engine/output-pool.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -108,6 +108,31 @@ test('CLARA_OUTPUT_POOL_MB: 0 leaves the pool off, a bad value is refused by nam
     assert.equal(outputF32(N).length, N);
     assert.throws(() => installOutputPool(fake, { CLARA_OUTPUT_POOL_MB: 'lots' }), /CLARA_OUTPUT_POOL_MB: expected a number of MiB >= 0, got 'lots'/);
   } finally {
+    registerNativeKernels();
+  }
+});
+
+test('over CLARA_OUTPUT_POOL_MB the longest-unused length is evicted first', () => {
+  unregisterNativeKernels();
+  const be = tf.backend() as unknown as PoolableBackend & { makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
+  try {
+    assert.equal(installOutputPool(be, { CLARA_OUTPUT_POOL_MB: String((3 * 16384 * 4) / 2 ** 20) }), true); // room for 3 arrays of 16384
+    const cycle = (n: number) => {
+      const a = outputF32(n);
+      be.disposeData(be.makeTensorInfo([n], 'float32', a).dataId);
+      return a;
+    };
+    const a = cycle(16384),
+      b = cycle(16383),
+      c = cycle(16382);
+    const evicted = outputPoolStats.evicted;
+    cycle(16381); // a fourth length: the oldest (a's) goes
+    assert.equal(outputPoolStats.evicted, evicted + 1);
+    assert.notEqual(outputF32(16384).buffer, a.buffer);
+    assert.equal(outputF32(16383).buffer, b.buffer);
+    assert.equal(outputF32(16382).buffer, c.buffer);
+  } finally {
+    uninstallOutputPool();
     registerNativeKernels();
   }
 });
