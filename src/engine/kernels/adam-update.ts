@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { AdamStepParams } from '../../native/adam.js';
-import { defineKernel, f32, runKernelOutputs } from './kernel.js';
+import { defineKernel, f32, f32Backed, runKernelOutputs } from './kernel.js';
 import { outputF32 } from '../output-pool.js';
 
 const ADAM_UPDATE = 'ClaraAdamUpdate';
@@ -29,7 +29,7 @@ export const adamUpdateKernel = defineKernel<'p' | 'm' | 'v' | 'g', AdamStepPara
 
 /** The new [p, m, v] from the native kernel, or undefined where it is not registered or a dtype is not float32. */
 export function adamKernelUpdate(s: AdamStepParams, p: Tensor, m: Tensor, v: Tensor, g: Tensor): [Tensor, Tensor, Tensor] | undefined {
-  if (!tf.getKernel(ADAM_UPDATE, tf.getBackend()) || [p, m, v, g].some((t) => t.dtype !== 'float32')) return undefined;
+  if (!tf.getKernel(ADAM_UPDATE, tf.getBackend()) || ![p, m, v, g].every(f32Backed)) return undefined;
   if (g.size !== p.size) return undefined;
   const [np, nm, nv] = runKernelOutputs(ADAM_UPDATE, { p, m, v, g }, s);
   return [np, nm, nv];

@@ -5,7 +5,7 @@
 // it through groupNorm3d while it is registered on the current backend, tensor ops otherwise.
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor, Tensor1D, Tensor3D } from '@tensorflow/tfjs';
-import { defineGradient, defineKernel, f32, runKernelOutputs } from './kernel.js';
+import { defineGradient, defineKernel, f32, f32Backed, runKernelOutputs } from './kernel.js';
 import { outputF32 } from '../output-pool.js';
 
 const GROUP_NORM = 'ClaraGroupNorm';
@@ -45,7 +45,8 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
       c,
       groups,
       eps,
-      f32(be, dy)!,
+      // dy may come from a Cast (integer values under float32): read it as float32
+      f32(be, dy) ?? Float32Array.from(be.data.get(dy.dataId).values as ArrayLike<number>),
       f32(be, x)!,
       f32(be, mean)!,
       f32(be, variance)!,
@@ -82,8 +83,8 @@ export function groupNorm3d(
   w: Tensor | null,
   b: Tensor | null,
 ): { y: Tensor3D; mean: Tensor; variance: Tensor } | undefined {
-  if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || x.dtype !== 'float32' || x.shape[2] % groups !== 0) return undefined;
-  if ((w && w.dtype !== 'float32') || (b && b.dtype !== 'float32')) return undefined;
+  if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || !f32Backed(x) || x.shape[2] % groups !== 0) return undefined;
+  if ((w && !f32Backed(w)) || (b && !f32Backed(b))) return undefined;
   const c = x.shape[2];
   const affine = !!(w && b);
   const wt = affine ? (tf.reshape(w!, [c]) as Tensor1D) : tf.ones([c]),

@@ -4,7 +4,7 @@
 // through labelOneHot3d while it is registered on the current backend; labels carry no gradient.
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '@tensorflow/tfjs';
-import { defineKernel, f32, runKernel } from './kernel.js';
+import { defineKernel, f32, f32Backed, runKernel } from './kernel.js';
 import { outputF32 } from '../output-pool.js';
 
 const LABEL_ONE_HOT = 'ClaraLabelOneHot';
@@ -20,8 +20,8 @@ export const labelOneHotKernel = defineKernel<'label', { depth: number }>({
   },
 });
 
-/** One-hot [..., depth] of float32 labels [..., 1]; undefined where the kernel is not registered or the dtype is not float32. */
+/** One-hot [..., depth] of float32 labels [..., 1]; undefined where the kernel is not registered or the label is not a Float32Array on it. */
 export function labelOneHotKernelRun(label: Tensor, depth: number): Tensor | undefined {
-  if (!tf.getKernel(LABEL_ONE_HOT, tf.getBackend()) || label.dtype !== 'float32' || label.rank < 1) return undefined;
+  if (!tf.getKernel(LABEL_ONE_HOT, tf.getBackend()) || !f32Backed(label) || label.rank < 1) return undefined;
   return runKernel(LABEL_ONE_HOT, { label }, { depth });
 }

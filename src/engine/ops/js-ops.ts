@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UPSAMPLE_NEAREST3D, nativeKernelsRegistered } from '../native-kernels.js';
 import { upsampleLinearAxis } from '../../native/datamove.js';
+import { f32Backed } from '../kernels/kernel.js';
 
 type Shape5 = [number, number, number, number, number];
 type CustomFn = Parameters<typeof tf.customGrad>[0];
@@ -189,7 +190,7 @@ function nearestPass(src: Float32Array, outer: number, n: number, inner: number,
  * current backend, plain loops otherwise.
  */
 export function nearestUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
-  if (x.dtype === 'float32' && tf.getKernel(UPSAMPLE_NEAREST3D, tf.getBackend()))
+  if (f32Backed(x) && tf.getKernel(UPSAMPLE_NEAREST3D, tf.getBackend()))
     return tf.engine().runKernel(UPSAMPLE_NEAREST3D, { x }, { size: [...s] }) as tf.Tensor5D;
   return nearestUpsampleLoops(x, s);
 }
