@@ -1,0 +1,101 @@
+// use_amp on the native CPU path really runs the convolutions of a training step on the AMX
+// tiles: in one step of the synthetic example's MONAI UNet (and of SegResNet) every conv
+// pass whose channel counts the AMX kernels take (both >= 8) is counted by the addon's AMX
+// call counter, per pass (forward, input gradient, filter gradient), and none without AMP;
+// on the tensorflow backend (which cannot run bf16) an AMP step runs no AMX call.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '../../src/models/register.js';
+import { registry } from '../../src/components/registry.js';
+import type { SegModel } from '../../src/models/seg-model.js';
+import { diceLoss } from '../../src/losses/dice.js';
+import { Adam } from '../../src/optimizers/optimizer.js';
+import { withAmp } from '../../src/engine/amp.js';
+import { registerNativeKernels } from '../../src/engine/native-kernels.js';
+import { amxCallCounts, amxStatus } from '../../src/native/amx.js';
+import { Rng } from '../../src/util/random.js';
+import { useTestBackend } from '../helpers/test-backend.js';
+
+let backend = 'cpu';
+before(async () => {
+  backend = await useTestBackend();
+  if (backend === 'cpu') registerNativeKernels();
+});
+
+const MODELS = {
+  UNet: { spatial_dims: 3, in_channels: 1, out_channels: 2, channels: [8, 16, 32], strides: [2, 2], num_res_units: 0, norm: 'instance', act: 'relu' },
+  SegResNet: { spatial_dims: 3, in_channels: 1, out_channels: 2, init_filters: 8, blocks_down: [1, 2], blocks_up: [1] },
+} as const;
+
+type Pass = 'forward' | 'backpropInput' | 'backpropFilter';
+const PASS_OF: Record<string, Pass> = { Conv3D: 'forward', Conv3DBackpropInputV2: 'backpropInput', Conv3DBackpropFilterV2: 'backpropFilter' };
+
+/** The conv kernels of one profiled step, per pass: all of them, and those with both channel counts >= 8. */
+function convKernels(kernels: { name: string; inputShapes: number[][] }[]): Record<Pass, { all: number; amx: number }> {
+  const r = { forward: { all: 0, amx: 0 }, backpropInput: { all: 0, amx: 0 }, backpropFilter: { all: 0, amx: 0 } };
+  for (const k of kernels) {
+    const pass = PASS_OF[k.name];
+    if (!pass) continue;
+    const [a, b] = k.inputShapes;
+    // Conv3D (x, filter), Conv3DBackpropInputV2 (dy, filter): filter [kd, kh, kw, cin, cout];
+    // Conv3DBackpropFilterV2 (x, dy): x [.., cin], dy [.., cout]
+    const [cin, cout] = pass === 'backpropFilter' ? [a[4], b[4]] : [b[3], b[4]];
+    r[pass].all++;
+    if (cin >= 8 && cout >= 8) r[pass].amx++;
+  }
+  return r;
+}
+
+async function profiledStep(model: keyof typeof MODELS, amp: boolean) {
+  const place = { file: 'test', path: model };
+  const net = registry.require(model, place, 'model').factory({ ...MODELS[model] }, place) as SegModel;
+  const rng = new Rng(11),
+    n = 16 ** 3;
+  const yv = Float32Array.from({ length: n }, () => (rng.random() < 0.3 ? 1 : 0));
+  const xv = yv.map((v) => v + rng.normal(0, 0.5));
+  const x = tf.tensor5d(xv, [1, 16, 16, 16, 1]),
+    y = tf.tensor5d(yv, [1, 16, 16, 16, 1]);
+  const loss = diceLoss({ includeBackground: false, toOnehotY: true, softmax: true });
+  const opt = new Adam({ lr: 1e-3 });
+  const before = amxCallCounts();
+  let value = NaN;
+  const info = await tf.profile(() => {
+    withAmp(amp, () => {
+      value = opt.minimize(() => loss(net.apply(x, true), y) as tf.Scalar, net.parameters());
+    });
+  });
+  const after = amxCallCounts();
+  tf.dispose([x, y]);
+  opt.dispose();
+  net.dispose();
+  const calls = {
+    forward: after.forward - before.forward,
+    backpropInput: after.backpropInput - before.backpropInput,
+    backpropFilter: after.backpropFilter - before.backpropFilter,
+  };
+  return { calls, convs: convKernels(info.kernels), value };
+}
+
+for (const model of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
+  test(`use_amp: a ${model} training step runs every conv pass with >= 8 channels on both sides on AMX, none without AMP`, async (t) => {
+    if (backend !== 'cpu') {
+      // the tensorflow backend has no bf16 convolutions: an AMP step there never reaches AMX
+      const { calls, value } = await profiledStep(model, true);
+      assert.ok(Number.isFinite(value));
+      assert.deepEqual(calls, { forward: 0, backpropInput: 0, backpropFilter: 0 });
+      return;
+    }
+    const s = amxStatus();
+    if (!s.usable) return t.skip(`AMX not usable here: ${s.reason}`);
+    const amp = await profiledStep(model, true);
+    const fp32 = await profiledStep(model, false);
+    for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const) {
+      assert.ok(amp.convs[pass].amx > 0, `${pass}: the step has AMX-sized convolutions (${JSON.stringify(amp.convs)})`);
+      assert.equal(amp.calls[pass], amp.convs[pass].amx, `${pass}: AMX calls vs conv kernels with >= 8 channels (${JSON.stringify(amp.convs)})`);
+      assert.equal(fp32.calls[pass], 0, `${pass}: AMX calls without AMP`);
+    }
+    // bf16 moved the loss, a little
+    assert.ok(amp.value !== fp32.value && Math.abs(amp.value - fp32.value) < 0.02, `loss amp ${amp.value} vs fp32 ${fp32.value}`);
+  });
+}
