@@ -74,6 +74,16 @@ inline __m512i rnd(__m512i u) {
 }
 #endif
 
+#if defined(__AVX512F__)
+// rnd() that keeps a NaN a (quiet) NaN: bf16 bits in the upper half of each lane.
+inline __m512i rnd_nan(__m512i u) {
+  const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000);
+  const __m512i quiet = _mm512_set1_epi32(0x00400000), top = _mm512_set1_epi32(int(0xffff0000u));
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+  return _mm512_mask_mov_epi32(rnd(u), nan, _mm512_and_si512(_mm512_or_si512(u, quiet), top));
+}
+#endif
+
 // hi[i] = bf16(s[i]), lo[i] = bf16(s[i] - hi[i]) when lo != nullptr (round to nearest even).
 // Returns false when a value is not finite.
 bool cvt_run(const float* s, uint16_t* hi, uint16_t* lo, int64_t n) {
@@ -187,23 +197,50 @@ bool pack_padded(const PlaneSrc& q, uint16_t* hi, uint16_t* lo) {
 }
 
 // Weights for the forward engine: [ab][chunk][nb][16 pairs][16 cols][2]; K element
-// kk = 32*chunk + 2*pair + e is width tap kk / cp, channel kk % cp. src(ab, k, ci, co).
-template <class Src>
-void pack_weights(int taps_ab, int kw, int cp, int cin, int cout, int nchunk, int NB, Src src, uint16_t* hi, uint16_t* lo) {
+// kk = 32*chunk + 2*pair + e is width tap kk / cp, channel kk % cp. row(ab, k, ci) points
+// at the `cout` output-channel values of that K element (contiguous). Each packed tile row
+// (one pair, 16 columns) is two 16-float loads rounded and interleaved in registers.
+template <class Row>
+void pack_weights(int taps_ab, int kw, int cp, int cin, int cout, int nchunk, int NB, Row row, uint16_t* hi, uint16_t* lo) {
   parallel_for(int64_t(taps_ab) * nchunk, 1, [&](int64_t b, int64_t e) {
+    const float* rows[32];
     for (int64_t i = b; i < e; ++i) {
       const int ab = int(i / nchunk), ch = int(i % nchunk);
+      for (int j = 0; j < 32; ++j) {
+        const int kk = 32 * ch + j, k = kk / cp, ci = kk % cp;
+        rows[j] = k < kw && ci < cin ? row(ab, k, ci) : nullptr;
+      }
       for (int nb = 0; nb < NB; ++nb) {
-        const int64_t base = (i * NB + nb) * 512;
+        uint16_t* dh = hi + (i * NB + nb) * 512;
+        uint16_t* dl = lo ? lo + (i * NB + nb) * 512 : nullptr;
+        const int c0 = 16 * nb, nc = std::min(16, cout - c0);
+#if defined(__AVX512F__)
+        const __mmask16 m = nc >= 16 ? __mmask16(0xffff) : __mmask16((1u << nc) - 1u);
+        const __m512i top = _mm512_set1_epi32(int(0xffff0000u));
+        for (int pr = 0; pr < 16; ++pr) {
+          const float* r0 = rows[2 * pr];
+          const float* r1 = rows[2 * pr + 1];
+          const __m512 va = r0 ? _mm512_maskz_loadu_ps(m, r0 + c0) : _mm512_setzero_ps();
+          const __m512 vb = r1 ? _mm512_maskz_loadu_ps(m, r1 + c0) : _mm512_setzero_ps();
+          const __m512i ra = rnd_nan(_mm512_castps_si512(va)), rb = rnd_nan(_mm512_castps_si512(vb));
+          _mm512_storeu_si512(dh + 32 * pr, _mm512_or_si512(_mm512_srli_epi32(ra, 16), rb));
+          if (dl) {
+            const __m512i la = rnd_nan(_mm512_castps_si512(_mm512_sub_ps(va, _mm512_castsi512_ps(ra))));
+            const __m512i lb = rnd_nan(_mm512_castps_si512(_mm512_sub_ps(vb, _mm512_castsi512_ps(rb))));
+            _mm512_storeu_si512(dl + 32 * pr, _mm512_or_si512(_mm512_srli_epi32(la, 16), _mm512_and_si512(lb, top)));
+          }
+        }
+#else
         for (int pr = 0; pr < 16; ++pr)
           for (int col = 0; col < 16; ++col)
             for (int el = 0; el < 2; ++el) {
-              const int kk = 32 * ch + 2 * pr + el, k = kk / cp, ci = kk % cp, co = 16 * nb + col;
-              const float v = k < kw && ci < cin && co < cout ? src(ab, k, ci, co) : 0.f;
-              const int64_t o = base + (pr * 16 + col) * 2 + el;
-              hi[o] = to_bf16_bits(v);
-              if (lo) lo[o] = to_bf16_bits(v - round_bf16(v));
+              const float* r = rows[2 * pr + el];
+              const float v = r && col < nc ? r[c0 + col] : 0.f;
+              const int o = (pr * 16 + col) * 2 + el;
+              dh[o] = to_bf16_bits(v);
+              if (dl) dl[o] = to_bf16_bits(v - round_bf16(v));
             }
+#endif
       }
     }
   });
@@ -408,8 +445,7 @@ static bool forward_run(const Conv3DGeom& g, const float* x, const float* filter
   // x is converted plane by plane as the output planes reach it (Plan::ring)
   const PlaneSrc src{x, g.n, g.d, g.h, g.w, g.cin, g.pf, g.pt, g.pl, PD, PH, PW, cp};
   pack_weights(g.kd * g.kh, g.kw, cp, g.cin, g.cout, nchunk, NB,
-               [&](int ab, int k, int ci, int co) { return filter[((int64_t(ab) * g.kw + k) * g.cin + ci) * g.cout + co]; },
-               W.hi, W.lo);
+               [&](int ab, int k, int ci) { return filter + ((int64_t(ab) * g.kw + k) * g.cin + ci) * g.cout; }, W.hi, W.lo);
   Plan p{};
   p.ring = &src;
   p.W[0] = W.hi; p.W[1] = W.lo;
@@ -460,6 +496,27 @@ static bool backprop_input_run(const Conv3DGeom& g, const float* dy, const float
     if (three) std::memset(P.lo + pN * g.n, 0, slack * 2);
     if (!pack_padded(src, P.hi, P.lo)) return false;
   }
+  // the filter with each tap's [cin][cout] transposed to [cout][cin] (fp32): the packed
+  // weights' rows (one K element = an output channel of the filter) are then contiguous
+  thread_local std::vector<float> wtv;
+  const int taps = g.kd * g.kh * g.kw;
+  try {
+    if (wtv.size() < size_t(taps) * g.cin * g.cout) wtv.resize(size_t(taps) * g.cin * g.cout);
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory for the AMX operands";
+    return false;
+  }
+  float* const wt = wtv.data();
+  parallel_for(taps, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const float* src = filter + t * g.cin * g.cout;
+      float* dst = wt + t * g.cin * g.cout;
+      for (int c0 = 0; c0 < g.cin; c0 += 16)
+        for (int o0 = 0; o0 < g.cout; o0 += 16)
+          for (int ci = c0; ci < std::min(g.cin, c0 + 16); ++ci)
+            for (int co = o0; co < std::min(g.cout, o0 + 16); ++co) dst[int64_t(co) * g.cin + ci] = src[int64_t(ci) * g.cout + co];
+    }
+  });
   const int64_t xW = g.cin, xH = int64_t(g.w) * xW, xD = int64_t(g.h) * xH, xN = int64_t(g.d) * xD;
   for (int rd = 0; rd < g.sd; ++rd)
     for (int rh = 0; rh < g.sh; ++rh)
@@ -487,10 +544,10 @@ static bool backprop_input_run(const Conv3DGeom& g, const float* dy, const float
         // sub-filter tap (i, j, k), flipped, is the original tap r + s*(taps-1-i) per axis; the
         // correlation's input channels are the filter's outputs and its outputs the filter's inputs
         pack_weights(a.taps * b.taps, c.taps, cp, g.cout, g.cin, nchunk, NB,
-                     [&](int ab, int k, int co, int ci) {
+                     [&](int ab, int k, int co) {
                        const int i = ab / b.taps, j = ab % b.taps;
                        const int td = rd + g.sd * (a.taps - 1 - i), th = rh + g.sh * (b.taps - 1 - j), tw = rw + g.sw * (c.taps - 1 - k);
-                       return filter[((int64_t(td * g.kh + th) * g.kw + tw) * g.cin + ci) * g.cout + co];
+                       return wt + ((int64_t(td * g.kh + th) * g.kw + tw) * g.cout + co) * g.cin;
                      },
                      W.hi, W.lo);
         Plan p{};
