@@ -578,30 +578,75 @@ struct FgradPlan {
   int sd, sh, sw, kd, kh, kw;
 };
 
-// dW partial [tap][MB*16][coP] of rows [r0, r1) (row = n, od, oh), for MT x NT tiles at (mb0, nb0).
+// The filter gradient's tile work, MT x NT accumulator tiles (C 0..3): start (zero, or go on
+// from partial sums at dst), add K chunks, store back. dst rows are `ld` floats apart.
 template <int MT, int NT>
-void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* part, bool first) {
-  const int64_t tap = (int64_t(a) * p.kh + b) * p.kw + k;
-  float* dst = part + (tap * p.MB * 16 + int64_t(mb0) * 16) * p.coP + 16 * nb0;
-  const int64_t ld = int64_t(p.coP) * 4;
+inline void fgrad_start(const float* dst, int64_t ld, bool first) {
   if (first) {
     _tile_zero(0);
     if constexpr (MT * NT > 1) _tile_zero(1);
     if constexpr (MT * NT > 2) _tile_zero(2);
     if constexpr (MT * NT > 3) _tile_zero(3);
-  } else {  // go on from the partial sums of the earlier rows
-    _tile_loadd(0, dst, ld);
-    if constexpr (NT == 2) _tile_loadd(1, dst + 16, ld);
-    if constexpr (MT == 2) {
-      if constexpr (NT == 2) {
-        _tile_loadd(2, dst + 16 * p.coP, ld);
-        _tile_loadd(3, dst + 16 * p.coP + 16, ld);
-      } else {
-        _tile_loadd(1, dst + 16 * p.coP, ld);
-      }
+    return;
+  }
+  _tile_loadd(0, dst, ld * 4);
+  if constexpr (NT == 2) _tile_loadd(1, dst + 16, ld * 4);
+  if constexpr (MT == 2) {
+    if constexpr (NT == 2) {
+      _tile_loadd(2, dst + 16 * ld, ld * 4);
+      _tile_loadd(3, dst + 16 * ld + 16, ld * 4);
+    } else {
+      _tile_loadd(1, dst + 16 * ld, ld * 4);
     }
   }
-  const int64_t astride = int64_t(p.PWq) * 2, bstride = int64_t(p.coP) * 4;
+}
+
+template <int MT, int NT>
+inline void fgrad_store(float* dst, int64_t ld) {
+  _tile_stored(0, dst, ld * 4);
+  if constexpr (NT == 2) _tile_stored(1, dst + 16, ld * 4);
+  if constexpr (MT == 2) {
+    if constexpr (NT == 2) {
+      _tile_stored(2, dst + 16 * ld, ld * 4);
+      _tile_stored(3, dst + 16 * ld + 16, ld * 4);
+    } else {
+      _tile_stored(1, dst + 16 * ld, ld * 4);
+    }
+  }
+}
+
+// nch K chunks: A[t] + 32*ch (16 rows of lda elements; the second row block 16*lda further),
+// B[t] + ch*bstep (16 pair rows of ldb elements; the second column block 32 further).
+// terms 3: hi*hi + hi*lo + lo*hi (A[1], B[1] the lo parts).
+template <int MT, int NT>
+inline void fgrad_chunks(const uint16_t* const* A, int64_t lda, const uint16_t* const* B, int64_t ldb, int64_t bstep, int nch, int terms) {
+  for (int ch = 0; ch < nch; ++ch)
+    for (int t = 0; t < terms; ++t) {
+      const uint16_t* a = A[t == 2 ? 1 : 0] + 32 * ch;
+      const uint16_t* b = B[t == 1 ? 1 : 0] + ch * bstep;
+      _tile_loadd(6, b, ldb * 2);
+      if constexpr (NT == 2) _tile_loadd(7, b + 32, ldb * 2);
+      _tile_loadd(4, a, lda * 2);
+      _tile_dpbf16ps(0, 4, 6);
+      if constexpr (NT == 2) _tile_dpbf16ps(1, 4, 7);
+      if constexpr (MT == 2) {
+        _tile_loadd(5, a + 16 * lda, lda * 2);
+        if constexpr (NT == 2) {
+          _tile_dpbf16ps(2, 5, 6);
+          _tile_dpbf16ps(3, 5, 7);
+        } else {
+          _tile_dpbf16ps(1, 5, 6);
+        }
+      }
+    }
+}
+
+// dW partial [tap][MB*16][coP] of rows [r0, r1) (row = n, od, oh), for MT x NT tiles at (mb0, nb0).
+template <int MT, int NT>
+void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* part, bool first) {
+  const int64_t tap = (int64_t(a) * p.kh + b) * p.kw + k;
+  float* dst = part + (tap * p.MB * 16 + int64_t(mb0) * 16) * p.coP + 16 * nb0;
+  fgrad_start<MT, NT>(dst, p.coP, first);
   const int nch = p.OWp / 32;
   const int64_t dyrow = int64_t(p.OWp) * p.coP;
   for (int64_t r = r0; r < r1; ++r) {
@@ -609,36 +654,11 @@ void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int6
     const int64_t plane = ((int64_t(nn) * p.PD + od * p.sd + a) * p.PH + oh * p.sh + b) * p.sw + k % p.sw;
     const int64_t xo = plane * p.cin * p.PWq + int64_t(mb0) * 16 * p.PWq + k / p.sw;
     const int64_t yo = r * dyrow + int64_t(nb0) * 32;
-    for (int ch = 0; ch < nch; ++ch)
-      for (int t = 0; t < p.terms; ++t) {
-        const uint16_t* A = p.XT[t == 2 ? 1 : 0] + xo + 32 * ch;
-        const uint16_t* B = p.DY[t == 1 ? 1 : 0] + yo + int64_t(ch) * 16 * p.coP * 2;
-        _tile_loadd(6, B, bstride);
-        if constexpr (NT == 2) _tile_loadd(7, B + 32, bstride);
-        _tile_loadd(4, A, astride);
-        _tile_dpbf16ps(0, 4, 6);
-        if constexpr (NT == 2) _tile_dpbf16ps(1, 4, 7);
-        if constexpr (MT == 2) {
-          _tile_loadd(5, A + 16 * p.PWq, astride);
-          if constexpr (NT == 2) {
-            _tile_dpbf16ps(2, 5, 6);
-            _tile_dpbf16ps(3, 5, 7);
-          } else {
-            _tile_dpbf16ps(1, 5, 6);
-          }
-        }
-      }
+    const uint16_t* A[2] = {p.XT[0] + xo, p.XT[1] ? p.XT[1] + xo : nullptr};
+    const uint16_t* B[2] = {p.DY[0] + yo, p.DY[1] ? p.DY[1] + yo : nullptr};
+    fgrad_chunks<MT, NT>(A, p.PWq, B, 2 * p.coP, 32 * p.coP, nch, p.terms);
   }
-  _tile_stored(0, dst, ld);
-  if constexpr (NT == 2) _tile_stored(1, dst + 16, ld);
-  if constexpr (MT == 2) {
-    if constexpr (NT == 2) {
-      _tile_stored(2, dst + 16 * p.coP, ld);
-      _tile_stored(3, dst + 16 * p.coP + 16, ld);
-    } else {
-      _tile_stored(1, dst + 16 * p.coP, ld);
-    }
-  }
+  fgrad_store<MT, NT>(dst, p.coP);
 }
 
 using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
@@ -648,9 +668,9 @@ using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, 
 namespace {
 
 // One row of x (W pixels x C channels, fp32) into its transposed bf16 planes:
-// out[ph][c][q] = x column q*sw + ph - pl (0 outside the row) for q < PWq, each plane
-// `xplane` elements apart. False on a non-finite value.
-bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int64_t xplane, uint16_t* hi, uint16_t* lo) {
+// out[ph][c][q] = x column q*sw + ph - pl (0 outside the row) for q < PWq, channels `cs`
+// elements apart, each plane `xplane` elements apart. False on a non-finite value.
+bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int64_t cs, int64_t xplane, uint16_t* hi, uint16_t* lo) {
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
   const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   const __m512i expo = _mm512_set1_epi32(0x7f800000);
@@ -667,7 +687,7 @@ bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int
         const __m512i u = _mm512_castps_si512(v);
         bad |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(u, expo), expo);
         const __m512i r = rnd(u);
-        const int64_t o = ph * xplane + int64_t(c) * PWq + q0;
+        const int64_t o = ph * xplane + int64_t(c) * cs + q0;
         _mm256_mask_storeu_epi16(hi + o, st, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
         if (lo != nullptr) {
           const __m512i r2 = rnd(_mm512_castps_si512(_mm512_sub_ps(v, _mm512_castsi512_ps(r))));
@@ -686,7 +706,7 @@ bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int
         uint32_t u;
         std::memcpy(&u, &v, 4);
         good = good && finite_bits(u);
-        const int64_t o = ph * xplane + int64_t(c) * PWq + q;
+        const int64_t o = ph * xplane + int64_t(c) * cs + q;
         hi[o] = to_bf16_bits(v);
         if (lo != nullptr) lo[o] = to_bf16_bits(v - round_bf16(v));
       }
@@ -739,8 +759,186 @@ bool interleave_row(const float* drow, int ow, int C, int OWp, int coP, uint16_t
 
 }  // namespace
 
+namespace {
+
+// ------------------------------------------------ filter gradient, stride 1: K over planes
+// The output pixels of one (n, od) plane are taken on the padded width (PW columns a row, dy
+// zero in the kw - 1 extra ones), so for tap (b, k) the x values of flat output index j sit
+// at j + b*PW + k of the x-transposed plane: a tile's 32 K elements run across rows, and
+// narrow rows (16, 8, 4 pixels) no longer leave most of each tile empty.
+struct Fgrad1Plan {
+  const uint16_t* XT[2];  // [n*PD][cin][XS]
+  const uint16_t* DY[2];  // [n*OD][Kp/2][coP][2]
+  int terms, cin, OD, PD, PW, XS, Kp, coP, MB, kh, kw;
+};
+
+template <int MT, int NT>
+void fgrad1_block(const Fgrad1Plan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* dst, bool first) {
+  fgrad_start<MT, NT>(dst, p.coP, first);
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t nn = r / p.OD, od = r % p.OD;
+    const int64_t xo = ((nn * p.PD + od + a) * p.cin + int64_t(mb0) * 16) * p.XS + int64_t(b) * p.PW + k;
+    const int64_t yo = r * int64_t(p.Kp) * p.coP + int64_t(nb0) * 32;
+    const uint16_t* A[2] = {p.XT[0] + xo, p.XT[1] ? p.XT[1] + xo : nullptr};
+    const uint16_t* B[2] = {p.DY[0] + yo, p.DY[1] ? p.DY[1] + yo : nullptr};
+    fgrad_chunks<MT, NT>(A, p.XS, B, 2 * p.coP, 32 * p.coP, p.Kp / 32, p.terms);
+  }
+  fgrad_store<MT, NT>(dst, p.coP);
+}
+
+using Fgrad1Block = void (*)(const Fgrad1Plan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
+
+bool backprop_filter_s1(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, bool three, std::string* err) {
+  Fgrad1Plan p{};
+  p.terms = three ? 3 : 1;
+  p.cin = g.cin;
+  p.OD = g.od;
+  p.PD = g.od + g.kd - 1;
+  const int PH = g.oh + g.kh - 1;
+  p.PW = g.ow + g.kw - 1;
+  p.Kp = round_up(g.oh * p.PW, 32);
+  p.XS = (g.kh - 1) * p.PW + (g.kw - 1) + p.Kp;  // every read of a plane's K runs, zero past PH*PW
+  p.MB = ceil_div(g.cin, 16);
+  const int NB = ceil_div(g.cout, 16);
+  p.coP = 16 * NB;
+  p.kh = g.kh;
+  p.kw = g.kw;
+  const int taps = g.kd * g.kh * g.kw;
+  const int64_t planes = int64_t(g.n) * g.od;
+  const int64_t xpl = int64_t(g.cin) * p.XS;                       // one x-transposed plane
+  const int64_t xsize = int64_t(g.n) * p.PD * xpl, xslack = 16 * int64_t(p.XS) + 64;
+  const int64_t ypl = int64_t(p.Kp) * p.coP, dysize = planes * ypl;
+  const size_t psize = size_t(taps) * p.MB * 16 * p.coP;
+  // Small operands (they stay in cache): the workers split the taps and output blocks and
+  // go through every plane, summing in the tiles. Large: they split the planes, each into
+  // its own partial filter, a few planes at a time through every tap, summed at the end.
+  const int64_t op_bytes = (xsize + dysize) * 2;
+  const int T = num_threads();
+  const bool by_planes = op_bytes > (int64_t(1) << 20) && planes >= 2;
+  const int64_t groups = by_planes ? std::min<int64_t>(planes, T) : 1;
+  thread_local Buf X, DY;
+  thread_local std::vector<float> part;
+  try {
+    if (part.size() < psize * size_t(groups)) part.resize(psize * size_t(groups));
+  } catch (const std::bad_alloc&) {
+    *err = "out of memory for the AMX partial filters";
+    return false;
+  }
+  if (!X.get(size_t(xsize + xslack), three) || !DY.get(size_t(dysize) + 64, three)) {
+    *err = "out of memory for the AMX operands";
+    return false;
+  }
+  uint16_t *const xh = X.hi, *const xl = X.lo, *const dh = DY.hi, *const dl = DY.lo;
+  std::memset(xh + xsize, 0, size_t(xslack) * 2);
+  if (three) std::memset(xl + xsize, 0, size_t(xslack) * 2);
+  p.XT[0] = xh; p.XT[1] = xl; p.DY[0] = dh; p.DY[1] = dl;
+  std::atomic<bool> ok{true};
+  // x transposed per padded plane: [cin][XS], rows PW apart, zero outside x
+  parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
+    bool good = true;
+    for (int64_t i = b; i < e; ++i) {
+      const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
+      uint16_t* base = xh + i * xpl;
+      uint16_t* basel = three ? xl + i * xpl : nullptr;
+      if (sd < 0 || sd >= g.d) {
+        std::memset(base, 0, size_t(xpl) * 2);
+        if (basel) std::memset(basel, 0, size_t(xpl) * 2);
+        continue;
+      }
+      for (int c = 0; c < g.cin; ++c) {  // past the plane's rows
+        std::memset(base + int64_t(c) * p.XS + int64_t(PH) * p.PW, 0, size_t(p.XS - int64_t(PH) * p.PW) * 2);
+        if (basel) std::memset(basel + int64_t(c) * p.XS + int64_t(PH) * p.PW, 0, size_t(p.XS - int64_t(PH) * p.PW) * 2);
+      }
+      for (int h = 0; h < PH; ++h) {
+        const int sh = h - g.pt;
+        if (sh < 0 || sh >= g.h) {
+          for (int c = 0; c < g.cin; ++c) {
+            std::memset(base + int64_t(c) * p.XS + int64_t(h) * p.PW, 0, size_t(p.PW) * 2);
+            if (basel) std::memset(basel + int64_t(c) * p.XS + int64_t(h) * p.PW, 0, size_t(p.PW) * 2);
+          }
+          continue;
+        }
+        const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
+        good &= transpose_row(srow, g.w, g.cin, g.pl, 1, p.PW, p.XS, 0, base + int64_t(h) * p.PW,
+                              basel ? basel + int64_t(h) * p.PW : nullptr);
+      }
+    }
+    if (!good) ok.store(false);
+  });
+  // dy per plane on the padded width, pair-interleaved: [Kp/2][coP][2], zero past each row and the plane
+  parallel_for(planes, 1, [&](int64_t b, int64_t e) {
+    thread_local std::vector<float> wide;
+    wide.assign(size_t(g.oh) * p.PW * g.cout, 0.f);
+    bool good = true;
+    for (int64_t r = b; r < e; ++r) {
+      for (int oh = 0; oh < g.oh; ++oh)
+        std::memcpy(wide.data() + int64_t(oh) * p.PW * g.cout, dy + (r * g.oh + oh) * int64_t(g.ow) * g.cout, size_t(g.ow) * g.cout * 4);
+      good &= interleave_row(wide.data(), g.oh * p.PW, g.cout, p.Kp, p.coP, dh + r * ypl, three ? dl + r * ypl : nullptr);
+    }
+    if (!good) ok.store(false);
+  });
+  if (!ok.load()) return false;
+  static const Fgrad1Block blk[3][3] = {{nullptr, nullptr, nullptr},
+                                        {nullptr, &fgrad1_block<1, 1>, &fgrad1_block<1, 2>},
+                                        {nullptr, &fgrad1_block<2, 1>, &fgrad1_block<2, 2>}};
+  float* const parts = part.data();
+  const int MBb = ceil_div(p.MB, 2), NBb = ceil_div(NB, 2);
+  auto dst_of = [&](float* pp, int a, int bb, int k, int mb, int nb) {
+    const int64_t tap = (int64_t(a) * g.kh + bb) * g.kw + k;
+    return pp + (tap * p.MB * 16 + int64_t(mb) * 16) * p.coP + 16 * nb;
+  };
+  if (!by_planes) {
+    parallel_for(int64_t(taps) * MBb * NBb, 1, [&](int64_t b, int64_t e) {
+      tiles_on();
+      for (int64_t i = b; i < e; ++i) {
+        const int tap = int(i / (MBb * NBb)), mb = 2 * int(i / NBb % MBb), nb = 2 * int(i % NBb);
+        const int a = tap / (g.kh * g.kw), bb = tap / g.kw % g.kh, k = tap % g.kw;
+        const int mt = std::min(2, p.MB - mb), nt = std::min(2, NB - nb);
+        blk[mt][nt](p, a, bb, k, mb, nb, 0, planes, dst_of(parts, a, bb, k, mb, nb), true);
+      }
+      tiles_off();
+    });
+  } else {
+    // planes per pass over the taps: their dy planes and the kd x planes they read within ~512 KiB
+    const int64_t plane_bytes = (ypl + int64_t(g.kd) * xpl) * 2;
+    const int64_t sub = std::max<int64_t>(1, (512 << 10) / std::max<int64_t>(1, plane_bytes));
+    parallel_for(groups, 1, [&](int64_t b, int64_t e) {
+      tiles_on();
+      for (int64_t gi = b; gi < e; ++gi) {
+        const int64_t r0 = planes * gi / groups, r1 = planes * (gi + 1) / groups;
+        float* pp = parts + size_t(gi) * psize;
+        for (int64_t rb = r0; rb < r1; rb += sub)
+          for (int a = 0; a < g.kd; ++a)
+            for (int bb = 0; bb < g.kh; ++bb)
+              for (int k = 0; k < g.kw; ++k)
+                for (int mb = 0; mb < p.MB; mb += 2)
+                  for (int nb = 0; nb < NB; nb += 2)
+                    blk[std::min(2, p.MB - mb)][std::min(2, NB - nb)](p, a, bb, k, mb, nb, rb, std::min(r1, rb + sub),
+                                                                       dst_of(pp, a, bb, k, mb, nb), rb == r0);
+      }
+      tiles_off();
+    });
+  }
+  parallel_for(int64_t(taps) * g.cin, 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t tap = i / g.cin, ci = i % g.cin;
+      float* o = dfilter + i * g.cout;
+      const float* s0 = parts + (tap * p.MB * 16 + ci) * p.coP;
+      std::memcpy(o, s0, size_t(g.cout) * 4);
+      for (int64_t gi = 1; gi < groups; ++gi) {
+        const float* s = s0 + size_t(gi) * psize;
+        for (int co = 0; co < g.cout; ++co) o[co] += s[co];
+      }
+    }
+  });
+  return true;
+}
+
+}  // namespace
+
 static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err) {
   const bool three = terms == 3;
+  if (g.sd == 1 && g.sh == 1 && g.sw == 1) return backprop_filter_s1(g, x, dy, dfilter, three, err);
   FgradPlan p{};
   p.terms = three ? 3 : 1;
   p.n = g.n; p.OD = g.od; p.OH = g.oh; p.OW = g.ow;
@@ -796,7 +994,7 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
           continue;
         }
         const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
-        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, xplane, base, basel);
+        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, p.PWq, xplane, base, basel);
       }
     }
     if (!good) ok.store(false);
