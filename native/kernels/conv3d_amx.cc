@@ -570,14 +570,6 @@ static bool backprop_input_run(const Conv3DGeom& g, const float* dy, const float
 namespace {
 
 // ------------------------------------------------------------ filter gradient
-struct FgradPlan {
-  const uint16_t* XT[2];  // [n][PD][PH][sw][cin][PWq]
-  const uint16_t* DY[2];  // [n][od][oh][OWp/2][coP][2]
-  int terms;
-  int n, OD, OH, OW, OWp, PD, PH, PWq, cin, coP, MB, NB;
-  int sd, sh, sw, kd, kh, kw;
-};
-
 // The filter gradient's tile work, MT x NT accumulator tiles (C 0..3): start (zero, or go on
 // from partial sums at dst), add K chunks, store back. dst rows are `ld` floats apart.
 template <int MT, int NT>
@@ -641,27 +633,6 @@ inline void fgrad_chunks(const uint16_t* const* A, int64_t lda, const uint16_t* 
     }
 }
 
-// dW partial [tap][MB*16][coP] of rows [r0, r1) (row = n, od, oh), for MT x NT tiles at (mb0, nb0).
-template <int MT, int NT>
-void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* part, bool first) {
-  const int64_t tap = (int64_t(a) * p.kh + b) * p.kw + k;
-  float* dst = part + (tap * p.MB * 16 + int64_t(mb0) * 16) * p.coP + 16 * nb0;
-  fgrad_start<MT, NT>(dst, p.coP, first);
-  const int nch = p.OWp / 32;
-  const int64_t dyrow = int64_t(p.OWp) * p.coP;
-  for (int64_t r = r0; r < r1; ++r) {
-    const int nn = int(r / (int64_t(p.OD) * p.OH)), od = int(r / p.OH % p.OD), oh = int(r % p.OH);
-    const int64_t plane = ((int64_t(nn) * p.PD + od * p.sd + a) * p.PH + oh * p.sh + b) * p.sw + k % p.sw;
-    const int64_t xo = plane * p.cin * p.PWq + int64_t(mb0) * 16 * p.PWq + k / p.sw;
-    const int64_t yo = r * dyrow + int64_t(nb0) * 32;
-    const uint16_t* A[2] = {p.XT[0] + xo, p.XT[1] ? p.XT[1] + xo : nullptr};
-    const uint16_t* B[2] = {p.DY[0] + yo, p.DY[1] ? p.DY[1] + yo : nullptr};
-    fgrad_chunks<MT, NT>(A, p.PWq, B, 2 * p.coP, 32 * p.coP, nch, p.terms);
-  }
-  fgrad_store<MT, NT>(dst, p.coP);
-}
-
-using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
 
 }  // namespace
 
@@ -670,8 +641,94 @@ namespace {
 // One row of x (W pixels x C channels, fp32) into its transposed bf16 planes:
 // out[ph][c][q] = x column q*sw + ph - pl (0 outside the row) for q < PWq, channels `cs`
 // elements apart, each plane `xplane` elements apart. False on a non-finite value.
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+// 16 x 16 fp32 transpose in registers: four butterfly stages, each swapping the off-diagonal
+// s x s blocks of every 2s x 2s block (s = 8, 4, 2, 1) with two-source lane permutes.
+struct TransposeIdx {
+  alignas(64) int v[4][2][16];
+};
+constexpr TransposeIdx make_transpose_idx() {
+  TransposeIdx t{};
+  for (int k = 0; k < 4; ++k)
+    for (int l = 0, s = 8 >> k; l < 16; ++l) {
+      t.v[k][0][l] = (l & s) ? 16 + l - s : l;
+      t.v[k][1][l] = (l & s) ? 16 + l : l + s;
+    }
+  return t;
+}
+constexpr TransposeIdx kTransposeIdx = make_transpose_idx();
+
+template <int K>
+inline void transpose_stage(__m512 r[16]) {
+  constexpr int s = 8 >> K;
+  const __m512i il = _mm512_load_si512(kTransposeIdx.v[K][0]), ih = _mm512_load_si512(kTransposeIdx.v[K][1]);
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) {
+    if (i & s) continue;
+    const __m512 a = r[i], b = r[i + s];
+    r[i] = _mm512_permutex2var_ps(a, il, b);
+    r[i + s] = _mm512_permutex2var_ps(a, ih, b);
+  }
+}
+
+// Channels [c0, c0 + 16) of the 16 pixels w0, w0 + sw, ... of a row (zero outside [0, W) and
+// past C), transposed: r[c] holds channel c0 + c of the 16 pixels.
+inline void load_transposed(const float* srow, int W, int C, int w0, int sw, int c0, __m512 r[16]) {
+  const __mmask16 m = C - c0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (C - c0)) - 1u);
+#pragma GCC unroll 16
+  for (int l = 0; l < 16; ++l) {
+    const int w = w0 + l * sw;
+    r[l] = _mm512_maskz_loadu_ps(w >= 0 && w < W ? m : __mmask16(0), srow + int64_t(std::min(std::max(w, 0), W - 1)) * C + c0);
+  }
+  transpose_stage<0>(r);
+  transpose_stage<1>(r);
+  transpose_stage<2>(r);
+  transpose_stage<3>(r);
+}
+
+// 16 values to bf16 (hi, and lo = bf16(v - hi) when dl) stored under mask st (unmasked when
+// full); the largest exponent field seen goes into `expo_max` (0x7f800000 there: non-finite).
+// With AVX512-BF16, vcvtneps2bf16 rounds to nearest even like rnd() (and flushes denormals,
+// below 1.2e-38, to zero).
+inline void store_bf16(__m512 v, uint16_t* dh, uint16_t* dl, __mmask16 st, __m512i& expo_max) {
+  const __m512i expo = _mm512_set1_epi32(0x7f800000);
+  expo_max = _mm512_max_epu32(expo_max, _mm512_and_si512(_mm512_castps_si512(v), expo));
+#if defined(__AVX512BF16__)
+  const __m256i h = (__m256i)_mm512_cvtneps_pbh(v);
+  __m512 hv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+#else
+  const __m512i r = rnd(_mm512_castps_si512(v));
+  const __m256i h = _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+  __m512 hv = _mm512_castsi512_ps(r);
+#endif
+  if (st == 0xffff) _mm256_storeu_si256(reinterpret_cast<__m256i*>(dh), h);
+  else _mm256_mask_storeu_epi16(dh, st, h);
+  if (dl != nullptr) {
+    const __m512i r2 = rnd(_mm512_castps_si512(_mm512_sub_ps(v, hv)));
+    _mm256_mask_storeu_epi16(dl, st, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r2, 16)));
+  }
+}
+#endif
+
 bool transpose_row(const float* srow, int W, int C, int pl, int sw, int PWq, int64_t cs, int64_t xplane, uint16_t* hi, uint16_t* lo) {
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+  if (sw <= 2) {  // 16 x 16 blocks (16 pixels of one phase x 16 channels) transposed in registers
+    __m512i emax = _mm512_setzero_si512();
+    __m512 r[16];
+    for (int ph = 0; ph < sw; ++ph)
+      for (int q0 = 0; q0 < PWq; q0 += 16) {
+        const __mmask16 st = PWq - q0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (PWq - q0)) - 1u);
+        for (int c0 = 0; c0 < C; c0 += 16) {
+          load_transposed(srow, W, C, q0 * sw + ph - pl, sw, c0, r);
+          const int nc = std::min(16, C - c0);
+          for (int c = 0; c < nc; ++c) {
+            const int64_t o = ph * xplane + int64_t(c0 + c) * cs + q0;
+            store_bf16(r[c], hi + o, lo ? lo + o : nullptr, st, emax);
+          }
+        }
+      }
+    return _mm512_cmpeq_epi32_mask(emax, _mm512_set1_epi32(0x7f800000)) == 0;
+  }
   const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   const __m512i expo = _mm512_set1_epi32(0x7f800000);
   __mmask16 bad = 0;
@@ -761,23 +818,31 @@ bool interleave_row(const float* drow, int ow, int C, int OWp, int coP, uint16_t
 
 namespace {
 
-// ------------------------------------------------ filter gradient, stride 1: K over planes
-// The output pixels of one (n, od) plane are taken on the padded width (PW columns a row, dy
-// zero in the kw - 1 extra ones), so for tap (b, k) the x values of flat output index j sit
-// at j + b*PW + k of the x-transposed plane: a tile's 32 K elements run across rows, and
-// narrow rows (16, 8, 4 pixels) no longer leave most of each tile empty.
-struct Fgrad1Plan {
-  const uint16_t* XT[2];  // [n*PD][cin][XS]
+// ------------------------------------------------------ filter gradient: K over planes
+// x is split by height and width phase (h % sh, w % sw) and transposed per (n, padded depth,
+// phases) plane to [cin][XS], rows PWq apart; the output pixels of one (n, od) plane are taken
+// on that row pitch (dy zero in the extra columns). Then for tap (a, b, k) the x values of
+// flat output index j = oh*PWq + ow sit at j + (b/sh)*PWq + k/sw of the plane of phases
+// (b % sh, k % sw) at depth od*sd + a: a tile's 32 K elements run across rows, and narrow
+// rows (16, 8, 4 pixels) no longer leave most of each tile empty.
+struct FgradPlan {
+  const uint16_t* XT[2];  // [n][PD][sh][sw][cin][XS]
   const uint16_t* DY[2];  // [n*OD][Kp/2][coP][2]
-  int terms, cin, OD, PD, PW, XS, Kp, coP, MB, kh, kw;
+  int terms, cin, OD, PD, sd, sh, sw, PWq, XS, Kp, coP, MB, kh, kw;
+  int64_t xpl;  // elements of one x plane (cin * XS)
+  // offset of tap (a, b, k)'s K run for output plane r (and input channel block mb0)
+  int64_t xoff(int64_t r, int a, int b, int k, int mb0) const {
+    const int64_t nn = r / OD, od = r % OD;
+    const int64_t plane = ((nn * PD + od * sd + a) * sh + b % sh) * sw + k % sw;
+    return plane * xpl + int64_t(mb0) * 16 * XS + int64_t(b / sh) * PWq + k / sw;
+  }
 };
 
 template <int MT, int NT>
-void fgrad1_block(const Fgrad1Plan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* dst, bool first) {
+void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* dst, bool first) {
   fgrad_start<MT, NT>(dst, p.coP, first);
   for (int64_t r = r0; r < r1; ++r) {
-    const int64_t nn = r / p.OD, od = r % p.OD;
-    const int64_t xo = ((nn * p.PD + od + a) * p.cin + int64_t(mb0) * 16) * p.XS + int64_t(b) * p.PW + k;
+    const int64_t xo = p.xoff(r, a, b, k, mb0);
     const int64_t yo = r * int64_t(p.Kp) * p.coP + int64_t(nb0) * 32;
     const uint16_t* A[2] = {p.XT[0] + xo, p.XT[1] ? p.XT[1] + xo : nullptr};
     const uint16_t* B[2] = {p.DY[0] + yo, p.DY[1] ? p.DY[1] + yo : nullptr};
@@ -786,36 +851,75 @@ void fgrad1_block(const Fgrad1Plan& p, int a, int b, int k, int mb0, int nb0, in
   fgrad_store<MT, NT>(dst, p.coP);
 }
 
-using Fgrad1Block = void (*)(const Fgrad1Plan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
+using FgradBlock = void (*)(const FgradPlan&, int, int, int, int, int, int64_t, int64_t, float*, bool);
 
-bool backprop_filter_s1(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, bool three, std::string* err) {
-  Fgrad1Plan p{};
+// One 16 x 16 output block (MT = NT = 1) of the three width taps of (a, b) at once: they share
+// each dy tile, so a chunk costs 4 tile loads for 3 products instead of 6. dst[k]: the block
+// of width tap k.
+void fgrad_block_w3(const FgradPlan& p, int a, int b, int mb0, int nb0, int64_t r0, int64_t r1, float* const* dst, bool first) {
+  const int64_t ld = int64_t(p.coP) * 4, lda = int64_t(p.XS) * 2, ldb = int64_t(p.coP) * 4;
+  if (first) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+  } else {
+    _tile_loadd(0, dst[0], ld);
+    _tile_loadd(1, dst[1], ld);
+    _tile_loadd(2, dst[2], ld);
+  }
+  const int nch = p.Kp / 32;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t x0 = p.xoff(r, a, b, 0, mb0), x1 = p.xoff(r, a, b, 1, mb0), x2 = p.xoff(r, a, b, 2, mb0);
+    const int64_t yo = r * int64_t(p.Kp) * p.coP + int64_t(nb0) * 32;
+    for (int ch = 0; ch < nch; ++ch)
+      for (int t = 0; t < p.terms; ++t) {
+        const uint16_t* A = p.XT[t == 2 ? 1 : 0] + 32 * ch;
+        _tile_loadd(6, p.DY[t == 1 ? 1 : 0] + yo + int64_t(ch) * 32 * p.coP, ldb);
+        _tile_loadd(4, A + x0, lda);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_loadd(5, A + x1, lda);
+        _tile_dpbf16ps(1, 5, 6);
+        _tile_loadd(7, A + x2, lda);
+        _tile_dpbf16ps(2, 7, 6);
+      }
+  }
+  _tile_stored(0, dst[0], ld);
+  _tile_stored(1, dst[1], ld);
+  _tile_stored(2, dst[2], ld);
+}
+
+}  // namespace
+
+static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err) {
+  const bool three = terms == 3;
+  FgradPlan p{};
   p.terms = three ? 3 : 1;
   p.cin = g.cin;
   p.OD = g.od;
-  p.PD = g.od + g.kd - 1;
-  const int PH = g.oh + g.kh - 1;
-  p.PW = g.ow + g.kw - 1;
-  p.Kp = round_up(g.oh * p.PW, 32);
-  p.XS = (g.kh - 1) * p.PW + (g.kw - 1) + p.Kp;  // every read of a plane's K runs, zero past PH*PW
+  p.sd = g.sd; p.sh = g.sh; p.sw = g.sw;
+  p.PD = (g.od - 1) * g.sd + g.kd;
+  const int PH = (g.oh - 1) * g.sh + g.kh, PW = (g.ow - 1) * g.sw + g.kw;
+  p.PWq = ceil_div(PW, g.sw);  // = ow - 1 + ceil(kw / sw): room for every width tap's run
+  const int PHq = ceil_div(PH, g.sh);
+  p.Kp = round_up(g.oh * p.PWq, 32);
+  p.XS = std::max<int>(PHq * p.PWq, ((g.kh - 1) / g.sh) * p.PWq + (g.kw - 1) / g.sw + p.Kp);  // zero past PHq rows
   p.MB = ceil_div(g.cin, 16);
   const int NB = ceil_div(g.cout, 16);
   p.coP = 16 * NB;
   p.kh = g.kh;
   p.kw = g.kw;
+  p.xpl = int64_t(g.cin) * p.XS;
   const int taps = g.kd * g.kh * g.kw;
   const int64_t planes = int64_t(g.n) * g.od;
-  const int64_t xpl = int64_t(g.cin) * p.XS;                       // one x-transposed plane
-  const int64_t xsize = int64_t(g.n) * p.PD * xpl, xslack = 16 * int64_t(p.XS) + 64;
+  const int64_t xsize = int64_t(g.n) * p.PD * g.sh * g.sw * p.xpl, xslack = 16 * int64_t(p.XS) + 64;
   const int64_t ypl = int64_t(p.Kp) * p.coP, dysize = planes * ypl;
   const size_t psize = size_t(taps) * p.MB * 16 * p.coP;
   // Small operands (they stay in cache): the workers split the taps and output blocks and
   // go through every plane, summing in the tiles. Large: they split the planes, each into
   // its own partial filter, a few planes at a time through every tap, summed at the end.
   const int64_t op_bytes = (xsize + dysize) * 2;
-  const int T = num_threads();
   const bool by_planes = op_bytes > (int64_t(1) << 20) && planes >= 2;
-  const int64_t groups = by_planes ? std::min<int64_t>(planes, T) : 1;
+  const int64_t groups = by_planes ? std::min<int64_t>(planes, num_threads()) : 1;
   thread_local Buf X, DY;
   thread_local std::vector<float> part;
   try {
@@ -828,79 +932,78 @@ bool backprop_filter_s1(const Conv3DGeom& g, const float* x, const float* dy, fl
     *err = "out of memory for the AMX operands";
     return false;
   }
+  // (thread_local buffers: the workers below must use these pointers, not X / DY)
   uint16_t *const xh = X.hi, *const xl = X.lo, *const dh = DY.hi, *const dl = DY.lo;
   std::memset(xh + xsize, 0, size_t(xslack) * 2);
   if (three) std::memset(xl + xsize, 0, size_t(xslack) * 2);
   p.XT[0] = xh; p.XT[1] = xl; p.DY[0] = dh; p.DY[1] = dl;
   std::atomic<bool> ok{true};
-  // x transposed per padded plane: [cin][XS], rows PW apart, zero outside x
+  // x per (n, padded depth): its sh * sw phase planes, zero outside x and past the rows
+  const int64_t dpl = int64_t(g.sh) * g.sw * p.xpl;
   parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
     bool good = true;
     for (int64_t i = b; i < e; ++i) {
       const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
-      uint16_t* base = xh + i * xpl;
-      uint16_t* basel = three ? xl + i * xpl : nullptr;
-      if (sd < 0 || sd >= g.d) {
-        std::memset(base, 0, size_t(xpl) * 2);
-        if (basel) std::memset(basel, 0, size_t(xpl) * 2);
-        continue;
-      }
-      for (int c = 0; c < g.cin; ++c) {  // past the plane's rows
-        std::memset(base + int64_t(c) * p.XS + int64_t(PH) * p.PW, 0, size_t(p.XS - int64_t(PH) * p.PW) * 2);
-        if (basel) std::memset(basel + int64_t(c) * p.XS + int64_t(PH) * p.PW, 0, size_t(p.XS - int64_t(PH) * p.PW) * 2);
-      }
+      uint16_t* base = xh + i * dpl;
+      uint16_t* basel = three ? xl + i * dpl : nullptr;
+      std::memset(base, 0, size_t(dpl) * 2);
+      if (basel) std::memset(basel, 0, size_t(dpl) * 2);
+      if (sd < 0 || sd >= g.d) continue;
       for (int h = 0; h < PH; ++h) {
         const int sh = h - g.pt;
-        if (sh < 0 || sh >= g.h) {
-          for (int c = 0; c < g.cin; ++c) {
-            std::memset(base + int64_t(c) * p.XS + int64_t(h) * p.PW, 0, size_t(p.PW) * 2);
-            if (basel) std::memset(basel + int64_t(c) * p.XS + int64_t(h) * p.PW, 0, size_t(p.PW) * 2);
-          }
-          continue;
-        }
+        if (sh < 0 || sh >= g.h) continue;
         const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
-        good &= transpose_row(srow, g.w, g.cin, g.pl, 1, p.PW, p.XS, 0, base + int64_t(h) * p.PW,
-                              basel ? basel + int64_t(h) * p.PW : nullptr);
+        const int64_t o = int64_t(h % g.sh) * g.sw * p.xpl + int64_t(h / g.sh) * p.PWq;
+        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, p.XS, p.xpl, base + o, basel ? basel + o : nullptr);
       }
     }
     if (!good) ok.store(false);
   });
-  // dy per plane on the padded width, pair-interleaved: [Kp/2][coP][2], zero past each row and the plane
+  // dy per plane on the row pitch PWq, pair-interleaved: [Kp/2][coP][2], zero past each row and the plane
   parallel_for(planes, 1, [&](int64_t b, int64_t e) {
     thread_local std::vector<float> wide;
-    wide.assign(size_t(g.oh) * p.PW * g.cout, 0.f);
+    wide.assign(size_t(g.oh) * p.PWq * g.cout, 0.f);
     bool good = true;
     for (int64_t r = b; r < e; ++r) {
       for (int oh = 0; oh < g.oh; ++oh)
-        std::memcpy(wide.data() + int64_t(oh) * p.PW * g.cout, dy + (r * g.oh + oh) * int64_t(g.ow) * g.cout, size_t(g.ow) * g.cout * 4);
-      good &= interleave_row(wide.data(), g.oh * p.PW, g.cout, p.Kp, p.coP, dh + r * ypl, three ? dl + r * ypl : nullptr);
+        std::memcpy(wide.data() + int64_t(oh) * p.PWq * g.cout, dy + (r * g.oh + oh) * int64_t(g.ow) * g.cout, size_t(g.ow) * g.cout * 4);
+      good &= interleave_row(wide.data(), g.oh * p.PWq, g.cout, p.Kp, p.coP, dh + r * ypl, three ? dl + r * ypl : nullptr);
     }
     if (!good) ok.store(false);
   });
   if (!ok.load()) return false;
-  static const Fgrad1Block blk[3][3] = {{nullptr, nullptr, nullptr},
-                                        {nullptr, &fgrad1_block<1, 1>, &fgrad1_block<1, 2>},
-                                        {nullptr, &fgrad1_block<2, 1>, &fgrad1_block<2, 2>}};
+  static const FgradBlock blk[3][3] = {{nullptr, nullptr, nullptr},
+                                       {nullptr, &fgrad_block<1, 1>, &fgrad_block<1, 2>},
+                                       {nullptr, &fgrad_block<2, 1>, &fgrad_block<2, 2>}};
   float* const parts = part.data();
   const int MBb = ceil_div(p.MB, 2), NBb = ceil_div(NB, 2);
   auto dst_of = [&](float* pp, int a, int bb, int k, int mb, int nb) {
     const int64_t tap = (int64_t(a) * g.kh + bb) * g.kw + k;
     return pp + (tap * p.MB * 16 + int64_t(mb) * 16) * p.coP + 16 * nb;
   };
+  // every width tap of (a, bb) for the blocks at (mb, nb), planes [r0, r1)
+  const bool w3 = p.MB == 1 && NB == 1 && g.kw == 3;
+  auto run_ab = [&](float* pp, int a, int bb, int mb, int nb, int64_t r0, int64_t r1, bool first) {
+    if (w3) {
+      float* const dst[3] = {dst_of(pp, a, bb, 0, mb, nb), dst_of(pp, a, bb, 1, mb, nb), dst_of(pp, a, bb, 2, mb, nb)};
+      fgrad_block_w3(p, a, bb, mb, nb, r0, r1, dst, first);
+      return;
+    }
+    const int mt = std::min(2, p.MB - mb), nt = std::min(2, NB - nb);
+    for (int k = 0; k < g.kw; ++k) blk[mt][nt](p, a, bb, k, mb, nb, r0, r1, dst_of(pp, a, bb, k, mb, nb), first);
+  };
   if (!by_planes) {
-    parallel_for(int64_t(taps) * MBb * NBb, 1, [&](int64_t b, int64_t e) {
+    parallel_for(int64_t(g.kd) * g.kh * MBb * NBb, 1, [&](int64_t b, int64_t e) {
       tiles_on();
       for (int64_t i = b; i < e; ++i) {
-        const int tap = int(i / (MBb * NBb)), mb = 2 * int(i / NBb % MBb), nb = 2 * int(i % NBb);
-        const int a = tap / (g.kh * g.kw), bb = tap / g.kw % g.kh, k = tap % g.kw;
-        const int mt = std::min(2, p.MB - mb), nt = std::min(2, NB - nb);
-        blk[mt][nt](p, a, bb, k, mb, nb, 0, planes, dst_of(parts, a, bb, k, mb, nb), true);
+        const int ab = int(i / (MBb * NBb)), mb = 2 * int(i / NBb % MBb), nb = 2 * int(i % NBb);
+        run_ab(parts, ab / g.kh, ab % g.kh, mb, nb, 0, planes, true);
       }
       tiles_off();
     });
   } else {
-    // planes per pass over the taps: their dy planes and the kd x planes they read within ~512 KiB
-    const int64_t plane_bytes = (ypl + int64_t(g.kd) * xpl) * 2;
+    // planes per pass over the taps: their dy planes and the x planes they read within ~512 KiB
+    const int64_t plane_bytes = (ypl + int64_t(g.kd) * g.sh * g.sw * p.xpl / g.sd) * 2;
     const int64_t sub = std::max<int64_t>(1, (512 << 10) / std::max<int64_t>(1, plane_bytes));
     parallel_for(groups, 1, [&](int64_t b, int64_t e) {
       tiles_on();
@@ -910,138 +1013,19 @@ bool backprop_filter_s1(const Conv3DGeom& g, const float* x, const float* dy, fl
         for (int64_t rb = r0; rb < r1; rb += sub)
           for (int a = 0; a < g.kd; ++a)
             for (int bb = 0; bb < g.kh; ++bb)
-              for (int k = 0; k < g.kw; ++k)
-                for (int mb = 0; mb < p.MB; mb += 2)
-                  for (int nb = 0; nb < NB; nb += 2)
-                    blk[std::min(2, p.MB - mb)][std::min(2, NB - nb)](p, a, bb, k, mb, nb, rb, std::min(r1, rb + sub),
-                                                                       dst_of(pp, a, bb, k, mb, nb), rb == r0);
+              for (int mb = 0; mb < p.MB; mb += 2)
+                for (int nb = 0; nb < NB; nb += 2) run_ab(pp, a, bb, mb, nb, rb, std::min(r1, rb + sub), rb == r0);
       }
       tiles_off();
     });
   }
+  // the groups' partial filters [tap][MB*16][coP] summed into dfilter [tap][cin][cout]
   parallel_for(int64_t(taps) * g.cin, 16, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t tap = i / g.cin, ci = i % g.cin;
       float* o = dfilter + i * g.cout;
       const float* s0 = parts + (tap * p.MB * 16 + ci) * p.coP;
       std::memcpy(o, s0, size_t(g.cout) * 4);
-      for (int64_t gi = 1; gi < groups; ++gi) {
-        const float* s = s0 + size_t(gi) * psize;
-        for (int co = 0; co < g.cout; ++co) o[co] += s[co];
-      }
-    }
-  });
-  return true;
-}
-
-}  // namespace
-
-static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err) {
-  const bool three = terms == 3;
-  if (g.sd == 1 && g.sh == 1 && g.sw == 1) return backprop_filter_s1(g, x, dy, dfilter, three, err);
-  FgradPlan p{};
-  p.terms = three ? 3 : 1;
-  p.n = g.n; p.OD = g.od; p.OH = g.oh; p.OW = g.ow;
-  p.OWp = round_up(g.ow, 32);
-  p.sd = g.sd; p.sh = g.sh; p.sw = g.sw; p.kd = g.kd; p.kh = g.kh; p.kw = g.kw;
-  p.PD = (g.od - 1) * g.sd + g.kd;
-  p.PH = (g.oh - 1) * g.sh + g.kh;
-  const int PW = (g.ow - 1) * g.sw + g.kw;
-  p.PWq = ceil_div(PW, g.sw);
-  p.cin = g.cin;
-  p.MB = ceil_div(g.cin, 16);
-  p.NB = ceil_div(g.cout, 16);
-  p.coP = 16 * p.NB;
-  const int taps = g.kd * g.kh * g.kw;
-  const int64_t xplane = int64_t(g.cin) * p.PWq;
-  const int64_t xsize = int64_t(g.n) * p.PD * p.PH * g.sw * xplane;
-  const int64_t rows = int64_t(g.n) * g.od * g.oh;
-  const int64_t dysize = rows * p.OWp * p.coP;
-  const size_t xslack = size_t(16 * p.PWq + 64), dyslack = 64;
-  thread_local Buf X, DY;
-  thread_local std::vector<float> part;
-  // row groups: enough for the threads, few enough that the partial filters stay small
-  const int64_t groups = std::min<int64_t>(rows, 4 * int64_t(num_threads()));
-  const size_t psize = size_t(taps) * p.MB * 16 * p.coP;
-  try {
-    if (part.size() < psize * size_t(groups)) part.resize(psize * size_t(groups));
-  } catch (const std::bad_alloc&) {
-    *err = "out of memory for the AMX partial filters";
-    return false;
-  }
-  if (!X.get(size_t(xsize) + xslack, three) || !DY.get(size_t(dysize) + dyslack, three)) {
-    *err = "out of memory for the AMX operands";
-    return false;
-  }
-  std::memset(X.hi + xsize, 0, xslack * 2);
-  if (three) std::memset(X.lo + xsize, 0, xslack * 2);
-  // (thread_local buffers: the workers below must use these pointers, not X / DY)
-  uint16_t *const xh = X.hi, *const xl = X.lo, *const dh = DY.hi, *const dl = DY.lo;
-  p.XT[0] = xh; p.XT[1] = xl; p.DY[0] = dh; p.DY[1] = dl;
-  std::atomic<bool> ok{true};
-  // x transposed per (d, h, width phase): [cin][PWq], zero outside x
-  parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
-    bool good = true;
-    for (int64_t i = b; i < e; ++i) {
-      const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
-      for (int h = 0; h < p.PH; ++h) {
-        const int sh = h - g.pt;
-        uint16_t* base = xh + (i * p.PH + h) * g.sw * xplane;
-        uint16_t* basel = three ? xl + (i * p.PH + h) * g.sw * xplane : nullptr;
-        if (sd < 0 || sd >= g.d || sh < 0 || sh >= g.h) {
-          std::memset(base, 0, size_t(g.sw * xplane) * 2);
-          if (basel) std::memset(basel, 0, size_t(g.sw * xplane) * 2);
-          continue;
-        }
-        const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
-        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, p.PWq, xplane, base, basel);
-      }
-    }
-    if (!good) ok.store(false);
-  });
-  // dy pair-interleaved along the row: [row][OWp/2][coP][2], zero past the row and the channels
-  parallel_for(rows, 4, [&](int64_t b, int64_t e) {
-    bool good = true;
-    for (int64_t r = b; r < e; ++r)
-      good &= interleave_row(dy + r * g.ow * g.cout, g.ow, g.cout, p.OWp, p.coP, dh + r * p.OWp * p.coP,
-                             three ? dl + r * p.OWp * p.coP : nullptr);
-    if (!good) ok.store(false);
-  });
-  if (!ok.load()) return false;
-  static const FgradBlock blk[3][3] = {{nullptr, nullptr, nullptr},
-                                       {nullptr, &fgrad_block<1, 1>, &fgrad_block<1, 2>},
-                                       {nullptr, &fgrad_block<2, 1>, &fgrad_block<2, 2>}};
-  float* parts = part.data();
-  // rows per pass over the taps: their dy rows and the x rows the taps read (about
-  // (rows + kh) * kd row copies) within ~256 KiB
-  const int64_t row_bytes = int64_t(p.OWp) * p.coP * 2 + int64_t(g.kd) * g.sw * xplane * 2;
-  const int64_t sub_rows = std::max<int64_t>(1, (256 << 10) / std::max<int64_t>(1, row_bytes));
-  parallel_for(groups, 1, [&](int64_t b, int64_t e) {
-    tiles_on();
-    for (int64_t gi = b; gi < e; ++gi) {
-      const int64_t r0 = rows * gi / groups, r1 = rows * (gi + 1) / groups;
-      float* pp = parts + size_t(gi) * psize;
-      // a few rows at a time through every tap, so their x and dy stay in cache
-      for (int64_t rb = r0; rb < r1; rb += sub_rows)
-        for (int a = 0; a < g.kd; ++a)
-          for (int bb = 0; bb < g.kh; ++bb)
-            for (int k = 0; k < g.kw; ++k)
-              for (int mb = 0; mb < p.MB; mb += 2)
-                for (int nb = 0; nb < p.NB; nb += 2) {
-                  const int mt = std::min(2, p.MB - mb), nt = std::min(2, p.NB - nb);
-                  blk[mt][nt](p, a, bb, k, mb, nb, rb, std::min(r1, rb + sub_rows), pp, rb == r0);
-                }
-    }
-    tiles_off();
-  });
-  // sum the groups' partial filters into dfilter [tap][cin][cout]
-  const int64_t total = int64_t(taps) * g.cin;
-  parallel_for(total, 16, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t tap = i / g.cin, ci = i % g.cin;
-      float* o = dfilter + i * g.cout;
-      const float* s0 = parts + (tap * p.MB * 16 + ci) * p.coP;
-      for (int co = 0; co < g.cout; ++co) o[co] = s0[co];
       for (int64_t gi = 1; gi < groups; ++gi) {
         const float* s = s0 + size_t(gi) * psize;
         for (int co = 0; co < g.cout; ++co) o[co] += s[co];
