@@ -12,8 +12,8 @@
 
 namespace clara {
 
-// True when the AMX path takes this geometry (channel counts large enough to
-// fill the tiles usefully); the callers fall back to the AVX-512 kernels otherwise.
+// True when the AMX path takes this geometry (the summed channel counts large enough to
+// fill the tiles usefully: forward and filter gradient cin, cout >= 8; input gradient cout >= 8); the callers fall back to the AVX-512 kernels otherwise.
 bool conv3d_amx_takes_forward(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g);
