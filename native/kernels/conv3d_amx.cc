@@ -831,26 +831,31 @@ namespace {
 // (b % sh, k % sw) at depth od*sd + a: a tile's 32 K elements run across rows, and narrow
 // rows (16, 8, 4 pixels) no longer leave most of each tile empty.
 struct FgradPlan {
-  const uint16_t* XT[2];  // [n][PD][sh][sw][cin][XS]
-  const uint16_t* DY[2];  // [n*OD][Kp/2][coP][2]
+  const uint16_t* XT[2];  // [n][PD][sh][sw][cin][XS] (or, with xr, per-thread planes)
+  const uint16_t* DY[2];  // [n*OD][Kp/2][coP][2] (or, with one_dy, the current plane only)
+  // xr[hl][a]: the x planes (sh * sw phase planes) of depth od*sd + a of the current output
+  // plane, converted into a worker's ring; nullptr: XT holds every plane
+  const uint16_t* const* xr[2];
+  bool one_dy;
   int terms, cin, OD, PD, sd, sh, sw, PWq, XS, Kp, coP, MB, kh, kw;
-  int64_t xpl;  // elements of one x plane (cin * XS)
-  // offset of tap (a, b, k)'s K run for output plane r (and input channel block mb0)
-  int64_t xoff(int64_t r, int a, int b, int k, int mb0) const {
+  int64_t xpl;  // elements of one x phase plane (cin * XS)
+  // tap (a, b, k)'s K run of output plane r, input channel block mb0 (hl 1: the lo parts)
+  const uint16_t* x_at(int hl, int64_t r, int a, int b, int k, int mb0) const {
+    const int64_t in = int64_t((b % sh) * sw + k % sw) * xpl + int64_t(mb0) * 16 * XS + int64_t(b / sh) * PWq + k / sw;
+    if (xr[0] != nullptr) return xr[hl][a] + in;
     const int64_t nn = r / OD, od = r % OD;
-    const int64_t plane = ((nn * PD + od * sd + a) * sh + b % sh) * sw + k % sw;
-    return plane * xpl + int64_t(mb0) * 16 * XS + int64_t(b / sh) * PWq + k / sw;
+    return XT[hl] + (nn * PD + od * sd + a) * (int64_t(sh) * sw * xpl) + in;
   }
+  const uint16_t* dy_at(int hl, int64_t r, int nb0) const { return DY[hl] + (one_dy ? 0 : r * int64_t(Kp) * coP) + int64_t(nb0) * 32; }
 };
 
 template <int MT, int NT>
 void fgrad_block(const FgradPlan& p, int a, int b, int k, int mb0, int nb0, int64_t r0, int64_t r1, float* dst, bool first) {
   fgrad_start<MT, NT>(dst, p.coP, first);
+  const bool three = p.terms == 3;
   for (int64_t r = r0; r < r1; ++r) {
-    const int64_t xo = p.xoff(r, a, b, k, mb0);
-    const int64_t yo = r * int64_t(p.Kp) * p.coP + int64_t(nb0) * 32;
-    const uint16_t* A[2] = {p.XT[0] + xo, p.XT[1] ? p.XT[1] + xo : nullptr};
-    const uint16_t* B[2] = {p.DY[0] + yo, p.DY[1] ? p.DY[1] + yo : nullptr};
+    const uint16_t* A[2] = {p.x_at(0, r, a, b, k, mb0), three ? p.x_at(1, r, a, b, k, mb0) : nullptr};
+    const uint16_t* B[2] = {p.dy_at(0, r, nb0), three ? p.dy_at(1, r, nb0) : nullptr};
     fgrad_chunks<MT, NT>(A, p.XS, B, 2 * p.coP, 32 * p.coP, p.Kp / 32, p.terms);
   }
   fgrad_store<MT, NT>(dst, p.coP);
@@ -873,21 +878,21 @@ void fgrad_block_w3(const FgradPlan& p, int a, int b, int mb0, int nb0, int64_t 
     _tile_loadd(2, dst[2], ld);
   }
   const int nch = p.Kp / 32;
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t x0 = p.xoff(r, a, b, 0, mb0), x1 = p.xoff(r, a, b, 1, mb0), x2 = p.xoff(r, a, b, 2, mb0);
-    const int64_t yo = r * int64_t(p.Kp) * p.coP + int64_t(nb0) * 32;
-    for (int ch = 0; ch < nch; ++ch)
-      for (int t = 0; t < p.terms; ++t) {
-        const uint16_t* A = p.XT[t == 2 ? 1 : 0] + 32 * ch;
-        _tile_loadd(6, p.DY[t == 1 ? 1 : 0] + yo + int64_t(ch) * 32 * p.coP, ldb);
-        _tile_loadd(4, A + x0, lda);
+  for (int64_t r = r0; r < r1; ++r)
+    for (int t = 0; t < p.terms; ++t) {
+      const int xh = t == 2 ? 1 : 0, yh = t == 1 ? 1 : 0;
+      const uint16_t *x0 = p.x_at(xh, r, a, b, 0, mb0), *x1 = p.x_at(xh, r, a, b, 1, mb0), *x2 = p.x_at(xh, r, a, b, 2, mb0);
+      const uint16_t* y = p.dy_at(yh, r, nb0);
+      for (int ch = 0; ch < nch; ++ch) {
+        _tile_loadd(6, y + int64_t(ch) * 32 * p.coP, ldb);
+        _tile_loadd(4, x0 + 32 * ch, lda);
         _tile_dpbf16ps(0, 4, 6);
-        _tile_loadd(5, A + x1, lda);
+        _tile_loadd(5, x1 + 32 * ch, lda);
         _tile_dpbf16ps(1, 5, 6);
-        _tile_loadd(7, A + x2, lda);
+        _tile_loadd(7, x2 + 32 * ch, lda);
         _tile_dpbf16ps(2, 7, 6);
       }
-  }
+    }
   _tile_stored(0, dst[0], ld);
   _tile_stored(1, dst[1], ld);
   _tile_stored(2, dst[2], ld);
@@ -916,12 +921,15 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
   p.xpl = int64_t(g.cin) * p.XS;
   const int taps = g.kd * g.kh * g.kw;
   const int64_t planes = int64_t(g.n) * g.od;
-  const int64_t xsize = int64_t(g.n) * p.PD * g.sh * g.sw * p.xpl, xslack = 16 * int64_t(p.XS) + 64;
+  const int64_t dpl = int64_t(g.sh) * g.sw * p.xpl;  // the phase planes of one padded depth
+  const int64_t xsize = int64_t(g.n) * p.PD * dpl, xslack = 16 * int64_t(p.XS) + 64;
   const int64_t ypl = int64_t(p.Kp) * p.coP, dysize = planes * ypl;
   const size_t psize = size_t(taps) * p.MB * 16 * p.coP;
-  // Small operands (they stay in cache): the workers split the taps and output blocks and
-  // go through every plane, summing in the tiles. Large: they split the planes, each into
-  // its own partial filter, a few planes at a time through every tap, summed at the end.
+  // Small operands (they stay in cache): converted whole, then the workers split the taps and
+  // output blocks and go through every plane, summing in the tiles. Large: the workers split
+  // the output planes, each into its own partial filter, converting the x and dy planes as
+  // it reaches them into a small ring (read from memory once, used from cache; no full bf16
+  // copies written and read back), summed at the end.
   const int64_t op_bytes = (xsize + dysize) * 2;
   const bool by_planes = op_bytes > (int64_t(1) << 20) && planes >= 2;
   const int64_t groups = by_planes ? std::min<int64_t>(planes, num_threads()) : 1;
@@ -933,50 +941,29 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
     *err = "out of memory for the AMX partial filters";
     return false;
   }
-  if (!X.get(size_t(xsize + xslack), three) || !DY.get(size_t(dysize) + 64, three)) {
-    *err = "out of memory for the AMX operands";
-    return false;
-  }
-  // (thread_local buffers: the workers below must use these pointers, not X / DY)
-  uint16_t *const xh = X.hi, *const xl = X.lo, *const dh = DY.hi, *const dl = DY.lo;
-  std::memset(xh + xsize, 0, size_t(xslack) * 2);
-  if (three) std::memset(xl + xsize, 0, size_t(xslack) * 2);
-  p.XT[0] = xh; p.XT[1] = xl; p.DY[0] = dh; p.DY[1] = dl;
-  std::atomic<bool> ok{true};
-  // x per (n, padded depth): its sh * sw phase planes, zero outside x and past the rows
-  const int64_t dpl = int64_t(g.sh) * g.sw * p.xpl;
-  parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
+  // x depth plane i (n, padded depth) into base (its sh * sw phase planes), zero outside x
+  auto convert_x = [&](int64_t i, uint16_t* base, uint16_t* basel) {
+    const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
+    std::memset(base, 0, size_t(dpl) * 2);
+    if (basel) std::memset(basel, 0, size_t(dpl) * 2);
+    if (sd < 0 || sd >= g.d) return true;
     bool good = true;
-    for (int64_t i = b; i < e; ++i) {
-      const int nn = int(i / p.PD), d = int(i % p.PD), sd = d - g.pf;
-      uint16_t* base = xh + i * dpl;
-      uint16_t* basel = three ? xl + i * dpl : nullptr;
-      std::memset(base, 0, size_t(dpl) * 2);
-      if (basel) std::memset(basel, 0, size_t(dpl) * 2);
-      if (sd < 0 || sd >= g.d) continue;
-      for (int h = 0; h < PH; ++h) {
-        const int sh = h - g.pt;
-        if (sh < 0 || sh >= g.h) continue;
-        const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
-        const int64_t o = int64_t(h % g.sh) * g.sw * p.xpl + int64_t(h / g.sh) * p.PWq;
-        good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, p.XS, p.xpl, base + o, basel ? basel + o : nullptr);
-      }
+    for (int h = 0; h < PH; ++h) {
+      const int sh = h - g.pt;
+      if (sh < 0 || sh >= g.h) continue;
+      const float* srow = x + ((int64_t(nn) * g.d + sd) * g.h + sh) * int64_t(g.w) * g.cin;
+      const int64_t o = int64_t(h % g.sh) * g.sw * p.xpl + int64_t(h / g.sh) * p.PWq;
+      good &= transpose_row(srow, g.w, g.cin, g.pl, g.sw, p.PWq, p.XS, p.xpl, base + o, basel ? basel + o : nullptr);
     }
-    if (!good) ok.store(false);
-  });
-  // dy per plane on the row pitch PWq, pair-interleaved: [Kp/2][coP][2], zero past each row and the plane
-  parallel_for(planes, 1, [&](int64_t b, int64_t e) {
-    thread_local std::vector<float> wide;
+    return good;
+  };
+  // dy plane r on the row pitch PWq, pair-interleaved: [Kp/2][coP][2], zero past each row
+  auto convert_dy = [&](int64_t r, uint16_t* dst, uint16_t* dstl, std::vector<float>& wide) {
     wide.assign(size_t(g.oh) * p.PWq * g.cout, 0.f);
-    bool good = true;
-    for (int64_t r = b; r < e; ++r) {
-      for (int oh = 0; oh < g.oh; ++oh)
-        std::memcpy(wide.data() + int64_t(oh) * p.PWq * g.cout, dy + (r * g.oh + oh) * int64_t(g.ow) * g.cout, size_t(g.ow) * g.cout * 4);
-      good &= interleave_row(wide.data(), g.oh * p.PWq, g.cout, p.Kp, p.coP, dh + r * ypl, three ? dl + r * ypl : nullptr);
-    }
-    if (!good) ok.store(false);
-  });
-  if (!ok.load()) return false;
+    for (int oh = 0; oh < g.oh; ++oh)
+      std::memcpy(wide.data() + int64_t(oh) * p.PWq * g.cout, dy + (r * g.oh + oh) * int64_t(g.ow) * g.cout, size_t(g.ow) * g.cout * 4);
+    return interleave_row(wide.data(), g.oh * p.PWq, g.cout, p.Kp, p.coP, dst, dstl);
+  };
   static const FgradBlock blk[3][3] = {{nullptr, nullptr, nullptr},
                                        {nullptr, &fgrad_block<1, 1>, &fgrad_block<1, 2>},
                                        {nullptr, &fgrad_block<2, 1>, &fgrad_block<2, 2>}};
@@ -988,41 +975,102 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
   };
   // every width tap of (a, bb) for the blocks at (mb, nb), planes [r0, r1)
   const bool w3 = p.MB == 1 && NB == 1 && g.kw == 3;
-  auto run_ab = [&](float* pp, int a, int bb, int mb, int nb, int64_t r0, int64_t r1, bool first) {
+  auto run_ab = [&](const FgradPlan& q, float* pp, int a, int bb, int mb, int nb, int64_t r0, int64_t r1, bool first) {
     if (w3) {
       float* const dst[3] = {dst_of(pp, a, bb, 0, mb, nb), dst_of(pp, a, bb, 1, mb, nb), dst_of(pp, a, bb, 2, mb, nb)};
-      fgrad_block_w3(p, a, bb, mb, nb, r0, r1, dst, first);
+      fgrad_block_w3(q, a, bb, mb, nb, r0, r1, dst, first);
       return;
     }
     const int mt = std::min(2, p.MB - mb), nt = std::min(2, NB - nb);
-    for (int k = 0; k < g.kw; ++k) blk[mt][nt](p, a, bb, k, mb, nb, r0, r1, dst_of(pp, a, bb, k, mb, nb), first);
+    for (int k = 0; k < g.kw; ++k) blk[mt][nt](q, a, bb, k, mb, nb, r0, r1, dst_of(pp, a, bb, k, mb, nb), first);
   };
+  std::atomic<bool> ok{true};
   if (!by_planes) {
+    if (!X.get(size_t(xsize + xslack), three) || !DY.get(size_t(dysize) + 64, three)) {
+      *err = "out of memory for the AMX operands";
+      return false;
+    }
+    // (thread_local buffers: the workers below must use these pointers, not X / DY)
+    uint16_t *const xh = X.hi, *const xl = X.lo, *const dh = DY.hi, *const dl = DY.lo;
+    std::memset(xh + xsize, 0, size_t(xslack) * 2);
+    if (three) std::memset(xl + xsize, 0, size_t(xslack) * 2);
+    p.XT[0] = xh; p.XT[1] = xl; p.DY[0] = dh; p.DY[1] = dl;
+    parallel_for(int64_t(g.n) * p.PD, 1, [&](int64_t b, int64_t e) {
+      bool good = true;
+      for (int64_t i = b; i < e; ++i) good &= convert_x(i, xh + i * dpl, three ? xl + i * dpl : nullptr);
+      if (!good) ok.store(false);
+    });
+    parallel_for(planes, 1, [&](int64_t b, int64_t e) {
+      thread_local std::vector<float> wide;
+      bool good = true;
+      for (int64_t r = b; r < e; ++r) good &= convert_dy(r, dh + r * ypl, three ? dl + r * ypl : nullptr, wide);
+      if (!good) ok.store(false);
+    });
+    if (!ok.load()) return false;
     parallel_for(int64_t(g.kd) * g.kh * MBb * NBb, 1, [&](int64_t b, int64_t e) {
       tiles_on();
       for (int64_t i = b; i < e; ++i) {
         const int ab = int(i / (MBb * NBb)), mb = 2 * int(i / NBb % MBb), nb = 2 * int(i % NBb);
-        run_ab(parts, ab / g.kh, ab % g.kh, mb, nb, 0, planes, true);
+        run_ab(p, parts, ab / g.kh, ab % g.kh, mb, nb, 0, planes, true);
       }
       tiles_off();
     });
   } else {
-    // planes per pass over the taps: their dy planes and the x planes they read within ~512 KiB
-    const int64_t plane_bytes = (ypl + int64_t(g.kd) * g.sh * g.sw * p.xpl / g.sd) * 2;
-    const int64_t sub = std::max<int64_t>(1, (512 << 10) / std::max<int64_t>(1, plane_bytes));
     parallel_for(groups, 1, [&](int64_t b, int64_t e) {
+      // ring of converted x depths (slot d % slots) and the current dy plane, per worker
+      thread_local std::vector<uint16_t> rh, rl, yh, yl;
+      thread_local std::vector<int64_t> tag;
+      thread_local std::vector<float> wide;
+      const int slots = g.kd + g.sd;
+      const size_t rsz = size_t(slots) * size_t(dpl) + size_t(xslack);
+      if (rh.size() < rsz) rh.resize(rsz);  // zero-filled when grown: the slack stays finite
+      if (three && rl.size() < rsz) rl.resize(rsz);
+      if (yh.size() < size_t(ypl) + 64) yh.resize(size_t(ypl) + 64);
+      if (three && yl.size() < size_t(ypl) + 64) yl.resize(size_t(ypl) + 64);
+      tag.assign(size_t(slots), -1);
+      std::vector<const uint16_t*> xr0(size_t(g.kd)), xr1(size_t(g.kd));
+      FgradPlan q = p;
+      q.xr[0] = xr0.data();
+      q.xr[1] = xr1.data();
+      q.one_dy = true;
+      q.DY[0] = yh.data();
+      q.DY[1] = three ? yl.data() : nullptr;
+      bool good = true;
       tiles_on();
-      for (int64_t gi = b; gi < e; ++gi) {
+      for (int64_t gi = b; gi < e && good; ++gi) {
         const int64_t r0 = planes * gi / groups, r1 = planes * (gi + 1) / groups;
         float* pp = parts + size_t(gi) * psize;
-        for (int64_t rb = r0; rb < r1; rb += sub)
+        for (int64_t r = r0; r < r1 && good; ++r) {
+          const int64_t nn = r / g.od, od = r % g.od;
+          for (int a = 0; a < g.kd; ++a) {
+            const int64_t i = nn * p.PD + od * g.sd + a;
+            const size_t slot = size_t(i % slots);
+            uint16_t* h = rh.data() + slot * size_t(dpl);
+            uint16_t* l = three ? rl.data() + slot * size_t(dpl) : nullptr;
+            if (tag[slot] != i) {
+              tag[slot] = i;
+              if (!convert_x(i, h, l)) good = false;
+            }
+            xr0[size_t(a)] = h;
+            xr1[size_t(a)] = l;
+          }
+          good &= convert_dy(r, yh.data(), three ? yl.data() : nullptr, wide);
+          if (!good) break;
           for (int a = 0; a < g.kd; ++a)
             for (int bb = 0; bb < g.kh; ++bb)
               for (int mb = 0; mb < p.MB; mb += 2)
-                for (int nb = 0; nb < NB; nb += 2) run_ab(pp, a, bb, mb, nb, rb, std::min(r1, rb + sub), rb == r0);
+                for (int nb = 0; nb < NB; nb += 2) run_ab(q, pp, a, bb, mb, nb, r, r + 1, r == r0);
+        }
       }
       tiles_off();
+      if (!good) {
+        // keep the ring finite for later calls (tile rows read past a plane's end)
+        std::fill(rh.begin(), rh.end(), uint16_t(0));
+        if (three) std::fill(rl.begin(), rl.end(), uint16_t(0));
+        ok.store(false);
+      }
     });
+    if (!ok.load()) return false;
   }
   // the groups' partial filters [tap][MB*16][coP] summed into dfilter [tap][cin][cout]
   parallel_for(int64_t(taps) * g.cin, 16, [&](int64_t b, int64_t e) {
