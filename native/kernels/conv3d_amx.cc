@@ -33,13 +33,14 @@
 namespace clara {
 
 // The tiles pay where the K side (the channels summed over: forward cin, input gradient
-// cout) fills a good part of a 32-element chunk; the filter gradient sums over pixels and
-// needs both channel counts. Measured (1 thread): input gradients with 1 or 2 output
-// channels and 16-32 summed ones (a UNet's last transposed convolution) run 1.7-3.3x faster
-// on AMX than on the AVX-512 kernels; forward passes with 1-2 summed channels 0.15-0.75x.
+// cout) fills a good part of a 32-element chunk. Measured (1 thread, against the AVX-512
+// kernels): input gradients with 1 or 2 output channels and 16-32 summed ones (a UNet's last
+// transposed convolution) 1.7-3.3x, forward passes with 1-2 summed channels 0.15-0.75x, 8 -> 8
+// channels forward and input gradient 1.7-2x. The filter gradient's tiles are input x output
+// channels: at 8 of them (a quarter of each tile used) it ran 0.6-0.8x, at 16 1.8-2.5x.
 bool conv3d_amx_takes_forward(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 8 && g.cout >= 8; }
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cout >= 8; }
-bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 8 && g.cout >= 8; }
+bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 16 && g.cout >= 16; }
 
 #if CLARA_AMX_ON
 namespace {

@@ -1,7 +1,7 @@
 // use_amp on the native CPU path really runs the convolutions of a training step on the AMX
 // tiles: in one step of the synthetic example's MONAI UNet (and of SegResNet) every conv
-// pass whose channel counts the AMX kernels take (both >= 8; the input gradient: the summed
-// cout >= 8, any cin) is counted by the addon's AMX
+// pass whose channel counts the AMX kernels take (forward: both >= 8; input gradient: the
+// summed cout >= 8, any cin; filter gradient: both >= 16) is counted by the addon's AMX
 // call counter, per pass (forward, input gradient, filter gradient), and none without AMP;
 // on the tensorflow backend (which cannot run bf16) an AMP step runs no AMX call.
 import { test, before } from 'node:test';
@@ -43,8 +43,10 @@ function convKernels(kernels: { name: string; inputShapes: number[][] }[]): Reco
     // Conv3DBackpropFilterV2 (x, dy): x [.., cin], dy [.., cout]
     const [cin, cout] = pass === 'backpropFilter' ? [a[4], b[4]] : [b[3], b[4]];
     r[pass].all++;
-    // the input gradient sums over cout: it takes any cin (a UNet's last transposed conv)
-    if (cout >= 8 && (cin >= 8 || pass === 'backpropInput')) r[pass].amx++;
+    // the input gradient sums over cout: it takes any cin (a UNet's last transposed conv); the
+    // filter gradient's tiles are cin x cout: it takes 16 and more of each
+    const takes = pass === 'backpropInput' ? cout >= 8 : pass === 'forward' ? cin >= 8 && cout >= 8 : cin >= 16 && cout >= 16;
+    if (takes) r[pass].amx++;
   }
   return r;
 }
