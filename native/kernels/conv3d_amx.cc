@@ -578,39 +578,37 @@ namespace {
 // ------------------------------------------------------------ filter gradient
 // The filter gradient's tile work, MT x NT accumulator tiles (C 0..3): start (zero, or go on
 // from partial sums at dst), add K chunks, store back. dst rows are `ld` floats apart.
-template <int MT, int NT>
-inline void fgrad_start(const float* dst, int64_t ld, bool first) {
-  if (first) {
-    _tile_zero(0);
-    if constexpr (MT * NT > 1) _tile_zero(1);
-    if constexpr (MT * NT > 2) _tile_zero(2);
-    if constexpr (MT * NT > 3) _tile_zero(3);
-    return;
-  }
-  _tile_loadd(0, dst, ld * 4);
-  if constexpr (NT == 2) _tile_loadd(1, dst + 16, ld * 4);
+// fgrad_c_tiles loads or stores them (the tile number must be a literal: the intrinsics paste it).
+template <int MT, int NT, bool Store>
+inline void fgrad_c_tiles(float* dst, int64_t ld) {
+#define CLARA_C_TILE(T, P)               \
+  if constexpr (Store) _tile_stored(T, P, ld * 4); \
+  else _tile_loadd(T, P, ld * 4);
+  CLARA_C_TILE(0, dst)
+  if constexpr (NT == 2) { CLARA_C_TILE(1, dst + 16) }
   if constexpr (MT == 2) {
     if constexpr (NT == 2) {
-      _tile_loadd(2, dst + 16 * ld, ld * 4);
-      _tile_loadd(3, dst + 16 * ld + 16, ld * 4);
+      CLARA_C_TILE(2, dst + 16 * ld)
+      CLARA_C_TILE(3, dst + 16 * ld + 16)
     } else {
-      _tile_loadd(1, dst + 16 * ld, ld * 4);
+      CLARA_C_TILE(1, dst + 16 * ld)
     }
   }
+#undef CLARA_C_TILE
+}
+
+template <int MT, int NT>
+inline void fgrad_start(float* dst, int64_t ld, bool first) {
+  if (!first) return fgrad_c_tiles<MT, NT, false>(dst, ld);
+  _tile_zero(0);
+  if constexpr (MT * NT > 1) _tile_zero(1);
+  if constexpr (MT * NT > 2) _tile_zero(2);
+  if constexpr (MT * NT > 3) _tile_zero(3);
 }
 
 template <int MT, int NT>
 inline void fgrad_store(float* dst, int64_t ld) {
-  _tile_stored(0, dst, ld * 4);
-  if constexpr (NT == 2) _tile_stored(1, dst + 16, ld * 4);
-  if constexpr (MT == 2) {
-    if constexpr (NT == 2) {
-      _tile_stored(2, dst + 16 * ld, ld * 4);
-      _tile_stored(3, dst + 16 * ld + 16, ld * 4);
-    } else {
-      _tile_stored(1, dst + 16 * ld, ld * 4);
-    }
-  }
+  fgrad_c_tiles<MT, NT, true>(dst, ld);
 }
 
 // nch K chunks: A[t] + 32*ch (16 rows of lda elements; the second row block 16*lda further),
