@@ -2,7 +2,8 @@
 // tiles: in one step of the synthetic example's MONAI UNet (and of SegResNet) every conv
 // pass whose channel counts the AMX kernels take (forward: both >= 8; input gradient: the
 // summed cout >= 8, any cin; filter gradient: both >= 16) is counted by the addon's AMX
-// call counter, per pass (forward, input gradient, filter gradient), and none without AMP;
+// call counter, per pass (forward, input gradient, filter gradient), none without AMP, and
+// none with AMX switched off (same bf16 loss from the AVX-512 kernels' exact emulation);
 // on the tensorflow backend (which cannot run bf16) an AMP step runs no AMX call.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { diceLoss } from '../../src/losses/dice.js';
 import { Adam } from '../../src/optimizers/optimizer.js';
 import { withAmp } from '../../src/engine/amp.js';
 import { registerNativeKernels } from '../../src/engine/native-kernels.js';
-import { amxCallCounts, amxStatus } from '../../src/native/amx.js';
+import { amxCallCounts, amxStatus, setAmx } from '../../src/native/amx.js';
 import { Rng } from '../../src/util/random.js';
 import { useTestBackend } from '../helpers/test-backend.js';
 
@@ -96,10 +97,30 @@ for (const model of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
     const fp32 = await profiledStep(model, false);
     for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const) {
       assert.ok(amp.convs[pass].amx > 0, `${pass}: the step has AMX-sized convolutions (${JSON.stringify(amp.convs)})`);
-      assert.equal(amp.calls[pass], amp.convs[pass].amx, `${pass}: AMX calls vs conv kernels with >= 8 channels (${JSON.stringify(amp.convs)})`);
+      assert.equal(amp.calls[pass], amp.convs[pass].amx, `${pass}: AMX calls vs conv kernels the AMX path takes (${JSON.stringify(amp.convs)})`);
       assert.equal(fp32.calls[pass], 0, `${pass}: AMX calls without AMP`);
     }
     // bf16 moved the loss, a little
     assert.ok(amp.value !== fp32.value && Math.abs(amp.value - fp32.value) < 0.02, `loss amp ${amp.value} vs fp32 ${fp32.value}`);
   });
 }
+
+test('use_amp with AMX switched off (CLARA_AMX=0, setAmx(false)): the step runs no AMX call and the same bf16 loss', async (t) => {
+  if (backend !== 'cpu') return t.skip('AMX is a cpu-native path');
+  const s = amxStatus();
+  if (!s.usable) return t.skip(`AMX not usable here: ${s.reason}`);
+  const on = await profiledStep('UNet', true);
+  const fp32 = await profiledStep('UNet', false);
+  setAmx(false);
+  let off: Awaited<ReturnType<typeof profiledStep>>;
+  try {
+    off = await profiledStep('UNet', true);
+  } finally {
+    setAmx(true);
+  }
+  assert.deepEqual(off.calls, { forward: 0, backpropInput: 0, backpropFilter: 0 });
+  // the AVX-512 kernels' exact bf16 emulation: the same bf16-rounded products, summed in
+  // another order (measured: equal), and not the fp32 loss (measured 9e-6 away)
+  assert.ok(Math.abs(on.value - off.value) < 1e-6, `loss AMX ${on.value} vs AVX-512 bf16 ${off.value}`);
+  assert.notEqual(off.value, fp32.value, 'AVX-512 bf16 loss vs fp32 loss');
+});
