@@ -1,7 +1,8 @@
-// npm run bench -- search [--seeds 3] [--epochs 27] [--eta 3] [--min-epochs 1] [--cases 8] [--size 24] [--lr-schedule poly|step] [--out search] [--keep DIR]
+// npm run bench -- search [--seeds 3] [--epochs 27] [--eta 3] [--min-epochs 1] [--cases 12] [--val-cases 4] [--size 48] [--crop 32] [--val-every 3]
+//                         [--backend cpu-native|tfjs-node] [--lr-schedule poly|step] [--out search] [--keep DIR]
 // Does successive halving spend a search's budget better? On the synthetic example (real
-// `clara-train automl`, real `clara-train train` jobs on the tfjs-node backend, two CPU
-// workers) the same 16 configurations (RandomController, one seed per repetition) are
+// `clara-train automl`, real `clara-train train` jobs, two CPU workers; by default the
+// example as `clara-train init` writes it: 12 training and 4 validation cases of 48³, crops of 32³) the same 16 configurations (RandomController, one seed per repetition) are
 // searched three ways: every job trains all epochs ("full"), + MedianPruner ("median"),
 // + the ASHA scheduler ("asha", rungs min_epochs·η^k up to epochs). Figures: the process
 // CPU time of the jobs (every thread; benchmarks/lib/job-cpu.mjs) until a job scores within
@@ -33,12 +34,19 @@ const seeds = Number(opt('--seeds', '3')),
   epochs = Number(opt('--epochs', '27')),
   eta = Number(opt('--eta', '3'));
 const minEpochs = Number(opt('--min-epochs', '1')),
-  cases = opt('--cases', '8'),
-  size = opt('--size', '24');
+  cases = opt('--cases', '12'),
+  valCases = opt('--val-cases', '4'),
+  size = opt('--size', '48'),
+  crop = Number(opt('--crop', '32')),
+  backend = opt('--backend', 'cpu-native'),
+  valEvery = Number(opt('--val-every', '3'));
 const keep = argv.includes('--keep') ? opt('--keep', '') : undefined;
 const lrSchedule = opt('--lr-schedule', 'poly'),
   out = opt('--out', 'search');
 if (lrSchedule !== 'poly' && lrSchedule !== 'step') throw new Error(`--lr-schedule: expected poly or step, got ${lrSchedule}`);
+if (backend !== 'cpu-native' && backend !== 'tfjs-node') throw new Error(`--backend: expected cpu-native or tfjs-node, got ${backend}`);
+if (!(Number.isInteger(valEvery) && valEvery >= 1)) throw new Error(`--val-every: expected a whole number of epochs >= 1, got ${valEvery}`);
+if (!(crop > 0 && crop <= Number(size))) throw new Error(`--crop: expected a crop edge from 1 to --size (${size}), got ${crop}`);
 const CONFIGS = 16,
   TOLERANCE = 0.01;
 const dir = keep || mkdtempSync(join(tmpdir(), 'clara-bench-search-'));
@@ -62,14 +70,14 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<numb
 const readJson = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 const writeJson = (f: string, j: unknown) => writeFileSync(f, JSON.stringify(j, null, 2));
 
-if ((await cli(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', cases, '--val-cases', '2'])) !== 0)
+if ((await cli(['init', '--example', 'synthetic', mmar, '--force', '--size', size, '--train-cases', cases, '--val-cases', valCases])) !== 0)
   throw new Error('init failed');
 const tf = join(mmar, 'config', 'config_train.json');
 const train = readJson(tf);
 train.epochs = epochs;
-train.num_interval_per_valid = 1;
-train.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [16, 16, 16];
-train.validate.inferer.args.roi_size = [16, 16, 16];
+train.num_interval_per_valid = valEvery;
+train.train.pre_transforms.find((x: { name: string }) => x.name === 'RandCropByPosNegLabeld').args.spatial_size = [crop, crop, crop];
+train.validate.inferer.args.roi_size = [crop, crop, crop];
 if (lrSchedule === 'poly') train.train.lr_scheduler = { name: 'PolynomialLR', args: { optimizer: '@optimizer', power: 0.9 } };
 writeJson(tf, train);
 const af = join(mmar, 'config', 'config_automl.json');
@@ -98,7 +106,7 @@ async function search(strategy: Strategy, seed: number, target?: number): Promis
   });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    CLARA_BACKEND: 'tfjs-node',
+    CLARA_BACKEND: backend,
     CLARA_TRAIN_COMMAND: JSON.stringify([process.execPath, jobCpu, cpuFile, 'train', '-m', '{mmar}', '-q']),
   };
   delete env.MLFLOW_TRACKING_URI;
@@ -181,15 +189,16 @@ function report(partial: boolean): void {
     reduction_factor: eta,
     min_epochs: minEpochs,
     train_cases: Number(cases),
-    val_cases: 2,
+    val_cases: Number(valCases),
     size: Number(size),
-    crop: 16,
+    crop,
+    validation_every_epochs: valEvery,
     lr_schedule: lrSchedule === 'poly' ? 'PolynomialLR power 0.9 over the budget' : 'StepLR step 30 (constant within the budget)',
-    backend: 'tfjs-node',
+    backend,
     workers: 'cpu:cpu',
     tolerance_dice: TOLERANCE,
     total_wall_s: (Date.now() - t0) / 1000,
-    command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --size ${size} --lr-schedule ${lrSchedule}${out !== 'search' ? ` --out ${out}` : ''}`,
+    command: `npm run bench -- search --seeds ${seeds} --epochs ${epochs} --eta ${eta} --min-epochs ${minEpochs} --cases ${cases} --val-cases ${valCases} --size ${size} --crop ${crop} --val-every ${valEvery} --backend ${backend} --lr-schedule ${lrSchedule}${out !== 'search' ? ` --out ${out}` : ''}`,
   });
 }
 if (!keep) rmSync(dir, { recursive: true, force: true });

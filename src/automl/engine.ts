@@ -7,8 +7,8 @@ import { removeChild } from '../util/remove-child.js';
 import { join } from 'node:path';
 import type { SearchSpace } from '../config/search-types.js';
 import type { JobEvent } from '../jobs/events.js';
-import { bestOf, searchScore } from '../jobs/objective.js';
-import { historyForPruner, outcomeForController, prunerValue } from './search-objective.js';
+import { bestOf } from '../jobs/objective.js';
+import { historyForPruner, outcomeForController, prunerValue, rungScore } from './search-objective.js';
 import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
@@ -485,9 +485,4 @@ export class AutoMLEngine {
     }
     await this.endRounds(false);
   }
-}
-
-/** The score a rung job leaves for successive halving; undefined when it produced none. */
-function rungScore(o: Outcome): number | undefined {
-  return (o.status === 'FINISHED' || o.status === 'PRUNED') && Number.isFinite(o.score) ? searchScore(o) : undefined;
 }

@@ -24,3 +24,17 @@ export function prunerValue(e: JobEvent, metric: string | undefined): number | u
   if (v === undefined) return undefined;
   return km?.lowerIsBetter && (metric === undefined || metric === km.name) ? -v : v;
 }
+
+/**
+ * A rung job's result for successive halving: the key metric at the rung's epoch (the last
+ * validation at or before it), as Optuna's SuccessiveHalvingPruner and Ray Tune's ASHA
+ * compare the value reported at the milestone, not the best so far: a best-so-far score
+ * rewards a curve that oscillates (a high learning rate) over one still climbing. Without a
+ * history, the job's score. In search-score terms; undefined when the job produced none.
+ */
+export function rungScore(o: Outcome): number | undefined {
+  if ((o.status !== 'FINISHED' && o.status !== 'PRUNED') || !Number.isFinite(o.score)) return undefined;
+  const at = o.rung?.epochs;
+  const h = at === undefined ? [] : (historyForPruner(o) ?? []).filter((x) => x.epoch <= at && Number.isFinite(x.value));
+  return h.length ? h.reduce((a, b) => (b.epoch > a.epoch ? b : a)).value : searchScore(o);
+}

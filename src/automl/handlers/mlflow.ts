@@ -8,6 +8,7 @@ import type { BuildContext } from '../../config/registry.js';
 import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
 import type { Context, Fidelity, Handler, JobEvent, Outcome, RungInfo } from '../types.js';
 import { outcomeTags } from '../outcome-tags.js';
+import { rungScore } from '../search-objective.js';
 import { jobTrainStatsFile } from '../../jobs/paths.js';
 import { readTrainStats } from '../../jobs/train-stats.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
@@ -242,8 +243,10 @@ export class MLflowHandler implements Handler {
         await fold
       ).finish({ status: fo?.status === 'FINISHED' ? 'FINISHED' : fo?.status === 'KILLED' || !fo ? 'KILLED' : 'FAILED', score: fo?.score, step: f });
     }
-    if (outcome?.rung && score !== undefined && Number.isFinite(score))
-      this.t.logMetrics(job.logger.run, [{ key: 'rung_score', value: score, step: outcome.rung.epochs }]);
+    // The key metric at the rung's epoch (what successive halving compared), in the metric's own terms.
+    const atRung = outcome?.rung ? rungScore(outcome) : undefined;
+    if (outcome?.rung && atRung !== undefined && Number.isFinite(atRung))
+      this.t.logMetrics(job.logger.run, [{ key: 'rung_score', value: outcome.lowerIsBetter ? -atRung : atRung, step: outcome.rung.epochs }]);
     await job.logger.finish({
       status,
       score,
