@@ -3,7 +3,8 @@
 // amx-bf16 (AMX tiles, what use_amp runs where AMX is usable), fp32-amx3 (the opt-in
 // fp32 mode: three bf16 tile products) and bf16 without AMX (dot products, and the
 // exact emulation), shapes 32³ 16→16, 64³ 32→32,
-// 16³ 64→64 (3×3×3, 'same', stride 1, batch 1), 1 and 2 threads, each as a
+// 16³ 64→64 (3×3×3, 'same', stride 1, batch 1), 64³ 16→32 stride 2 and the benchmark models'
+// deep levels 8³ 64→64, 4³ 128→256, 18³ 32→64 stride 2, 1 and 2 threads, each as a
 // fraction of this machine's FMA peak measured in the same run with the same
 // thread count (AMX figures also as a fraction of the AMX tile peak measured in the
 // same run), the speed-up of amx-bf16 over fp32 per op, shape and thread count; and
@@ -30,6 +31,11 @@ const SHAPES = [
   { d: 16, cin: 64, cout: 64 },
   // stride 2 (a UNet's strided down-convolution): the input gradient runs by phases
   { d: 64, cin: 16, cout: 32, stride: 2 },
+  // the deep levels of the benchmark models (SegResNet, the Clara UNet): few pixels a row,
+  // many channels, where packing and tile filling decide
+  { d: 8, cin: 64, cout: 64 },
+  { d: 4, cin: 128, cout: 256 },
+  { d: 18, cin: 32, cout: 64, stride: 2 },
 ];
 
 function geom(d: number, cin: number, cout: number, stride = 1): Conv3DGeometry {

@@ -2,12 +2,15 @@
 // Where a training step of the product's models goes on cpu-native: tfjs's profile() of one
 // step (after a warm-up step), kernel times summed by kernel name, with each kernel's share
 // of the summed time and whether the addon ran it (native) or tfjs's pure-JS kernel did; plus
-// the median wall time of N plain steps. Models: benchmarks/lib/model-workloads.ts.
-// → benchmarks/results/step_profile.json (about 1 min on a quiet machine with the defaults)
+// the median wall time of N plain steps, and the same steps with the kernels' output pool
+// (src/engine/output-pool.ts) off, interleaved step by step (`<model>: speed-up output pool on vs
+// off`). Models: benchmarks/lib/model-workloads.ts.
+// → benchmarks/results/step_profile.json (about 2 min on a quiet machine with the defaults)
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, nativeCallCounts } from '../src/engine/native-kernels.js';
 import { native } from '../src/native/loader.js';
+import { installOutputPool, uninstallOutputPool, type PoolableBackend } from '../src/engine/output-pool.js';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
 import { MODEL_WORKLOAD_NAMES, modelStep, type ModelWorkload } from './lib/model-workloads.js';
 
@@ -46,17 +49,29 @@ for (const m of models) {
   profiles[m] = [...by]
     .sort((a, b) => b[1].ms - a[1].ms)
     .map(([kernel, e]) => ({ kernel, ms: e.ms, percent: (100 * e.ms) / total, calls: e.calls, native: ranNative(kernel) }));
-  const times: number[] = [];
+  const times: number[] = [],
+    noPool: number[] = [];
+  const cpu = tf.findBackend('cpu') as unknown as PoolableBackend;
   for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    r.step();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    for (const pool of [true, false]) {
+      if (pool) installOutputPool(cpu);
+      else uninstallOutputPool();
+      r.step(); // the first step after a switch refills (or empties) the pool
+      const t0 = process.hrtime.bigint();
+      r.step();
+      (pool ? times : noPool).push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
   }
+  installOutputPool(cpu);
   r.dispose();
   const nonNative = profiles[m].filter((p) => !p.native).reduce((a, p) => a + p.percent, 0);
   figures.push({ name: `${m} train step: cpu-native`, value: median(times), unit: 's', reps, threads });
   figures.push({ name: `${m}: share of kernel time in tfjs's pure-JS kernels`, value: nonNative, unit: '%' });
-  console.log(`\n${m}: step ${median(times).toFixed(3)} s (median of ${reps}), kernel time ${total.toFixed(0)} ms, ${nonNative.toFixed(1)}% outside the addon`);
+  figures.push({ name: `${m} train step: cpu-native, output pool off`, value: median(noPool), unit: 's', reps, threads });
+  figures.push({ name: `${m}: speed-up output pool on vs off`, value: median(noPool) / median(times), unit: 'x' });
+  console.log(
+    `\n${m}: step ${median(times).toFixed(3)} s (median of ${reps}; output pool off: ${median(noPool).toFixed(3)} s), kernel time ${total.toFixed(0)} ms, ${nonNative.toFixed(1)}% outside the addon`,
+  );
   printTable(profiles[m].slice(0, 20).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent, calls: p.calls, native: p.native ? 'yes' : '' })));
 }
 writeResults('step_profile', figures, { threads, load_before: load0, load_after: loadavg()[0], profiles });

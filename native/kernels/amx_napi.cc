@@ -32,11 +32,21 @@ Napi::Value AmxPeak(const Napi::CallbackInfo& info) {
                                                               info[1].As<Napi::Number>().DoubleValue()));
 }
 
+// () -> { forward, backpropInput, backpropFilter }: calls that ran on the AMX tiles so far
+Napi::Value AmxCalls(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("forward", double(clara::conv3d_amx_calls(0)));
+  o.Set("backpropInput", double(clara::conv3d_amx_calls(1)));
+  o.Set("backpropFilter", double(clara::conv3d_amx_calls(2)));
+  return o;
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("amxStatus", Napi::Function::New(env, AmxStatus));
   exports.Set("setAmx", Napi::Function::New(env, SetAmx));
   exports.Set("setAmxFp32", Napi::Function::New(env, SetAmxFp32));
   exports.Set("amxPeak", Napi::Function::New(env, AmxPeak));
+  exports.Set("amxCalls", Napi::Function::New(env, AmxCalls));
 }
 
 }  // namespace

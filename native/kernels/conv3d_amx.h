@@ -12,8 +12,9 @@
 
 namespace clara {
 
-// True when the AMX path takes this geometry (channel counts large enough to
-// fill the tiles usefully); the callers fall back to the AVX-512 kernels otherwise.
+// True when the AMX path takes this geometry (the summed channel counts large enough to
+// fill the tiles usefully: forward cin, cout >= 8; input gradient cout >= 8; filter gradient
+// cin, cout >= 16); the callers fall back to the AVX-512 kernels otherwise.
 bool conv3d_amx_takes_forward(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g);
@@ -25,6 +26,10 @@ bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g);
 bool conv3d_amx_forward(const Conv3DGeom& g, const float* x, const float* filter, float* y, int terms, std::string* err);
 bool conv3d_amx_backprop_input(const Conv3DGeom& g, const float* dy, const float* filter, float* dx, int terms, std::string* err);
 bool conv3d_amx_backprop_filter(const Conv3DGeom& g, const float* x, const float* dy, float* dfilter, int terms, std::string* err);
+
+// How many calls of a pass (0 forward, 1 input gradient, 2 filter gradient) ran on the
+// AMX tiles since the process started (the fallbacks are not counted).
+int64_t conv3d_amx_calls(int pass);
 
 // Peak of tdpbf16ps on 16x32 bf16 tiles, four independent accumulators per
 // thread (like a standalone amx_peak probe: four independent tdpbf16ps), GFLOP/s; 0 where AMX is not usable.

@@ -103,10 +103,14 @@ int main() {
   const int cases[][9] = {
       // n d h w cin k cout s same: channels that are not multiples of 16/32, K tails,
       // stride 2 and 3 (input-gradient phases, some without taps), even filters, pointwise,
-      // rows of several pixel tiles with a partial last one, batch 2
+      // rows of several pixel tiles with a partial last one, batch 2; operands over 1 MiB (the
+      // filter gradient then splits the planes among the threads, partial filters summed); 1 and
+      // 2 channels (the input gradient takes them where the summed side has 8 and more)
       {1, 5, 6, 7, 16, 3, 16, 1, 1}, {2, 7, 6, 9, 12, 3, 20, 2, 1}, {1, 5, 5, 21, 40, 3, 33, 1, 0},
       {1, 8, 8, 8, 8, 3, 8, 2, 0},   {2, 6, 5, 7, 9, 2, 11, 2, 0},  {1, 4, 4, 37, 32, 1, 17, 1, 1},
       {1, 10, 9, 11, 10, 3, 14, 3, 1}, {1, 4, 3, 50, 64, 3, 48, 1, 1}, {2, 5, 4, 33, 16, 3, 32, 2, 1},
+      {1, 9, 8, 10, 1, 3, 16, 2, 1},   {1, 7, 6, 9, 2, 3, 20, 1, 1},  {2, 5, 6, 7, 2, 3, 2, 1, 1},
+      {2, 14, 13, 22, 24, 3, 20, 1, 1}, {2, 20, 20, 30, 16, 3, 16, 1, 1}, {2, 26, 24, 30, 16, 3, 24, 2, 1},
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);

@@ -7,10 +7,14 @@ import { writeFileAtomic } from '../util/atomic-fs.js';
 
 const ATTEMPT_LOG = /^log\.attempt\d+\.txt$/;
 
-/** Moves the job's log.txt to log.attempt<n>.txt (when there is one). */
+/** Moves the job's log.txt to log.attempt<n>.txt (when there is one); a name an earlier job in the
+ *  folder took (a successive-halving promotion trains in its configuration's folder) is never overwritten: the next free n. */
 export function saveAttemptLog(jobRoot: string, n: number): void {
   const log = join(jobRoot, 'log.txt');
-  if (existsSync(log)) renameSync(log, join(jobRoot, `log.attempt${n}.txt`));
+  if (!existsSync(log)) return;
+  let k = n;
+  while (existsSync(join(jobRoot, `log.attempt${k}.txt`))) k++;
+  renameSync(log, join(jobRoot, `log.attempt${k}.txt`));
 }
 
 /** The attempt logs in the folder, read now and written back by restore() (after the folder is recreated). */

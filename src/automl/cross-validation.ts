@@ -27,7 +27,8 @@ import { jobCkptDir } from '../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
 import { CLARA_BIN, MMARExecutor, type MMARExecutorOptions } from './executor.js';
 import { copyBest } from './handlers/mmar-handler.js';
-import { FAILED_SCORE, type Context, type Executor, type ExecutorHooks, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
+import { FAILED_SCORE, type Attempt, type Context, type Executor, type ExecutorHooks, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
+import { RetryingExecutor } from './retry.js';
 import { betterThan } from '../jobs/objective.js';
 import { wilcoxonPrune } from './wilcoxon.js';
 
@@ -43,6 +44,9 @@ interface CrossValidationOptions {
   pruner?: { pThreshold: number; nStartup: number } | null;
   /** Build the best configuration's fold ensemble in best/ at the end (default true). */
   ensemble?: boolean;
+  /** max_failures: each fold is retried on its own (an out-of-memory one at a lower fidelity, which
+   *  the later folds then start at), instead of the whole configuration. */
+  retry?: { maxFailures: number; log?: (line: string) => void };
   log?: (s: string) => void;
 }
 
@@ -122,8 +126,19 @@ export class CrossValidation implements Executor, Handler {
     const perCase: Record<string, number> = {};
     const base = { recommendation: job.recommendation, jobName: job.name };
     let lowerIsBetter = false;
+    // an out-of-memory back-off of one fold: the later folds start at its lower fidelity
+    let fidelity = job.fidelity;
+    const attempts: Attempt[] = [];
     const done = (o: Omit<Outcome, 'recommendation' | 'jobName'>): Outcome => {
-      const out: Outcome = { ...base, ...o, folds, perCase, ...(lowerIsBetter ? { lowerIsBetter } : {}) };
+      const out: Outcome = {
+        ...base,
+        ...o,
+        folds,
+        perCase,
+        ...(lowerIsBetter ? { lowerIsBetter } : {}),
+        ...(fidelity ? { fidelity } : {}),
+        ...(attempts.length ? { attempts } : {}),
+      };
       writeJsonAtomic(join(job.mmarRoot, 'cv_outcome.json'), out);
       this.note(out);
       return out;
@@ -133,12 +148,18 @@ export class CrossValidation implements Executor, Handler {
     const reattachFold = job.schedulerId === undefined ? -1 : lastStartedFold(job.mmarRoot, k);
     for (let f = 0; f < k; f++) {
       const extraArgs = [...(this.o.base.extraArgs ?? []), '--set', `fold=${f}`, `num_folds=${k}`];
-      const exec = this.o.foldExecutor?.({ extraArgs, statsSubdir: `fold${f}` }) ?? new MMARExecutor({ ...this.o.base, extraArgs, statsSubdir: `fold${f}` });
+      const one = this.o.foldExecutor?.({ extraArgs, statsSubdir: `fold${f}` }) ?? new MMARExecutor({ ...this.o.base, extraArgs, statsSubdir: `fold${f}` });
+      const retry = this.o.retry;
+      const say = retry?.log ?? this.log;
+      // its retry messages name the fold
+      const exec = retry ? new RetryingExecutor(one, { maxFailures: retry.maxFailures, log: (l) => say(l.replace(`${job.name} `, `${job.name} fold ${f + 1}/${k} `)) }) : one;
       const sub: Job = { ...job, mmarRoot: join(job.mmarRoot, `cv_fold${f}`) };
       delete sub.schedulerId;
+      if (fidelity) sub.fidelity = fidelity;
+      else delete sub.fidelity;
       const statsFile = join(jobCkptDir(sub.mmarRoot), `fold${f}`, TRAIN_STATS_FILE);
       const kept = f <= reattachFold ? finishedFold(statsFile) : undefined;
-      let r: Pick<Outcome, 'score' | 'status' | 'error' | 'lowerIsBetter'>;
+      let r: Pick<Outcome, 'score' | 'status' | 'error' | 'lowerIsBetter' | 'fidelity' | 'attempts'>;
       if (kept) {
         r = kept;
         this.log(`automl: ${job.name} fold ${f + 1}/${k} had finished before the resume: kept`);
@@ -146,9 +167,15 @@ export class CrossValidation implements Executor, Handler {
         for (const e of new EventFileFollower(join(sub.mmarRoot, EVENTS_FILE_NAME)).poll()) onProgress({ ...e, fold: f });
       } else {
         if (f === reattachFold) sub.schedulerId = job.schedulerId;
-        r = await exec.run(sub, worker, (e) => onProgress({ ...e, fold: f }), signal, hooks);
+        const foldHooks: ExecutorHooks = {
+          ...hooks,
+          ...(hooks?.retrying ? { retrying: (a: Attempt) => hooks.retrying!({ ...a, fold: f }) } : {}),
+        };
+        r = await exec.run(sub, worker, (e) => onProgress({ ...e, fold: f }), signal, foldHooks);
       }
       if (r.lowerIsBetter) lowerIsBetter = true;
+      if (r.fidelity) fidelity = r.fidelity;
+      for (const a of r.attempts ?? []) attempts.push({ ...a, fold: f });
       folds.push({ fold: f, score: r.score, status: r.status });
       const stats = readTrainStats(statsFile);
       for (const [id, ms] of Object.entries(stats?.best_val_per_case ?? {})) {

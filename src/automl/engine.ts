@@ -13,6 +13,7 @@ import type { Journal, JournalState } from './journal.js';
 import type { Pruner } from '../components/contracts.js';
 import { WorkerPool } from './scheduler.js';
 import { continuableJobs } from './continue-jobs.js';
+import { SysRunClock } from './sys-run-time.js';
 import type { AshaScheduler, RungJob } from './asha.js';
 import type { Attempt, Context, Controller, Executor, Handler, Job, Outcome, Recommendation, Worker } from './types.js';
 
@@ -198,15 +199,22 @@ export class AutoMLEngine {
       await this.announce(initial);
     }
     if (this.queue.length === 0 && this.outcomes.length === 0) this.log('automl: the controller gave no recommendation; nothing to run');
+    // max_sys_run_time counts this search's earlier sessions too (src/automl/sys-run-time.ts)
     const sysS = this.o.budget?.maxSysRunTimeS;
-    const sysTimer =
-      sysS !== undefined
-        ? setTimeout(() => {
-            this.log(`automl: max_sys_run_time ${sysS}s is spent: stopping (running jobs are ended; --resume continues)`);
-            this.stop(`max_sys_run_time ${sysS}s`);
-          }, sysS * 1000)
-        : undefined;
-    sysTimer?.unref();
+    const before = this.o.resume?.sysRunTimeS ?? 0;
+    const clock = new SysRunClock({
+      journal,
+      spentBeforeS: before,
+      ...(sysS !== undefined ? { maxS: sysS } : {}),
+      onSpent: (total) => {
+        this.log(
+          before >= sysS!
+            ? `automl: max_sys_run_time ${sysS}s was spent by the earlier sessions of this search (${total.toFixed(1)}s): nothing more runs; --resume with a larger --set max_sys_run_time=S continues it`
+            : `automl: max_sys_run_time ${sysS}s is spent${before > 0 ? ` (${before.toFixed(1)}s of it before this --resume)` : ''}: stopping (running jobs are ended; --resume with a larger max_sys_run_time continues)`,
+        );
+        this.stop(`max_sys_run_time ${sysS}s`);
+      },
+    }).start();
 
     while (!this.stoppedBy && !this.ctx.stopRequested && (this.queue.length > 0 || this.running.size > 0 || this.nextPromotion(true) !== undefined)) {
       while (!this.stoppedBy && !this.draining && this.pool.hasFree()) {
@@ -232,7 +240,7 @@ export class AutoMLEngine {
     }
     // Let killed jobs finish their bookkeeping.
     await Promise.all([...this.running.values()].map((r) => r.promise));
-    clearTimeout(sysTimer);
+    clock.stop();
     if (!this.stoppedBy && !this.draining && this.trialsSpent() && this.queue.length > 0) this.draining = `max_trials ${this.o.budget?.maxTrials}`;
     await this.endRounds(true);
     journal.append({ type: 'run_end', time: Date.now(), reason: this.stoppedBy ?? this.draining ?? 'no more recommendations' });
@@ -330,7 +338,12 @@ export class AutoMLEngine {
   private startPromotion(p: RungJob & { again?: boolean }, worker: Worker): void {
     const first = this.firstJobs.get(p.trial)!;
     const name = `${first.name}_R${p.rung}`;
-    if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
+    // a cluster promotion still queued or running when the search went down is re-attached to
+    const attached = p.again ? this.o.resume?.attached.get(name) : undefined;
+    // an earlier rung lowered after out of memory: this one trains (and is recorded) at that size
+    const lowered = [...this.outcomes].reverse().find((o) => o.rung?.folder === first.name && o.fidelity)?.fidelity;
+    if (attached) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) is re-attached to its cluster job ${attached.schedulerId}`);
+    else if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
     else {
       this.o.journal.append({
         type: 'promotion',
@@ -351,6 +364,8 @@ export class AutoMLEngine {
         recommendation: first.rec,
         mmarRoot: join(this.o.runRoot, first.name),
         continues: true,
+        ...(attached ? { schedulerId: attached.schedulerId } : {}),
+        ...(lowered ? { fidelity: lowered } : {}),
         trainArgs: this.o.scheduler!.trainArgs(p),
         rung: { index: p.rung, epochs: p.epochs, promoted: true, folder: first.name },
       },

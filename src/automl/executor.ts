@@ -255,10 +255,16 @@ export class MMARExecutor implements Executor {
   }
 }
 
-/** The concrete config of a job MMAR an earlier rung left (a promoted job trains on in it). */
-function continuedConfig(job: Job): string {
+/** The concrete config of a job MMAR an earlier rung left (a promoted job trains on in it); an
+ *  out-of-memory back-off of the promotion lowers its size there, in place (later rungs keep it). */
+export function continuedConfig(job: Job): string {
   const file = join(job.mmarRoot, 'config', 'config_train.json');
   if (!existsSync(file)) throw new Error(`the job MMAR of the earlier rung is gone (${file}); was it removed (MMARHandler num_mmars_to_keep)?`);
+  if (job.fidelity) {
+    const concrete = readJsonFile(file);
+    applyFidelity(concrete, job.fidelity);
+    writeJsonAtomic(file, concrete);
+  }
   return file;
 }
 

@@ -4,6 +4,7 @@
 // outcomes in the order they arrived.
 import { JsonlWriter, readJsonl } from '../util/jsonl.js';
 import type { Attempt, Outcome, Recommendation } from './types.js';
+import { spentSysRunTimeS } from './sys-run-time.js';
 
 export type JournalEntry =
   | { type: 'run_start'; time: number; runId: string; seed: number; controller: string; workers: string[][]; resumed?: boolean }
@@ -15,6 +16,8 @@ export type JournalEntry =
   | { type: 'job_attempt'; time: number; job: string; attempt: Attempt }
   | { type: 'round_ended'; time: number; round: number }
   | { type: 'promotion'; time: number; trial: number; rung: number; epochs: number; job: string; reason: string }
+  /** The search's wall time so far over all its sessions (max_sys_run_time across --resume: src/automl/sys-run-time.ts). */
+  | { type: 'time_spent'; time: number; sysRunTimeS: number }
   | { type: 'run_end'; time: number; reason: string };
 
 const WHAT = 'an AutoML journal holds one JSON entry per line';
@@ -61,10 +64,20 @@ export interface JournalState {
   attached: Map<string, { schedulerId: string; worker: number; recommendationId: number }>;
   /** Successive-halving promotions in decision order, and whether their job ended (not KILLED). */
   promotions: { trial: number; rung: number; epochs: number; job: string; ended: boolean }[];
+  /** Seconds the search ran over its sessions so far (what max_sys_run_time has spent). */
+  sysRunTimeS: number;
 }
 
 export function journalState(entries: JournalEntry[]): JournalState {
-  const s: JournalState = { finished: [], recommendations: new Map(), interrupted: [], jobNames: new Map(), attached: new Map(), promotions: [] };
+  const s: JournalState = {
+    finished: [],
+    recommendations: new Map(),
+    interrupted: [],
+    jobNames: new Map(),
+    attached: new Map(),
+    promotions: [],
+    sysRunTimeS: spentSysRunTimeS(entries),
+  };
   const running = new Map<string, number>();
   const workerOf = new Map<string, number>();
   const submitted = new Map<string, string>();
@@ -96,9 +109,12 @@ export function journalState(entries: JournalEntry[]): JournalState {
     }
   }
   const done = new Set(s.finished.map((o) => o.recommendation.id));
+  // a promotion shares its configuration's recommendation, whose first rung is done
+  const promoted = new Set(s.promotions.map((p) => p.job));
   for (const [job, recommendationId] of running) {
     const id = submitted.get(job);
-    if (id !== undefined && !done.has(recommendationId)) s.attached.set(job, { schedulerId: id, worker: workerOf.get(job) ?? 0, recommendationId });
+    if (id !== undefined && (!done.has(recommendationId) || promoted.has(job)))
+      s.attached.set(job, { schedulerId: id, worker: workerOf.get(job) ?? 0, recommendationId });
   }
   s.interrupted = [
     ...killed.filter((k) => !done.has(k.recommendationId)),

@@ -91,6 +91,8 @@ export class RetryingExecutor implements Executor {
       }
       hooks?.retrying?.(a);
       saveAttemptLog(j.mmarRoot, a.attempt);
+      // a retry is a new run of the job, never a re-attachment to the cluster job that failed
+      delete next.schedulerId;
       j = next;
     }
   }

@@ -166,11 +166,13 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
     const onSlurm = executor instanceof SlurmExecutor ? executor : undefined;
     if (!(executor instanceof MMARExecutor) && !onSlurm)
       throw new ClaraError('num_folds > 1 runs on MMARExecutor or SlurmExecutor (not a BYOC executor yet)', { file: cfgFile, path: 'num_folds' });
+    const foldRetries = maxFailuresOf(cfgFile, vars);
     const crossValidation = new CrossValidation({
       numFolds: cv.numFolds,
       base: (executor as MMARExecutor | SlurmExecutor).opts,
       pruner: cv.pruner,
       log,
+      ...(foldRetries > 0 ? { retry: { maxFailures: foldRetries, log } } : {}),
       ...(onSlurm ? { foldExecutor: (f: { extraArgs: string[]; statsSubdir: string }) => onSlurm.forFold(f), cluster: onSlurm } : {}),
     });
     executor = crossValidation;
@@ -186,11 +188,14 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
 
   // Successive halving (ASHA/Hyperband): src/automl/scheduler-config.ts.
   const scheduler = schedulerFromConfig(cfg.scheduler, vars, trainJson, cfgFile);
-  if (scheduler) checkSchedulerFits({ pruner: Boolean(pruner), localExecutor: executor instanceof MMARExecutor, numFolds: cv.numFolds }, cfgFile);
+  if (scheduler) checkSchedulerFits(
+      { pruner: Boolean(pruner), builtinExecutor: executor instanceof MMARExecutor || executor instanceof SlurmExecutor, numFolds: cv.numFolds },
+      cfgFile,
+    );
 
-  // max_failures: failed jobs are tried again, out-of-memory ones at a lower fidelity (src/automl/retry.ts)
+  // max_failures: failed jobs are tried again, out-of-memory ones at a lower fidelity (src/automl/retry.ts); a cross-validated job's folds each on their own
   const maxFailures = maxFailuresOf(cfgFile, vars);
-  if (maxFailures > 0) executor = new RetryingExecutor(executor, { maxFailures, log });
+  if (maxFailures > 0 && cv.numFolds === 1) executor = new RetryingExecutor(executor, { maxFailures, log });
   const slots = executor.workerSlots?.();
   const workers = slots ?? parseWorkers(workersSpec ?? 'cpu', { path: 'workers' });
   if (!slots) checkLocalGpus(workers, localGpuCount(), { path: 'workers' }); // a cluster places GPUs on its own nodes

@@ -39,7 +39,7 @@ export function schedulerFromConfig(
 }
 
 /** What a scheduler cannot run with, as one clear error. */
-export function checkSchedulerFits(o: { pruner: boolean; localExecutor: boolean; numFolds: number }, file: string): void {
+export function checkSchedulerFits(o: { pruner: boolean; builtinExecutor: boolean; numFolds: number }, file: string): void {
   const at = { file, path: 'scheduler' };
   if (o.pruner)
     throw new ClaraError('a scheduler (successive halving) and a pruner both stop jobs early; configure one of them', {
@@ -47,6 +47,5 @@ export function checkSchedulerFits(o: { pruner: boolean; localExecutor: boolean;
       path: joinPath('pruner', 'name'),
     });
   if (o.numFolds > 1) throw new ClaraError('a scheduler (successive halving) does not run cross-validated searches (num_folds > 1) yet', at);
-  if (!o.localExecutor)
-    throw new ClaraError('a scheduler (successive halving) runs on the local MMARExecutor only, not on SlurmExecutor or a BYOC executor yet', at);
+  if (!o.builtinExecutor) throw new ClaraError('a scheduler (successive halving) runs on MMARExecutor or SlurmExecutor, not on a BYOC executor yet', at);
 }

@@ -45,6 +45,8 @@ export interface Attempt {
   fidelity?: Fidelity;
   /** The checkpoint epoch this attempt continued from (0: from scratch). */
   fromEpoch: number;
+  /** A cross-validated job: the fold this attempt ran (each fold is retried on its own). */
+  fold?: number;
 }
 
 export interface Outcome {

@@ -15,6 +15,7 @@ export interface TrainCliOptions {
   config?: string;
   set?: string[];
   resume?: boolean;
+  resumeIfCheckpoint?: boolean;
   finetune?: string;
   quiet?: boolean;
   trackingUri?: string;
@@ -94,7 +95,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<void> {
     mmarRoot: o.mmar,
     config: o.config,
     set: setWithFold(o),
-    resume: o.resume,
+    resume: o.resume || (o.resumeIfCheckpoint ? 'if-checkpoint' : false),
     finetune: o.finetune,
     quiet: o.quiet,
     makeHandlers: trackingHandlers(trackingUri),
@@ -116,6 +117,7 @@ export function registerTrain(program: Command): void {
     ),
   )
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
+    .option('--resume-if-checkpoint', 'continue from MMAR_CKPT_DIR/last when there is one, else train from epoch 1 (what a Slurm AutoML job runs, so that a requeue continues)')
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
     .option('--epochs <n>', "train over n epochs instead of the config's (the length of the lr schedule)")
     .option('--stop-after-epoch <n>', 'stop after epoch n (validated and checkpointed); --resume continues with the same lr schedule')

@@ -9,6 +9,7 @@ import { native } from '../native/loader.js';
 import type { NativeAddon } from '../native/binding.js';
 import { ENGINE_GRADIENTS, ENGINE_KERNELS } from './kernels/index.js';
 import type { CpuBackendLike, EngineKernel } from './kernels/kernel.js';
+import { installOutputPool, uninstallOutputPool, type PoolableBackend } from './output-pool.js';
 
 export { UPSAMPLE_NEAREST3D, UPSAMPLE_NEAREST3D_GRAD } from './kernels/upsample-nearest3d.js';
 
@@ -77,6 +78,8 @@ export function registerNativeKernels(): void {
       gradFunc: (dy, saved, attrs) => (Array.isArray(dy) ? undefined : g.grad(dy, saved, attrs)) ?? orig.gradFunc(dy, saved, attrs),
     });
   }
+  // the kernels' outputs come from a pool of recycled arrays (./output-pool.ts)
+  installOutputPool(tf.findBackend('cpu') as unknown as PoolableBackend);
   registered = true;
 }
 
@@ -91,5 +94,6 @@ export function unregisterNativeKernels(): void {
   originals.clear();
   for (const [, g] of gradOriginals) tf.registerGradient(g);
   gradOriginals.clear();
+  uninstallOutputPool();
   registered = false;
 }

@@ -25,7 +25,9 @@ interface GpuSample {
 
 /** One line of system_metrics.jsonl. */
 export interface SystemSample {
-  /** Seconds since the job started sampling. */
+  /** The sample's index in the job (MLflow's step); a resumed job continues its count. */
+  i?: number;
+  /** Seconds the job has sampled for (a resumed job continues from its last sample's). */
   t: number;
   /** ms since epoch. */
   time?: number;
@@ -108,6 +110,8 @@ interface SamplerOptions {
   /** GPU ids to report (CUDA_VISIBLE_DEVICES); empty = all that nvidia-smi lists. */
   gpus?: string[];
   nvidiaSmi?: string;
+  /** A resumed job: the index and time go on from the samples already in the file (no step is logged twice). */
+  continues?: boolean;
 }
 
 /** Samples until stop(); the timer never keeps the process alive. */
@@ -118,12 +122,19 @@ export class SystemSampler {
   private lastProc = process.cpuUsage();
   private lastWall = process.hrtime.bigint();
   private index = 0;
+  /** Seconds sampled before this process (a resumed job's earlier runs). */
+  private readonly tBase: number = 0;
   private busy = false;
   private readonly smi: string | undefined;
   readonly file: string;
 
   constructor(private readonly o: SamplerOptions) {
     this.file = join(o.dir, SYSTEM_METRICS_FILE);
+    if (o.continues) {
+      const prev = readSystemSamples(o.dir);
+      this.index = prev.reduce((n, s, k) => Math.max(n, (s.i ?? k) + 1), 0);
+      this.tBase = prev.at(-1)?.t ?? 0;
+    }
     const smi = o.nvidiaSmi ?? 'nvidia-smi';
     this.smi = smi.includes('/') ? (existsSync(smi) ? smi : undefined) : onPath(smi) ? smi : undefined;
   }
@@ -174,7 +185,8 @@ export class SystemSampler {
       const gpus = await this.gpus();
       const r1 = (x: number) => Math.round(x * 10) / 10;
       const s: SystemSample = {
-        t: r1((Date.now() - this.t0) / 1000),
+        i: this.index,
+        t: r1(this.tBase + (Date.now() - this.t0) / 1000),
         time: Date.now(),
         cpu: r1(cpu),
         procCpu: r1(procCpu),
@@ -189,7 +201,8 @@ export class SystemSampler {
       } catch {
         /* a full disk never stops training */
       }
-      this.o.onSample?.(s, this.index++);
+      this.index++;
+      this.o.onSample?.(s, s.i!);
       return s;
     } finally {
       this.busy = false;

@@ -2,6 +2,7 @@
 // pred [N, D, H, W, C] (logits or probabilities), label [N, D, H, W, 1] (class indices) or
 // [N, D, H, W, C] (one-hot / probabilities) — MONAI's [N, C, D, H, W] with C moved last.
 import * as tf from '@tensorflow/tfjs';
+import { labelOneHotKernelRun } from '../engine/kernels/label-one-hot.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -24,6 +25,9 @@ export function channels(t: tf.Tensor): number {
 /** Class indices [..., 1] → one-hot [..., C] float32. */
 export function oneHot(label: tf.Tensor, numClasses: number): tf.Tensor {
   if (channels(label) !== 1) throw new Error(`to_onehot_y needs a label with 1 channel, got shape [${label.shape}]`);
+  // on cpu-native one native pass (engine/kernels/label-one-hot.ts), the same values
+  const fused = labelOneHotKernelRun(label, numClasses);
+  if (fused) return fused;
   const idx = tf.cast(tf.round(tf.squeeze(label, [label.rank - 1])), 'int32');
   return tf.oneHot(idx, numClasses).toFloat();
 }

@@ -1,7 +1,8 @@
 // monai.losses.DiceLoss, channels-last.
 import * as tf from '@tensorflow/tfjs';
-import { type Loss, type Reduction, channels, classWeights, makeLoss, matchTarget, reduce } from './common.js';
+import { type Loss, type Reduction, channels, classWeights, makeLoss, matchTarget, oneHot, reduce } from './common.js';
 import { sumSpatial } from '../engine/ops/fast-ops.js';
+import { softmaxDiceTerms } from '../engine/kernels/softmax-dice.js';
 
 export interface DiceLossOptions {
   includeBackground?: boolean;
@@ -50,6 +51,13 @@ export function activate(pred: tf.Tensor, o: { sigmoid?: boolean; softmax?: bool
   return x;
 }
 
+/** The Dice terms [N, C'] by the fused native kernel where it covers the options, else undefined. */
+function fusedSoftmaxDice(pred: tf.Tensor, label: tf.Tensor, nc: number, o: DiceLossOptions): tf.Tensor | undefined {
+  if (!o.softmax || o.sigmoid || o.otherAct || o.squaredPred || o.jaccard || o.softLabel || o.batch || nc < 2 || pred.rank < 3) return undefined;
+  const target = o.toOnehotY ? oneHot(label.toFloat(), nc) : label;
+  return softmaxDiceTerms(pred, target, o.includeBackground === false ? 1 : 0, o.smoothNr ?? 1e-5, o.smoothDr ?? 1e-5);
+}
+
 export function diceLoss(o: DiceLossOptions = {}): Loss {
   if (Number(!!o.sigmoid) + Number(!!o.softmax) + Number(!!o.otherAct) > 1) {
     throw new Error('DiceLoss: more than one of sigmoid, softmax, other_act');
@@ -57,9 +65,13 @@ export function diceLoss(o: DiceLossOptions = {}): Loss {
   const reduction = o.reduction ?? 'mean';
   return makeLoss('DiceLoss', (pred0, label0) => {
     const nc = channels(pred0);
-    const { pred, target } = matchTarget(activate(pred0, o), label0, nc, o, 'DiceLoss');
-    let f = diceTerms(pred, target, o);
-    const k = channels(target);
+    // on cpu-native, softmax + Dice terms (and their gradient) are one native pass each
+    let f = fusedSoftmaxDice(pred0, label0, nc, o);
+    if (!f) {
+      const { pred, target } = matchTarget(activate(pred0, o), label0, nc, o, 'DiceLoss');
+      f = diceTerms(pred, target, o);
+    }
+    const k = channels(f); // the classes of the terms [N, C] (or [C] with batch)
     const w = k !== 1 ? classWeights(o.weight, k, 'DiceLoss') : null;
     if (w) f = tf.mul(f, w);
     return reduce(f, reduction);

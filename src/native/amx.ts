@@ -12,6 +12,13 @@ interface AmxStatus {
   fp32ThreeProducts: boolean;
 }
 
+/** Calls of each conv3d pass that ran on the AMX tiles (the fallbacks are not counted). */
+interface AmxCalls {
+  forward: number;
+  backpropInput: number;
+  backpropFilter: number;
+}
+
 export interface NativeAmx {
   amxStatus(): AmxStatus;
   /** Turns the AMX kernels off / back on (where usable); returns whether they are usable now. */
@@ -20,6 +27,8 @@ export interface NativeAmx {
   setAmxFp32(on: boolean): boolean;
   /** tdpbf16ps GFLOP/s with `threads` threads (0 where AMX is not usable). */
   amxPeak(threads: number, seconds: number): number;
+  /** Convolution calls per pass that ran on the AMX tiles since the process started. */
+  amxCalls(): AmxCalls;
 }
 
 const a = (): NativeAmx => native();
@@ -47,4 +56,10 @@ export function amxPeak(threads: number, seconds = 0.3): number {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`amxPeak: threads must be an integer >= 1, got ${threads}`);
   if (!(seconds > 0 && seconds <= 10)) throw new RangeError(`amxPeak: seconds must be in (0, 10], got ${seconds}`);
   return a().amxPeak(threads, seconds);
+}
+
+/** Conv3d calls per pass that ran on the AMX tiles since the process started: the tests read
+ *  it to tell that use_amp really runs its convolutions on AMX and not on a silent fallback. */
+export function amxCallCounts(): AmxCalls {
+  return a().amxCalls();
 }

@@ -1,11 +1,14 @@
 // The typed interface of the native addon. Each area types its functions in its own
-// file (kernels.ts: conv/pool, elementwise.ts, reduce.ts, adam.ts, norm.ts, datamove.ts, transforms.ts, components.ts,
+// file (kernels.ts: conv/pool, elementwise.ts, reduce.ts, adam.ts, norm.ts, prelu.ts, label-onehot.ts, softmax-dice.ts, datamove.ts, transforms.ts, components.ts,
 // alloc.ts) and they are merged here; callers take the area's interface (no casts).
 import type { NativeKernels } from './kernels.js';
 import type { NativeElementwise } from './elementwise.js';
 import type { NativeReduce } from './reduce.js';
 import type { NativeAdam } from './adam.js';
 import type { NativeNorm } from './norm.js';
+import type { NativePrelu } from './prelu.js';
+import type { NativeLabelOneHot } from './label-onehot.js';
+import type { NativeSoftmaxDice } from './softmax-dice.js';
 import type { NativeTransformsModule } from './transforms.js';
 import type { NativeAlloc } from './alloc.js';
 import type { NativeDataMove } from './datamove.js';
@@ -42,6 +45,9 @@ export type NativeAddon = NativeCore &
   NativeReduce &
   NativeAdam &
   NativeNorm &
+  NativePrelu &
+  NativeLabelOneHot &
+  NativeSoftmaxDice &
   NativeTransformsModule &
   NativeAlloc &
   NativeDataMove &

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobEvent } from '../jobs/events.js';
 import type { TrainStats } from '../jobs/train-stats.js';
+import { systemMetricNames, type SystemSample } from '../jobs/system-metrics.js';
 import type { MetricPoint, RunRef, RunStatus, Tracker } from './tracker.js';
 import { createTracker, type TrackingSetup } from './create-tracker.js';
 import type { JournalTracker } from './journal-tracker.js';
@@ -94,6 +95,22 @@ export class TrainRunLogger {
     const fresh = pts.filter((p) => !this.seen.has(`${p.key}\0${p.step}`));
     for (const p of fresh) this.seen.add(`${p.key}\0${p.step}`);
     if (fresh.length) this.tracker.logMetrics(this.run, fresh);
+  }
+
+  /** The system-metric samples of a job's system_metrics.jsonl not logged yet (step = the sample's index):
+   *  a continued job's samples whose events a kill lost. Samples without an index are left out. */
+  logSystemSamples(samples: SystemSample[]): void {
+    const pts: MetricPoint[] = [];
+    for (const s of samples) {
+      if (s.i === undefined) continue;
+      for (const [key, value] of Object.entries(systemMetricNames(s))) {
+        const k = `${key}\0${s.i}`;
+        if (this.seen.has(k)) continue;
+        this.seen.add(k);
+        pts.push({ key, value, step: s.i, ...(s.time !== undefined ? { timestamp: s.time } : {}) });
+      }
+    }
+    if (pts.length) this.tracker.logMetrics(this.run, pts);
   }
 
   /** Final score, status, artifacts; ends the run. */

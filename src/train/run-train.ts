@@ -18,6 +18,7 @@ import { Trainer, type TrainResult } from './trainer.js';
 import { setupTrainerOptions } from './setup-trainer-options.js';
 import { resolveCheckpointPath } from './checkpoint.js';
 import { ClaraError } from '../util/errors.js';
+import { recoverDir } from '../util/atomic-fs.js';
 import { checkConfigs } from '../config/check.js';
 import { refuseUnrunnable } from '../config/refuse-unrunnable.js';
 
@@ -26,8 +27,8 @@ export interface RunTrainOptions {
   /** Train config relative to the MMAR root (default config/config_train.json). */
   config?: string;
   set?: string[];
-  /** Continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best). */
-  resume?: boolean;
+  /** Continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best); 'if-checkpoint': when there is one, else start at epoch 1 (a requeued cluster job). */
+  resume?: boolean | 'if-checkpoint';
   /** Start from these weights (a checkpoint folder or model.json). */
   finetune?: string;
   /** Train over this many epochs instead of the config's (the lr schedule's length). */
@@ -66,11 +67,13 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
 
   let resumeFrom: string | undefined;
   let initWeightsFrom: string | undefined = o.finetune;
-  if (o.resume) {
-    const last = join(setup.ckptDir, 'last');
-    if (!existsSync(resolveCheckpointPath(last))) throw new ClaraError('--resume: no last checkpoint to resume from', { file: last });
-    resumeFrom = last;
-  } else if (!initWeightsFrom && setup.loadCheckpoint) {
+  const last = join(setup.ckptDir, 'last');
+  // a kill between the two renames of a checkpoint swap leaves the previous one aside: put it back
+  const haveLast = o.resume ? recoverDir(last) && existsSync(resolveCheckpointPath(last)) : false;
+  if (o.resume === 'if-checkpoint' && !haveLast) log('--resume-if-checkpoint: no last checkpoint yet; training from epoch 1');
+  if (o.resume && haveLast) resumeFrom = last;
+  else if (o.resume === true) throw new ClaraError('--resume: no last checkpoint to resume from', { file: last });
+  else if (!initWeightsFrom && setup.loadCheckpoint) {
     const p = resolveCheckpointPath(setup.loadCheckpoint);
     if (!existsSync(p))
       throw new ClaraError('dont_load_ckpt_model is false but the checkpoint to load does not exist (MMAR_CKPT / CheckpointLoader load_path)', { file: p });
@@ -91,6 +94,7 @@ export async function runTraining(o: RunTrainOptions): Promise<TrainResult> {
           dir: setup.ckptDir,
           intervalS: sysInterval,
           gpus: (process.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean),
+          continues: resumeFrom !== undefined,
           onSample: (s, i) => {
             void bus.emit('system_metrics', { iteration: i, metrics: systemMetricNames(s) });
           },

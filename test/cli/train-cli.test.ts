@@ -100,6 +100,28 @@ test('a process killed while writing a checkpoint leaves the previous one intact
   );
 });
 
+test('train --resume-if-checkpoint: from epoch 1 without a checkpoint; after a kill that left `last` moved aside, from it', async () => {
+  const dir = copyMmar('ifck');
+  // killed at epoch 2's swap of models/last between its two renames: `last` (epoch 1) is at .last.old-*, the new one not in place
+  const r = await runCli(['train', '-m', dir, '--resume-if-checkpoint', ...SMALL], {
+    env: { NODE_OPTIONS: `--import=${KILL_ON_RENAME}`, CLARA_KILL_ON_RENAME: '/models/\\.last\\.new-@2' },
+  });
+  assert.equal(r.signal, 'SIGKILL');
+  assert.match(r.stderr, /--resume-if-checkpoint: no last checkpoint yet; training from epoch 1/);
+  assert.equal(r.events.find((e) => e.type === 'train_start')?.info?.start_epoch, 0);
+  assert.ok(!existsSync(join(dir, 'models', 'last')), 'killed with `last` moved aside');
+  assert.ok(readdirSync(join(dir, 'models')).some((n) => n.startsWith('.last.old-')));
+  // what a requeued Slurm job runs: the epoch-1 checkpoint is put back and training continues from it
+  const again = await runCli(['train', '-m', dir, '--resume-if-checkpoint', ...SMALL]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.events.find((e) => e.type === 'train_start')?.info?.start_epoch, 1);
+  assert.equal(stats(dir).epochs_completed, 2);
+  assert.deepEqual(
+    readdirSync(join(dir, 'models')).filter((n) => n.startsWith('.')),
+    [],
+  );
+});
+
 test('validate, infer, export and infer --model on the trained MMAR', async () => {
   const dir = copyMmar('eval');
   assert.equal((await runCli(['train', '-m', dir, ...SMALL])).code, 0);

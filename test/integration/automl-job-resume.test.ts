@@ -2,7 +2,9 @@
 // automl` with one real `clara-train train` job and the MLflowHandler sending to a real
 // MLflow server. The search AND its job are killed with SIGKILL in the middle of an epoch;
 // `automl --resume` continues the job from its last checkpoint (not from epoch 1) and its
-// MLflow run goes on: one run, every epoch's metrics once, no gap and no duplicate step.
+// MLflow run goes on: one run, every epoch's metrics once, no gap and no duplicate step; the
+// job's system metrics (sampled every 0.5 s here) continue their step count after the
+// resume: steps 0..n-1 once each, as many as the job's system_metrics.jsonl holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { Journal } from '../../src/automl/journal.js';
 import type { Outcome } from '../../src/automl/types.js';
 import type { TrainStats } from '../../src/jobs/train-stats.js';
+import { readSystemSamples } from '../../src/jobs/system-metrics.js';
 import { shrinkSyntheticSearch } from '../helpers/synthetic-search.js';
 import { api, MlflowTestServer, skipUnlessMlflow } from '../helpers/mlflow-server.js';
 import { automlEnv, childrenOf, spawnCli } from '../helpers/spawn-cli.js';
@@ -45,7 +48,7 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
     await server.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
-  const env = automlEnv();
+  const env = { ...automlEnv(), CLARA_SYSTEM_METRICS_INTERVAL_S: '0.5' };
   const mmar = join(tmp, 'mmar');
   const init = await spawnCli(['init', '--example', 'synthetic', mmar, '--train-cases', '8', '--val-cases', '1', '--size', '32'], tmp, env).done;
   assert.equal(init.code, 0, init.err);
@@ -108,6 +111,8 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
   assert.ok(k >= 2 && k < EPOCHS, `killed after epoch ${k} of ${EPOCHS}`);
   const killedStats = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
   assert.equal(killedStats.epochs_completed, k, 'killed mid-epoch: the stats hold the checkpoint epoch');
+  const samplesBefore = readSystemSamples(join(jobDir, 'models')).length;
+  assert.ok(samplesBefore > 0, 'the killed attempt sampled system metrics');
   const before = Journal.read(join(runRoot, 'journal.jsonl'));
   assert.ok(!before.some((e) => e.type === 'job_end'), 'the job had not ended');
 
@@ -155,6 +160,22 @@ test('a search and its job killed mid-epoch: --resume continues the job from its
       `${key}: every epoch once (no gap, no duplicate step)`,
     );
   }
+  // System metrics: the resumed job's samples go on from the killed attempt's count (no restart at 0,
+  // no duplicate step), and every sample in the job's file is in the run once (none lost to the kill).
+  const samples = readSystemSamples(join(jobDir, 'models'));
+  assert.ok(samples.length > samplesBefore, `the resumed job sampled too (${samplesBefore} → ${samples.length})`);
+  assert.deepEqual(
+    samples.map((x) => x.i),
+    samples.map((_, i) => i),
+    'sample indices 0..n-1 across the resume',
+  );
+  const sys = (await api(server.uri, `metrics/get-history?run_id=${run.info.run_id}&metric_key=system/cpu_utilization_percentage&max_results=10000`))
+    .metrics as { step: number }[];
+  assert.deepEqual(
+    sys.map((m) => Number(m.step)).sort((x, y) => x - y),
+    samples.map((_, i) => i),
+    'system/cpu_utilization_percentage: steps 0..n-1 once each',
+  );
   // The epochs before the kill were logged by the first process, the later ones by the resumed one.
   const loss = (await api(server.uri, `metrics/get-history?run_id=${run.info.run_id}&metric_key=train_loss&max_results=1000`)).metrics as {
     step: number;

@@ -49,6 +49,39 @@ test('the sampler: process CPU and RSS as /proc says, lines read back', async ()
   void x;
 });
 
+test('a resumed job continues the sample index and time of the samples in its file (a torn line counts by position)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clara-sys-'));
+  const noSmi = join(dir, 'no-such-nvidia-smi');
+  const first = new SystemSampler({ dir, nvidiaSmi: noSmi });
+  for (let k = 0; k < 3; k++) await first.sample();
+  assert.deepEqual(
+    readSystemSamples(dir).map((s) => s.i),
+    [0, 1, 2],
+  );
+  const lastT = readSystemSamples(dir).at(-1)!.t;
+  const got: number[] = [];
+  const second = new SystemSampler({ dir, nvidiaSmi: noSmi, continues: true, onSample: (_, i) => got.push(i) });
+  const a = (await second.sample())!;
+  await second.sample();
+  assert.deepEqual(got, [3, 4], 'no step restarts at 0');
+  assert.equal(a.i, 3);
+  assert.ok(a.t >= lastT, `time goes on (${a.t} >= ${lastT})`);
+  assert.deepEqual(
+    readSystemSamples(dir).map((s) => s.i),
+    [0, 1, 2, 3, 4],
+  );
+  // a fresh (not resumed) run in the same folder counts from 0, as before
+  const fresh: number[] = [];
+  await new SystemSampler({ dir, nvidiaSmi: noSmi, onSample: (_, i) => fresh.push(i) }).sample();
+  assert.deepEqual(fresh, [0]);
+  // samples written before indices existed count by their position
+  const old = mkdtempSync(join(tmpdir(), 'clara-sys-'));
+  writeFileSync(join(old, 'system_metrics.jsonl'), '{"t":1,"cpu":5}\n{"t":2,"cpu":6}\n');
+  const o: number[] = [];
+  await new SystemSampler({ dir: old, nvidiaSmi: noSmi, continues: true, onSample: (_, i) => o.push(i) }).sample();
+  assert.deepEqual(o, [2]);
+});
+
 test("GPUs from nvidia-smi CSV (only the job's CUDA_VISIBLE_DEVICES), under MLflow's names", async () => {
   assert.deepEqual(parseNvidiaSmi('0, 87, 30120, 81559\n1, 3, 10, 81559\n\n'), [
     { index: 0, util: 87, memMb: 30120, memTotalMb: 81559 },

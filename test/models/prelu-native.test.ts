@@ -1,4 +1,4 @@
-// PReLU on cpu-native (relu(x) + (-alpha)·relu(-x) through the native kernels) against tfjs's
+// PReLU on cpu-native (the native Prelu kernel and its one-pass gradient, engine/kernels/prelu.ts) against tfjs's
 // Prelu: outputs and gradients for x and alpha, scalar and per-channel alpha.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';

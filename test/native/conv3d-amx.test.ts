@@ -16,7 +16,7 @@ import { runCli } from '../helpers/run-cli.js';
 const status = amxStatus();
 const skip = status.usable ? false : `AMX not usable here: ${status.reason}`;
 
-// Channel counts of 8 and more on both sides (the AMX path's), not multiples of 16 or 32,
+// Channel counts of 8 and more on both sides (the AMX path's; 2 input channels: only the input gradient), not multiples of 16 or 32,
 // stride 1 and 2, 'same' and 'valid', even filters, pointwise, batch 2, rows wider than a tile.
 const CASES: { x: number[]; k: number; cout: number; stride: number | [number, number, number]; pad: 'same' | 'valid' }[] = [
   { x: [2, 5, 6, 9, 16], k: 3, cout: 24, stride: 1, pad: 'same' },
@@ -25,6 +25,8 @@ const CASES: { x: number[]; k: number; cout: number; stride: number | [number, n
   { x: [2, 6, 5, 7, 8], k: 2, cout: 8, stride: 2, pad: 'valid' },
   { x: [1, 4, 4, 37, 32], k: 1, cout: 17, stride: 1, pad: 'same' },
   { x: [1, 6, 7, 35, 16], k: 3, cout: 16, stride: [1, 2, 2], pad: 'same' },
+  // 2 input channels: the input gradient (a transposed conv's forward) on AMX, the others not
+  { x: [1, 7, 6, 9, 2], k: 3, cout: 16, stride: 2, pad: 'same' },
 ];
 
 const abs = (a: Float32Array) => a.map(Math.abs);

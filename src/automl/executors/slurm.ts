@@ -1,11 +1,15 @@
 // SlurmExecutor: each AutoML job is an sbatch job running `clara-train train -m JOBDIR` on a
 // shared filesystem. The job MMAR is cloned as for local jobs; the batch script
 // (JOBDIR/slurm_job.sh) exports MMAR_ROOT, CLARA_JOB_NAME and CLARA_EVENTS_FILE and runs the
-// node_env lines first (module loads); its output goes to JOBDIR/log.txt. Events come back
+// node_env lines first (module loads), and runs train with --resume-if-checkpoint, so that a
+// requeued or resubmitted job continues from its last checkpoint; its output goes to
+// JOBDIR/log.txt (a promotion of successive halving: slurm_job_<job>.sh, events_<job>.jsonl
+// in its configuration's folder). Events come back
 // through JOBDIR/events.jsonl (followed here, since IPC does not cross hosts), the state
 // through one poll of every job of the search per interval. The Slurm id is reported to the
 // engine (which journals it) so that a resumed search re-attaches instead of resubmitting.
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { EVENTS_FILE_ENV, EVENTS_FILE_NAME, EventFileFollower } from '../../jobs/event-file.js';
 import { writeFileAtomic } from '../../util/atomic-fs.js';
@@ -15,8 +19,9 @@ import { jobCkptDir, jobTrainStatsFile } from '../../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE } from '../../jobs/train-stats.js';
 import { keyMetricOfEvent } from '../../jobs/objective.js';
 import { StallWatch } from '../stall-watch.js';
-import { CLARA_BIN, MMARExecutor, historyFromStats, tail, type MMARExecutorOptions } from '../executor.js';
-import { FAILED_SCORE, type Executor, type ExecutorHooks, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
+import { classifyFailure, fileTail } from '../failure-kind.js';
+import { CLARA_BIN, MMARExecutor, continuedConfig, historyFromStats, tail, type MMARExecutorOptions } from '../executor.js';
+import { FAILED_SCORE, type Executor, type ExecutorHooks, type Failure, type Job, type JobStatus, type Outcome, type Worker } from '../types.js';
 import { isLost, isTerminal, normState, statusOf, type SlurmClient, type SlurmJobInfo, type SlurmJobOptions, type SlurmSubmission } from './slurm-client.js';
 
 export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDestination'> {
@@ -34,6 +39,8 @@ export interface SlurmExecutorOptions extends Omit<MMARExecutorOptions, 'msgDest
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The train flag every Slurm job runs with: continue from the last checkpoint when there is one. */
+const RESUME_IF_CHECKPOINT = '--resume-if-checkpoint';
 /** How long a followed job may be unknown to Slurm before it counts as lost and is submitted again. */
 const LOST_AFTER_MS = 15_000;
 
@@ -112,6 +119,17 @@ class SlurmPoller {
   }
 }
 
+/** A job's events file: events.jsonl in its folder; a successive-halving promotion, which trains on in
+ *  its configuration's folder, has its own (events_<job>.jsonl), so that it follows only its own rung. */
+function eventsFileOf(job: Job): string {
+  return join(job.mmarRoot, job.continues ? `events_${job.name}.jsonl` : EVENTS_FILE_NAME);
+}
+
+/** SIGKILL for 9 (a Slurm job's ending signal), or the number as text. */
+function signalName(n: number): string {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
+}
+
 export class SlurmExecutor implements Executor {
   private readonly local: MMARExecutor;
   private readonly poller: SlurmPoller;
@@ -144,16 +162,21 @@ export class SlurmExecutor implements Executor {
     return Array.from({ length: this.opts.concurrent ?? 1 }, (_, id) => ({ id, gpus: [] }));
   }
 
-  /** The batch script of a job. */
+  /** The batch script of a job: train continues from the job's last checkpoint when there is one
+   *  (--resume-if-checkpoint), so that a requeued or resubmitted job goes on instead of starting over. */
   script(job: Job, configFile: string): string {
-    const cmd = [...(this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}']), ...(this.opts.extraArgs ?? [])].map((a) =>
-      a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile),
-    );
+    const trainArgs = job.trainArgs ?? [];
+    const cmd = [
+      ...(this.opts.command ?? [process.execPath, CLARA_BIN, 'train', '-m', '{mmar}']),
+      ...(this.opts.extraArgs ?? []),
+      ...trainArgs,
+      ...(trainArgs.includes('--resume') ? [] : [RESUME_IF_CHECKPOINT]),
+    ].map((a) => a.replace(/\{mmar\}/g, job.mmarRoot).replace(/\{config\}/g, configFile));
     const env: Record<string, string> = {
       ...this.opts.env,
       MMAR_ROOT: job.mmarRoot,
       CLARA_JOB_NAME: job.name,
-      [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME),
+      [EVENTS_FILE_ENV]: eventsFileOf(job),
     };
     return [
       '#!/bin/bash',
@@ -168,7 +191,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private submission(job: Job, configFile: string): SlurmSubmission {
-    const scriptFile = join(job.mmarRoot, 'slurm_job.sh');
+    const scriptFile = join(job.mmarRoot, job.continues ? `slurm_job_${job.name}.sh` : 'slurm_job.sh');
     const script = this.script(job, configFile);
     writeFileAtomic(scriptFile, script, 'Slurm batch script');
     return {
@@ -178,7 +201,7 @@ export class SlurmExecutor implements Executor {
       jobName: `clara-${job.name}`,
       workdir: job.mmarRoot,
       output: join(job.mmarRoot, 'log.txt'),
-      env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: join(job.mmarRoot, EVENTS_FILE_NAME) },
+      env: { ...this.opts.env, MMAR_ROOT: job.mmarRoot, CLARA_JOB_NAME: job.name, [EVENTS_FILE_ENV]: eventsFileOf(job) },
     };
   }
 
@@ -194,11 +217,13 @@ export class SlurmExecutor implements Executor {
   async run(job: Job, _worker: Worker, onProgress: (e: JobEvent) => void, signal: AbortSignal, hooks?: ExecutorHooks): Promise<Outcome> {
     const base = { recommendation: job.recommendation, jobName: job.name };
     const client = this.opts.client;
-    const eventsFile = join(job.mmarRoot, EVENTS_FILE_NAME);
+    const eventsFile = eventsFileOf(job);
     const history: { epoch: number; value: number }[] = [];
     const follower = new EventFileFollower(eventsFile);
     let lowerFromEvents = false;
     let warned = false;
+    /** The checkpoint epoch a requeued, resubmitted or resumed run of the job continued from. */
+    let resumedFrom: number | undefined = job.resumeFrom?.epoch;
     // stall_s: no event and no growth of log.txt for that long while RUNNING → scancel, TIMEOUT.
     let stall: StallWatch | undefined;
     let stalledS: number | undefined;
@@ -210,7 +235,12 @@ export class SlurmExecutor implements Executor {
         this.log(`slurm: ${job.name}: no more events from it (${follower.broken}); its score still comes from train_stats.json`);
       }
       for (const e of got) {
-        if (e.type === 'train_start') history.length = 0; // a requeued job starts over
+        if (e.type === 'train_start') {
+          // a requeued job continues from its checkpoint: the epochs after it are trained again
+          const from = typeof e.info?.start_epoch === 'number' ? e.info.start_epoch : 0;
+          if (from > 0 && (resumedFrom === undefined || from < resumedFrom)) resumedFrom = from;
+          history.splice(0, history.length, ...history.filter((h) => h.epoch <= from));
+        }
         if (e.type === 'validation_end' && e.metrics && e.epoch !== undefined) {
           const km = keyMetricOfEvent(e.info);
           if (km) lowerFromEvents = km.lowerIsBetter;
@@ -227,9 +257,11 @@ export class SlurmExecutor implements Executor {
 
     let configFile = join(job.mmarRoot, 'config', 'config_train.json');
     const retryLog = (what: string) => (e: Error, s: number) => this.log(`slurm: ${job.name}: ${what} failed (${e.message}); trying again in ${s} s`);
-    // A job submitted again keeps its folder (log.txt, events.jsonl, checkpoints) when it still has its config.
+    // A job submitted again keeps its folder (log.txt, events.jsonl, checkpoints) when it still has its config;
+    // a promotion (successive halving) trains on in its configuration's folder.
     const submit = async (fresh: boolean): Promise<string> => {
-      if (fresh || !existsSync(configFile)) configFile = this.local.prepare(job);
+      if (job.continues) configFile = continuedConfig(job);
+      else if (fresh || !existsSync(configFile)) configFile = this.local.prepare(job);
       const sub = this.submission(job, configFile);
       const id = await retryTransient(() => client.submit(sub), retryLog('submitting'));
       hooks?.submitted?.(id);
@@ -249,7 +281,8 @@ export class SlurmExecutor implements Executor {
       if (!id) {
         if (signal.aborted)
           return { ...base, score: FAILED_SCORE, status: signal.reason === 'prune' ? 'PRUNED' : 'KILLED', error: 'stopped before it was submitted' };
-        id = await submit(job.schedulerId === undefined);
+        // a job continued from its checkpoint (a resumed search, a retry) keeps its folder
+        id = await submit(job.schedulerId === undefined && job.resumeFrom === undefined);
       }
     } catch (e) {
       return { ...base, score: FAILED_SCORE, status: 'FAILED', error: `could not submit the job to Slurm (${client.kind}): ${(e as Error).message}` };
@@ -341,7 +374,7 @@ export class SlurmExecutor implements Executor {
     }
     // The events written last are on disk once the job has ended.
     drain();
-    return this.outcome(job, id!, final!, why, history, base, lowerFromEvents, stalledS);
+    return this.outcome(job, id!, final!, why, history, base, lowerFromEvents, stalledS, resumedFrom);
   }
 
   private outcome(
@@ -353,9 +386,11 @@ export class SlurmExecutor implements Executor {
     base: { recommendation: Job['recommendation']; jobName: string },
     lowerFromEvents: boolean,
     stalledS?: number,
+    resumedFrom?: number,
   ): Outcome {
     const stats = readTrainStats(this.statsFile(job));
-    historyFromStats(stats, history, this.opts.keyMetric);
+    // a continued job's epochs before its checkpoint come from its stats (a promotion keeps its own rung's)
+    historyFromStats(stats, history, this.opts.keyMetric, resumedFrom !== undefined && !job.continues);
     const lowerIsBetter = stats?.key_metric_lower_is_better === true || lowerFromEvents;
     const out: Outcome = {
       ...base,
@@ -363,6 +398,8 @@ export class SlurmExecutor implements Executor {
       status: 'FAILED',
       ...(history.length ? { history } : {}),
       ...(lowerIsBetter ? { lowerIsBetter } : {}),
+      ...(resumedFrom !== undefined && !job.continues ? { resumedFromEpoch: resumedFrom } : {}),
+      ...(job.fidelity ? { fidelity: job.fidelity } : {}),
     };
     const logFile = join(job.mmarRoot, 'log.txt');
     const state = normState(info.state);
@@ -384,7 +421,18 @@ export class SlurmExecutor implements Executor {
     const m = statusOf(state, false);
     const where = `Slurm job ${id}${info.exitCode !== undefined ? `, exit ${info.exitCode}${info.signal ? ` signal ${info.signal}` : ''}` : ''}`;
     if (m.status !== 'FINISHED') {
-      return { ...out, status: m.status, error: `${m.why} (${where}); last log lines: ${existsSync(logFile) ? tail(logFile) : '(no log)'}` };
+      // the failure's kind, as for a local job (an out-of-memory one is retried at a lower fidelity: max_failures)
+      const failure: Failure =
+        state === 'OUT_OF_MEMORY'
+          ? { kind: 'out_of_memory', evidence: 'Slurm state OUT_OF_MEMORY (the job went over its memory allocation)' }
+          : classifyFailure({
+              code: info.exitCode ?? null,
+              signal: info.signal ? signalName(info.signal) : null,
+              timedOut: m.status === 'TIMEOUT',
+              log: fileTail(logFile),
+              ...(stats?.error ? { statsError: stats.error } : {}),
+            });
+      return { ...out, status: m.status, failure, error: `${m.why} (${where}); last log lines: ${existsSync(logFile) ? tail(logFile) : '(no log)'}` };
     }
     const s = stats?.best_key_metric;
     if (typeof s !== 'number' || !Number.isFinite(s)) {

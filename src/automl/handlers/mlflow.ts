@@ -9,7 +9,8 @@ import type { SearchSpace, ConcreteValues } from '../../config/search-types.js';
 import type { Context, Fidelity, Handler, JobEvent, Outcome, RungInfo } from '../types.js';
 import { outcomeTags } from '../outcome-tags.js';
 import { rungScore } from '../search-objective.js';
-import { jobTrainStatsFile } from '../../jobs/paths.js';
+import { jobCkptDir, jobTrainStatsFile } from '../../jobs/paths.js';
+import { readSystemSamples } from '../../jobs/system-metrics.js';
 import { readTrainStats } from '../../jobs/train-stats.js';
 import { writeJsonAtomic } from '../../util/atomic-fs.js';
 import { Args } from '../../components/args.js';
@@ -232,10 +233,13 @@ export class MLflowHandler implements Handler {
     this.finished++;
     if (outcome) this.outcomes.push(outcome);
     const root = ctx.JOB_MMAR_ROOT ?? join(ctx.RUN_ROOT, job.name);
-    // a continued job: the epochs up to its checkpoint whose events the kill lost come from its train_stats.json
-    if (job.continued) {
+    // a continued job (a resumed search's, or a cluster job requeued from its checkpoint): the epochs up to
+    // its checkpoint whose events the kill lost come from its train_stats.json (a promotion's folder holds earlier rungs too)
+    if (job.continued || (outcome?.resumedFromEpoch !== undefined && !outcome.rung?.promoted)) {
       const stats = readTrainStats(jobTrainStatsFile(root));
       if (stats) job.logger.logEpochStats(stats);
+      // and its system-metric samples (their steps go on across the resume)
+      job.logger.logSystemSamples(readSystemSamples(jobCkptDir(root)));
     }
     for (const [f, fold] of job.folds ?? []) {
       const fo = outcome?.folds?.find((x) => x.fold === f);

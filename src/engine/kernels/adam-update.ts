@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { AdamStepParams } from '../../native/adam.js';
-import { defineKernel, f32, runKernelOutputs } from './kernel.js';
+import { defineKernel, f32, f32Backed, runKernelOutputs } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 const ADAM_UPDATE = 'ClaraAdamUpdate';
 
@@ -18,9 +19,9 @@ export const adamUpdateKernel = defineKernel<'p' | 'm' | 'v' | 'g', AdamStepPara
       vv = f32(be, v)!,
       gv = f32(be, g)!;
     const n = pv.length,
-      po = new Float32Array(n),
-      mo = new Float32Array(n),
-      vo = new Float32Array(n);
+      po = outputF32(n),
+      mo = outputF32(n),
+      vo = outputF32(n);
     k.adamF32(pv, mv, vv, gv, po, mo, vo, s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled);
     return [be.makeTensorInfo(p.shape, 'float32', po), be.makeTensorInfo(p.shape, 'float32', mo), be.makeTensorInfo(p.shape, 'float32', vo)];
   },
@@ -28,7 +29,7 @@ export const adamUpdateKernel = defineKernel<'p' | 'm' | 'v' | 'g', AdamStepPara
 
 /** The new [p, m, v] from the native kernel, or undefined where it is not registered or a dtype is not float32. */
 export function adamKernelUpdate(s: AdamStepParams, p: Tensor, m: Tensor, v: Tensor, g: Tensor): [Tensor, Tensor, Tensor] | undefined {
-  if (!tf.getKernel(ADAM_UPDATE, tf.getBackend()) || [p, m, v, g].some((t) => t.dtype !== 'float32')) return undefined;
+  if (!tf.getKernel(ADAM_UPDATE, tf.getBackend()) || ![p, m, v, g].every(f32Backed)) return undefined;
   if (g.size !== p.size) return undefined;
   const [np, nm, nv] = runKernelOutputs(ADAM_UPDATE, { p, m, v, g }, s);
   return [np, nm, nv];

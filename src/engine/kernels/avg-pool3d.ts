@@ -1,6 +1,7 @@
 // tfjs 'AvgPool3D' (NDHWC, float32): the native average pooling pass (NCDHW: tfjs's own).
 import { poolInfo, type Pool3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 export const avgPool3dKernel = defineKernel<'x', Pool3DAttrs>({
   name: 'AvgPool3D',
@@ -9,7 +10,7 @@ export const avgPool3dKernel = defineKernel<'x', Pool3DAttrs>({
     const xv = f32(be, x);
     if ((attrs.dataFormat && attrs.dataFormat !== 'NDHWC') || !xv) return undefined;
     const { info, geom } = poolInfo(x.shape, attrs);
-    const y = new Float32Array(sizeOf(info.outShape));
+    const y = outputF32(sizeOf(info.outShape), true);
     k.avgPool3d(xv, y, geom);
     return be.makeTensorInfo(info.outShape, 'float32', y);
   },

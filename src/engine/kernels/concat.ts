@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { concatCopy, type NumArray } from '../strided-copy.js';
 import { alloc, defineKernel, numeric, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 export const concatKernel = defineKernel<string, { axis: number }>({
   name: 'Concat',
@@ -24,7 +25,7 @@ export const concatKernel = defineKernel<string, { axis: number }>({
     );
     const v0 = vals[0];
     if (ax === shape.length - 1 && shape.length > 0 && !(v0 instanceof Uint8Array)) {
-      const out = v0 instanceof Float32Array ? new Float32Array(sizeOf(shape)) : new Int32Array(sizeOf(shape));
+      const out = v0 instanceof Float32Array ? outputF32(sizeOf(shape)) : new Int32Array(sizeOf(shape));
       k.concatLast4(vals as (Float32Array | Int32Array)[], sizeOf(shape.slice(0, -1)), out);
       return be.makeTensorInfo(shape, xs[0].dtype, out);
     }

@@ -3,6 +3,7 @@
 import { ampEnabled } from '../amp.js';
 import { convInfo, type Conv3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 export const conv3dBackpropInputKernel = defineKernel<'dy' | 'filter', Conv3DAttrs & { inputShape: number[] }>({
   name: 'Conv3DBackpropInputV2',
@@ -12,7 +13,7 @@ export const conv3dBackpropInputKernel = defineKernel<'dy' | 'filter', Conv3DAtt
       wv = f32(be, filter);
     if (!dv || !wv) return undefined;
     const { info, geom } = convInfo(attrs.inputShape, filter.shape, attrs);
-    const dx = new Float32Array(sizeOf(info.inShape));
+    const dx = outputF32(sizeOf(info.inShape), true);
     k.conv3dBackpropInput(dv, wv, dx, geom, ampEnabled());
     return be.makeTensorInfo(info.inShape, 'float32', dx);
   },

@@ -3,6 +3,7 @@
 import { ampEnabled } from '../amp.js';
 import { convInfo, type Conv3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, noDilation, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 export const conv3dKernel = defineKernel<'x' | 'filter', Conv3DAttrs>({
   name: 'Conv3D',
@@ -12,7 +13,7 @@ export const conv3dKernel = defineKernel<'x' | 'filter', Conv3DAttrs>({
       wv = f32(be, filter);
     if (!noDilation(attrs.dilations) || !xv || !wv) return undefined;
     const { info, geom } = convInfo(x.shape, filter.shape, attrs);
-    const y = new Float32Array(sizeOf(info.outShape));
+    const y = outputF32(sizeOf(info.outShape), true);
     k.conv3dForward(xv, wv, y, geom, ampEnabled());
     return be.makeTensorInfo(info.outShape, 'float32', y);
   },

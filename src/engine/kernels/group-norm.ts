@@ -5,7 +5,8 @@
 // it through groupNorm3d while it is registered on the current backend, tensor ops otherwise.
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor, Tensor1D, Tensor3D } from '@tensorflow/tfjs';
-import { defineGradient, defineKernel, f32, runKernelOutputs } from './kernel.js';
+import { defineGradient, defineKernel, f32, f32Backed, runKernelOutputs } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 const GROUP_NORM = 'ClaraGroupNorm';
 const GROUP_NORM_GRAD = 'ClaraGroupNormGrad';
@@ -22,7 +23,7 @@ export const groupNormKernel = defineKernel<'x' | 'w' | 'b', NormAttrs>({
   mode: 'add',
   run({ x, w, b }, be, { groups, eps, affine }, k) {
     const [s, v, c] = x.shape;
-    const y = new Float32Array(s * v * c),
+    const y = outputF32(s * v * c),
       mean = new Float32Array(s * groups),
       variance = new Float32Array(s * groups);
     k.groupNormF32(s, v, c, groups, eps, f32(be, x)!, affine ? f32(be, w)! : null, affine ? f32(be, b)! : null, y, mean, variance);
@@ -35,7 +36,7 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
   mode: 'add',
   run({ dy, x, mean, variance, w }, be, { groups, eps, affine }, k) {
     const [s, v, c] = x.shape;
-    const dx = new Float32Array(s * v * c),
+    const dx = outputF32(s * v * c),
       dw = new Float32Array(c),
       db = new Float32Array(c);
     k.groupNormGradF32(
@@ -44,7 +45,8 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
       c,
       groups,
       eps,
-      f32(be, dy)!,
+      // dy may come from a Cast (integer values under float32): read it as float32
+      f32(be, dy) ?? Float32Array.from(be.data.get(dy.dataId).values as ArrayLike<number>),
       f32(be, x)!,
       f32(be, mean)!,
       f32(be, variance)!,
@@ -81,8 +83,8 @@ export function groupNorm3d(
   w: Tensor | null,
   b: Tensor | null,
 ): { y: Tensor3D; mean: Tensor; variance: Tensor } | undefined {
-  if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || x.dtype !== 'float32' || x.shape[2] % groups !== 0) return undefined;
-  if ((w && w.dtype !== 'float32') || (b && b.dtype !== 'float32')) return undefined;
+  if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || !f32Backed(x) || x.shape[2] % groups !== 0) return undefined;
+  if ((w && !f32Backed(w)) || (b && !f32Backed(b))) return undefined;
   const c = x.shape[2];
   const affine = !!(w && b);
   const wt = affine ? (tf.reshape(w!, [c]) as Tensor1D) : tf.ones([c]),

@@ -24,6 +24,9 @@ import { tileGradKernel, tileGradient } from './tile-grad.js';
 import { sumKernel } from './sum.js';
 import { padV2Kernel } from './pad-v2.js';
 import { adamUpdateKernel } from './adam-update.js';
+import { preluGradient, preluGradKernel, preluKernel } from './prelu.js';
+import { labelOneHotKernel } from './label-one-hot.js';
+import { softmaxDiceGradient, softmaxDiceGradKernel, softmaxDiceKernel } from './softmax-dice.js';
 import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
@@ -55,7 +58,19 @@ export const ENGINE_KERNELS: readonly EngineKernel[] = [
   adamUpdateKernel,
   groupNormKernel,
   groupNormGradKernel,
+  preluKernel,
+  preluGradKernel,
+  labelOneHotKernel,
+  softmaxDiceKernel,
+  softmaxDiceGradKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
-export const ENGINE_GRADIENTS: readonly EngineGradient[] = [reluGradient, tileGradient, upsampleNearest3dGradient, groupNormGradient];
+export const ENGINE_GRADIENTS: readonly EngineGradient[] = [
+  reluGradient,
+  tileGradient,
+  upsampleNearest3dGradient,
+  groupNormGradient,
+  preluGradient,
+  softmaxDiceGradient,
+];

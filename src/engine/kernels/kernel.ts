@@ -101,5 +101,15 @@ export const sizeOf = (shape: readonly number[]) => tf.util.sizeFromShape(shape 
 /** True for dilations tfjs passes as "none" (undefined, 1 or all ones). */
 export const noDilation = (d: unknown) => d === undefined || d === 1 || (Array.isArray(d) && d.every((x) => x === 1));
 
-/** The gradient may run the native kernels: cpu backend, float32, tensors alive. */
-export const onNativeCpu = (ts: Tensor[]) => tf.getBackend() === 'cpu' && ts.every((t) => t.dtype === 'float32' && !t.isDisposed);
+/** The gradient may run the native kernels: cpu backend, tensors alive and Float32Array-backed. */
+export const onNativeCpu = (ts: Tensor[]) => ts.every(f32Backed);
+
+/**
+ * True when t lives on the cpu backend as a Float32Array. tfjs's Cast from int32 or bool to
+ * float32 keeps the integer array under the float32 dtype, so dtype alone does not tell; the
+ * engine's added kernels (which have no tfjs fallback) are only called on tensors passing this.
+ */
+export function f32Backed(t: Tensor): boolean {
+  if (t.dtype !== 'float32' || t.isDisposed || tf.getBackend() !== 'cpu') return false;
+  return (tf.backend() as unknown as CpuBackendLike).data.get(t.dataId).values instanceof Float32Array;
+}

@@ -4,6 +4,7 @@
 // computes every element's index; bool and rank > 8: tfjs's own.
 import { collapseBroadcast } from '../../native/elementwise.js';
 import { defineKernel, numeric, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 function strides(shape: readonly number[]): Float64Array {
   const s = new Float64Array(shape.length);
@@ -23,7 +24,7 @@ export const padV2Kernel = defineKernel<'x', { paddings: [number, number][]; con
     if (!xv || xv instanceof Uint8Array || x.shape.length > 8 || x.shape.length === 0) return undefined;
     const shape = x.shape.map((s, i) => paddings[i][0] + s + paddings[i][1]);
     const n = sizeOf(shape);
-    const out = xv instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+    const out = xv instanceof Float32Array ? outputF32(n, true) : new Int32Array(n);
     if (constantValue !== 0) out.fill(constantValue);
     if (xv.length === 0) return be.makeTensorInfo(shape, x.dtype, out);
     const os = strides(shape);

@@ -1,6 +1,7 @@
 // tfjs 'Softmax' over the last axis of a float32 tensor: one native pass per row (other axes:
 // tfjs's own).
 import { defineKernel, f32 } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 export const softmaxKernel = defineKernel<'logits', { dim?: number }>({
   name: 'Softmax',
@@ -10,7 +11,7 @@ export const softmaxKernel = defineKernel<'logits', { dim?: number }>({
     const dim = Number(attrs.dim ?? -1),
       r = logits.shape.length;
     if (!xv || r === 0 || (dim !== -1 && dim !== r - 1)) return undefined;
-    const y = new Float32Array(xv.length);
+    const y = outputF32(xv.length);
     k.softmaxF32(xv, y, logits.shape[r - 1]);
     return be.makeTensorInfo(logits.shape, 'float32', y);
   },

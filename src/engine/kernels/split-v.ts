@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel, numeric, sizeOf } from './kernel.js';
 import { sliceInfo } from './slice.js';
+import { outputF32 } from '../output-pool.js';
 
 export const splitVKernel = defineKernel<'x', { numOrSizeSplits: number | number[]; axis: number }>({
   name: 'SplitV',
@@ -14,7 +15,7 @@ export const splitVKernel = defineKernel<'x', { numOrSizeSplits: number | number
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, ax);
     if (ax === x.shape.length - 1 && !(xv instanceof Uint8Array) && x.shape.length > 0) {
       const rows = sizeOf(x.shape.slice(0, -1));
-      const parts = sizes.map((w) => (xv instanceof Float32Array ? new Float32Array(rows * w) : new Int32Array(rows * w)));
+      const parts = sizes.map((w) => (xv instanceof Float32Array ? outputF32(rows * w, true) : new Int32Array(rows * w)));
       k.splitLast4(xv, rows, parts);
       return parts.map((p, i) => be.makeTensorInfo([...x.shape.slice(0, -1), sizes[i]], x.dtype, p));
     }

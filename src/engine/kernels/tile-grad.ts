@@ -1,6 +1,7 @@
 // Tile's gradient as one native pass (tfjs: one slice + add per repetition): the kernel
 // ClaraTileGrad and the Tile gradient that calls it on the cpu backend for float32, rank <= 8.
 import { defineGradient, defineKernel, f32, onNativeCpu, runKernel, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 const TILE_GRAD = 'ClaraTileGrad';
 
@@ -8,7 +9,7 @@ export const tileGradKernel = defineKernel<'dy' | 'x', { reps: number[] }>({
   name: TILE_GRAD,
   mode: 'add',
   run({ dy, x }, be, { reps }, k) {
-    const dx = new Float32Array(sizeOf(x.shape));
+    const dx = outputF32(sizeOf(x.shape), true);
     k.tileGradF32(Float64Array.from(x.shape), Float64Array.from(reps), f32(be, dy)!, dx);
     return be.makeTensorInfo(x.shape, 'float32', dx);
   },

@@ -2,6 +2,7 @@
 // (attrs.size) in one native pass, and its gradient (ClaraUpsampleNearest3DGrad: block sums).
 // engine/ops/js-ops.ts nearestUpsample runs it while it is registered, loops otherwise.
 import { defineGradient, defineKernel, f32, runKernel, sizeOf } from './kernel.js';
+import { outputF32 } from '../output-pool.js';
 
 export const UPSAMPLE_NEAREST3D = 'ClaraUpsampleNearest3D';
 export const UPSAMPLE_NEAREST3D_GRAD = 'ClaraUpsampleNearest3DGrad';
@@ -16,7 +17,7 @@ export const upsampleNearest3dKernel = defineKernel<'x', UpsampleAttrs>({
   run({ x }, be, { size: s }, k) {
     const [n, d, h, w, c] = x.shape;
     const shape = [n, d * s[0], h * s[1], w * s[2], c];
-    const y = new Float32Array(sizeOf(shape));
+    const y = outputF32(sizeOf(shape), true);
     k.upsampleNearest3dF32(f32(be, x)!, y, n, d, h, w, c, s[0], s[1], s[2]);
     return be.makeTensorInfo(shape, 'float32', y);
   },
@@ -28,7 +29,7 @@ export const upsampleNearest3dGradKernel = defineKernel<'dy', UpsampleAttrs>({
   run({ dy }, be, { size: s }, k) {
     const [n, od, oh, ow, c] = dy.shape;
     const shape = [n, od / s[0], oh / s[1], ow / s[2], c];
-    const dx = new Float32Array(sizeOf(shape));
+    const dx = outputF32(sizeOf(shape), true);
     k.upsampleNearest3dGradF32(f32(be, dy)!, dx, n, shape[1], shape[2], shape[3], c, s[0], s[1], s[2]);
     return be.makeTensorInfo(shape, 'float32', dx);
   },

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UPSAMPLE_NEAREST3D, nativeKernelsRegistered } from '../native-kernels.js';
 import { upsampleLinearAxis } from '../../native/datamove.js';
+import { f32Backed } from '../kernels/kernel.js';
 
 type Shape5 = [number, number, number, number, number];
 type CustomFn = Parameters<typeof tf.customGrad>[0];
@@ -39,6 +40,8 @@ function copyBox(
 
 /** A spatial crop x[:, b0:b0+s0, b1:b1+s1, b2:b2+s2, :] (all channels, all batch items). */
 export function crop5d(x: tf.Tensor5D, begin: [number, number, number], size: [number, number, number]): tf.Tensor5D {
+  // with the native kernels registered, Slice and its gradient (PadV2) are one native pass each
+  if (nativeKernelsRegistered() && tf.getBackend() === 'cpu' && x.dtype === 'float32') return tf.slice(x, [0, ...begin, 0], [x.shape[0], ...size, x.shape[4]]);
   const f = tf.customGrad(((t: tf.Tensor) => {
     const xs = t.shape as Shape5;
     const os: Shape5 = [xs[0], size[0], size[1], size[2], xs[4]];
@@ -187,7 +190,7 @@ function nearestPass(src: Float32Array, outer: number, n: number, inner: number,
  * current backend, plain loops otherwise.
  */
 export function nearestUpsample(x: tf.Tensor5D, s: [number, number, number]): tf.Tensor5D {
-  if (x.dtype === 'float32' && tf.getKernel(UPSAMPLE_NEAREST3D, tf.getBackend()))
+  if (f32Backed(x) && tf.getKernel(UPSAMPLE_NEAREST3D, tf.getBackend()))
     return tf.engine().runKernel(UPSAMPLE_NEAREST3D, { x }, { size: [...s] }) as tf.Tensor5D;
   return nearestUpsampleLoops(x, s);
 }

@@ -1,6 +1,5 @@
 // Activations by MONAI's names (monai.networks.layers.Act), PyTorch semantics.
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelsRegistered } from '../../engine/native-kernels.js';
 import type { Layer, ParamStore } from './params.js';
 import { type LayerSpec, numArg } from './spec.js';
 
@@ -22,9 +21,7 @@ function actFn(store: ParamStore, name: string, spec: LayerSpec): (x: tf.Tensor5
       const scalarShape: number[] = [];
       return (x) => {
         const alpha = n === 1 ? tf.reshape(a as tf.Tensor, scalarShape) : a;
-        // on cpu-native: relu(x) + (-alpha) * relu(-x) (the same values; native Relu, Mul, Add and
-        // their gradients) instead of tfjs's pure-JS Prelu, Greater and Select
-        if (nativeKernelsRegistered() && tf.getBackend() === 'cpu') return tf.add(tf.relu(x), tf.mul(tf.mul(alpha, -1), tf.relu(tf.mul(x, -1))));
+        // on cpu-native, Prelu and its gradient are one native pass each (engine/kernels/prelu.ts)
         return tf.prelu(x as tf.Tensor, alpha);
       };
     }

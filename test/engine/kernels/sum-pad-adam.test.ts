@@ -166,7 +166,8 @@ test('Dice loss and its gradient through the native Sum (sumSpatial) equal the m
     [2, 4, 5, 3, 1],
   );
   for (const batch of [false, true]) {
-    const loss = diceLoss({ includeBackground: false, toOnehotY: true, softmax: true, batch });
+    // squared_pred keeps the tensor ops (the plain softmax Dice runs the fused kernel: softmax-dice.test.ts)
+    const loss = diceLoss({ includeBackground: false, toOnehotY: true, softmax: true, batch, squaredPred: true });
     const c0 = nativeCallCounts.Sum ?? 0;
     const [nat, ref] = both(() =>
       tf.tidy(() => {

@@ -6,8 +6,10 @@ import { upsampleNearest3dOps, upsampleTrilinear3dOps } from '../../../src/engin
 import { Rng } from '../../../src/util/random.js';
 import { maxGradError, randTensor } from '../../helpers/finite-diff.js';
 import { useTestBackend } from '../../helpers/test-backend.js';
+import { nativeAndTfjs } from '../../helpers/native-vs-tfjs.js';
+import { nativeCallCounts } from '../../../src/engine/native-kernels.js';
 
-await useTestBackend();
+const backend = await useTestBackend();
 const same = (a: tf.Tensor, b: tf.Tensor, tol = 1e-6) => {
   assert.deepEqual(a.shape, b.shape);
   const x = a.dataSync(),
@@ -24,6 +26,26 @@ test('crop5d and concatChannels equal tf.slice / tf.concat, and their gradients 
   assert.ok(maxGradError((a) => crop5d(a as tf.Tensor5D, [1, 1, 0], [2, 3, 5]), [x], rng, 0.5) < 1e-3);
   assert.ok(maxGradError((a, b) => concatChannels(a as tf.Tensor5D, b as tf.Tensor5D), [x, y], rng, 0.5) < 1e-3);
   assert.throws(() => concatChannels(x, randTensor([2, 5, 4, 5, 2], rng) as tf.Tensor5D), /differ outside the channel axis/);
+});
+
+test('crop5d on cpu-native (native Slice, PadV2 gradient) equals the plain loops, value and gradient', (t) => {
+  if (backend !== 'cpu') return t.skip('cpu backend only');
+  const rng = new Rng(4);
+  const xv = randTensor([2, 7, 6, 5, 3], rng),
+    dy = randTensor([2, 5, 4, 5, 3], rng);
+  const run = () =>
+    tf.tidy(() => {
+      const [v, g] = [
+        crop5d(xv as tf.Tensor5D, [1, 2, 0], [5, 4, 5]),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(crop5d(a as tf.Tensor5D, [1, 2, 0], [5, 4, 5]), dy)))(xv),
+      ];
+      return [Array.from(v.dataSync()), Array.from(g.dataSync())];
+    });
+  const s0 = nativeCallCounts.Slice ?? 0,
+    p0 = nativeCallCounts.PadV2 ?? 0;
+  const [nat, loops] = nativeAndTfjs(run);
+  assert.ok((nativeCallCounts.Slice ?? 0) > s0 && (nativeCallCounts.PadV2 ?? 0) > p0, 'native Slice and PadV2 ran');
+  assert.deepEqual(nat, loops);
 });
 
 test('loop trilinear upsampling equals the tfjs-ops version; its gradient is the exact adjoint', () => {
