@@ -27,7 +27,18 @@ import { jobCkptDir } from '../jobs/paths.js';
 import { readTrainStats, TRAIN_STATS_FILE } from '../jobs/train-stats.js';
 import { CLARA_BIN, MMARExecutor, type MMARExecutorOptions } from './executor.js';
 import { copyBest } from './handlers/mmar-handler.js';
-import { FAILED_SCORE, type Attempt, type Context, type Executor, type ExecutorHooks, type Handler, type Job, type JobEvent, type Outcome, type Worker } from './types.js';
+import {
+  FAILED_SCORE,
+  type Attempt,
+  type Context,
+  type Executor,
+  type ExecutorHooks,
+  type Handler,
+  type Job,
+  type JobEvent,
+  type Outcome,
+  type Worker,
+} from './types.js';
 import { RetryingExecutor } from './retry.js';
 import { betterThan } from '../jobs/objective.js';
 import { wilcoxonPrune } from './wilcoxon.js';
@@ -152,7 +163,9 @@ export class CrossValidation implements Executor, Handler {
       const retry = this.o.retry;
       const say = retry?.log ?? this.log;
       // its retry messages name the fold
-      const exec = retry ? new RetryingExecutor(one, { maxFailures: retry.maxFailures, log: (l) => say(l.replace(`${job.name} `, `${job.name} fold ${f + 1}/${k} `)) }) : one;
+      const exec = retry
+        ? new RetryingExecutor(one, { maxFailures: retry.maxFailures, log: (l) => say(l.replace(`${job.name} `, `${job.name} fold ${f + 1}/${k} `)) })
+        : one;
       const sub: Job = { ...job, mmarRoot: join(job.mmarRoot, `cv_fold${f}`) };
       delete sub.schedulerId;
       if (fidelity) sub.fidelity = fidelity;

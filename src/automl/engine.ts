@@ -342,7 +342,8 @@ export class AutoMLEngine {
     const attached = p.again ? this.o.resume?.attached.get(name) : undefined;
     // an earlier rung lowered after out of memory: this one trains (and is recorded) at that size
     const lowered = [...this.outcomes].reverse().find((o) => o.rung?.folder === first.name && o.fidelity)?.fidelity;
-    if (attached) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) is re-attached to its cluster job ${attached.schedulerId}`);
+    if (attached)
+      this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) is re-attached to its cluster job ${attached.schedulerId}`);
     else if (p.again) this.log(`automl: resume: ${name} (the promotion of ${first.name} to ${p.epochs} epochs) continues from its checkpoint`);
     else {
       this.o.journal.append({

@@ -188,7 +188,8 @@ export async function runAutoML(o: AutoMLOptions): Promise<RunSummary & { runRoo
 
   // Successive halving (ASHA/Hyperband): src/automl/scheduler-config.ts.
   const scheduler = schedulerFromConfig(cfg.scheduler, vars, trainJson, cfgFile);
-  if (scheduler) checkSchedulerFits(
+  if (scheduler)
+    checkSchedulerFits(
       { pruner: Boolean(pruner), builtinExecutor: executor instanceof MMARExecutor || executor instanceof SlurmExecutor, numFolds: cv.numFolds },
       cfgFile,
     );

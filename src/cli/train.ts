@@ -117,7 +117,10 @@ export function registerTrain(program: Command): void {
     ),
   )
     .option('--resume', 'continue from MMAR_CKPT_DIR/last (weights, optimizer, epoch, best so far)')
-    .option('--resume-if-checkpoint', 'continue from MMAR_CKPT_DIR/last when there is one, else train from epoch 1 (what a Slurm AutoML job runs, so that a requeue continues)')
+    .option(
+      '--resume-if-checkpoint',
+      'continue from MMAR_CKPT_DIR/last when there is one, else train from epoch 1 (what a Slurm AutoML job runs, so that a requeue continues)',
+    )
     .option('--finetune <checkpoint>', 'start from these weights (checkpoint folder or model.json)')
     .option('--epochs <n>', "train over n epochs instead of the config's (the length of the lr schedule)")
     .option('--stop-after-epoch <n>', 'stop after epoch n (validated and checkpointed); --resume continues with the same lr schedule')

@@ -94,7 +94,14 @@ test('a cross-validation fold that runs out of memory retries that fold at a hal
       [0, 2, 'FINISHED', undefined, 4],
     ],
   );
-  assert.ok(lines.some((l) => new RegExp(`${o.jobName} fold 1/2 ran out of memory \\(resident memory \\d+ MiB went over memory_limit_mb 260; killed\\); retry 1 of 2 at a lower fidelity: batch 8 → 4`).test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) =>
+      new RegExp(
+        `${o.jobName} fold 1/2 ran out of memory \\(resident memory \\d+ MiB went over memory_limit_mb 260; killed\\); retry 1 of 2 at a lower fidelity: batch 8 → 4`,
+      ).test(l),
+    ),
+    lines.join('\n'),
+  );
   const run = join(mmar, 'automl', 'cvoom');
   for (const f of [0, 1]) assert.equal(readJson(join(run, o.jobName, `cv_fold${f}`, 'config', 'config_train.json')).train.dataloader.args.batch_size, 4);
   assert.ok(existsSync(join(run, o.jobName, 'cv_fold0', 'log.attempt1.txt')), "the failed attempt's log is kept");
@@ -125,7 +132,10 @@ test('an ASHA promotion that runs out of memory retries at a halved batch from i
   const firsts = r.outcomes.filter((o) => o.rung && !o.rung.promoted);
   assert.equal(firsts.length, 2);
   for (const f of firsts) assert.equal(f.status, 'FINISHED', f.error);
-  assert.ok(firsts.every((f) => !f.attempts), 'the first rung fits at batch 8');
+  assert.ok(
+    firsts.every((f) => !f.attempts),
+    'the first rung fits at batch 8',
+  );
   const promoted = r.outcomes.filter((o) => o.rung?.promoted);
   assert.ok(promoted.length >= 1, lines.join('\n'));
   const p = promoted[0];
@@ -161,6 +171,9 @@ test('an ASHA promotion that runs out of memory retries at a halved batch from i
   assert.ok(first.history?.some((h) => h.epoch === 1));
   const logs = readdirSync(dir).filter((n) => /^log\.attempt\d+\.txt$/.test(n));
   assert.equal(logs.length, 1, `the OOM attempt's log is kept: ${readdirSync(dir).join(', ')}`);
-  assert.ok(lines.some((l) => new RegExp(`${p.jobName} ran out of memory .*retry 1 of 2 at a lower fidelity: batch 8 → 4`).test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => new RegExp(`${p.jobName} ran out of memory .*retry 1 of 2 at a lower fidelity: batch 8 → 4`).test(l)),
+    lines.join('\n'),
+  );
   rmSync(mmar, { recursive: true, force: true });
 });

@@ -65,7 +65,10 @@ test('a search stopped by max_sys_run_time, resumed: stops at once; with a large
   assert.match(s3.stoppedBy ?? '', /^max_sys_run_time 10s/);
   const session3 = Journal.read(jf).slice(after2.length);
   const start3 = session3.find((x) => x.type === 'run_start')!.time;
-  assert.ok(session3.some((x) => x.type === 'job_start'), 'jobs ran again');
+  assert.ok(
+    session3.some((x) => x.type === 'job_start'),
+    'jobs ran again',
+  );
   assert.ok(stopAt > 0, 'stopped by the budget');
   const ran = (stopAt - start3) / 1000;
   // (the clock starts once the controller is rebuilt, a moment after run_start: a busy machine may add a second or so)

@@ -149,41 +149,51 @@ test('kill -9 during a fold on Slurm; --resume keeps the finished folds and re-a
   rmSync(mmar, { recursive: true, force: true });
 });
 
-test('a fold that runs out of memory on Slurm (a real allocation failure under the node\'s ulimit -v) is retried at a halved batch; the next fold starts there', { skip, timeout: 180_000 }, async () => {
-  // the fake train holds 100 MiB per batch element: at batch 8 Node's allocation fails under
-  // `ulimit -v 1200000` (node_env, as a site's module lines), at batch 4 it fits
-  const base = automlConfig({ controller: { name: 'RandomController', args: { max_trials: 1, seed: 2 } } });
-  const ex = base.executor as { args: Record<string, unknown> };
-  const train = trainConfig({ epochs: 1, fake_epoch_ms: 300, fake_mb_per_batch: 100 }) as { train: Record<string, unknown> };
-  train.train = { ...train.train, dataloader: { args: { batch_size: 8 } } };
-  const mmar = makeMmar({
-    train,
-    automl: {
-      ...base,
-      num_folds: 2,
-      cv_pruner: null,
-      max_failures: 2,
-      executor: { name: 'SlurmExecutor', args: { command: ex.args.command, cpus_per_task: 1, poll_s: 0.2, node_env: ['ulimit -v 1200000'] } },
-    },
-  });
-  const r = await cli(['automl', '-m', mmar, '--set', 'run_id=oom', 'trainconf=trn_automl.json', 'workers=slurm:1'], mmar).done;
-  assert.equal(r.code, 0, r.err.slice(-3000));
-  const j = Journal.read(join(mmar, 'automl', 'oom', 'journal.jsonl'));
-  const [o] = ends(j).map((e) => e.outcome);
-  assert.equal(o.status, 'FINISHED', o.error);
-  assert.deepEqual(o.fidelity, { batchSize: 4 });
-  assert.deepEqual(
-    o.attempts?.map((a) => [a.fold, a.attempt, a.status, a.failure?.kind]),
-    [
-      [0, 1, 'FAILED', 'out_of_memory'],
-      [0, 2, 'FINISHED', undefined],
-    ],
-  );
-  assert.match(o.attempts![0].failure!.evidence ?? '', /Array buffer allocation failed/);
-  assert.match(r.err, new RegExp(`${o.jobName} fold 1/2 ran out of memory \\(.*Array buffer allocation failed.*\\); retry 1 of 2 at a lower fidelity: batch 8 → 4`));
-  // three Slurm jobs: fold 0 twice (the retry in a fresh fold folder), fold 1 once at batch 4
-  assert.equal(new Set(submits(j).map((s) => s.schedulerId)).size, 3);
-  for (const f of [0, 1])
-    assert.equal(JSON.parse(readFileSync(join(mmar, 'automl', 'oom', o.jobName, `cv_fold${f}`, 'config', 'config_train.json'), 'utf8')).train.dataloader.args.batch_size, 4);
-  rmSync(mmar, { recursive: true, force: true });
-});
+test(
+  "a fold that runs out of memory on Slurm (a real allocation failure under the node's ulimit -v) is retried at a halved batch; the next fold starts there",
+  { skip, timeout: 180_000 },
+  async () => {
+    // the fake train holds 100 MiB per batch element: at batch 8 Node's allocation fails under
+    // `ulimit -v 1200000` (node_env, as a site's module lines), at batch 4 it fits
+    const base = automlConfig({ controller: { name: 'RandomController', args: { max_trials: 1, seed: 2 } } });
+    const ex = base.executor as { args: Record<string, unknown> };
+    const train = trainConfig({ epochs: 1, fake_epoch_ms: 300, fake_mb_per_batch: 100 }) as { train: Record<string, unknown> };
+    train.train = { ...train.train, dataloader: { args: { batch_size: 8 } } };
+    const mmar = makeMmar({
+      train,
+      automl: {
+        ...base,
+        num_folds: 2,
+        cv_pruner: null,
+        max_failures: 2,
+        executor: { name: 'SlurmExecutor', args: { command: ex.args.command, cpus_per_task: 1, poll_s: 0.2, node_env: ['ulimit -v 1200000'] } },
+      },
+    });
+    const r = await cli(['automl', '-m', mmar, '--set', 'run_id=oom', 'trainconf=trn_automl.json', 'workers=slurm:1'], mmar).done;
+    assert.equal(r.code, 0, r.err.slice(-3000));
+    const j = Journal.read(join(mmar, 'automl', 'oom', 'journal.jsonl'));
+    const [o] = ends(j).map((e) => e.outcome);
+    assert.equal(o.status, 'FINISHED', o.error);
+    assert.deepEqual(o.fidelity, { batchSize: 4 });
+    assert.deepEqual(
+      o.attempts?.map((a) => [a.fold, a.attempt, a.status, a.failure?.kind]),
+      [
+        [0, 1, 'FAILED', 'out_of_memory'],
+        [0, 2, 'FINISHED', undefined],
+      ],
+    );
+    assert.match(o.attempts![0].failure!.evidence ?? '', /Array buffer allocation failed/);
+    assert.match(
+      r.err,
+      new RegExp(`${o.jobName} fold 1/2 ran out of memory \\(.*Array buffer allocation failed.*\\); retry 1 of 2 at a lower fidelity: batch 8 → 4`),
+    );
+    // three Slurm jobs: fold 0 twice (the retry in a fresh fold folder), fold 1 once at batch 4
+    assert.equal(new Set(submits(j).map((s) => s.schedulerId)).size, 3);
+    for (const f of [0, 1])
+      assert.equal(
+        JSON.parse(readFileSync(join(mmar, 'automl', 'oom', o.jobName, `cv_fold${f}`, 'config', 'config_train.json'), 'utf8')).train.dataloader.args.batch_size,
+        4,
+      );
+    rmSync(mmar, { recursive: true, force: true });
+  },
+);

@@ -62,7 +62,9 @@ async function searchUntilCheckpointed(runId: string) {
   let got: { id: string; job: string } | undefined;
   for (let i = 0; i < 3000 && !exited && !got; i++) {
     await sleep(100);
-    const s = existsSync(search.jf) ? Journal.read(search.jf).find((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted') : undefined;
+    const s = existsSync(search.jf)
+      ? Journal.read(search.jf).find((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted')
+      : undefined;
     if (s && lastEpoch(join(search.run, s.job)) >= 2) got = { id: s.schedulerId, job: s.job };
   }
   assert.ok(got, `the job checkpointed epoch 2 before the search ended: ${exited ? (await p.done).err.slice(-2000) : ''}`);
@@ -94,98 +96,114 @@ const stepsOf = (runDir: string, key: string) =>
 
 const allEpochs = Array.from({ length: EPOCHS }, (_, i) => i + 1);
 
-test('scontrol requeue of a training Slurm job: it continues from its checkpoint epoch (same Slurm id, same MLflow run)', { skip, timeout: 420_000 }, async () => {
-  const { tmp, run, jf, p, got } = await searchUntilCheckpointed('rq');
-  const { id, job } = got;
-  const rq = cluster().cmd('scontrol', ['requeue', id]);
-  assert.equal(rq.code, 0, rq.err);
-  const squeue = () => cluster().cmd('squeue', ['-h', '-t', 'all', '-j', id, '-o', '%T']).out.trim();
-  for (let i = 0; i < 200 && squeue() !== 'PENDING'; i++) await sleep(100);
-  assert.equal(squeue(), 'PENDING', 'Slurm requeued the job');
-  // Slurm holds a requeued job (BeginTime) until the node has cleaned up the killed run; once its slurmstepd is gone, start it now.
-  for (let i = 0; i < 300 && cluster().cmd('pgrep', ['-f', `slurmstepd: \\[${id}\\.`]).out.trim(); i++) await sleep(100);
-  const jobDir = join(run, job);
-  const k = lastEpoch(jobDir);
-  assert.ok(k >= 2 && k < EPOCHS, `requeued after epoch ${k} of ${EPOCHS}`);
-  const killed = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
-  assert.equal(killed.status, 'running', 'requeued before it finished');
-  await sleep(1000);
-  cluster().cmd('scontrol', ['update', `jobid=${id}`, 'StartTime=now']);
-  const r = await p.done;
-  assert.equal(r.code, 0, r.err);
+test(
+  'scontrol requeue of a training Slurm job: it continues from its checkpoint epoch (same Slurm id, same MLflow run)',
+  { skip, timeout: 420_000 },
+  async () => {
+    const { tmp, run, jf, p, got } = await searchUntilCheckpointed('rq');
+    const { id, job } = got;
+    const rq = cluster().cmd('scontrol', ['requeue', id]);
+    assert.equal(rq.code, 0, rq.err);
+    const squeue = () => cluster().cmd('squeue', ['-h', '-t', 'all', '-j', id, '-o', '%T']).out.trim();
+    for (let i = 0; i < 200 && squeue() !== 'PENDING'; i++) await sleep(100);
+    assert.equal(squeue(), 'PENDING', 'Slurm requeued the job');
+    // Slurm holds a requeued job (BeginTime) until the node has cleaned up the killed run; once its slurmstepd is gone, start it now.
+    for (
+      let i = 0;
+      i < 300 &&
+      cluster()
+        .cmd('pgrep', ['-f', `slurmstepd: \\[${id}\\.`])
+        .out.trim();
+      i++
+    )
+      await sleep(100);
+    const jobDir = join(run, job);
+    const k = lastEpoch(jobDir);
+    assert.ok(k >= 2 && k < EPOCHS, `requeued after epoch ${k} of ${EPOCHS}`);
+    const killed = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
+    assert.equal(killed.status, 'running', 'requeued before it finished');
+    await sleep(1000);
+    cluster().cmd('scontrol', ['update', `jobid=${id}`, 'StartTime=now']);
+    const r = await p.done;
+    assert.equal(r.code, 0, r.err);
 
-  const j = Journal.read(jf);
-  assert.deepEqual(
-    j.filter((e) => e.type === 'job_submitted').map((e) => (e as { schedulerId: string }).schedulerId),
-    [id],
-    'not resubmitted: Slurm requeued it',
-  );
-  const end = j.find((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end')!;
-  assert.equal(end.outcome.status, 'FINISHED', end.outcome.error);
-  assert.equal(end.outcome.resumedFromEpoch, k, 'the outcome says where it continued from');
-  assert.deepEqual(
-    end.outcome.history?.map((h) => h.epoch),
-    allEpochs,
-    'the key-metric history covers every epoch once',
-  );
-  // continued, not retrained: epochs 1..k are the first run's (their measured times included)
-  const stats = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
-  assert.equal(stats.status, 'finished');
-  assert.equal(stats.train_loss.length, EPOCHS);
-  assert.deepEqual(stats.epoch_time.slice(0, k), killed.epoch_time.slice(0, k), 'epochs 1..k were not run again');
-  assert.match(readFileSync(join(jobDir, 'slurm_job.sh'), 'utf8'), / --resume-if-checkpoint\n/);
-  assert.match(readFileSync(join(jobDir, 'log.txt'), 'utf8'), /slurm job \d+ \(restart 1\)/);
-  const starts = readFileSync(join(jobDir, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.type === 'train_start');
-  assert.deepEqual(
-    starts.map((e) => e.info.start_epoch),
-    [0, k],
-    'the requeued run started at the checkpoint epoch',
-  );
-  // MLflow (the default mlruns store in the working folder): the job's one run has every epoch once.
-  const runs = mlrunsOf(tmp, job);
-  assert.equal(runs.length, 1, 'one MLflow run for the job');
-  for (const key of ['train_loss', 'val_mean_dice']) assert.deepEqual(stepsOf(runs[0], key), allEpochs, `${key}: every epoch once`);
-  rmSync(tmp, { recursive: true, force: true });
-});
+    const j = Journal.read(jf);
+    assert.deepEqual(
+      j.filter((e) => e.type === 'job_submitted').map((e) => (e as { schedulerId: string }).schedulerId),
+      [id],
+      'not resubmitted: Slurm requeued it',
+    );
+    const end = j.find((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end')!;
+    assert.equal(end.outcome.status, 'FINISHED', end.outcome.error);
+    assert.equal(end.outcome.resumedFromEpoch, k, 'the outcome says where it continued from');
+    assert.deepEqual(
+      end.outcome.history?.map((h) => h.epoch),
+      allEpochs,
+      'the key-metric history covers every epoch once',
+    );
+    // continued, not retrained: epochs 1..k are the first run's (their measured times included)
+    const stats = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
+    assert.equal(stats.status, 'finished');
+    assert.equal(stats.train_loss.length, EPOCHS);
+    assert.deepEqual(stats.epoch_time.slice(0, k), killed.epoch_time.slice(0, k), 'epochs 1..k were not run again');
+    assert.match(readFileSync(join(jobDir, 'slurm_job.sh'), 'utf8'), / --resume-if-checkpoint\n/);
+    assert.match(readFileSync(join(jobDir, 'log.txt'), 'utf8'), /slurm job \d+ \(restart 1\)/);
+    const starts = readFileSync(join(jobDir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'train_start');
+    assert.deepEqual(
+      starts.map((e) => e.info.start_epoch),
+      [0, k],
+      'the requeued run started at the checkpoint epoch',
+    );
+    // MLflow (the default mlruns store in the working folder): the job's one run has every epoch once.
+    const runs = mlrunsOf(tmp, job);
+    assert.equal(runs.length, 1, 'one MLflow run for the job');
+    for (const key of ['train_loss', 'val_mean_dice']) assert.deepEqual(stepsOf(runs[0], key), allEpochs, `${key}: every epoch once`);
+    rmSync(tmp, { recursive: true, force: true });
+  },
+);
 
-test('a Slurm search stopped (SIGINT: its job cancelled) and resumed: the job is submitted again in its folder and continues from its checkpoint', { skip, timeout: 420_000 }, async () => {
-  const { tmp, run, jf, args, p, got } = await searchUntilCheckpointed('st');
-  p.child.kill('SIGINT');
-  const r1 = await p.done;
-  assert.equal(r1.signal, null, 'the search ended on its own after the stop');
-  assert.match(r1.err, /SIGINT: stopping/);
-  const jobDir = join(run, got.job);
-  const k = lastEpoch(jobDir);
-  assert.ok(k >= 2 && k < EPOCHS, `stopped after epoch ${k} of ${EPOCHS}`);
-  const before = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
-  const killed = Journal.read(jf).find((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end');
-  assert.equal(killed?.outcome.status, 'KILLED', 'the stop cancelled the job');
+test(
+  'a Slurm search stopped (SIGINT: its job cancelled) and resumed: the job is submitted again in its folder and continues from its checkpoint',
+  { skip, timeout: 420_000 },
+  async () => {
+    const { tmp, run, jf, args, p, got } = await searchUntilCheckpointed('st');
+    p.child.kill('SIGINT');
+    const r1 = await p.done;
+    assert.equal(r1.signal, null, 'the search ended on its own after the stop');
+    assert.match(r1.err, /SIGINT: stopping/);
+    const jobDir = join(run, got.job);
+    const k = lastEpoch(jobDir);
+    assert.ok(k >= 2 && k < EPOCHS, `stopped after epoch ${k} of ${EPOCHS}`);
+    const before = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
+    const killed = Journal.read(jf).find((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end');
+    assert.equal(killed?.outcome.status, 'KILLED', 'the stop cancelled the job');
 
-  const r2 = await cli([...args, '--resume'], tmp).done;
-  assert.equal(r2.code, 0, r2.err);
-  assert.match(r2.err, new RegExp(`1 continued from their last checkpoint \\(${got.job} at epoch ${k}\\)`));
-  const j = Journal.read(jf);
-  const ids = j.filter((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted').map((e) => e.schedulerId);
-  assert.equal(ids.length, 2, 'submitted again after the resume');
-  assert.notEqual(ids[1], ids[0]);
-  const end = j.filter((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end').at(-1)!;
-  assert.equal(end.outcome.status, 'FINISHED', end.outcome.error);
-  assert.equal(end.outcome.resumedFromEpoch, k);
-  assert.deepEqual(
-    end.outcome.history?.map((h) => h.epoch),
-    allEpochs,
-  );
-  const stats = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
-  assert.equal(stats.status, 'finished');
-  assert.deepEqual(stats.epoch_time.slice(0, k), before.epoch_time.slice(0, k), 'epochs 1..k were not run again');
-  // the job's MLflow run was reopened, not replaced: one run, every epoch once
-  const runs = mlrunsOf(tmp, got.job);
-  assert.equal(runs.length, 1, 'one MLflow run for the job');
-  assert.equal(readFileSync(join(runs[0], 'tags', 'clara.resumed_from_epoch'), 'utf8'), String(k));
-  for (const key of ['train_loss', 'val_mean_dice']) assert.deepEqual(stepsOf(runs[0], key), allEpochs, `${key}: every epoch once`);
-  rmSync(tmp, { recursive: true, force: true });
-});
+    const r2 = await cli([...args, '--resume'], tmp).done;
+    assert.equal(r2.code, 0, r2.err);
+    assert.match(r2.err, new RegExp(`1 continued from their last checkpoint \\(${got.job} at epoch ${k}\\)`));
+    const j = Journal.read(jf);
+    const ids = j.filter((e): e is Extract<JournalEntry, { type: 'job_submitted' }> => e.type === 'job_submitted').map((e) => e.schedulerId);
+    assert.equal(ids.length, 2, 'submitted again after the resume');
+    assert.notEqual(ids[1], ids[0]);
+    const end = j.filter((e): e is Extract<JournalEntry, { type: 'job_end' }> => e.type === 'job_end').at(-1)!;
+    assert.equal(end.outcome.status, 'FINISHED', end.outcome.error);
+    assert.equal(end.outcome.resumedFromEpoch, k);
+    assert.deepEqual(
+      end.outcome.history?.map((h) => h.epoch),
+      allEpochs,
+    );
+    const stats = readJson<TrainStats>(join(jobDir, 'models', 'train_stats.json'));
+    assert.equal(stats.status, 'finished');
+    assert.deepEqual(stats.epoch_time.slice(0, k), before.epoch_time.slice(0, k), 'epochs 1..k were not run again');
+    // the job's MLflow run was reopened, not replaced: one run, every epoch once
+    const runs = mlrunsOf(tmp, got.job);
+    assert.equal(runs.length, 1, 'one MLflow run for the job');
+    assert.equal(readFileSync(join(runs[0], 'tags', 'clara.resumed_from_epoch'), 'utf8'), String(k));
+    for (const key of ['train_loss', 'val_mean_dice']) assert.deepEqual(stepsOf(runs[0], key), allEpochs, `${key}: every epoch once`);
+    rmSync(tmp, { recursive: true, force: true });
+  },
+);
