@@ -39,7 +39,8 @@ export interface PipelineContext {
 }
 
 type Obj = Record<string, unknown>;
-const DATASET_ARGS: Record<string, string[]> = {
+/** Each dataset's own arguments (the data location keys come on top in the registry: ./register.ts). */
+export const DATASET_ARGS: Record<'Dataset' | 'CacheDataset' | 'SmartCacheDataset', string[]> = {
   Dataset: ['transform'],
   CacheDataset: ['transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
   SmartCacheDataset: [
@@ -109,7 +110,7 @@ export function buildDataPipeline(section: Obj, ctx: PipelineContext): DataPipel
     const dpath = joinPath(ctx.path, 'dataset');
     const d = obj(section.dataset, file, dpath, 'dataset');
     const name = String(d.name ?? '').split('#')[0];
-    const allowed = DATASET_ARGS[name === 'PersistentDataset' ? 'Dataset' : name];
+    const allowed = (DATASET_ARGS as Record<string, string[]>)[name === 'PersistentDataset' ? 'Dataset' : name];
     if (!allowed)
       throw new ClaraError(`unknown dataset '${d.name}'; known: ${Object.keys(DATASET_ARGS).join(', ')}, PersistentDataset`, {
         file,

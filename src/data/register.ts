@@ -14,7 +14,7 @@ import { DataLoader } from './data-loader.js';
 import { Dataset } from './dataset.js';
 import { readClaraDatalist } from './datalist-source.js';
 import { SmartCacheDataset } from './smart-cache-dataset.js';
-import { buildDataPipeline } from './build.js';
+import { DATASET_ARGS, buildDataPipeline } from './build.js';
 import { cacheOptions, loaderOptions, smartCacheOptions } from './options.js';
 import { Args as ArgReader } from '../components/args.js';
 
@@ -42,35 +42,21 @@ export function registerData(): void {
   registry.register({
     names: ['Dataset', 'PersistentDataset'],
     kind: 'dataset',
-    args: [...LOCATION, 'transform', 'cache_dir'],
+    args: [...LOCATION, ...DATASET_ARGS.Dataset, 'cache_dir'],
     description: 'applies the transforms on every fetch',
     factory: (a, ctx) => new Dataset(dataOf(a, ctx), transformOf(a.transform, ctx)),
   });
   registry.register({
     names: ['CacheDataset'],
     kind: 'dataset',
-    args: [...LOCATION, 'transform', 'cache_num', 'cache_rate', 'num_workers', 'progress', 'copy_cache', 'as_contiguous', 'hash_as_key', 'runtime_cache'],
+    args: [...LOCATION, ...DATASET_ARGS.CacheDataset],
     description: 'caches the deterministic transform prefix',
     factory: (a, ctx) => new CacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), cacheOptions(new ArgReader(a, ctx), SEED)),
   });
   registry.register({
     names: ['SmartCacheDataset'],
     kind: 'dataset',
-    args: [
-      ...LOCATION,
-      'transform',
-      'replace_rate',
-      'cache_num',
-      'cache_rate',
-      'num_init_workers',
-      'num_replace_workers',
-      'progress',
-      'shuffle',
-      'seed',
-      'copy_cache',
-      'as_contiguous',
-      'runtime_cache',
-    ],
+    args: [...LOCATION, ...DATASET_ARGS.SmartCacheDataset],
     description: 'a cache whose items are replaced in the background between epochs',
     factory: (a, ctx) => new SmartCacheDataset(dataOf(a, ctx), transformOf(a.transform, ctx), smartCacheOptions(new ArgReader(a, ctx), SEED)),
   });
