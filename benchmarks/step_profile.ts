@@ -1,15 +1,17 @@
-// npm run bench -- step_profile [--models unet-example,segresnet] [--reps N] [--threads T]
+// npm run bench -- step_profile [--models unet-example,segresnet] [--reps N] [--threads T] [--amp]
 // Where a training step of the product's models goes on cpu-native: tfjs's profile() of one
 // step (after a warm-up step), kernel times summed by kernel name, with each kernel's share
 // of the summed time and whether the addon ran it (native) or tfjs's pure-JS kernel did; plus
 // the median wall time of N plain steps, and the same steps with the kernels' output pool
 // (src/engine/output-pool.ts) off, interleaved step by step (`<model>: speed-up output pool on vs
-// off`). Models: benchmarks/lib/model-workloads.ts.
-// → benchmarks/results/step_profile.json (about 2 min on a quiet machine with the defaults)
+// off`). --amp profiles the use_amp step (bf16 convolutions) instead of fp32; its figures are
+// named `... (use_amp)`. Models: benchmarks/lib/model-workloads.ts.
+// → benchmarks/results/step_profile.json (--amp: step_profile_amp.json) (about 2 min on a quiet machine with the defaults)
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, nativeCallCounts } from '../src/engine/native-kernels.js';
 import { native } from '../src/native/loader.js';
+import { setAmp } from '../src/engine/amp.js';
 import { installOutputPool, uninstallOutputPool, type PoolableBackend } from '../src/engine/output-pool.js';
 import { median, printTable, writeResults, type Figure } from './lib/results.js';
 import { MODEL_WORKLOAD_NAMES, modelStep, type ModelWorkload } from './lib/model-workloads.js';
@@ -18,6 +20,7 @@ const args = process.argv.slice(2);
 const opt = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const reps = Number(opt('--reps')) || 3;
 const threads = Number(opt('--threads')) || 2;
+const amp = args.includes('--amp');
 const models = (opt('--models')?.split(',') ?? ['unet-example', 'segresnet']) as ModelWorkload[];
 for (const m of models)
   if (!MODEL_WORKLOAD_NAMES.includes(m)) throw new Error(`step_profile: unknown model '${m}'; expected ${MODEL_WORKLOAD_NAMES.join(', ')}`);
@@ -25,6 +28,8 @@ const load0 = loadavg()[0];
 await tf.setBackend('cpu');
 registerNativeKernels();
 native().setNumThreads(threads);
+setAmp(amp);
+const tag = amp ? ' (use_amp)' : '';
 
 const figures: Figure[] = [];
 const profiles: Record<string, { kernel: string; ms: number; percent: number; calls: number; native: boolean }[]> = {};
@@ -65,13 +70,13 @@ for (const m of models) {
   installOutputPool(cpu);
   r.dispose();
   const nonNative = profiles[m].filter((p) => !p.native).reduce((a, p) => a + p.percent, 0);
-  figures.push({ name: `${m} train step: cpu-native`, value: median(times), unit: 's', reps, threads });
-  figures.push({ name: `${m}: share of kernel time in tfjs's pure-JS kernels`, value: nonNative, unit: '%' });
-  figures.push({ name: `${m} train step: cpu-native, output pool off`, value: median(noPool), unit: 's', reps, threads });
-  figures.push({ name: `${m}: speed-up output pool on vs off`, value: median(noPool) / median(times), unit: 'x' });
+  figures.push({ name: `${m} train step: cpu-native${tag}`, value: median(times), unit: 's', reps, threads });
+  figures.push({ name: `${m}${tag}: share of kernel time in tfjs's pure-JS kernels`, value: nonNative, unit: '%' });
+  figures.push({ name: `${m} train step: cpu-native${tag}, output pool off`, value: median(noPool), unit: 's', reps, threads });
+  figures.push({ name: `${m}${tag}: speed-up output pool on vs off`, value: median(noPool) / median(times), unit: 'x' });
   console.log(
     `\n${m}: step ${median(times).toFixed(3)} s (median of ${reps}; output pool off: ${median(noPool).toFixed(3)} s), kernel time ${total.toFixed(0)} ms, ${nonNative.toFixed(1)}% outside the addon`,
   );
   printTable(profiles[m].slice(0, 20).map((p) => ({ kernel: p.kernel, ms: p.ms, '%': p.percent, calls: p.calls, native: p.native ? 'yes' : '' })));
 }
-writeResults('step_profile', figures, { threads, load_before: load0, load_after: loadavg()[0], profiles });
+writeResults(amp ? 'step_profile_amp' : 'step_profile', figures, { threads, load_before: load0, load_after: loadavg()[0], profiles });
