@@ -14,8 +14,9 @@ struct SoftmaxDiceGeom {
   float smooth_nr, smooth_dr;
 };
 
-// prob [n, v, c] = softmax(logits); stats [n, c, 3] = (tp, ps, gs) summed in double over a fixed
-// chunking of v (thread-count independent); f [n, c - c0].
+// prob [n, v, c] = softmax(logits) (exp as vec_exp.h's polynomial; two classes as sigmoids of the
+// difference); stats [n, c, 3] = (tp, ps, gs): float partials per fixed chunk of v, added in double
+// in a fixed order (thread-count independent); f [n, c - c0].
 void softmax_dice_f32(const SoftmaxDiceGeom& g, const float* logits, const float* target, float* prob, float* stats,
                       float* f);
 

@@ -41,6 +41,25 @@ int main() {
     }
     check(ok, threads == 1 ? "one-hot rows, 1 thread" : "one-hot rows, 3 threads");
   }
+  // depth 2 (the vectorised path): every special value above at positions in and after the
+  // 16-wide blocks, among ordinary labels, against label_index
+  for (int threads : {1, 3}) {
+    clara::set_num_threads(threads);
+    const int64_t n = 70001, depth = 2;
+    std::vector<float> label(n), out(n * depth, 7.f);
+    for (int64_t i = 0; i < n; ++i) label[i] = float(i % 4) * 0.5f - 0.25f;  // -0.25 .. 1.25
+    const int64_t at[] = {0, 5, 17, 31, 4096, 33333, 69990, 70000};
+    int64_t q = 0;
+    for (int64_t p : at)
+      for (auto& c : idx) label[(p + 7 * q++) % n] = c.v;
+    clara::label_onehot_f32(label.data(), n, depth, out.data());
+    bool ok = true;
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t k = clara::label_index(label[i]);
+      for (int64_t j = 0; j < depth; ++j) ok = ok && out[i * depth + j] == (j == k ? 1.f : 0.f);
+    }
+    check(ok, threads == 1 ? "depth-2 rows with special values, 1 thread" : "depth-2 rows with special values, 3 threads");
+  }
   if (failures) return 1;
   std::printf("label_onehot_test: ok\n");
   return 0;
