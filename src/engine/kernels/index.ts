@@ -28,6 +28,7 @@ import { preluGradient, preluGradKernel, preluKernel } from './prelu.js';
 import { labelOneHotKernel } from './label-one-hot.js';
 import { softmaxDiceGradient, softmaxDiceGradKernel, softmaxDiceKernel } from './softmax-dice.js';
 import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
+import { window3dGradient, window3dKernel } from './window3d.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
 export const ENGINE_KERNELS: readonly EngineKernel[] = [
@@ -63,6 +64,7 @@ export const ENGINE_KERNELS: readonly EngineKernel[] = [
   labelOneHotKernel,
   softmaxDiceKernel,
   softmaxDiceGradKernel,
+  window3dKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
@@ -73,4 +75,5 @@ export const ENGINE_GRADIENTS: readonly EngineGradient[] = [
   groupNormGradient,
   preluGradient,
   softmaxDiceGradient,
+  window3dGradient,
 ];

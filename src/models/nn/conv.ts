@@ -5,6 +5,7 @@
 // output_padding at the end) before adding the bias.
 import * as tf from '@tensorflow/tfjs';
 import { crop5d } from '../../engine/ops/js-ops.js';
+import { window3d } from '../../engine/kernels/window3d.js';
 import { type Layer, type ParamStore, type Triple, triple } from './params.js';
 
 export interface ConvOptions {
@@ -70,6 +71,9 @@ export function convTranspose3d(store: ParamStore, name: string, inC: number, ou
     const full = inSp.map((v, i) => (v - 1) * s[i] + k[i]);
     const want = inSp.map((v, i) => (v - 1) * s[i] - 2 * p[i] + k[i] + op[i]);
     let y = tf.conv3dTranspose(x, w as tf.Tensor5D, [n, full[0], full[1], full[2], outC], s, 'valid');
+    // with the native kernels registered: the crop and the end padding in one pass each way
+    const win = want.some((v, i) => p[i] > 0 || v !== full[i]) ? window3d(y, [p[0], p[1], p[2]], [want[0], want[1], want[2]]) : undefined;
+    if (win) return b ? tf.add(win, b) : win;
     const crop = full.map((v, i) => Math.min(want[i], v - p[i]));
     if (p.some((v) => v > 0) || crop.some((v, i) => v !== full[i])) {
       y = crop5d(y, [p[0], p[1], p[2]], [crop[0], crop[1], crop[2]]);
