@@ -69,6 +69,30 @@ void run_binary(F f, int rank, const int64_t* shape, const float* a, const int64
   int64_t rows = 1;
   for (int i = 0; i < rank - 1; ++i) rows *= shape[i];
   if (rows == 0 || n_last == 0) return;
+  // [rows, n] with one side dense and the other a [n] vector repeated over the rows (a bias add
+  // of a few channels): short rows cost more in the row walk than in the arithmetic, so walk
+  // blocks of whole rows as flat runs against the vector repeated to the block's width.
+  const bool a_vec = as[rank - 1] == 1 && as[rank - 2] == 0, b_vec = bs[rank - 1] == 1 && bs[rank - 2] == 0;
+  const bool a_dense = as[rank - 1] == 1 && as[rank - 2] == n_last, b_dense = bs[rank - 1] == 1 && bs[rank - 2] == n_last;
+  if (rank == 2 && n_last < 64 && ((a_dense && b_vec) || (a_vec && b_dense))) {
+    const int64_t per = std::max<int64_t>(1, 64 / n_last), width = per * n_last;
+    float pat[64];
+    const float* vec = a_vec ? a : b;
+    for (int64_t i = 0; i < width; ++i) pat[i] = vec[i % n_last];
+    const float* dense = a_vec ? b : a;
+    parallel_for((rows + per - 1) / per, std::max<int64_t>(1, 16384 / width), [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; ++q) {
+        const int64_t off = q * width, len = std::min(width, rows * n_last - off);
+        const float* d = dense + off;
+        float* o = out + off;
+        if (a_vec)
+          for (int64_t i = 0; i < len; ++i) o[i] = f(pat[i], d[i]);
+        else
+          for (int64_t i = 0; i < len; ++i) o[i] = f(d[i], pat[i]);
+      }
+    });
+    return;
+  }
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n_last));
   for_each_row(rank, shape, as, bs, rows, grain, [&](int64_t r, int64_t oa, int64_t ob) {
     inner(f, a + oa, as[rank - 1], b + ob, bs[rank - 1], out + r * n_last, n_last);

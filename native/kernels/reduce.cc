@@ -27,6 +27,21 @@ float sum_run(const float* x, int64_t n) {
 // acc[0:inner] = sum over rows [m0, m1) of x[m, 0:inner] (x is one outer slice).
 void sum_rows(const float* x, int64_t m0, int64_t m1, int64_t inner, float* acc) {
   std::fill(acc, acc + inner, 0.f);
+  if (inner < 64) {
+    // short rows (bias gradients of a few channels): sum blocks of `per` whole rows as flat runs
+    // of width per·inner into that many accumulators, then fold them per channel
+    const int64_t per = std::max<int64_t>(1, 64 / inner), width = per * inner;
+    float wide[64] = {0};
+    int64_t m = m0;
+    for (; m + per <= m1; m += per) {
+      const float* row = x + m * inner;
+      for (int64_t i = 0; i < width; ++i) wide[i] += row[i];
+    }
+    for (int64_t i = 0; i < width; ++i) acc[i % inner] += wide[i];
+    for (; m < m1; ++m)
+      for (int64_t i = 0; i < inner; ++i) acc[i] += x[m * inner + i];
+    return;
+  }
   for (int64_t m = m0; m < m1; ++m) {
     const float* row = x + m * inner;
     for (int64_t i = 0; i < inner; ++i) acc[i] += row[i];

@@ -70,7 +70,7 @@ static void test_adam(bool decoupled, double wd) {
 
 int main() {
   std::mt19937 rng(11);
-  const int64_t cases[][3] = {{1, 1, 1}, {1, 100003, 1}, {3, 777, 1}, {1, 70001, 5}, {2, 4099, 33}, {5, 3, 7}, {1, 2, 40000}, {4, 0, 3}};
+  const int64_t cases[][3] = {{1, 1, 1}, {1, 100003, 1}, {3, 777, 1}, {1, 70001, 5}, {2, 4099, 33}, {5, 3, 7}, {1, 2, 40000}, {4, 0, 3}, {1, 65537, 2}, {2, 3001, 8}, {1, 40000, 63}};
   for (auto& c : cases) test_sum(c[0], c[1], c[2], rng);
   test_adam(false, 0);
   test_adam(false, 0.01);
