@@ -9,31 +9,69 @@
 namespace clara {
 namespace {
 
-constexpr int64_t kChunkElems = 1 << 15;
+constexpr int64_t kChunkElems = 1 << 14;
 
-// Per-channel sums over the V rows of each sample: acc[s, k, c] for K accumulated quantities,
-// f(s, row pointer, acc row pointers) adding one row. Parallel over (s, row chunks) with fp32
-// partials per chunk, combined in double in a fixed order (independent of the thread count).
+// A sample's rows are walked as flat runs of `width` floats: `per` whole rows of C channels
+// (per = 64 / C for C < 64, else 1), so a few channels do not cost a short loop per row. Element
+// i of a run is channel i % C: per-channel parameters are laid out as patterns of that width.
+struct Layout {
+  int64_t C, per, width, rows_per_chunk, chunks;  // chunks per sample
+  explicit Layout(const NormGeom& n)
+      : C(n.c),
+        per(n.c < 64 ? 64 / std::max<int64_t>(1, n.c) : 1),
+        width(per * n.c),
+        rows_per_chunk(std::max<int64_t>(per, kChunkElems / std::max<int64_t>(1, n.c)) / per * per),
+        chunks(std::max<int64_t>(1, (n.v + rows_per_chunk - 1) / rows_per_chunk)) {}
+};
+
+// patterns[s * width + i] = vals[s * C + i % C]
+std::vector<float> patterns(const Layout& L, int64_t S, const std::vector<float>& vals) {
+  std::vector<float> p(size_t(S * L.width));
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t i = 0; i < L.width; ++i) p[size_t(s * L.width + i)] = vals[size_t(s * L.C + i % L.C)];
+  return p;
+}
+
+// Per-(sample, channel) sums of K quantities: f(s, run offset, run length, acc[K][width]) adds one
+// run of one chunk's fp32 accumulators; chunks are folded per channel and added in double in a
+// fixed order (independent of the thread count). out[s][k][c].
 template <int K, typename F>
-void channel_sums(const NormGeom& n, std::vector<double>& out, F f) {
-  const int64_t rows = std::max<int64_t>(1, kChunkElems / std::max<int64_t>(1, n.c));
-  const int64_t chunks = std::max<int64_t>(1, (n.v + rows - 1) / rows);
-  std::vector<float> part(size_t(n.s * chunks * K * n.c), 0.f);
-  parallel_for(n.s * chunks, 1, [&](int64_t t0, int64_t t1) {
+void channel_sums(const NormGeom& n, const Layout& L, std::vector<double>& out, F f) {
+  const int64_t W = L.width;
+  std::vector<float> part(size_t(n.s * L.chunks * K * L.C), 0.f);
+  parallel_for(n.s * L.chunks, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<float> acc(size_t(K * W));
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t s = t / chunks, ch = t % chunks;
-      const int64_t r0 = ch * rows, r1 = std::min(n.v, r0 + rows);
-      float* acc = part.data() + t * K * n.c;
-      for (int64_t r = r0; r < r1; ++r) f(s, r, acc);
+      const int64_t s = t / L.chunks, ch = t % L.chunks;
+      const int64_t r0 = ch * L.rows_per_chunk, r1 = std::min(n.v, r0 + L.rows_per_chunk);
+      std::fill(acc.begin(), acc.end(), 0.f);
+      const int64_t begin = (s * n.v + r0) * L.C, end = (s * n.v + r1) * L.C;
+      for (int64_t off = begin; off < end; off += W) f(s, off, std::min(W, end - off), acc.data());
+      float* p = part.data() + t * K * L.C;
+      for (int k = 0; k < K; ++k)
+        for (int64_t i = 0; i < W; ++i) p[k * L.C + i % L.C] += acc[size_t(k * W + i)];
     }
   });
-  out.assign(size_t(n.s * K * n.c), 0.0);
+  out.assign(size_t(n.s * K * L.C), 0.0);
   for (int64_t s = 0; s < n.s; ++s)
-    for (int64_t ch = 0; ch < chunks; ++ch) {
-      const float* p = part.data() + (s * chunks + ch) * K * n.c;
-      double* o = out.data() + s * K * n.c;
-      for (int64_t j = 0; j < K * n.c; ++j) o[j] += p[j];
+    for (int64_t ch = 0; ch < L.chunks; ++ch) {
+      const float* p = part.data() + (s * L.chunks + ch) * K * L.C;
+      double* o = out.data() + s * K * L.C;
+      for (int64_t j = 0; j < K * L.C; ++j) o[j] += p[j];
     }
+}
+
+// Element-wise pass over every run of every sample, in parallel: f(s, run offset, run length).
+template <typename F>
+void each_run(const NormGeom& n, const Layout& L, F f) {
+  parallel_for(n.s * L.chunks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t s = t / L.chunks, ch = t % L.chunks;
+      const int64_t r0 = ch * L.rows_per_chunk, r1 = std::min(n.v, r0 + L.rows_per_chunk);
+      const int64_t begin = (s * n.v + r0) * L.C, end = (s * n.v + r1) * L.C;
+      for (int64_t off = begin; off < end; off += L.width) f(s, off, std::min(L.width, end - off));
+    }
+  });
 }
 
 // Sum of the per-channel totals of group g of sample s (channels g*per .. (g+1)*per - 1), or of
@@ -46,36 +84,58 @@ double group_total(const std::vector<double>& sums, int64_t base, int64_t g, int
 
 }  // namespace
 
-void group_norm_f32(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var) {
-  const int64_t C = n.c, per = n.c / n.g;
+namespace {
+
+template <bool relu>
+void group_norm_impl(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var) {
+  const int64_t C = n.c, per = n.c / n.g, S = n.s;
+  const Layout L(n);
+  const int64_t W = L.width;
   const double count = double(n.v) * double(per);
-  std::vector<double> sums;
-  channel_sums<1>(n, sums, [&](int64_t s, int64_t r, float* acc) {
-    const float* row = x + (s * n.v + r) * C;
-    for (int64_t c = 0; c < C; ++c) acc[c] += row[c];
-  });
-  std::vector<float> mc(size_t(n.s * C));  // each channel's group mean
-  for (int64_t s = 0; s < n.s; ++s)
-    for (int64_t g = 0; g < n.g; ++g) {
-      const double t = group_total(sums, s * C, g, per);
-      const float m = count > 0 ? float(t / count) : 0.f;
-      mean[s * n.g + g] = m;
-      for (int64_t c = g * per; c < (g + 1) * per; ++c) mc[size_t(s * C + c)] = m;
-    }
-  channel_sums<1>(n, sums, [&](int64_t s, int64_t r, float* acc) {
-    const float* row = x + (s * n.v + r) * C;
-    const float* m = mc.data() + s * C;
+  // One pass for both statistics: sums of d = x - k and d² per channel, shifted by k = the mean
+  // of the sample's first rows (close to the channel's mean, so Σd² - (Σd)²/n keeps its digits);
+  // the group's mean and squared deviations follow exactly from these in double.
+  const int64_t head = std::min<int64_t>(n.v, 64);
+  std::vector<float> kc(size_t(S * C), 0.f);
+  for (int64_t s = 0; s < S; ++s)
     for (int64_t c = 0; c < C; ++c) {
-      const float d = row[c] - m[c];
-      acc[c] += d * d;
+      double t = 0;
+      for (int64_t r = 0; r < head; ++r) t += x[(s * n.v + r) * C + c];
+      kc[size_t(s * C + c)] = head > 0 ? float(t / double(head)) : 0.f;
+    }
+  const std::vector<float> pk = patterns(L, S, kc);
+  std::vector<double> sums;
+  channel_sums<2>(n, L, sums, [&](int64_t s, int64_t off, int64_t len, float* acc) {
+    const float *xr = x + off, *k = pk.data() + s * W;
+    float* a1 = acc + W;
+    for (int64_t i = 0; i < len; ++i) {
+      const float d = xr[i] - k[i];
+      acc[i] += d;
+      a1[i] += d * d;
     }
   });
-  // y = x * scale[c] + shift[c] per sample
-  std::vector<float> scale(size_t(n.s * C)), shift(size_t(n.s * C));
-  for (int64_t s = 0; s < n.s; ++s)
+  std::vector<float> mc(size_t(S * C));  // each channel's group mean
+  std::vector<double> vg(size_t(S * n.g));
+  const double nv = double(n.v);
+  for (int64_t s = 0; s < S; ++s)
     for (int64_t g = 0; g < n.g; ++g) {
-      const double t = group_total(sums, s * C, g, per);
-      const float vr = count > 0 ? float(t / count) : 0.f;
+      double t = 0;
+      for (int64_t c = g * per; c < (g + 1) * per; ++c) t += sums[size_t(s * 2 * C + c)] + nv * kc[size_t(s * C + c)];
+      const double m = count > 0 ? t / count : 0.0;
+      double q = 0;  // Σ (x - m)² = Σ d² + 2 (k - m) Σ d + n (k - m)² per channel
+      for (int64_t c = g * per; c < (g + 1) * per; ++c) {
+        const double km = double(kc[size_t(s * C + c)]) - m;
+        q += sums[size_t(s * 2 * C + C + c)] + 2.0 * km * sums[size_t(s * 2 * C + c)] + nv * km * km;
+      }
+      vg[size_t(s * n.g + g)] = count > 0 ? std::max(0.0, q / count) : 0.0;
+      mean[s * n.g + g] = float(m);
+      for (int64_t c = g * per; c < (g + 1) * per; ++c) mc[size_t(s * C + c)] = float(m);
+    }
+  // y = x * scale[c] + shift[c] per sample
+  std::vector<float> scale(size_t(S * C)), shift(size_t(S * C));
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t g = 0; g < n.g; ++g) {
+      const float vr = float(vg[size_t(s * n.g + g)]);
       var[s * n.g + g] = vr;
       const float rstd = 1.f / std::sqrt(vr + n.eps);
       for (int64_t c = g * per; c < (g + 1) * per; ++c) {
@@ -84,40 +144,62 @@ void group_norm_f32(const NormGeom& n, const float* x, const float* w, const flo
         shift[size_t(s * C + c)] = (b ? b[c] : 0.f) - mc[size_t(s * C + c)] * a;
       }
     }
-  parallel_for(n.s * n.v, std::max<int64_t>(1, kChunkElems / std::max<int64_t>(1, C)), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t s = r / n.v;
-      const float *row = x + r * C, *a = scale.data() + s * C, *sh = shift.data() + s * C;
-      float* out = y + r * C;
-      for (int64_t c = 0; c < C; ++c) out[c] = row[c] * a[c] + sh[c];
-    }
+  const std::vector<float> pa = patterns(L, S, scale), pb = patterns(L, S, shift);
+  each_run(n, L, [&](int64_t s, int64_t off, int64_t len) {
+    const float *xr = x + off, *a = pa.data() + s * W, *sh = pb.data() + s * W;
+    float* out = y + off;
+    if constexpr (relu)  // tfjs's Relu: NaN stays NaN
+      for (int64_t i = 0; i < len; ++i) {
+        const float v = xr[i] * a[i] + sh[i];
+        out[i] = v < 0.f ? 0.f : v;
+      }
+    else
+      for (int64_t i = 0; i < len; ++i) out[i] = xr[i] * a[i] + sh[i];
   });
 }
 
-void group_norm_grad_f32(const NormGeom& n, const float* dy, const float* x, const float* mean, const float* var,
-                         const float* w, float* dx, float* dw, float* db) {
-  const int64_t C = n.c, per = n.c / n.g;
+template <bool relu>
+void group_norm_grad_impl(const NormGeom& n, const float* dy, const float* x, const float* mean, const float* var,
+                          const float* w, const float* b, float* dx, float* dw, float* db) {
+  const int64_t C = n.c, per = n.c / n.g, S = n.s;
+  const Layout L(n);
+  const int64_t W = L.width;
   const double count = double(n.v) * double(per);
-  std::vector<float> mc(size_t(n.s * C)), rc(size_t(n.s * C));
-  for (int64_t s = 0; s < n.s; ++s)
+  std::vector<float> mc(size_t(S * C)), rc(size_t(S * C)), ac(size_t(S * C)), bc(size_t(S * C));
+  for (int64_t s = 0; s < S; ++s)
     for (int64_t c = 0; c < C; ++c) {
-      mc[size_t(s * C + c)] = mean[s * n.g + c / per];
-      rc[size_t(s * C + c)] = 1.f / std::sqrt(var[s * n.g + c / per] + n.eps);
+      const float m = mean[s * n.g + c / per], r = 1.f / std::sqrt(var[s * n.g + c / per] + n.eps);
+      mc[size_t(s * C + c)] = m;
+      rc[size_t(s * C + c)] = r;
+      // the forward's y = x * a + sh, recomputed for the fused ReLU's mask
+      const float a = w ? w[c] * r : r;
+      ac[size_t(s * C + c)] = a;
+      bc[size_t(s * C + c)] = (b ? b[c] : 0.f) - m * a;
     }
+  const std::vector<float> pm = patterns(L, S, mc), pr = patterns(L, S, rc);
+  const std::vector<float> pa = relu ? patterns(L, S, ac) : std::vector<float>(), pb = relu ? patterns(L, S, bc) : std::vector<float>();
+  // dy through the fused ReLU: dy · step(y) (NaN in y gives NaN, as tfjs's ReluGrad)
+  auto grad_in = [&](int64_t s, int64_t off, int64_t i) -> float {
+    const float g = dy[off + i];
+    if constexpr (!relu) return g;
+    const float v = x[off + i] * pa[size_t(s * W + i)] + pb[size_t(s * W + i)];
+    return v > 0.f ? g : (v != v ? v : 0.f);
+  };
   // per (s, c): Σ dy and Σ dy·xhat
   std::vector<double> sums;
-  channel_sums<2>(n, sums, [&](int64_t s, int64_t r, float* acc) {
-    const float *g = dy + (s * n.v + r) * C, *row = x + (s * n.v + r) * C;
-    const float *m = mc.data() + s * C, *rs = rc.data() + s * C;
-    for (int64_t c = 0; c < C; ++c) {
-      acc[c] += g[c];
-      acc[C + c] += g[c] * ((row[c] - m[c]) * rs[c]);
+  channel_sums<2>(n, L, sums, [&](int64_t s, int64_t off, int64_t len, float* acc) {
+    const float *xr = x + off, *m = pm.data() + s * W, *rs = pr.data() + s * W;
+    float* a1 = acc + W;
+    for (int64_t i = 0; i < len; ++i) {
+      const float g = grad_in(s, off, i);
+      acc[i] += g;
+      a1[i] += g * ((xr[i] - m[i]) * rs[i]);
     }
   });
   if (w) {
     for (int64_t c = 0; c < C; ++c) {
       double a = 0, bsum = 0;
-      for (int64_t s = 0; s < n.s; ++s) {
+      for (int64_t s = 0; s < S; ++s) {
         bsum += sums[size_t(s * 2 * C + c)];
         a += sums[size_t(s * 2 * C + C + c)];
       }
@@ -126,27 +208,40 @@ void group_norm_grad_f32(const NormGeom& n, const float* dy, const float* x, con
     }
   }
   // dx = rstd * (dxh - mean_g(dxh) - xhat * mean_g(dxh·xhat)), dxh = dy * w
-  std::vector<float> k1(size_t(n.s * C)), k2(size_t(n.s * C));
-  for (int64_t s = 0; s < n.s; ++s)
+  std::vector<float> k1(size_t(S * C)), k2(size_t(S * C)), wc(size_t(S * C));
+  for (int64_t s = 0; s < S; ++s)
     for (int64_t g = 0; g < n.g; ++g) {
       const double a = group_total(sums, s * 2 * C, g, per, w), bsum = group_total(sums, s * 2 * C + C, g, per, w);
       for (int64_t c = g * per; c < (g + 1) * per; ++c) {
         k1[size_t(s * C + c)] = count > 0 ? float(a / count) : 0.f;
         k2[size_t(s * C + c)] = count > 0 ? float(bsum / count) : 0.f;
+        wc[size_t(s * C + c)] = w ? w[c] : 1.f;
       }
     }
-  parallel_for(n.s * n.v, std::max<int64_t>(1, kChunkElems / std::max<int64_t>(1, C)), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t s = r / n.v;
-      const float *g = dy + r * C, *row = x + r * C;
-      const float *m = mc.data() + s * C, *rs = rc.data() + s * C, *a = k1.data() + s * C, *bb = k2.data() + s * C;
-      float* out = dx + r * C;
-      for (int64_t c = 0; c < C; ++c) {
-        const float xh = (row[c] - m[c]) * rs[c];
-        out[c] = rs[c] * ((w ? w[c] : 1.f) * g[c] - a[c] - xh * bb[c]);
-      }
+  const std::vector<float> pk1 = patterns(L, S, k1), pk2 = patterns(L, S, k2), pw = patterns(L, S, wc);
+  each_run(n, L, [&](int64_t s, int64_t off, int64_t len) {
+    const float *xr = x + off, *m = pm.data() + s * W, *rs = pr.data() + s * W, *a = pk1.data() + s * W,
+                *bb = pk2.data() + s * W, *ww = pw.data() + s * W;
+    float* out = dx + off;
+    for (int64_t i = 0; i < len; ++i) {
+      const float xh = (xr[i] - m[i]) * rs[i];
+      out[i] = rs[i] * (ww[i] * grad_in(s, off, i) - a[i] - xh * bb[i]);
     }
   });
+}
+
+}  // namespace
+
+void group_norm_f32(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var,
+                    bool relu) {
+  if (relu) group_norm_impl<true>(n, x, w, b, y, mean, var);
+  else group_norm_impl<false>(n, x, w, b, y, mean, var);
+}
+
+void group_norm_grad_f32(const NormGeom& n, const float* dy, const float* x, const float* mean, const float* var,
+                         const float* w, const float* b, float* dx, float* dw, float* db, bool relu) {
+  if (relu) group_norm_grad_impl<true>(n, dy, x, mean, var, w, b, dx, dw, db);
+  else group_norm_grad_impl<false>(n, dy, x, mean, var, w, b, dx, dw, db);
 }
 
 }  // namespace clara

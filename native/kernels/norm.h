@@ -12,13 +12,17 @@ struct NormGeom {
   float eps;
 };
 
-// y = (x - mean) / sqrt(var + eps) [* w[c] + b[c]]; mean and var ([S, G], biased variance, two-pass)
-// are written too. w and b may both be null (no affine).
-void group_norm_f32(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var);
+// y = (x - mean) / sqrt(var + eps) [* w[c] + b[c]], then ReLU when relu is set (a norm layer
+// followed by its activation in one pass); mean and var ([S, G], biased variance, two-pass) are
+// written too. w and b may both be null (no affine). Three passes (sum, squared deviations, y),
+// each over flat runs of whole rows and parallel over (sample, chunk of rows).
+void group_norm_f32(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var,
+                    bool relu = false);
 
-// Gradients of group_norm_f32 given dy, x and the forward's mean and var: dx always; dw and db
-// ([C]) when w is not null.
+// Gradients of group_norm_f32 (with the same relu flag, w and b: the ReLU's mask is recomputed
+// from x) given dy, x and the forward's mean and var: dx always; dw and db ([C]) when w is not
+// null. Two passes.
 void group_norm_grad_f32(const NormGeom& n, const float* dy, const float* x, const float* mean, const float* var,
-                         const float* w, float* dx, float* dw, float* db);
+                         const float* w, const float* b, float* dx, float* dw, float* db, bool relu = false);
 
 }  // namespace clara

@@ -14,22 +14,25 @@ clara::NormGeom geom(const Napi::CallbackInfo& info) {
   return clara::NormGeom{num(info[0]), num(info[1]), num(info[2]), num(info[3]), info[4].As<Napi::Number>().FloatValue()};
 }
 
-// (s, v, c, g, eps, x, w | null, b | null, y, mean, var)
+bool flag(const Napi::Value& v) { return v.IsBoolean() && v.As<Napi::Boolean>().Value(); }
+
+// (s, v, c, g, eps, x, w | null, b | null, y, mean, var[, relu])
 Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
   clara::FlushDenormals ftz;
   clara::group_norm_f32(geom(info), clara::typed_data<float>(info[5]), optional(info[6]), optional(info[7]),
                         clara::typed_data<float>(info[8]), clara::typed_data<float>(info[9]),
-                        clara::typed_data<float>(info[10]));
+                        clara::typed_data<float>(info[10]), flag(info[11]));
   return info.Env().Undefined();
 }
 
-// (s, v, c, g, eps, dy, x, mean, var, w | null, dx, dw | null, db | null)
+// (s, v, c, g, eps, dy, x, mean, var, w | null, dx, dw | null, db | null[, b | null, relu])
 Napi::Value GroupNormGrad(const Napi::CallbackInfo& info) {
   clara::FlushDenormals ftz;
   clara::group_norm_grad_f32(geom(info), clara::typed_data<float>(info[5]), clara::typed_data<float>(info[6]),
                              clara::typed_data<float>(info[7]), clara::typed_data<float>(info[8]), optional(info[9]),
-                             clara::typed_data<float>(info[10]), const_cast<float*>(optional(info[11])),
-                             const_cast<float*>(optional(info[12])));
+                             optional(info[13]), clara::typed_data<float>(info[10]),
+                             const_cast<float*>(optional(info[11])), const_cast<float*>(optional(info[12])),
+                             flag(info[14]));
   return info.Env().Undefined();
 }
 

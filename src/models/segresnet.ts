@@ -28,12 +28,14 @@ export interface SegResNetOptions {
 }
 
 function resBlock(store: ParamStore, name: string, c: number, norm: LayerSpec, act: LayerSpec): Layer {
-  const n1 = normLayer(store, `${name}.norm1`, norm, c)!;
-  const n2 = normLayer(store, `${name}.norm2`, norm, c)!;
+  // a ReLU is folded into the norm before it (one native pass each way on cpu-native)
+  const fuse = act.name === 'relu';
+  const n1 = normLayer(store, `${name}.norm1`, norm, c, fuse)!;
+  const n2 = normLayer(store, `${name}.norm2`, norm, c, fuse)!;
   const a = actLayer(store, `${name}.act`, act)!;
   const c1 = conv3d(store, `${name}.conv1.conv`, c, c, { kernel: 3, bias: false });
   const c2 = conv3d(store, `${name}.conv2.conv`, c, c, { kernel: 3, bias: false });
-  const body = sequential(n1, a, c1, n2, a, c2);
+  const body = fuse ? sequential(n1, c1, n2, c2) : sequential(n1, a, c1, n2, a, c2);
   return (x, training) => tf.add(body(x, training), x);
 }
 
@@ -77,8 +79,9 @@ export function buildSegResNet(o: SegResNetOptions): SegModel {
     const useFinal = o.useConvFinal ?? true;
     const final = useFinal
       ? sequential(
-          normLayer(store, 'conv_final.0', norm, f)!,
-          actLayer(store, 'conv_final.1', act)!,
+          ...(act.name === 'relu'
+            ? [normLayer(store, 'conv_final.0', norm, f, true)!]
+            : [normLayer(store, 'conv_final.0', norm, f)!, actLayer(store, 'conv_final.1', act)!]),
           conv3d(store, 'conv_final.2.conv', f, outC, { kernel: 1, bias: true }),
         )
       : null;

@@ -16,6 +16,8 @@ export interface NativeNorm {
     y: Float32Array,
     mean: Float32Array,
     variance: Float32Array,
+    /** ReLU after the norm, in the same pass. */
+    relu?: boolean,
   ): void;
   groupNormGradF32(
     s: number,
@@ -31,6 +33,9 @@ export interface NativeNorm {
     dx: Float32Array,
     dw: Float32Array | null,
     db: Float32Array | null,
+    /** The forward's b and relu flag (the ReLU's mask is recomputed from x). */
+    b?: Float32Array | null,
+    relu?: boolean,
   ): void;
 }
 

@@ -16,25 +16,27 @@ interface NormAttrs {
   eps: number;
   /** w and b are the affine parameters (otherwise placeholders, not read). */
   affine: boolean;
+  /** y = relu(norm(x)): the layer's ReLU in the same pass (and its mask in the gradient's). */
+  relu?: boolean;
 }
 
 export const groupNormKernel = defineKernel<'x' | 'w' | 'b', NormAttrs>({
   name: GROUP_NORM,
   mode: 'add',
-  run({ x, w, b }, be, { groups, eps, affine }, k) {
+  run({ x, w, b }, be, { groups, eps, affine, relu }, k) {
     const [s, v, c] = x.shape;
     const y = outputF32(s * v * c),
       mean = new Float32Array(s * groups),
       variance = new Float32Array(s * groups);
-    k.groupNormF32(s, v, c, groups, eps, f32(be, x)!, affine ? f32(be, w)! : null, affine ? f32(be, b)! : null, y, mean, variance);
+    k.groupNormF32(s, v, c, groups, eps, f32(be, x)!, affine ? f32(be, w)! : null, affine ? f32(be, b)! : null, y, mean, variance, !!relu);
     return [be.makeTensorInfo(x.shape, 'float32', y), be.makeTensorInfo([s, groups], 'float32', mean), be.makeTensorInfo([s, groups], 'float32', variance)];
   },
 });
 
-export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance' | 'w', NormAttrs>({
+export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance' | 'w' | 'b', NormAttrs>({
   name: GROUP_NORM_GRAD,
   mode: 'add',
-  run({ dy, x, mean, variance, w }, be, { groups, eps, affine }, k) {
+  run({ dy, x, mean, variance, w, b }, be, { groups, eps, affine, relu }, k) {
     const [s, v, c] = x.shape;
     const dx = outputF32(s * v * c),
       dw = new Float32Array(c),
@@ -54,6 +56,8 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
       dx,
       affine ? dw : null,
       affine ? db : null,
+      affine ? f32(be, b)! : null,
+      !!relu,
     );
     return [be.makeTensorInfo(x.shape, 'float32', dx), be.makeTensorInfo([c], 'float32', dw), be.makeTensorInfo([c], 'float32', db)];
   },
@@ -61,20 +65,20 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
 
 export const groupNormGradient = defineGradient<NormAttrs>({
   kernelName: GROUP_NORM,
-  inputsToSave: ['x', 'w'],
+  inputsToSave: ['x', 'w', 'b'],
   outputsToSave: [false, true, true],
-  grad: (dys, [x, w, mean, variance], attrs) => {
+  grad: (dys, [x, w, b, mean, variance], attrs) => {
     const dy = Array.isArray(dys) ? dys[0] : dys;
     // one kernel for all three gradients, run here (outside the per-input tidies that would free the others)
-    const [dx, dw, db] = runKernelOutputs(GROUP_NORM_GRAD, { dy, x, mean, variance, w }, attrs);
+    const [dx, dw, db] = runKernelOutputs(GROUP_NORM_GRAD, { dy, x, mean, variance, w, b }, attrs);
     return { x: () => dx, w: () => dw, b: () => db };
   },
 });
 
 /**
  * Normalises x [S, V, C] per (sample, group of C / groups channels), then applies w and b
- * ([C], both or neither): { y, mean [S, G], variance [S, G] }; undefined where the native
- * kernel is not registered on the current backend or x is not float32.
+ * ([C], both or neither), then ReLU when `relu` is set: { y, mean [S, G], variance [S, G] };
+ * undefined where the native kernel is not registered on the current backend or x is not float32.
  */
 export function groupNorm3d(
   x: Tensor3D,
@@ -82,6 +86,7 @@ export function groupNorm3d(
   eps: number,
   w: Tensor | null,
   b: Tensor | null,
+  relu = false,
 ): { y: Tensor3D; mean: Tensor; variance: Tensor } | undefined {
   if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || !f32Backed(x) || x.shape[2] % groups !== 0) return undefined;
   if ((w && !f32Backed(w)) || (b && !f32Backed(b))) return undefined;
@@ -89,6 +94,6 @@ export function groupNorm3d(
   const affine = !!(w && b);
   const wt = affine ? (tf.reshape(w!, [c]) as Tensor1D) : tf.ones([c]),
     bt = affine ? (tf.reshape(b!, [c]) as Tensor1D) : tf.zeros([c]);
-  const [y, mean, variance] = runKernelOutputs(GROUP_NORM, { x, w: wt, b: bt }, { groups, eps, affine });
+  const [y, mean, variance] = runKernelOutputs(GROUP_NORM, { x, w: wt, b: bt }, { groups, eps, affine, relu });
   return { y: y as Tensor3D, mean, variance };
 }

@@ -18,10 +18,13 @@ export interface BlockOptions {
 /** monai.networks.blocks.ADN: norm (N), dropout (D), act (A) in `ordering`. */
 function adn(store: ParamStore, name: string, channels: number, o: BlockOptions): Layer | null {
   const parts: Layer[] = [];
-  for (const ch of o.adnOrdering.toUpperCase()) {
+  // a ReLU right after the norm (no dropout between) is folded into the norm layer
+  const order = o.adnOrdering.toUpperCase();
+  const fuse = !!o.norm && o.act?.name === 'relu' && order.replace(o.dropout > 0 ? '' : 'D', '').includes('NA');
+  for (const ch of fuse ? order.replace('A', '') : order) {
     const l =
       ch === 'N'
-        ? normLayer(store, `${name}.N`, o.norm, channels)
+        ? normLayer(store, `${name}.N`, o.norm, channels, fuse)
         : ch === 'A'
           ? actLayer(store, `${name}.A`, o.act)
           : ch === 'D'

@@ -18,9 +18,10 @@ function normalize2d(
   eps: number,
   w: tf.Tensor | null,
   b: tf.Tensor | null,
+  relu: boolean,
 ): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const [rows, c] = x2d.shape;
-  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]) as tf.Tensor3D, groups, eps, w, b);
+  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]) as tf.Tensor3D, groups, eps, w, b, relu);
   if (fused) {
     // per-channel statistics, as the tensor-op path returns them
     const per = c / groups;
@@ -38,21 +39,26 @@ function normalize2d(
   const variance = toChannels(colSum(tf.square(d) as tf.Tensor2D));
   let y = tf.mul(d, tf.rsqrt(tf.add(variance, eps)));
   if (w && b) y = tf.add(tf.mul(y, w), b);
+  if (relu) y = tf.relu(y);
   return { y: y as tf.Tensor2D, mean, variance };
 }
 
 /** Per-sample normalisation (instance / group): statistics over each sample's voxels. */
-function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null): tf.Tensor5D {
+function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null, relu: boolean): tf.Tensor5D {
   const [n, d, h, wd, c] = x.shape;
   const v = d * h * wd;
-  const fused = groupNorm3d(tf.reshape(x, [n, v, c]) as tf.Tensor3D, groups, eps, w, b);
+  const fused = groupNorm3d(tf.reshape(x, [n, v, c]) as tf.Tensor3D, groups, eps, w, b, relu);
   if (fused) return tf.reshape(fused.y, x.shape) as tf.Tensor5D;
-  const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b).y;
+  const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b, relu).y;
   const out = n === 1 ? one(x) : tf.stack(tf.unstack(x, 0).map(one));
   return tf.reshape(out, x.shape) as tf.Tensor5D;
 }
 
-export function normLayer(store: ParamStore, name: string, spec: LayerSpec | null, channels: number): Layer | null {
+/**
+ * The norm layer of `spec`; with `relu`, the layer is norm then ReLU (the following activation
+ * folded in: one native pass each way on cpu-native, tensor ops otherwise).
+ */
+export function normLayer(store: ParamStore, name: string, spec: LayerSpec | null, channels: number, relu = false): Layer | null {
   if (!spec) return null;
   const what = `${name} (norm ${spec.name})`;
   const eps = numArg(spec.args, 'eps', 1e-5, what);
@@ -68,7 +74,7 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
       return (x, training) => {
         if (training) {
           const x2d = tf.reshape(x, [x.size / channels, channels]) as tf.Tensor2D;
-          const { y, mean, variance } = normalize2d(x2d, channels, eps, w, b);
+          const { y, mean, variance } = normalize2d(x2d, channels, eps, w, b, relu);
           const n = x.size / channels;
           tf.tidy(() => {
             rm.assign(tf.add(tf.mul(rm, 1 - momentum), tf.mul(mean, momentum)));
@@ -79,14 +85,14 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
         }
         let y = tf.mul(tf.sub(x, rm), tf.rsqrt(tf.add(rv, eps)));
         if (w && b) y = tf.add(tf.mul(y, w), b);
-        return y as tf.Tensor5D;
+        return (relu ? tf.relu(y) : y) as tf.Tensor5D;
       };
     }
     case 'instance': {
       const affine = spec.args.affine === true;
       const w = affine ? store.constant(`${name}.weight`, [channels], 1) : null;
       const b = affine ? store.constant(`${name}.bias`, [channels], 0) : null;
-      return (x) => perSample(x, channels, eps, w, b);
+      return (x) => perSample(x, channels, eps, w, b, relu);
     }
     case 'group': {
       const groups = numArg(spec.args, 'num_groups', 8, what);
@@ -96,7 +102,7 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
       const affine = spec.args.affine !== false;
       const w = affine ? store.constant(`${name}.weight`, [channels], 1) : null;
       const b = affine ? store.constant(`${name}.bias`, [channels], 0) : null;
-      return (x) => perSample(x, groups, eps, w, b);
+      return (x) => perSample(x, groups, eps, w, b, relu);
     }
     default:
       throw new Error(`${name}: unknown norm '${spec.name}'; expected batch, instance or group`);

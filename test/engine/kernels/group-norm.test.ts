@@ -1,5 +1,6 @@
 // The native ClaraGroupNorm kernel through the models' norm layers: instance, group and batch
-// norm (training) outputs, running statistics and gradients against the tensor-op path.
+// norm (training) outputs, running statistics and gradients against the tensor-op path, each
+// also with the following ReLU folded in (unregistered: norm ops then tf.relu).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -15,19 +16,19 @@ before(async () => {
 
 const rng = new Rng(41);
 
-for (const spec of [
+for (const [spec, relu] of [
   { name: 'instance', args: {} },
   { name: 'instance', args: { affine: true } },
   { name: 'group', args: { num_groups: 2 } },
   { name: 'batch', args: {} },
-]) {
-  test(`${spec.name} norm ${JSON.stringify(spec.args)}: native output, statistics and gradients equal the tensor ops`, () => {
+].flatMap((sp) => [[sp, false] as const, [sp, true] as const])) {
+  test(`${spec.name} norm ${JSON.stringify(spec.args)}${relu ? ' + fused ReLU' : ''}: native output, statistics and gradients equal the tensor ops`, () => {
     const c = 6;
     const xv = randomArray(rng, 2 * 5 * 4 * 3 * c).map((v, i) => v * 3 + (i % c) - 2);
     const dyv = randomArray(rng, xv.length);
     const run = () => {
       const store = new ParamStore(3);
-      const layer = normLayer(store, 'n', spec, c)!;
+      const layer = normLayer(store, 'n', spec, c, relu)!;
       // non-trivial affine parameters
       for (const [, p] of store.params) p.assign(tf.tensor(randomArray(new Rng(9), p.size), p.shape));
       const x = tf.tensor5d(xv, [2, 5, 4, 3, c]),
