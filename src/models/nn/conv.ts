@@ -35,15 +35,20 @@ export function conv3d(store: ParamStore, name: string, inC: number, outC: numbe
     if (sameAsTf) {
       y = tf.conv3d(x, w as tf.Tensor5D, 1, 'same');
     } else {
-      const padded = p.some((v) => v > 0)
-        ? tf.pad(x, [
-            [0, 0],
-            [p[0], p[0]],
-            [p[1], p[1]],
-            [p[2], p[2]],
-            [0, 0],
-          ])
-        : x;
+      const [, d, h, wd] = x.shape;
+      // with the native kernels registered: the zero border in one pass (its gradient a crop)
+      const win = p.some((v) => v > 0) ? window3d(x, [-p[0], -p[1], -p[2]], [d + 2 * p[0], h + 2 * p[1], wd + 2 * p[2]]) : undefined;
+      const padded =
+        win ??
+        (p.some((v) => v > 0)
+          ? tf.pad(x, [
+              [0, 0],
+              [p[0], p[0]],
+              [p[1], p[1]],
+              [p[2], p[2]],
+              [0, 0],
+            ])
+          : x);
       y = tf.conv3d(padded, w as tf.Tensor5D, s, 'valid');
     }
     return b ? tf.add(y, b) : y;
