@@ -19,14 +19,19 @@ void prelu_f32(const float* x, const float* alpha, int64_t n_alpha, float* y, in
     });
     return;
   }
-  const int64_t rows = n / c;
-  parallel_for(rows, std::max<int64_t>(1, 32768 / c), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* xr = x + r * c;
-      float* yr = y + r * c;
-      for (int64_t j = 0; j < c; ++j) {
-        const float v = xr[j];
-        yr[j] = v > 0.f ? v : alpha[j] * v;
+  // per-channel alphas: flat runs of whole rows against the alphas repeated to the run's width
+  const int64_t run = std::max<int64_t>(1, 64 / c) * c;
+  std::vector<float> pat(static_cast<size_t>(run));
+  for (int64_t i = 0; i < run; ++i) pat[size_t(i)] = alpha[i % c];
+  const int64_t runs = (n + run - 1) / run;
+  parallel_for(runs, std::max<int64_t>(1, 32768 / run), [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      const int64_t off = q * run, len = std::min(run, n - off);
+      const float *xr = x + off, *a = pat.data();
+      float* yr = y + off;
+      for (int64_t i = 0; i < len; ++i) {
+        const float v = xr[i];
+        yr[i] = v > 0.f ? v : a[i] * v;
       }
     }
   });
@@ -37,45 +42,35 @@ void prelu_grad_f32(const float* dy, const float* x, const float* alpha, int64_t
   const int64_t width = n_alpha == 1 ? 1 : c;  // partial sums per chunk
   std::fill(dalpha, dalpha + width, 0.f);
   if (n == 0) return;
-  // rows of `c` (or single elements for a shared alpha), cut into fixed chunks: each chunk's
-  // partial sums go to its own slot and are added in chunk order (thread-count independent).
-  const int64_t row = n_alpha == 1 ? 1 : c, rows = n / row;
-  const int64_t chunk_rows = std::max<int64_t>(1, 16384 / row);
-  const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+  // Walked as flat runs of `run` elements, a whole number of rows (`run` = 64 for a shared alpha,
+  // per·c for per-channel alphas) with float accumulators per lane; each fixed chunk's lanes are
+  // folded per alpha into its own slot and the slots added in double in chunk order
+  // (thread-count independent). Branch-free, so the loops vectorise.
+  const int64_t per = n_alpha == 1 ? 64 : std::max<int64_t>(1, 64 / c), run = n_alpha == 1 ? 64 : per * c;
+  std::vector<float> pat(static_cast<size_t>(run));
+  for (int64_t i = 0; i < run; ++i) pat[size_t(i)] = n_alpha == 1 ? alpha[0] : alpha[i % c];
+  const int64_t chunk = std::max<int64_t>(run, 16384 / run * run);
+  const int64_t chunks = (n + chunk - 1) / chunk;
   std::vector<double> partial(size_t(chunks * width), 0.0);
   parallel_for(chunks, 1, [&](int64_t k0, int64_t k1) {
+    std::vector<float> lanes(static_cast<size_t>(run));
     for (int64_t k = k0; k < k1; ++k) {
-      double* acc = partial.data() + k * width;
-      const int64_t r0 = k * chunk_rows, r1 = std::min(rows, r0 + chunk_rows);
-      if (n_alpha == 1) {
-        const float a = alpha[0];
-        double s = 0;
-        for (int64_t i = r0; i < r1; ++i) {
-          const float v = x[i], g = dy[i];
-          if (v > 0.f) {
-            dx[i] = g;
-          } else {
-            dx[i] = g * a;
-            s += double(g) * double(v);
-          }
-        }
-        acc[0] = s;
-      } else {
-        for (int64_t r = r0; r < r1; ++r) {
-          const float* xr = x + r * c;
-          const float* gr = dy + r * c;
-          float* dr = dx + r * c;
-          for (int64_t j = 0; j < c; ++j) {
-            const float v = xr[j], g = gr[j];
-            if (v > 0.f) {
-              dr[j] = g;
-            } else {
-              dr[j] = g * alpha[j];
-              acc[j] += double(g) * double(v);
-            }
-          }
+      std::fill(lanes.begin(), lanes.end(), 0.f);
+      const int64_t e0 = k * chunk, e1 = std::min(n, e0 + chunk);
+      for (int64_t off = e0; off < e1; off += run) {
+        const int64_t len = std::min(run, e1 - off);
+        const float *xr = x + off, *gr = dy + off, *a = pat.data();
+        float* dr = dx + off;
+        float* acc = lanes.data();
+        for (int64_t i = 0; i < len; ++i) {
+          const float v = xr[i], g = gr[i];
+          const bool pos = v > 0.f;
+          dr[i] = pos ? g : g * a[i];
+          acc[i] += pos ? 0.f : g * v;
         }
       }
+      double* out = partial.data() + k * width;
+      for (int64_t i = 0; i < run; ++i) out[n_alpha == 1 ? 0 : i % c] += double(lanes[size_t(i)]);
     }
   });
   for (int64_t j = 0; j < width; ++j) {

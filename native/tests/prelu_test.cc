@@ -69,7 +69,7 @@ static void test_case(int64_t rows, int64_t c, bool per_channel, std::mt19937& r
 
 int main() {
   std::mt19937 rng(5);
-  const int64_t cases[][2] = {{1, 1}, {7, 3}, {100003, 1}, {4099, 16}, {20000, 33}, {0, 8}};
+  const int64_t cases[][2] = {{1, 1}, {7, 3}, {100003, 1}, {4099, 16}, {20000, 33}, {0, 8}, {30001, 8}, {5000, 64}};
   for (auto& c : cases) {
     test_case(c[0], c[1], false, rng);
     test_case(c[0], c[1], true, rng);
