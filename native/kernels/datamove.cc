@@ -173,26 +173,4 @@ void split_last_4(int count, const float* x, int64_t rows, float* const* parts, 
   });
 }
 
-void window3d_4(const float* x, float* y, int64_t n, int64_t d, int64_t h, int64_t w, int64_t c, int64_t od,
-                int64_t oh, int64_t ow, int64_t b0, int64_t b1, int64_t b2) {
-  const int64_t rows = n * od * oh, row = ow * c;
-  if (rows == 0 || row == 0) return;
-  // the output columns k with 0 <= k + b2 < w: [k0, k1)
-  const int64_t k0 = std::min(ow, std::max<int64_t>(0, -b2)), k1 = std::max(k0, std::min(ow, w - b2));
-  parallel_for(rows, std::max<int64_t>(1, 16384 / row), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t j = r % oh, i = (r / oh) % od, b = r / (oh * od);
-      const int64_t si = i + b0, sj = j + b1;
-      float* out = y + r * row;
-      if (si < 0 || si >= d || sj < 0 || sj >= h || k0 == k1) {
-        std::memset(out, 0, sizeof(float) * size_t(row));
-        continue;
-      }
-      if (k0 > 0) std::memset(out, 0, sizeof(float) * size_t(k0 * c));
-      std::memcpy(out + k0 * c, x + (((b * d + si) * h + sj) * w + (k0 + b2)) * c, sizeof(float) * size_t((k1 - k0) * c));
-      if (k1 < ow) std::memset(out + k1 * c, 0, sizeof(float) * size_t((ow - k1) * c));
-    }
-  });
-}
-
 }  // namespace clara

@@ -26,12 +26,4 @@ void concat_last_4(int count, const float* const* parts, const int64_t* widths, 
 // The inverse: parts[p][r, :] = x[r, offset_p : offset_p + widths[p]].
 void split_last_4(int count, const float* x, int64_t rows, float* const* parts, const int64_t* widths);
 
-// A spatial window of an NDHWC volume with zero fill: y [n, od, oh, ow, c] with
-// y[b, i, j, k, :] = x[b, i + b0, j + b1, k + b2, :] where that voxel lies inside x [n, d, h, w, c],
-// else 0; offsets may be negative. A crop followed by end padding (a transposed convolution's
-// padding and output_padding) in one pass, and its own adjoint: the gradient is the window of dy
-// at the negated offsets with x's size. 4-byte elements.
-void window3d_4(const float* x, float* y, int64_t n, int64_t d, int64_t h, int64_t w, int64_t c, int64_t od,
-                int64_t oh, int64_t ow, int64_t b0, int64_t b1, int64_t b2);
-
 }  // namespace clara

@@ -67,16 +67,7 @@ Napi::Value SplitLast(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (x, y, n, d, h, w, c, od, oh, ow, b0, b1, b2)
-Napi::Value Window3d(const Napi::CallbackInfo& info) {
-  clara::window3d_4(clara::typed_data<float>(info[0]), clara::typed_data<float>(info[1]), num(info[2]), num(info[3]),
-                    num(info[4]), num(info[5]), num(info[6]), num(info[7]), num(info[8]), num(info[9]), num(info[10]),
-                    num(info[11]), num(info[12]));
-  return info.Env().Undefined();
-}
-
 void Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("window3d4", Napi::Function::New(env, Window3d));
   exports.Set("upsampleNearest3dF32", Napi::Function::New(env, UpsampleNearest3d));
   exports.Set("upsampleNearest3dGradF32", Napi::Function::New(env, UpsampleNearest3dGrad));
   exports.Set("upsampleLinearAxisF32", Napi::Function::New(env, UpsampleLinearAxis));

@@ -12,8 +12,6 @@ export interface NativeDataMove {
   upsampleLinearAxisGradF32(src: Float32Array, dst: Float32Array, outer: number, n: number, inner: number, s: number): void;
   concatLast4(parts: (Float32Array | Int32Array)[], rows: number, out: Float32Array | Int32Array): void;
   splitLast4(x: Float32Array | Int32Array, rows: number, parts: (Float32Array | Int32Array)[]): void;
-  /** y [n, od, oh, ow, c] = x [n, d, h, w, c] read at (i + b0, j + b1, k + b2), zero outside x. */
-  window3d4(x: Float32Array, y: Float32Array, n: number, d: number, h: number, w: number, c: number, od: number, oh: number, ow: number, b0: number, b1: number, b2: number): void;
 }
 
 export type Shape5 = [number, number, number, number, number];

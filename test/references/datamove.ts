@@ -48,19 +48,3 @@ export function concatLastRef(parts: Arr4[], rows: number): Float64Array {
   }
   return out;
 }
-
-/** Plain-TypeScript reference of window3d: y[b, i, j, k, :] = x[b, i + b0, j + b1, k + b2, :] inside x, else 0. */
-export function window3dRef(x: Float32Array, xShape: readonly number[], begin: readonly number[], size: readonly number[]): Float32Array {
-  const [n, d, h, w, c] = xShape;
-  const y = new Float32Array(n * size[0] * size[1] * size[2] * c);
-  let o = 0;
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < size[0]; i++)
-      for (let j = 0; j < size[1]; j++)
-        for (let k = 0; k < size[2]; k++) {
-          const [si, sj, sk] = [i + begin[0], j + begin[1], k + begin[2]];
-          const inside = si >= 0 && si < d && sj >= 0 && sj < h && sk >= 0 && sk < w;
-          for (let ch = 0; ch < c; ch++) y[o++] = inside ? x[(((b * d + si) * h + sj) * w + sk) * c + ch] : 0;
-        }
-  return y;
-}
