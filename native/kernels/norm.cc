@@ -5,20 +5,25 @@
 #include <vector>
 
 #include "common/thread_pool.h"
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace clara {
 namespace {
 
 constexpr int64_t kChunkElems = 1 << 14;
+// Floats per run (about): long enough to amortise a run's setup, short enough for L1.
+constexpr int64_t kRun = 64;
 
 // A sample's rows are walked as flat runs of `width` floats: `per` whole rows of C channels
-// (per = 64 / C for C < 64, else 1), so a few channels do not cost a short loop per row. Element
+// (per = kRun / C for C < kRun, else 1), so a few channels do not cost a short loop per row. Element
 // i of a run is channel i % C: per-channel parameters are laid out as patterns of that width.
 struct Layout {
   int64_t C, per, width, rows_per_chunk, chunks;  // chunks per sample
   explicit Layout(const NormGeom& n)
       : C(n.c),
-        per(n.c < 64 ? 64 / std::max<int64_t>(1, n.c) : 1),
+        per(n.c < kRun ? kRun / std::max<int64_t>(1, n.c) : 1),
         width(per * n.c),
         rows_per_chunk(std::max<int64_t>(per, kChunkElems / std::max<int64_t>(1, n.c)) / per * per),
         chunks(std::max<int64_t>(1, (n.v + rows_per_chunk - 1) / rows_per_chunk)) {}
@@ -33,7 +38,7 @@ std::vector<float> patterns(const Layout& L, int64_t S, const std::vector<float>
 }
 
 // Per-(sample, channel) sums of K quantities: f(s, run offset, run length, acc[K][width]) adds one
-// run of one chunk's fp32 accumulators; chunks are folded per channel and added in double in a
+// run to one chunk's fp32 accumulators; chunks are folded per channel and added in double in a
 // fixed order (independent of the thread count). out[s][k][c].
 template <int K, typename F>
 void channel_sums(const NormGeom& n, const Layout& L, std::vector<double>& out, F f) {
@@ -72,6 +77,26 @@ void each_run(const NormGeom& n, const Layout& L, F f) {
       for (int64_t off = begin; off < end; off += L.width) f(s, off, std::min(L.width, end - off));
     }
   });
+}
+
+// out[i] = dy[i] · step(y[i]) with y = x·a + sh (the forward's ReLU input, recomputed): tfjs's
+// ReluGrad, where inf · 0 is NaN too and a NaN y gives NaN (y - y carries it: y is never
+// infinite, the norm of a volume holding inf is NaN throughout).
+void relu_masked_dy(const float* dy, const float* x, const float* a, const float* sh, float* out, int64_t len) {
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; i < len; i += 16) {
+    const __mmask16 k = len - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (len - i)) - 1);
+    const __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, sh + i));
+    const __m512 step = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), zero, one), _mm512_sub_ps(v, v));
+    _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, dy + i), step));
+  }
+#endif
+  for (; i < len; ++i) {
+    const float v = x[i] * a[i] + sh[i];
+    out[i] = dy[i] * ((v > 0.f ? 1.f : 0.f) + (v - v));
+  }
 }
 
 // Sum of the per-channel totals of group g of sample s (channels g*per .. (g+1)*per - 1), or of
@@ -178,20 +203,22 @@ void group_norm_grad_impl(const NormGeom& n, const float* dy, const float* x, co
     }
   const std::vector<float> pm = patterns(L, S, mc), pr = patterns(L, S, rc);
   const std::vector<float> pa = relu ? patterns(L, S, ac) : std::vector<float>(), pb = relu ? patterns(L, S, bc) : std::vector<float>();
-  // dy through the fused ReLU: dy · step(y) (NaN in y gives NaN, as tfjs's ReluGrad)
-  auto grad_in = [&](int64_t s, int64_t off, int64_t i) -> float {
-    const float g = dy[off + i];
-    if constexpr (!relu) return g;
-    const float v = x[off + i] * pa[size_t(s * W + i)] + pb[size_t(s * W + i)];
-    return v > 0.f ? g : (v != v ? v : 0.f);
-  };
+  const float* pa0 = relu ? pa.data() : nullptr;
+  const float* pb0 = relu ? pb.data() : nullptr;
+  // Through the fused ReLU: dy · step(y) into dx first (a streaming pass), which the two passes
+  // below then read as their dy (the second overwrites it element by element in place).
+  const float* g_in = dy;
+  if constexpr (relu) {
+    each_run(n, L, [&](int64_t s, int64_t off, int64_t len) { relu_masked_dy(dy + off, x + off, pa0 + s * W, pb0 + s * W, dx + off, len); });
+    g_in = dx;
+  }
   // per (s, c): Σ dy and Σ dy·xhat
   std::vector<double> sums;
   channel_sums<2>(n, L, sums, [&](int64_t s, int64_t off, int64_t len, float* acc) {
-    const float *xr = x + off, *m = pm.data() + s * W, *rs = pr.data() + s * W;
+    const float *xr = x + off, *gr = g_in + off, *m = pm.data() + s * W, *rs = pr.data() + s * W;
     float* a1 = acc + W;
     for (int64_t i = 0; i < len; ++i) {
-      const float g = grad_in(s, off, i);
+      const float g = gr[i];
       acc[i] += g;
       a1[i] += g * ((xr[i] - m[i]) * rs[i]);
     }
@@ -220,12 +247,12 @@ void group_norm_grad_impl(const NormGeom& n, const float* dy, const float* x, co
     }
   const std::vector<float> pk1 = patterns(L, S, k1), pk2 = patterns(L, S, k2), pw = patterns(L, S, wc);
   each_run(n, L, [&](int64_t s, int64_t off, int64_t len) {
-    const float *xr = x + off, *m = pm.data() + s * W, *rs = pr.data() + s * W, *a = pk1.data() + s * W,
-                *bb = pk2.data() + s * W, *ww = pw.data() + s * W;
+    const float *xr = x + off, *gr = g_in + off, *m = pm.data() + s * W, *rs = pr.data() + s * W,
+                *a = pk1.data() + s * W, *bb = pk2.data() + s * W, *ww = pw.data() + s * W;
     float* out = dx + off;
     for (int64_t i = 0; i < len; ++i) {
       const float xh = (xr[i] - m[i]) * rs[i];
-      out[i] = rs[i] * (ww[i] * grad_in(s, off, i) - a[i] - xh * bb[i]);
+      out[i] = rs[i] * (ww[i] * gr[i] - a[i] - xh * bb[i]);
     }
   });
 }
