@@ -4,12 +4,19 @@
 // group): batch norm's running statistics); only y carries a gradient. models/nn/norm.ts runs
 // it through groupNorm3d while it is registered on the current backend, tensor ops otherwise.
 import * as tf from '@tensorflow/tfjs';
-import type { Tensor, Tensor1D, Tensor3D } from '@tensorflow/tfjs';
-import { defineGradient, defineKernel, f32, f32Backed, runKernelOutputs } from './kernel.js';
+import type { Tensor, Tensor1D } from '@tensorflow/tfjs';
+import { defineGradient, defineKernel, f32, f32Backed, runKernelOutputs, sizeOf } from './kernel.js';
 import { outputF32 } from '../output-pool.js';
 
 const GROUP_NORM = 'ClaraGroupNorm';
 const GROUP_NORM_GRAD = 'ClaraGroupNormGrad';
+
+/** x [S, ..., C] (rank >= 3) as the kernel's [S, V, C] view (no Reshape kernels around it). */
+function view(shape: readonly number[]): [number, number, number] {
+  const s = shape[0],
+    c = shape[shape.length - 1];
+  return [s, s * c > 0 ? sizeOf(shape) / (s * c) : 0, c];
+}
 
 interface NormAttrs {
   groups: number;
@@ -24,7 +31,7 @@ export const groupNormKernel = defineKernel<'x' | 'w' | 'b', NormAttrs>({
   name: GROUP_NORM,
   mode: 'add',
   run({ x, w, b }, be, { groups, eps, affine, relu }, k) {
-    const [s, v, c] = x.shape;
+    const [s, v, c] = view(x.shape);
     const y = outputF32(s * v * c),
       mean = new Float32Array(s * groups),
       variance = new Float32Array(s * groups);
@@ -37,7 +44,7 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
   name: GROUP_NORM_GRAD,
   mode: 'add',
   run({ dy, x, mean, variance, w, b }, be, { groups, eps, affine, relu }, k) {
-    const [s, v, c] = x.shape;
+    const [s, v, c] = view(x.shape);
     const dx = outputF32(s * v * c),
       dw = new Float32Array(c),
       db = new Float32Array(c);
@@ -75,25 +82,40 @@ export const groupNormGradient = defineGradient<NormAttrs>({
   },
 });
 
+// The kernel's w and b inputs without an affine (not read): one kept [C] tensor per size and
+// value instead of a Fill kernel each per call.
+const placeholders = new Map<string, Tensor>();
+function placeholder(c: number, value: number): Tensor {
+  const key = `${c}:${value}`;
+  let t = placeholders.get(key);
+  if (!t || t.isDisposed) {
+    t = tf.keep(tf.fill([c], value));
+    placeholders.set(key, t);
+  }
+  return t;
+}
+
 /**
- * Normalises x [S, V, C] per (sample, group of C / groups channels), then applies w and b
+ * Normalises x [S, ..., C] (rank >= 3: the middle axes are the voxels V) per (sample, group of C / groups channels), then applies w and b
  * ([C], both or neither), then ReLU when `relu` is set: { y, mean [S, G], variance [S, G] };
  * undefined where the native kernel is not registered on the current backend or x is not float32.
  */
 export function groupNorm3d(
-  x: Tensor3D,
+  x: Tensor,
   groups: number,
   eps: number,
   w: Tensor | null,
   b: Tensor | null,
   relu = false,
-): { y: Tensor3D; mean: Tensor; variance: Tensor } | undefined {
-  if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || !f32Backed(x) || x.shape[2] % groups !== 0) return undefined;
+): { y: Tensor; mean: Tensor; variance: Tensor } | undefined {
+  if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || !f32Backed(x) || x.rank < 3 || x.shape[x.rank - 1] % groups !== 0) return undefined;
   if ((w && !f32Backed(w)) || (b && !f32Backed(b))) return undefined;
-  const c = x.shape[2];
+  const c = x.shape[x.rank - 1];
   const affine = !!(w && b);
-  const wt = affine ? (tf.reshape(w!, [c]) as Tensor1D) : tf.ones([c]),
-    bt = affine ? (tf.reshape(b!, [c]) as Tensor1D) : tf.zeros([c]);
+  // [C] parameters go in as they are (a Reshape kernel each way otherwise)
+  const asC = (t: Tensor) => (t.rank === 1 ? t : (tf.reshape(t, [c]) as Tensor1D));
+  const wt = affine ? asC(w!) : placeholder(c, 1),
+    bt = affine ? asC(b!) : placeholder(c, 0);
   const [y, mean, variance] = runKernelOutputs(GROUP_NORM, { x, w: wt, b: bt }, { groups, eps, affine, relu });
-  return { y: y as Tensor3D, mean, variance };
+  return { y, mean, variance };
 }

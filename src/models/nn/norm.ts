@@ -21,7 +21,7 @@ function normalize2d(
   relu: boolean,
 ): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const [rows, c] = x2d.shape;
-  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]) as tf.Tensor3D, groups, eps, w, b, relu);
+  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]), groups, eps, w, b, relu);
   if (fused) {
     // per-channel statistics, as the tensor-op path returns them
     const per = c / groups;
@@ -47,8 +47,8 @@ function normalize2d(
 function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null, relu: boolean): tf.Tensor5D {
   const [n, d, h, wd, c] = x.shape;
   const v = d * h * wd;
-  const fused = groupNorm3d(tf.reshape(x, [n, v, c]) as tf.Tensor3D, groups, eps, w, b, relu);
-  if (fused) return tf.reshape(fused.y, x.shape) as tf.Tensor5D;
+  const fused = groupNorm3d(x, groups, eps, w, b, relu);
+  if (fused) return fused.y as tf.Tensor5D;
   const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b, relu).y;
   const out = n === 1 ? one(x) : tf.stack(tf.unstack(x, 0).map(one));
   return tf.reshape(out, x.shape) as tf.Tensor5D;
