@@ -15,7 +15,8 @@ export const splitVKernel = defineKernel<'x', { numOrSizeSplits: number | number
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, ax);
     if (ax === x.shape.length - 1 && !(xv instanceof Uint8Array) && x.shape.length > 0) {
       const rows = sizeOf(x.shape.slice(0, -1));
-      const parts = sizes.map((w) => (xv instanceof Float32Array ? outputF32(rows * w, true) : new Int32Array(rows * w)));
+      // every element of every part is written: no zeroing
+      const parts = sizes.map((w) => (xv instanceof Float32Array ? outputF32(rows * w) : new Int32Array(rows * w)));
       k.splitLast4(xv, rows, parts);
       return parts.map((p, i) => be.makeTensorInfo([...x.shape.slice(0, -1), sizes[i]], x.dtype, p));
     }

@@ -9,7 +9,7 @@ export const tileGradKernel = defineKernel<'dy' | 'x', { reps: number[] }>({
   name: TILE_GRAD,
   mode: 'add',
   run({ dy, x }, be, { reps }, k) {
-    const dx = outputF32(sizeOf(x.shape), true);
+    const dx = outputF32(sizeOf(x.shape)); // every element written (the first repetition copies)
     k.tileGradF32(Float64Array.from(x.shape), Float64Array.from(reps), f32(be, dy)!, dx);
     return be.makeTensorInfo(x.shape, 'float32', dx);
   },

@@ -17,7 +17,7 @@ export const upsampleNearest3dKernel = defineKernel<'x', UpsampleAttrs>({
   run({ x }, be, { size: s }, k) {
     const [n, d, h, w, c] = x.shape;
     const shape = [n, d * s[0], h * s[1], w * s[2], c];
-    const y = outputF32(sizeOf(shape), true);
+    const y = outputF32(sizeOf(shape)); // every element written
     k.upsampleNearest3dF32(f32(be, x)!, y, n, d, h, w, c, s[0], s[1], s[2]);
     return be.makeTensorInfo(shape, 'float32', y);
   },
@@ -29,7 +29,7 @@ export const upsampleNearest3dGradKernel = defineKernel<'dy', UpsampleAttrs>({
   run({ dy }, be, { size: s }, k) {
     const [n, od, oh, ow, c] = dy.shape;
     const shape = [n, od / s[0], oh / s[1], ow / s[2], c];
-    const dx = outputF32(sizeOf(shape), true);
+    const dx = outputF32(sizeOf(shape)); // every element written (the first block row copies)
     k.upsampleNearest3dGradF32(f32(be, dy)!, dx, n, shape[1], shape[2], shape[3], c, s[0], s[1], s[2]);
     return be.makeTensorInfo(shape, 'float32', dx);
   },
