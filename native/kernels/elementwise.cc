@@ -102,7 +102,10 @@ void run_binary(F f, int rank, const int64_t* shape, const float* a, const int64
 template <typename F>
 void unary(const float* x, float* y, int64_t n, F f) {
   parallel_for(n, 32768, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+    // local restrict copies: through the closure's references GCC assumes y may alias them
+    const float* __restrict xs = x;
+    float* __restrict ys = y;
+    for (int64_t i = b; i < e; ++i) ys[i] = f(xs[i]);
   });
 }
 
@@ -154,10 +157,14 @@ void step_f32(const float* x, float* y, int64_t n, float alpha) {
 
 void relu_grad_f32(const float* dy, const float* x, float* dx, int64_t n) {
   parallel_for(n, 32768, [&](int64_t b, int64_t e) {
+    // local restrict copies, as in unary()
+    const float* __restrict xs = x;
+    const float* __restrict g = dy;
+    float* __restrict out = dx;
     for (int64_t i = b; i < e; ++i) {
-      const float v = x[i];
+      const float v = xs[i];
       const float s = v > 0.f ? 1.f : (v != v ? v : 0.f);
-      dx[i] = dy[i] * s;
+      out[i] = g[i] * s;
     }
   });
 }

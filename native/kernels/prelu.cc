@@ -12,9 +12,13 @@ void prelu_f32(const float* x, const float* alpha, int64_t n_alpha, float* y, in
   if (n_alpha == 1) {
     const float a = alpha[0];
     parallel_for(n, 32768, [&](int64_t b, int64_t e) {
+      // local copies: through the closure's references GCC assumes y may alias x and a
+      const float* __restrict xs = x;
+      float* __restrict ys = y;
+      const float av = a;
       for (int64_t i = b; i < e; ++i) {
-        const float v = x[i];
-        y[i] = v > 0.f ? v : a * v;
+        const float v = xs[i];
+        ys[i] = v > 0.f ? v : av * v;
       }
     });
     return;

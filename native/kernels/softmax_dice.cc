@@ -168,11 +168,14 @@ void softmax_dice_grad_f32(const SoftmaxDiceGeom& g, const float* dy, const floa
       if (c == 2) {
         // dx0 = p0·p1·(dp0 - dp1) = -dx1 (softmax's Jacobian for two classes)
         const float a0 = as[0], a1 = as[1], b0 = bs[0], b1 = bs[1];
+        const float* __restrict pr = p;
+        const float* __restrict tr = t;
+        float* __restrict dr = dx;
         for (int64_t i = v0; i < v1; ++i) {
-          const float p0 = p[2 * i], p1 = p[2 * i + 1];
-          const float q = p0 * p1 * ((a0 * t[2 * i] + b0) - (a1 * t[2 * i + 1] + b1));
-          dx[2 * i] = q;
-          dx[2 * i + 1] = -q;
+          const float p0 = pr[2 * i], p1 = pr[2 * i + 1];
+          const float q = p0 * p1 * ((a0 * tr[2 * i] + b0) - (a1 * tr[2 * i + 1] + b1));
+          dr[2 * i] = q;
+          dr[2 * i + 1] = -q;
         }
         continue;
       }
