@@ -88,7 +88,7 @@ function biasOp(d: number, c: number): Op {
 }
 
 const norm = (spec: string, args: Record<string, unknown>, c: number, relu: boolean) => (store: ParamStore) =>
-  normLayer(store, 'n', { name: spec, args }, c, relu)! as (x: tf.Tensor5D) => tf.Tensor;
+  normLayer(store, 'n', { name: spec, args }, c, relu ? { name: 'relu' } : undefined)! as (x: tf.Tensor5D) => tf.Tensor;
 
 const ops: Op[] = [
   diceOp(32),

@@ -37,6 +37,13 @@ std::vector<float> patterns(const Layout& L, int64_t S, const std::vector<float>
   return p;
 }
 
+// The PReLU alphas (one shared, or one per channel) as a pattern of the run width.
+std::vector<float> alpha_pattern(const Layout& L, const float* alpha, int64_t n_alpha) {
+  std::vector<float> p(size_t(L.width));
+  for (int64_t i = 0; i < L.width; ++i) p[size_t(i)] = n_alpha == 1 ? alpha[0] : alpha[i % L.C];
+  return p;
+}
+
 // Per-(sample, channel) sums of K quantities: f(s, run offset, run length, acc[K][width]) adds one
 // run to one chunk's fp32 accumulators; chunks are folded per channel and added in double in a
 // fixed order (independent of the thread count). out[s][k][c].
@@ -99,6 +106,32 @@ void relu_masked_dy(const float* dy, const float* x, const float* a, const float
   }
 }
 
+// The fused PReLU's gradient for one run: out[i] = dy · (y > 0 ? 1 : alpha) and acc[i] +=
+// dy · y where y <= 0 (dalpha's lanes), y = x·a + sh recomputed; tfjs's / PyTorch's semantics
+// (a NaN y takes the alpha branch and puts NaN into dalpha).
+void prelu_masked_dy(const float* dy, const float* x, const float* a, const float* sh, const float* al, float* out,
+                     float* acc, int64_t len) {
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  const __m512 zero = _mm512_setzero_ps();
+  for (; i < len; i += 16) {
+    const __mmask16 k = len - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (len - i)) - 1);
+    const __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, sh + i));
+    const __m512 g = _mm512_maskz_loadu_ps(k, dy + i);
+    const __mmask16 pos = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+    _mm512_mask_storeu_ps(out + i, k, _mm512_mask_blend_ps(pos, _mm512_mul_ps(g, _mm512_maskz_loadu_ps(k, al + i)), g));
+    const __m512 s = _mm512_maskz_mul_ps(__mmask16(k & ~pos), g, v);
+    _mm512_mask_storeu_ps(acc + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, acc + i), s));
+  }
+#endif
+  for (; i < len; ++i) {
+    const float v = x[i] * a[i] + sh[i], g = dy[i];
+    const bool pos = v > 0.f;
+    out[i] = pos ? g : g * al[i];
+    acc[i] += pos ? 0.f : g * v;
+  }
+}
+
 // Sum of the per-channel totals of group g of sample s (channels g*per .. (g+1)*per - 1), or of
 // the per-channel values times w[c] when w is given; base is the sample's offset in sums.
 double group_total(const std::vector<double>& sums, int64_t base, int64_t g, int64_t per, const float* w = nullptr) {
@@ -111,8 +144,9 @@ double group_total(const std::vector<double>& sums, int64_t base, int64_t g, int
 
 namespace {
 
-template <bool relu>
-void group_norm_impl(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var) {
+template <NormAct act>
+void group_norm_impl(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var,
+                     const float* alpha, int64_t n_alpha) {
   const int64_t C = n.c, per = n.c / n.g, S = n.s;
   const Layout L(n);
   const int64_t W = L.width;
@@ -170,22 +204,31 @@ void group_norm_impl(const NormGeom& n, const float* x, const float* w, const fl
       }
     }
   const std::vector<float> pa = patterns(L, S, scale), pb = patterns(L, S, shift);
+  const std::vector<float> pal = act == NormAct::kPrelu ? alpha_pattern(L, alpha, n_alpha) : std::vector<float>();
   each_run(n, L, [&](int64_t s, int64_t off, int64_t len) {
-    const float *xr = x + off, *a = pa.data() + s * W, *sh = pb.data() + s * W;
-    float* out = y + off;
-    if constexpr (relu)  // tfjs's Relu: NaN stays NaN
+    const float *__restrict xr = x + off, *__restrict a = pa.data() + s * W, *__restrict sh = pb.data() + s * W;
+    float* __restrict out = y + off;
+    if constexpr (act == NormAct::kRelu)  // tfjs's Relu: NaN stays NaN
       for (int64_t i = 0; i < len; ++i) {
         const float v = xr[i] * a[i] + sh[i];
         out[i] = v < 0.f ? 0.f : v;
       }
-    else
+    else if constexpr (act == NormAct::kPrelu) {  // tfjs's Prelu: v > 0 ? v : alpha·v
+      const float* __restrict al = pal.data();
+      for (int64_t i = 0; i < len; ++i) {
+        const float v = xr[i] * a[i] + sh[i];
+        out[i] = v > 0.f ? v : al[i] * v;
+      }
+    } else
       for (int64_t i = 0; i < len; ++i) out[i] = xr[i] * a[i] + sh[i];
   });
 }
 
-template <bool relu>
+template <NormAct act>
 void group_norm_grad_impl(const NormGeom& n, const float* dy, const float* x, const float* mean, const float* var,
-                          const float* w, const float* b, float* dx, float* dw, float* db) {
+                          const float* w, const float* b, float* dx, float* dw, float* db, const float* alpha,
+                          int64_t n_alpha, float* dalpha) {
+  constexpr bool fused = act != NormAct::kNone;
   const int64_t C = n.c, per = n.c / n.g, S = n.s;
   const Layout L(n);
   const int64_t W = L.width;
@@ -202,14 +245,29 @@ void group_norm_grad_impl(const NormGeom& n, const float* dy, const float* x, co
       bc[size_t(s * C + c)] = (b ? b[c] : 0.f) - m * a;
     }
   const std::vector<float> pm = patterns(L, S, mc), pr = patterns(L, S, rc);
-  const std::vector<float> pa = relu ? patterns(L, S, ac) : std::vector<float>(), pb = relu ? patterns(L, S, bc) : std::vector<float>();
-  const float* pa0 = relu ? pa.data() : nullptr;
-  const float* pb0 = relu ? pb.data() : nullptr;
-  // Through the fused ReLU: dy · step(y) into dx first (a streaming pass), which the two passes
-  // below then read as their dy (the second overwrites it element by element in place).
+  const std::vector<float> pa = fused ? patterns(L, S, ac) : std::vector<float>(), pb = fused ? patterns(L, S, bc) : std::vector<float>();
+  const float* pa0 = fused ? pa.data() : nullptr;
+  const float* pb0 = fused ? pb.data() : nullptr;
+  // Through the fused activation: its gradient of dy into dx first (a streaming pass; PReLU's
+  // also sums dalpha per channel), which the two passes below then read as their dy (the second
+  // overwrites it element by element in place).
   const float* g_in = dy;
-  if constexpr (relu) {
+  if constexpr (act == NormAct::kRelu) {
     each_run(n, L, [&](int64_t s, int64_t off, int64_t len) { relu_masked_dy(dy + off, x + off, pa0 + s * W, pb0 + s * W, dx + off, len); });
+    g_in = dx;
+  } else if constexpr (act == NormAct::kPrelu) {
+    const std::vector<float> pal = alpha_pattern(L, alpha, n_alpha);
+    std::vector<double> da;
+    channel_sums<1>(n, L, da, [&](int64_t s, int64_t off, int64_t len, float* acc) {
+      prelu_masked_dy(dy + off, x + off, pa0 + s * W, pb0 + s * W, pal.data(), dx + off, acc, len);
+    });
+    for (int64_t j = 0; j < n_alpha; ++j) {
+      double t = 0;
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t c = 0; c < C; ++c)
+          if (n_alpha == 1 || c == j) t += da[size_t(s * C + c)];
+      dalpha[j] = float(t);
+    }
     g_in = dx;
   }
   // per (s, c): Σ dy and Σ dy·xhat
@@ -260,15 +318,26 @@ void group_norm_grad_impl(const NormGeom& n, const float* dy, const float* x, co
 }  // namespace
 
 void group_norm_f32(const NormGeom& n, const float* x, const float* w, const float* b, float* y, float* mean, float* var,
-                    bool relu) {
-  if (relu) group_norm_impl<true>(n, x, w, b, y, mean, var);
-  else group_norm_impl<false>(n, x, w, b, y, mean, var);
+                    NormAct act, const float* alpha, int64_t n_alpha) {
+  switch (act) {
+    case NormAct::kRelu: group_norm_impl<NormAct::kRelu>(n, x, w, b, y, mean, var, alpha, n_alpha); break;
+    case NormAct::kPrelu: group_norm_impl<NormAct::kPrelu>(n, x, w, b, y, mean, var, alpha, n_alpha); break;
+    default: group_norm_impl<NormAct::kNone>(n, x, w, b, y, mean, var, alpha, n_alpha); break;
+  }
 }
 
 void group_norm_grad_f32(const NormGeom& n, const float* dy, const float* x, const float* mean, const float* var,
-                         const float* w, const float* b, float* dx, float* dw, float* db, bool relu) {
-  if (relu) group_norm_grad_impl<true>(n, dy, x, mean, var, w, b, dx, dw, db);
-  else group_norm_grad_impl<false>(n, dy, x, mean, var, w, b, dx, dw, db);
+                         const float* w, const float* b, float* dx, float* dw, float* db, NormAct act, const float* alpha,
+                         int64_t n_alpha, float* dalpha) {
+  switch (act) {
+    case NormAct::kRelu:
+      group_norm_grad_impl<NormAct::kRelu>(n, dy, x, mean, var, w, b, dx, dw, db, alpha, n_alpha, dalpha);
+      break;
+    case NormAct::kPrelu:
+      group_norm_grad_impl<NormAct::kPrelu>(n, dy, x, mean, var, w, b, dx, dw, db, alpha, n_alpha, dalpha);
+      break;
+    default: group_norm_grad_impl<NormAct::kNone>(n, dy, x, mean, var, w, b, dx, dw, db, alpha, n_alpha, dalpha); break;
+  }
 }
 
 }  // namespace clara

@@ -30,8 +30,8 @@ export interface SegResNetOptions {
 function resBlock(store: ParamStore, name: string, c: number, norm: LayerSpec, act: LayerSpec): Layer {
   // a ReLU is folded into the norm before it (one native pass each way on cpu-native)
   const fuse = act.name === 'relu';
-  const n1 = normLayer(store, `${name}.norm1`, norm, c, fuse)!;
-  const n2 = normLayer(store, `${name}.norm2`, norm, c, fuse)!;
+  const n1 = normLayer(store, `${name}.norm1`, norm, c, fuse ? { name: 'relu' } : undefined)!;
+  const n2 = normLayer(store, `${name}.norm2`, norm, c, fuse ? { name: 'relu' } : undefined)!;
   const a = actLayer(store, `${name}.act`, act)!;
   const c1 = conv3d(store, `${name}.conv1.conv`, c, c, { kernel: 3, bias: false });
   const c2 = conv3d(store, `${name}.conv2.conv`, c, c, { kernel: 3, bias: false });
@@ -80,7 +80,7 @@ export function buildSegResNet(o: SegResNetOptions): SegModel {
     const final = useFinal
       ? sequential(
           ...(act.name === 'relu'
-            ? [normLayer(store, 'conv_final.0', norm, f, true)!]
+            ? [normLayer(store, 'conv_final.0', norm, f, { name: 'relu' })!]
             : [normLayer(store, 'conv_final.0', norm, f)!, actLayer(store, 'conv_final.1', act)!]),
           conv3d(store, 'conv_final.2.conv', f, outC, { kernel: 1, bias: true }),
         )

@@ -16,8 +16,9 @@ export interface NativeNorm {
     y: Float32Array,
     mean: Float32Array,
     variance: Float32Array,
-    /** ReLU after the norm, in the same pass. */
-    relu?: boolean,
+    /** The activation after the norm, in the same pass: 0 none, 1 ReLU, 2 PReLU (with alpha, [1] or [C]). */
+    act?: number,
+    alpha?: Float32Array | null,
   ): void;
   groupNormGradF32(
     s: number,
@@ -33,9 +34,11 @@ export interface NativeNorm {
     dx: Float32Array,
     dw: Float32Array | null,
     db: Float32Array | null,
-    /** The forward's b and relu flag (the ReLU's mask is recomputed from x). */
+    /** The forward's b, act and alpha (the activation's input is recomputed from x); dalpha for PReLU. */
     b?: Float32Array | null,
-    relu?: boolean,
+    act?: number,
+    alpha?: Float32Array | null,
+    dalpha?: Float32Array | null,
   ): void;
 }
 

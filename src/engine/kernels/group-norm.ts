@@ -23,31 +23,53 @@ interface NormAttrs {
   eps: number;
   /** w and b are the affine parameters (otherwise placeholders, not read). */
   affine: boolean;
-  /** y = relu(norm(x)): the layer's ReLU in the same pass (and its mask in the gradient's). */
-  relu?: boolean;
+  /**
+   * The layer's activation folded in: y = relu(norm(x)) or prelu(norm(x), alpha) in the same
+   * pass (and its gradient in the gradient's); alpha is then an input ([1] or [C]).
+   */
+  act?: NormActName;
 }
 
-export const groupNormKernel = defineKernel<'x' | 'w' | 'b', NormAttrs>({
+/** An activation the norm kernel folds in. */
+type NormActName = 'relu' | 'prelu';
+const ACT_CODE = { relu: 1, prelu: 2 } as const; // native/kernels/norm.h NormAct
+
+export const groupNormKernel = defineKernel<'x' | 'w' | 'b' | 'alpha', NormAttrs>({
   name: GROUP_NORM,
   mode: 'add',
-  run({ x, w, b }, be, { groups, eps, affine, relu }, k) {
+  run({ x, w, b, alpha }, be, { groups, eps, affine, act }, k) {
     const [s, v, c] = view(x.shape);
     const y = outputF32(s * v * c),
       mean = new Float32Array(s * groups),
       variance = new Float32Array(s * groups);
-    k.groupNormF32(s, v, c, groups, eps, f32(be, x)!, affine ? f32(be, w)! : null, affine ? f32(be, b)! : null, y, mean, variance, !!relu);
+    k.groupNormF32(
+      s,
+      v,
+      c,
+      groups,
+      eps,
+      f32(be, x)!,
+      affine ? f32(be, w)! : null,
+      affine ? f32(be, b)! : null,
+      y,
+      mean,
+      variance,
+      act ? ACT_CODE[act] : 0,
+      act === 'prelu' ? f32(be, alpha)! : null,
+    );
     return [be.makeTensorInfo(x.shape, 'float32', y), be.makeTensorInfo([s, groups], 'float32', mean), be.makeTensorInfo([s, groups], 'float32', variance)];
   },
 });
 
-export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance' | 'w' | 'b', NormAttrs>({
+export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance' | 'w' | 'b' | 'alpha', NormAttrs>({
   name: GROUP_NORM_GRAD,
   mode: 'add',
-  run({ dy, x, mean, variance, w, b }, be, { groups, eps, affine, relu }, k) {
+  run({ dy, x, mean, variance, w, b, alpha }, be, { groups, eps, affine, act }, k) {
     const [s, v, c] = view(x.shape);
     const dx = outputF32(s * v * c),
       dw = new Float32Array(c),
-      db = new Float32Array(c);
+      db = new Float32Array(c),
+      dalpha = new Float32Array(sizeOf(alpha.shape));
     k.groupNormGradF32(
       s,
       v,
@@ -64,26 +86,33 @@ export const groupNormGradKernel = defineKernel<'dy' | 'x' | 'mean' | 'variance'
       affine ? dw : null,
       affine ? db : null,
       affine ? f32(be, b)! : null,
-      !!relu,
+      act ? ACT_CODE[act] : 0,
+      act === 'prelu' ? f32(be, alpha)! : null,
+      act === 'prelu' ? dalpha : null,
     );
-    return [be.makeTensorInfo(x.shape, 'float32', dx), be.makeTensorInfo([c], 'float32', dw), be.makeTensorInfo([c], 'float32', db)];
+    return [
+      be.makeTensorInfo(x.shape, 'float32', dx),
+      be.makeTensorInfo([c], 'float32', dw),
+      be.makeTensorInfo([c], 'float32', db),
+      be.makeTensorInfo(alpha.shape, 'float32', dalpha),
+    ];
   },
 });
 
 export const groupNormGradient = defineGradient<NormAttrs>({
   kernelName: GROUP_NORM,
-  inputsToSave: ['x', 'w', 'b'],
+  inputsToSave: ['x', 'w', 'b', 'alpha'],
   outputsToSave: [false, true, true],
-  grad: (dys, [x, w, b, mean, variance], attrs) => {
+  grad: (dys, [x, w, b, alpha, mean, variance], attrs) => {
     const dy = Array.isArray(dys) ? dys[0] : dys;
-    // one kernel for all three gradients, run here (outside the per-input tidies that would free the others)
-    const [dx, dw, db] = runKernelOutputs(GROUP_NORM_GRAD, { dy, x, mean, variance, w, b }, attrs);
-    return { x: () => dx, w: () => dw, b: () => db };
+    // one kernel for all four gradients, run here (outside the per-input tidies that would free the others)
+    const [dx, dw, db, dalpha] = runKernelOutputs(GROUP_NORM_GRAD, { dy, x, mean, variance, w, b, alpha }, attrs);
+    return { x: () => dx, w: () => dw, b: () => db, alpha: () => dalpha };
   },
 });
 
-// The kernel's w and b inputs without an affine (not read): one kept [C] tensor per size and
-// value instead of a Fill kernel each per call.
+// The kernel's w and b inputs without an affine, and alpha without a PReLU (not read): one kept
+// tensor per size and value instead of a Fill kernel each per call.
 const placeholders = new Map<string, Tensor>();
 function placeholder(c: number, value: number): Tensor {
   const key = `${c}:${value}`;
@@ -96,9 +125,11 @@ function placeholder(c: number, value: number): Tensor {
 }
 
 /**
- * Normalises x [S, ..., C] (rank >= 3: the middle axes are the voxels V) per (sample, group of C / groups channels), then applies w and b
- * ([C], both or neither), then ReLU when `relu` is set: { y, mean [S, G], variance [S, G] };
- * undefined where the native kernel is not registered on the current backend or x is not float32.
+ * Normalises x [S, ..., C] (rank >= 3: the middle axes are the voxels V) per (sample, group of
+ * C / groups channels), then applies w and b ([C], both or neither), then the activation `act`
+ * when given (PReLU with `alpha`, [1] or [C]): { y, mean [S, G], variance [S, G] }; undefined
+ * where the native kernel is not registered on the current backend, x is not float32 or alpha
+ * is not one of those shapes.
  */
 export function groupNorm3d(
   x: Tensor,
@@ -106,16 +137,19 @@ export function groupNorm3d(
   eps: number,
   w: Tensor | null,
   b: Tensor | null,
-  relu = false,
+  act?: NormActName,
+  alpha?: Tensor,
 ): { y: Tensor; mean: Tensor; variance: Tensor } | undefined {
   if (!tf.getKernel(GROUP_NORM, tf.getBackend()) || !f32Backed(x) || x.rank < 3 || x.shape[x.rank - 1] % groups !== 0) return undefined;
   if ((w && !f32Backed(w)) || (b && !f32Backed(b))) return undefined;
   const c = x.shape[x.rank - 1];
+  if (act === 'prelu' && (!alpha || !f32Backed(alpha) || alpha.rank !== 1 || (alpha.size !== 1 && alpha.size !== c))) return undefined;
   const affine = !!(w && b);
   // [C] parameters go in as they are (a Reshape kernel each way otherwise)
   const asC = (t: Tensor) => (t.rank === 1 ? t : (tf.reshape(t, [c]) as Tensor1D));
   const wt = affine ? asC(w!) : placeholder(c, 1),
-    bt = affine ? asC(b!) : placeholder(c, 0);
-  const [y, mean, variance] = runKernelOutputs(GROUP_NORM, { x, w: wt, b: bt }, { groups, eps, affine, relu });
+    bt = affine ? asC(b!) : placeholder(c, 0),
+    at = act === 'prelu' ? alpha! : placeholder(1, 0);
+  const [y, mean, variance] = runKernelOutputs(GROUP_NORM, { x, w: wt, b: bt, alpha: at }, { groups, eps, affine, act });
   return { y, mean, variance };
 }

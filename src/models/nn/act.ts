@@ -11,12 +11,18 @@ export function actLayer(store: ParamStore, name: string, spec: LayerSpec | null
   return (x) => f(x) as tf.Tensor5D;
 }
 
+/** torch.nn.PReLU's weight ([num_parameters], filled with init) as the parameter `${name}.weight`. */
+export function preluAlpha(store: ParamStore, name: string, spec: LayerSpec): tf.Tensor {
+  const what = `${name} (act ${spec.name})`;
+  return store.constant(`${name}.weight`, [numArg(spec.args, 'num_parameters', 1, what)], numArg(spec.args, 'init', 0.25, what));
+}
+
 function actFn(store: ParamStore, name: string, spec: LayerSpec): (x: tf.Tensor5D) => tf.Tensor {
   const what = `${name} (act ${spec.name})`;
   switch (spec.name) {
     case 'prelu': {
-      const n = numArg(spec.args, 'num_parameters', 1, what);
-      const a = store.constant(`${name}.weight`, [n], numArg(spec.args, 'init', 0.25, what));
+      const a = preluAlpha(store, name, spec);
+      const n = a.size;
       // a scalar alpha keeps tfjs-cpu's binary op on its fast (non-broadcasting) path
       const scalarShape: number[] = [];
       return (x) => {

@@ -1,8 +1,8 @@
 // MONAI's Convolution (conv + ADN) and ResidualUnit, with MONAI's parameter names.
 import * as tf from '@tensorflow/tfjs';
-import { actLayer, dropoutLayer } from './act.js';
+import { actLayer, dropoutLayer, preluAlpha } from './act.js';
 import { conv3d, convTranspose3d } from './conv.js';
-import { normLayer } from './norm.js';
+import { type FoldedAct, normLayer } from './norm.js';
 import { type Layer, type ParamStore, sequential } from './params.js';
 import type { LayerSpec } from './spec.js';
 
@@ -18,13 +18,22 @@ export interface BlockOptions {
 /** monai.networks.blocks.ADN: norm (N), dropout (D), act (A) in `ordering`. */
 function adn(store: ParamStore, name: string, channels: number, o: BlockOptions): Layer | null {
   const parts: Layer[] = [];
-  // a ReLU right after the norm (no dropout between) is folded into the norm layer
+  // a ReLU or PReLU right after the norm (no dropout between) is folded into the norm layer
+  // (PReLU's weight is still the parameter `${name}.A.weight`, made after the norm's)
   const order = o.adnOrdering.toUpperCase();
-  const fuse = !!o.norm && o.act?.name === 'relu' && order.replace(o.dropout > 0 ? '' : 'D', '').includes('NA');
+  const fuse = !!o.norm && (o.act?.name === 'relu' || o.act?.name === 'prelu') && order.replace(o.dropout > 0 ? '' : 'D', '').includes('NA');
+  let folded: FoldedAct | undefined;
+  if (fuse) folded = { name: o.act!.name as FoldedAct['name'] };
   for (const ch of fuse ? order.replace('A', '') : order) {
+    if (ch === 'N' && folded?.name === 'prelu') {
+      const norm = normLayer(store, `${name}.N`, o.norm, channels, folded)!;
+      folded.alpha = preluAlpha(store, `${name}.A`, o.act!);
+      parts.push(norm);
+      continue;
+    }
     const l =
       ch === 'N'
-        ? normLayer(store, `${name}.N`, o.norm, channels, fuse)
+        ? normLayer(store, `${name}.N`, o.norm, channels, folded)
         : ch === 'A'
           ? actLayer(store, `${name}.A`, o.act)
           : ch === 'D'

@@ -18,10 +18,10 @@ function normalize2d(
   eps: number,
   w: tf.Tensor | null,
   b: tf.Tensor | null,
-  relu: boolean,
+  act: FoldedAct | undefined,
 ): { y: tf.Tensor2D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const [rows, c] = x2d.shape;
-  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]), groups, eps, w, b, relu);
+  const fused = groupNorm3d(tf.reshape(x2d, [1, rows, c]), groups, eps, w, b, act?.name, act?.alpha);
   if (fused) {
     // per-channel statistics, as the tensor-op path returns them
     const per = c / groups;
@@ -39,26 +39,42 @@ function normalize2d(
   const variance = toChannels(colSum(tf.square(d) as tf.Tensor2D));
   let y = tf.mul(d, tf.rsqrt(tf.add(variance, eps)));
   if (w && b) y = tf.add(tf.mul(y, w), b);
-  if (relu) y = tf.relu(y);
-  return { y: y as tf.Tensor2D, mean, variance };
+  return { y: applyAct(y, act) as tf.Tensor2D, mean, variance };
 }
 
 /** Per-sample normalisation (instance / group): statistics over each sample's voxels. */
-function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null, relu: boolean): tf.Tensor5D {
+function perSample(x: tf.Tensor5D, groups: number, eps: number, w: tf.Tensor | null, b: tf.Tensor | null, act: FoldedAct | undefined): tf.Tensor5D {
   const [n, d, h, wd, c] = x.shape;
   const v = d * h * wd;
-  const fused = groupNorm3d(x, groups, eps, w, b, relu);
+  const fused = groupNorm3d(x, groups, eps, w, b, act?.name, act?.alpha);
   if (fused) return fused.y as tf.Tensor5D;
-  const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b, relu).y;
+  const one = (xi: tf.Tensor) => normalize2d(tf.reshape(xi, [v, c]) as tf.Tensor2D, groups, eps, w, b, act).y;
   const out = n === 1 ? one(x) : tf.stack(tf.unstack(x, 0).map(one));
   return tf.reshape(out, x.shape) as tf.Tensor5D;
 }
 
 /**
- * The norm layer of `spec`; with `relu`, the layer is norm then ReLU (the following activation
- * folded in: one native pass each way on cpu-native, tensor ops otherwise).
+ * The activation that follows a norm layer, folded into it: ReLU, or PReLU with its alpha
+ * parameter ([1] or [C]).
  */
-export function normLayer(store: ParamStore, name: string, spec: LayerSpec | null, channels: number, relu = false): Layer | null {
+export interface FoldedAct {
+  name: 'relu' | 'prelu';
+  alpha?: tf.Tensor;
+}
+
+/** y through the folded activation with tensor ops (as act.ts runs it), or y itself. */
+function applyAct(y: tf.Tensor, act: FoldedAct | undefined): tf.Tensor {
+  if (!act) return y;
+  if (act.name === 'relu') return tf.relu(y);
+  // one alpha as a scalar, as act.ts passes it
+  return tf.prelu(y, act.alpha!.size === 1 ? tf.reshape(act.alpha!, []) : act.alpha!);
+}
+
+/**
+ * The norm layer of `spec`; with `act`, the layer is norm then that activation (folded in: one
+ * native pass each way on cpu-native, tensor ops otherwise).
+ */
+export function normLayer(store: ParamStore, name: string, spec: LayerSpec | null, channels: number, act?: FoldedAct): Layer | null {
   if (!spec) return null;
   const what = `${name} (norm ${spec.name})`;
   const eps = numArg(spec.args, 'eps', 1e-5, what);
@@ -74,7 +90,7 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
       return (x, training) => {
         if (training) {
           const x2d = tf.reshape(x, [x.size / channels, channels]) as tf.Tensor2D;
-          const { y, mean, variance } = normalize2d(x2d, channels, eps, w, b, relu);
+          const { y, mean, variance } = normalize2d(x2d, channels, eps, w, b, act);
           const n = x.size / channels;
           tf.tidy(() => {
             rm.assign(tf.add(tf.mul(rm, 1 - momentum), tf.mul(mean, momentum)));
@@ -85,14 +101,14 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
         }
         let y = tf.mul(tf.sub(x, rm), tf.rsqrt(tf.add(rv, eps)));
         if (w && b) y = tf.add(tf.mul(y, w), b);
-        return (relu ? tf.relu(y) : y) as tf.Tensor5D;
+        return applyAct(y, act) as tf.Tensor5D;
       };
     }
     case 'instance': {
       const affine = spec.args.affine === true;
       const w = affine ? store.constant(`${name}.weight`, [channels], 1) : null;
       const b = affine ? store.constant(`${name}.bias`, [channels], 0) : null;
-      return (x) => perSample(x, channels, eps, w, b, relu);
+      return (x) => perSample(x, channels, eps, w, b, act);
     }
     case 'group': {
       const groups = numArg(spec.args, 'num_groups', 8, what);
@@ -102,7 +118,7 @@ export function normLayer(store: ParamStore, name: string, spec: LayerSpec | nul
       const affine = spec.args.affine !== false;
       const w = affine ? store.constant(`${name}.weight`, [channels], 1) : null;
       const b = affine ? store.constant(`${name}.bias`, [channels], 0) : null;
-      return (x) => perSample(x, groups, eps, w, b, relu);
+      return (x) => perSample(x, groups, eps, w, b, act);
     }
     default:
       throw new Error(`${name}: unknown norm '${spec.name}'; expected batch, instance or group`);
