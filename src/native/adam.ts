@@ -2,6 +2,9 @@
 // validated wrapper; the plain-TypeScript reference is test/references/adam.ts.
 import { native } from './loader.js';
 
+/** The step's hyper-parameters as the addon takes them, after the arrays. */
+type AdamHyper = [lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean];
+
 export interface NativeAdam {
   /** Writes the updated p, m, v (trusted: equal lengths, finite hyper-parameters). */
   adamF32(
@@ -12,30 +15,10 @@ export interface NativeAdam {
     pOut: Float32Array,
     mOut: Float32Array,
     vOut: Float32Array,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    bc1: number,
-    bc2: number,
-    weightDecay: number,
-    decoupled: boolean,
+    ...h: AdamHyper
   ): void;
   /** Updates every ps[i], ms[i], vs[i] in place from gs[i], in one parallel pass (trusted: equal lengths per i, distinct arrays). */
-  adamF32InPlace(
-    ps: Float32Array[],
-    ms: Float32Array[],
-    vs: Float32Array[],
-    gs: Float32Array[],
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    bc1: number,
-    bc2: number,
-    weightDecay: number,
-    decoupled: boolean,
-  ): void;
+  adamF32InPlace(ps: Float32Array[], ms: Float32Array[], vs: Float32Array[], gs: Float32Array[], ...h: AdamHyper): void;
 }
 
 /** Adam's hyper-parameters for one step; bc1/bc2 are 1 - beta^t. */
@@ -57,6 +40,9 @@ export interface AdamArrays {
   v: Float32Array;
   g: Float32Array;
 }
+
+/** The addon's hyper-parameter arguments of a step. */
+export const adamHyper = (s: AdamStepParams): AdamHyper => [s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled];
 
 function checkAdamStep(s: AdamStepParams): void {
   for (const k of ['lr', 'beta1', 'beta2', 'eps', 'bc1', 'bc2', 'weightDecay'] as const)
@@ -88,7 +74,7 @@ export function adamUpdate(
   checkArrays({ p, m, v, g }, '');
   const out = { p: new Float32Array(p.length), m: new Float32Array(p.length), v: new Float32Array(p.length) };
   const k: NativeAdam = native();
-  k.adamF32(p, m, v, g, out.p, out.m, out.v, s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled);
+  k.adamF32(p, m, v, g, out.p, out.m, out.v, ...adamHyper(s));
   return out;
 }
 
@@ -105,5 +91,5 @@ export function adamUpdateInPlace(s: AdamStepParams, params: AdamArrays[]): void
   });
   const k: NativeAdam = native();
   const col = <K extends keyof AdamArrays>(key: K) => params.map((a) => a[key]);
-  k.adamF32InPlace(col('p'), col('m'), col('v'), col('g'), s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled);
+  k.adamF32InPlace(col('p'), col('m'), col('v'), col('g'), ...adamHyper(s));
 }

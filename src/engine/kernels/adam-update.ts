@@ -10,7 +10,7 @@ import type { Tensor } from '@tensorflow/tfjs';
 import type { AdamStepParams } from '../../native/adam.js';
 import { defineKernel, f32, f32Backed, runKernelOutputs } from './kernel.js';
 import { exclusiveArray, outputF32 } from '../output-pool.js';
-import { adamUpdateInPlace, type AdamArrays } from '../../native/adam.js';
+import { adamHyper, adamUpdateInPlace, type AdamArrays } from '../../native/adam.js';
 
 const ADAM_UPDATE = 'ClaraAdamUpdate';
 
@@ -26,7 +26,7 @@ export const adamUpdateKernel = defineKernel<'p' | 'm' | 'v' | 'g', AdamStepPara
       po = outputF32(n),
       mo = outputF32(n),
       vo = outputF32(n);
-    k.adamF32(pv, mv, vv, gv, po, mo, vo, s.lr, s.beta1, s.beta2, s.eps, s.bc1, s.bc2, s.weightDecay, s.decoupled);
+    k.adamF32(pv, mv, vv, gv, po, mo, vo, ...adamHyper(s));
     return [be.makeTensorInfo(p.shape, 'float32', po), be.makeTensorInfo(p.shape, 'float32', mo), be.makeTensorInfo(p.shape, 'float32', vo)];
   },
 });
