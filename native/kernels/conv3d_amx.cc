@@ -42,6 +42,17 @@ bool conv3d_amx_takes_forward(const Conv3DGeom& g) { return CLARA_AMX_ON && g.ci
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cout >= 8; }
 bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 16 && g.cout >= 16; }
 
+static bool amx_enough_work(const Conv3DGeom& g) {
+  const int64_t macs = int64_t(g.n) * g.od * g.oh * g.ow * g.kd * g.kh * g.kw * g.cin * g.cout;
+  return macs >= 8'000'000;
+}
+bool conv3d_amx_pays_forward(const Conv3DGeom& g) { return conv3d_amx_takes_forward(g) && amx_enough_work(g); }
+bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g) {
+  const bool strided = g.sd > 1 || g.sh > 1 || g.sw > 1;
+  return conv3d_amx_takes_backprop_input(g) && amx_enough_work(g) && !(strided && g.cin >= 8 && g.cout < 32);
+}
+bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_filter(g) && amx_enough_work(g); }
+
 #if CLARA_AMX_ON
 namespace {
 

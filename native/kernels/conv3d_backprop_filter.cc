@@ -274,6 +274,7 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     std::fill(dfilter, dfilter + wsize, 0.f);
     return "";
   }
+  p = resolve_amp(p, conv3d_amx_pays_backprop_filter(g));
   const bool round = p == ConvPrecision::kBf16;
   if (const int terms = amx_terms(round); terms > 0 && conv3d_amx_takes_backprop_filter(g)) {
     std::string err;

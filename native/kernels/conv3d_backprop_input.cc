@@ -108,6 +108,7 @@ static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, c
 std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const float* filter,
                                   float* dx, ConvPrecision p) {
   if (int64_t(g.n) * g.d * g.h * g.w * g.cin == 0) return "";
+  p = resolve_amp(p, conv3d_amx_pays_backprop_input(g));
   const bool bf16 = p == ConvPrecision::kBf16;
   if (const int terms = amx_terms(bf16); terms > 0 && conv3d_amx_takes_backprop_input(g)) {
     std::string err;

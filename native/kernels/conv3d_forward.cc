@@ -40,6 +40,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   c.cout = g.cout;
   dense_output(c);
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
+  p = resolve_amp(p, conv3d_amx_pays_forward(g));
   const bool bf16 = p == ConvPrecision::kBf16;
   if (const int terms = amx_terms(bf16); terms > 0 && conv3d_amx_takes_forward(g)) {
     std::string err;
