@@ -42,16 +42,28 @@ bool conv3d_amx_takes_forward(const Conv3DGeom& g) { return CLARA_AMX_ON && g.ci
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cout >= 8; }
 bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 16 && g.cout >= 16; }
 
-static bool amx_enough_work(const Conv3DGeom& g) {
+// The multiply-adds below which packing and tile setup cost more than the tile products save
+// (1 thread and 2, against the fp32 kernels, 2-sample batches): 1x1x1 convolutions lose up to
+// 2 M (0.6-0.8x) and only break even near 14 M (1.15x); 3x3x3 ones with 16+ channels on both
+// sides win from 3.5 M (32 -> 32 on 4^3: 1.1-2.9x), narrower ones break even at 3.5 M (8 -> 16
+// stride 2: 1.0-1.1x) and win from 7 M (8 -> 16 on 8^3: 1.5-2x); the input gradient into 1-7
+// channels (where the fp32 kernels leave most of a vector empty) wins from 0.9 M (2 <- 16
+// stride 2: 1.5x; 2 <- 8 at 0.4 M: 0.8x).
+static bool amx_enough_work(const Conv3DGeom& g, bool input_gradient) {
   const int64_t macs = int64_t(g.n) * g.od * g.oh * g.ow * g.kd * g.kh * g.kw * g.cin * g.cout;
-  return macs >= 8'000'000;
+  const bool pointwise = g.kd * g.kh * g.kw == 1;
+  const int64_t need = pointwise                     ? 8'000'000
+                       : input_gradient && g.cin < 8 ? 800'000
+                       : g.cin >= 16 && g.cout >= 16 ? 2'000'000
+                                                     : 4'000'000;
+  return macs >= need;
 }
-bool conv3d_amx_pays_forward(const Conv3DGeom& g) { return conv3d_amx_takes_forward(g) && amx_enough_work(g); }
+bool conv3d_amx_pays_forward(const Conv3DGeom& g) { return conv3d_amx_takes_forward(g) && amx_enough_work(g, false); }
 bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g) {
   const bool strided = g.sd > 1 || g.sh > 1 || g.sw > 1;
-  return conv3d_amx_takes_backprop_input(g) && amx_enough_work(g) && !(strided && g.cin >= 8 && g.cout < 32);
+  return conv3d_amx_takes_backprop_input(g) && amx_enough_work(g, true) && !(strided && g.cin >= 8 && g.cout < 32);
 }
-bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_filter(g) && amx_enough_work(g); }
+bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_filter(g) && amx_enough_work(g, false); }
 
 #if CLARA_AMX_ON
 namespace {

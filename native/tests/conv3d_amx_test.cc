@@ -152,12 +152,14 @@ int main() {
     clara::set_num_threads(threads);
     for (auto& c : cases) check_case(make_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
   }
-  // use_amp's routing: 8 -> 16 channels on 8^3 outputs (too little work: fp32 everywhere); the same
-  // on 16^3 (forward and input gradient on AMX; the filter gradient needs 16 of both: fp32), 16 -> 32
-  // on 12^3 (every pass on AMX), stride 2 with 8 -> 16 (the input gradient fp32), 1x1x1 32 -> 16 on
-  // 2x24^3 (14 M multiply-adds: AMX)
-  const int amp_cases[][9] = {{2, 8, 8, 8, 8, 3, 16, 1, 1},    {2, 16, 16, 16, 8, 3, 16, 1, 1}, {1, 12, 12, 12, 16, 3, 32, 1, 1},
-                              {2, 34, 34, 34, 8, 3, 16, 2, 0}, {2, 24, 24, 24, 32, 1, 16, 1, 1}};
+  // use_amp's routing: 8 -> 16 channels on 2x6^3 outputs (1.5 M multiply-adds: fp32 everywhere);
+  // on 2x16^3 (forward and input gradient on AMX; the filter gradient needs 16 of both: fp32),
+  // 16 -> 32 on 12^3 (every pass on AMX), stride 2 with 8 -> 16 (the input gradient fp32), 1x1x1
+  // 32 -> 16 on 2x24^3 (14 M: AMX) and on 2x12^3 (1.8 M: fp32), 2 -> 16 stride 2 'valid' on
+  // 2x17^3 (the input gradient into 2 channels at 0.9 M: AMX)
+  const int amp_cases[][9] = {{2, 6, 6, 6, 8, 3, 16, 1, 1},      {2, 16, 16, 16, 8, 3, 16, 1, 1}, {1, 12, 12, 12, 16, 3, 32, 1, 1},
+                              {2, 34, 34, 34, 8, 3, 16, 2, 0},   {2, 24, 24, 24, 32, 1, 16, 1, 1}, {2, 12, 12, 12, 32, 1, 16, 1, 1},
+                              {2, 17, 17, 17, 2, 3, 16, 2, 0}};
   for (auto& c : amp_cases) check_amp_routing(make_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
   std::printf("AMX peak (1 thread, 0.1 s): %.0f GFLOP/s\n", clara::amx_peak_gflops(1, 0.1));
   if (failures) std::printf("%d FAILURES\n", failures);
