@@ -4,6 +4,7 @@
 // strides > 1, with transposed-width tiles for width stride 2).
 #include "kernels/conv3d.h"
 #include "kernels/conv3d_amx.h"
+#include "kernels/conv3d_planar.h"
 #include "kernels/conv3d_small.h"
 #include "kernels/conv3d_tiles.h"
 #include <algorithm>
@@ -115,6 +116,7 @@ std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const fl
     if (conv3d_amx_backprop_input(g, dy, filter, dx, terms, &err) || !err.empty()) return err;
   }
   if (conv3d_small_pointwise(g)) return pointwise_backprop_input(g, dy, filter, dx, bf16);
+  if (conv3d_backprop_input_planar(g)) return backprop_input_planar(g, dy, filter, dx, bf16);
   if (g.sd > 1 || g.sh > 1 || g.sw > 1) return backprop_input_phases(g, dy, filter, dx, bf16);
   Core c{};
   c.n = g.n;

@@ -123,6 +123,128 @@ inline __m512 gather16(const float* src, __m512i idx, __mmask16 m, bool round) {
   return v;
 }
 
+// Rows of `rows` pixel rows (W pixels x C channels, NDHWC) into planar rows dst[row][c][ph][Q]:
+// column q of phase ph holds source column q*sw + ph - pl (zero outside [0, W)), bf16-rounded
+// when `round`.
+void planar_rows(const float* src, int64_t rows, int W, int C, int pl, int sw, int Q, bool round, float* dst) {
+  const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  parallel_for(rows, 8, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* s = src + r * int64_t(W) * C;
+      float* d = dst + r * int64_t(C) * sw * Q;
+      if (C == 2 && sw == 1 && !round) {  // two channels: two loads split by two permutes
+        const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+        for (int q0 = 0; q0 < Q; q0 += 16) {
+          const int c0 = q0 - pl;  // source columns c0 .. c0 + 15
+          if (c0 < 0 || c0 + 16 > W) {
+            const __m512i col = _mm512_add_epi32(_mm512_set1_epi32(c0), iota);
+            const __mmask16 in = _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(W));
+            const __mmask16 st = Q - q0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (Q - q0)) - 1u);
+            const __m512i idx = _mm512_mullo_epi32(col, _mm512_set1_epi32(2));
+            _mm512_mask_storeu_ps(d + q0, st, gather16(s, idx, in, false));
+            _mm512_mask_storeu_ps(d + Q + q0, st, gather16(s + 1, idx, in, false));
+            continue;
+          }
+          const __m512 lo = _mm512_loadu_ps(s + 2 * int64_t(c0)), hi = _mm512_loadu_ps(s + 2 * int64_t(c0) + 16);
+          const __mmask16 st = Q - q0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (Q - q0)) - 1u);
+          _mm512_mask_storeu_ps(d + q0, st, _mm512_permutex2var_ps(lo, ev, hi));
+          _mm512_mask_storeu_ps(d + Q + q0, st, _mm512_permutex2var_ps(lo, od, hi));
+        }
+        continue;
+      }
+      for (int ph = 0; ph < sw; ++ph)
+        for (int q0 = 0; q0 < Q; q0 += 16) {
+          const __m512i col = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(q0), iota), _mm512_set1_epi32(sw)),
+                                               _mm512_set1_epi32(ph - pl));
+          const __mmask16 in = _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(W));
+          const __mmask16 st = Q - q0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (Q - q0)) - 1u);
+          const __m512i idx = _mm512_mullo_epi32(col, _mm512_set1_epi32(C));
+          for (int c = 0; c < C; ++c) _mm512_mask_storeu_ps(d + (int64_t(c) * sw + ph) * Q + q0, st, gather16(s + c, idx, in, round));
+        }
+    }
+  });
+}
+
+// One output row, pixels [o0, o0 + 16 * PB) (masked past ow): y[o, co] = sum over taps (a, b, k)
+// and ci of XP[row(a, b)][ci][k % sw][o + k / sw] * w[a, b, k, ci, co]. xr[a * kh + b]: the x
+// row of that tap pair (nullptr: outside the input). Stored NDHWC with masked scatters.
+template <int PB, int CO>
+void planar_fwd_block(const float* const* xr, int kd, int kh, int kw, int cin, int sw, int Q, const float* w, int o0, int ow,
+                      float* yrow) {
+  __m512 acc[PB][CO];
+#pragma GCC unroll 4
+  for (int q = 0; q < PB; ++q)
+#pragma GCC unroll 4
+    for (int c = 0; c < CO; ++c) acc[q][c] = _mm512_setzero_ps();
+  for (int ab = 0; ab < kd * kh; ++ab) {
+    const float* x = xr[ab];
+    if (x == nullptr) continue;
+    for (int k = 0; k < kw; ++k)
+      for (int ci = 0; ci < cin; ++ci) {
+        const float* xc = x + (int64_t(ci) * sw + k % sw) * Q + k / sw + o0;
+        const float* wc = w + ((int64_t(ab) * kw + k) * cin + ci) * CO;
+        __m512 xv[PB];
+#pragma GCC unroll 4
+        for (int q = 0; q < PB; ++q) xv[q] = _mm512_loadu_ps(xc + 16 * q);
+#pragma GCC unroll 4
+        for (int c = 0; c < CO; ++c) {
+          const __m512 wv = _mm512_set1_ps(wc[c]);
+#pragma GCC unroll 4
+          for (int q = 0; q < PB; ++q) acc[q][c] = _mm512_fmadd_ps(xv[q], wv, acc[q][c]);
+        }
+      }
+  }
+  const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i idx = _mm512_mullo_epi32(iota, _mm512_set1_epi32(CO));
+#pragma GCC unroll 4
+  for (int q = 0; q < PB; ++q) {
+    const int o = o0 + 16 * q, left = ow - o;
+    if (left <= 0) break;
+    if constexpr (CO == 2) {  // two channels: interleaved by two permutes, two (masked) stores
+      const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+      const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+      const __m512 a = _mm512_permutex2var_ps(acc[q][0], lo, acc[q][1]), b = _mm512_permutex2var_ps(acc[q][0], hi, acc[q][1]);
+      const int n = 2 * std::min(left, 16);
+      _mm512_mask_storeu_ps(yrow + int64_t(o) * 2, n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u), a);
+      if (n > 16) _mm512_mask_storeu_ps(yrow + int64_t(o) * 2 + 16, n >= 32 ? __mmask16(0xffff) : __mmask16((1u << (n - 16)) - 1u), b);
+      continue;
+    }
+    const __mmask16 m = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+#pragma GCC unroll 4
+    for (int c = 0; c < CO; ++c) _mm512_mask_i32scatter_ps(yrow + int64_t(o) * CO + c, m, idx, acc[q][c], 4);
+  }
+}
+
+// The planar forward of g with w [kd][kh][kw][cin][cout] (cout <= 4, already rounded when `round`).
+std::string forward_planar_run(const Conv3DGeom& g, const float* x, const float* w, float* y, bool round) {
+  const int OWp = (g.ow + 63) / 64 * 64;  // whole 4-block groups: the x rows are read that far
+  const int Q = OWp + (g.kw - 1) / g.sw;
+  const int64_t xrows = int64_t(g.n) * g.d * g.h, xrow = int64_t(g.cin) * g.sw * Q;
+  float* XP = scratch_as<float>(ScratchSlot::kInput, size_t(xrows * xrow));
+  if (XP == nullptr) return "out of memory for the planar input";
+  planar_rows(x, xrows, g.w, g.cin, g.pl, g.sw, Q, round, XP);
+  using Blk = void (*)(const float* const*, int, int, int, int, int, int, const float*, int, int, float*);
+  static const Blk blk[4] = {&planar_fwd_block<4, 1>, &planar_fwd_block<4, 2>, &planar_fwd_block<4, 3>, &planar_fwd_block<4, 4>};
+  const Blk run = blk[g.cout - 1];
+  const int64_t rows = int64_t(g.n) * g.od * g.oh;
+  parallel_for(rows, 1, [&](int64_t b, int64_t e) {
+    std::vector<const float*> xr(size_t(g.kd) * g.kh);
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t nn = r / (int64_t(g.od) * g.oh);
+      const int rem = int(r % (int64_t(g.od) * g.oh)), od = rem / g.oh, oh = rem % g.oh;
+      for (int a = 0; a < g.kd; ++a)
+        for (int bb = 0; bb < g.kh; ++bb) {
+          const int id = od * g.sd + a - g.pf, ih = oh * g.sh + bb - g.pt;
+          xr[size_t(a) * g.kh + bb] = id < 0 || id >= g.d || ih < 0 || ih >= g.h ? nullptr : XP + ((nn * g.d + id) * g.h + ih) * xrow;
+        }
+      float* yrow = y + r * int64_t(g.ow) * g.cout;
+      for (int o0 = 0; o0 < g.ow; o0 += 64) run(xr.data(), g.kd, g.kh, g.kw, g.cin, g.sw, Q, w, o0, g.ow, yrow);
+    }
+  });
+  return "";
+}
+
 }  // namespace
 #endif
 
@@ -145,35 +267,8 @@ std::string backprop_filter_planar(const Conv3DGeom& g, const float* x, const fl
   if (XP == nullptr || YP == nullptr) return "out of memory for the planar input and gradient";
   p.XP = XP;
   p.YP = YP;
-  const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-  parallel_for(xrows, 8, [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const float* src = x + r * int64_t(g.w) * g.cin;
-      float* dst = XP + r * p.xrow;
-      for (int ph = 0; ph < g.sw; ++ph)
-        for (int q0 = 0; q0 < p.Q; q0 += 16) {
-          const __m512i col = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_add_epi32(_mm512_set1_epi32(q0), iota), _mm512_set1_epi32(g.sw)),
-                                               _mm512_set1_epi32(ph - g.pl));
-          const __mmask16 in = _mm512_cmpge_epi32_mask(col, _mm512_setzero_si512()) & _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32(g.w));
-          const __mmask16 st = p.Q - q0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (p.Q - q0)) - 1u);
-          const __m512i idx = _mm512_mullo_epi32(col, _mm512_set1_epi32(g.cin));
-          for (int ci = 0; ci < g.cin; ++ci)
-            _mm512_mask_storeu_ps(dst + (int64_t(ci) * g.sw + ph) * p.Q + q0, st, gather16(src + ci, idx, in, round));
-        }
-    }
-  });
-  parallel_for(rows, 8, [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const float* src = dy + r * int64_t(g.ow) * g.cout;
-      float* dst = YP + r * int64_t(g.cout) * p.OWp;
-      for (int o0 = 0; o0 < p.OWp; o0 += 16) {
-        const __m512i o = _mm512_add_epi32(_mm512_set1_epi32(o0), iota);
-        const __mmask16 in = _mm512_cmplt_epi32_mask(o, _mm512_set1_epi32(g.ow));
-        const __m512i idx = _mm512_mullo_epi32(o, _mm512_set1_epi32(g.cout));
-        for (int co = 0; co < g.cout; ++co) _mm512_storeu_ps(dst + int64_t(co) * p.OWp + o0, gather16(src + co, idx, in, round));
-      }
-    }
-  });
+  planar_rows(x, xrows, g.w, g.cin, g.pl, g.sw, p.Q, round, XP);
+  planar_rows(dy, rows, g.ow, g.cout, 0, 1, p.OWp, round, YP);
   const int NX = g.kw * g.cin, CB = std::min(g.cout, kAcc / NX);
   std::vector<int> xo(static_cast<size_t>(NX));
   for (int j = 0; j < NX; ++j) {
@@ -207,6 +302,65 @@ std::string backprop_filter_planar(const Conv3DGeom& g, const float* x, const fl
 #else
   (void)g; (void)x; (void)dy; (void)dw; (void)round;
   return "backprop_filter_planar needs AVX-512";
+#endif
+}
+
+bool conv3d_forward_planar(const Conv3DGeom& g) {
+#if defined(__AVX512F__)
+  return g.cin >= 2 && g.cin <= 16 && g.cout >= 1 && g.cout <= 4 && g.kw >= 1 && g.kw <= 3 && (g.sw == 1 || g.sw == 2);
+#else
+  (void)g;
+  return false;
+#endif
+}
+
+std::string forward_planar(const Conv3DGeom& g, const float* x, const float* w, float* y, bool round) {
+#if defined(__AVX512F__)
+  std::vector<float> wr;
+  if (round) {
+    wr.resize(size_t(g.kd) * g.kh * g.kw * g.cin * g.cout);
+    round_bf16_copy(w, wr.data(), int64_t(wr.size()));
+    w = wr.data();
+  }
+  return forward_planar_run(g, x, w, y, round);
+#else
+  (void)g; (void)x; (void)w; (void)y; (void)round;
+  return "forward_planar needs AVX-512";
+#endif
+}
+
+bool conv3d_backprop_input_planar(const Conv3DGeom& g) {
+#if defined(__AVX512F__)
+  return g.sd == 1 && g.sh == 1 && g.sw == 1 && g.cout >= 2 && g.cout <= 16 && g.cin >= 1 && g.cin <= 4 && g.kw <= 3;
+#else
+  (void)g;
+  return false;
+#endif
+}
+
+std::string backprop_input_planar(const Conv3DGeom& g, const float* dy, const float* w, float* dx, bool round) {
+#if defined(__AVX512F__)
+  // dx = stride-1 convolution of dy (padding kernel - 1 - pad) with the flipped filter, its
+  // input and output channels swapped
+  Conv3DGeom t{};
+  t.n = g.n; t.d = g.od; t.h = g.oh; t.w = g.ow; t.cin = g.cout;
+  t.kd = g.kd; t.kh = g.kh; t.kw = g.kw; t.cout = g.cin;
+  t.sd = t.sh = t.sw = 1;
+  t.od = g.d; t.oh = g.h; t.ow = g.w;
+  t.pf = g.kd - 1 - g.pf; t.pt = g.kh - 1 - g.pt; t.pl = g.kw - 1 - g.pl;
+  std::vector<float> wt(size_t(g.kd) * g.kh * g.kw * g.cin * g.cout);
+  for (int a = 0; a < g.kd; ++a)
+    for (int b = 0; b < g.kh; ++b)
+      for (int k = 0; k < g.kw; ++k)
+        for (int ci = 0; ci < g.cin; ++ci)
+          for (int co = 0; co < g.cout; ++co) {
+            const float v = w[((((int64_t(g.kd - 1 - a) * g.kh + g.kh - 1 - b) * g.kw + g.kw - 1 - k) * g.cin + ci) * g.cout + co)];
+            wt[size_t((((int64_t(a) * g.kh + b) * g.kw + k) * g.cout + co) * g.cin + ci)] = round ? round_bf16(v) : v;
+          }
+  return forward_planar_run(t, dy, wt.data(), dx, round);
+#else
+  (void)g; (void)dy; (void)w; (void)dx; (void)round;
+  return "backprop_input_planar needs AVX-512";
 #endif
 }
 
