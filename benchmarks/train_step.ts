@@ -1,6 +1,7 @@
 // npm run bench -- train_step [--reps N] [--full] [--no-torch] [--models-only] [--models LIST] [--model-reps N]
 // Model section (benchmarks/lib/model-step-bench.ts): the product's models — the synthetic
-// example's MONAI UNet, the Clara examples' UNet and SegResNet (benchmarks/lib/model-workloads.ts)
+// example's MONAI UNet, the Clara examples' UNet and SegResNet — and the ReLU UNet below at both
+// sizes (benchmarks/lib/model-workloads.ts)
 // — on cpu-native fp32 / use_amp, tfjs-node, PyTorch fp32 and PyTorch bf16 autocast, interleaved
 // step by step; --model-reps (default 9; unet-clara: 5, its steps are long); --models-only
 // skips the ReLU UNet section below.

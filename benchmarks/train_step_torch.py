@@ -69,7 +69,8 @@ if __name__ == "__main__" and (len(sys.argv) < 2 or sys.argv[1] != "--serve"):
 
 # --serve MODEL THREADS: the model section's PyTorch peer. MONAI's networks with the product's
 # benchmark configs (benchmarks/lib/model-workloads.ts), batch 2, softmax + MONAI DiceLoss
-# (include_background=False, to_onehot_y=True), Adam 1e-3. Each stdin line 'fp32' | 'bf16' runs
+# (include_background=False, to_onehot_y=True), Adam 1e-3; relu-unet-small / -large: the UNet
+# above (F=8 at 32³, F=16 at 64³) with its soft Dice. Each stdin line 'fp32' | 'bf16' runs
 # one timed step (bf16: torch.autocast('cpu', dtype=torch.bfloat16)) and prints a JSON line.
 def serve(model_name, threads):
     from monai.losses import DiceLoss
@@ -77,7 +78,9 @@ def serve(model_name, threads):
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    if model_name == "unet-example":
+    if model_name in ("relu-unet-small", "relu-unet-large"):
+        net, d = (UNet(8), 32) if model_name == "relu-unet-small" else (UNet(16), 64)
+    elif model_name == "unet-example":
         net, d = MonaiUNet(spatial_dims=3, in_channels=1, out_channels=2, channels=(8, 16, 32), strides=(2, 2),
                            num_res_units=0, norm="instance", act="relu"), 32
     elif model_name == "unet-clara":
@@ -89,9 +92,15 @@ def serve(model_name, threads):
         raise SystemExit(f"unknown model {model_name}")
     net.train()
     opt = torch.optim.Adam(net.parameters(), 1e-3)
-    loss_fn = DiceLoss(include_background=False, to_onehot_y=True, softmax=True)
-    y = (torch.rand(2, 1, d, d, d) < 0.3).float()
-    x = y + 0.5 * torch.randn(2, 1, d, d, d)
+    if isinstance(net, UNet):
+        # the ReLU UNet's own loss (main() above): soft Dice of its softmax output and a one-hot label
+        y = fn.one_hot(torch.randint(0, 2, (2, d, d, d)), 2).permute(0, 4, 1, 2, 3).float()
+        x = torch.randn(2, 1, d, d, d)
+        loss_fn = lambda p, t: 1 - 2 * (p * t).sum() / (p.sum() + t.sum())
+    else:
+        loss_fn = DiceLoss(include_background=False, to_onehot_y=True, softmax=True)
+        y = (torch.rand(2, 1, d, d, d) < 0.3).float()
+        x = y + 0.5 * torch.randn(2, 1, d, d, d)
     print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
     for line in sys.stdin:
         mode = line.strip()

@@ -7,6 +7,9 @@
 //                 residual unit, batch norm, PReLU), batch 2 of 64³ (the configs crop 96³ ×4
 //                 samples: too slow to repeat here; same architecture)
 //   segresnet:    MONAI's SegResNet defaults (init_filters 8, blocks_down 1,2,2,4), batch 2 of 32³
+//   relu-unet-small / relu-unet-large: the train_step benchmark's fixed ReLU UNet
+//                 (benchmarks/unet3d.ts: plain 3×3×3 convs, max-pool, nearest up-sampling, soft
+//                 Dice on the softmax), F=8 at 32³ and F=16 at 64³, batch 2, the product's Adam
 import * as tf from '@tensorflow/tfjs';
 import '../../src/models/register.js';
 import { registry } from '../../src/components/registry.js';
@@ -14,6 +17,7 @@ import type { SegModel } from '../../src/models/seg-model.js';
 import { diceLoss } from '../../src/losses/dice.js';
 import { Adam } from '../../src/optimizers/optimizer.js';
 import { Rng } from '../../src/util/random.js';
+import { diceLoss as softDice, forward as reluUNet, makeBatch, makeParams } from '../unet3d.js';
 
 export const MODEL_WORKLOADS = {
   'unet-example': {
@@ -27,6 +31,8 @@ export const MODEL_WORKLOADS = {
     args: { spatial_dims: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 1, norm: 'batch' },
   },
   segresnet: { model: 'SegResNet', D: 32, args: { spatial_dims: 3, in_channels: 1, out_channels: 2, init_filters: 8 } },
+  'relu-unet-small': { model: 'relu-unet', D: 32, F: 8 },
+  'relu-unet-large': { model: 'relu-unet', D: 64, F: 16 },
 } as const;
 export type ModelWorkload = keyof typeof MODEL_WORKLOADS;
 export const MODEL_WORKLOAD_NAMES = Object.keys(MODEL_WORKLOADS) as ModelWorkload[];
@@ -40,6 +46,7 @@ export interface StepRunner {
 /** Builds the workload's model, batch (2 samples, seeded), loss and optimizer. */
 export function modelStep(name: ModelWorkload): StepRunner {
   const w = MODEL_WORKLOADS[name];
+  if (w.model === 'relu-unet') return reluUNetStep(w.F, w.D);
   const place = { file: 'benchmark', path: `model ${name}` };
   const net = registry.require(w.model, place, 'model').factory({ ...w.args }, place) as SegModel;
   const rng = new Rng(7);
@@ -61,6 +68,20 @@ export function modelStep(name: ModelWorkload): StepRunner {
       tf.dispose([x, y]);
       opt.dispose();
       net.dispose();
+    },
+  };
+}
+
+function reluUNetStep(F: number, D: number): StepRunner {
+  const P = makeParams(F, 1);
+  const { x, y } = makeBatch(D, 2);
+  const opt = new Adam({ lr: 1e-3 });
+  const params = new Map(Object.entries(P));
+  return {
+    step: () => opt.minimize(() => softDice(reluUNet(P, x), y), params),
+    dispose: () => {
+      tf.dispose([x, y, ...Object.values(P)]);
+      opt.dispose();
     },
   };
 }

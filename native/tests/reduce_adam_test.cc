@@ -68,6 +68,44 @@ static void test_adam(bool decoupled, double wd) {
   check(maxerr < 1e-6, what);
 }
 
+// The multi-tensor in-place update equals the one-tensor update bit for bit, on sizes around
+// its block length and at 1 and 3 threads.
+static void test_adam_multi(bool decoupled, double wd) {
+  const int64_t sizes[] = {1, 7, 16384, 16385, 40000, 3};
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.f, 1.f);
+  clara::AdamStep s{2e-3, 0.9, 0.999, 1e-8, 1 - std::pow(0.9, 4), 1 - std::pow(0.999, 4), wd, decoupled};
+  for (int threads : {1, 3}) {
+    clara::set_num_threads(threads);
+    std::vector<std::vector<float>> p, m, v, gr, po, mo, vo;
+    std::vector<clara::AdamTensor> ts;
+    for (int64_t n : sizes) {
+      p.emplace_back(size_t(n));
+      m.emplace_back(size_t(n));
+      v.emplace_back(size_t(n));
+      gr.emplace_back(size_t(n));
+      for (int64_t i = 0; i < n; ++i) {
+        p.back()[size_t(i)] = g(rng);
+        m.back()[size_t(i)] = 0.1f * g(rng);
+        v.back()[size_t(i)] = std::fabs(0.01f * g(rng));
+        gr.back()[size_t(i)] = g(rng);
+      }
+      po.emplace_back(size_t(n));
+      mo.emplace_back(size_t(n));
+      vo.emplace_back(size_t(n));
+      clara::adam_f32(s, p.back().data(), m.back().data(), v.back().data(), gr.back().data(), po.back().data(),
+                      mo.back().data(), vo.back().data(), n);
+    }
+    for (size_t t = 0; t < p.size(); ++t) ts.push_back({p[t].data(), m[t].data(), v[t].data(), gr[t].data(), sizes[t]});
+    clara::adam_f32_multi(s, ts.data(), int64_t(ts.size()));
+    bool same = true;
+    for (size_t t = 0; t < p.size(); ++t) same = same && p[t] == po[t] && m[t] == mo[t] && v[t] == vo[t];
+    char what[96];
+    std::snprintf(what, sizeof what, "adam multi in place decoupled=%d wd=%g threads=%d", int(decoupled), wd, threads);
+    check(same, what);
+  }
+}
+
 int main() {
   std::mt19937 rng(11);
   const int64_t cases[][3] = {{1, 1, 1}, {1, 100003, 1}, {3, 777, 1}, {1, 70001, 5}, {2, 4099, 33}, {5, 3, 7}, {1, 2, 40000}, {4, 0, 3}};
@@ -75,6 +113,8 @@ int main() {
   test_adam(false, 0);
   test_adam(false, 0.01);
   test_adam(true, 0.01);
+  test_adam_multi(false, 0.01);
+  test_adam_multi(true, 0.01);
   if (failures) return 1;
   std::printf("reduce_adam_test: ok\n");
   return 0;

@@ -30,6 +30,8 @@ export interface PoolableBackend {
   readSync(dataId: unknown): unknown;
   read(dataId: unknown): Promise<unknown>;
   disposeData(dataId: unknown, force?: boolean): boolean;
+  /** How many tensors share the dataId (tfjs counts reshapes, clones, identities, variables). */
+  refCount(dataId: unknown): number;
 }
 
 /** Arrays smaller than this (elements) are not pooled: V8 allocates them cheaply. */
@@ -82,7 +84,7 @@ function release(values: unknown): void {
   const st = owned.get(values.buffer);
   if (!st || st.arr !== values || st.escaped || st.writes !== 1) return;
   owned.delete(values.buffer);
-  if (values.byteLength > capBytes) return;
+  if (values.length < MIN_POOLED || values.byteLength > capBytes) return;
   // over the cap, the longest-unused arrays go first (a length that stopped recurring, e.g. a
   // validation volume of another size, does not hold the pool forever)
   while (freeBytes + values.byteLength > capBytes && free.size) evictOldest();
@@ -114,7 +116,13 @@ function evictOldest(): void {
  * it asks for `zeroed`), otherwise a fresh one.
  */
 export function outputF32(n: number, zeroed = false): Float32Array {
-  if (!installed || n < MIN_POOLED) return new Float32Array(n);
+  if (!installed) return new Float32Array(n);
+  if (n < MIN_POOLED) {
+    // not pooled, but followed like the others (exclusiveArray needs to know who saw it)
+    const small = new Float32Array(n);
+    owned.set(small.buffer, { arr: small, writes: 0, escaped: false });
+    return small;
+  }
   const list = free.get(n);
   let arr = list?.pop();
   if (list && !list.length) free.delete(n);
@@ -176,6 +184,21 @@ export function uninstallOutputPool(): void {
   installed = null;
   free.clear();
   freeBytes = 0;
+}
+
+/**
+ * The array behind t when nothing but t can see it, so that a kernel may update it in place:
+ * the pool handed it out, it entered the backend once as itself, its values were never read out
+ * (dataSync / data), and t's dataId is the only reference to it. Undefined otherwise (and
+ * whenever the pool is off).
+ */
+export function exclusiveArray(t: TensorInfo): Float32Array | undefined {
+  if (!installed) return undefined;
+  const values = installed.be.data.get(t.dataId)?.values;
+  if (!(values instanceof Float32Array)) return undefined;
+  const st = owned.get(values.buffer);
+  if (!st || st.arr !== values || st.escaped || st.writes !== 1) return undefined;
+  return installed.be.refCount(t.dataId) === 1 ? values : undefined;
 }
 
 /** The array behind a tensor on the hooked backend (tests check reuse with it; it marks nothing). */

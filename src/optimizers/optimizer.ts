@@ -3,7 +3,7 @@
 // optimizer state can be checkpointed and resumed by name.
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer as OptimizerContract } from '../components/contracts.js';
-import { adamKernelUpdate } from '../engine/kernels/adam-update.js';
+import { adamInPlace, adamKernelUpdate, type AdamParam } from '../engine/kernels/adam-update.js';
 
 export interface OptimizerState {
   step: number;
@@ -45,11 +45,18 @@ export abstract class Optimizer implements OptimizerContract {
   applyGradients(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void {
     this.stepCount++;
     tf.tidy(() => {
+      const withGrad: [string, tf.Variable, tf.Tensor][] = [];
       for (const [name, p] of params) {
         const g = grads.get(name);
-        if (g) this.update(name, p, g);
+        if (g) withGrad.push([name, p, g]);
       }
+      this.updateAll(withGrad);
     });
+  }
+
+  /** One update of each (name, parameter, gradient); optimizers with a multi-tensor path override it. */
+  protected updateAll(params: [string, tf.Variable, tf.Tensor][]): void {
+    for (const [name, p, g] of params) this.update(name, p, g);
   }
 
   protected abstract update(name: string, p: tf.Variable, g: tf.Tensor): void;
@@ -129,6 +136,29 @@ export class Adam extends Optimizer {
   constructor(readonly o: AdamOptions) {
     super(o.lr);
   }
+  private stepParams() {
+    const [b1, b2] = this.o.betas ?? [0.9, 0.999];
+    return {
+      lr: this.lr,
+      beta1: b1,
+      beta2: b2,
+      eps: this.o.eps ?? 1e-8,
+      bc1: 1 - b1 ** this.stepCount,
+      bc2: 1 - b2 ** this.stepCount,
+      weightDecay: this.o.weightDecay ?? (this.decoupled ? 1e-2 : 0),
+      decoupled: this.decoupled,
+    };
+  }
+
+  protected override updateAll(params: [string, tf.Variable, tf.Tensor][]): void {
+    if (this.o.amsgrad) return super.updateAll(params);
+    // on cpu-native, every parameter whose state only its variables see is updated in place in
+    // one native call (engine/kernels/adam-update.ts); the others one by one
+    const byP = new Map<tf.Tensor, string>(params.map(([name, p]) => [p, name]));
+    const all: AdamParam[] = params.map(([name, p, g]) => ({ p, m: this.slot(name, 'exp_avg', p), v: this.slot(name, 'exp_avg_sq', p), g }));
+    for (const x of adamInPlace(this.stepParams(), all)) this.update(byP.get(x.p)!, x.p as tf.Variable, x.g);
+  }
+
   protected update(name: string, p: tf.Variable, g0: tf.Tensor): void {
     const [b1, b2] = this.o.betas ?? [0.9, 0.999];
     const eps = this.o.eps ?? 1e-8;
@@ -137,17 +167,7 @@ export class Adam extends Optimizer {
       v = this.slot(name, 'exp_avg_sq', p);
     if (!this.o.amsgrad) {
       // one native pass on cpu-native (fresh p, m, v: see engine/kernels/adam-update.ts)
-      const step = {
-        lr: this.lr,
-        beta1: b1,
-        beta2: b2,
-        eps,
-        bc1: 1 - b1 ** this.stepCount,
-        bc2: 1 - b2 ** this.stepCount,
-        weightDecay: wd,
-        decoupled: this.decoupled,
-      };
-      const r = adamKernelUpdate(step, p, m, v, g0);
+      const r = adamKernelUpdate(this.stepParams(), p, m, v, g0);
       if (r) {
         m.assign(r[1]);
         v.assign(r[2]);

@@ -34,7 +34,15 @@ const MODELS = {
 } as const;
 
 type Pass = 'forward' | 'backpropInput' | 'backpropFilter';
-const PASS_OF: Record<string, Pass> = { Conv3D: 'forward', Conv3DBackpropInputV2: 'backpropInput', Conv3DBackpropFilterV2: 'backpropFilter' };
+const PASS_OF: Record<string, Pass> = {
+  Conv3D: 'forward',
+  Conv3DBackpropInputV2: 'backpropInput',
+  Conv3DBackpropFilterV2: 'backpropFilter',
+  // the same passes with PyTorch's padding inside the conv (engine/kernels/padded-conv3d.ts)
+  ClaraConv3D: 'forward',
+  ClaraConv3DBackpropInput: 'backpropInput',
+  ClaraConv3DBackpropFilter: 'backpropFilter',
+};
 
 /** The conv kernels of one profiled step, per pass: all of them, and those the AMX kernels take. */
 function convKernels(kernels: { name: string; inputShapes: number[][]; outputShapes: number[][] }[]): Record<Pass, { all: number; amx: number }> {

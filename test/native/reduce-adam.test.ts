@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { middleView, sumMiddle } from '../../src/native/reduce.js';
-import { adamUpdate, type AdamStepParams } from '../../src/native/adam.js';
+import { adamUpdate, adamUpdateInPlace, type AdamStepParams } from '../../src/native/adam.js';
 import { sumMiddleRef } from '../references/reduce.js';
 import { adamRef } from '../references/adam.js';
 import { native } from '../../src/native/loader.js';
@@ -79,4 +79,29 @@ test('adamUpdate equals the float64 reference (Adam, Adam + L2, AdamW) and leave
     () => adamUpdate({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0.1, bc2: 0.1, weightDecay: 0, decoupled: false }, p, m, v.subarray(1), g),
     /v has 776 elements/,
   );
+});
+
+test('adamUpdateInPlace equals the float64 reference on several parameters at once and checks its arrays', () => {
+  const s: AdamStepParams = { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.999 ** 3, weightDecay: 0.01, decoupled: true };
+  const make = (n: number) => ({
+    p: randomArray(rng, n),
+    m: randomArray(rng, n).map((v) => v * 0.1),
+    v: randomArray(rng, n).map((x) => Math.abs(x) * 0.01),
+    g: randomArray(rng, n),
+  });
+  const params = [make(5), make(20000), make(16385)];
+  const refs = params.map(({ p, m, v, g }) => adamRef(s, p, m, v, g));
+  const grads = params.map((x) => x.g.slice());
+  adamUpdateInPlace(s, params);
+  params.forEach((x, t) => {
+    for (const k of ['p', 'm', 'v'] as const)
+      x[k].forEach((got, i) =>
+        assert.ok(Math.abs(got - refs[t][k][i]) <= 1e-6 * (1 + Math.abs(refs[t][k][i])), `[${t}] ${k}[${i}]: ${got} vs ${refs[t][k][i]}`),
+      );
+    assert.deepEqual(x.g, grads[t], 'g is only read');
+  });
+  const a = make(8);
+  assert.throws(() => adamUpdateInPlace(s, [a, { ...make(8), g: new Float32Array(7) }]), /adam \[1\]: g has 7 elements, p has 8/);
+  assert.throws(() => adamUpdateInPlace(s, [{ ...a, m: a.p }]), /adam \[0\]: p, m and v must be distinct arrays/);
+  assert.throws(() => adamUpdateInPlace({ ...s, lr: -1 }, [a]), /lr must be a finite number >= 0/);
 });

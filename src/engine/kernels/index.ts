@@ -28,6 +28,13 @@ import { preluGradient, preluGradKernel, preluKernel } from './prelu.js';
 import { labelOneHotKernel } from './label-one-hot.js';
 import { softmaxDiceGradient, softmaxDiceGradKernel, softmaxDiceKernel } from './softmax-dice.js';
 import { groupNormGradient, groupNormGradKernel, groupNormKernel } from './group-norm.js';
+import {
+  paddedConv3dBackpropFilterKernel,
+  paddedConv3dBackpropInputGradient,
+  paddedConv3dBackpropInputKernel,
+  paddedConv3dGradient,
+  paddedConv3dKernel,
+} from './padded-conv3d.js';
 import { upsampleNearest3dGradient, upsampleNearest3dGradKernel, upsampleNearest3dKernel } from './upsample-nearest3d.js';
 
 export const ENGINE_KERNELS: readonly EngineKernel[] = [
@@ -63,6 +70,9 @@ export const ENGINE_KERNELS: readonly EngineKernel[] = [
   labelOneHotKernel,
   softmaxDiceKernel,
   softmaxDiceGradKernel,
+  paddedConv3dKernel,
+  paddedConv3dBackpropInputKernel,
+  paddedConv3dBackpropFilterKernel,
 ];
 
 /** Gradients replaced while the kernels are registered (or added, for the engine's own kernels). */
@@ -73,4 +83,6 @@ export const ENGINE_GRADIENTS: readonly EngineGradient[] = [
   groupNormGradient,
   preluGradient,
   softmaxDiceGradient,
+  paddedConv3dGradient,
+  paddedConv3dBackpropInputGradient,
 ];

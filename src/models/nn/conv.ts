@@ -2,9 +2,11 @@
 // tfjs 'same' pads asymmetrically (more at the end) when the stride is > 1; PyTorch pads
 // symmetrically. To give MONAI's exact outputs, strided convs pad explicitly then run 'valid',
 // and transposed convs run 'valid' then crop `padding` from each side (and zero-fill
-// output_padding at the end) before adding the bias.
+// output_padding at the end) before adding the bias. On cpu-native both take the padding
+// inside the native conv instead (engine/kernels/padded-conv3d.ts: no pad or crop copies).
 import * as tf from '@tensorflow/tfjs';
 import { crop5d } from '../../engine/ops/js-ops.js';
+import { paddedConv3d, paddedConvTranspose3d } from '../../engine/kernels/padded-conv3d.js';
 import { type Layer, type ParamStore, type Triple, triple } from './params.js';
 
 export interface ConvOptions {
@@ -31,8 +33,11 @@ export function conv3d(store: ParamStore, name: string, inC: number, outC: numbe
   const sameAsTf = s.every((v) => v === 1) && k.every((v, i) => p[i] === (v - 1) / 2);
   return (x) => {
     let y: tf.Tensor5D;
+    const native = sameAsTf ? undefined : paddedConv3d(x, w as tf.Tensor5D, s, p);
     if (sameAsTf) {
       y = tf.conv3d(x, w as tf.Tensor5D, 1, 'same');
+    } else if (native) {
+      y = native;
     } else {
       const padded = p.some((v) => v > 0)
         ? tf.pad(x, [
@@ -69,6 +74,8 @@ export function convTranspose3d(store: ParamStore, name: string, inC: number, ou
     const inSp = [d, h, wd];
     const full = inSp.map((v, i) => (v - 1) * s[i] + k[i]);
     const want = inSp.map((v, i) => (v - 1) * s[i] - 2 * p[i] + k[i] + op[i]);
+    const native = paddedConvTranspose3d(x, w as tf.Tensor5D, s, p, want as Triple);
+    if (native) return b ? tf.add(native, b) : native;
     let y = tf.conv3dTranspose(x, w as tf.Tensor5D, [n, full[0], full[1], full[2], outC], s, 'valid');
     const crop = full.map((v, i) => Math.min(want[i], v - p[i]));
     if (p.some((v) => v > 0) || crop.some((v, i) => v !== full[i])) {
