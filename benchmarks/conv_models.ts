@@ -48,7 +48,7 @@ async function profiledStep(step: () => void): Promise<Map<string, { ms: number;
   });
   const by = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
-    if (!k.name.startsWith('Conv3D')) continue;
+    if (!/^(Clara)?Conv3D/.test(k.name)) continue;
     const key = `${k.name} ${k.inputShapes.map((s) => JSON.stringify(s)).join('x')}`;
     const e = by.get(key) ?? { ms: 0, calls: 0 };
     e.ms += Number(k.kernelTimeMs) || 0;
