@@ -25,17 +25,12 @@
 
 namespace clara {
 
-bool conv3d_filter_grad_planar(const Conv3DGeom& g) {
 #if defined(__AVX512F__)
+bool conv3d_filter_grad_planar(const Conv3DGeom& g) {
   return g.cin >= 2 && g.cin <= 8 && g.cout >= 1 && g.cout <= 8 && g.cin * g.cout <= 16 && g.kw >= 1 && g.kw <= 3 &&
          (g.sw == 1 || g.sw == 2);
-#else
-  (void)g;
-  return false;
-#endif
 }
 
-#if defined(__AVX512F__)
 namespace {
 
 constexpr int kAcc = 24;  // accumulator registers of one block (of 32: the rest hold the loads)
@@ -57,8 +52,9 @@ void planar_block(const Planar& p, int64_t r0, int64_t r1, int a, int b, int c0,
   __m512 acc[NX * CB];
 #pragma GCC unroll 24
   for (int j = 0; j < NX * CB; ++j) acc[j] = _mm512_setzero_ps();
-  const int full = p.ow / 16, tail = p.ow % 16;
-  const __mmask16 tm = __mmask16((1u << tail) - 1u);
+  // the last block masked: the lanes past ow keep their sums (x there may hold any value, Inf too)
+  const int blocks = (p.ow + 15) / 16;
+  const __mmask16 last = p.ow % 16 ? __mmask16((1u << (p.ow % 16)) - 1u) : __mmask16(0xffff);
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t nn = r / (int64_t(p.od) * p.oh);
     const int rem = int(r % (int64_t(p.od) * p.oh));
@@ -66,7 +62,8 @@ void planar_block(const Planar& p, int64_t r0, int64_t r1, int a, int b, int c0,
     if (id < 0 || id >= p.d || ih < 0 || ih >= p.h) continue;
     const float* xr = p.XP + ((nn * p.d + id) * p.h + ih) * p.xrow;
     const float* yr = p.YP + r * int64_t(p.cout) * p.OWp + int64_t(c0) * p.OWp;
-    for (int m = 0; m < full; ++m) {
+    for (int m = 0; m < blocks; ++m) {
+      const __mmask16 mk = m + 1 < blocks ? __mmask16(0xffff) : last;
       __m512 dv[CB];
 #pragma GCC unroll 8
       for (int c = 0; c < CB; ++c) dv[c] = _mm512_loadu_ps(yr + int64_t(c) * p.OWp + 16 * m);
@@ -74,18 +71,7 @@ void planar_block(const Planar& p, int64_t r0, int64_t r1, int a, int b, int c0,
       for (int j = 0; j < NX; ++j) {
         const __m512 xv = _mm512_loadu_ps(xr + xo[j] + 16 * m);
 #pragma GCC unroll 8
-        for (int c = 0; c < CB; ++c) acc[j * CB + c] = _mm512_fmadd_ps(xv, dv[c], acc[j * CB + c]);
-      }
-    }
-    if (tail) {  // masked: the lanes past ow keep their sums (x there may be any finite or not value)
-      __m512 dv[CB];
-#pragma GCC unroll 8
-      for (int c = 0; c < CB; ++c) dv[c] = _mm512_loadu_ps(yr + int64_t(c) * p.OWp + 16 * full);
-#pragma GCC unroll 24
-      for (int j = 0; j < NX; ++j) {
-        const __m512 xv = _mm512_loadu_ps(xr + xo[j] + 16 * full);
-#pragma GCC unroll 8
-        for (int c = 0; c < CB; ++c) acc[j * CB + c] = _mm512_mask3_fmadd_ps(xv, dv[c], acc[j * CB + c], tm);
+        for (int c = 0; c < CB; ++c) acc[j * CB + c] = _mm512_mask3_fmadd_ps(xv, dv[c], acc[j * CB + c], mk);
       }
     }
   }
@@ -246,10 +232,8 @@ std::string forward_planar_run(const Conv3DGeom& g, const float* x, const float*
 }
 
 }  // namespace
-#endif
 
 std::string backprop_filter_planar(const Conv3DGeom& g, const float* x, const float* dy, float* dw, bool round) {
-#if defined(__AVX512F__)
   Planar p{};
   p.sw = g.sw;
   p.ow = g.ow;
@@ -299,23 +283,13 @@ std::string backprop_filter_planar(const Conv3DGeom& g, const float* x, const fl
     dw[i] = float(s);
   }
   return "";
-#else
-  (void)g; (void)x; (void)dy; (void)dw; (void)round;
-  return "backprop_filter_planar needs AVX-512";
-#endif
 }
 
 bool conv3d_forward_planar(const Conv3DGeom& g) {
-#if defined(__AVX512F__)
   return g.cin >= 2 && g.cin <= 16 && g.cout >= 1 && g.cout <= 4 && g.kw >= 1 && g.kw <= 3 && (g.sw == 1 || g.sw == 2);
-#else
-  (void)g;
-  return false;
-#endif
 }
 
 std::string forward_planar(const Conv3DGeom& g, const float* x, const float* w, float* y, bool round) {
-#if defined(__AVX512F__)
   std::vector<float> wr;
   if (round) {
     wr.resize(size_t(g.kd) * g.kh * g.kw * g.cin * g.cout);
@@ -323,23 +297,13 @@ std::string forward_planar(const Conv3DGeom& g, const float* x, const float* w, 
     w = wr.data();
   }
   return forward_planar_run(g, x, w, y, round);
-#else
-  (void)g; (void)x; (void)w; (void)y; (void)round;
-  return "forward_planar needs AVX-512";
-#endif
 }
 
 bool conv3d_backprop_input_planar(const Conv3DGeom& g) {
-#if defined(__AVX512F__)
   return g.sd == 1 && g.sh == 1 && g.sw == 1 && g.cout >= 2 && g.cout <= 16 && g.cin >= 1 && g.cin <= 4 && g.kw <= 3;
-#else
-  (void)g;
-  return false;
-#endif
 }
 
 std::string backprop_input_planar(const Conv3DGeom& g, const float* dy, const float* w, float* dx, bool round) {
-#if defined(__AVX512F__)
   // dx = stride-1 convolution of dy (padding kernel - 1 - pad) with the flipped filter, its
   // input and output channels swapped
   Conv3DGeom t{};
@@ -358,10 +322,17 @@ std::string backprop_input_planar(const Conv3DGeom& g, const float* dy, const fl
             wt[size_t((((int64_t(a) * g.kh + b) * g.kw + k) * g.cout + co) * g.cin + ci)] = round ? round_bf16(v) : v;
           }
   return forward_planar_run(t, dy, wt.data(), dx, round);
-#else
-  (void)g; (void)dy; (void)w; (void)dx; (void)round;
-  return "backprop_input_planar needs AVX-512";
-#endif
 }
+
+#else  // no AVX-512: the callers never take these paths
+
+bool conv3d_filter_grad_planar(const Conv3DGeom&) { return false; }
+bool conv3d_forward_planar(const Conv3DGeom&) { return false; }
+bool conv3d_backprop_input_planar(const Conv3DGeom&) { return false; }
+std::string backprop_filter_planar(const Conv3DGeom&, const float*, const float*, float*, bool) { return "the planar kernels need AVX-512"; }
+std::string forward_planar(const Conv3DGeom&, const float*, const float*, float*, bool) { return "the planar kernels need AVX-512"; }
+std::string backprop_input_planar(const Conv3DGeom&, const float*, const float*, float*, bool) { return "the planar kernels need AVX-512"; }
+
+#endif
 
 }  // namespace clara

@@ -47,14 +47,29 @@ static void each_tap(const Conv3DGeom& g, F f) {
               }
 }
 
-static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
+// x, the filter and dy of g, uniform in [-1, 1]
+struct Operands {
+  size_t xs, ws, ys;
+  std::vector<float> x, w, dy;
+};
+static Operands random_operands(const Conv3DGeom& g, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
-  const size_t xs = size_t(g.n) * g.d * g.h * g.w * g.cin, ws = size_t(g.kd) * g.kh * g.kw * g.cin * g.cout,
-               ys = size_t(g.n) * g.od * g.oh * g.ow * g.cout;
-  std::vector<float> x(xs), w(ws), dy(ys);
-  for (auto& v : x) v = u(rng);
-  for (auto& v : w) v = u(rng);
-  for (auto& v : dy) v = u(rng);
+  Operands o;
+  o.xs = size_t(g.n) * g.d * g.h * g.w * g.cin;
+  o.ws = size_t(g.kd) * g.kh * g.kw * g.cin * g.cout;
+  o.ys = size_t(g.n) * g.od * g.oh * g.ow * g.cout;
+  o.x.resize(o.xs);
+  o.w.resize(o.ws);
+  o.dy.resize(o.ys);
+  for (auto* v : {&o.x, &o.w, &o.dy})
+    for (auto& e : *v) e = u(rng);
+  return o;
+}
+
+static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
+  Operands o = random_operands(g, rng);
+  const size_t xs = o.xs, ws = o.ws, ys = o.ys;
+  std::vector<float>&x = o.x, &w = o.w, &dy = o.dy;
   for (int terms : {1, 3}) {
     // terms 1: the reference sees bf16-rounded operands; 3: the exact fp32 ones
     std::vector<double> xr(xs), wr(ws), dyr(ys);
@@ -99,13 +114,9 @@ static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
 // more AMX call) for a pass conv3d_amx_pays_* accepts, bitwise the fp32 result (no AMX call) for one
 // it declines.
 static void check_amp_routing(const Conv3DGeom& g, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  const size_t xs = size_t(g.n) * g.d * g.h * g.w * g.cin, ws = size_t(g.kd) * g.kh * g.kw * g.cin * g.cout,
-               ys = size_t(g.n) * g.od * g.oh * g.ow * g.cout;
-  std::vector<float> x(xs), w(ws), dy(ys);
-  for (auto& v : x) v = u(rng);
-  for (auto& v : w) v = u(rng);
-  for (auto& v : dy) v = u(rng);
+  Operands o = random_operands(g, rng);
+  const size_t xs = o.xs, ws = o.ws, ys = o.ys;
+  const std::vector<float>&x = o.x, &w = o.w, &dy = o.dy;
   using P = clara::ConvPrecision;
   const bool pays[3] = {clara::conv3d_amx_pays_forward(g), clara::conv3d_amx_pays_backprop_input(g),
                         clara::conv3d_amx_pays_backprop_filter(g)};
