@@ -282,8 +282,8 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     if (conv3d_amx_backprop_filter(g, x, dy, dfilter, terms, &err) || !err.empty()) return err;
   }
   if (conv3d_small_pointwise(g)) return pointwise_backprop_filter(g, x, dy, dfilter, round);
-  if (conv3d_filter_grad_c1(g)) return backprop_filter_c1(g, x, dy, dfilter, round);
   if (conv3d_filter_grad_planar(g)) return backprop_filter_planar(g, x, dy, dfilter, round);
+  if (conv3d_filter_grad_c1(g)) return backprop_filter_c1(g, x, dy, dfilter, round);
   const int coutp = round_up(g.cout, 16);
   auto blocks = cout_blocks(coutp);
   const int cinp = round_up(g.cin, 4);

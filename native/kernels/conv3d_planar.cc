@@ -27,7 +27,10 @@ namespace clara {
 
 #if defined(__AVX512F__)
 bool conv3d_filter_grad_planar(const Conv3DGeom& g) {
-  return g.cin >= 2 && g.cin <= 8 && g.cout >= 1 && g.cout <= 8 && g.cin * g.cout <= 16 && g.kw >= 1 && g.kw <= 3 &&
+  // one input channel: where backprop_filter_c1's pixel pairs do not apply (width stride 2;
+  // 1 -> 8 on 2x16^3 outputs 0.16 -> 0.11 ms; 1 -> 16 measured no faster: left to c1)
+  const bool c1_pairs = g.cin == 1 && g.sw == 1 && g.kd == 3 && g.kh == 3 && g.kw == 3;
+  return g.cin >= 1 && g.cin <= 8 && g.cout >= 1 && g.cout <= 8 && g.cin * g.cout <= 16 && !c1_pairs && g.kw >= 1 && g.kw <= 3 &&
          (g.sw == 1 || g.sw == 2);
 }
 

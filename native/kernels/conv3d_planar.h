@@ -13,8 +13,9 @@
 
 namespace clara {
 
-// True when backprop_filter_planar handles g: AVX-512 compiled, 2-8 input and 1-8 output
-// channels with cin * cout <= 16, filter width 1-3, width stride 1 or 2.
+// True when backprop_filter_planar handles g: AVX-512 compiled, 1-8 input and 1-8 output
+// channels with cin * cout <= 16 (one input channel: width stride 2 or a filter other than
+// 3x3x3, the rest is backprop_filter_c1's), filter width 1-3, width stride 1 or 2.
 bool conv3d_filter_grad_planar(const Conv3DGeom& g);
 // dw[a, b, k, ci, co] = sum over output pixels of x[o*s + tap - pad, ci] * dy[o, co]; `round`
 // rounds x and dy to bf16 first. Sums in fp32 over groups of 8 output rows, then in double.

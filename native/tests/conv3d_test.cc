@@ -97,6 +97,8 @@ int main() {
       // planar forward and stride-1 input gradient (<= 4 output / input channels): rows of
       // several 64-pixel groups, stride 2
       {1, 3, 3, 70, 2, 3, 2, 1, 1},  {1, 3, 4, 133, 3, 3, 4, 2, 1}, {2, 4, 3, 66, 16, 3, 1, 1, 0},
+      // planar filter gradient of one input channel at width stride 2 (a UNet's first 1 -> 8)
+      {2, 6, 5, 34, 1, 3, 8, 2, 0},  {1, 5, 4, 19, 1, 3, 5, 2, 1},
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);
