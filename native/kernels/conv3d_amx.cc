@@ -79,14 +79,17 @@ struct alignas(64) TileCfg {
 };
 
 // Every tile 16 rows x 64 bytes: C 16x16 fp32, A 16 x 32 bf16, B 16 pairs x 16 x 2 bf16.
-// Loaded by each worker at the start of its share of a call, released at its end.
-void tiles_on() {
+// Loaded by each worker at the start of its share of a call, released at its end. With
+// `cols` < 16 (the forward engine when all output channels fit one block) the accumulators
+// (tiles 0-3) and tile 6 (B) hold only `cols` columns: the products skip the zero columns and
+// whole 16-pixel blocks are stored straight to y (no buffer and copy per row).
+void tiles_on(int cols = 16) {
   TileCfg c;
   std::memset(&c, 0, sizeof c);
   c.palette = 1;
   for (int i = 0; i < 8; ++i) {
     c.rows[i] = 16;
-    c.colsb[i] = 64;
+    c.colsb[i] = uint16_t(i <= 3 || i == 6 ? 4 * cols : 64);
   }
   _tile_loadconfig(&c);
 }
@@ -348,7 +351,7 @@ void fwd_block(const Plan& p, const uint16_t* const* planes, const int64_t* moff
   bool direct[4];
   for (int i = 0; i < MT * NT; ++i) {
     const int m = NT == 1 ? i : i / 2, nt = NT == 1 ? 0 : i % 2;
-    direct[i] = mvalid[m] == 16 && p.cout - 16 * (nb0 + nt) >= 16;
+    direct[i] = mvalid[m] == 16 && (p.cout - 16 * (nb0 + nt) >= 16 || p.NB == 1);  // NB 1: narrow tiles (run_plan)
   }
   const int64_t ys = p.yW * 4;
 #define CLARA_STORE_C(T, M, NTI)                                                   \
@@ -400,7 +403,7 @@ bool run_plan(const Plan& p) {
   parallel_for(int64_t(p.n) * p.OD * OHg, 1, [&](int64_t b, int64_t e) {
     thread_local Ring ring;
     if (p.ring) ring.reset(p.kd + p.sd, p.ring->plane(), size_t(16 * p.sw + p.kw + 2) * p.cp + 128, three);
-    tiles_on();
+    tiles_on(p.NB == 1 ? p.cout : 16);
     std::vector<int64_t> moff;
     std::vector<float*> yo;
     std::vector<int> mv;
