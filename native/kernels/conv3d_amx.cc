@@ -59,10 +59,7 @@ static bool amx_enough_work(const Conv3DGeom& g, bool input_gradient) {
   return macs >= need;
 }
 bool conv3d_amx_pays_forward(const Conv3DGeom& g) { return conv3d_amx_takes_forward(g) && amx_enough_work(g, false); }
-bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g) {
-  const bool strided = g.sd > 1 || g.sh > 1 || g.sw > 1;
-  return conv3d_amx_takes_backprop_input(g) && amx_enough_work(g, true) && !(strided && g.cin >= 8 && g.cout < 32);
-}
+bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_input(g) && amx_enough_work(g, true); }
 bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_filter(g) && amx_enough_work(g, false); }
 
 #if CLARA_AMX_ON

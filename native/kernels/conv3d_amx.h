@@ -22,9 +22,7 @@ bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g);
 // True where the AMX bf16 kernels also beat the fp32 kernels (use_amp, ConvPrecision::kAmp,
 // runs the other passes in fp32): the geometry is taken and the call has enough multiply-adds
 // (1x1x1: 8 M; the input gradient into fewer than 8 channels: 0.8 M; 16+ channels on both sides:
-// 2 M; else 4 M; measured, conv3d_amx.cc); the input gradient also not strided with 8 or more
-// filter inputs and fewer than 32 outputs summed (the phases' sub-filters leave the K chunks half
-// empty: 0.57-0.87x at 2x16^3 x 16 -> 8).
+// 2 M; else 4 M; measured, conv3d_amx.cc).
 bool conv3d_amx_pays_forward(const Conv3DGeom& g);
 bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g);
 bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g);

@@ -165,7 +165,7 @@ int main() {
   }
   // use_amp's routing: 8 -> 16 channels on 2x6^3 outputs (1.5 M multiply-adds: fp32 everywhere);
   // on 2x16^3 (forward and input gradient on AMX; the filter gradient needs 16 of both: fp32),
-  // 16 -> 32 on 12^3 (every pass on AMX), stride 2 with 8 -> 16 (the input gradient fp32), 1x1x1
+  // 16 -> 32 on 12^3 (every pass on AMX), stride 2 with 8 -> 16 (the filter gradient fp32), 1x1x1
   // 32 -> 16 on 2x24^3 (14 M: AMX) and on 2x12^3 (1.8 M: fp32), 2 -> 16 stride 2 'valid' on
   // 2x17^3 (the input gradient into 2 channels at 0.9 M: AMX)
   const int amp_cases[][9] = {{2, 6, 6, 6, 8, 3, 16, 1, 1},      {2, 16, 16, 16, 8, 3, 16, 1, 1}, {1, 12, 12, 12, 16, 3, 32, 1, 1},

@@ -1,9 +1,9 @@
 // use_amp on the native CPU path really runs the convolutions of a training step on the AMX
 // tiles where they beat fp32: in one step of the synthetic example's MONAI UNet (and of
 // SegResNet) every conv pass the AMX kernels take and pay for (forward: cin, cout >= 8; input
-// gradient: the summed cout >= 8, any cin, but not strided with cin >= 8 and cout < 32; filter
-// gradient: both >= 16; and enough multiply-adds: 1x1x1 8 M, input gradient into cin < 8 0.8 M,
-// 16+ channels on both sides 2 M, else 4 M; native conv3d_amx_pays_*) is counted by the addon's
+// gradient: the summed cout >= 8, any cin; filter gradient: both >= 16; and enough multiply-adds:
+// 1x1x1 8 M, input gradient into cin < 8 0.8 M, 16+ channels on both sides 2 M, else 4 M;
+// native conv3d_amx_pays_*) is counted by the addon's
 // AMX call counter, per pass (forward, input gradient, filter gradient), none without AMP, and
 // none with AMX switched off (then every conv runs the AVX-512 kernels' exact bf16 emulation: a
 // loss off fp32's, near the AMX step's); on the tensorflow backend (which cannot run bf16) an
@@ -59,15 +59,13 @@ function convKernels(kernels: { name: string; inputShapes: number[][]; outputSha
     const [cin, cout] = [filter[3], filter[4]];
     const dyPx = pass === 'forward' ? px(out) : pass === 'backpropInput' ? px(a) : px(b);
     const macs = dyPx * filter[0] * filter[1] * filter[2] * cin * cout;
-    // the input gradient of a strided conv: dx at least about twice dy's depth
-    const strided = pass === 'backpropInput' && out[1] >= 2 * a[1] - 1;
     r[pass].all++;
     // the input gradient sums over cout: it takes any cin (a UNet's last transposed conv); the
     // filter gradient's tiles are cin x cout: it takes 16 and more of each
     const takes = pass === 'backpropInput' ? cout >= 8 : pass === 'forward' ? cin >= 8 && cout >= 8 : cin >= 16 && cout >= 16;
     const pointwise = filter[0] * filter[1] * filter[2] === 1;
     const need = pointwise ? 8e6 : pass === 'backpropInput' && cin < 8 ? 8e5 : cin >= 16 && cout >= 16 ? 2e6 : 4e6;
-    const pays = takes && macs >= need && !(strided && cin >= 8 && cout < 32);
+    const pays = takes && macs >= need;
     if (pays) r[pass].amx++;
   }
   return r;
