@@ -14,7 +14,7 @@ namespace clara {
 
 // True when the AMX path takes this geometry (the summed channel counts large enough to
 // fill the tiles usefully: forward cin, cout >= 8; input gradient cout >= 8; filter gradient
-// cin, cout >= 16); the callers fall back to the AVX-512 kernels otherwise.
+// cin, cout >= 16, or >= 8 at stride 1); the callers fall back to the AVX-512 kernels otherwise.
 bool conv3d_amx_takes_forward(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g);

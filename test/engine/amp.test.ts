@@ -1,10 +1,9 @@
 // use_amp on the native CPU path really runs the convolutions of a training step on the AMX
 // tiles where they beat fp32: in one step of the synthetic example's MONAI UNet (and of
 // SegResNet) every conv pass the AMX kernels take and pay for (forward: cin, cout >= 8; input
-// gradient: the summed cout >= 8, any cin; filter gradient: both >= 16; and enough multiply-adds:
-// 1x1x1 8 M, input gradient into cin < 8 0.8 M, 16+ channels on both sides 2 M, else 4 M;
-// native conv3d_amx_pays_*) is counted by the addon's
-// AMX call counter, per pass (forward, input gradient, filter gradient), none without AMP, and
+// gradient: the summed cout >= 8, any cin; filter gradient: both >= 16, or >= 8 at stride 1;
+// and enough multiply-adds: 1x1x1 8 M, input gradient into cin < 8 0.8 M, 16+ channels on both
+// sides 2 M, else 4 M; native conv3d_amx_pays_*) is counted by the addon's AMX call counter, per pass (forward, input gradient, filter gradient), none without AMP, and
 // none with AMX switched off (then every conv runs the AVX-512 kernels' exact bf16 emulation: a
 // loss off fp32's, near the AMX step's); on the tensorflow backend (which cannot run bf16) an
 // AMP step runs no AMX call.
@@ -62,7 +61,11 @@ function convKernels(kernels: { name: string; inputShapes: number[][]; outputSha
     r[pass].all++;
     // the input gradient sums over cout: it takes any cin (a UNet's last transposed conv); the
     // filter gradient's tiles are cin x cout: it takes 16 and more of each
-    const takes = pass === 'backpropInput' ? cout >= 8 : pass === 'forward' ? cin >= 8 && cout >= 8 : cin >= 16 && cout >= 16;
+    // (stride 1 at 8 and more of each: the tiles narrowed to one block of each); a strided
+    // filter gradient has x at least about twice dy's depth
+    const stride1 = pass === 'backpropFilter' && a[1] < 2 * b[1] - 1;
+    const takes =
+      pass === 'backpropInput' ? cout >= 8 : pass === 'forward' ? cin >= 8 && cout >= 8 : (cin >= 16 && cout >= 16) || (stride1 && cin >= 8 && cout >= 8);
     const pointwise = filter[0] * filter[1] * filter[2] === 1;
     const need = pointwise ? 8e6 : pass === 'backpropInput' && cin < 8 ? 8e5 : cin >= 16 && cout >= 16 ? 2e6 : 4e6;
     const pays = takes && macs >= need;
