@@ -10,6 +10,7 @@ import type { NativeAddon } from '../native/binding.js';
 import { ENGINE_GRADIENTS, ENGINE_KERNELS } from './kernels/index.js';
 import type { CpuBackendLike, EngineKernel } from './kernels/kernel.js';
 import { installOutputPool, uninstallOutputPool, type PoolableBackend } from './output-pool.js';
+import { installLightSaves, uninstallLightSaves } from './light-saves.js';
 
 export { UPSAMPLE_NEAREST3D, UPSAMPLE_NEAREST3D_GRAD } from './kernels/upsample-nearest3d.js';
 
@@ -80,6 +81,8 @@ export function registerNativeKernels(): void {
   }
   // the kernels' outputs come from a pool of recycled arrays (./output-pool.ts)
   installOutputPool(tf.findBackend('cpu') as unknown as PoolableBackend);
+  // and the tensors kept for gradients are saved without an Identity kernel call each (./light-saves.ts)
+  installLightSaves();
   registered = true;
 }
 
@@ -95,5 +98,6 @@ export function unregisterNativeKernels(): void {
   for (const [, g] of gradOriginals) tf.registerGradient(g);
   gradOriginals.clear();
   uninstallOutputPool();
+  uninstallLightSaves();
   registered = false;
 }
