@@ -17,7 +17,10 @@ struct Conv3DGeom {
   int pf, pt, pl;             // padding before (front, top, left)
 };
 
-enum class ConvPrecision { kFp32 = 0, kBf16 = 1 };
+// kAmp (use_amp): bf16 on the AMX tiles for the passes whose geometry they run faster than
+// the fp32 kernels (conv3d_amx_pays_*), fp32 for the others, while AMX is usable; without
+// AMX (absent, refused, CLARA_AMX=0) the same as kBf16.
+enum class ConvPrecision { kFp32 = 0, kBf16 = 1, kAmp = 2 };
 
 // Returns "" on success or an error message (nothing throws).
 std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* filter, float* y,

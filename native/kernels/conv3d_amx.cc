@@ -37,10 +37,35 @@ namespace clara {
 // kernels): input gradients with 1 or 2 output channels and 16-32 summed ones (a UNet's last
 // transposed convolution) 1.7-3.3x, forward passes with 1-2 summed channels 0.15-0.75x, 8 -> 8
 // channels forward and input gradient 1.7-2x. The filter gradient's tiles are input x output
-// channels: at 8 of them (a quarter of each tile used) it ran 0.6-0.8x, at 16 1.8-2.5x.
+// channels: at 8 of them (a quarter of each tile used) it ran 0.6-0.8x, at 16 1.8-2.5x; with
+// the tiles narrowed to one block of each (tiles_on) stride 1 with 8 of them runs 1.1-1.4x
+// (2x32^3 8 -> 8: 1.4x, 8 -> 16: 1.4x, 8 -> 32: 1.8x), stride 2 still 0.6-0.7x (2 threads).
 bool conv3d_amx_takes_forward(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 8 && g.cout >= 8; }
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cout >= 8; }
-bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) { return CLARA_AMX_ON && g.cin >= 16 && g.cout >= 16; }
+bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g) {
+  const bool stride1 = g.sd == 1 && g.sh == 1 && g.sw == 1;
+  return CLARA_AMX_ON && ((g.cin >= 16 && g.cout >= 16) || (stride1 && g.cin >= 8 && g.cout >= 8));
+}
+
+// The multiply-adds below which packing and tile setup cost more than the tile products save
+// (1 thread and 2, against the fp32 kernels, 2-sample batches): 1x1x1 convolutions lose up to
+// 2 M (0.6-0.8x) and only break even near 14 M (1.15x); 3x3x3 ones with 16+ channels on both
+// sides win from 3.5 M (32 -> 32 on 4^3: 1.1-2.9x), narrower ones break even at 3.5 M (8 -> 16
+// stride 2: 1.0-1.1x) and win from 7 M (8 -> 16 on 8^3: 1.5-2x); the input gradient into 1-7
+// channels (where the fp32 kernels leave most of a vector empty) wins from 0.9 M (2 <- 16
+// stride 2: 1.5x; 2 <- 8 at 0.4 M: 0.8x).
+static bool amx_enough_work(const Conv3DGeom& g, bool input_gradient) {
+  const int64_t macs = int64_t(g.n) * g.od * g.oh * g.ow * g.kd * g.kh * g.kw * g.cin * g.cout;
+  const bool pointwise = g.kd * g.kh * g.kw == 1;
+  const int64_t need = pointwise                     ? 8'000'000
+                       : input_gradient && g.cin < 8 ? 800'000
+                       : g.cin >= 16 && g.cout >= 16 ? 2'000'000
+                                                     : 4'000'000;
+  return macs >= need;
+}
+bool conv3d_amx_pays_forward(const Conv3DGeom& g) { return conv3d_amx_takes_forward(g) && amx_enough_work(g, false); }
+bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_input(g) && amx_enough_work(g, true); }
+bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g) { return conv3d_amx_takes_backprop_filter(g) && amx_enough_work(g, false); }
 
 #if CLARA_AMX_ON
 namespace {
@@ -56,14 +81,19 @@ struct alignas(64) TileCfg {
 };
 
 // Every tile 16 rows x 64 bytes: C 16x16 fp32, A 16 x 32 bf16, B 16 pairs x 16 x 2 bf16.
-// Loaded by each worker at the start of its share of a call, released at its end.
-void tiles_on() {
+// Loaded by each worker at the start of its share of a call, released at its end. With
+// `cols` < 16 (the forward engine when all output channels fit one block) the accumulators
+// (tiles 0-3) and tile 6 (B) hold only `cols` columns: the products skip the zero columns and
+// whole 16-pixel blocks are stored straight to y (no buffer and copy per row).
+// The filter gradient with one block of each (input channels as rows, output channels as
+// columns) narrows them the same way: `rows` < 16 for the accumulators and the A tiles (4, 5, 7).
+void tiles_on(int cols = 16, int rows = 16) {
   TileCfg c;
   std::memset(&c, 0, sizeof c);
   c.palette = 1;
   for (int i = 0; i < 8; ++i) {
-    c.rows[i] = 16;
-    c.colsb[i] = 64;
+    c.rows[i] = uint8_t(i == 6 ? 16 : rows);
+    c.colsb[i] = uint16_t(i <= 3 || i == 6 ? 4 * cols : 64);
   }
   _tile_loadconfig(&c);
 }
@@ -325,7 +355,7 @@ void fwd_block(const Plan& p, const uint16_t* const* planes, const int64_t* moff
   bool direct[4];
   for (int i = 0; i < MT * NT; ++i) {
     const int m = NT == 1 ? i : i / 2, nt = NT == 1 ? 0 : i % 2;
-    direct[i] = mvalid[m] == 16 && p.cout - 16 * (nb0 + nt) >= 16;
+    direct[i] = mvalid[m] == 16 && (p.cout - 16 * (nb0 + nt) >= 16 || p.NB == 1);  // NB 1: narrow tiles (run_plan)
   }
   const int64_t ys = p.yW * 4;
 #define CLARA_STORE_C(T, M, NTI)                                                   \
@@ -377,7 +407,7 @@ bool run_plan(const Plan& p) {
   parallel_for(int64_t(p.n) * p.OD * OHg, 1, [&](int64_t b, int64_t e) {
     thread_local Ring ring;
     if (p.ring) ring.reset(p.kd + p.sd, p.ring->plane(), size_t(16 * p.sw + p.kw + 2) * p.cp + 128, three);
-    tiles_on();
+    tiles_on(p.NB == 1 ? p.cout : 16);
     std::vector<int64_t> moff;
     std::vector<float*> yo;
     std::vector<int> mv;
@@ -974,6 +1004,8 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
   };
   // every width tap of (a, bb) for the blocks at (mb, nb), planes [r0, r1)
   const bool w3 = p.MB == 1 && NB == 1 && g.kw == 3;
+  // one block of input and of output channels: tiles narrowed to them (tiles_on)
+  const bool narrow = p.MB == 1 && NB == 1;
   auto run_ab = [&](const FgradPlan& q, float* pp, int a, int bb, int mb, int nb, int64_t r0, int64_t r1, bool first) {
     if (w3) {
       float* const dst[3] = {dst_of(pp, a, bb, 0, mb, nb), dst_of(pp, a, bb, 1, mb, nb), dst_of(pp, a, bb, 2, mb, nb)};
@@ -1007,7 +1039,7 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
     });
     if (!ok.load()) return false;
     parallel_for(int64_t(g.kd) * g.kh * MBb * NBb, 1, [&](int64_t b, int64_t e) {
-      tiles_on();
+      tiles_on(narrow ? g.cout : 16, narrow ? g.cin : 16);
       for (int64_t i = b; i < e; ++i) {
         const int ab = int(i / (MBb * NBb)), mb = 2 * int(i / NBb % MBb), nb = 2 * int(i % NBb);
         run_ab(p, parts, ab / g.kh, ab % g.kh, mb, nb, 0, planes, true);
@@ -1035,7 +1067,7 @@ static bool backprop_filter_run(const Conv3DGeom& g, const float* x, const float
       q.DY[0] = yh.data();
       q.DY[1] = three ? yl.data() : nullptr;
       bool good = true;
-      tiles_on();
+      tiles_on(narrow ? g.cout : 16, narrow ? g.cin : 16);
       for (int64_t gi = b; gi < e && good; ++gi) {
         const int64_t r0 = planes * gi / groups, r1 = planes * (gi + 1) / groups;
         float* pp = parts + size_t(gi) * psize;

@@ -14,10 +14,18 @@ namespace clara {
 
 // True when the AMX path takes this geometry (the summed channel counts large enough to
 // fill the tiles usefully: forward cin, cout >= 8; input gradient cout >= 8; filter gradient
-// cin, cout >= 16); the callers fall back to the AVX-512 kernels otherwise.
+// cin, cout >= 16, or >= 8 at stride 1); the callers fall back to the AVX-512 kernels otherwise.
 bool conv3d_amx_takes_forward(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_input(const Conv3DGeom& g);
 bool conv3d_amx_takes_backprop_filter(const Conv3DGeom& g);
+
+// True where the AMX bf16 kernels also beat the fp32 kernels (use_amp, ConvPrecision::kAmp,
+// runs the other passes in fp32): the geometry is taken and the call has enough multiply-adds
+// (1x1x1: 8 M; the input gradient into fewer than 8 channels: 0.8 M; 16+ channels on both sides:
+// 2 M; else 4 M; measured, conv3d_amx.cc).
+bool conv3d_amx_pays_forward(const Conv3DGeom& g);
+bool conv3d_amx_pays_backprop_input(const Conv3DGeom& g);
+bool conv3d_amx_pays_backprop_filter(const Conv3DGeom& g);
 
 // Each returns false (and writes nothing) when it cannot run: AMX code not
 // compiled in, or a non-finite value in a packed operand (the zero-weighted

@@ -1,9 +1,10 @@
 // conv3d gradient with respect to the filter: AMX tiles where usable, the
-// small-channel kernels, else per output row the taps that hit the input accumulate
-// into per-chunk partial filters with register tiles over (input channel, output
+// small-channel kernels (conv3d_small.cc, conv3d_planar.cc), else per output row the taps
+// that hit the input accumulate into per-chunk partial filters with register tiles over (input channel, output
 // channel vector), broadcast-sharing variants for three width taps at stride 1 and 2.
 #include "kernels/conv3d.h"
 #include "kernels/conv3d_amx.h"
+#include "kernels/conv3d_planar.h"
 #include "kernels/conv3d_small.h"
 #include "kernels/conv3d_tiles.h"
 #include <algorithm>
@@ -274,12 +275,14 @@ std::string conv3d_backprop_filter(const Conv3DGeom& g, const float* x, const fl
     std::fill(dfilter, dfilter + wsize, 0.f);
     return "";
   }
+  p = resolve_amp(p, conv3d_amx_pays_backprop_filter(g));
   const bool round = p == ConvPrecision::kBf16;
   if (const int terms = amx_terms(round); terms > 0 && conv3d_amx_takes_backprop_filter(g)) {
     std::string err;
     if (conv3d_amx_backprop_filter(g, x, dy, dfilter, terms, &err) || !err.empty()) return err;
   }
   if (conv3d_small_pointwise(g)) return pointwise_backprop_filter(g, x, dy, dfilter, round);
+  if (conv3d_filter_grad_planar(g)) return backprop_filter_planar(g, x, dy, dfilter, round);
   if (conv3d_filter_grad_c1(g)) return backprop_filter_c1(g, x, dy, dfilter, round);
   const int coutp = round_up(g.cout, 16);
   auto blocks = cout_blocks(coutp);

@@ -4,6 +4,7 @@
 // strides > 1, with transposed-width tiles for width stride 2).
 #include "kernels/conv3d.h"
 #include "kernels/conv3d_amx.h"
+#include "kernels/conv3d_planar.h"
 #include "kernels/conv3d_small.h"
 #include "kernels/conv3d_tiles.h"
 #include <algorithm>
@@ -108,12 +109,14 @@ static std::string backprop_input_phases(const Conv3DGeom& g, const float* dy, c
 std::string conv3d_backprop_input(const Conv3DGeom& g, const float* dy, const float* filter,
                                   float* dx, ConvPrecision p) {
   if (int64_t(g.n) * g.d * g.h * g.w * g.cin == 0) return "";
+  p = resolve_amp(p, conv3d_amx_pays_backprop_input(g));
   const bool bf16 = p == ConvPrecision::kBf16;
   if (const int terms = amx_terms(bf16); terms > 0 && conv3d_amx_takes_backprop_input(g)) {
     std::string err;
     if (conv3d_amx_backprop_input(g, dy, filter, dx, terms, &err) || !err.empty()) return err;
   }
   if (conv3d_small_pointwise(g)) return pointwise_backprop_input(g, dy, filter, dx, bf16);
+  if (conv3d_backprop_input_planar(g)) return backprop_input_planar(g, dy, filter, dx, bf16);
   if (g.sd > 1 || g.sh > 1 || g.sw > 1) return backprop_input_phases(g, dy, filter, dx, bf16);
   Core c{};
   c.n = g.n;

@@ -106,6 +106,11 @@ int amx_terms(bool bf16) {
   return bf16 ? 1 : amx_fp32_three_products() ? 3 : 0;
 }
 
+ConvPrecision resolve_amp(ConvPrecision p, bool pays) {
+  if (p != ConvPrecision::kAmp) return p;
+  return !amx_usable() || pays ? ConvPrecision::kBf16 : ConvPrecision::kFp32;
+}
+
 }  // namespace conv3d_detail
 
 }  // namespace clara

@@ -4,6 +4,7 @@
 // bf16 emulation.
 #include "kernels/conv3d.h"
 #include "kernels/conv3d_amx.h"
+#include "kernels/conv3d_planar.h"
 #include "kernels/conv3d_small.h"
 #include "kernels/conv3d_tiles.h"
 #include <algorithm>
@@ -40,6 +41,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   c.cout = g.cout;
   dense_output(c);
   if (int64_t(g.n) * g.od * g.oh * g.ow * g.cout == 0) return "";
+  p = resolve_amp(p, conv3d_amx_pays_forward(g));
   const bool bf16 = p == ConvPrecision::kBf16;
   if (const int terms = amx_terms(bf16); terms > 0 && conv3d_amx_takes_forward(g)) {
     std::string err;
@@ -47,6 +49,7 @@ std::string conv3d_forward(const Conv3DGeom& g, const float* x, const float* fil
   }
   if (conv3d_small_pointwise(g)) return pointwise_forward(g, x, filter, y, bf16);
   if (conv3d_forward_c1(g)) return forward_c1(g, x, filter, y, bf16);
+  if (conv3d_forward_planar(g)) return forward_planar(g, x, filter, y, bf16);
   auto wsrc = [&](int t, int ci, int co) { return filter[(int64_t(t) * g.cin + ci) * g.cout + co]; };
   return run_forward(c, x, g.cin, bf16, wsrc, y);
 }

@@ -24,6 +24,11 @@ inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
 // hi*lo + lo*hi) for fp32 in the opt-in fp32 mode; 0 where AMX is not used (conv3d_bf16.cc).
 int amx_terms(bool bf16);
 
+// The precision a pass runs in: kAmp resolved with `pays` (the AMX kernels beat fp32 on this
+// pass's geometry) to kBf16 or kFp32 where AMX is usable, to kBf16 where it is not; the
+// others unchanged (conv3d_bf16.cc).
+ConvPrecision resolve_amp(ConvPrecision p, bool pays);
+
 // Geometry of the core convolution. The core reads an unpadded input buffer and
 // clips the taps that fall outside it: whole depth/height taps per output row,
 // and along the row the (at most two) register tiles that touch a border read a

@@ -32,7 +32,9 @@ float* out_f32(const Napi::Value& v) {
   return p;
 }
 
+// false: fp32, true: bf16, the number 2: use_amp (ConvPrecision::kAmp)
 clara::ConvPrecision precision(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() > i && info[i].IsNumber() && info[i].As<Napi::Number>().Int32Value() == 2) return clara::ConvPrecision::kAmp;
   return info.Length() > i && info[i].ToBoolean().Value() ? clara::ConvPrecision::kBf16
                                                           : clara::ConvPrecision::kFp32;
 }
@@ -41,7 +43,7 @@ void check(Napi::Env env, const std::string& err) {
   if (!err.empty()) throw Napi::Error::New(env, "clara native conv3d: " + err);
 }
 
-// (x, filter, y, geom, bf16)
+// (x, filter, y, geom, precision)
 Napi::Value Conv3DForward(const Napi::CallbackInfo& info) {
   clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_forward(conv_geom(info[3]), clara::typed_data<float>(info[0]),
@@ -50,7 +52,7 @@ Napi::Value Conv3DForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (dy, filter, dx, geom, bf16)
+// (dy, filter, dx, geom, precision)
 Napi::Value Conv3DBackpropInput(const Napi::CallbackInfo& info) {
   clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_backprop_input(conv_geom(info[3]), clara::typed_data<float>(info[0]),
@@ -59,7 +61,7 @@ Napi::Value Conv3DBackpropInput(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (x, dy, dfilter, geom, bf16)
+// (x, dy, dfilter, geom, precision)
 Napi::Value Conv3DBackpropFilter(const Napi::CallbackInfo& info) {
   clara::FlushDenormals ftz;
   check(info.Env(), clara::conv3d_backprop_filter(conv_geom(info[3]), clara::typed_data<float>(info[0]),

@@ -1,6 +1,7 @@
 // AMX bf16 conv3d kernels (called directly, so a silent fallback cannot pass) against
 // the naive loops on bf16-rounded inputs; the three-product fp32 mode against a
-// float64 reference; the non-finite refusal. Skips (77) where AMX is not usable.
+// float64 reference; the non-finite refusal; use_amp's per-pass choice between the tiles and
+// fp32. Skips (77) where AMX is not usable.
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -46,14 +47,29 @@ static void each_tap(const Conv3DGeom& g, F f) {
               }
 }
 
-static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
+// x, the filter and dy of g, uniform in [-1, 1]
+struct Operands {
+  size_t xs, ws, ys;
+  std::vector<float> x, w, dy;
+};
+static Operands random_operands(const Conv3DGeom& g, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
-  const size_t xs = size_t(g.n) * g.d * g.h * g.w * g.cin, ws = size_t(g.kd) * g.kh * g.kw * g.cin * g.cout,
-               ys = size_t(g.n) * g.od * g.oh * g.ow * g.cout;
-  std::vector<float> x(xs), w(ws), dy(ys);
-  for (auto& v : x) v = u(rng);
-  for (auto& v : w) v = u(rng);
-  for (auto& v : dy) v = u(rng);
+  Operands o;
+  o.xs = size_t(g.n) * g.d * g.h * g.w * g.cin;
+  o.ws = size_t(g.kd) * g.kh * g.kw * g.cin * g.cout;
+  o.ys = size_t(g.n) * g.od * g.oh * g.ow * g.cout;
+  o.x.resize(o.xs);
+  o.w.resize(o.ws);
+  o.dy.resize(o.ys);
+  for (auto* v : {&o.x, &o.w, &o.dy})
+    for (auto& e : *v) e = u(rng);
+  return o;
+}
+
+static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
+  Operands o = random_operands(g, rng);
+  const size_t xs = o.xs, ws = o.ws, ys = o.ys;
+  std::vector<float>&x = o.x, &w = o.w, &dy = o.dy;
   for (int terms : {1, 3}) {
     // terms 1: the reference sees bf16-rounded operands; 3: the exact fp32 ones
     std::vector<double> xr(xs), wr(ws), dyr(ys);
@@ -94,6 +110,37 @@ static void check_case(const Conv3DGeom& g, std::mt19937& rng) {
   if (!ok) ++failures;
 }
 
+// use_amp (ConvPrecision::kAmp) through the public entry points: bitwise the bf16 result (and one
+// more AMX call) for a pass conv3d_amx_pays_* accepts, bitwise the fp32 result (no AMX call) for one
+// it declines.
+static void check_amp_routing(const Conv3DGeom& g, std::mt19937& rng) {
+  Operands o = random_operands(g, rng);
+  const size_t xs = o.xs, ws = o.ws, ys = o.ys;
+  const std::vector<float>&x = o.x, &w = o.w, &dy = o.dy;
+  using P = clara::ConvPrecision;
+  const bool pays[3] = {clara::conv3d_amx_pays_forward(g), clara::conv3d_amx_pays_backprop_input(g),
+                        clara::conv3d_amx_pays_backprop_filter(g)};
+  const char* names[3] = {"amp route forward", "amp route input grad", "amp route filter grad"};
+  for (int pass = 0; pass < 3; ++pass) {
+    auto run = [&](P p) {
+      std::vector<float> out(pass == 0 ? ys : pass == 1 ? xs : ws);
+      const std::string err = pass == 0   ? clara::conv3d_forward(g, x.data(), w.data(), out.data(), p)
+                              : pass == 1 ? clara::conv3d_backprop_input(g, dy.data(), w.data(), out.data(), p)
+                                          : clara::conv3d_backprop_filter(g, x.data(), dy.data(), out.data(), p);
+      if (!err.empty()) std::printf("error: %s\n", err.c_str());
+      return out;
+    };
+    const int64_t before = clara::conv3d_amx_calls(pass);
+    const std::vector<float> amp = run(P::kAmp);
+    const int64_t amx_calls = clara::conv3d_amx_calls(pass) - before;
+    const std::vector<float> want = run(pays[pass] ? P::kBf16 : P::kFp32);
+    const bool ok = amp == want && amx_calls == (pays[pass] ? 1 : 0);
+    std::printf("%-5s %-22s n%d %dx%dx%d c%d->%d k%d s%d: %s, %lld AMX call(s)\n", ok ? "ok" : "FAIL", names[pass], g.n, g.d, g.h,
+                g.w, g.cin, g.cout, g.kd, g.sd, pays[pass] ? "bf16 on AMX" : "fp32", (long long)amx_calls);
+    if (!ok) ++failures;
+  }
+}
+
 int main() {
   if (!clara::amx_usable()) {
     std::printf("skipped: AMX %s\n", clara::amx_reason().c_str());
@@ -116,6 +163,15 @@ int main() {
     clara::set_num_threads(threads);
     for (auto& c : cases) check_case(make_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
   }
+  // use_amp's routing: 8 -> 16 channels on 2x6^3 outputs (1.5 M multiply-adds: fp32 everywhere);
+  // on 2x16^3 (forward and input gradient on AMX; the filter gradient needs 16 of both: fp32),
+  // 16 -> 32 on 12^3 (every pass on AMX), stride 2 with 8 -> 16 (the filter gradient fp32), 1x1x1
+  // 32 -> 16 on 2x24^3 (14 M: AMX) and on 2x12^3 (1.8 M: fp32), 2 -> 16 stride 2 'valid' on
+  // 2x17^3 (the input gradient into 2 channels at 0.9 M: AMX)
+  const int amp_cases[][9] = {{2, 6, 6, 6, 8, 3, 16, 1, 1},      {2, 16, 16, 16, 8, 3, 16, 1, 1}, {1, 12, 12, 12, 16, 3, 32, 1, 1},
+                              {2, 34, 34, 34, 8, 3, 16, 2, 0},   {2, 24, 24, 24, 32, 1, 16, 1, 1}, {2, 12, 12, 12, 32, 1, 16, 1, 1},
+                              {2, 17, 17, 17, 2, 3, 16, 2, 0}};
+  for (auto& c : amp_cases) check_amp_routing(make_conv_geom(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8] != 0), rng);
   std::printf("AMX peak (1 thread, 0.1 s): %.0f GFLOP/s\n", clara::amx_peak_gflops(1, 0.1));
   if (failures) std::printf("%d FAILURES\n", failures);
   return failures ? 1 : 0;

@@ -90,6 +90,15 @@ int main() {
       {1, 4, 5, 27, 8, 3, 24, 1, 1},  {2, 5, 4, 19, 6, 3, 40, 2, 1}, {1, 5, 4, 22, 24, 3, 8, 1, 0},
       // one input channel, <= 8 output channels (pixel-pair forward): odd widths, 'valid'
       {2, 5, 6, 29, 1, 3, 8, 1, 1},  {1, 4, 5, 26, 1, 3, 5, 1, 0},  {1, 3, 3, 3, 1, 3, 2, 1, 1},
+      // planar filter gradient (2-8 input channels, cin * cout <= 16, conv3d_planar.cc): whole
+      // and masked 16-pixel blocks, stride 2 (width phases), 'valid', width-1 and -2 filters
+      {2, 5, 6, 40, 2, 3, 2, 1, 1},  {1, 7, 6, 37, 2, 3, 2, 2, 0},  {2, 4, 5, 33, 4, 2, 4, 2, 1},
+      {1, 6, 5, 19, 8, 3, 2, 2, 1},  {1, 4, 4, 21, 2, 3, 8, 1, 0},  {2, 3, 4, 17, 2, 1, 3, 2, 1},
+      // planar forward and stride-1 input gradient (<= 4 output / input channels): rows of
+      // several 64-pixel groups, stride 2
+      {1, 3, 3, 70, 2, 3, 2, 1, 1},  {1, 3, 4, 133, 3, 3, 4, 2, 1}, {2, 4, 3, 66, 16, 3, 1, 1, 0},
+      // planar filter gradient of one input channel at width stride 2 (a UNet's first 1 -> 8)
+      {2, 6, 5, 34, 1, 3, 8, 2, 0},  {1, 5, 4, 19, 1, 3, 5, 2, 1},
   };
   for (int threads : {1, 2}) {
     clara::set_num_threads(threads);

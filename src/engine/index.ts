@@ -35,7 +35,7 @@ export async function initEngine(opts: { amp: boolean } & ChooseOptions): Promis
     // The dot products are used only where this CPU runs them faster than fp32 FMA (measured once).
     const dot = backend.native?.bf16Dot ? native().setBf16Dot(null) : false;
     const detail = amxStatus().usable
-      ? 'bf16 convolutions on AMX tiles (tdpbf16ps), fp32 accumulation'
+      ? 'bf16 convolutions on AMX tiles (tdpbf16ps), fp32 accumulation, where the tiles beat fp32; the others in fp32'
       : dot
         ? 'bf16 convolutions with AVX512-BF16 dot products, fp32 accumulation'
         : `bf16 convolutions emulated exactly (bf16-rounded inputs, fp32 FMA)${backend.native?.bf16Dot ? ': AVX512-BF16 dot products measured slower than fp32 FMA on this CPU' : ''}`;

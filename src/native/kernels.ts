@@ -4,11 +4,17 @@
 import type * as tf from '@tensorflow/tfjs';
 import { native } from './loader.js';
 
+/** The conv kernels' precision argument for use_amp: bf16 on the AMX tiles for the passes whose
+ *  geometry they run faster than fp32, fp32 for the others; where AMX is not usable, bf16 (as `true`). */
+export const CONV_AMP = 2;
+/** The conv kernels' precision argument: false fp32, true bf16, CONV_AMP use_amp's choice. */
+type ConvPrecisionArg = boolean | typeof CONV_AMP;
+
 /** Raw addon functions (arguments are trusted: call the wrappers below). */
 export interface NativeKernels {
-  conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geom: Int32Array, bf16: boolean): void;
-  conv3dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array, bf16: boolean): void;
-  conv3dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: Int32Array, bf16: boolean): void;
+  conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geom: Int32Array, precision: ConvPrecisionArg): void;
+  conv3dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array, precision: ConvPrecisionArg): void;
+  conv3dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: Int32Array, precision: ConvPrecisionArg): void;
   maxPool3d(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   avgPool3d(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   maxPool3dGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geom: Int32Array): void;

@@ -63,14 +63,15 @@ test('initEngine({amp: true}) on the native path switches the convs to bf16', as
   assert.equal(e.backend.forced, true);
   assert.equal(e.amp, 'bf16-native');
   assert.ok(ampEnabled());
-  // bf16 changes what the conv computes
+  // bf16 changes what the conv computes (a conv with enough work that use_amp runs it in bf16
+  // on AMX too: 16 -> 32 channels on 12³, 24 M multiply-adds; smaller ones stay fp32 there)
   const x = tf.tensor5d(
-    Array.from({ length: 64 }, (_, i) => Math.sin(i) * 1.2345),
-    [1, 4, 4, 4, 1],
+    Array.from({ length: 12 ** 3 * 16 }, (_, i) => Math.sin(i) * 1.2345),
+    [1, 12, 12, 12, 16],
   );
   const w = tf.tensor5d(
-    Array.from({ length: 27 }, (_, i) => Math.cos(i) * 0.777),
-    [3, 3, 3, 1, 1],
+    Array.from({ length: 27 * 16 * 32 }, (_, i) => Math.cos(i) * 0.777),
+    [3, 3, 3, 16, 32],
   );
   const bf = tf.conv3d(x, w, 1, 'same').dataSync();
   setAmp(false);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels, nativeCallCounts } from '../../src/engine/native-kernels.js';
 import { setAmp } from '../../src/engine/amp.js';
+import { amxCallCounts, amxStatus, setAmx } from '../../src/native/amx.js';
 import { roundBf16Array } from '../references/conv3d.js';
 import { Rng } from '../../src/util/random.js';
 import { CONV_CASES, randomArray, relErr } from '../native/conv-geom.js';
@@ -65,17 +66,31 @@ for (const c of CONV_CASES) {
     const ref = withPureTfjs(() => convAndGrads(x, w, dy, c.stride, c.pad));
     ['forward', 'dx', 'dfilter'].forEach((what, i) => assert.ok(relErr(nat[i], ref[i]) < 1e-4, `${what}: ${relErr(nat[i], ref[i])}`));
 
-    // bf16: the native kernel equals tfjs on bf16-rounded inputs (fp32 accumulation).
+    // use_amp: bf16 (the native kernel equals tfjs on bf16-rounded inputs, fp32 accumulation)
+    // where the AMX tiles run the conv; with AMX usable, the convs it does not pay for (these
+    // small ones) run fp32: bitwise the fp32 kernel's result. With AMX off (and on machines
+    // without it) every conv is bf16 (the AVX-512 kernels' exact emulation).
+    const xr = tf.tensor5d(roundBf16Array(x.dataSync() as Float32Array), c.x as never);
+    const wr = tf.tensor5d(roundBf16Array(w.dataSync() as Float32Array), fshape as never);
+    const yr = withPureTfjs(() => tf.conv3d(xr, wr, c.stride, c.pad).dataSync());
+    const y32 = tf.conv3d(x, w, c.stride, c.pad).dataSync();
+    const amx = amxStatus().usable;
     setAmp(true);
     try {
-      const yb = tf.conv3d(x, w, c.stride, c.pad).dataSync();
-      const xr = tf.tensor5d(roundBf16Array(x.dataSync() as Float32Array), c.x as never);
-      const wr = tf.tensor5d(roundBf16Array(w.dataSync() as Float32Array), fshape as never);
-      const yr = withPureTfjs(() => tf.conv3d(xr, wr, c.stride, c.pad).dataSync());
-      assert.ok(relErr(yb, yr) < 2e-5, `bf16 forward ${relErr(yb, yr)}`);
-      tf.dispose([xr, wr]);
+      const before = amxCallCounts().forward;
+      const ya = tf.conv3d(x, w, c.stride, c.pad).dataSync();
+      if (amxCallCounts().forward > before || !amx) assert.ok(relErr(ya, yr) < 2e-5, `use_amp forward (bf16) ${relErr(ya, yr)}`);
+      else assert.deepEqual(ya, y32, 'use_amp forward (fp32 where AMX does not pay)');
+      if (amx) setAmx(false);
+      try {
+        const yb = tf.conv3d(x, w, c.stride, c.pad).dataSync();
+        assert.ok(relErr(yb, yr) < 2e-5, `use_amp forward without AMX (bf16) ${relErr(yb, yr)}`);
+      } finally {
+        if (amx) setAmx(true);
+      }
     } finally {
       setAmp(false);
+      tf.dispose([xr, wr]);
     }
     tf.dispose([x, w, dy]);
   });
@@ -253,12 +268,16 @@ test('a tiny model trains to the same loss curve with native kernels and pure tf
 test('use_amp (bf16 convs, fp32 variables) trains on a curve close to fp32 but not identical', () => {
   registerNativeKernels();
   const fp = tinyCurve();
+  // AMX off: every conv in bf16 (with AMX, use_amp runs these small convs in fp32)
+  const amx = amxStatus().usable;
   setAmp(true);
+  if (amx) setAmx(false);
   let bf: number[];
   try {
     bf = tinyCurve();
   } finally {
     setAmp(false);
+    if (amx) setAmx(true);
   }
   assert.ok(bf[5] < bf[0], `the bf16 loss goes down: ${bf}`);
   assert.notDeepEqual(bf, fp);

@@ -68,4 +68,9 @@ export const CONV_CASES: { x: number[]; k: number; cout: number; stride: number 
   { x: [1, 5, 4, 22, 24], k: 3, cout: 8, stride: 1, pad: 'valid' },
   { x: [2, 5, 6, 29, 1], k: 3, cout: 8, stride: 1, pad: 'same' },
   { x: [1, 4, 5, 26, 1], k: 3, cout: 5, stride: 1, pad: 'valid' },
+  // the planar kernels (filter gradient: 2-8 input channels, cin * cout <= 16; forward: <= 4
+  // output channels; stride-1 input gradient: <= 4 input channels): a 2-class head on rows of
+  // two 64-pixel groups, width stride 2
+  { x: [2, 4, 5, 69, 2], k: 3, cout: 2, stride: 1, pad: 'same' },
+  { x: [1, 5, 6, 21, 4], k: 3, cout: 4, stride: [2, 1, 2], pad: 'valid' },
 ];

@@ -1,5 +1,6 @@
 // tfjs 'Conv3DBackpropFilterV2' (the filter gradient): the native filter-gradient pass.
 import { ampEnabled } from '../amp.js';
+import { CONV_AMP } from '../../native/kernels.js';
 import { convInfo, type Conv3DAttrs } from './conv-geometry.js';
 import { defineKernel, f32, sizeOf } from './kernel.js';
 
@@ -12,7 +13,7 @@ export const conv3dBackpropFilterKernel = defineKernel<'x' | 'dy', Conv3DAttrs &
     if (!xv || !dv) return undefined;
     const { geom } = convInfo(x.shape, attrs.filterShape, attrs);
     const dw = new Float32Array(sizeOf(attrs.filterShape));
-    k.conv3dBackpropFilter(xv, dv, dw, geom, ampEnabled());
+    k.conv3dBackpropFilter(xv, dv, dw, geom, ampEnabled() && CONV_AMP);
     return be.makeTensorInfo(attrs.filterShape, 'float32', dw);
   },
 });

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor, Tensor5D } from '@tensorflow/tfjs';
 import { ampEnabled } from '../amp.js';
-import { convGeomArray } from '../../native/kernels.js';
+import { CONV_AMP, convGeomArray } from '../../native/kernels.js';
 import { defineGradient, defineKernel, f32, f32Backed, runKernel, sizeOf } from './kernel.js';
 import { outputF32 } from '../output-pool.js';
 
@@ -66,7 +66,7 @@ export const paddedConv3dKernel = defineKernel<'x' | 'filter', PaddedAttrs>({
     const out = convOut(x.shape.slice(1, 4), filter.shape, attrs);
     const shape = [x.shape[0], ...out, filter.shape[4]];
     const y = outputF32(sizeOf(shape), true);
-    k.conv3dForward(f32(be, x)!, f32(be, filter)!, y, geometry(x.shape, filter.shape, out, attrs), ampEnabled());
+    k.conv3dForward(f32(be, x)!, f32(be, filter)!, y, geometry(x.shape, filter.shape, out, attrs), ampEnabled() && CONV_AMP);
     return be.makeTensorInfo(shape, 'float32', y);
   },
 });
@@ -76,7 +76,7 @@ export const paddedConv3dBackpropInputKernel = defineKernel<'dy' | 'filter', Pad
   mode: 'add',
   run({ dy, filter }, be, attrs, k) {
     const dx = outputF32(sizeOf(attrs.inputShape), true);
-    k.conv3dBackpropInput(f32(be, dy)!, f32(be, filter)!, dx, geometry(attrs.inputShape, filter.shape, dy.shape.slice(1, 4), attrs), ampEnabled());
+    k.conv3dBackpropInput(f32(be, dy)!, f32(be, filter)!, dx, geometry(attrs.inputShape, filter.shape, dy.shape.slice(1, 4), attrs), ampEnabled() && CONV_AMP);
     return be.makeTensorInfo(attrs.inputShape, 'float32', dx);
   },
 });
@@ -86,7 +86,7 @@ export const paddedConv3dBackpropFilterKernel = defineKernel<'x' | 'dy', PaddedA
   mode: 'add',
   run({ x, dy }, be, attrs, k) {
     const dw = new Float32Array(sizeOf(attrs.filterShape));
-    k.conv3dBackpropFilter(f32(be, x)!, f32(be, dy)!, dw, geometry(x.shape, attrs.filterShape, dy.shape.slice(1, 4), attrs), ampEnabled());
+    k.conv3dBackpropFilter(f32(be, x)!, f32(be, dy)!, dw, geometry(x.shape, attrs.filterShape, dy.shape.slice(1, 4), attrs), ampEnabled() && CONV_AMP);
     return be.makeTensorInfo(attrs.filterShape, 'float32', dw);
   },
 });
