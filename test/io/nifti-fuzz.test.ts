@@ -350,7 +350,10 @@ test(`fuzz: ${CASES} seeded mutations of real NIfTI files: no hang, no crash, no
     assert.equal(counts.crash ?? 0, 0);
     assert.ok(slowest < 10_000, `slowest case ${slowestLabel}: ${slowest} ms`);
     // 256 MiB bombs were refused without inflating them: the peak memory grew by far less.
-    assert.ok(grewMb < (2 * maxDecoded) / 2 ** 20 + 128, `peak RSS grew ${grewMb.toFixed(0)} MB over the run`);
+    // The rest of the growth is V8's heap over 5200 cases, which varies with GC timing
+    // (measured 112-132 MB on one machine): 176 MB of slack keeps one inflated bomb (256 MB)
+    // out of reach.
+    assert.ok(grewMb < (2 * maxDecoded) / 2 ** 20 + 176, `peak RSS grew ${grewMb.toFixed(0)} MB over the run`);
   } finally {
     cleanup();
   }
