@@ -5,25 +5,43 @@
 // of the same shape (an AutoML search) chooses at once.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendMeasure, BackendName } from '../engine/index.js';
 import { claraCacheDir } from '../engine/setup/cache-dir.js';
+import { addonCandidates } from '../native/loader.js';
 import { writeJsonAtomic } from '../util/atomic-fs.js';
 import type { TrainWorkload } from './backend-workload.js';
 
 const PROBE_STEPS = 3;
 const CHILD_TIMEOUT_MS = 180_000;
 
-/** What makes a measurement valid elsewhere: CPU, threads, software versions, the workload. */
+/**
+ * The build of the native kernels (size and time of the compiled addon): a rebuilt or upgraded
+ * addon measures again instead of trusting figures of the kernels it replaced.
+ */
+function addonStamp(): string {
+  for (const f of addonCandidates()) {
+    try {
+      const st = statSync(f);
+      return `${st.size}:${Math.round(st.mtimeMs)}`;
+    } catch {
+      // not this candidate
+    }
+  }
+  return 'none';
+}
+
+/** What makes a measurement valid elsewhere: CPU, threads, software versions and build, the workload. */
 function probeKey(w: TrainWorkload, env: NodeJS.ProcessEnv = process.env): string {
   const c = cpus();
   return JSON.stringify({
     cpu: c[0]?.model ?? 'unknown',
     cores: c.length,
     node: process.versions.modules,
+    addon: addonStamp(),
     threads: [env.CLARA_NUM_THREADS, env.TF_NUM_INTRAOP_THREADS, env.TF_NUM_INTEROP_THREADS, env.TF_ENABLE_ONEDNN_OPTS].map((x) => x ?? ''),
     model: w.model,
     input: w.input,
